@@ -1,0 +1,100 @@
+"""Read the agents CSV into ``Agent`` objects.
+
+Columns: ``agent_id, contract, skills, availability, time_off``.
+- ``skills``: queue ids separated by ``;`` (at least one).
+- ``availability``: empty = any time every day; otherwise ``;``-separated entries ``DAYS HH:MM-HH:MM`` where
+  DAYS is a weekday (``mon``) or a range (``mon-fri``); weekdays not named are days the agent cannot work.
+  A shift must lie wholly inside its day's window.
+- ``time_off``: approved whole days off, ISO dates separated by ``;``.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from forecasting.errors import InputError
+from scheduler.clock import parse_window
+from scheduler.domain import WEEKDAYS, Agent, TimeWindow
+
+AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off")
+
+
+def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
+    """``"mon-fri 08:00-18:00; sat 09:00-13:00"`` -> a window per weekday. Raises ValueError."""
+    text = text.strip()
+    if not text:
+        return tuple(TimeWindow(0, 24 * 60) for _ in WEEKDAYS)
+    windows: list[TimeWindow | None] = [None] * 7
+    for entry in text.split(";"):
+        days_text, _, window_text = entry.strip().partition(" ")
+        first, _, last = days_text.lower().partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"unknown weekday in {entry.strip()!r}")
+        lo = WEEKDAYS.index(first)
+        hi = WEEKDAYS.index(last) if last else lo
+        if hi < lo:
+            raise ValueError(f"weekday range runs backwards in {entry.strip()!r}")
+        window = parse_window(window_text)
+        if window is None:
+            raise ValueError(f"no time window in {entry.strip()!r}")
+        for day in range(lo, hi + 1):
+            if windows[day] is not None:
+                raise ValueError(f"{WEEKDAYS[day]} given twice")
+            windows[day] = window
+    return tuple(windows)
+
+
+def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tuple[Agent, ...]:
+    """Read and check the agents file; errors name the file, row (header = row 1) and column."""
+    if not path.is_file():
+        raise InputError(f"{path}: agents file not found")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
+            if missing:
+                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            rows = list(reader)
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    if not rows:
+        raise InputError(f"{path.name}: no agents")
+    agents: list[Agent] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        where = f"{path.name} row {number}"
+        if None in row:
+            raise InputError(f"{where}: more fields than the header has")
+        agent_id = (row.get("agent_id") or "").strip()
+        if not agent_id:
+            raise InputError(f"{where}: agent_id is empty")
+        if agent_id in seen:
+            raise InputError(f"{where}: agent_id {agent_id!r} appears twice")
+        seen.add(agent_id)
+        contract = (row.get("contract") or "").strip()
+        if contract not in contract_ids:
+            raise InputError(f"{where}: agent {agent_id} has unknown contract {contract!r}")
+        skills = tuple(s.strip() for s in (row.get("skills") or "").split(";") if s.strip())
+        if not skills:
+            raise InputError(f"{where}: agent {agent_id} has no skills (is skilled for no queue)")
+        for skill in skills:
+            if skill not in queue_ids:
+                raise InputError(f"{where}: agent {agent_id} has unknown skill {skill!r}")
+        try:
+            availability = parse_availability(row.get("availability") or "")
+        except ValueError as exc:
+            raise InputError(f"{where}: availability {row.get('availability')!r} is malformed ({exc})") from None
+        time_off: set[date] = set()
+        for text in (row.get("time_off") or "").split(";"):
+            if text.strip():
+                try:
+                    time_off.add(date.fromisoformat(text.strip()))
+                except ValueError:
+                    raise InputError(f"{where}: time_off date {text.strip()!r} is not YYYY-MM-DD") from None
+        agents.append(Agent(agent_id, contract, tuple(sorted(set(skills))), availability, frozenset(time_off)))
+    return tuple(agents)

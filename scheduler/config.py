@@ -1,0 +1,384 @@
+"""Load and validate a plan YAML once, into ``scheduler.domain.PlanConfig``.
+
+Every error is a one-line ``InputError`` naming the file, the key path and the bad value, e.g.
+``plan.yaml: shift_templates[1].breaks[0].minutes must be > 0, got -15``. The file format is documented
+in ``docs/config.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from forecasting.errors import InputError
+from scheduler.agents_csv import load_agents
+from scheduler.clock import CLOCK_PATTERN, parse_window
+from scheduler.domain import (
+    MINUTES_PER_DAY,
+    WEEKDAYS,
+    BreakRule,
+    Contract,
+    ObjectiveWeights,
+    OpeningHours,
+    PlanConfig,
+    QualityGates,
+    Queue,
+    ShiftTemplate,
+    SolverSettings,
+    TimeWindow,
+)
+
+CHANNELS = ("voice", "chat", "email")
+BREAK_KINDS = ("break", "lunch")
+INTERVAL_CHOICES_MINUTES = (5, 10, 15, 30, 60)
+
+
+class _Node:
+    """A YAML value together with its key path, so every error can name where it is."""
+
+    def __init__(self, file: Path, path: str, value: Any) -> None:
+        self.file, self.path, self.value = file, path, value
+
+    def fail(self, rule: str) -> InputError:
+        shown = self.value if not isinstance(self.value, (dict, list)) else type(self.value).__name__
+        return InputError(f"{self.file.name}: {self.path or '(top level)'} {rule}, got {shown!r}")
+
+    def child_path(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def mapping(self, allowed: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(self.value, dict):
+            raise self.fail("must be a mapping")
+        for key in self.value:
+            if key not in allowed:
+                raise InputError(
+                    f"{self.file.name}: unknown key {self.child_path(str(key))!r} "
+                    f"(expected one of: {', '.join(allowed)})"
+                )
+        return self.value
+
+    def get(self, key: str, default: Any = ...) -> _Node:
+        data = self.value if isinstance(self.value, dict) else {}
+        if key not in data:
+            if default is ...:
+                raise InputError(f"{self.file.name}: missing key {self.child_path(key)!r}")
+            return _Node(self.file, self.child_path(key), default)
+        return _Node(self.file, self.child_path(key), data[key])
+
+    def items(self) -> list[_Node]:
+        if not isinstance(self.value, list) or not self.value:
+            raise self.fail("must be a non-empty list")
+        return [_Node(self.file, self.child_path(i), v) for i, v in enumerate(self.value)]
+
+    def string(self) -> str:
+        if not isinstance(self.value, str) or not self.value.strip():
+            raise self.fail("must be a non-empty string")
+        return self.value.strip()
+
+    def number(self, low: float | None = None, high: float | None = None, *, open_low: bool = False) -> float:
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            raise self.fail("must be a number")
+        v = float(self.value)
+        if v != v:
+            raise self.fail("must be a number")
+        if low is not None and (v <= low if open_low else v < low):
+            raise self.fail(f"must be {'>' if open_low else '>='} {low:g}")
+        if high is not None and v > high:
+            raise self.fail(f"must be <= {high:g}")
+        return v
+
+    def integer(self, low: int | None = None, high: int | None = None) -> int:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise self.fail("must be a whole number")
+        if low is not None and self.value < low:
+            raise self.fail(f"must be >= {low}")
+        if high is not None and self.value > high:
+            raise self.fail(f"must be <= {high}")
+        return self.value
+
+    def boolean(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail("must be true or false")
+        return self.value
+
+    def clock_minute(self, allow_midnight_end: bool = False) -> int:
+        text = self.value if isinstance(self.value, str) else ""
+        m = CLOCK_PATTERN.match(text.strip())
+        if not m:
+            raise self.fail("must be a time of day HH:MM")
+        hours, minutes = int(m.group(1)), int(m.group(2))
+        total = hours * 60 + minutes
+        limit = MINUTES_PER_DAY if allow_midnight_end else MINUTES_PER_DAY - 1
+        if minutes >= 60 or total > limit:
+            raise self.fail("must be a time of day HH:MM")
+        return total
+
+    def iso_date(self) -> date:
+        if isinstance(self.value, date):
+            return self.value
+        try:
+            return date.fromisoformat(str(self.value))
+        except ValueError:
+            raise self.fail("must be a date YYYY-MM-DD") from None
+
+    def multiple_of(self, value: int, step: int, what: str) -> int:
+        if value % step:
+            raise self.fail(f"must be a multiple of {what} ({step} min)")
+        return value
+
+
+def _weekday_list(node: _Node) -> tuple[int, ...]:
+    if not isinstance(node.value, list) or not node.value:
+        raise node.fail(f"must be a non-empty list of weekdays ({', '.join(WEEKDAYS)})")
+    days = []
+    for item in node.items():
+        if not isinstance(item.value, str) or item.value.lower()[:3] not in WEEKDAYS:
+            raise item.fail(f"must be a weekday ({', '.join(WEEKDAYS)})")
+        days.append(WEEKDAYS.index(item.value.lower()[:3]))
+    return tuple(sorted(set(days)))
+
+
+def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
+    data = node.mapping(WEEKDAYS)
+    windows: list[TimeWindow | None] = []
+    for day in WEEKDAYS:
+        child = _Node(node.file, node.child_path(day), data.get(day, "closed"))
+        try:
+            window = parse_window(str(child.value))
+        except ValueError:
+            raise child.fail('must be "HH:MM-HH:MM" (end after start) or "closed"') from None
+        if window and (window.start_minute % interval_minutes or window.end_minute % interval_minutes):
+            raise child.fail(f"must start and end on the {interval_minutes}-minute interval grid")
+        windows.append(window)
+    if all(w is None for w in windows):
+        raise node.fail("must open on at least one day")
+    return OpeningHours(tuple(windows))
+
+
+def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
+    node.mapping(
+        ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
+         "concurrency", "opening_hours")
+    )
+    channel = node.get("channel").string()
+    if channel not in CHANNELS:
+        raise node.get("channel").fail(f"must be one of {', '.join(CHANNELS)}")
+    max_occ = node.get("max_occupancy", None)
+    hours = node.get("opening_hours", None)
+    return Queue(
+        queue_id=node.get("id").string(),
+        channel=channel,
+        service_level_target=node.get("service_level_target").number(0.0, 1.0, open_low=True),
+        answer_seconds=node.get("answer_seconds").number(0.0),
+        default_aht_seconds=node.get("default_aht_seconds").number(0.0, open_low=True),
+        max_occupancy=None if max_occ.value is None else max_occ.number(0.0, 1.0, open_low=True),
+        concurrency=node.get("concurrency", 1).integer(1, 20),
+        opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
+    )
+
+
+def _break(node: _Node, interval_minutes: int, length_minutes: int) -> BreakRule:
+    node.mapping(("name", "kind", "minutes", "paid", "earliest_after_start_minutes",
+                  "latest_after_start_minutes"))
+    kind = node.get("kind", "break").string()
+    if kind not in BREAK_KINDS:
+        raise node.get("kind").fail(f"must be one of {', '.join(BREAK_KINDS)}")
+    minutes_node = node.get("minutes")
+    minutes = minutes_node.integer(1)
+    minutes_node.multiple_of(minutes, interval_minutes, "the interval")
+    earliest_node = node.get("earliest_after_start_minutes")
+    earliest = earliest_node.multiple_of(earliest_node.integer(0), interval_minutes, "the interval")
+    latest_node = node.get("latest_after_start_minutes")
+    latest = latest_node.multiple_of(latest_node.integer(earliest), interval_minutes, "the interval")
+    if latest + minutes > length_minutes:
+        raise latest_node.fail(f"plus the break's {minutes} minutes must fit the shift's {length_minutes}")
+    return BreakRule(
+        name=node.get("name", kind).string(),
+        kind=kind,
+        minutes=minutes,
+        paid=node.get("paid", kind == "break").boolean(),
+        earliest_after_start_minutes=earliest,
+        latest_after_start_minutes=latest,
+    )
+
+
+def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
+    node.mapping(("id", "length_minutes", "earliest_start", "latest_start", "start_step_minutes", "days",
+                  "breaks", "min_break_gap_minutes"))
+    length_node = node.get("length_minutes")
+    length = length_node.multiple_of(length_node.integer(1), interval_minutes, "the interval")
+    earliest_node, latest_node = node.get("earliest_start"), node.get("latest_start")
+    earliest = earliest_node.multiple_of(earliest_node.clock_minute(), interval_minutes, "the interval")
+    latest = latest_node.clock_minute()
+    if latest < earliest:
+        raise latest_node.fail("must not be before earliest_start")
+    if latest + length > MINUTES_PER_DAY:
+        raise latest_node.fail(f"plus length_minutes {length} must end by 24:00")
+    step_node = node.get("start_step_minutes", interval_minutes)
+    step = step_node.multiple_of(step_node.integer(1), interval_minutes, "the interval")
+    if (latest - earliest) % step:
+        raise latest_node.fail(f"must be earliest_start plus a multiple of start_step_minutes ({step})")
+    days = node.get("days", None)
+    breaks_node = node.get("breaks", [])
+    breaks = tuple(_break(b, interval_minutes, length) for b in breaks_node.items()) if breaks_node.value else ()
+    gap_node = node.get("min_break_gap_minutes", 0)
+    gap = gap_node.integer(0)
+    for i in range(1, len(breaks)):
+        prev, cur = breaks[i - 1], breaks[i]
+        if prev.earliest_after_start_minutes + prev.minutes + gap > cur.latest_after_start_minutes:
+            raise _Node(node.file, breaks_node.child_path(i), cur.latest_after_start_minutes).fail(
+                f".latest_after_start_minutes leaves no room after {prev.name!r} and the {gap}-minute gap"
+            )
+    return ShiftTemplate(
+        template_id=node.get("id").string(),
+        length_minutes=length,
+        earliest_start_minute=earliest,
+        latest_start_minute=latest,
+        start_step_minutes=step,
+        weekdays=tuple(range(7)) if days.value is None else _weekday_list(days),
+        breaks=breaks,
+        min_break_gap_minutes=gap,
+    )
+
+
+def _contract(node: _Node, template_ids: set[str]) -> Contract:
+    node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_rest_hours",
+                  "max_consecutive_days", "hourly_cost", "shift_templates"))
+    min_hours = node.get("min_weekly_hours", 0).number(0.0, 168.0)
+    max_node = node.get("max_weekly_hours")
+    max_hours = max_node.number(0.0, 168.0, open_low=True)
+    if min_hours > max_hours:
+        raise node.get("min_weekly_hours").fail(f"must not exceed max_weekly_hours ({max_hours:g})")
+    templates = []
+    for item in node.get("shift_templates").items():
+        name = item.string()
+        if name not in template_ids:
+            raise item.fail(f"must name a shift template ({', '.join(sorted(template_ids))})")
+        templates.append(name)
+    return Contract(
+        contract_id=node.get("id").string(),
+        min_weekly_minutes=round(min_hours * 60),
+        max_weekly_minutes=round(max_hours * 60),
+        max_days_per_week=node.get("max_days_per_week", 7).integer(1, 7),
+        min_rest_minutes=round(node.get("min_rest_hours", 0).number(0.0, 48.0) * 60),
+        max_consecutive_days=node.get("max_consecutive_days", 7).integer(1, 7),
+        hourly_cost=node.get("hourly_cost", 0.0).number(0.0),
+        template_ids=tuple(templates),
+    )
+
+
+def _unique(nodes: list[_Node], ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for node, ident in zip(nodes, ids, strict=True):
+        if ident in seen:
+            raise node.get("id").fail(f"duplicates another {what} id")
+        seen.add(ident)
+
+
+def _section(root: _Node, key: str, build: Callable[[_Node], Any], what: str) -> tuple[Any, ...]:
+    nodes = root.get(key).items()
+    built = tuple(build(n) for n in nodes)
+    _unique(nodes, [n.get("id").string() for n in nodes], what)
+    return built
+
+
+TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates")
+
+
+def load_config(path: Path | str) -> PlanConfig:
+    """Read, validate and resolve a plan YAML (paths inside it are relative to the YAML's folder)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(f"{path.name}:{where} {problem}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    root = _Node(path, "", raw)
+    root.mapping(TOP_LEVEL_KEYS)
+
+    centre = root.get("centre")
+    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours"))
+    interval_node = centre.get("interval_minutes", 15)
+    interval = interval_node.integer()
+    if interval not in INTERVAL_CHOICES_MINUTES:
+        raise interval_node.fail(f"must be one of {', '.join(map(str, INTERVAL_CHOICES_MINUTES))}")
+    hours = _opening_hours(centre.get("opening_hours"), interval)
+
+    queues = _section(root, "queues", lambda n: _queue(n, interval, hours), "queue")
+    templates = _section(root, "shift_templates", lambda n: _template(n, interval), "shift template")
+    template_ids = {t.template_id for t in templates}
+    contracts = _section(root, "contracts", lambda n: _contract(n, template_ids), "contract")
+
+    forecast = root.get("forecast", {})
+    forecast.mapping(("history_weeks", "week_start"))
+    week_start_node = forecast.get("week_start", None)
+    week_start = None if week_start_node.value is None else week_start_node.iso_date()
+    if week_start is not None and week_start.weekday() != 0:
+        raise week_start_node.fail("must be a Monday")
+    holidays_node = root.get("holidays", [])
+    holidays = tuple(h.iso_date() for h in holidays_node.items()) if holidays_node.value else ()
+
+    base = path.parent
+    history_path = base / root.get("history").string()
+    agents_path = base / root.get("agents").string()
+    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
+
+    objective = root.get("objective", {})
+    objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour"))
+    defaults = ObjectiveWeights()
+    weights = ObjectiveWeights(
+        understaffed_agent_interval=objective.get(
+            "understaffed_agent_interval", defaults.understaffed_agent_interval).integer(0),
+        overstaffed_agent_interval=objective.get(
+            "overstaffed_agent_interval", defaults.overstaffed_agent_interval).integer(0),
+        paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0),
+    )
+    solver = root.get("solver", {})
+    solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
+    sdef = SolverSettings()
+    settings = SolverSettings(
+        time_limit_seconds=solver.get("time_limit_seconds", sdef.time_limit_seconds).number(0.0, open_low=True),
+        seed=solver.get("seed", sdef.seed).integer(0),
+        workers=solver.get("workers", sdef.workers).integer(1, 64),
+        deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
+    )
+    gates = root.get("quality_gates", {})
+    gates.mapping(("service_level_drop", "understaffing_growth"))
+    gdef = QualityGates()
+    quality = QualityGates(
+        service_level_drop=gates.get("service_level_drop", gdef.service_level_drop).number(0.0, 1.0),
+        understaffing_growth=gates.get("understaffing_growth", gdef.understaffing_growth).number(0.0),
+    )
+    return PlanConfig(
+        source=path,
+        name=str(centre.get("name", path.stem).value),
+        timezone=str(centre.get("timezone", "UTC").value),
+        interval_minutes=interval,
+        opening_hours=hours,
+        history_path=history_path,
+        agents_path=agents_path,
+        holidays=holidays,
+        history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
+        week_start=week_start,
+        queues=queues,
+        shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),
+        templates=templates,
+        contracts=contracts,
+        agents=agents,
+        weights=weights,
+        solver=settings,
+        quality_gates=quality,
+    )

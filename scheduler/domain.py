@@ -1,0 +1,178 @@
+"""Typed, immutable domain objects of a weekly plan.
+
+Times of day are whole minutes after midnight (``*_minute``); durations carry their unit in the name.
+Everything here is built once by ``scheduler.config.load_config`` and never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A span of one day, ``[start_minute, end_minute)`` in minutes after midnight."""
+
+    start_minute: int
+    end_minute: int
+
+    def contains(self, start_minute: int, end_minute: int) -> bool:
+        return self.start_minute <= start_minute and end_minute <= self.end_minute
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Open window per weekday (index 0 = Monday); ``None`` means closed that day."""
+
+    by_weekday: tuple[TimeWindow | None, ...]
+
+    def window(self, weekday: int) -> TimeWindow | None:
+        return self.by_weekday[weekday]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A contact queue with its service goal.
+
+    ``concurrency`` is how many contacts one agent handles at once (chat); 1 for voice and email.
+    """
+
+    queue_id: str
+    channel: str
+    service_level_target: float
+    answer_seconds: float
+    default_aht_seconds: float
+    max_occupancy: float | None
+    concurrency: int
+    opening_hours: OpeningHours
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """One break or lunch of a shift template, placed inside a window relative to the shift start."""
+
+    name: str
+    kind: str  # "break" or "lunch": the roster's activity name
+    minutes: int
+    paid: bool
+    earliest_after_start_minutes: int
+    latest_after_start_minutes: int
+
+
+@dataclass(frozen=True)
+class ShiftTemplate:
+    """A kind of shift: its length, when it may start, and its breaks in the order they are taken.
+
+    ``length_minutes`` spans start to end, unpaid lunch included. Consecutive breaks are at least
+    ``min_break_gap_minutes`` apart (end of one to start of the next).
+    """
+
+    template_id: str
+    length_minutes: int
+    earliest_start_minute: int
+    latest_start_minute: int
+    start_step_minutes: int
+    weekdays: tuple[int, ...]
+    breaks: tuple[BreakRule, ...]
+    min_break_gap_minutes: int
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.length_minutes - sum(b.minutes for b in self.breaks if not b.paid)
+
+    def start_minutes(self) -> tuple[int, ...]:
+        return tuple(range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Labour rules an agent is employed under. Hours are paid hours in the planned week."""
+
+    contract_id: str
+    min_weekly_minutes: int
+    max_weekly_minutes: int
+    max_days_per_week: int
+    min_rest_minutes: int
+    max_consecutive_days: int
+    hourly_cost: float
+    template_ids: tuple[str, ...]
+
+    def time_off_credit_minutes(self) -> int:
+        """Paid minutes one approved day of time off counts towards the weekly minimum (pro rata)."""
+        return self.min_weekly_minutes // self.max_days_per_week if self.max_days_per_week else 0
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One agent. ``availability`` holds the window per weekday in which whole shifts must lie;
+    ``None`` for a weekday means not available that day."""
+
+    agent_id: str
+    contract_id: str
+    skills: tuple[str, ...]
+    availability: tuple[TimeWindow | None, ...]
+    time_off: frozenset[date]
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Integer weights of the roster objective (per agent-interval, per paid hour)."""
+
+    understaffed_agent_interval: int = 1000
+    overstaffed_agent_interval: int = 10
+    paid_hour: int = 1
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_seconds: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    deterministic: bool = True
+
+
+@dataclass(frozen=True)
+class QualityGates:
+    """Default tolerances of ``wfm check``: allowed absolute service-level drop, allowed relative growth
+    of understaffed agent-hours."""
+
+    service_level_drop: float = 0.005
+    understaffing_growth: float = 0.05
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Everything a weekly plan needs, resolved and validated."""
+
+    source: Path
+    name: str
+    timezone: str
+    interval_minutes: int
+    opening_hours: OpeningHours
+    history_path: Path
+    agents_path: Path
+    holidays: tuple[date, ...]
+    history_weeks: int
+    week_start: date | None
+    queues: tuple[Queue, ...]
+    shrinkage: float
+    templates: tuple[ShiftTemplate, ...]
+    contracts: tuple[Contract, ...]
+    agents: tuple[Agent, ...]
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    quality_gates: QualityGates = field(default_factory=QualityGates)
+
+    def queue(self, queue_id: str) -> Queue:
+        return next(q for q in self.queues if q.queue_id == queue_id)
+
+    def template(self, template_id: str) -> ShiftTemplate:
+        return next(t for t in self.templates if t.template_id == template_id)
+
+    def contract(self, contract_id: str) -> Contract:
+        return next(c for c in self.contracts if c.contract_id == contract_id)

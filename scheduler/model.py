@@ -1,0 +1,155 @@
+"""The CP-SAT roster model's variables, with intention-revealing queries for the rules.
+
+Decision variables, all Boolean:
+- ``shift[a, d, o]``: agent ``a`` works candidate shift ``o`` (template + start) on day ``d``;
+- ``break_start[a, d, template, k, minute]``: break ``k`` of that template starts at ``minute`` of day ``d``.
+
+Rules (``scheduler/rules/``) read these through the queries below and add constraints or return penalty
+terms; ``scheduler.solve`` builds the objective once from the terms. Time inside the model is integer
+minutes after midnight of the shift's day, or week slots (``scheduler.week``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain import Agent, BreakRule, PlanConfig, ShiftTemplate
+from scheduler.shifts import ShiftOption, shift_options
+from scheduler.week import Week
+
+
+@dataclass(frozen=True)
+class PenaltyTerm:
+    """A named part of the objective: ``weight * expression`` is minimised; ``rule`` labels it in reports.
+
+    ``unit`` names what one unit of ``expression`` is; the penalty is ``weight * expression / divisor``
+    (e.g. a weight per paid hour on an expression in paid minutes has ``divisor`` 60).
+    """
+
+    rule: str
+    weight: int
+    expression: cp_model.LinearExprT
+    unit: str
+    divisor: int = 1
+
+
+@dataclass
+class BreakSlot:
+    """The start-time Booleans of one break of one template on one agent-day, keyed by minute of day."""
+
+    rule: BreakRule
+    index: int
+    starts: dict[int, cp_model.IntVar]
+
+    def start_minute_expr(self) -> cp_model.LinearExpr:
+        minutes = list(self.starts)
+        return cp_model.LinearExpr.weighted_sum([self.starts[m] for m in minutes], minutes)
+
+
+@dataclass
+class AgentDay:
+    """The variables of one agent on one day."""
+
+    agent: Agent
+    day_index: int
+    options: tuple[ShiftOption, ...]
+    shift_vars: list[cp_model.IntVar]
+    breaks: dict[str, list[BreakSlot]] = field(default_factory=dict)  # by template id
+
+    def works(self) -> cp_model.LinearExpr:
+        return cp_model.LinearExpr.sum(self.shift_vars)
+
+    def uses_template(self, template_id: str) -> cp_model.LinearExpr:
+        return cp_model.LinearExpr.sum(
+            [v for o, v in zip(self.options, self.shift_vars, strict=True) if o.template.template_id == template_id]
+        )
+
+    def weighted(self, coefficient_of: callable) -> cp_model.LinearExpr:
+        """Sum of ``coefficient_of(option) * shift_var`` over the day's options."""
+        return cp_model.LinearExpr.weighted_sum(self.shift_vars, [coefficient_of(o) for o in self.options])
+
+    def paid_minutes(self) -> cp_model.LinearExpr:
+        return self.weighted(lambda o: o.paid_minutes)
+
+
+class RosterModel:
+    """Owns the CP-SAT model and the variables; rules query it and add to it."""
+
+    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True) -> None:
+        """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
+
+        ``with_breaks=False`` builds the smaller shift-only relaxation used to find a first roster fast.
+        """
+        self.config = config
+        self.with_breaks = with_breaks
+        self.week = week
+        self.requirements = requirements
+        self.cp = cp_model.CpModel()
+        self.agent_days: dict[tuple[str, int], AgentDay] = {}
+        for agent in config.agents:
+            for day_index in range(7):
+                self.agent_days[agent.agent_id, day_index] = self._new_agent_day(agent, day_index)
+
+    def _new_agent_day(self, agent: Agent, day_index: int) -> AgentDay:
+        options = shift_options(self.config, agent, self.week, day_index)
+        prefix = f"{agent.agent_id}_d{day_index}"
+        shift_vars = [
+            self.cp.new_bool_var(f"shift_{prefix}_{o.template.template_id}_{o.start_minute}") for o in options
+        ]
+        agent_day = AgentDay(agent, day_index, options, shift_vars)
+        templates: dict[str, ShiftTemplate] = {o.template.template_id: o.template for o in options}
+        if not self.with_breaks:
+            templates = {}
+        for template_id, template in templates.items():
+            starts = [o.start_minute for o in options if o.template.template_id == template_id]
+            slots = []
+            for k, rule in enumerate(template.breaks):
+                minutes = sorted({
+                    s + offset
+                    for s in starts
+                    for offset in range(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1,
+                                        self.config.interval_minutes)
+                })
+                slots.append(BreakSlot(rule, k, {
+                    m: self.cp.new_bool_var(f"break_{prefix}_{template_id}_{k}_{m}") for m in minutes
+                }))
+            agent_day.breaks[template_id] = slots
+        return agent_day
+
+    def days_of(self, agent: Agent) -> list[AgentDay]:
+        return [self.agent_days[agent.agent_id, d] for d in range(7)]
+
+    def all_agent_days(self) -> Iterator[AgentDay]:
+        return iter(self.agent_days.values())
+
+    def presence_terms(self, agent_day: AgentDay) -> dict[int, tuple[list[cp_model.IntVar], list[int]]]:
+        """Per week slot, the (variables, coefficients) whose sum is 1 when the agent is on the floor there:
+        +1 for every shift covering the slot, -1 for every break covering it."""
+        terms: dict[int, tuple[list[cp_model.IntVar], list[int]]] = {}
+        interval = self.config.interval_minutes
+
+        def add(start_minute: int, minutes: int, var: cp_model.IntVar, coefficient: int) -> None:
+            for minute in range(start_minute, start_minute + minutes, interval):
+                vs, cs = terms.setdefault(self.week.slot(agent_day.day_index, minute), ([], []))
+                vs.append(var)
+                cs.append(coefficient)
+
+        for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+            add(option.start_minute, option.template.length_minutes, var, 1)
+        for slots in agent_day.breaks.values():
+            for slot in slots:
+                for minute, var in slot.starts.items():
+                    add(minute, slot.rule.minutes, var, -1)
+        return terms
+
+    def on_floor_intervals(self, agent_day: AgentDay) -> cp_model.LinearExpr:
+        """Number of intervals the agent is on the floor that day: shift length minus its breaks. Every break of
+        a worked template is taken, so this is a constant per candidate shift, with or without break variables."""
+        interval = self.config.interval_minutes
+        return agent_day.weighted(
+            lambda o: (o.template.length_minutes - sum(b.minutes for b in o.template.breaks)) // interval
+        )

@@ -1,0 +1,34 @@
+"""One module per labour rule, each with the same signature ``build(model: RosterModel) -> list[PenaltyTerm]``.
+
+A hard rule adds constraints and returns no terms; a soft rule returns its named penalty terms.
+``RULES`` is the order they are built in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scheduler.model import PenaltyTerm, RosterModel
+from scheduler.rules import (
+    breaks,
+    coverage,
+    max_consecutive_days,
+    max_days,
+    min_rest,
+    one_shift_per_day,
+    paid_hours,
+    weekly_hours,
+)
+
+Rule = Callable[[RosterModel], list[PenaltyTerm]]
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("one_shift_per_day", one_shift_per_day.build),
+    ("breaks", breaks.build),
+    ("weekly_hours", weekly_hours.build),
+    ("max_days", max_days.build),
+    ("min_rest", min_rest.build),
+    ("max_consecutive_days", max_consecutive_days.build),
+    ("coverage", coverage.build),
+    ("paid_hours", paid_hours.build),
+)

@@ -18,7 +18,9 @@ import pandas as pd
 
 def frame_csv(frame: pd.DataFrame, decimals: int = 4) -> str:
     """A CSV text with fixed float formatting, so the same values always give the same bytes."""
-    return frame.to_csv(index=False, lineterminator="\n", float_format=f"%.{decimals}f", date_format="%Y-%m-%dT%H:%M:%S")
+    return frame.to_csv(
+        index=False, lineterminator="\n", float_format=f"%.{decimals}f", date_format="%Y-%m-%dT%H:%M:%S"
+    )
 
 
 def json_text(data: dict[str, Any]) -> str:

@@ -20,9 +20,11 @@ def explain_conflicts(config: PlanConfig, week: Week) -> list[str]:
         needed = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
         if needed == 0:
             continue
-        per_day = sorted((max((o.paid_minutes for o in shift_options(config, agent, week, d)), default=0)
-                          for d in range(7)), reverse=True)
-        best = sum(per_day[:contract.max_days_per_week])
+        per_day = sorted(
+            (max((o.paid_minutes for o in shift_options(config, agent, week, d)), default=0) for d in range(7)),
+            reverse=True,
+        )
+        best = sum(per_day[: contract.max_days_per_week])
         if best < needed:
             problems.append(
                 f"agent {agent.agent_id}: contract {contract.contract_id} needs {needed / 60:.1f} h but availability, "

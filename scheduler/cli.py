@@ -1,0 +1,179 @@
+"""The ``wfm`` command: a thin shell over the library. Each command parses its options, calls one library
+function, and turns a ``WfmError`` into one line on stderr and its exit code (2 bad input, 3 infeasible,
+1 a failed gate or validation)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from forecasting.errors import WfmError
+from scheduler import __version__
+
+
+def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except WfmError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="wfm")
+def main() -> None:
+    """Workforce management for contact centres: forecast, Erlang staffing, CP-SAT rosters, checks."""
+
+
+@main.command()
+@click.option("--agents", default=60, show_default=True, type=int, help="Number of agents.")
+@click.option("--queues", default=3, show_default=True, type=int, help="Number of queues (voice and one chat).")
+@click.option("--weeks", default=12, show_default=True, type=int, help="Weeks of 15-minute history.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
+@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
+@_one_line_errors
+def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, out_dir: Path) -> None:
+    """Generate a realistic example centre: history.csv, agents.csv and plan.yaml."""
+    from scheduler.example import generate_example
+
+    path = generate_example(out_dir, agents=agents, queues=queues, weeks=weeks, seed=seed,
+                            time_limit_seconds=time_limit)
+    click.echo(f"wrote {path.parent}/history.csv, agents.csv, plan.yaml")
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds.")
+@click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
+@click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_one_line_errors
+def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None, workers: int | None,
+         quiet: bool) -> None:
+    """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
+    coverage.csv and kpis.json to OUT."""
+    from scheduler.pipeline import run_plan
+
+    result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
+                      progress=None if quiet else sys.stderr)
+    if result.violations:
+        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
+                   err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.argument("roster", type=click.Path(path_type=Path))
+@click.option("--week-start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Monday of the week (default: from the config, else the roster's first Monday).")
+@_one_line_errors
+def validate(config: Path, roster: Path, week_start: Any) -> None:
+    """Check every hard rule of ROSTER against CONFIG, independently of the solver. Exit 1 on any violation."""
+    from scheduler.config import load_config
+    from scheduler.validate import format_violations, read_roster, validate_roster
+
+    plan_config = load_config(config)
+    frame = read_roster(roster)
+    start: date | None = week_start.date() if week_start else None
+    violations = validate_roster(plan_config, frame, start)
+    click.echo(format_violations(violations, roster=frame))
+    sys.exit(1 if violations else 0)
+
+
+@main.command()
+@click.argument("kpis", type=click.Path(path_type=Path))
+@click.option("--baseline", required=True, type=click.Path(path_type=Path), help="Baseline kpis.json.")
+@click.option("--tolerance", "tolerances", multiple=True, metavar="KEY=VALUE",
+              help="service_level=0.005 (absolute drop), understaffing=0.05 (relative growth), gap=..., "
+                   "paid_hours=...; repeatable.")
+@_one_line_errors
+def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
+    """CI quality gate: exit 1 with a table when KPIS regress against BASELINE beyond tolerance."""
+    from scheduler.check import Tolerances, parse_tolerances, run_check
+
+    passed, report = run_check(kpis, baseline, parse_tolerances(tolerances, Tolerances()))
+    click.echo(report)
+    sys.exit(0 if passed else 1)
+
+
+@main.command()
+@click.argument("history", type=click.Path(path_type=Path))
+@click.option("--start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="First day to forecast.")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Days to forecast.")
+@click.option("--history-weeks", default=8, show_default=True, type=click.IntRange(1, 104))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Forecast CSV to write.")
+@_one_line_errors
+def forecast(history: Path, start: Any, days: int, history_weeks: int, out_file: Path) -> None:
+    """Interval forecast of contacts (and AHT where history has it) per queue."""
+    from forecasting.history import load_history
+    from forecasting.seasonal import WeeklyProfileForecaster
+    from scheduler.outputs import StagedOutput, frame_csv
+
+    frame = WeeklyProfileForecaster(history_weeks=history_weeks).fit(load_history(history)).predict(start.date(), days)
+    _write_one(out_file, frame_csv(frame, 4), StagedOutput)
+    click.echo(f"wrote {out_file} ({len(frame):,} rows)")
+
+
+@main.command()
+@click.argument("forecast_file", metavar="FORECAST", type=click.Path(path_type=Path))
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path), help="Plan YAML (queues).")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Requirements CSV to write.")
+@_one_line_errors
+def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
+    """Erlang C requirements per queue and interval for a forecast CSV."""
+    import pandas as pd
+
+    from forecasting.errors import InputError
+    from forecasting.staffing import requirements
+    from scheduler.config import load_config
+    from scheduler.outputs import StagedOutput, frame_csv
+    from scheduler.pipeline import queue_targets
+
+    config = load_config(config_path)
+    if not forecast_file.is_file():
+        raise InputError(f"{forecast_file}: forecast file not found")
+    try:
+        frame = pd.read_csv(forecast_file, parse_dates=["interval_start"])
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{forecast_file.name}: {str(exc).splitlines()[0]}") from None
+    targets = queue_targets(config)
+    unknown = sorted(set(frame["queue"]) - set(targets))
+    if unknown:
+        raise InputError(f"{forecast_file.name}: queue(s) {', '.join(map(str, unknown))} not in {config_path.name}")
+    by_queue = {q.queue_id: q.default_aht_seconds for q in config.queues}
+    if "aht_seconds" not in frame:
+        frame["aht_seconds"] = float("nan")
+    frame["aht_seconds"] = frame["aht_seconds"].fillna(frame["queue"].map(by_queue))
+    _write_one(out_file, frame_csv(requirements(frame, targets), 4), StagedOutput)
+    click.echo(f"wrote {out_file}")
+
+
+def _write_one(out_file: Path, text: str, staged_type: Any) -> None:
+    """Write one file atomically (staged beside it, then moved in)."""
+    import os
+
+    staged = staged_type(out_file.parent / f"{out_file.name}.d")
+    try:
+        written = staged.write_text(out_file.name, text)
+        os.replace(written, out_file)
+    finally:
+        staged.discard()
+
+
+if __name__ == "__main__":
+    main()

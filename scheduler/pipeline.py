@@ -1,0 +1,192 @@
+"""The weekly job, stage by stage: history -> forecast -> requirements -> roster -> validation -> outputs.
+
+Each stage is a function of typed inputs; ``run_plan`` chains them and writes the output folder atomically.
+Progress goes to ``progress`` (stderr from the CLI) as ``[stage] elapsed ...`` lines.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import ortools
+import pandas as pd
+
+from forecasting.errors import InfeasibleError, InputError
+from forecasting.history import History, load_history
+from forecasting.seasonal import WeeklyProfileForecaster
+from forecasting.staffing import QueueTarget, requirements
+from scheduler import __version__
+from scheduler.config import load_config
+from scheduler.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
+from scheduler.domain import PlanConfig
+from scheduler.outputs import StagedOutput, frame_csv, json_text
+from scheduler.prechecks import explain_conflicts
+from scheduler.roster import Roster, roster_csv
+from scheduler.solve import ScheduleResult, solve_roster
+from scheduler.validate import Violation, read_roster, validate_roster
+from scheduler.week import Week
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    out_dir: Path
+    kpis: dict[str, Any]
+    violations: tuple[Violation, ...]
+
+
+def planned_week(config: PlanConfig, history: History) -> Week:
+    """The configured week, else the first Monday after the history ends."""
+    start = config.week_start
+    if start is None:
+        last: date = history.last_date
+        start = last + timedelta(days=7 - last.weekday())
+    return Week(start, config.interval_minutes)
+
+
+def queue_targets(config: PlanConfig) -> dict[str, QueueTarget]:
+    return {
+        q.queue_id: QueueTarget(
+            queue=q.queue_id, service_level_target=q.service_level_target, answer_seconds=q.answer_seconds,
+            max_occupancy=q.max_occupancy, interval_minutes=config.interval_minutes, concurrency=q.concurrency,
+            shrinkage=config.shrinkage,
+        )
+        for q in config.queues
+    }
+
+
+def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFrame:
+    """Interval forecast of every configured queue, inside its opening hours; AHT falls back to the queue's
+    default where history has none."""
+    if history.interval_minutes != config.interval_minutes:
+        raise InputError(f"{history.path.name}: history has {history.interval_minutes}-minute intervals but "
+                         f"{config.source.name}: centre.interval_minutes is {config.interval_minutes}")
+    missing = [q.queue_id for q in config.queues if q.queue_id not in history.queues]
+    if missing:
+        raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
+                         f"{config.source.name}: queues")
+    forecaster = WeeklyProfileForecaster(history_weeks=config.history_weeks, holiday_dates=config.holidays)
+    forecast = forecaster.fit(history).predict(week.start, 7)
+    keep = np.zeros(len(forecast), dtype=bool)
+    for queue in config.queues:
+        rows = (forecast["queue"] == queue.queue_id).to_numpy()
+        starts = forecast["interval_start"]
+        minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
+        weekday = starts.dt.weekday.to_numpy()
+        for day in range(7):
+            window = queue.opening_hours.window(day)
+            if window is not None:
+                keep |= rows & (weekday == day) & (minute >= window.start_minute) & (minute < window.end_minute)
+        aht = forecast.loc[rows, "aht_seconds"]
+        forecast.loc[rows, "aht_seconds"] = aht.fillna(queue.default_aht_seconds)
+    return forecast.loc[keep].reset_index(drop=True)
+
+
+def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) -> np.ndarray:
+    """``agents_required`` as an int array ``[queue, slot]`` in config queue order."""
+    array = np.zeros((len(config.queues), week.slot_count), dtype=np.int64)
+    index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    for queue_id, start, agents in zip(required["queue"], required["interval_start"], required["agents_required"],
+                                       strict=True):
+        array[index[queue_id], week.slot_of(start.to_pydatetime())] = int(agents)
+    return array
+
+
+def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
+              violations: list[Violation]) -> dict[str, Any]:
+    """The figures a planner and a CI gate read; only ``solver.seconds`` may differ between identical runs."""
+    frame = cover.frame
+    hours_per_interval = config.interval_minutes / 60
+    by_queue, worst = {}, {}
+    for queue in config.queues:
+        rows = frame[frame["queue"] == queue.queue_id]
+        volume = rows["contacts"].to_numpy(float)
+        service = rows["service_level"].to_numpy(float)
+        by_queue[queue.queue_id] = round(float((volume * service).sum() / volume.sum()) if volume.sum() else 1.0, 6)
+        busy = service[volume > 0]
+        worst[queue.queue_id] = round(float(busy.min()) if busy.size else 1.0, 6)
+    volume = frame["contacts"].to_numpy(float)
+    overall = float((volume * frame["service_level"].to_numpy(float)).sum() / volume.sum()) if volume.sum() else 1.0
+    short = np.maximum(frame["required"] - frame["scheduled"], 0).sum()
+    covered = np.minimum(frame["required"], frame["scheduled"]).sum()
+    cost_of = {c.contract_id: c.hourly_cost for c in config.contracts}
+    contract_of = {a.agent_id: a.contract_id for a in config.agents}
+    paid_minutes = sum(s.paid_minutes for s in roster.shifts)
+    cost = sum(s.paid_minutes / 60 * cost_of[contract_of[s.agent_id]] for s in roster.shifts)
+    stats = schedule.stats
+    return {
+        "week_start": week.start.isoformat(),
+        "agents": len(config.agents),
+        "shifts": len(roster.shifts),
+        "hard_violations": len(violations),
+        "service_level": {"overall": round(overall, 6), "by_queue": by_queue},
+        "service_level_target": {q.queue_id: q.service_level_target for q in config.queues},
+        "worst_interval_service_level": worst,
+        "understaffed_agent_hours": round(float(short) * hours_per_interval, 4),
+        "overstaffed_agent_hours": round((cover.on_floor_agent_intervals - float(covered)) * hours_per_interval, 4),
+        "paid_hours": round(paid_minutes / 60, 4),
+        "cost": round(cost, 2),
+        "penalties": {c.rule: {"amount": round(c.amount, 4), "unit": c.unit, "weight": c.weight,
+                               "penalty": round(c.penalty, 4)} for c in schedule.costs},
+        "solver": {
+            "status": stats.status, "objective": round(stats.objective, 4), "best_bound": round(stats.best_bound, 4),
+            "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2), "seed": stats.seed,
+            "workers": stats.workers, "deterministic": stats.deterministic, "ortools_version": stats.ortools_version,
+        },
+        "versions": {"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
+                     "pandas": pd.__version__},
+    }
+
+
+def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
+             workers: int | None = None, progress: TextIO | None = sys.stderr) -> PlanResult:
+    """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage and KPIs."""
+    started = time.monotonic()
+
+    def stage(name: str, detail: str) -> None:
+        if progress is not None:
+            print(f"[{name}] {time.monotonic() - started:6.1f}s  {detail}", file=progress, flush=True)
+
+    config = load_config(config_path)
+    history = load_history(config.history_path)
+    week = planned_week(config, history)
+    stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
+                     f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
+    forecast = forecast_week(config, history, week)
+    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts")
+    targets = queue_targets(config)
+    required = requirements(forecast, targets)
+    array = requirement_array(config, week, required)
+    stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours (Erlang C)")
+    conflicts = explain_conflicts(config, week)
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise InfeasibleError(conflicts[0] + more)
+    schedule = solve_roster(config, week, array, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
+                            progress=progress)
+    stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
+                      f"gap {schedule.stats.gap:.2%}")
+
+    staged = StagedOutput(out_dir)
+    try:
+        roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
+        violations = validate_roster(config, read_roster(roster_path), week.start)
+        stage("validate", f"{len(violations)} hard-rule violation(s)")
+        cover = coverage(config, week, schedule.roster, required, array, targets)
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations)
+        staged.write_text("forecast.csv", frame_csv(forecast, 4))
+        staged.write_text("requirements.csv", frame_csv(required, 4))
+        staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
+        staged.write_text("kpis.json", json_text(kpis))
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    stage("done", f"service level {kpis['service_level']['overall']:.1%}, understaffed "
+                  f"{kpis['understaffed_agent_hours']:.1f} h, paid {kpis['paid_hours']:.1f} h -> {out_dir}")
+    return PlanResult(out_dir, kpis, tuple(violations))

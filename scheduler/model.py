@@ -18,7 +18,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain import Agent, BreakRule, PlanConfig, ShiftTemplate
-from scheduler.shifts import ShiftOption, shift_options
+from scheduler.shifts import ShiftOption, break_patterns, shift_options
 from scheduler.week import Week
 
 
@@ -79,13 +79,18 @@ class AgentDay:
 class RosterModel:
     """Owns the CP-SAT model and the variables; rules query it and add to it."""
 
-    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True) -> None:
+    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True,
+                 break_patterns: int = 0) -> None:
         """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
 
-        ``with_breaks=False`` builds the smaller shift-only relaxation used to find a first roster fast.
+        ``with_breaks=False`` leaves out the break variables: with ``break_patterns=0`` breaks are then not
+        taken off the floor at all (a relaxation, whose bound is valid for the full model); with
+        ``break_patterns=K`` every candidate shift comes in up to K fixed break placements (a restriction,
+        whose rosters are valid for the full model).
         """
         self.config = config
         self.with_breaks = with_breaks
+        self.break_patterns = 0 if with_breaks else break_patterns
         self.week = week
         self.requirements = requirements
         self.cp = cp_model.CpModel()
@@ -96,9 +101,16 @@ class RosterModel:
 
     def _new_agent_day(self, agent: Agent, day_index: int) -> AgentDay:
         options = shift_options(self.config, agent, self.week, day_index)
+        if self.break_patterns:
+            options = tuple(
+                ShiftOption(o.template, o.start_minute, offsets)
+                for o in options
+                for offsets in break_patterns(o.template, self.break_patterns, self.config.interval_minutes)
+            )
         prefix = f"{agent.agent_id}_d{day_index}"
         shift_vars = [
-            self.cp.new_bool_var(f"shift_{prefix}_{o.template.template_id}_{o.start_minute}") for o in options
+            self.cp.new_bool_var(f"shift_{prefix}_{o.template.template_id}_{o.start_minute}_{i}")
+            for i, o in enumerate(options)
         ]
         agent_day = AgentDay(agent, day_index, options, shift_vars)
         templates: dict[str, ShiftTemplate] = {o.template.template_id: o.template for o in options}
@@ -139,7 +151,17 @@ class RosterModel:
                 cs.append(coefficient)
 
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            add(option.start_minute, option.template.length_minutes, var, 1)
+            if option.break_offsets is None:
+                add(option.start_minute, option.template.length_minutes, var, 1)
+                continue
+            on_break = {
+                option.start_minute + offset + m
+                for offset, rule in zip(option.break_offsets, option.template.breaks, strict=True)
+                for m in range(0, rule.minutes, interval)
+            }
+            for minute in range(option.start_minute, option.end_minute, interval):
+                if minute not in on_break:
+                    add(minute, interval, var, 1)
         for slots in agent_day.breaks.values():
             for slot in slots:
                 for minute, var in slot.starts.items():

@@ -18,7 +18,7 @@ import ortools
 from ortools.sat.python import cp_model
 
 from forecasting.errors import InfeasibleError
-from scheduler.domain import PlanConfig, ShiftTemplate
+from scheduler.domain import PlanConfig
 from scheduler.model import AgentDay, PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.rules import RULES
@@ -26,7 +26,7 @@ from scheduler.week import Week
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); used to turn the configured seconds into a reproducible deterministic-time budget.
-DETERMINISTIC_UNITS_PER_SECOND = 0.25
+DETERMINISTIC_UNITS_PER_SECOND = 0.4
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,10 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def build_model(
-    config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True
+    config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True, break_patterns: int = 0
 ) -> tuple[RosterModel, list[PenaltyTerm], int]:
     """The model with every rule and its objective; returns the objective's integer scale too."""
-    model = RosterModel(config, week, requirements, with_breaks=with_breaks)
+    model = RosterModel(config, week, requirements, with_breaks=with_breaks, break_patterns=break_patterns)
     terms: list[PenaltyTerm] = []
     for _name, rule in RULES:
         terms.extend(rule(model))
@@ -77,8 +77,13 @@ def build_model(
     return model, terms, scale
 
 
-# Share of the budget spent on the shift-only relaxation (first roster and lower bound).
-RELAXATION_SHARE = 0.5
+# Shares of the budget: the no-break relaxation (lower bound), the patterned-break restriction (first roster),
+# and placing breaks day by day with the shifts fixed; large-neighbourhood search gets the rest.
+BOUND_SHARE = 0.2
+PATTERN_SHARE = 0.3
+BREAK_PHASE_SHARE = 0.15
+# Fixed break placements offered per candidate shift in the restriction.
+BREAK_PATTERNS = 3
 # Agents freed together in one large-neighbourhood step (share of all agents, at least LNS_MIN_AGENTS).
 LNS_AGENT_SHARE = 0.12
 LNS_MIN_AGENTS = 4
@@ -153,31 +158,52 @@ def solve_roster(
                   f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
 
     relaxation, _, scale = build_model(config, week, requirements, with_breaks=False)
-    solver = new_solver(RELAXATION_SHARE)
+    solver = new_solver(BOUND_SHARE)
     status = solver.solve(relaxation.cp)
     budget.charge(solver)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, time off, "
                               "templates); check each agent's contract against their availability")
+    bound = solver.best_objective_bound / scale if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else -math.inf
+    report("bound", solver.objective_value / scale if status != cp_model.UNKNOWN else math.inf, bound)
+
+    patterned, _, _ = build_model(config, week, requirements, with_breaks=False, break_patterns=BREAK_PATTERNS)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_patterns_from_relaxation(patterned, relaxation, solver)
+    solver = new_solver(PATTERN_SHARE)
+    status = solver.solve(patterned.cp)
+    budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise InfeasibleError(f"no roster found within {limit:g} s (status {solver.status_name(status)}); "
                               "raise solver.time_limit_seconds")
-    bound = solver.best_objective_bound / scale
     report("shifts", solver.objective_value / scale, bound)
 
     model, terms, scale = build_model(config, week, requirements)
     objective_proto = model.cp.proto.objective
     # The relaxation's bound is proven for the full model too: tell CP-SAT, so it stops once it meets it.
-    objective_proto.domain.extend([math.ceil(bound * scale - objective_proto.offset - 1e-6), 2**62])
-    current = _hint_from_shifts(model, relaxation, solver)
-    variables = _decision_variables(model)
+    if bound > -math.inf:
+        objective_proto.domain.extend([math.ceil(bound * scale - objective_proto.offset - 1e-6), 2**62])
+    current = _hint_from_shifts(model, patterned, solver)
+    # Every variable (allocations included), so each hint below is a complete solution.
+    variables = [model.cp.get_int_var_from_proto_index(i) for i in range(len(model.cp.proto.variables))]
+    current.update({v.index: 0 for v in variables if v.index not in current})
 
-    # Phase 2: breaks with the shifts fixed.
-    fixed = [v for agent_day in model.all_agent_days() for v in agent_day.shift_vars]
-    best, objective = _solve_fixed(model, new_solver(0.2), fixed, current, budget)
+    # Phase 2: breaks, one day at a time, with every shift fixed.
+    all_shift_vars = [v for agent_day in model.all_agent_days() for v in agent_day.shift_vars]
+    objective = math.inf
+    best = None
+    for day in range(7):
+        fixed = all_shift_vars + [v for (_a, d), agent_day in model.agent_days.items() if d != day
+                                  for v in _agent_day_variables(agent_day)[len(agent_day.shift_vars):]]
+        candidate, value = _solve_fixed(model, new_solver(BREAK_PHASE_SHARE / 7), fixed, current, budget)
+        if candidate is None:
+            if best is None and day == 6:
+                raise InfeasibleError("breaks cannot be placed inside their windows for the chosen shifts")
+            continue
+        best, objective = candidate, value
+        current = {v.index: best.value(v) for v in variables}
     if best is None:
         raise InfeasibleError("breaks cannot be placed inside their windows for the chosen shifts")
-    current = {v.index: best.value(v) for v in variables}
     report("breaks", objective / scale, bound)
 
     # Phase 3: large-neighbourhood search over agents.
@@ -231,7 +257,7 @@ def _solve_fixed(model: RosterModel, solver: cp_model.CpSolver, fixed: list[cp_m
         _pin(proto.variables[v.index].domain, values[v.index], values[v.index])
     model.cp.clear_hints()
     for index, value in values.items():
-        model.cp.add_hint(model.cp.get_bool_var_from_proto_index(index), bool(value))
+        model.cp.add_hint(model.cp.get_int_var_from_proto_index(index), value)
     try:
         status = solver.solve(model.cp)
     finally:
@@ -251,41 +277,41 @@ def _costs(terms: list[PenaltyTerm], solver: cp_model.CpSolver) -> tuple[RuleCos
     )
 
 
-def _hint_from_shifts(model: RosterModel, shift_model: RosterModel, solver: cp_model.CpSolver) -> dict[int, int]:
-    """A full assignment: the relaxation's shifts, and breaks staggered inside their windows."""
-    interval = model.config.interval_minutes
+def _hint_patterns_from_relaxation(patterned: RosterModel, relaxation: RosterModel, solver: cp_model.CpSolver) -> None:
+    """Hint the restriction with the relaxation's shifts, break patterns rotated so breaks are staggered."""
+    for number, (key, agent_day) in enumerate(patterned.agent_days.items()):
+        source = relaxation.agent_days[key]
+        picked = next((o for o, v in zip(source.options, source.shift_vars, strict=True)
+                       if solver.boolean_value(v)), None)
+        matching = [i for i, o in enumerate(agent_day.options)
+                    if picked is not None and (o.template, o.start_minute) == (picked.template, picked.start_minute)]
+        chosen = matching[number % len(matching)] if matching else None
+        for i, var in enumerate(agent_day.shift_vars):
+            patterned.cp.add_hint(var, i == chosen)
+    # Allocation variables start at 0 (always feasible), so the hint is complete and CP-SAT starts from it.
+    hinted = set(patterned.cp.proto.solution_hint.vars)
+    for index in range(len(patterned.cp.proto.variables)):
+        if index not in hinted:
+            patterned.cp.add_hint(patterned.cp.get_int_var_from_proto_index(index), 0)
+
+
+def _hint_from_shifts(model: RosterModel, patterned: RosterModel, solver: cp_model.CpSolver) -> dict[int, int]:
+    """A full assignment of the full model from the patterned restriction's roster."""
     values: dict[int, int] = {}
-    for number, (key, agent_day) in enumerate(model.agent_days.items()):
-        chosen = [solver.boolean_value(v) for v in shift_model.agent_days[key].shift_vars]
-        for var, value in zip(agent_day.shift_vars, chosen, strict=True):
-            values[var.index] = int(value)
-        picked = next((o for o, c in zip(agent_day.options, chosen, strict=True) if c), None)
+    for key, agent_day in model.agent_days.items():
+        source = patterned.agent_days[key]
+        picked = next((o for o, v in zip(source.options, source.shift_vars, strict=True)
+                       if solver.boolean_value(v)), None)
+        for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+            values[var.index] = int(picked is not None and (option.template, option.start_minute)
+                                    == (picked.template, picked.start_minute))
         for template_id, slots in agent_day.breaks.items():
-            offsets = (_staggered_break_offsets(picked.template, number, interval)
-                       if picked and picked.template.template_id == template_id else None)
+            used = picked is not None and picked.template.template_id == template_id
             for k, slot in enumerate(slots):
-                target = None if offsets is None else picked.start_minute + offsets[k]
+                target = picked.start_minute + picked.break_offsets[k] if used else None
                 for minute, var in slot.starts.items():
                     values[var.index] = int(minute == target)
     return values
-
-
-def _staggered_break_offsets(template: ShiftTemplate, number: int, interval: int) -> list[int]:
-    """Break offsets from the shift start inside their windows, spaced, and varied by ``number`` so that
-    agents starting together do not all break together."""
-    latest: list[int] = [0] * len(template.breaks)
-    limit = None
-    for k in range(len(template.breaks) - 1, -1, -1):
-        rule = template.breaks[k]
-        latest[k] = rule.latest_after_start_minutes if limit is None else min(rule.latest_after_start_minutes, limit)
-        limit = latest[k] - template.min_break_gap_minutes - (template.breaks[k - 1].minutes if k else 0)
-    offsets, earliest = [], 0
-    for k, rule in enumerate(template.breaks):
-        low = max(rule.earliest_after_start_minutes, earliest)
-        choices = list(range(low, latest[k] + 1, interval)) or [low]
-        offsets.append(choices[(number + k) % len(choices)])
-        earliest = offsets[-1] + rule.minutes + template.min_break_gap_minutes
-    return offsets
 
 
 def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:

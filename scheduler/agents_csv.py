@@ -6,11 +6,15 @@ Columns: ``agent_id, contract, skills, availability, time_off``.
   DAYS is a weekday (``mon``) or a range (``mon-fri``); weekdays not named are days the agent cannot work.
   A shift must lie wholly inside its day's window.
 - ``time_off``: approved whole days off, ISO dates separated by ``;``.
+
+The file may start with a byte-order mark (Excel's "CSV UTF-8"). Blank lines, and lines of empty cells, are
+skipped; row numbers in errors are the file's line numbers (header = row 1).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from scheduler.clock import parse_window
 from scheduler.domain import WEEKDAYS, Agent, TimeWindow
 
 AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off")
+ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
@@ -50,23 +55,29 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
     """Read and check the agents file; errors name the file, row (header = row 1) and column."""
     if not path.is_file():
         raise InputError(f"{path}: agents file not found")
+    numbered: list[tuple[int, dict[str | None, str | list[str] | None]]] = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
+            header = [name.strip() for name in reader.fieldnames or []]
+            reader.fieldnames = header
             missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
             if missing:
                 raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
-            rows = list(reader)
+            for row in reader:
+                cells = [v for k, v in row.items() if k is not None and v is not None]
+                if None not in row and not any(v.strip() for v in cells):
+                    continue
+                numbered.append((reader.line_num, row))
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
     except csv.Error as exc:
         raise InputError(f"{path.name}: malformed CSV ({exc})") from None
-    if not rows:
+    if not numbered:
         raise InputError(f"{path.name}: no agents")
     agents: list[Agent] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=2):
+    for number, row in numbered:
         where = f"{path.name} row {number}"
         if None in row:
             raise InputError(f"{where}: more fields than the header has")
@@ -93,6 +104,8 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
         for text in (row.get("time_off") or "").split(";"):
             if text.strip():
                 try:
+                    if not ISO_DATE_PATTERN.match(text.strip()):
+                        raise ValueError(text)
                     time_off.add(date.fromisoformat(text.strip()))
                 except ValueError:
                     raise InputError(f"{where}: time_off date {text.strip()!r} is not YYYY-MM-DD") from None

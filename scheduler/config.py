@@ -7,8 +7,10 @@ in ``docs/config.md``.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,15 @@ from scheduler.domain import (
 )
 
 CHANNELS = ("voice", "chat", "email")
+# Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
+SINGLE_CONTACT_CHANNELS = ("voice", "email")
 BREAK_KINDS = ("break", "lunch")
 INTERVAL_CHOICES_MINUTES = (5, 10, 15, 30, 60)
+# The model checks rest only between shifts on consecutive days; with shifts inside one day, two days apart
+# always leave at least 24 h, so a longer minimum could not be enforced.
+MAX_MIN_REST_HOURS = 24
+WEEKDAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class _Node:
@@ -44,7 +53,11 @@ class _Node:
         self.file, self.path, self.value = file, path, value
 
     def fail(self, rule: str) -> InputError:
-        shown = self.value if not isinstance(self.value, (dict, list)) else type(self.value).__name__
+        shown = self.value
+        if isinstance(shown, (dict, list)):
+            shown = type(shown).__name__
+        elif isinstance(shown, date):
+            shown = str(shown)
         return InputError(f"{self.file.name}: {self.path or '(top level)'} {rule}, got {shown!r}")
 
     def child_path(self, key: str | int) -> str:
@@ -53,6 +66,8 @@ class _Node:
         return f"{self.path}.{key}" if self.path else key
 
     def mapping(self, allowed: tuple[str, ...]) -> dict[str, Any]:
+        if self.value is None:  # a key with nothing under it, e.g. "objective:": an empty section
+            self.value = {}
         if not isinstance(self.value, dict):
             raise self.fail("must be a mapping")
         for key in self.value:
@@ -85,8 +100,8 @@ class _Node:
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
             raise self.fail("must be a number")
         v = float(self.value)
-        if v != v:
-            raise self.fail("must be a number")
+        if not math.isfinite(v):
+            raise self.fail("must be a finite number")
         if low is not None and (v <= low if open_low else v < low):
             raise self.fail(f"must be {'>' if open_low else '>='} {low:g}")
         if high is not None and v > high:
@@ -120,10 +135,16 @@ class _Node:
         return total
 
     def iso_date(self) -> date:
+        # YAML reads an unquoted date as a date and a date with a time as a datetime (a date subclass)
+        if isinstance(self.value, datetime):
+            raise self.fail("must be a date YYYY-MM-DD without a time of day")
         if isinstance(self.value, date):
             return self.value
+        text = self.value.strip() if isinstance(self.value, str) else ""
         try:
-            return date.fromisoformat(str(self.value))
+            if not ISO_DATE_PATTERN.match(text):
+                raise ValueError(text)
+            return date.fromisoformat(text)
         except ValueError:
             raise self.fail("must be a date YYYY-MM-DD") from None
 
@@ -133,15 +154,20 @@ class _Node:
         return value
 
 
+def _weekday(node: _Node) -> int:
+    """``mon`` or ``monday`` (any case) -> 0."""
+    text = node.value.strip().lower() if isinstance(node.value, str) else ""
+    if text in WEEKDAYS:
+        return WEEKDAYS.index(text)
+    if text in WEEKDAY_NAMES:
+        return WEEKDAY_NAMES.index(text)
+    raise node.fail(f"must be a weekday ({', '.join(WEEKDAYS)} or the full name, e.g. monday)")
+
+
 def _weekday_list(node: _Node) -> tuple[int, ...]:
     if not isinstance(node.value, list) or not node.value:
         raise node.fail(f"must be a non-empty list of weekdays ({', '.join(WEEKDAYS)})")
-    days = []
-    for item in node.items():
-        if not isinstance(item.value, str) or item.value.lower()[:3] not in WEEKDAYS:
-            raise item.fail(f"must be a weekday ({', '.join(WEEKDAYS)})")
-        days.append(WEEKDAYS.index(item.value.lower()[:3]))
-    return tuple(sorted(set(days)))
+    return tuple(sorted({_weekday(item) for item in node.items()}))
 
 
 def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
@@ -171,6 +197,10 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         raise node.get("channel").fail(f"must be one of {', '.join(CHANNELS)}")
     max_occ = node.get("max_occupancy", None)
     hours = node.get("opening_hours", None)
+    concurrency_node = node.get("concurrency", 1)
+    concurrency = concurrency_node.integer(1, 20)
+    if concurrency > 1 and channel in SINGLE_CONTACT_CHANNELS:
+        raise concurrency_node.fail(f"must be 1 on {channel} queues (only chat handles several contacts at once)")
     return Queue(
         queue_id=node.get("id").string(),
         channel=channel,
@@ -178,7 +208,7 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         answer_seconds=node.get("answer_seconds").number(0.0),
         default_aht_seconds=node.get("default_aht_seconds").number(0.0, open_low=True),
         max_occupancy=None if max_occ.value is None else max_occ.number(0.0, 1.0, open_low=True),
-        concurrency=node.get("concurrency", 1).integer(1, 20),
+        concurrency=concurrency,
         opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
     )
 
@@ -228,13 +258,21 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
     breaks_node = node.get("breaks", [])
     breaks = tuple(_break(b, interval_minutes, length) for b in breaks_node.items()) if breaks_node.value else ()
     gap_node = node.get("min_break_gap_minutes", 0)
-    gap = gap_node.integer(0)
-    for i in range(1, len(breaks)):
-        prev, cur = breaks[i - 1], breaks[i]
-        if prev.earliest_after_start_minutes + prev.minutes + gap > cur.latest_after_start_minutes:
-            raise _Node(node.file, breaks_node.child_path(i), cur.latest_after_start_minutes).fail(
-                f".latest_after_start_minutes leaves no room after {prev.name!r} and the {gap}-minute gap"
-            )
+    gap = gap_node.multiple_of(gap_node.integer(0), interval_minutes, "the interval")
+    # Each break's earliest possible start, with every break before it taken as early as it can be.
+    earliest_start = None
+    for i, rule in enumerate(breaks):
+        start = rule.earliest_after_start_minutes
+        if earliest_start is not None:
+            prev = breaks[i - 1]
+            start = max(start, earliest_start + prev.minutes + gap)
+            if start > rule.latest_after_start_minutes:
+                path = f"{breaks_node.child_path(i)}.latest_after_start_minutes"
+                raise _Node(node.file, path, rule.latest_after_start_minutes).fail(
+                    f"leaves no room: {prev.name!r} ends at the earliest {earliest_start + prev.minutes} min after "
+                    f"the start and the {gap}-minute gap follows it"
+                )
+        earliest_start = start
     return ShiftTemplate(
         template_id=node.get("id").string(),
         length_minutes=length,
@@ -255,18 +293,25 @@ def _contract(node: _Node, template_ids: set[str]) -> Contract:
     max_hours = max_node.number(0.0, 168.0, open_low=True)
     if min_hours > max_hours:
         raise node.get("min_weekly_hours").fail(f"must not exceed max_weekly_hours ({max_hours:g})")
-    templates = []
+    templates: list[str] = []
     for item in node.get("shift_templates").items():
         name = item.string()
         if name not in template_ids:
             raise item.fail(f"must name a shift template ({', '.join(sorted(template_ids))})")
+        if name in templates:
+            raise item.fail("names a shift template listed before it in this contract")
         templates.append(name)
+    rest_node = node.get("min_rest_hours", 0)
+    rest_hours = rest_node.number(0.0)
+    if rest_hours > MAX_MIN_REST_HOURS:
+        raise rest_node.fail(f"must be <= {MAX_MIN_REST_HOURS}: the roster model only enforces rest between "
+                             "shifts on consecutive days")
     return Contract(
         contract_id=node.get("id").string(),
         min_weekly_minutes=round(min_hours * 60),
         max_weekly_minutes=round(max_hours * 60),
         max_days_per_week=node.get("max_days_per_week", 7).integer(1, 7),
-        min_rest_minutes=round(node.get("min_rest_hours", 0).number(0.0, 48.0) * 60),
+        min_rest_minutes=round(rest_hours * 60),
         max_consecutive_days=node.get("max_consecutive_days", 7).integer(1, 7),
         hourly_cost=node.get("hourly_cost", 0.0).number(0.0),
         template_ids=tuple(templates),
@@ -306,6 +351,8 @@ def load_config(path: Path | str) -> PlanConfig:
         raise InputError(f"{path.name}:{where} {problem}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
+    if raw is None:
+        raise InputError(f"{path.name}: the file is empty")
     root = _Node(path, "", raw)
     root.mapping(TOP_LEVEL_KEYS)
 
@@ -333,7 +380,10 @@ def load_config(path: Path | str) -> PlanConfig:
 
     base = path.parent
     history_path = base / root.get("history").string()
-    agents_path = base / root.get("agents").string()
+    agents_node = root.get("agents")
+    agents_path = base / agents_node.string()
+    if not agents_path.is_file():
+        raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
     agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
 
     objective = root.get("objective", {})

@@ -48,8 +48,15 @@ def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[t
     return dict(counts)
 
 
-def allocate(required: np.ndarray, on_floor: dict[tuple[str, ...], np.ndarray], queue_ids: list[str]) -> np.ndarray:
-    """Heads per ``[queue, slot]``: max-flow cover of ``required`` first, then the spare agents."""
+def allocate(
+    required: np.ndarray,
+    on_floor: dict[tuple[str, ...], np.ndarray],
+    queue_ids: list[str],
+    flows: dict[tuple[int, tuple[str, ...], int], int] | None = None,
+) -> np.ndarray:
+    """Heads per ``[queue, slot]``: max-flow cover of ``required`` first, then the spare agents.
+
+    ``flows``, when given, receives the covering part per ``(slot, skill set, queue index)``."""
     groups = sorted(on_floor)
     scheduled = np.zeros_like(required)
     for slot in range(required.shape[1]):
@@ -75,6 +82,8 @@ def allocate(required: np.ndarray, on_floor: dict[tuple[str, ...], np.ndarray], 
             for arc, g, q in arcs:
                 sent = flow.flow(arc)
                 scheduled[q, slot] += sent
+                if flows is not None and sent:
+                    flows[slot, g, q] = sent
                 spare[g] -= sent
         for g in groups:
             if spare[g] > 0:

@@ -11,14 +11,14 @@ minutes after midnight of the shift's day, or week slots (``scheduler.week``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain import Agent, BreakRule, PlanConfig, ShiftTemplate
-from scheduler.shifts import ShiftOption, break_patterns, shift_options
+from scheduler.shifts import ShiftOption, shift_options
 from scheduler.week import Week
 
 
@@ -79,34 +79,39 @@ class AgentDay:
 class RosterModel:
     """Owns the CP-SAT model and the variables; rules query it and add to it."""
 
-    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True,
-                 break_patterns: int = 0) -> None:
+    def __init__(
+        self,
+        config: PlanConfig,
+        week: Week,
+        requirements: np.ndarray,
+        *,
+        with_breaks: bool = True,
+        agents: Sequence[Agent] | None = None,
+        fixed_on_floor: Mapping[tuple[str, ...], np.ndarray] | None = None,
+    ) -> None:
         """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
 
-        ``with_breaks=False`` leaves out the break variables: with ``break_patterns=0`` breaks are then not
-        taken off the floor at all (a relaxation, whose bound is valid for the full model); with
-        ``break_patterns=K`` every candidate shift comes in up to K fixed break placements (a restriction,
-        whose rosters are valid for the full model).
+        ``with_breaks=False`` leaves out the break variables, so breaks are not taken off the floor: a
+        relaxation whose proven bound is valid for the full model.
+        ``agents`` limits the decision variables to some agents (a neighbourhood); ``fixed_on_floor`` gives,
+        per skill set, how many of the other agents are on the floor in each slot (constants).
         """
         self.config = config
         self.with_breaks = with_breaks
-        self.break_patterns = 0 if with_breaks else break_patterns
+        self.agents: tuple[Agent, ...] = tuple(config.agents if agents is None else agents)
+        self.fixed_on_floor: dict[tuple[str, ...], np.ndarray] = dict(fixed_on_floor or {})
+        # filled by the coverage rule: (slot, skill set, queue index) -> agents of that skill set sent there
+        self.allocations: dict[tuple[int, tuple[str, ...], int], cp_model.IntVar] = {}
         self.week = week
         self.requirements = requirements
         self.cp = cp_model.CpModel()
         self.agent_days: dict[tuple[str, int], AgentDay] = {}
-        for agent in config.agents:
+        for agent in self.agents:
             for day_index in range(7):
                 self.agent_days[agent.agent_id, day_index] = self._new_agent_day(agent, day_index)
 
     def _new_agent_day(self, agent: Agent, day_index: int) -> AgentDay:
         options = shift_options(self.config, agent, self.week, day_index)
-        if self.break_patterns:
-            options = tuple(
-                ShiftOption(o.template, o.start_minute, offsets)
-                for o in options
-                for offsets in break_patterns(o.template, self.break_patterns, self.config.interval_minutes)
-            )
         prefix = f"{agent.agent_id}_d{day_index}"
         shift_vars = [
             self.cp.new_bool_var(f"shift_{prefix}_{o.template.template_id}_{o.start_minute}_{i}")
@@ -151,17 +156,7 @@ class RosterModel:
                 cs.append(coefficient)
 
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            if option.break_offsets is None:
-                add(option.start_minute, option.template.length_minutes, var, 1)
-                continue
-            on_break = {
-                option.start_minute + offset + m
-                for offset, rule in zip(option.break_offsets, option.template.breaks, strict=True)
-                for m in range(0, rule.minutes, interval)
-            }
-            for minute in range(option.start_minute, option.end_minute, interval):
-                if minute not in on_break:
-                    add(minute, interval, var, 1)
+            add(option.start_minute, option.template.length_minutes, var, 1)
         for slots in agent_day.breaks.values():
             for slot in slots:
                 for minute, var in slot.starts.items():

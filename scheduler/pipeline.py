@@ -77,7 +77,7 @@ def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFr
         rows = (forecast["queue"] == queue.queue_id).to_numpy()
         starts = forecast["interval_start"]
         minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
-        weekday = starts.dt.weekday.to_numpy()
+        weekday = starts.dt.day_of_week.to_numpy()
         for day in range(7):
             window = queue.opening_hours.window(day)
             if window is not None:

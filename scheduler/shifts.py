@@ -18,7 +18,6 @@ class ShiftOption:
 
     template: ShiftTemplate
     start_minute: int
-    break_offsets: tuple[int, ...] | None = None  # fixed break starts after the shift start, when patterned
 
     @property
     def end_minute(self) -> int:
@@ -47,27 +46,3 @@ def shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) 
                 options.append(ShiftOption(template, start))
     return tuple(options)
 
-
-def break_patterns(template: ShiftTemplate, count: int, interval_minutes: int) -> tuple[tuple[int, ...], ...]:
-    """Up to ``count`` distinct ways to place the template's breaks (offsets from the shift start), from each
-    break as early as its window and spacing allow to as late as they allow, spread evenly in between."""
-    if not template.breaks:
-        return ((),)
-    latest = [0] * len(template.breaks)
-    limit: int | None = None
-    for k in range(len(template.breaks) - 1, -1, -1):
-        rule = template.breaks[k]
-        latest[k] = rule.latest_after_start_minutes if limit is None else min(rule.latest_after_start_minutes, limit)
-        limit = latest[k] - template.min_break_gap_minutes - (template.breaks[k - 1].minutes if k else 0)
-    patterns: list[tuple[int, ...]] = []
-    for i in range(count):
-        fraction = i / (count - 1) if count > 1 else 0.5
-        offsets, earliest = [], 0
-        for k, rule in enumerate(template.breaks):
-            low = max(rule.earliest_after_start_minutes, earliest)
-            steps = max(0, (latest[k] - low) // interval_minutes)
-            offsets.append(low + round(fraction * steps) * interval_minutes)
-            earliest = offsets[-1] + rule.minutes + template.min_break_gap_minutes
-        if tuple(offsets) not in patterns:
-            patterns.append(tuple(offsets))
-    return tuple(patterns)

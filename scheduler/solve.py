@@ -1,8 +1,17 @@
-"""Build the roster model from the rules, solve it with CP-SAT, and read the roster back.
+"""Solve the roster: a proven lower bound, a constructed first roster, then large-neighbourhood search.
 
-Deterministic mode bounds the search by CP-SAT's deterministic time (work units, not wall-clock seconds),
-so the same input, seed and worker count give the same roster on any machine load; the wall-clock limit
-still applies as a safety net.
+1. **Bound.** The relaxation without break variables (breaks stay on the floor) is solved for a share of the
+   budget; CP-SAT's proven bound on it is a valid lower bound of the full problem, since breaks only remove
+   cover. The gap in ``kpis.json`` is measured against it.
+2. **Construct.** Agents are rostered a small batch at a time with every rule and break variable; the agents
+   already rostered are constants in the coverage, the rest absent.
+3. **Improve.** A seeded random set of agents is freed (shifts and breaks), everyone else is fixed as
+   constants, and CP-SAT re-optimises the freed agents from the current roster as a complete hint. A roster is
+   kept when its exact objective, evaluated from the roster itself, improves.
+
+Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
+centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
+(work units, not seconds), so the same input and seed give the same roster on a loaded machine.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -18,15 +28,30 @@ import ortools
 from ortools.sat.python import cp_model
 
 from forecasting.errors import InfeasibleError
-from scheduler.domain import PlanConfig
-from scheduler.model import AgentDay, PenaltyTerm, RosterModel
+from scheduler.break_placement import place_breaks
+from scheduler.coverage import allocate, on_floor_by_skills
+from scheduler.domain import Agent, PlanConfig
+from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.rules import RULES
 from scheduler.week import Week
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
-# 2-core CI machine); used to turn the configured seconds into a reproducible deterministic-time budget.
+# 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
 DETERMINISTIC_UNITS_PER_SECOND = 0.4
+# Share of the budget for each no-break relaxation round (bound and shifts).
+ROUND_SHARE = 0.15
+# Relaxation rounds at most; each after the first pads the requirement with the shortfall that placing breaks
+# caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
+MAX_ROUNDS = 6
+LNS_RESERVE_SHARE = 0.15
+# Agents rostered together while constructing, and freed together in one neighbourhood.
+CONSTRUCT_BATCH_AGENTS = 6
+NEIGHBOURHOOD_AGENTS = 4
+# Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
+NEIGHBOURHOOD_SECONDS = 1.0
+# Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
+SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
 
 @dataclass(frozen=True)
@@ -65,30 +90,27 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def build_model(
-    config: PlanConfig, week: Week, requirements: np.ndarray, *, with_breaks: bool = True, break_patterns: int = 0
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    *,
+    with_breaks: bool = True,
+    agents: Sequence[Agent] | None = None,
+    fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None = None,
+    with_coverage: bool = True,
 ) -> tuple[RosterModel, list[PenaltyTerm], int]:
-    """The model with every rule and its objective; returns the objective's integer scale too."""
-    model = RosterModel(config, week, requirements, with_breaks=with_breaks, break_patterns=break_patterns)
+    """The model with every rule and its objective; returns the objective's integer scale too.
+
+    ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
+    model = RosterModel(config, week, requirements, with_breaks=with_breaks, agents=agents,
+                        fixed_on_floor=fixed_on_floor)
     terms: list[PenaltyTerm] = []
-    for _name, rule in RULES:
-        terms.extend(rule(model))
+    for name, rule in RULES:
+        if with_coverage or name != "coverage":
+            terms.extend(rule(model))
     scale = math.lcm(*(t.divisor for t in terms))
     model.cp.minimize(cp_model.LinearExpr.sum([t.expression * (t.weight * scale // t.divisor) for t in terms]))
     return model, terms, scale
-
-
-# Shares of the budget: the no-break relaxation (lower bound), the patterned-break restriction (first roster),
-# and placing breaks day by day with the shifts fixed; large-neighbourhood search gets the rest.
-BOUND_SHARE = 0.2
-PATTERN_SHARE = 0.3
-BREAK_PHASE_SHARE = 0.15
-# Fixed break placements offered per candidate shift in the restriction.
-BREAK_PATTERNS = 3
-# Agents freed together in one large-neighbourhood step (share of all agents, at least LNS_MIN_AGENTS).
-LNS_AGENT_SHARE = 0.12
-LNS_MIN_AGENTS = 4
-# Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
-LNS_STEP_SECONDS = 2.0
 
 
 class _Budget:
@@ -104,16 +126,72 @@ class _Budget:
         used = self.used if self.deterministic else time.monotonic() - self._start
         return max(0.0, self.total - used)
 
-    def apply(self, solver: cp_model.CpSolver, share: float) -> None:
-        amount = max(0.05, min(self.left(), self.total * share))
+    def new_solver(self, seconds: float, threads: int, seed: int) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = threads
+        solver.parameters.random_seed = seed
+        for name, value in SUBSOLVER_PARAMETERS.items():
+            setattr(solver.parameters, name, value)
+        amount = max(0.01, min(self.left(), seconds * (DETERMINISTIC_UNITS_PER_SECOND if self.deterministic else 1)))
         if self.deterministic:
             solver.parameters.max_deterministic_time = amount
-            solver.parameters.max_time_in_seconds = 4 * amount / DETERMINISTIC_UNITS_PER_SECOND  # safety net
+            solver.parameters.max_time_in_seconds = 10 * amount / DETERMINISTIC_UNITS_PER_SECOND  # safety net
         else:
             solver.parameters.max_time_in_seconds = amount
+        return solver
 
     def charge(self, solver: cp_model.CpSolver) -> None:
         self.used += solver.response_proto.deterministic_time
+
+
+def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> tuple[RuleCost, ...]:
+    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them."""
+    queue_ids = [q.queue_id for q in config.queues]
+    on_floor = on_floor_by_skills(config, week, roster)
+    scheduled = allocate(requirements, on_floor, queue_ids)
+    covered = int(np.minimum(scheduled, requirements).sum())
+    under = int(requirements.sum()) - covered
+    over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
+    paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
+    weights = config.weights
+    return (
+        RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
+                 under * weights.understaffed_agent_interval),
+        RuleCost("overstaffing", over, "agent-interval", weights.overstaffed_agent_interval,
+                 over * weights.overstaffed_agent_interval),
+        RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
+    )
+
+
+def _total(costs: Sequence[RuleCost]) -> float:
+    return float(sum(c.penalty for c in costs))
+
+
+class _Roster:
+    """The current roster by agent, with each agent's on-floor slots for fast constant sums."""
+
+    def __init__(self, config: PlanConfig, week: Week) -> None:
+        self.config, self.week = config, week
+        self.shifts: dict[str, tuple[ShiftAssignment, ...]] = {}
+        self.on_floor: dict[str, np.ndarray] = {}
+        self.skills = {a.agent_id: a.skills for a in config.agents}
+
+    def set(self, agent_id: str, shifts: tuple[ShiftAssignment, ...]) -> None:
+        self.shifts[agent_id] = shifts
+        counts = on_floor_by_skills(self.config, self.week, Roster(shifts))
+        self.on_floor[agent_id] = next(iter(counts.values())) if counts else np.zeros(self.week.slot_count, np.int64)
+
+    def fixed_on_floor(self, excluded: set[str]) -> dict[tuple[str, ...], np.ndarray]:
+        fixed: dict[tuple[str, ...], np.ndarray] = {}
+        for agent_id, counts in self.on_floor.items():
+            if agent_id not in excluded:
+                skills = self.skills[agent_id]
+                fixed[skills] = fixed.get(skills, 0) + counts
+        return fixed
+
+    def roster(self) -> Roster:
+        shifts = [s for agent_id in sorted(self.shifts) for s in self.shifts[agent_id]]
+        return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
 
 
 def solve_roster(
@@ -126,192 +204,155 @@ def solve_roster(
     workers: int | None = None,
     progress: TextIO | None = sys.stderr,
 ) -> ScheduleResult:
-    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order).
-
-    1. The shift-only relaxation (no break variables; breaks counted on the floor) picks who works which
-       shift. Its proven bound is a valid lower bound of the full problem: breaks only remove cover.
-    2. The full model places every break with the shifts fixed.
-    3. Large-neighbourhood search: a seeded random set of agents is freed (shifts and breaks), everyone else
-       fixed, and CP-SAT re-optimises them; improvements are kept until the budget is spent.
-    In deterministic mode every solve is single-threaded and bounded by deterministic time, so the same
-    input and seed give the same roster whatever the machine load.
-    """
+    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order)."""
     settings = config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     seed = settings.seed if seed is None else seed
-    workers = settings.workers if workers is None else workers
-    deterministic = settings.deterministic
+    threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     started = time.monotonic()
-    budget = _Budget(limit, deterministic)
-    threads = 1 if deterministic else workers
-
-    def new_solver(share: float) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = threads
-        solver.parameters.random_seed = seed
-        budget.apply(solver, share)
-        return solver
+    budget = _Budget(limit, settings.deterministic)
 
     def report(phase: str, objective: float, bound: float) -> None:
         if progress is not None:
             print(f"[schedule:{phase}] {time.monotonic() - started:6.1f}s  objective {objective:,.1f}  "
                   f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
 
-    relaxation, _, scale = build_model(config, week, requirements, with_breaks=False)
-    solver = new_solver(BOUND_SHARE)
-    status = solver.solve(relaxation.cp)
-    budget.charge(solver)
-    if status == cp_model.INFEASIBLE:
-        raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, time off, "
-                              "templates); check each agent's contract against their availability")
-    bound = solver.best_objective_bound / scale if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else -math.inf
-    report("bound", solver.objective_value / scale if status != cp_model.UNKNOWN else math.inf, bound)
+    # Bound and first shifts: the no-break relaxation; breaks are then placed greedily. Further rounds pad the
+    # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
+    agents = list(config.agents)
+    current = _Roster(config, week)
+    padded = requirements
+    bound, objective, costs = 0.0, math.inf, ()
+    shortfall = requirements
+    for round_number in range(MAX_ROUNDS):
+        if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
+            break
+        relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
+        solver = budget.new_solver(limit * ROUND_SHARE, threads, seed + round_number)
+        status = solver.solve(relaxation.cp)
+        budget.charge(solver)
+        if status == cp_model.INFEASIBLE:
+            raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, time off, "
+                                  "templates); check each agent's contract against their availability")
+        if round_number == 0:
+            relaxed_bound = solver.best_objective_bound / scale
+            bound = max(0.0, relaxed_bound) if math.isfinite(relaxed_bound) else 0.0
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            shifts = list(_read_roster(relaxation, solver).shifts)
+        elif round_number == 0:
+            shifts = _construct_without_cover(config, week, requirements, agents, budget, limit, threads, seed)
+        else:
+            break
+        placed = place_breaks(config, week, requirements, shifts)
+        candidate = evaluate(config, week, requirements, placed)
+        if _total(candidate) < objective:
+            objective, costs = _total(candidate), candidate
+            for agent in agents:
+                current.set(agent.agent_id, tuple(s for s in placed.shifts if s.agent_id == agent.agent_id))
+        shortfall = _shortfall(config, week, requirements, placed)
+        padded = padded + shortfall
+        report(f"round{round_number}", _total(candidate), bound)
+    report("construct", objective, bound)
 
-    patterned, _, _ = build_model(config, week, requirements, with_breaks=False, break_patterns=BREAK_PATTERNS)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        _hint_patterns_from_relaxation(patterned, relaxation, solver)
-    solver = new_solver(PATTERN_SHARE)
-    status = solver.solve(patterned.cp)
-    budget.charge(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise InfeasibleError(f"no roster found within {limit:g} s (status {solver.status_name(status)}); "
-                              "raise solver.time_limit_seconds")
-    report("shifts", solver.objective_value / scale, bound)
-
-    model, terms, scale = build_model(config, week, requirements)
-    objective_proto = model.cp.proto.objective
-    # The relaxation's bound is proven for the full model too: tell CP-SAT, so it stops once it meets it.
-    if bound > -math.inf:
-        objective_proto.domain.extend([math.ceil(bound * scale - objective_proto.offset - 1e-6), 2**62])
-    current = _hint_from_shifts(model, patterned, solver)
-    # Every variable (allocations included), so each hint below is a complete solution.
-    variables = [model.cp.get_int_var_from_proto_index(i) for i in range(len(model.cp.proto.variables))]
-    current.update({v.index: 0 for v in variables if v.index not in current})
-
-    # Phase 2: breaks, one day at a time, with every shift fixed.
-    all_shift_vars = [v for agent_day in model.all_agent_days() for v in agent_day.shift_vars]
-    objective = math.inf
-    best = None
-    for day in range(7):
-        fixed = all_shift_vars + [v for (_a, d), agent_day in model.agent_days.items() if d != day
-                                  for v in _agent_day_variables(agent_day)[len(agent_day.shift_vars):]]
-        candidate, value = _solve_fixed(model, new_solver(BREAK_PHASE_SHARE / 7), fixed, current, budget)
-        if candidate is None:
-            if best is None and day == 6:
-                raise InfeasibleError("breaks cannot be placed inside their windows for the chosen shifts")
-            continue
-        best, objective = candidate, value
-        current = {v.index: best.value(v) for v in variables}
-    if best is None:
-        raise InfeasibleError("breaks cannot be placed inside their windows for the chosen shifts")
-    report("breaks", objective / scale, bound)
-
-    # Phase 3: large-neighbourhood search over agents.
+    # Improve: large-neighbourhood search over random sets of agents.
     rng = np.random.default_rng(seed)
-    agent_ids = [a.agent_id for a in config.agents]
-    size = min(len(agent_ids), max(LNS_MIN_AGENTS, round(LNS_AGENT_SHARE * len(agent_ids))))
-    step_share = LNS_STEP_SECONDS / max(limit, 1e-9)
-    while budget.left() > 0.05 * budget.total and objective > bound * scale + 1e-6:
-        freed = set(rng.choice(agent_ids, size=size, replace=False).tolist())
-        fixed = [v for (agent_id, _d), agent_day in model.agent_days.items() if agent_id not in freed
-                 for v in _agent_day_variables(agent_day)]
-        candidate, value = _solve_fixed(model, new_solver(step_share), fixed, current, budget)
-        if candidate is not None and value < objective - 1e-6:
-            best, objective = candidate, value
-            current = {v.index: best.value(v) for v in variables}
-            report("improve", objective / scale, bound)
-        if len(freed) == len(agent_ids):
+    agent_ids = [a.agent_id for a in agents]
+    by_id = {a.agent_id: a for a in agents}
+    size = min(len(agents), NEIGHBOURHOOD_AGENTS)
+    step = 0
+    while budget.left() > 0.01 and objective > bound + 1e-6:
+        step += 1
+        freed = sorted(rng.choice(agent_ids, size=size, replace=False).tolist())
+        fixed = current.fixed_on_floor(excluded=set(freed))
+        solved = _solve_neighbourhood(config, week, requirements, [by_id[a] for a in freed], fixed,
+                                      current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget)
+        if solved is None:
+            continue
+        before = {a: current.shifts[a] for a in freed}
+        for agent_id, shifts in solved.items():
+            current.set(agent_id, shifts)
+        candidate = evaluate(config, week, requirements, current.roster())
+        if _total(candidate) < objective - 1e-6:
+            costs, objective = candidate, _total(candidate)
+            report("improve", objective, bound)
+        else:
+            for agent_id, shifts in before.items():
+                current.set(agent_id, shifts)
+        if size == len(agents):
             break
 
-    objective /= scale
-    stats = SolveStats("OPTIMAL" if objective <= bound + 1e-9 else "FEASIBLE", objective, bound,
-                       _gap(objective, bound), time.monotonic() - started, seed, threads, deterministic,
+    stats = SolveStats("OPTIMAL" if objective <= bound + 1e-6 else "FEASIBLE", objective, bound,
+                       _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__)
-    return ScheduleResult(_read_roster(model, best), stats, _costs(terms, best))
+    return ScheduleResult(current.roster(), stats, costs)
 
 
-def _agent_day_variables(agent_day: AgentDay) -> list[cp_model.IntVar]:
-    variables = list(agent_day.shift_vars)
-    for slots in agent_day.breaks.values():
-        for slot in slots:
-            variables.extend(slot.starts.values())
-    return variables
+def _construct_without_cover(config: PlanConfig, week: Week, requirements: np.ndarray, agents: list[Agent],
+                             budget: _Budget, limit: float, threads: int, seed: int) -> list[ShiftAssignment]:
+    """Shifts that keep each agent's own rules, ignoring cover, a batch of agents at a time (always quick)."""
+    shifts = []
+    for number in range(0, len(agents), CONSTRUCT_BATCH_AGENTS):
+        batch = agents[number:number + CONSTRUCT_BATCH_AGENTS]
+        start = _solve_neighbourhood(config, week, requirements, batch, {}, None,
+                                     budget.new_solver(limit, threads, seed + number), budget, with_coverage=False)
+        if start is None:
+            ids = ", ".join(a.agent_id for a in batch)
+            raise InfeasibleError(f"no week satisfies the contracts, availability and time off of agents {ids}")
+        shifts.extend(s for agent_shifts in start.values() for s in agent_shifts)
+    return shifts
 
 
-def _decision_variables(model: RosterModel) -> list[cp_model.IntVar]:
-    return [v for agent_day in model.all_agent_days() for v in _agent_day_variables(agent_day)]
+def _shortfall(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> np.ndarray:
+    """Required heads the roster leaves uncovered, per ``[queue, slot]``."""
+    on_floor = on_floor_by_skills(config, week, roster)
+    scheduled = allocate(requirements, on_floor, [q.queue_id for q in config.queues])
+    return np.maximum(requirements - scheduled, 0)
 
 
-def _pin(domain, low: int, high: int) -> None:
-    """Set a Boolean variable's proto domain (always two bounds) in place."""
-    domain[0] = low
-    domain[1] = high
-
-
-def _solve_fixed(model: RosterModel, solver: cp_model.CpSolver, fixed: list[cp_model.IntVar],
-                 values: dict[int, int], budget: _Budget) -> tuple[cp_model.CpSolver | None, float]:
-    """Solve with ``fixed`` variables pinned to ``values`` (all others hinted); restores the model after."""
-    proto = model.cp.proto
-    saved = {v.index: list(proto.variables[v.index].domain) for v in fixed}
-    for v in fixed:
-        _pin(proto.variables[v.index].domain, values[v.index], values[v.index])
-    model.cp.clear_hints()
-    for index, value in values.items():
-        model.cp.add_hint(model.cp.get_int_var_from_proto_index(index), value)
-    try:
-        status = solver.solve(model.cp)
-    finally:
-        for index, domain in saved.items():
-            _pin(proto.variables[index].domain, domain[0], domain[1])
+def _solve_neighbourhood(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    agents: Sequence[Agent],
+    fixed_on_floor: dict[tuple[str, ...], np.ndarray],
+    current: _Roster | None,
+    solver: cp_model.CpSolver,
+    budget: _Budget,
+    *,
+    with_coverage: bool = True,
+) -> dict[str, tuple[ShiftAssignment, ...]] | None:
+    """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint."""
+    model, _, _ = build_model(config, week, requirements, agents=agents, fixed_on_floor=fixed_on_floor,
+                              with_coverage=with_coverage)
+    if current is not None:
+        _hint(model, current, requirements)
+    status = solver.solve(model.cp)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, math.inf
-    return solver, solver.objective_value
+        return None
+    roster = _read_roster(model, solver)
+    return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
 
 
-def _costs(terms: list[PenaltyTerm], solver: cp_model.CpSolver) -> tuple[RuleCost, ...]:
-    return tuple(
-        RuleCost(t.rule, solver.value(t.expression) / t.divisor, t.unit, t.weight,
-                 t.weight * solver.value(t.expression) / t.divisor)
-        for t in terms
-    )
-
-
-def _hint_patterns_from_relaxation(patterned: RosterModel, relaxation: RosterModel, solver: cp_model.CpSolver) -> None:
-    """Hint the restriction with the relaxation's shifts, break patterns rotated so breaks are staggered."""
-    for number, (key, agent_day) in enumerate(patterned.agent_days.items()):
-        source = relaxation.agent_days[key]
-        picked = next((o for o, v in zip(source.options, source.shift_vars, strict=True)
-                       if solver.boolean_value(v)), None)
-        matching = [i for i, o in enumerate(agent_day.options)
-                    if picked is not None and (o.template, o.start_minute) == (picked.template, picked.start_minute)]
-        chosen = matching[number % len(matching)] if matching else None
-        for i, var in enumerate(agent_day.shift_vars):
-            patterned.cp.add_hint(var, i == chosen)
-    # Allocation variables start at 0 (always feasible), so the hint is complete and CP-SAT starts from it.
-    hinted = set(patterned.cp.proto.solution_hint.vars)
-    for index in range(len(patterned.cp.proto.variables)):
-        if index not in hinted:
-            patterned.cp.add_hint(patterned.cp.get_int_var_from_proto_index(index), 0)
-
-
-def _hint_from_shifts(model: RosterModel, patterned: RosterModel, solver: cp_model.CpSolver) -> dict[int, int]:
-    """A full assignment of the full model from the patterned restriction's roster."""
-    values: dict[int, int] = {}
-    for key, agent_day in model.agent_days.items():
-        source = patterned.agent_days[key]
-        picked = next((o for o, v in zip(source.options, source.shift_vars, strict=True)
-                       if solver.boolean_value(v)), None)
+def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> None:
+    """The current roster as a complete hint: shifts, breaks and the max-flow allocation of cover."""
+    for agent_day in model.all_agent_days():
+        day = model.week.day(agent_day.day_index)
+        shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            values[var.index] = int(picked is not None and (option.template, option.start_minute)
-                                    == (picked.template, picked.start_minute))
+            model.cp.add_hint(var, shift is not None and (option.template.template_id, option.start_minute)
+                              == (shift.template_id, shift.start_minute))
         for template_id, slots in agent_day.breaks.items():
-            used = picked is not None and picked.template.template_id == template_id
+            used = shift is not None and shift.template_id == template_id
             for k, slot in enumerate(slots):
-                target = picked.start_minute + picked.break_offsets[k] if used else None
+                target = shift.breaks[k].start_minute if used else None
                 for minute, var in slot.starts.items():
-                    values[var.index] = int(minute == target)
-    return values
+                    model.cp.add_hint(var, minute == target)
+    flows: dict[tuple[int, tuple[str, ...], int], int] = {}
+    on_floor = on_floor_by_skills(model.config, model.week, current.roster())
+    allocate(requirements, on_floor, [q.queue_id for q in model.config.queues], flows)
+    for key, var in model.allocations.items():
+        model.cp.add_hint(var, flows.get(key, 0))
 
 
 def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
@@ -322,7 +363,7 @@ def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
             continue
         option = chosen[0]
         breaks = []
-        for slot in agent_day.breaks[option.template.template_id]:
+        for slot in agent_day.breaks.get(option.template.template_id, []):
             minute = next(m for m, v in slot.starts.items() if solver.boolean_value(v))
             breaks.append(BreakAssignment(slot.rule.kind, minute, slot.rule.minutes))
         shifts.append(ShiftAssignment(

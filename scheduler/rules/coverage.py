@@ -7,7 +7,8 @@ on break); integer ``alloc[g, q] >= 0`` sends them to queues they are skilled fo
 - under-staffing in the slot is ``sum_q (required[q] - covered[q])``;
 - over-staffing is every agent on the floor not needed for a requirement: ``sum_g n[g] - sum_q covered[q]``.
 
-Both are exact when the allocation is optimal, which minimisation ensures.
+Both are exact when the allocation is optimal, which minimisation ensures. In a neighbourhood model the
+agents without variables add their on-floor counts as constants (``RosterModel.fixed_on_floor``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from scheduler.model import PenaltyTerm, RosterModel
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
     queue_ids = [q.queue_id for q in model.config.queues]
-    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    group_size: dict[tuple[str, ...], int] = defaultdict(int)
     for agent in model.config.agents:
-        groups[agent.skills].append(agent.agent_id)
+        group_size[agent.skills] += 1
 
-    # on-floor expression terms per (group, slot)
+    # on-floor expression terms per (group, slot), for the agents with variables
     floor: dict[tuple[tuple[str, ...], int], tuple[list, list]] = {}
     total_on_floor = []
     for agent_day in model.all_agent_days():
@@ -37,26 +38,30 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
             vs.extend(variables)
             cs.extend(coefficients)
         total_on_floor.append(model.on_floor_intervals(agent_day))
+    fixed = model.fixed_on_floor
+    fixed_total = int(sum(int(counts.sum()) for counts in fixed.values()))
 
     covered_terms = []
     unmet_requirement = 0
     for slot in range(model.week.slot_count):
         covered_by_queue: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for skills, members in groups.items():
-            if (skills, slot) not in floor:
+        for skills, members in sorted(group_size.items()):
+            constant = int(fixed[skills][slot]) if skills in fixed else 0
+            if (skills, slot) not in floor and constant == 0:
                 continue
             allocations = []
             for q_index, queue_id in enumerate(queue_ids):
                 required = int(model.requirements[q_index, slot])
                 if queue_id not in skills or required == 0:
                     continue
-                alloc = model.cp.new_int_var(0, min(required, len(members)), f"alloc_{slot}_{queue_id}_{len(skills)}")
+                alloc = model.cp.new_int_var(0, min(required, members), f"alloc_{slot}_{queue_id}")
                 allocations.append(alloc)
+                model.allocations[slot, skills, q_index] = alloc
                 covered_by_queue[q_index].append(alloc)
             if allocations:
-                variables, coefficients = floor[skills, slot]
+                variables, coefficients = floor.get((skills, slot), ([], []))
                 model.cp.add(cp_model.LinearExpr.sum(allocations)
-                             <= cp_model.LinearExpr.weighted_sum(variables, coefficients))
+                             <= cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant)
         for q_index in range(len(queue_ids)):
             required = int(model.requirements[q_index, slot])
             unmet_requirement += required
@@ -71,5 +76,5 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         PenaltyTerm("understaffing", weights.understaffed_agent_interval, unmet_requirement - covered_total,
                     "agent-interval"),
         PenaltyTerm("overstaffing", weights.overstaffed_agent_interval,
-                    cp_model.LinearExpr.sum(total_on_floor) - covered_total, "agent-interval"),
+                    cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total, "agent-interval"),
     ]

@@ -11,7 +11,7 @@ from scheduler.model import PenaltyTerm, RosterModel
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
-    for agent in model.config.agents:
+    for agent in model.agents:
         limit = model.config.contract(agent.contract_id).max_consecutive_days
         days = model.days_of(agent)
         for first in range(0, 7 - limit):

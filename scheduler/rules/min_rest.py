@@ -11,7 +11,7 @@ from scheduler.model import PenaltyTerm, RosterModel
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
-    for agent in model.config.agents:
+    for agent in model.agents:
         rest = model.config.contract(agent.contract_id).min_rest_minutes
         days = model.days_of(agent)
         for earlier, later in zip(days, days[1:], strict=False):

@@ -18,7 +18,7 @@ def minimum_minutes(model: RosterModel, agent_id: str) -> int:
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
-    for agent in model.config.agents:
+    for agent in model.agents:
         contract = model.config.contract(agent.contract_id)
         paid = cp_model.LinearExpr.sum([d.paid_minutes() for d in model.days_of(agent)])
         model.cp.add(paid >= minimum_minutes(model, agent.agent_id))

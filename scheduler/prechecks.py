@@ -35,7 +35,7 @@ def explain_conflicts(config: PlanConfig, week: Week) -> list[str]:
         smallest = min((o.paid_minutes for d in range(7) for o in shift_options(config, agent, week, d)), default=0)
         if smallest > contract.max_weekly_minutes:
             problems.append(
-                f"agent {agent.agent_id}: contract {contract.contract_id} allows {contract.max_weekly_minutes / 60:.1f} h "
-                f"a week but its shortest shift pays {smallest / 60:.1f} h"
+                f"agent {agent.agent_id}: contract {contract.contract_id} allows "
+                f"{contract.max_weekly_minutes / 60:.1f} h a week but its shortest shift pays {smallest / 60:.1f} h"
             )
     return problems

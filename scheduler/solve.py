@@ -38,9 +38,10 @@ from scheduler.week import Week
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
-DETERMINISTIC_UNITS_PER_SECOND = 0.4
+DETERMINISTIC_UNITS_PER_SECOND = 0.33
 # Share of the budget for each no-break relaxation round (bound and shifts).
-ROUND_SHARE = 0.15
+FIRST_ROUND_SHARE = 0.3
+ROUND_SHARE = 0.12
 # Relaxation rounds at most; each after the first pads the requirement with the shortfall that placing breaks
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
@@ -228,7 +229,8 @@ def solve_roster(
         if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
             break
         relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
-        solver = budget.new_solver(limit * ROUND_SHARE, threads, seed + round_number)
+        share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
+        solver = budget.new_solver(limit * share, threads, seed + round_number)
         status = solver.solve(relaxation.cp)
         budget.charge(solver)
         if status == cp_model.INFEASIBLE:

@@ -40,12 +40,12 @@ from scheduler.week import Week
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
 DETERMINISTIC_UNITS_PER_SECOND = 0.33
 # Share of the budget for each no-break relaxation round (bound and shifts).
-FIRST_ROUND_SHARE = 0.3
+FIRST_ROUND_SHARE = 0.45
 ROUND_SHARE = 0.12
 # Relaxation rounds at most; each after the first pads the requirement with the shortfall that placing breaks
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
-LNS_RESERVE_SHARE = 0.15
+LNS_RESERVE_SHARE = 0.1
 # Agents rostered together while constructing, and freed together in one neighbourhood.
 CONSTRUCT_BATCH_AGENTS = 6
 NEIGHBOURHOOD_AGENTS = 4

@@ -1,13 +1,14 @@
-"""Solve the roster: a proven lower bound, a constructed first roster, then large-neighbourhood search.
+"""Solve the roster: a proven lower bound, padded relaxation rounds, then large-neighbourhood search.
 
-1. **Bound.** The relaxation without break variables (breaks stay on the floor) is solved for a share of the
-   budget; CP-SAT's proven bound on it is a valid lower bound of the full problem, since breaks only remove
-   cover. The gap in ``kpis.json`` is measured against it.
-2. **Construct.** Agents are rostered a small batch at a time with every rule and break variable; the agents
-   already rostered are constants in the coverage, the rest absent.
-3. **Improve.** A seeded random set of agents is freed (shifts and breaks), everyone else is fixed as
+1. **Bound and shifts.** The relaxation without break variables (breaks stay on the floor) is solved; CP-SAT's
+   proven bound on it is a valid lower bound of the full problem, since breaks only remove cover. The gap in
+   ``kpis.json`` is measured against it. Its shifts get breaks placed greedily
+   (``scheduler.break_placement``). Later rounds pad the relaxation's requirement with the shortfall the
+   breaks caused, so the shifts leave room for them; the best complete roster is kept. If the first round finds
+   no roster in time, each agent's own rules are solved without cover instead (always quick).
+2. **Improve.** A seeded random set of agents is freed (shifts and breaks), everyone else's cover is fixed as
    constants, and CP-SAT re-optimises the freed agents from the current roster as a complete hint. A roster is
-   kept when its exact objective, evaluated from the roster itself, improves.
+   kept when its exact objective, evaluated from the roster itself by max-flow, improves.
 
 Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
 centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
@@ -254,7 +255,7 @@ def solve_roster(
         shortfall = _shortfall(config, week, requirements, placed)
         padded = padded + shortfall
         report(f"round{round_number}", _total(candidate), bound)
-    report("construct", objective, bound)
+    report("start", objective, bound)
 
     # Improve: large-neighbourhood search over random sets of agents.
     rng = np.random.default_rng(seed)

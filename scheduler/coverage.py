@@ -35,7 +35,6 @@ class CoverageResult:
 def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[tuple[str, ...], np.ndarray]:
     """Agents on the floor per slot, summed per skill set."""
     skills_of = {a.agent_id: a.skills for a in config.agents}
-    interval = config.interval_minutes
     counts: dict[tuple[str, ...], np.ndarray] = defaultdict(lambda: np.zeros(week.slot_count, dtype=np.int64))
     for shift in roster.shifts:
         day = week.day_index(shift.date)
@@ -43,7 +42,6 @@ def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[t
         present[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = 1
         for brk in shift.breaks:
             present[week.slot(day, brk.start_minute):week.slot(day, brk.start_minute + brk.minutes)] = 0
-        assert shift.length_minutes % interval == 0
         counts[skills_of[shift.agent_id]] += present
     return dict(counts)
 
@@ -66,7 +64,7 @@ def allocate(
         flow = max_flow.SimpleMaxFlow()
         source, sink = 0, 1
         group_node = {g: 2 + i for i, g in enumerate(groups)}
-        queue_node = {q: 2 + len(groups) + i for i, q in enumerate(range(len(queue_ids)))}
+        queue_node = [2 + len(groups) + q for q in range(len(queue_ids))]
         arcs = []
         for g, n in zip(groups, present, strict=True):
             if n:

@@ -40,7 +40,7 @@ def run(agents: int, seed: int, time_limit: float | None, work: Path) -> dict:
         "agents": agents,
         "exit": 0,
         "seconds": round(seconds, 1),
-        "time_limit": json.loads(json.dumps(time_limit)) if time_limit else "config",
+        "time_limit": time_limit or "config",
         "hard_violations": kpis["hard_violations"],
         "gap": kpis["solver"]["gap"],
         "service_level": kpis["service_level"]["overall"],

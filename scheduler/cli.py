@@ -5,6 +5,7 @@ function, and turns a ``WfmError`` into one line on stderr and its exit code (2 
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -161,6 +162,84 @@ def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
     frame["aht_seconds"] = frame["aht_seconds"].fillna(frame["queue"].map(by_queue))
     _write_one(out_file, frame_csv(requirements(frame, targets), 4), StagedOutput)
     click.echo(f"wrote {out_file}")
+
+
+_PERIOD_UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+
+
+def _period_seconds(text: str) -> float:
+    """``15min``, ``30min``, ``1h``, ``1800s`` (or a bare number of seconds) -> seconds."""
+    from forecasting.errors import InputError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*", text.lower())
+    if not match or float(match.group(1)) <= 0:
+        raise InputError(f"--period must look like 15min, 30min, 1h or 1800s, got {text!r}")
+    return float(match.group(1)) * _PERIOD_UNITS[match.group(2) or "s"]
+
+
+def _target(text: str) -> tuple[float, float]:
+    """``80/20`` -> (0.8, 20.0): percent answered within that many seconds."""
+    from forecasting.errors import InputError
+
+    match = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*/\s*([-+]?\d+(?:\.\d+)?)\s*", text)
+    if not match:
+        raise InputError(f"--target must look like 80/20 (percent / seconds), got {text!r}")
+    level, seconds = float(match.group(1)) / 100.0, float(match.group(2))
+    if not 0 < level <= 1:
+        raise InputError(f"--target service level must be in (0, 100] percent, got {match.group(1)}")
+    if seconds < 0:
+        raise InputError(f"--target answer time must be >= 0 seconds, got {match.group(2)}")
+    return level, seconds
+
+
+@main.command()
+@click.option("--contacts", required=True, type=float, help="Contacts arriving in the period.")
+@click.option("--period", "period", default="30min", show_default=True, help="Period: 15min, 30min, 1h, 1800s.")
+@click.option("--aht", "aht_seconds", required=True, type=float, help="Average handle time, seconds.")
+@click.option("--target", "target", default="80/20", show_default=True,
+              help="Service level: percent answered / within seconds.")
+@click.option("--patience", "patience_seconds", type=float, default=None,
+              help="Mean patience, seconds: use Erlang A (abandonment) instead of Erlang C.")
+@click.option("--max-occupancy", "max_occupancy", type=float, default=None, help="Occupancy cap in (0, 1].")
+@click.option("--shrinkage", type=float, default=0.0, show_default=True, help="Shrinkage in [0, 1).")
+@click.option("--concurrency", type=int, default=1, show_default=True, help="Contacts per agent at once (chat).")
+@click.option("--json", "as_json", is_flag=True, help="Print the recommendation as one JSON object.")
+@_one_line_errors
+def erlang(contacts: float, period: str, aht_seconds: float, target: str, patience_seconds: float | None,
+           max_occupancy: float | None, shrinkage: float, concurrency: int, as_json: bool) -> None:
+    """Agents needed for one interval (Erlang C, or Erlang A with --patience), with neighbouring head counts."""
+    import json
+
+    from forecasting.erlang_a import recommend
+
+    level, answer_seconds = _target(target)
+    result = recommend(contacts, _period_seconds(period), aht_seconds, level, answer_seconds,
+                       patience_seconds=patience_seconds, max_occupancy=max_occupancy, shrinkage=shrinkage,
+                       concurrency=concurrency)
+    best = result.recommended
+    if as_json:
+        out: dict[str, Any] = {"agents": result.agents, "service_level": best.service_level,
+                               "wait_probability": best.wait_probability, "asa_seconds": best.asa_seconds,
+                               "occupancy": best.occupancy, "agents_with_shrinkage": result.agents_with_shrinkage}
+        if best.abandon_probability is not None:
+            out["abandon_probability"] = best.abandon_probability
+        click.echo(json.dumps(out))
+        return
+    head = ["agents", "service level", "ASA s", "occupancy", "P(wait)"]
+    if patience_seconds is not None:
+        head.append("abandoned")
+    lines = [head]
+    for row in result.rows:
+        cells = [f"{row.agents}{' *' if row.agents == result.agents else '  '}", f"{row.service_level:.1%}",
+                 f"{row.asa_seconds:.1f}", f"{row.occupancy:.1%}", f"{row.wait_probability:.1%}"]
+        if row.abandon_probability is not None:
+            cells.append(f"{row.abandon_probability:.2%}")
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    click.echo(f"{result.model.replace('_', ' ').title()}: load {result.load_erlangs:.2f} Erlangs")
+    for line in lines:
+        click.echo("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
+    click.echo(f"recommended: {result.agents} agents ({result.agents_with_shrinkage} with shrinkage)")
 
 
 def _write_one(out_file: Path, text: str, staged_type: Any) -> None:

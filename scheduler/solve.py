@@ -35,6 +35,8 @@ from scheduler.domain import Agent, PlanConfig
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.rules import RULES
+from scheduler.sequential import sequential_roster
+from scheduler.shifts import shift_options
 from scheduler.week import Week
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
@@ -47,8 +49,10 @@ ROUND_SHARE = 0.12
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
 LNS_RESERVE_SHARE = 0.1
-# Agents rostered together while constructing, and freed together in one neighbourhood.
-CONSTRUCT_BATCH_AGENTS = 6
+# Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
+SEQUENTIAL_PASSES = 3
+SEQUENTIAL_SHARE = 0.35
+# Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
 NEIGHBOURHOOD_SECONDS = 1.0
@@ -143,7 +147,10 @@ class _Budget:
         return solver
 
     def charge(self, solver: cp_model.CpSolver) -> None:
-        self.used += solver.response_proto.deterministic_time
+        self.spend(solver.response_proto.deterministic_time)
+
+    def spend(self, units: float) -> None:
+        self.used += units
 
 
 def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> tuple[RuleCost, ...]:
@@ -219,12 +226,33 @@ def solve_roster(
             print(f"[schedule:{phase}] {time.monotonic() - started:6.1f}s  objective {objective:,.1f}  "
                   f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
 
-    # Bound and first shifts: the no-break relaxation; breaks are then placed greedily. Further rounds pad the
-    # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
     agents = list(config.agents)
     current = _Roster(config, week)
+    objective, costs = math.inf, ()
+
+    def keep_if_better(roster: Roster, phase: str) -> None:
+        nonlocal objective, costs
+        candidate = evaluate(config, week, requirements, roster)
+        if _total(candidate) < objective:
+            objective, costs = _total(candidate), candidate
+            for agent in agents:
+                current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
+        report(phase, _total(candidate), bound)
+
+    # Start 1: agents rostered one at a time against the cover still missing (scales with the centre).
+    bound = 0.0
+    order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
+                                          a.agent_id))
+    weeks = sequential_roster(
+        config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+        another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
+        spend=budget.spend)
+    keep_if_better(Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date)))),
+                   "sequential")
+
+    # Bound, and start 2: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
+    # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
     padded = requirements
-    bound, objective, costs = 0.0, math.inf, ()
     shortfall = requirements
     for round_number in range(MAX_ROUNDS):
         if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
@@ -240,21 +268,12 @@ def solve_roster(
         if round_number == 0:
             relaxed_bound = solver.best_objective_bound / scale
             bound = max(0.0, relaxed_bound) if math.isfinite(relaxed_bound) else 0.0
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            shifts = list(_read_roster(relaxation, solver).shifts)
-        elif round_number == 0:
-            shifts = _construct_without_cover(config, week, requirements, agents, budget, limit, threads, seed)
-        else:
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
-        placed = place_breaks(config, week, requirements, shifts)
-        candidate = evaluate(config, week, requirements, placed)
-        if _total(candidate) < objective:
-            objective, costs = _total(candidate), candidate
-            for agent in agents:
-                current.set(agent.agent_id, tuple(s for s in placed.shifts if s.agent_id == agent.agent_id))
+        placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))
+        keep_if_better(placed, f"round{round_number}")
         shortfall = _shortfall(config, week, requirements, placed)
         padded = padded + shortfall
-        report(f"round{round_number}", _total(candidate), bound)
     report("start", objective, bound)
 
     # Improve: large-neighbourhood search over random sets of agents.
@@ -288,21 +307,6 @@ def solve_roster(
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__)
     return ScheduleResult(current.roster(), stats, costs)
-
-
-def _construct_without_cover(config: PlanConfig, week: Week, requirements: np.ndarray, agents: list[Agent],
-                             budget: _Budget, limit: float, threads: int, seed: int) -> list[ShiftAssignment]:
-    """Shifts that keep each agent's own rules, ignoring cover, a batch of agents at a time (always quick)."""
-    shifts = []
-    for number in range(0, len(agents), CONSTRUCT_BATCH_AGENTS):
-        batch = agents[number:number + CONSTRUCT_BATCH_AGENTS]
-        start = _solve_neighbourhood(config, week, requirements, batch, {}, None,
-                                     budget.new_solver(limit, threads, seed + number), budget, with_coverage=False)
-        if start is None:
-            ids = ", ".join(a.agent_id for a in batch)
-            raise InfeasibleError(f"no week satisfies the contracts, availability and time off of agents {ids}")
-        shifts.extend(s for agent_shifts in start.values() for s in agent_shifts)
-    return shifts
 
 
 def _shortfall(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> np.ndarray:

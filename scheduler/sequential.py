@@ -1,0 +1,149 @@
+"""Sequential agent rostering: each agent's week chosen in turn against the cover still missing.
+
+For one agent, a tiny CP-SAT model holds that agent's shift and break variables and every rule of their own
+(``scheduler.rules`` without coverage). Its objective rewards each interval on the floor where one of the
+agent's queues still lacks heads (``understaffed_agent_interval`` weight), charges the over-staffing weight
+where none does, and charges paid hours. After an agent is placed, each on-floor interval takes one head off
+the skilled queue with the largest remaining shortfall.
+
+``improve_passes`` re-rosters every agent again against the others (coordinate descent); a pass keeps an
+agent's new week only when it scores better than the old one against the same residual. Order, ties and
+solver settings are fixed, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from forecasting.errors import InfeasibleError
+from scheduler.coverage import on_floor_by_skills
+from scheduler.domain import Agent, PlanConfig
+from scheduler.model import RosterModel
+from scheduler.roster import Roster, ShiftAssignment
+from scheduler.rules import RULES
+from scheduler.week import Week
+
+# Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
+AGENT_SOLVE_UNITS = 0.5
+
+
+class Residual:
+    """Heads still required per ``[queue, slot]`` (negative: surplus) and the queue order of each agent."""
+
+    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
+        self.queue_ids = [q.queue_id for q in config.queues]
+        self.need = requirements.astype(np.int64).copy()
+        self.rows = {a.agent_id: [self.queue_ids.index(q) for q in a.skills] for a in config.agents}
+
+    def slot_values(self, agent: Agent, over_weight: int, under_weight: int) -> np.ndarray:
+        """Per slot, what one more head of this agent is worth: ``under_weight`` if a skilled queue lacks
+        heads, else minus ``over_weight``."""
+        lacking = self.need[self.rows[agent.agent_id]].max(axis=0) > 0
+        return np.where(lacking, under_weight, -over_weight)
+
+    def apply(self, agent_id: str, on_floor: np.ndarray, sign: int) -> None:
+        """Take the agent's heads off the neediest skilled queue (sign -1), or give them back (sign +1)."""
+        rows = self.rows[agent_id]
+        for slot in np.flatnonzero(on_floor):
+            column = self.need[rows, slot]
+            row = rows[int(np.argmax(column))] if sign < 0 else rows[int(np.argmin(column))]
+            self.need[row, slot] += sign
+
+
+def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent: Agent, values: np.ndarray,
+                seed: int, current: tuple[ShiftAssignment, ...] | None,
+                spend: Callable[[float], None]) -> tuple[tuple[ShiftAssignment, ...], float]:
+    """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
+    its score in the same units. ``spend`` is told the deterministic time used."""
+    from scheduler.solve import _read_roster  # local: solve imports this module
+
+    model = RosterModel(config, week, requirements, agents=[agent])
+    for name, rule in RULES:
+        if name not in ("coverage", "paid_hours"):
+            rule(model)
+    variables: list[cp_model.IntVar] = []
+    coefficients: list[int] = []
+    paid_weight = config.weights.paid_hour
+    for agent_day in model.all_agent_days():
+        for slot, (vs, cs) in model.presence_terms(agent_day).items():
+            worth = int(values[slot]) * 60
+            variables.extend(vs)
+            coefficients.extend(c * worth for c in cs)
+        variables.extend(agent_day.shift_vars)
+        coefficients.extend(-o.paid_minutes * paid_weight for o in agent_day.options)
+    model.cp.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
+    if current is not None:
+        by_day = {s.date: s for s in current}
+        for agent_day in model.all_agent_days():
+            shift = by_day.get(week.day(agent_day.day_index))
+            for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+                model.cp.add_hint(var, shift is not None and (option.template.template_id, option.start_minute)
+                                  == (shift.template_id, shift.start_minute))
+            for template_id, slots in agent_day.breaks.items():
+                used = shift is not None and shift.template_id == template_id
+                for k, slot in enumerate(slots):
+                    for minute, var in slot.starts.items():
+                        model.cp.add_hint(var, used and shift.breaks[k].start_minute == minute)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = AGENT_SOLVE_UNITS
+    status = solver.solve(model.cp)
+    spend(solver.response_proto.deterministic_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return (), -np.inf
+    return _read_roster(model, solver).shifts, solver.objective_value
+
+
+def _score(config: PlanConfig, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray, values: np.ndarray) -> float:
+    paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
+    return float((values * on_floor).sum() * 60 - paid)
+
+
+def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...]) -> np.ndarray:
+    counts = on_floor_by_skills(config, week, Roster(shifts))
+    return next(iter(counts.values())) if counts else np.zeros(week.slot_count, dtype=np.int64)
+
+
+def sequential_roster(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    agents: Sequence[Agent],
+    *,
+    seed: int = 0,
+    improve_passes: int = 1,
+    another_pass: Callable[[], bool] = lambda: True,
+    spend: Callable[[float], None] = lambda units: None,
+) -> dict[str, tuple[ShiftAssignment, ...]]:
+    """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
+    while ``another_pass()`` allows. Raises ``InfeasibleError`` naming an agent with no week that keeps their
+    rules."""
+    residual = Residual(config, requirements)
+    weights = config.weights
+    weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
+    floors: dict[str, np.ndarray] = {}
+    for number in range(improve_passes + 1):
+        if number and not another_pass():
+            break
+        for agent in agents:
+            old = weeks.get(agent.agent_id)
+            if old is not None:
+                residual.apply(agent.agent_id, floors[agent.agent_id], +1)
+            values = residual.slot_values(agent, weights.overstaffed_agent_interval,
+                                          weights.understaffed_agent_interval)
+            shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend)
+            if score == -np.inf and old is None:
+                contract = config.contract(agent.contract_id)
+                raise InfeasibleError(f"agent {agent.agent_id}: no week keeps contract {contract.contract_id} "
+                                      f"({contract.min_weekly_minutes / 60:g}-{contract.max_weekly_minutes / 60:g} h, "
+                                      f"max {contract.max_days_per_week} days) with their availability and time off")
+            if old is not None and score <= _score(config, old, floors[agent.agent_id], values):
+                shifts = old
+            weeks[agent.agent_id] = shifts
+            floors[agent.agent_id] = _on_floor(config, week, shifts)
+            residual.apply(agent.agent_id, floors[agent.agent_id], -1)
+    return weeks

@@ -172,6 +172,38 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
     )
 
 
+def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float:
+    """A bound no roster can beat, from counting alone: every agent is paid at least their contract's minimum
+    (less time-off credit) and spends at least that share of it on the floor, beyond the total requirement
+    that floor time is over-staffing; and a queue's requirement in a slot beyond the agents skilled for it
+    who are available then stays uncovered."""
+    weights = config.weights
+    paid_minutes = 0
+    floor_minutes = 0.0
+    available = np.zeros_like(requirements)
+    index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    for agent in config.agents:
+        contract = config.contract(agent.contract_id)
+        days_off = sum(1 for day in week.days() if day in agent.time_off)
+        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        paid_minutes += minimum
+        templates = [config.template(t) for t in contract.template_ids]
+        floor_share = min((t.length_minutes - sum(b.minutes for b in t.breaks)) / t.paid_minutes for t in templates)
+        floor_minutes += minimum * floor_share
+        for day in range(7):
+            options = shift_options(config, agent, week, day)
+            if not options:
+                continue
+            first = week.slot(day, min(o.start_minute for o in options))
+            last = week.slot(day, max(o.end_minute for o in options))
+            for skill in agent.skills:
+                available[index[skill], first:last] += 1
+    uncovered = int(np.maximum(requirements - available, 0).sum())
+    surplus = max(0, math.ceil(floor_minutes / config.interval_minutes - 1e-9) - int(requirements.sum()))
+    return (uncovered * weights.understaffed_agent_interval + surplus * weights.overstaffed_agent_interval
+            + paid_minutes / 60 * weights.paid_hour)
+
+
 def _total(costs: Sequence[RuleCost]) -> float:
     return float(sum(c.penalty for c in costs))
 
@@ -240,7 +272,7 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     # Start 1: agents rostered one at a time against the cover still missing (scales with the centre).
-    bound = 0.0
+    bound = simple_lower_bound(config, week, requirements)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     weeks = sequential_roster(
@@ -267,7 +299,7 @@ def solve_roster(
                                   "templates); check each agent's contract against their availability")
         if round_number == 0:
             relaxed_bound = solver.best_objective_bound / scale
-            bound = max(0.0, relaxed_bound) if math.isfinite(relaxed_bound) else 0.0
+            bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))

@@ -210,26 +210,37 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
 
     # Skip straight to a lower bound: more agents than the load, and the occupancy cap (less one agent,
     # so float rounding in A / occ can never skip the answer). The recursion starts where service_level's
-    # does for every n > A, so both see the same doubles.
-    start = _recursion_start(np.full(load.shape, np.inf), load)
+    # does for every n > A, so both see the same doubles. Every row advances in lock step over the whole
+    # (dense) arrays: with a few thousand rows, masked full-width steps beat gathering the rows still to do.
+    k = _recursion_start(np.full(load.shape, np.inf), load)
     with np.errstate(divide="ignore", invalid="ignore"):
         lowest = np.maximum(np.floor(load) + 1, np.ceil(load / occ) - 1).astype(np.int64)
-    k = np.maximum(start, lowest - 1)
-    blocking = _erlang_b_flat(k, load, start)
+    stop = np.where(load > 0, np.maximum(k, lowest - 1), k)
+    blocking = np.ones(load.shape)
+    for _ in range(int((stop - k).max(initial=0))):
+        walking = k < stop
+        carried = load * blocking
+        k = k + walking
+        with np.errstate(invalid="ignore"):  # 0 / 0 in rows without load, which do not walk
+            blocking = np.where(walking, carried / (k + carried), blocking)
     result = np.zeros(load.shape, dtype=np.int64)
     todo = np.flatnonzero(load > 0)
+    k, blocking, load, aht, answer, target, occ, asa_cap = (
+        v[todo] for v in (k, blocking, load, aht, answer, target, occ, asa_cap))
     while todo.size:
-        k[todo] += 1
-        n, a = k[todo], load[todo]
-        carried = a * blocking[todo]
-        blocking[todo] = carried / (n + carried)
-        wait = _wait_from_blocking(n, a, blocking[todo])
-        met = ((n > a)
-               & (_service_level_from_wait(n, a, wait, aht[todo], answer[todo]) >= target[todo])
-               & (a / n <= occ[todo])
-               & (_asa_from_wait(n, a, wait, aht[todo]) <= asa_cap[todo]))
-        result[todo[met]] = n[met]
-        todo = todo[~met]
+        k += 1
+        carried = load * blocking
+        blocking = carried / (k + carried)
+        wait = _wait_from_blocking(k, load, blocking)
+        met = ((k > load)
+               & (_service_level_from_wait(k, load, wait, aht, answer) >= target)
+               & (load / k <= occ)
+               & (_asa_from_wait(k, load, wait, aht) <= asa_cap))
+        if met.any():
+            result[todo[met]] = k[met]
+            keep = ~met
+            todo, k, blocking, load, aht, answer, target, occ, asa_cap = (
+                v[keep] for v in (todo, k, blocking, load, aht, answer, target, occ, asa_cap))
     return _shaped(result, shape)
 
 

@@ -203,9 +203,9 @@ def erlang_a_required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, pa
     Targets: service level (``service_level_of``: ``"of_all"``, the default and the stricter one, or
     ``"of_answered"``; module docstring) ``>= target_service_level`` in (0, 1]; ``P(abandon) <=
     max_abandon_probability`` in [0, 1]; occupancy ``<= max_occupancy`` in (0, 1]; ``None`` drops a target.
-    No load needs 0 agents. The search is a bisection over head counts from 0 (so it can end below the
-    offered load), after doubling an upper bound from the load; every figure is monotone in agents, so the
-    result is minimal: one agent fewer misses a target. InputError when no head count up to
+    No load needs 0 agents. The search brackets the answer by galloping from the Erlang C head count (down
+    towards 0, so it can end below the offered load, or up) and then bisects; every figure is monotone in
+    agents, so the result is minimal: one agent fewer misses a target. InputError when no head count up to
     ``load + 1000 sqrt(load) + 1000`` meets the targets (e.g. a service level of 1 with ``T = 0``).
     """
     if service_level_of not in ("of_all", "of_answered"):
@@ -234,21 +234,39 @@ def erlang_a_required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, pa
     rows = np.flatnonzero(load > 0)
     if not rows.size:
         return result.reshape(shape)[()]
-    low = np.zeros(rows.size)  # 0 agents never meet a positive target when there is load
-    step = np.ceil(np.sqrt(load[rows])) + 1.0
-    high = np.ceil(load[rows])
+    # Bracket the answer around a guess, the Erlang C head count for the same service level and occupancy
+    # (cheap, and within an agent or two unless patience is short): gallop down from it while the targets
+    # are met, or up while they are not, doubling the step; then bisect. ``low`` always misses the targets
+    # (0 agents never meet a positive target when there is load) and ``high`` always meets them.
     limit = load[rows] + 1000.0 * np.sqrt(load[rows]) + 1000.0
-    ok = met(rows, high)
-    while not ok.all():
-        grow = np.flatnonzero(~ok)
-        if np.any(high[grow] > limit[grow]):
-            bad = grow[high[grow] > limit[grow]][0]
+    guess = np.asarray(required_agents(load[rows], aht[rows], answer[rows], target[rows], occ_cap[rows]), dtype=float)
+    guess = np.clip(guess.reshape(rows.shape), 1.0, limit)
+    ok = met(rows, guess)
+    low = np.where(ok, 0.0, guess)
+    high = np.where(ok, guess, np.inf)
+    step = np.ones(rows.size)
+    down = np.flatnonzero(ok & (guess > 1))
+    while down.size:
+        probe = np.maximum(high[down] - step[down], 0.0)
+        hit = np.zeros(down.size, dtype=bool)
+        some = probe > 0
+        hit[some] = met(rows[down[some]], probe[some])
+        high[down[hit]] = probe[hit]
+        low[down[~hit]] = probe[~hit]
+        step[down] *= 2.0
+        down = down[hit & (probe > 1)]
+    up = np.flatnonzero(~ok)
+    while up.size:
+        if np.any(low[up] >= limit[up]):
+            bad = up[low[up] >= limit[up]][0]
             raise InputError(f"no head count up to {int(limit[bad])} meets the targets for load "
                              f"{load[rows][bad]} Erlangs")
-        low[grow] = high[grow]
-        high[grow] += step[grow]
-        step[grow] *= 2.0
-        ok[grow] = met(rows[grow], high[grow])
+        probe = np.minimum(low[up] + step[up], limit[up])
+        hit = met(rows[up], probe)
+        high[up[hit]] = probe[hit]
+        low[up[~hit]] = probe[~hit]
+        step[up] *= 2.0
+        up = up[~hit]
     while True:
         gap = np.flatnonzero(high - low > 1)
         if not gap.size:

@@ -190,12 +190,13 @@ def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
 def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
     node.mapping(
         ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
-         "concurrency", "opening_hours")
+         "concurrency", "opening_hours", "patience_seconds")
     )
     channel = node.get("channel").string()
     if channel not in CHANNELS:
         raise node.get("channel").fail(f"must be one of {', '.join(CHANNELS)}")
     max_occ = node.get("max_occupancy", None)
+    patience = node.get("patience_seconds", None)
     hours = node.get("opening_hours", None)
     concurrency_node = node.get("concurrency", 1)
     concurrency = concurrency_node.integer(1, 20)
@@ -210,6 +211,7 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         max_occupancy=None if max_occ.value is None else max_occ.number(0.0, 1.0, open_low=True),
         concurrency=concurrency,
         opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
+        patience_seconds=None if patience.value is None else patience.number(0.0, open_low=True),
     )
 
 

@@ -40,6 +40,8 @@ class Queue:
     """A contact queue with its service goal.
 
     ``concurrency`` is how many contacts one agent handles at once (chat); 1 for voice and email.
+    ``patience_seconds`` is the mean time a waiting contact stays before abandoning (> 0): staff with
+    Erlang A; ``None`` (the default) staffs with Erlang C, where nobody abandons.
     """
 
     queue_id: str
@@ -50,6 +52,7 @@ class Queue:
     max_occupancy: float | None
     concurrency: int
     opening_hours: OpeningHours
+    patience_seconds: float | None = None
 
 
 @dataclass(frozen=True)

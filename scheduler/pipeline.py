@@ -54,7 +54,7 @@ def queue_targets(config: PlanConfig) -> dict[str, QueueTarget]:
         q.queue_id: QueueTarget(
             queue=q.queue_id, service_level_target=q.service_level_target, answer_seconds=q.answer_seconds,
             max_occupancy=q.max_occupancy, interval_minutes=config.interval_minutes, concurrency=q.concurrency,
-            shrinkage=config.shrinkage,
+            shrinkage=config.shrinkage, patience_seconds=q.patience_seconds,
         )
         for q in config.queues
     }

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from forecasting.erlang import required_agents, service_level
+from forecasting.erlang_a import erlang_a_metrics, erlang_a_required_agents
 from forecasting.errors import InputError
-from forecasting.staffing import REQUIREMENTS_COLUMNS, QueueTarget, requirements, service_level_for_heads
+from forecasting.staffing import (
+    ABANDON_COLUMN,
+    REQUIREMENTS_COLUMNS,
+    SERVICE_LEVEL_TABLE_COLUMNS,
+    QueueTarget,
+    requirements,
+    service_level_for_heads,
+    service_level_table,
+)
+from scheduler.config import load_config
+from scheduler.example import generate_example
+from scheduler.pipeline import queue_targets
 
 ERLANG_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "erlang"
 
@@ -167,3 +181,124 @@ def test_scheduled_required_heads_meet_the_target() -> None:
     result = requirements(forecast, {"voice": target})
     levels = service_level_for_heads(result["contacts"], result["aht_seconds"], result["agents_required"], target)
     assert np.all(levels >= 0.8)
+
+
+# --- Erlang A queues (patience), the service-level table, bad input -------------------------------------
+
+def _week(queue: str = "voice", aht: float = 240.0) -> pd.DataFrame:
+    counts = (0.0, 0.4, 3.0, 17.5, 44.0, 90.0, 140.0, 230.0, 410.0, 75.0, 12.0, 1.0)
+    return _forecast([(f"2024-03-04 {h:02d}:00", queue, c, aht) for h, c in zip(range(7, 19), counts, strict=True)])
+
+
+def test_patience_staffs_with_erlang_a_and_reports_abandonment() -> None:
+    target = _target(max_occupancy=None, patience_seconds=90.0)
+    result = requirements(_week(), {"voice": target})
+    assert tuple(result.columns) == (*REQUIREMENTS_COLUMNS, ABANDON_COLUMN)
+    load = result["contacts"].to_numpy() * 240.0 / 1800.0
+    expected = erlang_a_required_agents(load, 240.0, 90.0, 20.0, 0.8)
+    assert result["agents_required"].tolist() == list(expected)
+    metrics = erlang_a_metrics(expected, load, 240.0, 90.0, 20.0)
+    np.testing.assert_allclose(result["service_level"], metrics.answered_within_t_of_all, rtol=1e-12)
+    np.testing.assert_allclose(result["abandon_probability"], metrics.abandon_probability, rtol=1e-12)
+    assert np.all(result["service_level"] >= 0.8)
+    # Abandonment shortens the queue: never more agents than Erlang C, fewer at the peak.
+    erlang_c = requirements(_week(), {"voice": _target(max_occupancy=None)})
+    assert np.all(result["agents_required"] <= erlang_c["agents_required"])
+    assert result["agents_required"].sum() < erlang_c["agents_required"].sum()
+    assert ABANDON_COLUMN not in erlang_c.columns
+    first = result.iloc[0]
+    assert (first["agents_required"], first["service_level"], first["abandon_probability"]) == (0, 1.0, 0.0)
+
+
+def test_mixed_queues_have_nan_abandonment_for_erlang_c() -> None:
+    forecast = pd.concat([_week("voice"), _week("chat", 500.0)], ignore_index=True)
+    result = requirements(forecast, {"voice": _target(patience_seconds=120.0),
+                                     "chat": _target("chat", concurrency=2, shrinkage=0.2)})
+    chat = result[result["queue"] == "chat"]
+    assert chat["abandon_probability"].isna().all()
+    assert result.loc[result["queue"] == "voice", "abandon_probability"].notna().all()
+    alone = requirements(_week("chat", 500.0), {"chat": _target("chat", concurrency=2, shrinkage=0.2)})
+    assert chat["agents_required"].tolist() == alone["agents_required"].tolist()
+
+
+def test_service_level_for_heads_with_patience_matches_requirements() -> None:
+    target = _target(max_occupancy=None, patience_seconds=60.0, shrinkage=0.25, concurrency=1)
+    result = requirements(_week(), {"voice": target})
+    heads = result["agents_required"].to_numpy()
+    levels = service_level_for_heads(result["contacts"], result["aht_seconds"], heads, target)
+    assert np.all(levels >= 0.8)
+    net = np.ceil(heads * 0.75 - 1e-9)  # whole effective heads: the Erlang A level itself
+    whole = _target(max_occupancy=None, patience_seconds=60.0)
+    direct = service_level_for_heads(result["contacts"], result["aht_seconds"], net, whole)
+    load = result["contacts"].to_numpy() * 240.0 / 1800.0
+    expected = erlang_a_metrics(net, load, 240.0, 60.0, 20.0).answered_within_t_of_all
+    np.testing.assert_allclose(direct, np.where(load == 0, 1.0, expected), rtol=1e-12)
+    # Fractional effective heads interpolate between floor and ceil.
+    half = service_level_for_heads(100.0, 240.0, 10.5, whole)
+    ends = erlang_a_metrics(np.array([10, 11]), 100.0 * 240.0 / 1800.0, 240.0, 60.0, 20.0)
+    assert half == pytest.approx(ends.answered_within_t_of_all.mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("patience", [None, 45.0])
+def test_service_level_table(patience: float | None) -> None:
+    target = _target(max_occupancy=None, patience_seconds=patience)
+    week = _week()
+    table = service_level_table(week["contacts"], week["aht_seconds"], target, around=3)
+    assert tuple(table.columns) == SERVICE_LEVEL_TABLE_COLUMNS
+    required = requirements(week, {"voice": target})["agents_required"].to_numpy()
+    assert table.groupby("interval")["agents_required"].first().tolist() == required.tolist()
+    for interval, rows in table.groupby("interval"):
+        r = required[interval]
+        assert rows["agents"].tolist() == list(range(max(0, r - 3), r + 4))
+        assert np.all(np.diff(rows["service_level"].to_numpy()) >= 0)
+        at = rows.set_index("agents")["service_level"]
+        assert at[r] >= 0.8
+        if r > 0:
+            assert at[r - 1] < 0.8
+    direct = service_level_for_heads(week["contacts"].to_numpy()[table["interval"]],
+                                     week["aht_seconds"].to_numpy()[table["interval"]], table["agents"], target)
+    np.testing.assert_array_equal(table["service_level"].to_numpy(), direct)
+
+
+def test_service_level_table_chat_and_shrinkage_meet_target_at_requirement() -> None:
+    target = _target("chat", concurrency=3, shrinkage=0.3, max_occupancy=0.9)
+    week = _week("chat", 500.0)
+    table = service_level_table(week["contacts"], week["aht_seconds"], target, around=0)
+    assert table["agents"].tolist() == table["agents_required"].tolist()
+    assert np.all(table["service_level"] >= 0.8)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda t: service_level_table([1.0, float("nan")], [200.0, 200.0], t), "queue 'voice': contacts must be"),
+    (lambda t: service_level_table([1.0, 2.0], [200.0, -1.0], t), "queue 'voice': aht_seconds must be"),
+    (lambda t: service_level_table([1.0, 2.0], [200.0, 1.0, 3.0], t), "queue 'voice': inputs must be numbers"),
+    (lambda t: service_level_table([1.0], [200.0], t, around=-1), "queue 'voice': around must be"),
+    (lambda t: service_level_table([1.0], [200.0], t, around=1.5), "queue 'voice': around must be"),
+    (lambda t: service_level_for_heads([1.0, 2.0], [200.0], [1, 2, 3], t), "queue 'voice': inputs must be"),
+    (lambda t: _target(patience_seconds=0.0), "queue 'voice': patience_seconds must be finite and > 0"),
+    (lambda t: _target(patience_seconds=float("inf")), "queue 'voice': patience_seconds must be"),
+    (lambda t: _target(patience_seconds="soon"), "queue 'voice': patience_seconds must be"),
+])
+def test_bad_input_is_one_line(call, message: str) -> None:
+    target = _target(patience_seconds=60.0)
+    with pytest.raises(InputError, match=re.escape(message)) as caught:
+        call(target)
+    assert "\n" not in str(caught.value)
+
+
+def test_patience_from_config(tmp_path: Path) -> None:
+    folder = generate_example(tmp_path / "c", agents=10, weeks=3)
+    plan = yaml.safe_load(folder.read_text(encoding="utf-8"))
+    plan["queues"][0]["patience_seconds"] = 75
+    folder.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+    config = load_config(folder)
+    assert config.queues[0].patience_seconds == 75.0
+    assert all(q.patience_seconds is None for q in config.queues[1:])
+    targets = queue_targets(config)
+    assert targets[config.queues[0].queue_id].patience_seconds == 75.0
+    for bad, rule in ((0, "must be > 0, got 0"), (-5, "must be > 0, got -5"), ("long", "must be a number")):
+        plan["queues"][0]["patience_seconds"] = bad
+        folder.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+        with pytest.raises(InputError, match=re.escape(f"plan.yaml: queues[0].patience_seconds {rule}")) as caught:
+            load_config(folder)
+        assert "\n" not in str(caught.value)

@@ -49,7 +49,11 @@ class StagedOutput:
             os.replace(self.staging, self.out_dir)
             return
         for item in sorted(self.staging.iterdir()):
-            os.replace(item, self.out_dir / item.name)
+            target = self.out_dir / item.name
+            if item.is_dir() and target.is_dir():
+                # A folder (calendars/) cannot replace a non-empty one: swap the old one out, then remove it.
+                os.replace(target, self.staging / f".old.{item.name}")
+            os.replace(item, target)
         self.discard()
 
     def discard(self) -> None:

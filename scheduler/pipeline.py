@@ -25,8 +25,10 @@ from scheduler import __version__
 from scheduler.config import load_config
 from scheduler.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.domain import PlanConfig
+from scheduler.exports import write_exports
 from scheduler.outputs import StagedOutput, frame_csv, json_text
 from scheduler.prechecks import explain_conflicts
+from scheduler.report import REPORT_FILE, build_report
 from scheduler.roster import Roster, roster_csv
 from scheduler.solve import ScheduleResult, solve_roster
 from scheduler.validate import Violation, read_roster, validate_roster
@@ -121,6 +123,7 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
     stats = schedule.stats
     return {
         "week_start": week.start.isoformat(),
+        "config": config.source.as_posix(),  # as given, so runs from any checkout give the same bytes
         "agents": len(config.agents),
         "shifts": len(roster.shifts),
         "hard_violations": len(violations),
@@ -145,7 +148,8 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
 
 def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
              workers: int | None = None, progress: TextIO | None = sys.stderr) -> PlanResult:
-    """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage and KPIs."""
+    """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
+    roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
     started = time.monotonic()
 
     def stage(name: str, detail: str) -> None:
@@ -183,6 +187,8 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
         staged.write_text("kpis.json", json_text(kpis))
+        staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
+        write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
         staged.commit()
     except BaseException:
         staged.discard()

@@ -31,7 +31,8 @@ AGENTS, QUEUES, WEEKS, EXAMPLE_SEED = 20, 3, 4, 3
 TIME_LIMIT_SECONDS = "8"
 SOLVER_SEED = "0"
 CENTRE_FILES = ("history.csv", "agents.csv", "plan.yaml")
-PLAN_FILES = ("coverage.csv", "forecast.csv", "kpis.json", "requirements.csv", "roster.csv")
+PLAN_FILES = ("calendars", "coverage.csv", "forecast.csv", "kpis.json", "report.html", "requirements.csv", "roster.csv",
+              "roster.xlsx")
 COLUMNS = {
     "forecast.csv": ["interval_start", "queue", "contacts", "aht_seconds"],
     "requirements.csv": ["interval_start", "queue", "contacts", "aht_seconds", "agents_required", "service_level",

@@ -1,0 +1,37 @@
+"""The plan report: one self-contained, offline HTML page built from a plan folder's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forecasting.history import History
+from scheduler.domain import PlanConfig
+from scheduler.report.data import ReportData, load_report_data
+from scheduler.report.page import render
+
+REPORT_FILE = "report.html"
+
+__all__ = ["REPORT_FILE", "ReportData", "build_report", "load_report_data", "render", "write_report"]
+
+
+def build_report(plan_dir: Path, config: Path | None = None, *, plan_config: PlanConfig | None = None,
+                 history: History | None = None) -> str:
+    """The report page for the plan in ``plan_dir`` (config from ``config``, else the path in kpis.json)."""
+    return render(load_report_data(plan_dir, config, plan_config=plan_config, history=history))
+
+
+def write_report(plan_dir: Path, config: Path | None = None) -> Path:
+    """Rebuild ``plan_dir/report.html`` atomically (written beside it, then moved in)."""
+    import os
+    import tempfile
+
+    text = build_report(plan_dir, config)
+    handle, temp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=plan_dir)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temp, plan_dir / REPORT_FILE)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return plan_dir / REPORT_FILE

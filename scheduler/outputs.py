@@ -27,6 +27,17 @@ def json_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish_permissions(path: Path) -> None:
+    """Give a file made by ``tempfile.mkstemp`` (0600) the permissions an ordinary new file gets."""
+    path.chmod(0o666 & ~_umask())
+
+
 class StagedOutput:
     """Collects files in a temporary folder; ``commit`` moves them into ``out_dir`` together."""
 
@@ -35,6 +46,8 @@ class StagedOutput:
         parent = out_dir.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+        # mkdtemp makes the folder private (0700); the published folder gets the usual permissions.
+        self.staging.chmod(0o777 & ~_umask())
 
     def path(self, name: str) -> Path:
         return self.staging / name

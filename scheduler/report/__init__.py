@@ -25,11 +25,14 @@ def write_report(plan_dir: Path, config: Path | None = None) -> Path:
     import os
     import tempfile
 
+    from scheduler.outputs import publish_permissions
+
     text = build_report(plan_dir, config)
     handle, temp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=plan_dir)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
+        publish_permissions(Path(temp))
         os.replace(temp, plan_dir / REPORT_FILE)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

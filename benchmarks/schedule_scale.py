@@ -1,0 +1,162 @@
+"""Rostering at several centre sizes: ours against a naive CP-SAT model, side by side on the same instances.
+
+    python benchmarks/schedule_scale.py                            # 50 and 150 agents, 60 s each
+    python benchmarks/schedule_scale.py --agents 50 150 400 1000 --seconds 60 300
+
+Instances come from `wfm example --agents N --queues 3 --seed 7` (7 days, 15-minute intervals); requirements
+from our forecast and Erlang C. For every size and time limit it prints, for both models: wall time, the exact
+objective of the roster (evaluated from the roster itself, `scheduler.solve.evaluate`), our lower bound and the
+gap to it, understaffed agent-hours, hard violations found by the independent validator, and peak memory
+(max RSS of this process so far).
+
+The naive model is the textbook one (as in OR-Tools' shift_scheduling_sat example): one Boolean per agent x
+day x (template, start), the same hard rules written directly (pairwise clauses for rest), breaks fixed in
+the middle of their windows (it cannot move them), and each agent counted towards their first skill only
+(no multi-skill allocation). CP-SAT solves it with its default parallel portfolio on `--workers` threads for
+the whole time limit. Both rosters are scored by the same exact evaluation and checked by the validator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from forecasting.history import load_history
+from forecasting.staffing import requirements as staffing_requirements
+from scheduler.break_placement import latest_break_offsets
+from scheduler.config import load_config
+from scheduler.domain import MINUTES_PER_DAY, PlanConfig
+from scheduler.example import generate_example
+from scheduler.pipeline import forecast_week, planned_week, queue_targets, requirement_array
+from scheduler.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.shifts import shift_options
+from scheduler.solve import evaluate, simple_lower_bound, solve_roster
+from scheduler.validate import read_roster, validate_roster
+from scheduler.week import Week
+
+
+def naive_roster(config: PlanConfig, week: Week, required: np.ndarray, seconds: float, workers: int) -> Roster:
+    model = cp_model.CpModel()
+    interval = config.interval_minutes
+    queue_index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    cover: dict[tuple[int, int], list] = {}
+    choices = []
+    for agent in config.agents:
+        contract = config.contract(agent.contract_id)
+        q = queue_index[agent.skills[0]]
+        days = []
+        for d in range(7):
+            options = shift_options(config, agent, week, d)
+            literals = [model.new_bool_var(f"x_{agent.agent_id}_{d}_{i}") for i in range(len(options))]
+            model.add_at_most_one(literals)
+            days.append((options, literals))
+            for option, literal in zip(options, literals, strict=True):
+                choices.append((agent, d, option, literal))
+                offsets = _middle_offsets(option.template)
+                off = {option.start_minute + o + m for o, b in zip(offsets, option.template.breaks, strict=True)
+                       for m in range(0, b.minutes, interval)}
+                for minute in range(option.start_minute, option.end_minute, interval):
+                    if minute not in off:
+                        cover.setdefault((q, week.slot(d, minute)), []).append(literal)
+        paid = sum(o.paid_minutes * x for options, literals in days for o, x in zip(options, literals, strict=True))
+        days_off = sum(1 for day in week.days() if day in agent.time_off)
+        model.add(paid >= contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        model.add(paid <= contract.max_weekly_minutes)
+        worked = [sum(literals) for _, literals in days]
+        model.add(sum(worked) <= contract.max_days_per_week)
+        for first in range(0, 7 - contract.max_consecutive_days):
+            model.add(sum(worked[first:first + contract.max_consecutive_days + 1]) <= contract.max_consecutive_days)
+        for (early, early_x), (late, late_x) in zip(days, days[1:], strict=False):
+            for o2, x2 in zip(late, late_x, strict=True):
+                for o1, x1 in zip(early, early_x, strict=True):
+                    if o2.start_minute + MINUTES_PER_DAY - o1.end_minute < contract.min_rest_minutes:
+                        model.add_bool_or([x1.Not(), x2.Not()])
+    weights = config.weights
+    terms = []
+    for (q, slot), literals in cover.items():
+        need = int(required[q, slot])
+        under = model.new_int_var(0, need, "")
+        over = model.new_int_var(0, len(literals), "")
+        model.add(sum(literals) + under - over == need)
+        terms += [under * weights.understaffed_agent_interval * 60, over * weights.overstaffed_agent_interval * 60]
+    terms += [o.paid_minutes * weights.paid_hour * x for _a, _d, o, x in choices]
+    model.minimize(sum(terms))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Roster(())
+    shifts = []
+    for agent, d, option, literal in choices:
+        if solver.boolean_value(literal):
+            breaks = tuple(BreakAssignment(b.kind, option.start_minute + o, b.minutes)
+                           for o, b in zip(_middle_offsets(option.template), option.template.breaks, strict=True))
+            shifts.append(ShiftAssignment(agent.agent_id, week.day(d), option.template.template_id,
+                                          option.start_minute, option.template.length_minutes, option.paid_minutes,
+                                          breaks))
+    return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
+
+
+def _middle_offsets(template) -> list[int]:
+    latest, offsets, earliest = latest_break_offsets(template), [], 0
+    for k, rule in enumerate(template.breaks):
+        low = max(rule.earliest_after_start_minutes, earliest)
+        offsets.append(low + ((max(low, latest[k]) - low) // 2 // 15) * 15)
+        earliest = offsets[-1] + rule.minutes + template.min_break_gap_minutes
+    return offsets
+
+
+def measure(name: str, config: PlanConfig, week: Week, required: np.ndarray, roster: Roster, seconds: float,
+            bound: float, work: Path) -> dict:
+    costs = evaluate(config, week, required, roster)
+    objective = sum(c.penalty for c in costs)
+    path = work / f"{name}.csv"
+    path.write_text(roster_csv(roster))
+    violations = validate_roster(config, read_roster(path), week.start)
+    under = next(c.amount for c in costs if c.rule == "understaffing") * config.interval_minutes / 60
+    return {"model": name, "seconds": round(seconds, 1), "objective": round(objective, 1), "bound": round(bound, 1),
+            "gap": round((objective - bound) / objective, 4) if objective else 0.0, "understaffed_h": under,
+            "hard_violations": len(violations), "shifts": len(roster.shifts),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[50, 150])
+    parser.add_argument("--seconds", type=float, nargs="+", default=[60.0])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        for agents in args.agents:
+            plan = generate_example(work / f"c{agents}", agents=agents, queues=3, seed=7)
+            config = load_config(plan)
+            history = load_history(config.history_path)
+            week = planned_week(config, history)
+            forecast = forecast_week(config, history, week)
+            required = requirement_array(config, week, staffing_requirements(forecast, queue_targets(config)))
+            for seconds in args.seconds:
+                started = time.monotonic()
+                ours = solve_roster(replace(config, solver=replace(config.solver, time_limit_seconds=seconds)),
+                                    week, required, progress=None)
+                row = measure("ours", config, week, required, ours.roster, time.monotonic() - started,
+                              ours.stats.best_bound, work)
+                print(json.dumps({"agents": agents, "limit_s": seconds, **row}), flush=True)
+                started = time.monotonic()
+                naive = naive_roster(config, week, required, seconds, args.workers)
+                bound = max(ours.stats.best_bound, simple_lower_bound(config, week, required))
+                row = measure("naive", config, week, required, naive, time.monotonic() - started, bound, work)
+                print(json.dumps({"agents": agents, "limit_s": seconds, **row}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -104,6 +104,29 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
+@click.option("--requirements", "requirements_path", required=True, type=click.Path(path_type=Path),
+              help="Requirements CSV (interval_start, queue, contacts, aht_seconds, agents_required).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds.")
+@click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
+@click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_one_line_errors
+def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None, seed: int | None,
+             workers: int | None, quiet: bool) -> None:
+    """Rostering alone: roster CONFIG's agents against a requirements CSV; writes the same files as plan."""
+    from scheduler.pipeline import run_schedule
+
+    result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
+                          workers=workers, progress=None if quiet else sys.stderr)
+    if result.violations:
+        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
+                   err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
 @click.argument("roster", type=click.Path(path_type=Path))
 @click.option("--week-start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Monday of the week (default: from the config, else the roster's first Monday).")

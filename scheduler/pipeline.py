@@ -146,16 +146,22 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
     }
 
 
+class _Stages:
+    """Prints ``[stage] elapsed detail`` lines to the progress stream (or nowhere)."""
+
+    def __init__(self, progress: TextIO | None) -> None:
+        self.progress, self.started = progress, time.monotonic()
+
+    def __call__(self, name: str, detail: str) -> None:
+        if self.progress is not None:
+            print(f"[{name}] {time.monotonic() - self.started:6.1f}s  {detail}", file=self.progress, flush=True)
+
+
 def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
              workers: int | None = None, progress: TextIO | None = sys.stderr) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
     roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
-    started = time.monotonic()
-
-    def stage(name: str, detail: str) -> None:
-        if progress is not None:
-            print(f"[{name}] {time.monotonic() - started:6.1f}s  {detail}", file=progress, flush=True)
-
+    stage = _Stages(progress)
     config = load_config(config_path)
     history = load_history(config.history_path)
     week = planned_week(config, history)
@@ -163,10 +169,81 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
                      f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
     forecast = forecast_week(config, history, week)
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts")
+    required = requirements(forecast, queue_targets(config))
+    return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+
+
+def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None,
+                 seed: int | None = None, workers: int | None = None,
+                 progress: TextIO | None = sys.stderr) -> PlanResult:
+    """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
+    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
+    stage = _Stages(progress)
+    config = load_config(config_path)
+    required = read_requirements(requirements_path, config)
+    start = config.week_start or _monday(required["interval_start"].min().date())
+    week = Week(start, config.interval_minutes)
+    outside = required["interval_start"].dt.date.map(lambda d: not 0 <= (d - start).days < 7)
+    if outside.any():
+        row = int(np.flatnonzero(outside.to_numpy())[0]) + 2
+        raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
+    history = load_history(config.history_path) if config.history_path.is_file() else None
+    forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
+    return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+
+
+REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "agents_required")
+
+
+def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
+    """A requirements CSV checked against the config; errors name the file, row and column."""
+    if not path.is_file():
+        raise InputError(f"{path}: requirements file not found")
+    try:
+        frame = pd.read_csv(path, dtype={"queue": str})
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in REQUIREMENTS_NEEDED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    if frame.empty:
+        raise InputError(f"{path.name}: no rows")
+    times = pd.to_datetime(frame["interval_start"], errors="coerce", format="ISO8601")
+    queues = {q.queue_id for q in config.queues}
+    agents = pd.to_numeric(frame["agents_required"], errors="coerce")
+    for column, bad in (
+        ("interval_start", times.isna() | (times.dt.minute % config.interval_minutes != 0)),
+        ("queue", ~frame["queue"].isin(queues)),
+        ("agents_required", agents.isna() | (agents < 0) | (agents != agents.round())),
+        ("contacts", pd.to_numeric(frame["contacts"], errors="coerce").isna()),
+        ("aht_seconds", pd.to_numeric(frame["aht_seconds"], errors="coerce").isna()),
+    ):
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value {frame[column].iloc[index]!r}")
+    frame["interval_start"] = times
+    frame["agents_required"] = agents.astype(np.int64)
+    duplicated = frame.duplicated(["interval_start", "queue"])
+    if duplicated.any():
+        raise InputError(f"{path.name} row {int(np.flatnonzero(duplicated.to_numpy())[0]) + 2}: "
+                         "interval and queue given twice")
+    return frame.sort_values(["queue", "interval_start"]).reset_index(drop=True)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame, required: pd.DataFrame,
+                         out_dir: Path, *, history: History | None, stage: _Stages,
+                         time_limit_seconds: float | None, seed: int | None, workers: int | None,
+                         progress: TextIO | None) -> PlanResult:
+    """Roster against the requirements, validate independently, and publish every output atomically."""
     targets = queue_targets(config)
-    required = requirements(forecast, targets)
     array = requirement_array(config, week, required)
-    stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours (Erlang C)")
+    stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
     conflicts = explain_conflicts(config, week)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""

@@ -534,3 +534,27 @@ def test_every_command_is_documented_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [c for c in listed_commands() if not re.search(rf"\bwfm {re.escape(c)}\b", text)]
     assert not missing, f"commands not mentioned in {README.name}: {', '.join(missing)}"
+
+
+def test_schedule_rosters_from_a_requirements_file(centre: Path, plan_out: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scheduled"
+    result = wfm("schedule", centre / "plan.yaml", "--requirements", plan_out / "requirements.csv", "--out", out,
+                 "--time-limit", TIME_LIMIT_SECONDS, "--quiet")
+    assert result.exit_code == 0, explain(result)
+    assert sorted(p.name for p in out.iterdir()) == sorted(PLAN_FILES)
+    assert load_json(out / "kpis.json")["hard_violations"] == 0
+    assert (out / "requirements.csv").read_bytes() == (plan_out / "requirements.csv").read_bytes()
+    checked = wfm("validate", centre / "plan.yaml", out / "roster.csv")
+    assert checked.exit_code == 0, explain(checked)
+
+
+def test_schedule_rejects_a_bad_requirements_row_without_writing(centre: Path, plan_out: Path, tmp_path: Path) -> None:
+    rows = read_rows(plan_out / "requirements.csv")
+    rows[3]["agents_required"] = "-1"
+    bad = tmp_path / "requirements.csv"
+    write_rows(bad, rows, header(plan_out / "requirements.csv"))
+    out = tmp_path / "never"
+    result = wfm("schedule", centre / "plan.yaml", "--requirements", bad, "--out", out)
+    message = assert_one_line_error(result, 2)
+    assert "requirements.csv row 5, column agents_required" in message
+    assert not out.exists()

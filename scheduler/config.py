@@ -18,7 +18,7 @@ import yaml
 
 from forecasting.errors import InputError
 from scheduler.agents_csv import load_agents
-from scheduler.clock import CLOCK_PATTERN, parse_window
+from scheduler.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain import (
     MINUTES_PER_DAY,
     WEEKDAYS,
@@ -287,9 +287,10 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
     )
 
 
-def _contract(node: _Node, template_ids: set[str]) -> Contract:
-    node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_rest_hours",
-                  "max_consecutive_days", "hourly_cost", "shift_templates"))
+def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contract:
+    node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_days_per_week",
+                  "min_rest_hours", "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days",
+                  "earliest_start", "latest_end", "hourly_cost", "shift_templates"))
     min_hours = node.get("min_weekly_hours", 0).number(0.0, 168.0)
     max_node = node.get("max_weekly_hours")
     max_hours = max_node.number(0.0, 168.0, open_low=True)
@@ -298,8 +299,8 @@ def _contract(node: _Node, template_ids: set[str]) -> Contract:
     templates: list[str] = []
     for item in node.get("shift_templates").items():
         name = item.string()
-        if name not in template_ids:
-            raise item.fail(f"must name a shift template ({', '.join(sorted(template_ids))})")
+        if name not in templates_by_id:
+            raise item.fail(f"must name a shift template ({', '.join(sorted(templates_by_id))})")
         if name in templates:
             raise item.fail("names a shift template listed before it in this contract")
         templates.append(name)
@@ -308,15 +309,38 @@ def _contract(node: _Node, template_ids: set[str]) -> Contract:
     if rest_hours > MAX_MIN_REST_HOURS:
         raise rest_node.fail(f"must be <= {MAX_MIN_REST_HOURS}: the roster model only enforces rest between "
                              "shifts on consecutive days")
+    max_days = node.get("max_days_per_week", 7).integer(1, 7)
+    min_days_node = node.get("min_days_per_week", 0)
+    min_days = min_days_node.integer(0, 7)
+    if min_days > max_days:
+        raise min_days_node.fail(f"must not exceed max_days_per_week ({max_days})")
+    earliest_node, latest_node = node.get("earliest_start", None), node.get("latest_end", None)
+    earliest = None if earliest_node.value is None else earliest_node.clock_minute()
+    latest = None if latest_node.value is None else latest_node.clock_minute(allow_midnight_end=True)
+    if earliest is not None and latest is not None and latest <= earliest:
+        raise latest_node.fail(f"must be after earliest_start ({minute_to_clock(earliest)})")
+    if earliest is not None or latest is not None:
+        low, high = earliest or 0, MINUTES_PER_DAY if latest is None else latest
+        fits = any(low <= start and start + t.length_minutes <= high
+                   for t in (templates_by_id[name] for name in templates) for start in t.start_minutes())
+        if not fits:
+            culprit = latest_node if latest is not None else earliest_node
+            raise culprit.fail(f"leaves no start of this contract's shift templates ({', '.join(templates)}) "
+                               f"between {minute_to_clock(low)} and {minute_to_clock(high)}")
     return Contract(
         contract_id=node.get("id").string(),
         min_weekly_minutes=round(min_hours * 60),
         max_weekly_minutes=round(max_hours * 60),
-        max_days_per_week=node.get("max_days_per_week", 7).integer(1, 7),
+        max_days_per_week=max_days,
         min_rest_minutes=round(rest_hours * 60),
         max_consecutive_days=node.get("max_consecutive_days", 7).integer(1, 7),
         hourly_cost=node.get("hourly_cost", 0.0).number(0.0),
         template_ids=tuple(templates),
+        min_days_per_week=min_days,
+        min_consecutive_days_off=node.get("min_consecutive_days_off", 1).integer(1, 7),
+        max_weekend_days=node.get("max_weekend_days", 2).integer(0, 2),
+        earliest_start_minute=earliest,
+        latest_end_minute=latest,
     )
 
 
@@ -368,8 +392,8 @@ def load_config(path: Path | str) -> PlanConfig:
 
     queues = _section(root, "queues", lambda n: _queue(n, interval, hours), "queue")
     templates = _section(root, "shift_templates", lambda n: _template(n, interval), "shift template")
-    template_ids = {t.template_id for t in templates}
-    contracts = _section(root, "contracts", lambda n: _contract(n, template_ids), "contract")
+    templates_by_id = {t.template_id: t for t in templates}
+    contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
 
     forecast = root.get("forecast", {})
     forecast.mapping(("history_weeks", "week_start"))

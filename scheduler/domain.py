@@ -94,7 +94,17 @@ class ShiftTemplate:
 
 @dataclass(frozen=True)
 class Contract:
-    """Labour rules an agent is employed under. Hours are paid hours in the planned week."""
+    """Labour rules an agent is employed under. Hours are paid hours in the planned week.
+
+    The rules after ``template_ids`` default to "no constraint":
+
+    - ``min_days_per_week``: least number of working days (days with a shift) in the week;
+    - ``min_consecutive_days_off``: least length of every run of days off lying wholly inside the week (a
+      run that includes the week's Monday or Sunday is not constrained: the neighbouring weeks are unknown);
+    - ``max_weekend_days``: most of the week's Saturday and Sunday worked (0-2);
+    - ``earliest_start_minute`` / ``latest_end_minute``: every shift starts at or after / ends at or before
+      this minute of its day (``None``: no limit; an end may be 1440, i.e. 24:00).
+    """
 
     contract_id: str
     min_weekly_minutes: int
@@ -104,6 +114,18 @@ class Contract:
     max_consecutive_days: int
     hourly_cost: float
     template_ids: tuple[str, ...]
+    min_days_per_week: int = 0
+    min_consecutive_days_off: int = 1
+    max_weekend_days: int = 2
+    earliest_start_minute: int | None = None
+    latest_end_minute: int | None = None
+
+    def allows_shift(self, start_minute: int, end_minute: int) -> bool:
+        """Whether a shift from ``start_minute`` to ``end_minute`` (minutes after midnight of its day) lies
+        inside the contract's ``earliest_start_minute`` / ``latest_end_minute``."""
+        if self.earliest_start_minute is not None and start_minute < self.earliest_start_minute:
+            return False
+        return self.latest_end_minute is None or end_minute <= self.latest_end_minute
 
     def time_off_credit_minutes(self) -> int:
         """Paid minutes one approved day of time off counts towards the weekly minimum (pro rata)."""

@@ -13,8 +13,13 @@ Conventions (the model builder must agree with them):
 - A shift matches the first template of its contract's ``template_ids`` that it fits exactly; its paid
   minutes are its length minus that template's unpaid break minutes. A shift fitting no template is
   counted with the first allowed template of the same length, else as wholly paid.
-- Weekly rules (``weekly_hours``, ``max_days``, ``max_consecutive_days``) count the shifts whose day lies
-  in the 7-day week and apply to every agent of the config, including agents with no shift.
+- Weekly rules (``weekly_hours``, ``max_days``, ``min_days``, ``max_consecutive_days``,
+  ``min_consecutive_days_off``, ``max_weekend_days``) count the shifts whose day lies in the 7-day week and
+  apply to every agent of the config, including agents with no shift. A day off is a day of the week with no
+  shift, for any reason (time off included). ``min_consecutive_days_off`` judges only runs of days off that
+  include neither the week's first nor its last day.
+- ``shift_window`` compares each shift's start and end, as times of its day, with the contract's
+  ``earliest_start_minute`` and ``latest_end_minute``.
   ``min_rest`` applies between all consecutive shifts of an agent in the roster.
 """
 
@@ -53,6 +58,10 @@ RULES = (
     "max_consecutive_days",
     "availability",
     "time_off",
+    "min_days",
+    "min_consecutive_days_off",
+    "max_weekend_days",
+    "shift_window",
 )
 
 
@@ -431,6 +440,58 @@ def _max_consecutive_days(agent: Agent, contract: Contract, days: Sequence[date]
     ]
 
 
+def _min_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
+    if len(days) >= contract.min_days_per_week:
+        return []
+    return [Violation(agent.agent_id, None, "min_days",
+                      f"{len(days)} working days < minimum {contract.min_days_per_week}")]
+
+
+def _min_consecutive_days_off(agent: Agent, contract: Contract, week: date | None,
+                              days: Sequence[date]) -> list[Violation]:
+    if week is None:
+        return []
+    calendar = [week + timedelta(days=i) for i in range(DAYS_PER_WEEK)]
+    worked = set(days)
+    found = []
+    run: list[date] = []
+    for day in [*calendar, None]:  # None closes a run that reaches the week's last day
+        if day is not None and day not in worked:
+            run.append(day)
+            continue
+        inside = run and run[0] != calendar[0] and run[-1] != calendar[-1]
+        if inside and len(run) < contract.min_consecutive_days_off:
+            shown = str(run[0]) if len(run) == 1 else f"{run[0]}..{run[-1]}"
+            found.append(Violation(agent.agent_id, run[0], "min_consecutive_days_off",
+                                   f"{len(run)} day(s) off ({shown}) between working days < minimum "
+                                   f"{contract.min_consecutive_days_off}"))
+        run = []
+    return found
+
+
+def _max_weekend_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
+    weekend = sorted(d for d in days if WEEKDAYS[d.weekday()] in ("sat", "sun"))
+    if len(weekend) <= contract.max_weekend_days:
+        return []
+    shown = ", ".join(str(d) for d in weekend)
+    return [Violation(agent.agent_id, None, "max_weekend_days",
+                      f"{len(weekend)} weekend days worked ({shown}) > maximum {contract.max_weekend_days}")]
+
+
+def _shift_window(contract: Contract, shift: _Shift) -> list[Violation]:
+    seg = shift.segment
+    midnight = datetime.combine(seg.day, time.min)
+    found = []
+    earliest, latest = contract.earliest_start_minute, contract.latest_end_minute
+    if earliest is not None and seg.start < midnight + timedelta(minutes=earliest):
+        found.append(Violation(seg.agent_id, seg.day, "shift_window",
+                               f"shift {seg.span()} starts before the contract's earliest start {_hm(earliest)}"))
+    if latest is not None and seg.end > midnight + timedelta(minutes=latest):
+        found.append(Violation(seg.agent_id, seg.day, "shift_window",
+                               f"shift {seg.span()} ends after the contract's latest end {_hm(latest)}"))
+    return found
+
+
 def _week_start(config: PlanConfig, segments: Sequence[_Segment], week_start: date | None) -> date | None:
     if week_start is not None:
         return week_start
@@ -495,6 +556,7 @@ def validate_roster(
             if mismatch is not None:
                 found.append(mismatch)
             found.extend(_availability(agent, shift))
+            found.extend(_shift_window(contract, shift))
             if shift.day in agent.time_off:
                 found.append(Violation(agent.agent_id, shift.day, "time_off",
                                        f"shift {shift.segment.span()} on an approved day off"))
@@ -509,6 +571,9 @@ def validate_roster(
         found.extend(_weekly_hours(agent, contract, paid, week))
         found.extend(_max_days(agent, contract, sorted(days)))
         found.extend(_max_consecutive_days(agent, contract, sorted(days)))
+        found.extend(_min_days(agent, contract, sorted(days)))
+        found.extend(_min_consecutive_days_off(agent, contract, week, sorted(days)))
+        found.extend(_max_weekend_days(agent, contract, sorted(days)))
     return sorted(found, key=_sort_key)
 
 

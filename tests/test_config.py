@@ -131,6 +131,18 @@ BAD_VALUES = [
     ("contracts[0].shift_templates[2]", "day8", "names a shift template listed before it in this contract"),
     ("contracts[0].min_rest_hours", 30, "must be <= 24: the roster model only enforces rest between shifts on "
                                         "consecutive days"),
+    # per-agent day and time-of-day rules
+    ("contracts[0].min_days_per_week", 6, "must not exceed max_days_per_week (5)"),
+    ("contracts[0].min_days_per_week", -1, "must be >= 0"),
+    ("contracts[0].min_days_per_week", 2.5, "must be a whole number"),
+    ("contracts[0].min_consecutive_days_off", 0, "must be >= 1"),
+    ("contracts[0].min_consecutive_days_off", 8, "must be <= 7"),
+    ("contracts[0].max_weekend_days", 3, "must be <= 2"),
+    ("contracts[0].max_weekend_days", -1, "must be >= 0"),
+    ("contracts[1].earliest_start", "8am", "must be a time of day HH:MM"),
+    ("contracts[1].earliest_start", "24:00", "must be a time of day HH:MM"),
+    ("contracts[1].latest_end", "24:30", "must be a time of day HH:MM"),
+    ("contracts[1].earliest_start", "23:00", "leaves no start of this contract's shift templates"),
 ]
 
 
@@ -168,6 +180,40 @@ def test_chat_queue_may_be_concurrent(plan: dict[str, Any], tmp_path: Path) -> N
 def test_min_rest_of_24_hours_is_allowed(plan: dict[str, Any], tmp_path: Path) -> None:
     set_key(plan, "contracts[0].min_rest_hours", 24)
     assert load_config(write(tmp_path, plan)).contract("full_time").min_rest_minutes == 24 * 60
+
+
+def test_contract_day_rules_default_to_no_constraint(plan: dict[str, Any], tmp_path: Path) -> None:
+    contract = load_config(write(tmp_path, plan)).contract("part_time")
+    assert (contract.min_days_per_week, contract.min_consecutive_days_off, contract.max_weekend_days) == (0, 1, 2)
+    assert (contract.earliest_start_minute, contract.latest_end_minute) == (None, None)
+
+
+def test_contract_day_rules_load(plan: dict[str, Any], tmp_path: Path) -> None:
+    for key, value in (("min_days_per_week", 3), ("min_consecutive_days_off", 2), ("max_weekend_days", 1),
+                       ("earliest_start", "08:30"), ("latest_end", "24:00")):
+        set_key(plan, f"contracts[1].{key}", value)
+    contract = load_config(write(tmp_path, plan)).contract("part_time")
+    assert (contract.min_days_per_week, contract.min_consecutive_days_off, contract.max_weekend_days) == (3, 2, 1)
+    assert (contract.earliest_start_minute, contract.latest_end_minute) == (8 * 60 + 30, 24 * 60)
+
+
+def test_contract_latest_end_must_follow_earliest_start(plan: dict[str, Any], tmp_path: Path) -> None:
+    set_key(plan, "contracts[1].earliest_start", "12:00")
+    set_key(plan, "contracts[1].latest_end", "12:00")
+    assert error_of(write(tmp_path, plan)) == (
+        "plan.yaml: contracts[1].latest_end must be after earliest_start (12:00), got '12:00'"
+    )
+
+
+def test_contract_window_must_fit_a_shift(plan: dict[str, Any], tmp_path: Path) -> None:
+    # part_time's shortest shift, part4, starts 08:00 at the earliest and lasts 4 h
+    set_key(plan, "contracts[1].latest_end", "11:45")
+    assert error_of(write(tmp_path, plan)) == (
+        "plan.yaml: contracts[1].latest_end leaves no start of this contract's shift templates "
+        "(part4, part6, weekend6) between 00:00 and 11:45, got '11:45'"
+    )
+    set_key(plan, "contracts[1].latest_end", "12:00")
+    assert load_config(write(tmp_path, plan)).contract("part_time").latest_end_minute == 12 * 60
 
 
 def test_break_windows_leave_no_room_for_the_gap(plan: dict[str, Any], tmp_path: Path) -> None:

@@ -21,9 +21,13 @@ from scheduler.rules import (
     coverage,
     max_consecutive_days,
     max_days,
+    max_weekend_days,
+    min_consecutive_days_off,
+    min_days,
     min_rest,
     one_shift_per_day,
     paid_hours,
+    shift_window,
     weekly_hours,
 )
 from scheduler.shifts import shift_options
@@ -127,7 +131,8 @@ def feasible(model: RosterModel) -> bool:
 
 def test_every_rule_is_built_in_order() -> None:
     assert [name for name, _ in RULES] == ["one_shift_per_day", "breaks", "weekly_hours", "max_days", "min_rest",
-                                           "max_consecutive_days", "coverage", "paid_hours"]
+                                           "max_consecutive_days", "min_days", "min_consecutive_days_off",
+                                           "max_weekend_days", "shift_window", "coverage", "paid_hours"]
 
 
 # ------------------------------------------------------------------------------------------ one_shift_per_day
@@ -338,6 +343,124 @@ class TestMaxConsecutiveDays:
         max_consecutive_days.build(model)
         work(model, "A1", dict.fromkeys(days, "08:00"))
         assert feasible(model) is ok
+
+
+# ----------------------------------------------------------------------------------------------- min_days
+
+
+class TestMinDays:
+    @pytest.mark.parametrize(("days", "ok"), [(2, False), (3, True), (4, True)])
+    def test_at_least_min_days(self, days: int, ok: bool) -> None:
+        contract = dataclasses.replace(LOOSE, min_days_per_week=3)
+        model = make_model(make_config(contracts=(contract,)))
+        min_days.build(model)
+        work(model, "A1", dict.fromkeys(range(days), "08:00"))
+        assert feasible(model) is ok
+
+    def test_time_off_earns_no_working_day(self) -> None:
+        contract = dataclasses.replace(LOOSE, min_days_per_week=7)
+        for who, ok in ((agent(), True), (agent(time_off=frozenset({MON + timedelta(days=WED)})), False)):
+            model = make_model(make_config((who,), (contract,)))
+            one_shift_per_day.build(model)  # else two shifts on one day would count as two working days
+            min_days.build(model)
+            assert feasible(model) is ok, who.time_off
+
+    def test_default_allows_an_empty_week(self) -> None:
+        model = make_model(make_config())
+        min_days.build(model)
+        work(model, "A1", {})
+        assert feasible(model)
+
+
+# ------------------------------------------------------------------------------- min_consecutive_days_off
+
+
+class TestMinConsecutiveDaysOff:
+    @pytest.mark.parametrize(("days", "ok"), [
+        ((0, 2), False),  # work-off-work: one day off between
+        ((0, 3), True),  # two days off between
+        ((0, 1, 2, 3, 4, 5, 6), True),  # no day off at all
+        ((1, 2, 3, 4, 5), True),  # Monday and Sunday off: runs touching the week's ends are free
+        ((0, 1, 2, 3, 4, 5), True),  # one day off at the week's end
+        ((0, 1, 3, 4, 6), False),  # two one-day runs inside
+        ((3,), True),  # one working day: nothing inside is bounded
+    ])
+    def test_runs_of_two(self, days: tuple[int, ...], ok: bool) -> None:
+        contract = dataclasses.replace(LOOSE, min_consecutive_days_off=2)
+        model = make_model(make_config(contracts=(contract,)))
+        min_consecutive_days_off.build(model)
+        work(model, "A1", dict.fromkeys(days, "08:00"))
+        assert feasible(model) is ok
+
+    @pytest.mark.parametrize(("days", "ok"), [((0, 3), False), ((0, 4), True), ((1, 5), True)])
+    def test_runs_of_three(self, days: tuple[int, ...], ok: bool) -> None:
+        contract = dataclasses.replace(LOOSE, min_consecutive_days_off=3)
+        model = make_model(make_config(contracts=(contract,)))
+        min_consecutive_days_off.build(model)
+        work(model, "A1", dict.fromkeys(days, "08:00"))
+        assert feasible(model) is ok
+
+    def test_an_unavailable_day_is_a_day_off(self) -> None:
+        contract = dataclasses.replace(LOOSE, min_consecutive_days_off=2)
+        who = agent(availability=ANY_TIME[:WED] + (None,) + ANY_TIME[WED + 1:])
+        model = make_model(make_config((who,), (contract,)))
+        min_consecutive_days_off.build(model)
+        work(model, "A1", {TUE: "08:00", THU: "08:00"})
+        assert not feasible(model)
+
+    def test_default_allows_single_days_off(self) -> None:
+        model = make_model(make_config())
+        min_consecutive_days_off.build(model)
+        work(model, "A1", dict.fromkeys((0, 2, 4, 6), "08:00"))
+        assert feasible(model)
+
+
+# ---------------------------------------------------------------------------------------- max_weekend_days
+
+
+class TestMaxWeekendDays:
+    @pytest.mark.parametrize(("limit", "days", "ok"), [
+        (1, (SAT,), True),
+        (1, (SUN,), True),
+        (1, (SAT, SUN), False),
+        (0, (SAT,), False),
+        (0, (0, 1, 2, 3, 4), True),
+        (2, (SAT, SUN), True),
+    ])
+    def test_weekend_days(self, limit: int, days: tuple[int, ...], ok: bool) -> None:
+        contract = dataclasses.replace(LOOSE, max_weekend_days=limit)
+        model = make_model(make_config(contracts=(contract,)))
+        max_weekend_days.build(model)
+        work(model, "A1", dict.fromkeys(days, "08:00"))
+        assert feasible(model) is ok
+
+
+# -------------------------------------------------------------------------------------------- shift_window
+
+
+class TestShiftWindow:
+    @pytest.mark.parametrize(("start", "ok"), [("09:30", False), ("10:00", True), ("11:30", True), ("12:00", False)])
+    def test_start_and_end_inside_the_window(self, start: str, ok: bool) -> None:
+        # 10:00 is the earliest start; 11:30 + 8.5 h ends at 20:00, the latest end
+        contract = dataclasses.replace(LOOSE, earliest_start_minute=hm("10:00"), latest_end_minute=hm("20:00"))
+        model = make_model(make_config(contracts=(contract,)))
+        shift_window.build(model)
+        work(model, "A1", {TUE: start})
+        assert feasible(model) is ok
+
+    def test_only_an_end_limit(self) -> None:
+        contract = dataclasses.replace(LOOSE, latest_end_minute=hm("18:00"))
+        for start, ok in (("06:00", True), ("09:30", True), ("10:00", False)):
+            model = make_model(make_config(contracts=(contract,)))
+            shift_window.build(model)
+            work(model, "A1", {MON.weekday(): start})
+            assert feasible(model) is ok, start
+
+    def test_no_window_by_default(self) -> None:
+        model = make_model(make_config())
+        shift_window.build(model)
+        work(model, "A1", {0: "06:00", 1: "15:30"})
+        assert feasible(model)
 
 
 # ---------------------------------------------------------------------------------- availability, time off

@@ -330,6 +330,59 @@ def test_max_consecutive_days() -> None:
                                     "4 consecutive days 2026-03-30..2026-04-02 > maximum 3")]
 
 
+def test_min_days() -> None:
+    config = with_contract(CONFIG, "part", min_days_per_week=4)
+    assert validate_roster(config, frame(clean_rows())) == [
+        Violation("A003", None, "min_days", "3 working days < minimum 4")]
+
+
+def test_min_days_counts_no_time_off() -> None:
+    # A001 works 4 days and has Wednesday off: still short of 5
+    config = with_contract(CONFIG, "full", min_days_per_week=5)
+    assert validate_roster(config, frame(clean_rows())) == [
+        Violation("A001", None, "min_days", "4 working days < minimum 5")]
+
+
+def test_min_consecutive_days_off() -> None:
+    # A001 works Mon, Tue, Thu, Fri: Wednesday alone between working days
+    config = with_contract(CONFIG, "full", min_consecutive_days_off=2)
+    assert validate_roster(config, frame(clean_rows())) == [
+        Violation("A001", WED, "min_consecutive_days_off",
+                  "1 day(s) off (2026-04-01) between working days < minimum 2")]
+
+
+def test_min_consecutive_days_off_ignores_runs_at_the_week_ends() -> None:
+    # A002 works Tue-Sat: Monday and Sunday are off but touch the week's ends; A001's Wednesday is inside
+    config = with_contract(CONFIG, "full", min_consecutive_days_off=5)
+    rows = without(clean_rows(), "A002", MON) + shift_rows("A002", SAT)
+    assert validate_roster(config, frame(rows)) == [
+        Violation("A001", WED, "min_consecutive_days_off",
+                  "1 day(s) off (2026-04-01) between working days < minimum 5")]
+
+
+def test_max_weekend_days() -> None:
+    config = with_contract(CONFIG, "part", max_weekend_days=0)
+    rows = clean_rows() + shift_rows("A003", SAT, "09:00", SHORT)
+    assert validate_roster(config, frame(rows)) == [
+        Violation("A003", None, "max_weekend_days", "1 weekend days worked (2026-04-04) > maximum 0")]
+    assert validate_roster(CONFIG, frame(rows)) == []
+
+
+def test_shift_window_latest_end() -> None:
+    config = with_contract(CONFIG, "full", latest_end_minute=17 * 60)
+    assert validate_roster(config, frame(clean_rows())) == []  # 08:00 + 8.5 h ends 16:30
+    rows = _replace_shift("A002", MON, start="09:00")
+    assert validate_roster(config, frame(rows)) == [
+        Violation("A002", MON, "shift_window", "shift 09:00-17:30 ends after the contract's latest end 17:00")]
+
+
+def test_shift_window_earliest_start() -> None:
+    config = with_contract(CONFIG, "full", earliest_start_minute=8 * 60)
+    rows = _replace_shift("A002", MON, start="07:30")
+    assert validate_roster(config, frame(rows)) == [
+        Violation("A002", MON, "shift_window", "shift 07:30-16:00 starts before the contract's earliest start 08:00")]
+
+
 def test_availability_outside_window() -> None:
     rows = _replace_shift("A003", THU, start="10:00")
     violations = validate_roster(CONFIG, frame(rows))
@@ -352,7 +405,7 @@ def test_time_off() -> None:
 def test_every_rule_has_a_test() -> None:
     tested = {"unknown_agent", "unknown_activity", "outside_week", "segment_date", "grid", "one_shift_per_day",
               "template", "weekly_hours", "max_days", "min_rest", "max_consecutive_days", "availability",
-              "time_off"}
+              "time_off", "min_days", "min_consecutive_days_off", "max_weekend_days", "shift_window"}
     assert tested == set(RULES)
 
 

@@ -14,9 +14,13 @@ from scheduler.rules import (
     coverage,
     max_consecutive_days,
     max_days,
+    max_weekend_days,
+    min_consecutive_days_off,
+    min_days,
     min_rest,
     one_shift_per_day,
     paid_hours,
+    shift_window,
     weekly_hours,
 )
 
@@ -29,6 +33,10 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("max_days", max_days.build),
     ("min_rest", min_rest.build),
     ("max_consecutive_days", max_consecutive_days.build),
+    ("min_days", min_days.build),
+    ("min_consecutive_days_off", min_consecutive_days_off.build),
+    ("max_weekend_days", max_weekend_days.build),
+    ("shift_window", shift_window.build),
     ("coverage", coverage.build),
     ("paid_hours", paid_hours.build),
 )

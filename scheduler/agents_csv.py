@@ -6,6 +6,9 @@ Columns: ``agent_id, contract, skills, availability, time_off``.
   DAYS is a weekday (``mon``) or a range (``mon-fri``); weekdays not named are days the agent cannot work.
   A shift must lie wholly inside its day's window.
 - ``time_off``: approved whole days off, ISO dates separated by ``;``.
+- ``preferences`` (optional): soft requests separated by ``;``, each ``KIND TARGET [xWEIGHT]``:
+  ``off fri`` (rather not work Fridays), ``on 2026-04-04 x3`` (rather work that date, weight 3),
+  ``start 08:00-10:00`` (rather start between 08:00 and 10:00, every day worked) or ``start mon 08:00-10:00``.
 
 The file may start with a byte-order mark (Excel's "CSV UTF-8"). Blank lines, and lines of empty cells, are
 skipped; row numbers in errors are the file's line numbers (header = row 1).
@@ -20,9 +23,53 @@ from pathlib import Path
 
 from forecasting.errors import InputError
 from scheduler.clock import parse_window
-from scheduler.domain import WEEKDAYS, Agent, TimeWindow
+from scheduler.domain import WEEKDAYS, Agent, Preference, TimeWindow
 
-AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off")
+AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off", "preferences")
+
+
+def parse_preferences(text: str) -> tuple[Preference, ...]:
+    """``"off fri; start 08:00-10:00 x2"`` -> preferences. Raises ValueError naming the bad entry."""
+    preferences = []
+    for entry in (e.strip() for e in text.split(";")):
+        if not entry:
+            continue
+        words = entry.split()
+        weight = 1
+        if len(words) > 1 and words[-1].lower().startswith("x"):
+            try:
+                weight = int(words[-1][1:])
+            except ValueError:
+                raise ValueError(f"weight {words[-1]!r} in {entry!r} is not xN") from None
+            if weight < 1:
+                raise ValueError(f"weight in {entry!r} must be at least x1")
+            words = words[:-1]
+        kind = words[0].lower() if words else ""
+        weekday, day, window = None, None, None
+        targets = words[1:]
+        if kind == "start" and targets:
+            window = parse_window(targets[-1])
+            if window is None:
+                raise ValueError(f"no time window in {entry!r}")
+            targets = targets[:-1]
+        if kind not in ("off", "on", "start") or len(targets) > 1 or (kind != "start" and len(targets) != 1):
+            raise ValueError(f"{entry!r} is not 'off DAY', 'on DAY' or 'start [DAY] HH:MM-HH:MM'")
+        if targets:
+            target = targets[0].lower()
+            if target[:3] in WEEKDAYS and not target[:1].isdigit():
+                if target not in WEEKDAYS and target not in _FULL_WEEKDAYS:
+                    raise ValueError(f"unknown weekday {targets[0]!r} in {entry!r}")
+                weekday = WEEKDAYS.index(target[:3])
+            else:
+                try:
+                    day = date.fromisoformat(target)
+                except ValueError:
+                    raise ValueError(f"{targets[0]!r} in {entry!r} is neither a weekday nor YYYY-MM-DD") from None
+        preferences.append(Preference(kind, weekday, day, window, weight))
+    return tuple(preferences)
+
+
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -109,5 +156,10 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
                     time_off.add(date.fromisoformat(text.strip()))
                 except ValueError:
                     raise InputError(f"{where}: time_off date {text.strip()!r} is not YYYY-MM-DD") from None
-        agents.append(Agent(agent_id, contract, tuple(sorted(set(skills))), availability, frozenset(time_off)))
+        try:
+            preferences = parse_preferences(row.get("preferences") or "")
+        except ValueError as exc:
+            raise InputError(f"{where}: preferences {exc}") from None
+        agents.append(Agent(agent_id, contract, tuple(sorted(set(skills))), availability, frozenset(time_off),
+                            preferences))
     return tuple(agents)

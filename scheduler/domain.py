@@ -133,6 +133,27 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Preference:
+    """A soft request of an agent, met or not, costing ``weight`` units of the preference weight when unmet.
+
+    ``kind``: ``off`` (rather not work that day), ``on`` (rather work that day) or ``start`` (on days worked,
+    rather start inside ``window``). The day is a weekday (``weekday``, 0 = Monday) or a date (``day``);
+    a ``start`` request with neither applies to every day.
+    """
+
+    kind: str
+    weekday: int | None
+    day: date | None
+    window: TimeWindow | None
+    weight: int
+
+    def applies_to(self, day: date) -> bool:
+        if self.day is not None:
+            return self.day == day
+        return self.weekday is None or self.weekday == day.weekday()
+
+
+@dataclass(frozen=True)
 class Agent:
     """One agent. ``availability`` holds the window per weekday in which whole shifts must lie;
     ``None`` for a weekday means not available that day."""
@@ -142,6 +163,7 @@ class Agent:
     skills: tuple[str, ...]
     availability: tuple[TimeWindow | None, ...]
     time_off: frozenset[date]
+    preferences: tuple[Preference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +173,7 @@ class ObjectiveWeights:
     understaffed_agent_interval: int = 1000
     overstaffed_agent_interval: int = 10
     paid_hour: int = 1
+    unmet_preference: int = 50
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from scheduler.coverage import on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import RosterModel
 from scheduler.roster import Roster, ShiftAssignment
-from scheduler.rules import RULES
+from scheduler.rules import RULES, preferences
 from scheduler.week import Week
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -61,9 +61,10 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
     from scheduler.solve import _read_roster  # local: solve imports this module
 
     model = RosterModel(config, week, requirements, agents=[agent])
+    soft_terms = []
     for name, rule in RULES:
         if name not in ("coverage", "paid_hours"):
-            rule(model)
+            soft_terms.extend(rule(model))
     variables: list[cp_model.IntVar] = []
     coefficients: list[int] = []
     paid_weight = config.weights.paid_hour
@@ -74,7 +75,9 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
             coefficients.extend(c * worth for c in cs)
         variables.extend(agent_day.shift_vars)
         coefficients.extend(-o.paid_minutes * paid_weight for o in agent_day.options)
-    model.cp.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
+    # the agent's own soft rules (preferences), in the same units: weight per unit, times 60 per hour-weight
+    penalties = [term.expression * (term.weight * 60 // term.divisor) for term in soft_terms]
+    model.cp.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients) - cp_model.LinearExpr.sum(penalties))
     if current is not None:
         by_day = {s.date: s for s in current}
         for agent_day in model.all_agent_days():
@@ -98,9 +101,11 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
     return _read_roster(model, solver).shifts, solver.objective_value
 
 
-def _score(config: PlanConfig, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray, values: np.ndarray) -> float:
+def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,
+           values: np.ndarray) -> float:
     paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
-    return float((values * on_floor).sum() * 60 - paid)
+    unmet = preferences.unmet_units(config, week, shifts) * config.weights.unmet_preference * 60
+    return float((values * on_floor).sum() * 60 - paid - unmet)
 
 
 def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...]) -> np.ndarray:
@@ -141,7 +146,7 @@ def sequential_roster(
                 raise InfeasibleError(f"agent {agent.agent_id}: no week keeps contract {contract.contract_id} "
                                       f"({contract.min_weekly_minutes / 60:g}-{contract.max_weekly_minutes / 60:g} h, "
                                       f"max {contract.max_days_per_week} days) with their availability and time off")
-            if old is not None and score <= _score(config, old, floors[agent.agent_id], values):
+            if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
                 shifts = old
             weeks[agent.agent_id] = shifts
             floors[agent.agent_id] = _on_floor(config, week, shifts)

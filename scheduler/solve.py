@@ -34,7 +34,7 @@ from scheduler.coverage import allocate, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
-from scheduler.rules import RULES
+from scheduler.rules import RULES, preferences
 from scheduler.sequential import sequential_roster
 from scheduler.shifts import shift_options
 from scheduler.week import Week
@@ -162,6 +162,7 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
     under = int(requirements.sum()) - covered
     over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
     paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
+    unmet = preferences.unmet_units(config, week, roster.shifts)
     weights = config.weights
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
@@ -169,6 +170,8 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
         RuleCost("overstaffing", over, "agent-interval", weights.overstaffed_agent_interval,
                  over * weights.overstaffed_agent_interval),
         RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
+        RuleCost(preferences.RULE, unmet, "unmet request", weights.unmet_preference,
+                 unmet * weights.unmet_preference),
     )
 
 

@@ -132,7 +132,8 @@ def feasible(model: RosterModel) -> bool:
 def test_every_rule_is_built_in_order() -> None:
     assert [name for name, _ in RULES] == ["one_shift_per_day", "breaks", "weekly_hours", "max_days", "min_rest",
                                            "max_consecutive_days", "min_days", "min_consecutive_days_off",
-                                           "max_weekend_days", "shift_window", "coverage", "paid_hours"]
+                                           "max_weekend_days", "shift_window", "coverage", "paid_hours",
+                                           "preferences"]
 
 
 # ------------------------------------------------------------------------------------------ one_shift_per_day
@@ -635,7 +636,7 @@ def test_golden_objective(tmp_path: Path) -> None:
 
     assert result.stats.objective == pytest.approx(1306)
     costs = {c.rule: c.amount for c in result.costs}
-    assert costs == {"understaffing": 1, "overstaffing": 29, "paid_hours": 16}
+    assert costs == {"understaffing": 1, "overstaffing": 29, "paid_hours": 16, "preferences": 0}
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []

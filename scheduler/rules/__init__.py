@@ -20,6 +20,7 @@ from scheduler.rules import (
     min_rest,
     one_shift_per_day,
     paid_hours,
+    preferences,
     shift_window,
     weekly_hours,
 )
@@ -39,4 +40,5 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("shift_window", shift_window.build),
     ("coverage", coverage.build),
     ("paid_hours", paid_hours.build),
+    ("preferences", preferences.build),
 )

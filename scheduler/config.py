@@ -413,7 +413,8 @@ def load_config(path: Path | str) -> PlanConfig:
     agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
 
     objective = root.get("objective", {})
-    objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference"))
+    objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
+                       "start_change_hour"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -422,6 +423,7 @@ def load_config(path: Path | str) -> PlanConfig:
             "overstaffed_agent_interval", defaults.overstaffed_agent_interval).integer(0),
         paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0),
         unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0),
+        start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0),
     )
     solver = root.get("solver", {})
     solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))

@@ -174,6 +174,7 @@ class ObjectiveWeights:
     overstaffed_agent_interval: int = 10
     paid_hour: int = 1
     unmet_preference: int = 50
+    start_change_hour: int = 0
 
 
 @dataclass(frozen=True)

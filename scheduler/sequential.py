@@ -23,7 +23,7 @@ from scheduler.coverage import on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import RosterModel
 from scheduler.roster import Roster, ShiftAssignment
-from scheduler.rules import RULES, preferences
+from scheduler.rules import RULES, consistent_start, preferences
 from scheduler.week import Week
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -105,7 +105,8 @@ def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], 
            values: np.ndarray) -> float:
     paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
     unmet = preferences.unmet_units(config, week, shifts) * config.weights.unmet_preference * 60
-    return float((values * on_floor).sum() * 60 - paid - unmet)
+    changes = consistent_start.start_change_minutes(config, week, shifts) * config.weights.start_change_hour
+    return float((values * on_floor).sum() * 60 - paid - unmet - changes)
 
 
 def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...]) -> np.ndarray:

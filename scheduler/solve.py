@@ -34,7 +34,7 @@ from scheduler.coverage import allocate, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
-from scheduler.rules import RULES, preferences
+from scheduler.rules import RULES, consistent_start, preferences
 from scheduler.sequential import sequential_roster
 from scheduler.shifts import shift_options
 from scheduler.week import Week
@@ -163,6 +163,7 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
     over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
     paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
     unmet = preferences.unmet_units(config, week, roster.shifts)
+    change_hours = consistent_start.start_change_minutes(config, week, roster.shifts) / 60
     weights = config.weights
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
@@ -172,6 +173,8 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
         RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
         RuleCost(preferences.RULE, unmet, "unmet request", weights.unmet_preference,
                  unmet * weights.unmet_preference),
+        RuleCost(consistent_start.RULE, change_hours, "start change hour", weights.start_change_hour,
+                 change_hours * weights.start_change_hour),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.rules import (
     breaks,
+    consistent_start,
     coverage,
     max_consecutive_days,
     max_days,
@@ -41,4 +42,5 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("coverage", coverage.build),
     ("paid_hours", paid_hours.build),
     ("preferences", preferences.build),
+    ("start_changes", consistent_start.build),
 )

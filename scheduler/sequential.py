@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from forecasting.errors import InfeasibleError
 from scheduler.coverage import on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
+from scheduler.explain import explain_agent
 from scheduler.model import RosterModel
 from scheduler.roster import Roster, ShiftAssignment
 from scheduler.rules import RULES, consistent_start, preferences
@@ -143,10 +144,7 @@ def sequential_roster(
                                           weights.understaffed_agent_interval)
             shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend)
             if score == -np.inf and old is None:
-                contract = config.contract(agent.contract_id)
-                raise InfeasibleError(f"agent {agent.agent_id}: no week keeps contract {contract.contract_id} "
-                                      f"({contract.min_weekly_minutes / 60:g}-{contract.max_weekly_minutes / 60:g} h, "
-                                      f"max {contract.max_days_per_week} days) with their availability and time off")
+                raise InfeasibleError(explain_agent(config, week, agent))
             if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
                 shifts = old
             weeks[agent.agent_id] = shifts

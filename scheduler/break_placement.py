@@ -56,7 +56,7 @@ def _take(spare: np.ndarray, rows: list[int], first: int, count: int, sign: int)
 def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shifts: list[ShiftAssignment],
                  passes: int = 3) -> Roster:
     """The same shifts with breaks placed greedily, then re-placed one shift at a time for ``passes`` rounds
-    (any breaks the shifts carry are replaced)."""
+    (any breaks the shifts carry are replaced, except on shifts a re-plan keeps)."""
     queue_ids = [q.queue_id for q in config.queues]
     bare = [ShiftAssignment(s.agent_id, s.date, s.template_id, s.start_minute, s.length_minutes, s.paid_minutes, ())
             for s in shifts]
@@ -70,6 +70,13 @@ def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shift
         for shift in order:
             template = config.template(shift.template_id)
             rows, day, key = skill_rows[shift.agent_id], week.day_index(shift.date), (shift.agent_id, shift.date)
+            pinned, kept = config.pinned(shift.agent_id, shift.date)
+            if pinned and kept is not None:  # a kept shift keeps its breaks
+                if not round_number:
+                    offsets[key] = [m - shift.start_minute for m in kept.break_starts]
+                    for offset, rule in zip(offsets[key], template.breaks, strict=True):
+                        _take(spare, rows, week.slot(day, shift.start_minute + offset), rule.minutes // interval, -1)
+                continue
             if round_number:
                 for offset, rule in zip(offsets[key], template.breaks, strict=True):
                     _take(spare, rows, week.slot(day, shift.start_minute + offset), rule.minutes // interval, +1)

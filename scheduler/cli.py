@@ -62,9 +62,13 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 @click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
 @click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.option("--pin", type=click.Path(path_type=Path), default=None,
+              help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere.")
+@click.option("--pin-days", default=None, metavar="DAYS",
+              help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven).")
 @_one_line_errors
 def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None, workers: int | None,
-         quiet: bool) -> None:
+         quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
     from scheduler.pipeline import run_plan
@@ -78,7 +82,7 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None
         bar = progress = _SolveProgress(sys.stderr, budget)
     try:
         result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
-                          progress=progress)
+                          progress=progress, pin=pin, pin_days=pin_days)
     finally:
         if bar is not None:
             bar.close()
@@ -111,14 +115,18 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 @click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
 @click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.option("--pin", type=click.Path(path_type=Path), default=None,
+              help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere.")
+@click.option("--pin-days", default=None, metavar="DAYS",
+              help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven).")
 @_one_line_errors
 def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None, seed: int | None,
-             workers: int | None, quiet: bool) -> None:
+             workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Rostering alone: roster CONFIG's agents against a requirements CSV; writes the same files as plan."""
     from scheduler.pipeline import run_schedule
 
     result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
-                          workers=workers, progress=None if quiet else sys.stderr)
+                          workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days)
     if result.violations:
         click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
                    err=True)

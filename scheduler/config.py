@@ -414,7 +414,7 @@ def load_config(path: Path | str) -> PlanConfig:
 
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
-                       "start_change_hour"))
+                       "start_change_hour", "changed_shift"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -424,6 +424,7 @@ def load_config(path: Path | str) -> PlanConfig:
         paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0),
         unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0),
         start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0),
+        changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0),
     )
     solver = root.get("solver", {})
     solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))

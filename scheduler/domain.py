@@ -175,6 +175,7 @@ class ObjectiveWeights:
     paid_hour: int = 1
     unmet_preference: int = 50
     start_change_hour: int = 0
+    changed_shift: int = 100
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,24 @@ class QualityGates:
 
     service_level_drop: float = 0.005
     understaffing_growth: float = 0.05
+
+
+@dataclass(frozen=True)
+class PinnedShift:
+    """A published shift: its template, start and break starts (minutes after midnight)."""
+
+    template_id: str
+    start_minute: int
+    break_starts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A published roster to re-plan from. ``pinned`` agent-days are kept exactly (None: a day off kept);
+    every other agent-day costs ``objective.changed_shift`` when its shift differs from ``published``."""
+
+    pinned: dict[tuple[str, date], PinnedShift | None]
+    published: dict[tuple[str, date], PinnedShift | None]
 
 
 @dataclass(frozen=True)
@@ -216,6 +235,13 @@ class PlanConfig:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     solver: SolverSettings = field(default_factory=SolverSettings)
     quality_gates: QualityGates = field(default_factory=QualityGates)
+    replan: Replan | None = None
+
+    def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
+        """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""
+        if self.replan is None or (agent_id, day) not in self.replan.pinned:
+            return False, None
+        return True, self.replan.pinned[agent_id, day]
 
     def queue(self, queue_id: str) -> Queue:
         return next(q for q in self.queues if q.queue_id == queue_id)

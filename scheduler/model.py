@@ -118,14 +118,18 @@ class RosterModel:
             for i, o in enumerate(options)
         ]
         agent_day = AgentDay(agent, day_index, options, shift_vars)
+        pinned, kept = self.config.pinned(agent.agent_id, self.week.day(day_index))
+        if pinned and kept is not None:
+            self.cp.add(cp_model.LinearExpr.sum(shift_vars) == 1)  # a kept shift is worked
         templates: dict[str, ShiftTemplate] = {o.template.template_id: o.template for o in options}
         if not self.with_breaks:
             templates = {}
         for template_id, template in templates.items():
             starts = [o.start_minute for o in options if o.template.template_id == template_id]
             slots = []
+            pinned, kept = self.config.pinned(agent.agent_id, self.week.day(day_index))
             for k, rule in enumerate(template.breaks):
-                minutes = sorted({
+                minutes = [kept.break_starts[k]] if pinned and kept is not None else sorted({
                     s + offset
                     for s in starts
                     for offset in range(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,6 +28,7 @@ from scheduler.domain import PlanConfig
 from scheduler.exports import write_exports
 from scheduler.outputs import StagedOutput, frame_csv, json_text
 from scheduler.prechecks import explain_conflicts
+from scheduler.replan import load_replan, parse_pin_days
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.roster import Roster, roster_csv
 from scheduler.solve import ScheduleResult, solve_roster
@@ -158,7 +159,8 @@ class _Stages:
 
 
 def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
-             workers: int | None = None, progress: TextIO | None = sys.stderr) -> PlanResult:
+             workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
+             pin_days: str | None = None) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
     roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
     stage = _Stages(progress)
@@ -170,13 +172,14 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
     forecast = forecast_week(config, history, week)
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts")
     required = requirements(forecast, queue_targets(config))
+    config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
 
 
 def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None,
-                 seed: int | None = None, workers: int | None = None,
-                 progress: TextIO | None = sys.stderr) -> PlanResult:
+                 seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
+                 pin: Path | None = None, pin_days: str | None = None) -> PlanResult:
     """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
     ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
     stage = _Stages(progress)
@@ -190,8 +193,18 @@ def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, t
         raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
     history = load_history(config.history_path) if config.history_path.is_file() else None
     forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
+    config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+
+
+def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str | None) -> PlanConfig:
+    """The config with a published roster to re-plan from (``--pin``), or unchanged."""
+    if pin is None:
+        if pin_days:
+            raise InputError("--pin-days needs --pin ROSTER.csv")
+        return config
+    return replace(config, replan=load_replan(pin, config, week, parse_pin_days(pin_days, week)))
 
 
 REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "agents_required")

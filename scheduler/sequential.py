@@ -24,7 +24,7 @@ from scheduler.domain import Agent, PlanConfig
 from scheduler.explain import explain_agent
 from scheduler.model import RosterModel
 from scheduler.roster import Roster, ShiftAssignment
-from scheduler.rules import RULES, consistent_start, preferences
+from scheduler.rules import RULES, SOFT_RULE_MODULES
 from scheduler.week import Week
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -76,7 +76,7 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
             coefficients.extend(c * worth for c in cs)
         variables.extend(agent_day.shift_vars)
         coefficients.extend(-o.paid_minutes * paid_weight for o in agent_day.options)
-    # the agent's own soft rules (preferences), in the same units: weight per unit, times 60 per hour-weight
+    # the agent's own soft rules (preferences, start changes, re-plan changes), in the same units
     penalties = [term.expression * (term.weight * 60 // term.divisor) for term in soft_terms]
     model.cp.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients) - cp_model.LinearExpr.sum(penalties))
     if current is not None:
@@ -105,9 +105,8 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
 def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,
            values: np.ndarray) -> float:
     paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
-    unmet = preferences.unmet_units(config, week, shifts) * config.weights.unmet_preference * 60
-    changes = consistent_start.start_change_minutes(config, week, shifts) * config.weights.start_change_hour
-    return float((values * on_floor).sum() * 60 - paid - unmet - changes)
+    soft = sum(m.amount(config, week, shifts) * (m.weight(config) * 60 // m.DIVISOR) for m in SOFT_RULE_MODULES)
+    return float((values * on_floor).sum() * 60 - paid - soft)
 
 
 def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...]) -> np.ndarray:

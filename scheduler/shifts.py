@@ -29,7 +29,19 @@ class ShiftOption:
 
 
 def shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
-    """Every shift the agent could work on that day, in a fixed order (template order, then start)."""
+    """Every shift the agent could work on that day, in a fixed order (template order, then start); on a day
+    pinned by a re-plan, only the kept shift (or none)."""
+    day = week.day(day_index)
+    pinned, kept = config.pinned(agent.agent_id, day)
+    if pinned:
+        return tuple(o for o in free_shift_options(config, agent, week, day_index)
+                     if kept is not None and (o.template.template_id, o.start_minute) == (kept.template_id,
+                                                                                          kept.start_minute))
+    return free_shift_options(config, agent, week, day_index)
+
+
+def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
+    """The candidates from templates, availability and time off alone (no re-plan pins)."""
     day = week.day(day_index)
     weekday = day.weekday()
     window = agent.availability[weekday]

@@ -34,7 +34,7 @@ from scheduler.coverage import allocate, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
-from scheduler.rules import RULES, consistent_start, preferences
+from scheduler.rules import RULES, SOFT_RULE_MODULES
 from scheduler.sequential import sequential_roster
 from scheduler.shifts import shift_options
 from scheduler.week import Week
@@ -162,8 +162,6 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
     under = int(requirements.sum()) - covered
     over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
     paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
-    unmet = preferences.unmet_units(config, week, roster.shifts)
-    change_hours = consistent_start.start_change_minutes(config, week, roster.shifts) / 60
     weights = config.weights
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
@@ -171,11 +169,13 @@ def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: R
         RuleCost("overstaffing", over, "agent-interval", weights.overstaffed_agent_interval,
                  over * weights.overstaffed_agent_interval),
         RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
-        RuleCost(preferences.RULE, unmet, "unmet request", weights.unmet_preference,
-                 unmet * weights.unmet_preference),
-        RuleCost(consistent_start.RULE, change_hours, "start change hour", weights.start_change_hour,
-                 change_hours * weights.start_change_hour),
+        *(_soft_cost(module, config, week, roster) for module in SOFT_RULE_MODULES),
     )
+
+
+def _soft_cost(module, config: PlanConfig, week: Week, roster: Roster) -> RuleCost:
+    amount = module.amount(config, week, roster.shifts) / module.DIVISOR
+    return RuleCost(module.RULE, amount, module.UNIT, module.weight(config), amount * module.weight(config))
 
 
 def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float:
@@ -277,8 +277,13 @@ def solve_roster(
                 current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
         report(phase, _total(candidate), bound)
 
-    # Start 1: agents rostered one at a time against the cover still missing (scales with the centre).
     bound = simple_lower_bound(config, week, requirements)
+    if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule
+        published = _published_roster(config, week, requirements)
+        if published is not None:
+            keep_if_better(published, "published")
+
+    # Start 1: agents rostered one at a time against the cover still missing (scales with the centre).
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     weeks = sequential_roster(
@@ -345,6 +350,34 @@ def solve_roster(
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__)
     return ScheduleResult(current.roster(), stats, costs)
+
+
+def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) -> Roster | None:
+    """The re-plan's published roster, if every agent's published week still keeps all hard rules."""
+    shifts = []
+    for agent in config.agents:
+        model = RosterModel(config, week, requirements, agents=[agent])
+        for name, rule in RULES:
+            if name not in ("coverage",):
+                rule(model)
+        for agent_day in model.days_of(agent):
+            kept = config.replan.published.get((agent.agent_id, week.day(agent_day.day_index)))
+            for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+                same = kept is not None and (option.template.template_id, option.start_minute) == (
+                    kept.template_id, kept.start_minute)
+                model.cp.add(var == int(same))
+            if kept is not None:
+                for k, slot in enumerate(agent_day.breaks.get(kept.template_id, [])):
+                    if kept.break_starts[k] not in slot.starts:
+                        return None
+                    model.cp.add(slot.starts[kept.break_starts[k]] == 1)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 10
+        if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        shifts.extend(_read_roster(model, solver).shifts)
+    return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
 
 
 def _shortfall(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> np.ndarray:

@@ -48,6 +48,6 @@ def test_solver_keeps_starts_steady_when_cover_allows() -> None:
     result = solve_roster(config, WEEK, required, time_limit_seconds=3, progress=None)
     starts = {WEEK.day_index(s.date): s.start_minute for s in result.roster.shifts}
     costs = {c.rule: c for c in evaluate(config, WEEK, required, result.roster)}
-    minutes = consistent_start.start_change_minutes(config, WEEK, result.roster.shifts)
+    minutes = consistent_start.amount(config, WEEK, result.roster.shifts)
     assert minutes == costs["start_changes"].amount * 60
     assert costs["start_changes"].amount == 0, starts

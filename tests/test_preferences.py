@@ -69,7 +69,7 @@ def test_model_term_equals_roster_evaluation(prefs, days, expected, tmp_path: Pa
     assert status == "FEASIBLE"
     assert solver.value(term.expression) == expected
     result = solve_roster(config, WEEK, np.zeros((1, WEEK.slot_count), int), time_limit_seconds=2, progress=None)
-    assert preferences.unmet_units(config, WEEK, result.roster.shifts) == 0  # the solver meets them when free to
+    assert preferences.amount(config, WEEK, result.roster.shifts) == 0  # the solver meets them when free to
 
 
 def test_solver_honours_requests_and_reports_them() -> None:

@@ -22,6 +22,7 @@ from scheduler.rules import (
     one_shift_per_day,
     paid_hours,
     preferences,
+    replan_changes,
     shift_window,
     weekly_hours,
 )
@@ -43,4 +44,9 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("paid_hours", paid_hours.build),
     ("preferences", preferences.build),
     ("start_changes", consistent_start.build),
+    ("replan_changes", replan_changes.build),
 )
+
+# Soft rules other than cover and pay: each module has RULE, UNIT, DIVISOR, weight(config) and
+# amount(config, week, shifts), the same figure as its model term, evaluated from a roster.
+SOFT_RULE_MODULES = (preferences, consistent_start, replan_changes)

@@ -16,11 +16,16 @@ from scheduler.roster import ShiftAssignment
 from scheduler.week import Week
 
 RULE = "start_changes"
+UNIT = "start change hour"
+DIVISOR = 60  # the expression is in minutes, the weight per hour
+
+
+def weight(config: PlanConfig) -> int:
+    return config.weights.start_change_hour
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
-    weight = model.config.weights.start_change_hour
-    if weight == 0:
+    if weight(model.config) == 0:
         return []
     changes = []
     for agent in model.agents:
@@ -38,10 +43,10 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
             changes.append(change)
     if not changes:
         return []
-    return [PenaltyTerm(RULE, weight, cp_model.LinearExpr.sum(changes), "start change minute", divisor=60)]
+    return [PenaltyTerm(RULE, weight(model.config), cp_model.LinearExpr.sum(changes), UNIT, DIVISOR)]
 
 
-def start_change_minutes(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
+def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
     """Minutes of start-time change between consecutive worked days, summed over agents."""
     by_agent: dict[str, dict[int, int]] = {}
     for shift in shifts:

@@ -1,7 +1,7 @@
 """Soft: agents' requests — a day off, a day on, a preferred start window — cost their weight when unmet.
 
 Each unmet request counts ``Preference.weight`` units; the objective weight per unit is
-``objective.unmet_preference``. ``unmet_units`` computes the same figure from a finished roster, so the
+``objective.unmet_preference``. ``amount`` computes the same figure from a finished roster, so the
 search can score rosters without the model.
 """
 
@@ -17,6 +17,12 @@ from scheduler.roster import ShiftAssignment
 from scheduler.week import Week
 
 RULE = "preferences"
+UNIT = "unmet request"
+DIVISOR = 1
+
+
+def weight(config: PlanConfig) -> int:
+    return config.weights.unmet_preference
 
 
 def _requests(agent: Agent, week: Week) -> Iterable[tuple[int, Preference]]:
@@ -33,27 +39,27 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
     for agent in model.agents:
         for day_index, preference in _requests(agent, model.week):
             agent_day = model.agent_days[agent.agent_id, day_index]
-            weight = preference.weight
+            units = preference.weight
             if preference.kind == "off":
                 variables.extend(agent_day.shift_vars)
-                coefficients.extend([weight] * len(agent_day.shift_vars))
+                coefficients.extend([units] * len(agent_day.shift_vars))
             elif preference.kind == "on":
-                constant += weight
+                constant += units
                 variables.extend(agent_day.shift_vars)
-                coefficients.extend([-weight] * len(agent_day.shift_vars))
+                coefficients.extend([-units] * len(agent_day.shift_vars))
             else:
                 window = preference.window
                 for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
                     if not window.start_minute <= option.start_minute < window.end_minute:
                         variables.append(var)
-                        coefficients.append(weight)
+                        coefficients.append(units)
     if not variables and not constant:
         return []
     expression = cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant
-    return [PenaltyTerm(RULE, model.config.weights.unmet_preference, expression, "unmet request")]
+    return [PenaltyTerm(RULE, weight(model.config), expression, UNIT, DIVISOR)]
 
 
-def unmet_units(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
+def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
     """Weighted count of unmet requests in a roster (the model's expression, evaluated on the roster)."""
     by_agent: dict[str, dict[int, ShiftAssignment]] = {}
     for shift in shifts:

@@ -265,6 +265,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
                             progress=progress)
     stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
                       f"gap {schedule.stats.gap:.2%}")
+    for cost in schedule.costs:
+        if cost.penalty:
+            stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "
+                             f"{cost.penalty:>12,.1f}")
 
     staged = StagedOutput(out_dir)
     try:

@@ -32,6 +32,22 @@ def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _solve_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The solver and re-plan options shared by ``plan`` and ``schedule``."""
+    for option in reversed((
+        click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds."),
+        click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config)."),
+        click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode."),
+        click.option("--quiet", is_flag=True, help="No progress lines."),
+        click.option("--pin", type=click.Path(path_type=Path), default=None,
+                     help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere."),
+        click.option("--pin-days", default=None, metavar="DAYS",
+                     help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven)."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(__version__, prog_name="wfm")
 def main() -> None:
@@ -58,14 +74,7 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds.")
-@click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
-@click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@click.option("--pin", type=click.Path(path_type=Path), default=None,
-              help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere.")
-@click.option("--pin-days", default=None, metavar="DAYS",
-              help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven).")
+@_solve_options
 @_one_line_errors
 def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None, workers: int | None,
          quiet: bool, pin: Path | None, pin_days: str | None) -> None:
@@ -111,14 +120,7 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 @click.option("--requirements", "requirements_path", required=True, type=click.Path(path_type=Path),
               help="Requirements CSV (interval_start, queue, contacts, aht_seconds, agents_required).")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds.")
-@click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config).")
-@click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode.")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@click.option("--pin", type=click.Path(path_type=Path), default=None,
-              help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere.")
-@click.option("--pin-days", default=None, metavar="DAYS",
-              help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven).")
+@_solve_options
 @_one_line_errors
 def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None, seed: int | None,
              workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain import Agent, BreakRule, PlanConfig, ShiftTemplate
+from scheduler.roster import ShiftAssignment
 from scheduler.shifts import ShiftOption, shift_options
 from scheduler.week import Week
 
@@ -140,6 +141,19 @@ class RosterModel:
                 }))
             agent_day.breaks[template_id] = slots
         return agent_day
+
+    def hint_shift(self, agent_day: AgentDay, shift: ShiftAssignment | None) -> None:
+        """Hint the agent-day's variables with one rostered shift (with its breaks), or a day off (None)."""
+        template_id = None if shift is None else shift.template_id
+        start_minute = None if shift is None else shift.start_minute
+        break_starts = () if shift is None else tuple(b.start_minute for b in shift.breaks)
+        for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+            self.cp.add_hint(var, (option.template.template_id, option.start_minute) == (template_id, start_minute))
+        for candidate, slots in agent_day.breaks.items():
+            for k, slot in enumerate(slots):
+                target = break_starts[k] if candidate == template_id else None
+                for minute, var in slot.starts.items():
+                    self.cp.add_hint(var, minute == target)
 
     def days_of(self, agent: Agent) -> list[AgentDay]:
         return [self.agent_days[agent.agent_id, d] for d in range(7)]

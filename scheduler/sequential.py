@@ -82,15 +82,7 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
     if current is not None:
         by_day = {s.date: s for s in current}
         for agent_day in model.all_agent_days():
-            shift = by_day.get(week.day(agent_day.day_index))
-            for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-                model.cp.add_hint(var, shift is not None and (option.template.template_id, option.start_minute)
-                                  == (shift.template_id, shift.start_minute))
-            for template_id, slots in agent_day.breaks.items():
-                used = shift is not None and shift.template_id == template_id
-                for k, slot in enumerate(slots):
-                    for minute, var in slot.starts.items():
-                        model.cp.add_hint(var, used and shift.breaks[k].start_minute == minute)
+            model.hint_shift(agent_day, by_day.get(week.day(agent_day.day_index)))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed

@@ -417,15 +417,7 @@ def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> Non
     for agent_day in model.all_agent_days():
         day = model.week.day(agent_day.day_index)
         shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
-        for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            model.cp.add_hint(var, shift is not None and (option.template.template_id, option.start_minute)
-                              == (shift.template_id, shift.start_minute))
-        for template_id, slots in agent_day.breaks.items():
-            used = shift is not None and shift.template_id == template_id
-            for k, slot in enumerate(slots):
-                target = shift.breaks[k].start_minute if used else None
-                for minute, var in slot.starts.items():
-                    model.cp.add_hint(var, minute == target)
+        model.hint_shift(agent_day, shift)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     on_floor = on_floor_by_skills(model.config, model.week, current.roster())
     allocate(requirements, on_floor, [q.queue_id for q in model.config.queues], flows)

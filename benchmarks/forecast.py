@@ -26,7 +26,12 @@ Protocol, per series:
 
 Models:
 
-- ``ours``: ``WeeklyProfileForecaster()`` with its defaults.
+- ``ours``: ``SmoothedProfileForecaster()`` (``forecasting.smoothed``) with its defaults, no calendar.
+- ``ours+holidays``: the same with the public holidays of the series' country from the ``holidays``
+  package (``SERIES_COUNTRY``: bank2003 US; bank1999 IL, since its Friday/Saturday weekend and its
+  missing days are Israeli, not US, holidays). Peers get no calendar: it is reported on its own row.
+- ``auto``: ``AutoForecaster()`` (per queue, the lowest back-test WAPE over the 4 weeks before each origin).
+- ``weekly_profile``: ``WeeklyProfileForecaster()``, the previous default.
 - ``seasonal_naive``: ``forecasting.seasonal.seasonal_naive`` (same interval one week earlier).
 - ``MSTL``: ``statsforecast.models.MSTL(season_length=[day, week])`` in intervals, trend forecaster
   its default ``AutoETS(model="ZZN")``.
@@ -67,15 +72,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecasting.auto import AutoForecaster
+from forecasting.calendar import country_holidays
 from forecasting.errors import InputError
 from forecasting.history import History, load_history
 from forecasting.seasonal import WeeklyProfileForecaster, seasonal_naive
+from forecasting.smoothed import SmoothedProfileForecaster
 
 DEFAULT_SERIES: tuple[str, ...] = ("bank2003", "bank1999")
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DAYS_PER_WEEK = 7
 MINUTES_PER_DAY = 24 * 60
 OURS = "ours"
+SERIES_COUNTRY = {"bank2003": "US", "bank1999": "IL"}
 
 # A forecaster takes the training history and the origin and returns rows (queue, interval_start, contacts).
 Forecaster = Callable[[History, date], pd.DataFrame]
@@ -96,6 +105,22 @@ class ModelResult:
 
 
 def ours(history: History, origin: date) -> pd.DataFrame:
+    return SmoothedProfileForecaster().fit(history).predict(origin, DAYS_PER_WEEK)
+
+
+def ours_with_holidays(country: str) -> Forecaster:
+    def forecast(history: History, origin: date) -> pd.DataFrame:
+        holidays = country_holidays(country, history.first_date, origin + timedelta(days=DAYS_PER_WEEK))
+        return SmoothedProfileForecaster(holiday_dates=holidays).fit(history).predict(origin, DAYS_PER_WEEK)
+
+    return forecast
+
+
+def auto(history: History, origin: date) -> pd.DataFrame:
+    return AutoForecaster().fit(history).predict(origin, DAYS_PER_WEEK)
+
+
+def weekly_profile(history: History, origin: date) -> pd.DataFrame:
     return WeeklyProfileForecaster().fit(history).predict(origin, DAYS_PER_WEEK)
 
 
@@ -336,7 +361,12 @@ def main() -> None:
     if args.origins < 1:
         parser.error(f"--origins must be >= 1, got {args.origins}")
 
-    models: dict[str, Forecaster] = {OURS: ours, "seasonal_naive": naive}
+    models: dict[str, Forecaster] = {
+        OURS: ours,
+        "auto": auto,
+        "weekly_profile": weekly_profile,
+        "seasonal_naive": naive,
+    }
     models.update(peer_models(args.skip_mstl, args.ets_weeks))
     results: list[ModelResult] = []
     skipped: dict[str, str] = {}
@@ -363,7 +393,10 @@ def main() -> None:
             f"{series}: {history.interval_minutes}-minute intervals, origins {origins[0]} .. {origins[-1]} "
             f"({len(origins)})"
         )
-        results.extend(backtest(series, history, origins, models))
+        series_models = dict(models)
+        if series in SERIES_COUNTRY:
+            series_models = {OURS: ours, f"{OURS}+holidays": ours_with_holidays(SERIES_COUNTRY[series]), **models}
+        results.extend(backtest(series, history, origins, series_models))
 
     print()
     print(table(results))

@@ -29,7 +29,7 @@ def latest_break_offsets(template: ShiftTemplate) -> list[int]:
 
 
 def _best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.ndarray, rows: list[int],
-                  day: int, week: Week, interval: int) -> list[int]:
+                  day: int, week: Week, interval: int, room: np.ndarray) -> list[int]:
     latest = latest_break_offsets(template)
     earliest, offsets = 0, []
     for k, rule in enumerate(template.breaks):
@@ -38,6 +38,8 @@ def _best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.nda
         for offset in range(low, max(low, latest[k]) + 1, interval):
             first = week.slot(day, shift.start_minute + offset)
             score = int(spare[rows, first:first + rule.minutes // interval].max(axis=0).sum())
+            if room[first:first + rule.minutes // interval].min() <= 0:
+                score -= 10**9  # over the break cap: only if nothing else fits (the roster is then rejected)
             if best_score is None or score > best_score:
                 best_offset, best_score = offset, score
         offsets.append(best_offset)
@@ -65,6 +67,8 @@ def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shift
     skill_rows = {a.agent_id: [queue_ids.index(q) for q in a.skills] for a in config.agents}
     interval = config.interval_minutes
     order = sorted(bare, key=lambda s: (s.date, s.start_minute, s.agent_id))
+    cap = config.max_agents_on_break
+    room = np.full(week.slot_count, np.iinfo(np.int64).max // 2 if cap is None else cap, dtype=np.int64)
     offsets: dict[tuple[str, object], list[int]] = {}
     for round_number in range(passes + 1):
         for shift in order:
@@ -75,14 +79,20 @@ def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shift
                 if not round_number:
                     offsets[key] = [m - shift.start_minute for m in kept.break_starts]
                     for offset, rule in zip(offsets[key], template.breaks, strict=True):
-                        _take(spare, rows, week.slot(day, shift.start_minute + offset), rule.minutes // interval, -1)
+                        first = week.slot(day, shift.start_minute + offset)
+                        _take(spare, rows, first, rule.minutes // interval, -1)
+                        room[first:first + rule.minutes // interval] -= 1
                 continue
             if round_number:
                 for offset, rule in zip(offsets[key], template.breaks, strict=True):
-                    _take(spare, rows, week.slot(day, shift.start_minute + offset), rule.minutes // interval, +1)
-            offsets[key] = _best_offsets(shift, template, spare, rows, day, week, interval)
+                    first = week.slot(day, shift.start_minute + offset)
+                    _take(spare, rows, first, rule.minutes // interval, +1)
+                    room[first:first + rule.minutes // interval] += 1
+            offsets[key] = _best_offsets(shift, template, spare, rows, day, week, interval, room)
             for offset, rule in zip(offsets[key], template.breaks, strict=True):
-                _take(spare, rows, week.slot(day, shift.start_minute + offset), rule.minutes // interval, -1)
+                first = week.slot(day, shift.start_minute + offset)
+                _take(spare, rows, first, rule.minutes // interval, -1)
+                room[first:first + rule.minutes // interval] -= 1
     placed = []
     for shift in order:
         template = config.template(shift.template_id)

@@ -174,18 +174,62 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
 @click.argument("history", type=click.Path(path_type=Path))
 @click.option("--start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="First day to forecast.")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Days to forecast.")
-@click.option("--history-weeks", default=8, show_default=True, type=click.IntRange(1, 104))
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Forecast CSV to write.")
+@click.option("--model", default="smoothed_profile", show_default=True,
+              type=click.Choice(["auto", "smoothed_profile", "weekly_profile", "seasonal_naive"]),
+              help="Forecast model; auto picks per queue by back-test WAPE over the last 4 weeks.")
+@click.option("--holidays", "holiday_country", default=None, metavar="CODE",
+              help="Country code (US, GB, IE, CN, ...): public holidays left out of fitting, forecast closed or "
+                   "scaled by the queue's past holidays.")
+@click.option("--special-days", "special_days_file", default=None, type=click.Path(path_type=Path),
+              help="CSV date,effect; effect 'closed' or a multiplier like 0.6.")
+@click.option("--interval", "interval_minutes", default=None, type=int, metavar="MIN",
+              help="Output interval in minutes, a multiple of the history's (default: the history's).")
+@click.option("--quantiles", default="", metavar="Q,Q", help="Prediction quantiles, e.g. 0.1,0.9 (contacts_p10, ...).")
+@click.option("--history-weeks", default=None, type=click.IntRange(1, 104),
+              help="Weeks of history for --model weekly_profile (default 8).")
 @_one_line_errors
-def forecast(history: Path, start: Any, days: int, history_weeks: int, out_file: Path) -> None:
+def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, holiday_country: str | None,
+             special_days_file: Path | None, interval_minutes: int | None, quantiles: str,
+             history_weeks: int | None) -> None:
     """Interval forecast of contacts (and AHT where history has it) per queue."""
+    from forecasting.calendar import load_special_days
+    from forecasting.errors import InputError
     from forecasting.history import load_history
-    from forecasting.seasonal import WeeklyProfileForecaster
+    from forecasting.service import forecast_history
     from scheduler.outputs import StagedOutput, frame_csv
 
-    frame = WeeklyProfileForecaster(history_weeks=history_weeks).fit(load_history(history)).predict(start.date(), days)
+    try:
+        levels = [float(text) for text in quantiles.split(",") if text.strip()]
+    except ValueError:
+        raise InputError(f"--quantiles must be numbers separated by commas, like 0.1,0.9, got {quantiles!r}") from None
+    special = load_special_days(special_days_file) if special_days_file is not None else None
+    frame = forecast_history(load_history(history), start.date(), days, model=model, holiday_country=holiday_country,
+                             special_days=special, interval_minutes=interval_minutes, quantiles=levels,
+                             history_weeks=history_weeks)
     _write_one(out_file, frame_csv(frame, 4), StagedOutput)
     click.echo(f"wrote {out_file} ({len(frame):,} rows)")
+
+
+@main.command()
+@click.argument("history", type=click.Path(path_type=Path))
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 104), help="Weekly origins to test.")
+@click.option("--holidays", "holiday_country", default=None, metavar="CODE", help="Country code of public holidays.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the table.")
+@_one_line_errors
+def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bool) -> None:
+    """Rolling weekly back-test: WAPE, MASE and bias per model and queue; * marks the automatic choice."""
+    import json
+
+    from forecasting.backtest import format_table
+    from forecasting.history import load_history
+    from forecasting.service import backtest_history
+
+    result = backtest_history(load_history(history), weeks, holiday_country)
+    if as_json:
+        click.echo(json.dumps(result.to_json_dict()))
+    else:
+        click.echo(format_table(result))
 
 
 @main.command()

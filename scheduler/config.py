@@ -383,7 +383,7 @@ def load_config(path: Path | str) -> PlanConfig:
     root.mapping(TOP_LEVEL_KEYS)
 
     centre = root.get("centre")
-    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours"))
+    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours", "max_agents_on_break"))
     interval_node = centre.get("interval_minutes", 15)
     interval = interval_node.integer()
     if interval not in INTERVAL_CHOICES_MINUTES:
@@ -448,6 +448,8 @@ def load_config(path: Path | str) -> PlanConfig:
         timezone=str(centre.get("timezone", "UTC").value),
         interval_minutes=interval,
         opening_hours=hours,
+        max_agents_on_break=(None if centre.get("max_agents_on_break", None).value is None
+                             else centre.get("max_agents_on_break").integer(1)),
         history_path=history_path,
         agents_path=agents_path,
         holidays=holidays,

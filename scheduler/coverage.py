@@ -46,6 +46,16 @@ def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[t
     return dict(counts)
 
 
+def on_break_counts(week: Week, roster: Roster) -> np.ndarray:
+    """Agents on break or lunch per week slot."""
+    counts = np.zeros(week.slot_count, dtype=np.int64)
+    for shift in roster.shifts:
+        day = week.day_index(shift.date)
+        for brk in shift.breaks:
+            counts[week.slot(day, brk.start_minute):week.slot(day, brk.start_minute + brk.minutes)] += 1
+    return counts
+
+
 def allocate(
     required: np.ndarray,
     on_floor: dict[tuple[str, ...], np.ndarray],

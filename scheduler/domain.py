@@ -236,6 +236,7 @@ class PlanConfig:
     solver: SolverSettings = field(default_factory=SolverSettings)
     quality_gates: QualityGates = field(default_factory=QualityGates)
     replan: Replan | None = None
+    max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
 
     def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
         """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""

@@ -89,18 +89,21 @@ class RosterModel:
         with_breaks: bool = True,
         agents: Sequence[Agent] | None = None,
         fixed_on_floor: Mapping[tuple[str, ...], np.ndarray] | None = None,
+        fixed_on_break: np.ndarray | None = None,
     ) -> None:
         """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
 
         ``with_breaks=False`` leaves out the break variables, so breaks are not taken off the floor: a
         relaxation whose proven bound is valid for the full model.
         ``agents`` limits the decision variables to some agents (a neighbourhood); ``fixed_on_floor`` gives,
-        per skill set, how many of the other agents are on the floor in each slot (constants).
+        per skill set, how many of the other agents are on the floor in each slot (constants);
+        ``fixed_on_break`` how many of them are on break or lunch in each slot.
         """
         self.config = config
         self.with_breaks = with_breaks
         self.agents: tuple[Agent, ...] = tuple(config.agents if agents is None else agents)
         self.fixed_on_floor: dict[tuple[str, ...], np.ndarray] = dict(fixed_on_floor or {})
+        self.fixed_on_break = np.zeros(week.slot_count, np.int64) if fixed_on_break is None else fixed_on_break
         # filled by the coverage rule: (slot, skill set, queue index) -> agents of that skill set sent there
         self.allocations: dict[tuple[int, tuple[str, ...], int], cp_model.IntVar] = {}
         self.week = week

@@ -19,7 +19,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from forecasting.errors import InfeasibleError
-from scheduler.coverage import on_floor_by_skills
+from scheduler.coverage import on_break_counts, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.explain import explain_agent
 from scheduler.model import RosterModel
@@ -56,12 +56,13 @@ class Residual:
 
 def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent: Agent, values: np.ndarray,
                 seed: int, current: tuple[ShiftAssignment, ...] | None,
-                spend: Callable[[float], None]) -> tuple[tuple[ShiftAssignment, ...], float]:
+                spend: Callable[[float], None], others_on_break: np.ndarray | None = None
+                ) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
     its score in the same units. ``spend`` is told the deterministic time used."""
     from scheduler.solve import _read_roster  # local: solve imports this module
 
-    model = RosterModel(config, week, requirements, agents=[agent])
+    model = RosterModel(config, week, requirements, agents=[agent], fixed_on_break=others_on_break)
     soft_terms = []
     for name, rule in RULES:
         if name not in ("coverage", "paid_hours"):
@@ -124,6 +125,8 @@ def sequential_roster(
     weights = config.weights
     weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
     floors: dict[str, np.ndarray] = {}
+    breaks: dict[str, np.ndarray] = {}
+    on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
     for number in range(improve_passes + 1):
         if number and not another_pass():
             break
@@ -131,9 +134,11 @@ def sequential_roster(
             old = weeks.get(agent.agent_id)
             if old is not None:
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
+                on_break -= breaks[agent.agent_id]
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
-            shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend)
+            shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend,
+                                        on_break)
             if score == -np.inf and old is None:
                 raise InfeasibleError(explain_agent(config, week, agent))
             if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
@@ -141,4 +146,6 @@ def sequential_roster(
             weeks[agent.agent_id] = shifts
             floors[agent.agent_id] = _on_floor(config, week, shifts)
             residual.apply(agent.agent_id, floors[agent.agent_id], -1)
+            breaks[agent.agent_id] = on_break_counts(week, Roster(shifts))
+            on_break += breaks[agent.agent_id]
     return weeks

@@ -30,7 +30,7 @@ from ortools.sat.python import cp_model
 
 from forecasting.errors import InfeasibleError
 from scheduler.break_placement import place_breaks
-from scheduler.coverage import allocate, on_floor_by_skills
+from scheduler.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
@@ -104,12 +104,13 @@ def build_model(
     agents: Sequence[Agent] | None = None,
     fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None = None,
     with_coverage: bool = True,
+    fixed_on_break: np.ndarray | None = None,
 ) -> tuple[RosterModel, list[PenaltyTerm], int]:
     """The model with every rule and its objective; returns the objective's integer scale too.
 
     ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
     model = RosterModel(config, week, requirements, with_breaks=with_breaks, agents=agents,
-                        fixed_on_floor=fixed_on_floor)
+                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break)
     terms: list[PenaltyTerm] = []
     for name, rule in RULES:
         if with_coverage or name != "coverage":
@@ -210,6 +211,11 @@ def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray)
             + paid_minutes / 60 * weights.paid_hour)
 
 
+def within_break_cap(config: PlanConfig, week: Week, roster: Roster) -> bool:
+    cap = config.max_agents_on_break
+    return cap is None or int(on_break_counts(week, roster).max(initial=0)) <= cap
+
+
 def _total(costs: Sequence[RuleCost]) -> float:
     return float(sum(c.penalty for c in costs))
 
@@ -221,12 +227,21 @@ class _Roster:
         self.config, self.week = config, week
         self.shifts: dict[str, tuple[ShiftAssignment, ...]] = {}
         self.on_floor: dict[str, np.ndarray] = {}
+        self.on_break: dict[str, np.ndarray] = {}
         self.skills = {a.agent_id: a.skills for a in config.agents}
 
     def set(self, agent_id: str, shifts: tuple[ShiftAssignment, ...]) -> None:
         self.shifts[agent_id] = shifts
         counts = on_floor_by_skills(self.config, self.week, Roster(shifts))
         self.on_floor[agent_id] = next(iter(counts.values())) if counts else np.zeros(self.week.slot_count, np.int64)
+        self.on_break[agent_id] = on_break_counts(self.week, Roster(shifts))
+
+    def fixed_on_break(self, excluded: set[str]) -> np.ndarray:
+        total = np.zeros(self.week.slot_count, np.int64)
+        for agent_id, counts in self.on_break.items():
+            if agent_id not in excluded:
+                total += counts
+        return total
 
     def fixed_on_floor(self, excluded: set[str]) -> dict[tuple[str, ...], np.ndarray]:
         fixed: dict[tuple[str, ...], np.ndarray] = {}
@@ -270,6 +285,9 @@ def solve_roster(
 
     def keep_if_better(roster: Roster, phase: str) -> None:
         nonlocal objective, costs
+        if not within_break_cap(config, week, roster):
+            report(f"{phase} (over the break cap, not kept)", math.inf, bound)
+            return
         candidate = evaluate(config, week, requirements, roster)
         if _total(candidate) < objective:
             objective, costs = _total(candidate), candidate
@@ -330,7 +348,8 @@ def solve_roster(
         freed = sorted(rng.choice(agent_ids, size=size, replace=False).tolist())
         fixed = current.fixed_on_floor(excluded=set(freed))
         solved = _solve_neighbourhood(config, week, requirements, [by_id[a] for a in freed], fixed,
-                                      current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget)
+                                      current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
+                                      fixed_on_break=current.fixed_on_break(excluded=set(freed)))
         if solved is None:
             continue
         before = {a: current.shifts[a] for a in freed}
@@ -398,10 +417,11 @@ def _solve_neighbourhood(
     budget: _Budget,
     *,
     with_coverage: bool = True,
+    fixed_on_break: np.ndarray | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint."""
     model, _, _ = build_model(config, week, requirements, agents=agents, fixed_on_floor=fixed_on_floor,
-                              with_coverage=with_coverage)
+                              with_coverage=with_coverage, fixed_on_break=fixed_on_break)
     if current is not None:
         _hint(model, current, requirements)
     status = solver.solve(model.cp)

@@ -62,6 +62,7 @@ RULES = (
     "min_consecutive_days_off",
     "max_weekend_days",
     "shift_window",
+    "break_cap",
 )
 
 
@@ -574,7 +575,27 @@ def validate_roster(
         found.extend(_min_days(agent, contract, sorted(days)))
         found.extend(_min_consecutive_days_off(agent, contract, week, sorted(days)))
         found.extend(_max_weekend_days(agent, contract, sorted(days)))
+    found.extend(_break_cap(config, [seg for segs in by_agent.values() for seg in segs]))
     return sorted(found, key=_sort_key)
+
+
+def _break_cap(config: PlanConfig, segments: Sequence[_Segment]) -> list[Violation]:
+    """No more than ``max_agents_on_break`` agents on break or lunch in any interval (centre-wide)."""
+    cap = config.max_agents_on_break
+    if cap is None:
+        return []
+    step = timedelta(minutes=config.interval_minutes)
+    on_break: Counter[datetime] = Counter()
+    for seg in segments:
+        if seg.activity == SHIFT:
+            continue
+        moment = seg.start
+        while moment < seg.end:
+            on_break[moment] += 1
+            moment += step
+    return [Violation("(centre)", moment.date(), "break_cap",
+                      f"{count} agents on break at {_clock(moment)} > cap {cap}")
+            for moment, count in sorted(on_break.items()) if count > cap]
 
 
 def format_violations(violations: Sequence[Violation], *, roster: pd.DataFrame | None = None) -> str:

@@ -1,0 +1,104 @@
+"""Holidays and special days.
+
+*Holidays* come from the ``holidays`` package by country code (``US``, ``GB``, ``IE``, ``CN``, ``IL``...;
+for ``CN`` that includes Spring Festival and the National Day Golden Week). The forecasters leave past
+holidays out of their estimates and forecast future ones by the rule of ``forecasting.smoothed`` (step 7):
+the ordinary day scaled by the queue's median past holiday ratio, closed when that is below 5% or when
+the history holds no holiday. That rule belongs to ``SmoothedProfileForecaster`` (the default model):
+``weekly_profile`` only leaves holidays out of fitting and forecasts them as ordinary days, and
+``seasonal_naive`` ignores them; use special days to close or scale days for those models.
+
+*Special days* are the planner's own list, a CSV file with the header ``date,effect``: ``date`` is
+``YYYY-MM-DD``; ``effect`` is ``closed`` (no contacts, no rows) or a multiplier >= 0 (``0.6``) applied
+to the forecast of an ordinary day. A special day overrides the holiday rule for that date.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from forecasting.errors import InputError
+
+CLOSED = 0.0
+
+
+def country_holidays(code: str, first: date, last: date) -> list[date]:
+    """Public holidays of country ``code`` from ``first`` to ``last`` (inclusive), sorted.
+
+    Raises ``InputError`` for a code the ``holidays`` package does not know.
+    """
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(code.upper(), years=range(first.year, last.year + 1))
+    except NotImplementedError:
+        raise InputError(
+            f"unknown holiday country code {code!r}; use an ISO 3166 code the holidays package knows, "
+            "like US, GB, IE, CN"
+        ) from None
+    return sorted(day for day in calendar if first <= day <= last)
+
+
+def load_special_days(path: Path) -> dict[date, float]:
+    """Read a special-days CSV (module docstring): date -> multiplier, ``closed`` as 0.
+
+    Raises ``InputError`` naming the file, row (header = row 1) and the bad value.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            records = [(row, record) for row, record in enumerate(csv.reader(handle), start=1) if any(record)]
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    if not records or [field.strip() for field in records[0][1]] != ["date", "effect"]:
+        raise InputError(f"{path} row 1: expected the header date,effect")
+    special: dict[date, float] = {}
+    for row, record in records[1:]:
+        if len(record) != 2:
+            raise InputError(f"{path} row {row}: expected 2 fields (date,effect), got {len(record)}")
+        text, effect_text = record[0].strip(), record[1].strip()
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"{path} row {row}: date must be YYYY-MM-DD, got {text!r}") from None
+        if day in special:
+            raise InputError(f"{path} row {row}: date {text} appears more than once")
+        special[day] = _effect(effect_text, path, row)
+    return special
+
+
+def apply_special_days(forecast: pd.DataFrame, special: Mapping[date, float]) -> pd.DataFrame:
+    """Scale the forecast rows of each special day by its multiplier; drop the rows of closed days.
+
+    ``forecast`` has the columns of ``FORECAST_COLUMNS``; other columns named ``contacts_*`` (quantiles)
+    are scaled alike. Returns a new frame with a fresh index.
+    """
+    if not special:
+        return forecast
+    day = forecast["interval_start"].dt.date
+    factor = day.map(lambda d: special.get(d, 1.0)).astype(float).to_numpy()
+    keep = factor > CLOSED
+    scaled = forecast.copy()
+    for column in [c for c in forecast.columns if c == "contacts" or c.startswith("contacts_")]:
+        scaled[column] = scaled[column].to_numpy() * factor
+    return scaled.loc[keep].reset_index(drop=True)
+
+
+def _effect(text: str, path: Path, row: int) -> float:
+    if text.lower() == "closed":
+        return CLOSED
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{path} row {row}: effect must be 'closed' or a multiplier >= 0 like 0.6, got {text!r}")
+    return value

@@ -1,0 +1,84 @@
+"""One call per CLI command: forecast a history with calendar, interval and quantile options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+
+import pandas as pd
+
+from forecasting.auto import AutoForecaster
+from forecasting.backtest import BacktestResult, ForecasterFactory, backtest, candidate_models
+from forecasting.calendar import apply_special_days, country_holidays
+from forecasting.errors import InputError
+from forecasting.history import History
+from forecasting.intervals import add_quantiles, aggregate, check_quantiles
+from forecasting.seasonal import WeeklyProfileForecaster
+
+MODEL_NAMES: tuple[str, ...] = ("auto", "smoothed_profile", "weekly_profile", "seasonal_naive")
+
+
+def model_factory(name: str, holiday_dates: Sequence[date] = (), history_weeks: int | None = None) -> ForecasterFactory:
+    """Factory of the model called ``name`` (one of ``MODEL_NAMES``); ``history_weeks`` sets the window of
+    ``weekly_profile`` (default 8)."""
+    if name == "auto":
+        return lambda: AutoForecaster(holiday_dates=holiday_dates)
+    if name == "weekly_profile" and history_weeks is not None:
+        return lambda: WeeklyProfileForecaster(history_weeks=history_weeks, holiday_dates=holiday_dates)
+    models = candidate_models(holiday_dates)
+    if name not in models:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    return models[name]
+
+
+def forecast_history(
+    history: History,
+    start: date,
+    days: int,
+    *,
+    model: str = "smoothed_profile",
+    holiday_country: str | None = None,
+    special_days: Mapping[date, float] | None = None,
+    interval_minutes: int | None = None,
+    quantiles: Sequence[float] = (),
+    history_weeks: int | None = None,
+) -> pd.DataFrame:
+    """Interval forecast of every queue (columns ``interval_start, queue, contacts, aht_seconds`` and one
+    ``contacts_p..`` column per quantile).
+
+    ``holiday_country``: public holidays of that country are left out of fitting and forecast by the
+    model's holiday rule (``forecasting.calendar``). ``special_days``: date -> multiplier (0 = closed),
+    overriding the holiday rule on its dates. ``interval_minutes``: aggregate the output to this interval,
+    a multiple of the history's. ``quantiles``: prediction quantiles from back-test errors
+    (``forecasting.intervals``). ``history_weeks``: window of the ``weekly_profile`` model.
+    """
+    special = dict(special_days or {})
+    quantiles = check_quantiles(quantiles)
+    if interval_minutes is not None and (
+        interval_minutes < history.interval_minutes or interval_minutes % history.interval_minutes
+    ):
+        raise InputError(
+            f"--interval {interval_minutes} must be a multiple of the history's {history.interval_minutes}-minute "
+            "interval"
+        )
+    holidays: list[date] = []
+    if holiday_country:
+        last = start + timedelta(days=max(int(days), 1))
+        holidays = [day for day in country_holidays(holiday_country, history.first_date, last) if day not in special]
+    factory = model_factory(model, holidays, history_weeks)
+    frame = factory().fit(history).predict(start, days)
+    if interval_minutes is not None and interval_minutes != history.interval_minutes:
+        frame = aggregate(frame, interval_minutes)
+    else:
+        interval_minutes = None
+    if quantiles:
+        frame = add_quantiles(frame, history, factory, quantiles, interval_minutes=interval_minutes)
+    return apply_special_days(frame, special)
+
+
+def backtest_history(history: History, weeks: int, holiday_country: str | None = None) -> BacktestResult:
+    """Back-test the candidate models (``forecasting.backtest``) over the last ``weeks`` weekly origins."""
+    holidays: list[date] = []
+    if holiday_country:
+        holidays = country_holidays(holiday_country, history.first_date, history.last_date + timedelta(days=7))
+    return backtest(history, candidate_models(holidays), weeks=weeks)

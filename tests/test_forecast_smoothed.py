@@ -1,0 +1,136 @@
+"""The level-smoothed weekly profile forecaster (``forecasting.smoothed``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.errors import InputError
+from forecasting.history import load_history
+from forecasting.seasonal import FORECAST_COLUMNS, seasonal_naive
+from forecasting.smoothed import SmoothedProfileForecaster
+from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+WEEKS = 12
+START = FIRST_DAY + timedelta(weeks=WEEKS)
+
+
+def test_output_contract_and_closed_weekday(tmp_path: Path) -> None:
+    history = write(tmp_path, poisson(expected(FIRST_DAY, WEEKS * 7), seed=1))
+    forecast = SmoothedProfileForecaster().fit(history).predict(START, 7)
+    assert tuple(forecast.columns) == FORECAST_COLUMNS
+    assert forecast["interval_start"].dtype == "datetime64[ns]"
+    assert (forecast["contacts"] >= 0).all()
+    assert forecast.equals(forecast.sort_values(["queue", "interval_start"], ignore_index=True))
+    assert 6 not in set(forecast["interval_start"].dt.day_of_week)
+    again = SmoothedProfileForecaster().fit(history).predict(START, 7)
+    assert forecast.to_csv(index=False) == again.to_csv(index=False)
+
+
+def test_noise_free_history_gives_the_true_day_totals(tmp_path: Path) -> None:
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7))
+    totals = day_totals(SmoothedProfileForecaster().fit(history).predict(START, 7))
+    for day, total in totals.items():
+        assert total == pytest.approx(WEEKDAY_TOTAL[day.weekday()], rel=1e-6)
+
+
+def test_follows_a_level_shift(tmp_path: Path) -> None:
+    shift_day = FIRST_DAY + timedelta(weeks=WEEKS - 6)
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7, lambda day: 1.3 if day >= shift_day else 1.0))
+    totals = day_totals(SmoothedProfileForecaster().fit(history).predict(START, 7))
+    monday = totals[START]
+    assert monday == pytest.approx(1.3 * WEEKDAY_TOTAL[0], rel=0.08)
+
+
+def test_learns_a_first_of_month_effect(tmp_path: Path) -> None:
+    history_days = 26 * 7
+
+    def factor(day: date) -> float:
+        first_open = (day.day == 1 and day.weekday() != 6) or (day.day == 2 and day.weekday() == 0)
+        return 1.4 if first_open else 1.0
+
+    frame = poisson(expected(FIRST_DAY, history_days, factor), seed=3)
+    history = write(tmp_path, frame)
+    start = FIRST_DAY + timedelta(days=history_days)  # 2024-07-01, a Monday and the first of a month
+    totals = day_totals(SmoothedProfileForecaster().fit(history).predict(start, 7))
+    assert totals[start] > 1.2 * WEEKDAY_TOTAL[0]
+    assert totals[start + timedelta(days=1)] == pytest.approx(WEEKDAY_TOTAL[1], rel=0.08)
+
+
+def test_closed_past_holidays_make_future_holidays_closed(tmp_path: Path) -> None:
+    past = FIRST_DAY + timedelta(weeks=5, days=2)  # a Wednesday
+    future = START + timedelta(days=2)
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7, closed=frozenset({past})))
+    model = SmoothedProfileForecaster(holiday_dates=[past, future]).fit(history)
+    totals = day_totals(model.predict(START, 7))
+    assert future not in totals.index
+    assert totals[START] == pytest.approx(WEEKDAY_TOTAL[0], rel=1e-6)
+
+
+def test_half_busy_past_holidays_scale_future_holidays(tmp_path: Path) -> None:
+    past = [FIRST_DAY + timedelta(weeks=3, days=1), FIRST_DAY + timedelta(weeks=7, days=3)]
+    future = START + timedelta(days=1)
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7, lambda day: 0.5 if day in past else 1.0))
+    model = SmoothedProfileForecaster(holiday_dates=[*past, future]).fit(history)
+    totals = day_totals(model.predict(START, 7))
+    assert totals[future] == pytest.approx(0.5 * WEEKDAY_TOTAL[1], rel=1e-3)
+    assert set(model.excluded_days_["reason"]) == {"holiday"}
+
+
+def test_a_closed_day_without_a_calendar_is_left_out(tmp_path: Path) -> None:
+    past = FIRST_DAY + timedelta(weeks=WEEKS - 1)  # the last Monday, closed
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7, closed=frozenset({past})))
+    totals = day_totals(SmoothedProfileForecaster().fit(history).predict(START, 7))
+    assert totals[START] == pytest.approx(WEEKDAY_TOTAL[0], rel=1e-6)
+
+
+def test_bad_settings_are_refused(tmp_path: Path) -> None:
+    history = write(tmp_path, expected(FIRST_DAY, 3 * 7))
+    with pytest.raises(InputError, match="alpha"):
+        SmoothedProfileForecaster(alpha=0).fit(history)
+    with pytest.raises(InputError, match="window_weeks"):
+        SmoothedProfileForecaster(window_weeks=0).fit(history)
+    with pytest.raises(RuntimeError):
+        SmoothedProfileForecaster().predict(START, 7)
+    with pytest.raises(InputError, match="inside the history"):
+        SmoothedProfileForecaster().fit(history).predict(FIRST_DAY, 7)
+
+
+@pytest.mark.parametrize("name", ["bank2003", "bank1999"])
+def test_real_history_beats_seasonal_naive(name: str) -> None:
+    path = DATA_DIR / name / "history.csv"
+    if not path.exists():
+        pytest.skip(f"real data {path} is absent (it lives beside the checkout, never in the repository)")
+    history = load_history(path)
+    cutoff = history.last_date - timedelta(days=6)
+    train = history.before(cutoff)
+    actual = history.frame[history.frame["interval_start"] >= pd.Timestamp(cutoff)]
+
+    def wape(forecast: pd.DataFrame) -> float:
+        keys = ["queue", "interval_start"]
+        joined = actual[[*keys, "contacts"]].merge(forecast[[*keys, "contacts"]], on=keys, how="outer")
+        error = np.abs(joined["contacts_x"].fillna(0) - joined["contacts_y"].fillna(0)).sum()
+        return float(error / actual["contacts"].sum())
+
+    ours = wape(SmoothedProfileForecaster().fit(train).predict(cutoff, 7))
+    naive = wape(seasonal_naive(train, cutoff, 7))
+    assert ours <= naive
+
+
+def test_learns_a_holiday_eve_effect(tmp_path: Path) -> None:
+    holidays = [FIRST_DAY + timedelta(weeks=w, days=3) for w in (2, 4, 6, 8, 10)]  # Thursdays
+    eves = {day - timedelta(days=1) for day in holidays}
+    frame = expected(FIRST_DAY, WEEKS * 7, lambda day: 0.4 if day in eves else 1.0, closed=frozenset(holidays))
+    history = write(tmp_path, frame)
+    future = START + timedelta(days=3)
+    model = SmoothedProfileForecaster(holiday_dates=[*holidays, future]).fit(history)
+    totals = day_totals(model.predict(START, 7))
+    assert future not in totals.index
+    assert totals[future - timedelta(days=1)] < 0.6 * WEEKDAY_TOTAL[2]  # shrunk towards 1 from 0.4
+    assert totals[START] == pytest.approx(WEEKDAY_TOTAL[0], rel=0.02)
+    assert "low volume" not in set(model.excluded_days_["reason"])

@@ -35,6 +35,7 @@ from scheduler.domain import (
 )
 
 CHANNELS = ("voice", "chat", "email")
+FORECAST_MODELS = ("smoothed_profile", "weekly_profile", "seasonal_naive", "auto")
 # Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
 SINGLE_CONTACT_CHANNELS = ("voice", "email")
 BREAK_KINDS = ("break", "lunch")
@@ -396,7 +397,10 @@ def load_config(path: Path | str) -> PlanConfig:
     contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
 
     forecast = root.get("forecast", {})
-    forecast.mapping(("history_weeks", "week_start"))
+    forecast.mapping(("history_weeks", "week_start", "model"))
+    model_node = forecast.get("model", "smoothed_profile")
+    if model_node.string() not in FORECAST_MODELS:
+        raise model_node.fail(f"must be one of {', '.join(FORECAST_MODELS)}")
     week_start_node = forecast.get("week_start", None)
     week_start = None if week_start_node.value is None else week_start_node.iso_date()
     if week_start is not None and week_start.weekday() != 0:
@@ -454,6 +458,7 @@ def load_config(path: Path | str) -> PlanConfig:
         agents_path=agents_path,
         holidays=holidays,
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
+        forecast_model=model_node.string(),
         week_start=week_start,
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),

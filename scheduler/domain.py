@@ -237,6 +237,7 @@ class PlanConfig:
     quality_gates: QualityGates = field(default_factory=QualityGates)
     replan: Replan | None = None
     max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
+    forecast_model: str = "smoothed_profile"  # forecasting.service.MODEL_NAMES
 
     def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
         """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""

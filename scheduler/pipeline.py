@@ -19,7 +19,7 @@ import pandas as pd
 
 from forecasting.errors import InfeasibleError, InputError
 from forecasting.history import History, load_history
-from forecasting.seasonal import WeeklyProfileForecaster
+from forecasting.service import model_factory
 from forecasting.staffing import QueueTarget, requirements
 from scheduler import __version__
 from scheduler.config import load_config
@@ -73,8 +73,8 @@ def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFr
     if missing:
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues")
-    forecaster = WeeklyProfileForecaster(history_weeks=config.history_weeks, holiday_dates=config.holidays)
-    forecast = forecaster.fit(history).predict(week.start, 7)
+    factory = model_factory(config.forecast_model, config.holidays, config.history_weeks)
+    forecast = factory().fit(history).predict(week.start, 7)
     keep = np.zeros(len(forecast), dtype=bool)
     for queue in config.queues:
         rows = (forecast["queue"] == queue.queue_id).to_numpy()

@@ -24,6 +24,7 @@ from scheduler.domain import (
     WEEKDAYS,
     BreakRule,
     Contract,
+    Fairness,
     ObjectiveWeights,
     OpeningHours,
     PlanConfig,
@@ -360,8 +361,19 @@ def _section(root: _Node, key: str, build: Callable[[_Node], Any], what: str) ->
     return built
 
 
+def _fairness(node: _Node) -> Fairness | None:
+    if node.value is None:
+        return None
+    node.mapping(("late_shift_ends_after", "fair_late_shifts", "fair_weekend_days"))
+    return Fairness(
+        late_end_minute=node.get("late_shift_ends_after", "19:00").clock_minute(allow_midnight_end=True),
+        fair_late_shifts=node.get("fair_late_shifts", 7).integer(0, 7),
+        fair_weekend_days=node.get("fair_weekend_days", 2).integer(0, 2),
+    )
+
+
 TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
-                  "shift_templates", "contracts", "objective", "solver", "quality_gates")
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness")
 
 
 def load_config(path: Path | str) -> PlanConfig:
@@ -418,7 +430,7 @@ def load_config(path: Path | str) -> PlanConfig:
 
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
-                       "start_change_hour", "changed_shift"))
+                       "start_change_hour", "changed_shift", "unfair_shift"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -429,6 +441,7 @@ def load_config(path: Path | str) -> PlanConfig:
         unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0),
         start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0),
         changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0),
+        unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0),
     )
     solver = root.get("solver", {})
     solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
@@ -459,6 +472,7 @@ def load_config(path: Path | str) -> PlanConfig:
         holidays=holidays,
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
         forecast_model=model_node.string(),
+        fairness=_fairness(root.get("fairness", None)),
         week_start=week_start,
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),

@@ -176,6 +176,17 @@ class ObjectiveWeights:
     unmet_preference: int = 50
     start_change_hour: int = 0
     changed_shift: int = 100
+    unfair_shift: int = 20
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Fair shares per agent and week: weekend days and late shifts (ending after ``late_end_minute``) beyond
+    them cost ``objective.unfair_shift`` each, so the load spreads across agents."""
+
+    late_end_minute: int
+    fair_late_shifts: int
+    fair_weekend_days: int
 
 
 @dataclass(frozen=True)
@@ -238,6 +249,7 @@ class PlanConfig:
     replan: Replan | None = None
     max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
     forecast_model: str = "smoothed_profile"  # forecasting.service.MODEL_NAMES
+    fairness: Fairness | None = None
 
     def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
         """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""

@@ -17,7 +17,7 @@ from scheduler.model import RosterModel
 from scheduler.rules import RULES
 from scheduler.week import Week
 
-SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes")
+SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "fairness")
 SECONDS_PER_CHECK = 5.0
 
 

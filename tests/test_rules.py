@@ -134,7 +134,7 @@ def test_every_rule_is_built_in_order() -> None:
                                            "min_rest",
                                            "max_consecutive_days", "min_days", "min_consecutive_days_off",
                                            "max_weekend_days", "shift_window", "coverage", "paid_hours",
-                                           "preferences", "start_changes", "replan_changes"]
+                                           "preferences", "start_changes", "replan_changes", "fairness"]
 
 
 # ------------------------------------------------------------------------------------------ one_shift_per_day
@@ -638,7 +638,7 @@ def test_golden_objective(tmp_path: Path) -> None:
     assert result.stats.objective == pytest.approx(1306)
     costs = {c.rule: c.amount for c in result.costs}
     assert costs == {"understaffing": 1, "overstaffing": 29, "paid_hours": 16, "preferences": 0, "start_changes": 0,
-                     "replan_changes": 0}
+                     "replan_changes": 0, "fairness": 0}
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []

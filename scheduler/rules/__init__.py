@@ -14,6 +14,7 @@ from scheduler.rules import (
     breaks,
     consistent_start,
     coverage,
+    fairness,
     max_consecutive_days,
     max_days,
     max_weekend_days,
@@ -47,8 +48,9 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("preferences", preferences.build),
     ("start_changes", consistent_start.build),
     ("replan_changes", replan_changes.build),
+    ("fairness", fairness.build),
 )
 
 # Soft rules other than cover and pay: each module has RULE, UNIT, DIVISOR, weight(config) and
 # amount(config, week, shifts), the same figure as its model term, evaluated from a roster.
-SOFT_RULE_MODULES = (preferences, consistent_start, replan_changes)
+SOFT_RULE_MODULES = (preferences, consistent_start, replan_changes, fairness)

@@ -165,7 +165,7 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
     roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
     stage = _Stages(progress)
     config = load_config(config_path)
-    history = load_history(config.history_path)
+    history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
     week = planned_week(config, history)
     stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
                      f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
@@ -191,7 +191,8 @@ def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, t
     if outside.any():
         row = int(np.flatnonzero(outside.to_numpy())[0]) + 2
         raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
-    history = load_history(config.history_path) if config.history_path.is_file() else None
+    history = (load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
+               if config.history_path.is_file() else None)
     forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,

@@ -106,7 +106,7 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
     if history is None:
-        history = load_history(plan_config.history_path)
+        history = load_history(plan_config.history_path, plan_config.interval_minutes, timezone=plan_config.timezone)
     week_start = date.fromisoformat(kpis["week_start"])
     start = datetime.combine(week_start, datetime.min.time())
     minutes = plan_config.interval_minutes

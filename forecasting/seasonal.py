@@ -273,6 +273,25 @@ def _fit_weekday(
     return profile, dropped
 
 
+def weighted_share(
+    volume: np.ndarray, weight: np.ndarray, total: np.ndarray, use: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of ``volume / total`` per interval over the days ``use`` (all when None) that saw it,
+    shape (n_slots,), and the weight behind each interval (0 where no used day saw it)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = volume / total[:, None]
+    seen = ~np.isnan(shares) if use is None else ~np.isnan(shares) & use[:, None]
+    day_weight = np.where(seen, weight[:, None], 0.0)
+    weight_sum = day_weight.sum(axis=0)
+    mean = np.divide(
+        (np.where(seen, shares, 0.0) * day_weight).sum(axis=0),
+        weight_sum,
+        out=np.zeros(volume.shape[1]),
+        where=weight_sum > 0,
+    )
+    return mean, weight_sum
+
+
 def _mean_shares(
     volume: np.ndarray, weight: np.ndarray, use: np.ndarray, total: np.ndarray | None = None
 ) -> np.ndarray:
@@ -283,17 +302,7 @@ def _mean_shares(
     sums to 1 (or is all zero when the used days saw no contacts).
     """
     day_total = np.nansum(volume, axis=1) if total is None else total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = volume / day_total[:, None]
-    seen = ~np.isnan(shares) & use[:, None]
-    day_weight = np.where(seen, weight[:, None], 0.0)
-    weight_sum = day_weight.sum(axis=0)
-    mean = np.divide(
-        (np.where(seen, shares, 0.0) * day_weight).sum(axis=0),
-        weight_sum,
-        out=np.zeros(volume.shape[1]),
-        where=weight_sum > 0,
-    )
+    mean, _ = weighted_share(volume, weight, day_total, use)
     mean_sum = mean.sum()
     return mean / mean_sum if mean_sum > 0 else mean
 

@@ -63,6 +63,7 @@ from forecasting.seasonal import (
     _slot_aht,
     _smooth,
     _weighted_mean,
+    weighted_share,
 )
 
 ANOMALY_FRACTION = 0.5
@@ -237,11 +238,11 @@ class SmoothedProfileForecaster:
             if not open_weekday[w] or not use.any():
                 continue
             seen = observed[use].any(axis=0)
-            own, own_days = _weighted_share(volume[use], weight[use], total[use])
+            own, own_days = weighted_share(volume[use], weight[use], total[use])
             similar = in_shape & open_weekday[weekday] & (
                 np.abs(np.log(factor[weekday] / factor[w])) < np.log(POOL_LEVEL_RATIO)
             )
-            pooled, _ = _weighted_share(volume[similar], weight[similar], total[similar])
+            pooled, _ = weighted_share(volume[similar], weight[similar], total[similar])
             share = (own_days * own + SHRINK_DAYS * pooled) / (own_days + SHRINK_DAYS)
             share = np.where(seen, share, 0.0)[seen]
             if share.sum() > 0:
@@ -386,21 +387,5 @@ def _month_end(day: date) -> date:
 
 def _mean_share(volume: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Weighted mean share of its day per interval over days that saw it; shape (n_slots,), sums to 1."""
-    share, _ = _weighted_share(volume, weight, np.nansum(volume, axis=1))
+    share, _ = weighted_share(volume, weight, np.nansum(volume, axis=1))
     return share / share.sum() if share.sum() > 0 else share
-
-
-def _weighted_share(volume: np.ndarray, weight: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean of ``volume / total`` per interval (shape (n_slots,)) and the weight behind each."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = volume / total[:, None]
-    seen = np.isfinite(shares)
-    day_weight = np.where(seen, weight[:, None], 0.0)
-    weight_sum = day_weight.sum(axis=0)
-    mean = np.divide(
-        (np.where(seen, shares, 0.0) * day_weight).sum(axis=0),
-        weight_sum,
-        out=np.zeros(volume.shape[1]),
-        where=weight_sum > 0,
-    )
-    return mean, weight_sum

@@ -2,6 +2,7 @@
 
     /work/peers/bin/python benchmarks/forecast.py                      # both series, last 8 origins
     /work/peers/bin/python benchmarks/forecast.py --series bank2003 --origins 4 --skip-mstl
+    /work/peers/bin/python benchmarks/forecast.py --skip-mstl --end 1999-08-02 --series bank1999  # earlier cut
 
 statsforecast is a peer, not a project dependency: install it into a separate venv
 (``python3 -m venv /work/peers && /work/peers/bin/pip install -r benchmarks/requirements-peers.txt``
@@ -20,6 +21,12 @@ Protocol, per series:
   every queue. Both sides are outer-joined on (queue, interval_start): an actual interval the model did
   not forecast counts as forecast 0, a forecast interval with no actual row counts against actual 0
   (so forecasting a holiday that the file leaves out costs its whole forecast, for every model alike).
+- *Median WAPE* (``wape_median``): the same with every model's forecast replaced by the median of a
+  Poisson count with that mean (``forecasting.intervals.poisson_median``), for every model alike. WAPE
+  is an absolute error, whose best point forecast is the median; staffing needs the mean (Erlang), so
+  the product's ``contacts`` stay the mean and this column is reported beside it, not instead of it.
+- *Earlier cuts* (``--end DATE``): the file is first cut to the days before DATE, so the origins are the
+  last weeks before DATE. Settings are checked on such cuts, not only on the last weeks of the file.
 - *Seconds per forecast* = mean wall time of one origin's fit + predict, including the statsforecast
   input frame construction, in this process, one model after the other. statsforecast runs with
   ``n_jobs=1``; its numba compilation is paid by a warm-up call on a tiny series before timing.
@@ -30,6 +37,7 @@ Models:
 - ``ours+holidays``: the same with the public holidays of the series' country from the ``holidays``
   package (``SERIES_COUNTRY``: bank2003 US; bank1999 IL, since its Friday/Saturday weekend and its
   missing days are Israeli, not US, holidays). Peers get no calendar: it is reported on its own row.
+- ``lowrank``: ``LowRankProfileForecaster()`` (``forecasting.lowrank``, Shen & Huang 2008), no calendar.
 - ``auto``: ``AutoForecaster()`` (per queue, the lowest back-test WAPE over the 4 weeks before each origin).
 - ``weekly_profile``: ``WeeklyProfileForecaster()``, the previous default.
 - ``seasonal_naive``: ``forecasting.seasonal.seasonal_naive`` (same interval one week earlier).
@@ -76,6 +84,8 @@ from forecasting.auto import AutoForecaster
 from forecasting.calendar import country_holidays
 from forecasting.errors import InputError
 from forecasting.history import History, load_history
+from forecasting.intervals import poisson_median
+from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import WeeklyProfileForecaster, seasonal_naive
 from forecasting.smoothed import SmoothedProfileForecaster
 
@@ -101,6 +111,7 @@ class ModelResult:
     origins: int
     abs_error_contacts: float
     actual_contacts: float
+    wape_median: float = float("nan")
     error: str | None = None
 
 
@@ -114,6 +125,10 @@ def ours_with_holidays(country: str) -> Forecaster:
         return SmoothedProfileForecaster(holiday_dates=holidays).fit(history).predict(origin, DAYS_PER_WEEK)
 
     return forecast
+
+
+def lowrank(history: History, origin: date) -> pd.DataFrame:
+    return LowRankProfileForecaster().fit(history).predict(origin, DAYS_PER_WEEK)
 
 
 def auto(history: History, origin: date) -> pd.DataFrame:
@@ -293,13 +308,15 @@ def backtest(series: str, history: History, origins: list[date], models: dict[st
     training = {origin: history.before(origin) for origin in origins}
     total_actual = float(sum(frame["contacts"].sum() for frame in actual_by_origin.values()))
     for name, model in models.items():
-        error_sum, seconds = 0.0, 0.0
+        error_sum, median_error_sum, seconds = 0.0, 0.0, 0.0
         try:
             for origin in origins:
                 started = time.perf_counter()
                 forecast = model(training[origin], origin)
                 seconds += time.perf_counter() - started
                 error_sum += absolute_error(actual_by_origin[origin], forecast)
+                median = forecast.assign(contacts=poisson_median(forecast["contacts"].to_numpy(dtype=float)))
+                median_error_sum += absolute_error(actual_by_origin[origin], median)
         except Exception as error:  # a peer failing must not hide the other figures
             results.append(
                 ModelResult(
@@ -324,17 +341,21 @@ def backtest(series: str, history: History, origins: list[date], models: dict[st
                 origins=len(origins),
                 abs_error_contacts=error_sum,
                 actual_contacts=total_actual,
+                wape_median=median_error_sum / total_actual if total_actual > 0 else float("nan"),
             )
         )
         print(
-            f"{series}: {name} done, WAPE {results[-1].wape:.4f}, {results[-1].seconds_per_forecast:.2f} s/forecast",
+            f"{series}: {name} done, WAPE {results[-1].wape:.4f} (median {results[-1].wape_median:.4f}), "
+            f"{results[-1].seconds_per_forecast:.2f} s/forecast",
             file=sys.stderr,
         )
     return results
 
 
 def table(results: list[ModelResult]) -> str:
-    lines = [f"{'series':<10} {'model':<15} {'WAPE':>7} {'s/forecast':>11} {'WAPE/ours':>10} {'time/ours':>10}"]
+    lines = [
+        f"{'series':<10} {'model':<15} {'WAPE':>7} {'median':>7} {'s/forecast':>11} {'WAPE/ours':>10} {'time/ours':>10}"
+    ]
     reference = {r.series: r for r in results if r.model == OURS}
     for r in results:
         base = reference.get(r.series)
@@ -344,7 +365,7 @@ def table(results: list[ModelResult]) -> str:
         wape_ratio = r.wape / base.wape if base and base.wape > 0 else float("nan")
         time_ratio = r.seconds_per_forecast / base.seconds_per_forecast if base and base.seconds_per_forecast else 0.0
         lines.append(
-            f"{r.series:<10} {r.model:<15} {r.wape:>7.4f} {r.seconds_per_forecast:>11.3f} "
+            f"{r.series:<10} {r.model:<15} {r.wape:>7.4f} {r.wape_median:>7.4f} {r.seconds_per_forecast:>11.3f} "
             f"{wape_ratio:>10.3f} {time_ratio:>10.1f}"
         )
     return "\n".join(lines)
@@ -356,6 +377,9 @@ def main() -> None:
     parser.add_argument("--series", nargs="+", default=list(DEFAULT_SERIES), help="folders under --data")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--skip-mstl", action="store_true", help="leave out statsforecast MSTL (the slow one)")
+    parser.add_argument(
+        "--end", type=date.fromisoformat, default=None, help="cut the files to the days before this date (ISO)"
+    )
     parser.add_argument("--ets-weeks", type=int, default=4, help="AutoETS trains on the last N open weeks only")
     args = parser.parse_args()
     if args.origins < 1:
@@ -363,6 +387,7 @@ def main() -> None:
 
     models: dict[str, Forecaster] = {
         OURS: ours,
+        "lowrank": lowrank,
         "auto": auto,
         "weekly_profile": weekly_profile,
         "seasonal_naive": naive,
@@ -379,6 +404,8 @@ def main() -> None:
             continue
         try:
             history = load_history(path)
+            if args.end is not None:
+                history = history.before(args.end)
         except InputError as error:
             skipped[series] = str(error)
             print(f"skipping {series}: {error}")
@@ -406,6 +433,7 @@ def main() -> None:
                 "benchmark": "forecast",
                 "models": list(models),
                 "origins": origins_used,
+                "end": args.end.isoformat() if args.end else None,
                 "skipped": skipped,
                 "results": [asdict(r) for r in results],
             }

@@ -30,6 +30,7 @@ import pandas as pd
 
 from forecasting.errors import InputError
 from forecasting.history import History
+from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import DAYS_PER_WEEK, WeeklyProfileForecaster, seasonal_naive
 from forecasting.smoothed import SmoothedProfileForecaster
 
@@ -65,6 +66,7 @@ def candidate_models(holiday_dates: Sequence[date] = ()) -> dict[str, Forecaster
     holidays = tuple(holiday_dates)
     return {
         "smoothed_profile": lambda: SmoothedProfileForecaster(holiday_dates=holidays),
+        "lowrank": lambda: LowRankProfileForecaster(holiday_dates=holidays),
         "weekly_profile": lambda: WeeklyProfileForecaster(holiday_dates=holidays),
         "seasonal_naive": SeasonalNaiveForecaster,
     }

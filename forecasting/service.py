@@ -15,7 +15,7 @@ from forecasting.history import History
 from forecasting.intervals import add_quantiles, aggregate, check_quantiles
 from forecasting.seasonal import WeeklyProfileForecaster
 
-MODEL_NAMES: tuple[str, ...] = ("auto", "smoothed_profile", "weekly_profile", "seasonal_naive")
+MODEL_NAMES: tuple[str, ...] = ("auto", "smoothed_profile", "lowrank", "weekly_profile", "seasonal_naive")
 
 
 def model_factory(name: str, holiday_dates: Sequence[date] = (), history_weeks: int | None = None) -> ForecasterFactory:

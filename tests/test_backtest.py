@@ -73,7 +73,7 @@ def test_mase_of_seasonal_naive_is_about_one_on_a_stationary_series(noisy: Histo
 def test_default_candidates_beat_naive_on_noisy_weekly_data(noisy: History) -> None:
     result = backtest(noisy, weeks=4)
     wape = {score.model: score.wape for score in result.scores}
-    assert set(wape) == {"smoothed_profile", "weekly_profile", "seasonal_naive"}
+    assert set(wape) == {"smoothed_profile", "lowrank", "weekly_profile", "seasonal_naive"}
     assert wape["smoothed_profile"] < wape["seasonal_naive"]
     assert result.chosen["voice"] != "seasonal_naive"
     frame = result.frame()
@@ -118,7 +118,7 @@ def test_cli_backtest_table_and_json(noisy: History) -> None:
     assert as_json.exit_code == 0, as_json.output
     payload = json.loads(as_json.output)
     assert len(payload["origins"]) == 3
-    assert payload["chosen"]["voice"] in {"smoothed_profile", "weekly_profile", "seasonal_naive"}
+    assert payload["chosen"]["voice"] in {"smoothed_profile", "lowrank", "weekly_profile", "seasonal_naive"}
     assert {"model", "queue", "wape", "mase", "bias"} <= set(payload["scores"][0])
 
 

@@ -78,3 +78,14 @@ def test_forecast_at_a_longer_interval_keeps_the_daily_total(tmp_path: Path) -> 
     assert {"contacts_p10", "contacts_p90"} <= set(coarse.columns)
     with pytest.raises(InputError, match="multiple of the history's 15-minute"):
         forecast_history(history, start, 7, interval_minutes=20)
+
+
+def test_poisson_median() -> None:
+    from forecasting.intervals import poisson_median
+
+    # Exact medians: P(X <= m) >= 1/2 at the smallest such m (e.g. mean 0.5: P(0) = 0.61; mean 1: P(X <= 1) = 0.74).
+    means = np.array([0.0, 0.3, 0.5, 0.69, 0.7, 1.0, 2.0, 3.7, 10.0, 100.0, 1000.0])
+    assert poisson_median(means).tolist() == [0, 0, 0, 0, 1, 1, 2, 4, 10, 100, 1000]
+    assert poisson_median(means.reshape(1, -1)).shape == (1, len(means))
+    with pytest.raises(InputError, match="poisson_median"):
+        poisson_median(np.array([-1.0]))

@@ -134,3 +134,33 @@ def test_learns_a_holiday_eve_effect(tmp_path: Path) -> None:
     assert totals[future - timedelta(days=1)] < 0.6 * WEEKDAY_TOTAL[2]  # shrunk towards 1 from 0.4
     assert totals[START] == pytest.approx(WEEKDAY_TOTAL[0], rel=0.02)
     assert "low volume" not in set(model.excluded_days_["reason"])
+
+
+def test_learns_that_the_first_three_open_days_of_a_month_are_busy(tmp_path: Path) -> None:
+    history_days = 26 * 7
+
+    def factor(day: date) -> float:
+        open_days = [d for d in (date(day.year, day.month, k) for k in range(1, 8)) if d.weekday() != 6]
+        return 1.4 if day in open_days[:3] else 1.0
+
+    history = write(tmp_path, poisson(expected(FIRST_DAY, history_days, factor), seed=5))
+    start = FIRST_DAY + timedelta(days=history_days)  # 2024-07-01, a Monday
+    model = SmoothedProfileForecaster().fit(history)
+    totals = day_totals(model.predict(start, 7))
+    for offset in range(3):
+        assert totals[start + timedelta(days=offset)] > 1.2 * WEEKDAY_TOTAL[offset]
+    assert totals[start + timedelta(days=3)] == pytest.approx(WEEKDAY_TOTAL[3], rel=0.08)
+
+
+def test_abnormal_days_are_refitted_out(tmp_path: Path) -> None:
+    # An unlisted holiday at 60% (above the 50% low-volume rule) and a flood at 1.8x: both abnormal.
+    quiet = FIRST_DAY + timedelta(weeks=WEEKS - 2, days=2)
+    flood = FIRST_DAY + timedelta(weeks=WEEKS - 1, days=1)
+    factor = {quiet: 0.6, flood: 1.8}
+    history = write(tmp_path, expected(FIRST_DAY, WEEKS * 7, lambda day: factor.get(day, 1.0)))
+    model = SmoothedProfileForecaster().fit(history)
+    reasons = dict(zip(model.excluded_days_["date"], model.excluded_days_["reason"], strict=True))
+    assert reasons == {quiet: "abnormal low", flood: "abnormal high"}
+    totals = day_totals(model.predict(START, 7))
+    for day, total in totals.items():  # left in, the flood alone would lift the level by about 4%
+        assert total == pytest.approx(WEEKDAY_TOTAL[day.weekday()], rel=1e-3)

@@ -82,9 +82,26 @@ def _must_work(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> 
     return pinned and kept is not None
 
 
-def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float | None:
-    """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
-    the LP could not be solved (the caller keeps its other bounds)."""
+@dataclass(frozen=True)
+class ClassPlan:
+    """The LP's plan for one class: weight of each weekly pattern, and of each candidate shift per day."""
+
+    agent_class: AgentClass
+    patterns: tuple[tuple[str | None, ...], ...]
+    pattern_weights: tuple[float, ...]
+    shift_weights: tuple[tuple[float, ...], ...]  # per day, aligned with ``agent_class.options[day]``
+
+
+@dataclass(frozen=True)
+class AggregateSolution:
+    """The aggregate LP's proven bound (objective units) and its fractional plan per class."""
+
+    bound: float
+    plans: tuple[ClassPlan, ...]
+
+
+def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) -> AggregateSolution | None:
+    """Solve the aggregate LP; ``None`` if it could not be solved (the caller keeps its other bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -94,7 +111,19 @@ def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarr
         return None
     value = solver.Objective().Value() + lp.constant
     value -= RELATIVE_TOLERANCE * abs(value) + 1e-6
-    return max(0.0, math.floor(value * 60) / 60)
+    plans = tuple(
+        ClassPlan(agent_class, tuple(patterns), tuple(max(0.0, v.solution_value()) for v in mix),
+                  tuple(tuple(max(0.0, var.solution_value()) for _, var in day) for day in day_vars))
+        for agent_class, patterns, mix, day_vars in lp.classes
+    )
+    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans)
+
+
+def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float | None:
+    """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
+    the LP could not be solved."""
+    solution = solve_aggregate(config, week, requirements)
+    return None if solution is None else solution.bound
 
 
 class _AggregateLp:
@@ -108,6 +137,7 @@ class _AggregateLp:
         weights = config.weights
         objective = solver.Objective()
         objective.SetMinimization()
+        self.classes: list[tuple[AgentClass, list, list, list]] = []
 
         # per skill set: shift counts by (day, option key) and the break variables covering each slot
         shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
@@ -125,7 +155,8 @@ class _AggregateLp:
                     option_of[o.template.template_id, o.start_minute] = o
                     objective.SetCoefficient(var, weights.paid_hour * o.paid_minutes / 60)
                 day_vars.append(variables)
-            self._class_rules(agent_class, contract, size, day_vars)
+            patterns, mix = self._class_rules(agent_class, contract, size, day_vars)
+            self.classes.append((agent_class, patterns, mix, day_vars))
 
         self.floor: dict[tuple[tuple[str, ...], int], pywraplp.Constraint] = {}
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
@@ -196,7 +227,7 @@ class _AggregateLp:
         return slots
 
     def _class_rules(self, agent_class: AgentClass, contract, size: int,
-                     day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
+                     day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> tuple[list, list]:
         """The class's weekly patterns (which template, or none, each day) and the rest rule."""
         solver, infinity = self.solver, self.solver.infinity()
         patterns = weekly_patterns(self.config, self.week, agent_class)
@@ -222,6 +253,7 @@ class _AggregateLp:
                     constraint = solver.Constraint(-infinity, size)
                     for var in late + early:
                         constraint.SetCoefficient(var, 1)
+        return patterns, mix
 
 
 def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass) -> list[tuple[str | None, ...]]:

@@ -13,7 +13,7 @@ solver settings are fixed, so results are deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -117,21 +117,33 @@ def sequential_roster(
     improve_passes: int = 1,
     another_pass: Callable[[], bool] = lambda: True,
     spend: Callable[[float], None] = lambda units: None,
+    initial: Mapping[str, tuple[ShiftAssignment, ...]] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
-    while ``another_pass()`` allows. Raises ``InfeasibleError`` naming an agent with no week that keeps their
-    rules."""
+    while ``another_pass()`` allows. With ``initial`` (weeks of some agents, each keeping the agent's rules) the
+    build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
+    that keeps their rules."""
     residual = Residual(config, requirements)
     weights = config.weights
     weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
     floors: dict[str, np.ndarray] = {}
     breaks: dict[str, np.ndarray] = {}
     on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
+    for agent in agents if initial is not None else ():
+        if agent.agent_id not in initial:
+            continue
+        weeks[agent.agent_id] = initial[agent.agent_id]
+        floors[agent.agent_id] = _on_floor(config, week, weeks[agent.agent_id])
+        residual.apply(agent.agent_id, floors[agent.agent_id], -1)
+        breaks[agent.agent_id] = on_break_counts(week, Roster(weeks[agent.agent_id]))
+        on_break += breaks[agent.agent_id]
     for number in range(improve_passes + 1):
         if number and not another_pass():
             break
         for agent in agents:
             old = weeks.get(agent.agent_id)
+            if number == 0 and old is not None:
+                continue  # the build pass only rosters agents without an initial week
             if old is not None:
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
                 on_break -= breaks[agent.agent_id]

@@ -30,12 +30,14 @@ import ortools
 from ortools.sat.python import cp_model
 
 from forecasting.errors import InfeasibleError
+from scheduler.activities import activities_kept, activity_overstaffing_credit, schedule_meetings
 from scheduler.break_placement import place_breaks
 from scheduler.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.domain import Agent, PlanConfig
-from scheduler.lower_bound import aggregate_lower_bound
+from scheduler.lower_bound import solve_aggregate
+from scheduler.lp_start import lp_weeks
 from scheduler.model import PenaltyTerm, RosterModel
-from scheduler.roster import BreakAssignment, Roster, ShiftAssignment
+from scheduler.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.rules import RULES, SOFT_RULE_MODULES
 from scheduler.sequential import sequential_roster
 from scheduler.shifts import shift_options
@@ -54,6 +56,8 @@ LNS_RESERVE_SHARE = 0.1
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
+# Re-rostering passes over the rounded LP start.
+LP_PASSES = 2
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
@@ -269,6 +273,7 @@ def solve_roster(
     progress: TextIO | None = sys.stderr,
 ) -> ScheduleResult:
     """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order)."""
+    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
     settings = config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     seed = settings.seed if seed is None else seed
@@ -290,6 +295,9 @@ def solve_roster(
         if not within_break_cap(config, week, roster):
             report(f"{phase} (over the break cap, not kept)", math.inf, bound)
             return
+        if config.activities and not activities_kept(config, roster):
+            report(f"{phase} (activities misplaced, not kept)", math.inf, bound)
+            return
         candidate = evaluate(config, week, requirements, roster)
         if _total(candidate) < objective:
             objective, costs = _total(candidate), candidate
@@ -298,49 +306,59 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(config, week, requirements)
-    aggregate = aggregate_lower_bound(config, week, requirements)
-    if aggregate is not None and aggregate > bound:
-        bound = aggregate
+    aggregate = solve_aggregate(config, week, requirements)
+    if aggregate is not None and aggregate.bound > bound:
+        bound = aggregate.bound
         report("bound", math.inf, bound)
+    bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
     if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule
         published = _published_roster(config, week, requirements)
         if published is not None:
             keep_if_better(published, "published")
 
-    # Start 1: agents rostered one at a time against the cover still missing (scales with the centre).
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
-    weeks = sequential_roster(
-        config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-        another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
-        spend=budget.spend)
-    keep_if_better(Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date)))),
-                   "sequential")
+    if aggregate is not None:
+        # Start: the aggregate LP rounded to agents (those whose rounded week fails a rule are rostered one at a
+        # time against the others), then re-rostered agent by agent against the rest.
+        weeks = sequential_roster(
+            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+            initial=lp_weeks(config, week, requirements, aggregate),
+            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+        keep_if_better(_roster_of(weeks), "lp")
+    else:
+        # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
+        # no-break relaxation rounds.
+        weeks = sequential_roster(
+            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+        keep_if_better(_roster_of(weeks), "sequential")
 
-    # Bound, and start 2: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
-    # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
-    padded = requirements
-    shortfall = requirements
-    for round_number in range(MAX_ROUNDS):
-        if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
-            break
-        relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
-        share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
-        solver = budget.new_solver(limit * share, threads, seed + round_number)
-        status = solver.solve(relaxation.cp)
-        budget.charge(solver)
-        if status == cp_model.INFEASIBLE:
-            raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, time off, "
-                                  "templates); check each agent's contract against their availability")
-        if round_number == 0:
-            relaxed_bound = solver.best_objective_bound / scale
-            bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))
-        keep_if_better(placed, f"round{round_number}")
-        shortfall = _shortfall(config, week, requirements, placed)
-        padded = padded + shortfall
+        # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
+        # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
+        padded = requirements
+        shortfall = requirements
+        for round_number in range(MAX_ROUNDS):
+            if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
+                break
+            relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
+            share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
+            solver = budget.new_solver(limit * share, threads, seed + round_number)
+            status = solver.solve(relaxation.cp)
+            budget.charge(solver)
+            if status == cp_model.INFEASIBLE:
+                raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, "
+                                      "time off, "
+                                      "templates); check each agent's contract against their availability")
+            if round_number == 0:
+                relaxed_bound = solver.best_objective_bound / scale
+                bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))
+            keep_if_better(placed, f"round{round_number}")
+            shortfall = _shortfall(config, week, requirements, placed)
+            padded = padded + shortfall
     report("start", objective, bound)
 
     # Improve: large-neighbourhood search over random sets of agents.
@@ -375,6 +393,10 @@ def solve_roster(
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__)
     return ScheduleResult(current.roster(), stats, costs)
+
+
+def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:
+    return Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
 
 
 def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) -> Roster | None:
@@ -462,6 +484,8 @@ def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
         for slot in agent_day.breaks.get(option.template.template_id, []):
             minute = next(m for m, v in slot.starts.items() if solver.boolean_value(v))
             breaks.append(BreakAssignment(slot.rule.kind, minute, slot.rule.minutes))
+        activities = sorted((minute, activity_id) for activity_id, starts in agent_day.activities.items()
+                            for minute, v in starts.items() if solver.boolean_value(v))
         shifts.append(ShiftAssignment(
             agent_id=agent_day.agent.agent_id,
             date=model.week.day(agent_day.day_index),
@@ -470,6 +494,8 @@ def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
             length_minutes=option.template.length_minutes,
             paid_minutes=option.paid_minutes,
             breaks=tuple(breaks),
+            activities=tuple(ActivityAssignment(activity_id, minute, model.activity_minutes(activity_id))
+                             for minute, activity_id in activities),
         ))
     shifts.sort(key=lambda s: (s.agent_id, s.date))
     return Roster(tuple(shifts))

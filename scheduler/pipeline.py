@@ -6,6 +6,7 @@ Progress goes to ``progress`` (stderr from the CLI) as ``[stage] elapsed ...`` l
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -102,7 +103,8 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
               violations: list[Violation]) -> dict[str, Any]:
-    """The figures a planner and a CI gate read; only ``solver.seconds`` may differ between identical runs."""
+    """The figures a planner and a CI gate read; only ``solver.seconds`` and
+    ``solver.first_roster_seconds`` may differ between identical runs."""
     frame = cover.frame
     hours_per_interval = config.interval_minutes / 60
     by_queue, worst = {}, {}
@@ -139,7 +141,10 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
                                "penalty": round(c.penalty, 4)} for c in schedule.costs},
         "solver": {
             "status": stats.status, "objective": round(stats.objective, 4), "best_bound": round(stats.best_bound, 4),
-            "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2), "seed": stats.seed,
+            "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2),
+            "first_roster_seconds": (None if math.isnan(stats.first_roster_seconds)
+                                     else round(stats.first_roster_seconds, 2)),
+            "seed": stats.seed,
             "workers": stats.workers, "deterministic": stats.deterministic, "ortools_version": stats.ortools_version,
         },
         "versions": {"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,

@@ -56,10 +56,10 @@ LNS_RESERVE_SHARE = 0.1
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
-# Re-rostering passes over the rounded LP start.
-LP_PASSES = 2
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
+# Agents freed on one day in a day neighbourhood.
+DAY_NEIGHBOURHOOD_AGENTS = 10
 # Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
 NEIGHBOURHOOD_SECONDS = 1.0
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
@@ -79,6 +79,7 @@ class SolveStats:
     workers: int
     deterministic: bool
     ortools_version: str
+    first_roster_seconds: float = math.nan  # wall time to the first complete roster
 
 
 @dataclass(frozen=True)
@@ -289,9 +290,10 @@ def solve_roster(
     agents = list(config.agents)
     current = _Roster(config, week)
     objective, costs = math.inf, ()
+    first_roster_seconds = math.nan
 
     def keep_if_better(roster: Roster, phase: str) -> None:
-        nonlocal objective, costs
+        nonlocal objective, costs, first_roster_seconds
         if not within_break_cap(config, week, roster):
             report(f"{phase} (over the break cap, not kept)", math.inf, bound)
             return
@@ -300,6 +302,8 @@ def solve_roster(
             return
         candidate = evaluate(config, week, requirements, roster)
         if _total(candidate) < objective:
+            if not math.isfinite(objective):
+                first_roster_seconds = time.monotonic() - started
             objective, costs = _total(candidate), candidate
             for agent in agents:
                 current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
@@ -321,11 +325,13 @@ def solve_roster(
     if aggregate is not None:
         # Start: the aggregate LP rounded to agents (those whose rounded week fails a rule are rostered one at a
         # time against the others), then re-rostered agent by agent against the rest.
-        weeks = sequential_roster(
-            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-            initial=lp_weeks(config, week, requirements, aggregate),
-            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+        weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
+                                  initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
         keep_if_better(_roster_of(weeks), "lp")
+        weeks = sequential_roster(
+            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES, initial=weeks,
+            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+        keep_if_better(_roster_of(weeks), "lp+passes")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.
@@ -361,7 +367,8 @@ def solve_roster(
             padded = padded + shortfall
     report("start", objective, bound)
 
-    # Improve: large-neighbourhood search over random sets of agents.
+    # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole
+    # weeks, and one day of many agents who share a queue (start times and breaks move together there).
     rng = np.random.default_rng(seed)
     agent_ids = [a.agent_id for a in agents]
     by_id = {a.agent_id: a for a in agents}
@@ -369,11 +376,15 @@ def solve_roster(
     step = 0
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
-        freed = sorted(rng.choice(agent_ids, size=size, replace=False).tolist())
+        if step % 2:
+            freed, free_days = sorted(rng.choice(agent_ids, size=size, replace=False).tolist()), None
+        else:
+            freed, free_days = _day_neighbourhood(config, week, current, rng)
         fixed = current.fixed_on_floor(excluded=set(freed))
         solved = _solve_neighbourhood(config, week, requirements, [by_id[a] for a in freed], fixed,
                                       current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
-                                      fixed_on_break=current.fixed_on_break(excluded=set(freed)))
+                                      fixed_on_break=current.fixed_on_break(excluded=set(freed)),
+                                      free_days=free_days)
         if solved is None:
             continue
         before = {a: current.shifts[a] for a in freed}
@@ -386,12 +397,12 @@ def solve_roster(
         else:
             for agent_id, shifts in before.items():
                 current.set(agent_id, shifts)
-        if size == len(agents):
+        if size == len(agents) and free_days is None:
             break
 
     stats = SolveStats("OPTIMAL" if objective <= bound + 1e-6 else "FEASIBLE", objective, bound,
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
-                       ortools.__version__)
+                       ortools.__version__, first_roster_seconds)
     return ScheduleResult(current.roster(), stats, costs)
 
 
@@ -446,18 +457,58 @@ def _solve_neighbourhood(
     *,
     with_coverage: bool = True,
     fixed_on_break: np.ndarray | None = None,
+    free_days: set[int] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
-    """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint."""
+    """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
+    with ``free_days`` the agents keep their current shifts on every other day."""
     model, _, _ = build_model(config, week, requirements, agents=agents, fixed_on_floor=fixed_on_floor,
                               with_coverage=with_coverage, fixed_on_break=fixed_on_break)
     if current is not None:
         _hint(model, current, requirements)
+        if free_days is not None:
+            for agent_day in model.all_agent_days():
+                if agent_day.day_index not in free_days:
+                    _keep_day(model, agent_day, current)
     status = solver.solve(model.cp)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     roster = _read_roster(model, solver)
     return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
+
+
+def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
+                       rng: np.random.Generator) -> tuple[list[str], set[int]]:
+    """A random day and queue, and up to ``DAY_NEIGHBOURHOOD_AGENTS`` agents skilled for the queue who could
+    work that day (those working it first)."""
+    day = int(rng.integers(7))
+    queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
+    date = week.day(day)
+    working, able = [], []
+    for agent in config.agents:
+        if queue_id not in agent.skills or not shift_options(config, agent, week, day):
+            continue
+        works = any(s.date == date for s in current.shifts.get(agent.agent_id, ()))
+        (working if works else able).append(agent.agent_id)
+    chosen: list[str] = []
+    for group in (working, able):
+        room = DAY_NEIGHBOURHOOD_AGENTS - len(chosen)
+        if room > 0 and group:
+            chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
+    return sorted(chosen), {day}
+
+
+def _keep_day(model: RosterModel, agent_day, current: _Roster) -> None:
+    """Fix the agent-day's shift and breaks to the current roster's."""
+    day = model.week.day(agent_day.day_index)
+    shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
+    chosen = None if shift is None else (shift.template_id, shift.start_minute)
+    for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+        model.cp.add(var == int((option.template.template_id, option.start_minute) == chosen))
+    if shift is not None:
+        for slot, taken in zip(agent_day.breaks.get(shift.template_id, []), shift.breaks, strict=False):
+            if taken.start_minute in slot.starts:
+                model.cp.add(slot.starts[taken.start_minute] == 1)
 
 
 def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> None:

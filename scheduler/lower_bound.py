@@ -98,6 +98,7 @@ class AggregateSolution:
 
     bound: float
     plans: tuple[ClassPlan, ...]
+    variables: int  # size of the LP, for budgeting
 
 
 def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) -> AggregateSolution | None:
@@ -116,7 +117,7 @@ def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) ->
                   tuple(tuple(max(0.0, var.solution_value()) for _, var in day) for day in day_vars))
         for agent_class, patterns, mix, day_vars in lp.classes
     )
-    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans)
+    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables())
 
 
 def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float | None:

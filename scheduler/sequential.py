@@ -29,6 +29,8 @@ from scheduler.week import Week
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
 AGENT_SOLVE_UNITS = 0.5
+# Units charged for building one agent's model outside CP-SAT (so budgets track wall time).
+AGENT_BUILD_UNITS = 0.005
 
 
 class Residual:
@@ -89,7 +91,7 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = AGENT_SOLVE_UNITS
     status = solver.solve(model.cp)
-    spend(solver.response_proto.deterministic_time)
+    spend(solver.response_proto.deterministic_time + AGENT_BUILD_UNITS)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (), -np.inf
     return _read_roster(model, solver).shifts, solver.objective_value

@@ -62,6 +62,13 @@ NEIGHBOURHOOD_AGENTS = 4
 DAY_NEIGHBOURHOOD_AGENTS = 10
 # Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
 NEIGHBOURHOOD_SECONDS = 1.0
+# Work outside CP-SAT, charged to the budget in deterministic units (measured against CP-SAT's units on the
+# 2-core CI machine) so a deterministic run's wall time stays close to its limit: the aggregate LP per
+# variable, the check of each agent's rounded LP week, and the model building and evaluation of one
+# neighbourhood step.
+LP_UNITS_PER_VARIABLE = 5e-5
+WEEK_CHECK_UNITS_PER_AGENT = 0.003
+STEP_OVERHEAD_UNITS = 0.05
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
@@ -158,6 +165,7 @@ class _Budget:
         self.spend(solver.response_proto.deterministic_time)
 
     def spend(self, units: float) -> None:
+        """Charge deterministic units (only deterministic mode counts them; wall-clock mode reads the clock)."""
         self.used += units
 
 
@@ -311,6 +319,8 @@ def solve_roster(
 
     bound = simple_lower_bound(config, week, requirements)
     aggregate = solve_aggregate(config, week, requirements)
+    if aggregate is not None:
+        budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)
@@ -325,6 +335,7 @@ def solve_roster(
     if aggregate is not None:
         # Start: the aggregate LP rounded to agents (those whose rounded week fails a rule are rostered one at a
         # time against the others), then re-rostered agent by agent against the rest.
+        budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
                                   initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
         keep_if_better(_roster_of(weeks), "lp")
@@ -376,8 +387,9 @@ def solve_roster(
     step = 0
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
+        budget.spend(STEP_OVERHEAD_UNITS)
         if step % 2:
-            freed, free_days = sorted(rng.choice(agent_ids, size=size, replace=False).tolist()), None
+            freed, free_days = _week_neighbourhood(config, agent_ids, size, rng), None
         else:
             freed, free_days = _day_neighbourhood(config, week, current, rng)
         fixed = current.fixed_on_floor(excluded=set(freed))
@@ -475,6 +487,14 @@ def _solve_neighbourhood(
         return None
     roster = _read_roster(model, solver)
     return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
+
+
+def _week_neighbourhood(config: PlanConfig, agent_ids: list[str], size: int, rng: np.random.Generator) -> list[str]:
+    """``size`` random agents sharing a random queue (any agents when fewer share it)."""
+    queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
+    skilled = [a.agent_id for a in config.agents if queue_id in a.skills]
+    pool = skilled if len(skilled) >= size else agent_ids
+    return sorted(rng.choice(pool, size=size, replace=False).tolist())
 
 
 def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,

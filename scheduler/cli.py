@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from forecasting.errors import WfmError
+from forecasting.service import MODEL_NAMES
 from scheduler import __version__
 
 
@@ -178,7 +179,7 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Days to forecast.")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Forecast CSV to write.")
 @click.option("--model", default="smoothed_profile", show_default=True,
-              type=click.Choice(["auto", "smoothed_profile", "weekly_profile", "seasonal_naive"]),
+              type=click.Choice(list(MODEL_NAMES)),
               help="Forecast model; auto picks per queue by back-test WAPE over the last 4 weeks.")
 @click.option("--holidays", "holiday_country", default=None, metavar="CODE",
               help="Country code (US, GB, IE, CN, ...): public holidays left out of fitting, forecast closed or "

@@ -22,6 +22,8 @@ from scheduler.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain import (
     MINUTES_PER_DAY,
     WEEKDAYS,
+    Activity,
+    Agent,
     BreakRule,
     Contract,
     Fairness,
@@ -372,8 +374,44 @@ def _fairness(node: _Node) -> Fairness | None:
     )
 
 
+def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> Activity:
+    node.mapping(("id", "minutes", "agents", "days", "earliest", "latest_end", "together"))
+    id_node = node.get("id")
+    activity_id = id_node.string()
+    if activity_id in ("shift", *BREAK_KINDS):
+        raise id_node.fail("must differ from the roster's other activity names (shift, break, lunch)")
+    minutes_node = node.get("minutes")
+    minutes = minutes_node.multiple_of(minutes_node.integer(1), interval_minutes, "the interval")
+    known = {a.agent_id for a in agents}
+    agent_ids: list[str] = []
+    for item in node.get("agents").items():
+        agent_id = item.value.strip() if isinstance(item.value, str) else str(item.value)
+        if agent_id not in known:
+            raise item.fail("must name an agent of the agents file")
+        if agent_id in agent_ids:
+            raise item.fail("names an agent listed before it in this activity")
+        agent_ids.append(agent_id)
+    days = node.get("days", None)
+    earliest_node = node.get("earliest", "00:00")
+    earliest = earliest_node.multiple_of(earliest_node.clock_minute(), interval_minutes, "the interval")
+    latest_node = node.get("latest_end", "24:00")
+    latest = latest_node.multiple_of(latest_node.clock_minute(allow_midnight_end=True), interval_minutes,
+                                     "the interval")
+    if latest - earliest < minutes:
+        raise latest_node.fail(f"leaves less than the activity's {minutes} minutes after earliest "
+                               f"({minute_to_clock(earliest)})")
+    return Activity(
+        activity_id=activity_id,
+        minutes=minutes,
+        agent_ids=tuple(agent_ids),
+        weekdays=tuple(range(7)) if days.value is None else _weekday_list(days),
+        window=TimeWindow(earliest, latest),
+        together=node.get("together").boolean(),
+    )
+
+
 TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
-                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness")
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities")
 
 
 def load_config(path: Path | str) -> PlanConfig:
@@ -428,6 +466,10 @@ def load_config(path: Path | str) -> PlanConfig:
         raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
     agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
 
+    activities_node = root.get("activities", None)
+    activities = () if not activities_node.value else _section(
+        root, "activities", lambda n: _activity(n, interval, agents), "activity")
+
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
                        "start_change_hour", "changed_shift", "unfair_shift"))
@@ -473,6 +515,7 @@ def load_config(path: Path | str) -> PlanConfig:
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
         forecast_model=model_node.string(),
         fairness=_fairness(root.get("fairness", None)),
+        activities=activities,
         week_start=week_start,
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),

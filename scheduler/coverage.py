@@ -33,15 +33,15 @@ class CoverageResult:
 
 
 def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[tuple[str, ...], np.ndarray]:
-    """Agents on the floor per slot, summed per skill set."""
+    """Agents on the floor (on shift, not on break or at an activity) per slot, summed per skill set."""
     skills_of = {a.agent_id: a.skills for a in config.agents}
     counts: dict[tuple[str, ...], np.ndarray] = defaultdict(lambda: np.zeros(week.slot_count, dtype=np.int64))
     for shift in roster.shifts:
         day = week.day_index(shift.date)
         present = np.zeros(week.slot_count, dtype=np.int64)
         present[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = 1
-        for brk in shift.breaks:
-            present[week.slot(day, brk.start_minute):week.slot(day, brk.start_minute + brk.minutes)] = 0
+        for segment in (*shift.breaks, *shift.activities):
+            present[week.slot(day, segment.start_minute):week.slot(day, segment.start_minute + segment.minutes)] = 0
         counts[skills_of[shift.agent_id]] += present
     return dict(counts)
 

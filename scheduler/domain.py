@@ -225,6 +225,28 @@ class Replan:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """A training session or team meeting of named agents: paid time off the floor, once in the week.
+
+    Each attendee takes it once, wholly inside one of their worked shifts, starting on the interval grid, on
+    one of ``weekdays`` (0 = Monday), inside ``window`` (start at or after its start, end at or before its end)
+    and overlapping none of that shift's breaks. ``together``: every attendee at the same start on the same day
+    (a meeting); otherwise each attendee at their own time (e.g. e-learning).
+    """
+
+    activity_id: str
+    minutes: int
+    agent_ids: tuple[str, ...]
+    weekdays: tuple[int, ...]
+    window: TimeWindow
+    together: bool
+
+    def start_minutes(self, interval_minutes: int) -> range:
+        """Allowed starts, minutes after midnight, on the interval grid inside the window."""
+        return range(self.window.start_minute, self.window.end_minute - self.minutes + 1, interval_minutes)
+
+
+@dataclass(frozen=True)
 class PlanConfig:
     """Everything a weekly plan needs, resolved and validated."""
 
@@ -250,6 +272,11 @@ class PlanConfig:
     max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
     forecast_model: str = "smoothed_profile"  # forecasting.service.MODEL_NAMES
     fairness: Fairness | None = None
+    activities: tuple[Activity, ...] = ()
+
+    def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
+        """The activities the agent attends, in config order."""
+        return tuple(a for a in self.activities if agent_id in a.agent_ids)
 
     def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
         """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""

@@ -2,7 +2,9 @@
 
 Decision variables, all Boolean:
 - ``shift[a, d, o]``: agent ``a`` works candidate shift ``o`` (template + start) on day ``d``;
-- ``break_start[a, d, template, k, minute]``: break ``k`` of that template starts at ``minute`` of day ``d``.
+- ``break_start[a, d, template, k, minute]``: break ``k`` of that template starts at ``minute`` of day ``d``;
+- ``activity_start[a, d, activity, minute]``: agent ``a`` takes the activity at ``minute`` of day ``d`` (only for
+  the activities' attendees, on allowed days and starts that some candidate shift of the day contains).
 
 Rules (``scheduler/rules/``) read these through the queries below and add constraints or return penalty
 terms; ``scheduler.solve`` builds the objective once from the terms. Time inside the model is integer
@@ -60,6 +62,8 @@ class AgentDay:
     options: tuple[ShiftOption, ...]
     shift_vars: list[cp_model.IntVar]
     breaks: dict[str, list[BreakSlot]] = field(default_factory=dict)  # by template id
+    # by activity id: start minute -> Boolean "takes the activity then"
+    activities: dict[str, dict[int, cp_model.IntVar]] = field(default_factory=dict)
 
     def works(self) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.sum(self.shift_vars)
@@ -94,10 +98,13 @@ class RosterModel:
         """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
 
         ``with_breaks=False`` leaves out the break variables, so breaks are not taken off the floor: a
-        relaxation whose proven bound is valid for the full model.
+        relaxation whose proven bound is valid for the full model (activity variables stay: they are off the
+        floor in both).
         ``agents`` limits the decision variables to some agents (a neighbourhood); ``fixed_on_floor`` gives,
         per skill set, how many of the other agents are on the floor in each slot (constants);
-        ``fixed_on_break`` how many of them are on break or lunch in each slot.
+        ``fixed_on_break`` how many of them are on break or lunch in each slot. A ``together`` activity only
+        ties the attendees with variables here; ``scheduler.activities.schedule_meetings`` fixes each meeting's
+        time first, so that models over some agents agree with the others.
         """
         self.config = config
         self.with_breaks = with_breaks
@@ -143,6 +150,15 @@ class RosterModel:
                     m: self.cp.new_bool_var(f"break_{prefix}_{template_id}_{k}_{m}") for m in minutes
                 }))
             agent_day.breaks[template_id] = slots
+        weekday = self.week.day(day_index).weekday()
+        for activity in self.config.activities_of(agent.agent_id):
+            if weekday not in activity.weekdays:
+                continue
+            minutes = [m for m in activity.start_minutes(self.config.interval_minutes)
+                       if any(o.start_minute <= m and m + activity.minutes <= o.end_minute for o in options)]
+            agent_day.activities[activity.activity_id] = {
+                m: self.cp.new_bool_var(f"activity_{prefix}_{activity.activity_id}_{m}") for m in minutes
+            }
         return agent_day
 
     def hint_shift(self, agent_day: AgentDay, shift: ShiftAssignment | None) -> None:
@@ -150,6 +166,7 @@ class RosterModel:
         template_id = None if shift is None else shift.template_id
         start_minute = None if shift is None else shift.start_minute
         break_starts = () if shift is None else tuple(b.start_minute for b in shift.breaks)
+        taken = set() if shift is None else {(a.activity_id, a.start_minute) for a in shift.activities}
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
             self.cp.add_hint(var, (option.template.template_id, option.start_minute) == (template_id, start_minute))
         for candidate, slots in agent_day.breaks.items():
@@ -157,6 +174,9 @@ class RosterModel:
                 target = break_starts[k] if candidate == template_id else None
                 for minute, var in slot.starts.items():
                     self.cp.add_hint(var, minute == target)
+        for activity_id, starts in agent_day.activities.items():
+            for minute, var in starts.items():
+                self.cp.add_hint(var, (activity_id, minute) in taken)
 
     def days_of(self, agent: Agent) -> list[AgentDay]:
         return [self.agent_days[agent.agent_id, d] for d in range(7)]
@@ -166,7 +186,7 @@ class RosterModel:
 
     def presence_terms(self, agent_day: AgentDay) -> dict[int, tuple[list[cp_model.IntVar], list[int]]]:
         """Per week slot, the (variables, coefficients) whose sum is 1 when the agent is on the floor there:
-        +1 for every shift covering the slot, -1 for every break covering it."""
+        +1 for every shift covering the slot, -1 for every break or activity covering it."""
         terms: dict[int, tuple[list[cp_model.IntVar], list[int]]] = {}
         interval = self.config.interval_minutes
 
@@ -182,12 +202,26 @@ class RosterModel:
             for slot in slots:
                 for minute, var in slot.starts.items():
                     add(minute, slot.rule.minutes, var, -1)
+        for activity_id, starts in agent_day.activities.items():
+            minutes = self.activity_minutes(activity_id)
+            for minute, var in starts.items():
+                add(minute, minutes, var, -1)
         return terms
 
+    def activity_minutes(self, activity_id: str) -> int:
+        return next(a.minutes for a in self.config.activities if a.activity_id == activity_id)
+
     def on_floor_intervals(self, agent_day: AgentDay) -> cp_model.LinearExpr:
-        """Number of intervals the agent is on the floor that day: shift length minus its breaks. Every break of
-        a worked template is taken, so this is a constant per candidate shift, with or without break variables."""
+        """Number of intervals the agent is on the floor that day: shift length minus its breaks and activities.
+        Every break of a worked template is taken, so that part is a constant per candidate shift, with or
+        without break variables; activities taken that day subtract their intervals."""
         interval = self.config.interval_minutes
-        return agent_day.weighted(
+        shifts = agent_day.weighted(
             lambda o: (o.template.length_minutes - sum(b.minutes for b in o.template.breaks)) // interval
         )
+        variables, coefficients = [], []
+        for activity_id, starts in agent_day.activities.items():
+            intervals = self.activity_minutes(activity_id) // interval
+            variables.extend(starts.values())
+            coefficients.extend([intervals] * len(starts))
+        return shifts - cp_model.LinearExpr.weighted_sum(variables, coefficients) if variables else shifts

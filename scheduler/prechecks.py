@@ -8,7 +8,9 @@ working days (one of the 2^7 patterns) that keeps every per-day rule of the cont
 max consecutive days, min consecutive days off, weekend limit) on days the agent can work (availability,
 time off, template weekdays, the contract's earliest start and latest end), and whose shifts can pay between
 the weekly minimum and maximum? Rest between shifts and breaks are not looked at, so a plan that passes can
-still be infeasible; a plan that fails cannot be rostered.
+still be infeasible; a plan that fails cannot be rostered. Activities are checked too: every attendee needs a
+candidate shift containing the activity on one of its days inside its window (and a meeting's attendees one
+such time in common).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
+from scheduler.clock import minute_to_clock
 from scheduler.domain import WEEKDAYS, Agent, Contract, PlanConfig
 from scheduler.shifts import ShiftOption, shift_options
 from scheduler.week import Week
@@ -221,4 +224,35 @@ def explain_conflicts(config: PlanConfig, week: Week) -> list[str]:
             cache[key] = _pattern_conflict(contract, needed, paid_by_day, weekend, day_names)
         if cache[key] is not None:
             problems.append(f"agent {agent.agent_id}: {cache[key]}")
+    return problems + _activity_conflicts(config, week)
+
+
+def _activity_conflicts(config: PlanConfig, week: Week) -> list[str]:
+    """Attendees with no candidate shift that can contain the activity (on its days, inside its window), and
+    meetings whose attendees share no such time; one line each."""
+    problems = []
+    by_id = {a.agent_id: a for a in config.agents}
+    interval = config.interval_minutes
+    for activity in config.activities:
+        what = (f"activity {activity.activity_id} ({activity.minutes} min, "
+                f"{','.join(WEEKDAYS[d] for d in activity.weekdays)} {minute_to_clock(activity.window.start_minute)}"
+                f"-{minute_to_clock(activity.window.end_minute)})")
+        times: list[set[tuple[int, int]]] = []
+        for agent_id in activity.agent_ids:
+            agent = by_id[agent_id]
+            contract = config.contract(agent.contract_id)
+            possible: set[tuple[int, int]] = set()
+            for day in range(DAYS):
+                if week.day(day).weekday() not in activity.weekdays:
+                    continue
+                options = _options(config, agent, week, contract, day)
+                possible.update((day, minute) for minute in activity.start_minutes(interval)
+                                if any(o.start_minute <= minute and minute + activity.minutes <= o.end_minute
+                                       for o in options))
+            if not possible:
+                problems.append(f"{what}: agent {agent_id} has no candidate shift containing it (availability, "
+                                "time off, shift templates, the contract's earliest start and latest end)")
+            times.append(possible)
+        if activity.together and all(times) and not set.intersection(*times):
+            problems.append(f"{what}: its agents have no time in common at which all of them could attend")
     return problems

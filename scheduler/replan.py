@@ -45,6 +45,7 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
     agents = {a.agent_id: a for a in config.agents}
     shifts: dict[tuple[str, date], list] = {}
     breaks: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
+    activity_ids = {a.activity_id for a in config.activities}
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -72,6 +73,8 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
                     if key in shifts:
                         raise InputError(f"{where}: a second shift for {agent_id} on {day}")
                     shifts[key] = [number, start_minute, minutes]
+                elif row["activity"] in activity_ids:
+                    continue  # activities are placed anew (a meeting's time is fixed before solving)
                 else:
                     breaks.setdefault(key, []).append((start_minute, row["activity"], minutes, number))
     except UnicodeDecodeError:

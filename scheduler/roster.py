@@ -20,8 +20,18 @@ class BreakAssignment:
 
 
 @dataclass(frozen=True)
+class ActivityAssignment:
+    """An activity (``PlanConfig.activities``) taken at ``start_minute`` (minutes after midnight of the shift's
+    date): paid, off the floor."""
+
+    activity_id: str
+    start_minute: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class ShiftAssignment:
-    """One agent's shift on one date, with its breaks in the order taken."""
+    """One agent's shift on one date, with its breaks in the order taken and its activities by start."""
 
     agent_id: str
     date: date
@@ -30,6 +40,7 @@ class ShiftAssignment:
     length_minutes: int
     paid_minutes: int
     breaks: tuple[BreakAssignment, ...]
+    activities: tuple[ActivityAssignment, ...] = ()
 
     @property
     def end_minute(self) -> int:
@@ -48,7 +59,8 @@ def _stamp(day: date, minute: int) -> str:
 
 
 def roster_csv(roster: Roster) -> str:
-    """The roster as CSV text: a ``shift`` row then its breaks, agents and dates in order."""
+    """The roster as CSV text: a ``shift`` row then its breaks and activities by start (a break before an
+    activity at the same start), agents and dates in order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ROSTER_COLUMNS)
@@ -56,7 +68,9 @@ def roster_csv(roster: Roster) -> str:
         day = shift.date.isoformat()
         writer.writerow([shift.agent_id, day, "shift", _stamp(shift.date, shift.start_minute),
                          _stamp(shift.date, shift.end_minute)])
-        for brk in shift.breaks:
-            writer.writerow([shift.agent_id, day, brk.kind, _stamp(shift.date, brk.start_minute),
-                             _stamp(shift.date, brk.start_minute + brk.minutes)])
+        segments = [(b.start_minute, 0, b.kind, b.minutes) for b in shift.breaks]
+        segments += [(a.start_minute, 1, a.activity_id, a.minutes) for a in shift.activities]
+        for start_minute, _order, name, minutes in sorted(segments):
+            writer.writerow([shift.agent_id, day, name, _stamp(shift.date, start_minute),
+                             _stamp(shift.date, start_minute + minutes)])
     return out.getvalue()

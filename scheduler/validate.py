@@ -21,6 +21,11 @@ Conventions (the model builder must agree with them):
 - ``shift_window`` compares each shift's start and end, as times of its day, with the contract's
   ``earliest_start_minute`` and ``latest_end_minute``.
   ``min_rest`` applies between all consecutive shifts of an agent in the roster.
+- A row whose ``activity`` is an ``activities[].id`` of the config is that activity, not a break: it is paid
+  and off the floor, does not count towards the break cap or the template's breaks, and (rule ``activity``)
+  must be taken by a named attendee, once per attendee in the week, wholly inside one of the agent's shifts,
+  lasting the activity's minutes, on one of its weekdays, inside its window, overlapping none of that shift's
+  breaks; a ``together`` activity at the same start for every attendee.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ RULES = (
     "max_weekend_days",
     "shift_window",
     "break_cap",
+    "activity",
 )
 
 
@@ -525,6 +531,8 @@ def validate_roster(
     contracts = {c.contract_id: c for c in config.contracts}
     templates = {t.template_id: t for t in config.templates}
     break_kinds = sorted({b.kind for t in config.templates for b in t.breaks})
+    activity_ids = {a.activity_id for a in config.activities}
+    activity_rows: list[_Segment] = []
 
     found: list[Violation] = []
     unknown_rows: Counter[str] = Counter()
@@ -532,8 +540,11 @@ def validate_roster(
     for seg in segments:
         if seg.agent_id not in agents:
             unknown_rows[seg.agent_id] += 1
+        elif seg.activity in activity_ids:
+            activity_rows.append(seg)
+            found.extend(_grid(seg, config.interval_minutes))
         elif seg.activity != SHIFT and seg.activity not in break_kinds:
-            known = ", ".join([SHIFT, *break_kinds])
+            known = ", ".join([SHIFT, *break_kinds, *sorted(activity_ids)])
             found.append(Violation(seg.agent_id, seg.label, "unknown_activity",
                                    f"activity {seg.activity!r} {seg.span()} is none of {known}"))
         else:
@@ -544,10 +555,12 @@ def validate_roster(
         for agent_id, rows in unknown_rows.items()
     )
 
+    shifts_of: dict[str, list[_Shift]] = {}
     for agent in config.agents:
         contract = contracts[agent.contract_id]
         allowed = [templates[t] for t in contract.template_ids if t in templates]
         shifts, problems = _assemble(by_agent[agent.agent_id])
+        shifts_of[agent.agent_id] = shifts
         found.extend(problems)
         paid = 0.0
         days: set[date] = set()
@@ -576,7 +589,54 @@ def validate_roster(
         found.extend(_min_consecutive_days_off(agent, contract, week, sorted(days)))
         found.extend(_max_weekend_days(agent, contract, sorted(days)))
     found.extend(_break_cap(config, [seg for segs in by_agent.values() for seg in segs]))
+    found.extend(_activities(config, activity_rows, shifts_of, week, week_end))
     return sorted(found, key=_sort_key)
+
+
+def _activities(config: PlanConfig, rows: Sequence[_Segment], shifts_of: dict[str, list[_Shift]],
+                week: date | None, week_end: date | None) -> list[Violation]:
+    """Rule ``activity``: see the module docstring."""
+    found = []
+    for activity in config.activities:
+        taken: dict[str, list[_Segment]] = defaultdict(list)
+        for seg in (r for r in rows if r.activity == activity.activity_id):
+            if week is not None and week_end is not None and not week <= seg.day < week_end:
+                continue
+            def fail(detail: str, seg: _Segment = seg) -> None:
+                found.append(Violation(seg.agent_id, seg.day, "activity", f"{seg.activity} {seg.span()} {detail}"))
+            if seg.agent_id not in activity.agent_ids:
+                fail("is taken by an agent it does not name")
+                continue
+            taken[seg.agent_id].append(seg)
+            if seg.minutes != activity.minutes:
+                fail(f"lasts {_num(seg.minutes)} min, the activity {activity.minutes}")
+            if seg.start.weekday() not in activity.weekdays:
+                fail(f"on {WEEKDAYS[seg.start.weekday()]}, not one of its days")
+            midnight = datetime.combine(seg.day, time.min)
+            if (seg.start < midnight + timedelta(minutes=activity.window.start_minute)
+                    or seg.end > midnight + timedelta(minutes=activity.window.end_minute)):
+                fail(f"outside its window {_hm(activity.window.start_minute)}-{_hm(activity.window.end_minute)}")
+            hosts = [sh for sh in shifts_of.get(seg.agent_id, [])
+                     if sh.segment.start <= seg.start and seg.end <= sh.segment.end]
+            if not hosts:
+                fail("lies inside no shift")
+                continue
+            if seg.label != hosts[0].segment.label:
+                fail(f"is dated {seg.label}, its shift {hosts[0].segment.label}")
+            overlapped = [b for b in hosts[0].breaks if b.start < seg.end and seg.start < b.end]
+            if overlapped:
+                fail(f"overlaps {overlapped[0].activity} {overlapped[0].span()}")
+        for agent_id in activity.agent_ids:
+            count = len(taken.get(agent_id, []))
+            if count != 1:
+                found.append(Violation(agent_id, None, "activity",
+                                       f"{activity.activity_id} taken {count} times in the week, must be once"))
+        starts = sorted({seg.start for segs in taken.values() for seg in segs})
+        if activity.together and len(starts) > 1:
+            shown = ", ".join(f"{s:%a %H:%M}" for s in starts)
+            found.append(Violation("(centre)", None, "activity",
+                                   f"{activity.activity_id} is a meeting but starts at {len(starts)} times ({shown})"))
+    return found
 
 
 def _break_cap(config: PlanConfig, segments: Sequence[_Segment]) -> list[Violation]:

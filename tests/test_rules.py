@@ -130,7 +130,8 @@ def feasible(model: RosterModel) -> bool:
 
 
 def test_every_rule_is_built_in_order() -> None:
-    assert [name for name, _ in RULES] == ["one_shift_per_day", "breaks", "break_cap", "weekly_hours", "max_days",
+    assert [name for name, _ in RULES] == ["one_shift_per_day", "breaks", "break_cap", "activities", "weekly_hours",
+                                           "max_days",
                                            "min_rest",
                                            "max_consecutive_days", "min_days", "min_consecutive_days_off",
                                            "max_weekend_days", "shift_window", "coverage", "paid_hours",

@@ -406,7 +406,8 @@ def test_every_rule_has_a_test() -> None:
     tested = {"unknown_agent", "unknown_activity", "outside_week", "segment_date", "grid", "one_shift_per_day",
               "template", "weekly_hours", "max_days", "min_rest", "max_consecutive_days", "availability",
               "time_off", "min_days", "min_consecutive_days_off", "max_weekend_days", "shift_window",
-              "break_cap"}  # break_cap: tests/test_break_cap.py::test_validator_reports_the_interval_over_the_cap
+              "break_cap",  # tests/test_break_cap.py::test_validator_reports_the_interval_over_the_cap
+              "activity"}  # tests/test_activities.py::test_validator_catches_a_misplaced_activity
     assert tested == set(RULES)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from scheduler.model import PenaltyTerm, RosterModel
 from scheduler.rules import (
+    activities,
     break_cap,
     breaks,
     consistent_start,
@@ -35,6 +36,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("one_shift_per_day", one_shift_per_day.build),
     ("breaks", breaks.build),
     ("break_cap", break_cap.build),
+    ("activities", activities.build),
     ("weekly_hours", weekly_hours.build),
     ("max_days", max_days.build),
     ("min_rest", min_rest.build),

@@ -102,8 +102,8 @@ def _rested(option: ShiftOption, same_template: list[ShiftOption], previous_end:
 
 def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str,
                     shifts: tuple[ShiftAssignment, ...]) -> bool:
-    """Whether the agent's week (shifts and breaks) keeps every hard rule of the agent's own, by solving the
-    agent's model with the week pinned."""
+    """Whether the agent's week (shifts, breaks and activities) keeps every hard rule of the agent's own, by
+    solving the agent's model with the week pinned."""
     agent = next(a for a in config.agents if a.agent_id == agent_id)
     model = RosterModel(config, week, requirements, agents=[agent])
     for name, rule in RULES:
@@ -117,6 +117,13 @@ def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, ag
             return False
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
             model.cp.add(var == int((option.template.template_id, option.start_minute) == chosen))
+        activity_starts = set() if shift is None else {(a.activity_id, a.start_minute) for a in shift.activities}
+        known = {(activity_id, m) for activity_id, starts in agent_day.activities.items() for m in starts}
+        if activity_starts - known:
+            return False
+        for activity_id, starts in agent_day.activities.items():
+            for minute, var in starts.items():
+                model.cp.add(var == int((activity_id, minute) in activity_starts))
         if shift is None:
             continue
         for slot, taken in zip(agent_day.breaks.get(shift.template_id, []), shift.breaks, strict=False):

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from forecasting.errors import InputError
+from forecasting.service import MODEL_NAMES as FORECAST_MODELS
 from scheduler.agents_csv import load_agents
 from scheduler.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain import (
@@ -38,7 +39,6 @@ from scheduler.domain import (
 )
 
 CHANNELS = ("voice", "chat", "email")
-FORECAST_MODELS = ("smoothed_profile", "weekly_profile", "seasonal_naive", "auto")
 # Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
 SINGLE_CONTACT_CHANNELS = ("voice", "email")
 BREAK_KINDS = ("break", "lunch")

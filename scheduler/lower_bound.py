@@ -38,6 +38,8 @@ from scheduler.shifts import ShiftOption, shift_options
 from scheduler.week import Week
 
 SATURDAY = 5
+# Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
+MAX_PATTERNS_PER_CLASS = 20_000
 # Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
 RELATIVE_TOLERANCE = 1e-6
 
@@ -227,24 +229,56 @@ class _AggregateLp:
                 slots.append(slot)
         return slots
 
+    def _summed_day_rules(self, agent_class: AgentClass, contract, size: int,
+                          day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
+        """The day rules summed over the class's agents: at most one shift a day each (pinned days worked),
+        paid minutes, working days, consecutive days and weekend days within ``size`` times each limit."""
+        infinity = self.solver.infinity()
+
+        def bounded(low: float, high: float, terms: list[tuple[pywraplp.Variable, float]]) -> None:
+            if terms:
+                constraint = self.solver.Constraint(low, high)
+                for var, coefficient in terms:
+                    constraint.SetCoefficient(var, constraint.GetCoefficient(var) + coefficient)
+
+        works = [[(var, 1.0) for _, var in day] for day in day_vars]
+        for d, terms in enumerate(works):
+            bounded(size if agent_class.must_work[d] else 0, size, terms)
+        bounded(size * agent_class.minimum_minutes, size * contract.max_weekly_minutes,
+                [(var, float(o.paid_minutes)) for day in day_vars for o, var in day])
+        bounded(size * contract.min_days_per_week, size * contract.max_days_per_week,
+                [t for terms in works for t in terms])
+        limit = contract.max_consecutive_days
+        for first in range(0, 7 - limit):
+            bounded(-infinity, size * limit, [t for terms in works[first:first + limit + 1] for t in terms])
+        weekend = [d for d in range(7) if self.week.day(d).weekday() >= SATURDAY]
+        if contract.max_weekend_days < len(weekend):
+            bounded(-infinity, size * contract.max_weekend_days, [t for d in weekend for t in works[d]])
+
     def _class_rules(self, agent_class: AgentClass, contract, size: int,
                      day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> tuple[list, list]:
-        """The class's weekly patterns (which template, or none, each day) and the rest rule."""
+        """The class's weekly patterns (which template, or none, each day) and the rest rule. A class with
+        more than ``MAX_PATTERNS_PER_CLASS`` patterns gets the day rules summed over its agents instead
+        (weaker, still valid) and no patterns."""
         solver, infinity = self.solver, self.solver.infinity()
-        patterns = weekly_patterns(self.config, self.week, agent_class)
-        mix = [solver.NumVar(0, size, "") for _ in patterns]
-        everyone = solver.Constraint(size, size)
-        for var in mix:
-            everyone.SetCoefficient(var, 1)
-        for d, day in enumerate(day_vars):
-            for template_id in sorted({o.template.template_id for o, _ in day}):
-                link = solver.Constraint(0, 0)
-                for o, var in day:
-                    if o.template.template_id == template_id:
-                        link.SetCoefficient(var, 1)
-                for pattern, var in zip(patterns, mix, strict=True):
-                    if pattern[d] == template_id:
-                        link.SetCoefficient(var, -1)
+        patterns = weekly_patterns(self.config, self.week, agent_class, MAX_PATTERNS_PER_CLASS)
+        mix = [solver.NumVar(0, size, "") for _ in patterns or ()]
+        if patterns is None:
+            self._summed_day_rules(agent_class, contract, size, day_vars)
+            patterns = []
+        else:
+            everyone = solver.Constraint(size, size)
+            for var in mix:
+                everyone.SetCoefficient(var, 1)
+            for d, day in enumerate(day_vars):
+                for template_id in sorted({o.template.template_id for o, _ in day}):
+                    link = solver.Constraint(0, 0)
+                    for o, var in day:
+                        if o.template.template_id == template_id:
+                            link.SetCoefficient(var, 1)
+                    for pattern, var in zip(patterns, mix, strict=True):
+                        if pattern[d] == template_id:
+                            link.SetCoefficient(var, -1)
         rest = contract.min_rest_minutes
         for d in range(6):
             for end in sorted({o.end_minute for o, _ in day_vars[d]}):
@@ -257,10 +291,16 @@ class _AggregateLp:
         return patterns, mix
 
 
-def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass) -> list[tuple[str | None, ...]]:
+class _TooManyPatterns(Exception):
+    pass
+
+
+def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
+                    limit: int | None = None) -> list[tuple[str | None, ...]] | None:
     """Every week one agent of the class may work, as a template id (or ``None``, off) per day, that keeps
     the rules depending on days and templates alone: pinned working days, weekly paid minutes, min/max
-    working days, max consecutive days, max weekend days and min consecutive days off."""
+    working days, max consecutive days, max weekend days and min consecutive days off. ``None`` when there
+    are more than ``limit``."""
     contract = config.contract(agent_class.contract_id)
     paid = {o.template.template_id: o.paid_minutes for options in agent_class.options for o in options}
     choices = [
@@ -278,11 +318,16 @@ def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass) -> 
         if d == 7:
             if _keeps_day_rules(prefix, contract, weekend):
                 patterns.append(prefix)
+                if limit is not None and len(patterns) > limit:
+                    raise _TooManyPatterns
             return
         for choice in choices[d]:
             extend(prefix + (choice,), minutes + (paid[choice] if choice is not None else 0))
 
-    extend((), 0)
+    try:
+        extend((), 0)
+    except _TooManyPatterns:
+        return None
     return patterns
 
 

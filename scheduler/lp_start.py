@@ -54,8 +54,11 @@ def lp_weeks(config: PlanConfig, week: Week, requirements: np.ndarray,
     by_agent: dict[str, list[ShiftAssignment]] = {a.agent_id: [] for a in config.agents}
     for shift in placed.shifts:
         by_agent[shift.agent_id].append(shift)
+    unplanned = {a for plan in solution.plans if not plan.patterns for a in plan.agent_class.agent_ids}
     weeks = {}
     for agent in config.agents:
+        if agent.agent_id in unplanned:
+            continue
         week_shifts = tuple(by_agent[agent.agent_id])
         if keeps_own_rules(config, week, requirements, agent.agent_id, week_shifts):
             weeks[agent.agent_id] = week_shifts
@@ -64,6 +67,8 @@ def lp_weeks(config: PlanConfig, week: Week, requirements: np.ndarray,
 
 def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[ShiftAssignment]:
     agent_class = plan.agent_class
+    if not plan.patterns:  # too many patterns to enumerate: left to the agent-by-agent build
+        return []
     counts = round_to_total(plan.pattern_weights, len(agent_class.agent_ids))
     dealt = [pattern for pattern, count in zip(plan.patterns, counts, strict=True) for _ in range(count)]
     rest = config.contract(agent_class.contract_id).min_rest_minutes

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
+from scheduler import lower_bound
 from scheduler.domain import BreakRule, Contract, ShiftTemplate, TimeWindow
-from scheduler.lower_bound import agent_classes, aggregate_lower_bound, weekly_patterns
+from scheduler.lower_bound import agent_classes, aggregate_lower_bound, solve_aggregate, weekly_patterns
+from scheduler.lp_start import lp_weeks
 from scheduler.solve import build_model
 from tests.test_rules import DAY, LOOSE, PAID_DAY_MINUTES, TUE, WEEK, agent, hm, make_config
 
@@ -117,3 +119,20 @@ def test_bound_never_above_the_proven_optimum(seed: int) -> None:
     bound = aggregate_lower_bound(config, WEEK, req)
     assert bound is not None
     assert bound <= _optimum(config, req) + 1e-6
+
+
+def test_too_many_patterns_fall_back_to_summed_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the enumeration limit a class gets the day rules summed instead: still a valid bound, but it no
+    longer sees that 36 h of 8 h shifts takes 5 shifts (4.5 in the LP); the LP start leaves its agents out."""
+    contract = dataclasses.replace(LOOSE, contract_id="ft", min_weekly_minutes=36 * 60, max_weekly_minutes=40 * 60,
+                                   max_days_per_week=5)
+    config = make_config((agent(contract="ft"),), (contract,))
+    (agent_class,) = agent_classes(config, WEEK)
+    assert weekly_patterns(config, WEEK, agent_class, limit=5) is None
+    req = np.zeros((1, WEEK.slot_count), int)
+    exact = aggregate_lower_bound(config, WEEK, req)
+    monkeypatch.setattr(lower_bound, "MAX_PATTERNS_PER_CLASS", 5)
+    solution = solve_aggregate(config, WEEK, req)
+    assert solution is not None and solution.plans[0].patterns == ()
+    assert solution.bound == pytest.approx(4.5 / 5 * exact, abs=1 / 60)
+    assert lp_weeks(config, WEEK, req, solution) == {}

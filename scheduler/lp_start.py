@@ -116,25 +116,8 @@ def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, ag
             rule(model)
     by_day = {s.date: s for s in shifts}
     for agent_day in model.days_of(agent):
-        shift = by_day.get(week.day(agent_day.day_index))
-        chosen = None if shift is None else (shift.template_id, shift.start_minute)
-        if chosen is not None and chosen not in {(o.template.template_id, o.start_minute) for o in agent_day.options}:
+        if not model.fix_shift(agent_day, by_day.get(week.day(agent_day.day_index))):
             return False
-        for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            model.cp.add(var == int((option.template.template_id, option.start_minute) == chosen))
-        activity_starts = set() if shift is None else {(a.activity_id, a.start_minute) for a in shift.activities}
-        known = {(activity_id, m) for activity_id, starts in agent_day.activities.items() for m in starts}
-        if activity_starts - known:
-            return False
-        for activity_id, starts in agent_day.activities.items():
-            for minute, var in starts.items():
-                model.cp.add(var == int((activity_id, minute) in activity_starts))
-        if shift is None:
-            continue
-        for slot, taken in zip(agent_day.breaks.get(shift.template_id, []), shift.breaks, strict=False):
-            if taken.start_minute not in slot.starts:
-                return False
-            model.cp.add(slot.starts[taken.start_minute] == 1)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 1.0

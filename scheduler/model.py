@@ -163,20 +163,30 @@ class RosterModel:
 
     def hint_shift(self, agent_day: AgentDay, shift: ShiftAssignment | None) -> None:
         """Hint the agent-day's variables with one rostered shift (with its breaks), or a day off (None)."""
-        template_id = None if shift is None else shift.template_id
-        start_minute = None if shift is None else shift.start_minute
-        break_starts = () if shift is None else tuple(b.start_minute for b in shift.breaks)
-        taken = set() if shift is None else {(a.activity_id, a.start_minute) for a in shift.activities}
+        for var, value in _day_values(agent_day, shift):
+            self.cp.add_hint(var, value)
+
+    def fix_shift(self, agent_day: AgentDay, shift: ShiftAssignment | None) -> bool:
+        """Fix the agent-day to one rostered shift (its breaks and activities too), or a day off; ``False``
+        (nothing added) when the shift, a break or an activity start is not among its candidates."""
+        chosen = None if shift is None else (shift.template_id, shift.start_minute)
+        slots = [] if shift is None else agent_day.breaks.get(shift.template_id, [])
+        breaks = () if shift is None else shift.breaks
+        activities = () if shift is None else shift.activities
+        if shift is not None and (
+                chosen not in {(o.template.template_id, o.start_minute) for o in agent_day.options}
+                or any(b.start_minute not in slot.starts for slot, b in zip(slots, breaks, strict=False))
+                or any(a.start_minute not in agent_day.activities.get(a.activity_id, {}) for a in activities)):
+            return False
         for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-            self.cp.add_hint(var, (option.template.template_id, option.start_minute) == (template_id, start_minute))
-        for candidate, slots in agent_day.breaks.items():
-            for k, slot in enumerate(slots):
-                target = break_starts[k] if candidate == template_id else None
-                for minute, var in slot.starts.items():
-                    self.cp.add_hint(var, minute == target)
+            self.cp.add(var == int((option.template.template_id, option.start_minute) == chosen))
+        for slot, taken in zip(slots, breaks, strict=False):  # the other break starts follow from the rule
+            self.cp.add(slot.starts[taken.start_minute] == 1)
+        taken_activities = {(a.activity_id, a.start_minute) for a in activities}
         for activity_id, starts in agent_day.activities.items():
             for minute, var in starts.items():
-                self.cp.add_hint(var, (activity_id, minute) in taken)
+                self.cp.add(var == int((activity_id, minute) in taken_activities))
+        return True
 
     def days_of(self, agent: Agent) -> list[AgentDay]:
         return [self.agent_days[agent.agent_id, d] for d in range(7)]
@@ -225,3 +235,21 @@ class RosterModel:
             variables.extend(starts.values())
             coefficients.extend([intervals] * len(starts))
         return shifts - cp_model.LinearExpr.weighted_sum(variables, coefficients) if variables else shifts
+
+
+def _day_values(agent_day: AgentDay, shift: ShiftAssignment | None) -> Iterator[tuple[cp_model.IntVar, int]]:
+    """Each variable of the agent-day with its value in ``shift`` (``None``: a day off)."""
+    template_id = None if shift is None else shift.template_id
+    start_minute = None if shift is None else shift.start_minute
+    break_starts = () if shift is None else tuple(b.start_minute for b in shift.breaks)
+    taken = set() if shift is None else {(a.activity_id, a.start_minute) for a in shift.activities}
+    for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+        yield var, int((option.template.template_id, option.start_minute) == (template_id, start_minute))
+    for candidate, slots in agent_day.breaks.items():
+        for k, slot in enumerate(slots):
+            target = break_starts[k] if candidate == template_id else None
+            for minute, var in slot.starts.items():
+                yield var, int(minute == target)
+    for activity_id, starts in agent_day.activities.items():
+        for minute, var in starts.items():
+            yield var, int((activity_id, minute) in taken)

@@ -480,7 +480,9 @@ def _solve_neighbourhood(
         if free_days is not None:
             for agent_day in model.all_agent_days():
                 if agent_day.day_index not in free_days:
-                    _keep_day(model, agent_day, current)
+                    day = model.week.day(agent_day.day_index)
+                    model.fix_shift(agent_day, next(
+                        (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
     status = solver.solve(model.cp)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -516,19 +518,6 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
         if room > 0 and group:
             chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
     return sorted(chosen), {day}
-
-
-def _keep_day(model: RosterModel, agent_day, current: _Roster) -> None:
-    """Fix the agent-day's shift and breaks to the current roster's."""
-    day = model.week.day(agent_day.day_index)
-    shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
-    chosen = None if shift is None else (shift.template_id, shift.start_minute)
-    for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-        model.cp.add(var == int((option.template.template_id, option.start_minute) == chosen))
-    if shift is not None:
-        for slot, taken in zip(agent_day.breaks.get(shift.template_id, []), shift.breaks, strict=False):
-            if taken.start_minute in slot.starts:
-                model.cp.add(slot.starts[taken.start_minute] == 1)
 
 
 def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> None:

@@ -161,7 +161,6 @@ class _AggregateLp:
             patterns, mix = self._class_rules(agent_class, contract, size, day_vars)
             self.classes.append((agent_class, patterns, mix, day_vars))
 
-        self.floor: dict[tuple[tuple[str, ...], int], pywraplp.Constraint] = {}
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
         for (skills, d, key), variables in sorted(shift_count.items(), key=lambda item: (item[0][0], item[0][1],

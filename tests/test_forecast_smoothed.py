@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from forecasting.errors import InputError
-from forecasting.history import load_history
-from forecasting.seasonal import FORECAST_COLUMNS, seasonal_naive
+from forecasting.seasonal import FORECAST_COLUMNS
 from forecasting.smoothed import SmoothedProfileForecaster
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
 
@@ -100,26 +97,6 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="inside the history"):
         SmoothedProfileForecaster().fit(history).predict(FIRST_DAY, 7)
 
-
-@pytest.mark.parametrize("name", ["bank2003", "bank1999"])
-def test_real_history_beats_seasonal_naive(name: str) -> None:
-    path = DATA_DIR / name / "history.csv"
-    if not path.exists():
-        pytest.skip(f"real data {path} is absent (it lives beside the checkout, never in the repository)")
-    history = load_history(path)
-    cutoff = history.last_date - timedelta(days=6)
-    train = history.before(cutoff)
-    actual = history.frame[history.frame["interval_start"] >= pd.Timestamp(cutoff)]
-
-    def wape(forecast: pd.DataFrame) -> float:
-        keys = ["queue", "interval_start"]
-        joined = actual[[*keys, "contacts"]].merge(forecast[[*keys, "contacts"]], on=keys, how="outer")
-        error = np.abs(joined["contacts_x"].fillna(0) - joined["contacts_y"].fillna(0)).sum()
-        return float(error / actual["contacts"].sum())
-
-    ours = wape(SmoothedProfileForecaster().fit(train).predict(cutoff, 7))
-    naive = wape(seasonal_naive(train, cutoff, 7))
-    assert ours <= naive
 
 
 def test_learns_a_holiday_eve_effect(tmp_path: Path) -> None:

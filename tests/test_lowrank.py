@@ -11,9 +11,8 @@ import pytest
 
 from forecasting.backtest import candidate_models
 from forecasting.errors import InputError
-from forecasting.history import load_history
 from forecasting.lowrank import LowRankProfileForecaster
-from forecasting.seasonal import FORECAST_COLUMNS, seasonal_naive
+from forecasting.seasonal import FORECAST_COLUMNS
 from forecasting.service import MODEL_NAMES, forecast_history
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
 
@@ -187,23 +186,3 @@ def test_registered_for_the_service_backtest_and_auto(tmp_path: Path) -> None:
     forecast = forecast_history(history, START, 7, model="lowrank")
     direct = LowRankProfileForecaster().fit(history).predict(START, 7)
     assert forecast.to_csv(index=False) == direct.to_csv(index=False)
-
-
-@pytest.mark.parametrize("name", ["bank2003", "bank1999"])
-def test_real_history_beats_seasonal_naive(name: str) -> None:
-    path = DATA_DIR / name / "history.csv"
-    if not path.exists():
-        pytest.skip(f"real data {path} is absent (it lives beside the checkout, never in the repository)")
-    history = load_history(path)
-    cutoff = history.last_date - timedelta(days=6)
-    train = history.before(cutoff)
-    actual = history.frame[history.frame["interval_start"] >= pd.Timestamp(cutoff)]
-
-    def wape(forecast: pd.DataFrame) -> float:
-        keys = ["queue", "interval_start"]
-        joined = actual[[*keys, "contacts"]].merge(forecast[[*keys, "contacts"]], on=keys, how="outer")
-        error = np.abs(joined["contacts_x"].fillna(0) - joined["contacts_y"].fillna(0)).sum()
-        return float(error / actual["contacts"].sum())
-
-    ours = wape(LowRankProfileForecaster().fit(train).predict(cutoff, 7))
-    assert ours <= wape(seasonal_naive(train, cutoff, 7))

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from forecasting.errors import InputError
 from forecasting.history import History, load_history
+from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import FORECAST_COLUMNS, WeeklyProfileForecaster, seasonal_naive
+from forecasting.smoothed import SmoothedProfileForecaster
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIRST_DAY = date(2024, 1, 1)  # a Monday
@@ -346,8 +348,9 @@ def test_random_histories_give_sound_forecasts(seed: int, weeks: int, history_we
 # --- real data -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("model", [WeeklyProfileForecaster, SmoothedProfileForecaster, LowRankProfileForecaster])
 @pytest.mark.parametrize("name", ["bank2003", "bank1999"])
-def test_real_history_last_week_beats_seasonal_naive(name: str) -> None:
+def test_real_history_last_week_beats_seasonal_naive(name: str, model: type) -> None:
     path = DATA_DIR / name / "history.csv"
     if not path.exists():
         pytest.skip(f"real data {path} is absent (it lives beside the checkout, never in the repository)")
@@ -356,6 +359,6 @@ def test_real_history_last_week_beats_seasonal_naive(name: str) -> None:
     train = history.before(cutoff)
     actual = history.frame[history.frame["interval_start"] >= pd.Timestamp(cutoff)]
 
-    ours = wape(actual, WeeklyProfileForecaster().fit(train).predict(cutoff, 7))
+    ours = wape(actual, model().fit(train).predict(cutoff, 7))
     naive = wape(actual, seasonal_naive(train, cutoff, 7))
-    assert ours <= naive, f"{name}: weekly profile WAPE {ours:.4f} vs seasonal naive {naive:.4f}"
+    assert ours <= naive, f"{name}: {model.__name__} WAPE {ours:.4f} vs seasonal naive {naive:.4f}"

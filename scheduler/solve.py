@@ -37,6 +37,7 @@ from scheduler.domain import Agent, PlanConfig
 from scheduler.lower_bound import solve_aggregate
 from scheduler.lp_start import lp_weeks
 from scheduler.model import PenaltyTerm, RosterModel
+from scheduler.polish import polish
 from scheduler.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.rules import RULES, SOFT_RULE_MODULES
 from scheduler.sequential import sequential_roster
@@ -56,6 +57,10 @@ LNS_RESERVE_SHARE = 0.1
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
+# Local-search runs from the rounded LP roster (each with its own seed), while their spending stays within
+# their share of the budget.
+POLISH_STARTS = 2
+POLISH_SHARE = 0.5
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.
@@ -339,10 +344,22 @@ def solve_roster(
         weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
                                   initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
         keep_if_better(_roster_of(weeks), "lp")
-        weeks = sequential_roster(
-            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES, initial=weeks,
-            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
-        keep_if_better(_roster_of(weeks), "lp+passes")
+        # Local search from the rounded roster (``scheduler.polish``), restarted with another seed while its
+        # share of the budget lasts; the best roster is kept.
+        rounded = current.roster()
+        for restart in range(POLISH_STARTS):
+            if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
+                break
+            keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
+                                  spend=budget.spend), "lp+polish")
+        if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
+            weeks = sequential_roster(
+                config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                initial=dict(current.shifts), spend=budget.spend,
+                another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
+            keep_if_better(_roster_of(weeks), "lp+passes")
+            keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
+                                  spend=budget.spend), "lp+passes+polish")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.

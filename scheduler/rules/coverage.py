@@ -8,7 +8,9 @@ on break); integer ``alloc[g, q] >= 0`` sends them to queues they are skilled fo
 - over-staffing is every agent on the floor not needed for a requirement: ``sum_g n[g] - sum_q covered[q]``.
 
 Both are exact when the allocation is optimal, which minimisation ensures. In a neighbourhood model the
-agents without variables add their on-floor counts as constants (``RosterModel.fixed_on_floor``).
+agents without variables add their on-floor counts as constants (``RosterModel.fixed_on_floor``), and slots
+that no variable touches are left out (their cover is a constant), which keeps a one-day neighbourhood's model
+a day's size.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
             cs.extend(coefficients)
         total_on_floor.append(model.on_floor_intervals(agent_day))
     fixed = model.fixed_on_floor
-    fixed_total = int(sum(int(counts.sum()) for counts in fixed.values()))
+    touched = {slot for _, slot in floor}
+    slots = [s for s in range(model.week.slot_count) if not fixed or s in touched]
+    fixed_total = int(sum(int(counts[slots].sum()) for counts in fixed.values()))
 
     covered_terms = []
     unmet_requirement = 0
-    for slot in range(model.week.slot_count):
+    for slot in slots:
         covered_by_queue: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for skills, members in sorted(group_size.items()):
             constant = int(fixed[skills][slot]) if skills in fixed else 0

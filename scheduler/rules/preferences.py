@@ -66,6 +66,8 @@ def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) ->
         by_agent.setdefault(shift.agent_id, {})[week.day_index(shift.date)] = shift
     total = 0
     for agent in config.agents:
+        if not agent.preferences:
+            continue
         worked = by_agent.get(agent.agent_id, {})
         for day_index, preference in _requests(agent, week):
             shift = worked.get(day_index)

@@ -1,20 +1,27 @@
-"""Local search on a complete roster: one break, or one shift's start, moved at a time while the objective falls.
+"""Local search on a complete roster: one shift changed at a time while the objective falls.
 
-CP-SAT neighbourhoods re-think whole weeks but spend a second each; many of a rounded roster's faults (a head
-short at 10:15 while the queue has two spare at 10:45) are fixed by moving one break or sliding one shift by one
-start step, which this module tries by the thousand per second:
+CP-SAT neighbourhoods re-think whole weeks but spend a second each; most of a rounded roster's faults (a head
+short at 10:15 while the queue has two spare at 10:45) are fixed by moving one break or sliding one shift,
+which this module tries by the thousand per second. Moves of one shift:
 
-- **break move**: break ``k`` of a shift to another start inside its window, keeping the order and spacing of
-  the shift's breaks, clear of its activities and within the centre's break cap;
-- **start move**: a shift to another start of the same template that the agent may work that day (candidates,
-  contract window), keeping the rest to the previous and next day's shifts; its breaks keep their offsets (the
-  windows are relative to the start). Shifts carrying activities, and days a re-plan keeps, are not moved.
+- **break**: one break to another start inside its window, or all breaks together by one or two intervals,
+  keeping their order and spacing, clear of the shift's activities and within the centre's break cap;
+- **start**: another start of the same template the agent may work that day (candidates, contract window),
+  keeping the rest to the previous and next day's shifts; breaks keep their offsets, or their times;
+- **day swap**: the shift to one of the agent's days off (same template, any allowed start);
+- **repair** (where cover still falls short): a day off gets a shift, or a worked day another template or start,
+  that covers the short interval, paid hours counted; **trim**: a shift whose pay and over-staffing cost more
+  than the cover it gives is dropped.
+
+Day swaps, repairs and trims change the week, so each is taken only after ``keeps_own_rules`` (the agent's
+CP-SAT model with the week pinned) accepts it. Shifts carrying activities, and days a re-plan keeps, stay.
 
 Each move is scored exactly: cover in a slot is the max-flow of the skill groups on the floor into the queues,
 which by the supply-demand theorem is ``min over queue sets T of [required outside T + agents of the groups
-skilled for a queue in T]`` (8 sets for 3 queues), evaluated on the slots the move touches only; soft rules
+skilled for a queue in T]`` (8 sets for 3 queues), evaluated on the slots the move touches; soft rules
 (preferences, start changes, re-plan changes, fairness) are per agent, so their change is the moved agent's.
-Shifts are visited in a seeded order; each takes its best improving move. Deterministic for a seed.
+Shifts are visited in a seeded order; each takes its best improving move, or else (plateau walk) a random move
+that costs nothing. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -140,7 +147,8 @@ class _Polisher:
     # -- scoring -------------------------------------------------------------------------------------------
 
     def deltas(self, old: ShiftAssignment, candidates: list[ShiftAssignment]) -> list[float | None]:
-        """``_delta`` for many candidates of the same day as ``old`` at once."""
+        """The change of the cover cost if ``old`` became each candidate (same day); ``None`` where the break cap
+        breaks."""
         return self._window_deltas(old.agent_id, self.day_of[old.date], old, candidates)
 
     def _window_deltas(self, agent_id: str, day: int, current: ShiftAssignment | None,
@@ -215,27 +223,6 @@ class _Polisher:
         return [d if d is None or (c.start_minute, c.date) == (old.start_minute, old.date)
                 else d + self._soft(old, c) - now for c, d in zip(candidates, deltas, strict=True)]
 
-    def _delta(self, old: ShiftAssignment, new: ShiftAssignment) -> int:
-        """Change of the cover cost (and soft rules) if ``old`` becomes ``new``; ``None`` if the move breaks
-        the break cap."""
-        before, after = self._presence(old), self._presence(new)
-        changed = {s: after.get(s, 0) - before.get(s, 0) for s in before.keys() | after.keys()}
-        changed = {s: v for s, v in changed.items() if v}
-        old_breaks, new_breaks = self._break_slots(old), self._break_slots(new)
-        for slot in set(new_breaks) - set(old_breaks):
-            if self.on_break[slot] + 1 > self.cap:
-                return None
-        delta = 0
-        if changed:
-            slots = np.fromiter(sorted(changed), dtype=np.int64)
-            floor = self.cover.floor[:, slots]
-            moved = floor.copy()
-            moved[self.cover.group_of[old.agent_id]] += np.fromiter((changed[s] for s in slots.tolist()), np.int64)
-            delta = self.cover.cost(slots, moved) - self.cover.cost(slots, floor)
-        if self.soft[old.agent_id] and (new.start_minute, new.date) != (old.start_minute, old.date):
-            delta += self._soft(old, new) - self._soft(old, old)
-        return delta
-
     def _soft(self, old: ShiftAssignment, new: ShiftAssignment) -> float:
         """The agent's soft-rule cost with ``old`` replaced by ``new``."""
         shifts = [new] + [s for s in self.weeks[old.agent_id].values() if s.date != old.date]
@@ -266,7 +253,8 @@ class _Polisher:
                 moved[k] = BreakAssignment(rule.kind, minute, rule.minutes)
                 candidates.append(_moved(shift, shift.date, shift.start_minute, tuple(moved)))
         for steps in (-2, -1, 1, 2):  # every break together, which keeps their spacing
-            moved = tuple(BreakAssignment(b.kind, b.start_minute + steps * self.interval, b.minutes) for b in shift.breaks)
+            moved = tuple(BreakAssignment(b.kind, b.start_minute + steps * self.interval, b.minutes)
+                          for b in shift.breaks)
             if len(moved) > 1 and self._breaks_fit(shift, template, shift.start_minute, moved, busy):
                 candidates.append(_moved(shift, shift.date, shift.start_minute, moved))
         if not shift.activities:
@@ -329,20 +317,17 @@ class _Polisher:
 
 def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster, *, seed: int = 0,
            max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
-           kicks: int = 0,
            units_left: Callable[[], float] = lambda: 1.0,
            spend: Callable[[float], None] = lambda units: None) -> Roster:
     """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
     (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
     ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
-    zero (each scored move is charged ``UNITS_PER_MOVE``). Only strictly better or equal rosters are passed
-    through, so the result is never worse than ``roster``."""
+    zero (each scored move is charged ``UNITS_PER_MOVE``). Every move taken costs nothing or less, so the
+    result is never worse than ``roster``."""
     if len(config.queues) > MAX_QUEUES or not roster.shifts:
         return roster
     polisher = _Polisher(config, week, requirements, roster)
     rng = np.random.default_rng(seed)
-    if kicks:
-        _kick(polisher, kicks, rng)
     stalled = 0
     for _ in range(max_sweeps):
         improved = False
@@ -352,24 +337,7 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
         for index in rng.permutation(len(movable)).tolist():
             if units_left() <= 0:
                 return _roster(polisher)
-            shift = polisher.by_key[movable[index]]
-            best, best_delta, level = None, 0, []
-            candidates = polisher.moves(shift)
-            spend(len(candidates) * UNITS_PER_MOVE)
-            deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
-            for candidate, delta in zip(candidates, deltas, strict=True):
-                if delta is not None and delta < best_delta:
-                    best, best_delta = candidate, delta
-                elif delta == 0:
-                    level.append(candidate)
-            if best is None and swaps:
-                best, best_delta = _best_swap(polisher, shift, requirements, spend)
-            if best is None and level and rng.random() < plateau:
-                best = level[int(rng.integers(len(level)))]
-            if best is not None:
-                polisher.take(shift)
-                polisher.put(best)
-                improved = improved or best_delta < 0
+            improved |= _step(polisher, movable[index], requirements, rng, plateau, swaps, spend)
         if not improved and repair and stalled + 1 >= stall_sweeps:
             improved = _repair(polisher, requirements, spend) | _trim(polisher, requirements, spend)
         stalled = 0 if improved else stalled + 1
@@ -378,20 +346,28 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
     return _roster(polisher)
 
 
-def _kick(polisher: _Polisher, kicks: int, rng: np.random.Generator) -> None:
-    """Take ``kicks`` random moves (break or start moves of random shifts that keep the break cap), whatever
-    they cost: a perturbation for iterated local search."""
-    keys = sorted(key for key, shift in polisher.by_key.items()
-                  if not polisher.config.pinned(shift.agent_id, shift.date)[0])
-    if not keys:
-        return
-    for _ in range(kicks):
-        shift = polisher.by_key[keys[int(rng.integers(len(keys)))]]
-        candidates = polisher.moves(shift)
-        allowed = [c for c, d in zip(candidates, polisher.deltas(shift, candidates), strict=True) if d is not None]
-        if allowed:
-            polisher.take(shift)
-            polisher.put(allowed[int(rng.integers(len(allowed)))])
+def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, rng: np.random.Generator,
+          plateau: float, swaps: bool, spend: Callable[[float], None]) -> bool:
+    """The shift at ``key`` takes its best improving move (a day swap too with ``swaps``), else maybe a free one;
+    returns whether the objective fell."""
+    shift = polisher.by_key[key]
+    best, best_delta, level = None, 0, []
+    candidates = polisher.moves(shift)
+    spend(len(candidates) * UNITS_PER_MOVE)
+    deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
+    for candidate, delta in zip(candidates, deltas, strict=True):
+        if delta is not None and delta < best_delta:
+            best, best_delta = candidate, delta
+        elif delta == 0:
+            level.append(candidate)
+    if best is None and swaps:
+        best, best_delta = _best_swap(polisher, shift, requirements, spend)
+    if best is None and level and rng.random() < plateau:
+        best = level[int(rng.integers(len(level)))]
+    if best is not None:
+        polisher.take(shift)
+        polisher.put(best)
+    return best is not None and best_delta < 0
 
 
 def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.ndarray,
@@ -428,7 +404,7 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
     included) and keeps the agent's rules. Returns whether anything changed."""
     from scheduler.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
 
-    config, week, cover = polisher.config, polisher.week, polisher.cover
+    config, week = polisher.config, polisher.week
     paid_weight = config.weights.paid_hour
     changed = False
     for slot in polisher.short_slots():
@@ -464,7 +440,7 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
                     delta += polisher.week_soft(agent_id, day, candidate) - soft_before
                 if delta < 0:
                     scored.append((delta, agent_id, index, candidate))
-        for delta, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:REPAIR_CHECKS]:
+        for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:REPAIR_CHECKS]:
             current = polisher.by_key.get((agent_id, day))
             shifts = tuple(sorted([candidate] + [s for d, s in polisher.weeks[agent_id].items() if d != day],
                                   key=lambda s: s.date))
@@ -516,13 +492,11 @@ def _with_breaks(agent_id: str, day, option: ShiftOption) -> list[ShiftAssignmen
         early.append(offset)
         earliest = offset + rule.minutes + template.min_break_gap_minutes
     late = latest_break_offsets(template)
-    interval = 15 if not template.breaks else None
     variants = [tuple(early), tuple(late)]
     if template.breaks:
         step = math.gcd(*(r.earliest_after_start_minutes for r in template.breaks), *late, *early) or 1
         middle = tuple((a + b) // 2 // step * step for a, b in zip(early, late, strict=True))
         variants.append(middle)
-    del interval
     shifts = []
     for offsets in dict.fromkeys(variants):
         if any(b < a + r.minutes + template.min_break_gap_minutes

@@ -1,19 +1,25 @@
-"""Solve the roster: a proven lower bound, padded relaxation rounds, then large-neighbourhood search.
+"""Solve the roster: a proven lower bound, a start rounded from the LP, local search, then large-neighbourhood
+search.
 
-1. **Bound and shifts.** Two lower bounds are proven: the LP of the aggregate problem (``scheduler.lower_bound``:
-   agent classes, weekly patterns, break counts) and CP-SAT's bound on the relaxation without break variables
-   (breaks stay on the floor, which only adds cover). The gap in ``kpis.json`` is measured against the
-   larger. Its shifts get breaks placed greedily
-   (``scheduler.break_placement``). Later rounds pad the relaxation's requirement with the shortfall the
-   breaks caused, so the shifts leave room for them; the best complete roster is kept. If the first round finds
-   no roster in time, each agent's own rules are solved without cover instead (always quick).
-2. **Improve.** A seeded random set of agents is freed (shifts and breaks), everyone else's cover is fixed as
-   constants, and CP-SAT re-optimises the freed agents from the current roster as a complete hint. A roster is
-   kept when its exact objective, evaluated from the roster itself by max-flow, improves.
+1. **Bound.** The LP of the aggregate problem (``scheduler.lower_bound``: agent classes, weekly patterns, break
+   counts) and a counting bound (``simple_lower_bound``); the gap in ``kpis.json`` is measured against the larger.
+2. **Start.** The LP's plan is rounded to agents (``scheduler.lp_start``); agents whose rounded week breaks one of
+   their rules are rostered one at a time against the rest (``scheduler.sequential``).
+3. **Local search** (``scheduler.polish``): break, start and day moves scored exactly, from the rounded roster,
+   restarted with a second seed while its share of the budget lasts. If cover still falls short, agent-by-agent
+   re-rostering passes add hours, and the local search runs again.
+4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
+   are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
+   current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
+   by max-flow, improves.
+
+Without the LP (GLOP failed), the start is agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then
+placed greedily by ``scheduler.break_placement``) add a second start and CP-SAT's bound.
 
 Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
 centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
-(work units, not seconds), so the same input and seed give the same roster on a loaded machine.
+(work units, not seconds) and the work outside CP-SAT is charged in the same units, so the same input and seed
+give the same roster on a loaded machine.
 """
 
 from __future__ import annotations

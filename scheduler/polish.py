@@ -167,24 +167,9 @@ class _Polisher:
             return [0] * len(candidates)
         width = last - first
 
-        def rows(shift: ShiftAssignment | None) -> tuple[np.ndarray, np.ndarray]:
-            present, on_break = np.zeros(width, np.int64), np.zeros(width, np.int64)
-            if shift is None:
-                return present, on_break
-            present[max(0, base + shift.start_minute // self.interval - first):
-                    max(0, base + (shift.start_minute + shift.length_minutes) // self.interval - first)] = 1
-            for segment in (*shift.breaks, *shift.activities):
-                a = max(0, base + segment.start_minute // self.interval - first)
-                b = max(0, base + (segment.start_minute + segment.minutes) // self.interval - first)
-                present[a:b] = 0
-            for brk in shift.breaks:
-                on_break[max(0, base + brk.start_minute // self.interval - first):
-                         max(0, base + (brk.start_minute + brk.minutes) // self.interval - first)] = 1
-            return present, on_break
-
-        now, now_break = rows(current)
-        built = [rows(c) for c in candidates]
-        change = np.stack([p for p, _ in built]) - now  # [candidate, slot]
+        now, now_break = self._rows([] if current is None else [current], base - first, width)
+        present, breaks = self._rows(candidates, base - first, width)
+        change = present - now  # [candidate, slot]
         cover = self.cover
         group = cover.group_of[agent_id]
         floor = cover.floor[:, first:last]
@@ -196,9 +181,39 @@ class _Polisher:
         cost = (cover.under * (cover.required_total[first:last][None, :] - covered)
                 + cover.over * (heads[None, :] + change - covered))
         totals = (cost.sum(axis=1) - cost_now.sum()).tolist()
-        room = self.cap - self.on_break[first:last]
-        return [None if ((breaks - now_break) > room).any() else total
-                for (_, breaks), total in zip(built, totals, strict=True)]
+        over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
+        return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
+
+    def _rows(self, shifts: list[ShiftAssignment], offset: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per shift, on the floor and on break in each slot of a window (``offset`` slots from the day's
+        first to the window's): two ``[shift, slot]`` arrays (one row of zeros when there is no shift)."""
+        if not shifts:
+            return np.zeros((1, width), np.int64), np.zeros((1, width), np.int64)
+        slot = np.arange(width)
+        step = self.interval
+
+        def inside(starts: list[int], ends: list[int]) -> np.ndarray:
+            first = np.array(starts)[:, None] // step + offset
+            last = np.array(ends)[:, None] // step + offset
+            return (slot >= first) & (slot < last)
+
+        present = inside([s.start_minute for s in shifts], [s.end_minute for s in shifts])
+        on_break = np.zeros_like(present)
+        if len({len(s.breaks) for s in shifts}) == 1 and len({s.activities for s in shifts}) == 1:
+            for k in range(len(shifts[0].breaks)):
+                on_break |= inside([s.breaks[k].start_minute for s in shifts],
+                                   [s.breaks[k].start_minute + s.breaks[k].minutes for s in shifts])
+            busy = np.zeros(width, bool)
+            for a in shifts[0].activities:
+                busy |= inside([a.start_minute], [a.start_minute + a.minutes])[0]
+        else:  # templates differ: one row at a time
+            busy = np.zeros_like(present)
+            for row, shift in enumerate(shifts):
+                for b in shift.breaks:
+                    on_break[row] |= inside([b.start_minute], [b.start_minute + b.minutes])[0]
+                for a in shift.activities:
+                    busy[row] |= inside([a.start_minute], [a.start_minute + a.minutes])[0]
+        return (present & ~on_break & ~busy).astype(np.int64), on_break.astype(np.int64)
 
     def short_slots(self) -> list[int]:
         """Slots where the cover falls short of the requirement."""
@@ -328,18 +343,26 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
         return roster
     polisher = _Polisher(config, week, requirements, roster)
     rng = np.random.default_rng(seed)
+    spent = [0.0]
+
+    def charge(units: float) -> None:
+        spent[0] += units
+        spend(units)
+
     stalled = 0
     for _ in range(max_sweeps):
         improved = False
+        before = spent[0]
         swaps = SWAPS_EVERY_SWEEP or stalled + 1 >= stall_sweeps  # day swaps (slower) once the cheap moves stall
         movable = sorted(key for key, shift in polisher.by_key.items()
                          if not (config.pinned(shift.agent_id, shift.date)[0]))
         for index in rng.permutation(len(movable)).tolist():
             if units_left() <= 0:
                 return _roster(polisher)
-            improved |= _step(polisher, movable[index], requirements, rng, plateau, swaps, spend)
-        if not improved and repair and stalled + 1 >= stall_sweeps:
-            improved = _repair(polisher, requirements, spend) | _trim(polisher, requirements, spend)
+            improved |= _step(polisher, movable[index], requirements, rng, plateau, swaps, charge)
+        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
+        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
+            improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break

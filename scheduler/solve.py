@@ -65,8 +65,8 @@ SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
 # Local-search runs from the rounded LP roster (each with its own seed), while their spending stays within
 # their share of the budget.
-POLISH_STARTS = 2
-POLISH_SHARE = 0.5
+POLISH_STARTS = 4
+POLISH_SHARE = 0.8
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.

@@ -65,7 +65,7 @@ SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
 # Local-search runs from the rounded LP roster (each with its own seed), while their spending stays within
 # their share of the budget.
-POLISH_STARTS = 4
+POLISH_STARTS = 100
 POLISH_SHARE = 0.8
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4

@@ -299,11 +299,14 @@ class _Polisher:
         if shift.activities:
             return []
         day = self.day_of[shift.date]
+        overnight = shift.end_minute > MINUTES_PER_DAY  # its slots reach into the next day
         swaps = []
         for other in range(7):
             if other == day or (shift.agent_id, other) in self.by_key or self.config.pinned(
                     shift.agent_id, self.week.day(other))[0]:
                 continue
+            if overnight and abs(other - day) == 1:
+                continue  # the two days' slots would overlap, and the swap is scored day by day
             for option in self.options(shift.agent_id, other):
                 if option.template.template_id != shift.template_id:
                     continue

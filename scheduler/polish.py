@@ -47,10 +47,10 @@ UNITS_PER_MOVE = 6e-6
 # in a row without an improvement after which the search stops.
 PLATEAU = 1.0
 STALL_SWEEPS = 6
-# Improving day swaps checked against the agent's rules per shift at most, and the units charged per check.
+# Improving day swaps (per shift) and repairs (per short slot) checked against the agent's rules at most, and
+# the units charged per check.
 SWAP_CHECKS = 3
 REPAIR_CHECKS = 10
-SWAPS_EVERY_SWEEP = True
 SWAP_CHECK_UNITS = 0.003
 
 
@@ -356,13 +356,12 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
     for _ in range(max_sweeps):
         improved = False
         before = spent[0]
-        swaps = SWAPS_EVERY_SWEEP or stalled + 1 >= stall_sweeps  # day swaps (slower) once the cheap moves stall
         movable = sorted(key for key, shift in polisher.by_key.items()
                          if not (config.pinned(shift.agent_id, shift.date)[0]))
         for index in rng.permutation(len(movable)).tolist():
             if units_left() <= 0:
                 return _roster(polisher)
-            improved |= _step(polisher, movable[index], requirements, rng, plateau, swaps, charge)
+            improved |= _step(polisher, movable[index], requirements, rng, plateau, charge)
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
             improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved
@@ -373,9 +372,9 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
 
 
 def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, rng: np.random.Generator,
-          plateau: float, swaps: bool, spend: Callable[[float], None]) -> bool:
-    """The shift at ``key`` takes its best improving move (a day swap too with ``swaps``), else maybe a free one;
-    returns whether the objective fell."""
+          plateau: float, spend: Callable[[float], None]) -> bool:
+    """The shift at ``key`` takes its best improving move (a day swap if no move within its day improves), else
+    maybe a move that costs nothing; returns whether the objective fell."""
     shift = polisher.by_key[key]
     best, best_delta, level = None, 0, []
     candidates = polisher.moves(shift)
@@ -386,7 +385,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, r
             best, best_delta = candidate, delta
         elif delta == 0:
             level.append(candidate)
-    if best is None and swaps:
+    if best is None:
         best, best_delta = _best_swap(polisher, shift, requirements, spend)
     if best is None and level and rng.random() < plateau:
         best = level[int(rng.integers(len(level)))]

@@ -120,29 +120,21 @@ class _Polisher:
         del self.weeks[shift.agent_id][day]
         self._apply(shift, -1)
 
-    def _slots(self, day: int, start_minute: int, minutes: int) -> range:
+    def _window(self, day: int, shifts) -> tuple[int, int]:
+        """The week slots ``[first, last)`` the shifts of ``day`` span."""
         base = day * self.slots_per_day
-        first = max(0, base + start_minute // self.interval)
-        return range(first, max(first, min(self.slot_count, base + (start_minute + minutes) // self.interval)))
-
-    def _presence(self, shift: ShiftAssignment) -> dict[int, int]:
-        day = self.day_of[shift.date]
-        present = dict.fromkeys(self._slots(day, shift.start_minute, shift.length_minutes), 1)
-        for segment in (*shift.breaks, *shift.activities):
-            for slot in self._slots(day, segment.start_minute, segment.minutes):
-                present[slot] = 0
-        return present
-
-    def _break_slots(self, shift: ShiftAssignment) -> list[int]:
-        day = self.day_of[shift.date]
-        return [slot for b in shift.breaks for slot in self._slots(day, b.start_minute, b.minutes)]
+        low = min(s.start_minute for s in shifts) // self.interval
+        high = max(s.start_minute + s.length_minutes for s in shifts) // self.interval
+        return max(0, base + low), min(self.slot_count, base + high)
 
     def _apply(self, shift: ShiftAssignment, sign: int) -> None:
-        group = self.cover.group_of[shift.agent_id]
-        for slot, present in self._presence(shift).items():
-            self.cover.floor[group, slot] += sign * present
-        for slot in self._break_slots(shift):
-            self.on_break[slot] += sign
+        day = self.day_of[shift.date]
+        first, last = self._window(day, [shift])
+        if last <= first:
+            return
+        present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
+        self.cover.floor[self.cover.group_of[shift.agent_id], first:last] += sign * present[0]
+        self.on_break[first:last] += sign * on_break[0]
 
     # -- scoring -------------------------------------------------------------------------------------------
 
@@ -159,10 +151,7 @@ class _Polisher:
         if not candidates:
             return []
         base = day * self.slots_per_day
-        shifts = candidates if current is None else (current, *candidates)
-        low = min(c.start_minute for c in shifts) // self.interval
-        high = max(c.start_minute + c.length_minutes for c in shifts) // self.interval
-        first, last = max(0, base + low), min(self.slot_count, base + high)
+        first, last = self._window(day, candidates if current is None else (current, *candidates))
         if last <= first:
             return [0] * len(candidates)
         width = last - first
@@ -220,6 +209,11 @@ class _Polisher:
         cover = self.cover
         covered = (cover.required_outside + cover.skilled @ cover.floor).min(axis=0)
         return np.flatnonzero(covered < cover.required_total).tolist()
+
+    def is_short(self, slot: int) -> bool:
+        cover = self.cover
+        return bool((cover.required_outside[:, slot] + cover.skilled @ cover.floor[:, slot]).min()
+                    < cover.required_total[slot])
 
     def week_soft(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> float:
         """The agent's soft-rule cost with ``shift`` (or a day off) on ``day``."""
@@ -433,7 +427,7 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
     paid_weight = config.weights.paid_hour
     changed = False
     for slot in polisher.short_slots():
-        if slot not in polisher.short_slots():
+        if not polisher.is_short(slot):  # an earlier repair covered it
             continue
         day, minute = divmod(slot, polisher.slots_per_day)
         minute *= polisher.interval

@@ -141,3 +141,26 @@ def test_abnormal_days_are_refitted_out(tmp_path: Path) -> None:
     totals = day_totals(model.predict(START, 7))
     for day, total in totals.items():  # left in, the flood alone would lift the level by about 4%
         assert total == pytest.approx(WEEKDAY_TOTAL[day.weekday()], rel=1e-3)
+
+
+def _month_drift(day: date) -> float:
+    """Busy after the first of the month, quiet at its end: 1.2 on day 1 falling linearly to 0.8 on day 30."""
+    return 1.2 - 0.4 * (day.day - 1) / 29
+
+
+def test_learns_a_level_drift_through_the_month(tmp_path: Path) -> None:
+    history_days = 26 * 7
+    history = write(tmp_path, poisson(expected(FIRST_DAY, history_days, _month_drift), seed=7))
+    start = FIRST_DAY + timedelta(days=history_days)  # 2024-07-01, a Monday
+    totals = day_totals(SmoothedProfileForecaster().fit(history).predict(start, 28))
+    second_monday, fourth_monday = start + timedelta(days=7), start + timedelta(days=21)
+    truth = _month_drift(fourth_monday) / _month_drift(second_monday)  # 0.825
+    assert totals[fourth_monday] / totals[second_monday] == pytest.approx(truth, abs=0.06)
+
+
+def test_no_month_pattern_gives_a_flat_day_of_month_curve(tmp_path: Path) -> None:
+    history = write(tmp_path, poisson(expected(FIRST_DAY, 26 * 7), seed=8))
+    model = SmoothedProfileForecaster().fit(history)
+    effect = model.models_["voice"].day_of_month_effect[1:]
+    assert effect.min() > 0.96
+    assert effect.max() < 1.04

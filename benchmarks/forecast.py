@@ -33,10 +33,14 @@ Protocol, per series:
 
 Models:
 
-- ``ours``: ``SmoothedProfileForecaster()`` (``forecasting.smoothed``) with its defaults, no calendar.
-- ``ours+holidays``: the same with the public holidays of the series' country from the ``holidays``
-  package (``SERIES_COUNTRY``: bank2003 US; bank1999 IL, since its Friday/Saturday weekend and its
-  missing days are Israeli, not US, holidays). Peers get no calendar: it is reported on its own row.
+- ``ours``: what ``wfm forecast`` does with its defaults (``forecasting.service.forecast_history``): the
+  ``SmoothedProfileForecaster`` (``forecasting.smoothed``) with the holiday calendar detected from the
+  training history (``--holidays auto``, ``forecasting.holiday_detection``; none when no country's
+  holidays clearly match its quiet days). The calendar detected at each origin is printed and in the JSON.
+- ``ours-no-calendar``: ``SmoothedProfileForecaster()`` with no calendar at all (``--holidays none``).
+- ``ours+holidays``: the same with the public holidays of the series' country named by hand
+  (``SERIES_COUNTRY``: bank2003 US; bank1999 IL, since its Friday/Saturday weekend and its quiet days
+  are Israeli, not US, holidays). Peers get no calendar.
 - ``lowrank``: ``LowRankProfileForecaster()`` (``forecasting.lowrank``, Shen & Huang 2008), no calendar.
 - ``auto``: ``AutoForecaster()`` (per queue, the lowest back-test WAPE over the 4 weeks before each origin).
 - ``weekly_profile``: ``WeeklyProfileForecaster()``, the previous default.
@@ -87,6 +91,7 @@ from forecasting.history import History, load_history
 from forecasting.intervals import poisson_median
 from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import WeeklyProfileForecaster, seasonal_naive
+from forecasting.service import DETECT_HOLIDAYS, choose_holidays, forecast_history
 from forecasting.smoothed import SmoothedProfileForecaster
 
 DEFAULT_SERIES: tuple[str, ...] = ("bank2003", "bank1999")
@@ -94,6 +99,7 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DAYS_PER_WEEK = 7
 MINUTES_PER_DAY = 24 * 60
 OURS = "ours"
+OURS_NO_CALENDAR = "ours-no-calendar"
 SERIES_COUNTRY = {"bank2003": "US", "bank1999": "IL"}
 
 # A forecaster takes the training history and the origin and returns rows (queue, interval_start, contacts).
@@ -116,6 +122,10 @@ class ModelResult:
 
 
 def ours(history: History, origin: date) -> pd.DataFrame:
+    return forecast_history(history, origin, DAYS_PER_WEEK)
+
+
+def ours_no_calendar(history: History, origin: date) -> pd.DataFrame:
     return SmoothedProfileForecaster().fit(history).predict(origin, DAYS_PER_WEEK)
 
 
@@ -354,18 +364,18 @@ def backtest(series: str, history: History, origins: list[date], models: dict[st
 
 def table(results: list[ModelResult]) -> str:
     lines = [
-        f"{'series':<10} {'model':<15} {'WAPE':>7} {'median':>7} {'s/forecast':>11} {'WAPE/ours':>10} {'time/ours':>10}"
+        f"{'series':<10} {'model':<17} {'WAPE':>7} {'median':>7} {'s/forecast':>11} {'WAPE/ours':>10} {'time/ours':>10}"
     ]
     reference = {r.series: r for r in results if r.model == OURS}
     for r in results:
         base = reference.get(r.series)
         if r.error:
-            lines.append(f"{r.series:<10} {r.model:<15} failed: {r.error[:80]}")
+            lines.append(f"{r.series:<10} {r.model:<17} failed: {r.error[:80]}")
             continue
         wape_ratio = r.wape / base.wape if base and base.wape > 0 else float("nan")
         time_ratio = r.seconds_per_forecast / base.seconds_per_forecast if base and base.seconds_per_forecast else 0.0
         lines.append(
-            f"{r.series:<10} {r.model:<15} {r.wape:>7.4f} {r.wape_median:>7.4f} {r.seconds_per_forecast:>11.3f} "
+            f"{r.series:<10} {r.model:<17} {r.wape:>7.4f} {r.wape_median:>7.4f} {r.seconds_per_forecast:>11.3f} "
             f"{wape_ratio:>10.3f} {time_ratio:>10.1f}"
         )
     return "\n".join(lines)
@@ -387,6 +397,7 @@ def main() -> None:
 
     models: dict[str, Forecaster] = {
         OURS: ours,
+        OURS_NO_CALENDAR: ours_no_calendar,
         "lowrank": lowrank,
         "auto": auto,
         "weekly_profile": weekly_profile,
@@ -396,6 +407,7 @@ def main() -> None:
     results: list[ModelResult] = []
     skipped: dict[str, str] = {}
     origins_used: dict[str, list[str]] = {}
+    detected: dict[str, dict[str, str | None]] = {}
     for series in args.series:
         path = args.data / series / "history.csv"
         if not path.is_file():
@@ -422,8 +434,14 @@ def main() -> None:
         )
         series_models = dict(models)
         if series in SERIES_COUNTRY:
-            series_models = {OURS: ours, f"{OURS}+holidays": ours_with_holidays(SERIES_COUNTRY[series]), **models}
+            by_hand = {f"{OURS}+holidays": ours_with_holidays(SERIES_COUNTRY[series])}
+            series_models = {OURS: ours, OURS_NO_CALENDAR: ours_no_calendar, **by_hand} | models
         results.extend(backtest(series, history, origins, series_models))
+        # After the back-test, so that ours pays for building the country calendars in its own timing.
+        detected[series] = {
+            o.isoformat(): choose_holidays(history.before(o), DETECT_HOLIDAYS).country for o in origins
+        }
+        print(f"{series}: holiday calendar detected at each origin (ours): {detected[series]}")
 
     print()
     print(table(results))
@@ -433,6 +451,7 @@ def main() -> None:
                 "benchmark": "forecast",
                 "models": list(models),
                 "origins": origins_used,
+                "detected_holidays": detected,
                 "end": args.end.isoformat() if args.end else None,
                 "skipped": skipped,
                 "results": [asdict(r) for r in results],

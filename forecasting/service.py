@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -12,10 +13,50 @@ from forecasting.backtest import BacktestResult, ForecasterFactory, backtest, ca
 from forecasting.calendar import apply_special_days, country_holidays
 from forecasting.errors import InputError
 from forecasting.history import History
+from forecasting.holiday_detection import CalendarEvidence, detect_holiday_country
 from forecasting.intervals import add_quantiles, aggregate, check_quantiles
 from forecasting.seasonal import WeeklyProfileForecaster
 
 MODEL_NAMES: tuple[str, ...] = ("auto", "smoothed_profile", "lowrank", "weekly_profile", "seasonal_naive")
+DETECT_HOLIDAYS = "auto"
+NO_HOLIDAYS = "none"
+
+
+@dataclass(frozen=True)
+class HolidayChoice:
+    """The holiday calendar a forecast uses: ``country`` (None: no calendar), as asked (``requested``:
+    a country code, ``DETECT_HOLIDAYS`` or ``NO_HOLIDAYS``) and, when detected, the evidence."""
+
+    requested: str
+    country: str | None
+    evidence: CalendarEvidence | None = None
+
+    def describe(self) -> str:
+        if self.requested != DETECT_HOLIDAYS:
+            return f"holidays: {self.country}" if self.country else "holidays: none"
+        if self.evidence is None:
+            return (
+                "holidays: no country's calendar matches the history's quiet days; none used "
+                "(--holidays CODE names one)"
+            )
+        return (
+            f"holidays: {self.country}, detected from the history: {self.evidence.describe()} "
+            "(--holidays CODE or none overrides)"
+        )
+
+
+def choose_holidays(history: History, holiday_country: str | None) -> HolidayChoice:
+    """Resolve ``holiday_country``: a country code is used as given, ``DETECT_HOLIDAYS`` picks the country
+    whose holidays match the history's quiet days (``forecasting.holiday_detection``), None or
+    ``NO_HOLIDAYS`` means no calendar."""
+    requested = (holiday_country or NO_HOLIDAYS).strip()
+    if requested.lower() == NO_HOLIDAYS:
+        return HolidayChoice(NO_HOLIDAYS, None)
+    if requested.lower() == DETECT_HOLIDAYS:
+        evidence = detect_holiday_country(history)
+        return HolidayChoice(DETECT_HOLIDAYS, evidence.country if evidence else None, evidence)
+    country_holidays(requested, history.first_date, history.first_date)  # an unknown code fails here, in one line
+    return HolidayChoice(requested, requested.upper())
 
 
 def model_factory(name: str, holiday_dates: Sequence[date] = (), history_weeks: int | None = None) -> ForecasterFactory:
@@ -37,7 +78,7 @@ def forecast_history(
     days: int,
     *,
     model: str = "smoothed_profile",
-    holiday_country: str | None = None,
+    holiday_country: str | None = DETECT_HOLIDAYS,
     special_days: Mapping[date, float] | None = None,
     interval_minutes: int | None = None,
     quantiles: Sequence[float] = (),
@@ -46,8 +87,9 @@ def forecast_history(
     """Interval forecast of every queue (columns ``interval_start, queue, contacts, aht_seconds`` and one
     ``contacts_p..`` column per quantile).
 
-    ``holiday_country``: public holidays of that country are left out of fitting and forecast by the
-    model's holiday rule (``forecasting.calendar``). ``special_days``: date -> multiplier (0 = closed),
+    ``holiday_country``: public holidays of that country (resolved by ``choose_holidays``: by default
+    detected from the history) are left out of fitting and forecast by the model's holiday rule
+    (``forecasting.calendar``). ``special_days``: date -> multiplier (0 = closed),
     overriding the holiday rule on its dates. ``interval_minutes``: aggregate the output to this interval,
     a multiple of the history's. ``quantiles``: prediction quantiles from back-test errors
     (``forecasting.intervals``). ``history_weeks``: window of the ``weekly_profile`` model.
@@ -61,10 +103,11 @@ def forecast_history(
             f"--interval {interval_minutes} must be a multiple of the history's {history.interval_minutes}-minute "
             "interval"
         )
+    country = choose_holidays(history, holiday_country).country
     holidays: list[date] = []
-    if holiday_country:
+    if country:
         last = start + timedelta(days=max(int(days), 1))
-        holidays = [day for day in country_holidays(holiday_country, history.first_date, last) if day not in special]
+        holidays = [day for day in country_holidays(country, history.first_date, last) if day not in special]
     factory = model_factory(model, holidays, history_weeks)
     frame = factory().fit(history).predict(start, days)
     if interval_minutes is not None and interval_minutes != history.interval_minutes:
@@ -76,9 +119,11 @@ def forecast_history(
     return apply_special_days(frame, special)
 
 
-def backtest_history(history: History, weeks: int, holiday_country: str | None = None) -> BacktestResult:
-    """Back-test the candidate models (``forecasting.backtest``) over the last ``weeks`` weekly origins."""
+def backtest_history(history: History, weeks: int, holiday_country: str | None = DETECT_HOLIDAYS) -> BacktestResult:
+    """Back-test the candidate models (``forecasting.backtest``) over the last ``weeks`` weekly origins, with
+    the holidays of ``holiday_country`` (resolved by ``choose_holidays`` on the whole history)."""
+    country = choose_holidays(history, holiday_country).country
     holidays: list[date] = []
-    if holiday_country:
-        holidays = country_holidays(holiday_country, history.first_date, history.last_date + timedelta(days=7))
+    if country:
+        holidays = country_holidays(country, history.first_date, history.last_date + timedelta(days=7))
     return backtest(history, candidate_models(holidays), weeks=weeks)

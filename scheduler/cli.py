@@ -181,9 +181,10 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
 @click.option("--model", default="smoothed_profile", show_default=True,
               type=click.Choice(list(MODEL_NAMES)),
               help="Forecast model; auto picks per queue by back-test WAPE over the last 4 weeks.")
-@click.option("--holidays", "holiday_country", default=None, metavar="CODE",
+@click.option("--holidays", "holiday_country", default="auto", show_default=True, metavar="CODE|auto|none",
               help="Country code (US, GB, IE, CN, ...): public holidays left out of fitting, forecast closed or "
-                   "scaled by the queue's past holidays.")
+                   "scaled by the queue's past holidays; auto: the country whose holidays match the history's "
+                   "closed and quiet days, if one clearly does; none: no calendar.")
 @click.option("--special-days", "special_days_file", default=None, type=click.Path(path_type=Path),
               help="CSV date,effect; effect 'closed' or a multiplier like 0.6.")
 @click.option("--interval", "interval_minutes", default=None, type=int, metavar="MIN",
@@ -199,7 +200,7 @@ def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, h
     from forecasting.calendar import load_special_days
     from forecasting.errors import InputError
     from forecasting.history import load_history
-    from forecasting.service import forecast_history
+    from forecasting.service import DETECT_HOLIDAYS, choose_holidays, forecast_history
     from scheduler.outputs import StagedOutput, frame_csv
 
     try:
@@ -207,17 +208,22 @@ def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, h
     except ValueError:
         raise InputError(f"--quantiles must be numbers separated by commas, like 0.1,0.9, got {quantiles!r}") from None
     special = load_special_days(special_days_file) if special_days_file is not None else None
-    frame = forecast_history(load_history(history), start.date(), days, model=model, holiday_country=holiday_country,
+    loaded = load_history(history)
+    choice = choose_holidays(loaded, holiday_country)
+    frame = forecast_history(loaded, start.date(), days, model=model, holiday_country=choice.country or "none",
                              special_days=special, interval_minutes=interval_minutes, quantiles=levels,
                              history_weeks=history_weeks)
     _write_one(out_file, frame_csv(frame, 4), StagedOutput)
+    if choice.requested == DETECT_HOLIDAYS:
+        click.echo(choice.describe(), err=True)
     click.echo(f"wrote {out_file} ({len(frame):,} rows)")
 
 
 @main.command()
 @click.argument("history", type=click.Path(path_type=Path))
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 104), help="Weekly origins to test.")
-@click.option("--holidays", "holiday_country", default=None, metavar="CODE", help="Country code of public holidays.")
+@click.option("--holidays", "holiday_country", default="auto", show_default=True, metavar="CODE|auto|none",
+              help="Country code of public holidays; auto: detected from the history; none: no calendar.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the table.")
 @_one_line_errors
 def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bool) -> None:
@@ -226,9 +232,13 @@ def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bo
 
     from forecasting.backtest import format_table
     from forecasting.history import load_history
-    from forecasting.service import backtest_history
+    from forecasting.service import DETECT_HOLIDAYS, backtest_history, choose_holidays
 
-    result = backtest_history(load_history(history), weeks, holiday_country)
+    loaded = load_history(history)
+    choice = choose_holidays(loaded, holiday_country)
+    result = backtest_history(loaded, weeks, choice.country or "none")
+    if choice.requested == DETECT_HOLIDAYS:
+        click.echo(choice.describe(), err=True)
     if as_json:
         click.echo(json.dumps(result.to_json_dict()))
     else:

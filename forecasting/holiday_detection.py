@@ -1,0 +1,153 @@
+"""Which country's public holidays a contact history follows, told from its quiet days.
+
+A centre is shut or quiet on its country's public holidays, and those move from year to year (Easter,
+the Jewish and Chinese lunisolar holidays), so a forecast needs the calendar. When the planner does not
+name one (``--holidays auto``, the default of ``wfm forecast`` and ``wfm backtest``), the history itself
+says which calendar fits: the days it was closed or quiet are the holidays of one country far more often
+than chance allows. Method, over the sum of all queues:
+
+1. *Open weekdays*: weekdays with a row on at least half of their dates. Only their dates are scored
+   (a holiday on a weekend of a weekday-only centre says nothing).
+2. *Quiet days*: a scored date's ratio is its total (0 without a row) over the median total of the same
+   weekday's open days within ``BASELINE_WEEKS`` weeks on either side, itself left out; it needs at least
+   ``BASELINE_MIN_DAYS`` such days. Below ``QUIET_RATIO`` the date is quiet. ``base_rate`` is the share
+   of quiet dates among the scored ones (with one quiet and one ordinary pseudo-date, so never 0 or 1).
+3. *Evidence* for a country: of its holidays on scored dates, ``quiet`` were quiet out of ``holidays``;
+   the log-likelihood ratio of "a holiday is quiet with probability ``HOLIDAY_QUIET_PROBABILITY``"
+   against "with the base rate": ``quiet x log(q / base) + (holidays - quiet) x log((1 - q) / (1 - base))``.
+4. The country with the most evidence (ties: the alphabetically first code) is chosen when it has at
+   least ``MIN_QUIET_HOLIDAYS`` quiet holidays, at least ``MIN_QUIET_SHARE`` of its holidays were quiet,
+   and its evidence is at least ``MIN_EVIDENCE`` (odds of 1000:1, strict enough that chance matches among
+   the ~250 calendars of the ``holidays`` package are refused); otherwise no country is chosen.
+
+Candidates are every country of the ``holidays`` package (national holidays, no subdivisions), or the
+codes given. Deterministic; calendars are cached per country and year.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from forecasting.history import History
+
+BASELINE_WEEKS = 4
+BASELINE_MIN_DAYS = 3
+QUIET_RATIO = 0.6
+OPEN_WEEKDAY_SHARE = 0.5
+HOLIDAY_QUIET_PROBABILITY = 0.8
+MIN_QUIET_HOLIDAYS = 3
+MIN_QUIET_SHARE = 0.6
+MIN_EVIDENCE = math.log(1000.0)
+DAYS_PER_WEEK = 7
+
+
+@dataclass(frozen=True)
+class CalendarEvidence:
+    """How well one country's holidays match the quiet days of a history (module docstring)."""
+
+    country: str
+    holidays: int
+    quiet: int
+    evidence: float
+    quiet_dates: tuple[date, ...]
+
+    def describe(self) -> str:
+        shown = ", ".join(day.isoformat() for day in self.quiet_dates[:4])
+        more = ", ..." if len(self.quiet_dates) > 4 else ""
+        return (
+            f"{self.quiet} of {self.holidays} {self.country} public holidays on open days were closed or quiet "
+            f"({shown}{more})"
+        )
+
+
+def detect_holiday_country(history: History, candidates: Sequence[str] | None = None) -> CalendarEvidence | None:
+    """The country whose public holidays best explain the quiet days of ``history``, or None when no
+    country passes the thresholds of the module docstring."""
+    ranked = rank_countries(history, candidates)
+    if not ranked:
+        return None
+    best = ranked[0]
+    accepted = (
+        best.quiet >= MIN_QUIET_HOLIDAYS
+        and best.quiet >= MIN_QUIET_SHARE * best.holidays
+        and best.evidence >= MIN_EVIDENCE
+    )
+    return best if accepted else None
+
+
+def rank_countries(history: History, candidates: Sequence[str] | None = None) -> list[CalendarEvidence]:
+    """Evidence of every candidate country with at least one holiday on a scored date, best first."""
+    ratio = quiet_ratios(history)
+    if ratio.empty:
+        return []
+    quiet = ratio < QUIET_RATIO
+    base = (int(quiet.sum()) + 1) / (len(ratio) + 2)
+    q = HOLIDAY_QUIET_PROBABILITY
+    gain_quiet, gain_ordinary = math.log(q / base), math.log((1 - q) / (1 - base))
+    scored = {day.date(): bool(flag) for day, flag in quiet.items()}
+    years = range(history.first_date.year, history.last_date.year + 1)
+    ranked: list[CalendarEvidence] = []
+    for code in sorted(candidates if candidates is not None else _country_codes()):
+        days = sorted(day for year in years for day in _holidays(code, year) if day in scored)
+        if not days:
+            continue
+        quiet_days = tuple(day for day in days if scored[day])
+        evidence = len(quiet_days) * gain_quiet + (len(days) - len(quiet_days)) * gain_ordinary
+        ranked.append(CalendarEvidence(code, len(days), len(quiet_days), evidence, quiet_days))
+    ranked.sort(key=lambda item: (-item.evidence, item.country))
+    return ranked
+
+
+def quiet_ratios(history: History) -> pd.Series:
+    """Total of all queues over the local same-weekday median, per scored date (module docstring, steps
+    1 and 2); a ``Series`` indexed by day (``Timestamp``), 0 on open weekdays without a row."""
+    frame = history.frame
+    totals = frame.groupby(frame["interval_start"].dt.normalize())["contacts"].sum()
+    days = pd.date_range(totals.index.min(), totals.index.max(), freq="D")
+    total = totals.reindex(days).to_numpy(dtype=float)  # NaN: no row
+    weekday = days.day_of_week.to_numpy()
+    opened = ~np.isnan(total)
+    open_weekdays = [
+        w for w in range(DAYS_PER_WEEK) if (weekday == w).any() and opened[weekday == w].mean() >= OPEN_WEEKDAY_SHARE
+    ]
+    ratios: dict[pd.Timestamp, float] = {}
+    for w in open_weekdays:
+        positions = np.flatnonzero(weekday == w)
+        for rank, position in enumerate(positions):
+            window = positions[max(rank - BASELINE_WEEKS, 0) : rank + BASELINE_WEEKS + 1]
+            neighbours = total[window[(window != position) & opened[window]]]
+            if len(neighbours) < BASELINE_MIN_DAYS:
+                continue
+            baseline = float(np.median(neighbours))
+            if baseline <= 0:
+                continue
+            value = total[position] if opened[position] else 0.0
+            ratios[days[position]] = value / baseline
+    return pd.Series(ratios, dtype=float).sort_index()
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> tuple[str, ...]:
+    import holidays
+
+    return tuple(sorted(holidays.list_supported_countries(include_aliases=False)))
+
+
+@lru_cache(maxsize=4096)
+def _holidays(code: str, year: int) -> frozenset[date]:
+    import holidays
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "available only from ..." for years outside a calendar's range
+        try:
+            return frozenset(holidays.country_holidays(code, years=year))
+        except (NotImplementedError, KeyError, ValueError):
+            return frozenset()

@@ -271,6 +271,7 @@ class PlanConfig:
     replan: Replan | None = None
     max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
     forecast_model: str = "smoothed_profile"  # forecasting.service.MODEL_NAMES
+    holiday_country: str | None = None  # a country code or "auto" (forecasting.service.choose_holidays)
     fairness: Fairness | None = None
     activities: tuple[Activity, ...] = ()
 

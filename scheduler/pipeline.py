@@ -18,9 +18,10 @@ import numpy as np
 import ortools
 import pandas as pd
 
+from forecasting.calendar import country_holidays
 from forecasting.errors import InfeasibleError, InputError
 from forecasting.history import History, load_history
-from forecasting.service import model_factory
+from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from forecasting.staffing import QueueTarget, requirements
 from scheduler import __version__
 from scheduler.config import load_config
@@ -64,6 +65,11 @@ def queue_targets(config: PlanConfig) -> dict[str, QueueTarget]:
     }
 
 
+def plan_holiday_choice(config: PlanConfig, history: History) -> HolidayChoice:
+    """The country calendar of ``holidays:`` when the config names one (or ``auto``); none for a date list."""
+    return choose_holidays(history, config.holiday_country)
+
+
 def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFrame:
     """Interval forecast of every configured queue, inside its opening hours; AHT falls back to the queue's
     default where history has none."""
@@ -74,7 +80,11 @@ def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFr
     if missing:
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues")
-    factory = model_factory(config.forecast_model, config.holidays, config.history_weeks)
+    holidays = list(config.holidays)
+    country = plan_holiday_choice(config, history).country
+    if country:
+        holidays += country_holidays(country, history.first_date, week.start + timedelta(days=7))
+    factory = model_factory(config.forecast_model, sorted(set(holidays)), config.history_weeks)
     forecast = factory().fit(history).predict(week.start, 7)
     keep = np.zeros(len(forecast), dtype=bool)
     for queue in config.queues:
@@ -175,7 +185,8 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
     stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
                      f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
     forecast = forecast_week(config, history, week)
-    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts")
+    calendar = f"; {plan_holiday_choice(config, history).describe()}" if config.holiday_country else ""
+    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{calendar}")
     required = requirements(forecast, queue_targets(config))
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,

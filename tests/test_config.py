@@ -4,7 +4,8 @@ names the file, the key path (or row) and the bad value; the CLI turns it into o
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,7 @@ BAD_VALUES = [
     ("forecast.week_start", "30/03/2026", "must be a date YYYY-MM-DD"),
     ("forecast.week_start", 20260330, "must be a date YYYY-MM-DD"),
     ("holidays[0]", "2026-02-30", "must be a date YYYY-MM-DD"),
+    ("holidays", "Narnia", "must be a list of dates, auto, none or a country code the holidays package knows"),
     ("solver.workers", 0, "must be >= 1"),
     # new checks
     ("forecast.week_start", datetime(2026, 3, 30, 8, 0), "must be a date YYYY-MM-DD without a time of day"),
@@ -379,3 +381,29 @@ def test_cli_plan_with_broken_config(plan: dict[str, Any], tmp_path: Path) -> No
     ]
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("value", "country"), [("ie", "IE"), ("auto", "auto"), ("none", None)])
+def test_holidays_may_name_a_country_or_auto(plan: dict[str, Any], tmp_path: Path, value: str,
+                                            country: str | None) -> None:
+    plan["holidays"] = value
+    config = load_config(write(tmp_path, plan))
+    assert config.holiday_country == country
+    assert config.holidays == ()
+
+
+def test_a_country_calendar_feeds_the_plan_forecast(example_plan: Path, plan: dict[str, Any], tmp_path: Path) -> None:
+    from forecasting.calendar import country_holidays
+    from forecasting.history import load_history
+    from scheduler.pipeline import forecast_week, planned_week
+
+    by_dates = load_config(example_plan)
+    history = load_history(by_dates.history_path)
+    week = planned_week(by_dates, history)
+    plan["holidays"] = "IE"
+    by_country = load_config(write(tmp_path, plan))
+    irish = country_holidays("IE", history.first_date, week.start + timedelta(days=7))
+    assert len(irish) >= 2  # St Brigid's Day and St Patrick's Day lie inside the example's history
+    expected = forecast_week(replace(by_dates, holidays=tuple(irish)), history, week)
+    assert forecast_week(by_country, history, week).equals(expected)
+    assert not forecast_week(by_dates, history, week).equals(expected)

@@ -158,9 +158,9 @@ def test_learns_a_level_drift_through_the_month(tmp_path: Path) -> None:
     assert totals[fourth_monday] / totals[second_monday] == pytest.approx(truth, abs=0.06)
 
 
-def test_no_month_pattern_gives_a_flat_day_of_month_curve(tmp_path: Path) -> None:
-    history = write(tmp_path, poisson(expected(FIRST_DAY, 26 * 7), seed=8))
+@pytest.mark.parametrize("seed", [8, 9, 10])
+def test_no_month_pattern_gives_a_flat_day_of_month_curve(tmp_path: Path, seed: int) -> None:
+    # Empirical Bayes: the 31 day-of-month means spread no more than Poisson noise would, so no curve at all.
+    history = write(tmp_path, poisson(expected(FIRST_DAY, 26 * 7), seed=seed))
     model = SmoothedProfileForecaster().fit(history)
-    effect = model.models_["voice"].day_of_month_effect[1:]
-    assert effect.min() > 0.96
-    assert effect.max() < 1.04
+    assert (model.models_["voice"].day_of_month_effect == 1.0).all()

@@ -456,10 +456,12 @@ def load_config(path: Path | str) -> PlanConfig:
     if week_start is not None and week_start.weekday() != 0:
         raise week_start_node.fail("must be a Monday")
     holidays_node = root.get("holidays", [])
-    holiday_country = _holiday_country(holidays_node) if isinstance(holidays_node.value, str) else None
-    holidays = () if holiday_country is not None or not holidays_node.value else tuple(
-        h.iso_date() for h in holidays_node.items()
-    )
+    holidays: tuple[date, ...] = ()
+    holiday_country = None
+    if isinstance(holidays_node.value, str):
+        holiday_country = _holiday_country(holidays_node)
+    elif holidays_node.value:
+        holidays = tuple(h.iso_date() for h in holidays_node.items())
 
     base = path.parent
     history_path = base / root.get("history").string()
@@ -515,7 +517,7 @@ def load_config(path: Path | str) -> PlanConfig:
         history_path=history_path,
         agents_path=agents_path,
         holidays=holidays,
-        holiday_country=None if holiday_country == "none" else holiday_country,
+        holiday_country=holiday_country,
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
         forecast_model=model_node.string(),
         fairness=_fairness(root.get("fairness", None)),
@@ -532,13 +534,15 @@ def load_config(path: Path | str) -> PlanConfig:
     )
 
 
-def _holiday_country(node: _Node) -> str:
-    """``holidays`` given as text: ``auto``, ``none`` or a country code the ``holidays`` package knows."""
+def _holiday_country(node: _Node) -> str | None:
+    """``holidays`` given as text: ``auto``, a country code the ``holidays`` package knows, or ``none`` (None)."""
     from forecasting.calendar import country_holidays
 
     text = node.string()
-    if text.lower() in ("auto", "none"):
-        return text.lower()
+    if text.lower() == "none":
+        return None
+    if text.lower() == "auto":
+        return "auto"
     try:
         country_holidays(text, date(2000, 1, 1), date(2000, 1, 1))
     except InputError:

@@ -65,14 +65,11 @@ def queue_targets(config: PlanConfig) -> dict[str, QueueTarget]:
     }
 
 
-def plan_holiday_choice(config: PlanConfig, history: History) -> HolidayChoice:
-    """The country calendar of ``holidays:`` when the config names one (or ``auto``); none for a date list."""
-    return choose_holidays(history, config.holiday_country)
-
-
-def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFrame:
+def forecast_week(config: PlanConfig, history: History, week: Week,
+                  calendar: HolidayChoice | None = None) -> pd.DataFrame:
     """Interval forecast of every configured queue, inside its opening hours; AHT falls back to the queue's
-    default where history has none."""
+    default where history has none. Holidays: the config's dates plus the country calendar of ``calendar``
+    (resolved from ``holidays:`` when not given)."""
     if history.interval_minutes != config.interval_minutes:
         raise InputError(f"{history.path.name}: history has {history.interval_minutes}-minute intervals but "
                          f"{config.source.name}: centre.interval_minutes is {config.interval_minutes}")
@@ -81,7 +78,7 @@ def forecast_week(config: PlanConfig, history: History, week: Week) -> pd.DataFr
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues")
     holidays = list(config.holidays)
-    country = plan_holiday_choice(config, history).country
+    country = (calendar or choose_holidays(history, config.holiday_country)).country
     if country:
         holidays += country_holidays(country, history.first_date, week.start + timedelta(days=7))
     factory = model_factory(config.forecast_model, sorted(set(holidays)), config.history_weeks)
@@ -184,9 +181,10 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
     week = planned_week(config, history)
     stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
                      f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
-    forecast = forecast_week(config, history, week)
-    calendar = f"; {plan_holiday_choice(config, history).describe()}" if config.holiday_country else ""
-    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{calendar}")
+    calendar = choose_holidays(history, config.holiday_country)
+    forecast = forecast_week(config, history, week, calendar)
+    said = f"; {calendar.describe()}" if config.holiday_country else ""
+    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
     required = requirements(forecast, queue_targets(config))
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,

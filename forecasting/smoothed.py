@@ -413,7 +413,8 @@ def day_of_month_curve(log_residual: np.ndarray, use: np.ndarray, day_of_month: 
     mean = (weight @ residual) / weight_sum
     noise = residual.var() * (weight**2).sum(axis=1) / weight_sum**2  # variance of each mean from scatter alone
     signal = max(float(mean.var() - noise.mean()), 0.0)
-    curve[1:] = mean * signal / (signal + noise)
+    if signal > 0:  # no spread beyond noise (also residuals all equal, where 0/0 would give NaN): no curve
+        curve[1:] = mean * signal / (signal + noise)
     return curve
 
 

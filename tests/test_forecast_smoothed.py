@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from forecasting.errors import InputError
 from forecasting.seasonal import FORECAST_COLUMNS
-from forecasting.smoothed import SmoothedProfileForecaster
+from forecasting.smoothed import SmoothedProfileForecaster, day_of_month_curve
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -164,3 +165,9 @@ def test_no_month_pattern_gives_a_flat_day_of_month_curve(tmp_path: Path, seed: 
     history = write(tmp_path, poisson(expected(FIRST_DAY, 26 * 7), seed=seed))
     model = SmoothedProfileForecaster().fit(history)
     assert (model.models_["voice"].day_of_month_effect == 1.0).all()
+
+
+def test_equal_residuals_give_no_day_of_month_curve() -> None:
+    day = np.tile(np.arange(1, 29), 3)
+    curve = day_of_month_curve(np.zeros(len(day)), np.ones(len(day), dtype=bool), day)
+    assert np.isfinite(curve).all() and (curve == 0).all()

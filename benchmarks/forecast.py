@@ -86,13 +86,13 @@ import pandas as pd
 
 from forecasting.auto import AutoForecaster
 from forecasting.calendar import country_holidays
-from forecasting.errors import InputError
 from forecasting.history import History, load_history
 from forecasting.intervals import poisson_median
 from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import WeeklyProfileForecaster, seasonal_naive
 from forecasting.service import DETECT_HOLIDAYS, choose_holidays, forecast_history
 from forecasting.smoothed import SmoothedProfileForecaster
+from scheduler.errors import InputError
 
 DEFAULT_SERIES: tuple[str, ...] = ("bank2003", "bank1999")
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

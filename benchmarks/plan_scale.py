@@ -22,9 +22,10 @@ from pathlib import Path
 
 def run(agents: int, seed: int, time_limit: float | None, work: Path) -> dict:
     centre, out = work / f"c{agents}", work / f"o{agents}"
-    subprocess.run([sys.executable, "-m", "scheduler.cli", "example", "--agents", str(agents), "--seed", str(seed),
+    subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--seed", str(seed),
                     "--out", str(centre)], check=True, capture_output=True)
-    command = [sys.executable, "-m", "scheduler.cli", "plan", str(centre / "plan.yaml"), "--out", str(out), "--quiet"]
+    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(centre / "plan.yaml"), "--out", str(out),
+               "--quiet"]
     if time_limit is not None:
         command += ["--time-limit", str(time_limit)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -5,7 +5,7 @@
 
 Instances come from `wfm example --agents N --queues 3 --seed 7` (7 days, 15-minute intervals); requirements
 from our forecast and Erlang C. For every size and time limit it prints, for both models: wall time, the exact
-objective of the roster (evaluated from the roster itself, `scheduler.solve.evaluate`), the wall time to the
+objective of the roster (evaluated from the roster itself, `scheduler.rostering.solve.evaluate`), the wall time to the
 first complete roster, our lower bound and the gap to it, understaffed agent-hours, hard violations found by the
 independent validator, and peak memory (max RSS of a fresh process that ran only that model on that instance).
 Ours runs in the instance's deterministic mode (one CP-SAT worker, budget in deterministic units); the naive
@@ -34,18 +34,18 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from forecasting.history import load_history
-from forecasting.staffing import requirements as staffing_requirements
-from scheduler.break_placement import latest_break_offsets
-from scheduler.config import load_config
-from scheduler.domain import MINUTES_PER_DAY, PlanConfig
-from scheduler.example import generate_example
-from scheduler.lower_bound import aggregate_lower_bound
-from scheduler.pipeline import forecast_week, planned_week, queue_targets, requirement_array
-from scheduler.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
-from scheduler.shifts import shift_options
-from scheduler.solve import evaluate, simple_lower_bound, solve_roster
-from scheduler.validate import read_roster, validate_roster
-from scheduler.week import Week
+from forecasting.queueing.staffing import requirements as staffing_requirements
+from scheduler.app.pipeline import forecast_week, planned_week, queue_targets, requirement_array
+from scheduler.demo.example import generate_example
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.io.config import load_config
+from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.search.lower_bound import aggregate_lower_bound
+from scheduler.rostering.solve import evaluate, simple_lower_bound, solve_roster
+from scheduler.validation.validate import read_roster, validate_roster
 
 
 class _FirstSolution(cp_model.CpSolverSolutionCallback):

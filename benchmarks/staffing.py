@@ -29,8 +29,8 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 
-from forecasting.erlang import required_agents
-from forecasting.erlang_a import erlang_a_required_agents
+from forecasting.queueing.erlang import required_agents
+from forecasting.queueing.erlang_a import erlang_a_required_agents
 
 INTERVALS = 672
 INTERVAL_MINUTES = 15

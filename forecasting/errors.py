@@ -1,7 +1,8 @@
-"""The one error hierarchy of the project.
+"""The root of the project's error hierarchy, and the input errors forecasting raises.
 
 Every error the CLI can meet is a ``WfmError``; its message is one line that names the file, row or key,
-and ``exit_code`` is what the ``wfm`` command exits with.
+and ``exit_code`` is what the ``wfm`` command exits with. Scheduling errors (no feasible roster, a failed
+quality gate) live in ``scheduler.errors`` and derive from the same root.
 """
 
 from __future__ import annotations
@@ -17,15 +18,3 @@ class InputError(WfmError):
     """Bad input: a missing file, a malformed CSV, a config key with a bad value (exit 2)."""
 
     exit_code = 2
-
-
-class InfeasibleError(WfmError):
-    """The rules admit no roster; the message says which rules conflict (exit 3)."""
-
-    exit_code = 3
-
-
-class QualityGateError(WfmError):
-    """A quality gate or validation failed (exit 1)."""
-
-    exit_code = 1

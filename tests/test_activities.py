@@ -9,19 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecasting.errors import InfeasibleError, InputError
-from scheduler.activities import activities_kept, schedule_meetings
-from scheduler.break_placement import place_breaks
-from scheduler.config import load_config
-from scheduler.coverage import on_floor_by_skills
-from scheduler.domain import Activity, TimeWindow
-from scheduler.example import generate_example
-from scheduler.model import RosterModel
-from scheduler.prechecks import explain_conflicts
-from scheduler.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment, roster_csv
-from scheduler.rules import RULES, activities, breaks, one_shift_per_day
-from scheduler.solve import _read_roster, evaluate, solve_roster
-from scheduler.validate import read_roster, validate_roster
+from scheduler.demo.example import generate_example
+from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.domain.plan import Activity, TimeWindow
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.errors import InfeasibleError, InputError
+from scheduler.io.config import load_config
+from scheduler.rostering.activities import activities_kept, schedule_meetings
+from scheduler.rostering.break_placement import place_breaks
+from scheduler.rostering.coverage import on_floor_by_skills
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES, activities, breaks, one_shift_per_day
+from scheduler.rostering.solve import _read_roster, evaluate, solve_roster
+from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import WEEK, agent, feasible, hm, make_config, make_model, solve, take_break, work
 
 WEEKDAYS_ONLY = (0, 1, 2, 3, 4)

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from forecasting.auto import AutoForecaster
 from forecasting.backtest import SeasonalNaiveForecaster, backtest, format_table, weekly_origins
-from forecasting.errors import InputError
 from forecasting.history import History
 from forecasting.seasonal import FORECAST_COLUMNS
-from scheduler.cli import main
+from scheduler.app.cli import main
+from scheduler.errors import InputError
 from tests.forecast_synthetic import FIRST_DAY, expected, poisson, write
 
 WEEKS = 10

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecasting.errors import InputError
-from scheduler.config import load_config
-from scheduler.coverage import on_break_counts
-from scheduler.example import generate_example
-from scheduler.roster import roster_csv
-from scheduler.rules import break_cap, breaks, one_shift_per_day
-from scheduler.solve import solve_roster
-from scheduler.validate import read_roster, validate_roster
+from scheduler.demo.example import generate_example
+from scheduler.domain.roster import roster_csv
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
+from scheduler.rostering.coverage import on_break_counts
+from scheduler.rostering.rules import break_cap, breaks, one_shift_per_day
+from scheduler.rostering.solve import solve_roster
+from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import WEEK, agent, make_config, make_model, solve, take_break, work
 
 
@@ -42,7 +42,7 @@ def test_fixed_breaks_of_other_agents_count() -> None:
     config = _two_agents(1)
     fixed = np.zeros(WEEK.slot_count, np.int64)
     fixed[WEEK.slot(0, 9 * 60 + 30)] = 1  # someone outside the model is on break at Mon 09:30
-    from scheduler.model import RosterModel
+    from scheduler.rostering.model import RosterModel
     model = RosterModel(config, WEEK, np.zeros((1, WEEK.slot_count), int), agents=[config.agents[0]],
                         fixed_on_break=fixed)
     for rule in (one_shift_per_day.build, breaks.build, break_cap.build):
@@ -79,8 +79,8 @@ def test_config_key_and_error(tmp_path: Path) -> None:
 def test_solved_roster_respects_a_tight_cap(tmp_path: Path) -> None:
     plan = generate_example(tmp_path / "c", agents=14, weeks=3, seed=2)
     from forecasting.history import load_history
-    from forecasting.staffing import requirements
-    from scheduler.pipeline import forecast_week, planned_week, queue_targets, requirement_array
+    from forecasting.queueing.staffing import requirements
+    from scheduler.app.pipeline import forecast_week, planned_week, queue_targets, requirement_array
     config = replace(load_config(plan), max_agents_on_break=2)
     history = load_history(config.history_path)
     week = planned_week(config, history)

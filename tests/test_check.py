@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from forecasting.errors import InputError
-from scheduler.check import (
+from scheduler.errors import InputError
+from scheduler.validation.check import (
     GateRow,
     Tolerances,
     compare,

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import main
+from scheduler.app.cli import main
 
 EXAMPLE = ["erlang", "--contacts", "100", "--period", "30min", "--aht", "180", "--target", "80/20"]
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from scheduler.cli import main
+from scheduler.app.cli import main
 
 # A centre small enough that a plan takes a few seconds on a 2-core machine.
 AGENTS, QUEUES, WEEKS, EXAMPLE_SEED = 20, 3, 4, 3

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from forecasting.errors import InputError
-from scheduler.cli import main
-from scheduler.config import load_config
-from scheduler.domain import ObjectiveWeights, QualityGates, SolverSettings
-from scheduler.example import generate_example
+from scheduler.app.cli import main
+from scheduler.demo.example import generate_example
+from scheduler.domain.plan import ObjectiveWeights, QualityGates, SolverSettings
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
 
 AGENTS_HEADER = "agent_id,contract,skills,availability,time_off"
 AGENTS = [
@@ -395,7 +395,7 @@ def test_holidays_may_name_a_country_or_auto(plan: dict[str, Any], tmp_path: Pat
 def test_a_country_calendar_feeds_the_plan_forecast(example_plan: Path, plan: dict[str, Any], tmp_path: Path) -> None:
     from forecasting.calendar import country_holidays
     from forecasting.history import load_history
-    from scheduler.pipeline import forecast_week, planned_week
+    from scheduler.app.pipeline import forecast_week, planned_week
 
     by_dates = load_config(example_plan)
     history = load_history(by_dates.history_path)

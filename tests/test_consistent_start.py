@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from scheduler.domain import Contract
-from scheduler.rules import consistent_start, one_shift_per_day
-from scheduler.solve import evaluate, solve_roster
+from scheduler.domain.plan import Contract
+from scheduler.rostering.rules import consistent_start, one_shift_per_day
+from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import WEEK, agent, hm, make_config, make_model, solve, work
 
 FOUR_DAYS = Contract("four", 4 * 480, 4 * 480, 4, 0, 7, 20.0, ("day",))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.erlang import (
+from forecasting.queueing.erlang import (
     asa_seconds,
     chat_required_agents,
     chat_service_level,
@@ -24,7 +24,7 @@ from forecasting.erlang import (
     required_agents,
     service_level,
 )
-from forecasting.errors import InputError
+from scheduler.errors import InputError
 
 ERLANG_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "erlang"
 

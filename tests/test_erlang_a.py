@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.erlang import asa_seconds, erlang_c_wait_probability, service_level
-from forecasting.erlang_a import erlang_a_metrics, erlang_a_required_agents, recommend
-from forecasting.errors import InputError
+from forecasting.queueing.erlang import asa_seconds, erlang_c_wait_probability, service_level
+from forecasting.queueing.erlang_a import erlang_a_metrics, erlang_a_required_agents, recommend
+from scheduler.errors import InputError
 
 ERLANG_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "erlang"
 

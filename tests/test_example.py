@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import scheduler.example as example
-from forecasting.errors import InputError
+import scheduler.demo.example as example
 from forecasting.history import load_history
-from forecasting.staffing import QueueTarget, requirements
-from scheduler.config import load_config
-from scheduler.domain import Agent, PlanConfig
-from scheduler.example import build_centre, generate_example
+from forecasting.queueing.staffing import QueueTarget, requirements
+from scheduler.demo.example import build_centre, generate_example
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
 
 FILES = ("history.csv", "agents.csv", "plan.yaml")
 

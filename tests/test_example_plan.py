@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.check import Tolerances, run_check
-from scheduler.pipeline import run_plan
+from scheduler.app.pipeline import run_plan
+from scheduler.validation.check import Tolerances, run_check
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from forecasting.errors import InfeasibleError
-from scheduler.domain import Contract
-from scheduler.explain import conflicting_rules, explain_agent
-from scheduler.solve import solve_roster
+from scheduler.diagnose.explain import conflicting_rules, explain_agent
+from scheduler.domain.plan import Contract
+from scheduler.errors import InfeasibleError
+from scheduler.rostering.solve import solve_roster
 from tests.test_rules import DAY, WEEK, agent, hm, make_config
 
 # Seven 8-hour days are needed, but the only shift ends at 24:00 and starts at 15:30: 15.5 h of rest.

@@ -12,9 +12,9 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from scheduler.example import generate_example
-from scheduler.exports import write_exports
-from scheduler.pipeline import run_plan
+from scheduler.app.pipeline import run_plan
+from scheduler.demo.example import generate_example
+from scheduler.io.exports import write_exports
 
 openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (test extra) reads the workbook back")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecasting.errors import InputError
-from scheduler.config import load_config
-from scheduler.domain import Contract, Fairness
-from scheduler.example import generate_example
-from scheduler.rules import fairness, one_shift_per_day
-from scheduler.solve import evaluate, solve_roster
+from scheduler.demo.example import generate_example
+from scheduler.domain.plan import Contract, Fairness
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
+from scheduler.rostering.rules import fairness, one_shift_per_day
+from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import SAT, SUN, WEEK, agent, hm, make_config, make_model, solve, work
 
 TWO_DAYS = Contract("two", 2 * 480, 2 * 480, 2, 0, 7, 20.0, ("day",))

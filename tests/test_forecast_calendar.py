@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from forecasting.calendar import apply_special_days, country_holidays, load_special_days
-from forecasting.errors import InputError
 from forecasting.service import forecast_history
+from scheduler.errors import InputError
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, write
 
 WEEKS = 10

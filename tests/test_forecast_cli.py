@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from scheduler.cli import main
+from scheduler.app.cli import main
 from tests.forecast_synthetic import FIRST_DAY, expected, poisson, write
 
 WEEKS = 8

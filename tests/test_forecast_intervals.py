@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import InputError
 from forecasting.intervals import add_quantiles, aggregate, quantile_column
 from forecasting.service import forecast_history
 from forecasting.smoothed import SmoothedProfileForecaster
+from scheduler.errors import InputError
 from tests.forecast_synthetic import FIRST_DAY, expected, poisson, write
 
 WEEKS = 14

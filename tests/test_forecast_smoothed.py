@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecasting.errors import InputError
 from forecasting.seasonal import FORECAST_COLUMNS
 from forecasting.smoothed import SmoothedProfileForecaster, day_of_month_curve
+from scheduler.errors import InputError
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"

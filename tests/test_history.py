@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import InputError
 from forecasting.history import History, load_history
+from scheduler.errors import InputError
 
 HEADER = "interval_start,queue,contacts,aht_seconds"
 FIRST_DAY = date(2024, 1, 1)  # a Monday

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import InputError
 from forecasting.history import DEFAULT_CONTACT_INTERVAL_MINUTES, OUTLIER_COLUMNS, load_history
+from scheduler.errors import InputError
 
 FIRST_DAY = date(2024, 1, 1)  # a Monday
 CONTACT_HEADER = "arrival_time,queue,handle_seconds"

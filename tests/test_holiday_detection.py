@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from forecasting.calendar import country_holidays
-from forecasting.errors import InputError
 from forecasting.history import History
 from forecasting.holiday_detection import MIN_EVIDENCE, detect_holiday_country, quiet_ratios, rank_countries
 from forecasting.service import DETECT_HOLIDAYS, NO_HOLIDAYS, choose_holidays, forecast_history
-from scheduler.cli import main
+from scheduler.app.cli import main
+from scheduler.errors import InputError
 from tests.forecast_synthetic import day_totals, expected, poisson, write
 
 FIRST = date(2023, 1, 2)  # a Monday

@@ -10,11 +10,16 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduler import lower_bound
-from scheduler.domain import BreakRule, Contract, ShiftTemplate, TimeWindow
-from scheduler.lower_bound import agent_classes, aggregate_lower_bound, solve_aggregate, weekly_patterns
-from scheduler.lp_start import lp_weeks
-from scheduler.solve import build_model
+from scheduler.domain.plan import BreakRule, Contract, ShiftTemplate, TimeWindow
+from scheduler.rostering.search import lower_bound
+from scheduler.rostering.search.lower_bound import (
+    agent_classes,
+    aggregate_lower_bound,
+    solve_aggregate,
+    weekly_patterns,
+)
+from scheduler.rostering.search.lp_start import lp_weeks
+from scheduler.rostering.solve import build_model
 from tests.test_rules import DAY, LOOSE, PAID_DAY_MINUTES, TUE, WEEK, agent, hm, make_config
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from forecasting.backtest import candidate_models
-from forecasting.errors import InputError
 from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import FORECAST_COLUMNS
 from forecasting.service import MODEL_NAMES, forecast_history
+from scheduler.errors import InputError
 from tests.forecast_synthetic import FIRST_DAY, WEEKDAY_TOTAL, day_totals, expected, poisson, write
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.lower_bound import solve_aggregate
-from scheduler.lp_start import keeps_own_rules, lp_weeks, round_to_total
-from scheduler.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
-from scheduler.validate import read_roster, validate_roster
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lp_start import keeps_own_rules, lp_weeks, round_to_total
+from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import DAY, LOOSE, MON, TUE, WEEK, agent, hm, make_config
 
 

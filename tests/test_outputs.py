@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.outputs import StagedOutput
+from scheduler.io.outputs import StagedOutput
 
 
 @pytest.fixture(autouse=True)

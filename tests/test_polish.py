@@ -9,13 +9,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.coverage import allocate, on_break_counts
-from scheduler.lower_bound import solve_aggregate
-from scheduler.lp_start import lp_weeks
-from scheduler.polish import _Cover, polish
-from scheduler.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
-from scheduler.solve import evaluate
-from scheduler.validate import read_roster, validate_roster
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.rostering.coverage import allocate, on_break_counts
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lp_start import lp_weeks
+from scheduler.rostering.search.polish import _Cover, polish
+from scheduler.rostering.solve import evaluate
+from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_lp_start import _centre
 from tests.test_rules import DAY, LOOSE, MON, WEEK, agent, hm, make_config
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Agent, Contract, OpeningHours, PlanConfig, Queue, ShiftTemplate, TimeWindow
-from scheduler.model import RosterModel
-from scheduler.prechecks import explain_conflicts
-from scheduler.rules import RULES
-from scheduler.week import Week
+from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.domain.plan import Agent, Contract, OpeningHours, PlanConfig, Queue, ShiftTemplate, TimeWindow
+from scheduler.domain.week import Week
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES
 
 MON = date(2026, 3, 30)
 WEEK = Week(MON, 60)

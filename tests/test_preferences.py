@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecasting.errors import InputError
-from scheduler.agents_csv import load_agents, parse_preferences
-from scheduler.domain import Contract, Preference, TimeWindow
-from scheduler.rules import one_shift_per_day, preferences
-from scheduler.solve import evaluate, solve_roster
+from scheduler.domain.plan import Contract, Preference, TimeWindow
+from scheduler.errors import InputError
+from scheduler.io.agents_csv import load_agents, parse_preferences
+from scheduler.rostering.rules import one_shift_per_day, preferences
+from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import MON, WEEK, agent, hm, make_config, make_model, solve, work
 
 FOUR_DAYS = Contract("four", 4 * 480, 4 * 480, 4, 0, 7, 20.0, ("day",))

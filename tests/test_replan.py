@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from forecasting.errors import InfeasibleError, InputError
-from scheduler.cli import main
-from scheduler.config import load_config
-from scheduler.example import generate_example
-from scheduler.replan import load_replan, parse_pin_days
-from scheduler.week import Week
+from scheduler.app.cli import main
+from scheduler.demo.example import generate_example
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError, InputError
+from scheduler.io.config import load_config
+from scheduler.rostering.replan import load_replan, parse_pin_days
 
 WEEK = Week(date(2026, 3, 30), 15)
 

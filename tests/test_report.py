@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import main
-from scheduler.example import generate_example
-from scheduler.pipeline import run_plan
+from scheduler.app.cli import main
+from scheduler.app.pipeline import run_plan
+from scheduler.demo.example import generate_example
 from scheduler.report import build_report
 
 CHROMIUM = Path(os.environ.get("WFM_CHROMIUM", "/usr/bin/chromium"))

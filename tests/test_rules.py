@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Agent, BreakRule, Contract, OpeningHours, PlanConfig, Queue, ShiftTemplate, TimeWindow
-from scheduler.model import PenaltyTerm, RosterModel
-from scheduler.roster import roster_csv
-from scheduler.rules import (
+from scheduler.domain.plan import Agent, BreakRule, Contract, OpeningHours, PlanConfig, Queue, ShiftTemplate, TimeWindow
+from scheduler.domain.roster import roster_csv
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules import (
     RULES,
     breaks,
     coverage,
@@ -30,10 +32,8 @@ from scheduler.rules import (
     shift_window,
     weekly_hours,
 )
-from scheduler.shifts import shift_options
-from scheduler.solve import solve_roster
-from scheduler.validate import read_roster, validate_roster
-from scheduler.week import Week
+from scheduler.rostering.solve import solve_roster
+from scheduler.validation.validate import read_roster, validate_roster
 
 MON = date(2026, 3, 30)
 WEEK = Week(MON, 15)

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting.errors import InputError
 from forecasting.history import History, load_history
 from forecasting.lowrank import LowRankProfileForecaster
 from forecasting.seasonal import FORECAST_COLUMNS, WeeklyProfileForecaster, seasonal_naive
 from forecasting.smoothed import SmoothedProfileForecaster
+from scheduler.errors import InputError
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIRST_DAY = date(2024, 1, 1)  # a Monday

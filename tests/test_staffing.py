@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from forecasting.erlang import required_agents, service_level
-from forecasting.erlang_a import erlang_a_metrics, erlang_a_required_agents
-from forecasting.errors import InputError
-from forecasting.staffing import (
+from forecasting.queueing.erlang import required_agents, service_level
+from forecasting.queueing.erlang_a import erlang_a_metrics, erlang_a_required_agents
+from forecasting.queueing.staffing import (
     ABANDON_COLUMN,
     REQUIREMENTS_COLUMNS,
     SERVICE_LEVEL_TABLE_COLUMNS,
@@ -24,9 +23,10 @@ from forecasting.staffing import (
     service_level_for_heads,
     service_level_table,
 )
-from scheduler.config import load_config
-from scheduler.example import generate_example
-from scheduler.pipeline import queue_targets
+from scheduler.app.pipeline import queue_targets
+from scheduler.demo.example import generate_example
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
 
 ERLANG_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "erlang"
 

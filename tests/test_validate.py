@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting.errors import InputError
-from scheduler.domain import (
+from scheduler.domain.plan import (
     Agent,
     BreakRule,
     Contract,
@@ -23,7 +22,8 @@ from scheduler.domain import (
     ShiftTemplate,
     TimeWindow,
 )
-from scheduler.validate import RULES, Violation, format_violations, read_roster, validate_roster
+from scheduler.errors import InputError
+from scheduler.validation.validate import RULES, Violation, format_violations, read_roster, validate_roster
 
 MON = date(2026, 3, 30)
 TUE, WED, THU, FRI, SAT, SUN = (MON + timedelta(days=i) for i in range(1, 7))

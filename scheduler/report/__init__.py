@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forecasting.history import History
-from scheduler.domain import PlanConfig
+from scheduler.domain.plan import PlanConfig
 from scheduler.report.data import ReportData, load_report_data
 from scheduler.report.page import render
 
@@ -25,7 +25,7 @@ def write_report(plan_dir: Path, config: Path | None = None) -> Path:
     import os
     import tempfile
 
-    from scheduler.outputs import publish_permissions
+    from scheduler.io.outputs import publish_permissions
 
     text = build_report(plan_dir, config)
     handle, temp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=plan_dir)

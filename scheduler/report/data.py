@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import InputError
 from forecasting.history import History, load_history
-from scheduler.config import load_config
-from scheduler.domain import PlanConfig
-from scheduler.exports import Segment, read_segments
+from scheduler.domain.plan import PlanConfig
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
+from scheduler.io.exports import Segment, read_segments
 
 PLAN_FILES = ("kpis.json", "coverage.csv", "forecast.csv", "roster.csv")
 HISTORY_WEEKS_SHOWN = 3

@@ -1,0 +1,307 @@
+"""The weekly job, stage by stage: history -> forecast -> requirements -> roster -> validation -> outputs.
+
+Each stage is a function of typed inputs; ``run_plan`` chains them and writes the output folder atomically.
+Progress goes to ``progress`` (stderr from the CLI) as ``[stage] elapsed ...`` lines.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import ortools
+import pandas as pd
+
+from forecasting.calendar import country_holidays
+from forecasting.history import History, load_history
+from forecasting.queueing.staffing import QueueTarget, requirements
+from forecasting.service import HolidayChoice, choose_holidays, model_factory
+from scheduler import __version__
+from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.roster import Roster, roster_csv
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError, InputError
+from scheduler.io.config import load_config
+from scheduler.io.exports import write_exports
+from scheduler.io.outputs import StagedOutput, frame_csv, json_text
+from scheduler.report import REPORT_FILE, build_report
+from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
+from scheduler.rostering.replan import load_replan, parse_pin_days
+from scheduler.rostering.solve import ScheduleResult, solve_roster
+from scheduler.validation.validate import Violation, read_roster, validate_roster
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    out_dir: Path
+    kpis: dict[str, Any]
+    violations: tuple[Violation, ...]
+
+
+def planned_week(config: PlanConfig, history: History) -> Week:
+    """The configured week, else the first Monday after the history ends."""
+    start = config.week_start
+    if start is None:
+        last: date = history.last_date
+        start = last + timedelta(days=7 - last.weekday())
+    return Week(start, config.interval_minutes)
+
+
+def queue_targets(config: PlanConfig) -> dict[str, QueueTarget]:
+    return {
+        q.queue_id: QueueTarget(
+            queue=q.queue_id, service_level_target=q.service_level_target, answer_seconds=q.answer_seconds,
+            max_occupancy=q.max_occupancy, interval_minutes=config.interval_minutes, concurrency=q.concurrency,
+            shrinkage=config.shrinkage, patience_seconds=q.patience_seconds,
+        )
+        for q in config.queues
+    }
+
+
+def forecast_week(config: PlanConfig, history: History, week: Week,
+                  calendar: HolidayChoice | None = None) -> pd.DataFrame:
+    """Interval forecast of every configured queue, inside its opening hours; AHT falls back to the queue's
+    default where history has none. Holidays: the config's dates plus the country calendar of ``calendar``
+    (resolved from ``holidays:`` when not given)."""
+    if history.interval_minutes != config.interval_minutes:
+        raise InputError(f"{history.path.name}: history has {history.interval_minutes}-minute intervals but "
+                         f"{config.source.name}: centre.interval_minutes is {config.interval_minutes}")
+    missing = [q.queue_id for q in config.queues if q.queue_id not in history.queues]
+    if missing:
+        raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
+                         f"{config.source.name}: queues")
+    holidays = list(config.holidays)
+    country = (calendar or choose_holidays(history, config.holiday_country)).country
+    if country:
+        holidays += country_holidays(country, history.first_date, week.start + timedelta(days=7))
+    factory = model_factory(config.forecast_model, sorted(set(holidays)), config.history_weeks)
+    forecast = factory().fit(history).predict(week.start, 7)
+    keep = np.zeros(len(forecast), dtype=bool)
+    for queue in config.queues:
+        rows = (forecast["queue"] == queue.queue_id).to_numpy()
+        starts = forecast["interval_start"]
+        minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
+        weekday = starts.dt.day_of_week.to_numpy()
+        for day in range(7):
+            window = queue.opening_hours.window(day)
+            if window is not None:
+                keep |= rows & (weekday == day) & (minute >= window.start_minute) & (minute < window.end_minute)
+        aht = forecast.loc[rows, "aht_seconds"]
+        forecast.loc[rows, "aht_seconds"] = aht.fillna(queue.default_aht_seconds)
+    return forecast.loc[keep].reset_index(drop=True)
+
+
+def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) -> np.ndarray:
+    """``agents_required`` as an int array ``[queue, slot]`` in config queue order."""
+    array = np.zeros((len(config.queues), week.slot_count), dtype=np.int64)
+    index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    for queue_id, start, agents in zip(required["queue"], required["interval_start"], required["agents_required"],
+                                       strict=True):
+        array[index[queue_id], week.slot_of(start.to_pydatetime())] = int(agents)
+    return array
+
+
+def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
+              violations: list[Violation]) -> dict[str, Any]:
+    """The figures a planner and a CI gate read; only ``solver.seconds`` and
+    ``solver.first_roster_seconds`` may differ between identical runs."""
+    frame = cover.frame
+    hours_per_interval = config.interval_minutes / 60
+    by_queue, worst = {}, {}
+    for queue in config.queues:
+        rows = frame[frame["queue"] == queue.queue_id]
+        volume = rows["contacts"].to_numpy(float)
+        service = rows["service_level"].to_numpy(float)
+        by_queue[queue.queue_id] = round(float((volume * service).sum() / volume.sum()) if volume.sum() else 1.0, 6)
+        busy = service[volume > 0]
+        worst[queue.queue_id] = round(float(busy.min()) if busy.size else 1.0, 6)
+    volume = frame["contacts"].to_numpy(float)
+    overall = float((volume * frame["service_level"].to_numpy(float)).sum() / volume.sum()) if volume.sum() else 1.0
+    short = np.maximum(frame["required"] - frame["scheduled"], 0).sum()
+    covered = np.minimum(frame["required"], frame["scheduled"]).sum()
+    cost_of = {c.contract_id: c.hourly_cost for c in config.contracts}
+    contract_of = {a.agent_id: a.contract_id for a in config.agents}
+    paid_minutes = sum(s.paid_minutes for s in roster.shifts)
+    cost = sum(s.paid_minutes / 60 * cost_of[contract_of[s.agent_id]] for s in roster.shifts)
+    stats = schedule.stats
+    return {
+        "week_start": week.start.isoformat(),
+        "config": config.source.as_posix(),  # as given, so runs from any checkout give the same bytes
+        "agents": len(config.agents),
+        "shifts": len(roster.shifts),
+        "hard_violations": len(violations),
+        "service_level": {"overall": round(overall, 6), "by_queue": by_queue},
+        "service_level_target": {q.queue_id: q.service_level_target for q in config.queues},
+        "worst_interval_service_level": worst,
+        "understaffed_agent_hours": round(float(short) * hours_per_interval, 4),
+        "overstaffed_agent_hours": round((cover.on_floor_agent_intervals - float(covered)) * hours_per_interval, 4),
+        "paid_hours": round(paid_minutes / 60, 4),
+        "cost": round(cost, 2),
+        "penalties": {c.rule: {"amount": round(c.amount, 4), "unit": c.unit, "weight": c.weight,
+                               "penalty": round(c.penalty, 4)} for c in schedule.costs},
+        "solver": {
+            "status": stats.status, "objective": round(stats.objective, 4), "best_bound": round(stats.best_bound, 4),
+            "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2),
+            "first_roster_seconds": (None if math.isnan(stats.first_roster_seconds)
+                                     else round(stats.first_roster_seconds, 2)),
+            "seed": stats.seed,
+            "workers": stats.workers, "deterministic": stats.deterministic, "ortools_version": stats.ortools_version,
+        },
+        "versions": {"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
+                     "pandas": pd.__version__},
+    }
+
+
+class _Stages:
+    """Prints ``[stage] elapsed detail`` lines to the progress stream (or nowhere)."""
+
+    def __init__(self, progress: TextIO | None) -> None:
+        self.progress, self.started = progress, time.monotonic()
+
+    def __call__(self, name: str, detail: str) -> None:
+        if self.progress is not None:
+            print(f"[{name}] {time.monotonic() - self.started:6.1f}s  {detail}", file=self.progress, flush=True)
+
+
+def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
+             workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
+             pin_days: str | None = None) -> PlanResult:
+    """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
+    roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
+    stage = _Stages(progress)
+    config = load_config(config_path)
+    history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
+    week = planned_week(config, history)
+    stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
+                     f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
+    calendar = choose_holidays(history, config.holiday_country)
+    forecast = forecast_week(config, history, week, calendar)
+    said = f"; {calendar.describe()}" if config.holiday_country else ""
+    stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
+    required = requirements(forecast, queue_targets(config))
+    config = with_replan(config, week, pin, pin_days)
+    return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+
+
+def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None,
+                 seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
+                 pin: Path | None = None, pin_days: str | None = None) -> PlanResult:
+    """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
+    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
+    stage = _Stages(progress)
+    config = load_config(config_path)
+    required = read_requirements(requirements_path, config)
+    start = config.week_start or _monday(required["interval_start"].min().date())
+    week = Week(start, config.interval_minutes)
+    outside = required["interval_start"].dt.date.map(lambda d: not 0 <= (d - start).days < 7)
+    if outside.any():
+        row = int(np.flatnonzero(outside.to_numpy())[0]) + 2
+        raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
+    history = (load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
+               if config.history_path.is_file() else None)
+    forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
+    config = with_replan(config, week, pin, pin_days)
+    return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+
+
+def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str | None) -> PlanConfig:
+    """The config with a published roster to re-plan from (``--pin``), or unchanged."""
+    if pin is None:
+        if pin_days:
+            raise InputError("--pin-days needs --pin ROSTER.csv")
+        return config
+    return replace(config, replan=load_replan(pin, config, week, parse_pin_days(pin_days, week)))
+
+
+REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "agents_required")
+
+
+def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
+    """A requirements CSV checked against the config; errors name the file, row and column."""
+    if not path.is_file():
+        raise InputError(f"{path}: requirements file not found")
+    try:
+        frame = pd.read_csv(path, dtype={"queue": str})
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in REQUIREMENTS_NEEDED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    if frame.empty:
+        raise InputError(f"{path.name}: no rows")
+    times = pd.to_datetime(frame["interval_start"], errors="coerce", format="ISO8601")
+    queues = {q.queue_id for q in config.queues}
+    agents = pd.to_numeric(frame["agents_required"], errors="coerce")
+    for column, bad in (
+        ("interval_start", times.isna() | (times.dt.minute % config.interval_minutes != 0)),
+        ("queue", ~frame["queue"].isin(queues)),
+        ("agents_required", agents.isna() | (agents < 0) | (agents != agents.round())),
+        ("contacts", pd.to_numeric(frame["contacts"], errors="coerce").isna()),
+        ("aht_seconds", pd.to_numeric(frame["aht_seconds"], errors="coerce").isna()),
+    ):
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value {frame[column].iloc[index]!r}")
+    frame["interval_start"] = times
+    frame["agents_required"] = agents.astype(np.int64)
+    duplicated = frame.duplicated(["interval_start", "queue"])
+    if duplicated.any():
+        raise InputError(f"{path.name} row {int(np.flatnonzero(duplicated.to_numpy())[0]) + 2}: "
+                         "interval and queue given twice")
+    return frame.sort_values(["queue", "interval_start"]).reset_index(drop=True)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame, required: pd.DataFrame,
+                         out_dir: Path, *, history: History | None, stage: _Stages,
+                         time_limit_seconds: float | None, seed: int | None, workers: int | None,
+                         progress: TextIO | None) -> PlanResult:
+    """Roster against the requirements, validate independently, and publish every output atomically."""
+    targets = queue_targets(config)
+    array = requirement_array(config, week, required)
+    stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
+    conflicts = explain_conflicts(config, week)
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise InfeasibleError(conflicts[0] + more)
+    schedule = solve_roster(config, week, array, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
+                            progress=progress)
+    stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
+                      f"gap {schedule.stats.gap:.2%}")
+    for cost in schedule.costs:
+        if cost.penalty:
+            stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "
+                             f"{cost.penalty:>12,.1f}")
+
+    staged = StagedOutput(out_dir)
+    try:
+        roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
+        violations = validate_roster(config, read_roster(roster_path), week.start)
+        stage("validate", f"{len(violations)} hard-rule violation(s)")
+        cover = coverage(config, week, schedule.roster, required, array, targets)
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations)
+        staged.write_text("forecast.csv", frame_csv(forecast, 4))
+        staged.write_text("requirements.csv", frame_csv(required, 4))
+        staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
+        staged.write_text("kpis.json", json_text(kpis))
+        staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
+        write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    stage("done", f"service level {kpis['service_level']['overall']:.1%}, understaffed "
+                  f"{kpis['understaffed_agent_hours']:.1f} h, paid {kpis['paid_hours']:.1f} h -> {out_dir}")
+    return PlanResult(out_dir, kpis, tuple(violations))

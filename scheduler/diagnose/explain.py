@@ -1,0 +1,59 @@
+"""Why an agent has no feasible week: the smallest set of hard rules that cannot hold together.
+
+Every hard rule is a rule about one agent's own week, so infeasibility is always some agent's. For that
+agent, a deletion filter over the hard rules (``scheduler.rostering.rules.RULES`` less the soft ones) finds a minimal
+conflicting set: drop each rule in turn and keep it out while the rest stay infeasible. What is left cannot be
+made to hold together; removing any one of them lets the week exist. Candidate shifts already respect the
+agent's availability, time off, contract templates and their weekdays, so those always take part.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.domain.week import Week
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES
+
+SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "fairness")
+SECONDS_PER_CHECK = 5.0
+
+
+def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str]) -> bool:
+    model = RosterModel(config, week, np.zeros((len(config.queues), week.slot_count), dtype=np.int64),
+                        agents=[agent])
+    for name, rule in RULES:
+        if name in rules:
+            rule(model)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = SECONDS_PER_CHECK
+    return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def conflicting_rules(config: PlanConfig, week: Week, agent: Agent) -> list[str] | None:
+    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine."""
+    rules = [name for name, _ in RULES if name not in SOFT_RULES]
+    if _feasible(config, week, agent, rules):
+        return None
+    for name in list(rules):
+        trial = [r for r in rules if r != name]
+        if not _feasible(config, week, agent, trial):
+            rules = trial
+    return rules
+
+
+def explain_agent(config: PlanConfig, week: Week, agent: Agent) -> str:
+    """One line naming the agent, the contract and the rules in conflict."""
+    contract = config.contract(agent.contract_id)
+    rules = conflicting_rules(config, week, agent)
+    context = "availability, time off and shift templates"
+    if rules is None:
+        return (f"agent {agent.agent_id}: no week was found in the time allowed, though the hard rules admit one; "
+                "raise solver.time_limit_seconds")
+    if not rules:
+        return f"agent {agent.agent_id}: no shift fits {context} (contract {contract.contract_id})"
+    return (f"agent {agent.agent_id}: contract {contract.contract_id} rules {', '.join(rules)} cannot all hold "
+            f"with the agent's {context}")

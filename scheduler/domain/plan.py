@@ -1,0 +1,295 @@
+"""Typed, immutable domain objects of a weekly plan.
+
+Times of day are whole minutes after midnight (``*_minute``); durations carry their unit in the name.
+Everything here is built once by ``scheduler.io.config.load_config`` and never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A span of one day, ``[start_minute, end_minute)`` in minutes after midnight."""
+
+    start_minute: int
+    end_minute: int
+
+    def contains(self, start_minute: int, end_minute: int) -> bool:
+        return self.start_minute <= start_minute and end_minute <= self.end_minute
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Open window per weekday (index 0 = Monday); ``None`` means closed that day."""
+
+    by_weekday: tuple[TimeWindow | None, ...]
+
+    def window(self, weekday: int) -> TimeWindow | None:
+        return self.by_weekday[weekday]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A contact queue with its service goal.
+
+    ``concurrency`` is how many contacts one agent handles at once (chat); 1 for voice and email.
+    ``patience_seconds`` is the mean time a waiting contact stays before abandoning (> 0): staff with
+    Erlang A; ``None`` (the default) staffs with Erlang C, where nobody abandons.
+    """
+
+    queue_id: str
+    channel: str
+    service_level_target: float
+    answer_seconds: float
+    default_aht_seconds: float
+    max_occupancy: float | None
+    concurrency: int
+    opening_hours: OpeningHours
+    patience_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """One break or lunch of a shift template, placed inside a window relative to the shift start."""
+
+    name: str
+    kind: str  # "break" or "lunch": the roster's activity name
+    minutes: int
+    paid: bool
+    earliest_after_start_minutes: int
+    latest_after_start_minutes: int
+
+
+@dataclass(frozen=True)
+class ShiftTemplate:
+    """A kind of shift: its length, when it may start, and its breaks in the order they are taken.
+
+    ``length_minutes`` spans start to end, unpaid lunch included. Consecutive breaks are at least
+    ``min_break_gap_minutes`` apart (end of one to start of the next).
+    """
+
+    template_id: str
+    length_minutes: int
+    earliest_start_minute: int
+    latest_start_minute: int
+    start_step_minutes: int
+    weekdays: tuple[int, ...]
+    breaks: tuple[BreakRule, ...]
+    min_break_gap_minutes: int
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.length_minutes - sum(b.minutes for b in self.breaks if not b.paid)
+
+    def start_minutes(self) -> tuple[int, ...]:
+        return tuple(range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Labour rules an agent is employed under. Hours are paid hours in the planned week.
+
+    The rules after ``template_ids`` default to "no constraint":
+
+    - ``min_days_per_week``: least number of working days (days with a shift) in the week;
+    - ``min_consecutive_days_off``: least length of every run of days off lying wholly inside the week (a
+      run that includes the week's Monday or Sunday is not constrained: the neighbouring weeks are unknown);
+    - ``max_weekend_days``: most of the week's Saturday and Sunday worked (0-2);
+    - ``earliest_start_minute`` / ``latest_end_minute``: every shift starts at or after / ends at or before
+      this minute of its day (``None``: no limit; an end may be 1440, i.e. 24:00).
+    """
+
+    contract_id: str
+    min_weekly_minutes: int
+    max_weekly_minutes: int
+    max_days_per_week: int
+    min_rest_minutes: int
+    max_consecutive_days: int
+    hourly_cost: float
+    template_ids: tuple[str, ...]
+    min_days_per_week: int = 0
+    min_consecutive_days_off: int = 1
+    max_weekend_days: int = 2
+    earliest_start_minute: int | None = None
+    latest_end_minute: int | None = None
+
+    def allows_shift(self, start_minute: int, end_minute: int) -> bool:
+        """Whether a shift from ``start_minute`` to ``end_minute`` (minutes after midnight of its day) lies
+        inside the contract's ``earliest_start_minute`` / ``latest_end_minute``."""
+        if self.earliest_start_minute is not None and start_minute < self.earliest_start_minute:
+            return False
+        return self.latest_end_minute is None or end_minute <= self.latest_end_minute
+
+    def time_off_credit_minutes(self) -> int:
+        """Paid minutes one approved day of time off counts towards the weekly minimum (pro rata)."""
+        return self.min_weekly_minutes // self.max_days_per_week if self.max_days_per_week else 0
+
+
+@dataclass(frozen=True)
+class Preference:
+    """A soft request of an agent, met or not, costing ``weight`` units of the preference weight when unmet.
+
+    ``kind``: ``off`` (rather not work that day), ``on`` (rather work that day) or ``start`` (on days worked,
+    rather start inside ``window``). The day is a weekday (``weekday``, 0 = Monday) or a date (``day``);
+    a ``start`` request with neither applies to every day.
+    """
+
+    kind: str
+    weekday: int | None
+    day: date | None
+    window: TimeWindow | None
+    weight: int
+
+    def applies_to(self, day: date) -> bool:
+        if self.day is not None:
+            return self.day == day
+        return self.weekday is None or self.weekday == day.weekday()
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One agent. ``availability`` holds the window per weekday in which whole shifts must lie;
+    ``None`` for a weekday means not available that day."""
+
+    agent_id: str
+    contract_id: str
+    skills: tuple[str, ...]
+    availability: tuple[TimeWindow | None, ...]
+    time_off: frozenset[date]
+    preferences: tuple[Preference, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Integer weights of the roster objective (per agent-interval, per paid hour)."""
+
+    understaffed_agent_interval: int = 1000
+    overstaffed_agent_interval: int = 10
+    paid_hour: int = 1
+    unmet_preference: int = 50
+    start_change_hour: int = 0
+    changed_shift: int = 100
+    unfair_shift: int = 20
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Fair shares per agent and week: weekend days and late shifts (ending after ``late_end_minute``) beyond
+    them cost ``objective.unfair_shift`` each, so the load spreads across agents."""
+
+    late_end_minute: int
+    fair_late_shifts: int
+    fair_weekend_days: int
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_seconds: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    deterministic: bool = True
+
+
+@dataclass(frozen=True)
+class QualityGates:
+    """Default tolerances of ``wfm check``: allowed absolute service-level drop, allowed relative growth
+    of understaffed agent-hours."""
+
+    service_level_drop: float = 0.005
+    understaffing_growth: float = 0.05
+
+
+@dataclass(frozen=True)
+class PinnedShift:
+    """A published shift: its template, start and break starts (minutes after midnight)."""
+
+    template_id: str
+    start_minute: int
+    break_starts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A published roster to re-plan from. ``pinned`` agent-days are kept exactly (None: a day off kept);
+    every other agent-day costs ``objective.changed_shift`` when its shift differs from ``published``."""
+
+    pinned: dict[tuple[str, date], PinnedShift | None]
+    published: dict[tuple[str, date], PinnedShift | None]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A training session or team meeting of named agents: paid time off the floor, once in the week.
+
+    Each attendee takes it once, wholly inside one of their worked shifts, starting on the interval grid, on
+    one of ``weekdays`` (0 = Monday), inside ``window`` (start at or after its start, end at or before its end)
+    and overlapping none of that shift's breaks. ``together``: every attendee at the same start on the same day
+    (a meeting); otherwise each attendee at their own time (e.g. e-learning).
+    """
+
+    activity_id: str
+    minutes: int
+    agent_ids: tuple[str, ...]
+    weekdays: tuple[int, ...]
+    window: TimeWindow
+    together: bool
+
+    def start_minutes(self, interval_minutes: int) -> range:
+        """Allowed starts, minutes after midnight, on the interval grid inside the window."""
+        return range(self.window.start_minute, self.window.end_minute - self.minutes + 1, interval_minutes)
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Everything a weekly plan needs, resolved and validated."""
+
+    source: Path
+    name: str
+    timezone: str
+    interval_minutes: int
+    opening_hours: OpeningHours
+    history_path: Path
+    agents_path: Path
+    holidays: tuple[date, ...]
+    history_weeks: int
+    week_start: date | None
+    queues: tuple[Queue, ...]
+    shrinkage: float
+    templates: tuple[ShiftTemplate, ...]
+    contracts: tuple[Contract, ...]
+    agents: tuple[Agent, ...]
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    quality_gates: QualityGates = field(default_factory=QualityGates)
+    replan: Replan | None = None
+    max_agents_on_break: int | None = None  # agents on break or lunch in one interval, centre-wide
+    forecast_model: str = "smoothed_profile"  # forecasting.service.MODEL_NAMES
+    holiday_country: str | None = None  # a country code or "auto" (forecasting.service.choose_holidays)
+    fairness: Fairness | None = None
+    activities: tuple[Activity, ...] = ()
+
+    def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
+        """The activities the agent attends, in config order."""
+        return tuple(a for a in self.activities if agent_id in a.agent_ids)
+
+    def pinned(self, agent_id: str, day: date) -> tuple[bool, PinnedShift | None]:
+        """Whether the agent-day is pinned by a re-plan, and its kept shift (None: a kept day off)."""
+        if self.replan is None or (agent_id, day) not in self.replan.pinned:
+            return False, None
+        return True, self.replan.pinned[agent_id, day]
+
+    def queue(self, queue_id: str) -> Queue:
+        return next(q for q in self.queues if q.queue_id == queue_id)
+
+    def template(self, template_id: str) -> ShiftTemplate:
+        return next(t for t in self.templates if t.template_id == template_id)
+
+    def contract(self, contract_id: str) -> Contract:
+        return next(c for c in self.contracts if c.contract_id == contract_id)

@@ -1,0 +1,60 @@
+"""Candidate shifts: which (template, start) an agent may work on each day of the week.
+
+Templates come from the agent's contract; a candidate must fall on one of the template's weekdays, lie
+wholly inside the agent's availability window for that weekday, and not fall on approved time off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.domain.plan import Agent, PlanConfig, ShiftTemplate
+from scheduler.domain.week import Week
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    """One way to work one day: a template started at ``start_minute`` (minutes after midnight)."""
+
+    template: ShiftTemplate
+    start_minute: int
+
+    @property
+    def end_minute(self) -> int:
+        return self.start_minute + self.template.length_minutes
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.template.paid_minutes
+
+
+def shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
+    """Every shift the agent could work on that day, in a fixed order (template order, then start); on a day
+    pinned by a re-plan, only the kept shift (or none)."""
+    day = week.day(day_index)
+    pinned, kept = config.pinned(agent.agent_id, day)
+    if pinned:
+        return tuple(o for o in free_shift_options(config, agent, week, day_index)
+                     if kept is not None and (o.template.template_id, o.start_minute) == (kept.template_id,
+                                                                                          kept.start_minute))
+    return free_shift_options(config, agent, week, day_index)
+
+
+def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
+    """The candidates from templates, availability and time off alone (no re-plan pins)."""
+    day = week.day(day_index)
+    weekday = day.weekday()
+    window = agent.availability[weekday]
+    if day in agent.time_off or window is None:
+        return ()
+    contract = config.contract(agent.contract_id)
+    options = []
+    for template_id in contract.template_ids:
+        template = config.template(template_id)
+        if weekday not in template.weekdays:
+            continue
+        for start in template.start_minutes():
+            if window.contains(start, start + template.length_minutes):
+                options.append(ShiftOption(template, start))
+    return tuple(options)
+

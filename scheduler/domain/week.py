@@ -1,0 +1,48 @@
+"""The planned week as a grid of intervals.
+
+A slot is one interval of the week: ``slot = day_index * slots_per_day + minute_of_day // interval_minutes``
+with day 0 the week's Monday. The CP-SAT model and the coverage report both index time this way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.domain.plan import MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class Week:
+    """Seven days from ``start`` (a Monday) cut into ``interval_minutes`` slots."""
+
+    start: date
+    interval_minutes: int
+
+    @property
+    def slots_per_day(self) -> int:
+        return MINUTES_PER_DAY // self.interval_minutes
+
+    @property
+    def slot_count(self) -> int:
+        return 7 * self.slots_per_day
+
+    def day(self, day_index: int) -> date:
+        return self.start + timedelta(days=day_index)
+
+    def days(self) -> tuple[date, ...]:
+        return tuple(self.day(i) for i in range(7))
+
+    def slot(self, day_index: int, minute_of_day: int) -> int:
+        return day_index * self.slots_per_day + minute_of_day // self.interval_minutes
+
+    def slot_start(self, slot: int) -> datetime:
+        return datetime.combine(self.start, datetime.min.time()) + timedelta(minutes=slot * self.interval_minutes)
+
+    def slot_of(self, moment: datetime) -> int:
+        """The slot an instant inside the week falls in."""
+        minutes = (moment - datetime.combine(self.start, datetime.min.time())) // timedelta(minutes=1)
+        return int(minutes) // self.interval_minutes
+
+    def day_index(self, day: date) -> int:
+        return (day - self.start).days

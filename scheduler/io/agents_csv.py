@@ -1,0 +1,165 @@
+"""Read the agents CSV into ``Agent`` objects.
+
+Columns: ``agent_id, contract, skills, availability, time_off``.
+- ``skills``: queue ids separated by ``;`` (at least one).
+- ``availability``: empty = any time every day; otherwise ``;``-separated entries ``DAYS HH:MM-HH:MM`` where
+  DAYS is a weekday (``mon``) or a range (``mon-fri``); weekdays not named are days the agent cannot work.
+  A shift must lie wholly inside its day's window.
+- ``time_off``: approved whole days off, ISO dates separated by ``;``.
+- ``preferences`` (optional): soft requests separated by ``;``, each ``KIND TARGET [xWEIGHT]``:
+  ``off fri`` (rather not work Fridays), ``on 2026-04-04 x3`` (rather work that date, weight 3),
+  ``start 08:00-10:00`` (rather start between 08:00 and 10:00, every day worked) or ``start mon 08:00-10:00``.
+
+The file may start with a byte-order mark (Excel's "CSV UTF-8"). Blank lines, and lines of empty cells, are
+skipped; row numbers in errors are the file's line numbers (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+from scheduler.domain.clock import parse_window
+from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
+from scheduler.errors import InputError
+
+AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off", "preferences")
+
+
+def parse_preferences(text: str) -> tuple[Preference, ...]:
+    """``"off fri; start 08:00-10:00 x2"`` -> preferences. Raises ValueError naming the bad entry."""
+    preferences = []
+    for entry in (e.strip() for e in text.split(";")):
+        if not entry:
+            continue
+        words = entry.split()
+        weight = 1
+        if len(words) > 1 and words[-1].lower().startswith("x"):
+            try:
+                weight = int(words[-1][1:])
+            except ValueError:
+                raise ValueError(f"weight {words[-1]!r} in {entry!r} is not xN") from None
+            if weight < 1:
+                raise ValueError(f"weight in {entry!r} must be at least x1")
+            words = words[:-1]
+        kind = words[0].lower() if words else ""
+        weekday, day, window = None, None, None
+        targets = words[1:]
+        if kind == "start" and targets:
+            window = parse_window(targets[-1])
+            if window is None:
+                raise ValueError(f"no time window in {entry!r}")
+            targets = targets[:-1]
+        if kind not in ("off", "on", "start") or len(targets) > 1 or (kind != "start" and len(targets) != 1):
+            raise ValueError(f"{entry!r} is not 'off DAY', 'on DAY' or 'start [DAY] HH:MM-HH:MM'")
+        if targets:
+            target = targets[0].lower()
+            if target[:3] in WEEKDAYS and not target[:1].isdigit():
+                if target not in WEEKDAYS and target not in _FULL_WEEKDAYS:
+                    raise ValueError(f"unknown weekday {targets[0]!r} in {entry!r}")
+                weekday = WEEKDAYS.index(target[:3])
+            else:
+                try:
+                    day = date.fromisoformat(target)
+                except ValueError:
+                    raise ValueError(f"{targets[0]!r} in {entry!r} is neither a weekday nor YYYY-MM-DD") from None
+        preferences.append(Preference(kind, weekday, day, window, weight))
+    return tuple(preferences)
+
+
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
+    """``"mon-fri 08:00-18:00; sat 09:00-13:00"`` -> a window per weekday. Raises ValueError."""
+    text = text.strip()
+    if not text:
+        return tuple(TimeWindow(0, 24 * 60) for _ in WEEKDAYS)
+    windows: list[TimeWindow | None] = [None] * 7
+    for entry in text.split(";"):
+        days_text, _, window_text = entry.strip().partition(" ")
+        first, _, last = days_text.lower().partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"unknown weekday in {entry.strip()!r}")
+        lo = WEEKDAYS.index(first)
+        hi = WEEKDAYS.index(last) if last else lo
+        if hi < lo:
+            raise ValueError(f"weekday range runs backwards in {entry.strip()!r}")
+        window = parse_window(window_text)
+        if window is None:
+            raise ValueError(f"no time window in {entry.strip()!r}")
+        for day in range(lo, hi + 1):
+            if windows[day] is not None:
+                raise ValueError(f"{WEEKDAYS[day]} given twice")
+            windows[day] = window
+    return tuple(windows)
+
+
+def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tuple[Agent, ...]:
+    """Read and check the agents file; errors name the file, row (header = row 1) and column."""
+    if not path.is_file():
+        raise InputError(f"{path}: agents file not found")
+    numbered: list[tuple[int, dict[str | None, str | list[str] | None]]] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            reader.fieldnames = header
+            missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
+            if missing:
+                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            for row in reader:
+                cells = [v for k, v in row.items() if k is not None and v is not None]
+                if None not in row and not any(v.strip() for v in cells):
+                    continue
+                numbered.append((reader.line_num, row))
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    if not numbered:
+        raise InputError(f"{path.name}: no agents")
+    agents: list[Agent] = []
+    seen: set[str] = set()
+    for number, row in numbered:
+        where = f"{path.name} row {number}"
+        if None in row:
+            raise InputError(f"{where}: more fields than the header has")
+        agent_id = (row.get("agent_id") or "").strip()
+        if not agent_id:
+            raise InputError(f"{where}: agent_id is empty")
+        if agent_id in seen:
+            raise InputError(f"{where}: agent_id {agent_id!r} appears twice")
+        seen.add(agent_id)
+        contract = (row.get("contract") or "").strip()
+        if contract not in contract_ids:
+            raise InputError(f"{where}: agent {agent_id} has unknown contract {contract!r}")
+        skills = tuple(s.strip() for s in (row.get("skills") or "").split(";") if s.strip())
+        if not skills:
+            raise InputError(f"{where}: agent {agent_id} has no skills (is skilled for no queue)")
+        for skill in skills:
+            if skill not in queue_ids:
+                raise InputError(f"{where}: agent {agent_id} has unknown skill {skill!r}")
+        try:
+            availability = parse_availability(row.get("availability") or "")
+        except ValueError as exc:
+            raise InputError(f"{where}: availability {row.get('availability')!r} is malformed ({exc})") from None
+        time_off: set[date] = set()
+        for text in (row.get("time_off") or "").split(";"):
+            if text.strip():
+                try:
+                    if not ISO_DATE_PATTERN.match(text.strip()):
+                        raise ValueError(text)
+                    time_off.add(date.fromisoformat(text.strip()))
+                except ValueError:
+                    raise InputError(f"{where}: time_off date {text.strip()!r} is not YYYY-MM-DD") from None
+        try:
+            preferences = parse_preferences(row.get("preferences") or "")
+        except ValueError as exc:
+            raise InputError(f"{where}: preferences {exc}") from None
+        agents.append(Agent(agent_id, contract, tuple(sorted(set(skills))), availability, frozenset(time_off),
+                            preferences))
+    return tuple(agents)

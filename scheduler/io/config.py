@@ -1,0 +1,551 @@
+"""Load and validate a plan YAML once, into ``scheduler.domain.plan.PlanConfig``.
+
+Every error is a one-line ``InputError`` naming the file, the key path and the bad value, e.g.
+``plan.yaml: shift_templates[1].breaks[0].minutes must be > 0, got -15``. The file format is documented
+in ``docs/config.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from forecasting.service import MODEL_NAMES as FORECAST_MODELS
+from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
+from scheduler.domain.plan import (
+    MINUTES_PER_DAY,
+    WEEKDAYS,
+    Activity,
+    Agent,
+    BreakRule,
+    Contract,
+    Fairness,
+    ObjectiveWeights,
+    OpeningHours,
+    PlanConfig,
+    QualityGates,
+    Queue,
+    ShiftTemplate,
+    SolverSettings,
+    TimeWindow,
+)
+from scheduler.errors import InputError
+from scheduler.io.agents_csv import load_agents
+
+CHANNELS = ("voice", "chat", "email")
+# Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
+SINGLE_CONTACT_CHANNELS = ("voice", "email")
+BREAK_KINDS = ("break", "lunch")
+INTERVAL_CHOICES_MINUTES = (5, 10, 15, 30, 60)
+# The model checks rest only between shifts on consecutive days; with shifts inside one day, two days apart
+# always leave at least 24 h, so a longer minimum could not be enforced.
+MAX_MIN_REST_HOURS = 24
+WEEKDAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Node:
+    """A YAML value together with its key path, so every error can name where it is."""
+
+    def __init__(self, file: Path, path: str, value: Any) -> None:
+        self.file, self.path, self.value = file, path, value
+
+    def fail(self, rule: str) -> InputError:
+        shown = self.value
+        if isinstance(shown, (dict, list)):
+            shown = type(shown).__name__
+        elif isinstance(shown, date):
+            shown = str(shown)
+        return InputError(f"{self.file.name}: {self.path or '(top level)'} {rule}, got {shown!r}")
+
+    def child_path(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def mapping(self, allowed: tuple[str, ...]) -> dict[str, Any]:
+        if self.value is None:  # a key with nothing under it, e.g. "objective:": an empty section
+            self.value = {}
+        if not isinstance(self.value, dict):
+            raise self.fail("must be a mapping")
+        for key in self.value:
+            if key not in allowed:
+                raise InputError(
+                    f"{self.file.name}: unknown key {self.child_path(str(key))!r} "
+                    f"(expected one of: {', '.join(allowed)})"
+                )
+        return self.value
+
+    def get(self, key: str, default: Any = ...) -> _Node:
+        data = self.value if isinstance(self.value, dict) else {}
+        if key not in data:
+            if default is ...:
+                raise InputError(f"{self.file.name}: missing key {self.child_path(key)!r}")
+            return _Node(self.file, self.child_path(key), default)
+        return _Node(self.file, self.child_path(key), data[key])
+
+    def items(self) -> list[_Node]:
+        if not isinstance(self.value, list) or not self.value:
+            raise self.fail("must be a non-empty list")
+        return [_Node(self.file, self.child_path(i), v) for i, v in enumerate(self.value)]
+
+    def string(self) -> str:
+        if not isinstance(self.value, str) or not self.value.strip():
+            raise self.fail("must be a non-empty string")
+        return self.value.strip()
+
+    def number(self, low: float | None = None, high: float | None = None, *, open_low: bool = False) -> float:
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            raise self.fail("must be a number")
+        v = float(self.value)
+        if not math.isfinite(v):
+            raise self.fail("must be a finite number")
+        if low is not None and (v <= low if open_low else v < low):
+            raise self.fail(f"must be {'>' if open_low else '>='} {low:g}")
+        if high is not None and v > high:
+            raise self.fail(f"must be <= {high:g}")
+        return v
+
+    def integer(self, low: int | None = None, high: int | None = None) -> int:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise self.fail("must be a whole number")
+        if low is not None and self.value < low:
+            raise self.fail(f"must be >= {low}")
+        if high is not None and self.value > high:
+            raise self.fail(f"must be <= {high}")
+        return self.value
+
+    def boolean(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail("must be true or false")
+        return self.value
+
+    def clock_minute(self, allow_midnight_end: bool = False) -> int:
+        text = self.value if isinstance(self.value, str) else ""
+        m = CLOCK_PATTERN.match(text.strip())
+        if not m:
+            raise self.fail("must be a time of day HH:MM")
+        hours, minutes = int(m.group(1)), int(m.group(2))
+        total = hours * 60 + minutes
+        limit = MINUTES_PER_DAY if allow_midnight_end else MINUTES_PER_DAY - 1
+        if minutes >= 60 or total > limit:
+            raise self.fail("must be a time of day HH:MM")
+        return total
+
+    def iso_date(self) -> date:
+        # YAML reads an unquoted date as a date and a date with a time as a datetime (a date subclass)
+        if isinstance(self.value, datetime):
+            raise self.fail("must be a date YYYY-MM-DD without a time of day")
+        if isinstance(self.value, date):
+            return self.value
+        text = self.value.strip() if isinstance(self.value, str) else ""
+        try:
+            if not ISO_DATE_PATTERN.match(text):
+                raise ValueError(text)
+            return date.fromisoformat(text)
+        except ValueError:
+            raise self.fail("must be a date YYYY-MM-DD") from None
+
+    def multiple_of(self, value: int, step: int, what: str) -> int:
+        if value % step:
+            raise self.fail(f"must be a multiple of {what} ({step} min)")
+        return value
+
+
+def _weekday(node: _Node) -> int:
+    """``mon`` or ``monday`` (any case) -> 0."""
+    text = node.value.strip().lower() if isinstance(node.value, str) else ""
+    if text in WEEKDAYS:
+        return WEEKDAYS.index(text)
+    if text in WEEKDAY_NAMES:
+        return WEEKDAY_NAMES.index(text)
+    raise node.fail(f"must be a weekday ({', '.join(WEEKDAYS)} or the full name, e.g. monday)")
+
+
+def _weekday_list(node: _Node) -> tuple[int, ...]:
+    if not isinstance(node.value, list) or not node.value:
+        raise node.fail(f"must be a non-empty list of weekdays ({', '.join(WEEKDAYS)})")
+    return tuple(sorted({_weekday(item) for item in node.items()}))
+
+
+def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
+    data = node.mapping(WEEKDAYS)
+    windows: list[TimeWindow | None] = []
+    for day in WEEKDAYS:
+        child = _Node(node.file, node.child_path(day), data.get(day, "closed"))
+        try:
+            window = parse_window(str(child.value))
+        except ValueError:
+            raise child.fail('must be "HH:MM-HH:MM" (end after start) or "closed"') from None
+        if window and (window.start_minute % interval_minutes or window.end_minute % interval_minutes):
+            raise child.fail(f"must start and end on the {interval_minutes}-minute interval grid")
+        windows.append(window)
+    if all(w is None for w in windows):
+        raise node.fail("must open on at least one day")
+    return OpeningHours(tuple(windows))
+
+
+def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
+    node.mapping(
+        ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
+         "concurrency", "opening_hours", "patience_seconds")
+    )
+    channel = node.get("channel").string()
+    if channel not in CHANNELS:
+        raise node.get("channel").fail(f"must be one of {', '.join(CHANNELS)}")
+    max_occ = node.get("max_occupancy", None)
+    patience = node.get("patience_seconds", None)
+    hours = node.get("opening_hours", None)
+    concurrency_node = node.get("concurrency", 1)
+    concurrency = concurrency_node.integer(1, 20)
+    if concurrency > 1 and channel in SINGLE_CONTACT_CHANNELS:
+        raise concurrency_node.fail(f"must be 1 on {channel} queues (only chat handles several contacts at once)")
+    return Queue(
+        queue_id=node.get("id").string(),
+        channel=channel,
+        service_level_target=node.get("service_level_target").number(0.0, 1.0, open_low=True),
+        answer_seconds=node.get("answer_seconds").number(0.0),
+        default_aht_seconds=node.get("default_aht_seconds").number(0.0, open_low=True),
+        max_occupancy=None if max_occ.value is None else max_occ.number(0.0, 1.0, open_low=True),
+        concurrency=concurrency,
+        opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
+        patience_seconds=None if patience.value is None else patience.number(0.0, open_low=True),
+    )
+
+
+def _break(node: _Node, interval_minutes: int, length_minutes: int) -> BreakRule:
+    node.mapping(("name", "kind", "minutes", "paid", "earliest_after_start_minutes",
+                  "latest_after_start_minutes"))
+    kind = node.get("kind", "break").string()
+    if kind not in BREAK_KINDS:
+        raise node.get("kind").fail(f"must be one of {', '.join(BREAK_KINDS)}")
+    minutes_node = node.get("minutes")
+    minutes = minutes_node.integer(1)
+    minutes_node.multiple_of(minutes, interval_minutes, "the interval")
+    earliest_node = node.get("earliest_after_start_minutes")
+    earliest = earliest_node.multiple_of(earliest_node.integer(0), interval_minutes, "the interval")
+    latest_node = node.get("latest_after_start_minutes")
+    latest = latest_node.multiple_of(latest_node.integer(earliest), interval_minutes, "the interval")
+    if latest + minutes > length_minutes:
+        raise latest_node.fail(f"plus the break's {minutes} minutes must fit the shift's {length_minutes}")
+    return BreakRule(
+        name=node.get("name", kind).string(),
+        kind=kind,
+        minutes=minutes,
+        paid=node.get("paid", kind == "break").boolean(),
+        earliest_after_start_minutes=earliest,
+        latest_after_start_minutes=latest,
+    )
+
+
+def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
+    node.mapping(("id", "length_minutes", "earliest_start", "latest_start", "start_step_minutes", "days",
+                  "breaks", "min_break_gap_minutes"))
+    length_node = node.get("length_minutes")
+    length = length_node.multiple_of(length_node.integer(1), interval_minutes, "the interval")
+    earliest_node, latest_node = node.get("earliest_start"), node.get("latest_start")
+    earliest = earliest_node.multiple_of(earliest_node.clock_minute(), interval_minutes, "the interval")
+    latest = latest_node.clock_minute()
+    if latest < earliest:
+        raise latest_node.fail("must not be before earliest_start")
+    if latest + length > MINUTES_PER_DAY:
+        raise latest_node.fail(f"plus length_minutes {length} must end by 24:00")
+    step_node = node.get("start_step_minutes", interval_minutes)
+    step = step_node.multiple_of(step_node.integer(1), interval_minutes, "the interval")
+    if (latest - earliest) % step:
+        raise latest_node.fail(f"must be earliest_start plus a multiple of start_step_minutes ({step})")
+    days = node.get("days", None)
+    breaks_node = node.get("breaks", [])
+    breaks = tuple(_break(b, interval_minutes, length) for b in breaks_node.items()) if breaks_node.value else ()
+    gap_node = node.get("min_break_gap_minutes", 0)
+    gap = gap_node.multiple_of(gap_node.integer(0), interval_minutes, "the interval")
+    # Each break's earliest possible start, with every break before it taken as early as it can be.
+    earliest_start = None
+    for i, rule in enumerate(breaks):
+        start = rule.earliest_after_start_minutes
+        if earliest_start is not None:
+            prev = breaks[i - 1]
+            start = max(start, earliest_start + prev.minutes + gap)
+            if start > rule.latest_after_start_minutes:
+                path = f"{breaks_node.child_path(i)}.latest_after_start_minutes"
+                raise _Node(node.file, path, rule.latest_after_start_minutes).fail(
+                    f"leaves no room: {prev.name!r} ends at the earliest {earliest_start + prev.minutes} min after "
+                    f"the start and the {gap}-minute gap follows it"
+                )
+        earliest_start = start
+    return ShiftTemplate(
+        template_id=node.get("id").string(),
+        length_minutes=length,
+        earliest_start_minute=earliest,
+        latest_start_minute=latest,
+        start_step_minutes=step,
+        weekdays=tuple(range(7)) if days.value is None else _weekday_list(days),
+        breaks=breaks,
+        min_break_gap_minutes=gap,
+    )
+
+
+def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contract:
+    node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_days_per_week",
+                  "min_rest_hours", "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days",
+                  "earliest_start", "latest_end", "hourly_cost", "shift_templates"))
+    min_hours = node.get("min_weekly_hours", 0).number(0.0, 168.0)
+    max_node = node.get("max_weekly_hours")
+    max_hours = max_node.number(0.0, 168.0, open_low=True)
+    if min_hours > max_hours:
+        raise node.get("min_weekly_hours").fail(f"must not exceed max_weekly_hours ({max_hours:g})")
+    templates: list[str] = []
+    for item in node.get("shift_templates").items():
+        name = item.string()
+        if name not in templates_by_id:
+            raise item.fail(f"must name a shift template ({', '.join(sorted(templates_by_id))})")
+        if name in templates:
+            raise item.fail("names a shift template listed before it in this contract")
+        templates.append(name)
+    rest_node = node.get("min_rest_hours", 0)
+    rest_hours = rest_node.number(0.0)
+    if rest_hours > MAX_MIN_REST_HOURS:
+        raise rest_node.fail(f"must be <= {MAX_MIN_REST_HOURS}: the roster model only enforces rest between "
+                             "shifts on consecutive days")
+    max_days = node.get("max_days_per_week", 7).integer(1, 7)
+    min_days_node = node.get("min_days_per_week", 0)
+    min_days = min_days_node.integer(0, 7)
+    if min_days > max_days:
+        raise min_days_node.fail(f"must not exceed max_days_per_week ({max_days})")
+    earliest_node, latest_node = node.get("earliest_start", None), node.get("latest_end", None)
+    earliest = None if earliest_node.value is None else earliest_node.clock_minute()
+    latest = None if latest_node.value is None else latest_node.clock_minute(allow_midnight_end=True)
+    if earliest is not None and latest is not None and latest <= earliest:
+        raise latest_node.fail(f"must be after earliest_start ({minute_to_clock(earliest)})")
+    if earliest is not None or latest is not None:
+        low, high = earliest or 0, MINUTES_PER_DAY if latest is None else latest
+        fits = any(low <= start and start + t.length_minutes <= high
+                   for t in (templates_by_id[name] for name in templates) for start in t.start_minutes())
+        if not fits:
+            culprit = latest_node if latest is not None else earliest_node
+            raise culprit.fail(f"leaves no start of this contract's shift templates ({', '.join(templates)}) "
+                               f"between {minute_to_clock(low)} and {minute_to_clock(high)}")
+    return Contract(
+        contract_id=node.get("id").string(),
+        min_weekly_minutes=round(min_hours * 60),
+        max_weekly_minutes=round(max_hours * 60),
+        max_days_per_week=max_days,
+        min_rest_minutes=round(rest_hours * 60),
+        max_consecutive_days=node.get("max_consecutive_days", 7).integer(1, 7),
+        hourly_cost=node.get("hourly_cost", 0.0).number(0.0),
+        template_ids=tuple(templates),
+        min_days_per_week=min_days,
+        min_consecutive_days_off=node.get("min_consecutive_days_off", 1).integer(1, 7),
+        max_weekend_days=node.get("max_weekend_days", 2).integer(0, 2),
+        earliest_start_minute=earliest,
+        latest_end_minute=latest,
+    )
+
+
+def _unique(nodes: list[_Node], ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for node, ident in zip(nodes, ids, strict=True):
+        if ident in seen:
+            raise node.get("id").fail(f"duplicates another {what} id")
+        seen.add(ident)
+
+
+def _section(root: _Node, key: str, build: Callable[[_Node], Any], what: str) -> tuple[Any, ...]:
+    nodes = root.get(key).items()
+    built = tuple(build(n) for n in nodes)
+    _unique(nodes, [n.get("id").string() for n in nodes], what)
+    return built
+
+
+def _fairness(node: _Node) -> Fairness | None:
+    if node.value is None:
+        return None
+    node.mapping(("late_shift_ends_after", "fair_late_shifts", "fair_weekend_days"))
+    return Fairness(
+        late_end_minute=node.get("late_shift_ends_after", "19:00").clock_minute(allow_midnight_end=True),
+        fair_late_shifts=node.get("fair_late_shifts", 7).integer(0, 7),
+        fair_weekend_days=node.get("fair_weekend_days", 2).integer(0, 2),
+    )
+
+
+def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> Activity:
+    node.mapping(("id", "minutes", "agents", "days", "earliest", "latest_end", "together"))
+    id_node = node.get("id")
+    activity_id = id_node.string()
+    if activity_id in ("shift", *BREAK_KINDS):
+        raise id_node.fail("must differ from the roster's other activity names (shift, break, lunch)")
+    minutes_node = node.get("minutes")
+    minutes = minutes_node.multiple_of(minutes_node.integer(1), interval_minutes, "the interval")
+    known = {a.agent_id for a in agents}
+    agent_ids: list[str] = []
+    for item in node.get("agents").items():
+        agent_id = item.value.strip() if isinstance(item.value, str) else str(item.value)
+        if agent_id not in known:
+            raise item.fail("must name an agent of the agents file")
+        if agent_id in agent_ids:
+            raise item.fail("names an agent listed before it in this activity")
+        agent_ids.append(agent_id)
+    days = node.get("days", None)
+    earliest_node = node.get("earliest", "00:00")
+    earliest = earliest_node.multiple_of(earliest_node.clock_minute(), interval_minutes, "the interval")
+    latest_node = node.get("latest_end", "24:00")
+    latest = latest_node.multiple_of(latest_node.clock_minute(allow_midnight_end=True), interval_minutes,
+                                     "the interval")
+    if latest - earliest < minutes:
+        raise latest_node.fail(f"leaves less than the activity's {minutes} minutes after earliest "
+                               f"({minute_to_clock(earliest)})")
+    return Activity(
+        activity_id=activity_id,
+        minutes=minutes,
+        agent_ids=tuple(agent_ids),
+        weekdays=tuple(range(7)) if days.value is None else _weekday_list(days),
+        window=TimeWindow(earliest, latest),
+        together=node.get("together").boolean(),
+    )
+
+
+TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities")
+
+
+def load_config(path: Path | str) -> PlanConfig:
+    """Read, validate and resolve a plan YAML (paths inside it are relative to the YAML's folder)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(f"{path.name}:{where} {problem}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    if raw is None:
+        raise InputError(f"{path.name}: the file is empty")
+    root = _Node(path, "", raw)
+    root.mapping(TOP_LEVEL_KEYS)
+
+    centre = root.get("centre")
+    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours", "max_agents_on_break"))
+    interval_node = centre.get("interval_minutes", 15)
+    interval = interval_node.integer()
+    if interval not in INTERVAL_CHOICES_MINUTES:
+        raise interval_node.fail(f"must be one of {', '.join(map(str, INTERVAL_CHOICES_MINUTES))}")
+    hours = _opening_hours(centre.get("opening_hours"), interval)
+
+    queues = _section(root, "queues", lambda n: _queue(n, interval, hours), "queue")
+    templates = _section(root, "shift_templates", lambda n: _template(n, interval), "shift template")
+    templates_by_id = {t.template_id: t for t in templates}
+    contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
+
+    forecast = root.get("forecast", {})
+    forecast.mapping(("history_weeks", "week_start", "model"))
+    model_node = forecast.get("model", "smoothed_profile")
+    if model_node.string() not in FORECAST_MODELS:
+        raise model_node.fail(f"must be one of {', '.join(FORECAST_MODELS)}")
+    week_start_node = forecast.get("week_start", None)
+    week_start = None if week_start_node.value is None else week_start_node.iso_date()
+    if week_start is not None and week_start.weekday() != 0:
+        raise week_start_node.fail("must be a Monday")
+    holidays_node = root.get("holidays", [])
+    holidays: tuple[date, ...] = ()
+    holiday_country = None
+    if isinstance(holidays_node.value, str):
+        holiday_country = _holiday_country(holidays_node)
+    elif holidays_node.value:
+        holidays = tuple(h.iso_date() for h in holidays_node.items())
+
+    base = path.parent
+    history_path = base / root.get("history").string()
+    agents_node = root.get("agents")
+    agents_path = base / agents_node.string()
+    if not agents_path.is_file():
+        raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
+    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
+
+    activities_node = root.get("activities", None)
+    activities = () if not activities_node.value else _section(
+        root, "activities", lambda n: _activity(n, interval, agents), "activity")
+
+    objective = root.get("objective", {})
+    objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
+                       "start_change_hour", "changed_shift", "unfair_shift"))
+    defaults = ObjectiveWeights()
+    weights = ObjectiveWeights(
+        understaffed_agent_interval=objective.get(
+            "understaffed_agent_interval", defaults.understaffed_agent_interval).integer(0),
+        overstaffed_agent_interval=objective.get(
+            "overstaffed_agent_interval", defaults.overstaffed_agent_interval).integer(0),
+        paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0),
+        unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0),
+        start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0),
+        changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0),
+        unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0),
+    )
+    solver = root.get("solver", {})
+    solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
+    sdef = SolverSettings()
+    settings = SolverSettings(
+        time_limit_seconds=solver.get("time_limit_seconds", sdef.time_limit_seconds).number(0.0, open_low=True),
+        seed=solver.get("seed", sdef.seed).integer(0),
+        workers=solver.get("workers", sdef.workers).integer(1, 64),
+        deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
+    )
+    gates = root.get("quality_gates", {})
+    gates.mapping(("service_level_drop", "understaffing_growth"))
+    gdef = QualityGates()
+    quality = QualityGates(
+        service_level_drop=gates.get("service_level_drop", gdef.service_level_drop).number(0.0, 1.0),
+        understaffing_growth=gates.get("understaffing_growth", gdef.understaffing_growth).number(0.0),
+    )
+    return PlanConfig(
+        source=path,
+        name=str(centre.get("name", path.stem).value),
+        timezone=str(centre.get("timezone", "UTC").value),
+        interval_minutes=interval,
+        opening_hours=hours,
+        max_agents_on_break=(None if centre.get("max_agents_on_break", None).value is None
+                             else centre.get("max_agents_on_break").integer(1)),
+        history_path=history_path,
+        agents_path=agents_path,
+        holidays=holidays,
+        holiday_country=holiday_country,
+        history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
+        forecast_model=model_node.string(),
+        fairness=_fairness(root.get("fairness", None)),
+        activities=activities,
+        week_start=week_start,
+        queues=queues,
+        shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),
+        templates=templates,
+        contracts=contracts,
+        agents=agents,
+        weights=weights,
+        solver=settings,
+        quality_gates=quality,
+    )
+
+
+def _holiday_country(node: _Node) -> str | None:
+    """``holidays`` given as text: ``auto``, a country code the ``holidays`` package knows, or ``none`` (None)."""
+    from forecasting.calendar import country_holidays
+
+    text = node.string()
+    if text.lower() == "none":
+        return None
+    if text.lower() == "auto":
+        return "auto"
+    try:
+        country_holidays(text, date(2000, 1, 1), date(2000, 1, 1))
+    except InputError:
+        raise node.fail("must be a list of dates, auto, none or a country code the holidays package knows "
+                        "(US, GB, IE, CN, ...)") from None
+    return text.upper()

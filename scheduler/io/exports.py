@@ -1,0 +1,164 @@
+"""Roster exports for agents and planners: one iCalendar file per agent and an XLSX workbook.
+
+Both are built from the roster CSV's rows (``agent_id, date, activity, start, end``, local wall-clock times), so
+every segment of roster.csv appears once in each export, unchanged. Both are deterministic: the same roster gives
+the same bytes (no "now" timestamps; fixed zip dates in the workbook).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import pandas as pd
+import xlsxwriter
+
+from scheduler.domain.roster import ROSTER_COLUMNS
+from scheduler.errors import InputError
+
+CALENDAR_FOLDER = "calendars"
+PRODUCT_ID = "-//wfm-optimizer//roster export//EN"
+UID_DOMAIN = "wfm-optimizer"
+SUMMARIES = {"shift": "Shift", "break": "Break", "lunch": "Lunch"}
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+COVERAGE_SHEET = "coverage"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One roster row: an agent's shift, break, lunch or activity on ``day``, ``[start, end)`` local time."""
+
+    agent_id: str
+    day: date
+    activity: str
+    start: datetime
+    end: datetime
+
+
+def read_segments(roster_csv: Path) -> tuple[Segment, ...]:
+    """The rows of a roster CSV, in file order."""
+    frame = pd.read_csv(roster_csv, dtype=str, keep_default_na=False)
+    missing = [c for c in ROSTER_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"{roster_csv.name}: missing column(s) {', '.join(missing)}")
+    return tuple(
+        Segment(agent, date.fromisoformat(day), activity, datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for agent, day, activity, start, end in zip(*(frame[c] for c in ROSTER_COLUMNS), strict=True)
+    )
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {timezone!r} for the calendar export") from None
+
+
+def agent_calendar(agent_id: str, segments: Sequence[Segment], timezone: str, stamp: datetime) -> bytes:
+    """An iCalendar (RFC 5545) file of one agent's week: one VEVENT per roster segment, local times in
+    ``timezone`` (with its VTIMEZONE). ``stamp`` (UTC) is the DTSTAMP of every event, fixed so output is stable."""
+    zone = _zone(timezone)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Roster {agent_id}")
+    calendar.add("x-wr-timezone", timezone)
+    for number, segment in enumerate(segments):
+        event = icalendar.Event()
+        event.add("uid", f"{agent_id}-{segment.start:%Y%m%dT%H%M}-{segment.activity}-{number}@{UID_DOMAIN}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", segment.start.replace(tzinfo=zone))
+        event.add("dtend", segment.end.replace(tzinfo=zone))
+        event.add("summary", SUMMARIES.get(segment.activity, segment.activity.replace("_", " ").capitalize()))
+        event.add("categories", [segment.activity])
+        event.add("x-wfm-agent", agent_id)
+        event.add("x-wfm-activity", segment.activity)
+        event.add("x-wfm-date", segment.day.isoformat())
+        event.add("transp", "TRANSPARENT" if segment.activity in ("break", "lunch") else "OPAQUE")
+        calendar.add_component(event)
+    if segments:
+        # VTIMEZONE covering only the roster's own year keeps each file small.
+        first = min(s.day for s in segments)
+        calendar.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(first.year + 2, 1, 1))
+    return calendar.to_ical()
+
+
+def write_calendars(segments: Sequence[Segment], agent_ids: Iterable[str], folder: Path, timezone: str,
+                    week_start: date) -> list[Path]:
+    """``folder/AGENT.ics`` for every agent in ``agent_ids`` (an empty calendar for an agent with no shift)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    by_agent: dict[str, list[Segment]] = defaultdict(list)
+    for segment in segments:
+        by_agent[segment.agent_id].append(segment)
+    stamp = datetime.combine(week_start, time(), tzinfo=ZoneInfo("UTC"))
+    written = []
+    for agent_id in sorted(set(agent_ids) | set(by_agent)):
+        path = folder / f"{agent_id}.ics"
+        path.write_bytes(agent_calendar(agent_id, by_agent[agent_id], timezone, stamp))
+        written.append(path)
+    return written
+
+
+def day_sheet_name(day: date) -> str:
+    return f"{day:%a} {day.isoformat()}"
+
+
+def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date) -> bytes:
+    """An XLSX workbook: one sheet per day of the week (the roster rows of that date, as in roster.csv,
+    times as Excel date-times) and a ``coverage`` sheet (coverage.csv's columns)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    # A fixed creation date keeps the bytes identical between runs (xlsxwriter fixes the zip dates itself).
+    book.set_properties({"title": f"Roster, week of {week_start.isoformat()}", "author": "wfm-optimizer",
+                         "created": datetime.combine(week_start, time())})
+    header = book.add_format({"bold": True, "bg_color": "#DDE3EA", "border": 1})
+    stamp = book.add_format({"num_format": DATETIME_FORMAT})
+    by_day: dict[date, list[Segment]] = defaultdict(list)
+    for segment in segments:
+        by_day[segment.day].append(segment)
+    days = sorted(set(pd.date_range(week_start, periods=7).date) | set(by_day))
+    for day in days:
+        sheet = book.add_worksheet(day_sheet_name(day))
+        sheet.write_row(0, 0, ROSTER_COLUMNS, header)
+        sheet.freeze_panes(1, 0)
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, 2, 11)
+        sheet.set_column(3, 4, 17)
+        for row, segment in enumerate(by_day.get(day, []), start=1):
+            sheet.write_string(row, 0, segment.agent_id)
+            sheet.write_string(row, 1, segment.day.isoformat())
+            sheet.write_string(row, 2, segment.activity)
+            sheet.write_datetime(row, 3, segment.start, stamp)
+            sheet.write_datetime(row, 4, segment.end, stamp)
+        if by_day.get(day):
+            sheet.autofilter(0, 0, len(by_day[day]), len(ROSTER_COLUMNS) - 1)
+    sheet = book.add_worksheet(COVERAGE_SHEET)
+    columns = list(coverage.columns)
+    sheet.write_row(0, 0, columns, header)
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 17)
+    for row, values in enumerate(coverage.itertuples(index=False), start=1):
+        for col, value in enumerate(values):
+            if isinstance(value, pd.Timestamp):
+                sheet.write_datetime(row, col, value.to_pydatetime(), stamp)
+            elif isinstance(value, str):
+                sheet.write_string(row, col, value)
+            else:
+                sheet.write_number(row, col, float(value))
+    book.close()
+    return out.getvalue()
+
+
+def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date) -> None:
+    """Write ``calendars/AGENT.ics`` and ``roster.xlsx`` into ``plan_dir`` from its roster.csv and coverage.csv
+    (the pipeline calls this on its staging folder, so the exports are moved in with everything else)."""
+    segments = read_segments(plan_dir / "roster.csv")
+    write_calendars(segments, agent_ids, plan_dir / CALENDAR_FOLDER, timezone, week_start)
+    cover = pd.read_csv(plan_dir / "coverage.csv", parse_dates=["interval_start"])
+    (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start))

@@ -1,0 +1,115 @@
+"""Activities outside the model: meeting times fixed before solving, a roster-level check, and the bound credit.
+
+``schedule_meetings`` places each ``together`` activity (a meeting) before the roster is solved: at the start, on
+the planned week's grid, where the queues of its attendees need the fewest agents (summed over the meeting's
+intervals; ties to the earlier day and start) among the times at which every attendee still has a week that
+keeps all of their own hard rules. The meeting's days and window are then narrowed to that one time, so every
+model of the solve (whole centre, one agent, a neighbourhood) and every greedy start agree on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import Activity, PlanConfig, TimeWindow
+from scheduler.domain.roster import Roster
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES
+
+# Deterministic work units for one attendee's feasibility check (a one-agent model; usually milliseconds).
+CHECK_UNITS = 1.0
+
+
+def schedule_meetings(config: PlanConfig, week: Week, requirements: np.ndarray) -> PlanConfig:
+    """The config with every ``together`` activity narrowed to one day and start (see the module docstring).
+    ``requirements`` is ``[queue, slot]``. Raises ``InfeasibleError`` naming a meeting no time suits."""
+    activities = list(config.activities)
+    for index, activity in enumerate(activities):
+        if not activity.together:
+            continue
+        narrowed = replace(config, activities=tuple(activities))
+        for day_index, minute in _candidates(narrowed, week, requirements, activity):
+            fixed = replace(activity, weekdays=(week.day(day_index).weekday(),),
+                            window=TimeWindow(minute, minute + activity.minutes))
+            trial = replace(config, activities=(*activities[:index], fixed, *activities[index + 1:]))
+            if all(_own_week_exists(trial, week, requirements, agent_id) for agent_id in activity.agent_ids):
+                activities[index] = fixed
+                break
+        else:
+            raise InfeasibleError(f"activity {activity.activity_id}: no time in the week at which all of its "
+                                  f"{len(activity.agent_ids)} agents can attend and keep their contracts")
+    return replace(config, activities=tuple(activities))
+
+
+def _candidates(config: PlanConfig, week: Week, requirements: np.ndarray,
+                activity: Activity) -> list[tuple[int, int]]:
+    """(day index, start minute) where every attendee has a candidate shift containing the meeting, by
+    ascending demand of the attendees' queues, then day and start."""
+    agents = [a for a in config.agents if a.agent_id in activity.agent_ids]
+    rows = sorted({q for a in agents for q, queue in enumerate(config.queues) if queue.queue_id in a.skills})
+    interval = config.interval_minutes
+    scored = []
+    for day_index in range(7):
+        if week.day(day_index).weekday() not in activity.weekdays:
+            continue
+        options = [shift_options(config, a, week, day_index) for a in agents]
+        for minute in activity.start_minutes(interval):
+            end = minute + activity.minutes
+            if all(any(o.start_minute <= minute and end <= o.end_minute for o in opts) for opts in options):
+                first = week.slot(day_index, minute)
+                demand = int(requirements[rows, first:first + activity.minutes // interval].sum())
+                scored.append((demand, day_index, minute))
+    return [(day_index, minute) for _demand, day_index, minute in sorted(scored)]
+
+
+def _own_week_exists(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str) -> bool:
+    agent = next(a for a in config.agents if a.agent_id == agent_id)
+    model = RosterModel(config, week, requirements, agents=[agent])
+    for name, rule in RULES:
+        if name != "coverage":
+            rule(model)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = CHECK_UNITS
+    return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def activities_kept(config: PlanConfig, roster: Roster) -> bool:
+    """Whether the roster keeps every activity rule: each attendee takes each of their activities exactly once,
+    inside its shift, on an allowed weekday, inside the window, on the grid, overlapping no break of the shift;
+    a ``together`` activity at one date and start for all. Rosters built outside CP-SAT are checked with it."""
+    taken: dict[tuple[str, str], list[tuple[object, int]]] = {}
+    for shift in roster.shifts:
+        for item in shift.activities:
+            activity = next((a for a in config.activities if a.activity_id == item.activity_id), None)
+            end = item.start_minute + item.minutes
+            if (activity is None or shift.agent_id not in activity.agent_ids or item.minutes != activity.minutes
+                    or shift.date.weekday() not in activity.weekdays
+                    or not activity.window.contains(item.start_minute, end)
+                    or (item.start_minute - activity.window.start_minute) % config.interval_minutes
+                    or item.start_minute < shift.start_minute or end > shift.end_minute
+                    or any(b.start_minute < end and item.start_minute < b.start_minute + b.minutes
+                           for b in shift.breaks)):
+                return False
+            taken.setdefault((item.activity_id, shift.agent_id), []).append((shift.date, item.start_minute))
+    for activity in config.activities:
+        times = [taken.get((activity.activity_id, agent_id), []) for agent_id in activity.agent_ids]
+        if any(len(t) != 1 for t in times):
+            return False
+        if activity.together and len({t[0] for t in times}) > 1:
+            return False
+    return True
+
+
+def activity_overstaffing_credit(config: PlanConfig) -> float:
+    """Most that activities can lower the objective below a bound that ignores them: each attendee-interval of
+    an activity taken off the floor saves at most one over-staffed agent-interval."""
+    intervals = sum(len(a.agent_ids) * (a.minutes // config.interval_minutes) for a in config.activities)
+    return float(intervals * config.weights.overstaffed_agent_interval)
+

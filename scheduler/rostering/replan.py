@@ -1,0 +1,121 @@
+"""Read a published roster for re-planning: which agent-days to keep exactly, and what was published.
+
+``--pin ROSTER.csv`` keeps the published shift (with its breaks), or the day off, of every agent on the pinned
+days (``--pin-days``, default all seven); on the other days the new plan may change shifts, each changed
+agent-day costing ``objective.changed_shift``, so it changes as little as the cover needs.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+from scheduler.domain.plan import WEEKDAYS, PinnedShift, PlanConfig, Replan
+from scheduler.domain.shifts import free_shift_options
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError, InputError
+
+ROSTER_COLUMNS = ("agent_id", "date", "activity", "start", "end")
+
+
+def parse_pin_days(text: str | None, week: Week) -> set[date]:
+    """``"mon,tue"`` or ``"2026-03-30,2026-03-31"`` -> dates of the week; None -> all seven."""
+    if not text:
+        return set(week.days())
+    days = set()
+    for item in (t.strip().lower() for t in text.split(",") if t.strip()):
+        if item[:3] in WEEKDAYS and not item[0].isdigit():
+            days.add(week.day(WEEKDAYS.index(item[:3])))
+            continue
+        try:
+            day = date.fromisoformat(item)
+        except ValueError:
+            raise InputError(f"--pin-days: {item!r} is neither a weekday nor YYYY-MM-DD") from None
+        if day not in week.days():
+            raise InputError(f"--pin-days: {item} is outside the planned week of {week.start}")
+        days.add(day)
+    return days
+
+
+def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date]) -> Replan:
+    """The published roster as pins and the baseline for counting changes; errors name the file and row."""
+    if not path.is_file():
+        raise InputError(f"{path}: pinned roster file not found")
+    agents = {a.agent_id: a for a in config.agents}
+    shifts: dict[tuple[str, date], list] = {}
+    breaks: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
+    activity_ids = {a.activity_id for a in config.activities}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            for row in reader:
+                number = reader.line_num
+                where = f"{path.name} row {number}"
+                agent_id = (row["agent_id"] or "").strip()
+                if agent_id not in agents:
+                    raise InputError(f"{where}: unknown agent {agent_id!r} (not in {config.agents_path.name})")
+                try:
+                    day = date.fromisoformat(row["date"].strip())
+                    start = datetime.fromisoformat(row["start"].strip())
+                    end = datetime.fromisoformat(row["end"].strip())
+                except (ValueError, AttributeError):
+                    raise InputError(f"{where}: date, start or end is not ISO 8601") from None
+                if day not in week.days():
+                    raise InputError(f"{where}: {day} is outside the planned week of {week.start}")
+                start_minute = (start - datetime.combine(day, datetime.min.time())).seconds // 60
+                minutes = int((end - start).total_seconds() // 60)
+                key = (agent_id, day)
+                if row["activity"] == "shift":
+                    if key in shifts:
+                        raise InputError(f"{where}: a second shift for {agent_id} on {day}")
+                    shifts[key] = [number, start_minute, minutes]
+                elif row["activity"] in activity_ids:
+                    continue  # activities are placed anew (a meeting's time is fixed before solving)
+                else:
+                    breaks.setdefault(key, []).append((start_minute, row["activity"], minutes, number))
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+
+    published: dict[tuple[str, date], PinnedShift | None] = {}
+    for (agent_id, day), (number, start_minute, minutes) in sorted(shifts.items()):
+        taken = sorted(breaks.pop((agent_id, day), []))
+        published[agent_id, day] = _match(config, agent_id, start_minute, minutes, taken,
+                                          f"{path.name} row {number}")
+    if breaks:
+        (agent_id, day), rows = next(iter(sorted(breaks.items())))
+        raise InputError(f"{path.name} row {rows[0][3]}: {rows[0][1]} of {agent_id} on {day} has no shift")
+    for agent in config.agents:
+        for day in week.days():
+            published.setdefault((agent.agent_id, day), None)
+    pinned = {key: value for key, value in published.items() if key[1] in pin_days}
+    _check_pins_fit(config, week, pinned)
+    return Replan(pinned=pinned, published=published)
+
+
+def _match(config: PlanConfig, agent_id: str, start_minute: int, minutes: int,
+           taken: list[tuple[int, str, int, int]], where: str) -> PinnedShift:
+    agent = next(a for a in config.agents if a.agent_id == agent_id)
+    for template_id in config.contract(agent.contract_id).template_ids:
+        template = config.template(template_id)
+        if template.length_minutes != minutes or start_minute not in template.start_minutes():
+            continue
+        if [(b.kind, b.minutes) for b in template.breaks] == [(kind, m) for _s, kind, m, _n in taken]:
+            return PinnedShift(template_id, start_minute, tuple(s for s, _k, _m, _n in taken))
+    raise InputError(f"{where}: the shift of {agent_id} matches no shift template of contract {agent.contract_id} "
+                     "(length, start and breaks)")
+
+
+def _check_pins_fit(config: PlanConfig, week: Week, pinned: dict[tuple[str, date], PinnedShift | None]) -> None:
+    for (agent_id, day), kept in sorted(pinned.items()):
+        if kept is None:
+            continue
+        agent = next(a for a in config.agents if a.agent_id == agent_id)
+        options = free_shift_options(config, agent, week, week.day_index(day))
+        if not any((o.template.template_id, o.start_minute) == (kept.template_id, kept.start_minute)
+                   for o in options):
+            raise InfeasibleError(f"agent {agent_id}: the pinned shift on {day} no longer fits their availability, "
+                                  "time off or contract templates")

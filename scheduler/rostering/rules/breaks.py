@@ -1,0 +1,40 @@
+"""Hard: every break and lunch of the worked template is taken once, inside its window, in order, spaced.
+
+For break ``k`` of template ``t`` on an agent-day:
+- it starts exactly once when the template is worked, never otherwise;
+- a start at minute ``m`` needs a shift of that template started in ``[m - latest, m - earliest]``;
+- consecutive breaks are at least the previous break's length plus ``min_break_gap_minutes`` apart.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    for agent_day in model.all_agent_days():
+        for template_id, slots in agent_day.breaks.items():
+            used = agent_day.uses_template(template_id)
+            pairs = [
+                (o.start_minute, v)
+                for o, v in zip(agent_day.options, agent_day.shift_vars, strict=True)
+                if o.template.template_id == template_id
+            ]
+            for slot in slots:
+                model.cp.add(cp_model.LinearExpr.sum(list(slot.starts.values())) == used)
+                rule = slot.rule
+                for minute, var in slot.starts.items():
+                    enabling = [
+                        v for start, v in pairs
+                        if rule.earliest_after_start_minutes <= minute - start <= rule.latest_after_start_minutes
+                    ]
+                    model.cp.add(var <= cp_model.LinearExpr.sum(enabling))
+            gap = next(o.template for o in agent_day.options if o.template.template_id == template_id)
+            for previous, current in zip(slots, slots[1:], strict=False):
+                model.cp.add(
+                    current.start_minute_expr() - previous.start_minute_expr()
+                    >= (previous.rule.minutes + gap.min_break_gap_minutes) * used
+                )
+    return []

@@ -1,0 +1,61 @@
+"""Soft: weekend days and late shifts spread evenly across agents.
+
+Each agent may work up to ``fairness.fair_weekend_days`` weekend days and ``fairness.fair_late_shifts`` late
+shifts (ending after ``fairness.late_shift_ends_after``) a week at no cost; each one beyond costs
+``objective.unfair_shift``. The rule is off unless the plan has a ``fairness`` section. Because the cost is on
+each agent's excess over a fair share, the search prefers giving the next weekend day or late shift to an agent
+still under their share, so the load spreads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.week import Week
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+
+RULE = "fairness"
+UNIT = "shift over the fair share"
+DIVISOR = 1
+SATURDAY, SUNDAY = 5, 6
+
+
+def weight(config: PlanConfig) -> int:
+    return config.weights.unfair_shift if config.fairness is not None else 0
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    fairness = model.config.fairness
+    if fairness is None or weight(model.config) == 0:
+        return []
+    excesses = []
+    for agent in model.agents:
+        days = model.days_of(agent)
+        weekend = [d.works() for d in days if model.week.day(d.day_index).weekday() in (SATURDAY, SUNDAY)]
+        late = [d.weighted(lambda o: int(o.end_minute > fairness.late_end_minute)) for d in days]
+        for load, fair, name in ((weekend, fairness.fair_weekend_days, "weekend"),
+                                 (late, fairness.fair_late_shifts, "late")):
+            excess = model.cp.new_int_var(0, 7, f"unfair_{name}_{agent.agent_id}")
+            model.cp.add(excess >= cp_model.LinearExpr.sum(load) - fair)
+            excesses.append(excess)
+    return [PenaltyTerm(RULE, weight(model.config), cp_model.LinearExpr.sum(excesses), UNIT, DIVISOR)]
+
+
+def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
+    """Weekend days and late shifts beyond each agent's fair share, summed over agents."""
+    fairness = config.fairness
+    if fairness is None:
+        return 0
+    weekend: dict[str, int] = {}
+    late: dict[str, int] = {}
+    for shift in shifts:
+        if shift.date.weekday() in (SATURDAY, SUNDAY):
+            weekend[shift.agent_id] = weekend.get(shift.agent_id, 0) + 1
+        if shift.end_minute > fairness.late_end_minute:
+            late[shift.agent_id] = late.get(shift.agent_id, 0) + 1
+    return (sum(max(0, n - fairness.fair_weekend_days) for n in weekend.values())
+            + sum(max(0, n - fairness.fair_late_shifts) for n in late.values()))

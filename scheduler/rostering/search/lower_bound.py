@@ -1,0 +1,347 @@
+"""A proven lower bound on the roster objective: the LP relaxation of the aggregate (class-level) problem.
+
+Agents who are interchangeable for the hard rules (same contract, skills, candidate shifts every day, days
+that must be worked, weekly minimum) form a *class*. The relaxation counts, per class, how many of its
+agents work each candidate shift on each day, and per skill set how many of those shifts take each break
+at each allowed start. Every constraint below holds for any valid roster once its agents are counted this
+way, so the LP optimum can only be lower than the best roster's objective:
+
+- a class's agents work at most one shift a day each; pinned working days are worked;
+- summed over the class: paid minutes within ``[n * minimum, n * maximum]``; working days within
+  ``[n * min_days, n * max_days]``; every window of ``max_consecutive_days + 1`` days, and the weekend,
+  hold at most ``n`` times the limit;
+- min rest: for each day and each end time ``E``, the class's shifts ending after ``E`` plus next-day shifts
+  starting before ``E + rest - 24 h`` are at most ``n`` (no agent can be in both groups);
+- every break of every worked shift starts once inside its window; the centre-wide break cap holds;
+- cover: agents on the floor (shift minus break) are allocated to queues they are skilled for, each once.
+
+The objective is the model's: under-staffing, over-staffing and paid hours; the soft rules (preferences,
+fairness, start changes, re-plan changes) cost at least zero and are left out. Dropped rules (break spacing,
+min consecutive days off, per-agent sums) only widen the relaxation, so the bound stays valid.
+
+Solved with GLOP (OR-Tools' simplex), which is deterministic. The LP is usually far tighter than the
+relaxation that keeps breaks on the floor, because it sees the cover breaks take away.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig
+from scheduler.domain.shifts import ShiftOption, shift_options
+from scheduler.domain.week import Week
+
+SATURDAY = 5
+# Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
+MAX_PATTERNS_PER_CLASS = 20_000
+# Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
+RELATIVE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class AgentClass:
+    """Agents interchangeable for the hard rules, and how many there are."""
+
+    contract_id: str
+    skills: tuple[str, ...]
+    options: tuple[tuple[ShiftOption, ...], ...]  # candidate shifts per day of the week
+    must_work: tuple[bool, ...]  # per day: a pinned shift that has to be worked
+    minimum_minutes: int
+    agent_ids: tuple[str, ...]
+
+
+def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
+    """The agents grouped into classes, in a fixed order (first agent's order in the config)."""
+    grouped: dict[tuple, AgentClass] = {}
+    for agent in config.agents:
+        contract = config.contract(agent.contract_id)
+        options = tuple(_allowed_options(config, agent, week, d) for d in range(7))
+        must_work = tuple(_must_work(config, agent, week, d) for d in range(7))
+        days_off = sum(1 for day in week.days() if day in agent.time_off)
+        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        key = (agent.contract_id, agent.skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
+                                                       for day in options), must_work, minimum)
+        known = grouped.get(key)
+        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, (agent.agent_id,))
+                        if known is None else dataclasses.replace(known, agent_ids=(*known.agent_ids, agent.agent_id)))
+    return list(grouped.values())
+
+
+def _allowed_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
+    contract = config.contract(agent.contract_id)
+    return tuple(o for o in shift_options(config, agent, week, day_index)
+                 if contract.allows_shift(o.start_minute, o.end_minute))
+
+
+def _must_work(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> bool:
+    pinned, kept = config.pinned(agent.agent_id, week.day(day_index))
+    return pinned and kept is not None
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """The LP's plan for one class: weight of each weekly pattern, and of each candidate shift per day."""
+
+    agent_class: AgentClass
+    patterns: tuple[tuple[str | None, ...], ...]
+    pattern_weights: tuple[float, ...]
+    shift_weights: tuple[tuple[float, ...], ...]  # per day, aligned with ``agent_class.options[day]``
+
+
+@dataclass(frozen=True)
+class AggregateSolution:
+    """The aggregate LP's proven bound (objective units) and its fractional plan per class."""
+
+    bound: float
+    plans: tuple[ClassPlan, ...]
+    variables: int  # size of the LP, for budgeting
+
+
+def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) -> AggregateSolution | None:
+    """Solve the aggregate LP; ``None`` if it could not be solved (the caller keeps its other bounds)."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:
+        return None
+    lp = _AggregateLp(config, week, requirements, solver)
+    status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return None
+    value = solver.Objective().Value() + lp.constant
+    value -= RELATIVE_TOLERANCE * abs(value) + 1e-6
+    plans = tuple(
+        ClassPlan(agent_class, tuple(patterns), tuple(max(0.0, v.solution_value()) for v in mix),
+                  tuple(tuple(max(0.0, var.solution_value()) for _, var in day) for day in day_vars))
+        for agent_class, patterns, mix, day_vars in lp.classes
+    )
+    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables())
+
+
+def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float | None:
+    """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
+    the LP could not be solved."""
+    solution = solve_aggregate(config, week, requirements)
+    return None if solution is None else solution.bound
+
+
+class _AggregateLp:
+    """Builds the aggregate LP into ``solver`` (see the module docstring)."""
+
+    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, solver: pywraplp.Solver) -> None:
+        self.config, self.week, self.solver = config, week, solver
+        self.requirements = requirements
+        self.interval = config.interval_minutes
+        infinity = solver.infinity()
+        weights = config.weights
+        objective = solver.Objective()
+        objective.SetMinimization()
+        self.classes: list[tuple[AgentClass, list, list, list]] = []
+
+        # per skill set: shift counts by (day, option key) and the break variables covering each slot
+        shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
+        option_of: dict[tuple[str, int], ShiftOption] = {}
+        for number, agent_class in enumerate(agent_classes(config, week)):
+            contract = config.contract(agent_class.contract_id)
+            size = len(agent_class.agent_ids)
+            day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]] = []
+            for d, options in enumerate(agent_class.options):
+                variables = []
+                for o in options:
+                    var = solver.NumVar(0, size, f"x{number}_{d}_{o.template.template_id}_{o.start_minute}")
+                    variables.append((o, var))
+                    shift_count[agent_class.skills, d, (o.template.template_id, o.start_minute)].append(var)
+                    option_of[o.template.template_id, o.start_minute] = o
+                    objective.SetCoefficient(var, weights.paid_hour * o.paid_minutes / 60)
+                day_vars.append(variables)
+            patterns, mix = self._class_rules(agent_class, contract, size, day_vars)
+            self.classes.append((agent_class, patterns, mix, day_vars))
+
+        on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+        floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+        for (skills, d, key), variables in sorted(shift_count.items(), key=lambda item: (item[0][0], item[0][1],
+                                                                                          item[0][2])):
+            option = option_of[key]
+            count = solver.NumVar(0, infinity, f"y{'_'.join(skills)}_{d}_{key[0]}_{key[1]}")
+            total = solver.Constraint(0, 0)
+            total.SetCoefficient(count, 1)
+            for var in variables:
+                total.SetCoefficient(var, -1)
+            template = option.template
+            floor_intervals = (template.length_minutes - sum(b.minutes for b in template.breaks)) // self.interval
+            objective.SetCoefficient(count, weights.overstaffed_agent_interval * floor_intervals)
+            for slot in self._slots(d, option.start_minute, template.length_minutes):
+                floor_terms[skills, slot].append((count, 1))
+            for k, rule in enumerate(template.breaks):
+                once = solver.Constraint(0, 0)
+                once.SetCoefficient(count, -1)
+                for offset in range(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1,
+                                    self.interval):
+                    start = option.start_minute + offset
+                    var = solver.NumVar(0, infinity, f"z{'_'.join(skills)}_{d}_{key[0]}_{key[1]}_{k}_{start}")
+                    once.SetCoefficient(var, 1)
+                    for slot in self._slots(d, start, rule.minutes):
+                        floor_terms[skills, slot].append((var, -1))
+                        on_break[slot].append(var)
+
+        cap = config.max_agents_on_break
+        if cap is not None:
+            for variables in on_break.values():
+                constraint = solver.Constraint(-infinity, cap)
+                for var in variables:
+                    constraint.SetCoefficient(var, 1)
+
+        # cover: allocate each skill set's on-floor agents to its queues; every allocated agent-interval
+        # saves one under-staffed and one over-staffed agent-interval
+        queue_ids = [q.queue_id for q in config.queues]
+        saving = weights.understaffed_agent_interval + weights.overstaffed_agent_interval
+        by_queue_slot: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+        for (skills, slot), terms in sorted(floor_terms.items()):
+            allocations = []
+            for q, queue_id in enumerate(queue_ids):
+                if queue_id in skills and requirements[q, slot] > 0:
+                    var = solver.NumVar(0, float(requirements[q, slot]), f"a{'_'.join(skills)}_{slot}_{q}")
+                    objective.SetCoefficient(var, -saving)
+                    allocations.append(var)
+                    by_queue_slot[q, slot].append(var)
+            if allocations:
+                constraint = solver.Constraint(-infinity, 0)
+                for var in allocations:
+                    constraint.SetCoefficient(var, 1)
+                for var, coefficient in terms:
+                    constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
+        for (q, slot), allocations in sorted(by_queue_slot.items()):
+            constraint = solver.Constraint(-infinity, float(requirements[q, slot]))
+            for var in allocations:
+                constraint.SetCoefficient(var, 1)
+        self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
+
+    def _slots(self, day_index: int, start_minute: int, minutes: int) -> list[int]:
+        slots = []
+        for minute in range(start_minute, start_minute + minutes, self.interval):
+            slot = self.week.slot(day_index, minute)
+            if 0 <= slot < self.week.slot_count:
+                slots.append(slot)
+        return slots
+
+    def _summed_day_rules(self, agent_class: AgentClass, contract, size: int,
+                          day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
+        """The day rules summed over the class's agents: at most one shift a day each (pinned days worked),
+        paid minutes, working days, consecutive days and weekend days within ``size`` times each limit."""
+        infinity = self.solver.infinity()
+
+        def bounded(low: float, high: float, terms: list[tuple[pywraplp.Variable, float]]) -> None:
+            if terms:
+                constraint = self.solver.Constraint(low, high)
+                for var, coefficient in terms:
+                    constraint.SetCoefficient(var, constraint.GetCoefficient(var) + coefficient)
+
+        works = [[(var, 1.0) for _, var in day] for day in day_vars]
+        for d, terms in enumerate(works):
+            bounded(size if agent_class.must_work[d] else 0, size, terms)
+        bounded(size * agent_class.minimum_minutes, size * contract.max_weekly_minutes,
+                [(var, float(o.paid_minutes)) for day in day_vars for o, var in day])
+        bounded(size * contract.min_days_per_week, size * contract.max_days_per_week,
+                [t for terms in works for t in terms])
+        limit = contract.max_consecutive_days
+        for first in range(0, 7 - limit):
+            bounded(-infinity, size * limit, [t for terms in works[first:first + limit + 1] for t in terms])
+        weekend = [d for d in range(7) if self.week.day(d).weekday() >= SATURDAY]
+        if contract.max_weekend_days < len(weekend):
+            bounded(-infinity, size * contract.max_weekend_days, [t for d in weekend for t in works[d]])
+
+    def _class_rules(self, agent_class: AgentClass, contract, size: int,
+                     day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> tuple[list, list]:
+        """The class's weekly patterns (which template, or none, each day) and the rest rule. A class with
+        more than ``MAX_PATTERNS_PER_CLASS`` patterns gets the day rules summed over its agents instead
+        (weaker, still valid) and no patterns."""
+        solver, infinity = self.solver, self.solver.infinity()
+        patterns = weekly_patterns(self.config, self.week, agent_class, MAX_PATTERNS_PER_CLASS)
+        mix = [solver.NumVar(0, size, "") for _ in patterns or ()]
+        if patterns is None:
+            self._summed_day_rules(agent_class, contract, size, day_vars)
+            patterns = []
+        else:
+            everyone = solver.Constraint(size, size)
+            for var in mix:
+                everyone.SetCoefficient(var, 1)
+            for d, day in enumerate(day_vars):
+                for template_id in sorted({o.template.template_id for o, _ in day}):
+                    link = solver.Constraint(0, 0)
+                    for o, var in day:
+                        if o.template.template_id == template_id:
+                            link.SetCoefficient(var, 1)
+                    for pattern, var in zip(patterns, mix, strict=True):
+                        if pattern[d] == template_id:
+                            link.SetCoefficient(var, -1)
+        rest = contract.min_rest_minutes
+        for d in range(6):
+            for end in sorted({o.end_minute for o, _ in day_vars[d]}):
+                late = [var for o, var in day_vars[d] if o.end_minute >= end]
+                early = [var for o, var in day_vars[d + 1] if o.start_minute + MINUTES_PER_DAY - rest < end]
+                if late and early:
+                    constraint = solver.Constraint(-infinity, size)
+                    for var in late + early:
+                        constraint.SetCoefficient(var, 1)
+        return patterns, mix
+
+
+class _TooManyPatterns(Exception):
+    pass
+
+
+def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
+                    limit: int | None = None) -> list[tuple[str | None, ...]] | None:
+    """Every week one agent of the class may work, as a template id (or ``None``, off) per day, that keeps
+    the rules depending on days and templates alone: pinned working days, weekly paid minutes, min/max
+    working days, max consecutive days, max weekend days and min consecutive days off. ``None`` when there
+    are more than ``limit``."""
+    contract = config.contract(agent_class.contract_id)
+    paid = {o.template.template_id: o.paid_minutes for options in agent_class.options for o in options}
+    choices = [
+        ([] if agent_class.must_work[d] else [None]) + sorted({o.template.template_id for o in options})
+        for d, options in enumerate(agent_class.options)
+    ]
+    weekend = [d for d in range(7) if week.day(d).weekday() >= SATURDAY]
+    most_paid = [max((paid[t] for t in day if t is not None), default=0) for day in choices]
+    patterns: list[tuple[str | None, ...]] = []
+
+    def extend(prefix: tuple[str | None, ...], minutes: int) -> None:
+        d = len(prefix)
+        if minutes > contract.max_weekly_minutes or minutes + sum(most_paid[d:]) < agent_class.minimum_minutes:
+            return
+        if d == 7:
+            if _keeps_day_rules(prefix, contract, weekend):
+                patterns.append(prefix)
+                if limit is not None and len(patterns) > limit:
+                    raise _TooManyPatterns
+            return
+        for choice in choices[d]:
+            extend(prefix + (choice,), minutes + (paid[choice] if choice is not None else 0))
+
+    try:
+        extend((), 0)
+    except _TooManyPatterns:
+        return None
+    return patterns
+
+
+def _keeps_day_rules(pattern: tuple[str | None, ...], contract, weekend: list[int]) -> bool:
+    worked = [t is not None for t in pattern]
+    days = sum(worked)
+    if not contract.min_days_per_week <= days <= contract.max_days_per_week:
+        return False
+    if sum(worked[d] for d in weekend) > contract.max_weekend_days:
+        return False
+    run = 0
+    for w in worked:
+        run = run + 1 if w else 0
+        if run > contract.max_consecutive_days:
+            return False
+    work_days = [d for d, w in enumerate(worked) if w]
+    return all(b - a - 1 == 0 or b - a - 1 >= contract.min_consecutive_days_off
+               for a, b in zip(work_days, work_days[1:], strict=False))

@@ -1,0 +1,124 @@
+"""A start roster rounded from the aggregate LP (``search.lower_bound``), which sees every class's weekly
+patterns and the cover breaks take away, so its rounding is usually far better than agent-by-agent greedy.
+
+1. Per class, the LP's weight on each weekly pattern (template or day off per day) is rounded to whole agents
+   (largest remainder) and the patterns are dealt to the class's agents in order.
+2. Per class, day and template, the LP's weight on each start time is rounded to the number of agents working
+   that template that day. Starts are matched to agents latest to latest previous-day end, which keeps the
+   rest rule wherever the LP's aggregate rest constraints allow; an agent whose start would break the rest
+   rule takes the nearest start of the same template that keeps it.
+3. Breaks are placed greedily against the cover (``rostering.break_placement``).
+4. Each agent's week is checked against every hard rule of their own by a tiny CP-SAT model with the week
+   pinned; an agent whose week fails is left out (``search.sequential`` rosters them against the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.shifts import ShiftOption
+from scheduler.domain.week import Week
+from scheduler.rostering.break_placement import place_breaks
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES
+from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan
+
+
+def round_to_total(weights: Sequence[float], total: int) -> list[int]:
+    """Whole numbers summing to ``total`` in proportion to ``weights`` (largest remainder, ties to the first);
+    equal shares when every weight is zero."""
+    if total <= 0 or not weights:
+        return [0] * len(weights)
+    values = np.asarray(weights, dtype=float)
+    values = np.ones_like(values) if values.sum() <= 1e-9 else values
+    scaled = values * total / values.sum()
+    counts = np.floor(scaled + 1e-9).astype(int)
+    remainders = scaled - counts
+    for index in sorted(range(len(values)), key=lambda i: (-round(remainders[i], 9), i))[:total - counts.sum()]:
+        counts[index] += 1
+    return counts.tolist()
+
+
+def lp_weeks(config: PlanConfig, week: Week, requirements: np.ndarray,
+             solution: AggregateSolution) -> dict[str, tuple[ShiftAssignment, ...]]:
+    """The rounded LP roster by agent; an agent whose rounded week breaks one of their rules is left out."""
+    shifts: list[ShiftAssignment] = []
+    for plan in solution.plans:
+        shifts.extend(_class_shifts(config, week, plan))
+    placed = place_breaks(config, week, requirements, shifts)
+    by_agent: dict[str, list[ShiftAssignment]] = {a.agent_id: [] for a in config.agents}
+    for shift in placed.shifts:
+        by_agent[shift.agent_id].append(shift)
+    unplanned = {a for plan in solution.plans if not plan.patterns for a in plan.agent_class.agent_ids}
+    weeks = {}
+    for agent in config.agents:
+        if agent.agent_id in unplanned:
+            continue
+        week_shifts = tuple(by_agent[agent.agent_id])
+        if keeps_own_rules(config, week, requirements, agent.agent_id, week_shifts):
+            weeks[agent.agent_id] = week_shifts
+    return weeks
+
+
+def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[ShiftAssignment]:
+    agent_class = plan.agent_class
+    if not plan.patterns:  # too many patterns to enumerate: left to the agent-by-agent build
+        return []
+    counts = round_to_total(plan.pattern_weights, len(agent_class.agent_ids))
+    dealt = [pattern for pattern, count in zip(plan.patterns, counts, strict=True) for _ in range(count)]
+    rest = config.contract(agent_class.contract_id).min_rest_minutes
+    previous_end: dict[str, int | None] = {a: None for a in agent_class.agent_ids}
+    shifts = []
+    for day, options in enumerate(agent_class.options):
+        ends: dict[str, int | None] = {a: None for a in agent_class.agent_ids}
+        for template_id in sorted({o.template.template_id for o in options}):
+            workers = [a for a, p in zip(agent_class.agent_ids, dealt, strict=True) if p[day] == template_id]
+            if not workers:
+                continue
+            candidates = [(o, w) for o, w in zip(options, plan.shift_weights[day], strict=True)
+                          if o.template.template_id == template_id]
+            starts = [o for (o, _), n in zip(candidates, round_to_total([w for _, w in candidates], len(workers)),
+                                             strict=True) for _ in range(n)]
+            starts.sort(key=lambda o: -o.start_minute)
+            workers.sort(key=lambda a: (-(previous_end[a] if previous_end[a] is not None else -MINUTES_PER_DAY),
+                                        agent_class.agent_ids.index(a)))
+            for agent_id, option in zip(workers, starts, strict=True):
+                option = _rested(option, [o for o, _ in candidates], previous_end[agent_id], rest)
+                ends[agent_id] = option.end_minute
+                shifts.append(ShiftAssignment(agent_id, week.day(day), template_id, option.start_minute,
+                                              option.template.length_minutes, option.paid_minutes, ()))
+        previous_end = ends
+    return shifts
+
+
+def _rested(option: ShiftOption, same_template: list[ShiftOption], previous_end: int | None,
+            rest_minutes: int) -> ShiftOption:
+    """``option``, or the nearest start of the same template that leaves the rest after ``previous_end``."""
+    if previous_end is None or option.start_minute + MINUTES_PER_DAY - previous_end >= rest_minutes:
+        return option
+    rested = [o for o in same_template if o.start_minute + MINUTES_PER_DAY - previous_end >= rest_minutes]
+    return min(rested, key=lambda o: (abs(o.start_minute - option.start_minute), o.start_minute), default=option)
+
+
+def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str,
+                    shifts: tuple[ShiftAssignment, ...]) -> bool:
+    """Whether the agent's week (shifts, breaks and activities) keeps every hard rule of the agent's own, by
+    solving the agent's model with the week pinned."""
+    agent = next(a for a in config.agents if a.agent_id == agent_id)
+    model = RosterModel(config, week, requirements, agents=[agent])
+    for name, rule in RULES:
+        if name not in ("coverage", "break_cap"):
+            rule(model)
+    by_day = {s.date: s for s in shifts}
+    for agent_day in model.days_of(agent):
+        if not model.fix_shift(agent_day, by_day.get(week.day(agent_day.day_index))):
+            return False
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1.0
+    return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

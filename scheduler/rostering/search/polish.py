@@ -1,0 +1,553 @@
+"""Local search on a complete roster: one shift changed at a time while the objective falls.
+
+CP-SAT neighbourhoods re-think whole weeks but spend a second each; most of a rounded roster's faults (a head
+short at 10:15 while the queue has two spare at 10:45) are fixed by moving one break or sliding one shift,
+which this module tries by the thousand per second. Moves of one shift:
+
+- **break**: one break to another start inside its window, or all breaks together by one or two intervals,
+  keeping their order and spacing, clear of the shift's activities and within the centre's break cap;
+- **start**: another start of the same template the agent may work that day (candidates, contract window),
+  keeping the rest to the previous and next day's shifts; breaks keep their offsets, or their times;
+- **day swap**: the shift to one of the agent's days off (same template, any allowed start);
+- **repair** (where cover still falls short): a day off gets a shift, or a worked day another template or start,
+  that covers the short interval, paid hours counted; **trim**: a shift whose pay and over-staffing cost more
+  than the cover it gives is dropped.
+
+Day swaps, repairs and trims change the week, so each is taken only after ``keeps_own_rules`` (the agent's
+CP-SAT model with the week pinned) accepts it. Shifts carrying activities, and days a re-plan keeps, stay.
+
+Each move is scored exactly: cover in a slot is the max-flow of the skill groups on the floor into the queues,
+which by the supply-demand theorem is ``min over queue sets T of [required outside T + agents of the groups
+skilled for a queue in T]`` (8 sets for 3 queues), evaluated on the slots the move touches; soft rules
+(preferences, start changes, re-plan changes, fairness) are per agent, so their change is the moved agent's.
+Shifts are visited in a seeded order; each takes its best improving move, or else (plateau walk) a random move
+that costs nothing. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
+from scheduler.domain.shifts import ShiftOption, shift_options
+from scheduler.domain.week import Week
+from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.rules import SOFT_RULE_MODULES
+
+# Queues at most for the exact subset formula (2**queues sets per slot); more and the roster is left as it is.
+MAX_QUEUES = 8
+# Deterministic work units charged per move scored (measured against CP-SAT's units on the CI machine).
+UNITS_PER_MOVE = 6e-6
+# Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
+# in a row without an improvement after which the search stops.
+PLATEAU = 1.0
+STALL_SWEEPS = 6
+# Improving day swaps (per shift) and repairs (per short slot) checked against the agent's rules at most, and
+# the units charged per check.
+SWAP_CHECKS = 3
+REPAIR_CHECKS = 10
+SWAP_CHECK_UNITS = 0.003
+
+
+class _Cover:
+    """Agents on the floor per skill group and slot, and the exact cover cost of any set of slots."""
+
+    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
+        queue_ids = [q.queue_id for q in config.queues]
+        self.groups = sorted({a.skills for a in config.agents})
+        self.group_of = {a.agent_id: self.groups.index(a.skills) for a in config.agents}
+        self.floor = np.zeros((len(self.groups), requirements.shape[1]), dtype=np.int64)
+        count = len(queue_ids)
+        inside = np.array([[(t >> q) & 1 for q in range(count)] for t in range(2 ** count)], dtype=bool)
+        self.required_outside = (~inside).astype(np.int64) @ requirements  # [set, slot]
+        self.skilled = np.array([[any(inside[t, queue_ids.index(s)] for s in skills) for skills in self.groups]
+                                 for t in range(2 ** count)], dtype=np.int64)  # [set, group]
+        self.required_total = requirements.sum(axis=0)
+        self.under, self.over = config.weights.understaffed_agent_interval, config.weights.overstaffed_agent_interval
+
+    def cost(self, slots: np.ndarray, floor: np.ndarray) -> int:
+        """Under- and over-staffing cost of ``slots`` with ``floor`` (``[group, len(slots)]``) on the floor."""
+        covered = (self.required_outside[:, slots] + self.skilled @ floor).min(axis=0)
+        return int((self.under * (self.required_total[slots] - covered)
+                    + self.over * (floor.sum(axis=0) - covered)).sum())
+
+
+class _Polisher:
+    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> None:
+        self.config, self.week = config, week
+        self.interval = config.interval_minutes
+        self.slots_per_day, self.slot_count = week.slots_per_day, week.slot_count
+        self.day_of = {day: index for index, day in enumerate(week.days())}
+        self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
+        self.cover = _Cover(config, requirements)
+        self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
+        self.on_break = np.zeros(week.slot_count, dtype=np.int64)
+        cap = config.max_agents_on_break
+        self.cap = np.iinfo(np.int64).max // 2 if cap is None else cap
+        for shift in roster.shifts:
+            self.put(shift)
+        self.agents = {a.agent_id: a for a in config.agents}
+        self._options: dict[tuple[str, int], list[ShiftOption]] = {}
+        self.rest = {a.agent_id: config.contract(a.contract_id).min_rest_minutes for a in config.agents}
+        self.soft = {a.agent_id: [(m, m.weight(config)) for m in SOFT_RULE_MODULES
+                                  if m.weight(config) and _may_cost(m, config, a)] for a in config.agents}
+
+    # -- the roster's arrays -------------------------------------------------------------------------------
+
+    def options(self, agent_id: str, day: int) -> list[ShiftOption]:
+        """The agent's candidate shifts that day inside the contract's window (cached)."""
+        if (agent_id, day) not in self._options:
+            agent = self.agents[agent_id]
+            contract = self.config.contract(agent.contract_id)
+            self._options[agent_id, day] = [o for o in shift_options(self.config, agent, self.week, day)
+                                            if contract.allows_shift(o.start_minute, o.end_minute)]
+        return self._options[agent_id, day]
+
+    def put(self, shift: ShiftAssignment) -> None:
+        day = self.day_of[shift.date]
+        self.by_key[shift.agent_id, day] = shift
+        self.weeks[shift.agent_id][day] = shift
+        self._apply(shift, +1)
+
+    def take(self, shift: ShiftAssignment) -> None:
+        day = self.day_of[shift.date]
+        del self.by_key[shift.agent_id, day]
+        del self.weeks[shift.agent_id][day]
+        self._apply(shift, -1)
+
+    def _window(self, day: int, shifts) -> tuple[int, int]:
+        """The week slots ``[first, last)`` the shifts of ``day`` span."""
+        base = day * self.slots_per_day
+        low = min(s.start_minute for s in shifts) // self.interval
+        high = max(s.start_minute + s.length_minutes for s in shifts) // self.interval
+        return max(0, base + low), min(self.slot_count, base + high)
+
+    def _apply(self, shift: ShiftAssignment, sign: int) -> None:
+        day = self.day_of[shift.date]
+        first, last = self._window(day, [shift])
+        if last <= first:
+            return
+        present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
+        self.cover.floor[self.cover.group_of[shift.agent_id], first:last] += sign * present[0]
+        self.on_break[first:last] += sign * on_break[0]
+
+    # -- scoring -------------------------------------------------------------------------------------------
+
+    def deltas(self, old: ShiftAssignment, candidates: list[ShiftAssignment]) -> list[float | None]:
+        """The change of the cover cost if ``old`` became each candidate (same day); ``None`` where the break cap
+        breaks."""
+        return self._window_deltas(old.agent_id, self.day_of[old.date], old, candidates)
+
+    def _window_deltas(self, agent_id: str, day: int, current: ShiftAssignment | None,
+                       candidates: list[ShiftAssignment]) -> list[float | None]:
+        """The change of the cover cost if the agent's shift on ``day`` (``current``, or none) became each
+        candidate (all on ``day``), vectorised over one window of slots; ``None`` where the break cap breaks.
+        Soft rules are left to the caller."""
+        if not candidates:
+            return []
+        base = day * self.slots_per_day
+        first, last = self._window(day, candidates if current is None else (current, *candidates))
+        if last <= first:
+            return [0] * len(candidates)
+        width = last - first
+
+        now, now_break = self._rows([] if current is None else [current], base - first, width)
+        present, breaks = self._rows(candidates, base - first, width)
+        change = present - now  # [candidate, slot]
+        cover = self.cover
+        group = cover.group_of[agent_id]
+        floor = cover.floor[:, first:last]
+        reach = cover.required_outside[:, first:last] + cover.skilled @ floor  # [set, slot]
+        covered_now = reach.min(axis=0)
+        covered = (reach[None, :, :] + cover.skilled[None, :, group, None] * change[:, None, :]).min(axis=1)
+        heads = floor.sum(axis=0)
+        cost_now = cover.under * (cover.required_total[first:last] - covered_now) + cover.over * (heads - covered_now)
+        cost = (cover.under * (cover.required_total[first:last][None, :] - covered)
+                + cover.over * (heads[None, :] + change - covered))
+        totals = (cost.sum(axis=1) - cost_now.sum()).tolist()
+        over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
+        return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
+
+    def _rows(self, shifts: list[ShiftAssignment], offset: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per shift, on the floor and on break in each slot of a window (``offset`` slots from the day's
+        first to the window's): two ``[shift, slot]`` arrays (one row of zeros when there is no shift)."""
+        if not shifts:
+            return np.zeros((1, width), np.int64), np.zeros((1, width), np.int64)
+        slot = np.arange(width)
+        step = self.interval
+
+        def inside(starts: list[int], ends: list[int]) -> np.ndarray:
+            first = np.array(starts)[:, None] // step + offset
+            last = np.array(ends)[:, None] // step + offset
+            return (slot >= first) & (slot < last)
+
+        present = inside([s.start_minute for s in shifts], [s.end_minute for s in shifts])
+        on_break = np.zeros_like(present)
+        if len({len(s.breaks) for s in shifts}) == 1 and len({s.activities for s in shifts}) == 1:
+            for k in range(len(shifts[0].breaks)):
+                on_break |= inside([s.breaks[k].start_minute for s in shifts],
+                                   [s.breaks[k].start_minute + s.breaks[k].minutes for s in shifts])
+            busy = np.zeros(width, bool)
+            for a in shifts[0].activities:
+                busy |= inside([a.start_minute], [a.start_minute + a.minutes])[0]
+        else:  # templates differ: one row at a time
+            busy = np.zeros_like(present)
+            for row, shift in enumerate(shifts):
+                for b in shift.breaks:
+                    on_break[row] |= inside([b.start_minute], [b.start_minute + b.minutes])[0]
+                for a in shift.activities:
+                    busy[row] |= inside([a.start_minute], [a.start_minute + a.minutes])[0]
+        return (present & ~on_break & ~busy).astype(np.int64), on_break.astype(np.int64)
+
+    def short_slots(self) -> list[int]:
+        """Slots where the cover falls short of the requirement."""
+        cover = self.cover
+        covered = (cover.required_outside + cover.skilled @ cover.floor).min(axis=0)
+        return np.flatnonzero(covered < cover.required_total).tolist()
+
+    def is_short(self, slot: int) -> bool:
+        cover = self.cover
+        return bool((cover.required_outside[:, slot] + cover.skilled @ cover.floor[:, slot]).min()
+                    < cover.required_total[slot])
+
+    def week_soft(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> float:
+        """The agent's soft-rule cost with ``shift`` (or a day off) on ``day``."""
+        if not self.soft[agent_id]:
+            return 0.0
+        shifts = [s for d, s in self.weeks[agent_id].items() if d != day] + ([] if shift is None else [shift])
+        return sum(module.amount(self.config, self.week, shifts) * weight / module.DIVISOR
+                   for module, weight in self.soft[agent_id])
+
+    def with_soft(self, old: ShiftAssignment, candidates: list[ShiftAssignment],
+                  deltas: list[float | None]) -> list[float | None]:
+        """``deltas`` plus the agent's soft-rule change of each candidate that moves the start or the day."""
+        if not self.soft[old.agent_id]:
+            return deltas
+        now = self._soft(old, old)
+        return [d if d is None or (c.start_minute, c.date) == (old.start_minute, old.date)
+                else d + self._soft(old, c) - now for c, d in zip(candidates, deltas, strict=True)]
+
+    def _soft(self, old: ShiftAssignment, new: ShiftAssignment) -> float:
+        """The agent's soft-rule cost with ``old`` replaced by ``new``."""
+        shifts = [new] + [s for s in self.weeks[old.agent_id].values() if s.date != old.date]
+        return sum(module.amount(self.config, self.week, shifts) * weight / module.DIVISOR
+                   for module, weight in self.soft[old.agent_id])
+
+    # -- moves ---------------------------------------------------------------------------------------------
+
+    def moves(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
+        """The shift with one break moved, or with its start moved (breaks keeping their offsets)."""
+        template = self.config.template(shift.template_id)
+        busy = [(a.start_minute, a.start_minute + a.minutes) for a in shift.activities]
+        candidates = []
+        starts = [b.start_minute for b in shift.breaks]
+        for k, rule in enumerate(template.breaks):
+            low = shift.start_minute + rule.earliest_after_start_minutes
+            high = shift.start_minute + rule.latest_after_start_minutes
+            if k:
+                low = max(low, starts[k - 1] + template.breaks[k - 1].minutes + template.min_break_gap_minutes)
+            if k + 1 < len(starts):
+                high = min(high, starts[k + 1] - rule.minutes - template.min_break_gap_minutes)
+            for minute in range(shift.start_minute + rule.earliest_after_start_minutes, high + 1, self.interval):
+                if minute < low or minute == starts[k]:
+                    continue
+                if any(a < minute + rule.minutes and minute < b for a, b in busy):
+                    continue
+                moved = list(shift.breaks)
+                moved[k] = BreakAssignment(rule.kind, minute, rule.minutes)
+                candidates.append(_moved(shift, shift.date, shift.start_minute, tuple(moved)))
+        for steps in (-2, -1, 1, 2):  # every break together, which keeps their spacing
+            moved = tuple(BreakAssignment(b.kind, b.start_minute + steps * self.interval, b.minutes)
+                          for b in shift.breaks)
+            if len(moved) > 1 and self._breaks_fit(shift, template, shift.start_minute, moved, busy):
+                candidates.append(_moved(shift, shift.date, shift.start_minute, moved))
+        if not shift.activities:
+            day = self.week.day_index(shift.date)
+            previous, following = self.by_key.get((shift.agent_id, day - 1)), self.by_key.get((shift.agent_id, day + 1))
+            rest = self.rest[shift.agent_id]
+            for option in self.options(shift.agent_id, day):
+                start = option.start_minute
+                if option.template.template_id != shift.template_id or start == shift.start_minute:
+                    continue
+                end = start + shift.length_minutes
+                if previous is not None and start + MINUTES_PER_DAY - previous.end_minute < rest:
+                    continue
+                if following is not None and following.start_minute + MINUTES_PER_DAY - end < rest:
+                    continue
+                offset = start - shift.start_minute
+                candidates.append(_moved(shift, shift.date, start, tuple(
+                    BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks)))
+                if shift.breaks and self._breaks_fit(shift, template, start, shift.breaks, busy):
+                    candidates.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
+        return candidates
+
+    def day_swaps(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
+        """The shift moved to one of the agent's days off, at any start of the same template the agent may work
+        then (breaks keeping their offsets). Rest, consecutive days and the other day rules are checked by the
+        caller (``keeps_own_rules``), only for a swap worth taking."""
+        if shift.activities:
+            return []
+        day = self.day_of[shift.date]
+        overnight = shift.end_minute > MINUTES_PER_DAY  # its slots reach into the next day
+        swaps = []
+        for other in range(7):
+            if other == day or (shift.agent_id, other) in self.by_key or self.config.pinned(
+                    shift.agent_id, self.week.day(other))[0]:
+                continue
+            if overnight and abs(other - day) == 1:
+                continue  # the two days' slots would overlap, and the swap is scored day by day
+            for option in self.options(shift.agent_id, other):
+                if option.template.template_id != shift.template_id:
+                    continue
+                offset = option.start_minute - shift.start_minute
+                swaps.append(_moved(shift, self.week.day(other), option.start_minute,
+                                    tuple(BreakAssignment(b.kind, b.start_minute + offset, b.minutes)
+                                          for b in shift.breaks)))
+        return swaps
+
+    @staticmethod
+    def _breaks_fit(shift: ShiftAssignment, template, start_minute: int, breaks: tuple[BreakAssignment, ...],
+                    busy: list[tuple[int, int]]) -> bool:
+        """Whether ``breaks`` keep their windows for a shift starting at ``start_minute``, their spacing, and
+        clear of the activities."""
+        for k, (rule, taken) in enumerate(zip(template.breaks, breaks, strict=True)):
+            offset = taken.start_minute - start_minute
+            if not rule.earliest_after_start_minutes <= offset <= rule.latest_after_start_minutes:
+                return False
+            if k and taken.start_minute < breaks[k - 1].start_minute + breaks[k - 1].minutes + \
+                    template.min_break_gap_minutes:
+                return False
+            if any(a < taken.start_minute + taken.minutes and taken.start_minute < b for a, b in busy):
+                return False
+        return True
+
+
+def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster, *, seed: int = 0,
+           max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
+           units_left: Callable[[], float] = lambda: 1.0,
+           spend: Callable[[float], None] = lambda units: None) -> Roster:
+    """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
+    (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
+    ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
+    zero (each scored move is charged ``UNITS_PER_MOVE``). Every move taken costs nothing or less, so the
+    result is never worse than ``roster``."""
+    if len(config.queues) > MAX_QUEUES or not roster.shifts:
+        return roster
+    polisher = _Polisher(config, week, requirements, roster)
+    rng = np.random.default_rng(seed)
+    spent = [0.0]
+
+    def charge(units: float) -> None:
+        spent[0] += units
+        spend(units)
+
+    stalled = 0
+    for _ in range(max_sweeps):
+        improved = False
+        before = spent[0]
+        movable = sorted(key for key, shift in polisher.by_key.items()
+                         if not (config.pinned(shift.agent_id, shift.date)[0]))
+        for index in rng.permutation(len(movable)).tolist():
+            if units_left() <= 0:
+                return _roster(polisher)
+            improved |= _step(polisher, movable[index], requirements, rng, plateau, charge)
+        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
+        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
+            improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved
+        stalled = 0 if improved else stalled + 1
+        if stalled >= stall_sweeps:
+            break
+    return _roster(polisher)
+
+
+def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, rng: np.random.Generator,
+          plateau: float, spend: Callable[[float], None]) -> bool:
+    """The shift at ``key`` takes its best improving move (a day swap if no move within its day improves), else
+    maybe a move that costs nothing; returns whether the objective fell."""
+    shift = polisher.by_key[key]
+    best, best_delta, level = None, 0, []
+    candidates = polisher.moves(shift)
+    spend(len(candidates) * UNITS_PER_MOVE)
+    deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
+    for candidate, delta in zip(candidates, deltas, strict=True):
+        if delta is not None and delta < best_delta:
+            best, best_delta = candidate, delta
+        elif delta == 0:
+            level.append(candidate)
+    if best is None:
+        best, best_delta = _best_swap(polisher, shift, requirements, spend)
+    if best is None and level and rng.random() < plateau:
+        best = level[int(rng.integers(len(level)))]
+    if best is not None:
+        polisher.take(shift)
+        polisher.put(best)
+    return best is not None and best_delta < 0
+
+
+def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.ndarray,
+               spend: Callable[[float], None]) -> tuple[ShiftAssignment | None, float]:
+    """The best improving move of the shift to a day off that keeps the agent's rules, if any."""
+    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
+
+    candidates = polisher.day_swaps(shift)
+    spend(len(candidates) * UNITS_PER_MOVE)
+    if not candidates:
+        return None, 0
+    day = polisher.day_of[shift.date]
+    removal = polisher._window_deltas(shift.agent_id, day, shift, [replace(shift, length_minutes=0, breaks=())])[0]
+    deltas: list[float | None] = [None] * len(candidates)
+    for other in sorted({c.date for c in candidates}):
+        indices = [i for i, c in enumerate(candidates) if c.date == other]
+        added = polisher._window_deltas(shift.agent_id, polisher.day_of[other], None, [candidates[i] for i in indices])
+        for i, delta in zip(indices, added, strict=True):
+            deltas[i] = None if delta is None or removal is None else removal + delta
+    deltas = polisher.with_soft(shift, candidates, deltas)
+    scored = sorted((delta, i) for i, delta in enumerate(deltas) if delta is not None and delta < 0)
+    for delta, i in scored[:SWAP_CHECKS]:
+        week_shifts = tuple(sorted([candidates[i]] + [s for s in polisher.weeks[shift.agent_id].values()
+                                                      if s.date != shift.date], key=lambda s: s.date))
+        spend(SWAP_CHECK_UNITS)
+        if keeps_own_rules(polisher.config, polisher.week, requirements, shift.agent_id, week_shifts):
+            return candidates[i], delta
+    return None, 0
+
+
+def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float], None]) -> bool:
+    """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
+    worked day another template or start, that covers it, where that lowers the objective (paid hours
+    included) and keeps the agent's rules. Returns whether anything changed."""
+    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
+
+    config, week = polisher.config, polisher.week
+    paid_weight = config.weights.paid_hour
+    changed = False
+    for slot in polisher.short_slots():
+        if not polisher.is_short(slot):  # an earlier repair covered it
+            continue
+        day, minute = divmod(slot, polisher.slots_per_day)
+        minute *= polisher.interval
+        scored = []
+        for agent_id in sorted(polisher.agents):
+            current = polisher.by_key.get((agent_id, day))
+            if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
+                continue
+            contract = config.contract(polisher.agents[agent_id].contract_id)
+            worked = polisher.weeks[agent_id]
+            if current is None and len(worked) >= contract.max_days_per_week:
+                continue
+            room = contract.max_weekly_minutes - sum(s.paid_minutes for s in worked.values()) + (
+                0 if current is None else current.paid_minutes)
+            candidates = [c for o in polisher.options(agent_id, day)
+                          if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
+                          for c in _with_breaks(agent_id, week.day(day), o)
+                          if current is None or (c.template_id, c.start_minute) != (current.template_id,
+                                                                                      current.start_minute)]
+            spend(len(candidates) * UNITS_PER_MOVE)
+            deltas = polisher._window_deltas(agent_id, day, current, candidates)
+            paid_before = 0 if current is None else current.paid_minutes
+            soft_before = polisher.week_soft(agent_id, day, current)
+            for index, (candidate, delta) in enumerate(zip(candidates, deltas, strict=True)):
+                if delta is None:
+                    continue
+                delta += paid_weight * (candidate.paid_minutes - paid_before) / 60
+                if polisher.soft[agent_id]:
+                    delta += polisher.week_soft(agent_id, day, candidate) - soft_before
+                if delta < 0:
+                    scored.append((delta, agent_id, index, candidate))
+        for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:REPAIR_CHECKS]:
+            current = polisher.by_key.get((agent_id, day))
+            shifts = tuple(sorted([candidate] + [s for d, s in polisher.weeks[agent_id].items() if d != day],
+                                  key=lambda s: s.date))
+            spend(SWAP_CHECK_UNITS)
+            if keeps_own_rules(config, week, requirements, agent_id, shifts):
+                if current is not None:
+                    polisher.take(current)
+                polisher.put(candidate)
+                changed = True
+                break
+    return changed
+
+
+def _trim(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float], None]) -> bool:
+    """Drop shifts whose pay and over-staffing cost more than the cover they give, where the agent's rules
+    (weekly minimum hours and days) allow. Returns whether anything changed."""
+    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
+
+    config, week = polisher.config, polisher.week
+    changed = False
+    for key in sorted(polisher.by_key):
+        shift = polisher.by_key[key]
+        agent_id, day = key
+        if shift.activities or config.pinned(agent_id, shift.date)[0]:
+            continue
+        spend(UNITS_PER_MOVE)
+        delta = polisher._window_deltas(agent_id, day, shift, [replace(shift, length_minutes=0, breaks=())])[0]
+        if delta is None:
+            continue
+        delta -= config.weights.paid_hour * shift.paid_minutes / 60
+        delta += polisher.week_soft(agent_id, day, None) - polisher.week_soft(agent_id, day, shift)
+        if delta >= 0:
+            continue
+        others = tuple(sorted((s for d, s in polisher.weeks[agent_id].items() if d != day), key=lambda s: s.date))
+        spend(SWAP_CHECK_UNITS)
+        if keeps_own_rules(config, week, requirements, agent_id, others):
+            polisher.take(shift)
+            changed = True
+    return changed
+
+
+def _with_breaks(agent_id: str, day, option: ShiftOption) -> list[ShiftAssignment]:
+    """The option as a shift with its breaks as early, as late, and halfway, as their windows and spacing
+    allow (break moves refine them later)."""
+    template = option.template
+    early, earliest = [], 0
+    for rule in template.breaks:
+        offset = max(rule.earliest_after_start_minutes, earliest)
+        early.append(offset)
+        earliest = offset + rule.minutes + template.min_break_gap_minutes
+    late = latest_break_offsets(template)
+    variants = [tuple(early), tuple(late)]
+    if template.breaks:
+        step = math.gcd(*(r.earliest_after_start_minutes for r in template.breaks), *late, *early) or 1
+        middle = tuple((a + b) // 2 // step * step for a, b in zip(early, late, strict=True))
+        variants.append(middle)
+    shifts = []
+    for offsets in dict.fromkeys(variants):
+        if any(b < a + r.minutes + template.min_break_gap_minutes
+               for a, b, r in zip(offsets, offsets[1:], template.breaks, strict=False)):
+            continue
+        if any(not r.earliest_after_start_minutes <= o <= r.latest_after_start_minutes
+               for o, r in zip(offsets, template.breaks, strict=True)):
+            continue
+        shifts.append(ShiftAssignment(agent_id, day, template.template_id, option.start_minute,
+                                      template.length_minutes, option.paid_minutes, tuple(
+                                          BreakAssignment(r.kind, option.start_minute + o, r.minutes)
+                                          for o, r in zip(offsets, template.breaks, strict=True))))
+    return shifts
+
+
+def _moved(shift: ShiftAssignment, day, start_minute: int, breaks: tuple[BreakAssignment, ...]) -> ShiftAssignment:
+    """The shift on ``day`` from ``start_minute`` with ``breaks`` (built directly: far faster than ``replace``)."""
+    return ShiftAssignment(shift.agent_id, day, shift.template_id, start_minute, shift.length_minutes,
+                           shift.paid_minutes, breaks, shift.activities)
+
+
+def _may_cost(module, config: PlanConfig, agent) -> bool:
+    """Whether a soft rule can cost anything for the agent (requests, fairness or a re-plan configured)."""
+    name = module.RULE
+    if name == "preferences":
+        return bool(agent.preferences)
+    if name == "fairness":
+        return config.fairness is not None
+    if name == "replan_changes":
+        return config.replan is not None
+    return True
+
+
+def _roster(polisher: _Polisher) -> Roster:
+    return Roster(tuple(sorted(polisher.by_key.values(), key=lambda s: (s.agent_id, s.date))))

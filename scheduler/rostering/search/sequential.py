@@ -1,0 +1,165 @@
+"""Sequential agent rostering: each agent's week chosen in turn against the cover still missing.
+
+For one agent, a tiny CP-SAT model holds that agent's shift and break variables and every rule of their own
+(``scheduler.rostering.rules`` without coverage). Its objective rewards each interval on the floor where one of the
+agent's queues still lacks heads (``understaffed_agent_interval`` weight), charges the over-staffing weight
+where none does, and charges paid hours. After an agent is placed, each on-floor interval takes one head off
+the skilled queue with the largest remaining shortfall.
+
+``improve_passes`` re-rosters every agent again against the others (coordinate descent); a pass keeps an
+agent's new week only when it scores better than the old one against the same residual. Order, ties and
+solver settings are fixed, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.diagnose.explain import explain_agent
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.domain.roster import Roster, ShiftAssignment
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError
+from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+
+# Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
+AGENT_SOLVE_UNITS = 0.5
+# Units charged for building one agent's model outside CP-SAT (so budgets track wall time).
+AGENT_BUILD_UNITS = 0.005
+
+
+class Residual:
+    """Heads still required per ``[queue, slot]`` (negative: surplus) and the queue order of each agent."""
+
+    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
+        self.queue_ids = [q.queue_id for q in config.queues]
+        self.need = requirements.astype(np.int64).copy()
+        self.rows = {a.agent_id: [self.queue_ids.index(q) for q in a.skills] for a in config.agents}
+
+    def slot_values(self, agent: Agent, over_weight: int, under_weight: int) -> np.ndarray:
+        """Per slot, what one more head of this agent is worth: ``under_weight`` if a skilled queue lacks
+        heads, else minus ``over_weight``."""
+        lacking = self.need[self.rows[agent.agent_id]].max(axis=0) > 0
+        return np.where(lacking, under_weight, -over_weight)
+
+    def apply(self, agent_id: str, on_floor: np.ndarray, sign: int) -> None:
+        """Take the agent's heads off the neediest skilled queue (sign -1), or give them back (sign +1)."""
+        rows = self.rows[agent_id]
+        for slot in np.flatnonzero(on_floor):
+            column = self.need[rows, slot]
+            row = rows[int(np.argmax(column))] if sign < 0 else rows[int(np.argmin(column))]
+            self.need[row, slot] += sign
+
+
+def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent: Agent, values: np.ndarray,
+                seed: int, current: tuple[ShiftAssignment, ...] | None,
+                spend: Callable[[float], None], others_on_break: np.ndarray | None = None
+                ) -> tuple[tuple[ShiftAssignment, ...], float]:
+    """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
+    its score in the same units. ``spend`` is told the deterministic time used."""
+    from scheduler.rostering.solve import _read_roster  # local: solve imports this module
+
+    model = RosterModel(config, week, requirements, agents=[agent], fixed_on_break=others_on_break)
+    soft_terms = []
+    for name, rule in RULES:
+        if name not in ("coverage", "paid_hours"):
+            soft_terms.extend(rule(model))
+    variables: list[cp_model.IntVar] = []
+    coefficients: list[int] = []
+    paid_weight = config.weights.paid_hour
+    for agent_day in model.all_agent_days():
+        for slot, (vs, cs) in model.presence_terms(agent_day).items():
+            worth = int(values[slot]) * 60
+            variables.extend(vs)
+            coefficients.extend(c * worth for c in cs)
+        variables.extend(agent_day.shift_vars)
+        coefficients.extend(-o.paid_minutes * paid_weight for o in agent_day.options)
+    # the agent's own soft rules (preferences, start changes, re-plan changes), in the same units
+    penalties = [term.expression * (term.weight * 60 // term.divisor) for term in soft_terms]
+    model.cp.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients) - cp_model.LinearExpr.sum(penalties))
+    if current is not None:
+        by_day = {s.date: s for s in current}
+        for agent_day in model.all_agent_days():
+            model.hint_shift(agent_day, by_day.get(week.day(agent_day.day_index)))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = AGENT_SOLVE_UNITS
+    status = solver.solve(model.cp)
+    spend(solver.response_proto.deterministic_time + AGENT_BUILD_UNITS)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return (), -np.inf
+    return _read_roster(model, solver).shifts, solver.objective_value
+
+
+def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,
+           values: np.ndarray) -> float:
+    paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
+    soft = sum(m.amount(config, week, shifts) * (m.weight(config) * 60 // m.DIVISOR) for m in SOFT_RULE_MODULES)
+    return float((values * on_floor).sum() * 60 - paid - soft)
+
+
+def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...]) -> np.ndarray:
+    counts = on_floor_by_skills(config, week, Roster(shifts))
+    return next(iter(counts.values())) if counts else np.zeros(week.slot_count, dtype=np.int64)
+
+
+def sequential_roster(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    agents: Sequence[Agent],
+    *,
+    seed: int = 0,
+    improve_passes: int = 1,
+    another_pass: Callable[[], bool] = lambda: True,
+    spend: Callable[[float], None] = lambda units: None,
+    initial: Mapping[str, tuple[ShiftAssignment, ...]] | None = None,
+) -> dict[str, tuple[ShiftAssignment, ...]]:
+    """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
+    while ``another_pass()`` allows. With ``initial`` (weeks of some agents, each keeping the agent's rules) the
+    build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
+    that keeps their rules."""
+    residual = Residual(config, requirements)
+    weights = config.weights
+    weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
+    floors: dict[str, np.ndarray] = {}
+    breaks: dict[str, np.ndarray] = {}
+    on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
+    for agent in agents if initial is not None else ():
+        if agent.agent_id not in initial:
+            continue
+        weeks[agent.agent_id] = initial[agent.agent_id]
+        floors[agent.agent_id] = _on_floor(config, week, weeks[agent.agent_id])
+        residual.apply(agent.agent_id, floors[agent.agent_id], -1)
+        breaks[agent.agent_id] = on_break_counts(week, Roster(weeks[agent.agent_id]))
+        on_break += breaks[agent.agent_id]
+    for number in range(improve_passes + 1):
+        if number and not another_pass():
+            break
+        for agent in agents:
+            old = weeks.get(agent.agent_id)
+            if number == 0 and old is not None:
+                continue  # the build pass only rosters agents without an initial week
+            if old is not None:
+                residual.apply(agent.agent_id, floors[agent.agent_id], +1)
+                on_break -= breaks[agent.agent_id]
+            values = residual.slot_values(agent, weights.overstaffed_agent_interval,
+                                          weights.understaffed_agent_interval)
+            shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend,
+                                        on_break)
+            if score == -np.inf and old is None:
+                raise InfeasibleError(explain_agent(config, week, agent))
+            if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
+                shifts = old
+            weeks[agent.agent_id] = shifts
+            floors[agent.agent_id] = _on_floor(config, week, shifts)
+            residual.apply(agent.agent_id, floors[agent.agent_id], -1)
+            breaks[agent.agent_id] = on_break_counts(week, Roster(shifts))
+            on_break += breaks[agent.agent_id]
+    return weeks

@@ -1,0 +1,584 @@
+"""Solve the roster: a proven lower bound, a start rounded from the LP, local search, then large-neighbourhood
+search.
+
+1. **Bound.** The LP of the aggregate problem (``search.lower_bound``: agent classes, weekly patterns, break
+   counts) and a counting bound (``simple_lower_bound``); the gap in ``kpis.json`` is measured against the larger.
+2. **Start.** The LP's plan is rounded to agents (``search.lp_start``); agents whose rounded week breaks one of
+   their rules are rostered one at a time against the rest (``search.sequential``).
+3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
+   restarted with a second seed while its share of the budget lasts. If cover still falls short, agent-by-agent
+   re-rostering passes add hours, and the local search runs again.
+4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
+   are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
+   current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
+   by max-flow, improves.
+
+Without the LP (GLOP failed), the start is agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then
+placed greedily by ``rostering.break_placement``) add a second start and CP-SAT's bound.
+
+Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
+centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
+(work units, not seconds) and the work outside CP-SAT is charged in the same units, so the same input and seed
+give the same roster on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+import ortools
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError
+from scheduler.rostering.activities import activities_kept, activity_overstaffing_credit, schedule_meetings
+from scheduler.rostering.break_placement import place_breaks
+from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lp_start import lp_weeks
+from scheduler.rostering.search.polish import polish
+from scheduler.rostering.search.sequential import sequential_roster
+
+# Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
+# 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
+DETERMINISTIC_UNITS_PER_SECOND = 0.33
+# Share of the budget for each no-break relaxation round (bound and shifts).
+FIRST_ROUND_SHARE = 0.45
+ROUND_SHARE = 0.12
+# Relaxation rounds at most; each after the first pads the requirement with the shortfall that placing breaks
+# caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
+MAX_ROUNDS = 6
+LNS_RESERVE_SHARE = 0.1
+# Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
+SEQUENTIAL_PASSES = 3
+SEQUENTIAL_SHARE = 0.35
+# Local-search runs from the rounded LP roster (each with its own seed), while their spending stays within
+# their share of the budget.
+POLISH_STARTS = 100
+POLISH_SHARE = 0.8
+# Agents freed together in one neighbourhood.
+NEIGHBOURHOOD_AGENTS = 4
+# Agents freed on one day in a day neighbourhood.
+DAY_NEIGHBOURHOOD_AGENTS = 10
+# Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
+NEIGHBOURHOOD_SECONDS = 1.0
+# Work outside CP-SAT, charged to the budget in deterministic units (measured against CP-SAT's units on the
+# 2-core CI machine) so a deterministic run's wall time stays close to its limit: the aggregate LP per
+# variable, the check of each agent's rounded LP week, and the model building and evaluation of one
+# neighbourhood step.
+LP_UNITS_PER_VARIABLE = 5e-5
+WEEK_CHECK_UNITS_PER_AGENT = 0.003
+STEP_OVERHEAD_UNITS = 0.05
+# Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
+SUBSOLVER_PARAMETERS: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """What the solver did: status, objective and proven bound in penalty units, relative gap, wall time."""
+
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    seconds: float
+    seed: int
+    workers: int
+    deterministic: bool
+    ortools_version: str
+    first_roster_seconds: float = math.nan  # wall time to the first complete roster
+
+
+@dataclass(frozen=True)
+class RuleCost:
+    rule: str
+    amount: float
+    unit: str
+    weight: int
+    penalty: float
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    roster: Roster
+    stats: SolveStats
+    costs: tuple[RuleCost, ...]
+
+
+def _gap(objective: float, bound: float) -> float:
+    return 0.0 if objective <= bound else (objective - bound) / max(abs(objective), 1e-9)
+
+
+def build_model(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    *,
+    with_breaks: bool = True,
+    agents: Sequence[Agent] | None = None,
+    fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None = None,
+    with_coverage: bool = True,
+    fixed_on_break: np.ndarray | None = None,
+) -> tuple[RosterModel, list[PenaltyTerm], int]:
+    """The model with every rule and its objective; returns the objective's integer scale too.
+
+    ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
+    model = RosterModel(config, week, requirements, with_breaks=with_breaks, agents=agents,
+                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break)
+    terms: list[PenaltyTerm] = []
+    for name, rule in RULES:
+        if with_coverage or name != "coverage":
+            terms.extend(rule(model))
+    scale = math.lcm(*(t.divisor for t in terms))
+    model.cp.minimize(cp_model.LinearExpr.sum([t.expression * (t.weight * scale // t.divisor) for t in terms]))
+    return model, terms, scale
+
+
+class _Budget:
+    """Time left, counted in CP-SAT deterministic units (deterministic mode) or wall-clock seconds."""
+
+    def __init__(self, seconds: float, deterministic: bool) -> None:
+        self.deterministic = deterministic
+        self.total = seconds * DETERMINISTIC_UNITS_PER_SECOND if deterministic else seconds
+        self.used = 0.0
+        self._start = time.monotonic()
+
+    def left(self) -> float:
+        used = self.used if self.deterministic else time.monotonic() - self._start
+        return max(0.0, self.total - used)
+
+    def new_solver(self, seconds: float, threads: int, seed: int) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = threads
+        solver.parameters.random_seed = seed
+        for name, value in SUBSOLVER_PARAMETERS.items():
+            setattr(solver.parameters, name, value)
+        amount = max(0.01, min(self.left(), seconds * (DETERMINISTIC_UNITS_PER_SECOND if self.deterministic else 1)))
+        if self.deterministic:
+            solver.parameters.max_deterministic_time = amount
+            solver.parameters.max_time_in_seconds = 10 * amount / DETERMINISTIC_UNITS_PER_SECOND  # safety net
+        else:
+            solver.parameters.max_time_in_seconds = amount
+        return solver
+
+    def charge(self, solver: cp_model.CpSolver) -> None:
+        self.spend(solver.response_proto.deterministic_time)
+
+    def spend(self, units: float) -> None:
+        """Charge deterministic units (only deterministic mode counts them; wall-clock mode reads the clock)."""
+        self.used += units
+
+
+def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> tuple[RuleCost, ...]:
+    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them."""
+    queue_ids = [q.queue_id for q in config.queues]
+    on_floor = on_floor_by_skills(config, week, roster)
+    scheduled = allocate(requirements, on_floor, queue_ids)
+    covered = int(np.minimum(scheduled, requirements).sum())
+    under = int(requirements.sum()) - covered
+    over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
+    paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
+    weights = config.weights
+    return (
+        RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
+                 under * weights.understaffed_agent_interval),
+        RuleCost("overstaffing", over, "agent-interval", weights.overstaffed_agent_interval,
+                 over * weights.overstaffed_agent_interval),
+        RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
+        *(_soft_cost(module, config, week, roster) for module in SOFT_RULE_MODULES),
+    )
+
+
+def _soft_cost(module, config: PlanConfig, week: Week, roster: Roster) -> RuleCost:
+    amount = module.amount(config, week, roster.shifts) / module.DIVISOR
+    return RuleCost(module.RULE, amount, module.UNIT, module.weight(config), amount * module.weight(config))
+
+
+def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float:
+    """A bound no roster can beat, from counting alone: every agent is paid at least their contract's minimum
+    (less time-off credit) and spends at least that share of it on the floor, beyond the total requirement
+    that floor time is over-staffing; and a queue's requirement in a slot beyond the agents skilled for it
+    who are available then stays uncovered."""
+    weights = config.weights
+    paid_minutes = 0
+    floor_minutes = 0.0
+    available = np.zeros_like(requirements)
+    index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    for agent in config.agents:
+        contract = config.contract(agent.contract_id)
+        days_off = sum(1 for day in week.days() if day in agent.time_off)
+        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        paid_minutes += minimum
+        templates = [config.template(t) for t in contract.template_ids]
+        floor_share = min((t.length_minutes - sum(b.minutes for b in t.breaks)) / t.paid_minutes for t in templates)
+        floor_minutes += minimum * floor_share
+        for day in range(7):
+            options = shift_options(config, agent, week, day)
+            if not options:
+                continue
+            first = week.slot(day, min(o.start_minute for o in options))
+            last = week.slot(day, max(o.end_minute for o in options))
+            for skill in agent.skills:
+                available[index[skill], first:last] += 1
+    uncovered = int(np.maximum(requirements - available, 0).sum())
+    surplus = max(0, math.ceil(floor_minutes / config.interval_minutes - 1e-9) - int(requirements.sum()))
+    return (uncovered * weights.understaffed_agent_interval + surplus * weights.overstaffed_agent_interval
+            + paid_minutes / 60 * weights.paid_hour)
+
+
+def within_break_cap(config: PlanConfig, week: Week, roster: Roster) -> bool:
+    cap = config.max_agents_on_break
+    return cap is None or int(on_break_counts(week, roster).max(initial=0)) <= cap
+
+
+def _total(costs: Sequence[RuleCost]) -> float:
+    return float(sum(c.penalty for c in costs))
+
+
+class _Roster:
+    """The current roster by agent, with each agent's on-floor slots for fast constant sums."""
+
+    def __init__(self, config: PlanConfig, week: Week) -> None:
+        self.config, self.week = config, week
+        self.shifts: dict[str, tuple[ShiftAssignment, ...]] = {}
+        self.on_floor: dict[str, np.ndarray] = {}
+        self.on_break: dict[str, np.ndarray] = {}
+        self.skills = {a.agent_id: a.skills for a in config.agents}
+
+    def set(self, agent_id: str, shifts: tuple[ShiftAssignment, ...]) -> None:
+        self.shifts[agent_id] = shifts
+        counts = on_floor_by_skills(self.config, self.week, Roster(shifts))
+        self.on_floor[agent_id] = next(iter(counts.values())) if counts else np.zeros(self.week.slot_count, np.int64)
+        self.on_break[agent_id] = on_break_counts(self.week, Roster(shifts))
+
+    def fixed_on_break(self, excluded: set[str]) -> np.ndarray:
+        total = np.zeros(self.week.slot_count, np.int64)
+        for agent_id, counts in self.on_break.items():
+            if agent_id not in excluded:
+                total += counts
+        return total
+
+    def fixed_on_floor(self, excluded: set[str]) -> dict[tuple[str, ...], np.ndarray]:
+        fixed: dict[tuple[str, ...], np.ndarray] = {}
+        for agent_id, counts in self.on_floor.items():
+            if agent_id not in excluded:
+                skills = self.skills[agent_id]
+                fixed[skills] = fixed.get(skills, 0) + counts
+        return fixed
+
+    def roster(self) -> Roster:
+        shifts = [s for agent_id in sorted(self.shifts) for s in self.shifts[agent_id]]
+        return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
+
+
+def solve_roster(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    *,
+    time_limit_seconds: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: TextIO | None = sys.stderr,
+) -> ScheduleResult:
+    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order)."""
+    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
+    settings = config.solver
+    limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
+    seed = settings.seed if seed is None else seed
+    threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
+    started = time.monotonic()
+    budget = _Budget(limit, settings.deterministic)
+
+    def report(phase: str, objective: float, bound: float) -> None:
+        if progress is not None:
+            print(f"[schedule:{phase}] {time.monotonic() - started:6.1f}s  objective {objective:,.1f}  "
+                  f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
+
+    agents = list(config.agents)
+    current = _Roster(config, week)
+    objective, costs = math.inf, ()
+    first_roster_seconds = math.nan
+
+    def keep_if_better(roster: Roster, phase: str) -> None:
+        nonlocal objective, costs, first_roster_seconds
+        if not within_break_cap(config, week, roster):
+            report(f"{phase} (over the break cap, not kept)", math.inf, bound)
+            return
+        if config.activities and not activities_kept(config, roster):
+            report(f"{phase} (activities misplaced, not kept)", math.inf, bound)
+            return
+        candidate = evaluate(config, week, requirements, roster)
+        if _total(candidate) < objective:
+            if not math.isfinite(objective):
+                first_roster_seconds = time.monotonic() - started
+            objective, costs = _total(candidate), candidate
+            for agent in agents:
+                current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
+        report(phase, _total(candidate), bound)
+
+    bound = simple_lower_bound(config, week, requirements)
+    aggregate = solve_aggregate(config, week, requirements)
+    if aggregate is not None:
+        budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
+    if aggregate is not None and aggregate.bound > bound:
+        bound = aggregate.bound
+        report("bound", math.inf, bound)
+    bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
+    if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule
+        published = _published_roster(config, week, requirements)
+        if published is not None:
+            keep_if_better(published, "published")
+
+    order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
+                                          a.agent_id))
+    if aggregate is not None:
+        # Start: the aggregate LP rounded to agents (those whose rounded week fails a rule are rostered one at a
+        # time against the others), then re-rostered agent by agent against the rest.
+        budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
+        weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
+                                  initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
+        keep_if_better(_roster_of(weeks), "lp")
+        # Local search from the rounded roster (``search.polish``), restarted with another seed while its
+        # share of the budget lasts; the best roster is kept.
+        rounded = current.roster()
+        for restart in range(POLISH_STARTS):
+            if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
+                break
+            keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
+                                  spend=budget.spend), "lp+polish")
+        if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
+            weeks = sequential_roster(
+                config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                initial=dict(current.shifts), spend=budget.spend,
+                another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
+            keep_if_better(_roster_of(weeks), "lp+passes")
+            keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
+                                  spend=budget.spend), "lp+passes+polish")
+    else:
+        # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
+        # no-break relaxation rounds.
+        weeks = sequential_roster(
+            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+        keep_if_better(_roster_of(weeks), "sequential")
+
+        # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
+        # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
+        padded = requirements
+        shortfall = requirements
+        for round_number in range(MAX_ROUNDS):
+            if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
+                break
+            relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
+            share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
+            solver = budget.new_solver(limit * share, threads, seed + round_number)
+            status = solver.solve(relaxation.cp)
+            budget.charge(solver)
+            if status == cp_model.INFEASIBLE:
+                raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, "
+                                      "time off, "
+                                      "templates); check each agent's contract against their availability")
+            if round_number == 0:
+                relaxed_bound = solver.best_objective_bound / scale
+                bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))
+            keep_if_better(placed, f"round{round_number}")
+            shortfall = _shortfall(config, week, requirements, placed)
+            padded = padded + shortfall
+    report("start", objective, bound)
+
+    # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole
+    # weeks, and one day of many agents who share a queue (start times and breaks move together there).
+    rng = np.random.default_rng(seed)
+    agent_ids = [a.agent_id for a in agents]
+    by_id = {a.agent_id: a for a in agents}
+    size = min(len(agents), NEIGHBOURHOOD_AGENTS)
+    step = 0
+    while budget.left() > 0.01 and objective > bound + 1e-6:
+        step += 1
+        budget.spend(STEP_OVERHEAD_UNITS)
+        if step % 2:
+            freed, free_days = _week_neighbourhood(config, agent_ids, size, rng), None
+        else:
+            freed, free_days = _day_neighbourhood(config, week, current, rng)
+        fixed = current.fixed_on_floor(excluded=set(freed))
+        solved = _solve_neighbourhood(config, week, requirements, [by_id[a] for a in freed], fixed,
+                                      current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
+                                      fixed_on_break=current.fixed_on_break(excluded=set(freed)),
+                                      free_days=free_days)
+        if solved is None:
+            continue
+        before = {a: current.shifts[a] for a in freed}
+        for agent_id, shifts in solved.items():
+            current.set(agent_id, shifts)
+        candidate = evaluate(config, week, requirements, current.roster())
+        if _total(candidate) < objective - 1e-6:
+            costs, objective = candidate, _total(candidate)
+            report("improve", objective, bound)
+        else:
+            for agent_id, shifts in before.items():
+                current.set(agent_id, shifts)
+        if size == len(agents) and free_days is None:
+            break
+
+    stats = SolveStats("OPTIMAL" if objective <= bound + 1e-6 else "FEASIBLE", objective, bound,
+                       _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
+                       ortools.__version__, first_roster_seconds)
+    return ScheduleResult(current.roster(), stats, costs)
+
+
+def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:
+    return Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
+
+
+def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) -> Roster | None:
+    """The re-plan's published roster, if every agent's published week still keeps all hard rules."""
+    shifts = []
+    for agent in config.agents:
+        model = RosterModel(config, week, requirements, agents=[agent])
+        for name, rule in RULES:
+            if name not in ("coverage",):
+                rule(model)
+        for agent_day in model.days_of(agent):
+            kept = config.replan.published.get((agent.agent_id, week.day(agent_day.day_index)))
+            for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
+                same = kept is not None and (option.template.template_id, option.start_minute) == (
+                    kept.template_id, kept.start_minute)
+                model.cp.add(var == int(same))
+            if kept is not None:
+                for k, slot in enumerate(agent_day.breaks.get(kept.template_id, [])):
+                    if kept.break_starts[k] not in slot.starts:
+                        return None
+                    model.cp.add(slot.starts[kept.break_starts[k]] == 1)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 10
+        if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        shifts.extend(_read_roster(model, solver).shifts)
+    return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
+
+
+def _shortfall(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> np.ndarray:
+    """Required heads the roster leaves uncovered, per ``[queue, slot]``."""
+    on_floor = on_floor_by_skills(config, week, roster)
+    scheduled = allocate(requirements, on_floor, [q.queue_id for q in config.queues])
+    return np.maximum(requirements - scheduled, 0)
+
+
+def _solve_neighbourhood(
+    config: PlanConfig,
+    week: Week,
+    requirements: np.ndarray,
+    agents: Sequence[Agent],
+    fixed_on_floor: dict[tuple[str, ...], np.ndarray],
+    current: _Roster | None,
+    solver: cp_model.CpSolver,
+    budget: _Budget,
+    *,
+    with_coverage: bool = True,
+    fixed_on_break: np.ndarray | None = None,
+    free_days: set[int] | None = None,
+) -> dict[str, tuple[ShiftAssignment, ...]] | None:
+    """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
+    with ``free_days`` the agents keep their current shifts on every other day."""
+    model, _, _ = build_model(config, week, requirements, agents=agents, fixed_on_floor=fixed_on_floor,
+                              with_coverage=with_coverage, fixed_on_break=fixed_on_break)
+    if current is not None:
+        _hint(model, current, requirements)
+        if free_days is not None:
+            for agent_day in model.all_agent_days():
+                if agent_day.day_index not in free_days:
+                    day = model.week.day(agent_day.day_index)
+                    model.fix_shift(agent_day, next(
+                        (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
+    status = solver.solve(model.cp)
+    budget.charge(solver)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    roster = _read_roster(model, solver)
+    return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
+
+
+def _week_neighbourhood(config: PlanConfig, agent_ids: list[str], size: int, rng: np.random.Generator) -> list[str]:
+    """``size`` random agents sharing a random queue (any agents when fewer share it)."""
+    queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
+    skilled = [a.agent_id for a in config.agents if queue_id in a.skills]
+    pool = skilled if len(skilled) >= size else agent_ids
+    return sorted(rng.choice(pool, size=size, replace=False).tolist())
+
+
+def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
+                       rng: np.random.Generator) -> tuple[list[str], set[int]]:
+    """A random day and queue, and up to ``DAY_NEIGHBOURHOOD_AGENTS`` agents skilled for the queue who could
+    work that day (those working it first)."""
+    day = int(rng.integers(7))
+    queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
+    date = week.day(day)
+    working, able = [], []
+    for agent in config.agents:
+        if queue_id not in agent.skills or not shift_options(config, agent, week, day):
+            continue
+        works = any(s.date == date for s in current.shifts.get(agent.agent_id, ()))
+        (working if works else able).append(agent.agent_id)
+    chosen: list[str] = []
+    for group in (working, able):
+        room = DAY_NEIGHBOURHOOD_AGENTS - len(chosen)
+        if room > 0 and group:
+            chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
+    return sorted(chosen), {day}
+
+
+def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> None:
+    """The current roster as a complete hint: shifts, breaks and the max-flow allocation of cover."""
+    for agent_day in model.all_agent_days():
+        day = model.week.day(agent_day.day_index)
+        shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
+        model.hint_shift(agent_day, shift)
+    flows: dict[tuple[int, tuple[str, ...], int], int] = {}
+    on_floor = on_floor_by_skills(model.config, model.week, current.roster())
+    allocate(requirements, on_floor, [q.queue_id for q in model.config.queues], flows)
+    for key, var in model.allocations.items():
+        model.cp.add_hint(var, flows.get(key, 0))
+
+
+def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
+    shifts = []
+    for agent_day in model.all_agent_days():
+        chosen = [o for o, v in zip(agent_day.options, agent_day.shift_vars, strict=True) if solver.boolean_value(v)]
+        if not chosen:
+            continue
+        option = chosen[0]
+        breaks = []
+        for slot in agent_day.breaks.get(option.template.template_id, []):
+            minute = next(m for m, v in slot.starts.items() if solver.boolean_value(v))
+            breaks.append(BreakAssignment(slot.rule.kind, minute, slot.rule.minutes))
+        activities = sorted((minute, activity_id) for activity_id, starts in agent_day.activities.items()
+                            for minute, v in starts.items() if solver.boolean_value(v))
+        shifts.append(ShiftAssignment(
+            agent_id=agent_day.agent.agent_id,
+            date=model.week.day(agent_day.day_index),
+            template_id=option.template.template_id,
+            start_minute=option.start_minute,
+            length_minutes=option.template.length_minutes,
+            paid_minutes=option.paid_minutes,
+            breaks=tuple(breaks),
+            activities=tuple(ActivityAssignment(activity_id, minute, model.activity_minutes(activity_id))
+                             for minute, activity_id in activities),
+        ))
+    shifts.sort(key=lambda s: (s.agent_id, s.date))
+    return Roster(tuple(shifts))

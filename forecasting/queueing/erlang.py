@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from forecasting.errors import InputError
+from forecasting.queueing.limits import MAX_AGENTS, MAX_LOAD_ERLANGS
 
 # Width of the warm-up window of the Erlang B recursion in units of sqrt(A); the relative error of the
 # cold start decays like exp(-WARMUP_SIGMAS**2 / 2).
@@ -53,9 +54,15 @@ def _require_nonnegative(name: str, values: np.ndarray) -> None:
     _require(name, values, np.isfinite(values) & (values >= 0), "finite and >= 0")
 
 
+def _require_load(load: np.ndarray) -> None:
+    """Loads in [0, MAX_LOAD_ERLANGS]: the recursion takes O(sqrt(load)) steps, so this bounds the work."""
+    _require("load_erlangs", load, np.isfinite(load) & (load >= 0) & (load <= MAX_LOAD_ERLANGS),
+             f"in [0, {MAX_LOAD_ERLANGS:,.0f}] Erlangs")
+
+
 def _whole_agents(agents: np.ndarray) -> np.ndarray:
-    _require("agents", agents, np.isfinite(agents) & (agents >= 0) & (agents == np.floor(agents)),
-             "a whole number >= 0")
+    _require("agents", agents, np.isfinite(agents) & (agents >= 0) & (agents == np.floor(agents))
+             & (agents <= MAX_AGENTS), f"a whole number in [0, {MAX_AGENTS:,}]")
     return agents.astype(np.int64)
 
 
@@ -110,7 +117,7 @@ def erlang_b(agents: ArrayLike, load_erlangs: ArrayLike) -> Result:
     ``agents``: whole numbers >= 0; ``load_erlangs``: >= 0. 1 with no agents and some load.
     """
     shape, (agents_f, load) = _broadcast(agents, load_erlangs)
-    _require_nonnegative("load_erlangs", load)
+    _require_load(load)
     return _shaped(_erlang_b_flat(_whole_agents(agents_f), load), shape)
 
 
@@ -121,7 +128,7 @@ def erlang_c_wait_probability(agents: ArrayLike, load_erlangs: ArrayLike) -> Res
     0 when there is no load and at least one agent.
     """
     shape, (agents_f, load) = _broadcast(agents, load_erlangs)
-    _require_nonnegative("load_erlangs", load)
+    _require_load(load)
     n = _whole_agents(agents_f)
     return _shaped(_wait_from_blocking(n, load, _erlang_b_flat(n, load)), shape)
 
@@ -139,9 +146,10 @@ def _asa_whole(agents: np.ndarray, load: np.ndarray, aht: np.ndarray, _answer: n
 def _interpolated(metric: _Metric, agents: np.ndarray, load: np.ndarray, aht: np.ndarray,
                   answer: np.ndarray) -> np.ndarray:
     """``metric`` at ``floor(agents)`` and ``floor(agents) + 1``, blended linearly by the fractional part."""
-    for name, values in (("agents", agents), ("load_erlangs", load), ("aht_seconds", aht),
-                         ("answer_seconds", answer)):
+    for name, values in (("agents", agents), ("aht_seconds", aht), ("answer_seconds", answer)):
         _require_nonnegative(name, values)
+    _require_load(load)
+    _require("agents", agents, agents < MAX_AGENTS, f"< {MAX_AGENTS:,}")
     low = np.floor(agents)
     result = metric(low, load, aht, answer)
     part = np.flatnonzero(agents > low)
@@ -202,8 +210,9 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
     asa_cap = np.inf if max_asa_seconds is None else max_asa_seconds
     shape, (load, aht, answer, target, occ, asa_cap) = _broadcast(
         load_erlangs, aht_seconds, answer_seconds, target_service_level, occ, asa_cap)
-    for name, values in (("load_erlangs", load), ("aht_seconds", aht), ("answer_seconds", answer)):
+    for name, values in (("aht_seconds", aht), ("answer_seconds", answer)):
         _require_nonnegative(name, values)
+    _require_load(load)
     _require("target_service_level", target, (target > 0) & (target <= 1), "in (0, 1]")
     _require("max_occupancy", occ, (occ > 0) & (occ <= 1), "in (0, 1]")
     _require("max_asa_seconds", asa_cap, asa_cap >= 0, ">= 0")
@@ -213,21 +222,27 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
     # does for every n > A, so both see the same doubles. Every row advances in lock step over the whole
     # (dense) arrays: with a few thousand rows, masked full-width steps beat gathering the rows still to do.
     k = _recursion_start(np.full(load.shape, np.inf), load)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lowest = np.maximum(np.floor(load) + 1, np.ceil(load / occ) - 1).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        floor_occupancy = np.ceil(load / occ) - 1
+    _too_many_agents(load, floor_occupancy)
+    lowest = np.maximum(np.floor(load) + 1, floor_occupancy).astype(np.int64)
     stop = np.where(load > 0, np.maximum(k, lowest - 1), k)
     blocking = np.ones(load.shape)
-    for _ in range(int((stop - k).max(initial=0))):
+    while np.any(k < stop):
         walking = k < stop
         carried = load * blocking
         k = k + walking
         with np.errstate(invalid="ignore"):  # 0 / 0 in rows without load, which do not walk
             blocking = np.where(walking, carried / (k + carried), blocking)
+        # B = 0 stays 0 (it has underflowed, about 40 sqrt(A) above the load), so such rows jump to their
+        # stop exactly: the occupancy floor far above the load costs no steps.
+        k = np.where(blocking == 0.0, np.maximum(k, stop), k)
     result = np.zeros(load.shape, dtype=np.int64)
     todo = np.flatnonzero(load > 0)
     k, blocking, load, aht, answer, target, occ, asa_cap = (
         v[todo] for v in (k, blocking, load, aht, answer, target, occ, asa_cap))
     while todo.size:
+        _too_many_agents(load, k.astype(float) + 1)
         k += 1
         carried = load * blocking
         blocking = carried / (k + carried)
@@ -242,6 +257,15 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
             todo, k, blocking, load, aht, answer, target, occ, asa_cap = (
                 v[keep] for v in (todo, k, blocking, load, aht, answer, target, occ, asa_cap))
     return _shaped(result, shape)
+
+
+def _too_many_agents(load: np.ndarray, agents: np.ndarray) -> None:
+    """InputError when a search would pass MAX_AGENTS (an occupancy cap near 0, or a target no head count
+    reaches); the message names the load."""
+    over = ~(agents <= MAX_AGENTS)
+    if np.any(over):
+        raise InputError(f"more than {MAX_AGENTS:,} agents would be needed for a load of "
+                         f"{load[over][0]:.6g} Erlangs (check max_occupancy and the targets)")
 
 
 def _chats_per_agent(concurrency: ArrayLike) -> np.ndarray:

@@ -57,6 +57,18 @@ from forecasting.queueing.erlang import (
     required_agents,
     service_level,
 )
+from forecasting.queueing.limits import (
+    MAX_AGENTS,
+    MAX_AHT_SECONDS,
+    MAX_ANSWER_SECONDS,
+    MAX_CONCURRENCY,
+    MAX_CONTACTS,
+    MAX_LOAD_ERLANGS,
+    MAX_PATIENCE_SECONDS,
+    MAX_PERIOD_SECONDS,
+    MAX_QUEUE_STATES,
+    MIN_PERIOD_SECONDS,
+)
 
 ServiceLevelDefinition = Literal["of_all", "of_answered"]
 
@@ -103,7 +115,14 @@ def _queue_sums(agents: np.ndarray, arrival_rate: np.ndarray, service_rate: np.n
     """
     a = agents * service_rate / abandon_rate
     b = arrival_rate / abandon_rate
-    terms = np.ceil(np.maximum(0.0, b - a) + TAIL_SIGMAS * np.sqrt(b) + TAIL_MARGIN).astype(np.int64)
+    needed = np.ceil(np.maximum(0.0, b - a) + TAIL_SIGMAS * np.sqrt(b) + TAIL_MARGIN)
+    if not np.all(needed <= MAX_QUEUE_STATES):
+        worst = int(np.argmax(needed))
+        load = arrival_rate[worst] / service_rate[worst]
+        raise InputError(f"Erlang A with {agents[worst]:.0f} agents at a load of {load:.6g}"
+                         f" Erlangs and a patience {service_rate[worst] / abandon_rate[worst]:.6g} times the handle "
+                         f"time needs more than {MAX_QUEUE_STATES:,} queue states; shorten patience_seconds")
+    terms = needed.astype(np.int64)
     out = [np.empty(a.shape) for _ in range(6)]
     rows = max(1, CHUNK_CELLS // max(1, int(terms.max())))
     for lo in range(0, a.size, rows):
@@ -147,8 +166,10 @@ def erlang_a_metrics(agents: ArrayLike, load_erlangs: ArrayLike, aht_seconds: Ar
                                    (agents, load_erlangs, aht_seconds, patience_seconds, answer_seconds)))
     shape = arrays[0].shape
     n, load, aht, patience, answer = (v.ravel().copy() for v in arrays)
-    _require("agents", n, np.isfinite(n) & (n >= 0) & (n == np.floor(n)), "a whole number >= 0")
-    _require("load_erlangs", load, np.isfinite(load) & (load >= 0), "finite and >= 0")
+    _require("agents", n, np.isfinite(n) & (n >= 0) & (n == np.floor(n)) & (n <= MAX_AGENTS),
+             f"a whole number in [0, {MAX_AGENTS:,}]")
+    _require("load_erlangs", load, np.isfinite(load) & (load >= 0) & (load <= MAX_LOAD_ERLANGS),
+             f"in [0, {MAX_LOAD_ERLANGS:,.0f}] Erlangs")
     _require("aht_seconds", aht, np.isfinite(aht) & (aht > 0), "finite and > 0")
     _require("patience_seconds", patience, np.isfinite(patience) & (patience > 0), "finite and > 0")
     _require("answer_seconds", answer, np.isfinite(answer) & (answer >= 0), "finite and >= 0")
@@ -217,7 +238,8 @@ def erlang_a_required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, pa
         cap_occupancy)))
     shape = arrays[0].shape
     load, aht, patience, answer, target, abandon_cap, occ_cap = (v.ravel().copy() for v in arrays)
-    _require("load_erlangs", load, np.isfinite(load) & (load >= 0), "finite and >= 0")
+    _require("load_erlangs", load, np.isfinite(load) & (load >= 0) & (load <= MAX_LOAD_ERLANGS),
+             f"in [0, {MAX_LOAD_ERLANGS:,.0f}] Erlangs")
     _require("target_service_level", target, (target > 0) & (target <= 1), "in (0, 1]")
     _require("max_abandon_probability", abandon_cap, (abandon_cap >= 0) & (abandon_cap <= 1), "in [0, 1]")
     _require("max_occupancy", occ_cap, (occ_cap > 0) & (occ_cap <= 1), "in (0, 1]")
@@ -328,11 +350,13 @@ def recommend(contacts: float, period_seconds: float, aht_seconds: float, target
     (0, 1] caps occupancy per server; ``shrinkage`` in [0, 1) gives ``agents_with_shrinkage = ceil(agents /
     (1 - shrinkage))`` (rounded to 9 decimals first, so 14 / 0.7 is 20, not 21).
     """
-    for name, value in (("contacts", contacts), ("aht_seconds", aht_seconds), ("answer_seconds", answer_seconds)):
-        if not (math.isfinite(value) and value >= 0):
-            raise InputError(f"{name} must be finite and >= 0, got {value}")
-    if not (math.isfinite(period_seconds) and period_seconds > 0):
-        raise InputError(f"period_seconds must be finite and > 0, got {period_seconds}")
+    for name, value, high in (("contacts", contacts, MAX_CONTACTS), ("aht_seconds", aht_seconds, MAX_AHT_SECONDS),
+                              ("answer_seconds", answer_seconds, MAX_ANSWER_SECONDS)):
+        if not 0 <= value <= high:  # NaN fails too
+            raise InputError(f"{name} must be in [0, {high:g}], got {value}")
+    if not MIN_PERIOD_SECONDS <= period_seconds <= MAX_PERIOD_SECONDS:
+        raise InputError(f"period_seconds must be in [{MIN_PERIOD_SECONDS:g}, {MAX_PERIOD_SECONDS:g}], "
+                         f"got {period_seconds}")
     if aht_seconds == 0 and contacts > 0:
         raise InputError("aht_seconds must be > 0 when there are contacts")
     if not 0 < target_service_level <= 1:
@@ -341,8 +365,12 @@ def recommend(contacts: float, period_seconds: float, aht_seconds: float, target
         raise InputError(f"shrinkage must be in [0, 1), got {shrinkage}")
     if concurrency < 1:
         raise InputError(f"concurrency must be a whole number >= 1, got {concurrency}")
-    if patience_seconds is not None and not (math.isfinite(patience_seconds) and patience_seconds > 0):
-        raise InputError(f"patience_seconds must be finite and > 0, got {patience_seconds}")
+    if patience_seconds is not None and not 0 < patience_seconds <= MAX_PATIENCE_SECONDS:
+        raise InputError(f"patience_seconds must be in (0, {MAX_PATIENCE_SECONDS:g}], got {patience_seconds}")
+    if max_occupancy is not None and not 0 < max_occupancy <= 1:
+        raise InputError(f"max_occupancy must be in (0, 1], got {max_occupancy}")
+    if not 0 < concurrency <= MAX_CONCURRENCY:
+        raise InputError(f"concurrency must be a whole number in [1, {MAX_CONCURRENCY}], got {concurrency}")
     load = contacts * aht_seconds / period_seconds
     aht = aht_seconds if aht_seconds > 0 else 1.0  # no contacts: any AHT gives the same (empty) queue
     if patience_seconds is None:
@@ -354,6 +382,9 @@ def recommend(contacts: float, period_seconds: float, aht_seconds: float, target
                                              max_occupancy=max_occupancy))
         agents = -(-slots // concurrency)
         low = agents - NEIGHBOUR_ROWS
+    if (agents + NEIGHBOUR_ROWS) * concurrency > MAX_AGENTS:
+        raise InputError(f"more than {MAX_AGENTS:,} agents would be needed for a load of {load:.6g} Erlangs "
+                         "(check max_occupancy and the targets)")
     rows = tuple(_row(n, n * concurrency, load, aht, answer_seconds, patience_seconds)
                  for n in range(max(0, low), agents + NEIGHBOUR_ROWS + 1))
     with_shrinkage = math.ceil(round(agents / (1.0 - shrinkage), 9))

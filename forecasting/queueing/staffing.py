@@ -23,6 +23,13 @@ from numpy.typing import ArrayLike
 
 from forecasting.errors import InputError
 from forecasting.queueing import erlang, erlang_a
+from forecasting.queueing.limits import (
+    MAX_AHT_SECONDS,
+    MAX_ANSWER_SECONDS,
+    MAX_CONTACTS,
+    MAX_LOAD_ERLANGS,
+    MAX_PATIENCE_SECONDS,
+)
 
 FORECAST_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts", "aht_seconds")
 REQUIREMENTS_COLUMNS: tuple[str, ...] = FORECAST_COLUMNS + (
@@ -62,14 +69,15 @@ class QueueTarget:
     def __post_init__(self) -> None:
         checks = (
             ("service_level_target", self.service_level_target, "in (0, 1]", lambda v: 0 < v <= 1),
-            ("answer_seconds", self.answer_seconds, ">= 0", lambda v: v >= 0 and math.isfinite(v)),
+            ("answer_seconds", self.answer_seconds, f"in [0, {MAX_ANSWER_SECONDS:g}]",
+             lambda v: 0 <= v <= MAX_ANSWER_SECONDS),
             ("max_occupancy", self.max_occupancy, "in (0, 1] or None", lambda v: v is None or 0 < v <= 1),
             ("interval_minutes", self.interval_minutes, "> 0", lambda v: v > 0),
             ("concurrency", self.concurrency, "a whole number >= 1",
              lambda v: math.isfinite(v) and v >= 1 and v == int(v)),
             ("shrinkage", self.shrinkage, "in [0, 1)", lambda v: 0 <= v < 1),
-            ("patience_seconds", self.patience_seconds, "finite and > 0 or None",
-             lambda v: v is None or (math.isfinite(v) and v > 0)),
+            ("patience_seconds", self.patience_seconds, f"in (0, {MAX_PATIENCE_SECONDS:g}] or None",
+             lambda v: v is None or 0 < v <= MAX_PATIENCE_SECONDS),
         )
         for name, value, rule, ok in checks:
             # NaN fails every comparison, so it is reported here too.
@@ -90,13 +98,13 @@ def _check_forecast(forecast: pd.DataFrame, targets: Mapping[str, QueueTarget]) 
     missing = [c for c in FORECAST_COLUMNS if c not in forecast.columns]
     if missing:
         raise InputError(f"forecast: missing column(s) {', '.join(missing)}")
-    for column in ("contacts", "aht_seconds"):
+    for column, high in (("contacts", MAX_CONTACTS), ("aht_seconds", MAX_AHT_SECONDS)):
         values = pd.to_numeric(forecast[column], errors="coerce")
-        bad = values.isna() | (values < 0) | np.isinf(values)
+        bad = ~((values >= 0) & (values <= high))  # NaN fails both comparisons
         if bad.any():
             row = bad.to_numpy().nonzero()[0][0]
             raise InputError(f"forecast row {row + 1}: queue {forecast['queue'].iloc[row]!r}: {column} must be a "
-                             f"number >= 0, got {forecast[column].iloc[row]}")
+                             f"number in [0, {high:g}], got {forecast[column].iloc[row]}")
     unknown = sorted(set(forecast["queue"]) - set(targets))
     if unknown:
         raise InputError(f"forecast: queue {unknown[0]!r} has no service target")
@@ -137,7 +145,11 @@ def requirements(forecast: pd.DataFrame, targets: Mapping[str, QueueTarget]) -> 
     for queue, rows in frame.groupby("queue", sort=True):
         target = targets[queue]
         aht = rows["aht_seconds"].to_numpy()
-        gross, heads, load = _required(rows["contacts"].to_numpy(), aht, target)
+        _check_load(rows, target)
+        try:
+            gross, heads, load = _required(rows["contacts"].to_numpy(), aht, target)
+        except InputError as error:
+            raise InputError(f"queue {queue!r}: {error}") from None
         slots = heads * target.concurrency
         figures = _figures(slots, load, aht, target)
         part = rows.assign(agents_required=gross, service_level=figures[0], occupancy=figures[1],
@@ -150,6 +162,17 @@ def requirements(forecast: pd.DataFrame, targets: Mapping[str, QueueTarget]) -> 
         return frame.assign(agents_required=pd.Series(dtype=np.int64), service_level=pd.Series(dtype=float),
                             occupancy=pd.Series(dtype=float), asa_seconds=pd.Series(dtype=float))
     return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+def _check_load(rows: pd.DataFrame, target: QueueTarget) -> None:
+    """InputError naming the first interval whose offered load is past MAX_LOAD_ERLANGS."""
+    load = _load_erlangs(rows["contacts"].to_numpy(), rows["aht_seconds"].to_numpy(), target)
+    over = np.flatnonzero(~(load <= MAX_LOAD_ERLANGS))
+    if over.size:
+        first = rows.iloc[over[0]]
+        raise InputError(f"queue {target.queue!r}, interval {first['interval_start']}: offered load "
+                         f"{load[over[0]]:.6g} Erlangs ({first['contacts']:g} contacts x {first['aht_seconds']:g} s) "
+                         f"is above the {MAX_LOAD_ERLANGS:,.0f} Erlangs an interval may carry")
 
 
 def _required(contacts: np.ndarray, aht: np.ndarray, target: QueueTarget) -> tuple[np.ndarray, np.ndarray,

@@ -286,10 +286,16 @@ def _period_seconds(text: str) -> float:
     """``15min``, ``30min``, ``1h``, ``1800s`` (or a bare number of seconds) -> seconds."""
     from scheduler.errors import InputError
 
+    from forecasting.queueing.limits import MAX_PERIOD_SECONDS, MIN_PERIOD_SECONDS
+
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*", text.lower())
-    if not match or float(match.group(1)) <= 0:
+    if not match:
         raise InputError(f"--period must look like 15min, 30min, 1h or 1800s, got {text!r}")
-    return float(match.group(1)) * _PERIOD_UNITS[match.group(2) or "s"]
+    seconds = float(match.group(1)) * _PERIOD_UNITS[match.group(2) or "s"]
+    if not MIN_PERIOD_SECONDS <= seconds <= MAX_PERIOD_SECONDS:
+        raise InputError(f"--period must be between {MIN_PERIOD_SECONDS:g} s and {MAX_PERIOD_SECONDS:g} s (one day), "
+                         f"got {text!r}")
+    return seconds
 
 
 def _target(text: str) -> tuple[float, float]:

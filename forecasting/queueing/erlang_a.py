@@ -67,6 +67,7 @@ from forecasting.queueing.limits import (
     MAX_PATIENCE_SECONDS,
     MAX_PERIOD_SECONDS,
     MAX_QUEUE_STATES,
+    MIN_MAX_OCCUPANCY,
     MIN_PERIOD_SECONDS,
 )
 
@@ -367,8 +368,8 @@ def recommend(contacts: float, period_seconds: float, aht_seconds: float, target
         raise InputError(f"concurrency must be a whole number >= 1, got {concurrency}")
     if patience_seconds is not None and not 0 < patience_seconds <= MAX_PATIENCE_SECONDS:
         raise InputError(f"patience_seconds must be in (0, {MAX_PATIENCE_SECONDS:g}], got {patience_seconds}")
-    if max_occupancy is not None and not 0 < max_occupancy <= 1:
-        raise InputError(f"max_occupancy must be in (0, 1], got {max_occupancy}")
+    if max_occupancy is not None and not MIN_MAX_OCCUPANCY <= max_occupancy <= 1:
+        raise InputError(f"max_occupancy must be in [{MIN_MAX_OCCUPANCY:g}, 1], got {max_occupancy}")
     if not 0 < concurrency <= MAX_CONCURRENCY:
         raise InputError(f"concurrency must be a whole number in [1, {MAX_CONCURRENCY}], got {concurrency}")
     load = contacts * aht_seconds / period_seconds

@@ -29,3 +29,6 @@ MAX_PERIOD_SECONDS = 86_400.0
 MAX_QUEUE_STATES = 5_000_000
 # Chat contacts one agent handles at once.
 MAX_CONCURRENCY = 20
+# Lowest occupancy cap accepted from a config or ``wfm erlang``: real caps are 0.7 to 0.95, and a cap c asks for
+# load / c agents, so this keeps the cap from multiplying the head count more than 20-fold.
+MIN_MAX_OCCUPANCY = 0.05

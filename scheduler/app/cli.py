@@ -82,7 +82,9 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
     from scheduler.app.pipeline import run_plan
+    from scheduler.io.config import check_solver_options
 
+    check_solver_options(time_limit, seed, workers)
     progress: Any = None if quiet else sys.stderr
     bar = None
     if progress is not None and sys.stderr.isatty():
@@ -98,10 +100,7 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None
     finally:
         if bar is not None:
             bar.close()
-    if result.violations:
-        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
-                   err=True)
-        sys.exit(1)
+    _exit_on_violations(result)
 
 
 @main.command()
@@ -132,10 +131,7 @@ def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: f
 
     result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
                           workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days)
-    if result.violations:
-        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
-                   err=True)
-        sys.exit(1)
+    _exit_on_violations(result)
 
 
 @main.command()
@@ -284,9 +280,8 @@ _PERIOD_UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
 
 def _period_seconds(text: str) -> float:
     """``15min``, ``30min``, ``1h``, ``1800s`` (or a bare number of seconds) -> seconds."""
-    from scheduler.errors import InputError
-
     from forecasting.queueing.limits import MAX_PERIOD_SECONDS, MIN_PERIOD_SECONDS
+    from scheduler.errors import InputError
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*", text.lower())
     if not match:
@@ -363,10 +358,22 @@ def erlang(contacts: float, period: str, aht_seconds: float, target: str, patien
     click.echo(f"recommended: {result.agents} agents ({result.agents_with_shrinkage} with shrinkage)")
 
 
+def _exit_on_violations(result: Any) -> None:
+    """Exit 1 when the roster broke hard rules: it was kept beside the output folder, not published."""
+    if result.violations:
+        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); not published: "
+                   f"{result.out_dir} is unchanged and the result is kept in {result.rejected_dir} "
+                   f"(see wfm validate)", err=True)
+        sys.exit(1)
+
+
 def _write_one(out_file: Path, text: str, staged_type: Any) -> None:
     """Write one file atomically (staged beside it, then moved in)."""
     import os
 
+    from scheduler.io.outputs import check_out_file
+
+    check_out_file(out_file)
     staged = staged_type(out_file.parent / f"{out_file.name}.d")
     try:
         written = staged.write_text(out_file.name, text)

@@ -28,9 +28,9 @@ from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
-from scheduler.io.config import load_config
+from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
-from scheduler.io.outputs import StagedOutput, frame_csv, json_text
+from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv, json_text
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.rostering.replan import load_replan, parse_pin_days
@@ -40,9 +40,13 @@ from scheduler.validation.validate import Violation, read_roster, validate_roste
 
 @dataclass(frozen=True)
 class PlanResult:
+    """``out_dir`` holds the published plan; with hard ``violations`` nothing was published and the result
+    was kept in ``rejected_dir`` beside it instead."""
+
     out_dir: Path
     kpis: dict[str, Any]
     violations: tuple[Violation, ...]
+    rejected_dir: Path | None = None
 
 
 def planned_week(config: PlanConfig, history: History) -> Week:
@@ -175,6 +179,8 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
              pin_days: str | None = None) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
     roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
+    check_solver_options(time_limit_seconds, seed, workers)
+    check_out_dir(out_dir)
     stage = _Stages(progress)
     config = load_config(config_path)
     history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
@@ -196,6 +202,8 @@ def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, t
                  pin: Path | None = None, pin_days: str | None = None) -> PlanResult:
     """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
     ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
+    check_solver_options(time_limit_seconds, seed, workers)
+    check_out_dir(out_dir)
     stage = _Stages(progress)
     config = load_config(config_path)
     required = read_requirements(requirements_path, config)
@@ -285,8 +293,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
             stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "
                              f"{cost.penalty:>12,.1f}")
 
-    staged = StagedOutput(out_dir)
-    try:
+    with StagedOutput(out_dir) as staged:
         roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
@@ -298,10 +305,12 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         staged.write_text("kpis.json", json_text(kpis))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
         write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
+        if violations:
+            # Never worse than what is there: a roster breaking hard rules is kept beside DIR, not published.
+            kept = staged.reject()
+            stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
+            return PlanResult(out_dir, kpis, tuple(violations), kept)
         staged.commit()
-    except BaseException:
-        staged.discard()
-        raise
     stage("done", f"service level {kpis['service_level']['overall']:.1%}, understaffed "
                   f"{kpis['understaffed_agent_hours']:.1f} h, paid {kpis['paid_hours']:.1f} h -> {out_dir}")
     return PlanResult(out_dir, kpis, tuple(violations))

@@ -16,6 +16,12 @@ from typing import Any
 
 import yaml
 
+from forecasting.queueing.limits import (
+    MAX_AHT_SECONDS,
+    MAX_ANSWER_SECONDS,
+    MAX_PATIENCE_SECONDS,
+    MIN_MAX_OCCUPANCY,
+)
 from forecasting.service import MODEL_NAMES as FORECAST_MODELS
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
@@ -48,12 +54,54 @@ INTERVAL_CHOICES_MINUTES = (5, 10, 15, 30, 60)
 MAX_MIN_REST_HOURS = 24
 WEEKDAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Documented ranges (docs/config.md). Objective weights and costs stay far inside what CP-SAT's int64
+# coefficients and the JSON outputs can hold: a weight times a week of agent-minutes of a large centre
+# stays below 1e15.
+MAX_WEIGHT = 1_000_000
+MAX_HOURLY_COST = 10_000.0
+MAX_TIME_LIMIT_SECONDS = 7 * 24 * 3600.0
+MAX_SEED = 1_000_000_000
+MAX_WORKERS = 64
+MAX_AGENTS_ON_BREAK = 100_000
+MAX_UNDERSTAFFING_GROWTH = 1_000.0
+# Nesting deeper than this in a plan YAML is refused (no real plan nests more than a few levels).
+MAX_YAML_DEPTH = 50
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with dates kept as text (checked by ``_Node.iso_date``, so a bad date names its key) and
+    bad ``!!int`` / ``!!float`` values reported as YAML errors with their line."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.YAMLError(f"nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def build(loader: Any, node: Any) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{str(node.value)[:40]!r} is not a valid {kind}", node.start_mark) from None
+    return build
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:int", _scalar_or_fail("whole number", yaml.SafeLoader.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _scalar_or_fail("number", yaml.SafeLoader.construct_yaml_float))
 
 
 class _Node:
-    """A YAML value together with its key path, so every error can name where it is."""
+    """A YAML value together with its key path, so every error can name where it is. ``file`` None: a
+    command-line option, named by ``path`` alone (``--seed``)."""
 
-    def __init__(self, file: Path, path: str, value: Any) -> None:
+    def __init__(self, file: Path | None, path: str, value: Any) -> None:
         self.file, self.path, self.value = file, path, value
 
     def fail(self, rule: str) -> InputError:
@@ -62,7 +110,11 @@ class _Node:
             shown = type(shown).__name__
         elif isinstance(shown, date):
             shown = str(shown)
-        return InputError(f"{self.file.name}: {self.path or '(top level)'} {rule}, got {shown!r}")
+        elif isinstance(shown, str) and len(shown) > 60:
+            shown = shown[:60] + "..."
+        where = self.path or "(top level)"
+        return InputError(f"{where} {rule}, got {shown!r}" if self.file is None else
+                          f"{self.file.name}: {where} {rule}, got {shown!r}")
 
     def child_path(self, key: str | int) -> str:
         if isinstance(key, int):
@@ -210,12 +262,13 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         queue_id=node.get("id").string(),
         channel=channel,
         service_level_target=node.get("service_level_target").number(0.0, 1.0, open_low=True),
-        answer_seconds=node.get("answer_seconds").number(0.0),
-        default_aht_seconds=node.get("default_aht_seconds").number(0.0, open_low=True),
-        max_occupancy=None if max_occ.value is None else max_occ.number(0.0, 1.0, open_low=True),
+        answer_seconds=node.get("answer_seconds").number(0.0, MAX_ANSWER_SECONDS),
+        default_aht_seconds=node.get("default_aht_seconds").number(0.0, MAX_AHT_SECONDS, open_low=True),
+        max_occupancy=None if max_occ.value is None else max_occ.number(MIN_MAX_OCCUPANCY, 1.0),
         concurrency=concurrency,
         opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
-        patience_seconds=None if patience.value is None else patience.number(0.0, open_low=True),
+        patience_seconds=None if patience.value is None else patience.number(0.0, MAX_PATIENCE_SECONDS,
+                                                                             open_low=True),
     )
 
 
@@ -338,7 +391,7 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
         max_days_per_week=max_days,
         min_rest_minutes=round(rest_hours * 60),
         max_consecutive_days=node.get("max_consecutive_days", 7).integer(1, 7),
-        hourly_cost=node.get("hourly_cost", 0.0).number(0.0),
+        hourly_cost=node.get("hourly_cost", 0.0).number(0.0, MAX_HOURLY_COST),
         template_ids=tuple(templates),
         min_days_per_week=min_days,
         min_consecutive_days_off=node.get("min_consecutive_days_off", 1).integer(1, 7),
@@ -420,11 +473,13 @@ def load_config(path: Path | str) -> PlanConfig:
     if not path.is_file():
         raise InputError(f"{path}: config file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
+    except RecursionError:
+        raise InputError(f"{path.name}: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = getattr(exc, "problem", None) or (str(exc)[:100] if str(exc) else "invalid YAML")
         raise InputError(f"{path.name}:{where} {problem}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
@@ -481,22 +536,22 @@ def load_config(path: Path | str) -> PlanConfig:
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
-            "understaffed_agent_interval", defaults.understaffed_agent_interval).integer(0),
+            "understaffed_agent_interval", defaults.understaffed_agent_interval).integer(0, MAX_WEIGHT),
         overstaffed_agent_interval=objective.get(
-            "overstaffed_agent_interval", defaults.overstaffed_agent_interval).integer(0),
-        paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0),
-        unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0),
-        start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0),
-        changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0),
-        unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0),
+            "overstaffed_agent_interval", defaults.overstaffed_agent_interval).integer(0, MAX_WEIGHT),
+        paid_hour=objective.get("paid_hour", defaults.paid_hour).integer(0, MAX_WEIGHT),
+        unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0, MAX_WEIGHT),
+        start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0, MAX_WEIGHT),
+        changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0, MAX_WEIGHT),
+        unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0, MAX_WEIGHT),
     )
     solver = root.get("solver", {})
     solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
     sdef = SolverSettings()
     settings = SolverSettings(
-        time_limit_seconds=solver.get("time_limit_seconds", sdef.time_limit_seconds).number(0.0, open_low=True),
-        seed=solver.get("seed", sdef.seed).integer(0),
-        workers=solver.get("workers", sdef.workers).integer(1, 64),
+        time_limit_seconds=_time_limit(solver.get("time_limit_seconds", sdef.time_limit_seconds)),
+        seed=_seed(solver.get("seed", sdef.seed)),
+        workers=_workers(solver.get("workers", sdef.workers)),
         deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
     )
     gates = root.get("quality_gates", {})
@@ -504,7 +559,8 @@ def load_config(path: Path | str) -> PlanConfig:
     gdef = QualityGates()
     quality = QualityGates(
         service_level_drop=gates.get("service_level_drop", gdef.service_level_drop).number(0.0, 1.0),
-        understaffing_growth=gates.get("understaffing_growth", gdef.understaffing_growth).number(0.0),
+        understaffing_growth=gates.get("understaffing_growth", gdef.understaffing_growth).number(
+            0.0, MAX_UNDERSTAFFING_GROWTH),
     )
     return PlanConfig(
         source=path,
@@ -513,7 +569,7 @@ def load_config(path: Path | str) -> PlanConfig:
         interval_minutes=interval,
         opening_hours=hours,
         max_agents_on_break=(None if centre.get("max_agents_on_break", None).value is None
-                             else centre.get("max_agents_on_break").integer(1)),
+                             else centre.get("max_agents_on_break").integer(1, MAX_AGENTS_ON_BREAK)),
         history_path=history_path,
         agents_path=agents_path,
         holidays=holidays,
@@ -532,6 +588,27 @@ def load_config(path: Path | str) -> PlanConfig:
         solver=settings,
         quality_gates=quality,
     )
+
+
+def _time_limit(node: _Node) -> float:
+    return node.number(0.0, MAX_TIME_LIMIT_SECONDS, open_low=True)
+
+
+def _seed(node: _Node) -> int:
+    return node.integer(0, MAX_SEED)
+
+
+def _workers(node: _Node) -> int:
+    return node.integer(1, MAX_WORKERS)
+
+
+def check_solver_options(time_limit_seconds: float | None, seed: int | None, workers: int | None) -> None:
+    """Check command-line overrides of ``solver:`` with the same rules as the config keys (InputError naming
+    the option, e.g. ``--seed must be >= 0, got -1``); None means not given."""
+    for option, value, check in (("--time-limit", time_limit_seconds, _time_limit), ("--seed", seed, _seed),
+                                 ("--workers", workers, _workers)):
+        if value is not None:
+            check(_Node(None, option, value))
 
 
 def _holiday_country(node: _Node) -> str | None:

@@ -8,6 +8,7 @@ agent-day costing ``objective.changed_shift``, so it changes as little as the co
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,22 +17,28 @@ from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ROSTER_COLUMNS = ("agent_id", "date", "activity", "start", "end")
 
 
 def parse_pin_days(text: str | None, week: Week) -> set[date]:
-    """``"mon,tue"`` or ``"2026-03-30,2026-03-31"`` -> dates of the week; None -> all seven."""
-    if not text:
+    """``"mon,tue"``, ``"monday tuesday"`` or ``"2026-03-30;2026-03-31"`` (commas, semicolons or spaces between
+    days) -> dates of the week; None or empty -> all seven. Each day is a whole token: ``mon;tue`` is two days,
+    and ``monkey`` is refused."""
+    if text is None or not text.strip():
         return set(week.days())
     days = set()
-    for item in (t.strip().lower() for t in text.split(",") if t.strip()):
-        if item[:3] in WEEKDAYS and not item[0].isdigit():
+    for item in (t.lower() for t in re.split(r"[\s,;]+", text) if t):
+        if item in WEEKDAYS or item in WEEKDAY_NAMES:
             days.add(week.day(WEEKDAYS.index(item[:3])))
             continue
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", item):
+                raise ValueError(item)
             day = date.fromisoformat(item)
         except ValueError:
-            raise InputError(f"--pin-days: {item!r} is neither a weekday nor YYYY-MM-DD") from None
+            raise InputError(f"--pin-days: {item[:40]!r} is neither a weekday (mon or monday) nor a date "
+                             "YYYY-MM-DD") from None
         if day not in week.days():
             raise InputError(f"--pin-days: {item} is outside the planned week of {week.start}")
         days.add(day)

@@ -20,12 +20,13 @@ Rules checked on load (any failure raises ``InputError`` with one line naming th
 is one, the row and the column; in a CSV the row is the 1-based file line, header = row 1, in a Parquet
 file it is the 1-based data row):
 
-- ``contacts`` is a finite number >= 0 (fractions are allowed, e.g. for scaled or merged data).
-- ``aht_seconds`` (average handle time of the interval) is blank (unknown) or a finite number > 0 where
+- ``contacts`` is a number in [0, 1e7] (fractions are allowed, e.g. for scaled or merged data).
+- ``aht_seconds`` (average handle time of the interval) is blank (unknown) or a number in (0, 86400] where
   ``contacts > 0``. Where ``contacts == 0`` a handle time means nothing: it may be blank or 0 and is
   stored as NaN. Negative values and text are errors on every row.
 - ``(interval_start, queue)`` is unique: a duplicated row is an error naming both rows; nothing is summed
   or dropped silently. The one exception is daylight saving, below.
+- Timestamps lie between 1900-01-01 and 2199-12-31 (``forecasting.ranges``).
 - The interval length is inferred as the most common positive gap between consecutive timestamps of a
   queue (or given as ``interval_minutes``, which must then agree with the inferred one); it must be one
   of ``ALLOWED_INTERVAL_MINUTES`` and every gap must be a multiple of it, and every timestamp must start a
@@ -67,6 +68,8 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import InputError
+from forecasting.queueing.limits import MAX_AHT_SECONDS, MAX_CONTACTS
+from forecasting.ranges import TIMESTAMP_RANGE_TEXT, outside_timestamp_range
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -487,6 +490,10 @@ def _parse_timestamps(text: np.ndarray, rows: np.ndarray, path: Path, name: str)
         at = with_offset.argmax()
         raise InputError(f"{path} row {rows[at]}: {name} must be local time without a UTC offset, got {text[at]!r}")
     parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
+    outside = outside_timestamp_range(parsed)
+    if outside.any():
+        at = outside.argmax()
+        raise InputError(f"{path} row {rows[at]}: {name} must be {TIMESTAMP_RANGE_TEXT}, got {text[at]!r}")
     bad = parsed.isna().to_numpy()
     if bad.any():
         at = bad.argmax()
@@ -503,10 +510,11 @@ def _to_float(text: np.ndarray) -> np.ndarray:
 
 def _parse_contacts(text: np.ndarray, rows: np.ndarray, path: Path) -> np.ndarray:
     values = _to_float(text)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = ~((values >= 0) & (values <= MAX_CONTACTS))  # NaN fails too
     if bad.any():
         at = bad.argmax()
-        raise InputError(f"{path} row {rows[at]}: contacts must be a number >= 0, got {text[at]!r}")
+        raise InputError(f"{path} row {rows[at]}: contacts must be a number in [0, {MAX_CONTACTS:g}], "
+                         f"got {text[at][:40]!r}")
     return values
 
 
@@ -514,14 +522,14 @@ def _parse_aht(text: np.ndarray, contacts: np.ndarray, rows: np.ndarray, path: P
     values = _to_float(text)
     blank = text == ""
     not_number = ~blank & ~np.isfinite(values)
-    negative = np.isfinite(values) & (values < 0)
+    negative = np.isfinite(values) & ((values < 0) | (values > MAX_AHT_SECONDS))
     zero_with_contacts = (values == 0) & (contacts > 0)
     bad = not_number | negative | zero_with_contacts
     if bad.any():
         at = bad.argmax()
         raise InputError(
-            f"{path} row {rows[at]}: aht_seconds must be blank or a number > 0 where contacts > 0 "
-            f"(blank or 0 where contacts = 0), got {text[at]!r}"
+            f"{path} row {rows[at]}: aht_seconds must be blank or a number in (0, {MAX_AHT_SECONDS:g}] where "
+            f"contacts > 0 (blank or 0 where contacts = 0), got {text[at]!r}"
         )
     return np.where(contacts > 0, values, np.nan)
 

@@ -187,13 +187,13 @@ def test_blank_queue(tmp_path: Path) -> None:
 )
 def test_bad_contacts(tmp_path: Path, field: str, value: str) -> None:
     message = load_error(write(tmp_path, with_field(history_lines(), 15, 2, field)))
-    assert f"history.csv row 17: contacts must be a number >= 0, got {value!r}" in message
+    assert f"history.csv row 17: contacts must be a number in [0, 1e+07], got {value!r}" in message
 
 
 @pytest.mark.parametrize("bad", ["-5", "0", "fast"])
 def test_bad_aht_where_there_are_contacts(tmp_path: Path, bad: str) -> None:
     message = load_error(write(tmp_path, with_field(history_lines(), 20, 3, bad)))
-    assert "row 22: aht_seconds must be blank or a number > 0 where contacts > 0" in message
+    assert "row 22: aht_seconds must be blank or a number in (0, 86400] where contacts > 0" in message
     assert f"got {bad!r}" in message
 
 

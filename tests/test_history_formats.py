@@ -152,7 +152,7 @@ def test_parquet_checks_match_csv(tmp_path: Path) -> None:
     )
     table.loc[2, "contacts"] = -3
     table.to_parquet(tmp_path / "bad.parquet")
-    assert "row 3: contacts must be a number >= 0" in load_error(tmp_path / "bad.parquet")
+    assert "row 3: contacts must be a number in [0, 1e+07]" in load_error(tmp_path / "bad.parquet")
     (tmp_path / "junk.parquet").write_text("not parquet", encoding="utf-8")
     assert "not a readable Parquet file" in load_error(tmp_path / "junk.parquet")
     assert "file not found" in load_error(tmp_path / "nope.parquet")

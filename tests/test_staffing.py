@@ -275,7 +275,7 @@ def test_service_level_table_chat_and_shrinkage_meet_target_at_requirement() -> 
     (lambda t: service_level_table([1.0], [200.0], t, around=-1), "queue 'voice': around must be"),
     (lambda t: service_level_table([1.0], [200.0], t, around=1.5), "queue 'voice': around must be"),
     (lambda t: service_level_for_heads([1.0, 2.0], [200.0], [1, 2, 3], t), "queue 'voice': inputs must be"),
-    (lambda t: _target(patience_seconds=0.0), "queue 'voice': patience_seconds must be finite and > 0"),
+    (lambda t: _target(patience_seconds=0.0), "queue 'voice': patience_seconds must be in (0, 86400] or None"),
     (lambda t: _target(patience_seconds=float("inf")), "queue 'voice': patience_seconds must be"),
     (lambda t: _target(patience_seconds="soon"), "queue 'voice': patience_seconds must be"),
 ])

@@ -248,29 +248,15 @@ def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bo
 @_one_line_errors
 def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
     """Erlang C requirements per queue and interval for a forecast CSV."""
-    import pandas as pd
-
     from forecasting.queueing.staffing import requirements
-    from scheduler.app.pipeline import queue_targets
-    from scheduler.errors import InputError
+    from scheduler.app.pipeline import queue_targets, read_forecast
     from scheduler.io.config import load_config
-    from scheduler.io.outputs import StagedOutput, frame_csv
+    from scheduler.io.outputs import StagedOutput, check_out_file, frame_csv
 
+    check_out_file(out_file)
     config = load_config(config_path)
-    if not forecast_file.is_file():
-        raise InputError(f"{forecast_file}: forecast file not found")
-    try:
-        frame = pd.read_csv(forecast_file, parse_dates=["interval_start"])
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{forecast_file.name}: {str(exc).splitlines()[0]}") from None
+    frame = read_forecast(forecast_file, config)
     targets = queue_targets(config)
-    unknown = sorted(set(frame["queue"]) - set(targets))
-    if unknown:
-        raise InputError(f"{forecast_file.name}: queue(s) {', '.join(map(str, unknown))} not in {config_path.name}")
-    by_queue = {q.queue_id: q.default_aht_seconds for q in config.queues}
-    if "aht_seconds" not in frame:
-        frame["aht_seconds"] = float("nan")
-    frame["aht_seconds"] = frame["aht_seconds"].fillna(frame["queue"].map(by_queue))
     _write_one(out_file, frame_csv(requirements(frame, targets), 4), StagedOutput)
     click.echo(f"wrote {out_file}")
 

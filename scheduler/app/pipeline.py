@@ -20,7 +20,9 @@ import pandas as pd
 
 from forecasting.calendar import country_holidays
 from forecasting.history import History, load_history
+from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.queueing.staffing import QueueTarget, requirements
+from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from scheduler import __version__
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -246,19 +248,20 @@ def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
     if frame.empty:
         raise InputError(f"{path.name}: no rows")
-    times = pd.to_datetime(frame["interval_start"], errors="coerce", format="ISO8601")
+    times = parse_times(frame["interval_start"])
     queues = {q.queue_id for q in config.queues}
     agents = pd.to_numeric(frame["agents_required"], errors="coerce")
     for column, bad in (
         ("interval_start", times.isna() | (times.dt.minute % config.interval_minutes != 0)),
         ("queue", ~frame["queue"].isin(queues)),
-        ("agents_required", agents.isna() | (agents < 0) | (agents != agents.round())),
-        ("contacts", pd.to_numeric(frame["contacts"], errors="coerce").isna()),
-        ("aht_seconds", pd.to_numeric(frame["aht_seconds"], errors="coerce").isna()),
+        ("agents_required", ~((agents >= 0) & (agents <= MAX_AGENTS)) | (agents != agents.round())),
+        ("contacts", ~_in_range(frame["contacts"], MAX_CONTACTS)),
+        ("aht_seconds", ~_in_range(frame["aht_seconds"], MAX_AHT_SECONDS)),
     ):
         if bad.any():
             index = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value {frame[column].iloc[index]!r}")
+            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value "
+                             f"{str(frame[column].iloc[index])[:40]!r}{_RANGES.get(column, '')}")
     frame["interval_start"] = times
     frame["agents_required"] = agents.astype(np.int64)
     duplicated = frame.duplicated(["interval_start", "queue"])
@@ -266,6 +269,65 @@ def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
         raise InputError(f"{path.name} row {int(np.flatnonzero(duplicated.to_numpy())[0]) + 2}: "
                          "interval and queue given twice")
     return frame.sort_values(["queue", "interval_start"]).reset_index(drop=True)
+
+
+# What each checked column of a requirements or forecast CSV must hold, for the error message.
+_RANGES = {
+    "interval_start": " (an ISO 8601 time between 1900 and 2199 on the interval grid)",
+    "agents_required": f" (a whole number in [0, {MAX_AGENTS:,}])",
+    "contacts": f" (a number in [0, {MAX_CONTACTS:g}])",
+    "aht_seconds": f" (a number in [0, {MAX_AHT_SECONDS:g}])",
+}
+
+
+def _in_range(values: pd.Series, high: float) -> pd.Series:
+    """True where the text is a number in [0, high] (NaN and text are out)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return (numbers >= 0) & (numbers <= high)
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """ISO 8601 local times; NaT where unparsable or outside the documented range (forecasting.ranges)."""
+    times = pd.to_datetime(values.astype(str), errors="coerce", format="ISO8601")
+    return times.mask(outside_timestamp_range(times))
+
+
+FORECAST_NEEDED = ("interval_start", "queue", "contacts")
+
+
+def read_forecast(path: Path, config: PlanConfig) -> pd.DataFrame:
+    """A forecast CSV for ``wfm staff`` (``interval_start, queue, contacts`` and optionally ``aht_seconds``,
+    blank = the queue's ``default_aht_seconds``), checked against the config; errors name the file, row and
+    column."""
+    if not path.is_file():
+        raise InputError(f"{path}: forecast file not found")
+    try:
+        frame = pd.read_csv(path, dtype={"queue": str})
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0][:100]})") from None
+    missing = [c for c in FORECAST_NEEDED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    by_queue = {q.queue_id: q.default_aht_seconds for q in config.queues}
+    if "aht_seconds" not in frame:
+        frame["aht_seconds"] = np.nan
+    times = parse_times(frame["interval_start"])
+    aht = pd.to_numeric(frame["aht_seconds"], errors="coerce")
+    for column, bad in (
+        ("interval_start", times.isna()),
+        ("queue", ~frame["queue"].isin(by_queue)),
+        ("contacts", ~_in_range(frame["contacts"], MAX_CONTACTS)),
+        ("aht_seconds", (frame["aht_seconds"].notna() & aht.isna()) | ~(aht.isna() | _in_range(aht, MAX_AHT_SECONDS))),
+    ):
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            known = "" if column != "queue" else f" (not a queue of {config.source.name})"
+            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value "
+                             f"{str(frame[column].iloc[index])[:40]!r}{known or _RANGES.get(column, '')}")
+    frame["interval_start"] = times
+    frame["contacts"] = pd.to_numeric(frame["contacts"])
+    frame["aht_seconds"] = aht.fillna(frame["queue"].map(by_queue))
+    return frame
 
 
 def _monday(day: date) -> date:

@@ -197,6 +197,8 @@ class _Node:
         if isinstance(self.value, date):
             return self.value
         text = self.value.strip() if isinstance(self.value, str) else ""
+        if ISO_DATE_PATTERN.match(text[:10]) and len(text) > 10 and text[10] in "Tt ":
+            raise self.fail("must be a date YYYY-MM-DD without a time of day")
         try:
             if not ISO_DATE_PATTERN.match(text):
                 raise ValueError(text)

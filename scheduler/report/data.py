@@ -87,6 +87,8 @@ def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
 
 def _per_slot(frame: pd.DataFrame, column: str, start: datetime, slots: int, interval_minutes: int) -> np.ndarray:
     values = np.full(slots, np.nan)
+    if frame.empty:  # a week without contacts: read_csv leaves an empty time column untyped
+        return values
     offset = (frame["interval_start"] - pd.Timestamp(start)) // pd.Timedelta(minutes=interval_minutes)
     keep = (offset >= 0) & (offset < slots)
     values[offset[keep].to_numpy(int)] = frame.loc[keep, column].to_numpy(float)

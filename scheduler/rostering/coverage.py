@@ -111,7 +111,8 @@ def coverage(
     scheduled = allocate(required, on_floor, queue_ids)
     frame = requirements[["interval_start", "queue", "contacts", "aht_seconds", "agents_required"]].copy()
     slots = np.array([week.slot_of(t) for t in frame["interval_start"].dt.to_pydatetime()], dtype=np.int64)
-    q_index = frame["queue"].map({q: i for i, q in enumerate(queue_ids)}).to_numpy()
+    # int64 even when there are no rows (a week without contacts), so the empty index still indexes.
+    q_index = frame["queue"].map({q: i for i, q in enumerate(queue_ids)}).to_numpy(dtype=np.int64)
     frame["required"] = frame["agents_required"].astype(np.int64)
     frame["scheduled"] = scheduled[q_index, slots]
     service = np.ones(len(frame))

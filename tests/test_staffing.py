@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
@@ -27,8 +26,7 @@ from scheduler.app.pipeline import queue_targets
 from scheduler.demo.example import generate_example
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
-
-ERLANG_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "erlang"
+from tests.erlang_facts import erlang_rows
 
 
 def _target(queue: str = "voice", **overrides) -> QueueTarget:
@@ -55,10 +53,7 @@ def test_published_example_with_shrinkage() -> None:
 
 
 def test_published_agents_with_shrinkage_from_data() -> None:
-    if not ERLANG_DATA.is_dir():
-        pytest.skip(f"../shared/data/erlang absent: {ERLANG_DATA} holds the published Erlang test vectors")
-    with (ERLANG_DATA / "published_examples.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["published_agents_with_shrinkage"]]
+    rows = [r for r in erlang_rows("published_examples.csv") if r["published_agents_with_shrinkage"]]
     assert rows
     for row in rows:
         period_minutes = int(row["period_s"]) // 60

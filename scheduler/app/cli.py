@@ -25,7 +25,8 @@ def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except WfmError as error:
-            click.echo(f"error: {error}", err=True)
+            # One line, whatever the message holds (a YAML or CSV reader's text may span several).
+            click.echo(f"error: {' '.join(str(error).splitlines())}", err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

@@ -481,7 +481,7 @@ def load_config(path: Path | str) -> PlanConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or (str(exc)[:100] if str(exc) else "invalid YAML")
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["invalid YAML"])[0][:100]
         raise InputError(f"{path.name}:{where} {problem}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None

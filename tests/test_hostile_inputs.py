@@ -269,7 +269,8 @@ def roster(centre: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A roster file for ``wfm validate`` (one shift; its violations do not matter, exit 1 is allowed)."""
     path = tmp_path_factory.mktemp("roster") / "roster.csv"
     agent = next(csv.DictReader(centre.with_name("agents.csv").open(encoding="utf-8")))["agent_id"]
-    path.write_text(f"agent_id,date,activity,start,end\n{agent},2026-03-30,shift,2026-03-30T09:00:00,2026-03-30T17:00:00\n", encoding="utf-8")
+    path.write_text("agent_id,date,activity,start,end\n"
+                    f"{agent},2026-03-30,shift,2026-03-30T09:00:00,2026-03-30T17:00:00\n", encoding="utf-8")
     return path
 
 

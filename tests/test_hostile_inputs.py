@@ -407,3 +407,30 @@ def test_fuzz_kpis_json_for_check(tmp_path_factory: pytest.TempPathFactory, data
         text = text[:at] + data.draw(st.text(max_size=4)) + text[at + 1:]
     (folder / "kpis.json").write_text(text, encoding="utf-8")
     assert_clean(wfm("check", folder / "kpis.json", "--baseline", baseline), (0, 1, 2))
+
+
+# --- publishing: never worse than what is there ----------------------------------------------------------
+
+def test_a_result_with_hard_violations_never_replaces_the_plan(centre: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.app.pipeline as pipeline
+    from scheduler.validation.validate import Violation
+
+    config = copy_centre(centre, tmp_path / "c")
+    out = tmp_path / "out"
+    assert_clean(wfm("plan", config, "--out", out, "--quiet", "--time-limit", "3"), (0,))
+    before = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    def broken(*args: Any, **kwargs: Any) -> list[Violation]:
+        return [Violation("A001", None, "max_breaks", "a violation planted by the test")]
+
+    monkeypatch.setattr(pipeline, "validate_roster", broken)
+    result = wfm("plan", config, "--out", out, "--quiet", "--time-limit", "3")
+
+    assert_clean(result, (1,))
+    assert "not published" in result.stderr and "1 hard-rule violation" in result.stderr
+    assert {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    siblings = sorted(p.name for p in tmp_path.iterdir())
+    rejected = [name for name in siblings if name.startswith("out.rejected-")]
+    assert siblings == sorted(["c", "out", *rejected]) and len(rejected) == 1  # no staging folder left
+    assert json.loads((tmp_path / rejected[0] / "kpis.json").read_text(encoding="utf-8"))["hard_violations"] == 1

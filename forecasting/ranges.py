@@ -7,6 +7,8 @@ timestamp past that wraps silently to 1677 when converted. Real contact-centre d
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,11 @@ EARLIEST_TIMESTAMP = pd.Timestamp("1900-01-01")
 # Exclusive.
 LATEST_TIMESTAMP = pd.Timestamp("2200-01-01")
 TIMESTAMP_RANGE_TEXT = "between 1900-01-01 and 2199-12-31"
+
+
+def date_in_range(day: date) -> bool:
+    """True when ``day`` lies in the documented range (a whole week after it still fits pandas' clock)."""
+    return EARLIEST_TIMESTAMP.date() <= day < LATEST_TIMESTAMP.date()
 
 
 def outside_timestamp_range(parsed: pd.Series) -> np.ndarray:

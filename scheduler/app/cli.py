@@ -148,7 +148,7 @@ def validate(config: Path, roster: Path, week_start: Any) -> None:
 
     plan_config = load_config(config)
     frame = read_roster(roster)
-    start: date | None = week_start.date() if week_start else None
+    start: date | None = _day_option(week_start, "--week-start") if week_start else None
     violations = validate_roster(plan_config, frame, start)
     click.echo(format_violations(violations, roster=frame))
     sys.exit(1 if violations else 0)
@@ -205,9 +205,10 @@ def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, h
     except ValueError:
         raise InputError(f"--quantiles must be numbers separated by commas, like 0.1,0.9, got {quantiles!r}") from None
     special = load_special_days(special_days_file) if special_days_file is not None else None
+    first_day = _day_option(start, "--start")
     loaded = load_history(history)
     choice = choose_holidays(loaded, holiday_country)
-    frame = forecast_history(loaded, start.date(), days, model=model, holiday_country=choice.country or "none",
+    frame = forecast_history(loaded, first_day, days, model=model, holiday_country=choice.country or "none",
                              special_days=special, interval_minutes=interval_minutes, quantiles=levels,
                              history_weeks=history_weeks)
     _write_one(out_file, frame_csv(frame, 4), StagedOutput)
@@ -343,6 +344,16 @@ def erlang(contacts: float, period: str, aht_seconds: float, target: str, patien
     for line in lines:
         click.echo("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
     click.echo(f"recommended: {result.agents} agents ({result.agents_with_shrinkage} with shrinkage)")
+
+
+def _day_option(value: Any, option: str) -> date:
+    """A ``click.DateTime`` option's date, refused outside the documented range (forecasting.ranges)."""
+    from forecasting.ranges import TIMESTAMP_RANGE_TEXT, date_in_range
+    from scheduler.errors import InputError
+
+    if not date_in_range(value.date()):
+        raise InputError(f"{option} must be {TIMESTAMP_RANGE_TEXT}, got {value.date()}")
+    return value.date()
 
 
 def _exit_on_violations(result: Any) -> None:

@@ -22,6 +22,7 @@ from forecasting.queueing.limits import (
     MAX_PATIENCE_SECONDS,
     MIN_MAX_OCCUPANCY,
 )
+from forecasting.ranges import TIMESTAMP_RANGE_TEXT, date_in_range
 from forecasting.service import MODEL_NAMES as FORECAST_MODELS
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
@@ -195,16 +196,22 @@ class _Node:
         if isinstance(self.value, datetime):
             raise self.fail("must be a date YYYY-MM-DD without a time of day")
         if isinstance(self.value, date):
-            return self.value
+            return self._in_range(self.value)
         text = self.value.strip() if isinstance(self.value, str) else ""
         if ISO_DATE_PATTERN.match(text[:10]) and len(text) > 10 and text[10] in "Tt ":
             raise self.fail("must be a date YYYY-MM-DD without a time of day")
         try:
             if not ISO_DATE_PATTERN.match(text):
                 raise ValueError(text)
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise self.fail("must be a date YYYY-MM-DD") from None
+        return self._in_range(day)
+
+    def _in_range(self, day: date) -> date:
+        if not date_in_range(day):
+            raise self.fail(f"must be {TIMESTAMP_RANGE_TEXT}")
+        return day
 
     def multiple_of(self, value: int, step: int, what: str) -> int:
         if value % step:

@@ -127,3 +127,17 @@ def test_check_out_dir_refuses_the_current_folder_and_existing_files(tmp_path: P
             check_out_dir(bad)
     check_out_dir(Path("out"))
     check_out_dir(tmp_path / "new" / "deeper")
+
+
+def test_a_symlinked_folder_is_published_where_it_points(tmp_path: Path) -> None:
+    real = tmp_path / "plans" / "week14"
+    real.mkdir(parents=True)
+    (real / "roster.csv").write_text("old\n")
+    link = tmp_path / "current"
+    link.symlink_to(real)
+    with StagedOutput(link) as staged:
+        staged.write_text("roster.csv", "new\n")
+        staged.commit()
+    assert link.is_symlink() and (link / "roster.csv").read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "plans"]
+    assert sorted(p.name for p in real.parent.iterdir()) == ["week14"]

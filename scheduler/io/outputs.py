@@ -138,7 +138,9 @@ class StagedOutput:
     removes them. ``abort`` is idempotent and safe to call from a signal handler's cleanup path."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
+        # A symlinked DIR is published where it points, so the link keeps naming the plan.
+        self.out_dir = out_dir.resolve() if out_dir.is_symlink() else out_dir
+        out_dir = self.out_dir
         parent = out_dir.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))

@@ -113,9 +113,12 @@ class _Node:
             shown = str(shown)
         elif isinstance(shown, str) and len(shown) > 60:
             shown = shown[:60] + "..."
-        where = self.path or "(top level)"
-        return InputError(f"{where} {rule}, got {shown!r}" if self.file is None else
-                          f"{self.file.name}: {where} {rule}, got {shown!r}")
+        return InputError(f"{self.prefix}{self.path or '(top level)'} {rule}, got {shown!r}")
+
+    @property
+    def prefix(self) -> str:
+        """``plan.yaml: `` before a message, or nothing for a command-line option."""
+        return "" if self.file is None else f"{self.file.name}: "
 
     def child_path(self, key: str | int) -> str:
         if isinstance(key, int):
@@ -130,7 +133,7 @@ class _Node:
         for key in self.value:
             if key not in allowed:
                 raise InputError(
-                    f"{self.file.name}: unknown key {self.child_path(str(key))!r} "
+                    f"{self.prefix}unknown key {self.child_path(str(key))!r} "
                     f"(expected one of: {', '.join(allowed)})"
                 )
         return self.value
@@ -139,7 +142,7 @@ class _Node:
         data = self.value if isinstance(self.value, dict) else {}
         if key not in data:
             if default is ...:
-                raise InputError(f"{self.file.name}: missing key {self.child_path(key)!r}")
+                raise InputError(f"{self.prefix}missing key {self.child_path(key)!r}")
             return _Node(self.file, self.child_path(key), default)
         return _Node(self.file, self.child_path(key), data[key])
 

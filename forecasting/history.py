@@ -72,7 +72,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from forecasting.errors import InputError
-from forecasting.untrusted import excerpt, id_problem, regular_file
+from forecasting.untrusted import error_summary, excerpt, id_problem, regular_file
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -277,7 +277,7 @@ def _read_parquet(path: Path) -> tuple[list[str], pd.DataFrame]:
     except ImportError:
         raise InputError(f"{path}: reading Parquet needs the pyarrow package (pip install pyarrow)") from None
     except Exception as error:  # pyarrow raises several unrelated types for a corrupt file
-        raise InputError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({error_summary(error)})") from None
     header = [str(name).strip() for name in table.columns]
     if not header:
         raise InputError(f"{path}: file has no columns")

@@ -33,12 +33,14 @@ _BAD_ID_CATEGORIES = ("Cc", "Zl", "Zp")
 
 
 def excerpt(value: object, limit: int = MAX_EXCERPT_CHARS) -> str:
-    """``value`` as a quoted, length-capped excerpt for an error message: ``'abc'``, or
-    ``'abc'... (1,234 characters)`` when longer than ``limit``."""
-    text = value if isinstance(value, str) else str(value)
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}... ({len(text):,} characters)"
+    """``repr(value)`` for an error message, cut to ``limit`` characters: ``'abc'``, or
+    ``'abc'... (1,234 characters)`` for a longer string (its first ``limit`` characters, quoted)."""
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value):,} characters)"
 
 
 def regular_file(path: Path | str, what: str = "file") -> Path:
@@ -69,3 +71,14 @@ def id_problem(text: str) -> str | None:
         return (f"starts with {text[0]!r}, which a spreadsheet opening the CSV outputs would run as a formula "
                 "(ids must not start with =, @, or + or - unless they are a number)")
     return None
+
+
+MAX_MESSAGE_CHARS = 120
+
+
+def error_summary(error: BaseException) -> str:
+    """The first line of another library's error message, cut to ``MAX_MESSAGE_CHARS``: a parser's message
+    may quote the input it failed on."""
+    lines = str(error).splitlines()
+    first = lines[0] if lines else type(error).__name__
+    return first if len(first) <= MAX_MESSAGE_CHARS else first[:MAX_MESSAGE_CHARS] + "..."

@@ -255,22 +255,24 @@ def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
     import pandas as pd
 
     from forecasting.queueing.staffing import requirements
+    from forecasting.untrusted import error_summary, excerpt, regular_file
     from scheduler.app.pipeline import queue_targets
     from scheduler.errors import InputError
     from scheduler.io.config import load_config
     from scheduler.io.outputs import StagedOutput, frame_csv
 
     config = load_config(config_path)
-    if not forecast_file.is_file():
-        raise InputError(f"{forecast_file}: forecast file not found")
+    regular_file(forecast_file, "forecast file")
     try:
         frame = pd.read_csv(forecast_file, parse_dates=["interval_start"])
     except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{forecast_file.name}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"{forecast_file.name}: {error_summary(exc)}") from None
     targets = queue_targets(config)
-    unknown = sorted(set(frame["queue"]) - set(targets))
+    unknown = sorted(set(frame["queue"].astype(str)) - set(targets))
     if unknown:
-        raise InputError(f"{forecast_file.name}: queue(s) {', '.join(map(str, unknown))} not in {config_path.name}")
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise InputError(f"{forecast_file.name}: queue(s) {', '.join(excerpt(q) for q in unknown[:3])}{more} "
+                         f"not in {config_path.name}")
     by_queue = {q.queue_id: q.default_aht_seconds for q in config.queues}
     if "aht_seconds" not in frame:
         frame["aht_seconds"] = float("nan")

@@ -22,6 +22,7 @@ from forecasting.calendar import country_holidays
 from forecasting.history import History, load_history
 from forecasting.queueing.staffing import QueueTarget, requirements
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
+from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.domain.plan import PlanConfig
@@ -227,12 +228,11 @@ REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "ag
 
 def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
     """A requirements CSV checked against the config; errors name the file, row and column."""
-    if not path.is_file():
-        raise InputError(f"{path}: requirements file not found")
+    regular_file(path, "requirements file")
     try:
         frame = pd.read_csv(path, dtype={"queue": str})
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{path.name}: not a readable CSV ({error_summary(exc)})") from None
     missing = [c for c in REQUIREMENTS_NEEDED if c not in frame.columns]
     if missing:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
@@ -250,7 +250,8 @@ def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
     ):
         if bad.any():
             index = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value {frame[column].iloc[index]!r}")
+            value = excerpt(frame[column].iloc[index])
+            raise InputError(f"{path.name} row {index + 2}, column {column}: bad value {value}")
     frame["interval_start"] = times
     frame["agents_required"] = agents.astype(np.int64)
     duplicated = frame.duplicated(["interval_start", "queue"])

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from forecasting.service import MODEL_NAMES as FORECAST_MODELS
-from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file
+from forecasting.untrusted import excerpt, id_problem, regular_file
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
     MINUTES_PER_DAY,
@@ -65,8 +65,7 @@ class _Node:
         elif isinstance(shown, (date, str)):
             got = excerpt(str(shown))
         else:
-            text = repr(shown)
-            got = text if len(text) <= MAX_EXCERPT_CHARS else excerpt(text)
+            got = excerpt(shown)
         return InputError(f"{self.file.name}: {self.path or '(top level)'} {rule}, got {got}")
 
     def child_path(self, key: str | int) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.history import History, load_history
+from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
@@ -67,22 +68,34 @@ class ReportData:
 
 
 def config_path_of(plan_dir: Path, kpis: dict[str, Any], config: Path | None) -> Path:
+    """``config`` when given, else the plan YAML recorded in kpis.json, followed only when it lies inside the
+    current working folder or the plan folder: a results file from elsewhere must not make ``wfm report``
+    read any file it names (pass ``--config`` to read one outside)."""
     if config is not None:
         return config
+    where = plan_dir / "kpis.json"
     recorded = kpis.get(CONFIG_KEY)
-    if not recorded:
-        raise InputError(f"{plan_dir / 'kpis.json'}: no config path recorded; pass --config")
+    if not recorded or not isinstance(recorded, str):
+        raise InputError(f"{where}: no config path recorded; pass --config")
     path = Path(recorded)
+    try:
+        resolved = path.resolve()
+        roots = (Path.cwd().resolve(), plan_dir.resolve())
+    except (OSError, ValueError):  # a NUL in the text, a loop of symlinks
+        resolved, roots = None, ()
+    if resolved is None or not any(resolved.is_relative_to(root) for root in roots):
+        raise InputError(f"{where}: the recorded config {excerpt(recorded)} is outside the current folder and the "
+                         "plan folder, so it is not read; pass --config")
     if not path.is_file():
-        raise InputError(f"{plan_dir / 'kpis.json'}: recorded config {path} not found; pass --config")
+        raise InputError(f"{where}: recorded config {excerpt(recorded)} not found; pass --config")
     return path
 
 
 def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(regular_file(path, path.name), **kwargs)
     except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path.name}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"{path.name}: {error_summary(exc)}") from None
 
 
 def _per_slot(frame: pd.DataFrame, column: str, start: datetime, slots: int, interval_minutes: int) -> np.ndarray:
@@ -97,12 +110,17 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
                      history: History | None = None) -> ReportData:
     """Read a plan folder. ``plan_config`` and ``history`` may be passed when already loaded (the pipeline)."""
     for name in PLAN_FILES:
-        if not (plan_dir / name).is_file():
+        if not (plan_dir / name).exists():
             raise InputError(f"{plan_dir}: no {name} (is this a wfm plan output folder?)")
+        regular_file(plan_dir / name, name)
     try:
         kpis = json.loads((plan_dir / "kpis.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"kpis.json: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise InputError("kpis.json: not UTF-8 text") from None
+    if not isinstance(kpis, dict):
+        raise InputError(f"kpis.json: top level must be a JSON object, got {type(kpis).__name__}")
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
     if history is None:

@@ -80,7 +80,8 @@ def main() -> None:
         size_mb = plain.stat().st_size / 2**20
         first_monday = pd.Timestamp("2024-01-01") + pd.Timedelta(days=options.days)
         first_monday += pd.Timedelta(days=(7 - first_monday.weekday()) % 7)
-        print(f"history: {rows:,} rows, {plain.stat().st_size:,} bytes = {size_mb:,.0f} MiB ({options.queues} queues x {options.days} days x 288)")
+        print(f"history: {rows:,} rows, {plain.stat().st_size:,} bytes = {size_mb:,.0f} MiB "
+              f"({options.queues} queues x {options.days} days x 288 intervals)")
         cases = (
             ("load_history, plain file (pyarrow)", LOAD, str(plain)),
             ("load_history, one blank line (csv module)", LOAD, str(irregular)),

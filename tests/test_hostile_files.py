@@ -320,6 +320,29 @@ def test_a_fifo_in_a_plan_folder_is_refused_by_report(hostile_plan: dict[str, An
     assert "coverage.csv" in line and "not a regular file" in line
 
 
+DAMAGED_PLAN_FILES = {
+    "kpis not an object": ("kpis.json", lambda text: "[]"),
+    "kpis without figures": ("kpis.json", lambda text: "{}"),
+    "kpis bad week": ("kpis.json", lambda text: text.replace('"week_start": "', '"week_start": "x')),
+    "kpis text gap": ("kpis.json", lambda text: text.replace('"gap": ', '"gap": "x", "_": ')),
+    "coverage column": ("coverage.csv", lambda text: text.replace("scheduled", "sched", 1)),
+    "coverage value": ("coverage.csv", lambda text: text.replace("\n", "\n" + "2026-03-30T08:00:00,q,x,1,1\n", 1)),
+    "forecast time": ("forecast.csv", lambda text: text.replace("\n2026", "\nx026", 1)),
+    "roster date": ("roster.csv", lambda text: text.replace("2026-03-3", "2026-13-3")),
+    "roster empty": ("roster.csv", lambda text: ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_PLAN_FILES))
+def test_report_of_a_damaged_plan_folder_exits_2(hostile_plan: dict[str, Any], tmp_path: Path, case: str) -> None:
+    name, damage = DAMAGED_PLAN_FILES[case]
+    copy = tmp_path / "plan"
+    shutil.copytree(hostile_plan["out"], copy)
+    (copy / name).write_text(damage((copy / name).read_text(encoding="utf-8")), encoding="utf-8")
+    line = one_line_error(run(["report", str(copy), "--config", str(hostile_plan["config"])]))
+    assert name in line
+
+
 def test_fifo_history_exits_2_in_a_real_process(tmp_path: Path) -> None:
     fifo = tmp_path / "history.csv"
     os.mkfifo(fifo)

@@ -22,6 +22,7 @@ import icalendar
 import pandas as pd
 import xlsxwriter
 
+from forecasting.untrusted import error_summary, regular_file
 from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
 
@@ -52,15 +53,22 @@ class Segment:
 
 
 def read_segments(roster_csv: Path) -> tuple[Segment, ...]:
-    """The rows of a roster CSV, in file order."""
-    frame = pd.read_csv(roster_csv, dtype=str, keep_default_na=False)
+    """The rows of a roster CSV, in file order; errors name the file and row (header = row 1)."""
+    try:
+        frame = pd.read_csv(regular_file(roster_csv, "roster file"), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{roster_csv.name}: {error_summary(exc)}") from None
     missing = [c for c in ROSTER_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{roster_csv.name}: missing column(s) {', '.join(missing)}")
-    return tuple(
-        Segment(agent, date.fromisoformat(day), activity, datetime.fromisoformat(start), datetime.fromisoformat(end))
-        for agent, day, activity, start, end in zip(*(frame[c] for c in ROSTER_COLUMNS), strict=True)
-    )
+    segments = []
+    for row, (agent, day, activity, start, end) in enumerate(zip(*(frame[c] for c in ROSTER_COLUMNS), strict=True)):
+        try:
+            segments.append(Segment(agent, date.fromisoformat(day), activity, datetime.fromisoformat(start),
+                                    datetime.fromisoformat(end)))
+        except ValueError:
+            raise InputError(f"{roster_csv.name} row {row + 2}: date, start or end is not ISO 8601") from None
+    return tuple(segments)
 
 
 def _zone(timezone: str) -> ZoneInfo:

@@ -90,10 +90,10 @@ def config_path_of(plan_dir: Path, kpis: dict[str, Any], config: Path | None) ->
     path = Path(recorded)
     try:
         resolved = path.resolve()
-        roots = (Path.cwd().resolve(), plan_dir.resolve())
+        inside = any(resolved.is_relative_to(root) for root in (Path.cwd().resolve(), plan_dir.resolve()))
     except (OSError, ValueError):  # a NUL in the text, a loop of symlinks
-        resolved, roots = None, ()
-    if resolved is None or not any(resolved.is_relative_to(root) for root in roots):
+        inside = False
+    if not inside:
         raise InputError(f"{where}: the recorded config {excerpt(recorded)} is outside the current folder and the "
                          "plan folder, so it is not read; pass --config")
     if not path.is_file():

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.errors import InputError
+from forecasting.untrusted import excerpt, regular_file
 
 CLOSED = 0.0
 
@@ -50,7 +51,7 @@ def load_special_days(path: Path) -> dict[date, float]:
 
     Raises ``InputError`` naming the file, row (header = row 1) and the bad value.
     """
-    path = Path(path)
+    path = regular_file(path, "special-days file")
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             records = [(row, record) for row, record in enumerate(csv.reader(handle), start=1) if any(record)]
@@ -68,7 +69,7 @@ def load_special_days(path: Path) -> dict[date, float]:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise InputError(f"{path} row {row}: date must be YYYY-MM-DD, got {text!r}") from None
+            raise InputError(f"{path} row {row}: date must be YYYY-MM-DD, got {excerpt(text)}") from None
         if day in special:
             raise InputError(f"{path} row {row}: date {text} appears more than once")
         special[day] = _effect(effect_text, path, row)
@@ -100,5 +101,7 @@ def _effect(text: str, path: Path, row: int) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{path} row {row}: effect must be 'closed' or a multiplier >= 0 like 0.6, got {text!r}")
+        raise InputError(
+            f"{path} row {row}: effect must be 'closed' or a multiplier >= 0 like 0.6, got {excerpt(text)}"
+        )
     return value

@@ -20,6 +20,9 @@ Rules checked on load (any failure raises ``InputError`` with one line naming th
 is one, the row and the column; in a CSV the row is the 1-based file line, header = row 1, in a Parquet
 file it is the 1-based data row):
 
+- The file is a regular file (not a FIFO or device), and ``queue`` is never blank; queue names are output
+  ids (``forecasting.untrusted.id_problem``): no control characters and no leading ``=``, ``@``, or
+  ``+``/``-`` unless a number, since they are written to forecast.csv.
 - ``contacts`` is a number in [0, 1e7] (fractions are allowed, e.g. for scaled or merged data).
 - ``aht_seconds`` (average handle time of the interval) is blank (unknown) or a number in (0, 86400] where
   ``contacts > 0``. Where ``contacts == 0`` a handle time means nothing: it may be blank or 0 and is
@@ -52,11 +55,21 @@ centre was shut, e.g. a public holiday or a weekend). An interval missing from a
 is *unknown*, not zero: it is left out of that day's estimates rather than counted as a quiet interval.
 
 Outliers are flagged, never changed: see ``History.outliers`` for the rule.
+
+Memory. A CSV is read column by column into Arrow strings (pyarrow; only the columns used), parsed into
+NumPy arrays by Arrow where it can, and never held as a Python object per field: a 200 MB interval history
+peaks at under 4x its size (``benchmarks/history_memory.py``). A file that is not plain (blank lines, quoted
+line breaks, a record of blank fields, a header below line 1) or that pyarrow refuses is read again by the
+csv module, which decides rows, skipped lines and error messages exactly as the rules above say.
+Error messages quote at most a short excerpt of a bad value and never the header (``history: /etc/passwd``
+must not print the file).
 """
 
 from __future__ import annotations
 
+import array
 import csv
+import difflib
 import warnings
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -66,10 +79,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from forecasting.errors import InputError
 from forecasting.queueing.limits import MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, outside_timestamp_range
+from forecasting.untrusted import error_summary, excerpt, id_problem, regular_file
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -88,8 +105,12 @@ OUTLIER_MIN_SCALE_CONTACTS = 1.0
 MAD_TO_SIGMA = 1.4826  # makes the MAD comparable to a standard deviation for normal data
 OUTLIER_COLUMNS: tuple[str, ...] = ("queue", "interval_start", "contacts", "expected", "reason")
 
-# A time part ending in "Z" or "+hh", "+hh:mm", "+hhmm" (or "-") carries a UTC offset.
-_OFFSET_PATTERN = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+# A time part (after the first "T" or space) ending in "Z" or "+hh", "+hh:mm", "+hhmm" (or "-") carries a UTC
+# offset; written for whole strings so pyarrow's vectorised regex (RE2) can test a column at once.
+_OFFSET_PATTERN = r"[T ].*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+# Reading a CSV: bytes per block when counting lines, records per block on the exact (csv module) path.
+_READ_BLOCK_BYTES = 1 << 24
+_EXACT_BLOCK_RECORDS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,23 +198,27 @@ def load_history(path: Path, interval_minutes: int | None = None, timezone: str 
     if interval_minutes is not None and interval_minutes not in ALLOWED_INTERVAL_MINUTES:
         allowed = ", ".join(str(m) for m in ALLOWED_INTERVAL_MINUTES)
         raise InputError(f"{path}: interval_minutes must be one of {allowed}, got {interval_minutes!r}")
-    if path.suffix.lower() == ".parquet":
-        header, records, rows = _read_parquet(path)
+    regular_file(path, "history file")
+    parquet = path.suffix.lower() == ".parquet"
+    if parquet:
+        header, table = _read_parquet(path)
     else:
-        header, records, rows = _read_csv(path)
+        header, header_line = _read_csv_header(path)
     contact_rows = "arrival_time" in header and "interval_start" not in header
     columns = _column_positions(header, path, CONTACT_COLUMNS if contact_rows else REQUIRED_COLUMNS)
-    for record, row in zip(records, rows, strict=True):
-        if len(record) != len(header):
-            raise InputError(f"{path} row {row}: expected {len(header)} fields like the header, got {len(record)}")
-    row_numbers = np.asarray(rows, dtype=np.int64)
+    if parquet:
+        text = {name: pc.utf8_trim_whitespace(_as_text(table.iloc[:, position])) for name, position in columns.items()}
+        row_numbers = np.arange(1, len(table) + 1, dtype=np.int64)
+        del table
+    else:
+        text, row_numbers = _read_csv_columns(path, len(header), header_line, columns)
 
-    def column(name: str) -> np.ndarray:
-        position = columns[name]
-        return np.asarray([record[position].strip() for record in records], dtype=object)
+    def column(name: str) -> pa.ChunkedArray:
+        """The column's text, stripped (handed over once, so it is freed when parsed)."""
+        return text.pop(name)
 
-    queue = column("queue")
-    blank_queue = queue == ""
+    queue_text = column("queue")
+    blank_queue = _blank(queue_text)
     if contact_rows:
         arrival = _parse_timestamps(column("arrival_time"), row_numbers, path, "arrival_time")
         if blank_queue.any():
@@ -202,29 +227,37 @@ def load_history(path: Path, interval_minutes: int | None = None, timezone: str 
             _check_nonexistent(arrival, row_numbers, zone, path, "arrival_time")
         handle_seconds = _parse_handle_seconds(column("handle_seconds"), row_numbers, path)
         interval_minutes = interval_minutes or DEFAULT_CONTACT_INTERVAL_MINUTES
+        _check_queue_names(queue_text, row_numbers, path)
+        queue = queue_text.to_pandas()
+        del queue_text
         frame = _aggregate_contacts(arrival, queue, handle_seconds, row_numbers, interval_minutes, zone)
         _check_span(frame, path)
     else:
         interval_start = _parse_timestamps(column("interval_start"), row_numbers, path, "interval_start")
         if blank_queue.any():
             raise InputError(f"{path} row {row_numbers[blank_queue.argmax()]}: queue must not be empty")
+        _check_queue_names(queue_text, row_numbers, path)
+        queue = queue_text.to_pandas()
+        del queue_text
         contacts = _parse_contacts(column("contacts"), row_numbers, path)
         if "aht_seconds" in columns:
             aht_seconds = _parse_aht(column("aht_seconds"), contacts, row_numbers, path)
         else:
-            aht_seconds = np.full(len(records), np.nan)
+            aht_seconds = np.full(len(contacts), np.nan)
         if zone is not None:
             _check_nonexistent(interval_start, row_numbers, zone, path, "interval_start")
         frame = pd.DataFrame(
             {
                 "interval_start": interval_start,
-                "queue": pd.Series(queue, dtype=str),
+                "queue": queue.astype(str),
                 "contacts": contacts,
                 "aht_seconds": aht_seconds,
                 "_row": row_numbers,
-            }
+            },
+            copy=False,
         )
-        frame = frame.sort_values(["queue", "interval_start", "_row"], kind="stable").reset_index(drop=True)
+        del interval_start, queue, contacts, aht_seconds, row_numbers  # the frame holds them now
+        frame = _sorted_by_queue_time_row(frame)
         if zone is not None:
             frame = _sum_repeated_hour(frame, zone)
         _check_duplicates(frame, path)
@@ -246,30 +279,28 @@ def _zone(timezone: str | None, path: Path) -> ZoneInfo | None:
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"{path}: unknown time zone {timezone!r}, expected an IANA name like Europe/London") from None
+        raise InputError(
+            f"{path}: unknown time zone {excerpt(timezone)}, expected an IANA name like Europe/London"
+        ) from None
 
 
-def _read_parquet(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data records as text (as a CSV would give them) and their 1-based data rows."""
-    if not path.is_file():
-        raise InputError(f"{path}: file not found" if not path.exists() else f"{path}: is a directory, expected a file")
+def _read_parquet(path: Path) -> tuple[list[str], pd.DataFrame]:
+    """Header and the table (its data row ``i`` is row ``i + 1`` in errors)."""
     try:
         table = pd.read_parquet(path)
     except ImportError:
         raise InputError(f"{path}: reading Parquet needs the pyarrow package (pip install pyarrow)") from None
     except Exception as error:  # pyarrow raises several unrelated types for a corrupt file
-        raise InputError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({error_summary(error)})") from None
     header = [str(name).strip() for name in table.columns]
     if not header:
         raise InputError(f"{path}: file has no columns")
     if table.empty:
         raise InputError(f"{path}: no data rows")
-    columns = [_as_text(table[name]) for name in table.columns]
-    records = [list(values) for values in zip(*columns, strict=True)]
-    return header, records, list(range(1, len(records) + 1))
+    return header, table
 
 
-def _as_text(values: pd.Series) -> list[str]:
+def _as_text(values: pd.Series) -> pa.ChunkedArray:
     """Parquet values as the text a CSV would hold: blanks for nulls, ISO 8601 for timestamps."""
     out = []
     for value in values.tolist():
@@ -279,21 +310,37 @@ def _as_text(values: pd.Series) -> list[str]:
             out.append(value.isoformat())
         else:
             out.append(str(value))
-    return out
+    return pa.chunked_array([pa.array(out, type=pa.string())])
 
 
-def _parse_handle_seconds(text: np.ndarray, rows: np.ndarray, path: Path) -> np.ndarray:
+def _blank(text: pa.ChunkedArray) -> np.ndarray:
+    """Where the (stripped) text is empty, as a bool array."""
+    return pc.equal(text, "").to_numpy(zero_copy_only=False)
+
+
+def _check_queue_names(queue: pa.ChunkedArray, rows: np.ndarray, path: Path) -> None:
+    """Queue names are ids written to forecast.csv and the other outputs (``forecasting.untrusted.id_problem``)."""
+    for name in pc.unique(queue).to_pylist():
+        problem = id_problem(name)
+        if problem:
+            at = pc.index(queue, name).as_py()
+            raise InputError(f"{path} row {rows[at]}: queue {excerpt(name)} {problem}")
+
+
+def _parse_handle_seconds(text: pa.ChunkedArray, rows: np.ndarray, path: Path) -> np.ndarray:
     values = _to_float(text)
-    bad = ((text != "") & ~np.isfinite(values)) | (values < 0)
+    bad = (~_blank(text) & ~np.isfinite(values)) | (values < 0)
     if bad.any():
         at = bad.argmax()
-        raise InputError(f"{path} row {rows[at]}: handle_seconds must be blank or a number >= 0, got {text[at]!r}")
+        raise InputError(
+            f"{path} row {rows[at]}: handle_seconds must be blank or a number >= 0, got {excerpt(text[at].as_py())}"
+        )
     return values
 
 
 def _aggregate_contacts(
     arrival: np.ndarray,
-    queue: np.ndarray,
+    queue: pd.Series,
     handle_seconds: np.ndarray,
     rows: np.ndarray,
     interval_minutes: int,
@@ -303,7 +350,7 @@ def _aggregate_contacts(
     contacts = pd.DataFrame(
         {
             "interval_start": pd.Series(arrival).dt.floor(f"{interval_minutes}min"),
-            "queue": pd.Series(queue, dtype=str),
+            "queue": queue.astype(str),
             "handle_seconds": handle_seconds,
             "_row": rows,
         }
@@ -433,94 +480,207 @@ def _find_outliers(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data records and their 1-based file rows (blank lines skipped)."""
+def _read_csv_header(path: Path) -> tuple[list[str], int]:
+    """The header (the first record with a non-blank field, names stripped) and its 1-based file line."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
-            header: list[str] | None = None
-            records: list[list[str]] = []
-            rows: list[int] = []
             for record in reader:
-                if not any(field.strip() for field in record):
-                    continue
-                if header is None:
-                    header = [name.strip() for name in record]
-                    continue
-                records.append(record)
-                rows.append(reader.line_num)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a history CSV file") from None
+                if any(field.strip() for field in record):
+                    return [name.strip() for name in record], reader.line_num
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except csv.Error as error:
         raise InputError(f"{path}: malformed CSV ({error})") from None
-    if header is None:
-        expected = ",".join(REQUIRED_COLUMNS) + "[,aht_seconds]"
-        raise InputError(f"{path}: file is empty, expected a header row {expected} and data rows")
-    if not records:
+    expected = ",".join(REQUIRED_COLUMNS) + "[,aht_seconds]"
+    raise InputError(f"{path}: file is empty, expected a header row {expected} and data rows")
+
+
+def _read_csv_columns(
+    path: Path, width: int, header_line: int, columns: dict[str, int]
+) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+    """The stripped text of ``columns`` (name -> position) for every data record, and each record's 1-based
+    file line.
+
+    Records whose fields are all blank are skipped, and a record with other than ``width`` fields is an
+    error naming its line. A plain file (header on line 1, one record per line) is read by pyarrow straight
+    into Arrow strings; anything else (blank lines, quoted line breaks, a parse error) is read again with the
+    csv module, which gives the exact rows and messages. Either way the values are held as Arrow strings, so
+    memory stays near the size of the columns' text rather than a Python object per field.
+    """
+    fast = _read_plain_csv(path, width, header_line, columns)
+    return fast if fast is not None else _read_csv_exactly(path, width, columns)
+
+
+def _read_plain_csv(
+    path: Path, width: int, header_line: int, columns: dict[str, int]
+) -> tuple[dict[str, pd.Series], np.ndarray] | None:
+    """The pyarrow path of ``_read_csv_columns``, or None when the file is not plain."""
+    if header_line != 1:
+        return None
+    names = [f"c{position}" for position in range(width)]
+    wanted = sorted(set(columns.values()))
+    blocks: dict[int, list[pa.Array]] = {position: [] for position in wanted}
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={names[p]: pa.string() for p in wanted},
+                include_columns=[names[p] for p in wanted],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:  # stripped block by block, so the unstripped text is never held whole
+            for position, chunks in blocks.items():
+                chunks.append(pc.utf8_trim_whitespace(batch.column(names[position])))
+    except (pa.ArrowException, OSError):
+        return None
+    stripped = {position: pa.chunked_array(chunks, type=pa.string()) for position, chunks in blocks.items()}
+    records = len(stripped[wanted[0]])
+    if records == 0 or _line_count(path) != records + 1:
+        return None
+    text = {name: stripped[position] for name, position in columns.items()}
+    blank = np.logical_and.reduce([_blank(column) for column in text.values()])
+    if blank.any():  # maybe a record of blank fields, which the exact reader skips
+        return None
+    return text, np.arange(2, len(blank) + 2, dtype=np.int64)
+
+
+def _line_count(path: Path) -> int:
+    """Lines in the file: line feeds, plus one for a last line without one."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while block := handle.read(_READ_BLOCK_BYTES):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+def _read_csv_exactly(
+    path: Path, width: int, columns: dict[str, int]
+) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+    """The csv-module path of ``_read_csv_columns``: streamed, stored in blocks of Arrow strings."""
+    wanted = sorted(set(columns.values()))
+    blocks: list[list[pa.Array]] = [[] for _ in wanted]
+    pending: list[list[str]] = [[] for _ in wanted]
+    rows = array.array("q")
+
+    def flush() -> None:
+        for position, values in enumerate(pending):
+            blocks[position].append(pa.array(values, type=pa.string()))
+            values.clear()
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header_seen = False
+            for record in reader:
+                if not any(field.strip() for field in record):
+                    continue
+                if not header_seen:
+                    header_seen = True
+                    continue
+                if len(record) != width:
+                    raise InputError(f"{path} row {reader.line_num}: expected {width} fields like the header, "
+                                     f"got {len(record)}")
+                for position, values in zip(wanted, pending, strict=True):
+                    values.append(record[position].strip())
+                rows.append(reader.line_num)
+                if len(rows) % _EXACT_BLOCK_RECORDS == 0:
+                    flush()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise InputError(f"{path}: malformed CSV ({error})") from None
+    if not rows:
         raise InputError(f"{path}: no data rows after the header")
-    return header, records, rows
+    flush()
+    by_position = {
+        position: pa.chunked_array(chunks, type=pa.string())
+        for position, chunks in zip(wanted, blocks, strict=True)
+    }
+    return {name: by_position[position] for name, position in columns.items()}, np.frombuffer(rows, dtype=np.int64)
 
 
 def _column_positions(header: list[str], path: Path, required: tuple[str, ...]) -> dict[str, int]:
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            raise InputError(f"{path} row 1: column {name!r} appears more than once")
+            raise InputError(f"{path} row 1: column {excerpt(name)} appears more than once")
         seen.add(name)
     missing = [name for name in required if name not in seen]
     if missing:
+        # The header is not echoed: a file named by mistake (/etc/passwd) must not be printed; a close
+        # match of a missing name (a typo) is quoted, cut short.
+        hints = [f"{excerpt(close[0])} for {name}"
+                 for name in missing for close in [difflib.get_close_matches(name, header, n=1)] if close]
+        hint = f" (found {', '.join(hints)})" if hints else ""
         raise InputError(
-            f"{path} row 1: missing column(s) {', '.join(missing)}; the header has {', '.join(header) or 'nothing'}"
+            f"{path} row 1: missing column(s) {', '.join(missing)}; the header row has {len(header)} "
+            f"column(s){hint}"
         )
     return {name: header.index(name) for name in required + OPTIONAL_COLUMNS if name in seen}
 
 
-def _parse_timestamps(text: np.ndarray, rows: np.ndarray, path: Path, name: str) -> np.ndarray:
-    """Naive ``datetime64[ns]`` values; offsets, blanks and unparsable text are errors."""
-    series = pd.Series(text, dtype=str)
-    time_part = series.str.split(r"[T ]", n=1, regex=True).str[1].fillna("")
-    with_offset = time_part.str.contains(_OFFSET_PATTERN, regex=True).to_numpy(dtype=bool)
+def _parse_timestamps(text: pa.ChunkedArray, rows: np.ndarray, path: Path, name: str) -> np.ndarray:
+    """Naive ``datetime64[ns]`` values; offsets, blanks and unparsable text are errors.
+
+    Arrow parses the common ISO 8601 forms without a Python object per value; text it refuses is parsed
+    again by pandas (``format="ISO8601"``), whose rules decide what is valid.
+    """
+    with_offset = pc.match_substring_regex(text, _OFFSET_PATTERN).to_numpy(zero_copy_only=False)
     if with_offset.any():
         at = with_offset.argmax()
-        raise InputError(f"{path} row {rows[at]}: {name} must be local time without a UTC offset, got {text[at]!r}")
-    parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
+        raise InputError(
+            f"{path} row {rows[at]}: {name} must be local time without a UTC offset, got {excerpt(text[at].as_py())}"
+        )
+    try:
+        parsed = pd.Series(pc.cast(text, pa.timestamp("ns")).to_numpy().astype("datetime64[ns]"))
+    except pa.ArrowException:
+        parsed = pd.to_datetime(text.to_pandas(), format="ISO8601", errors="coerce")
     outside = outside_timestamp_range(parsed)
     if outside.any():
         at = outside.argmax()
-        raise InputError(f"{path} row {rows[at]}: {name} must be {TIMESTAMP_RANGE_TEXT}, got {text[at]!r}")
+        raise InputError(f"{path} row {rows[at]}: {name} must be {TIMESTAMP_RANGE_TEXT}, "
+                         f"got {excerpt(text[at].as_py())}")
     bad = parsed.isna().to_numpy()
     if bad.any():
         at = bad.argmax()
         raise InputError(
-            f"{path} row {rows[at]}: {name} must be an ISO 8601 local time like 2003-03-03T07:00:00, got {text[at]!r}"
+            f"{path} row {rows[at]}: {name} must be an ISO 8601 local time like 2003-03-03T07:00:00, "
+            f"got {excerpt(text[at].as_py())}"
         )
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 
-def _to_float(text: np.ndarray) -> np.ndarray:
-    """Numbers from text; NaN where the text is blank or not a number."""
-    return pd.to_numeric(pd.Series(text, dtype=object).replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+def _to_float(text: pa.ChunkedArray) -> np.ndarray:
+    """Numbers from text; NaN where the text is blank or not a number (Arrow first, pandas for what it refuses)."""
+    try:
+        blank_as_null = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        return pc.cast(blank_as_null, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowException:
+        return pd.to_numeric(text.to_pandas(), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _parse_contacts(text: np.ndarray, rows: np.ndarray, path: Path) -> np.ndarray:
+def _parse_contacts(text: pa.ChunkedArray, rows: np.ndarray, path: Path) -> np.ndarray:
     values = _to_float(text)
     bad = ~((values >= 0) & (values <= MAX_CONTACTS))  # NaN fails too
     if bad.any():
         at = bad.argmax()
         raise InputError(f"{path} row {rows[at]}: contacts must be a number in [0, {MAX_CONTACTS:g}], "
-                         f"got {text[at][:40]!r}")
+                         f"got {excerpt(text[at].as_py())}")
     return values
 
 
-def _parse_aht(text: np.ndarray, contacts: np.ndarray, rows: np.ndarray, path: Path) -> np.ndarray:
+def _parse_aht(text: pa.ChunkedArray, contacts: np.ndarray, rows: np.ndarray, path: Path) -> np.ndarray:
     values = _to_float(text)
-    blank = text == ""
+    blank = _blank(text)
     not_number = ~blank & ~np.isfinite(values)
     negative = np.isfinite(values) & ((values < 0) | (values > MAX_AHT_SECONDS))
     zero_with_contacts = (values == 0) & (contacts > 0)
@@ -529,24 +689,39 @@ def _parse_aht(text: np.ndarray, contacts: np.ndarray, rows: np.ndarray, path: P
         at = bad.argmax()
         raise InputError(
             f"{path} row {rows[at]}: aht_seconds must be blank or a number in (0, {MAX_AHT_SECONDS:g}] where "
-            f"contacts > 0 (blank or 0 where contacts = 0), got {text[at]!r}"
+            f"contacts > 0 (blank or 0 where contacts = 0), got {excerpt(text[at].as_py())}"
         )
     return np.where(contacts > 0, values, np.nan)
 
 
+def _sorted_by_queue_time_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by queue, interval_start and _row (a total order: rows are unique); a frame already
+    in that order (the usual file) is not copied."""
+    codes = pd.factorize(frame["queue"], sort=True)[0]
+    starts, rows = frame["interval_start"].to_numpy(), frame["_row"].to_numpy()
+    later_queue, same_queue = codes[1:] > codes[:-1], codes[1:] == codes[:-1]
+    later_start, same_start = starts[1:] > starts[:-1], starts[1:] == starts[:-1]
+    if (later_queue | (same_queue & (later_start | (same_start & (rows[1:] > rows[:-1]))))).all():
+        return frame
+    order = np.lexsort((rows, starts, codes))
+    return frame.take(order).reset_index(drop=True)
+
+
 def _check_duplicates(frame: pd.DataFrame, path: Path) -> None:
-    duplicated = frame.duplicated(["queue", "interval_start"], keep=False).to_numpy()
-    if not duplicated.any():
+    """``frame`` is sorted by queue, interval_start and _row, so a repeated key is the row after its twin."""
+    codes = pd.factorize(frame["queue"])[0]
+    starts = frame["interval_start"].to_numpy()
+    later = np.r_[False, (codes[1:] == codes[:-1]) & (starts[1:] == starts[:-1])]
+    if not later.any():
         return
-    clashes = frame.loc[duplicated]
-    later = clashes.duplicated(["queue", "interval_start"], keep="first")
-    first_repeat = clashes.loc[later].sort_values("_row").iloc[0]
-    original = clashes.loc[
-        (clashes["queue"] == first_repeat["queue"]) & (clashes["interval_start"] == first_repeat["interval_start"])
-    ]["_row"].min()
+    rows = frame["_row"].to_numpy()
+    at = int(np.flatnonzero(later)[rows[later].argmin()])
+    first = at
+    while later[first]:
+        first -= 1
     raise InputError(
-        f"{path} row {first_repeat['_row']}: duplicate of row {original} "
-        f"(queue {first_repeat['queue']!r}, interval_start {first_repeat['interval_start'].isoformat()})"
+        f"{path} row {rows[at]}: duplicate of row {rows[first]} "
+        f"(queue {excerpt(frame['queue'].iloc[at])}, interval_start {pd.Timestamp(starts[at]).isoformat()})"
     )
 
 
@@ -559,7 +734,7 @@ def _check_span(frame: pd.DataFrame, path: Path) -> None:
         queue = short.index[0]
         first, last = span.loc[queue, "min"].date(), span.loc[queue, "max"].date()
         raise InputError(
-            f"{path}: fewer than two weeks of history for queue {queue!r}: {short.iloc[0]} day(s), "
+            f"{path}: fewer than two weeks of history for queue {excerpt(queue)}: {short.iloc[0]} day(s), "
             f"{first.isoformat()} to {last.isoformat()}; at least {MIN_HISTORY_DAYS} days are needed"
         )
 
@@ -567,7 +742,8 @@ def _check_span(frame: pd.DataFrame, path: Path) -> None:
 def _infer_interval_minutes(frame: pd.DataFrame, path: Path) -> int:
     """The most common positive gap between consecutive rows of a queue, checked against the others."""
     seconds = frame["interval_start"].to_numpy().astype("datetime64[s]").astype(np.int64)
-    same_queue = frame["queue"].to_numpy()[1:] == frame["queue"].to_numpy()[:-1]
+    codes = pd.factorize(frame["queue"])[0]  # integers, not a Python string per row
+    same_queue = codes[1:] == codes[:-1]
     gaps = np.diff(seconds)[same_queue]
     gap_values, counts = np.unique(gaps, return_counts=True)
     mode_seconds = int(gap_values[counts.argmax()])  # ties: the shortest gap, np.unique sorts
@@ -587,7 +763,7 @@ def _infer_interval_minutes(frame: pd.DataFrame, path: Path) -> int:
         raise InputError(
             f"{path} row {rows[at]}: mixed interval lengths: interval_start is "
             f"{all_gaps[at] / SECONDS_PER_MINUTE:g} minutes after the previous interval of queue "
-            f"{frame['queue'].iloc[at]!r} (row {rows[at - 1]}), not a multiple of the {interval_minutes}-minute "
+            f"{excerpt(frame['queue'].iloc[at])} (row {rows[at - 1]}), not a multiple of the {interval_minutes}-minute "
             "interval inferred from the most common gap"
         )
     return interval_minutes

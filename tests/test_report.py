@@ -184,10 +184,13 @@ def test_plan_writes_a_self_contained_report(plan_dir: Path) -> None:
         assert section in text, section
 
 
-def test_report_command_rebuilds_the_same_bytes(plan_dir: Path, tmp_path: Path) -> None:
+def test_report_command_rebuilds_the_same_bytes(plan_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(plan_dir, copy)
     (copy / "report.html").unlink()
+    # The recorded config is followed only inside the working folder (or the plan folder): work beside it.
+    monkeypatch.chdir(Path(json.loads((plan_dir / "kpis.json").read_text())["config"]).parent)
     result = CliRunner().invoke(main, ["report", str(copy)], prog_name="wfm")
     assert result.exit_code == 0, result.output
     assert (copy / "report.html").read_bytes() == (plan_dir / "report.html").read_bytes()

@@ -24,6 +24,7 @@ from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACT
 from forecasting.queueing.staffing import QueueTarget, requirements
 from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
+from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.domain.plan import PlanConfig
@@ -237,12 +238,11 @@ REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "ag
 
 def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
     """A requirements CSV checked against the config; errors name the file, row and column."""
-    if not path.is_file():
-        raise InputError(f"{path}: requirements file not found")
+    regular_file(path, "requirements file")
     try:
         frame = pd.read_csv(path, dtype={"queue": str})
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{path.name}: not a readable CSV ({error_summary(exc)})") from None
     missing = [c for c in REQUIREMENTS_NEEDED if c not in frame.columns]
     if missing:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
@@ -261,7 +261,7 @@ def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
         if bad.any():
             index = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"{path.name} row {index + 2}, column {column}: bad value "
-                             f"{str(frame[column].iloc[index])[:40]!r}{_RANGES.get(column, '')}")
+                             f"{excerpt(frame[column].iloc[index])}{_RANGES.get(column, '')}")
     frame["interval_start"] = times
     frame["agents_required"] = agents.astype(np.int64)
     duplicated = frame.duplicated(["interval_start", "queue"])
@@ -299,12 +299,11 @@ def read_forecast(path: Path, config: PlanConfig) -> pd.DataFrame:
     """A forecast CSV for ``wfm staff`` (``interval_start, queue, contacts`` and optionally ``aht_seconds``,
     blank = the queue's ``default_aht_seconds``), checked against the config; errors name the file, row and
     column."""
-    if not path.is_file():
-        raise InputError(f"{path}: forecast file not found")
+    regular_file(path, "forecast file")
     try:
         frame = pd.read_csv(path, dtype={"queue": str})
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0][:100]})") from None
+        raise InputError(f"{path.name}: not a readable CSV ({error_summary(exc)})") from None
     missing = [c for c in FORECAST_NEEDED if c not in frame.columns]
     if missing:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
@@ -323,7 +322,7 @@ def read_forecast(path: Path, config: PlanConfig) -> pd.DataFrame:
             index = int(np.flatnonzero(bad.to_numpy())[0])
             known = "" if column != "queue" else f" (not a queue of {config.source.name})"
             raise InputError(f"{path.name} row {index + 2}, column {column}: bad value "
-                             f"{str(frame[column].iloc[index])[:40]!r}{known or _RANGES.get(column, '')}")
+                             f"{excerpt(frame[column].iloc[index])}{known or _RANGES.get(column, '')}")
     frame["interval_start"] = times
     frame["contacts"] = pd.to_numeric(frame["contacts"])
     frame["aht_seconds"] = aht.fillna(frame["queue"].map(by_queue))

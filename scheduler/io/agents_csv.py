@@ -21,6 +21,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file
 from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
@@ -40,9 +41,9 @@ def parse_preferences(text: str) -> tuple[Preference, ...]:
             try:
                 weight = int(words[-1][1:])
             except ValueError:
-                raise ValueError(f"weight {words[-1]!r} in {entry!r} is not xN") from None
+                raise ValueError(f"weight {excerpt(words[-1])} in {excerpt(entry)} is not xN") from None
             if weight < 1:
-                raise ValueError(f"weight in {entry!r} must be at least x1")
+                raise ValueError(f"weight in {excerpt(entry)} must be at least x1")
             words = words[:-1]
         kind = words[0].lower() if words else ""
         weekday, day, window = None, None, None
@@ -50,21 +51,23 @@ def parse_preferences(text: str) -> tuple[Preference, ...]:
         if kind == "start" and targets:
             window = parse_window(targets[-1])
             if window is None:
-                raise ValueError(f"no time window in {entry!r}")
+                raise ValueError(f"no time window in {excerpt(entry)}")
             targets = targets[:-1]
         if kind not in ("off", "on", "start") or len(targets) > 1 or (kind != "start" and len(targets) != 1):
-            raise ValueError(f"{entry!r} is not 'off DAY', 'on DAY' or 'start [DAY] HH:MM-HH:MM'")
+            raise ValueError(f"{excerpt(entry)} is not 'off DAY', 'on DAY' or 'start [DAY] HH:MM-HH:MM'")
         if targets:
             target = targets[0].lower()
             if target[:3] in WEEKDAYS and not target[:1].isdigit():
                 if target not in WEEKDAYS and target not in _FULL_WEEKDAYS:
-                    raise ValueError(f"unknown weekday {targets[0]!r} in {entry!r}")
+                    raise ValueError(f"unknown weekday {excerpt(targets[0])} in {excerpt(entry)}")
                 weekday = WEEKDAYS.index(target[:3])
             else:
                 try:
                     day = date.fromisoformat(target)
                 except ValueError:
-                    raise ValueError(f"{targets[0]!r} in {entry!r} is neither a weekday nor YYYY-MM-DD") from None
+                    raise ValueError(
+                        f"{excerpt(targets[0])} in {excerpt(entry)} is neither a weekday nor YYYY-MM-DD"
+                    ) from None
         preferences.append(Preference(kind, weekday, day, window, weight))
     return tuple(preferences)
 
@@ -83,14 +86,14 @@ def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
         days_text, _, window_text = entry.strip().partition(" ")
         first, _, last = days_text.lower().partition("-")
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
-            raise ValueError(f"unknown weekday in {entry.strip()!r}")
+            raise ValueError(f"unknown weekday in {excerpt(entry.strip())}")
         lo = WEEKDAYS.index(first)
         hi = WEEKDAYS.index(last) if last else lo
         if hi < lo:
-            raise ValueError(f"weekday range runs backwards in {entry.strip()!r}")
+            raise ValueError(f"weekday range runs backwards in {excerpt(entry.strip())}")
         window = parse_window(window_text)
         if window is None:
-            raise ValueError(f"no time window in {entry.strip()!r}")
+            raise ValueError(f"no time window in {excerpt(entry.strip())}")
         for day in range(lo, hi + 1):
             if windows[day] is not None:
                 raise ValueError(f"{WEEKDAYS[day]} given twice")
@@ -100,8 +103,7 @@ def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
 
 def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tuple[Agent, ...]:
     """Read and check the agents file; errors name the file, row (header = row 1) and column."""
-    if not path.is_file():
-        raise InputError(f"{path}: agents file not found")
+    regular_file(path, "agents file")
     numbered: list[tuple[int, dict[str | None, str | list[str] | None]]] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -131,22 +133,26 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
         agent_id = (row.get("agent_id") or "").strip()
         if not agent_id:
             raise InputError(f"{where}: agent_id is empty")
+        problem = id_problem(agent_id)
+        if problem:
+            raise InputError(f"{where}: agent_id {excerpt(agent_id)} {problem}")
         if agent_id in seen:
-            raise InputError(f"{where}: agent_id {agent_id!r} appears twice")
+            raise InputError(f"{where}: agent_id {excerpt(agent_id)} appears twice")
+        shown = agent_id if len(agent_id) <= MAX_EXCERPT_CHARS else excerpt(agent_id)
         seen.add(agent_id)
         contract = (row.get("contract") or "").strip()
         if contract not in contract_ids:
-            raise InputError(f"{where}: agent {agent_id} has unknown contract {contract!r}")
+            raise InputError(f"{where}: agent {shown} has unknown contract {excerpt(contract)}")
         skills = tuple(s.strip() for s in (row.get("skills") or "").split(";") if s.strip())
         if not skills:
-            raise InputError(f"{where}: agent {agent_id} has no skills (is skilled for no queue)")
+            raise InputError(f"{where}: agent {shown} has no skills (is skilled for no queue)")
         for skill in skills:
             if skill not in queue_ids:
-                raise InputError(f"{where}: agent {agent_id} has unknown skill {skill!r}")
+                raise InputError(f"{where}: agent {shown} has unknown skill {excerpt(skill)}")
         try:
             availability = parse_availability(row.get("availability") or "")
         except ValueError as exc:
-            raise InputError(f"{where}: availability {row.get('availability')!r} is malformed ({exc})") from None
+            raise InputError(f"{where}: availability {excerpt(row.get('availability'))} is malformed ({exc})") from None
         time_off: set[date] = set()
         for text in (row.get("time_off") or "").split(";"):
             if text.strip():
@@ -155,7 +161,7 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
                         raise ValueError(text)
                     time_off.add(date.fromisoformat(text.strip()))
                 except ValueError:
-                    raise InputError(f"{where}: time_off date {text.strip()!r} is not YYYY-MM-DD") from None
+                    raise InputError(f"{where}: time_off date {excerpt(text.strip())} is not YYYY-MM-DD") from None
         try:
             preferences = parse_preferences(row.get("preferences") or "")
         except ValueError as exc:

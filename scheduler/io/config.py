@@ -24,6 +24,7 @@ from forecasting.queueing.limits import (
 )
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, date_in_range
 from forecasting.service import MODEL_NAMES as FORECAST_MODELS
+from forecasting.untrusted import excerpt, id_problem, regular_file
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
     MINUTES_PER_DAY,
@@ -107,13 +108,14 @@ class _Node:
 
     def fail(self, rule: str) -> InputError:
         shown = self.value
-        if isinstance(shown, (dict, list)):
-            shown = type(shown).__name__
-        elif isinstance(shown, date):
-            shown = str(shown)
-        elif isinstance(shown, str) and len(shown) > 60:
-            shown = shown[:60] + "..."
-        return InputError(f"{self.prefix}{self.path or '(top level)'} {rule}, got {shown!r}")
+        if isinstance(shown, (dict, list)) or not self.path:
+            # The top level is the whole file: a file named by mistake (/etc/passwd) is never echoed.
+            got = repr(type(shown).__name__)
+        elif isinstance(shown, (date, str)):
+            got = excerpt(str(shown))
+        else:
+            got = excerpt(shown)
+        return InputError(f"{self.prefix}{self.path or '(top level)'} {rule}, got {got}")
 
     @property
     def prefix(self) -> str:
@@ -133,7 +135,7 @@ class _Node:
         for key in self.value:
             if key not in allowed:
                 raise InputError(
-                    f"{self.prefix}unknown key {self.child_path(str(key))!r} "
+                    f"{self.prefix}unknown key {excerpt(self.child_path(str(key)))} "
                     f"(expected one of: {', '.join(allowed)})"
                 )
         return self.value
@@ -155,6 +157,14 @@ class _Node:
         if not isinstance(self.value, str) or not self.value.strip():
             raise self.fail("must be a non-empty string")
         return self.value.strip()
+
+    def identifier(self) -> str:
+        """A non-empty id that is written to output files (see ``forecasting.untrusted.id_problem``)."""
+        text = self.string()
+        problem = id_problem(text)
+        if problem:
+            raise InputError(f"{self.file.name}: {self.path} {excerpt(text)} {problem}")
+        return text
 
     def number(self, low: float | None = None, high: float | None = None, *, open_low: bool = False) -> float:
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
@@ -271,7 +281,7 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
     if concurrency > 1 and channel in SINGLE_CONTACT_CHANNELS:
         raise concurrency_node.fail(f"must be 1 on {channel} queues (only chat handles several contacts at once)")
     return Queue(
-        queue_id=node.get("id").string(),
+        queue_id=node.get("id").identifier(),
         channel=channel,
         service_level_target=node.get("service_level_target").number(0.0, 1.0, open_low=True),
         answer_seconds=node.get("answer_seconds").number(0.0, MAX_ANSWER_SECONDS),
@@ -340,8 +350,8 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
             if start > rule.latest_after_start_minutes:
                 path = f"{breaks_node.child_path(i)}.latest_after_start_minutes"
                 raise _Node(node.file, path, rule.latest_after_start_minutes).fail(
-                    f"leaves no room: {prev.name!r} ends at the earliest {earliest_start + prev.minutes} min after "
-                    f"the start and the {gap}-minute gap follows it"
+                    f"leaves no room: {excerpt(prev.name)} ends at the earliest {earliest_start + prev.minutes} min "
+                    f"after the start and the {gap}-minute gap follows it"
                 )
         earliest_start = start
     return ShiftTemplate(
@@ -442,7 +452,7 @@ def _fairness(node: _Node) -> Fairness | None:
 def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> Activity:
     node.mapping(("id", "minutes", "agents", "days", "earliest", "latest_end", "together"))
     id_node = node.get("id")
-    activity_id = id_node.string()
+    activity_id = id_node.identifier()
     if activity_id in ("shift", *BREAK_KINDS):
         raise id_node.fail("must differ from the roster's other activity names (shift, break, lunch)")
     minutes_node = node.get("minutes")
@@ -482,8 +492,7 @@ TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues
 def load_config(path: Path | str) -> PlanConfig:
     """Read, validate and resolve a plan YAML (paths inside it are relative to the YAML's folder)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: config file not found")
+    regular_file(path, "config file")
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
@@ -534,7 +543,7 @@ def load_config(path: Path | str) -> PlanConfig:
     history_path = base / root.get("history").string()
     agents_node = root.get("agents")
     agents_path = base / agents_node.string()
-    if not agents_path.is_file():
+    if not agents_path.exists():
         raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
     agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
 

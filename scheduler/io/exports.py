@@ -7,7 +7,10 @@ the same bytes (no "now" timestamps; fixed zip dates in the workbook).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ import icalendar
 import pandas as pd
 import xlsxwriter
 
+from forecasting.untrusted import error_summary, regular_file
 from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
 
@@ -28,6 +32,13 @@ UID_DOMAIN = "wfm-optimizer"
 SUMMARIES = {"shift": "Shift", "break": "Break", "lunch": "Lunch"}
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 COVERAGE_SHEET = "coverage"
+# Calendar file names: an id made of these characters (starting with a letter or digit) is used as it is.
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SLUG_CHARS_MAX = 48
+HASH_HEX_CHARS = 10
+# Names Windows reserves in every folder (with any extension), compared in upper case.
+RESERVED_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                            *(f"LPT{i}" for i in range(10))})
 
 
 @dataclass(frozen=True)
@@ -42,15 +53,22 @@ class Segment:
 
 
 def read_segments(roster_csv: Path) -> tuple[Segment, ...]:
-    """The rows of a roster CSV, in file order."""
-    frame = pd.read_csv(roster_csv, dtype=str, keep_default_na=False)
+    """The rows of a roster CSV, in file order; errors name the file and row (header = row 1)."""
+    try:
+        frame = pd.read_csv(regular_file(roster_csv, "roster file"), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{roster_csv.name}: {error_summary(exc)}") from None
     missing = [c for c in ROSTER_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{roster_csv.name}: missing column(s) {', '.join(missing)}")
-    return tuple(
-        Segment(agent, date.fromisoformat(day), activity, datetime.fromisoformat(start), datetime.fromisoformat(end))
-        for agent, day, activity, start, end in zip(*(frame[c] for c in ROSTER_COLUMNS), strict=True)
-    )
+    segments = []
+    for row, (agent, day, activity, start, end) in enumerate(zip(*(frame[c] for c in ROSTER_COLUMNS), strict=True)):
+        try:
+            segments.append(Segment(agent, date.fromisoformat(day), activity, datetime.fromisoformat(start),
+                                    datetime.fromisoformat(end)))
+        except ValueError:
+            raise InputError(f"{roster_csv.name} row {row + 2}: date, start or end is not ISO 8601") from None
+    return tuple(segments)
 
 
 def _zone(timezone: str) -> ZoneInfo:
@@ -60,6 +78,14 @@ def _zone(timezone: str) -> ZoneInfo:
         raise InputError(f"unknown time zone {timezone!r} for the calendar export") from None
 
 
+def _text(value: str) -> icalendar.vText:
+    """A TEXT value: line breaks are escaped by icalendar; other control characters, which RFC 5545 does
+    not allow in a content line, become U+FFFD (ids with them are refused at load; this keeps the export
+    total for any roster it is given)."""
+    return icalendar.vText("".join("\ufffd" if unicodedata.category(c) == "Cc" and c != "\n" else c
+                                   for c in value))
+
+
 def agent_calendar(agent_id: str, segments: Sequence[Segment], timezone: str, stamp: datetime) -> bytes:
     """An iCalendar (RFC 5545) file of one agent's week: one VEVENT per roster segment, local times in
     ``timezone`` (with its VTIMEZONE). ``stamp`` (UTC) is the DTSTAMP of every event, fixed so output is stable."""
@@ -67,18 +93,19 @@ def agent_calendar(agent_id: str, segments: Sequence[Segment], timezone: str, st
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Roster {agent_id}")
+    calendar.add("x-wr-calname", _text(f"Roster {agent_id}"))
     calendar.add("x-wr-timezone", timezone)
     for number, segment in enumerate(segments):
         event = icalendar.Event()
-        event.add("uid", f"{agent_id}-{segment.start:%Y%m%dT%H%M}-{segment.activity}-{number}@{UID_DOMAIN}")
+        event.add("uid", _text(f"{agent_id}-{segment.start:%Y%m%dT%H%M}-{segment.activity}-{number}@{UID_DOMAIN}"))
         event.add("dtstamp", stamp)
         event.add("dtstart", segment.start.replace(tzinfo=zone))
         event.add("dtend", segment.end.replace(tzinfo=zone))
-        event.add("summary", SUMMARIES.get(segment.activity, segment.activity.replace("_", " ").capitalize()))
-        event.add("categories", [segment.activity])
-        event.add("x-wfm-agent", agent_id)
-        event.add("x-wfm-activity", segment.activity)
+        event.add("summary", _text(SUMMARIES.get(segment.activity,
+                                                 segment.activity.replace("_", " ").capitalize())))
+        event.add("categories", [_text(segment.activity)])
+        event.add("x-wfm-agent", _text(agent_id))
+        event.add("x-wfm-activity", _text(segment.activity))
         event.add("x-wfm-date", segment.day.isoformat())
         event.add("transp", "TRANSPARENT" if segment.activity in ("break", "lunch") else "OPAQUE")
         calendar.add_component(event)
@@ -89,17 +116,51 @@ def agent_calendar(agent_id: str, segments: Sequence[Segment], timezone: str, st
     return calendar.to_ical()
 
 
+def calendar_file_names(agent_ids: Iterable[str]) -> dict[str, str]:
+    """A file name (``.ics``) per agent id: safe in any folder, unique, at most ~75 characters.
+
+    An id of letters, digits, ``.``, ``_`` and ``-`` (starting with a letter or digit, at most 64
+    characters, not a name Windows reserves such as ``CON``) is its own name: ``A01`` -> ``A01.ics``.
+    Any other id, and ids that differ only in case (one file on a case-insensitive disk), become
+    ``SLUG-HASH.ics``: the id's safe characters (``_`` for the rest, at most 48) and the first
+    characters of the SHA-256 of the id, so ``../x`` -> ``x-<10 hex digits>.ics`` and nothing can leave the
+    folder. The mapping depends only on the set of ids, so it is the same on every run.
+    """
+    ids = sorted(set(agent_ids))
+    folded: dict[str, int] = defaultdict(int)
+    for agent_id in ids:
+        folded[agent_id.casefold()] += 1
+    names: dict[str, str] = {}
+    for agent_id in ids:
+        plain = (PLAIN_NAME.match(agent_id) and agent_id.split(".")[0].upper() not in RESERVED_NAMES
+                 and folded[agent_id.casefold()] == 1)
+        if plain:
+            names[agent_id] = f"{agent_id}.ics"
+            continue
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", agent_id).strip("._-")[:SLUG_CHARS_MAX] or "agent"
+        digest = hashlib.sha256(agent_id.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_HEX_CHARS]
+        names[agent_id] = f"{slug}-{digest}.ics"
+    return names
+
+
 def write_calendars(segments: Sequence[Segment], agent_ids: Iterable[str], folder: Path, timezone: str,
                     week_start: date) -> list[Path]:
-    """``folder/AGENT.ics`` for every agent in ``agent_ids`` (an empty calendar for an agent with no shift)."""
+    """``folder/NAME.ics`` for every agent in ``agent_ids`` (an empty calendar for an agent with no shift),
+    NAME from ``calendar_file_names``; every file is checked to land in ``folder`` itself."""
     folder.mkdir(parents=True, exist_ok=True)
+    inside = folder.resolve()
     by_agent: dict[str, list[Segment]] = defaultdict(list)
     for segment in segments:
         by_agent[segment.agent_id].append(segment)
     stamp = datetime.combine(week_start, time(), tzinfo=ZoneInfo("UTC"))
+    names = calendar_file_names(set(agent_ids) | set(by_agent))
+    if len(set(n.casefold() for n in names.values())) != len(names):
+        raise AssertionError("calendar file names collide")  # a 40-bit hash clash: not expected to happen
     written = []
-    for agent_id in sorted(set(agent_ids) | set(by_agent)):
-        path = folder / f"{agent_id}.ics"
+    for agent_id, name in sorted(names.items()):
+        path = folder / name
+        if path.resolve().parent != inside:
+            raise AssertionError(f"calendar file {name!r} would leave {folder}")
         path.write_bytes(agent_calendar(agent_id, by_agent[agent_id], timezone, stamp))
         written.append(path)
     return written

@@ -7,6 +7,7 @@ Everything here is plain typed data; ``scheduler.report.page`` turns it into HTM
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.history import History, load_history
+from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
@@ -24,6 +26,15 @@ from scheduler.io.exports import Segment, read_segments
 PLAN_FILES = ("kpis.json", "coverage.csv", "forecast.csv", "roster.csv")
 HISTORY_WEEKS_SHOWN = 3
 CONFIG_KEY = "config"
+# What the page reads from kpis.json (dotted paths), checked before rendering so a damaged or hostile
+# results folder gives one line, not a traceback.
+KPI_NUMBERS = ("service_level.overall", "understaffed_agent_hours", "overstaffed_agent_hours", "paid_hours",
+               "cost")
+KPI_OPTIONAL_NUMBERS = ("solver.gap", "solver.objective", "solver.best_bound", "hard_violations", "shifts")
+KPI_NUMBER_MAPS = ("service_level.by_queue", "service_level_target", "worst_interval_service_level")
+PENALTY_NUMBERS = ("amount", "weight", "penalty")
+CSV_COLUMNS = {"coverage.csv": ("interval_start", "queue", "required", "scheduled", "service_level"),
+               "forecast.csv": ("interval_start", "queue", "contacts")}
 
 
 @dataclass(frozen=True)
@@ -67,22 +78,92 @@ class ReportData:
 
 
 def config_path_of(plan_dir: Path, kpis: dict[str, Any], config: Path | None) -> Path:
+    """``config`` when given, else the plan YAML recorded in kpis.json, followed only when it lies inside the
+    current working folder or the plan folder: a results file from elsewhere must not make ``wfm report``
+    read any file it names (pass ``--config`` to read one outside)."""
     if config is not None:
         return config
+    where = plan_dir / "kpis.json"
     recorded = kpis.get(CONFIG_KEY)
-    if not recorded:
-        raise InputError(f"{plan_dir / 'kpis.json'}: no config path recorded; pass --config")
+    if not recorded or not isinstance(recorded, str):
+        raise InputError(f"{where}: no config path recorded; pass --config")
     path = Path(recorded)
+    try:
+        resolved = path.resolve()
+        inside = any(resolved.is_relative_to(root) for root in (Path.cwd().resolve(), plan_dir.resolve()))
+    except (OSError, ValueError):  # a NUL in the text, a loop of symlinks
+        inside = False
+    if not inside:
+        raise InputError(f"{where}: the recorded config {excerpt(recorded)} is outside the current folder and the "
+                         "plan folder, so it is not read; pass --config")
     if not path.is_file():
-        raise InputError(f"{plan_dir / 'kpis.json'}: recorded config {path} not found; pass --config")
+        raise InputError(f"{where}: recorded config {excerpt(recorded)} not found; pass --config")
     return path
 
 
-def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+def _lookup(kpis: dict[str, Any], dotted: str) -> Any:
+    value: Any = kpis
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_report_kpis(kpis: dict[str, Any]) -> date:
+    """The planned week's Monday from kpis.json, after checking every value the page reads."""
+    for dotted in KPI_NUMBERS:
+        if not _is_number(_lookup(kpis, dotted)):
+            raise InputError(f"kpis.json: {dotted} must be a number, got {excerpt(_lookup(kpis, dotted))}")
+    for dotted in KPI_OPTIONAL_NUMBERS:
+        value = _lookup(kpis, dotted)
+        if value is not None and not _is_number(value):
+            raise InputError(f"kpis.json: {dotted} must be a number, got {excerpt(value)}")
+    for dotted in (*KPI_NUMBER_MAPS, "penalties", "solver"):
+        value = _lookup(kpis, dotted)
+        if value is not None and not isinstance(value, dict):
+            raise InputError(f"kpis.json: {dotted} must be an object, got {excerpt(value)}")
+    for dotted in KPI_NUMBER_MAPS:
+        for key, value in (_lookup(kpis, dotted) or {}).items():
+            if not _is_number(value):
+                raise InputError(f"kpis.json: {dotted}.{excerpt(key)} must be a number, got {excerpt(value)}")
+    for rule, penalty in (kpis.get("penalties") or {}).items():
+        if not isinstance(penalty, dict) or not all(_is_number(penalty.get(k)) for k in PENALTY_NUMBERS):
+            raise InputError(f"kpis.json: penalties.{excerpt(rule)} must hold numbers {', '.join(PENALTY_NUMBERS)}")
     try:
-        return pd.read_csv(path, **kwargs)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path.name}: {str(exc).splitlines()[0]}") from None
+        return date.fromisoformat(kpis["week_start"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"kpis.json: week_start must be a date YYYY-MM-DD, got {excerpt(kpis.get('week_start'))}"
+                         ) from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A plan folder's coverage.csv or forecast.csv, its columns (``CSV_COLUMNS``) checked and typed."""
+    try:
+        frame = pd.read_csv(regular_file(path, path.name), dtype={"queue": str, "interval_start": str})
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: {error_summary(exc)}") from None
+    missing = [c for c in CSV_COLUMNS[path.name] if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    times = pd.to_datetime(frame["interval_start"], format="ISO8601", errors="coerce")
+    bad = (times.isna() & frame["interval_start"].notna()).to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        raise InputError(f"{path.name} row {row + 2}: interval_start must be an ISO 8601 date-time, got "
+                         f"{excerpt(frame['interval_start'].iloc[row])}")
+    frame["interval_start"] = times
+    for column in CSV_COLUMNS[path.name][2:]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = (numbers.isna() & frame[column].notna()).to_numpy()  # a blank cell is no value, not an error
+        if bad.any():
+            row = int(bad.argmax())
+            raise InputError(f"{path.name} row {row + 2}: {column} must be a number, got "
+                             f"{excerpt(frame[column].iloc[row])}")
+        frame[column] = numbers
+    return frame
 
 
 def _per_slot(frame: pd.DataFrame, column: str, start: datetime, slots: int, interval_minutes: int) -> np.ndarray:
@@ -99,22 +180,27 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
                      history: History | None = None) -> ReportData:
     """Read a plan folder. ``plan_config`` and ``history`` may be passed when already loaded (the pipeline)."""
     for name in PLAN_FILES:
-        if not (plan_dir / name).is_file():
+        if not (plan_dir / name).exists():
             raise InputError(f"{plan_dir}: no {name} (is this a wfm plan output folder?)")
+        regular_file(plan_dir / name, name)
     try:
         kpis = json.loads((plan_dir / "kpis.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"kpis.json: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise InputError("kpis.json: not UTF-8 text") from None
+    if not isinstance(kpis, dict):
+        raise InputError(f"kpis.json: top level must be a JSON object, got {type(kpis).__name__}")
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
     if history is None:
         history = load_history(plan_config.history_path, plan_config.interval_minutes, timezone=plan_config.timezone)
-    week_start = date.fromisoformat(kpis["week_start"])
+    week_start = check_report_kpis(kpis)
     start = datetime.combine(week_start, datetime.min.time())
     minutes = plan_config.interval_minutes
     slots = 7 * 24 * 60 // minutes
-    cover = _read_csv(plan_dir / "coverage.csv", parse_dates=["interval_start"])
-    forecast = _read_csv(plan_dir / "forecast.csv", parse_dates=["interval_start"])
+    cover = _read_csv(plan_dir / "coverage.csv")
+    forecast = _read_csv(plan_dir / "forecast.csv")
     past = history.frame
     history_start = start - timedelta(weeks=HISTORY_WEEKS_SHOWN)
     queues = []

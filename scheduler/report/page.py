@@ -42,34 +42,40 @@ width:12px;height:12px;margin-right:4px;vertical-align:-2px;border-radius:2px}
 """
 
 # Draws one SVG for the agents passing the filter: per activity kind one path of rectangles for all rows.
+# Built with DOM calls only (createElementNS, setAttribute, textContent), never from markup text, so an id
+# such as <img onerror=...> or one with quotes is shown as text and cannot become an element or attribute.
 GANTT_JS = """
 (function(){
+var NS='http://www.w3.org/2000/svg';
 var D=JSON.parse(document.getElementById('gantt-data').textContent);
 var skill=document.getElementById('f-skill'),contract=document.getElementById('f-contract'),
 count=document.getElementById('gantt-count'),box=document.getElementById('gantt-box');
 function opts(sel,values){values.forEach(function(v){var o=document.createElement('option');o.value=v;
 o.textContent=v;sel.appendChild(o);});}
 opts(skill,D.skills);opts(contract,D.contracts);
+function add(parent,name,attrs,text){var e=document.createElementNS(NS,name);
+ Object.keys(attrs).forEach(function(k){e.setAttribute(k,String(attrs[k]));});
+ if(text!==undefined)e.textContent=text;parent.appendChild(e);return e;}
 function draw(){
  var s=skill.value,c=contract.value,rows=D.agents.filter(function(a){
-  return (!s||a[2].split(' ').indexOf(s)>=0)&&(!c||a[1]===c);});
+  return (!s||a[2].indexOf(s)>=0)&&(!c||a[1]===c);});
  var L=70,W=D.dayWidth,R=14,H=24,span=D.dayEnd-D.dayStart,total=L+7*W,height=H+rows.length*R+4;
- var paths=D.kinds.map(function(){return [];}),labels=[],grid=[];
- for(var d=0;d<7;d++){var x=L+d*W;grid.push('<line x1="'+x+'" x2="'+x+'" y1="0" y2="'+height+
-  '" stroke="#bcccdc"/><text x="'+(x+W/2)+'" y="14" text-anchor="middle">'+D.days[d]+'</text>');
+ var paths=D.kinds.map(function(){return [];});
+ var svg=document.createElementNS(NS,'svg');svg.setAttribute('id','gantt');
+ svg.setAttribute('width',String(total));svg.setAttribute('height',String(height));
+ for(var d=0;d<7;d++){var x=L+d*W;add(svg,'line',{x1:x,x2:x,y1:0,y2:height,stroke:'#bcccdc'});
+  add(svg,'text',{x:x+W/2,y:14,'text-anchor':'middle'},D.days[d]);
   for(var h=Math.ceil(D.dayStart/60);h*60<D.dayEnd;h+=3){var hx=(x+(h*60-D.dayStart)/span*W).toFixed(1);
-   grid.push('<line x1="'+hx+'" x2="'+hx+'" y1="18" y2="'+height+'" stroke="#eef2f6"/>');}}
+   add(svg,'line',{x1:hx,x2:hx,y1:18,y2:height,stroke:'#eef2f6'});}}
  rows.forEach(function(a,r){var y=H+r*R,seg=a[3];
-  labels.push('<text class="agent" x="2" y="'+(y+9)+'">'+a[0]+'</text>');
+  add(svg,'text',{'class':'agent',x:2,y:y+9},a[0]);
   for(var i=0;i<seg.length;i+=4){var k=seg[i+3],top=k===0?y+1:y+3,hh=k===0?R-2:R-6,
    x0=Math.max(seg[i+1],D.dayStart),x1=Math.min(seg[i+2],D.dayEnd);if(x1<=x0)continue;
    var px=L+seg[i]*W+(x0-D.dayStart)/span*W,pw=(x1-x0)/span*W;
    paths[k].push('M'+px.toFixed(1)+' '+top+'h'+pw.toFixed(1)+'v'+hh+'h-'+pw.toFixed(1)+'z');}});
- var svg='<svg id="gantt" xmlns="http://www.w3.org/2000/svg" width="'+total+'" height="'+height+'">'+
-  grid.join('')+labels.join('');
- D.kinds.forEach(function(k,i){if(paths[i].length)svg+='<path class="gantt-'+k+'" fill="'+D.colors[i]+
-  '" d="'+paths[i].join('')+'"/>';});
- box.innerHTML=svg+'</svg>';
+ D.kinds.forEach(function(k,i){if(paths[i].length)add(svg,'path',{'class':'gantt-'+k,
+  fill:D.colors[i],d:paths[i].join('')});});
+ box.textContent='';box.appendChild(svg);
  count.textContent=rows.length+' of '+D.agents.length+' agents';}
 skill.addEventListener('change',draw);contract.addEventListener('change',draw);draw();
 })();
@@ -195,7 +201,7 @@ def _gantt_json(data: ReportData) -> str:
         for s in agent.segments:
             flat += [(s.day - data.week_start).days, int((s.start - _midnight(s)).total_seconds() // 60),
                      int((s.end - _midnight(s)).total_seconds() // 60), kind_index[s.activity]]
-        agents.append([agent.agent_id, agent.contract_id, " ".join(agent.skills), flat])
+        agents.append([agent.agent_id, agent.contract_id, list(agent.skills), flat])
     payload = {
         "days": [f"{DAY_NAMES[d]} {(data.week_start + timedelta(days=d)):%d %b}" for d in range(7)],
         "dayStart": day_start, "dayEnd": max(day_end, day_start + 60), "dayWidth": 130,
@@ -204,7 +210,10 @@ def _gantt_json(data: ReportData) -> str:
         "contracts": sorted({a.contract_id for a in data.agents}),
         "agents": agents,
     }
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).replace("</", "<\\/")
+    # Inside <script> no "<" may appear at all ("</script>" ends it, "<!--" hides the rest of the page):
+    # JSON outside strings has no <, > or &, so escaping them as \u003c... keeps the same value.
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _midnight(segment: Any) -> Any:

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+from forecasting.untrusted import excerpt, regular_file
 from scheduler.domain.plan import WEEKDAYS, PinnedShift, PlanConfig, Replan
 from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
@@ -47,8 +48,7 @@ def parse_pin_days(text: str | None, week: Week) -> set[date]:
 
 def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date]) -> Replan:
     """The published roster as pins and the baseline for counting changes; errors name the file and row."""
-    if not path.is_file():
-        raise InputError(f"{path}: pinned roster file not found")
+    regular_file(path, "pinned roster file")
     agents = {a.agent_id: a for a in config.agents}
     shifts: dict[tuple[str, date], list] = {}
     breaks: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
@@ -64,7 +64,7 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
                 where = f"{path.name} row {number}"
                 agent_id = (row["agent_id"] or "").strip()
                 if agent_id not in agents:
-                    raise InputError(f"{where}: unknown agent {agent_id!r} (not in {config.agents_path.name})")
+                    raise InputError(f"{where}: unknown agent {excerpt(agent_id)} (not in {config.agents_path.name})")
                 try:
                     day = date.fromisoformat(row["date"].strip())
                     start = datetime.fromisoformat(row["start"].strip())

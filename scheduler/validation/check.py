@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler.errors import InputError
 
 # Absolute slack on top of the relative understaffing growth: a baseline of 0 h would otherwise fail on
@@ -111,7 +112,7 @@ def _check_number(value: Any, key_path: str, label: str, low: float = 0.0, high:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < low or (high is not None and value > high):
         bounds = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
-        raise InputError(f"{label}: {key_path} must be a number {bounds}, got {value!r}")
+        raise InputError(f"{label}: {key_path} must be a number {bounds}, got {excerpt(value)}")
     return float(value)
 
 
@@ -138,11 +139,9 @@ def load_kpis(path: str | Path) -> dict[str, Any]:
     """
     label = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{label}: file not found") from None
+        text = regular_file(path, "file").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{label}: cannot read: {exc}") from None
+        raise InputError(f"{label}: cannot read: {error_summary(exc)}") from None
     try:
         kpis = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -155,7 +154,7 @@ def load_kpis(path: str | Path) -> dict[str, Any]:
     _number(kpis, UNDERSTAFFED, label)
     violations = _lookup(kpis, HARD_VIOLATIONS, label)
     if isinstance(violations, bool) or not isinstance(violations, int) or violations < 0:
-        raise InputError(f"{label}: {HARD_VIOLATIONS} must be a whole number >= 0, got {violations!r}")
+        raise InputError(f"{label}: {HARD_VIOLATIONS} must be a whole number >= 0, got {excerpt(violations)}")
     solver = kpis.get("solver")
     if isinstance(solver, Mapping) and solver.get("gap") is not None:
         _number(kpis, GAP, label)

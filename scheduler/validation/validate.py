@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecasting.untrusted import excerpt, regular_file
 from scheduler.domain.plan import WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
 from scheduler.errors import InputError
 
@@ -151,14 +152,14 @@ def _segment(values: dict[str, Any], row: int, source: str) -> _Segment:
     try:
         label = _parse_date(values["date"])
     except ValueError:
-        raise InputError(f"{where}, column date: {values['date']!r} is not a date YYYY-MM-DD") from None
+        raise InputError(f"{where}, column date: {excerpt(values['date'])} is not a date YYYY-MM-DD") from None
     times: dict[str, datetime] = {}
     for column in ("start", "end"):
         try:
             times[column] = _parse_datetime(values[column])
         except ValueError as exc:
             reason = str(exc) if "offset" in str(exc) else "is not an ISO date-time YYYY-MM-DDTHH:MM:SS"
-            raise InputError(f"{where}, column {column}: {values[column]!r} {reason}") from None
+            raise InputError(f"{where}, column {column}: {excerpt(values[column])} {reason}") from None
     if times["end"] <= times["start"]:
         raise InputError(
             f"{where}, column end: {times['end'].isoformat()} is not after start {times['start'].isoformat()}"
@@ -194,9 +195,7 @@ def read_roster(path: Path) -> pd.DataFrame:
     datetimes), indexed by ``row``, the source line (header = row 1). A header-only file gives an empty
     frame. Raises ``InputError`` naming the file, row and column.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: roster file not found")
+    path = regular_file(path, "roster file")
     segments: list[_Segment] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -546,7 +545,7 @@ def validate_roster(
         elif seg.activity != SHIFT and seg.activity not in break_kinds:
             known = ", ".join([SHIFT, *break_kinds, *sorted(activity_ids)])
             found.append(Violation(seg.agent_id, seg.label, "unknown_activity",
-                                   f"activity {seg.activity!r} {seg.span()} is none of {known}"))
+                                   f"activity {excerpt(seg.activity)} {seg.span()} is none of {known}"))
         else:
             by_agent[seg.agent_id].append(seg)
             found.extend(_grid(seg, config.interval_minutes))

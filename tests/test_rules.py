@@ -17,7 +17,6 @@ from scheduler.domain.roster import roster_csv
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules.base import BuildOnly
 from scheduler.rostering.rules import (
     RULES,
     breaks,
@@ -33,6 +32,7 @@ from scheduler.rostering.rules import (
     shift_window,
     weekly_hours,
 )
+from scheduler.rostering.rules.base import BuildOnly
 from scheduler.rostering.solve import solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
 

@@ -131,17 +131,6 @@ class Contract:
     late_shift_start_minute: int = 14 * 60
     time_off_counts_as: str = "worked_day"
 
-    def allows_shift(self, start_minute: int, end_minute: int) -> bool:
-        """Whether a shift from ``start_minute`` to ``end_minute`` (minutes after midnight of its day) lies
-        inside the contract's ``earliest_start_minute`` / ``latest_end_minute``."""
-        if self.earliest_start_minute is not None and start_minute < self.earliest_start_minute:
-            return False
-        return self.latest_end_minute is None or end_minute <= self.latest_end_minute
-
-    def time_off_credit_minutes(self) -> int:
-        """Paid minutes one approved day of time off counts towards the weekly minimum (pro rata)."""
-        return self.min_weekly_minutes // self.max_days_per_week if self.max_days_per_week else 0
-
 
 @dataclass(frozen=True)
 class Preference:

@@ -44,7 +44,8 @@ from scheduler.rostering.activities import activities_kept, activity_overstaffin
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap
+from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
@@ -217,8 +218,7 @@ def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray)
     index = {q.queue_id: i for i, q in enumerate(config.queues)}
     for agent in config.agents:
         contract = config.contract(agent.contract_id)
-        days_off = sum(1 for day in week.days() if day in agent.time_off)
-        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        minimum = paid_range(agent_week(config, week, agent))[0]
         paid_minutes += minimum
         templates = [config.template(t) for t in contract.template_ids]
         floor_share = min((t.length_minutes - sum(b.minutes for b in t.breaks)) / t.paid_minutes for t in templates)
@@ -238,7 +238,7 @@ def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray)
 
 
 def within_break_cap(config: PlanConfig, week: Week, roster: Roster) -> bool:
-    cap = config.max_agents_on_break
+    cap = break_cap.cap(config)
     return cap is None or int(on_break_counts(week, roster).max(initial=0)) <= cap
 
 

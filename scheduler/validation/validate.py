@@ -67,6 +67,7 @@ RULES = (
     "min_consecutive_days_off",
     "max_weekend_days",
     "shift_window",
+    "max_late_shifts",
     "break_cap",
     "activity",
 )
@@ -410,48 +411,81 @@ def _min_rest(shifts: Sequence[_Shift], contract: Contract) -> list[Violation]:
     return found
 
 
+def _leave(agent: Agent, contract: Contract, week: date | None) -> list[date]:
+    """The agent's approved days off inside the week that count as working days (``time_off_counts_as:
+    worked_day``); none with ``credit_minimum``."""
+    if week is None or contract.time_off_counts_as != "worked_day":
+        return []
+    return sorted(d for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
+
+
 def _weekly_hours(agent: Agent, contract: Contract, paid: float, week: date | None) -> list[Violation]:
     days_off = 0 if week is None else sum(1 for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
-    credit = contract.time_off_credit_minutes()
+    per_day = contract.max_days_per_week
+    credit = contract.min_weekly_minutes // per_day if per_day else 0
     minimum = contract.min_weekly_minutes - credit * days_off
+    maximum = float(contract.max_weekly_minutes)
+    if contract.time_off_counts_as == "worked_day" and per_day:
+        maximum = max(minimum, contract.max_weekly_minutes - days_off * (contract.max_weekly_minutes // per_day))
     if paid < minimum:
         note = (f" ({_hours(contract.min_weekly_minutes)} h less {days_off} time-off day(s) at {_hours(credit)} h)"
                 if days_off else "")
         return [Violation(agent.agent_id, None, "weekly_hours",
                           f"paid {_hours(paid)} h < minimum {_hours(minimum)} h{note}")]
-    if paid > contract.max_weekly_minutes:
+    if paid > maximum:
+        note = f" ({days_off} time-off day(s) counted as worked)" if maximum < contract.max_weekly_minutes else ""
         return [Violation(agent.agent_id, None, "weekly_hours",
-                          f"paid {_hours(paid)} h > maximum {_hours(contract.max_weekly_minutes)} h")]
+                          f"paid {_hours(paid)} h > maximum {_hours(maximum)} h{note}")]
     return []
 
 
-def _max_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    if len(days) <= contract.max_days_per_week:
+def _max_days(agent: Agent, contract: Contract, days: Sequence[date], leave: Sequence[date]) -> list[Violation]:
+    if len(days) + len(leave) <= contract.max_days_per_week:
         return []
+    note = f" (with {len(leave)} day(s) of time off counted)" if leave else ""
     return [Violation(agent.agent_id, None, "max_days",
-                      f"{len(days)} working days > maximum {contract.max_days_per_week}")]
+                      f"{len(days) + len(leave)} working days > maximum {contract.max_days_per_week}{note}")]
 
 
-def _max_consecutive_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
+def _max_consecutive_days(agent: Agent, contract: Contract, days: Sequence[date],
+                          leave: Sequence[date]) -> list[Violation]:
+    """Runs of working days (days of time off counted as worked among them) longer than the maximum; a run
+    of time off alone breaks nothing."""
+    worked, counted = set(days), set(days) | set(leave)
+    limit = contract.max_consecutive_days
     runs: list[list[date]] = []
-    for day in sorted(days):
+    for day in sorted(counted):
         if runs and runs[-1][-1] + timedelta(days=1) == day:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return [
-        Violation(agent.agent_id, run[0], "max_consecutive_days",
-                  f"{len(run)} consecutive days {run[0]}..{run[-1]} > maximum {contract.max_consecutive_days}")
-        for run in runs
-        if len(run) > contract.max_consecutive_days
-    ]
+    found = []
+    for run in runs:
+        # the run breaks the rule if some limit + 1 consecutive days of it include a worked day
+        if any(worked & set(run[i:i + limit + 1]) for i in range(len(run) - limit)):
+            found.append(Violation(agent.agent_id, run[0], "max_consecutive_days",
+                                   f"{len(run)} consecutive days {run[0]}..{run[-1]} > maximum {limit}"))
+    return found
 
 
-def _min_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    if len(days) >= contract.min_days_per_week:
+def _min_days(agent: Agent, contract: Contract, days: Sequence[date], leave: Sequence[date]) -> list[Violation]:
+    if len(days) + len(leave) >= contract.min_days_per_week:
         return []
     return [Violation(agent.agent_id, None, "min_days",
-                      f"{len(days)} working days < minimum {contract.min_days_per_week}")]
+                      f"{len(days) + len(leave)} working days < minimum {contract.min_days_per_week}")]
+
+
+def _max_late_shifts(agent: Agent, contract: Contract, shifts: Sequence[_Shift]) -> list[Violation]:
+    limit = contract.max_late_shifts_per_week
+    if limit is None:
+        return []
+    threshold = timedelta(minutes=contract.late_shift_start_minute)
+    late = [s for s in shifts if s.segment.start - datetime.combine(s.day, time.min) >= threshold]
+    if len(late) <= limit:
+        return []
+    return [Violation(agent.agent_id, None, "max_late_shifts",
+                      f"{len(late)} shifts starting at or after {_hm(contract.late_shift_start_minute)} > "
+                      f"maximum {limit}")]
 
 
 def _min_consecutive_days_off(agent: Agent, contract: Contract, week: date | None,
@@ -582,10 +616,12 @@ def validate_roster(
             days.add(shift.day)
         found.extend(_one_shift_per_day(shifts))
         found.extend(_min_rest(shifts, contract))
+        leave = _leave(agent, contract, week)
         found.extend(_weekly_hours(agent, contract, paid, week))
-        found.extend(_max_days(agent, contract, sorted(days)))
-        found.extend(_max_consecutive_days(agent, contract, sorted(days)))
-        found.extend(_min_days(agent, contract, sorted(days)))
+        found.extend(_max_days(agent, contract, sorted(days), leave))
+        found.extend(_max_consecutive_days(agent, contract, sorted(days), leave))
+        found.extend(_min_days(agent, contract, sorted(days), leave))
+        found.extend(_max_late_shifts(agent, contract, [s for s in shifts if s.day in days]))
         found.extend(_min_consecutive_days_off(agent, contract, week, sorted(days)))
         found.extend(_max_weekend_days(agent, contract, sorted(days)))
     found.extend(_break_cap(config, [seg for segs in by_agent.values() for seg in segs]))

@@ -27,10 +27,12 @@ class MaxConsecutiveDays(LabourRule):
         return build(model)
 
     def keeps_days(self, agent: AgentWeek, worked: Sequence[bool]) -> bool:
-        limit, run = agent.contract.max_consecutive_days, 0
-        for w, leave in zip(worked, _counted(agent), strict=True):
-            run = run + 1 if w or leave else 0
-            if run > limit:
+        """No ``limit + 1`` days in a row all worked or counted leave with a worked day among them (leave
+        alone breaks nothing)."""
+        limit, counted = agent.contract.max_consecutive_days, _counted(agent)
+        for first in range(0, DAYS - limit):
+            window = range(first, first + limit + 1)
+            if all(worked[d] or counted[d] for d in window) and any(worked[d] for d in window):
                 return False
         return True
 
@@ -42,7 +44,7 @@ class MaxConsecutiveDays(LabourRule):
             return
         limit, counted = agent.contract.max_consecutive_days, _counted(agent)
         for first in range(0, DAYS - limit):
-            rows.bounded(-rows.infinity, rows.size * (limit - sum(counted[first:first + limit + 1])),
+            rows.bounded(-rows.infinity, rows.size * max(0, limit - sum(counted[first:first + limit + 1])),
                          [t for d in range(first, first + limit + 1) for t in rows.works(d)])
 
     def describe(self, agent: AgentWeek) -> str:
@@ -60,5 +62,5 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         for first in range(0, DAYS - limit):
             window = days[first:first + limit + 1]
             model.cp.add(cp_model.LinearExpr.sum([d.works() for d in window])
-                         <= limit - sum(counted[first:first + limit + 1]))
+                         <= max(0, limit - sum(counted[first:first + limit + 1])))
     return []

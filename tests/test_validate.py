@@ -419,8 +419,11 @@ def test_availability_unavailable_weekday() -> None:
 
 def test_time_off() -> None:
     rows = clean_rows() + shift_rows("A001", WED)
-    violations = validate_roster(CONFIG, frame(rows))
+    violations = validate_roster(with_contract(CONFIG, "full", time_off_counts_as="credit_minimum"), frame(rows))
     assert [(v.rule, v.date) for v in violations] == [("time_off", WED)]
+    # worked_day: the shift on leave also counts twice towards the day and hour limits
+    assert {v.rule for v in validate_roster(CONFIG, frame(rows))} == {"time_off", "max_days", "weekly_hours",
+                                                                       "max_consecutive_days"}
 
 
 def test_every_rule_has_a_test() -> None:

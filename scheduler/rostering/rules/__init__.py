@@ -89,6 +89,13 @@ def keeps_week(agent: AgentWeek, shifts: AgentShifts, rules: Sequence[LabourRule
     return all(rule.keeps(agent, shifts) for rule in rules)
 
 
+def keeps_change(agent: AgentWeek, shifts: AgentShifts, day: int,
+                 rules: Sequence[LabourRule] = AGENT_RULES) -> bool:
+    """Whether the agent's week keeps every one of ``rules``, given that it did before ``day`` changed (the
+    incremental check of a one-day search move)."""
+    return all(rule.keeps_change(agent, shifts, day) for rule in rules)
+
+
 def keeps_days(agent: AgentWeek, worked: Sequence[bool], rules: Sequence[LabourRule] = AGENT_RULES) -> bool:
     """Whether working exactly the marked days keeps every day-pattern rule among ``rules``."""
     return all(rule.keeps_days(agent, worked) for rule in rules)
@@ -108,5 +115,5 @@ def allowed_options(config: PlanConfig, week: Week, agent: Agent, day_index: int
 
 
 __all__ = ["AGENT_RULES", "ALL_RULES", "HARD_RULES", "RULES", "SOFT_RULE_MODULES", "AgentWeek", "Aspect",
-           "LabourRule", "agent_week", "allowed_options", "allows", "broken_rule", "keeps_days", "keeps_week",
-           "rules_reading"]
+           "LabourRule", "agent_week", "allowed_options", "allows", "broken_rule", "keeps_change", "keeps_days",
+           "keeps_week", "rules_reading"]

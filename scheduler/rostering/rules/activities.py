@@ -32,8 +32,9 @@ class Activities(LabourRule):
         return build(model)
 
     def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
-        config = agent.config
-        own = {a.activity_id: a for a in config.activities_of(agent.agent.agent_id)}
+        config, own = agent.config, agent.activities
+        if not own and not any(s is not None and s.activities for s in shifts):
+            return True
         taken: dict[str, int] = dict.fromkeys(own, 0)
         for shift in shifts:
             if shift is None or not shift.activities:

@@ -5,6 +5,7 @@ A rule is the only place on the solver side that reads its contract keys. It sho
 - ``build(model)``: its CP-SAT encoding (constraints, or named penalty terms for a soft rule);
 - ``keeps(agent, shifts)``: a fast, exact check that one agent's candidate week keeps it, used by the local
   search, the LP start and anything else that must not ask CP-SAT per move;
+- ``keeps_change(agent, shifts, day)``: the same, incrementally, for a week that kept it before ``day`` changed;
 - ``keeps_days(agent, worked)``: the same on a day pattern (which days are worked) for rules that depend on
   the days alone, used by the pre-checks and the lower bound's pattern enumeration;
 - ``allows(agent, start_minute, end_minute)``: whether one candidate shift may be worked at all;
@@ -24,7 +25,7 @@ from enum import Flag, auto
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
-from scheduler.domain.plan import WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig
+from scheduler.domain.plan import WEEKEND_WEEKDAYS, Activity, Agent, Contract, PlanConfig, ShiftTemplate
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, shift_options
 from scheduler.domain.week import Week
@@ -70,6 +71,15 @@ class AgentWeek:
         """Per day, whether a re-plan keeps a worked shift there."""
         pins = [self.config.pinned(self.agent.agent_id, self.week.day(d)) for d in range(DAYS)]
         return tuple(pinned and kept is not None for pinned, kept in pins)
+
+    @cached_property
+    def templates(self) -> dict[str, ShiftTemplate]:
+        return {t.template_id: t for t in self.config.templates}
+
+    @cached_property
+    def activities(self) -> dict[str, Activity]:
+        """The agent's activities by id."""
+        return {a.activity_id: a for a in self.config.activities_of(self.agent.agent_id)}
 
     @property
     def leave_days(self) -> int:
@@ -125,6 +135,11 @@ class LabourRule(ABC):
     def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
         """Whether one agent's week keeps the rule (exact). Default: the day-pattern check."""
         return self.keeps_days(agent, worked_days(shifts))
+
+    def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
+        """Whether the week keeps the rule, given that it did with another shift (or none) on ``day``: the
+        incremental check a search move of one day asks. Default: the whole week."""
+        return self.keeps(agent, shifts)
 
     def keeps_days(self, agent: AgentWeek, worked: Sequence[bool]) -> bool:
         """Whether working exactly the days marked in ``worked`` keeps the rule, for rules that depend on

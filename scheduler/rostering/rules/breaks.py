@@ -18,7 +18,7 @@ from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, Labou
 def keeps_shift(agent: AgentWeek, shift: ShiftAssignment) -> bool:
     """Whether the shift takes each break of its template once, on the interval grid inside its window, in
     order and spaced (and, on a day a re-plan keeps, at the kept starts)."""
-    template = agent.config.template(shift.template_id)
+    template = agent.templates[shift.template_id]
     if len(shift.breaks) != len(template.breaks):
         return False
     interval = agent.config.interval_minutes
@@ -44,6 +44,9 @@ class Breaks(LabourRule):
 
     def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
         return all(s is None or keeps_shift(agent, s) for s in shifts)
+
+    def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
+        return shifts[day] is None or keeps_shift(agent, shifts[day])
 
 
 RULE = Breaks()

@@ -37,6 +37,15 @@ class MinRest(LabourRule):
                 return False
         return True
 
+    def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
+        shift = shifts[day]
+        if shift is None:
+            return True
+        before = shifts[day - 1] if day > 0 else None
+        after = shifts[day + 1] if day + 1 < len(shifts) else None
+        return (rested(agent, None if before is None else before.end_minute, shift.start_minute)
+                and (after is None or rested(agent, shift.end_minute, after.start_minute)))
+
     def aggregate(self, agent: AgentWeek, rows: ClassRows) -> None:
         rest = rest_minutes(agent)
         for d in range(DAYS - 1):

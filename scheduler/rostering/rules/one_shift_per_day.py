@@ -25,6 +25,11 @@ class OneShiftPerDay(LabourRule):
             (s.template_id, s.start_minute) in candidates[d] if s is not None else not must_work[d]
             for d, s in enumerate(shifts))
 
+    def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
+        shift = shifts[day]
+        return ((shift.template_id, shift.start_minute) in agent.candidates[day] if shift is not None
+                else not agent.must_work[day])
+
 
 RULE = OneShiftPerDay()
 

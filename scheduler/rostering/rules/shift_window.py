@@ -26,6 +26,10 @@ class ShiftWindow(LabourRule):
     def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
         return all(s is None or self.allows(agent, s.start_minute, s.end_minute) for s in shifts)
 
+    def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
+        shift = shifts[day]
+        return shift is None or self.allows(agent, shift.start_minute, shift.end_minute)
+
     def restricts(self, agent: AgentWeek) -> bool:
         return agent.contract.earliest_start_minute is not None or agent.contract.latest_end_minute is not None
 

@@ -14,8 +14,9 @@ which this module tries by the thousand per second. Moves of one shift:
   than the cover it gives is dropped.
 
 Every move of every kind is legal only when the agent's week with it keeps every hard rule of the agent's own,
-asked through the rules' registry (``rostering.rules.keeps_week``, each rule's fast exact check); a move that
-changes only some aspects of the week (a break move: where breaks lie) asks only the rules that read them.
+asked through the rules' registry (``rostering.rules.keeps_week``, each rule's fast exact check); a move of one
+day asks each rule incrementally (``keeps_change``: the week kept the rule before), and a move that changes
+only some aspects of the week (a break move: where breaks lie) asks only the rules that read them.
 The centre-wide break cap is counted here against ``break_cap.cap``. Shifts carrying activities, and days a
 re-plan keeps, stay.
 
@@ -48,6 +49,7 @@ from scheduler.rostering.rules import (
     agent_week,
     allowed_options,
     break_cap,
+    keeps_change,
     keeps_week,
     max_days,
     rules_reading,
@@ -300,7 +302,7 @@ class _Polisher:
         legal = []
         for candidate in candidates:  # break moves: the rules that read where breaks lie
             week[day] = candidate
-            if keeps_week(facts, week, BREAK_MOVE_RULES):
+            if keeps_change(facts, week, day, BREAK_MOVE_RULES):
                 legal.append(candidate)
         if shift.activities:
             return legal
@@ -315,7 +317,7 @@ class _Polisher:
                 moves.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
             for candidate in moves:  # start moves: every rule that reads times or breaks
                 week[day] = candidate
-                if keeps_week(facts, week, START_MOVE_RULES):
+                if keeps_change(facts, week, day, START_MOVE_RULES):
                     legal.append(candidate)
         return legal
 

@@ -30,7 +30,6 @@ Conventions (the model builder must agree with them):
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,10 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scheduler.domain.plan import WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
+from scheduler.domain.plan import WEEKDAYS, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
+from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
+from scheduler.io.roster_csv import read_roster_rows
 
-ROSTER_COLUMNS = ("agent_id", "date", "activity", "start", "end")
 SHIFT = "shift"
 DAYS_PER_WEEK = 7
 SECONDS_PER_MINUTE = 60
@@ -196,32 +196,7 @@ def read_roster(path: Path) -> pd.DataFrame:
     frame. Raises ``InputError`` naming the file, row and column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: roster file not found")
-    segments: list[_Segment] = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path.name}: empty file (expected header {','.join(ROSTER_COLUMNS)})")
-            names = [name.strip() for name in header]
-            missing = [c for c in ROSTER_COLUMNS if c not in names]
-            if missing:
-                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
-            position = {c: names.index(c) for c in ROSTER_COLUMNS}
-            for cells in reader:
-                row = reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(names):
-                    raise InputError(f"{path.name} row {row}: more fields than the header has")
-                values = {c: cells[i] if i < len(cells) else "" for c, i in position.items()}
-                segments.append(_segment(values, row, path.name))
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    segments = [_segment(values, row, path.name) for row, values in read_roster_rows(path)]
     return _frame(segments)
 
 
@@ -511,7 +486,7 @@ def _min_consecutive_days_off(agent: Agent, contract: Contract, week: date | Non
 
 
 def _max_weekend_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    weekend = sorted(d for d in days if WEEKDAYS[d.weekday()] in ("sat", "sun"))
+    weekend = sorted(d for d in days if d.weekday() in WEEKEND_WEEKDAYS)
     if len(weekend) <= contract.max_weekend_days:
         return []
     shown = ", ".join(str(d) for d in weekend)

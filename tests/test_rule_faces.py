@@ -28,8 +28,9 @@ from scheduler.rostering.rules import AGENT_RULES, LabourRule, agent_week
 from scheduler.rostering.solve import solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import ANY_TIME, MON, WEEK, agent, hm, make_config
+from tests.test_rules import LOOSE as LOOSE_CONTRACT
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -47,7 +48,7 @@ def templates(draw: st.DrawFn, template_id: str) -> ShiftTemplate:
     if length >= 360 and draw(st.booleans()):
         breaks.append(BreakRule("break1", "break", 15, True, 60, 150))
         if length >= 480 and draw(st.booleans()):
-            breaks.append(BreakRule("lunch", "lunch", 30, draw(st.booleans()), 180, 300))
+            breaks.append(BreakRule("lunch", "lunch", 30, draw(st.booleans()), 120, 240))  # may crowd break1
     weekdays = tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1))))
     return ShiftTemplate(template_id, length, earliest, max(earliest, latest), 30, weekdays, tuple(breaks),
                          draw(st.sampled_from([0, 30, 60])))
@@ -63,7 +64,7 @@ def contracts(draw: st.DrawFn, template_ids: tuple[str, ...], loose: bool = Fals
     return Contract(
         "c", min_weekly_minutes=60 * draw(st.integers(0, max_hours // 4 if loose else max_hours)),
         max_weekly_minutes=60 * max_hours,
-        max_days_per_week=max_days, min_rest_minutes=60 * draw(st.integers(0, 14)),
+        max_days_per_week=max_days, min_rest_minutes=30 * draw(st.integers(0, 28)),
         max_consecutive_days=draw(st.integers(1, 7)), hourly_cost=20.0, template_ids=template_ids,
         min_days_per_week=draw(st.integers(0, 1 if loose else max_days)),
         min_consecutive_days_off=draw(st.integers(1, 2 if loose else 4)),
@@ -164,3 +165,19 @@ def test_random_centres_end_valid_or_refused(case: tuple, tmp_path: Path) -> Non
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []
+
+
+@pytest.mark.parametrize("rest_hours", [10, 11, 12])
+def test_fast_check_at_the_rest_boundary(rest_hours: int) -> None:
+    """Random weeks rarely rest exactly the minimum: the boundary pinned by hand (a shift ending 22:00, the
+    next starting 09:00, 11 h of rest)."""
+    from scheduler.rostering.rules import min_rest
+    from tests.test_rules import DAY
+
+    contract = dataclasses.replace(LOOSE_CONTRACT, min_rest_minutes=rest_hours * 60)
+    config = make_config((agent(),), (contract,), (DAY,))
+    week: list[ShiftAssignment | None] = [None] * 7
+    for day, start in ((0, "13:30"), (1, "09:00")):  # 8.5 h: 13:30-22:00
+        week[day] = ShiftAssignment("A1", WEEK.day(day), "day", hm(start), DAY.length_minutes, DAY.paid_minutes, ())
+    kept = min_rest.RULE.keeps(agent_week(config, WEEK, config.agents[0]), week)
+    assert kept is (rest_hours <= 11) is _build_is_feasible(min_rest.RULE, config, week)

@@ -64,14 +64,14 @@ def test_plan_keeps_the_rule_where_it_binds(tmp_path: Path) -> None:
     """Evening demand all week pulls every shift late; the rule lets one be; the validator finds nothing."""
     contract = dataclasses.replace(LATE_ONCE, min_weekly_minutes=5 * 480, max_days_per_week=5)
     config = make_config((agent(),), (contract,))
-    result = solve_roster(config, WEEK, _evening_requirements(config), time_limit_seconds=5, progress=None)
+    result = solve_roster(config, WEEK, _evening_requirements(config), time_limit_seconds=2, progress=None)
     late = [s for s in result.roster.shifts if s.start_minute >= hm("14:00")]
     assert len(result.roster.shifts) == 5 and len(late) == 1
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []
     unbound = make_config((agent(),), (dataclasses.replace(contract, max_late_shifts_per_week=None),))
-    free = solve_roster(unbound, WEEK, _evening_requirements(unbound), time_limit_seconds=5, progress=None)
+    free = solve_roster(unbound, WEEK, _evening_requirements(unbound), time_limit_seconds=2, progress=None)
     assert sum(s.start_minute >= hm("14:00") for s in free.roster.shifts) > 1  # the rule binds
 
 

@@ -159,7 +159,7 @@ def centres(draw: st.DrawFn):
 def test_random_centres_end_valid_or_refused(case: tuple, tmp_path: Path) -> None:
     config, req = case
     try:
-        result = solve_roster(config, WEEK, req, time_limit_seconds=1, progress=None)
+        result = solve_roster(config, WEEK, req, time_limit_seconds=0.5, progress=None)
     except InfeasibleError:
         return
     path = tmp_path / "roster.csv"

@@ -46,7 +46,8 @@ class Breaks(LabourRule):
         return all(s is None or keeps_shift(agent, s) for s in shifts)
 
     def keeps_change(self, agent: AgentWeek, shifts: AgentShifts, day: int) -> bool:
-        return shifts[day] is None or keeps_shift(agent, shifts[day])
+        shift = shifts[day]
+        return shift is None or keeps_shift(agent, shift)
 
 
 RULE = Breaks()

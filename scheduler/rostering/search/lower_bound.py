@@ -12,8 +12,13 @@ way, so the LP optimum can only be lower than the best roster's objective:
   too many patterns gets instead each rule's rows summed over the class (``LabourRule.aggregate`` with
   ``summed``);
 - every rule's own aggregate rows (``LabourRule.aggregate``), e.g. min rest per day and end time;
-- every break of every worked shift starts once inside its window; the centre-wide break cap holds;
+- every break of every worked shift starts once inside its window; the centre-wide break cap
+  (``rules.break_cap.cap``) holds;
 - cover: agents on the floor (shift minus break) are allocated to queues they are skilled for, each once.
+
+The rows that stay here rather than in a rule: one shift a day per agent (the class structure itself), the
+break rows (their variables are per skill set, shared by every class with those skills, and also feed the cap
+and the cover) and the cover rows (the objective's own structure, not a labour rule).
 
 The objective is the model's: under-staffing, over-staffing and paid hours; the soft rules (preferences,
 fairness, start changes, re-plan changes) cost at least zero and are left out. Dropped rules (break spacing,
@@ -54,9 +59,9 @@ class AgentClass:
     options: tuple[tuple[ShiftOption, ...], ...]  # candidate shifts per day of the week
     must_work: tuple[bool, ...]  # per day: a pinned shift that has to be worked
     minimum_minutes: int
+    maximum_minutes: int
     agent_ids: tuple[str, ...]
     facts: AgentWeek  # the first agent's: every agent of the class has the same rule parameters
-    maximum_minutes: int = 0
 
 
 def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
@@ -71,8 +76,8 @@ def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
         key = (agent.contract_id, agent.skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
                                                        for day in options), must_work, minimum, facts.leave)
         known = grouped.get(key)
-        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, (agent.agent_id,),
-                                   facts, maximum)
+        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, maximum,
+                                   (agent.agent_id,), facts)
                         if known is None else dataclasses.replace(known, agent_ids=(*known.agent_ids, agent.agent_id)))
     return list(grouped.values())
 

@@ -31,7 +31,7 @@ that costs nothing. Deterministic for a seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -46,6 +46,7 @@ from scheduler.rostering.rules import (
     SOFT_RULE_MODULES,
     AgentWeek,
     Aspect,
+    LabourRule,
     agent_week,
     allowed_options,
     break_cap,
@@ -134,7 +135,8 @@ class _Polisher:
         shifts[day] = shift
         return shifts
 
-    def keeps(self, agent_id: str, day: int, shift: ShiftAssignment | None, rules=AGENT_RULES) -> bool:
+    def keeps(self, agent_id: str, day: int, shift: ShiftAssignment | None,
+              rules: Sequence[LabourRule] = AGENT_RULES) -> bool:
         """Whether the agent's week with ``shift`` on ``day`` keeps ``rules`` (default: every hard rule of
         the agent's own)."""
         return keeps_week(self.facts[agent_id], self.week_with(agent_id, day, shift), rules)

@@ -19,8 +19,9 @@ from scheduler.rostering.activities import activities_kept, schedule_meetings
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import on_floor_by_skills
 from scheduler.rostering.model import RosterModel
+from scheduler.rostering.model import read_roster as read_model_roster
 from scheduler.rostering.rules import RULES, activities, breaks, one_shift_per_day
-from scheduler.rostering.solve import _read_roster, evaluate, solve_roster
+from scheduler.rostering.solve import evaluate, solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import WEEK, agent, feasible, hm, make_config, make_model, solve, take_break, work
 
@@ -174,7 +175,7 @@ def test_activity_is_off_the_floor_and_the_model_cost_matches_evaluate() -> None
     standard_breaks(model, "A1", 0)
     model.cp.minimize(sum(t.expression * (t.weight * 60 // t.divisor) for t in terms))
     status, solver = solve(model)
-    roster = _read_roster(model, solver)
+    roster = read_model_roster(model, solver)
     (shift,) = roster.shifts
     assert shift.activities == (ActivityAssignment("meeting", hm("10:00"), 60),)
     on_floor = on_floor_by_skills(config, WEEK, roster)[("sales",)]

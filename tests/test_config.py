@@ -407,3 +407,28 @@ def test_a_country_calendar_feeds_the_plan_forecast(example_plan: Path, plan: di
     expected = forecast_week(replace(by_dates, holidays=tuple(irish)), history, week)
     assert forecast_week(by_country, history, week).equals(expected)
     assert not forecast_week(by_dates, history, week).equals(expected)
+
+
+def test_every_key_the_loader_accepts_is_documented() -> None:
+    """Derived from the loader: every key listed in a ``mapping(...)`` call (or a tuple constant passed to one)
+    of ``scheduler/io/config.py`` appears as `` `key` `` in docs/config.md."""
+    import ast
+
+    import scheduler.io.config as loader
+
+    source = Path(loader.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    constants = {t.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name)}
+    keys: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "mapping":
+            (argument,) = node.args
+            if isinstance(argument, ast.Name):
+                if argument.id not in constants:  # an imported tuple (the weekday names): documented as a list
+                    continue
+                argument = constants[argument.id]
+            keys |= {c.value for c in ast.walk(argument) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert len(keys) > 50
+    docs = (Path(__file__).parents[1] / "docs" / "config.md").read_text(encoding="utf-8")
+    assert sorted(k for k in keys if f"`{k}`" not in docs) == []

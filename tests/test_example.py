@@ -307,7 +307,7 @@ def _can_reach_weekly_minimum(config: PlanConfig, agent: Agent) -> bool:
         if fitting:
             best_paid.append(max(fitting))
     days_off = len(agent.time_off)
-    needed = contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes()
+    needed = contract.min_weekly_minutes - days_off * (contract.min_weekly_minutes // contract.max_days_per_week)
     usable = sorted(best_paid, reverse=True)[: contract.max_days_per_week - days_off]
     return sum(usable) >= needed
 

@@ -80,7 +80,9 @@ def test_min_days_above_max_days() -> None:
 ], ids=["availability", "time-off", "template-weekdays", "short-window"])
 def test_min_days_above_the_days_the_agent_can_work(who: Agent, templates: tuple[ShiftTemplate, ...],
                                                     min_days: int, left: str) -> None:
-    the_contract = contract(min_days_per_week=min_days, template_ids=tuple(t.template_id for t in templates))
+    # leave earning no working day (today's count: a worked_day leave lowers the days needed instead)
+    the_contract = contract(min_days_per_week=min_days, template_ids=tuple(t.template_id for t in templates),
+                            time_off_counts_as="credit_minimum")
     assert conflicts(the_contract, (who,), templates) == [
         f"agent A1: contract c needs {min_days} working days (min_days_per_week) but availability, time off and "
         f"shift template weekdays leave {left}"]
@@ -158,10 +160,23 @@ def test_every_agent_is_named() -> None:
 
 def test_time_off_credit_lowers_the_hours_needed() -> None:
     # 40 h over 5 days with runs of 2 and rests of 2: 32 h at most, but 2 days off earn 2 x 8 h of credit
+    # (credit_minimum: with worked_day the two days of leave also make a run of 2 that Wednesday cannot extend)
     the_contract = contract(min_weekly_minutes=40 * HOUR, max_days_per_week=5, max_consecutive_days=2,
-                            min_consecutive_days_off=2, template_ids=("day",))
+                            min_consecutive_days_off=2, template_ids=("day",), time_off_counts_as="credit_minimum")
     assert conflicts(the_contract)
     assert conflicts(the_contract, (agent(time_off=frozenset({MON, MON + timedelta(days=1)})),)) == []
+
+
+def test_leave_counts_as_worked_days_for_the_day_limits() -> None:
+    # full-timer, 5 days of 8 h; 3 days of leave: 2 days and 16 h left, so 3 days needed by min_days is a conflict
+    the_contract = contract(min_weekly_minutes=40 * HOUR, max_weekly_minutes=40 * HOUR, max_days_per_week=5,
+                            min_days_per_week=5, template_ids=("day",))
+    off = frozenset({MON, MON + timedelta(days=1), MON + timedelta(days=2)})
+    assert conflicts(the_contract, (agent(time_off=off),)) == []
+    assert conflicts(dataclasses.replace(the_contract, time_off_counts_as="credit_minimum"),
+                     (agent(time_off=off),)) == [
+        "agent A1: contract c needs 5 working days (min_days_per_week) but availability, time off and shift "
+        "template weekdays leave 4 (thu, fri, sat, sun)"]
 
 
 # --------------------------------------------------------------------- agreement with the CP-SAT model

@@ -32,6 +32,7 @@ from scheduler.rostering.rules import (
     shift_window,
     weekly_hours,
 )
+from scheduler.rostering.rules.base import BuildOnly
 from scheduler.rostering.solve import solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
 
@@ -129,13 +130,22 @@ def feasible(model: RosterModel) -> bool:
     return solve(model)[0] == "FEASIBLE"
 
 
-def test_every_rule_is_built_in_order() -> None:
-    assert [name for name, _ in RULES] == ["one_shift_per_day", "breaks", "break_cap", "activities", "weekly_hours",
-                                           "max_days",
-                                           "min_rest",
-                                           "max_consecutive_days", "min_days", "min_consecutive_days_off",
-                                           "max_weekend_days", "shift_window", "coverage", "paid_hours",
-                                           "preferences", "start_changes", "replan_changes", "fairness"]
+def test_every_rule_module_is_in_the_registry_once() -> None:
+    """Derived, not typed by hand: each module of the rules package (but the base) is built exactly once, the
+    hard rules before the soft ones, under unique names."""
+    import pkgutil
+
+    import scheduler.rostering.rules as package
+    from scheduler.rostering.rules import ALL_RULES
+
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - {"base"}
+    built = [rule.build.__module__ if not isinstance(rule, BuildOnly) else rule._build.__module__
+             for rule in ALL_RULES]
+    assert sorted(m.rsplit(".", 1)[1] for m in built) == sorted(modules)
+    assert [name for name, _ in RULES] == [rule.name for rule in ALL_RULES]
+    assert len({name for name, _ in RULES}) == len(RULES)
+    hardness = [rule.hard for rule in ALL_RULES]
+    assert hardness == sorted(hardness, reverse=True)
 
 
 # ------------------------------------------------------------------------------------------ one_shift_per_day
@@ -360,9 +370,10 @@ class TestMinDays:
         work(model, "A1", dict.fromkeys(range(days), "08:00"))
         assert feasible(model) is ok
 
-    def test_time_off_earns_no_working_day(self) -> None:
-        contract = dataclasses.replace(LOOSE, min_days_per_week=7)
-        for who, ok in ((agent(), True), (agent(time_off=frozenset({MON + timedelta(days=WED)})), False)):
+    @pytest.mark.parametrize(("counts_as", "ok_with_leave"), [("credit_minimum", False), ("worked_day", True)])
+    def test_time_off_earns_a_working_day_only_as_a_worked_day(self, counts_as: str, ok_with_leave: bool) -> None:
+        contract = dataclasses.replace(LOOSE, min_days_per_week=7, time_off_counts_as=counts_as)
+        for who, ok in ((agent(), True), (agent(time_off=frozenset({MON + timedelta(days=WED)})), ok_with_leave)):
             model = make_model(make_config((who,), (contract,)))
             one_shift_per_day.build(model)  # else two shifts on one day would count as two working days
             min_days.build(model)

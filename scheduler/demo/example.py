@@ -345,7 +345,7 @@ def _can_meet_minimum(
     Conservative: each day of time off is also taken to use up one of the contract's working days.
     """
     off_days = sum(1 for d in agent.time_off if 0 <= (d - week_start).days < 7)
-    needed = contract.min_weekly_minutes - off_days * contract.time_off_credit_minutes()
+    needed = contract.min_weekly_minutes - off_days * (contract.min_weekly_minutes // contract.max_days_per_week)
     days = _week_days(agent, contract, templates, week_start)[: max(contract.max_days_per_week - off_days, 0)]
     return sum(t.paid_minutes for t in days) >= needed
 

@@ -15,28 +15,31 @@ such time in common).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 
 from scheduler.domain.clock import minute_to_clock
-from scheduler.domain.plan import WEEKDAYS, Agent, Contract, PlanConfig
-from scheduler.domain.shifts import ShiftOption, shift_options
+from scheduler.domain.plan import WEEKDAYS, Agent, PlanConfig
+from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
+from scheduler.rostering.rules import AGENT_RULES, AgentWeek, LabourRule, agent_week, allowed_options
+from scheduler.rostering.rules import max_days as max_days_rule
+from scheduler.rostering.rules import min_days as min_days_rule
+from scheduler.rostering.rules.weekly_hours import paid_range
 
 DAYS = 7
-SATURDAY = 5  # date.weekday()
-# The day-pattern rules, by the contract key that sets each; "availability" stands for the agent's
-# availability, time off, template weekdays and the contract's shift window together.
+# "availability" stands for the agent's availability, time off, template weekdays and the rules' shift filters
+# together; the other day-pattern rules are the registry's (min_days is the demand they are checked against).
 AVAILABILITY = "availability"
-PATTERN_RULES = (AVAILABILITY, "max_days_per_week", "max_consecutive_days", "min_consecutive_days_off",
-                 "max_weekend_days")
+DAY_LIMITS: tuple[LabourRule, ...] = tuple(r for r in AGENT_RULES if r is not min_days_rule.RULE)
 AVAILABILITY_TEXT = "availability, time off and shift template weekdays"
 
 Pattern = tuple[bool, ...]  # worked or not, per day of the week
+PatternRule = str | LabourRule  # AVAILABILITY or a rule of the registry
 
 
-def _options(config: PlanConfig, agent: Agent, week: Week, contract: Contract, day: int) -> list[ShiftOption]:
-    return [o for o in shift_options(config, agent, week, day) if contract.allows_shift(o.start_minute, o.end_minute)]
+def _options(config: PlanConfig, agent: Agent, week: Week, facts: AgentWeek, day: int) -> list[ShiftOption]:
+    return list(allowed_options(config, week, agent, day, facts))
 
 
 def _all_patterns() -> list[Pattern]:
@@ -46,40 +49,10 @@ def _all_patterns() -> list[Pattern]:
 PATTERNS = _all_patterns()
 
 
-def _longest_run(pattern: Pattern) -> int:
-    longest = run = 0
-    for worked in pattern:
-        run = run + 1 if worked else 0
-        longest = max(longest, run)
-    return longest
-
-
-def _shortest_inner_rest(pattern: Pattern) -> int:
-    """Length of the shortest run of days off not touching the week's first or last day (8 when none)."""
-    shortest, run, start = DAYS + 1, 0, 0
-    for day, worked in enumerate(pattern):
-        if not worked:
-            if run == 0:
-                start = day
-            run += 1
-            continue
-        if run and start > 0:
-            shortest = min(shortest, run)
-        run = 0
-    return shortest
-
-
-def _keeps(pattern: Pattern, rules: Iterable[str], contract: Contract, workable: Pattern,
-           weekend: Sequence[int]) -> bool:
-    """Whether ``pattern`` keeps each of the named day-pattern rules."""
-    checks: dict[str, Callable[[], bool]] = {
-        AVAILABILITY: lambda: all(w or not p for p, w in zip(pattern, workable, strict=True)),
-        "max_days_per_week": lambda: sum(pattern) <= contract.max_days_per_week,
-        "max_consecutive_days": lambda: _longest_run(pattern) <= contract.max_consecutive_days,
-        "min_consecutive_days_off": lambda: _shortest_inner_rest(pattern) >= contract.min_consecutive_days_off,
-        "max_weekend_days": lambda: sum(pattern[d] for d in weekend) <= contract.max_weekend_days,
-    }
-    return all(checks[rule]() for rule in rules)
+def _keeps(pattern: Pattern, rules: Sequence[PatternRule], facts: AgentWeek, workable: Pattern) -> bool:
+    """Whether ``pattern`` keeps each of the given day-pattern rules."""
+    return all(all(w or not p for p, w in zip(pattern, workable, strict=True)) if rule == AVAILABILITY
+               else rule.keeps_days(facts, pattern) for rule in rules)  # type: ignore[union-attr]
 
 
 def _sums(paid_by_day: Sequence[frozenset[int]], pattern: Pattern) -> set[int]:
@@ -91,19 +64,13 @@ def _sums(paid_by_day: Sequence[frozenset[int]], pattern: Pattern) -> set[int]:
     return totals
 
 
-def _active(contract: Contract, workable: Pattern) -> list[str]:
+def _active(facts: AgentWeek, workable: Pattern) -> list[PatternRule]:
     """The day-pattern rules that constrain this agent at all (the others cannot be to blame)."""
-    active = {
-        AVAILABILITY: not all(workable),
-        "max_days_per_week": contract.max_days_per_week < DAYS,
-        "max_consecutive_days": contract.max_consecutive_days < DAYS,
-        "min_consecutive_days_off": contract.min_consecutive_days_off > 1,
-        "max_weekend_days": contract.max_weekend_days < 2,
-    }
-    return [rule for rule in PATTERN_RULES if active[rule]]
+    return ([AVAILABILITY] if not all(workable) else []) + [r for r in DAY_LIMITS if r.restricts_days(facts)]
 
 
-def _smallest_blame(active: Sequence[str], fails: Callable[[Sequence[str]], bool]) -> list[str]:
+def _smallest_blame(active: Sequence[PatternRule],
+                    fails: Callable[[Sequence[PatternRule]], bool]) -> list[PatternRule]:
     """The smallest set of active rules that already fails on its own (all of them when none smaller does)."""
     for size in range(1, len(active)):
         for subset in combinations(active, size):
@@ -112,16 +79,11 @@ def _smallest_blame(active: Sequence[str], fails: Callable[[Sequence[str]], bool
     return list(active)
 
 
-def _describe(rules: Sequence[str], contract: Contract, day_names: Sequence[str], workable: Pattern) -> str:
+def _describe(rules: Sequence[PatternRule], facts: AgentWeek, day_names: Sequence[str], workable: Pattern) -> str:
     """``rules`` as the subject of "allow(s) at most ...", with their values."""
-    values = {
-        "max_days_per_week": contract.max_days_per_week,
-        "max_consecutive_days": contract.max_consecutive_days,
-        "min_consecutive_days_off": contract.min_consecutive_days_off,
-        "max_weekend_days": contract.max_weekend_days,
-    }
     available = " ".join(name for name, ok in zip(day_names, workable, strict=True) if ok)
-    parts = [f"available days ({available})" if r == AVAILABILITY else f"{r} {values[r]}" for r in rules]
+    parts = [f"available days ({available})" if r == AVAILABILITY else r.describe(facts)  # type: ignore[union-attr]
+             for r in rules]
     if not parts:  # not reached: the quick checks catch a conflict no day-pattern rule takes part in
         return "the contract's rules allow"
     if len(parts) == 1:
@@ -133,95 +95,96 @@ def _paid_list(paid_by_day: Sequence[frozenset[int]]) -> str:
     return ", ".join(f"{minutes / 60:.1f}" for minutes in sorted(set().union(*paid_by_day)))
 
 
-def _pattern_conflict(contract: Contract, needed: int, paid_by_day: Sequence[frozenset[int]],
-                      weekend: Sequence[int], day_names: Sequence[str]) -> str | None:
+def _pattern_conflict(facts: AgentWeek, needed: int, most_minutes: int, paid_by_day: Sequence[frozenset[int]],
+                      day_names: Sequence[str]) -> str | None:
     """The exact day-pattern check of one agent's week: why no pattern fits (a line starting with the
     contract), or None when one does. ``paid_by_day`` holds the paid minutes of each day's candidates."""
     workable = tuple(bool(paid) for paid in paid_by_day)
-    least_days = contract.min_days_per_week
+    least_days = min_days_rule.least_days(facts)
+    every_rule: list[PatternRule] = [AVAILABILITY, *DAY_LIMITS]
 
-    def keeping(rules: Sequence[str]) -> list[Pattern]:
-        return [p for p in PATTERNS if _keeps(p, rules, contract, workable, weekend)]
+    def keeping(rules: Sequence[PatternRule]) -> list[Pattern]:
+        return [p for p in PATTERNS if _keeps(p, rules, facts, workable)]
 
-    kept = [p for p in keeping(PATTERN_RULES) if sum(p) >= least_days]
+    kept = [p for p in keeping(every_rule) if sum(p) >= least_days]
     for pattern in sorted(kept, key=sum, reverse=True):  # more days reach the minimum hours more often
-        if any(needed <= total <= contract.max_weekly_minutes for total in _sums(paid_by_day, pattern)):
+        if any(needed <= total <= most_minutes for total in _sums(paid_by_day, pattern)):
             return None
 
-    who = f"contract {contract.contract_id}"
-    active = _active(contract, workable)
+    who = f"contract {facts.contract.contract_id}"
+    active = _active(facts, workable)
 
-    def most_days(rules: Sequence[str]) -> int:
+    def most_days(rules: Sequence[PatternRule]) -> int:
         return max(sum(p) for p in keeping(rules))
 
     if not kept:
         blame = _smallest_blame(active, lambda rules: most_days(rules) < least_days)
-        subject = _describe(blame, contract, day_names, workable)
+        subject = _describe(blame, facts, day_names, workable)
         return f"{who} needs {least_days} working days (min_days_per_week) but {subject} at most {most_days(blame)}"
 
-    def most_paid(rules: Sequence[str]) -> int:
+    def most_paid(rules: Sequence[PatternRule]) -> int:
         # without the availability rule a day the agent cannot work counts as worked but pays nothing
         return max(sum(max(paid, default=0) for worked, paid in zip(p, paid_by_day, strict=True) if worked)
                    for p in keeping(rules) if sum(p) >= least_days)
 
-    if most_paid(PATTERN_RULES) < needed:
+    if most_paid(every_rule) < needed:
         blame = _smallest_blame(active, lambda rules: most_paid(rules) < needed)
         if AVAILABILITY in active and AVAILABILITY not in blame:  # the days it cannot work pay nothing
             blame = [AVAILABILITY, *blame]
-        subject = _describe(blame, contract, day_names, workable)
+        subject = _describe(blame, facts, day_names, workable)
         return f"{who} needs {needed / 60:.1f} h but {subject} at most {most_paid(blame) / 60:.1f} h"
 
     cheapest = min(sum(min(paid) for worked, paid in zip(p, paid_by_day, strict=True) if worked) for p in kept)
-    if cheapest > contract.max_weekly_minutes:
+    if cheapest > most_minutes:
         return (f"{who} needs {least_days} working days (min_days_per_week) but its shortest shifts on them pay "
-                f"{cheapest / 60:.1f} h, above max_weekly_hours {contract.max_weekly_minutes / 60:.1f}")
+                f"{cheapest / 60:.1f} h, above max_weekly_hours {most_minutes / 60:.1f}")
     return (f"{who} has no choice of working days and shifts paying between {needed / 60:.1f} h and "
-            f"{contract.max_weekly_minutes / 60:.1f} h (shifts pay {_paid_list(paid_by_day)} h)")
+            f"{most_minutes / 60:.1f} h (shifts pay {_paid_list(paid_by_day)} h)")
 
 
 def explain_conflicts(config: PlanConfig, week: Week) -> list[str]:
     """Every conflict found, one line each (at most one per agent); empty when none is evident."""
     problems = []
-    weekend = [d for d in range(DAYS) if week.day(d).weekday() >= SATURDAY]
     day_names = [WEEKDAYS[week.day(d).weekday()] for d in range(DAYS)]
-    cache: dict[tuple[str, int, tuple[frozenset[int], ...]], str | None] = {}
+    cache: dict[tuple, str | None] = {}
     for agent in config.agents:
-        contract = config.contract(agent.contract_id)
+        facts = agent_week(config, week, agent)
+        contract = facts.contract
         who = f"agent {agent.agent_id}: contract {contract.contract_id}"
-        days_off = sum(1 for day in week.days() if day in agent.time_off)
-        needed = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
-        if contract.min_days_per_week > contract.max_days_per_week:
-            problems.append(f"{who} needs {contract.min_days_per_week} working days (min_days_per_week) but "
-                            f"max_days_per_week is {contract.max_days_per_week}")
+        needed, most_minutes = paid_range(facts)
+        least_days, most_days = min_days_rule.least_days(facts), max_days_rule.most_days(facts)
+        if least_days > most_days:
+            problems.append(f"{who} needs {least_days} working days (min_days_per_week) but "
+                            f"max_days_per_week is {most_days}")
             continue
-        if needed == 0 and contract.min_days_per_week == 0:
+        if needed == 0 and least_days == 0:
             continue
-        options = [_options(config, agent, week, contract, d) for d in range(DAYS)]
+        options = [_options(config, agent, week, facts, d) for d in range(DAYS)]
         workable = [day_names[d] for d in range(DAYS) if options[d]]
-        if len(workable) < contract.min_days_per_week:
-            problems.append(f"{who} needs {contract.min_days_per_week} working days (min_days_per_week) but "
+        if len(workable) < least_days:
+            problems.append(f"{who} needs {least_days} working days (min_days_per_week) but "
                             f"{AVAILABILITY_TEXT} leave {len(workable)} ({', '.join(workable) or 'none'})")
             continue
         per_day = sorted((max((o.paid_minutes for o in day), default=0) for day in options), reverse=True)
-        best = sum(per_day[: contract.max_days_per_week])
+        best = sum(per_day[: most_days])
         if best < needed:
             problems.append(
                 f"{who} needs {needed / 60:.1f} h but availability, "
-                f"time off, max {contract.max_days_per_week} days and shift templates "
+                f"time off, max {most_days} days and shift templates "
                 f"({', '.join(contract.template_ids)}) allow at most {best / 60:.1f} h"
             )
             continue
         smallest = min((o.paid_minutes for day in options for o in day), default=0)
-        if smallest > contract.max_weekly_minutes:
+        if smallest > most_minutes:
             problems.append(
                 f"{who} allows "
-                f"{contract.max_weekly_minutes / 60:.1f} h a week but its shortest shift pays {smallest / 60:.1f} h"
+                f"{most_minutes / 60:.1f} h a week but its shortest shift pays {smallest / 60:.1f} h"
             )
             continue
         paid_by_day = tuple(frozenset(o.paid_minutes for o in day) for day in options)
-        key = (contract.contract_id, needed, paid_by_day)
+        key = (contract.contract_id, needed, most_minutes, paid_by_day, facts.leave)
         if key not in cache:
-            cache[key] = _pattern_conflict(contract, needed, paid_by_day, weekend, day_names)
+            cache[key] = _pattern_conflict(facts, needed, most_minutes, paid_by_day, day_names)
         if cache[key] is not None:
             problems.append(f"agent {agent.agent_id}: {cache[key]}")
     return problems + _activity_conflicts(config, week)
@@ -240,12 +203,12 @@ def _activity_conflicts(config: PlanConfig, week: Week) -> list[str]:
         times: list[set[tuple[int, int]]] = []
         for agent_id in activity.agent_ids:
             agent = by_id[agent_id]
-            contract = config.contract(agent.contract_id)
+            facts = agent_week(config, week, agent)
             possible: set[tuple[int, int]] = set()
             for day in range(DAYS):
                 if week.day(day).weekday() not in activity.weekdays:
                     continue
-                options = _options(config, agent, week, contract, day)
+                options = _options(config, agent, week, facts, day)
                 possible.update((day, minute) for minute in activity.start_minutes(interval)
                                 if any(o.start_minute <= minute and minute + activity.minutes <= o.end_minute
                                        for o in options))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
+WEEKEND_WEEKDAYS: frozenset[int] = frozenset({5, 6})  # date.weekday() of Saturday and Sunday
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,14 @@ class Contract:
       run that includes the week's Monday or Sunday is not constrained: the neighbouring weeks are unknown);
     - ``max_weekend_days``: most of the week's Saturday and Sunday worked (0-2);
     - ``earliest_start_minute`` / ``latest_end_minute``: every shift starts at or after / ends at or before
-      this minute of its day (``None``: no limit; an end may be 1440, i.e. 24:00).
+      this minute of its day (``None``: no limit; an end may be 1440, i.e. 24:00);
+    - ``max_late_shifts_per_week``: most shifts starting at or after ``late_shift_start_minute`` in the week
+      (``None``: no limit);
+    - ``time_off_counts_as``: ``worked_day`` (a day of approved leave counts as a working day for the day
+      limits and takes its pro-rata share off the weekly minimum and maximum) or ``credit_minimum`` (it only
+      takes its share off the minimum).
+
+    The rules themselves live in ``scheduler.rostering.rules``; only they read these fields on the solver side.
     """
 
     contract_id: str
@@ -119,17 +127,9 @@ class Contract:
     max_weekend_days: int = 2
     earliest_start_minute: int | None = None
     latest_end_minute: int | None = None
-
-    def allows_shift(self, start_minute: int, end_minute: int) -> bool:
-        """Whether a shift from ``start_minute`` to ``end_minute`` (minutes after midnight of its day) lies
-        inside the contract's ``earliest_start_minute`` / ``latest_end_minute``."""
-        if self.earliest_start_minute is not None and start_minute < self.earliest_start_minute:
-            return False
-        return self.latest_end_minute is None or end_minute <= self.latest_end_minute
-
-    def time_off_credit_minutes(self) -> int:
-        """Paid minutes one approved day of time off counts towards the weekly minimum (pro rata)."""
-        return self.min_weekly_minutes // self.max_days_per_week if self.max_days_per_week else 0
+    max_late_shifts_per_week: int | None = None
+    late_shift_start_minute: int = 14 * 60
+    time_off_counts_as: str = "worked_day"
 
 
 @dataclass(frozen=True)

@@ -366,10 +366,14 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
     )
 
 
+TIME_OFF_COUNTS = ("worked_day", "credit_minimum")  # contracts[].time_off_counts_as
+
+
 def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contract:
     node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_days_per_week",
                   "min_rest_hours", "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days",
-                  "earliest_start", "latest_end", "hourly_cost", "shift_templates"))
+                  "earliest_start", "latest_end", "hourly_cost", "shift_templates", "max_late_shifts_per_week",
+                  "late_shift_start", "time_off_counts_as"))
     min_hours = node.get("min_weekly_hours", 0).number(0.0, 168.0)
     max_node = node.get("max_weekly_hours")
     max_hours = max_node.number(0.0, 168.0, open_low=True)
@@ -406,6 +410,13 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
             culprit = latest_node if latest is not None else earliest_node
             raise culprit.fail(f"leaves no start of this contract's shift templates ({', '.join(templates)}) "
                                f"between {minute_to_clock(low)} and {minute_to_clock(high)}")
+    late_node = node.get("max_late_shifts_per_week", None)
+    late_limit = None if late_node.value is None else late_node.integer(0, 7)
+    late_start = node.get("late_shift_start", "14:00").clock_minute()
+    counts_node = node.get("time_off_counts_as", "worked_day")
+    counts_as = counts_node.string()
+    if counts_as not in TIME_OFF_COUNTS:
+        raise counts_node.fail(f"must be one of {', '.join(TIME_OFF_COUNTS)}, got {counts_as!r}")
     return Contract(
         contract_id=node.get("id").string(),
         min_weekly_minutes=round(min_hours * 60),
@@ -420,6 +431,9 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
         max_weekend_days=node.get("max_weekend_days", 2).integer(0, 2),
         earliest_start_minute=earliest,
         latest_end_minute=latest,
+        max_late_shifts_per_week=late_limit,
+        late_shift_start_minute=late_start,
+        time_off_counts_as=counts_as,
     )
 
 

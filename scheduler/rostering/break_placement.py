@@ -23,6 +23,7 @@ from scheduler.domain.plan import Activity, PlanConfig, ShiftTemplate
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
+from scheduler.rostering.rules import break_cap
 
 # Score of a start that breaks a hard rule (over the break cap, on an activity): taken only if nothing else fits.
 REFUSED = 10**9
@@ -83,7 +84,7 @@ def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shift
     if config.activities:
         bare = _place_activities(config, week, bare, spare, skill_rows)
     order = sorted(bare, key=lambda s: (s.date, s.start_minute, s.agent_id))
-    cap = config.max_agents_on_break
+    cap = break_cap.cap(config)
     room = np.full(week.slot_count, np.iinfo(np.int64).max // 2 if cap is None else cap, dtype=np.int64)
     offsets: dict[tuple[str, object], list[int]] = {}
     for round_number in range(passes + 1):

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import Agent, BreakRule, PlanConfig, ShiftTemplate
-from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, shift_options
 from scheduler.domain.week import Week
 
@@ -253,3 +253,32 @@ def _day_values(agent_day: AgentDay, shift: ShiftAssignment | None) -> Iterator[
     for activity_id, starts in agent_day.activities.items():
         for minute, var in starts.items():
             yield var, int((activity_id, minute) in taken)
+
+
+def read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
+    """The roster in a solved model: each agent-day's chosen shift with its break and activity starts."""
+    shifts = []
+    for agent_day in model.all_agent_days():
+        chosen = [o for o, v in zip(agent_day.options, agent_day.shift_vars, strict=True) if solver.boolean_value(v)]
+        if not chosen:
+            continue
+        option = chosen[0]
+        breaks = []
+        for slot in agent_day.breaks.get(option.template.template_id, []):
+            minute = next(m for m, v in slot.starts.items() if solver.boolean_value(v))
+            breaks.append(BreakAssignment(slot.rule.kind, minute, slot.rule.minutes))
+        activities = sorted((minute, activity_id) for activity_id, starts in agent_day.activities.items()
+                            for minute, v in starts.items() if solver.boolean_value(v))
+        shifts.append(ShiftAssignment(
+            agent_id=agent_day.agent.agent_id,
+            date=model.week.day(agent_day.day_index),
+            template_id=option.template.template_id,
+            start_minute=option.start_minute,
+            length_minutes=option.template.length_minutes,
+            paid_minutes=option.paid_minutes,
+            breaks=tuple(breaks),
+            activities=tuple(ActivityAssignment(activity_id, minute, model.activity_minutes(activity_id))
+                             for minute, activity_id in activities),
+        ))
+    shifts.sort(key=lambda s: (s.agent_id, s.date))
+    return Roster(tuple(shifts))

@@ -7,19 +7,18 @@ agent-day costing ``objective.changed_shift``, so it changes as little as the co
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date, datetime
 from pathlib import Path
 
-from forecasting.untrusted import excerpt, regular_file
+from forecasting.untrusted import excerpt
 from scheduler.domain.plan import WEEKDAYS, PinnedShift, PlanConfig, Replan
 from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
+from scheduler.io.roster_csv import read_roster_rows
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ROSTER_COLUMNS = ("agent_id", "date", "activity", "start", "end")
 
 
 def parse_pin_days(text: str | None, week: Week) -> set[date]:
@@ -48,44 +47,35 @@ def parse_pin_days(text: str | None, week: Week) -> set[date]:
 
 def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date]) -> Replan:
     """The published roster as pins and the baseline for counting changes; errors name the file and row."""
-    regular_file(path, "pinned roster file")
     agents = {a.agent_id: a for a in config.agents}
     shifts: dict[tuple[str, date], list] = {}
     breaks: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
     activity_ids = {a.activity_id for a in config.activities}
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
-            for row in reader:
-                number = reader.line_num
-                where = f"{path.name} row {number}"
-                agent_id = (row["agent_id"] or "").strip()
-                if agent_id not in agents:
-                    raise InputError(f"{where}: unknown agent {excerpt(agent_id)} (not in {config.agents_path.name})")
-                try:
-                    day = date.fromisoformat(row["date"].strip())
-                    start = datetime.fromisoformat(row["start"].strip())
-                    end = datetime.fromisoformat(row["end"].strip())
-                except (ValueError, AttributeError):
-                    raise InputError(f"{where}: date, start or end is not ISO 8601") from None
-                if day not in week.days():
-                    raise InputError(f"{where}: {day} is outside the planned week of {week.start}")
-                start_minute = (start - datetime.combine(day, datetime.min.time())).seconds // 60
-                minutes = int((end - start).total_seconds() // 60)
-                key = (agent_id, day)
-                if row["activity"] == "shift":
-                    if key in shifts:
-                        raise InputError(f"{where}: a second shift for {agent_id} on {day}")
-                    shifts[key] = [number, start_minute, minutes]
-                elif row["activity"] in activity_ids:
-                    continue  # activities are placed anew (a meeting's time is fixed before solving)
-                else:
-                    breaks.setdefault(key, []).append((start_minute, row["activity"], minutes, number))
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
+    for number, row in read_roster_rows(path, "pinned roster"):
+        where = f"{path.name} row {number}"
+        agent_id = row["agent_id"].strip()
+        if agent_id not in agents:
+            raise InputError(f"{where}: unknown agent {excerpt(agent_id)} (not in {config.agents_path.name})")
+        try:
+            day = date.fromisoformat(row["date"].strip())
+            start = datetime.fromisoformat(row["start"].strip())
+            end = datetime.fromisoformat(row["end"].strip())
+        except ValueError:
+            raise InputError(f"{where}: date, start or end is not ISO 8601") from None
+        if day not in week.days():
+            raise InputError(f"{where}: {day} is outside the planned week of {week.start}")
+        start_minute = (start - datetime.combine(day, datetime.min.time())).seconds // 60
+        minutes = int((end - start).total_seconds() // 60)
+        key = (agent_id, day)
+        activity = row["activity"].strip()
+        if activity == "shift":
+            if key in shifts:
+                raise InputError(f"{where}: a second shift for {agent_id} on {day}")
+            shifts[key] = [number, start_minute, minutes]
+        elif activity in activity_ids:
+            continue  # activities are placed anew (a meeting's time is fixed before solving)
+        else:
+            breaks.setdefault(key, []).append((start_minute, activity, minutes, number))
 
     published: dict[tuple[str, date], PinnedShift | None] = {}
     for (agent_id, day), (number, start_minute, minutes) in sorted(shifts.items()):

@@ -36,15 +36,16 @@ import ortools
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import Agent, PlanConfig
-from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
+from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.activities import activities_kept, activity_overstaffing_credit, schedule_meetings
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
-from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap
+from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
@@ -217,8 +218,7 @@ def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray)
     index = {q.queue_id: i for i, q in enumerate(config.queues)}
     for agent in config.agents:
         contract = config.contract(agent.contract_id)
-        days_off = sum(1 for day in week.days() if day in agent.time_off)
-        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        minimum = paid_range(agent_week(config, week, agent))[0]
         paid_minutes += minimum
         templates = [config.template(t) for t in contract.template_ids]
         floor_share = min((t.length_minutes - sum(b.minutes for b in t.breaks)) / t.paid_minutes for t in templates)
@@ -238,7 +238,7 @@ def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray)
 
 
 def within_break_cap(config: PlanConfig, week: Week, roster: Roster) -> bool:
-    cap = config.max_agents_on_break
+    cap = break_cap.cap(config)
     return cap is None or int(on_break_counts(week, roster).max(initial=0)) <= cap
 
 
@@ -395,7 +395,7 @@ def solve_roster(
                 bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 break
-            placed = place_breaks(config, week, requirements, list(_read_roster(relaxation, solver).shifts))
+            placed = place_breaks(config, week, requirements, list(read_roster(relaxation, solver).shifts))
             keep_if_better(placed, f"round{round_number}")
             shortfall = _shortfall(config, week, requirements, placed)
             padded = padded + shortfall
@@ -469,7 +469,7 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
         solver.parameters.max_time_in_seconds = 10
         if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        shifts.extend(_read_roster(model, solver).shifts)
+        shifts.extend(read_roster(model, solver).shifts)
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
 
 
@@ -510,7 +510,7 @@ def _solve_neighbourhood(
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    roster = _read_roster(model, solver)
+    roster = read_roster(model, solver)
     return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
 
 
@@ -554,31 +554,3 @@ def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> Non
     allocate(requirements, on_floor, [q.queue_id for q in model.config.queues], flows)
     for key, var in model.allocations.items():
         model.cp.add_hint(var, flows.get(key, 0))
-
-
-def _read_roster(model: RosterModel, solver: cp_model.CpSolver) -> Roster:
-    shifts = []
-    for agent_day in model.all_agent_days():
-        chosen = [o for o, v in zip(agent_day.options, agent_day.shift_vars, strict=True) if solver.boolean_value(v)]
-        if not chosen:
-            continue
-        option = chosen[0]
-        breaks = []
-        for slot in agent_day.breaks.get(option.template.template_id, []):
-            minute = next(m for m, v in slot.starts.items() if solver.boolean_value(v))
-            breaks.append(BreakAssignment(slot.rule.kind, minute, slot.rule.minutes))
-        activities = sorted((minute, activity_id) for activity_id, starts in agent_day.activities.items()
-                            for minute, v in starts.items() if solver.boolean_value(v))
-        shifts.append(ShiftAssignment(
-            agent_id=agent_day.agent.agent_id,
-            date=model.week.day(agent_day.day_index),
-            template_id=option.template.template_id,
-            start_minute=option.start_minute,
-            length_minutes=option.template.length_minutes,
-            paid_minutes=option.paid_minutes,
-            breaks=tuple(breaks),
-            activities=tuple(ActivityAssignment(activity_id, minute, model.activity_minutes(activity_id))
-                             for minute, activity_id in activities),
-        ))
-    shifts.sort(key=lambda s: (s.agent_id, s.date))
-    return Roster(tuple(shifts))

@@ -30,7 +30,6 @@ Conventions (the model builder must agree with them):
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,11 +40,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.untrusted import excerpt, regular_file
-from scheduler.domain.plan import WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
+from forecasting.untrusted import excerpt
+from scheduler.domain.plan import WEEKDAYS, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
+from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
+from scheduler.io.roster_csv import read_roster_rows
 
-ROSTER_COLUMNS = ("agent_id", "date", "activity", "start", "end")
 SHIFT = "shift"
 DAYS_PER_WEEK = 7
 SECONDS_PER_MINUTE = 60
@@ -68,6 +68,7 @@ RULES = (
     "min_consecutive_days_off",
     "max_weekend_days",
     "shift_window",
+    "max_late_shifts",
     "break_cap",
     "activity",
 )
@@ -195,31 +196,8 @@ def read_roster(path: Path) -> pd.DataFrame:
     datetimes), indexed by ``row``, the source line (header = row 1). A header-only file gives an empty
     frame. Raises ``InputError`` naming the file, row and column.
     """
-    path = regular_file(path, "roster file")
-    segments: list[_Segment] = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path.name}: empty file (expected header {','.join(ROSTER_COLUMNS)})")
-            names = [name.strip() for name in header]
-            missing = [c for c in ROSTER_COLUMNS if c not in names]
-            if missing:
-                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
-            position = {c: names.index(c) for c in ROSTER_COLUMNS}
-            for cells in reader:
-                row = reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(names):
-                    raise InputError(f"{path.name} row {row}: more fields than the header has")
-                values = {c: cells[i] if i < len(cells) else "" for c, i in position.items()}
-                segments.append(_segment(values, row, path.name))
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    path = Path(path)
+    segments = [_segment(values, row, path.name) for row, values in read_roster_rows(path)]
     return _frame(segments)
 
 
@@ -409,48 +387,81 @@ def _min_rest(shifts: Sequence[_Shift], contract: Contract) -> list[Violation]:
     return found
 
 
+def _leave(agent: Agent, contract: Contract, week: date | None) -> list[date]:
+    """The agent's approved days off inside the week that count as working days (``time_off_counts_as:
+    worked_day``); none with ``credit_minimum``."""
+    if week is None or contract.time_off_counts_as != "worked_day":
+        return []
+    return sorted(d for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
+
+
 def _weekly_hours(agent: Agent, contract: Contract, paid: float, week: date | None) -> list[Violation]:
     days_off = 0 if week is None else sum(1 for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
-    credit = contract.time_off_credit_minutes()
+    per_day = contract.max_days_per_week
+    credit = contract.min_weekly_minutes // per_day if per_day else 0
     minimum = contract.min_weekly_minutes - credit * days_off
+    maximum = float(contract.max_weekly_minutes)
+    if contract.time_off_counts_as == "worked_day" and per_day:
+        maximum = max(minimum, contract.max_weekly_minutes - days_off * (contract.max_weekly_minutes // per_day))
     if paid < minimum:
         note = (f" ({_hours(contract.min_weekly_minutes)} h less {days_off} time-off day(s) at {_hours(credit)} h)"
                 if days_off else "")
         return [Violation(agent.agent_id, None, "weekly_hours",
                           f"paid {_hours(paid)} h < minimum {_hours(minimum)} h{note}")]
-    if paid > contract.max_weekly_minutes:
+    if paid > maximum:
+        note = f" ({days_off} time-off day(s) counted as worked)" if maximum < contract.max_weekly_minutes else ""
         return [Violation(agent.agent_id, None, "weekly_hours",
-                          f"paid {_hours(paid)} h > maximum {_hours(contract.max_weekly_minutes)} h")]
+                          f"paid {_hours(paid)} h > maximum {_hours(maximum)} h{note}")]
     return []
 
 
-def _max_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    if len(days) <= contract.max_days_per_week:
+def _max_days(agent: Agent, contract: Contract, days: Sequence[date], leave: Sequence[date]) -> list[Violation]:
+    if len(days) + len(leave) <= contract.max_days_per_week:
         return []
+    note = f" (with {len(leave)} day(s) of time off counted)" if leave else ""
     return [Violation(agent.agent_id, None, "max_days",
-                      f"{len(days)} working days > maximum {contract.max_days_per_week}")]
+                      f"{len(days) + len(leave)} working days > maximum {contract.max_days_per_week}{note}")]
 
 
-def _max_consecutive_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
+def _max_consecutive_days(agent: Agent, contract: Contract, days: Sequence[date],
+                          leave: Sequence[date]) -> list[Violation]:
+    """Runs of working days (days of time off counted as worked among them) longer than the maximum; a run
+    of time off alone breaks nothing."""
+    worked, counted = set(days), set(days) | set(leave)
+    limit = contract.max_consecutive_days
     runs: list[list[date]] = []
-    for day in sorted(days):
+    for day in sorted(counted):
         if runs and runs[-1][-1] + timedelta(days=1) == day:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return [
-        Violation(agent.agent_id, run[0], "max_consecutive_days",
-                  f"{len(run)} consecutive days {run[0]}..{run[-1]} > maximum {contract.max_consecutive_days}")
-        for run in runs
-        if len(run) > contract.max_consecutive_days
-    ]
+    found = []
+    for run in runs:
+        # the run breaks the rule if some limit + 1 consecutive days of it include a worked day
+        if any(worked & set(run[i:i + limit + 1]) for i in range(len(run) - limit)):
+            found.append(Violation(agent.agent_id, run[0], "max_consecutive_days",
+                                   f"{len(run)} consecutive days {run[0]}..{run[-1]} > maximum {limit}"))
+    return found
 
 
-def _min_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    if len(days) >= contract.min_days_per_week:
+def _min_days(agent: Agent, contract: Contract, days: Sequence[date], leave: Sequence[date]) -> list[Violation]:
+    if len(days) + len(leave) >= contract.min_days_per_week:
         return []
     return [Violation(agent.agent_id, None, "min_days",
-                      f"{len(days)} working days < minimum {contract.min_days_per_week}")]
+                      f"{len(days) + len(leave)} working days < minimum {contract.min_days_per_week}")]
+
+
+def _max_late_shifts(agent: Agent, contract: Contract, shifts: Sequence[_Shift]) -> list[Violation]:
+    limit = contract.max_late_shifts_per_week
+    if limit is None:
+        return []
+    threshold = timedelta(minutes=contract.late_shift_start_minute)
+    late = [s for s in shifts if s.segment.start - datetime.combine(s.day, time.min) >= threshold]
+    if len(late) <= limit:
+        return []
+    return [Violation(agent.agent_id, None, "max_late_shifts",
+                      f"{len(late)} shifts starting at or after {_hm(contract.late_shift_start_minute)} > "
+                      f"maximum {limit}")]
 
 
 def _min_consecutive_days_off(agent: Agent, contract: Contract, week: date | None,
@@ -476,7 +487,7 @@ def _min_consecutive_days_off(agent: Agent, contract: Contract, week: date | Non
 
 
 def _max_weekend_days(agent: Agent, contract: Contract, days: Sequence[date]) -> list[Violation]:
-    weekend = sorted(d for d in days if WEEKDAYS[d.weekday()] in ("sat", "sun"))
+    weekend = sorted(d for d in days if d.weekday() in WEEKEND_WEEKDAYS)
     if len(weekend) <= contract.max_weekend_days:
         return []
     shown = ", ".join(str(d) for d in weekend)
@@ -581,10 +592,12 @@ def validate_roster(
             days.add(shift.day)
         found.extend(_one_shift_per_day(shifts))
         found.extend(_min_rest(shifts, contract))
+        leave = _leave(agent, contract, week)
         found.extend(_weekly_hours(agent, contract, paid, week))
-        found.extend(_max_days(agent, contract, sorted(days)))
-        found.extend(_max_consecutive_days(agent, contract, sorted(days)))
-        found.extend(_min_days(agent, contract, sorted(days)))
+        found.extend(_max_days(agent, contract, sorted(days), leave))
+        found.extend(_max_consecutive_days(agent, contract, sorted(days), leave))
+        found.extend(_min_days(agent, contract, sorted(days), leave))
+        found.extend(_max_late_shifts(agent, contract, [s for s in shifts if s.day in days]))
         found.extend(_min_consecutive_days_off(agent, contract, week, sorted(days)))
         found.extend(_max_weekend_days(agent, contract, sorted(days)))
     found.extend(_break_cap(config, [seg for segs in by_agent.values() for seg in segs]))

@@ -18,6 +18,43 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, LabourRule
+
+
+class Activities(LabourRule):
+    """The fast check covers one attendee's week; that a ``together`` activity's attendees share one time is
+    centre-wide, kept by fixing the meeting's time first and never moving a shift that carries an activity."""
+
+    name = "activities"
+    reads = Aspect.DAYS | Aspect.TIMES | Aspect.BREAKS
+
+    def build(self, model: RosterModel) -> list[PenaltyTerm]:
+        return build(model)
+
+    def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
+        config, own = agent.config, agent.activities
+        if not own and not any(s is not None and s.activities for s in shifts):
+            return True
+        taken: dict[str, int] = dict.fromkeys(own, 0)
+        for shift in shifts:
+            if shift is None or not shift.activities:
+                continue
+            busy = [(b.start_minute, b.start_minute + b.minutes) for b in shift.breaks]
+            for done in shift.activities:
+                activity = own.get(done.activity_id)
+                end = done.start_minute + done.minutes
+                if (activity is None or shift.date.weekday() not in activity.weekdays
+                        or done.minutes != activity.minutes
+                        or done.start_minute not in activity.start_minutes(config.interval_minutes)
+                        or not shift.start_minute <= done.start_minute or end > shift.end_minute
+                        or any(a < end and done.start_minute < b for a, b in busy)):
+                    return False
+                busy.append((done.start_minute, end))
+                taken[done.activity_id] += 1
+        return all(count == 1 for count in taken.values())
+
+
+RULE = Activities()
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:

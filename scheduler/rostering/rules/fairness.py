@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import PlanConfig
+from scheduler.domain.plan import WEEKEND_WEEKDAYS, PlanConfig
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
@@ -21,7 +21,6 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 RULE = "fairness"
 UNIT = "shift over the fair share"
 DIVISOR = 1
-SATURDAY, SUNDAY = 5, 6
 
 
 def weight(config: PlanConfig) -> int:
@@ -35,7 +34,7 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
     excesses = []
     for agent in model.agents:
         days = model.days_of(agent)
-        weekend = [d.works() for d in days if model.week.day(d.day_index).weekday() in (SATURDAY, SUNDAY)]
+        weekend = [d.works() for d in days if model.week.day(d.day_index).weekday() in WEEKEND_WEEKDAYS]
         late = [d.weighted(lambda o: int(o.end_minute > fairness.late_end_minute)) for d in days]
         for load, fair, name in ((weekend, fairness.fair_weekend_days, "weekend"),
                                  (late, fairness.fair_late_shifts, "late")):
@@ -53,7 +52,7 @@ def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) ->
     weekend: dict[str, int] = {}
     late: dict[str, int] = {}
     for shift in shifts:
-        if shift.date.weekday() in (SATURDAY, SUNDAY):
+        if shift.date.weekday() in WEEKEND_WEEKDAYS:
             weekend[shift.agent_id] = weekend.get(shift.agent_id, 0) + 1
         if shift.end_minute > fairness.late_end_minute:
             late[shift.agent_id] = late.get(shift.agent_id, 0) + 1

@@ -1,6 +1,8 @@
 """Hard: paid hours in the week lie between the contract's minimum and maximum.
 
-Each approved day of time off in the week counts ``Contract.time_off_credit_minutes`` towards the minimum.
+Each approved day of time off in the week takes ``min_weekly_minutes / max_days_per_week`` (rounded down) off
+the minimum; with ``time_off_counts_as: worked_day`` (the default) it also takes
+``max_weekly_minutes / max_days_per_week`` off the maximum, so leave is paid time of the week.
 """
 
 from __future__ import annotations
@@ -8,19 +10,55 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules.base import DAYS, AgentShifts, AgentWeek, Aspect, ClassRows, LabourRule, agent_week
+
+
+def paid_range(agent: AgentWeek) -> tuple[int, int]:
+    """The least and most paid minutes the agent's shifts must add up to this week."""
+    contract, days_off = agent.contract, agent.leave_days
+    per_day = contract.max_days_per_week
+    least_credit = contract.min_weekly_minutes // per_day if per_day else 0
+    least = max(0, contract.min_weekly_minutes - days_off * least_credit)
+    if not agent.leave_counts_as_worked:
+        return least, contract.max_weekly_minutes
+    most_credit = contract.max_weekly_minutes // per_day if per_day else 0
+    return least, max(least, contract.max_weekly_minutes - days_off * most_credit)
 
 
 def minimum_minutes(model: RosterModel, agent_id: str) -> int:
     agent = next(a for a in model.config.agents if a.agent_id == agent_id)
-    contract = model.config.contract(agent.contract_id)
-    days_off = sum(1 for day in model.week.days() if day in agent.time_off)
-    return max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+    return paid_range(agent_week(model.config, model.week, agent))[0]
+
+
+class WeeklyHours(LabourRule):
+    name = "weekly_hours"
+    reads = Aspect.DAYS | Aspect.PAY
+
+    def build(self, model: RosterModel) -> list[PenaltyTerm]:
+        return build(model)
+
+    def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
+        least, most = paid_range(agent)
+        return least <= sum(s.paid_minutes for s in shifts if s is not None) <= most
+
+    def aggregate(self, agent: AgentWeek, rows: ClassRows) -> None:
+        if rows.summed:
+            least, most = paid_range(agent)
+            rows.bounded(rows.size * least, rows.size * most,
+                         [(var, float(o.paid_minutes)) for d in range(DAYS) for o, var in rows.shifts(d)])
+
+    def describe(self, agent: AgentWeek) -> str:
+        least, most = paid_range(agent)
+        return f"weekly hours {least / 60:.1f}-{most / 60:.1f}"
+
+
+RULE = WeeklyHours()
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
     for agent in model.agents:
-        contract = model.config.contract(agent.contract_id)
+        least, most = paid_range(agent_week(model.config, model.week, agent))
         paid = cp_model.LinearExpr.sum([d.paid_minutes() for d in model.days_of(agent)])
-        model.cp.add(paid >= minimum_minutes(model, agent.agent_id))
-        model.cp.add(paid <= contract.max_weekly_minutes)
+        model.cp.add(paid >= least)
+        model.cp.add(paid <= most)
     return []

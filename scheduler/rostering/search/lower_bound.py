@@ -7,13 +7,18 @@ at each allowed start. Every constraint below holds for any valid roster once it
 way, so the LP optimum can only be lower than the best roster's objective:
 
 - a class's agents work at most one shift a day each; pinned working days are worked;
-- summed over the class: paid minutes within ``[n * minimum, n * maximum]``; working days within
-  ``[n * min_days, n * max_days]``; every window of ``max_consecutive_days + 1`` days, and the weekend,
-  hold at most ``n`` times the limit;
-- min rest: for each day and each end time ``E``, the class's shifts ending after ``E`` plus next-day shifts
-  starting before ``E + rest - 24 h`` are at most ``n`` (no agent can be in both groups);
-- every break of every worked shift starts once inside its window; the centre-wide break cap holds;
+- each class's weekly patterns (template or day off per day) keep every day-pattern rule
+  (``LabourRule.keeps_days``) and the weekly paid minutes (``rules.weekly_hours.paid_range``); a class with
+  too many patterns gets instead each rule's rows summed over the class (``LabourRule.aggregate`` with
+  ``summed``);
+- every rule's own aggregate rows (``LabourRule.aggregate``), e.g. min rest per day and end time;
+- every break of every worked shift starts once inside its window; the centre-wide break cap
+  (``rules.break_cap.cap``) holds;
 - cover: agents on the floor (shift minus break) are allocated to queues they are skilled for, each once.
+
+The rows that stay here rather than in a rule: one shift a day per agent (the class structure itself), the
+break rows (their variables are per skill set, shared by every class with those skills, and also feed the cap
+and the cover) and the cover rows (the objective's own structure, not a labour rule).
 
 The objective is the model's: under-staffing, over-staffing and paid hours; the soft rules (preferences,
 fairness, start changes, re-plan changes) cost at least zero and are left out. Dropped rules (break spacing,
@@ -33,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig
-from scheduler.domain.shifts import ShiftOption, shift_options
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
+from scheduler.rostering.rules import AGENT_RULES, AgentWeek, agent_week, allowed_options, break_cap, keeps_days
+from scheduler.rostering.rules.weekly_hours import paid_range
 
-SATURDAY = 5
 # Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
 MAX_PATTERNS_PER_CLASS = 20_000
 # Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
@@ -53,30 +59,27 @@ class AgentClass:
     options: tuple[tuple[ShiftOption, ...], ...]  # candidate shifts per day of the week
     must_work: tuple[bool, ...]  # per day: a pinned shift that has to be worked
     minimum_minutes: int
+    maximum_minutes: int
     agent_ids: tuple[str, ...]
+    facts: AgentWeek  # the first agent's: every agent of the class has the same rule parameters
 
 
 def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
     """The agents grouped into classes, in a fixed order (first agent's order in the config)."""
     grouped: dict[tuple, AgentClass] = {}
     for agent in config.agents:
-        contract = config.contract(agent.contract_id)
-        options = tuple(_allowed_options(config, agent, week, d) for d in range(7))
+        facts = agent_week(config, week, agent)
+        options = tuple(allowed_options(config, week, agent, d, facts) for d in range(7))
         must_work = tuple(_must_work(config, agent, week, d) for d in range(7))
-        days_off = sum(1 for day in week.days() if day in agent.time_off)
-        minimum = max(0, contract.min_weekly_minutes - days_off * contract.time_off_credit_minutes())
+        minimum, maximum = paid_range(facts)
+        # leave days are in the key: rules may count them (``time_off_counts_as``)
         key = (agent.contract_id, agent.skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
-                                                       for day in options), must_work, minimum)
+                                                       for day in options), must_work, minimum, facts.leave)
         known = grouped.get(key)
-        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, (agent.agent_id,))
+        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, maximum,
+                                   (agent.agent_id,), facts)
                         if known is None else dataclasses.replace(known, agent_ids=(*known.agent_ids, agent.agent_id)))
     return list(grouped.values())
-
-
-def _allowed_options(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[ShiftOption, ...]:
-    contract = config.contract(agent.contract_id)
-    return tuple(o for o in shift_options(config, agent, week, day_index)
-                 if contract.allows_shift(o.start_minute, o.end_minute))
 
 
 def _must_work(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> bool:
@@ -146,7 +149,6 @@ class _AggregateLp:
         shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
         option_of: dict[tuple[str, int], ShiftOption] = {}
         for number, agent_class in enumerate(agent_classes(config, week)):
-            contract = config.contract(agent_class.contract_id)
             size = len(agent_class.agent_ids)
             day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]] = []
             for d, options in enumerate(agent_class.options):
@@ -158,7 +160,7 @@ class _AggregateLp:
                     option_of[o.template.template_id, o.start_minute] = o
                     objective.SetCoefficient(var, weights.paid_hour * o.paid_minutes / 60)
                 day_vars.append(variables)
-            patterns, mix = self._class_rules(agent_class, contract, size, day_vars)
+            patterns, mix = self._class_rules(agent_class, size, day_vars)
             self.classes.append((agent_class, patterns, mix, day_vars))
 
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
@@ -188,7 +190,7 @@ class _AggregateLp:
                         floor_terms[skills, slot].append((var, -1))
                         on_break[slot].append(var)
 
-        cap = config.max_agents_on_break
+        cap = break_cap.cap(config)
         if cap is not None:
             for variables in on_break.values():
                 constraint = solver.Constraint(-infinity, cap)
@@ -228,42 +230,26 @@ class _AggregateLp:
                 slots.append(slot)
         return slots
 
-    def _summed_day_rules(self, agent_class: AgentClass, contract, size: int,
-                          day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
-        """The day rules summed over the class's agents: at most one shift a day each (pinned days worked),
-        paid minutes, working days, consecutive days and weekend days within ``size`` times each limit."""
-        infinity = self.solver.infinity()
+    def _class_rows(self, agent_class: AgentClass, size: int, summed: bool,
+                    day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
+        """Each rule's aggregate rows; ``summed`` (no patterns): first at most one shift a day per agent and
+        pinned days worked, which the patterns hold otherwise."""
+        rows = _Rows(self.solver, size, summed, day_vars)
+        for d in range(7 if summed else 0):
+            rows.bounded(size if agent_class.must_work[d] else 0, size, rows.works(d))
+        for rule in AGENT_RULES:
+            rule.aggregate(agent_class.facts, rows)
 
-        def bounded(low: float, high: float, terms: list[tuple[pywraplp.Variable, float]]) -> None:
-            if terms:
-                constraint = self.solver.Constraint(low, high)
-                for var, coefficient in terms:
-                    constraint.SetCoefficient(var, constraint.GetCoefficient(var) + coefficient)
-
-        works = [[(var, 1.0) for _, var in day] for day in day_vars]
-        for d, terms in enumerate(works):
-            bounded(size if agent_class.must_work[d] else 0, size, terms)
-        bounded(size * agent_class.minimum_minutes, size * contract.max_weekly_minutes,
-                [(var, float(o.paid_minutes)) for day in day_vars for o, var in day])
-        bounded(size * contract.min_days_per_week, size * contract.max_days_per_week,
-                [t for terms in works for t in terms])
-        limit = contract.max_consecutive_days
-        for first in range(0, 7 - limit):
-            bounded(-infinity, size * limit, [t for terms in works[first:first + limit + 1] for t in terms])
-        weekend = [d for d in range(7) if self.week.day(d).weekday() >= SATURDAY]
-        if contract.max_weekend_days < len(weekend):
-            bounded(-infinity, size * contract.max_weekend_days, [t for d in weekend for t in works[d]])
-
-    def _class_rules(self, agent_class: AgentClass, contract, size: int,
+    def _class_rules(self, agent_class: AgentClass, size: int,
                      day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> tuple[list, list]:
-        """The class's weekly patterns (which template, or none, each day) and the rest rule. A class with
-        more than ``MAX_PATTERNS_PER_CLASS`` patterns gets the day rules summed over its agents instead
-        (weaker, still valid) and no patterns."""
-        solver, infinity = self.solver, self.solver.infinity()
+        """The class's weekly patterns (which template, or none, each day) and the rules' aggregate rows. A
+        class with more than ``MAX_PATTERNS_PER_CLASS`` patterns gets the day rules summed over its agents
+        instead (weaker, still valid) and no patterns."""
+        solver = self.solver
         patterns = weekly_patterns(self.config, self.week, agent_class, MAX_PATTERNS_PER_CLASS)
         mix = [solver.NumVar(0, size, "") for _ in patterns or ()]
+        summed = patterns is None
         if patterns is None:
-            self._summed_day_rules(agent_class, contract, size, day_vars)
             patterns = []
         else:
             everyone = solver.Constraint(size, size)
@@ -278,16 +264,29 @@ class _AggregateLp:
                     for pattern, var in zip(patterns, mix, strict=True):
                         if pattern[d] == template_id:
                             link.SetCoefficient(var, -1)
-        rest = contract.min_rest_minutes
-        for d in range(6):
-            for end in sorted({o.end_minute for o, _ in day_vars[d]}):
-                late = [var for o, var in day_vars[d] if o.end_minute >= end]
-                early = [var for o, var in day_vars[d + 1] if o.start_minute + MINUTES_PER_DAY - rest < end]
-                if late and early:
-                    constraint = solver.Constraint(-infinity, size)
-                    for var in late + early:
-                        constraint.SetCoefficient(var, 1)
+        self._class_rows(agent_class, size, summed, day_vars)
         return patterns, mix
+
+
+class _Rows:
+    """One class's view of the aggregate LP for the rules' ``aggregate`` face (``rules.base.ClassRows``)."""
+
+    def __init__(self, solver: pywraplp.Solver, size: int, summed: bool,
+                 day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]]) -> None:
+        self.solver, self.size, self.summed, self.day_vars = solver, size, summed, day_vars
+        self.infinity = solver.infinity()
+
+    def works(self, day: int) -> list[tuple[pywraplp.Variable, float]]:
+        return [(var, 1.0) for _, var in self.day_vars[day]]
+
+    def shifts(self, day: int) -> list[tuple[ShiftOption, pywraplp.Variable]]:
+        return self.day_vars[day]
+
+    def bounded(self, low: float, high: float, terms: list[tuple[pywraplp.Variable, float]]) -> None:
+        if terms:
+            constraint = self.solver.Constraint(low, high)
+            for var, coefficient in terms:
+                constraint.SetCoefficient(var, constraint.GetCoefficient(var) + coefficient)
 
 
 class _TooManyPatterns(Exception):
@@ -297,25 +296,25 @@ class _TooManyPatterns(Exception):
 def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
                     limit: int | None = None) -> list[tuple[str | None, ...]] | None:
     """Every week one agent of the class may work, as a template id (or ``None``, off) per day, that keeps
-    the rules depending on days and templates alone: pinned working days, weekly paid minutes, min/max
-    working days, max consecutive days, max weekend days and min consecutive days off. ``None`` when there
+    the rules depending on days and templates alone: pinned working days, the weekly paid minutes
+    (``rules.weekly_hours``) and every day-pattern rule (``LabourRule.keeps_days``). ``None`` when there
     are more than ``limit``."""
-    contract = config.contract(agent_class.contract_id)
+    facts = agent_class.facts
+    least, most = agent_class.minimum_minutes, agent_class.maximum_minutes
     paid = {o.template.template_id: o.paid_minutes for options in agent_class.options for o in options}
     choices = [
         ([] if agent_class.must_work[d] else [None]) + sorted({o.template.template_id for o in options})
         for d, options in enumerate(agent_class.options)
     ]
-    weekend = [d for d in range(7) if week.day(d).weekday() >= SATURDAY]
     most_paid = [max((paid[t] for t in day if t is not None), default=0) for day in choices]
     patterns: list[tuple[str | None, ...]] = []
 
     def extend(prefix: tuple[str | None, ...], minutes: int) -> None:
         d = len(prefix)
-        if minutes > contract.max_weekly_minutes or minutes + sum(most_paid[d:]) < agent_class.minimum_minutes:
+        if minutes > most or minutes + sum(most_paid[d:]) < least:
             return
         if d == 7:
-            if _keeps_day_rules(prefix, contract, weekend):
+            if keeps_days(facts, [t is not None for t in prefix]):
                 patterns.append(prefix)
                 if limit is not None and len(patterns) > limit:
                     raise _TooManyPatterns
@@ -328,20 +327,3 @@ def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
     except _TooManyPatterns:
         return None
     return patterns
-
-
-def _keeps_day_rules(pattern: tuple[str | None, ...], contract, weekend: list[int]) -> bool:
-    worked = [t is not None for t in pattern]
-    days = sum(worked)
-    if not contract.min_days_per_week <= days <= contract.max_days_per_week:
-        return False
-    if sum(worked[d] for d in weekend) > contract.max_weekend_days:
-        return False
-    run = 0
-    for w in worked:
-        run = run + 1 if w else 0
-        if run > contract.max_consecutive_days:
-            return False
-    work_days = [d for d, w in enumerate(worked) if w]
-    return all(b - a - 1 == 0 or b - a - 1 >= contract.min_consecutive_days_off
-               for a, b in zip(work_days, work_days[1:], strict=False))

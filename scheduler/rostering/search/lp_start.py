@@ -8,8 +8,9 @@ patterns and the cover breaks take away, so its rounding is usually far better t
    rest rule wherever the LP's aggregate rest constraints allow; an agent whose start would break the rest
    rule takes the nearest start of the same template that keeps it.
 3. Breaks are placed greedily against the cover (``rostering.break_placement``).
-4. Each agent's week is checked against every hard rule of their own by a tiny CP-SAT model with the week
-   pinned; an agent whose week fails is left out (``search.sequential`` rosters them against the rest).
+4. Each agent's week is checked against every hard rule of their own by the rules' fast exact checks
+   (``rostering.rules.keeps_week``); an agent whose week fails is left out (``search.sequential`` rosters
+   them against the rest).
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.break_placement import place_breaks
-from scheduler.rostering.model import RosterModel
-from scheduler.rostering.rules import RULES
+from scheduler.rostering.rules import AgentWeek, agent_week, keeps_week, min_rest
 from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan
 
 
@@ -71,7 +70,7 @@ def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[Shift
         return []
     counts = round_to_total(plan.pattern_weights, len(agent_class.agent_ids))
     dealt = [pattern for pattern, count in zip(plan.patterns, counts, strict=True) for _ in range(count)]
-    rest = config.contract(agent_class.contract_id).min_rest_minutes
+    facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_class.agent_ids[0]))
     previous_end: dict[str, int | None] = {a: None for a in agent_class.agent_ids}
     shifts = []
     for day, options in enumerate(agent_class.options):
@@ -88,7 +87,7 @@ def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[Shift
             workers.sort(key=lambda a: (-(previous_end[a] if previous_end[a] is not None else -MINUTES_PER_DAY),
                                         agent_class.agent_ids.index(a)))
             for agent_id, option in zip(workers, starts, strict=True):
-                option = _rested(option, [o for o, _ in candidates], previous_end[agent_id], rest)
+                option = _rested(option, [o for o, _ in candidates], previous_end[agent_id], facts)
                 ends[agent_id] = option.end_minute
                 shifts.append(ShiftAssignment(agent_id, week.day(day), template_id, option.start_minute,
                                               option.template.length_minutes, option.paid_minutes, ()))
@@ -97,28 +96,24 @@ def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[Shift
 
 
 def _rested(option: ShiftOption, same_template: list[ShiftOption], previous_end: int | None,
-            rest_minutes: int) -> ShiftOption:
-    """``option``, or the nearest start of the same template that leaves the rest after ``previous_end``."""
-    if previous_end is None or option.start_minute + MINUTES_PER_DAY - previous_end >= rest_minutes:
+            facts: AgentWeek) -> ShiftOption:
+    """``option``, or the nearest start of the same template that leaves the rest (``rules.min_rest``) after
+    ``previous_end``."""
+    if min_rest.rested(facts, previous_end, option.start_minute):
         return option
-    rested = [o for o in same_template if o.start_minute + MINUTES_PER_DAY - previous_end >= rest_minutes]
+    rested = [o for o in same_template if min_rest.rested(facts, previous_end, o.start_minute)]
     return min(rested, key=lambda o: (abs(o.start_minute - option.start_minute), o.start_minute), default=option)
 
 
 def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str,
                     shifts: tuple[ShiftAssignment, ...]) -> bool:
     """Whether the agent's week (shifts, breaks and activities) keeps every hard rule of the agent's own, by
-    solving the agent's model with the week pinned."""
+    each rule's fast exact check (``requirements`` is unused: no agent rule reads the cover)."""
     agent = next(a for a in config.agents if a.agent_id == agent_id)
-    model = RosterModel(config, week, requirements, agents=[agent])
-    for name, rule in RULES:
-        if name not in ("coverage", "break_cap"):
-            rule(model)
-    by_day = {s.date: s for s in shifts}
-    for agent_day in model.days_of(agent):
-        if not model.fix_shift(agent_day, by_day.get(week.day(agent_day.day_index))):
+    by_day: list[ShiftAssignment | None] = [None] * 7
+    for shift in shifts:
+        day = week.day_index(shift.date)
+        if not 0 <= day < 7 or by_day[day] is not None:
             return False
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = 1.0
-    return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        by_day[day] = shift
+    return keeps_week(agent_week(config, week, agent), by_day)

@@ -6,15 +6,19 @@ which this module tries by the thousand per second. Moves of one shift:
 
 - **break**: one break to another start inside its window, or all breaks together by one or two intervals,
   keeping their order and spacing, clear of the shift's activities and within the centre's break cap;
-- **start**: another start of the same template the agent may work that day (candidates, contract window),
-  keeping the rest to the previous and next day's shifts; breaks keep their offsets, or their times;
+- **start**: another start of the same template the agent may work that day; breaks keep their offsets, or
+  their times;
 - **day swap**: the shift to one of the agent's days off (same template, any allowed start);
 - **repair** (where cover still falls short): a day off gets a shift, or a worked day another template or start,
   that covers the short interval, paid hours counted; **trim**: a shift whose pay and over-staffing cost more
   than the cover it gives is dropped.
 
-Day swaps, repairs and trims change the week, so each is taken only after ``keeps_own_rules`` (the agent's
-CP-SAT model with the week pinned) accepts it. Shifts carrying activities, and days a re-plan keeps, stay.
+Every move of every kind is legal only when the agent's week with it keeps every hard rule of the agent's own,
+asked through the rules' registry (``rostering.rules.keeps_week``, each rule's fast exact check); a move of one
+day asks each rule incrementally (``keeps_change``: the week kept the rule before), and a move that changes
+only some aspects of the week (a break move: where breaks lie) asks only the rules that read them.
+The centre-wide break cap is counted here against ``break_cap.cap``. Shifts carrying activities, and days a
+re-plan keeps, stay.
 
 Each move is scored exactly: cover in a slot is the max-flow of the skill groups on the floor into the queues,
 which by the supply-demand theorem is ``min over queue sets T of [required outside T + agents of the groups
@@ -27,17 +31,35 @@ that costs nothing. Deterministic for a seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
-from scheduler.domain.shifts import ShiftOption, shift_options
+from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.break_placement import latest_break_offsets
-from scheduler.rostering.rules import SOFT_RULE_MODULES
+from scheduler.rostering.rules import (
+    AGENT_RULES,
+    SOFT_RULE_MODULES,
+    AgentWeek,
+    Aspect,
+    LabourRule,
+    agent_week,
+    allowed_options,
+    break_cap,
+    keeps_change,
+    keeps_week,
+    max_days,
+    rules_reading,
+    weekly_hours,
+)
+
+# The rules a break move (breaks only) and a start move (times and breaks) can break.
+BREAK_MOVE_RULES = rules_reading(Aspect.BREAKS)
+START_MOVE_RULES = rules_reading(Aspect.TIMES | Aspect.BREAKS)
 
 # Queues at most for the exact subset formula (2**queues sets per slot); more and the roster is left as it is.
 MAX_QUEUES = 8
@@ -87,26 +109,37 @@ class _Polisher:
         self.cover = _Cover(config, requirements)
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
-        cap = config.max_agents_on_break
+        cap = break_cap.cap(config)
         self.cap = np.iinfo(np.int64).max // 2 if cap is None else cap
         for shift in roster.shifts:
             self.put(shift)
         self.agents = {a.agent_id: a for a in config.agents}
         self._options: dict[tuple[str, int], list[ShiftOption]] = {}
-        self.rest = {a.agent_id: config.contract(a.contract_id).min_rest_minutes for a in config.agents}
+        self.facts: dict[str, AgentWeek] = {a.agent_id: agent_week(config, week, a) for a in config.agents}
         self.soft = {a.agent_id: [(m, m.weight(config)) for m in SOFT_RULE_MODULES
                                   if m.weight(config) and _may_cost(m, config, a)] for a in config.agents}
 
     # -- the roster's arrays -------------------------------------------------------------------------------
 
     def options(self, agent_id: str, day: int) -> list[ShiftOption]:
-        """The agent's candidate shifts that day inside the contract's window (cached)."""
+        """The agent's candidate shifts that day that every rule allows on its own (cached)."""
         if (agent_id, day) not in self._options:
-            agent = self.agents[agent_id]
-            contract = self.config.contract(agent.contract_id)
-            self._options[agent_id, day] = [o for o in shift_options(self.config, agent, self.week, day)
-                                            if contract.allows_shift(o.start_minute, o.end_minute)]
+            self._options[agent_id, day] = list(allowed_options(self.config, self.week, self.agents[agent_id], day,
+                                                                self.facts[agent_id]))
         return self._options[agent_id, day]
+
+    def week_with(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> list[ShiftAssignment | None]:
+        """The agent's week by day index with ``shift`` (or a day off) on ``day``."""
+        worked = self.weeks[agent_id]
+        shifts = [worked.get(d) for d in range(7)]
+        shifts[day] = shift
+        return shifts
+
+    def keeps(self, agent_id: str, day: int, shift: ShiftAssignment | None,
+              rules: Sequence[LabourRule] = AGENT_RULES) -> bool:
+        """Whether the agent's week with ``shift`` on ``day`` keeps ``rules`` (default: every hard rule of
+        the agent's own)."""
+        return keeps_week(self.facts[agent_id], self.week_with(agent_id, day, shift), rules)
 
     def put(self, shift: ShiftAssignment) -> None:
         day = self.day_of[shift.date]
@@ -266,30 +299,34 @@ class _Polisher:
                           for b in shift.breaks)
             if len(moved) > 1 and self._breaks_fit(shift, template, shift.start_minute, moved, busy):
                 candidates.append(_moved(shift, shift.date, shift.start_minute, moved))
-        if not shift.activities:
-            day = self.week.day_index(shift.date)
-            previous, following = self.by_key.get((shift.agent_id, day - 1)), self.by_key.get((shift.agent_id, day + 1))
-            rest = self.rest[shift.agent_id]
-            for option in self.options(shift.agent_id, day):
-                start = option.start_minute
-                if option.template.template_id != shift.template_id or start == shift.start_minute:
-                    continue
-                end = start + shift.length_minutes
-                if previous is not None and start + MINUTES_PER_DAY - previous.end_minute < rest:
-                    continue
-                if following is not None and following.start_minute + MINUTES_PER_DAY - end < rest:
-                    continue
-                offset = start - shift.start_minute
-                candidates.append(_moved(shift, shift.date, start, tuple(
-                    BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks)))
-                if shift.breaks and self._breaks_fit(shift, template, start, shift.breaks, busy):
-                    candidates.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
-        return candidates
+        day = self.day_of[shift.date]
+        facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
+        legal = []
+        for candidate in candidates:  # break moves: the rules that read where breaks lie
+            week[day] = candidate
+            if keeps_change(facts, week, day, BREAK_MOVE_RULES):
+                legal.append(candidate)
+        if shift.activities:
+            return legal
+        for option in self.options(shift.agent_id, day):
+            start = option.start_minute
+            if option.template.template_id != shift.template_id or start == shift.start_minute:
+                continue
+            offset = start - shift.start_minute
+            moves = [_moved(shift, shift.date, start, tuple(
+                BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks))]
+            if shift.breaks and self._breaks_fit(shift, template, start, shift.breaks, busy):
+                moves.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
+            for candidate in moves:  # start moves: every rule that reads times or breaks
+                week[day] = candidate
+                if keeps_change(facts, week, day, START_MOVE_RULES):
+                    legal.append(candidate)
+        return legal
 
     def day_swaps(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
         """The shift moved to one of the agent's days off, at any start of the same template the agent may work
         then (breaks keeping their offsets). Rest, consecutive days and the other day rules are checked by the
-        caller (``keeps_own_rules``), only for a swap worth taking."""
+        caller (``keeps``, every rule), only for a swap worth taking."""
         if shift.activities:
             return []
         day = self.day_of[shift.date]
@@ -392,8 +429,6 @@ def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, r
 def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.ndarray,
                spend: Callable[[float], None]) -> tuple[ShiftAssignment | None, float]:
     """The best improving move of the shift to a day off that keeps the agent's rules, if any."""
-    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
-
     candidates = polisher.day_swaps(shift)
     spend(len(candidates) * UNITS_PER_MOVE)
     if not candidates:
@@ -409,10 +444,10 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.nda
     deltas = polisher.with_soft(shift, candidates, deltas)
     scored = sorted((delta, i) for i, delta in enumerate(deltas) if delta is not None and delta < 0)
     for delta, i in scored[:SWAP_CHECKS]:
-        week_shifts = tuple(sorted([candidates[i]] + [s for s in polisher.weeks[shift.agent_id].values()
-                                                      if s.date != shift.date], key=lambda s: s.date))
+        week = polisher.week_with(shift.agent_id, day, None)
+        week[polisher.day_of[candidates[i].date]] = candidates[i]
         spend(SWAP_CHECK_UNITS)
-        if keeps_own_rules(polisher.config, polisher.week, requirements, shift.agent_id, week_shifts):
+        if keeps_week(polisher.facts[shift.agent_id], week):
             return candidates[i], delta
     return None, 0
 
@@ -421,8 +456,6 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
     """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
     worked day another template or start, that covers it, where that lowers the objective (paid hours
     included) and keeps the agent's rules. Returns whether anything changed."""
-    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
-
     config, week = polisher.config, polisher.week
     paid_weight = config.weights.paid_hour
     changed = False
@@ -436,11 +469,11 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
             current = polisher.by_key.get((agent_id, day))
             if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
                 continue
-            contract = config.contract(polisher.agents[agent_id].contract_id)
+            facts = polisher.facts[agent_id]
             worked = polisher.weeks[agent_id]
-            if current is None and len(worked) >= contract.max_days_per_week:
+            if current is None and len(worked) >= max_days.most_days(facts):
                 continue
-            room = contract.max_weekly_minutes - sum(s.paid_minutes for s in worked.values()) + (
+            room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
                 0 if current is None else current.paid_minutes)
             candidates = [c for o in polisher.options(agent_id, day)
                           if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
@@ -461,10 +494,8 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
                     scored.append((delta, agent_id, index, candidate))
         for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:REPAIR_CHECKS]:
             current = polisher.by_key.get((agent_id, day))
-            shifts = tuple(sorted([candidate] + [s for d, s in polisher.weeks[agent_id].items() if d != day],
-                                  key=lambda s: s.date))
             spend(SWAP_CHECK_UNITS)
-            if keeps_own_rules(config, week, requirements, agent_id, shifts):
+            if polisher.keeps(agent_id, day, candidate):
                 if current is not None:
                     polisher.take(current)
                 polisher.put(candidate)
@@ -476,9 +507,7 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
 def _trim(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float], None]) -> bool:
     """Drop shifts whose pay and over-staffing cost more than the cover they give, where the agent's rules
     (weekly minimum hours and days) allow. Returns whether anything changed."""
-    from scheduler.rostering.search.lp_start import keeps_own_rules  # local: lp_start imports the solver's model
-
-    config, week = polisher.config, polisher.week
+    config = polisher.config
     changed = False
     for key in sorted(polisher.by_key):
         shift = polisher.by_key[key]
@@ -493,9 +522,8 @@ def _trim(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float]
         delta += polisher.week_soft(agent_id, day, None) - polisher.week_soft(agent_id, day, shift)
         if delta >= 0:
             continue
-        others = tuple(sorted((s for d, s in polisher.weeks[agent_id].items() if d != day), key=lambda s: s.date))
         spend(SWAP_CHECK_UNITS)
-        if keeps_own_rules(config, week, requirements, agent_id, others):
+        if polisher.keeps(agent_id, day, None):
             polisher.take(shift)
             changed = True
     return changed

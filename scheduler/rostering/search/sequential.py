@@ -24,7 +24,7 @@ from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
-from scheduler.rostering.model import RosterModel
+from scheduler.rostering.model import RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -62,8 +62,6 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
                 ) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
     its score in the same units. ``spend`` is told the deterministic time used."""
-    from scheduler.rostering.solve import _read_roster  # local: solve imports this module
-
     model = RosterModel(config, week, requirements, agents=[agent], fixed_on_break=others_on_break)
     soft_terms = []
     for name, rule in RULES:
@@ -94,7 +92,7 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
     spend(solver.response_proto.deterministic_time + AGENT_BUILD_UNITS)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (), -np.inf
-    return _read_roster(model, solver).shifts, solver.objective_value
+    return read_roster(model, solver).shifts, solver.objective_value
 
 
 def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,

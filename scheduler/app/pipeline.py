@@ -23,6 +23,7 @@ from forecasting.history import History, load_history
 from forecasting.queueing.staffing import QueueTarget, requirements
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from scheduler import __version__
+from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
@@ -272,7 +273,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-    conflicts = explain_conflicts(config, week)
+    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)

@@ -25,6 +25,7 @@ from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from scheduler import __version__
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.diagnose.warnings import implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -273,6 +274,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
+    warnings = implausible_input(config, week, required, array)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr, flush=True)
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
@@ -292,7 +296,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations)
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations) | {"warnings": warnings}
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))

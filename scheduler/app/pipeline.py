@@ -35,7 +35,7 @@ from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, frame_csv, json_text
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
-from scheduler.rostering.replan import load_replan, parse_pin_days
+from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.validation.validate import Violation, read_roster, validate_roster
 
@@ -176,7 +176,7 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
              workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
              pin_days: str | None = None) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
-    roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
+    roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning), all staged and moved in together."""
     stage = _Stages(progress)
     config = load_config(config_path)
     history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
@@ -301,6 +301,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
         staged.write_text("kpis.json", json_text(kpis))
+        if config.replan is not None:  # what a re-plan changed against the published roster
+            staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
         write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
         staged.commit()

@@ -6,6 +6,7 @@ Everything here is plain typed data; ``scheduler.report.page`` turns it into HTM
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.io.exports import Segment, read_segments
+from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
 
 PLAN_FILES = ("kpis.json", "coverage.csv", "forecast.csv", "roster.csv")
 HISTORY_WEEKS_SHOWN = 3
@@ -60,6 +62,8 @@ class ReportData:
     queues: tuple[QueueSeries, ...]
     agents: tuple[AgentWeek, ...]
     understaffed: pd.DataFrame  # coverage rows with scheduled < required
+    # a re-plan's changed agent-days (agent_id, date, before, after) from changes.csv; None: not a re-plan
+    changes: tuple[tuple[str, str, str, str], ...] | None = None
 
     @property
     def slots_per_week(self) -> int:
@@ -139,4 +143,16 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     short = cover[cover["scheduled"] < cover["required"]].sort_values(["interval_start", "queue"])
     return ReportData(title=plan_config.name, week_start=week_start, interval_minutes=minutes,
                       timezone=plan_config.timezone, kpis=kpis, queues=tuple(queues), agents=agents,
-                      understaffed=short.reset_index(drop=True))
+                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir))
+
+
+def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None:
+    """The rows of ``changes.csv`` (written by a re-plan), or None when the folder has none."""
+    path = plan_dir / CHANGES_FILE
+    if not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or any(c not in reader.fieldnames for c in CHANGES_COLUMNS):
+            raise InputError(f"{path.name}: needs the columns {', '.join(CHANGES_COLUMNS)}")
+        return tuple(tuple(row[c] or "" for c in CHANGES_COLUMNS) for row in reader)

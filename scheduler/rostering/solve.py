@@ -487,6 +487,12 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
                     if kept.break_starts[k] not in slot.starts:
                         return None
                     model.cp.add(slot.starts[kept.break_starts[k]] == 1)
+            taken = set() if kept is None else set(kept.activity_starts)
+            if any(m not in agent_day.activities.get(a, {}) for a, m in taken):
+                return None
+            for activity_id, starts in agent_day.activities.items():  # the published activities, to the minute
+                for minute, var in starts.items():
+                    model.cp.add(var == int((activity_id, minute) in taken))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10

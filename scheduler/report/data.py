@@ -109,7 +109,7 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
         raise InputError(f"kpis.json: not JSON ({exc.msg} at line {exc.lineno})") from None
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
-    if history is None:
+    if history is None and plan_config.history_path.is_file():  # wfm schedule runs without a history
         history = load_history(plan_config.history_path, plan_config.interval_minutes, timezone=plan_config.timezone)
     week_start = date.fromisoformat(kpis["week_start"])
     start = datetime.combine(week_start, datetime.min.time())
@@ -117,7 +117,8 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     slots = 7 * 24 * 60 // minutes
     cover = _read_csv(plan_dir / "coverage.csv", parse_dates=["interval_start"])
     forecast = _read_csv(plan_dir / "forecast.csv", parse_dates=["interval_start"])
-    past = history.frame
+    past = (history.frame if history is not None
+            else pd.DataFrame({"interval_start": pd.Series(dtype="datetime64[ns]"), "queue": [], "contacts": []}))
     history_start = start - timedelta(weeks=HISTORY_WEEKS_SHOWN)
     queues = []
     for queue in plan_config.queues:

@@ -305,8 +305,11 @@ def solve_roster(
     started = time.monotonic()
     budget = _Budget(limit, settings.deterministic)
 
+    last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
+
     def report(phase: str, objective: float, bound: float) -> None:
-        if progress is not None:
+        if progress is not None and last_line != [(phase, objective, bound)]:
+            last_line[:] = [(phase, objective, bound)]
             print(f"[schedule:{phase}] {time.monotonic() - started:6.1f}s  objective {objective:,.1f}  "
                   f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
 

@@ -110,9 +110,12 @@ def break_cap_conflicts(config: PlanConfig, week: Week) -> list[str]:
 
 
 def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
-                     omit: Sequence[str] = (), seed: int = 0) -> tuple[int, RosterModel, cp_model.CpSolver]:
+                     omit: Sequence[str] = (), seed: int = 0,
+                     units_per_second: float | None = None) -> tuple[int, RosterModel, cp_model.CpSolver]:
     """CP-SAT on every agent's hard rules together, cover left out, less the rules named in ``omit``; returns
-    the status, the model and the solver (read a roster from them when the status is feasible)."""
+    the status, the model and the solver (read a roster from them when the status is feasible). With
+    ``units_per_second`` the limit is deterministic time (``seconds`` times it), so a loaded machine gives the
+    same answer, with ten times ``seconds`` of wall time as a safety net."""
     model = RosterModel(config, week, requirements)
     for name, rule in RULES:
         if name not in SOFT_RULES and name not in omit:
@@ -121,21 +124,26 @@ def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, s
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    if units_per_second is not None:
+        solver.parameters.max_deterministic_time = max(0.1, seconds) * units_per_second
+        solver.parameters.max_time_in_seconds = 10 * max(0.1, seconds)
     return solver.solve(model.cp), model, solver
 
 
 def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
-                      full_status: int | None = None) -> str:
+                      full_status: int | None = None, units_per_second: float | None = None) -> str:
     """One line naming the centre-wide rule (with its figures) that leaves no roster, or saying that none was
     found within ``seconds`` though no centre-wide rule could be blamed. ``requirements`` is ``[queue, slot]``;
-    ``full_status`` is the CP-SAT status of ``solve_hard_rules`` with every rule, when already known."""
+    ``full_status`` is the CP-SAT status of ``solve_hard_rules`` with every rule, when already known;
+    ``units_per_second`` as for ``solve_hard_rules``."""
     counted = break_cap_conflicts(config, week)
     if counted:
         return counted[0]
     active = [name for name in CENTRE_RULES if (name == "break_cap" and config.max_agents_on_break is not None)
               or (name == "activities" and config.activities)]
     if full_status is None:
-        full_status, _, _ = solve_hard_rules(config, week, requirements, seconds * FULL_CHECK_SHARE)
+        full_status, _, _ = solve_hard_rules(config, week, requirements, seconds * FULL_CHECK_SHARE,
+                                             units_per_second=units_per_second)
         seconds *= 1 - FULL_CHECK_SHARE
     if full_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ("no roster was found within the time limit although the hard rules admit one; "
@@ -143,7 +151,8 @@ def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, 
     proven = full_status == cp_model.INFEASIBLE
     trials = [(name,) for name in active] + ([tuple(active)] if len(active) > 1 else [])
     for omit in trials:
-        relaxed, _, _ = solve_hard_rules(config, week, requirements, seconds / len(trials), omit=omit)
+        relaxed, _, _ = solve_hard_rules(config, week, requirements, seconds / len(trials), omit=omit,
+                                         units_per_second=units_per_second)
         if relaxed in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _blame(config, week, omit, proven)
     rules = "".join(", " + CENTRE_RULES[name] for name in active)

@@ -304,6 +304,7 @@ def solve_roster(
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     started = time.monotonic()
     budget = _Budget(limit, settings.deterministic)
+    units_per_second = DETERMINISTIC_UNITS_PER_SECOND if settings.deterministic else None  # fall-back solves
 
     last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
 
@@ -403,7 +404,8 @@ def solve_roster(
             status = solver.solve(relaxation.cp)
             budget.charge(solver)
             if status == cp_model.INFEASIBLE:
-                raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE))
+                raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
+                                                        units_per_second=units_per_second))
             if round_number == 0:
                 relaxed_bound = solver.best_objective_bound / scale
                 bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
@@ -419,12 +421,13 @@ def solve_roster(
     if not math.isfinite(objective):  # no start kept every hard rule: the hard rules alone, or why none exists
         seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
                       limit * FALLBACK_SHARE)
-        status, model, solver = solve_hard_rules(config, week, requirements, seconds, seed=seed)
+        status, model, solver = solve_hard_rules(config, week, requirements, seconds, seed=seed,
+                                                 units_per_second=units_per_second)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             keep_if_better(_read_roster(model, solver), "hard rules alone")
         if not math.isfinite(objective):
             raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
-                                                    full_status=status))
+                                                    full_status=status, units_per_second=units_per_second))
     report("start", objective, bound)
 
     # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole

@@ -7,6 +7,7 @@ issue's 80-agent centre for manual runs and is checked here for loading only.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import defaultdict
 from dataclasses import replace
@@ -102,8 +103,12 @@ def test_no_start_falls_back_to_a_roster_of_the_hard_rules(tmp_path: Path, no_st
     config = load_config(plan)
     week = Week(WEEK_START, config.interval_minutes)
     requirements = np.ones((1, week.slot_count), dtype=np.int64)
-    result = solve.solve_roster(config, week, requirements, time_limit_seconds=2, progress=None)
+    progress = io.StringIO()
+    result = solve.solve_roster(config, week, requirements, time_limit_seconds=2, progress=progress)
     assert result.roster.shifts and np.isfinite(result.stats.objective)
+    lines = [line.split("]")[0] + line.split("s  ", 1)[1] for line in progress.getvalue().splitlines()]
+    assert len(lines) == len(set(lines))  # no progress line repeated
+    assert any("[schedule:hard rules alone" in line for line in lines)
     (tmp_path / "roster.csv").write_text(roster_csv(result.roster))
     assert validate_roster(config, read_roster(tmp_path / "roster.csv"), WEEK_START) == []
 

@@ -26,7 +26,9 @@ from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
+from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.diagnose.warnings import implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -36,7 +38,7 @@ from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv, json_text
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
-from scheduler.rostering.replan import load_replan, parse_pin_days
+from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.validation.validate import Violation, read_roster, validate_roster
 
@@ -181,7 +183,7 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
              workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
              pin_days: str | None = None) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
-    roster.xlsx and calendars/AGENT.ics, all staged and moved in together."""
+    roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning), all staged and moved in together."""
     check_solver_options(time_limit_seconds, seed, workers)
     check_out_dir(out_dir)
     stage = _Stages(progress)
@@ -341,7 +343,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-    conflicts = explain_conflicts(config, week)
+    warnings = implausible_input(config, week, required, array)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
@@ -359,11 +364,13 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations)
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations) | {"warnings": warnings}
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
         staged.write_text("kpis.json", json_text(kpis))
+        if config.replan is not None:  # what a re-plan changed against the published roster
+            staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
         write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
         if violations:

@@ -208,11 +208,13 @@ class QualityGates:
 
 @dataclass(frozen=True)
 class PinnedShift:
-    """A published shift: its template, start and break starts (minutes after midnight)."""
+    """A published shift: its template, start and break starts (minutes after midnight), and the activities it
+    carries as ``(activity_id, start_minute)`` by start."""
 
     template_id: str
     start_minute: int
     break_starts: tuple[int, ...]
+    activity_starts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Everything here is plain typed data; ``scheduler.report.page`` turns it into HTM
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.io.exports import Segment, read_segments
+from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
 
 PLAN_FILES = ("kpis.json", "coverage.csv", "forecast.csv", "roster.csv")
 HISTORY_WEEKS_SHOWN = 3
@@ -71,6 +73,8 @@ class ReportData:
     queues: tuple[QueueSeries, ...]
     agents: tuple[AgentWeek, ...]
     understaffed: pd.DataFrame  # coverage rows with scheduled < required
+    # a re-plan's changed agent-days (agent_id, date, before, after) from changes.csv; None: not a re-plan
+    changes: tuple[tuple[str, str, str, str], ...] | None = None
 
     @property
     def slots_per_week(self) -> int:
@@ -193,7 +197,7 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
         raise InputError(f"kpis.json: top level must be a JSON object, got {type(kpis).__name__}")
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
-    if history is None:
+    if history is None and plan_config.history_path.is_file():  # wfm schedule runs without a history
         history = load_history(plan_config.history_path, plan_config.interval_minutes, timezone=plan_config.timezone)
     week_start = check_report_kpis(kpis)
     start = datetime.combine(week_start, datetime.min.time())
@@ -201,7 +205,8 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     slots = 7 * 24 * 60 // minutes
     cover = _read_csv(plan_dir / "coverage.csv")
     forecast = _read_csv(plan_dir / "forecast.csv")
-    past = history.frame
+    past = (history.frame if history is not None
+            else pd.DataFrame({"interval_start": pd.Series(dtype="datetime64[ns]"), "queue": [], "contacts": []}))
     history_start = start - timedelta(weeks=HISTORY_WEEKS_SHOWN)
     queues = []
     for queue in plan_config.queues:
@@ -227,4 +232,16 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     short = cover[cover["scheduled"] < cover["required"]].sort_values(["interval_start", "queue"])
     return ReportData(title=plan_config.name, week_start=week_start, interval_minutes=minutes,
                       timezone=plan_config.timezone, kpis=kpis, queues=tuple(queues), agents=agents,
-                      understaffed=short.reset_index(drop=True))
+                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir))
+
+
+def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None:
+    """The rows of ``changes.csv`` (written by a re-plan), or None when the folder has none."""
+    path = plan_dir / CHANGES_FILE
+    if not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or any(c not in reader.fieldnames for c in CHANGES_COLUMNS):
+            raise InputError(f"{path.name}: needs the columns {', '.join(CHANGES_COLUMNS)}")
+        return tuple(tuple(row[c] or "" for c in CHANGES_COLUMNS) for row in reader)

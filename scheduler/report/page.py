@@ -182,6 +182,18 @@ def _penalty_section(data: ReportData) -> str:
             + (f"<ul>{listing}</ul>" if broken else '<p class="ok">None.</p>') + understaffed + "</section>")
 
 
+def _changes_section(data: ReportData) -> str:
+    """A re-plan's changed agent-days against the published roster (nothing when the plan is not a re-plan)."""
+    if data.changes is None:
+        return ""
+    rows = "".join(f"<tr><td>{escape(agent_id)}</td><td>{escape(day)}</td><td>{escape(before)}</td>"
+                   f"<td>{escape(after)}</td></tr>" for agent_id, day, before, after in data.changes)
+    table = ("<table><tr><th>agent</th><th>date</th><th>published</th><th>now</th></tr>" + rows + "</table>"
+             if data.changes else '<p class="ok">No agent-day changed.</p>')
+    return (f'<section id="changes"><h2>Changes against the published roster ({len(data.changes)} agent-days)'
+            f"</h2>{table}</section>")
+
+
 def _gantt_json(data: ReportData) -> str:
     kinds = ["shift", "break", "lunch"]
     for agent in data.agents:
@@ -243,5 +255,5 @@ def render(data: ReportData) -> str:
         f"<header><h1>{escape(data.title)}</h1><p>Week {data.week_start:%a %d %b %Y} to {week_end:%a %d %b %Y} "
         f"({escape(data.timezone)}), {len(data.agents)} agents, {data.kpis.get('shifts', 0)} shifts, "
         f"{data.interval_minutes}-minute intervals</p></header><main>"
-        + _kpi_section(data) + queues + _penalty_section(data) + _gantt_section(data)
+        + _kpi_section(data) + queues + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
         + f"</main><script>{GANTT_JS}</script></body></html>\n")

@@ -4,12 +4,14 @@
 the planned week's grid, where the queues of its attendees need the fewest agents (summed over the meeting's
 intervals; ties to the earlier day and start) among the times at which every attendee still has a week that
 keeps all of their own hard rules. The meeting's days and window are then narrowed to that one time, so every
-model of the solve (whole centre, one agent, a neighbourhood) and every greedy start agree on it.
+model of the solve (whole centre, one agent, a neighbourhood) and every greedy start agree on it. A re-plan tries
+the published time first, and keeps only it when a pinned day carries the meeting.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -34,7 +36,14 @@ def schedule_meetings(config: PlanConfig, week: Week, requirements: np.ndarray) 
         if not activity.together:
             continue
         narrowed = replace(config, activities=tuple(activities))
-        for day_index, minute in _candidates(narrowed, week, requirements, activity):
+        candidates = _candidates(narrowed, week, requirements, activity)
+        published = published_times(config, activity.activity_id)
+        if published:  # a re-plan keeps the published time: the only one if a pinned day carries it
+            day, minute = min(published.values())
+            kept = (week.day_index(day), minute)
+            pinned = any(config.pinned(agent_id, when[0])[0] for agent_id, when in published.items())
+            candidates = [kept] if pinned else [kept, *(c for c in candidates if c != kept)]
+        for day_index, minute in candidates:
             fixed = replace(activity, weekdays=(week.day(day_index).weekday(),),
                             window=TimeWindow(minute, minute + activity.minutes))
             trial = replace(config, activities=(*activities[:index], fixed, *activities[index + 1:]))
@@ -98,6 +107,10 @@ def activities_kept(config: PlanConfig, roster: Roster) -> bool:
                            for b in shift.breaks)):
                 return False
             taken.setdefault((item.activity_id, shift.agent_id), []).append((shift.date, item.start_minute))
+        pinned, kept = config.pinned(shift.agent_id, shift.date)
+        if pinned and kept is not None and sorted(
+                (a.activity_id, a.start_minute) for a in shift.activities) != sorted(kept.activity_starts):
+            return False  # a re-plan keeps a pinned day's activities to the minute
     for activity in config.activities:
         times = [taken.get((activity.activity_id, agent_id), []) for agent_id in activity.agent_ids]
         if any(len(t) != 1 for t in times):
@@ -105,6 +118,19 @@ def activities_kept(config: PlanConfig, roster: Roster) -> bool:
         if activity.together and len({t[0] for t in times}) > 1:
             return False
     return True
+
+
+def published_times(config: PlanConfig, activity_id: str) -> dict[str, tuple[date, int]]:
+    """When re-planning, each attendee's published (date, start) of the activity, where the published roster
+    has it."""
+    if config.replan is None:
+        return {}
+    times = {}
+    for (agent_id, day), kept in sorted(config.replan.published.items()):
+        for taken_id, minute in () if kept is None else kept.activity_starts:
+            if taken_id == activity_id:
+                times[agent_id] = (day, minute)
+    return times
 
 
 def activity_overstaffing_credit(config: PlanConfig) -> float:

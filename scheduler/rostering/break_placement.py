@@ -15,13 +15,16 @@ is caught by ``scheduler.rostering.activities.activities_kept``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
 from scheduler.domain.plan import Activity, PlanConfig, ShiftTemplate
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
+from scheduler.rostering.activities import published_times
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
 from scheduler.rostering.rules import break_cap
 
@@ -133,8 +136,15 @@ def _place_activities(config: PlanConfig, week: Week, shifts: list[ShiftAssignme
         if not missing:
             continue
         groups = [missing] if activity.together else [[a] for a in missing]
+        published = published_times(config, activity.activity_id)
         for group in groups:
-            best = _best_activity_start(activity, group, by_key, spare, skill_rows, week, interval)
+            # A re-plan keeps the published time where the shifts still hold it, and never adds an activity to a
+            # pinned day; otherwise the time with the most spare.
+            kept = {published[a] for a in group if a in published}
+            best = next(iter(kept)) if len(kept) == 1 and _fits(activity, group, by_key, *next(iter(kept))) else None
+            if best is None:
+                best = _best_activity_start(activity, group, by_key, spare, skill_rows, week, interval,
+                                            lambda day, group=group: any(config.pinned(a, day)[0] for a in group))
             if best is None:
                 continue  # nowhere to put it: the roster will fail activities_kept
             day, minute = best
@@ -148,20 +158,27 @@ def _place_activities(config: PlanConfig, week: Week, shifts: list[ShiftAssignme
     return [by_key[s.agent_id, s.date] for s in shifts]
 
 
+def _fits(activity: Activity, group: list[str], by_key: dict, day: date, minute: int) -> bool:
+    """Whether every agent of ``group`` works ``day`` in a shift containing the activity at ``minute``, clear of
+    their other activities."""
+    end = minute + activity.minutes
+    return day.weekday() in activity.weekdays and all(
+        (a, day) in by_key and by_key[a, day].start_minute <= minute and end <= by_key[a, day].end_minute
+        and not any(o.start_minute < end and minute < o.start_minute + o.minutes for o in by_key[a, day].activities)
+        for a in group)
+
+
 def _best_activity_start(activity: Activity, group: list[str], by_key: dict, spare: np.ndarray,
-                         skill_rows: dict[str, list[int]], week: Week, interval: int) -> tuple[object, int] | None:
+                         skill_rows: dict[str, list[int]], week: Week, interval: int,
+                         skip: Callable[[date], bool]) -> tuple[date, int] | None:
     """(date, start) inside a worked shift of every agent of ``group``, clear of their other activities, with the
-    most spare summed over them; ties to the earlier date and start."""
+    most spare summed over them, on days ``skip`` allows; ties to the earlier date and start."""
     best, best_score = None, None
     for day in week.days():
-        if day.weekday() not in activity.weekdays or any((a, day) not in by_key for a in group):
+        if day.weekday() not in activity.weekdays or skip(day):
             continue
         for minute in activity.start_minutes(interval):
-            end = minute + activity.minutes
-            shifts = [by_key[a, day] for a in group]
-            if not all(s.start_minute <= minute and end <= s.end_minute
-                       and not any(o.start_minute < end and minute < o.start_minute + o.minutes for o in s.activities)
-                       for s in shifts):
+            if not _fits(activity, group, by_key, day, minute):
                 continue
             first = week.slot(week.day_index(day), minute)
             score = sum(int(spare[skill_rows[a], first:first + activity.minutes // interval].max(axis=0).sum())

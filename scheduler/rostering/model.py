@@ -151,11 +151,13 @@ class RosterModel:
                 }))
             agent_day.breaks[template_id] = slots
         weekday = self.week.day(day_index).weekday()
+        pinned, kept = self.config.pinned(agent.agent_id, self.week.day(day_index))
         for activity in self.config.activities_of(agent.agent_id):
             if weekday not in activity.weekdays:
                 continue
             minutes = [m for m in activity.start_minutes(self.config.interval_minutes)
-                       if any(o.start_minute <= m and m + activity.minutes <= o.end_minute for o in options)]
+                       if any(o.start_minute <= m and m + activity.minutes <= o.end_minute for o in options)
+                       and (not pinned or (kept is not None and (activity.activity_id, m) in kept.activity_starts))]
             agent_day.activities[activity.activity_id] = {
                 m: self.cp.new_bool_var(f"activity_{prefix}_{activity.activity_id}_{m}") for m in minutes
             }

@@ -1,24 +1,32 @@
 """Read a published roster for re-planning: which agent-days to keep exactly, and what was published.
 
-``--pin ROSTER.csv`` keeps the published shift (with its breaks), or the day off, of every agent on the pinned
-days (``--pin-days``, default all seven); on the other days the new plan may change shifts, each changed
-agent-day costing ``objective.changed_shift``, so it changes as little as the cover needs.
+``--pin ROSTER.csv`` keeps the published shift (with its breaks and activities, to the minute), or the day off, of
+every agent on the pinned days (``--pin-days``, default all seven); on the other days the new plan may change
+shifts and move activities, each changed agent-day costing ``objective.changed_shift``, so it changes as little
+as the cover needs. ``changed_days`` lists the agent-days that differ from the published roster (``changes.csv``).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from forecasting.untrusted import excerpt
+from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import WEEKDAYS, PinnedShift, PlanConfig, Replan
+from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
 from scheduler.io.roster_csv import read_roster_rows
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CHANGES_FILE = "changes.csv"
+CHANGES_COLUMNS = ("agent_id", "date", "before", "after")
 
 
 def parse_pin_days(text: str | None, week: Week) -> set[date]:
@@ -50,6 +58,7 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
     agents = {a.agent_id: a for a in config.agents}
     shifts: dict[tuple[str, date], list] = {}
     breaks: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
+    activities: dict[tuple[str, date], list[tuple[int, str, int, int]]] = {}
     activity_ids = {a.activity_id for a in config.activities}
     for number, row in read_roster_rows(path, "pinned roster"):
         where = f"{path.name} row {number}"
@@ -73,18 +82,25 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
                 raise InputError(f"{where}: a second shift for {agent_id} on {day}")
             shifts[key] = [number, start_minute, minutes]
         elif activity in activity_ids:
-            continue  # activities are placed anew (a meeting's time is fixed before solving)
+            activities.setdefault(key, []).append((start_minute, activity, minutes, number))
         else:
             breaks.setdefault(key, []).append((start_minute, activity, minutes, number))
 
     published: dict[tuple[str, date], PinnedShift | None] = {}
     for (agent_id, day), (number, start_minute, minutes) in sorted(shifts.items()):
         taken = sorted(breaks.pop((agent_id, day), []))
-        published[agent_id, day] = _match(config, agent_id, start_minute, minutes, taken,
-                                          f"{path.name} row {number}")
-    if breaks:
-        (agent_id, day), rows = next(iter(sorted(breaks.items())))
-        raise InputError(f"{path.name} row {rows[0][3]}: {rows[0][1]} of {agent_id} on {day} has no shift")
+        kept = _match(config, agent_id, start_minute, minutes, taken, f"{path.name} row {number}")
+        carried = sorted(activities.pop((agent_id, day), []))
+        for _start, activity_id, length, row_number in carried:
+            activity = next(a for a in config.activities if a.activity_id == activity_id)
+            if agent_id not in activity.agent_ids or length != activity.minutes:
+                raise InputError(f"{path.name} row {row_number}: {activity_id} of {agent_id} on {day} is not one "
+                                 f"of the agent's {activity.minutes}-minute activities in {config.source.name}")
+        published[agent_id, day] = replace(kept, activity_starts=tuple((a, s) for s, a, _m, _n in carried))
+    for leftover in (breaks, activities):
+        if leftover:
+            (agent_id, day), rows = next(iter(sorted(leftover.items())))
+            raise InputError(f"{path.name} row {rows[0][3]}: {rows[0][1]} of {agent_id} on {day} has no shift")
     for agent in config.agents:
         for day in week.days():
             published.setdefault((agent.agent_id, day), None)
@@ -116,3 +132,54 @@ def _check_pins_fit(config: PlanConfig, week: Week, pinned: dict[tuple[str, date
                    for o in options):
             raise InfeasibleError(f"agent {agent_id}: the pinned shift on {day} no longer fits their availability, "
                                   "time off or contract templates")
+        for activity_id, start in kept.activity_starts:
+            activity = next(a for a in config.activities if a.activity_id == activity_id)
+            if day.weekday() not in activity.weekdays or start not in activity.start_minutes(config.interval_minutes):
+                raise InfeasibleError(f"agent {agent_id}: the pinned {activity_id} on {day} at "
+                                      f"{minute_to_clock(start)} no longer fits the activity's days and window")
+
+
+def day_text(config: PlanConfig, shift: ShiftAssignment | PinnedShift | None) -> str:
+    """An agent-day in short: ``09:00-17:30 (break 11:00, lunch 12:30, coaching 15:00-16:00)`` or ``off``."""
+    if shift is None:
+        return "off"
+    if isinstance(shift, PinnedShift):
+        template = config.template(shift.template_id)
+        start, end = shift.start_minute, shift.start_minute + template.length_minutes
+        breaks = [(m, b.kind, b.minutes) for m, b in zip(shift.break_starts, template.breaks, strict=True)]
+        minutes = {a.activity_id: a.minutes for a in config.activities}
+        activities = [(m, a, minutes[a]) for a, m in shift.activity_starts]
+    else:
+        start, end = shift.start_minute, shift.end_minute
+        breaks = [(b.start_minute, b.kind, b.minutes) for b in shift.breaks]
+        activities = [(a.start_minute, a.activity_id, a.minutes) for a in shift.activities]
+    parts = [f"{kind} {minute_to_clock(m)}" for m, kind, _n in breaks]
+    parts += [f"{name} {minute_to_clock(m)}-{minute_to_clock(m + n)}" for m, name, n in activities]
+    items = sorted(zip([m for m, _k, _n in breaks] + [m for m, _a, _n in activities], parts, strict=True))
+    inside = f" ({', '.join(text for _m, text in items)})" if items else ""
+    return f"{minute_to_clock(start)}-{minute_to_clock(end)}{inside}"
+
+
+def changed_days(config: PlanConfig, week: Week, roster: Roster) -> list[tuple[str, date, str, str]]:
+    """``(agent_id, date, before, after)`` for every agent-day whose shift, breaks or activities differ from the
+    published roster (``day_text``), by agent and date; empty without a re-plan."""
+    if config.replan is None:
+        return []
+    now = {(s.agent_id, s.date): s for s in roster.shifts}
+    rows = []
+    for agent in sorted(config.agents, key=lambda a: a.agent_id):
+        for day in week.days():
+            before = day_text(config, config.replan.published.get((agent.agent_id, day)))
+            after = day_text(config, now.get((agent.agent_id, day)))
+            if before != after:
+                rows.append((agent.agent_id, day, before, after))
+    return rows
+
+
+def changes_csv(rows: list[tuple[str, date, str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CHANGES_COLUMNS)
+    for agent_id, day, before, after in rows:
+        writer.writerow([agent_id, day.isoformat(), before, after])
+    return out.getvalue()

@@ -35,6 +35,7 @@ import numpy as np
 import ortools
 from ortools.sat.python import cp_model
 
+from scheduler.diagnose.centre import explain_no_roster, solve_hard_rules
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.shifts import shift_options
@@ -49,7 +50,7 @@ from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
-from scheduler.rostering.search.sequential import sequential_roster
+from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
@@ -81,6 +82,9 @@ NEIGHBOURHOOD_SECONDS = 1.0
 LP_UNITS_PER_VARIABLE = 5e-5
 WEEK_CHECK_UNITS_PER_AGENT = 0.003
 STEP_OVERHEAD_UNITS = 0.05
+# Least share of the time limit, in seconds, for the fall-back to a roster of the hard rules alone (and the
+# centre-wide diagnosis) when the search found no roster that keeps them all.
+FALLBACK_SHARE = 0.25
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
@@ -300,9 +304,13 @@ def solve_roster(
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     started = time.monotonic()
     budget = _Budget(limit, settings.deterministic)
+    units_per_second = DETERMINISTIC_UNITS_PER_SECOND if settings.deterministic else None  # fall-back solves
+
+    last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
 
     def report(phase: str, objective: float, bound: float) -> None:
-        if progress is not None:
+        if progress is not None and last_line != [(phase, objective, bound)]:
+            last_line[:] = [(phase, objective, bound)]
             print(f"[schedule:{phase}] {time.monotonic() - started:6.1f}s  objective {objective:,.1f}  "
                   f"bound {bound:,.1f}  gap {_gap(objective, bound):.2%}", file=progress, flush=True)
 
@@ -310,14 +318,16 @@ def solve_roster(
     current = _Roster(config, week)
     objective, costs = math.inf, ()
     first_roster_seconds = math.nan
+    refused: dict[tuple[str, str], int] = {}  # rejected rosters by phase and reason: one progress line each
 
     def keep_if_better(roster: Roster, phase: str) -> None:
         nonlocal objective, costs, first_roster_seconds
-        if not within_break_cap(config, week, roster):
-            report(f"{phase} (over the break cap, not kept)", math.inf, bound)
-            return
-        if config.activities and not activities_kept(config, roster):
-            report(f"{phase} (activities misplaced, not kept)", math.inf, bound)
+        why = ("over the break cap" if not within_break_cap(config, week, roster)
+               else "activities misplaced" if config.activities and not activities_kept(config, roster) else None)
+        if why is not None:
+            refused[phase, why] = refused.get((phase, why), 0) + 1
+            if refused[phase, why] == 1:
+                report(f"{phase} ({why}, not kept)", math.inf, bound)
             return
         candidate = evaluate(config, week, requirements, roster)
         if _total(candidate) < objective:
@@ -347,13 +357,16 @@ def solve_roster(
         # Start: the aggregate LP rounded to agents (those whose rounded week fails a rule are rostered one at a
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
-        weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
-                                  initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
-        keep_if_better(_roster_of(weeks), "lp")
+        try:
+            weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
+                                      initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
+            keep_if_better(_roster_of(weeks), "lp")
+        except BlockedByOthers:
+            report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
-        # share of the budget lasts; the best roster is kept.
+        # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
-        for restart in range(POLISH_STARTS):
+        for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
                 break
             keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
@@ -369,10 +382,14 @@ def solve_roster(
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.
-        weeks = sequential_roster(
-            config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
-        keep_if_better(_roster_of(weeks), "sequential")
+        try:
+            weeks = sequential_roster(
+                config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
+                spend=budget.spend)
+            keep_if_better(_roster_of(weeks), "sequential")
+        except BlockedByOthers:
+            report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
 
         # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
         # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
@@ -387,9 +404,8 @@ def solve_roster(
             status = solver.solve(relaxation.cp)
             budget.charge(solver)
             if status == cp_model.INFEASIBLE:
-                raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, "
-                                      "time off, "
-                                      "templates); check each agent's contract against their availability")
+                raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
+                                                        units_per_second=units_per_second))
             if round_number == 0:
                 relaxed_bound = solver.best_objective_bound / scale
                 bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
@@ -399,6 +415,19 @@ def solve_roster(
             keep_if_better(placed, f"round{round_number}")
             shortfall = _shortfall(config, week, requirements, placed)
             padded = padded + shortfall
+    for (phase, why), count in refused.items():
+        if count > 1:
+            report(f"{phase} ({why}, {count} rosters not kept in all)", math.inf, bound)
+    if not math.isfinite(objective):  # no start kept every hard rule: the hard rules alone, or why none exists
+        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
+                      limit * FALLBACK_SHARE)
+        status, model, solver = solve_hard_rules(config, week, requirements, seconds, seed=seed,
+                                                 units_per_second=units_per_second)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            keep_if_better(read_roster(model, solver), "hard rules alone")
+        if not math.isfinite(objective):
+            raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
+                                                    full_status=status, units_per_second=units_per_second))
     report("start", objective, bound)
 
     # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole
@@ -464,6 +493,12 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
                     if kept.break_starts[k] not in slot.starts:
                         return None
                     model.cp.add(slot.starts[kept.break_starts[k]] == 1)
+            taken = set() if kept is None else set(kept.activity_starts)
+            if any(m not in agent_day.activities.get(a, {}) for a, m in taken):
+                return None
+            for activity_id, starts in agent_day.activities.items():  # the published activities, to the minute
+                for minute, var in starts.items():
+                    model.cp.add(var == int((activity_id, minute) in taken))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10

@@ -1,6 +1,7 @@
-"""Soft: when re-planning from a published roster, every agent-day whose shift changes costs
-``objective.changed_shift`` (a new shift, a removed one, or another template or start; break moves are free).
-Pinned days cannot change at all (``scheduler.domain.shifts`` offers only the kept shift)."""
+"""Soft: when re-planning from a published roster, every agent-day that changes costs ``objective.changed_shift``:
+a new shift, a removed one, another template or start, or an activity added, removed or moved (break moves are
+free). Pinned days cannot change at all (``scheduler.domain.shifts`` offers only the kept shift, and the model only
+the kept activity starts)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import PlanConfig
+from scheduler.domain.plan import PinnedShift, PlanConfig
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.week import Week
-from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.model import AgentDay, PenaltyTerm, RosterModel
 
 RULE = "replan_changes"
 UNIT = "changed agent-day"
@@ -22,41 +23,56 @@ def weight(config: PlanConfig) -> int:
     return config.weights.changed_shift
 
 
+def _shift_change(agent_day: AgentDay, published: PinnedShift | None) -> cp_model.LinearExpr | int:
+    """1 when the day's shift (template and start) differs from the published one, else 0."""
+    kept = None if published is None else (published.template_id, published.start_minute)
+    same = [v for o, v in zip(agent_day.options, agent_day.shift_vars, strict=True)
+            if (o.template.template_id, o.start_minute) == kept]
+    if kept is None:
+        return cp_model.LinearExpr.sum(agent_day.shift_vars) if agent_day.shift_vars else 0
+    return 1 - same[0] if same else 1  # no longer possible: changed whatever happens
+
+
+def _day_change(model: RosterModel, agent_day: AgentDay, published: PinnedShift | None) -> cp_model.LinearExpr | int:
+    """1 when the agent-day differs from the published one in its shift or its activities, else 0."""
+    shift = _shift_change(agent_day, published)
+    kept_activities = set() if published is None else set(published.activity_starts)
+    if not agent_day.activities and not kept_activities:
+        return shift
+    indicators = [shift]
+    offered = {(a, m) for a, starts in agent_day.activities.items() for m in starts}
+    if kept_activities - offered:
+        return 1  # a published activity can no longer be taken that day
+    for activity_id, starts in agent_day.activities.items():
+        for minute, var in starts.items():
+            indicators.append(1 - var if (activity_id, minute) in kept_activities else var)
+    changed = model.cp.new_bool_var(f"changed_{agent_day.agent.agent_id}_d{agent_day.day_index}")
+    for indicator in indicators:
+        model.cp.add(changed >= indicator)
+    return changed
+
+
 def build(model: RosterModel) -> list[PenaltyTerm]:
     replan = model.config.replan
     if replan is None or weight(model.config) == 0:
         return []
-    variables: list[cp_model.IntVar] = []
-    coefficients: list[int] = []
-    constant = 0
-    for agent in model.agents:
-        for agent_day in model.days_of(agent):
-            published = replan.published.get((agent.agent_id, model.week.day(agent_day.day_index)))
-            for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
-                same = published is not None and (option.template.template_id, option.start_minute) == (
-                    published.template_id, published.start_minute)
-                if same:
-                    constant += 1  # changed unless this very shift is kept: 1 - var
-                variables.append(var)
-                coefficients.append(-1 if same else 1)
-            if published is not None and not any(
-                (o.template.template_id, o.start_minute) == (published.template_id, published.start_minute)
-                for o in agent_day.options
-            ):
-                constant += 1  # the published shift is no longer possible: changed whatever happens
-    expression = cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant
-    return [PenaltyTerm(RULE, weight(model.config), expression, UNIT, DIVISOR)]
+    terms = [_day_change(model, agent_day, replan.published.get((agent.agent_id, model.week.day(agent_day.day_index))))
+             for agent in model.agents for agent_day in model.days_of(agent)]
+    return [PenaltyTerm(RULE, weight(model.config), cp_model.LinearExpr.sum(terms), UNIT, DIVISOR)]
 
 
 def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
-    """Agent-days whose shift differs from the published roster."""
+    """Agent-days whose shift or activities differ from the published roster."""
     if config.replan is None:
         return 0
-    now = {(s.agent_id, s.date): (s.template_id, s.start_minute) for s in shifts}
+    now = {(s.agent_id, s.date): (s.template_id, s.start_minute,
+                                  tuple(sorted((a.activity_id, a.start_minute) for a in s.activities)))
+           for s in shifts}
     changed = 0
     for agent in config.agents:
         for day in week.days():
             published = config.replan.published.get((agent.agent_id, day))
-            before = None if published is None else (published.template_id, published.start_minute)
+            before = None if published is None else (published.template_id, published.start_minute,
+                                                     tuple(sorted(published.activity_starts)))
             changed += before != now.get((agent.agent_id, day))
     return changed

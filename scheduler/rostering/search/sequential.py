@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.diagnose.explain import explain_agent
+from scheduler.diagnose.explain import conflicting_rules, explain_agent
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
@@ -107,6 +107,11 @@ def _on_floor(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...
     return next(iter(counts.values())) if counts else np.zeros(week.slot_count, dtype=np.int64)
 
 
+class BlockedByOthers(InfeasibleError):
+    """An agent whose own rules admit a week got none beside the agents rostered before them (centre-wide rules
+    such as the break cap): the greedy order failed, which proves nothing about the centre."""
+
+
 def sequential_roster(
     config: PlanConfig,
     week: Week,
@@ -122,7 +127,7 @@ def sequential_roster(
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
     while ``another_pass()`` allows. With ``initial`` (weeks of some agents, each keeping the agent's rules) the
     build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
-    that keeps their rules."""
+    that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
     residual = Residual(config, requirements)
     weights = config.weights
     weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
@@ -152,6 +157,8 @@ def sequential_roster(
             shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend,
                                         on_break)
             if score == -np.inf and old is None:
+                if conflicting_rules(config, week, agent) is None:
+                    raise BlockedByOthers(agent.agent_id)
                 raise InfeasibleError(explain_agent(config, week, agent))
             if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
                 shifts = old

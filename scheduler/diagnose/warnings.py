@@ -1,0 +1,107 @@
+"""Warnings for input that runs but is probably not what the planner meant: one line per queue and kind.
+
+- ``target``: a queue's service goal needs far more agents than its load, more than ``LOAD_FACTOR`` times the
+  offered load in Erlangs plus ``LOAD_MARGIN_AGENTS`` in some interval (e.g. 100% of contacts within 0 s);
+- ``no_skill``: a queue is open or requires agents but no agent is skilled for it;
+- ``no_shift``: a queue is open, or requires agents, in intervals that no shift of any agent skilled for it can
+  cover (a centre open 24 h without a night template).
+
+The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scheduler.domain.clock import minute_to_clock
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+
+LOAD_FACTOR = 3.0
+LOAD_MARGIN_AGENTS = 5.0
+SECONDS_PER_MINUTE = 60
+
+
+def offered_erlangs(config: PlanConfig, week: Week, required: pd.DataFrame) -> np.ndarray:
+    """Offered load per ``[queue, slot]`` in agents (Erlangs divided by the queue's concurrency)."""
+    load = np.zeros((len(config.queues), week.slot_count))
+    index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    seconds = config.interval_minutes * SECONDS_PER_MINUTE
+    contacts = pd.to_numeric(required["contacts"], errors="coerce").fillna(0).to_numpy(float)
+    aht = pd.to_numeric(required["aht_seconds"], errors="coerce").fillna(0).to_numpy(float)
+    for queue_id, start, volume, handle in zip(required["queue"], required["interval_start"], contacts, aht,
+                                               strict=True):
+        row = index[queue_id]
+        load[row, week.slot_of(start.to_pydatetime())] = volume * handle / seconds / config.queues[row].concurrency
+    return load
+
+
+def _slot_text(week: Week, slot: int) -> str:
+    moment = week.slot_start(slot)
+    return f"{moment:%a} {moment.date()} {minute_to_clock(moment.hour * 60 + moment.minute)}"
+
+
+def open_slots(config: PlanConfig, week: Week, row: int) -> np.ndarray:
+    """A bool array over the week's slots: queue ``row`` (config order) is open."""
+    hours = config.queues[row].opening_hours
+    mask = np.zeros(week.slot_count, dtype=bool)
+    for day in range(7):
+        window = hours.window(week.day(day).weekday())
+        if window is not None:
+            mask[week.slot(day, window.start_minute):week.slot(day, window.end_minute)] = True
+    return mask
+
+
+def coverable_slots(config: PlanConfig, week: Week) -> dict[str, np.ndarray]:
+    """Per queue, a bool array over the week's slots: some agent skilled for it has a candidate shift there."""
+    cover = {q.queue_id: np.zeros(week.slot_count, dtype=bool) for q in config.queues}
+    for agent in config.agents:
+        reach = np.zeros(week.slot_count, dtype=bool)
+        for day in range(7):
+            for option in shift_options(config, agent, week, day):
+                first = week.slot(day, option.start_minute)
+                reach[first:first + option.template.length_minutes // config.interval_minutes] = True
+        for skill in agent.skills:
+            if skill in cover:
+                cover[skill] |= reach
+    return cover
+
+
+def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
+                      requirements: np.ndarray) -> list[str]:
+    """The warning lines (without the ``warning:`` prefix), in queue order. ``required`` is the requirements
+    frame (``queue``, ``interval_start``, ``contacts``, ``aht_seconds``), ``requirements`` its ``[queue, slot]``
+    array of agents required."""
+    hours = config.interval_minutes / 60
+    load = offered_erlangs(config, week, required)
+    cover = coverable_slots(config, week)
+    skilled = {skill for agent in config.agents for skill in agent.skills}
+    lines = []
+    for row, queue in enumerate(config.queues):
+        need = requirements[row]
+        excess = need > LOAD_FACTOR * load[row] + LOAD_MARGIN_AGENTS
+        if excess.any():
+            worst = int(np.argmax(np.where(excess, need - load[row], -np.inf)))
+            lines.append(
+                f"queue {queue.queue_id}: {int(excess.sum())} interval(s) need more than {LOAD_FACTOR:g}x the "
+                f"offered load plus {LOAD_MARGIN_AGENTS:g} agents, e.g. {int(need[worst])} agents for "
+                f"{load[row, worst]:.1f} Erlangs at {_slot_text(week, worst)}; check "
+                f"service_level_target ({queue.service_level_target:g}) and answer_seconds ({queue.answer_seconds:g})")
+        if not need.any() and not open_slots(config, week, row).any():
+            continue
+        if queue.queue_id not in skilled:
+            lines.append(f"queue {queue.queue_id}: {need.sum() * hours:,.1f} required agent-hours but no agent is "
+                         "skilled for it (agents' skills column)")
+            continue
+        bare = ((need > 0) | open_slots(config, week, row)) & ~cover[queue.queue_id]
+        if bare.any():
+            first = int(np.argmax(bare))
+            lines.append(
+                f"queue {queue.queue_id}: open or required in {int(bare.sum())} interval(s) "
+                f"({need[bare].sum() * hours:,.1f} required agent-hours) that no shift of an agent skilled for it "
+                "can cover, from "
+                f"{_slot_text(week, first)}; add a shift template or narrow the queue's "
+                "opening_hours")
+    return lines

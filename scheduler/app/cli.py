@@ -17,6 +17,7 @@ import click
 from forecasting.service import MODEL_NAMES
 from scheduler import __version__
 from scheduler.errors import WfmError
+from scheduler.rostering.stopping import INTERRUPT, Stop, on_signals
 
 
 def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,6 +38,8 @@ def _solve_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The solver and re-plan options shared by ``plan`` and ``schedule``."""
     for option in reversed((
         click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds."),
+        click.option("--wall-limit", "wall_limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Hard wall-clock cap on the solve in seconds (default: the time limit)."),
         click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config)."),
         click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode."),
         click.option("--quiet", is_flag=True, help="No progress lines."),
@@ -77,8 +80,8 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @_solve_options
 @_one_line_errors
-def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None, workers: int | None,
-         quiet: bool, pin: Path | None, pin_days: str | None) -> None:
+def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: float | None, seed: int | None,
+         workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
     from scheduler.app.pipeline import run_plan
@@ -92,16 +95,26 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None
         from scheduler.app.progress import SolveProgress
 
         bar = progress = SolveProgress(sys.stderr, budget)
+    stop = Stop(wall_limit)
     try:
-        result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
-                          progress=progress, pin=pin, pin_days=pin_days)
+        with on_signals(stop):
+            result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
+                              progress=progress, pin=pin, pin_days=pin_days, stop=stop)
     finally:
         if bar is not None:
             bar.close()
+    _exit_for(result)
+
+
+def _exit_for(result: Any) -> None:
+    """Exit 1 for a roster with hard-rule violations, 130 for one published after an interrupt."""
     if result.violations:
         click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
                    err=True)
         sys.exit(1)
+    if result.kpis["solver"]["stopped_by"] == INTERRUPT:
+        click.echo(f"interrupted: the best roster found so far is in {result.out_dir}", err=True)
+        sys.exit(130)
 
 
 @main.command()
@@ -125,17 +138,18 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @_solve_options
 @_one_line_errors
-def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None, seed: int | None,
-             workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
+def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None,
+             wall_limit: float | None, seed: int | None, workers: int | None, quiet: bool, pin: Path | None,
+             pin_days: str | None) -> None:
     """Rostering alone: roster CONFIG's agents against a requirements CSV; writes the same files as plan."""
     from scheduler.app.pipeline import run_schedule
 
-    result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
-                          workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days)
-    if result.violations:
-        click.echo(f"error: roster has {len(result.violations)} hard-rule violation(s); see wfm validate",
-                   err=True)
-        sys.exit(1)
+    stop = Stop(wall_limit)
+    with on_signals(stop):
+        result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
+                              workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days,
+                              stop=stop)
+    _exit_for(result)
 
 
 @main.command()

@@ -49,6 +49,10 @@ from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import sequential_roster
+from scheduler.rostering.stopping import Stop, new_solver
+
+# Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
+BUDGET, OPTIMAL = "budget", "optimal"
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
@@ -98,6 +102,8 @@ class SolveStats:
     deterministic: bool
     ortools_version: str
     first_roster_seconds: float = math.nan  # wall time to the first complete roster
+    budget_completed: bool = True  # False when the wall-clock cap or an interrupt cut the search short
+    stopped_by: str = "budget"  # "budget", "optimal", "wall_clock" or "interrupt"
 
 
 @dataclass(frozen=True)
@@ -146,20 +152,23 @@ def build_model(
 
 
 class _Budget:
-    """Time left, counted in CP-SAT deterministic units (deterministic mode) or wall-clock seconds."""
+    """Time left, counted in CP-SAT deterministic units (deterministic mode) or wall-clock seconds; none once
+    ``stop`` says the wall-clock cap has passed or an interrupt came."""
 
-    def __init__(self, seconds: float, deterministic: bool) -> None:
-        self.deterministic = deterministic
+    def __init__(self, seconds: float, deterministic: bool, stop: Stop) -> None:
+        self.deterministic, self.stop = deterministic, stop
         self.total = seconds * DETERMINISTIC_UNITS_PER_SECOND if deterministic else seconds
         self.used = 0.0
         self._start = time.monotonic()
 
     def left(self) -> float:
+        if self.stop.stopped():
+            return 0.0
         used = self.used if self.deterministic else time.monotonic() - self._start
         return max(0.0, self.total - used)
 
     def new_solver(self, seconds: float, threads: int, seed: int) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = threads
         solver.parameters.random_seed = seed
         for name, value in SUBSOLVER_PARAMETERS.items():
@@ -291,15 +300,21 @@ def solve_roster(
     seed: int | None = None,
     workers: int | None = None,
     progress: TextIO | None = sys.stderr,
+    stop: Stop | None = None,
 ) -> ScheduleResult:
-    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order)."""
-    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
+    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order).
+
+    ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap; without one
+    given, the cap is the time limit, counted from here): the phases that build the first complete roster
+    always finish, every later phase checks it."""
+    started = time.monotonic()
     settings = config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
+    stop = (stop or Stop()).start(limit)
+    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
     seed = settings.seed if seed is None else seed
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
-    started = time.monotonic()
-    budget = _Budget(limit, settings.deterministic)
+    budget = _Budget(limit, settings.deterministic, stop)
 
     def report(phase: str, objective: float, bound: float) -> None:
         if progress is not None:
@@ -329,7 +344,7 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(config, week, requirements)
-    aggregate = solve_aggregate(config, week, requirements)
+    aggregate = solve_aggregate(config, week, requirements, seconds=stop.seconds_left())
     if aggregate is not None:
         budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
     if aggregate is not None and aggregate.bound > bound:
@@ -348,7 +363,8 @@ def solve_roster(
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
-                                  initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
+                                  initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend,
+                                  stop=stop)
         keep_if_better(_roster_of(weeks), "lp")
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept.
@@ -361,7 +377,7 @@ def solve_roster(
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
             weeks = sequential_roster(
                 config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-                initial=dict(current.shifts), spend=budget.spend,
+                initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
@@ -371,7 +387,8 @@ def solve_roster(
         # no-break relaxation rounds.
         weeks = sequential_roster(
             config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend)
+            another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total, spend=budget.spend,
+            stop=stop)
         keep_if_better(_roster_of(weeks), "sequential")
 
         # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
@@ -381,10 +398,12 @@ def solve_roster(
         for round_number in range(MAX_ROUNDS):
             if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
                 break
+            if stop.stopped() and math.isfinite(objective):
+                break
             relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
             share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
             solver = budget.new_solver(limit * share, threads, seed + round_number)
-            status = solver.solve(relaxation.cp)
+            status = stop.solve(solver, relaxation.cp)
             budget.charge(solver)
             if status == cp_model.INFEASIBLE:
                 raise InfeasibleError("no roster satisfies the hard rules together (contracts, availability, "
@@ -435,9 +454,11 @@ def solve_roster(
         if size == len(agents) and free_days is None:
             break
 
-    stats = SolveStats("OPTIMAL" if objective <= bound + 1e-6 else "FEASIBLE", objective, bound,
+    optimal = objective <= bound + 1e-6
+    stopped_by = stop.reason or (OPTIMAL if optimal else BUDGET)
+    stats = SolveStats("OPTIMAL" if optimal else "FEASIBLE", objective, bound,
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
-                       ortools.__version__, first_roster_seconds)
+                       ortools.__version__, first_roster_seconds, stop.reason is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
 
 
@@ -464,7 +485,7 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
                     if kept.break_starts[k] not in slot.starts:
                         return None
                     model.cp.add(slot.starts[kept.break_starts[k]] == 1)
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10
         if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -506,7 +527,7 @@ def _solve_neighbourhood(
                     day = model.week.day(agent_day.day_index)
                     model.fix_shift(agent_day, next(
                         (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
-    status = solver.solve(model.cp)
+    status = budget.stop.solve(solver, model.cp)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

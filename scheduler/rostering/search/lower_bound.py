@@ -103,12 +103,16 @@ class AggregateSolution:
     variables: int  # size of the LP, for budgeting
 
 
-def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) -> AggregateSolution | None:
-    """Solve the aggregate LP; ``None`` if it could not be solved (the caller keeps its other bounds)."""
+def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray,
+                    seconds: float = math.inf) -> AggregateSolution | None:
+    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (the
+    caller keeps its other bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
     lp = _AggregateLp(config, week, requirements, solver)
+    if math.isfinite(seconds):
+        solver.SetTimeLimit(max(1, int(seconds * 1000)))
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None

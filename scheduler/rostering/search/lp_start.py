@@ -27,6 +27,7 @@ from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
 from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan
+from scheduler.rostering.stopping import new_solver
 
 
 def round_to_total(weights: Sequence[float], total: int) -> list[int]:
@@ -118,7 +119,7 @@ def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, ag
     for agent_day in model.days_of(agent):
         if not model.fix_shift(agent_day, by_day.get(week.day(agent_day.day_index))):
             return False
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 1.0
     return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -26,6 +26,7 @@ WALL_CLOCK = "wall_clock"
 INTERRUPT = "interrupt"
 # A CP-SAT solve never gets less than this many seconds (it must be able to return its hint).
 MIN_SOLVE_SECONDS = 0.01
+INTERRUPT_NOTICE = "[interrupt] finishing with the best roster found so far; interrupt again to abort\n"
 
 
 def new_solver() -> cp_model.CpSolver:
@@ -108,10 +109,10 @@ def on_signals(stop: Stop, signals: tuple[int, ...] = (signal.SIGINT, signal.SIG
 
     def handler(signum: int, frame: object) -> None:
         received[0] += 1
-        if received[0] == 1:
-            stop.interrupt()
-        else:
+        if received[0] > 1:
             raise KeyboardInterrupt
+        stop.interrupt()
+        os.write(2, INTERRUPT_NOTICE.encode())  # not print: the main thread may be inside a write to stderr
 
     reader, writer = os.pipe()
     os.set_blocking(writer, False)

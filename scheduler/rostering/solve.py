@@ -82,6 +82,8 @@ NEIGHBOURHOOD_SECONDS = 1.0
 # variable, the check of each agent's rounded LP week, and the model building and evaluation of one
 # neighbourhood step.
 LP_UNITS_PER_VARIABLE = 5e-5
+# Share of the wall-clock cap the aggregate LP may take; a larger LP is abandoned for the agent-by-agent start.
+LP_WALL_SHARE = 0.5
 WEEK_CHECK_UNITS_PER_AGENT = 0.003
 STEP_OVERHEAD_UNITS = 0.05
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
@@ -344,7 +346,7 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(config, week, requirements)
-    aggregate = solve_aggregate(config, week, requirements, seconds=stop.seconds_left())
+    aggregate = solve_aggregate(config, week, requirements, seconds=LP_WALL_SHARE * stop.seconds_left())
     if aggregate is not None:
         budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
     if aggregate is not None and aggregate.bound > bound:

@@ -60,7 +60,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--agents", default=60, show_default=True, type=int, help="Number of agents.")
-@click.option("--queues", default=3, show_default=True, type=int, help="Number of queues (voice and one chat).")
+@click.option("--queues", default=3, show_default=True, type=int,
+              help="Number of queues, 1-50 (voice and one chat; beyond 6, more voice lines).")
 @click.option("--weeks", default=12, show_default=True, type=int, help="Weeks of 15-minute history.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")

@@ -375,7 +375,7 @@ def solve_roster(
             if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
                 break
             keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
-                                  spend=budget.spend), "lp+polish")
+                                  spend=budget.spend, stopped=stop.stopped), "lp+polish")
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
             weeks = sequential_roster(
                 config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
@@ -383,7 +383,7 @@ def solve_roster(
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
-                                  spend=budget.spend), "lp+passes+polish")
+                                  spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.

@@ -296,11 +296,13 @@ class _Polisher:
 def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster, *, seed: int = 0,
            max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
            units_left: Callable[[], float] = lambda: 1.0,
-           spend: Callable[[float], None] = lambda units: None) -> Roster:
+           spend: Callable[[float], None] = lambda units: None,
+           stopped: Callable[[], bool] = lambda: False) -> Roster:
     """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
     (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
     ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
-    zero (each scored move is charged ``UNITS_PER_MOVE``). Every move taken costs nothing or less, so the
+    zero (each scored move is charged ``UNITS_PER_MOVE``) or ``stopped()`` says the solve must end (a wall-clock
+    cap, an interrupt). Every move taken costs nothing or less, so the
     result is never worse than ``roster``."""
     if not roster.shifts:
         return roster
@@ -322,6 +324,8 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
             if units_left() <= 0:
                 return _roster(polisher)
             improved |= _step(polisher, movable[index], requirements, rng, plateau, charge)
+        if stopped():
+            break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
             improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved

@@ -49,7 +49,7 @@ from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import sequential_roster
-from scheduler.rostering.stopping import Stop, new_solver
+from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
 BUDGET, OPTIMAL = "budget", "optimal"
@@ -457,10 +457,13 @@ def solve_roster(
             break
 
     optimal = objective <= bound + 1e-6
-    stopped_by = stop.reason or (OPTIMAL if optimal else BUDGET)
+    cut = stop.reason
+    if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
+        cut = None  # in wall-clock mode the budget is the cap itself: running out of it is completing it
+    stopped_by = cut or (OPTIMAL if optimal else BUDGET)
     stats = SolveStats("OPTIMAL" if optimal else "FEASIBLE", objective, bound,
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
-                       ortools.__version__, first_roster_seconds, stop.reason is None, stopped_by)
+                       ortools.__version__, first_roster_seconds, cut is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
 
 

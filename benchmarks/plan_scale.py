@@ -1,10 +1,15 @@
-"""Weekly plan at several centre sizes: wall time, solver gap, service level, understaffing, violations.
+"""Weekly plan at several centre sizes and queue counts: wall time against the limit, first roster, gap, quality.
 
-    python benchmarks/plan_scale.py                 # 60 and 150 agents (the README figures)
-    python benchmarks/plan_scale.py --agents 60 150 400 --time-limit 120
+    python benchmarks/plan_scale.py                                   # example, 150x3, 150x8, 150x30; idle and busy
+    python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --time-limit 60 --load idle
+    python benchmarks/plan_scale.py --centres 60x3 150x3 400x3 --time-limit 120     # sizes (the README figures)
 
-Each size is generated with `wfm example --agents N --seed 7` (60 agents: the bundled example's seed 0)
-into a temporary folder and planned with `wfm plan`; figures are read from kpis.json. Peak memory is the
+A centre is ``example`` (the bundled ``configs/example.yaml``) or ``AGENTSxQUEUES``, generated with
+``wfm example --agents A --queues Q --seed 7`` (60 agents: seed 0) into a temporary folder, and planned with
+``wfm plan``; figures are read from kpis.json. ``--load busy`` runs a busy loop on another core meanwhile (the
+machine of a planner who is doing something else). Columns: ``wall_s`` is the whole command (loading, forecast,
+staffing, solve, outputs), ``solve_s`` the solver's own seconds, ``limit_s`` the time limit, ``over_s`` how far
+the solve ended past the limit (negative: before) and ``overhead_s`` the rest of the command; peak memory is the
 child process's maximum resident set size.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import subprocess
 import sys
@@ -19,35 +25,69 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
 
-def run(agents: int, seed: int, time_limit: float | None, work: Path) -> dict:
-    centre, out = work / f"c{agents}", work / f"o{agents}"
-    subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--seed", str(seed),
-                    "--out", str(centre)], check=True, capture_output=True)
-    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(centre / "plan.yaml"), "--out", str(out),
-               "--quiet"]
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CENTRES = ("example", "150x3", "150x8", "150x30")
+
+
+def _busy_loop() -> None:
+    while True:
+        pass
+
+
+def _centre(spec: str, work: Path) -> Path:
+    """The plan YAML of a centre spec (``example`` or ``AGENTSxQUEUES``)."""
+    if spec == "example":
+        return ROOT / "configs" / "example.yaml"
+    agents, queues = (int(part) for part in spec.lower().split("x"))
+    folder = work / f"c{agents}x{queues}"
+    if not (folder / "plan.yaml").exists():
+        subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--queues",
+                        str(queues), "--seed", "0" if agents == 60 else "7", "--out", str(folder)],
+                       check=True, capture_output=True, cwd=ROOT)
+    return folder / "plan.yaml"
+
+
+def run(spec: str, load: str, time_limit: float | None, work: Path) -> dict:
+    plan = _centre(spec, work)
+    out = work / f"o-{spec}-{load}"
+    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(plan), "--out", str(out), "--quiet"]
     if time_limit is not None:
         command += ["--time-limit", str(time_limit)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.monotonic()
-    completed = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    limit = time_limit if time_limit is not None else yaml.safe_load(plan.read_text())["solver"]["time_limit_seconds"]
+    busy = multiprocessing.Process(target=_busy_loop, daemon=True) if load == "busy" else None
+    if busy is not None:
+        busy.start()
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.monotonic()
+        completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        wall = time.monotonic() - started
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    finally:
+        if busy is not None:
+            busy.terminate()
+            busy.join()
+    row = {"centre": spec, "load": load, "limit_s": limit, "exit": completed.returncode}
     if completed.returncode != 0:
-        return {"agents": agents, "exit": completed.returncode, "error": completed.stderr.strip()[-200:]}
+        return {**row, "error": completed.stderr.strip()[-200:]}
     kpis = json.loads((out / "kpis.json").read_text())
+    solver = kpis["solver"]
     targets = kpis["service_level_target"]
     return {
-        "agents": agents,
-        "exit": 0,
-        "seconds": round(seconds, 1),
-        "time_limit": time_limit or "config",
+        **row,
+        "wall_s": round(wall, 1),
+        "solve_s": solver["seconds"],
+        "over_s": round(solver["seconds"] - limit, 1),
+        "overhead_s": round(wall - solver["seconds"], 1),
+        "first_roster_s": solver["first_roster_seconds"],
+        "gap": solver["gap"],
+        "stopped_by": solver["stopped_by"],
         "hard_violations": kpis["hard_violations"],
-        "gap": kpis["solver"]["gap"],
         "service_level": kpis["service_level"]["overall"],
         "queues_at_target": all(kpis["service_level"]["by_queue"][q] >= t for q, t in targets.items()),
         "understaffed_h": kpis["understaffed_agent_hours"],
-        "overstaffed_h": kpis["overstaffed_agent_hours"],
         "paid_h": kpis["paid_hours"],
         "peak_mb": round(peak_mb),
     }
@@ -55,13 +95,17 @@ def run(agents: int, seed: int, time_limit: float | None, work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, nargs="+", default=[60, 150])
+    parser.add_argument("--centres", nargs="+", default=list(DEFAULT_CENTRES), metavar="SPEC",
+                        help="example or AGENTSxQUEUES (default: %(default)s)")
     parser.add_argument("--time-limit", type=float, default=None, help="override solver.time_limit_seconds")
+    parser.add_argument("--load", choices=("idle", "busy", "both"), default="both",
+                        help="run alone, beside a busy loop on another core, or both")
     args = parser.parse_args()
+    loads = ("idle", "busy") if args.load == "both" else (args.load,)
     with tempfile.TemporaryDirectory() as folder:
-        for agents in args.agents:
-            row = run(agents, 0 if agents == 60 else 7, args.time_limit, Path(folder))
-            print(json.dumps(row), flush=True)
+        for spec in args.centres:
+            for load in loads:
+                print(json.dumps(run(spec, load, args.time_limit, Path(folder))), flush=True)
 
 
 if __name__ == "__main__":

@@ -140,8 +140,9 @@ def queue_ids(plan_config: dict[str, Any]) -> list[str]:
 
 def _plan(centre: Path, parent: Path) -> PlanRun:
     out = parent / "out"
+    # a generous wall-clock cap: the two runs must not be cut short by a busy machine, so they stay identical
     result = wfm("plan", centre / "plan.yaml", "--out", out, "--time-limit", TIME_LIMIT_SECONDS,
-                 "--seed", SOLVER_SEED)
+                 "--seed", SOLVER_SEED, "--wall-limit", "600")
     return PlanRun(out, result)
 
 

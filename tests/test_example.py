@@ -101,7 +101,7 @@ def test_a_failed_generation_leaves_existing_files_alone(tmp_path: Path, monkeyp
         ({"agents": True}, "agents"),
         ({"agents": "60"}, "agents"),
         ({"queues": 0}, "queues"),
-        ({"queues": 7}, "queues"),
+        ({"queues": 51}, "queues"),
         ({"weeks": 2}, "weeks"),
         ({"weeks": 0}, "weeks"),
         ({"seed": -1}, "seed"),
@@ -146,7 +146,7 @@ def test_plan_loads_with_the_expected_settings(config: PlanConfig, plan_path: Pa
     assert len(config.agents) == 60
 
 
-@pytest.mark.parametrize("queues", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("queues", [1, 2, 3, 4, 5, 6, 8, 30])
 def test_every_queue_count_loads(tmp_path: Path, queues: int) -> None:
     config = load_config(generate_example(tmp_path / "centre", agents=12, queues=queues, weeks=3))
     assert len(config.queues) == queues

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.app.pipeline import run_plan
+from scheduler.rostering.stopping import Stop
 from scheduler.validation.check import Tolerances, run_check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("example") / "out"
-    return run_plan(ROOT / "configs" / "example.yaml", out, progress=None)
+    return run_plan(ROOT / "configs" / "example.yaml", out, progress=None, stop=Stop(600))  # the budget decides
 
 
 def test_example_roster_has_no_hard_violations(planned) -> None:

@@ -53,6 +53,71 @@ def test_cover_cost_equals_the_max_flow_allocation(heads: list[int], required: l
     assert cover.cost(np.array([0]), floor) == expected
 
 
+def _max_flow_cover(queue_ids: list[str], groups: list[tuple[str, ...]], heads: list[int],
+                    required: list[int]) -> int:
+    """Covered heads in one slot by OR-Tools' max-flow (``allocate``), the reference."""
+    requirements = np.array(required, dtype=np.int64).reshape(len(queue_ids), 1)
+    on_floor = {g: np.array([n], dtype=np.int64) for g, n in zip(groups, heads, strict=True) if n}
+    return int(np.minimum(allocate(requirements, on_floor, queue_ids), requirements).sum())
+
+
+@st.composite
+def _many_queue_centres(draw):
+    """8-20 queues, skill groups of 1-3 queues, heads and requirements per slot for a few slots."""
+    count = draw(st.integers(8, 20))
+    queue_ids = [f"q{i:02d}" for i in range(count)]
+    skill_sets = draw(st.lists(st.lists(st.integers(0, count - 1), min_size=1, max_size=3, unique=True),
+                               min_size=1, max_size=12))
+    groups = sorted({tuple(sorted(queue_ids[q] for q in s)) for s in skill_sets})
+    slots = draw(st.integers(1, 4))
+    heads = draw(st.lists(st.lists(st.integers(0, 6), min_size=len(groups), max_size=len(groups)),
+                          min_size=slots, max_size=slots))
+    required = draw(st.lists(st.lists(st.integers(0, 4), min_size=count, max_size=count),
+                             min_size=slots, max_size=slots))
+    changes = draw(st.lists(st.tuples(st.integers(0, len(groups) - 1), st.integers(0, slots - 1),
+                                      st.sampled_from((-1, -1, 1))), max_size=60))
+    return queue_ids, groups, heads, required, changes
+
+
+@settings(max_examples=80, deadline=None)
+@given(_many_queue_centres())
+def test_cover_kept_one_agent_at_a_time_equals_max_flow_with_many_queues(centre) -> None:
+    """The incremental cover and its one-head flags equal OR-Tools' max-flow after every change, 8-20 queues."""
+    queue_ids, groups, heads, required, changes = centre
+    people = tuple(agent(f"A{i}", skills=g) for i, g in enumerate(groups))
+    config = make_config(people, queue_ids=tuple(queue_ids))
+    requirements = np.array(required, dtype=np.int64).T  # [queue, slot]
+    cover = _Cover(config, requirements)
+    order = [cover.groups.index(g) for g in groups]
+    floor = np.array(heads, dtype=np.int64).T  # [group in ``groups`` order, slot]
+    for g, row in zip(order, floor, strict=True):
+        for _ in range(int(row.max(initial=0))):
+            cover.change(g, 0, (row > 0).astype(np.int64), +1)
+            row = row - (row > 0)
+    for g, slot, sign in changes:
+        if sign < 0 and cover.floor[g, slot] == 0:
+            continue
+        cover.change(g, slot, np.array([1]), sign)
+    slot_count = requirements.shape[1]
+    cover.refresh(0, slot_count)
+    for slot in range(slot_count):
+        present = [int(cover.floor[cover.groups.index(g), slot]) for g in groups]
+        expected = _max_flow_cover(queue_ids, groups, present, required[slot])
+        assert cover.covered[slot] == expected
+        for g, group in enumerate(groups):
+            index = cover.groups.index(group)
+            more = _max_flow_cover(queue_ids, groups, [n + (i == g) for i, n in enumerate(present)], required[slot])
+            assert bool(cover.gain[index, slot]) == (more > expected)
+            if present[g]:
+                fewer = _max_flow_cover(queue_ids, groups, [n - (i == g) for i, n in enumerate(present)],
+                                        required[slot])
+                assert bool(cover.loss[index, slot]) == (fewer < expected)
+        weights = config.weights
+        assert cover.cost(np.array([slot]), cover.floor[:, [slot]]) == (
+            weights.understaffed_agent_interval * (sum(required[slot]) - expected)
+            + weights.overstaffed_agent_interval * (sum(present) - expected))
+
+
 def test_polish_improves_the_rounded_roster_and_keeps_every_rule(tmp_path: Path) -> None:
     config, req = _centre(10)
     solution = solve_aggregate(config, WEEK, req)

@@ -17,6 +17,7 @@ import click
 from forecasting.service import MODEL_NAMES
 from scheduler import __version__
 from scheduler.errors import WfmError
+from scheduler.rostering.stopping import INTERRUPT, Stop, on_signals
 
 
 def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,6 +39,8 @@ def _solve_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The solver and re-plan options shared by ``plan`` and ``schedule``."""
     for option in reversed((
         click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget in seconds."),
+        click.option("--wall-limit", "wall_limit", type=float, default=None,
+                     help="Hard wall-clock cap on the solve in seconds (default: the time limit)."),
         click.option("--seed", type=int, default=None, help="Solver seed (default: solver.seed in the config)."),
         click.option("--workers", type=int, default=None, help="Solver threads when not in deterministic mode."),
         click.option("--quiet", is_flag=True, help="No progress lines."),
@@ -58,7 +61,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--agents", default=60, show_default=True, type=int, help="Number of agents.")
-@click.option("--queues", default=3, show_default=True, type=int, help="Number of queues (voice and one chat).")
+@click.option("--queues", default=3, show_default=True, type=int,
+              help="Number of queues, 1-50 (voice and one chat; beyond 6, more voice lines).")
 @click.option("--weeks", default=12, show_default=True, type=int, help="Weeks of 15-minute history.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")
@@ -78,14 +82,14 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @_solve_options
 @_one_line_errors
-def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None, workers: int | None,
-         quiet: bool, pin: Path | None, pin_days: str | None) -> None:
+def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: float | None, seed: int | None,
+         workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
     from scheduler.app.pipeline import run_plan
     from scheduler.io.config import check_solver_options
 
-    check_solver_options(time_limit, seed, workers)
+    check_solver_options(time_limit, seed, workers, wall_limit)
     progress: Any = None if quiet else sys.stderr
     bar = None
     if progress is not None and sys.stderr.isatty():
@@ -95,13 +99,24 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, seed: int | None
         from scheduler.app.progress import SolveProgress
 
         bar = progress = SolveProgress(sys.stderr, budget)
+    stop = Stop(wall_limit)
     try:
-        result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
-                          progress=progress, pin=pin, pin_days=pin_days)
+        with on_signals(stop):
+            result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
+                              progress=progress, pin=pin, pin_days=pin_days, stop=stop)
     finally:
         if bar is not None:
             bar.close()
+    _exit_for(result)
+
+
+def _exit_for(result: Any) -> None:
+    """Exit 1 for a roster with hard-rule violations (kept beside DIR, not published), 130 for one published
+    after an interrupt."""
     _exit_on_violations(result)
+    if result.kpis["solver"]["stopped_by"] == INTERRUPT:
+        click.echo(f"interrupted: the best roster found so far is in {result.out_dir}", err=True)
+        sys.exit(130)
 
 
 @main.command()
@@ -125,14 +140,20 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @_solve_options
 @_one_line_errors
-def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None, seed: int | None,
-             workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
+def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None,
+             wall_limit: float | None, seed: int | None, workers: int | None, quiet: bool, pin: Path | None,
+             pin_days: str | None) -> None:
     """Rostering alone: roster CONFIG's agents against a requirements CSV; writes the same files as plan."""
     from scheduler.app.pipeline import run_schedule
+    from scheduler.io.config import check_solver_options
 
-    result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
-                          workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days)
-    _exit_on_violations(result)
+    check_solver_options(time_limit, seed, workers, wall_limit)
+    stop = Stop(wall_limit)
+    with on_signals(stop):
+        result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
+                              workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days,
+                              stop=stop)
+    _exit_for(result)
 
 
 @main.command()

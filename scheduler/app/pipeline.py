@@ -40,6 +40,7 @@ from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
+from scheduler.rostering.stopping import Stop
 from scheduler.validation.validate import Violation, read_roster, validate_roster
 
 
@@ -120,7 +121,8 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
               violations: list[Violation]) -> dict[str, Any]:
     """The figures a planner and a CI gate read; only ``solver.seconds`` and
-    ``solver.first_roster_seconds`` may differ between identical runs."""
+    ``solver.first_roster_seconds`` may differ between identical runs whose ``solver.budget_completed`` is true
+    (a run cut short by the wall clock or an interrupt is not reproducible)."""
     frame = cover.frame
     hours_per_interval = config.interval_minutes / 60
     by_queue, worst = {}, {}
@@ -160,6 +162,7 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
             "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2),
             "first_roster_seconds": (None if math.isnan(stats.first_roster_seconds)
                                      else round(stats.first_roster_seconds, 2)),
+            "budget_completed": stats.budget_completed, "stopped_by": stats.stopped_by,
             "seed": stats.seed,
             "workers": stats.workers, "deterministic": stats.deterministic, "ortools_version": stats.ortools_version,
         },
@@ -181,7 +184,7 @@ class _Stages:
 
 def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
              workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
-             pin_days: str | None = None) -> PlanResult:
+             pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
     """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
     roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning), all staged and moved in together."""
     check_solver_options(time_limit_seconds, seed, workers)
@@ -199,12 +202,13 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
     required = requirements(forecast, queue_targets(config))
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
-                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
+                                stop=stop)
 
 
 def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None,
                  seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
-                 pin: Path | None = None, pin_days: str | None = None) -> PlanResult:
+                 pin: Path | None = None, pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
     """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
     ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
     check_solver_options(time_limit_seconds, seed, workers)
@@ -223,7 +227,8 @@ def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, t
     forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
-                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress)
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
+                                stop=stop)
 
 
 def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str | None) -> PlanConfig:
@@ -338,8 +343,9 @@ def _monday(day: date) -> date:
 def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame, required: pd.DataFrame,
                          out_dir: Path, *, history: History | None, stage: _Stages,
                          time_limit_seconds: float | None, seed: int | None, workers: int | None,
-                         progress: TextIO | None) -> PlanResult:
-    """Roster against the requirements, validate independently, and publish every output atomically."""
+                         progress: TextIO | None, stop: Stop | None = None) -> PlanResult:
+    """Roster against the requirements, validate independently, and publish every output atomically. ``stop``
+    (an interrupt, a wall-clock cap) ends the search early; the best roster found is published as usual."""
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
@@ -351,9 +357,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
     schedule = solve_roster(config, week, array, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
-                            progress=progress)
+                            progress=progress, stop=stop)
+    cut = "" if schedule.stats.budget_completed else f", stopped early by {schedule.stats.stopped_by}"
     stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
-                      f"gap {schedule.stats.gap:.2%}")
+                      f"gap {schedule.stats.gap:.2%}{cut}")
     for cost in schedule.costs:
         if cost.penalty:
             stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "

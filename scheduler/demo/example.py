@@ -33,7 +33,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,7 +69,7 @@ SMALL_CENTRE_AGENTS = 100
 SMALL_CENTRE_TIME_LIMIT_SECONDS = 45.0
 LARGE_CENTRE_TIME_LIMIT_SECONDS = 90.0
 
-MIN_QUEUES, MAX_QUEUES = 1, 6
+MIN_QUEUES, MAX_QUEUES = 1, 50
 MIN_WEEKS, MAX_WEEKS = 3, 104
 MAX_AGENTS = 10_000
 MIN_TIME_LIMIT_SECONDS, MAX_TIME_LIMIT_SECONDS = 0.001, 86_400.0
@@ -149,6 +149,33 @@ _LINEUPS: dict[int, tuple[str, ...]] = {
     5: ("sales", "service", "chat", "billing", "retention"),
     6: ("sales", "service", "chat", "billing", "retention", "technical"),
 }
+
+# Beyond six queues, more lines of the voice queues (sales2, service2, ...): each line a queue of its own with
+# the demand shape of its base, agents skilled for the line alone or for the line and its base.
+_EXTRA_LINE_BASES = ("sales", "service", "billing", "retention", "technical")
+_EXTRA_LINE_GROUPS = ((False, 5.0), (True, 3.0))  # (with the base queue, relative frequency)
+
+
+def _lineup(queues: int) -> tuple[QueueProfile, ...]:
+    """The queue profiles of a centre of ``queues`` queues (the catalogue's lineups, then extra lines)."""
+    if queues in _LINEUPS:
+        return tuple(_CATALOGUE[q] for q in _LINEUPS[queues])
+    extra = []
+    for number in range(queues - len(_LINEUPS[6])):
+        base = _EXTRA_LINE_BASES[number % len(_EXTRA_LINE_BASES)]
+        extra.append(replace(_CATALOGUE[base], queue_id=f"{base}{number // len(_EXTRA_LINE_BASES) + 2}"))
+    return (*_lineup(6), *extra)
+
+
+def _skill_groups(queue_ids: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """``_SKILL_GROUPS`` plus, for each extra line, its own group and the group of the line and its base."""
+    extra = []
+    for queue_id in queue_ids[len(_LINEUPS[6]):]:
+        base = queue_id.rstrip("0123456789")
+        for with_base, weight in _EXTRA_LINE_GROUPS:
+            extra.append(((base, queue_id) if with_base else (queue_id,), weight))
+    return (*_SKILL_GROUPS, *extra)
+
 
 # Skill sets and their relative frequency; a set is used when all its queues are in the lineup.
 _SKILL_GROUPS: tuple[tuple[tuple[str, ...], float], ...] = (
@@ -386,7 +413,7 @@ def _agents(
     contract_of = [contract_of[i] for i in rng.permutation(count)]
 
     groups: dict[tuple[str, ...], float] = {}
-    for skills, weight in _SKILL_GROUPS:
+    for skills, weight in _skill_groups(queue_ids):
         if all(s in queue_ids for s in skills):
             groups[skills] = groups.get(skills, 0.0) + weight
     group_list = list(groups)
@@ -503,7 +530,7 @@ def build_centre(agents: int, queues: int, seed: int) -> ExampleCentre:
     queues = _whole_number("queues", queues, MIN_QUEUES, MAX_QUEUES)
     seed = _whole_number("seed", seed, 0, 2**63 - 1)
     agents_rng, _ = np.random.default_rng(seed).spawn(2)
-    profiles = tuple(_CATALOGUE[q] for q in _LINEUPS[queues])
+    profiles = _lineup(queues)
     queue_ids = tuple(p.queue_id for p in profiles)
     close_minute = max(p.weekday_close_minute for p in profiles)
     templates = _templates(close_minute)
@@ -700,7 +727,8 @@ def generate_example(
 ) -> Path:
     """Write ``history.csv``, ``agents.csv`` and ``plan.yaml`` of a synthetic centre into ``out_dir``.
 
-    ``agents`` >= 1 agents, ``queues`` in 1..6, ``weeks`` >= 3 whole weeks of 15-minute history ending on
+    ``agents`` >= 1 agents, ``queues`` in 1..50 (beyond 6, extra lines of the voice queues), ``weeks`` >= 3
+    whole weeks of 15-minute history ending on
     Sunday ``HISTORY_END``; the plan is for the week after. ``time_limit_seconds`` is the solver's limit
     (default 45 s up to 100 agents, 90 s above). The files are built in a temporary folder beside
     ``out_dir``, checked with ``load_config`` and then moved in, each replaced atomically. Returns the path

@@ -30,6 +30,7 @@ from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES, agent_week, allowed_options, break_cap
 from scheduler.rostering.rules.min_days import least_days
 from scheduler.rostering.rules.weekly_hours import paid_range
+from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 # Centre-wide hard rules, by the name they have in ``RULES``, and the key a planner changes.
 CENTRE_RULES = {"break_cap": "centre.max_agents_on_break", "activities": "activities"}
@@ -110,32 +111,35 @@ def break_cap_conflicts(config: PlanConfig, week: Week) -> list[str]:
 
 
 def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
-                     omit: Sequence[str] = (), seed: int = 0,
-                     units_per_second: float | None = None) -> tuple[int, RosterModel, cp_model.CpSolver]:
+                     omit: Sequence[str] = (), seed: int = 0, units_per_second: float | None = None,
+                     stop: Stop = NO_STOP, wall_capped: bool = True) -> tuple[int, RosterModel, cp_model.CpSolver]:
     """CP-SAT on every agent's hard rules together, cover left out, less the rules named in ``omit``; returns
     the status, the model and the solver (read a roster from them when the status is feasible). With
     ``units_per_second`` the limit is deterministic time (``seconds`` times it), so a loaded machine gives the
-    same answer, with ten times ``seconds`` of wall time as a safety net."""
+    same answer, with ten times ``seconds`` of wall time as a safety net. ``stop`` ends it early (an interrupt,
+    and its wall-clock deadline when ``wall_capped``)."""
     model = RosterModel(config, week, requirements)
     for name, rule in RULES:
         if name not in SOFT_RULES and name not in omit:
             rule(model)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
     if units_per_second is not None:
         solver.parameters.max_deterministic_time = max(0.1, seconds) * units_per_second
         solver.parameters.max_time_in_seconds = 10 * max(0.1, seconds)
-    return solver.solve(model.cp), model, solver
+    return stop.solve(solver, model.cp, wall_capped=wall_capped), model, solver
 
 
 def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
-                      full_status: int | None = None, units_per_second: float | None = None) -> str:
+                      full_status: int | None = None, units_per_second: float | None = None,
+                      stop: Stop = NO_STOP) -> str:
     """One line naming the centre-wide rule (with its figures) that leaves no roster, or saying that none was
     found within ``seconds`` though no centre-wide rule could be blamed. ``requirements`` is ``[queue, slot]``;
     ``full_status`` is the CP-SAT status of ``solve_hard_rules`` with every rule, when already known;
-    ``units_per_second`` as for ``solve_hard_rules``."""
+    ``units_per_second`` as for ``solve_hard_rules``; ``stop``'s interrupt ends it early (its own seconds,
+    not the search's wall-clock deadline, bound it: a run that found no roster still gets its reason)."""
     counted = break_cap_conflicts(config, week)
     if counted:
         return counted[0]
@@ -143,7 +147,7 @@ def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, 
               or (name == "activities" and config.activities)]
     if full_status is None:
         full_status, _, _ = solve_hard_rules(config, week, requirements, seconds * FULL_CHECK_SHARE,
-                                             units_per_second=units_per_second)
+                                             units_per_second=units_per_second, stop=stop, wall_capped=False)
         seconds *= 1 - FULL_CHECK_SHARE
     if full_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ("no roster was found within the time limit although the hard rules admit one; "
@@ -152,7 +156,7 @@ def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, 
     trials = [(name,) for name in active] + ([tuple(active)] if len(active) > 1 else [])
     for omit in trials:
         relaxed, _, _ = solve_hard_rules(config, week, requirements, seconds / len(trials), omit=omit,
-                                         units_per_second=units_per_second)
+                                         units_per_second=units_per_second, stop=stop, wall_capped=False)
         if relaxed in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _blame(config, week, omit, proven)
     rules = "".join(", " + CENTRE_RULES[name] for name in active)

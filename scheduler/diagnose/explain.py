@@ -16,39 +16,48 @@ from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.week import Week
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
+from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "fairness")
 SECONDS_PER_CHECK = 5.0
 
 
-def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str]) -> bool:
+def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], stop: Stop) -> bool | None:
+    """Whether the agent has a week keeping ``rules``; ``None`` when the check ran out of time."""
     model = RosterModel(config, week, np.zeros((len(config.queues), week.slot_count), dtype=np.int64),
                         agents=[agent])
     for name, rule in RULES:
         if name in rules:
             rule(model)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = SECONDS_PER_CHECK
-    return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    status = stop.solve(solver, model.cp)
+    if status == cp_model.INFEASIBLE:
+        return False
+    return True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def conflicting_rules(config: PlanConfig, week: Week, agent: Agent) -> list[str] | None:
-    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine."""
+def conflicting_rules(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP) -> list[str] | None:
+    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine. When
+    ``stop`` ends the search early, or a check runs out of time, the rule stays in: the set still cannot hold
+    together, though it may not be minimal."""
     rules = [name for name, _ in RULES if name not in SOFT_RULES]
-    if _feasible(config, week, agent, rules):
+    if _feasible(config, week, agent, rules, stop) is True:
         return None
     for name in list(rules):
+        if stop.stopped():
+            break
         trial = [r for r in rules if r != name]
-        if not _feasible(config, week, agent, trial):
+        if _feasible(config, week, agent, trial, stop) is False:
             rules = trial
     return rules
 
 
-def explain_agent(config: PlanConfig, week: Week, agent: Agent) -> str:
+def explain_agent(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP) -> str:
     """One line naming the agent, the contract and the rules in conflict."""
     contract = config.contract(agent.contract_id)
-    rules = conflicting_rules(config, week, agent)
+    rules = conflicting_rules(config, week, agent, stop)
     context = "availability, time off and shift templates"
     if rules is None:
         return (f"agent {agent.agent_id}: no week was found in the time allowed, though the hard rules admit one; "

@@ -637,11 +637,13 @@ def _workers(node: _Node) -> int:
     return node.integer(1, MAX_WORKERS)
 
 
-def check_solver_options(time_limit_seconds: float | None, seed: int | None, workers: int | None) -> None:
+def check_solver_options(time_limit_seconds: float | None, seed: int | None, workers: int | None,
+                         wall_limit_seconds: float | None = None) -> None:
     """Check command-line overrides of ``solver:`` with the same rules as the config keys (InputError naming
-    the option, e.g. ``--seed must be >= 0, got -1``); None means not given."""
+    the option, e.g. ``--seed must be >= 0, got -1``); None means not given. ``--wall-limit`` has the time
+    limit's range."""
     for option, value, check in (("--time-limit", time_limit_seconds, _time_limit), ("--seed", seed, _seed),
-                                 ("--workers", workers, _workers)):
+                                 ("--workers", workers, _workers), ("--wall-limit", wall_limit_seconds, _time_limit)):
         if value is not None:
             check(_Node(None, option, value))
 

@@ -23,6 +23,7 @@ from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
+from scheduler.rostering.stopping import new_solver
 
 # Deterministic work units for one attendee's feasibility check (a one-agent model; usually milliseconds).
 CHECK_UNITS = 1.0
@@ -83,7 +84,7 @@ def _own_week_exists(config: PlanConfig, week: Week, requirements: np.ndarray, a
     for name, rule in RULES:
         if name != "coverage":
             rule(model)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = CHECK_UNITS
     return solver.solve(model.cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -51,6 +51,10 @@ from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
+from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
+
+# Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
+BUDGET, OPTIMAL = "budget", "optimal"
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
@@ -80,6 +84,8 @@ NEIGHBOURHOOD_SECONDS = 1.0
 # variable, the check of each agent's rounded LP week, and the model building and evaluation of one
 # neighbourhood step.
 LP_UNITS_PER_VARIABLE = 5e-5
+# Share of the wall-clock cap the aggregate LP may take; a larger LP is abandoned for the agent-by-agent start.
+LP_WALL_SHARE = 0.5
 WEEK_CHECK_UNITS_PER_AGENT = 0.003
 STEP_OVERHEAD_UNITS = 0.05
 # Least share of the time limit, in seconds, for the fall-back to a roster of the hard rules alone (and the
@@ -103,6 +109,8 @@ class SolveStats:
     deterministic: bool
     ortools_version: str
     first_roster_seconds: float = math.nan  # wall time to the first complete roster
+    budget_completed: bool = True  # False when the wall-clock cap or an interrupt cut the search short
+    stopped_by: str = "budget"  # "budget", "optimal", "wall_clock" or "interrupt"
 
 
 @dataclass(frozen=True)
@@ -151,20 +159,23 @@ def build_model(
 
 
 class _Budget:
-    """Time left, counted in CP-SAT deterministic units (deterministic mode) or wall-clock seconds."""
+    """Time left, counted in CP-SAT deterministic units (deterministic mode) or wall-clock seconds; none once
+    ``stop`` says the wall-clock cap has passed or an interrupt came."""
 
-    def __init__(self, seconds: float, deterministic: bool) -> None:
-        self.deterministic = deterministic
+    def __init__(self, seconds: float, deterministic: bool, stop: Stop) -> None:
+        self.deterministic, self.stop = deterministic, stop
         self.total = seconds * DETERMINISTIC_UNITS_PER_SECOND if deterministic else seconds
         self.used = 0.0
         self._start = time.monotonic()
 
     def left(self) -> float:
+        if self.stop.stopped():
+            return 0.0
         used = self.used if self.deterministic else time.monotonic() - self._start
         return max(0.0, self.total - used)
 
     def new_solver(self, seconds: float, threads: int, seed: int) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = threads
         solver.parameters.random_seed = seed
         for name, value in SUBSOLVER_PARAMETERS.items():
@@ -295,15 +306,21 @@ def solve_roster(
     seed: int | None = None,
     workers: int | None = None,
     progress: TextIO | None = sys.stderr,
+    stop: Stop | None = None,
 ) -> ScheduleResult:
-    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order)."""
-    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
+    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order).
+
+    ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap; without one
+    given, the cap is the time limit, counted from here): the phases that build the first complete roster
+    always finish, every later phase checks it."""
+    started = time.monotonic()
     settings = config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
+    stop = (stop or Stop()).start(limit)
+    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
     seed = settings.seed if seed is None else seed
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
-    started = time.monotonic()
-    budget = _Budget(limit, settings.deterministic)
+    budget = _Budget(limit, settings.deterministic, stop)
     units_per_second = DETERMINISTIC_UNITS_PER_SECOND if settings.deterministic else None  # fall-back solves
 
     last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
@@ -339,7 +356,7 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(config, week, requirements)
-    aggregate = solve_aggregate(config, week, requirements)
+    aggregate = solve_aggregate(config, week, requirements, seconds=LP_WALL_SHARE * stop.seconds_left())
     if aggregate is not None:
         budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
     if aggregate is not None and aggregate.bound > bound:
@@ -359,7 +376,8 @@ def solve_roster(
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         try:
             weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
-                                      initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend)
+                                      initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend,
+                                      stop=stop)
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
@@ -370,15 +388,15 @@ def solve_roster(
             if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
                 break
             keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
-                                  spend=budget.spend), "lp+polish")
+                                  spend=budget.spend, stopped=stop.stopped), "lp+polish")
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
             weeks = sequential_roster(
                 config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-                initial=dict(current.shifts), spend=budget.spend,
+                initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
-                                  spend=budget.spend), "lp+passes+polish")
+                                  spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.
@@ -386,7 +404,7 @@ def solve_roster(
             weeks = sequential_roster(
                 config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
-                spend=budget.spend)
+                spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "sequential")
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
@@ -398,14 +416,16 @@ def solve_roster(
         for round_number in range(MAX_ROUNDS):
             if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
                 break
+            if stop.stopped() and math.isfinite(objective):
+                break
             relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
             share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
             solver = budget.new_solver(limit * share, threads, seed + round_number)
-            status = solver.solve(relaxation.cp)
+            status = stop.solve(solver, relaxation.cp)
             budget.charge(solver)
             if status == cp_model.INFEASIBLE:
                 raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
-                                                        units_per_second=units_per_second))
+                                                        units_per_second=units_per_second, stop=stop))
             if round_number == 0:
                 relaxed_bound = solver.best_objective_bound / scale
                 bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
@@ -422,12 +442,13 @@ def solve_roster(
         seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
                       limit * FALLBACK_SHARE)
         status, model, solver = solve_hard_rules(config, week, requirements, seconds, seed=seed,
-                                                 units_per_second=units_per_second)
+                                                 units_per_second=units_per_second, stop=stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             keep_if_better(read_roster(model, solver), "hard rules alone")
         if not math.isfinite(objective):
             raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
-                                                    full_status=status, units_per_second=units_per_second))
+                                                    full_status=status, units_per_second=units_per_second,
+                                                    stop=stop))
     report("start", objective, bound)
 
     # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole
@@ -464,9 +485,14 @@ def solve_roster(
         if size == len(agents) and free_days is None:
             break
 
-    stats = SolveStats("OPTIMAL" if objective <= bound + 1e-6 else "FEASIBLE", objective, bound,
+    optimal = objective <= bound + 1e-6
+    cut = stop.reason
+    if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
+        cut = None  # in wall-clock mode the budget is the cap itself: running out of it is completing it
+    stopped_by = cut or (OPTIMAL if optimal else BUDGET)
+    stats = SolveStats("OPTIMAL" if optimal else "FEASIBLE", objective, bound,
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
-                       ortools.__version__, first_roster_seconds)
+                       ortools.__version__, first_roster_seconds, cut is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
 
 
@@ -499,7 +525,7 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
             for activity_id, starts in agent_day.activities.items():  # the published activities, to the minute
                 for minute, var in starts.items():
                     model.cp.add(var == int((activity_id, minute) in taken))
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10
         if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -541,7 +567,7 @@ def _solve_neighbourhood(
                     day = model.week.day(agent_day.day_index)
                     model.fix_shift(agent_day, next(
                         (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
-    status = solver.solve(model.cp)
+    status = budget.stop.solve(solver, model.cp)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -15,6 +15,9 @@ way, so the LP optimum can only be lower than the best roster's objective:
 - every break of every worked shift starts once inside its window; the centre-wide break cap
   (``rules.break_cap.cap``) holds;
 - cover: agents on the floor (shift minus break) are allocated to queues they are skilled for, each once.
+  With more than ``SHARED_BREAKS_ABOVE_SKILL_SETS`` skill sets the breaks are counted for all skill sets
+  together (a skill set's cover is bounded by its agents on shift, all cover by the agents on the floor), so
+  the LP grows with skill sets x shifts, not skill sets x shifts x break starts.
 
 The rows that stay here rather than in a rule: one shift a day per agent (the class structure itself), the
 break rows (their variables are per skill set, shared by every class with those skills, and also feed the cap
@@ -46,6 +49,10 @@ from scheduler.rostering.rules.weekly_hours import paid_range
 
 # Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
 MAX_PATTERNS_PER_CLASS = 20_000
+# Above this many skill sets, break variables are shared by all skill sets (each skill set's cover is bounded by
+# its agents on shift, all cover together by the agents on the floor): a weaker bound, but the LP stays small
+# as queues and skill sets grow (per skill set, it grows with skill sets x shifts x break starts).
+SHARED_BREAKS_ABOVE_SKILL_SETS = 8
 # Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
 RELATIVE_TOLERANCE = 1e-6
 
@@ -106,12 +113,16 @@ class AggregateSolution:
     variables: int  # size of the LP, for budgeting
 
 
-def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray) -> AggregateSolution | None:
-    """Solve the aggregate LP; ``None`` if it could not be solved (the caller keeps its other bounds)."""
+def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray,
+                    seconds: float = math.inf) -> AggregateSolution | None:
+    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (the
+    caller keeps its other bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
     lp = _AggregateLp(config, week, requirements, solver)
+    if math.isfinite(seconds):
+        solver.SetTimeLimit(max(1, int(seconds * 1000)))
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None
@@ -165,6 +176,9 @@ class _AggregateLp:
 
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+        # Many skill sets: breaks are counted for all skill sets together (see ``SHARED_BREAKS_ABOVE_SKILL_SETS``).
+        shared = len({skills for skills, _, _ in shift_count}) > SHARED_BREAKS_ABOVE_SKILL_SETS
+        counts_of: dict[tuple[int, tuple[str, int]], list[pywraplp.Variable]] = defaultdict(list)
         for (skills, d, key), variables in sorted(shift_count.items(), key=lambda item: (item[0][0], item[0][1],
                                                                                           item[0][2])):
             option = option_of[key]
@@ -178,6 +192,9 @@ class _AggregateLp:
             objective.SetCoefficient(count, weights.overstaffed_agent_interval * floor_intervals)
             for slot in self._slots(d, option.start_minute, template.length_minutes):
                 floor_terms[skills, slot].append((count, 1))
+            if shared:
+                counts_of[d, key].append(count)
+                continue
             for k, rule in enumerate(template.breaks):
                 once = solver.Constraint(0, 0)
                 once.SetCoefficient(count, -1)
@@ -188,6 +205,24 @@ class _AggregateLp:
                     once.SetCoefficient(var, 1)
                     for slot in self._slots(d, start, rule.minutes):
                         floor_terms[skills, slot].append((var, -1))
+                        on_break[slot].append(var)
+
+        floor_total: dict[int, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+        for (d, key), counts in sorted(counts_of.items()):
+            template = option_of[key].template
+            for slot in self._slots(d, option_of[key].start_minute, template.length_minutes):
+                floor_total[slot].extend((count, 1) for count in counts)
+            for k, rule in enumerate(template.breaks):
+                once = solver.Constraint(0, 0)
+                for count in counts:
+                    once.SetCoefficient(count, -1)
+                for offset in range(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1,
+                                    self.interval):
+                    start = option_of[key].start_minute + offset
+                    var = solver.NumVar(0, infinity, f"z_{d}_{key[0]}_{key[1]}_{k}_{start}")
+                    once.SetCoefficient(var, 1)
+                    for slot in self._slots(d, start, rule.minutes):
+                        floor_total[slot].append((var, -1))
                         on_break[slot].append(var)
 
         cap = break_cap.cap(config)
@@ -220,6 +255,16 @@ class _AggregateLp:
             constraint = solver.Constraint(-infinity, float(requirements[q, slot]))
             for var in allocations:
                 constraint.SetCoefficient(var, 1)
+        by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+        for (_, slot), allocations in by_queue_slot.items():
+            by_slot[slot].extend(allocations)
+        for slot, terms in sorted(floor_total.items()):  # shared breaks: all allocations within the floor
+            if by_slot.get(slot):
+                constraint = solver.Constraint(-infinity, 0)
+                for var in by_slot[slot]:
+                    constraint.SetCoefficient(var, 1)
+                for var, coefficient in terms:
+                    constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
 
     def _slots(self, day_index: int, start_minute: int, minutes: int) -> list[int]:

@@ -21,9 +21,10 @@ The centre-wide break cap is counted here against ``break_cap.cap``. Shifts carr
 re-plan keeps, stay.
 
 Each move is scored exactly: cover in a slot is the max-flow of the skill groups on the floor into the queues,
-which by the supply-demand theorem is ``min over queue sets T of [required outside T + agents of the groups
-skilled for a queue in T]`` (8 sets for 3 queues), evaluated on the slots the move touches; soft rules
-(preferences, start changes, re-plan changes, fairness) are per agent, so their change is the moved agent's.
+kept per slot and repaired one agent at a time (``search.cover_flow``); whether one head more or fewer of the
+moved agent's group changes it is known per slot, so a move's cover change over the slots it touches is
+vectorised and the work does not grow as ``2**queues``. Soft rules (preferences, start changes, re-plan changes,
+fairness) are per agent, so their change is the moved agent's.
 Shifts are visited in a seeded order; each takes its best improving move, or else (plateau walk) a random move
 that costs nothing. Deterministic for a seed.
 """
@@ -56,13 +57,12 @@ from scheduler.rostering.rules import (
     rules_reading,
     weekly_hours,
 )
+from scheduler.rostering.search.cover_flow import CoverState
 
 # The rules a break move (breaks only) and a start move (times and breaks) can break.
 BREAK_MOVE_RULES = rules_reading(Aspect.BREAKS)
 START_MOVE_RULES = rules_reading(Aspect.TIMES | Aspect.BREAKS)
 
-# Queues at most for the exact subset formula (2**queues sets per slot); more and the roster is left as it is.
-MAX_QUEUES = 8
 # Deterministic work units charged per move scored (measured against CP-SAT's units on the CI machine).
 UNITS_PER_MOVE = 6e-6
 # Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
@@ -76,27 +76,7 @@ REPAIR_CHECKS = 10
 SWAP_CHECK_UNITS = 0.003
 
 
-class _Cover:
-    """Agents on the floor per skill group and slot, and the exact cover cost of any set of slots."""
-
-    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
-        queue_ids = [q.queue_id for q in config.queues]
-        self.groups = sorted({a.skills for a in config.agents})
-        self.group_of = {a.agent_id: self.groups.index(a.skills) for a in config.agents}
-        self.floor = np.zeros((len(self.groups), requirements.shape[1]), dtype=np.int64)
-        count = len(queue_ids)
-        inside = np.array([[(t >> q) & 1 for q in range(count)] for t in range(2 ** count)], dtype=bool)
-        self.required_outside = (~inside).astype(np.int64) @ requirements  # [set, slot]
-        self.skilled = np.array([[any(inside[t, queue_ids.index(s)] for s in skills) for skills in self.groups]
-                                 for t in range(2 ** count)], dtype=np.int64)  # [set, group]
-        self.required_total = requirements.sum(axis=0)
-        self.under, self.over = config.weights.understaffed_agent_interval, config.weights.overstaffed_agent_interval
-
-    def cost(self, slots: np.ndarray, floor: np.ndarray) -> int:
-        """Under- and over-staffing cost of ``slots`` with ``floor`` (``[group, len(slots)]``) on the floor."""
-        covered = (self.required_outside[:, slots] + self.skilled @ floor).min(axis=0)
-        return int((self.under * (self.required_total[slots] - covered)
-                    + self.over * (floor.sum(axis=0) - covered)).sum())
+_Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow``)
 
 
 class _Polisher:
@@ -166,7 +146,7 @@ class _Polisher:
         if last <= first:
             return
         present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
-        self.cover.floor[self.cover.group_of[shift.agent_id], first:last] += sign * present[0]
+        self.cover.change(self.cover.group_of[shift.agent_id], first, present[0], sign)
         self.on_break[first:last] += sign * on_break[0]
 
     # -- scoring -------------------------------------------------------------------------------------------
@@ -192,17 +172,7 @@ class _Polisher:
         now, now_break = self._rows([] if current is None else [current], base - first, width)
         present, breaks = self._rows(candidates, base - first, width)
         change = present - now  # [candidate, slot]
-        cover = self.cover
-        group = cover.group_of[agent_id]
-        floor = cover.floor[:, first:last]
-        reach = cover.required_outside[:, first:last] + cover.skilled @ floor  # [set, slot]
-        covered_now = reach.min(axis=0)
-        covered = (reach[None, :, :] + cover.skilled[None, :, group, None] * change[:, None, :]).min(axis=1)
-        heads = floor.sum(axis=0)
-        cost_now = cover.under * (cover.required_total[first:last] - covered_now) + cover.over * (heads - covered_now)
-        cost = (cover.under * (cover.required_total[first:last][None, :] - covered)
-                + cover.over * (heads[None, :] + change - covered))
-        totals = (cost.sum(axis=1) - cost_now.sum()).tolist()
+        totals = self.cover.deltas(self.cover.group_of[agent_id], first, change).tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
 
@@ -239,14 +209,10 @@ class _Polisher:
 
     def short_slots(self) -> list[int]:
         """Slots where the cover falls short of the requirement."""
-        cover = self.cover
-        covered = (cover.required_outside + cover.skilled @ cover.floor).min(axis=0)
-        return np.flatnonzero(covered < cover.required_total).tolist()
+        return np.flatnonzero(self.cover.covered < self.cover.required_total).tolist()
 
     def is_short(self, slot: int) -> bool:
-        cover = self.cover
-        return bool((cover.required_outside[:, slot] + cover.skilled @ cover.floor[:, slot]).min()
-                    < cover.required_total[slot])
+        return bool(self.cover.covered[slot] < self.cover.required_total[slot])
 
     def week_soft(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> float:
         """The agent's soft-rule cost with ``shift`` (or a day off) on ``day``."""
@@ -367,13 +333,15 @@ class _Polisher:
 def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster, *, seed: int = 0,
            max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
            units_left: Callable[[], float] = lambda: 1.0,
-           spend: Callable[[float], None] = lambda units: None) -> Roster:
+           spend: Callable[[float], None] = lambda units: None,
+           stopped: Callable[[], bool] = lambda: False) -> Roster:
     """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
     (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
     ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
-    zero (each scored move is charged ``UNITS_PER_MOVE``). Every move taken costs nothing or less, so the
+    zero (each scored move is charged ``UNITS_PER_MOVE``) or ``stopped()`` says the solve must end (a wall-clock
+    cap, an interrupt). Every move taken costs nothing or less, so the
     result is never worse than ``roster``."""
-    if len(config.queues) > MAX_QUEUES or not roster.shifts:
+    if not roster.shifts:
         return roster
     polisher = _Polisher(config, week, requirements, roster)
     rng = np.random.default_rng(seed)
@@ -393,6 +361,8 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
             if units_left() <= 0:
                 return _roster(polisher)
             improved |= _step(polisher, movable[index], requirements, rng, plateau, charge)
+        if stopped():
+            break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
             improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved

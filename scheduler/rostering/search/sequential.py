@@ -26,6 +26,7 @@ from scheduler.errors import InfeasibleError
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
 from scheduler.rostering.model import RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
 AGENT_SOLVE_UNITS = 0.5
@@ -84,7 +85,7 @@ def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent:
         by_day = {s.date: s for s in current}
         for agent_day in model.all_agent_days():
             model.hint_shift(agent_day, by_day.get(week.day(agent_day.day_index)))
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = AGENT_SOLVE_UNITS
@@ -123,9 +124,11 @@ def sequential_roster(
     another_pass: Callable[[], bool] = lambda: True,
     spend: Callable[[float], None] = lambda units: None,
     initial: Mapping[str, tuple[ShiftAssignment, ...]] | None = None,
+    stop: Stop = NO_STOP,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
-    while ``another_pass()`` allows. With ``initial`` (weeks of some agents, each keeping the agent's rules) the
+    while ``another_pass()`` allows and ``stop`` does not say stop (the build pass always completes). With
+    ``initial`` (weeks of some agents, each keeping the agent's rules) the
     build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
     that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
     residual = Residual(config, requirements)
@@ -149,6 +152,8 @@ def sequential_roster(
             old = weeks.get(agent.agent_id)
             if number == 0 and old is not None:
                 continue  # the build pass only rosters agents without an initial week
+            if number and stop.stopped():
+                break
             if old is not None:
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
                 on_break -= breaks[agent.agent_id]
@@ -159,7 +164,7 @@ def sequential_roster(
             if score == -np.inf and old is None:
                 if conflicting_rules(config, week, agent) is None:
                     raise BlockedByOthers(agent.agent_id)
-                raise InfeasibleError(explain_agent(config, week, agent))
+                raise InfeasibleError(explain_agent(config, week, agent, stop))
             if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
                 shifts = old
             weeks[agent.agent_id] = shifts

@@ -38,6 +38,7 @@ from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv, json_text
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
@@ -356,8 +357,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
-    schedule = solve_roster(config, week, array, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
-                            progress=progress, stop=stop)
+    schedule = solve_roster(Instance(config, week, array), time_limit_seconds=time_limit_seconds, seed=seed,
+                            workers=workers, progress=progress, stop=stop)
     cut = "" if schedule.stats.budget_completed else f", stopped early by {schedule.stats.stopped_by}"
     stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
                       f"gap {schedule.stats.gap:.2%}{cut}")

@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.diagnose.explain import SOFT_RULES
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES, agent_week, allowed_options, break_cap
 from scheduler.rostering.rules.min_days import least_days
@@ -110,7 +110,7 @@ def break_cap_conflicts(config: PlanConfig, week: Week) -> list[str]:
     return lines
 
 
-def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
+def solve_hard_rules(instance: Instance, seconds: float, *,
                      omit: Sequence[str] = (), seed: int = 0, units_per_second: float | None = None,
                      stop: Stop = NO_STOP, wall_capped: bool = True) -> tuple[int, RosterModel, cp_model.CpSolver]:
     """CP-SAT on every agent's hard rules together, cover left out, less the rules named in ``omit``; returns
@@ -118,7 +118,7 @@ def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, s
     ``units_per_second`` the limit is deterministic time (``seconds`` times it), so a loaded machine gives the
     same answer, with ten times ``seconds`` of wall time as a safety net. ``stop`` ends it early (an interrupt,
     and its wall-clock deadline when ``wall_capped``)."""
-    model = RosterModel(config, week, requirements)
+    model = RosterModel(instance)
     for name, rule in RULES:
         if name not in SOFT_RULES and name not in omit:
             rule(model)
@@ -132,21 +132,22 @@ def solve_hard_rules(config: PlanConfig, week: Week, requirements: np.ndarray, s
     return stop.solve(solver, model.cp, wall_capped=wall_capped), model, solver
 
 
-def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, seconds: float, *,
+def explain_no_roster(instance: Instance, seconds: float, *,
                       full_status: int | None = None, units_per_second: float | None = None,
                       stop: Stop = NO_STOP) -> str:
     """One line naming the centre-wide rule (with its figures) that leaves no roster, or saying that none was
-    found within ``seconds`` though no centre-wide rule could be blamed. ``requirements`` is ``[queue, slot]``;
-    ``full_status`` is the CP-SAT status of ``solve_hard_rules`` with every rule, when already known;
-    ``units_per_second`` as for ``solve_hard_rules``; ``stop``'s interrupt ends it early (its own seconds,
-    not the search's wall-clock deadline, bound it: a run that found no roster still gets its reason)."""
+    found within ``seconds`` though no centre-wide rule could be blamed. ``full_status`` is the CP-SAT status
+    of ``solve_hard_rules`` with every rule, when already known; ``units_per_second`` as for
+    ``solve_hard_rules``; ``stop``'s interrupt ends it early (its own seconds, not the search's wall-clock
+    deadline, bound it: a run that found no roster still gets its reason)."""
+    config, week = instance.config, instance.week
     counted = break_cap_conflicts(config, week)
     if counted:
         return counted[0]
     active = [name for name in CENTRE_RULES if (name == "break_cap" and break_cap.cap(config) is not None)
               or (name == "activities" and config.activities)]
     if full_status is None:
-        full_status, _, _ = solve_hard_rules(config, week, requirements, seconds * FULL_CHECK_SHARE,
+        full_status, _, _ = solve_hard_rules(instance, seconds * FULL_CHECK_SHARE,
                                              units_per_second=units_per_second, stop=stop, wall_capped=False)
         seconds *= 1 - FULL_CHECK_SHARE
     if full_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -155,7 +156,7 @@ def explain_no_roster(config: PlanConfig, week: Week, requirements: np.ndarray, 
     proven = full_status == cp_model.INFEASIBLE
     trials = [(name,) for name in active] + ([tuple(active)] if len(active) > 1 else [])
     for omit in trials:
-        relaxed, _, _ = solve_hard_rules(config, week, requirements, seconds / len(trials), omit=omit,
+        relaxed, _, _ = solve_hard_rules(instance, seconds / len(trials), omit=omit,
                                          units_per_second=units_per_second, stop=stop, wall_capped=False)
         if relaxed in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _blame(config, week, omit, proven)

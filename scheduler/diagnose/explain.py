@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
@@ -24,8 +25,8 @@ SECONDS_PER_CHECK = 5.0
 
 def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], stop: Stop) -> bool | None:
     """Whether the agent has a week keeping ``rules``; ``None`` when the check ran out of time."""
-    model = RosterModel(config, week, np.zeros((len(config.queues), week.slot_count), dtype=np.int64),
-                        agents=[agent])
+    no_cover = Instance(config, week, np.zeros((len(config.queues), week.slot_count), dtype=np.int64))
+    model = RosterModel(no_cover, agents=[agent])
     for name, rule in RULES:
         if name in rules:
             rule(model)

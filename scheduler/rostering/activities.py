@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import Activity, PlanConfig, TimeWindow
 from scheduler.domain.roster import Roster
 from scheduler.domain.shifts import shift_options
-from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
 from scheduler.rostering.stopping import new_solver
@@ -29,15 +28,16 @@ from scheduler.rostering.stopping import new_solver
 CHECK_UNITS = 1.0
 
 
-def schedule_meetings(config: PlanConfig, week: Week, requirements: np.ndarray) -> PlanConfig:
-    """The config with every ``together`` activity narrowed to one day and start (see the module docstring).
-    ``requirements`` is ``[queue, slot]``. Raises ``InfeasibleError`` naming a meeting no time suits."""
+def schedule_meetings(instance: Instance) -> PlanConfig:
+    """The instance's config with every ``together`` activity narrowed to one day and start (see the module
+    docstring). Raises ``InfeasibleError`` naming a meeting no time suits."""
+    config, week = instance.config, instance.week
     activities = list(config.activities)
     for index, activity in enumerate(activities):
         if not activity.together:
             continue
         narrowed = replace(config, activities=tuple(activities))
-        candidates = _candidates(narrowed, week, requirements, activity)
+        candidates = _candidates(instance.with_config(narrowed), activity)
         published = published_times(config, activity.activity_id)
         if published:  # a re-plan keeps the published time: the only one if a pinned day carries it
             day, minute = min(published.values())
@@ -48,7 +48,7 @@ def schedule_meetings(config: PlanConfig, week: Week, requirements: np.ndarray) 
             fixed = replace(activity, weekdays=(week.day(day_index).weekday(),),
                             window=TimeWindow(minute, minute + activity.minutes))
             trial = replace(config, activities=(*activities[:index], fixed, *activities[index + 1:]))
-            if all(_own_week_exists(trial, week, requirements, agent_id) for agent_id in activity.agent_ids):
+            if all(_own_week_exists(instance.with_config(trial), agent_id) for agent_id in activity.agent_ids):
                 activities[index] = fixed
                 break
         else:
@@ -57,10 +57,10 @@ def schedule_meetings(config: PlanConfig, week: Week, requirements: np.ndarray) 
     return replace(config, activities=tuple(activities))
 
 
-def _candidates(config: PlanConfig, week: Week, requirements: np.ndarray,
-                activity: Activity) -> list[tuple[int, int]]:
+def _candidates(instance: Instance, activity: Activity) -> list[tuple[int, int]]:
     """(day index, start minute) where every attendee has a candidate shift containing the meeting, by
     ascending demand of the attendees' queues, then day and start."""
+    config, week, requirements = instance.config, instance.week, instance.requirements
     agents = [a for a in config.agents if a.agent_id in activity.agent_ids]
     rows = sorted({q for a in agents for q, queue in enumerate(config.queues) if queue.queue_id in a.skills})
     interval = config.interval_minutes
@@ -78,9 +78,9 @@ def _candidates(config: PlanConfig, week: Week, requirements: np.ndarray,
     return [(day_index, minute) for _demand, day_index, minute in sorted(scored)]
 
 
-def _own_week_exists(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str) -> bool:
-    agent = next(a for a in config.agents if a.agent_id == agent_id)
-    model = RosterModel(config, week, requirements, agents=[agent])
+def _own_week_exists(instance: Instance, agent_id: str) -> bool:
+    agent = next(a for a in instance.config.agents if a.agent_id == agent_id)
+    model = RosterModel(instance, agents=[agent])
     for name, rule in RULES:
         if name != "coverage":
             rule(model)

@@ -26,6 +26,7 @@ from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster,
 from scheduler.domain.week import Week
 from scheduler.rostering.activities import published_times
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import break_cap
 
 # Score of a start that breaks a hard rule (over the break cap, on an activity): taken only if nothing else fits.
@@ -74,10 +75,10 @@ def _take(spare: np.ndarray, rows: list[int], first: int, count: int, sign: int)
         spare[row, slot] += sign
 
 
-def place_breaks(config: PlanConfig, week: Week, requirements: np.ndarray, shifts: list[ShiftAssignment],
-                 passes: int = 3) -> Roster:
+def place_breaks(instance: Instance, shifts: list[ShiftAssignment], passes: int = 3) -> Roster:
     """The same shifts with breaks placed greedily, then re-placed one shift at a time for ``passes`` rounds
     (any breaks the shifts carry are replaced, except on shifts a re-plan keeps)."""
+    config, week, requirements = instance.config, instance.week, instance.requirements
     queue_ids = [q.queue_id for q in config.queues]
     bare = [replace(s, breaks=()) for s in shifts]
     on_floor = on_floor_by_skills(config, week, Roster(tuple(bare)))

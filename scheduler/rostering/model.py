@@ -23,6 +23,7 @@ from scheduler.domain.plan import Agent, BreakRule, PlanConfig, ShiftTemplate
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, shift_options
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,14 @@ class RosterModel:
 
     def __init__(
         self,
-        config: PlanConfig,
-        week: Week,
-        requirements: np.ndarray,
+        instance: Instance,
         *,
         with_breaks: bool = True,
         agents: Sequence[Agent] | None = None,
         fixed_on_floor: Mapping[tuple[str, ...], np.ndarray] | None = None,
         fixed_on_break: np.ndarray | None = None,
     ) -> None:
-        """``requirements`` is an int array ``[queue, slot]`` of agents required (queue order as config).
+        """``instance`` holds the config, the week and the requirements ``[queue, slot]`` the rules read.
 
         ``with_breaks=False`` leaves out the break variables, so breaks are not taken off the floor: a
         relaxation whose proven bound is valid for the full model (activity variables stay: they are off the
@@ -106,15 +105,16 @@ class RosterModel:
         ties the attendees with variables here; ``rostering.activities.schedule_meetings`` fixes each meeting's
         time first, so that models over some agents agree with the others.
         """
-        self.config = config
+        self.instance = instance
+        self.config: PlanConfig = instance.config
         self.with_breaks = with_breaks
-        self.agents: tuple[Agent, ...] = tuple(config.agents if agents is None else agents)
+        self.agents: tuple[Agent, ...] = tuple(instance.config.agents if agents is None else agents)
         self.fixed_on_floor: dict[tuple[str, ...], np.ndarray] = dict(fixed_on_floor or {})
-        self.fixed_on_break = np.zeros(week.slot_count, np.int64) if fixed_on_break is None else fixed_on_break
+        self.fixed_on_break = np.zeros(instance.slots, np.int64) if fixed_on_break is None else fixed_on_break
         # filled by the coverage rule: (slot, skill set, queue index) -> agents of that skill set sent there
         self.allocations: dict[tuple[int, tuple[str, ...], int], cp_model.IntVar] = {}
-        self.week = week
-        self.requirements = requirements
+        self.week: Week = instance.week
+        self.requirements: np.ndarray = instance.requirements  # read-only
         self.cp = cp_model.CpModel()
         self.agent_days: dict[tuple[str, int], AgentDay] = {}
         for agent in self.agents:

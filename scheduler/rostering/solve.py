@@ -44,6 +44,7 @@ from scheduler.errors import InfeasibleError
 from scheduler.rostering.activities import activities_kept, activity_overstaffing_credit, schedule_meetings
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap
 from scheduler.rostering.rules.weekly_hours import paid_range
@@ -134,9 +135,7 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def build_model(
-    config: PlanConfig,
-    week: Week,
-    requirements: np.ndarray,
+    instance: Instance,
     *,
     with_breaks: bool = True,
     agents: Sequence[Agent] | None = None,
@@ -147,7 +146,7 @@ def build_model(
     """The model with every rule and its objective; returns the objective's integer scale too.
 
     ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
-    model = RosterModel(config, week, requirements, with_breaks=with_breaks, agents=agents,
+    model = RosterModel(instance, with_breaks=with_breaks, agents=agents,
                         fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break)
     terms: list[PenaltyTerm] = []
     for name, rule in RULES:
@@ -196,9 +195,10 @@ class _Budget:
         self.used += units
 
 
-def evaluate(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> tuple[RuleCost, ...]:
+def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
     """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them."""
-    queue_ids = [q.queue_id for q in config.queues]
+    config, week, requirements = instance.config, instance.week, instance.requirements
+    queue_ids = list(instance.queue_ids)
     on_floor = on_floor_by_skills(config, week, roster)
     scheduled = allocate(requirements, on_floor, queue_ids)
     covered = int(np.minimum(scheduled, requirements).sum())
@@ -221,11 +221,12 @@ def _soft_cost(module, config: PlanConfig, week: Week, roster: Roster) -> RuleCo
     return RuleCost(module.RULE, amount, module.UNIT, module.weight(config), amount * module.weight(config))
 
 
-def simple_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float:
+def simple_lower_bound(instance: Instance) -> float:
     """A bound no roster can beat, from counting alone: every agent is paid at least their contract's minimum
     (less time-off credit) and spends at least that share of it on the floor, beyond the total requirement
     that floor time is over-staffing; and a queue's requirement in a slot beyond the agents skilled for it
     who are available then stays uncovered."""
+    config, week, requirements = instance.config, instance.week, instance.requirements
     weights = config.weights
     paid_minutes = 0
     floor_minutes = 0.0
@@ -298,9 +299,7 @@ class _Roster:
 
 
 def solve_roster(
-    config: PlanConfig,
-    week: Week,
-    requirements: np.ndarray,
+    instance: Instance,
     *,
     time_limit_seconds: float | None = None,
     seed: int | None = None,
@@ -308,16 +307,17 @@ def solve_roster(
     progress: TextIO | None = sys.stderr,
     stop: Stop | None = None,
 ) -> ScheduleResult:
-    """Roster for the week: ``requirements`` is an int array ``[queue, slot]`` (queues in config order).
+    """Roster the instance's week against its requirements.
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap; without one
     given, the cap is the time limit, counted from here): the phases that build the first complete roster
     always finish, every later phase checks it."""
     started = time.monotonic()
-    settings = config.solver
+    settings = instance.config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     stop = (stop or Stop()).start(limit)
-    config = schedule_meetings(config, week, requirements)  # meeting times first, so every model agrees on them
+    instance = instance.with_config(schedule_meetings(instance))  # meeting times first: every model agrees
+    config, week, requirements = instance.config, instance.week, instance.requirements
     seed = settings.seed if seed is None else seed
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     budget = _Budget(limit, settings.deterministic, stop)
@@ -346,7 +346,7 @@ def solve_roster(
             if refused[phase, why] == 1:
                 report(f"{phase} ({why}, not kept)", math.inf, bound)
             return
-        candidate = evaluate(config, week, requirements, roster)
+        candidate = evaluate(instance, roster)
         if _total(candidate) < objective:
             if not math.isfinite(objective):
                 first_roster_seconds = time.monotonic() - started
@@ -355,8 +355,8 @@ def solve_roster(
                 current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
         report(phase, _total(candidate), bound)
 
-    bound = simple_lower_bound(config, week, requirements)
-    aggregate = solve_aggregate(config, week, requirements, seconds=LP_WALL_SHARE * stop.seconds_left())
+    bound = simple_lower_bound(instance)
+    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left())
     if aggregate is not None:
         budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
     if aggregate is not None and aggregate.bound > bound:
@@ -364,7 +364,7 @@ def solve_roster(
         report("bound", math.inf, bound)
     bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
     if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule
-        published = _published_roster(config, week, requirements)
+        published = _published_roster(instance)
         if published is not None:
             keep_if_better(published, "published")
 
@@ -375,9 +375,8 @@ def solve_roster(
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         try:
-            weeks = sequential_roster(config, week, requirements, order, seed=seed, improve_passes=0,
-                                      initial=lp_weeks(config, week, requirements, aggregate), spend=budget.spend,
-                                      stop=stop)
+            weeks = sequential_roster(instance, order, seed=seed, improve_passes=0,
+                                      initial=lp_weeks(instance, aggregate), spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
@@ -387,22 +386,22 @@ def solve_roster(
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
                 break
-            keep_if_better(polish(config, week, requirements, rounded, seed=seed + restart, units_left=budget.left,
+            keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+polish")
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
             weeks = sequential_roster(
-                config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
-            keep_if_better(polish(config, week, requirements, current.roster(), seed=seed, units_left=budget.left,
+            keep_if_better(polish(instance, current.roster(), seed=seed, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
         # no-break relaxation rounds.
         try:
             weeks = sequential_roster(
-                config, week, requirements, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
                 spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "sequential")
@@ -418,22 +417,22 @@ def solve_roster(
                 break
             if stop.stopped() and math.isfinite(objective):
                 break
-            relaxation, _, scale = build_model(config, week, padded, with_breaks=False)
+            relaxation, _, scale = build_model(instance.with_requirements(padded), with_breaks=False)
             share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
             solver = budget.new_solver(limit * share, threads, seed + round_number)
             status = stop.solve(solver, relaxation.cp)
             budget.charge(solver)
             if status == cp_model.INFEASIBLE:
-                raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
+                raise InfeasibleError(explain_no_roster(instance, limit * FALLBACK_SHARE,
                                                         units_per_second=units_per_second, stop=stop))
             if round_number == 0:
                 relaxed_bound = solver.best_objective_bound / scale
                 bound = max(bound, relaxed_bound) if math.isfinite(relaxed_bound) else bound
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 break
-            placed = place_breaks(config, week, requirements, list(read_roster(relaxation, solver).shifts))
+            placed = place_breaks(instance, list(read_roster(relaxation, solver).shifts))
             keep_if_better(placed, f"round{round_number}")
-            shortfall = _shortfall(config, week, requirements, placed)
+            shortfall = _shortfall(instance, placed)
             padded = padded + shortfall
     for (phase, why), count in refused.items():
         if count > 1:
@@ -441,12 +440,12 @@ def solve_roster(
     if not math.isfinite(objective):  # no start kept every hard rule: the hard rules alone, or why none exists
         seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
                       limit * FALLBACK_SHARE)
-        status, model, solver = solve_hard_rules(config, week, requirements, seconds, seed=seed,
+        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
                                                  units_per_second=units_per_second, stop=stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             keep_if_better(read_roster(model, solver), "hard rules alone")
         if not math.isfinite(objective):
-            raise InfeasibleError(explain_no_roster(config, week, requirements, limit * FALLBACK_SHARE,
+            raise InfeasibleError(explain_no_roster(instance, limit * FALLBACK_SHARE,
                                                     full_status=status, units_per_second=units_per_second,
                                                     stop=stop))
     report("start", objective, bound)
@@ -466,7 +465,7 @@ def solve_roster(
         else:
             freed, free_days = _day_neighbourhood(config, week, current, rng)
         fixed = current.fixed_on_floor(excluded=set(freed))
-        solved = _solve_neighbourhood(config, week, requirements, [by_id[a] for a in freed], fixed,
+        solved = _solve_neighbourhood(instance, [by_id[a] for a in freed], fixed,
                                       current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
                                       fixed_on_break=current.fixed_on_break(excluded=set(freed)),
                                       free_days=free_days)
@@ -475,7 +474,7 @@ def solve_roster(
         before = {a: current.shifts[a] for a in freed}
         for agent_id, shifts in solved.items():
             current.set(agent_id, shifts)
-        candidate = evaluate(config, week, requirements, current.roster())
+        candidate = evaluate(instance, current.roster())
         if _total(candidate) < objective - 1e-6:
             costs, objective = candidate, _total(candidate)
             report("improve", objective, bound)
@@ -500,11 +499,12 @@ def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:
     return Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
 
 
-def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) -> Roster | None:
+def _published_roster(instance: Instance) -> Roster | None:
     """The re-plan's published roster, if every agent's published week still keeps all hard rules."""
+    config, week = instance.config, instance.week
     shifts = []
     for agent in config.agents:
-        model = RosterModel(config, week, requirements, agents=[agent])
+        model = RosterModel(instance, agents=[agent])
         for name, rule in RULES:
             if name not in ("coverage",):
                 rule(model)
@@ -534,17 +534,15 @@ def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) 
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
 
 
-def _shortfall(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> np.ndarray:
+def _shortfall(instance: Instance, roster: Roster) -> np.ndarray:
     """Required heads the roster leaves uncovered, per ``[queue, slot]``."""
-    on_floor = on_floor_by_skills(config, week, roster)
-    scheduled = allocate(requirements, on_floor, [q.queue_id for q in config.queues])
-    return np.maximum(requirements - scheduled, 0)
+    on_floor = on_floor_by_skills(instance.config, instance.week, roster)
+    scheduled = allocate(instance.requirements, on_floor, list(instance.queue_ids))
+    return np.maximum(instance.requirements - scheduled, 0)
 
 
 def _solve_neighbourhood(
-    config: PlanConfig,
-    week: Week,
-    requirements: np.ndarray,
+    instance: Instance,
     agents: Sequence[Agent],
     fixed_on_floor: dict[tuple[str, ...], np.ndarray],
     current: _Roster | None,
@@ -557,10 +555,10 @@ def _solve_neighbourhood(
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day."""
-    model, _, _ = build_model(config, week, requirements, agents=agents, fixed_on_floor=fixed_on_floor,
+    model, _, _ = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
                               with_coverage=with_coverage, fixed_on_break=fixed_on_break)
     if current is not None:
-        _hint(model, current, requirements)
+        _hint(model, current)
         if free_days is not None:
             for agent_day in model.all_agent_days():
                 if agent_day.day_index not in free_days:
@@ -604,7 +602,7 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
     return sorted(chosen), {day}
 
 
-def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> None:
+def _hint(model: RosterModel, current: _Roster) -> None:
     """The current roster as a complete hint: shifts, breaks and the max-flow allocation of cover."""
     for agent_day in model.all_agent_days():
         day = model.week.day(agent_day.day_index)
@@ -612,6 +610,6 @@ def _hint(model: RosterModel, current: _Roster, requirements: np.ndarray) -> Non
         model.hint_shift(agent_day, shift)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     on_floor = on_floor_by_skills(model.config, model.week, current.roster())
-    allocate(requirements, on_floor, [q.queue_id for q in model.config.queues], flows)
+    allocate(model.requirements, on_floor, [q.queue_id for q in model.config.queues], flows)
     for key, var in model.allocations.items():
         model.cp.add_hint(var, flows.get(key, 0))

@@ -38,12 +38,12 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 from ortools.linear_solver import pywraplp
 
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import AGENT_RULES, AgentWeek, agent_week, allowed_options, break_cap, keeps_days
 from scheduler.rostering.rules.weekly_hours import paid_range
 
@@ -113,14 +113,13 @@ class AggregateSolution:
     variables: int  # size of the LP, for budgeting
 
 
-def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray,
-                    seconds: float = math.inf) -> AggregateSolution | None:
+def solve_aggregate(instance: Instance, seconds: float = math.inf) -> AggregateSolution | None:
     """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (the
     caller keeps its other bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
-    lp = _AggregateLp(config, week, requirements, solver)
+    lp = _AggregateLp(instance, solver)
     if math.isfinite(seconds):
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     status = solver.Solve()
@@ -136,17 +135,18 @@ def solve_aggregate(config: PlanConfig, week: Week, requirements: np.ndarray,
     return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables())
 
 
-def aggregate_lower_bound(config: PlanConfig, week: Week, requirements: np.ndarray) -> float | None:
+def aggregate_lower_bound(instance: Instance) -> float | None:
     """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
     the LP could not be solved."""
-    solution = solve_aggregate(config, week, requirements)
+    solution = solve_aggregate(instance)
     return None if solution is None else solution.bound
 
 
 class _AggregateLp:
     """Builds the aggregate LP into ``solver`` (see the module docstring)."""
 
-    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, solver: pywraplp.Solver) -> None:
+    def __init__(self, instance: Instance, solver: pywraplp.Solver) -> None:
+        config, week, requirements = instance.config, instance.week, instance.requirements
         self.config, self.week, self.solver = config, week, solver
         self.requirements = requirements
         self.interval = config.interval_minutes

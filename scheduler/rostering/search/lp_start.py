@@ -24,6 +24,7 @@ from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.break_placement import place_breaks
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import AgentWeek, agent_week, keeps_week, min_rest
 from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan
 
@@ -43,13 +44,13 @@ def round_to_total(weights: Sequence[float], total: int) -> list[int]:
     return counts.tolist()
 
 
-def lp_weeks(config: PlanConfig, week: Week, requirements: np.ndarray,
-             solution: AggregateSolution) -> dict[str, tuple[ShiftAssignment, ...]]:
+def lp_weeks(instance: Instance, solution: AggregateSolution) -> dict[str, tuple[ShiftAssignment, ...]]:
     """The rounded LP roster by agent; an agent whose rounded week breaks one of their rules is left out."""
+    config, week = instance.config, instance.week
     shifts: list[ShiftAssignment] = []
     for plan in solution.plans:
         shifts.extend(_class_shifts(config, week, plan))
-    placed = place_breaks(config, week, requirements, shifts)
+    placed = place_breaks(instance, shifts)
     by_agent: dict[str, list[ShiftAssignment]] = {a.agent_id: [] for a in config.agents}
     for shift in placed.shifts:
         by_agent[shift.agent_id].append(shift)
@@ -59,7 +60,7 @@ def lp_weeks(config: PlanConfig, week: Week, requirements: np.ndarray,
         if agent.agent_id in unplanned:
             continue
         week_shifts = tuple(by_agent[agent.agent_id])
-        if keeps_own_rules(config, week, requirements, agent.agent_id, week_shifts):
+        if keeps_own_rules(instance, agent.agent_id, week_shifts):
             weeks[agent.agent_id] = week_shifts
     return weeks
 
@@ -105,10 +106,10 @@ def _rested(option: ShiftOption, same_template: list[ShiftOption], previous_end:
     return min(rested, key=lambda o: (abs(o.start_minute - option.start_minute), o.start_minute), default=option)
 
 
-def keeps_own_rules(config: PlanConfig, week: Week, requirements: np.ndarray, agent_id: str,
-                    shifts: tuple[ShiftAssignment, ...]) -> bool:
+def keeps_own_rules(instance: Instance, agent_id: str, shifts: tuple[ShiftAssignment, ...]) -> bool:
     """Whether the agent's week (shifts, breaks and activities) keeps every hard rule of the agent's own, by
-    each rule's fast exact check (``requirements`` is unused: no agent rule reads the cover)."""
+    each rule's fast exact check (the requirements are unused: no agent rule reads the cover)."""
+    config, week = instance.config, instance.week
     agent = next(a for a in config.agents if a.agent_id == agent_id)
     by_day: list[ShiftAssignment | None] = [None] * 7
     for shift in shifts:

@@ -40,8 +40,8 @@ import numpy as np
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
-from scheduler.domain.week import Week
 from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import (
     AGENT_RULES,
     SOFT_RULE_MODULES,
@@ -80,13 +80,14 @@ _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow
 
 
 class _Polisher:
-    def __init__(self, config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster) -> None:
+    def __init__(self, instance: Instance, roster: Roster) -> None:
+        config, week = instance.config, instance.week
         self.config, self.week = config, week
         self.interval = config.interval_minutes
         self.slots_per_day, self.slot_count = week.slots_per_day, week.slot_count
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
-        self.cover = _Cover(config, requirements)
+        self.cover = _Cover(config, instance.requirements)
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
@@ -330,7 +331,7 @@ class _Polisher:
         return True
 
 
-def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Roster, *, seed: int = 0,
+def polish(instance: Instance, roster: Roster, *, seed: int = 0,
            max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
            units_left: Callable[[], float] = lambda: 1.0,
            spend: Callable[[float], None] = lambda units: None,
@@ -343,7 +344,8 @@ def polish(config: PlanConfig, week: Week, requirements: np.ndarray, roster: Ros
     result is never worse than ``roster``."""
     if not roster.shifts:
         return roster
-    polisher = _Polisher(config, week, requirements, roster)
+    config, requirements = instance.config, instance.requirements
+    polisher = _Polisher(instance, roster)
     rng = np.random.default_rng(seed)
     spent = [0.0]
 

@@ -24,6 +24,7 @@ from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
@@ -37,10 +38,10 @@ AGENT_BUILD_UNITS = 0.005
 class Residual:
     """Heads still required per ``[queue, slot]`` (negative: surplus) and the queue order of each agent."""
 
-    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
-        self.queue_ids = [q.queue_id for q in config.queues]
-        self.need = requirements.astype(np.int64).copy()
-        self.rows = {a.agent_id: [self.queue_ids.index(q) for q in a.skills] for a in config.agents}
+    def __init__(self, instance: Instance) -> None:
+        self.queue_ids = list(instance.queue_ids)
+        self.need = instance.requirements.astype(np.int64).copy()  # a mutable copy: the instance's is read-only
+        self.rows = {a.agent_id: [self.queue_ids.index(q) for q in a.skills] for a in instance.config.agents}
 
     def slot_values(self, agent: Agent, over_weight: int, under_weight: int) -> np.ndarray:
         """Per slot, what one more head of this agent is worth: ``under_weight`` if a skilled queue lacks
@@ -57,13 +58,14 @@ class Residual:
             self.need[row, slot] += sign
 
 
-def _agent_week(config: PlanConfig, week: Week, requirements: np.ndarray, agent: Agent, values: np.ndarray,
+def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
                 seed: int, current: tuple[ShiftAssignment, ...] | None,
                 spend: Callable[[float], None], others_on_break: np.ndarray | None = None
                 ) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
     its score in the same units. ``spend`` is told the deterministic time used."""
-    model = RosterModel(config, week, requirements, agents=[agent], fixed_on_break=others_on_break)
+    config, week = instance.config, instance.week
+    model = RosterModel(instance, agents=[agent], fixed_on_break=others_on_break)
     soft_terms = []
     for name, rule in RULES:
         if name not in ("coverage", "paid_hours"):
@@ -114,9 +116,7 @@ class BlockedByOthers(InfeasibleError):
 
 
 def sequential_roster(
-    config: PlanConfig,
-    week: Week,
-    requirements: np.ndarray,
+    instance: Instance,
     agents: Sequence[Agent],
     *,
     seed: int = 0,
@@ -131,7 +131,8 @@ def sequential_roster(
     ``initial`` (weeks of some agents, each keeping the agent's rules) the
     build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
     that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
-    residual = Residual(config, requirements)
+    config, week = instance.config, instance.week
+    residual = Residual(instance)
     weights = config.weights
     weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
     floors: dict[str, np.ndarray] = {}
@@ -159,8 +160,7 @@ def sequential_roster(
                 on_break -= breaks[agent.agent_id]
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
-            shifts, score = _agent_week(config, week, requirements, agent, values, seed + number, old, spend,
-                                        on_break)
+            shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break)
             if score == -np.inf and old is None:
                 if conflicting_rules(config, week, agent) is None:
                     raise BlockedByOthers(agent.agent_id)

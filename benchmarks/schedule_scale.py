@@ -30,19 +30,18 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from forecasting.history import load_history
 from forecasting.queueing.staffing import requirements as staffing_requirements
 from scheduler.app.pipeline import forecast_week, planned_week, queue_targets, requirement_array
 from scheduler.demo.example import generate_example
-from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.plan import MINUTES_PER_DAY
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
-from scheduler.domain.week import Week
 from scheduler.io.config import load_config
 from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.lower_bound import aggregate_lower_bound
 from scheduler.rostering.solve import evaluate, simple_lower_bound, solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
@@ -60,9 +59,9 @@ class _FirstSolution(cp_model.CpSolverSolutionCallback):
             self.seconds = time.monotonic() - self.started
 
 
-def naive_roster(config: PlanConfig, week: Week, required: np.ndarray, seconds: float,
-                 workers: int) -> tuple[Roster, float | None]:
+def naive_roster(instance: Instance, seconds: float, workers: int) -> tuple[Roster, float | None]:
     """The naive model's roster and the wall time to its first solution (from the start of the solve)."""
+    config, week, required = instance.config, instance.week, instance.requirements
     model = cp_model.CpModel()
     interval = config.interval_minutes
     queue_index = {q.queue_id: i for i, q in enumerate(config.queues)}
@@ -134,9 +133,10 @@ def _middle_offsets(template) -> list[int]:
     return offsets
 
 
-def measure(name: str, config: PlanConfig, week: Week, required: np.ndarray, roster: Roster, seconds: float,
-            first_seconds: float | None, bound: float, work: Path) -> dict:
-    costs = evaluate(config, week, required, roster)
+def measure(name: str, instance: Instance, roster: Roster, seconds: float, first_seconds: float | None,
+            bound: float, work: Path) -> dict:
+    config, week = instance.config, instance.week
+    costs = evaluate(instance, roster)
     objective = sum(c.penalty for c in costs)
     path = work / f"{name}.csv"
     path.write_text(roster_csv(roster))
@@ -159,17 +159,18 @@ def run_one(job: tuple[str, int, float, int, str]) -> dict:
     week = planned_week(config, history)
     forecast = forecast_week(config, history, week)
     required = requirement_array(config, week, staffing_requirements(forecast, queue_targets(config)))
+    instance = Instance(config, week, required)
     started = time.monotonic()
     if name == "ours":
-        result = solve_roster(replace(config, solver=replace(config.solver, time_limit_seconds=seconds)),
-                              week, required, progress=None)
-        row = measure(name, config, week, required, result.roster, time.monotonic() - started,
+        limited = replace(config, solver=replace(config.solver, time_limit_seconds=seconds))
+        result = solve_roster(instance.with_config(limited), progress=None)
+        row = measure(name, instance, result.roster, time.monotonic() - started,
                       result.stats.first_roster_seconds, result.stats.best_bound, work)
     else:
-        roster, first = naive_roster(config, week, required, seconds, workers)
+        roster, first = naive_roster(instance, seconds, workers)
         elapsed = time.monotonic() - started
-        bound = aggregate_lower_bound(config, week, required) or simple_lower_bound(config, week, required)
-        row = measure(name, config, week, required, roster, elapsed, first, bound, work)
+        bound = aggregate_lower_bound(instance) or simple_lower_bound(instance)
+        row = measure(name, instance, roster, elapsed, first, bound, work)
     return {"agents": agents, "limit_s": seconds, **row}
 
 

@@ -18,6 +18,7 @@ from scheduler.io.config import load_config
 from scheduler.rostering.activities import activities_kept, schedule_meetings
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import on_floor_by_skills
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.model import read_roster as read_model_roster
 from scheduler.rostering.rules import RULES, activities, breaks, one_shift_per_day
@@ -180,7 +181,7 @@ def test_activity_is_off_the_floor_and_the_model_cost_matches_evaluate() -> None
     assert shift.activities == (ActivityAssignment("meeting", hm("10:00"), 60),)
     on_floor = on_floor_by_skills(config, WEEK, roster)[("sales",)]
     assert on_floor[WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("11:00"))].tolist() == [0, 0, 0, 0]
-    costs = {c.rule: c.amount for c in evaluate(config, WEEK, required, roster)}
+    costs = {c.rule: c.amount for c in evaluate(Instance(config, WEEK, required), roster)}
     assert costs["understaffing"] == 4 + 1 + 2  # the meeting, the break and the lunch
     assert costs["paid_hours"] == 8.0  # the meeting is paid
     model_cost = {t.rule: solver.value(t.expression) / t.divisor for t in terms}
@@ -203,12 +204,12 @@ def _demand_with_quiet_hour(quiet_day: int, quiet_start: str) -> np.ndarray:
 def test_meeting_fixed_at_the_lowest_demand_time_all_can_attend() -> None:
     meeting = activity(agents=("A1", "A2"), days=WEEKDAYS_ONLY, window=("09:00", "17:00"), together=True)
     config = config_with(meeting, agent_ids=("A1", "A2"))
-    fixed = schedule_meetings(config, WEEK, _demand_with_quiet_hour(2, "14:00")).activities[0]
+    fixed = schedule_meetings(Instance(config, WEEK, _demand_with_quiet_hour(2, "14:00"))).activities[0]
     assert (fixed.weekdays, fixed.window) == ((2,), TimeWindow(hm("14:00"), hm("15:00")))
     # A2 is off on Wednesdays: the quietest time all can attend is elsewhere
     away = replace(config, agents=(agent("A1"), agent("A2", availability=(*((TimeWindow(0, 1440),) * 2), None,
                                                                            *((TimeWindow(0, 1440),) * 4)))))
-    fixed = schedule_meetings(away, WEEK, _demand_with_quiet_hour(2, "14:00")).activities[0]
+    fixed = schedule_meetings(Instance(away, WEEK, _demand_with_quiet_hour(2, "14:00"))).activities[0]
     assert fixed.weekdays != (2,)
 
 
@@ -217,7 +218,7 @@ def test_meeting_no_time_suits_names_the_activity() -> None:
     config = replace(config_with(meeting, agent_ids=("A1", "A2")),
                      agents=(agent("A1", time_off=frozenset({WEEK.day(0)})), agent("A2")))
     with pytest.raises(InfeasibleError, match="activity meeting: no time in the week"):
-        schedule_meetings(config, WEEK, np.zeros((1, WEEK.slot_count), int))
+        schedule_meetings(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)))
     assert explain_conflicts(config, WEEK) == [
         "activity meeting (60 min, mon 00:00-24:00): agent A1 has no candidate shift containing it (availability, "
         "time off, shift templates, the contract's earliest start and latest end)"]
@@ -226,8 +227,8 @@ def test_meeting_no_time_suits_names_the_activity() -> None:
 def test_neighbourhood_model_keeps_the_other_attendees_meeting_time() -> None:
     meeting = activity(agents=("A1", "A2"), days=WEEKDAYS_ONLY, window=("09:00", "17:00"), together=True)
     config = config_with(meeting, agent_ids=("A1", "A2"))
-    fixed = schedule_meetings(config, WEEK, _demand_with_quiet_hour(3, "11:00"))
-    model = RosterModel(fixed, WEEK, np.zeros((1, WEEK.slot_count), int), agents=[fixed.agents[1]])
+    fixed = schedule_meetings(Instance(config, WEEK, _demand_with_quiet_hour(3, "11:00")))
+    model = RosterModel(Instance(fixed, WEEK, np.zeros((1, WEEK.slot_count), int)), agents=[fixed.agents[1]])
     assert {d: list(model.agent_days["A2", d].activities.get("meeting", {})) for d in range(7)
             if model.agent_days["A2", d].activities.get("meeting")} == {3: [hm("11:00")]}
 
@@ -241,7 +242,7 @@ def test_greedy_placement_puts_missing_activities_at_the_most_spare_cover_and_br
     required = np.full((1, WEEK.slot_count), 2)
     required[0, WEEK.slot(0, hm("09:30")):WEEK.slot(0, hm("10:30"))] = 0  # quiet 09:30-10:30 on Monday
     shifts = [ShiftAssignment(a, WEEK.day(0), "day", hm("08:00"), 510, 480, ()) for a in ("A1", "A2")]
-    roster = place_breaks(config, WEEK, required, shifts)
+    roster = place_breaks(Instance(config, WEEK, required), shifts)
     for shift in roster.shifts:
         assert ActivityAssignment("meeting", hm("09:30"), 60) in shift.activities
         assert shift.breaks[0].start_minute >= hm("10:30") or shift.breaks[0].start_minute + 15 <= hm("09:30")
@@ -316,7 +317,7 @@ def test_solve_places_the_meeting_in_the_quietest_hour_and_the_validator_agrees(
     elearn = activity("elearn", ("A4",), minutes=30)
     config = config_with(meeting, elearn, agent_ids=("A1", "A2", "A3", "A4"))
     required = _demand_with_quiet_hour(2, "14:00")
-    result = solve_roster(config, WEEK, required, time_limit_seconds=5, progress=None)
+    result = solve_roster(Instance(config, WEEK, required), time_limit_seconds=5, progress=None)
     taken = sorted((s.agent_id, s.date, a.activity_id, a.start_minute) for s in result.roster.shifts
                    for a in s.activities)
     assert taken[:3] == [(a, WEEK.day(2), "meeting", hm("14:00")) for a in ("A1", "A2", "A3")]
@@ -325,7 +326,7 @@ def test_solve_places_the_meeting_in_the_quietest_hour_and_the_validator_agrees(
     path.write_text(roster_csv(result.roster))
     assert "A1,2026-04-01,meeting,2026-04-01T14:00:00,2026-04-01T15:00:00" in path.read_text()
     assert validate_roster(config, read_roster(path), WEEK.start) == []
-    assert result.stats.objective == pytest.approx(sum(c.penalty for c in evaluate(config, WEEK, required,
+    assert result.stats.objective == pytest.approx(sum(c.penalty for c in evaluate(Instance(config, WEEK, required),
                                                                                    result.roster)))
-    again = solve_roster(config, WEEK, required, time_limit_seconds=5, progress=None)
+    again = solve_roster(Instance(config, WEEK, required), time_limit_seconds=5, progress=None)
     assert roster_csv(again.roster) == roster_csv(result.roster)

@@ -13,6 +13,7 @@ from scheduler.domain.roster import roster_csv
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.rostering.coverage import on_break_counts
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import break_cap, breaks, one_shift_per_day
 from scheduler.rostering.solve import solve_roster
 from scheduler.validation.validate import read_roster, validate_roster
@@ -43,7 +44,7 @@ def test_fixed_breaks_of_other_agents_count() -> None:
     fixed = np.zeros(WEEK.slot_count, np.int64)
     fixed[WEEK.slot(0, 9 * 60 + 30)] = 1  # someone outside the model is on break at Mon 09:30
     from scheduler.rostering.model import RosterModel
-    model = RosterModel(config, WEEK, np.zeros((1, WEEK.slot_count), int), agents=[config.agents[0]],
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), agents=[config.agents[0]],
                         fixed_on_break=fixed)
     for rule in (one_shift_per_day.build, breaks.build, break_cap.build):
         rule(model)
@@ -86,7 +87,7 @@ def test_solved_roster_respects_a_tight_cap(tmp_path: Path) -> None:
     week = planned_week(config, history)
     required = requirement_array(config, week, requirements(forecast_week(config, history, week),
                                                             queue_targets(config)))
-    result = solve_roster(config, week, required, time_limit_seconds=5, progress=None)
+    result = solve_roster(Instance(config, week, required), time_limit_seconds=5, progress=None)
     assert int(on_break_counts(week, result.roster).max()) <= 2
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster))

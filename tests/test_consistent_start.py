@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from scheduler.domain.plan import Contract
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import consistent_start, one_shift_per_day
 from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import WEEK, agent, hm, make_config, make_model, solve, work
@@ -45,9 +46,9 @@ def test_solver_keeps_starts_steady_when_cover_allows() -> None:
     config = _config(5)
     required = np.zeros((1, WEEK.slot_count), int)
     required[0, WEEK.slot(0, hm("06:00")):WEEK.slot(0, hm("08:00"))] = 1  # Monday early needs the agent
-    result = solve_roster(config, WEEK, required, time_limit_seconds=3, progress=None)
+    result = solve_roster(Instance(config, WEEK, required), time_limit_seconds=3, progress=None)
     starts = {WEEK.day_index(s.date): s.start_minute for s in result.roster.shifts}
-    costs = {c.rule: c for c in evaluate(config, WEEK, required, result.roster)}
+    costs = {c.rule: c for c in evaluate(Instance(config, WEEK, required), result.roster)}
     minutes = consistent_start.amount(config, WEEK, result.roster.shifts)
     assert minutes == costs["start_changes"].amount * 60
     assert costs["start_changes"].amount == 0, starts

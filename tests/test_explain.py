@@ -10,6 +10,7 @@ import pytest
 from scheduler.diagnose.explain import conflicting_rules, explain_agent
 from scheduler.domain.plan import Contract
 from scheduler.errors import InfeasibleError
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.solve import solve_roster
 from tests.test_rules import DAY, WEEK, agent, hm, make_config
 
@@ -37,4 +38,4 @@ def test_feasible_agent_has_no_conflict() -> None:
 def test_solver_raises_the_explanation() -> None:
     config = _config(EVERY_DAY)
     with pytest.raises(InfeasibleError, match="agent A1: .*weekly_hours, min_rest"):
-        solve_roster(config, WEEK, np.zeros((1, WEEK.slot_count), int), time_limit_seconds=2, progress=None)
+        solve_roster(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), time_limit_seconds=2, progress=None)

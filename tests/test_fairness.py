@@ -12,6 +12,7 @@ from scheduler.demo.example import generate_example
 from scheduler.domain.plan import Contract, Fairness
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import fairness, one_shift_per_day
 from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import SAT, SUN, WEEK, agent, hm, make_config, make_model, solve, work
@@ -59,11 +60,11 @@ def test_weekend_days_are_shared() -> None:
     required = np.zeros((1, WEEK.slot_count), int)
     for day in (SAT, SUN):
         required[0, WEEK.slot(day, hm("14:00")):WEEK.slot(day, hm("16:00"))] = 1  # clear of any break window
-    result = solve_roster(config, WEEK, required, time_limit_seconds=3, progress=None)
+    result = solve_roster(Instance(config, WEEK, required), time_limit_seconds=3, progress=None)
     weekend = {a: sum(1 for s in result.roster.shifts if s.agent_id == a and s.date.weekday() >= 5)
                for a in ("A1", "A2")}
     assert weekend == {"A1": 1, "A2": 1}
-    costs = {c.rule: c for c in evaluate(config, WEEK, required, result.roster)}
+    costs = {c.rule: c for c in evaluate(Instance(config, WEEK, required), result.roster)}
     assert costs["fairness"].amount == 0 and costs["understaffing"].amount == 0
 
 

@@ -27,6 +27,7 @@ from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.io.config import load_config
 from scheduler.rostering import solve
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import day_text
 from scheduler.rostering.search.sequential import BlockedByOthers
 from scheduler.validation.validate import read_roster, validate_roster
@@ -104,7 +105,7 @@ def test_no_start_falls_back_to_a_roster_of_the_hard_rules(tmp_path: Path, no_st
     week = Week(WEEK_START, config.interval_minutes)
     requirements = np.ones((1, week.slot_count), dtype=np.int64)
     progress = io.StringIO()
-    result = solve.solve_roster(config, week, requirements, time_limit_seconds=2, progress=progress)
+    result = solve.solve_roster(Instance(config, week, requirements), time_limit_seconds=2, progress=progress)
     assert result.roster.shifts and np.isfinite(result.stats.objective)
     lines = [line.split("]")[0] + line.split("s  ", 1)[1] for line in progress.getvalue().splitlines()]
     assert len(lines) == len(set(lines))  # no progress line repeated
@@ -121,7 +122,7 @@ def test_no_start_and_no_roster_is_exit_3_not_an_empty_roster(tmp_path: Path, no
     real = solve.solve_hard_rules
     monkeypatch.setattr(solve, "solve_hard_rules", lambda *a, **k: (cp_model.UNKNOWN, *real(*a, **k)[1:]))
     with pytest.raises(InfeasibleError, match="within the time limit"):
-        solve.solve_roster(config, week, np.ones((1, week.slot_count), dtype=np.int64), time_limit_seconds=2,
+        solve.solve_roster(Instance(config, week, np.ones((1, week.slot_count), dtype=np.int64)), time_limit_seconds=2,
                            progress=None)
 
 

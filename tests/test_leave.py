@@ -14,6 +14,7 @@ import pytest
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.domain.plan import Contract, PlanConfig, Preference
 from scheduler.domain.roster import roster_csv
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import agent_week
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.solve import solve_roster
@@ -34,7 +35,7 @@ def _busy_week(config: PlanConfig) -> np.ndarray:
 
 
 def _plan(config: PlanConfig, tmp_path: Path) -> list:
-    result = solve_roster(config, WEEK, _busy_week(config), time_limit_seconds=2, progress=None)
+    result = solve_roster(Instance(config, WEEK, _busy_week(config)), time_limit_seconds=2, progress=None)
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []

@@ -11,6 +11,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import BreakRule, Contract, ShiftTemplate, TimeWindow
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import lower_bound
 from scheduler.rostering.search.lower_bound import (
     agent_classes,
@@ -30,7 +31,7 @@ def test_whole_shifts_only_no_fractional_fifth_day() -> None:
                                    max_days_per_week=5)
     config = make_config((agent(contract="ft"),), (contract,))
     floor_intervals = (DAY.length_minutes - sum(b.minutes for b in DAY.breaks)) // 15
-    bound = aggregate_lower_bound(config, WEEK, np.zeros((1, WEEK.slot_count), int))
+    bound = aggregate_lower_bound(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)))
     assert bound == pytest.approx(5 * (PAID_DAY_MINUTES / 60 + 10 * floor_intervals), abs=1 / 60)
 
 
@@ -41,7 +42,7 @@ def test_rest_between_days_leaves_a_gap() -> None:
     req = np.zeros((1, WEEK.slot_count), int)
     req[0, WEEK.slot(0, hm("23:45"))] = 1
     req[0, WEEK.slot(TUE, hm("06:00"))] = 1
-    assert aggregate_lower_bound(config, WEEK, req) > 1000
+    assert aggregate_lower_bound(Instance(config, WEEK, req)) > 1000
 
 
 def test_breaks_take_cover_away() -> None:
@@ -52,7 +53,7 @@ def test_breaks_take_cover_away() -> None:
     config = make_config((agent(contract="flex"),), (contract,), (four,))
     req = np.zeros((1, WEEK.slot_count), int)
     req[0, WEEK.slot(0, hm("08:00")):WEEK.slot(0, hm("12:00"))] = 1
-    bound = aggregate_lower_bound(config, WEEK, req)
+    bound = aggregate_lower_bound(Instance(config, WEEK, req))
     assert 1000 <= bound <= 1000 + 4 + 0.01  # 1 short, 4 paid h, nothing over
 
 
@@ -94,7 +95,7 @@ def test_identical_agents_share_a_class() -> None:
 
 
 def _optimum(config, req: np.ndarray) -> float:
-    model, _, scale = build_model(config, WEEK, req)
+    model, _, scale = build_model(Instance(config, WEEK, req))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 60
@@ -121,7 +122,7 @@ def test_bound_never_above_the_proven_optimum(seed: int) -> None:
     for _ in range(6):
         q, day, start = int(rng.integers(0, 2)), int(rng.integers(0, 2)), int(rng.integers(32, 60))
         req[q, WEEK.slot(day, start * 15):WEEK.slot(day, start * 15) + int(rng.integers(4, 16))] += 1
-    bound = aggregate_lower_bound(config, WEEK, req)
+    bound = aggregate_lower_bound(Instance(config, WEEK, req))
     assert bound is not None
     assert bound <= _optimum(config, req) + 1e-6
 
@@ -135,9 +136,9 @@ def test_too_many_patterns_fall_back_to_summed_rules(monkeypatch: pytest.MonkeyP
     (agent_class,) = agent_classes(config, WEEK)
     assert weekly_patterns(config, WEEK, agent_class, limit=5) is None
     req = np.zeros((1, WEEK.slot_count), int)
-    exact = aggregate_lower_bound(config, WEEK, req)
+    exact = aggregate_lower_bound(Instance(config, WEEK, req))
     monkeypatch.setattr(lower_bound, "MAX_PATTERNS_PER_CLASS", 5)
-    solution = solve_aggregate(config, WEEK, req)
+    solution = solve_aggregate(Instance(config, WEEK, req))
     assert solution is not None and solution.plans[0].patterns == ()
     assert solution.bound == pytest.approx(4.5 / 5 * exact, abs=1 / 60)
-    assert lp_weeks(config, WEEK, req, solution) == {}
+    assert lp_weeks(Instance(config, WEEK, req), solution) == {}

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import keeps_own_rules, lp_weeks, round_to_total
 from scheduler.validation.validate import read_roster, validate_roster
@@ -49,9 +50,9 @@ def _centre(agents: int = 6):
 
 def test_rounded_weeks_pass_the_independent_validator(tmp_path: Path) -> None:
     config, req = _centre()
-    solution = solve_aggregate(config, WEEK, req)
+    solution = solve_aggregate(Instance(config, WEEK, req))
     assert solution is not None
-    weeks = lp_weeks(config, WEEK, req, solution)
+    weeks = lp_weeks(Instance(config, WEEK, req), solution)
     assert len(weeks) == len(config.agents)  # on this centre every rounded week keeps its rules
     shifts = tuple(s for w in weeks.values() for s in w)
     path = tmp_path / "roster.csv"
@@ -71,4 +72,4 @@ def test_week_check_catches_too_little_rest(monday: str, tuesday: str, kept: boo
     config, req = _centre(1)
     week = (_day_shift("A0", 0, monday), _day_shift("A0", TUE, tuesday), _day_shift("A0", 2, "08:00"),
             _day_shift("A0", 3, "08:00"))
-    assert keeps_own_rules(config, WEEK, req, "A0", week) is kept
+    assert keeps_own_rules(Instance(config, WEEK, req), "A0", week) is kept

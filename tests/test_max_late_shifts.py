@@ -12,6 +12,7 @@ import pytest
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import agent_week, keeps_week, max_late_shifts, one_shift_per_day
 from scheduler.rostering.search.polish import _with_breaks, polish
 from scheduler.rostering.solve import solve_roster
@@ -64,14 +65,14 @@ def test_plan_keeps_the_rule_where_it_binds(tmp_path: Path) -> None:
     """Evening demand all week pulls every shift late; the rule lets one be; the validator finds nothing."""
     contract = dataclasses.replace(LATE_ONCE, min_weekly_minutes=5 * 480, max_days_per_week=5)
     config = make_config((agent(),), (contract,))
-    result = solve_roster(config, WEEK, _evening_requirements(config), time_limit_seconds=2, progress=None)
+    result = solve_roster(Instance(config, WEEK, _evening_requirements(config)), time_limit_seconds=2, progress=None)
     late = [s for s in result.roster.shifts if s.start_minute >= hm("14:00")]
     assert len(result.roster.shifts) == 5 and len(late) == 1
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []
     unbound = make_config((agent(),), (dataclasses.replace(contract, max_late_shifts_per_week=None),))
-    free = solve_roster(unbound, WEEK, _evening_requirements(unbound), time_limit_seconds=2, progress=None)
+    free = solve_roster(Instance(unbound, WEEK, _evening_requirements(unbound)), time_limit_seconds=2, progress=None)
     assert sum(s.start_minute >= hm("14:00") for s in free.roster.shifts) > 1  # the rule binds
 
 
@@ -80,6 +81,6 @@ def test_local_search_start_moves_keep_the_rule() -> None:
     config = make_config((agent(),), (LATE_ONCE,))
     options = {o.start_minute: o for o in shift_options(config, config.agents[0], WEEK, MON_I)}
     shifts = tuple(_with_breaks("A1", WEEK.day(day), options[hm("08:00")])[0] for day in (MON_I, TUE, WED, THU, FRI))
-    polished = polish(config, WEEK, _evening_requirements(config), Roster(shifts), seed=0)
+    polished = polish(Instance(config, WEEK, _evening_requirements(config)), Roster(shifts), seed=0)
     assert len(polished.shifts) == 5
     assert sum(s.start_minute >= hm("14:00") for s in polished.shifts) == 1

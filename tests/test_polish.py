@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.rostering.coverage import allocate, on_break_counts
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import _Cover, polish
@@ -25,7 +26,7 @@ SKILL_SETS = (("sales",), ("service",), ("chat",), ("sales", "service"), ("chat"
 
 
 def _total(config, roster: Roster, req: np.ndarray) -> float:
-    return sum(c.penalty for c in evaluate(config, WEEK, req, roster))
+    return sum(c.penalty for c in evaluate(Instance(config, WEEK, req), roster))
 
 
 def _valid(config, roster: Roster, tmp_path: Path) -> list:
@@ -120,13 +121,13 @@ def test_cover_kept_one_agent_at_a_time_equals_max_flow_with_many_queues(centre)
 
 def test_polish_improves_the_rounded_roster_and_keeps_every_rule(tmp_path: Path) -> None:
     config, req = _centre(10)
-    solution = solve_aggregate(config, WEEK, req)
-    weeks = lp_weeks(config, WEEK, req, solution)
+    solution = solve_aggregate(Instance(config, WEEK, req))
+    weeks = lp_weeks(Instance(config, WEEK, req), solution)
     rounded = Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
-    polished = polish(config, WEEK, req, rounded, seed=0)
+    polished = polish(Instance(config, WEEK, req), rounded, seed=0)
     assert _total(config, polished, req) < _total(config, rounded, req)
     assert _valid(config, polished, tmp_path) == []
-    assert polish(config, WEEK, req, rounded, seed=0) == polished  # same seed, same roster
+    assert polish(Instance(config, WEEK, req), rounded, seed=0) == polished  # same seed, same roster
 
 
 def _shift(agent_id: str, start: str, break_after: int, lunch_after: int, day: int = 0) -> ShiftAssignment:
@@ -141,10 +142,10 @@ def test_a_break_moves_off_the_interval_that_needs_the_agent(tmp_path: Path) -> 
     req = np.zeros((1, WEEK.slot_count), dtype=np.int64)
     req[0, WEEK.slot(0, hm("09:00"))] = 1  # the break below sits exactly here
     roster = Roster((_shift("A1", "08:00", 60, 180),))
-    polished = polish(config, WEEK, req, roster)
+    polished = polish(Instance(config, WEEK, req), roster)
     (shift,) = polished.shifts
     assert shift.breaks[0].start_minute != hm("09:00")
-    assert evaluate(config, WEEK, req, polished)[0].amount == 0  # no under-staffing left
+    assert evaluate(Instance(config, WEEK, req), polished)[0].amount == 0  # no under-staffing left
     assert _valid(config, polished, tmp_path) == []
 
 
@@ -155,7 +156,7 @@ def test_moves_respect_the_break_cap() -> None:
     req[0, first:first + 34] = 2
     req[0, WEEK.slot(0, hm("09:00"))] = 0  # the cheapest place for both breaks, but only one may take it
     roster = Roster((_shift("A1", "08:00", 90, 180), _shift("A2", "08:00", 120, 240)))
-    polished = polish(config, WEEK, req, roster)
+    polished = polish(Instance(config, WEEK, req), roster)
     assert on_break_counts(WEEK, polished).max() <= 1
     assert _total(config, polished, req) <= _total(config, roster, req)
 
@@ -168,7 +169,7 @@ def test_understaffing_is_repaired_with_a_shift_on_a_day_off(tmp_path: Path) -> 
     first = WEEK.slot(2, hm("08:00"))
     req[0, first:first + 30] = 1  # Wednesday needs someone all day; A1 only works Monday
     roster = Roster((_shift("A1", "08:00", 60, 180),))
-    polished = polish(config, WEEK, req, roster)
+    polished = polish(Instance(config, WEEK, req), roster)
     assert {s.date for s in polished.shifts} == {WEEK.day(2)}  # Monday's shift went to Wednesday
     assert _total(config, polished, req) < _total(config, roster, req)
     assert _valid(config, polished, tmp_path) == []

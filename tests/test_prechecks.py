@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.domain.plan import Agent, Contract, OpeningHours, PlanConfig, Queue, ShiftTemplate, TimeWindow
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
 
@@ -182,7 +183,7 @@ def test_leave_counts_as_worked_days_for_the_day_limits() -> None:
 # --------------------------------------------------------------------- agreement with the CP-SAT model
 
 def _model_feasible(config: PlanConfig) -> bool:
-    model = RosterModel(config, WEEK, np.zeros((1, WEEK.slot_count), int), with_breaks=False)
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), with_breaks=False)
     for name, rule in RULES:
         if name not in ("coverage", "paid_hours"):
             rule(model)

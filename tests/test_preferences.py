@@ -13,6 +13,7 @@ import pytest
 from scheduler.domain.plan import Contract, Preference, TimeWindow
 from scheduler.errors import InputError
 from scheduler.io.agents_csv import load_agents, parse_preferences
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import one_shift_per_day, preferences
 from scheduler.rostering.solve import evaluate, solve_roster
 from tests.test_rules import MON, WEEK, agent, hm, make_config, make_model, solve, work
@@ -68,7 +69,8 @@ def test_model_term_equals_roster_evaluation(prefs, days, expected, tmp_path: Pa
     status, solver = solve(model)
     assert status == "FEASIBLE"
     assert solver.value(term.expression) == expected
-    result = solve_roster(config, WEEK, np.zeros((1, WEEK.slot_count), int), time_limit_seconds=2, progress=None)
+    free = Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int))
+    result = solve_roster(free, time_limit_seconds=2, progress=None)
     assert preferences.amount(config, WEEK, result.roster.shifts) == 0  # the solver meets them when free to
 
 
@@ -77,11 +79,11 @@ def test_solver_honours_requests_and_reports_them() -> None:
              Preference("start", None, None, TimeWindow(hm("10:00"), hm("10:30")), 1))
     config = _config(*prefs)
     required = np.zeros((1, WEEK.slot_count), int)
-    result = solve_roster(config, WEEK, required, time_limit_seconds=3, progress=None)
+    result = solve_roster(Instance(config, WEEK, required), time_limit_seconds=3, progress=None)
     days = sorted(WEEK.day_index(s.date) for s in result.roster.shifts)
     assert days and 0 not in days and 1 not in days
     assert all(s.start_minute == hm("10:00") for s in result.roster.shifts)
-    costs = {c.rule: c for c in evaluate(config, WEEK, required, result.roster)}
+    costs = {c.rule: c for c in evaluate(Instance(config, WEEK, required), result.roster)}
     assert costs["preferences"].amount == 0
     assert {c.rule for c in result.costs} >= {"preferences"}
 
@@ -91,7 +93,7 @@ def test_unmet_request_is_costed_when_cover_needs_the_day() -> None:
                      contracts=(replace(FOUR_DAYS, min_weekly_minutes=0),))
     required = np.zeros((1, WEEK.slot_count), int)
     required[0, WEEK.slot(0, hm("09:00")):WEEK.slot(0, hm("12:00"))] = 1  # Monday morning needs the agent
-    result = solve_roster(config, WEEK, required, time_limit_seconds=3, progress=None)
+    result = solve_roster(Instance(config, WEEK, required), time_limit_seconds=3, progress=None)
     costs = {c.rule: c for c in result.costs}
     assert 0 in {WEEK.day_index(s.date) for s in result.roster.shifts}
     assert costs["preferences"].amount == 1 and costs["preferences"].penalty == 50

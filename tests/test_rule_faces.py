@@ -23,6 +23,7 @@ from scheduler.domain.plan import BreakRule, Contract, ShiftTemplate
 from scheduler.domain.roster import BreakAssignment, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
 from scheduler.errors import InfeasibleError
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import AGENT_RULES, LabourRule, agent_week
 from scheduler.rostering.solve import solve_roster
@@ -103,7 +104,7 @@ def pinned_weeks(draw: st.DrawFn) -> tuple:
 
 def _build_is_feasible(rule: LabourRule, config, week: list[ShiftAssignment | None]) -> bool:
     who = config.agents[0]
-    model = RosterModel(config, WEEK, np.zeros((1, WEEK.slot_count), int), agents=[who])
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), agents=[who])
     rule.build(model)
     for agent_day in model.days_of(who):
         assert model.fix_shift(agent_day, week[agent_day.day_index])
@@ -159,7 +160,7 @@ def centres(draw: st.DrawFn):
 def test_random_centres_end_valid_or_refused(case: tuple, tmp_path: Path) -> None:
     config, req = case
     try:
-        result = solve_roster(config, WEEK, req, time_limit_seconds=0.5, progress=None)
+        result = solve_roster(Instance(config, WEEK, req), time_limit_seconds=0.5, progress=None)
     except InfeasibleError:
         return
     path = tmp_path / "roster.csv"

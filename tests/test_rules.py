@@ -16,6 +16,7 @@ from scheduler.domain.plan import Agent, BreakRule, Contract, OpeningHours, Plan
 from scheduler.domain.roster import roster_csv
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules import (
     RULES,
@@ -88,7 +89,7 @@ def make_config(agents: tuple[Agent, ...] = (), contracts: tuple[Contract, ...] 
 def make_model(config: PlanConfig, requirements: np.ndarray | None = None) -> RosterModel:
     if requirements is None:
         requirements = np.zeros((len(config.queues), WEEK.slot_count), int)
-    return RosterModel(config, WEEK, requirements)
+    return RosterModel(Instance(config, WEEK, requirements))
 
 
 def shift_var(model: RosterModel, agent_id: str, day: int, start: str) -> cp_model.IntVar:
@@ -645,7 +646,7 @@ def test_golden_objective(tmp_path: Path) -> None:
     req[0, WEEK.slot(0, hm("08:00")):WEEK.slot(0, hm("12:00"))] = 1
     req[1, WEEK.slot(1, hm("08:00")):WEEK.slot(1, hm("12:00"))] = 1
 
-    result = solve_roster(config, WEEK, req, time_limit_seconds=5, progress=None)
+    result = solve_roster(Instance(config, WEEK, req), time_limit_seconds=5, progress=None)
 
     assert result.stats.objective == pytest.approx(1306)
     costs = {c.rule: c.amount for c in result.costs}

@@ -18,6 +18,7 @@ import pytest
 
 from scheduler.domain.roster import roster_csv
 from scheduler.io.config import load_config
+from scheduler.rostering.instance import Instance
 from scheduler.rostering.solve import solve_roster
 from scheduler.rostering.stopping import INTERRUPT, WALL_CLOCK, Stop, on_signals
 from scheduler.validation.validate import read_roster, validate_roster
@@ -35,7 +36,8 @@ def _violations(config, roster, tmp_path: Path) -> list:
 
 def test_a_wall_clock_cap_ends_the_search_with_a_valid_roster(tmp_path: Path) -> None:
     config, req = _centre(8)
-    result = solve_roster(config, WEEK, req, time_limit_seconds=1000, progress=None, stop=Stop(wall_seconds=0.0))
+    result = solve_roster(Instance(config, WEEK, req), time_limit_seconds=1000, progress=None,
+                          stop=Stop(wall_seconds=0.0))
     assert result.stats.stopped_by == WALL_CLOCK
     assert result.stats.budget_completed is False
     assert result.roster.shifts  # the first complete roster is always built
@@ -46,15 +48,15 @@ def test_an_interrupt_ends_the_search_with_a_valid_roster(tmp_path: Path) -> Non
     config, req = _centre(8)
     stop = Stop()
     stop.interrupt()
-    result = solve_roster(config, WEEK, req, time_limit_seconds=1000, progress=None, stop=stop)
+    result = solve_roster(Instance(config, WEEK, req), time_limit_seconds=1000, progress=None, stop=stop)
     assert (result.stats.stopped_by, result.stats.budget_completed) == (INTERRUPT, False)
     assert _violations(config, result.roster, tmp_path) == []
 
 
 def test_a_completed_budget_is_recorded_and_reproducible() -> None:
     config, req = _centre(6)
-    first = solve_roster(config, WEEK, req, time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
-    second = solve_roster(config, WEEK, req, time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
+    first = solve_roster(Instance(config, WEEK, req), time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
+    second = solve_roster(Instance(config, WEEK, req), time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
     assert first.stats.budget_completed and first.stats.stopped_by in ("budget", "optimal")
     assert first.roster == second.roster
 

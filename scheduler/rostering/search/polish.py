@@ -344,7 +344,7 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
     result is never worse than ``roster``."""
     if not roster.shifts:
         return roster
-    config, requirements = instance.config, instance.requirements
+    config = instance.config
     polisher = _Polisher(instance, roster)
     rng = np.random.default_rng(seed)
     spent = [0.0]
@@ -362,19 +362,19 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         for index in rng.permutation(len(movable)).tolist():
             if units_left() <= 0:
                 return _roster(polisher)
-            improved |= _step(polisher, movable[index], requirements, rng, plateau, charge)
+            improved |= _step(polisher, movable[index], rng, plateau, charge)
         if stopped():
             break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
-            improved = (_repair(polisher, requirements, charge) | _trim(polisher, requirements, charge)) or improved
+            improved = (_repair(polisher, charge) | _trim(polisher, charge)) or improved
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break
     return _roster(polisher)
 
 
-def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, rng: np.random.Generator,
+def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
           plateau: float, spend: Callable[[float], None]) -> bool:
     """The shift at ``key`` takes its best improving move (a day swap if no move within its day improves), else
     maybe a move that costs nothing; returns whether the objective fell."""
@@ -389,7 +389,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, r
         elif delta == 0:
             level.append(candidate)
     if best is None:
-        best, best_delta = _best_swap(polisher, shift, requirements, spend)
+        best, best_delta = _best_swap(polisher, shift, spend)
     if best is None and level and rng.random() < plateau:
         best = level[int(rng.integers(len(level)))]
     if best is not None:
@@ -398,7 +398,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], requirements: np.ndarray, r
     return best is not None and best_delta < 0
 
 
-def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.ndarray,
+def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
                spend: Callable[[float], None]) -> tuple[ShiftAssignment | None, float]:
     """The best improving move of the shift to a day off that keeps the agent's rules, if any."""
     candidates = polisher.day_swaps(shift)
@@ -424,7 +424,7 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment, requirements: np.nda
     return None, 0
 
 
-def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float], None]) -> bool:
+def _repair(polisher: _Polisher, spend: Callable[[float], None]) -> bool:
     """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
     worked day another template or start, that covers it, where that lowers the objective (paid hours
     included) and keeps the agent's rules. Returns whether anything changed."""
@@ -476,7 +476,7 @@ def _repair(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[floa
     return changed
 
 
-def _trim(polisher: _Polisher, requirements: np.ndarray, spend: Callable[[float], None]) -> bool:
+def _trim(polisher: _Polisher, spend: Callable[[float], None]) -> bool:
     """Drop shifts whose pay and over-staffing cost more than the cover they give, where the agent's rules
     (weekly minimum hours and days) allow. Returns whether anything changed."""
     config = polisher.config

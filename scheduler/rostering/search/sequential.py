@@ -60,10 +60,11 @@ class Residual:
 
 def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
                 seed: int, current: tuple[ShiftAssignment, ...] | None,
-                spend: Callable[[float], None], others_on_break: np.ndarray | None = None
-                ) -> tuple[tuple[ShiftAssignment, ...], float]:
+                spend: Callable[[float], None], others_on_break: np.ndarray | None = None, *,
+                first_found: bool = False) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
-    its score in the same units. ``spend`` is told the deterministic time used."""
+    its score in the same units. ``spend`` is told the deterministic time used. With ``first_found`` (the
+    wall-clock cap has passed during the build) the first week keeping the agent's rules is taken."""
     config, week = instance.config, instance.week
     model = RosterModel(instance, agents=[agent], fixed_on_break=others_on_break)
     soft_terms = []
@@ -91,6 +92,7 @@ def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = AGENT_SOLVE_UNITS
+    solver.parameters.stop_after_first_solution = first_found
     status = solver.solve(model.cp)
     spend(solver.response_proto.deterministic_time + AGENT_BUILD_UNITS)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -127,9 +129,9 @@ def sequential_roster(
     stop: Stop = NO_STOP,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
-    while ``another_pass()`` allows and ``stop`` does not say stop (the build pass always completes). With
-    ``initial`` (weeks of some agents, each keeping the agent's rules) the
-    build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
+    while ``another_pass()`` allows and ``stop`` does not say stop (the build pass always completes, taking
+    each agent's first valid week once ``stop`` says stop). With ``initial`` (weeks of some agents, each keeping
+    the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
     that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
     config, week = instance.config, instance.week
     residual = Residual(instance)
@@ -160,7 +162,8 @@ def sequential_roster(
                 on_break -= breaks[agent.agent_id]
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
-            shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break)
+            shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break,
+                                        first_found=stop.stopped())
             if score == -np.inf and old is None:
                 if conflicting_rules(config, week, agent) is None:
                     raise BlockedByOthers(agent.agent_id)

@@ -131,8 +131,8 @@ def sequential_roster(
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
     while ``another_pass()`` allows and ``stop`` does not say stop (the build pass always completes, taking
     each agent's first valid week once ``stop`` says stop). With ``initial`` (weeks of some agents, each keeping
-    the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent with no week
-    that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
+    the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent
+    with no week that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
     config, week = instance.config, instance.week
     residual = Residual(instance)
     weights = config.weights

@@ -364,7 +364,7 @@ def solve_roster(
         report("bound", math.inf, bound)
     bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
     if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule
-        published = _published_roster(instance)
+        published = _published_roster(instance, stop)
         if published is not None:
             keep_if_better(published, "published")
 
@@ -499,8 +499,9 @@ def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:
     return Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
 
 
-def _published_roster(instance: Instance) -> Roster | None:
-    """The re-plan's published roster, if every agent's published week still keeps all hard rules."""
+def _published_roster(instance: Instance, stop: Stop) -> Roster | None:
+    """The re-plan's published roster, if every agent's published week still keeps all hard rules (each agent's
+    check within the wall time ``stop`` leaves; one that cannot finish leaves the published roster out)."""
     config, week = instance.config, instance.week
     shifts = []
     for agent in config.agents:
@@ -528,7 +529,7 @@ def _published_roster(instance: Instance) -> Roster | None:
         solver = new_solver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10
-        if solver.solve(model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if stop.solve(solver, model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         shifts.extend(read_roster(model, solver).shifts)
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))

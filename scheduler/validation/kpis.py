@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,7 +132,7 @@ class Kpis:
         solver_read = _Reader(solver, label, "solver.")
         first = solver.get("first_roster_seconds")
         return cls(
-            week_start=read.text("week_start"),
+            week_start=_iso_date(read.text("week_start"), label),
             config=read.text("config"),
             agents=read.whole("agents"),
             shifts=read.whole("shifts"),
@@ -146,7 +147,7 @@ class Kpis:
             overstaffed_agent_hours=read.number("overstaffed_agent_hours"),
             paid_hours=read.number("paid_hours"),
             cost=read.number("cost"),
-            penalties={str(rule): _penalty(value, f"penalties.{rule}", label)
+            penalties={str(rule): _penalty(value, f"penalties.{_key(rule)}", label)
                        for rule, value in read.mapping("penalties").items()},
             solver=SolverKpis(
                 status=solver_read.text("status"),
@@ -163,7 +164,7 @@ class Kpis:
                 deterministic=solver_read.flag("deterministic"),
                 ortools_version=solver_read.text("ortools_version"),
             ),
-            versions={str(k): _text(v, f"versions.{k}", label) for k, v in read.mapping("versions").items()},
+            versions={str(k): _text(v, f"versions.{_key(k)}", label) for k, v in read.mapping("versions").items()},
             warnings=tuple(_text(w, "warnings[]", label) for w in read.sequence("warnings")),
         )
 
@@ -216,7 +217,8 @@ def check_number(value: Any, key_path: str, label: str, low: float = 0.0, high: 
     if not is_number(value) or value < low or (high is not None and value > high):
         bounds = f" in [{low:g}, {high:g}]" if high is not None else f" >= {low:g}" if low > -math.inf else ""
         raise InputError(f"{label}: {key_path} must be a number{bounds}, got {excerpt(value)}")
-    return value  # type: ignore[no-any-return]
+    number: float = value
+    return number
 
 
 def _text(value: Any, key_path: str, label: str) -> str:
@@ -225,10 +227,24 @@ def _text(value: Any, key_path: str, label: str) -> str:
     return value
 
 
+def _iso_date(text: str, label: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{label}: week_start must be a date YYYY-MM-DD, got {excerpt(text)}") from None
+    return text
+
+
+def _key(key: object) -> str:
+    """A data key (queue id, rule) for a key path in an error message; a long or odd one is cut and quoted."""
+    text = str(key)
+    return text if len(text) <= 40 and text.isprintable() else excerpt(text, 40)
+
+
 def _penalty(value: Any, key_path: str, label: str) -> Penalty:
-    read = _Reader(value if isinstance(value, Mapping) else {}, label, key_path + ".")
     if not isinstance(value, Mapping):
         raise InputError(f"{label}: {key_path} must be an object, got {excerpt(value)}")
+    read = _Reader(value, label, key_path + ".")
     return Penalty(amount=read.number("amount"), unit=read.text("unit"), weight=read.whole("weight"),
                    penalty=read.number("penalty"))
 
@@ -241,8 +257,9 @@ class _Reader:
 
     def _get(self, key: str, default: Any, check: Callable[[Any], T]) -> T:
         if key not in self.data and default is not None:
-            return default  # type: ignore[no-any-return]
-        return check(lookup(self.data, key, self.label) if self.prefix == "" else self._own(key))
+            kept: T = default
+            return kept
+        return check(self._own(key))
 
     def _own(self, key: str) -> Any:
         if key not in self.data:
@@ -278,11 +295,12 @@ class _Reader:
 
     def numbers(self, key: str, high: float | None = None) -> dict[str, float]:
         """A mapping of queue id to number, e.g. ``service_level.by_queue``."""
-        value = lookup(self.data, key, self.label) if self.prefix == "" else self._own(key)
+        value = lookup(self.data, key, self.label)
         if not isinstance(value, Mapping):
             raise InputError(f"{self.label}: {self.prefix}{key} must be a mapping of queue id to number, "
                              f"got {excerpt(value)}")
-        return {str(k): check_number(v, f"{self.prefix}{key}.{k}", self.label, high=high) for k, v in value.items()}
+        return {str(k): check_number(v, f"{self.prefix}{key}.{_key(k)}", self.label, high=high)
+                for k, v in value.items()}
 
     def sequence(self, key: str) -> list[Any]:
         if key not in self.data:

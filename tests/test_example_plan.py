@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.app.pipeline import run_plan
-from scheduler.validation.kpis import read_kpis
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.check import Tolerances, run_check
+from scheduler.validation.kpis import read_kpis
 
 ROOT = Path(__file__).resolve().parents[1]
 

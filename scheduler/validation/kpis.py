@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,7 +83,7 @@ class Kpis:
     penalties: Mapping[str, Penalty]
     solver: SolverKpis
     versions: Mapping[str, str]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, keys in the published order."""
@@ -186,6 +186,7 @@ def read_kpis_object(path: str | Path, label: str | None = None) -> dict[str, An
 
 
 def parse_kpis_text(text: str, label: str) -> dict[str, Any]:
+    """The JSON object in ``text``; one-line ``InputError`` ``label: ...`` otherwise."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

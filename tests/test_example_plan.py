@@ -14,6 +14,7 @@ import pytest
 from scheduler.app.pipeline import run_plan
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.check import Tolerances, run_check
+from scheduler.validation.kpis import read_kpis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,12 +27,13 @@ def planned(tmp_path_factory: pytest.TempPathFactory):
 
 def test_example_roster_has_no_hard_violations(planned) -> None:
     assert planned.violations == ()
-    assert planned.kpis["hard_violations"] == 0
+    assert planned.kpis.hard_violations == 0
+    assert read_kpis(planned.out_dir / "kpis.json") == planned.kpis
 
 
 def test_every_queue_meets_its_weekly_service_level_target(planned) -> None:
-    by_queue = planned.kpis["service_level"]["by_queue"]
-    for queue, target in planned.kpis["service_level_target"].items():
+    by_queue = planned.kpis.service_level.by_queue
+    for queue, target in planned.kpis.service_level_target.items():
         assert by_queue[queue] >= target, f"{queue}: {by_queue[queue]:.3f} < target {target}"
 
 

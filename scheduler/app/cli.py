@@ -87,22 +87,23 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: floa
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
     from scheduler.app.pipeline import run_plan
-    from scheduler.io.config import check_solver_options
+    from scheduler.io.config import check_solver_options, load_config
+    from scheduler.io.outputs import check_out_dir
 
     check_solver_options(time_limit, seed, workers, wall_limit)
+    check_out_dir(out_dir)
+    plan_config = load_config(config)  # once: the progress bar's budget and the plan read the same config
     progress: Any = None if quiet else sys.stderr
     bar = None
     if progress is not None and sys.stderr.isatty():
-        from scheduler.io.config import load_config
-
-        budget = time_limit if time_limit is not None else load_config(config).solver.time_limit_seconds
         from scheduler.app.progress import SolveProgress
 
+        budget = time_limit if time_limit is not None else plan_config.solver.time_limit_seconds
         bar = progress = SolveProgress(sys.stderr, budget)
     stop = Stop(wall_limit)
     try:
         with on_signals(stop):
-            result = run_plan(config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
+            result = run_plan(plan_config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
                               progress=progress, pin=pin, pin_days=pin_days, stop=stop)
     finally:
         if bar is not None:
@@ -114,7 +115,7 @@ def _exit_for(result: Any) -> None:
     """Exit 1 for a roster with hard-rule violations (kept beside DIR, not published), 130 for one published
     after an interrupt."""
     _exit_on_violations(result)
-    if result.kpis["solver"]["stopped_by"] == INTERRUPT:
+    if result.kpis.solver.stopped_by == INTERRUPT:
         click.echo(f"interrupted: the best roster found so far is in {result.out_dir}", err=True)
         sys.exit(130)
 

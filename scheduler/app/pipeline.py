@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 import ortools
@@ -35,13 +35,14 @@ from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
 from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
-from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv, json_text
+from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
+from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
 from scheduler.validation.validate import Violation, read_roster, validate_roster
 
 
@@ -51,7 +52,7 @@ class PlanResult:
     was kept in ``rejected_dir`` beside it instead."""
 
     out_dir: Path
-    kpis: dict[str, Any]
+    kpis: Kpis
     violations: tuple[Violation, ...]
     rejected_dir: Path | None = None
 
@@ -120,7 +121,7 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
 
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
-              violations: list[Violation]) -> dict[str, Any]:
+              violations: list[Violation], warnings: tuple[str, ...] = ()) -> Kpis:
     """The figures a planner and a CI gate read; only ``solver.seconds`` and
     ``solver.first_roster_seconds`` may differ between identical runs whose ``solver.budget_completed`` is true
     (a run cut short by the wall clock or an interrupt is not reproducible)."""
@@ -143,33 +144,33 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
     paid_minutes = sum(s.paid_minutes for s in roster.shifts)
     cost = sum(s.paid_minutes / 60 * cost_of[contract_of[s.agent_id]] for s in roster.shifts)
     stats = schedule.stats
-    return {
-        "week_start": week.start.isoformat(),
-        "config": config.source.as_posix(),  # as given, so runs from any checkout give the same bytes
-        "agents": len(config.agents),
-        "shifts": len(roster.shifts),
-        "hard_violations": len(violations),
-        "service_level": {"overall": round(overall, 6), "by_queue": by_queue},
-        "service_level_target": {q.queue_id: q.service_level_target for q in config.queues},
-        "worst_interval_service_level": worst,
-        "understaffed_agent_hours": round(float(short) * hours_per_interval, 4),
-        "overstaffed_agent_hours": round((cover.on_floor_agent_intervals - float(covered)) * hours_per_interval, 4),
-        "paid_hours": round(paid_minutes / 60, 4),
-        "cost": round(cost, 2),
-        "penalties": {c.rule: {"amount": round(c.amount, 4), "unit": c.unit, "weight": c.weight,
-                               "penalty": round(c.penalty, 4)} for c in schedule.costs},
-        "solver": {
-            "status": stats.status, "objective": round(stats.objective, 4), "best_bound": round(stats.best_bound, 4),
-            "gap": round(stats.gap, 6), "seconds": round(stats.seconds, 2),
-            "first_roster_seconds": (None if math.isnan(stats.first_roster_seconds)
-                                     else round(stats.first_roster_seconds, 2)),
-            "budget_completed": stats.budget_completed, "stopped_by": stats.stopped_by,
-            "seed": stats.seed,
-            "workers": stats.workers, "deterministic": stats.deterministic, "ortools_version": stats.ortools_version,
-        },
-        "versions": {"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
-                     "pandas": pd.__version__},
-    }
+    return Kpis(
+        week_start=week.start.isoformat(),
+        config=config.source.as_posix(),  # as given, so runs from any checkout give the same bytes
+        agents=len(config.agents),
+        shifts=len(roster.shifts),
+        hard_violations=len(violations),
+        service_level=ServiceLevels(overall=round(overall, 6), by_queue=by_queue),
+        service_level_target={q.queue_id: q.service_level_target for q in config.queues},
+        worst_interval_service_level=worst,
+        understaffed_agent_hours=round(float(short) * hours_per_interval, 4),
+        overstaffed_agent_hours=round((cover.on_floor_agent_intervals - float(covered)) * hours_per_interval, 4),
+        paid_hours=round(paid_minutes / 60, 4),
+        cost=round(cost, 2),
+        penalties={c.rule: Penalty(amount=round(c.amount, 4), unit=c.unit, weight=c.weight,
+                                   penalty=round(c.penalty, 4)) for c in schedule.costs},
+        solver=SolverKpis(
+            status=stats.status, objective=round(stats.objective, 4), best_bound=round(stats.best_bound, 4),
+            gap=round(stats.gap, 6), seconds=round(stats.seconds, 2),
+            first_roster_seconds=(None if math.isnan(stats.first_roster_seconds)
+                                  else round(stats.first_roster_seconds, 2)),
+            budget_completed=stats.budget_completed, stopped_by=stats.stopped_by, seed=stats.seed,
+            workers=stats.workers, deterministic=stats.deterministic, ortools_version=stats.ortools_version,
+        ),
+        versions={"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
+                  "pandas": pd.__version__},
+        warnings=warnings,
+    )
 
 
 class _Stages:
@@ -183,15 +184,16 @@ class _Stages:
             print(f"[{name}] {time.monotonic() - self.started:6.1f}s  {detail}", file=self.progress, flush=True)
 
 
-def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None, seed: int | None = None,
-             workers: int | None = None, progress: TextIO | None = sys.stderr, pin: Path | None = None,
-             pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
-    """The whole weekly job from one YAML; writes forecast, requirements, roster, coverage, KPIs, report.html,
-    roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning), all staged and moved in together."""
+def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: float | None = None,
+             seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
+             pin: Path | None = None, pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
+    """The whole weekly job from one plan config (loaded, or the YAML's path); writes forecast, requirements,
+    roster, coverage, KPIs, report.html, roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning),
+    all staged and moved in together."""
     check_solver_options(time_limit_seconds, seed, workers)
     check_out_dir(out_dir)
     stage = _Stages(progress)
-    config = load_config(config_path)
+    config = _loaded(config)
     history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
     week = planned_week(config, history)
     stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
@@ -207,15 +209,16 @@ def run_plan(config_path: Path, out_dir: Path, *, time_limit_seconds: float | No
                                 stop=stop)
 
 
-def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, time_limit_seconds: float | None = None,
-                 seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
-                 pin: Path | None = None, pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
+def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Path, *,
+                 time_limit_seconds: float | None = None, seed: int | None = None, workers: int | None = None,
+                 progress: TextIO | None = sys.stderr, pin: Path | None = None, pin_days: str | None = None,
+                 stop: Stop | None = None) -> PlanResult:
     """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
-    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT."""
+    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT. ``config`` as in ``run_plan``."""
     check_solver_options(time_limit_seconds, seed, workers)
     check_out_dir(out_dir)
     stage = _Stages(progress)
-    config = load_config(config_path)
+    config = _loaded(config)
     required = read_requirements(requirements_path, config)
     start = config.week_start or _monday(required["interval_start"].min().date())
     week = Week(start, config.interval_minutes)
@@ -230,6 +233,11 @@ def run_schedule(config_path: Path, requirements_path: Path, out_dir: Path, *, t
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
                                 stop=stop)
+
+
+def _loaded(config: PlanConfig | Path) -> PlanConfig:
+    """The config as loaded by the caller (the CLI loads it once per command), or loaded from its YAML."""
+    return config if isinstance(config, PlanConfig) else load_config(config)
 
 
 def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str | None) -> PlanConfig:
@@ -372,11 +380,11 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations) | {"warnings": warnings}
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings))
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
-        staged.write_text("kpis.json", json_text(kpis))
+        staged.write_text(KPI_FILE, kpis.to_json())
         if config.replan is not None:  # what a re-plan changed against the published roster
             staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
@@ -387,6 +395,6 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
             stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
             return PlanResult(out_dir, kpis, tuple(violations), kept)
         staged.commit()
-    stage("done", f"service level {kpis['service_level']['overall']:.1%}, understaffed "
-                  f"{kpis['understaffed_agent_hours']:.1f} h, paid {kpis['paid_hours']:.1f} h -> {out_dir}")
+    stage("done", f"service level {kpis.service_level.overall:.1%}, understaffed "
+                  f"{kpis.understaffed_agent_hours:.1f} h, paid {kpis.paid_hours:.1f} h -> {out_dir}")
     return PlanResult(out_dir, kpis, tuple(violations))

@@ -7,8 +7,6 @@ Everything here is plain typed data; ``scheduler.report.page`` turns it into HTM
 from __future__ import annotations
 
 import csv
-import json
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.io.exports import Segment, read_segments
 from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
+from scheduler.validation.kpis import KPI_FILE, is_number, read_kpis_object
 
 PLAN_FILES = ("kpis.json", "coverage.csv", "forecast.csv", "roster.csv")
 HISTORY_WEEKS_SHOWN = 3
@@ -112,18 +111,16 @@ def _lookup(kpis: dict[str, Any], dotted: str) -> Any:
     return value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def check_report_kpis(kpis: dict[str, Any]) -> date:
-    """The planned week's Monday from kpis.json, after checking every value the page reads."""
+    """The planned week's Monday from kpis.json, after checking every value the page reads (a folder from an
+    older version may lack keys the full schema, ``scheduler.validation.kpis.Kpis``, has; the page shows what
+    is there)."""
     for dotted in KPI_NUMBERS:
-        if not _is_number(_lookup(kpis, dotted)):
+        if not is_number(_lookup(kpis, dotted)):
             raise InputError(f"kpis.json: {dotted} must be a number, got {excerpt(_lookup(kpis, dotted))}")
     for dotted in KPI_OPTIONAL_NUMBERS:
         value = _lookup(kpis, dotted)
-        if value is not None and not _is_number(value):
+        if value is not None and not is_number(value):
             raise InputError(f"kpis.json: {dotted} must be a number, got {excerpt(value)}")
     for dotted in (*KPI_NUMBER_MAPS, "penalties", "solver"):
         value = _lookup(kpis, dotted)
@@ -131,10 +128,10 @@ def check_report_kpis(kpis: dict[str, Any]) -> date:
             raise InputError(f"kpis.json: {dotted} must be an object, got {excerpt(value)}")
     for dotted in KPI_NUMBER_MAPS:
         for key, value in (_lookup(kpis, dotted) or {}).items():
-            if not _is_number(value):
+            if not is_number(value):
                 raise InputError(f"kpis.json: {dotted}.{excerpt(key)} must be a number, got {excerpt(value)}")
     for rule, penalty in (kpis.get("penalties") or {}).items():
-        if not isinstance(penalty, dict) or not all(_is_number(penalty.get(k)) for k in PENALTY_NUMBERS):
+        if not isinstance(penalty, dict) or not all(is_number(penalty.get(k)) for k in PENALTY_NUMBERS):
             raise InputError(f"kpis.json: penalties.{excerpt(rule)} must hold numbers {', '.join(PENALTY_NUMBERS)}")
     try:
         return date.fromisoformat(kpis["week_start"])
@@ -187,14 +184,7 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
         if not (plan_dir / name).exists():
             raise InputError(f"{plan_dir}: no {name} (is this a wfm plan output folder?)")
         regular_file(plan_dir / name, name)
-    try:
-        kpis = json.loads((plan_dir / "kpis.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"kpis.json: not JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise InputError("kpis.json: not UTF-8 text") from None
-    if not isinstance(kpis, dict):
-        raise InputError(f"kpis.json: top level must be a JSON object, got {type(kpis).__name__}")
+    kpis = read_kpis_object(plan_dir / KPI_FILE, KPI_FILE)
     if plan_config is None:
         plan_config = load_config(config_path_of(plan_dir, kpis, config))
     if history is None and plan_config.history_path.is_file():  # wfm schedule runs without a history

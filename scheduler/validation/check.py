@@ -15,15 +15,15 @@ The CLI only parses arguments and calls ``run_check``; errors are one-line ``Inp
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from forecasting.untrusted import error_summary, excerpt, regular_file
+from forecasting.untrusted import excerpt
 from scheduler.errors import InputError
+from scheduler.validation.kpis import check_number, lookup, read_kpis_object
 
 # Absolute slack on top of the relative understaffing growth: a baseline of 0 h would otherwise fail on
 # any understaffing at all, and one 15-minute interval of one agent is noise, not a regression.
@@ -97,40 +97,23 @@ def parse_tolerances(items: Sequence[str], defaults: Tolerances) -> Tolerances:
     return tolerances
 
 
-def _lookup(kpis: Mapping[str, Any], key_path: str, label: str) -> Any:
-    """The value at a dotted key path; ``InputError`` ``label: missing key a.b`` if any part is absent."""
-    node: Any = kpis
-    for part in key_path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise InputError(f"{label}: missing key {key_path}")
-        node = node[part]
-    return node
-
-
-def _check_number(value: Any, key_path: str, label: str, low: float = 0.0, high: float | None = None) -> float:
-    # bool is an int in Python, but `true` is never a valid KPI value.
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < low or (high is not None and value > high):
-        bounds = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
-        raise InputError(f"{label}: {key_path} must be a number {bounds}, got {excerpt(value)}")
-    return float(value)
-
-
 def _number(kpis: Mapping[str, Any], key_path: str, label: str, high: float | None = None) -> float:
-    return _check_number(_lookup(kpis, key_path, label), key_path, label, high=high)
+    return float(check_number(lookup(kpis, key_path, label), key_path, label, high=high))
 
 
 def _queue_levels(kpis: Mapping[str, Any], label: str) -> dict[str, float]:
-    by_queue = _lookup(kpis, SL_BY_QUEUE, label)
+    by_queue = lookup(kpis, SL_BY_QUEUE, label)
     if not isinstance(by_queue, Mapping):
         raise InputError(f"{label}: {SL_BY_QUEUE} must be a mapping of queue id to service level")
     return {
-        str(queue): _check_number(level, f"{SL_BY_QUEUE}.{queue}", label, high=1.0) for queue, level in by_queue.items()
+        str(queue): float(check_number(level, f"{SL_BY_QUEUE}.{queue}", label, high=1.0))
+        for queue, level in by_queue.items()
     }
 
 
 def load_kpis(path: str | Path) -> dict[str, Any]:
-    """Read a ``kpis.json`` written by ``wfm plan`` and check the keys the gate always needs.
+    """Read a ``kpis.json`` written by ``wfm plan`` (any version, or a hand-written baseline: the full schema
+    is ``scheduler.validation.kpis.Kpis``) and check the keys the gate always needs.
 
     Required: ``service_level.overall`` and every ``service_level.by_queue`` value (fractions in [0, 1]),
     ``understaffed_agent_hours`` (hours ≥ 0) and ``hard_violations`` (a whole number ≥ 0). The optional
@@ -138,21 +121,11 @@ def load_kpis(path: str | Path) -> dict[str, Any]:
     as given and the key path, e.g. ``kpis.json: missing key service_level.by_queue``.
     """
     label = str(path)
-    try:
-        text = regular_file(path, "file").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{label}: cannot read: {error_summary(exc)}") from None
-    try:
-        kpis = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{label}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    if not isinstance(kpis, dict):
-        raise InputError(f"{label}: top level must be a JSON object, got {type(kpis).__name__}")
-
+    kpis = read_kpis_object(path, label)
     _number(kpis, SL_OVERALL, label, high=1.0)
     _queue_levels(kpis, label)
     _number(kpis, UNDERSTAFFED, label)
-    violations = _lookup(kpis, HARD_VIOLATIONS, label)
+    violations = lookup(kpis, HARD_VIOLATIONS, label)
     if isinstance(violations, bool) or not isinstance(violations, int) or violations < 0:
         raise InputError(f"{label}: {HARD_VIOLATIONS} must be a whole number >= 0, got {excerpt(violations)}")
     solver = kpis.get("solver")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -277,14 +277,14 @@ class _Roster:
         self.on_floor[agent_id] = next(iter(counts.values())) if counts else np.zeros(self.week.slot_count, np.int64)
         self.on_break[agent_id] = on_break_counts(self.week, Roster(shifts))
 
-    def fixed_on_break(self, excluded: set[str]) -> np.ndarray:
+    def fixed_on_break(self, excluded: Collection[str]) -> np.ndarray:
         total = np.zeros(self.week.slot_count, np.int64)
         for agent_id, counts in self.on_break.items():
             if agent_id not in excluded:
                 total += counts
         return total
 
-    def fixed_on_floor(self, excluded: set[str]) -> dict[tuple[str, ...], np.ndarray]:
+    def fixed_on_floor(self, excluded: Collection[str]) -> dict[tuple[str, ...], np.ndarray]:
         fixed: dict[tuple[str, ...], np.ndarray] = {}
         for agent_id, counts in self.on_floor.items():
             if agent_id not in excluded:
@@ -333,6 +333,7 @@ def solve_roster(
 
     agents = list(config.agents)
     current = _Roster(config, week)
+    costs: tuple[RuleCost, ...]
     objective, costs = math.inf, ()
     first_roster_seconds = math.nan
     refused: dict[tuple[str, str], int] = {}  # rejected rosters by phase and reason: one progress line each
@@ -502,7 +503,9 @@ def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:
 
 def _published_roster(config: PlanConfig, week: Week, requirements: np.ndarray) -> Roster | None:
     """The re-plan's published roster, if every agent's published week still keeps all hard rules."""
-    shifts = []
+    if config.replan is None:
+        return None
+    shifts: list[ShiftAssignment] = []
     for agent in config.agents:
         model = RosterModel(config, week, requirements, agents=[agent])
         for name, rule in RULES:
@@ -590,7 +593,8 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
     day = int(rng.integers(7))
     queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
     date = week.day(day)
-    working, able = [], []
+    working: list[str] = []
+    able: list[str] = []
     for agent in config.agents:
         if queue_id not in agent.skills or not shift_options(config, agent, week, day):
             continue

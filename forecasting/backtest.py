@@ -170,8 +170,8 @@ def backtest(
                 abs_error[key] += float(part.abs().sum())
                 signed[key] += float(part.sum())
                 count[key] += len(part)
-            for queue, part in actual.groupby("queue"):
-                actual_sum[str(queue)] += float(part["contacts"].sum())
+            for queue, rows in actual.groupby("queue"):
+                actual_sum[str(queue)] += float(rows["contacts"].sum())
         for queue in queues:
             total = actual_sum[queue]
             mae = abs_error[queue] / count[queue] if count[queue] else float("nan")

@@ -92,7 +92,7 @@ def rank_countries(history: History, candidates: Sequence[str] | None = None) ->
     base = (int(quiet.sum()) + 1) / (len(ratio) + 2)
     q = HOLIDAY_QUIET_PROBABILITY
     gain_quiet, gain_ordinary = math.log(q / base), math.log((1 - q) / (1 - base))
-    scored = {day.date(): bool(flag) for day, flag in quiet.items()}
+    scored = {day: bool(flag) for day, flag in zip(pd.DatetimeIndex(quiet.index).date, quiet, strict=True)}
     years = range(history.first_date.year, history.last_date.year + 1)
     ranked: list[CalendarEvidence] = []
     for code in sorted(candidates if candidates is not None else _country_codes()):
@@ -130,7 +130,7 @@ def quiet_ratios(history: History) -> pd.Series:
             if baseline <= 0:
                 continue
             value = total[position] if opened[position] else 0.0
-            ratios[days[position]] = value / baseline
+            ratios[days[int(position)]] = value / baseline
     return pd.Series(ratios, dtype=float).sort_index()
 
 

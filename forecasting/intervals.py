@@ -85,7 +85,8 @@ def add_quantiles(
         return forecast
     errors = residuals(history, factory, weeks, interval_minutes)
     pooled = errors["residual"].to_numpy()
-    by_hour = {int(hour): part.to_numpy() for hour, part in errors.groupby("hour")["residual"]}
+    hour_of_error = errors["hour"].to_numpy()
+    by_hour = {int(hour): pooled[hour_of_error == hour] for hour in np.unique(hour_of_error)}
     hours = forecast["interval_start"].dt.hour.to_numpy()
     mean = forecast["contacts"].to_numpy(dtype=float)
     scale = np.sqrt(mean + 1.0)

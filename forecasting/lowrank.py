@@ -152,7 +152,7 @@ class LowRankProfileForecaster:
             median = float(np.median(total[recent]))
             reason[candidates & (total < ANOMALY_FRACTION * median)] = "low volume"
             reason[candidates & (total > HIGH_FRACTION * median)] = "high volume"
-        dropped = [(days[i].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
+        dropped = [(days[int(i)].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
         clean = opened & (reason == "") & open_weekday[weekday]
         use = clean & (weeks_back < self.window_weeks)
         if not use.any():

@@ -114,7 +114,7 @@ class WeeklyProfileForecaster:
                     queue_mean_aht=queue_mean_aht,
                     interval_minutes=history.interval_minutes,
                 )
-                excluded.extend((str(queue), day.item(), reason) for day, reason in dropped)
+                excluded.extend((str(queue), pd.Timestamp(day).date(), reason) for day, reason in dropped)
                 if profile is not None:
                     profiles[(str(queue), weekday)] = profile
 

@@ -198,7 +198,7 @@ class SmoothedProfileForecaster:
                 low = opened & (weekday == w) & (reason == "") & ~next_to_holiday & (total < ANOMALY_FRACTION * median)
                 reason[low] = "low volume"
         clean = opened & (reason == "")
-        dropped = [(days[i].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
+        dropped = [(days[int(i)].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
         if not clean.any() or not open_weekday.any():
             return None, dropped
 
@@ -239,7 +239,7 @@ class SmoothedProfileForecaster:
                 )
                 reason[abnormal] = np.where(surprise[abnormal] < 0, "abnormal low", "abnormal high")
                 clean = clean & ~abnormal
-                dropped = [(days[i].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
+                dropped = [(days[int(i)].date(), str(reason[i])) for i in np.flatnonzero(opened & (reason != ""))]
 
         holiday_factor = 0.0
         past_holidays = holiday & open_weekday[weekday] & np.isfinite(expected) & (expected > 0)

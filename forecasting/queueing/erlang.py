@@ -227,7 +227,7 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
     _too_many_agents(load, floor_occupancy)
     lowest = np.maximum(np.floor(load) + 1, floor_occupancy).astype(np.int64)
     stop = np.where(load > 0, np.maximum(k, lowest - 1), k)
-    blocking = np.ones(load.shape)
+    blocking: np.ndarray = np.ones(load.shape)
     while np.any(k < stop):
         walking = k < stop
         carried = load * blocking
@@ -238,7 +238,7 @@ def required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer_seco
         # stop exactly: the occupancy floor far above the load costs no steps.
         k = np.where(blocking == 0.0, np.maximum(k, stop), k)
     result = np.zeros(load.shape, dtype=np.int64)
-    todo = np.flatnonzero(load > 0)
+    todo: np.ndarray = np.flatnonzero(load > 0)
     k, blocking, load, aht, answer, target, occ, asa_cap = (
         v[todo] for v in (k, blocking, load, aht, answer, target, occ, asa_cap))
     while todo.size:
@@ -288,8 +288,8 @@ def chat_required_agents(load_erlangs: ArrayLike, aht_seconds: ArrayLike, answer
     ``concurrency == 1`` is plain Erlang C.
     """
     per_agent = _chats_per_agent(concurrency)
-    slots = required_agents(load_erlangs, aht_seconds, answer_seconds, target_service_level,
-                            max_occupancy, max_asa_seconds)
+    slots = np.asarray(required_agents(load_erlangs, aht_seconds, answer_seconds, target_service_level,
+                                       max_occupancy, max_asa_seconds))
     return -(-slots // per_agent)
 
 

@@ -143,7 +143,7 @@ def requirements(forecast: pd.DataFrame, targets: Mapping[str, QueueTarget]) -> 
     abandon = any(targets[q].patience_seconds is not None for q in frame["queue"].unique())
     parts = []
     for queue, rows in frame.groupby("queue", sort=True):
-        target = targets[queue]
+        target = targets[str(queue)]
         aht = rows["aht_seconds"].to_numpy()
         _check_load(rows, target)
         try:
@@ -207,20 +207,21 @@ def _figures(slots: np.ndarray, load: np.ndarray, aht: np.ndarray,
                 np.full(load.shape, np.nan))
     m = erlang_a.erlang_a_metrics(slots, load, _aht_or_one(aht, load), target.patience_seconds,
                                   target.answer_seconds)
-    return tuple(np.asarray(v, dtype=float).reshape(load.shape) for v in (
+    level, occupancy, asa, abandon = (np.asarray(v, dtype=float).reshape(load.shape) for v in (
         m.answered_within_t_of_all, m.occupancy, m.asa_seconds, m.abandon_probability))
+    return level, occupancy, asa, abandon
 
 
-def _erlang_a_level(slots: np.ndarray, load: np.ndarray, aht: np.ndarray, target: QueueTarget) -> np.ndarray:
+def _erlang_a_level(slots: np.ndarray, load: np.ndarray, aht: np.ndarray, patience_seconds: float,
+                    answer_seconds: float) -> np.ndarray:
     """Erlang A service level (of all arrivals) at possibly fractional ``slots``, interpolated linearly
     between floor and floor + 1 as :func:`forecasting.queueing.erlang.service_level` does for Erlang C."""
     aht = _aht_or_one(aht, load)
     low = np.floor(slots)
     weight = slots - low
-    at_low = erlang_a.erlang_a_metrics(low, load, aht, target.patience_seconds,
-                                       target.answer_seconds).answered_within_t_of_all
-    at_high = erlang_a.erlang_a_metrics(low + 1.0, load, aht, target.patience_seconds,
-                                        target.answer_seconds).answered_within_t_of_all
+    at_low = erlang_a.erlang_a_metrics(low, load, aht, patience_seconds, answer_seconds).answered_within_t_of_all
+    at_high = erlang_a.erlang_a_metrics(low + 1.0, load, aht, patience_seconds,
+                                        answer_seconds).answered_within_t_of_all
     return (1.0 - weight) * np.asarray(at_low, dtype=float) + weight * np.asarray(at_high, dtype=float)
 
 
@@ -255,7 +256,7 @@ def service_level_for_heads(contacts: ArrayLike, aht_seconds: ArrayLike, heads: 
     if target.patience_seconds is None:
         level = np.asarray(erlang.service_level(slots, load, aht_arr, target.answer_seconds), dtype=float)
     else:
-        level = _erlang_a_level(slots, load, aht_arr, target)
+        level = _erlang_a_level(slots, load, aht_arr, target.patience_seconds, target.answer_seconds)
     return np.where(contacts_arr == 0, 1.0, level).reshape(shape)
 
 

@@ -15,7 +15,8 @@ class SolveProgress:
 
     def __init__(self, stream: Any, budget_seconds: float) -> None:
         self.stream, self.budget = stream, max(budget_seconds, 1e-9)
-        self.pending, self.detail, self.solve_started = "", "", None
+        self.pending, self.detail = "", ""
+        self.solve_started: float | None = None  # time.monotonic() when the solver's stage began
         self.lock, self.done = threading.Lock(), threading.Event()
         self.ticker = threading.Thread(target=self._tick, daemon=True)
 

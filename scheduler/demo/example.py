@@ -383,10 +383,10 @@ def _productive_minutes(
     """Most productive minutes (paid time less paid breaks) the agent can give in the week."""
     days = _week_days(agent, contract, templates, week_start)[: contract.max_days_per_week]
     paid = sum(t.paid_minutes for t in days)
-    productive = sum(t.paid_minutes - _paid_break_minutes(t) for t in days)
+    productive = float(sum(t.paid_minutes - _paid_break_minutes(t) for t in days))
     if paid > contract.max_weekly_minutes:
         productive *= contract.max_weekly_minutes / paid
-    return float(productive)
+    return productive
 
 
 # Availability patterns per contract and their probabilities; {close} is the last weekday closing time.
@@ -418,8 +418,8 @@ def _agents(
             groups[skills] = groups.get(skills, 0.0) + weight
     group_list = list(groups)
     group_counts = _largest_remainder(count, list(groups.values()))
-    skills_of = [g for g, n in zip(group_list, group_counts, strict=True) for _ in range(n)]
-    skills_of = [list(skills_of[i]) for i in rng.permutation(count)]
+    grouped = [g for g, n in zip(group_list, group_counts, strict=True) for _ in range(n)]
+    skills_of = [list(grouped[i]) for i in rng.permutation(count)]
     # Small centres: every queue needs someone skilled for it.
     for queue_id in queue_ids:
         if not any(queue_id in s for s in skills_of):

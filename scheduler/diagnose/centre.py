@@ -61,7 +61,7 @@ def fewest_shifts(config: PlanConfig, agent: Agent, week: Week, workable: dict[i
 
 def _break_slots(option: ShiftOption, interval: int) -> set[int]:
     """Minutes of the day (on the grid) at which some break of the option can be under way."""
-    slots = set()
+    slots: set[int] = set()
     for rule in option.template.breaks:
         first = option.start_minute + rule.earliest_after_start_minutes
         last = option.start_minute + rule.latest_after_start_minutes + rule.minutes
@@ -112,7 +112,8 @@ def break_cap_conflicts(config: PlanConfig, week: Week) -> list[str]:
 
 def solve_hard_rules(instance: Instance, seconds: float, *,
                      omit: Sequence[str] = (), seed: int = 0, units_per_second: float | None = None,
-                     stop: Stop = NO_STOP, wall_capped: bool = True) -> tuple[int, RosterModel, cp_model.CpSolver]:
+                     stop: Stop = NO_STOP,
+                     wall_capped: bool = True) -> tuple[cp_model.CpSolverStatus, RosterModel, cp_model.CpSolver]:
     """CP-SAT on every agent's hard rules together, cover left out, less the rules named in ``omit``; returns
     the status, the model and the solver (read a roster from them when the status is feasible). With
     ``units_per_second`` the limit is deterministic time (``seconds`` times it), so a loaded machine gives the
@@ -133,7 +134,7 @@ def solve_hard_rules(instance: Instance, seconds: float, *,
 
 
 def explain_no_roster(instance: Instance, seconds: float, *,
-                      full_status: int | None = None, units_per_second: float | None = None,
+                      full_status: cp_model.CpSolverStatus | None = None, units_per_second: float | None = None,
                       stop: Stop = NO_STOP) -> str:
     """One line naming the centre-wide rule (with its figures) that leaves no roster, or saying that none was
     found within ``seconds`` though no centre-wide rule could be blamed. ``full_status`` is the CP-SAT status

@@ -126,10 +126,12 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
         raise InputError(f"{path.name}: no agents")
     agents: list[Agent] = []
     seen: set[str] = set()
-    for number, row in numbered:
+    for number, fields in numbered:
         where = f"{path.name} row {number}"
-        if None in row:
+        if None in fields:
             raise InputError(f"{where}: more fields than the header has")
+        # Without surplus fields every key is a header name and every value a cell (None where the row is short).
+        row = {name: cell for name, cell in fields.items() if isinstance(name, str) and isinstance(cell, str)}
         agent_id = (row.get("agent_id") or "").strip()
         if not agent_id:
             raise InputError(f"{where}: agent_id is empty")

@@ -94,7 +94,11 @@ def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable
     return build
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def _date_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return loader.construct_yaml_str(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:int", _scalar_or_fail("whole number", yaml.SafeLoader.construct_yaml_int))
 _Loader.add_constructor("tag:yaml.org,2002:float", _scalar_or_fail("number", yaml.SafeLoader.construct_yaml_float))
 
@@ -163,7 +167,7 @@ class _Node:
         text = self.string()
         problem = id_problem(text)
         if problem:
-            raise InputError(f"{self.file.name}: {self.path} {excerpt(text)} {problem}")
+            raise InputError(f"{self.prefix}{self.path} {excerpt(text)} {problem}")
         return text
 
     def number(self, low: float | None = None, high: float | None = None, *, open_low: bool = False) -> float:

@@ -234,4 +234,5 @@ def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or any(c not in reader.fieldnames for c in CHANGES_COLUMNS):
             raise InputError(f"{path.name}: needs the columns {', '.join(CHANGES_COLUMNS)}")
-        return tuple(tuple(row[c] or "" for c in CHANGES_COLUMNS) for row in reader)
+        return tuple((row["agent_id"] or "", row["date"] or "", row["before"] or "", row["after"] or "")
+                     for row in reader)

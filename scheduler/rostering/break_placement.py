@@ -144,8 +144,10 @@ def _place_activities(config: PlanConfig, week: Week, shifts: list[ShiftAssignme
             kept = {published[a] for a in group if a in published}
             best = next(iter(kept)) if len(kept) == 1 and _fits(activity, group, by_key, *next(iter(kept))) else None
             if best is None:
-                best = _best_activity_start(activity, group, by_key, spare, skill_rows, week, interval,
-                                            lambda day, group=group: any(config.pinned(a, day)[0] for a in group))
+                def pinned(day: date, group: list[str] = group) -> bool:
+                    return any(config.pinned(a, day)[0] for a in group)
+
+                best = _best_activity_start(activity, group, by_key, spare, skill_rows, week, interval, pinned)
             if best is None:
                 continue  # nowhere to put it: the roster will fail activities_kept
             day, minute = best

@@ -17,7 +17,7 @@ from ortools.graph.python import max_flow
 
 from forecasting.queueing.staffing import QueueTarget, service_level_for_heads
 from scheduler.domain.plan import PlanConfig
-from scheduler.domain.roster import Roster
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.week import Week
 
 COVERAGE_COLUMNS = ("interval_start", "queue", "required", "scheduled", "service_level")
@@ -40,7 +40,8 @@ def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[t
         day = week.day_index(shift.date)
         present = np.zeros(week.slot_count, dtype=np.int64)
         present[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = 1
-        for segment in (*shift.breaks, *shift.activities):
+        off_floor: tuple[BreakAssignment | ActivityAssignment, ...] = (*shift.breaks, *shift.activities)
+        for segment in off_floor:
             present[week.slot(day, segment.start_minute):week.slot(day, segment.start_minute + segment.minutes)] = 0
         counts[skills_of[shift.agent_id]] += present
     return dict(counts)

@@ -13,7 +13,7 @@ minutes after midnight of the shift's day, or week slots (``scheduler.domain.wee
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,7 +74,7 @@ class AgentDay:
             [v for o, v in zip(self.options, self.shift_vars, strict=True) if o.template.template_id == template_id]
         )
 
-    def weighted(self, coefficient_of: callable) -> cp_model.LinearExpr:
+    def weighted(self, coefficient_of: Callable[[ShiftOption], int]) -> cp_model.LinearExpr:
         """Sum of ``coefficient_of(option) * shift_var`` over the day's options."""
         return cp_model.LinearExpr.weighted_sum(self.shift_vars, [coefficient_of(o) for o in self.options])
 
@@ -231,7 +231,8 @@ class RosterModel:
         shifts = agent_day.weighted(
             lambda o: (o.template.length_minutes - sum(b.minutes for b in o.template.breaks)) // interval
         )
-        variables, coefficients = [], []
+        variables: list[cp_model.IntVar] = []
+        coefficients: list[int] = []
         for activity_id, starts in agent_day.activities.items():
             intervals = self.activity_minutes(activity_id) // interval
             variables.extend(starts.values())

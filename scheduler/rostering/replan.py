@@ -92,10 +92,10 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
         kept = _match(config, agent_id, start_minute, minutes, taken, f"{path.name} row {number}")
         carried = sorted(activities.pop((agent_id, day), []))
         for _start, activity_id, length, row_number in carried:
-            activity = next(a for a in config.activities if a.activity_id == activity_id)
-            if agent_id not in activity.agent_ids or length != activity.minutes:
+            offered = next(a for a in config.activities if a.activity_id == activity_id)
+            if agent_id not in offered.agent_ids or length != offered.minutes:
                 raise InputError(f"{path.name} row {row_number}: {activity_id} of {agent_id} on {day} is not one "
-                                 f"of the agent's {activity.minutes}-minute activities in {config.source.name}")
+                                 f"of the agent's {offered.minutes}-minute activities in {config.source.name}")
         published[agent_id, day] = replace(kept, activity_starts=tuple((a, s) for s, a, _m, _n in carried))
     for leftover in (breaks, activities):
         if leftover:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -278,14 +278,14 @@ class _Roster:
         self.on_floor[agent_id] = next(iter(counts.values())) if counts else np.zeros(self.week.slot_count, np.int64)
         self.on_break[agent_id] = on_break_counts(self.week, Roster(shifts))
 
-    def fixed_on_break(self, excluded: set[str]) -> np.ndarray:
+    def fixed_on_break(self, excluded: Collection[str]) -> np.ndarray:
         total = np.zeros(self.week.slot_count, np.int64)
         for agent_id, counts in self.on_break.items():
             if agent_id not in excluded:
                 total += counts
         return total
 
-    def fixed_on_floor(self, excluded: set[str]) -> dict[tuple[str, ...], np.ndarray]:
+    def fixed_on_floor(self, excluded: Collection[str]) -> dict[tuple[str, ...], np.ndarray]:
         fixed: dict[tuple[str, ...], np.ndarray] = {}
         for agent_id, counts in self.on_floor.items():
             if agent_id not in excluded:
@@ -309,13 +309,15 @@ def solve_roster(
 ) -> ScheduleResult:
     """Roster the instance's week against its requirements.
 
-    ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap; without one
-    given, the cap is the time limit, counted from here): the phases that build the first complete roster
-    always finish, every later phase checks it."""
+    ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default
+    the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): the phases that build
+    the first complete roster always finish, every later phase checks it. Without a ``stop``, a deterministic
+    solve has no wall-clock cap, so a library caller (and the test suite) gets the same roster for the same
+    input and seed however loaded the machine is; a wall-clock-mode solve is capped at the limit."""
     started = time.monotonic()
     settings = instance.config.solver
     limit = settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
-    stop = (stop or Stop()).start(limit)
+    stop = Stop().start(None if settings.deterministic else limit) if stop is None else stop.start(limit)
     instance = instance.with_config(schedule_meetings(instance))  # meeting times first: every model agrees
     config, week, requirements = instance.config, instance.week, instance.requirements
     seed = settings.seed if seed is None else seed
@@ -333,6 +335,7 @@ def solve_roster(
 
     agents = list(config.agents)
     current = _Roster(config, week)
+    costs: tuple[RuleCost, ...]
     objective, costs = math.inf, ()
     first_roster_seconds = math.nan
     refused: dict[tuple[str, str], int] = {}  # rejected rosters by phase and reason: one progress line each
@@ -503,7 +506,9 @@ def _published_roster(instance: Instance, stop: Stop) -> Roster | None:
     """The re-plan's published roster, if every agent's published week still keeps all hard rules (each agent's
     check within the wall time ``stop`` leaves; one that cannot finish leaves the published roster out)."""
     config, week = instance.config, instance.week
-    shifts = []
+    if config.replan is None:
+        return None
+    shifts: list[ShiftAssignment] = []
     for agent in config.agents:
         model = RosterModel(instance, agents=[agent])
         for name, rule in RULES:
@@ -589,7 +594,8 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
     day = int(rng.integers(7))
     queue_id = config.queues[int(rng.integers(len(config.queues)))].queue_id
     date = week.day(day)
-    working, able = [], []
+    working: list[str] = []
+    able: list[str] = []
     for agent in config.agents:
         if queue_id not in agent.skills or not shift_options(config, agent, week, day):
             continue

@@ -74,7 +74,8 @@ class Stop:
             for solver in self._solvers:
                 solver.stop_search()
 
-    def solve(self, solver: cp_model.CpSolver, model: cp_model.CpModel, *, wall_capped: bool = True) -> int:
+    def solve(self, solver: cp_model.CpSolver, model: cp_model.CpModel, *,
+              wall_capped: bool = True) -> cp_model.CpSolverStatus:
         """``solver.solve(model)`` within the wall time left, stopped early by an interrupt. Returns the status.
         With ``wall_capped`` false only an interrupt stops it (the explanation of a run that found no roster
         keeps its own time)."""

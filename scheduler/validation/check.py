@@ -82,7 +82,8 @@ def parse_tolerances(items: Sequence[str], defaults: Tolerances) -> Tolerances:
             raise InputError(f"--tolerance {item!r}: unknown key {key!r}; expected one of {', '.join(_TOLERANCE_KEYS)}")
         field, upper, optional = _TOLERANCE_KEYS[key]
         if optional and text.lower() in _OFF:
-            tolerances = replace(tolerances, **{field: None})
+            unchecked: dict[str, Any] = {field: None}  # an optional field (float | None)
+            tolerances = replace(tolerances, **unchecked)
             continue
         try:
             value = float(text)

@@ -208,7 +208,7 @@ def _segments_of(roster: pd.DataFrame) -> list[_Segment]:
         raise InputError(f"roster: missing column(s) {', '.join(missing)}")
     # Frames from read_roster carry their source lines; others are numbered as a CSV would be.
     rows = [int(r) for r in roster.index] if roster.index.name == "row" else list(range(2, len(roster) + 2))
-    records = roster[list(ROSTER_COLUMNS)].to_dict("records")
+    records = [{str(k): v for k, v in r.items()} for r in roster[list(ROSTER_COLUMNS)].to_dict("records")]
     return [_segment(values, row, "roster") for values, row in zip(records, rows, strict=True)]
 
 

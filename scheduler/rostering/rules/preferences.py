@@ -47,7 +47,7 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 constant += units
                 variables.extend(agent_day.shift_vars)
                 coefficients.extend([-units] * len(agent_day.shift_vars))
-            else:
+            elif preference.window is not None:  # a start request (the parser gives it its window)
                 window = preference.window
                 for option, var in zip(agent_day.options, agent_day.shift_vars, strict=True):
                     if not window.start_minute <= option.start_minute < window.end_minute:
@@ -62,8 +62,8 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
 def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
     """Weighted count of unmet requests in a roster (the model's expression, evaluated on the roster)."""
     by_agent: dict[str, dict[int, ShiftAssignment]] = {}
-    for shift in shifts:
-        by_agent.setdefault(shift.agent_id, {})[week.day_index(shift.date)] = shift
+    for assignment in shifts:
+        by_agent.setdefault(assignment.agent_id, {})[week.day_index(assignment.date)] = assignment
     total = 0
     for agent in config.agents:
         if not agent.preferences:
@@ -75,7 +75,7 @@ def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) ->
                 total += preference.weight if shift is not None else 0
             elif preference.kind == "on":
                 total += preference.weight if shift is None else 0
-            elif shift is not None and not (
+            elif shift is not None and preference.window is not None and not (
                 preference.window.start_minute <= shift.start_minute < preference.window.end_minute
             ):
                 total += preference.weight

@@ -103,8 +103,8 @@ class SlotFlow:
                             spare[y] -= 1
                             spare[group] += 1
                             node = y
-                            while came_via[node] is not None:
-                                z_, k_, j_, _ = came_via[node]  # node takes over one unit z_ sent on queue q
+                            while (via := came_via[node]) is not None:
+                                z_, k_, j_, _ = via  # node takes over one unit z_ sent on queue q
                                 flow[node][j_] += 1
                                 flow[z_][k_] -= 1
                                 node = z_

@@ -85,7 +85,7 @@ def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[Shift
             starts = [o for (o, _), n in zip(candidates, round_to_total([w for _, w in candidates], len(workers)),
                                              strict=True) for _ in range(n)]
             starts.sort(key=lambda o: -o.start_minute)
-            workers.sort(key=lambda a: (-(previous_end[a] if previous_end[a] is not None else -MINUTES_PER_DAY),
+            workers.sort(key=lambda a: (-(end if (end := previous_end[a]) is not None else -MINUTES_PER_DAY),
                                         agent_class.agent_ids.index(a)))
             for agent_id, option in zip(workers, starts, strict=True):
                 option = _rested(option, [o for o, _ in candidates], previous_end[agent_id], facts)

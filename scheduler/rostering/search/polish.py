@@ -262,10 +262,10 @@ class _Polisher:
                 moved[k] = BreakAssignment(rule.kind, minute, rule.minutes)
                 candidates.append(_moved(shift, shift.date, shift.start_minute, tuple(moved)))
         for steps in (-2, -1, 1, 2):  # every break together, which keeps their spacing
-            moved = tuple(BreakAssignment(b.kind, b.start_minute + steps * self.interval, b.minutes)
-                          for b in shift.breaks)
-            if len(moved) > 1 and self._breaks_fit(shift, template, shift.start_minute, moved, busy):
-                candidates.append(_moved(shift, shift.date, shift.start_minute, moved))
+            shifted = tuple(BreakAssignment(b.kind, b.start_minute + steps * self.interval, b.minutes)
+                            for b in shift.breaks)
+            if len(shifted) > 1 and self._breaks_fit(shift, template, shift.start_minute, shifted, busy):
+                candidates.append(_moved(shift, shift.date, shift.start_minute, shifted))
         day = self.day_of[shift.date]
         facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
         legal = []
@@ -379,7 +379,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
     """The shift at ``key`` takes its best improving move (a day swap if no move within its day improves), else
     maybe a move that costs nothing; returns whether the objective fell."""
     shift = polisher.by_key[key]
-    best, best_delta, level = None, 0, []
+    best, best_delta, level = None, 0.0, []
     candidates = polisher.moves(shift)
     spend(len(candidates) * UNITS_PER_MOVE)
     deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))

@@ -141,7 +141,7 @@ def sequential_roster(
     breaks: dict[str, np.ndarray] = {}
     on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
     for agent in agents if initial is not None else ():
-        if agent.agent_id not in initial:
+        if initial is None or agent.agent_id not in initial:
             continue
         weeks[agent.agent_id] = initial[agent.agent_id]
         floors[agent.agent_id] = _on_floor(config, week, weeks[agent.agent_id])

@@ -252,16 +252,22 @@ def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str 
 REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "agents_required")
 
 
-def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
-    """A requirements CSV checked against the config; errors name the file, row and column."""
-    regular_file(path, "requirements file")
+def _read_table(path: Path, what: str, needed: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV the planner hands in (queue ids as text), with the ``needed`` columns; errors name the file."""
+    regular_file(path, what)
     try:
         frame = pd.read_csv(path, dtype={"queue": str})
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: not a readable CSV ({error_summary(exc)})") from None
-    missing = [c for c in REQUIREMENTS_NEEDED if c not in frame.columns]
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    return frame
+
+
+def read_requirements(path: Path, config: PlanConfig) -> pd.DataFrame:
+    """A requirements CSV checked against the config; errors name the file, row and column."""
+    frame = _read_table(path, "requirements file", REQUIREMENTS_NEEDED)
     if frame.empty:
         raise InputError(f"{path.name}: no rows")
     times = parse_times(frame["interval_start"])
@@ -315,14 +321,7 @@ def read_forecast(path: Path, config: PlanConfig) -> pd.DataFrame:
     """A forecast CSV for ``wfm staff`` (``interval_start, queue, contacts`` and optionally ``aht_seconds``,
     blank = the queue's ``default_aht_seconds``), checked against the config; errors name the file, row and
     column."""
-    regular_file(path, "forecast file")
-    try:
-        frame = pd.read_csv(path, dtype={"queue": str})
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({error_summary(exc)})") from None
-    missing = [c for c in FORECAST_NEEDED if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    frame = _read_table(path, "forecast file", FORECAST_NEEDED)
     by_queue = {q.queue_id: q.default_aht_seconds for q in config.queues}
     if "aht_seconds" not in frame:
         frame["aht_seconds"] = np.nan

@@ -68,9 +68,11 @@ must not print the file).
 from __future__ import annotations
 
 import array
+import contextlib
 import csv
 import difflib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -480,20 +482,26 @@ def _find_outliers(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _read_csv_header(path: Path) -> tuple[list[str], int]:
-    """The header (the first record with a non-blank field, names stripped) and its 1-based file line."""
+@contextlib.contextmanager
+def _csv_errors(path: Path) -> Iterator[None]:
+    """Reading ``path`` with the csv module: an unreadable, non-UTF-8 or malformed file is an ``InputError``."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            for record in reader:
-                if any(field.strip() for field in record):
-                    return [name.strip() for name in record], reader.line_num
+        yield
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except csv.Error as error:
         raise InputError(f"{path}: malformed CSV ({error})") from None
+
+
+def _read_csv_header(path: Path) -> tuple[list[str], int]:
+    """The header (the first record with a non-blank field, names stripped) and its 1-based file line."""
+    with _csv_errors(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for record in reader:
+            if any(field.strip() for field in record):
+                return [name.strip() for name in record], reader.line_num
     expected = ",".join(REQUIRED_COLUMNS) + "[,aht_seconds]"
     raise InputError(f"{path}: file is empty, expected a header row {expected} and data rows")
 
@@ -574,30 +582,23 @@ def _read_csv_exactly(
             blocks[position].append(pa.array(values, type=pa.string()))
             values.clear()
 
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header_seen = False
-            for record in reader:
-                if not any(field.strip() for field in record):
-                    continue
-                if not header_seen:
-                    header_seen = True
-                    continue
-                if len(record) != width:
-                    raise InputError(f"{path} row {reader.line_num}: expected {width} fields like the header, "
-                                     f"got {len(record)}")
-                for position, values in zip(wanted, pending, strict=True):
-                    values.append(record[position].strip())
-                rows.append(reader.line_num)
-                if len(rows) % _EXACT_BLOCK_RECORDS == 0:
-                    flush()
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except csv.Error as error:
-        raise InputError(f"{path}: malformed CSV ({error})") from None
+    with _csv_errors(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header_seen = False
+        for record in reader:
+            if not any(field.strip() for field in record):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            if len(record) != width:
+                raise InputError(f"{path} row {reader.line_num}: expected {width} fields like the header, "
+                                 f"got {len(record)}")
+            for position, values in zip(wanted, pending, strict=True):
+                values.append(record[position].strip())
+            rows.append(reader.line_num)
+            if len(rows) % _EXACT_BLOCK_RECORDS == 0:
+                flush()
     if not rows:
         raise InputError(f"{path}: no data rows after the header")
     flush()

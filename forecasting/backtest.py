@@ -12,7 +12,13 @@ Scores, per model and queue, pooled over all origins:
 - ``mase`` = mean |actual - forecast| over the joined intervals / the in-sample MAE of the seasonal
   naive forecast at lag one week (same interval 7 days earlier, over the intervals present both times)
   on the history before the first origin;
-- ``bias`` = sum (forecast - actual) / sum actual (positive: over-forecast).
+- ``bias`` = sum (forecast - actual) / sum actual (positive: over-forecast);
+- ``daily_wape`` = sum over days of |actual day total - forecast day total| / sum actual: what the
+  day's staffing budget sees, where interval errors within a day cancel;
+- ``special_wape`` and ``ordinary_wape``: the interval WAPE over the *special days* (holidays, event dates
+  and make-up days of the calendar, ``special_dates``) and over the other days, so a planner sees how the
+  model does where it matters; ``special_days`` counts the special days in the test weeks (NaN WAPE
+  without any).
 
 The automatic choice for a queue is the model with the lowest WAPE (ties: the first in ``models``).
 """
@@ -20,7 +26,7 @@ The automatic choice for a queue is the model with the lowest WAPE (ties: the fi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -84,6 +90,10 @@ class Score:
     actual_contacts: float
     abs_error_contacts: float
     seconds_per_forecast: float
+    daily_wape: float = float("nan")
+    special_wape: float = float("nan")
+    ordinary_wape: float = float("nan")
+    special_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,11 +142,15 @@ def weekly_origins(history: History, count: int) -> list[date]:
 
 
 def backtest(
-    history: History, models: Mapping[str, ForecasterFactory] | None = None, weeks: int = 8
+    history: History,
+    models: Mapping[str, ForecasterFactory] | None = None,
+    weeks: int = 8,
+    special_dates: Collection[date] = (),
 ) -> BacktestResult:
     """Score every model on every queue over the last ``weeks`` weekly origins (module docstring).
 
-    ``models`` maps names to factories of unfitted forecasters (default ``candidate_models()``). Raises
+    ``models`` maps names to factories of unfitted forecasters (default ``candidate_models()``);
+    ``special_dates`` are scored apart (``special_wape``). Raises
     ``InputError`` when ``weeks < 1`` or the history holds no complete week after its first.
     """
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
@@ -151,6 +165,8 @@ def backtest(
     actuals = [_week(history, origin) for origin in origins]
     training = [history.before(origin) for origin in origins]
     scale = _naive_scale(training[0])
+    tested = {origin + timedelta(days=k) for origin in origins for k in range(DAYS_PER_WEEK)}
+    special_count = len(tested & set(special_dates))
     queues = history.queues
     scores: list[Score] = []
     for name, factory in models.items():
@@ -158,6 +174,8 @@ def backtest(
         signed = dict.fromkeys(queues, 0.0)
         actual_sum = dict.fromkeys(queues, 0.0)
         count = dict.fromkeys(queues, 0)
+        day_error = dict.fromkeys(queues, 0.0)
+        split = {queue: np.zeros(4) for queue in queues}  # |error| and actual on special, then ordinary days
         seconds = 0.0
         for origin, train, actual in zip(origins, training, actuals, strict=True):
             started = time.perf_counter()
@@ -170,6 +188,7 @@ def backtest(
                 abs_error[key] += float(part.abs().sum())
                 signed[key] += float(part.sum())
                 count[key] += len(part)
+            _add_day_scores(joined, set(special_dates), day_error, split)
             for queue, rows in actual.groupby("queue"):
                 actual_sum[str(queue)] += float(rows["contacts"].sum())
         for queue in queues:
@@ -186,9 +205,36 @@ def backtest(
                     actual_contacts=total,
                     abs_error_contacts=abs_error[queue],
                     seconds_per_forecast=seconds / len(origins),
+                    daily_wape=day_error[queue] / total if total > 0 else float("nan"),
+                    special_wape=_ratio(split[queue][0], split[queue][1]),
+                    ordinary_wape=_ratio(split[queue][2], split[queue][3]),
+                    special_days=special_count,
                 )
             )
     return BacktestResult(origins=tuple(origins), scores=tuple(scores), chosen=choose(scores, list(models)))
+
+
+def _add_day_scores(
+    joined: pd.DataFrame, special: set[date], day_error: dict[str, float], split: dict[str, np.ndarray]
+) -> None:
+    """Add one origin's day-total errors and its special / ordinary interval errors per queue."""
+    day = joined["interval_start"].dt.date
+    on_special = day.isin(special).to_numpy() if special else np.zeros(len(joined), dtype=bool)
+    error = (joined["forecast"] - joined["actual"]).abs().to_numpy()
+    actual = joined["actual"].to_numpy()
+    for queue, positions in joined.groupby("queue").indices.items():
+        key = str(queue)
+        sums = joined.iloc[positions].groupby(day.iloc[positions])[["actual", "forecast"]].sum()
+        day_error[key] += float((sums["forecast"] - sums["actual"]).abs().sum())
+        mask = on_special[positions]
+        split[key] += [
+            error[positions][mask].sum(), actual[positions][mask].sum(),
+            error[positions][~mask].sum(), actual[positions][~mask].sum(),
+        ]
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else float("nan")
 
 
 def choose(scores: Sequence[Score], order: Sequence[str]) -> dict[str, str]:
@@ -206,12 +252,17 @@ def format_table(result: BacktestResult) -> str:
     """A plain-text table: one line per queue and model, the automatic choice marked with ``*``."""
     lines = [
         f"origins: {len(result.origins)} weeks, {result.origins[0].isoformat()} .. {result.origins[-1].isoformat()}",
-        f"{'queue':<16} {'model':<18} {'WAPE':>7} {'MASE':>7} {'bias':>8} {'s/fcst':>7}  auto",
+        f"{'queue':<16} {'model':<18} {'WAPE':>7} {'daily':>7} {'special':>7} {'other':>7} {'MASE':>7} "
+        f"{'bias':>8} {'s/fcst':>7}  auto",
     ]
+    special = max((score.special_days for score in result.scores), default=0)
+    lines.insert(1, f"daily: WAPE of day totals; special: WAPE on the {special} holiday, event and make-up days "
+                    "of the test weeks; other: on the other days")
     for score in sorted(result.scores, key=lambda s: (s.queue, s.wape if np.isfinite(s.wape) else np.inf)):
         mark = "*" if result.chosen.get(score.queue) == score.model else ""
         lines.append(
-            f"{score.queue:<16} {score.model:<18} {score.wape:>7.4f} {score.mase:>7.3f} {score.bias:>+8.4f} "
+            f"{score.queue:<16} {score.model:<18} {score.wape:>7.4f} {score.daily_wape:>7.4f} "
+            f"{score.special_wape:>7.4f} {score.ordinary_wape:>7.4f} {score.mase:>7.3f} {score.bias:>+8.4f} "
             f"{score.seconds_per_forecast:>7.3f}  {mark}"
         )
     return "\n".join(lines)

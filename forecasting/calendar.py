@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import csv
 import math
+import re
+import warnings
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +47,90 @@ def country_holidays(code: str, first: date, last: date) -> list[date]:
             "like US, GB, IE, CN"
         ) from None
     return sorted(day for day in calendar if first <= day <= last)
+
+
+@dataclass(frozen=True)
+class CountryCalendar:
+    """A country's days off and make-up working days between two dates, from the ``holidays`` package.
+
+    ``holidays``: date -> holiday group, the name of the holiday the day belongs to (``National Day``); a
+    substituted day off and the weekend days a holiday run spans take the group of their run (see
+    ``holiday_runs``). ``make_up_days``: date -> the weekday (0 = Monday) a weekend day worked in exchange
+    for a day off replaces (China's 调休): the weekday of the day off it was swapped with.
+    """
+
+    country: str
+    holidays: Mapping[date, str]
+    make_up_days: Mapping[date, int]
+
+
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})")
+_SUFFIX = re.compile(r"\s*[(（].*$")
+MAX_RUN_GAP_DAYS = 2
+
+
+def country_calendar(code: str, first: date, last: date) -> CountryCalendar:
+    """Holidays grouped by name and make-up working days of country ``code`` from ``first`` to ``last``.
+
+    Make-up days are the package's ``weekend_workdays`` and, for versions without it, the dates its
+    substituted days off name ("Day off (substituted from 09/29/2024)"); never a table of our own.
+    Raises ``InputError`` for an unknown code.
+    """
+    import holidays
+
+    country_holidays(code, first, first)  # an unknown code fails here, in one line
+    years = range(first.year - 1, last.year + 2)  # a run or a swap may cross the new year
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        named = holidays.country_holidays(code.upper(), years=years, language="en_US")
+    names = {day: str(name) for day, name in named.items()}
+    swapped: dict[date, int] = {}
+    for day, name in names.items():
+        found = _DATE_IN_NAME.search(name)
+        if found:
+            year, month, mday = (found[1], found[2], found[3]) if found[1] else (found[6], found[4], found[5])
+            swapped[date(int(year), int(month), int(mday))] = day.weekday()
+    for day in getattr(named, "weekend_workdays", set()):
+        swapped.setdefault(day, 4 if day.weekday() == 5 else 0)  # no pairing named: the nearest weekday
+    make_up = {day: weekday for day, weekday in swapped.items() if day.weekday() >= 5 and day not in names}
+    groups = holiday_runs(names, set(make_up))
+    return CountryCalendar(
+        country=code.upper(),
+        holidays={day: group for day, group in sorted(groups.items()) if first <= day <= last},
+        make_up_days={day: weekday for day, weekday in sorted(make_up.items()) if first <= day <= last},
+    )
+
+
+def holiday_runs(names: Mapping[date, str], working_weekend_days: set[date]) -> dict[date, str]:
+    """Group holidays into runs: dates at most ``MAX_RUN_GAP_DAYS`` weekend days apart (not worked) are one
+    run, the weekend days between them included. A run's group is the first of its names that names no
+    date (a substituted day off names the day it was swapped with), without a bracketed suffix such as
+    ``(observed)``. Returns date -> group for every day of every run."""
+    groups: dict[date, str] = {}
+    run: list[date] = []
+    for day in sorted(names):
+        if run:
+            gap = [run[-1] + timedelta(days=k) for k in range(1, (day - run[-1]).days)]
+            joined = len(gap) <= MAX_RUN_GAP_DAYS and all(
+                d.weekday() >= 5 and d not in working_weekend_days for d in gap
+            )
+            if not joined:
+                _name_run(run, names, groups)
+                run = []
+            else:
+                run.extend(gap)
+        run.append(day)
+    if run:
+        _name_run(run, names, groups)
+    return groups
+
+
+def _name_run(run: list[date], names: Mapping[date, str], groups: dict[date, str]) -> None:
+    listed = [names[day] for day in run if day in names]
+    plain = [name for name in listed if not _DATE_IN_NAME.search(name)]
+    group = _SUFFIX.sub("", (plain or listed)[0]).strip() or (plain or listed)[0]
+    for day in run:
+        groups[day] = group
 
 
 def load_special_days(path: Path) -> dict[date, float]:

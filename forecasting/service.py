@@ -10,7 +10,8 @@ import pandas as pd
 
 from forecasting.auto import AutoForecaster
 from forecasting.backtest import BacktestResult, ForecasterFactory, backtest, candidate_models
-from forecasting.calendar import apply_special_days, country_holidays
+from forecasting.calendar import apply_special_days, country_calendar, country_holidays
+from forecasting.day_effects import CalendarForecaster, DayCalendar, Event
 from forecasting.errors import InputError
 from forecasting.history import History
 from forecasting.holiday_detection import CalendarEvidence, detect_holiday_country
@@ -72,6 +73,47 @@ def model_factory(name: str, holiday_dates: Sequence[date] = (), history_weeks: 
     return models[name]
 
 
+def day_calendar(
+    country: str | None,
+    first: date,
+    last: date,
+    *,
+    listed_holidays: Sequence[date] = (),
+    events: Sequence[Event] = (),
+    special_days: Mapping[date, float] | None = None,
+) -> DayCalendar:
+    """The ``DayCalendar`` from ``first`` to ``last``: the public holidays and make-up days of ``country``
+    (None: none), ``listed_holidays`` (group ``listed``), ``events``; ``special_days`` override them."""
+    holidays: dict[date, str] = {}
+    make_up: dict[date, int] = {}
+    if country:
+        found = country_calendar(country, first, last)
+        holidays.update(found.holidays)
+        make_up.update(found.make_up_days)
+    for day in listed_holidays:
+        holidays.setdefault(day, "listed")
+    special = set(special_days or {})
+    return DayCalendar(
+        holidays={day: group for day, group in sorted(holidays.items()) if day not in special},
+        make_up_days={day: weekday for day, weekday in sorted(make_up.items()) if day not in special},
+        events=tuple(events),
+        overridden=frozenset(special),
+    )
+
+
+def calendar_factory(name: str, calendar: DayCalendar, history_weeks: int | None = None) -> ForecasterFactory:
+    """Factory of the model ``name`` behind the calendar's learned effects (``forecasting.day_effects``);
+    the bare model when the calendar is empty."""
+    if calendar.is_empty():
+        return model_factory(name, (), history_weeks)
+    model_factory(name, (), history_weeks)  # an unknown name fails here
+
+    def make(holiday_dates: Sequence[date]) -> object:
+        return model_factory(name, holiday_dates, history_weeks)()
+
+    return lambda: CalendarForecaster(make, calendar)
+
+
 def forecast_history(
     history: History,
     start: date,
@@ -83,15 +125,16 @@ def forecast_history(
     interval_minutes: int | None = None,
     quantiles: Sequence[float] = (),
     history_weeks: int | None = None,
+    events: Sequence[Event] = (),
 ) -> pd.DataFrame:
     """Interval forecast of every queue (columns ``interval_start, queue, contacts, aht_seconds`` and one
     ``contacts_p..`` column per quantile).
 
-    ``holiday_country``: public holidays of that country (resolved by ``choose_holidays``: by default
-    detected from the history) are left out of fitting and forecast by the model's holiday rule
-    (``forecasting.calendar``). ``special_days``: date -> multiplier (0 = closed),
-    overriding the holiday rule on its dates. ``interval_minutes``: aggregate the output to this interval,
-    a multiple of the history's. ``quantiles``: prediction quantiles from back-test errors
+    ``holiday_country``: public holidays and make-up working days of that country (resolved by
+    ``choose_holidays``: by default detected from the history) and ``events`` are left out of fitting and
+    forecast with their learned effects (``forecasting.day_effects``). ``special_days``: date ->
+    multiplier (0 = closed), overriding the calendar on its dates. ``interval_minutes``: aggregate the
+    output to this interval, a multiple of the history's. ``quantiles``: prediction quantiles from back-test errors
     (``forecasting.intervals``). ``history_weeks``: window of the ``weekly_profile`` model.
     """
     special = dict(special_days or {})
@@ -104,11 +147,9 @@ def forecast_history(
             "interval"
         )
     country = choose_holidays(history, holiday_country).country
-    holidays: list[date] = []
-    if country:
-        last = start + timedelta(days=max(int(days), 1))
-        holidays = [day for day in country_holidays(country, history.first_date, last) if day not in special]
-    factory = model_factory(model, holidays, history_weeks)
+    last = start + timedelta(days=max(int(days), 1))
+    calendar = day_calendar(country, history.first_date, last, events=events, special_days=special)
+    factory = calendar_factory(model, calendar, history_weeks)
     frame = factory().fit(history).predict(start, days)
     if interval_minutes is not None and interval_minutes != history.interval_minutes:
         frame = aggregate(frame, interval_minutes)
@@ -119,11 +160,13 @@ def forecast_history(
     return apply_special_days(frame, special)
 
 
-def backtest_history(history: History, weeks: int, holiday_country: str | None = DETECT_HOLIDAYS) -> BacktestResult:
+def backtest_history(
+    history: History, weeks: int, holiday_country: str | None = DETECT_HOLIDAYS, events: Sequence[Event] = ()
+) -> BacktestResult:
     """Back-test the candidate models (``forecasting.backtest``) over the last ``weeks`` weekly origins, with
-    the holidays of ``holiday_country`` (resolved by ``choose_holidays`` on the whole history)."""
+    the calendar of ``holiday_country`` (resolved by ``choose_holidays`` on the whole history) and
+    ``events``; their days are scored apart."""
     country = choose_holidays(history, holiday_country).country
-    holidays: list[date] = []
-    if country:
-        holidays = country_holidays(country, history.first_date, history.last_date + timedelta(days=7))
-    return backtest(history, candidate_models(holidays), weeks=weeks)
+    calendar = day_calendar(country, history.first_date, history.last_date + timedelta(days=7), events=events)
+    models = {name: calendar_factory(name, calendar) for name in candidate_models()}
+    return backtest(history, models, weeks=weeks, special_dates=calendar.special_dates())

@@ -1,0 +1,330 @@
+"""Learned effects of holidays, events and make-up working days, on top of any interval forecaster.
+
+A public holiday can make a centre quiet (a bank, closed) or busy (an e-commerce service line after
+National Day, a travel hotline before Spring Festival), and so can the days around it and a shopping
+festival (Double 11, Black Friday). ``CalendarForecaster`` wraps a model and, per queue:
+
+1. *Tags.* Every day gets the tags of the calendar (``DayCalendar``): a holiday's days (a whole run of
+   days off, see ``forecasting.calendar.holiday_runs``) are tagged ``(holiday:GROUP, 0)``; the
+   ``HOLIDAY_WINDOW_DAYS`` open days before a run ``(holiday:GROUP, -1)``, ``-2``... and after it ``+1``,
+   ``+2``...; an event's dates ``(event:NAME, 0)`` and the ``before_days`` / ``after_days`` open days
+   around them likewise; a make-up working day ``(make_up_day, 0)``. *Open days* are the queue's open
+   weekdays (rows on at least half of their dates) and make-up days, holidays excepted.
+2. *Ratios.* For every tagged past day, ``ratio = day total / baseline`` (a day without rows has total 0),
+   where the baseline is the median total of the untagged open days with the same weekday within
+   ``BASELINE_WEEKS`` weeks either side (at least ``BASELINE_MIN_DAYS`` of them); a make-up day is
+   compared with the weekday it replaces.
+3. *Effects, with shrinkage.* On the log scale (ratios floored at ``RATIO_FLOOR``, so a closed day is a
+   large finite drop), per tag: ``log effect = (sum of log ratios + PRIOR_OCCURRENCES x prior) / (n +
+   PRIOR_OCCURRENCES)``. The prior of a holiday group's offset is the pooled effect of all holidays at
+   that offset (itself shrunk towards 0 alike), so a holiday seen once leans on the others and one never
+   seen gets the pooled effect; an event's prior is the log of its given ``multiplier`` on its dates and 0
+   elsewhere (no history: the multiplier itself). An effect below ``CLOSED_EFFECT`` closes the day.
+4. *Fit.* The wrapped model is fitted with the tagged past days of types holiday, event date and
+   make-up day as its ``holiday_dates`` (left out of its estimates) and no future holidays, so it
+   forecasts every future day as an ordinary day.
+5. *Forecast.* A make-up day is forecast as the ordinary day of the weekday it replaces (the model's
+   forecast for the nearest later untagged date with that weekday, moved onto the make-up day); then
+   every day's forecast is multiplied by the effects of its tags (several tags multiply). Days in
+   ``overridden`` (the planner's special days) get no effect: the special day decides.
+
+Deterministic; no randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from forecasting.history import History
+from forecasting.seasonal import DAYS_PER_WEEK, _forecast_frame
+
+HOLIDAY_WINDOW_DAYS = 2
+MAX_EVENT_WINDOW_DAYS = 14
+BASELINE_WEEKS = 4
+BASELINE_MIN_DAYS = 2
+OPEN_WEEKDAY_SHARE = 0.5
+PRIOR_OCCURRENCES = 1.0
+RATIO_FLOOR = 0.01
+CLOSED_EFFECT = 0.05
+MAKE_UP_TAG = "make_up_day"
+HOLIDAY_PREFIX = "holiday:"
+EVENT_PREFIX = "event:"
+MAX_PROXY_WEEKS = 8
+
+Tag = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A named event: its dates (each an occurrence), the open days before and after it that it moves,
+    and an optional multiplier of its dates used when the history holds no occurrence (> 0)."""
+
+    name: str
+    dates: tuple[date, ...]
+    before_days: int = 0
+    after_days: int = 0
+    multiplier: float | None = None
+
+
+@dataclass(frozen=True)
+class DayCalendar:
+    """The calendar a forecast follows. ``holidays``: date -> holiday group; ``make_up_days``: date ->
+    the weekday (0 = Monday) it is worked as; ``events``; ``overridden``: dates no effect touches."""
+
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    make_up_days: Mapping[date, int] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    overridden: frozenset[date] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (self.holidays or self.make_up_days or self.events)
+
+    def special_dates(self) -> set[date]:
+        """Holidays, event dates and make-up days: the days scored apart and left out of model fits."""
+        days = set(self.holidays) | set(self.make_up_days)
+        for event in self.events:
+            days.update(event.dates)
+        return days
+
+
+def day_tags(days: Sequence[date], open_weekday: np.ndarray, calendar: DayCalendar) -> list[list[Tag]]:
+    """The tags of every day of ``days`` (consecutive dates), module docstring step 1; ``open_weekday``
+    has shape (7,)."""
+    index = {day: position for position, day in enumerate(days)}
+    holiday = np.array([day in calendar.holidays for day in days], dtype=bool)
+    make_up = np.array([day in calendar.make_up_days for day in days], dtype=bool)
+    weekday = np.array([day.weekday() for day in days])
+    open_day = (open_weekday[weekday] | make_up) & ~holiday
+    tags: list[list[Tag]] = [[] for _ in days]
+    for position in np.flatnonzero(make_up):
+        tags[position].append((MAKE_UP_TAG, 0))
+    for found in np.flatnonzero(holiday):
+        position = int(found)
+        day = days[position]
+        key = HOLIDAY_PREFIX + calendar.holidays[day]
+        tags[position].append((key, 0))
+        starts = position == 0 or not holiday[position - 1]
+        ends = position == len(days) - 1 or not holiday[position + 1]
+        if starts:
+            _tag_window(tags, open_day, position, -1, HOLIDAY_WINDOW_DAYS, key)
+        if ends:
+            _tag_window(tags, open_day, position, +1, HOLIDAY_WINDOW_DAYS, key)
+    for event in calendar.events:
+        key = EVENT_PREFIX + event.name
+        for day in event.dates:
+            if day in index:
+                tags[index[day]].append((key, 0))
+        # Windows reach into the range from event dates just outside it as well.
+        for day in event.dates:
+            reach = timedelta(days=2 * MAX_EVENT_WINDOW_DAYS)
+            if not days or day < days[0] - reach or day > days[-1] + reach:
+                continue
+            offset = (day - days[0]).days
+            _tag_window(tags, open_day, offset, -1, event.before_days, key)
+            _tag_window(tags, open_day, offset, +1, event.after_days, key)
+    return tags
+
+
+def _tag_window(tags: list[list[Tag]], open_day: np.ndarray, position: int, step: int, count: int, key: str) -> None:
+    """Tag the ``count`` open days before (``step`` -1) or after (+1) ``position`` with ``(key, -k)`` or
+    ``(key, +k)``. Days outside the range count as open (so a window cut by the range stays aligned); the
+    search gives up ``MAX_EVENT_WINDOW_DAYS`` calendar days beyond the window's length."""
+    found, at = 0, position
+    while found < count and abs(at - position) < count + MAX_EVENT_WINDOW_DAYS:
+        at += step
+        inside = 0 <= at < len(tags)
+        if inside and not open_day[at]:
+            continue
+        found += 1
+        if inside and (key, 0) not in tags[at]:
+            tags[at].append((key, step * found))
+
+
+@dataclass(frozen=True)
+class QueueEffects:
+    """What ``learn_effects`` learned for one queue: the multiplier of every tag seen or configured,
+    how many past occurrences fed it, and the open weekdays (shape (7,))."""
+
+    effect: Mapping[Tag, float]
+    occurrences: Mapping[Tag, int]
+    open_weekday: np.ndarray
+
+    def factor(self, tags: Sequence[Tag]) -> float:
+        """The product of the effects of ``tags``; an unknown tag counts 1 (a holiday group: the pooled)."""
+        value = 1.0
+        for tag in tags:
+            value *= self.lookup(tag)
+        return value
+
+    def lookup(self, tag: Tag) -> float:
+        if tag in self.effect:
+            return self.effect[tag]
+        if tag[0].startswith(HOLIDAY_PREFIX):
+            return self.effect.get((HOLIDAY_PREFIX, tag[1]), 1.0)
+        return 1.0
+
+
+def daily_totals(rows: pd.DataFrame, first: date, last: date) -> tuple[list[date], np.ndarray, np.ndarray]:
+    """One queue's days from ``first`` to ``last``, their contact totals and whether they have a row."""
+    day = rows["interval_start"].dt.normalize()
+    totals = rows.groupby(day)["contacts"].sum()
+    index = pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D")
+    values = totals.reindex(index)
+    return [stamp.date() for stamp in index], values.fillna(0.0).to_numpy(float), values.notna().to_numpy()
+
+
+def open_weekdays(days: Sequence[date], opened: np.ndarray, calendar: DayCalendar) -> np.ndarray:
+    """Weekdays with a row on at least ``OPEN_WEEKDAY_SHARE`` of their non-holiday dates, shape (7,)."""
+    weekday = np.array([day.weekday() for day in days])
+    plain = np.array([day not in calendar.holidays and day not in calendar.make_up_days for day in days], dtype=bool)
+    result = np.zeros(DAYS_PER_WEEK, dtype=bool)
+    for w in range(DAYS_PER_WEEK):
+        these = plain & (weekday == w)
+        result[w] = bool(these.any()) and float(opened[these].mean()) >= OPEN_WEEKDAY_SHARE
+    return result
+
+
+def learn_effects(rows: pd.DataFrame, last_date: date, calendar: DayCalendar) -> QueueEffects:
+    """Effects of one queue's history rows (``History.frame`` columns) up to ``last_date``, module
+    docstring steps 1 to 3."""
+    first = rows["interval_start"].min().date()
+    days, total, opened = daily_totals(rows, first, last_date)
+    open_weekday = open_weekdays(days, opened, calendar)
+    tags = day_tags(days, open_weekday, calendar)
+    weekday = np.array([day.weekday() for day in days])
+    plain = np.array([not t for t in tags]) & opened & open_weekday[weekday]
+    logs: dict[Tag, list[float]] = defaultdict(list)
+    for position, day_tags_ in enumerate(tags):
+        if not day_tags_ or days[position] in calendar.overridden:
+            continue
+        replaced = calendar.make_up_days.get(days[position], weekday[position])
+        if not open_weekday[replaced]:
+            continue
+        baseline = _baseline(position, int(replaced), weekday, plain, total)
+        if baseline is None:
+            continue
+        log_ratio = math.log(max(total[position] / baseline, RATIO_FLOOR))
+        for tag in day_tags_:
+            logs[tag].append(log_ratio)
+    return QueueEffects(_shrunk(logs, calendar), {tag: len(values) for tag, values in logs.items()}, open_weekday)
+
+
+def _baseline(position: int, weekday: int, weekdays: np.ndarray, plain: np.ndarray, total: np.ndarray) -> float | None:
+    """Median total of the plain days of ``weekday`` within ``BASELINE_WEEKS`` weeks of ``position``."""
+    shift = weekday - int(weekdays[position])
+    centre = position + shift
+    lags = [centre + DAYS_PER_WEEK * k for k in range(-BASELINE_WEEKS, BASELINE_WEEKS + 1)]
+    values = [total[lag] for lag in lags if 0 <= lag < len(total) and lag != position and plain[lag]]
+    if len(values) < BASELINE_MIN_DAYS:
+        return None
+    baseline = float(np.median(values))
+    return baseline if baseline > 0 else None
+
+
+def _shrunk(logs: Mapping[Tag, list[float]], calendar: DayCalendar) -> dict[Tag, float]:
+    """Module docstring step 3: shrunk geometric means; pooled holiday effects under ``(holiday:, k)``."""
+    pooled_logs: dict[int, list[float]] = defaultdict(list)
+    for (key, offset), values in logs.items():
+        if key.startswith(HOLIDAY_PREFIX):
+            pooled_logs[offset].extend(values)
+    pooled = {offset: sum(values) / (len(values) + PRIOR_OCCURRENCES) for offset, values in pooled_logs.items()}
+    given = {EVENT_PREFIX + event.name: event.multiplier for event in calendar.events if event.multiplier}
+    effects: dict[Tag, float] = {}
+    for offset, value in pooled.items():
+        effects[(HOLIDAY_PREFIX, offset)] = _closed_below(math.exp(value))
+    for (key, offset), values in logs.items():
+        prior = 0.0
+        if key.startswith(HOLIDAY_PREFIX):
+            prior = pooled.get(offset, 0.0)
+        elif offset == 0 and given.get(key):
+            prior = math.log(float(given[key] or 1.0))
+        log_effect = (sum(values) + PRIOR_OCCURRENCES * prior) / (len(values) + PRIOR_OCCURRENCES)
+        effects[(key, offset)] = _closed_below(math.exp(log_effect))
+    for key, multiplier in given.items():
+        effects.setdefault((key, 0), float(multiplier or 1.0))
+    return effects
+
+
+def _closed_below(value: float) -> float:
+    return 0.0 if value < CLOSED_EFFECT else value
+
+
+ModelFactory = Callable[[Sequence[date]], object]
+
+
+class CalendarForecaster:
+    """A model forecasting ordinary days, times the learned calendar effects (module docstring).
+
+    ``model_factory(holiday_dates)`` makes an unfitted forecaster (``fit(history)``, ``predict(start,
+    days)``) that leaves ``holiday_dates`` out of its estimates. Learned state: ``model_`` (fitted),
+    ``effects_`` (queue -> ``QueueEffects``), ``last_date_``.
+    """
+
+    def __init__(self, model_factory: ModelFactory, calendar: DayCalendar) -> None:
+        self.model_factory = model_factory
+        self.calendar = calendar
+
+    def fit(self, history: History) -> CalendarForecaster:
+        last = history.last_date
+        past = sorted(day for day in self.calendar.special_dates() if day <= last)
+        self.model_ = self.model_factory(past)
+        self.model_.fit(history)  # type: ignore[attr-defined]
+        self.last_date_ = last
+        frame = history.frame
+        self.effects_ = {
+            str(queue): learn_effects(rows, last, self.calendar) for queue, rows in frame.groupby("queue", sort=True)
+        }
+        return self
+
+    def predict(self, start: date, days: int) -> pd.DataFrame:
+        """The wrapped model's forecast frame with make-up days and effects applied (step 5)."""
+        if not hasattr(self, "model_"):
+            raise RuntimeError("CalendarForecaster.predict called before fit")
+        frame: pd.DataFrame = self.model_.predict(start, days)  # type: ignore[attr-defined]
+        if self.calendar.is_empty() or frame.empty and not self.calendar.make_up_days:
+            return frame
+        horizon = [start + timedelta(days=k) for k in range(int(days))]
+        make_up = [day for day in horizon if day in self.calendar.make_up_days]
+        if make_up:
+            frame = self._with_make_up_days(frame, make_up)
+        span = [horizon[0] - timedelta(days=MAX_EVENT_WINDOW_DAYS) + timedelta(days=k)
+                for k in range(len(horizon) + 2 * MAX_EVENT_WINDOW_DAYS)]
+        factor_of: dict[tuple[str, date], float] = {}
+        for queue, effects in self.effects_.items():
+            tags = day_tags(span, effects.open_weekday, self.calendar)
+            for day, day_tags_ in zip(span, tags, strict=True):
+                if day_tags_ and day not in self.calendar.overridden and horizon[0] <= day <= horizon[-1]:
+                    factor_of[(queue, day)] = effects.factor(day_tags_)
+        if not factor_of:
+            return frame
+        day = frame["interval_start"].dt.date
+        factor = np.array([factor_of.get(key, 1.0) for key in zip(frame["queue"], day, strict=True)], dtype=float)
+        scaled = frame.copy()
+        for column in [c for c in frame.columns if c == "contacts" or c.startswith("contacts_")]:
+            scaled[column] = scaled[column].to_numpy() * factor
+        return scaled.loc[factor > 0].reset_index(drop=True)
+
+    def _with_make_up_days(self, frame: pd.DataFrame, make_up: Collection[date]) -> pd.DataFrame:
+        """Replace each make-up day's rows by the model's forecast of a later ordinary day of the weekday it
+        replaces, moved onto it."""
+        special = self.calendar.special_dates()
+        day = frame["interval_start"].dt.date
+        parts = [frame.loc[~day.isin(set(make_up))]]
+        for target in sorted(make_up):
+            weekday = self.calendar.make_up_days[target]
+            proxy = target + timedelta(days=(weekday - target.weekday()) % DAYS_PER_WEEK)
+            for _ in range(MAX_PROXY_WEEKS):
+                if proxy > self.last_date_ and proxy not in special:
+                    break
+                proxy += timedelta(days=DAYS_PER_WEEK)
+            rows = self.model_.predict(proxy, 1)  # type: ignore[attr-defined]
+            shifted = rows.assign(interval_start=rows["interval_start"] + pd.Timedelta(days=(target - proxy).days))
+            parts.append(shifted)
+        return _forecast_frame([part for part in parts if len(part)])

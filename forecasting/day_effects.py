@@ -103,10 +103,10 @@ def day_tags(days: Sequence[date], open_weekday: np.ndarray, calendar: DayCalend
     weekday = np.array([day.weekday() for day in days])
     open_day = (open_weekday[weekday] | make_up) & ~holiday
     tags: list[list[Tag]] = [[] for _ in days]
-    for position in np.flatnonzero(make_up):
-        tags[position].append((MAKE_UP_TAG, 0))
-    for found in np.flatnonzero(holiday):
-        position = int(found)
+    for spot in np.flatnonzero(make_up):
+        tags[int(spot)].append((MAKE_UP_TAG, 0))
+    for spot in np.flatnonzero(holiday):
+        position = int(spot)
         day = days[position]
         key = HOLIDAY_PREFIX + calendar.holidays[day]
         tags[position].append((key, 0))

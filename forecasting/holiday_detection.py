@@ -1,23 +1,26 @@
-"""Which country's public holidays a contact history follows, told from its quiet days.
+"""Which country's public holidays a contact history follows, told from its unusual days.
 
-A centre is shut or quiet on its country's public holidays, and those move from year to year (Easter,
-the Jewish and Chinese lunisolar holidays), so a forecast needs the calendar. When the planner does not
-name one (``--holidays auto``, the default of ``wfm forecast`` and ``wfm backtest``), the history itself
-says which calendar fits: the days it was closed or quiet are the holidays of one country far more often
-than chance allows. Method, over the sum of all queues:
+A centre is shut or quiet on its country's public holidays, or busy (an e-commerce service line after
+National Day), and those move from year to year (Easter, the Jewish and Chinese lunisolar holidays), so
+a forecast needs the calendar. When the planner does not name one (``--holidays auto``, the default of
+``wfm forecast`` and ``wfm backtest``), the history itself says which calendar fits: the days it was
+closed, quiet or busy are the holidays of one country far more often than chance allows. Method, over the
+sum of all queues:
 
 1. *Open weekdays*: weekdays with a row on at least half of their dates. Only their dates are scored
    (a holiday on a weekend of a weekday-only centre says nothing).
 2. *Quiet days*: a scored date's ratio is its total (0 without a row) over the median total of the same
    weekday's open days within ``BASELINE_WEEKS`` weeks on either side, itself left out; it needs at least
-   ``BASELINE_MIN_DAYS`` such days. Below ``QUIET_RATIO`` the date is quiet. ``base_rate`` is the share
-   of quiet dates among the scored ones (with one quiet and one ordinary pseudo-date, so never 0 or 1).
-3. *Evidence* for a country: of its holidays on scored dates, ``quiet`` were quiet out of ``holidays``;
-   the log-likelihood ratio of "a holiday is quiet with probability ``HOLIDAY_QUIET_PROBABILITY``"
-   against "with the base rate": ``quiet x log(q / base) + (holidays - quiet) x log((1 - q) / (1 - base))``.
+   ``BASELINE_MIN_DAYS`` such days. Below ``QUIET_RATIO`` the date is quiet, above ``BUSY_RATIO`` busy;
+   either way *unusual*. ``base_rate`` is the share of unusual dates among the scored ones (with one
+   unusual and one ordinary pseudo-date, so never 0 or 1).
+3. *Evidence* for a country: of its holidays on scored dates, ``unusual`` (= ``quiet`` + ``busy``) were
+   unusual out of ``holidays``; the log-likelihood ratio of "a holiday is unusual with probability
+   ``HOLIDAY_QUIET_PROBABILITY``" against "with the base rate": ``unusual x log(q / base) + (holidays -
+   unusual) x log((1 - q) / (1 - base))``. A centre busy on some holidays and closed on others counts both.
 4. The country with the most evidence (ties: the alphabetically first code) is chosen when it has at
-   least ``MIN_QUIET_HOLIDAYS`` quiet holidays, at least ``MIN_QUIET_SHARE`` of its holidays were quiet,
-   and its evidence is at least ``MIN_EVIDENCE`` (odds of 1000:1, strict enough that chance matches among
+   least ``MIN_QUIET_HOLIDAYS`` unusual holidays, at least ``MIN_QUIET_SHARE`` of its holidays were
+   unusual, and its evidence is at least ``MIN_EVIDENCE`` (odds of 1000:1, strict enough that chance matches among
    the ~250 calendars of the ``holidays`` package are refused); otherwise no country is chosen.
 
 Candidates are every country of the ``holidays`` package (national holidays, no subdivisions), or the
@@ -41,6 +44,7 @@ from forecasting.history import History
 BASELINE_WEEKS = 4
 BASELINE_MIN_DAYS = 3
 QUIET_RATIO = 0.6
+BUSY_RATIO = 1.3
 OPEN_WEEKDAY_SHARE = 0.5
 HOLIDAY_QUIET_PROBABILITY = 0.8
 MIN_QUIET_HOLIDAYS = 3
@@ -51,33 +55,40 @@ DAYS_PER_WEEK = 7
 
 @dataclass(frozen=True)
 class CalendarEvidence:
-    """How well one country's holidays match the quiet days of a history (module docstring)."""
+    """How well one country's holidays match the unusual days of a history (module docstring)."""
 
     country: str
     holidays: int
     quiet: int
     evidence: float
     quiet_dates: tuple[date, ...]
+    busy: int = 0
+    busy_dates: tuple[date, ...] = ()
+
+    @property
+    def unusual(self) -> int:
+        return self.quiet + self.busy
 
     def describe(self) -> str:
-        shown = ", ".join(day.isoformat() for day in self.quiet_dates[:4])
-        more = ", ..." if len(self.quiet_dates) > 4 else ""
-        return (
-            f"{self.quiet} of {self.holidays} {self.country} public holidays on open days were closed or quiet "
-            f"({shown}{more})"
-        )
+        parts = []
+        for count, days, word in ((self.quiet, self.quiet_dates, "closed or quiet"), (self.busy, self.busy_dates,
+                                                                                      "busy")):
+            if count:
+                shown = ", ".join(day.isoformat() for day in days[:4]) + (", ..." if len(days) > 4 else "")
+                parts.append(f"{count} {word} ({shown})")
+        return f"of {self.holidays} {self.country} public holidays on open days, {' and '.join(parts)}"
 
 
 def detect_holiday_country(history: History, candidates: Sequence[str] | None = None) -> CalendarEvidence | None:
-    """The country whose public holidays best explain the quiet days of ``history``, or None when no
+    """The country whose public holidays best explain the unusual days of ``history``, or None when no
     country passes the thresholds of the module docstring."""
     ranked = rank_countries(history, candidates)
     if not ranked:
         return None
     best = ranked[0]
     accepted = (
-        best.quiet >= MIN_QUIET_HOLIDAYS
-        and best.quiet >= MIN_QUIET_SHARE * best.holidays
+        best.unusual >= MIN_QUIET_HOLIDAYS
+        and best.unusual >= MIN_QUIET_SHARE * best.holidays
         and best.evidence >= MIN_EVIDENCE
     )
     return best if accepted else None
@@ -89,10 +100,12 @@ def rank_countries(history: History, candidates: Sequence[str] | None = None) ->
     if ratio.empty:
         return []
     quiet = ratio < QUIET_RATIO
-    base = (int(quiet.sum()) + 1) / (len(ratio) + 2)
+    unusual = quiet | (ratio > BUSY_RATIO)
+    base = (int(unusual.sum()) + 1) / (len(ratio) + 2)
     q = HOLIDAY_QUIET_PROBABILITY
     gain_quiet, gain_ordinary = math.log(q / base), math.log((1 - q) / (1 - base))
     scored = {day: bool(flag) for day, flag in zip(pd.DatetimeIndex(quiet.index).date, quiet, strict=True)}
+    busy = {day for day, flag in zip(pd.DatetimeIndex(quiet.index).date, ratio > BUSY_RATIO, strict=True) if flag}
     years = range(history.first_date.year, history.last_date.year + 1)
     ranked: list[CalendarEvidence] = []
     for code in sorted(candidates if candidates is not None else _country_codes()):
@@ -100,8 +113,11 @@ def rank_countries(history: History, candidates: Sequence[str] | None = None) ->
         if not days:
             continue
         quiet_days = tuple(day for day in days if scored[day])
-        evidence = len(quiet_days) * gain_quiet + (len(days) - len(quiet_days)) * gain_ordinary
-        ranked.append(CalendarEvidence(code, len(days), len(quiet_days), evidence, quiet_days))
+        busy_days = tuple(day for day in days if day in busy)
+        hits = len(quiet_days) + len(busy_days)
+        evidence = hits * gain_quiet + (len(days) - hits) * gain_ordinary
+        ranked.append(CalendarEvidence(code, len(days), len(quiet_days), evidence, quiet_days, len(busy_days),
+                                       busy_days))
     ranked.sort(key=lambda item: (-item.evidence, item.country))
     return ranked
 

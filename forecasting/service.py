@@ -37,7 +37,7 @@ class HolidayChoice:
             return f"holidays: {self.country}" if self.country else "holidays: none"
         if self.evidence is None:
             return (
-                "holidays: no country's calendar matches the history's quiet days; none used "
+                "holidays: no country's calendar matches the history's unusual (quiet or busy) days; none used "
                 "(--holidays CODE names one)"
             )
         return (
@@ -48,7 +48,7 @@ class HolidayChoice:
 
 def choose_holidays(history: History, holiday_country: str | None) -> HolidayChoice:
     """Resolve ``holiday_country``: a country code is used as given, ``DETECT_HOLIDAYS`` picks the country
-    whose holidays match the history's quiet days (``forecasting.holiday_detection``), None or
+    whose holidays match the history's quiet or busy days (``forecasting.holiday_detection``), None or
     ``NO_HOLIDAYS`` means no calendar."""
     requested = (holiday_country or NO_HOLIDAYS).strip()
     if requested.lower() == NO_HOLIDAYS:

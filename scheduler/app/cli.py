@@ -203,7 +203,7 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
 @click.option("--holidays", "holiday_country", default="auto", show_default=True, metavar="CODE|auto|none",
               help="Country code (US, GB, IE, CN, ...): public holidays left out of fitting, forecast closed or "
                    "scaled by the queue's past holidays; auto: the country whose holidays match the history's "
-                   "closed and quiet days, if one clearly does; none: no calendar.")
+                   "closed, quiet or busy days, if one clearly does; none: no calendar.")
 @click.option("--special-days", "special_days_file", default=None, type=click.Path(path_type=Path),
               help="CSV date,effect; effect 'closed' or a multiplier like 0.6.")
 @click.option("--interval", "interval_minutes", default=None, type=int, metavar="MIN",

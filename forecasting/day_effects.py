@@ -51,6 +51,7 @@ BASELINE_WEEKS = 4
 BASELINE_MIN_DAYS = 2
 OPEN_WEEKDAY_SHARE = 0.5
 PRIOR_OCCURRENCES = 1.0
+WINDOW_PRIOR_OCCURRENCES = 1.0
 RATIO_FLOOR = 0.01
 CLOSED_EFFECT = 0.05
 MAKE_UP_TAG = "make_up_day"
@@ -234,7 +235,7 @@ def _shrunk(logs: Mapping[Tag, list[float]], calendar: DayCalendar) -> dict[Tag,
     for (key, offset), values in logs.items():
         if key.startswith(HOLIDAY_PREFIX):
             pooled_logs[offset].extend(values)
-    pooled = {offset: sum(values) / (len(values) + PRIOR_OCCURRENCES) for offset, values in pooled_logs.items()}
+    pooled = {offset: sum(values) / (len(values) + _prior(offset)) for offset, values in pooled_logs.items()}
     given = {EVENT_PREFIX + event.name: event.multiplier for event in calendar.events if event.multiplier}
     effects: dict[Tag, float] = {}
     for offset, value in pooled.items():
@@ -245,11 +246,17 @@ def _shrunk(logs: Mapping[Tag, list[float]], calendar: DayCalendar) -> dict[Tag,
             prior = pooled.get(offset, 0.0)
         elif offset == 0 and given.get(key):
             prior = math.log(float(given[key] or 1.0))
-        log_effect = (sum(values) + PRIOR_OCCURRENCES * prior) / (len(values) + PRIOR_OCCURRENCES)
+        log_effect = (sum(values) + _prior(offset) * prior) / (len(values) + _prior(offset))
         effects[(key, offset)] = _closed_below(math.exp(log_effect))
     for key, multiplier in given.items():
         effects.setdefault((key, 0), float(multiplier or 1.0))
     return effects
+
+
+def _prior(offset: int) -> float:
+    """Weight of the prior, in occurrences: ``PRIOR_OCCURRENCES`` on the day, ``WINDOW_PRIOR_OCCURRENCES``
+    around it."""
+    return PRIOR_OCCURRENCES if offset == 0 else WINDOW_PRIOR_OCCURRENCES
 
 
 def _closed_below(value: float) -> float:

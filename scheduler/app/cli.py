@@ -206,6 +206,8 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
                    "closed, quiet or busy days, if one clearly does; none: no calendar.")
 @click.option("--special-days", "special_days_file", default=None, type=click.Path(path_type=Path),
               help="CSV date,effect; effect 'closed' or a multiplier like 0.6.")
+@click.option("--events", "events_file", default=None, type=click.Path(path_type=Path),
+              help="YAML file with events: (named dates, a window, an optional multiplier); effects learned.")
 @click.option("--interval", "interval_minutes", default=None, type=int, metavar="MIN",
               help="Output interval in minutes, a multiple of the history's (default: the history's).")
 @click.option("--quantiles", default="", metavar="Q,Q", help="Prediction quantiles, e.g. 0.1,0.9 (contacts_p10, ...).")
@@ -213,10 +215,11 @@ def check(kpis: Path, baseline: Path, tolerances: tuple[str, ...]) -> None:
               help="Weeks of history for --model weekly_profile (default 8).")
 @_one_line_errors
 def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, holiday_country: str | None,
-             special_days_file: Path | None, interval_minutes: int | None, quantiles: str,
-             history_weeks: int | None) -> None:
+             special_days_file: Path | None, events_file: Path | None, interval_minutes: int | None,
+             quantiles: str, history_weeks: int | None) -> None:
     """Interval forecast of contacts (and AHT where history has it) per queue."""
     from forecasting.calendar import load_special_days
+    from forecasting.events import load_events
     from forecasting.history import load_history
     from forecasting.service import DETECT_HOLIDAYS, choose_holidays, forecast_history
     from scheduler.errors import InputError
@@ -227,12 +230,13 @@ def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, h
     except ValueError:
         raise InputError(f"--quantiles must be numbers separated by commas, like 0.1,0.9, got {quantiles!r}") from None
     special = load_special_days(special_days_file) if special_days_file is not None else None
+    events = load_events(events_file) if events_file is not None else ()
     first_day = _day_option(start, "--start")
     loaded = load_history(history)
     choice = choose_holidays(loaded, holiday_country)
     frame = forecast_history(loaded, first_day, days, model=model, holiday_country=choice.country or "none",
                              special_days=special, interval_minutes=interval_minutes, quantiles=levels,
-                             history_weeks=history_weeks)
+                             history_weeks=history_weeks, events=events)
     _write_one(out_file, frame_csv(frame, 4), StagedOutput)
     if choice.requested == DETECT_HOLIDAYS:
         click.echo(choice.describe(), err=True)
@@ -244,19 +248,24 @@ def forecast(history: Path, start: Any, days: int, out_file: Path, model: str, h
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 104), help="Weekly origins to test.")
 @click.option("--holidays", "holiday_country", default="auto", show_default=True, metavar="CODE|auto|none",
               help="Country code of public holidays; auto: detected from the history; none: no calendar.")
+@click.option("--events", "events_file", default=None, type=click.Path(path_type=Path),
+              help="YAML file with events: (named dates, a window, an optional multiplier).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the table.")
 @_one_line_errors
-def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bool) -> None:
-    """Rolling weekly back-test: WAPE, MASE and bias per model and queue; * marks the automatic choice."""
+def backtest(history: Path, weeks: int, holiday_country: str | None, events_file: Path | None, as_json: bool) -> None:
+    """Rolling weekly back-test: interval WAPE, daily-total WAPE, WAPE on holiday/event days and on the
+    others, MASE and bias per model and queue; * marks the automatic choice."""
     import json
 
     from forecasting.backtest import format_table
+    from forecasting.events import load_events
     from forecasting.history import load_history
     from forecasting.service import DETECT_HOLIDAYS, backtest_history, choose_holidays
 
+    events = load_events(events_file) if events_file is not None else ()
     loaded = load_history(history)
     choice = choose_holidays(loaded, holiday_country)
-    result = backtest_history(loaded, weeks, choice.country or "none")
+    result = backtest_history(loaded, weeks, choice.country or "none", events=events)
     if choice.requested == DETECT_HOLIDAYS:
         click.echo(choice.describe(), err=True)
     if as_json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,12 +19,12 @@ import numpy as np
 import ortools
 import pandas as pd
 
-from forecasting.calendar import country_holidays
+from forecasting.calendar import apply_special_days
 from forecasting.history import History, load_history
 from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.queueing.staffing import QueueTarget, requirements
 from forecasting.ranges import outside_timestamp_range
-from forecasting.service import HolidayChoice, choose_holidays, model_factory
+from forecasting.service import HolidayChoice, calendar_factory, choose_holidays, day_calendar
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
 from scheduler.diagnose.centre import break_cap_conflicts
@@ -89,18 +90,18 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
     if missing:
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues")
-    holidays = list(config.holidays)
     country = (calendar or choose_holidays(history, config.holiday_country)).country
-    if country:
-        holidays += country_holidays(country, history.first_date, week.start + timedelta(days=7))
-    factory = model_factory(config.forecast_model, sorted(set(holidays)), config.history_weeks)
-    forecast = factory().fit(history).predict(week.start, 7)
+    special = dict(config.special_days)
+    days = day_calendar(country, history.first_date, week.start + timedelta(days=7),
+                        listed_holidays=config.holidays, events=config.events, special_days=special)
+    factory = calendar_factory(config.forecast_model, days, config.history_weeks)
+    forecast = apply_special_days(factory().fit(history).predict(week.start, 7), special)
     keep = np.zeros(len(forecast), dtype=bool)
     for queue in config.queues:
         rows = (forecast["queue"] == queue.queue_id).to_numpy()
         starts = forecast["interval_start"]
         minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
-        weekday = starts.dt.day_of_week.to_numpy()
+        weekday = opening_weekday(starts, days.make_up_days if config.make_up_day_hours == "weekday" else {})
         for day in range(7):
             window = queue.opening_hours.window(day)
             if window is not None:
@@ -108,6 +109,17 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
         aht = forecast.loc[rows, "aht_seconds"]
         forecast.loc[rows, "aht_seconds"] = aht.fillna(queue.default_aht_seconds)
     return forecast.loc[keep].reset_index(drop=True)
+
+
+def opening_weekday(starts: pd.Series, make_up_days: Mapping[date, int]) -> np.ndarray:
+    """The weekday whose opening hours apply to each timestamp: its own, or on a make-up working day the
+    weekday it replaces (``centre.make_up_days: weekday``); shape (n,)."""
+    weekday = starts.dt.day_of_week.to_numpy().copy()
+    if make_up_days:
+        day = starts.dt.date
+        for made_up, replaced in make_up_days.items():
+            weekday[(day == made_up).to_numpy()] = replaced
+    return weekday
 
 
 def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) -> np.ndarray:

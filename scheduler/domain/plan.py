@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forecasting.day_effects import Event
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -276,6 +280,9 @@ class PlanConfig:
     holiday_country: str | None = None  # a country code or "auto" (forecasting.service.choose_holidays)
     fairness: Fairness | None = None
     activities: tuple[Activity, ...] = ()
+    events: tuple[Event, ...] = ()  # forecasting.events
+    special_days: tuple[tuple[date, float], ...] = ()  # date, multiplier (0: closed)
+    make_up_day_hours: str = "weekday"  # a make-up working day opens as the weekday it replaces, or "weekend"
 
     def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
         """The activities the agent attends, in config order."""

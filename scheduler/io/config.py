@@ -504,7 +504,9 @@ def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> 
 
 
 TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
-                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities")
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities",
+                  "events", "special_days")
+MAKE_UP_DAY_HOURS = ("weekday", "weekend")
 
 
 def load_config(path: Path | str) -> PlanConfig:
@@ -528,7 +530,7 @@ def load_config(path: Path | str) -> PlanConfig:
     root.mapping(TOP_LEVEL_KEYS)
 
     centre = root.get("centre")
-    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours", "max_agents_on_break"))
+    centre.mapping(("name", "timezone", "interval_minutes", "opening_hours", "max_agents_on_break", "make_up_days"))
     interval_node = centre.get("interval_minutes", 15)
     interval = interval_node.integer()
     if interval not in INTERVAL_CHOICES_MINUTES:
@@ -616,6 +618,7 @@ def load_config(path: Path | str) -> PlanConfig:
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
         forecast_model=model_node.string(),
         fairness=_fairness(root.get("fairness", None)),
+        **_calendar_keys(root, centre),
         activities=activities,
         week_start=week_start,
         queues=queues,
@@ -650,6 +653,33 @@ def check_solver_options(time_limit_seconds: float | None, seed: int | None, wor
                                  ("--workers", workers, _workers), ("--wall-limit", wall_limit_seconds, _time_limit)):
         if value is not None:
             check(_Node(None, option, value))
+
+
+def _calendar_keys(root: _Node, centre: _Node) -> dict[str, Any]:
+    """``events``, ``special_days`` and ``centre.make_up_days`` (docs/config.md, "Holidays, events and
+    special days") as ``PlanConfig`` fields."""
+    from forecasting.calendar import load_special_days
+    from forecasting.events import parse_events
+
+    make_up = centre.get("make_up_days", "weekday")
+    if make_up.value not in MAKE_UP_DAY_HOURS:
+        raise make_up.fail(f"must be {' or '.join(MAKE_UP_DAY_HOURS)}")
+    events = parse_events(root.get("events", None).value, f"{root.prefix}events")
+    special_node = root.get("special_days", None)
+    special: dict[date, float] = {}
+    if isinstance(special_node.value, str):
+        special = load_special_days(root.file.parent / special_node.string() if root.file else Path(special_node.value))
+    elif isinstance(special_node.value, dict):
+        for key, value in special_node.value.items():
+            child = _Node(root.file, special_node.child_path(str(key)), value)
+            day = _Node(root.file, child.path, key).iso_date()
+            if isinstance(value, str) and value.strip().lower() == "closed":
+                special[day] = 0.0
+            else:
+                special[day] = child.number(0.0)
+    elif special_node.value is not None:
+        raise special_node.fail("must map dates to closed or a multiplier >= 0, or name a CSV file date,effect")
+    return {"events": events, "special_days": tuple(sorted(special.items())), "make_up_day_hours": make_up.value}
 
 
 def _holiday_country(node: _Node) -> str | None:

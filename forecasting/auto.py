@@ -22,7 +22,8 @@ from forecasting.seasonal import _forecast_frame
 class AutoForecaster:
     """Per queue, the candidate with the lowest back-test WAPE over the last ``selection_weeks`` weeks.
 
-    ``models``: name -> factory of unfitted forecasters (default: ``candidate_models(holiday_dates)``).
+    ``models``: name -> factory of unfitted forecasters (default: ``candidate_models(holiday_dates,
+    holiday_effects)``).
     Learned state: ``chosen_`` (queue -> model name), ``fitted_`` (queue -> fitted forecaster),
     ``selection_`` (the ``BacktestResult`` per queue, absent where no back-test was possible).
     """
@@ -32,13 +33,15 @@ class AutoForecaster:
         selection_weeks: int = 4,
         holiday_dates: Sequence[date] = (),
         models: Mapping[str, ForecasterFactory] | None = None,
+        holiday_effects: bool = True,
     ) -> None:
         self.selection_weeks = selection_weeks
         self.holiday_dates = holiday_dates
         self.models = models
+        self.holiday_effects = holiday_effects
 
     def fit(self, history: History) -> AutoForecaster:
-        models = candidate_models(self.holiday_dates) if self.models is None else self.models
+        models = candidate_models(self.holiday_dates, self.holiday_effects) if self.models is None else self.models
         default = next(iter(models))
         self.chosen_: dict[str, str] = {}
         self.fitted_: dict[str, Forecaster] = {}

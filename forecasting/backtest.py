@@ -67,11 +67,12 @@ class SeasonalNaiveForecaster:
         return seasonal_naive(self.history_, start, days)
 
 
-def candidate_models(holiday_dates: Sequence[date] = ()) -> dict[str, ForecasterFactory]:
-    """The models the automatic choice picks from, by name, in order of preference on ties."""
+def candidate_models(holiday_dates: Sequence[date] = (), holiday_effects: bool = True) -> dict[str, ForecasterFactory]:
+    """The models the automatic choice picks from, by name, in order of preference on ties.
+    ``holiday_effects`` False: ``smoothed_profile`` forecasts every day as ordinary (``forecasting.day_effects``)."""
     holidays = tuple(holiday_dates)
     return {
-        "smoothed_profile": lambda: SmoothedProfileForecaster(holiday_dates=holidays),
+        "smoothed_profile": lambda: SmoothedProfileForecaster(holiday_dates=holidays, holiday_effects=holiday_effects),
         "lowrank": lambda: LowRankProfileForecaster(holiday_dates=holidays),
         "weekly_profile": lambda: WeeklyProfileForecaster(holiday_dates=holidays),
         "seasonal_naive": SeasonalNaiveForecaster,

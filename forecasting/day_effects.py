@@ -14,12 +14,18 @@ festival (Double 11, Black Friday). ``CalendarForecaster`` wraps a model and, pe
    where the baseline is the median total of the untagged open days with the same weekday within
    ``BASELINE_WEEKS`` weeks either side (at least ``BASELINE_MIN_DAYS`` of them); a make-up day is
    compared with the weekday it replaces.
-3. *Effects, with shrinkage.* On the log scale (ratios floored at ``RATIO_FLOOR``, so a closed day is a
-   large finite drop), per tag: ``log effect = (sum of log ratios + PRIOR_OCCURRENCES x prior) / (n +
-   PRIOR_OCCURRENCES)``. The prior of a holiday group's offset is the pooled effect of all holidays at
-   that offset (itself shrunk towards 0 alike), so a holiday seen once leans on the others and one never
-   seen gets the pooled effect; an event's prior is the log of its given ``multiplier`` on its dates and 0
-   elsewhere (no history: the multiplier itself). An effect below ``CLOSED_EFFECT`` closes the day.
+3. *Effects, with shrinkage.* A holiday group's effect on its days is the mean of its ratios shrunk
+   towards the pooled effect of all holidays (the median ratio of every past holiday, robust to a mix of
+   closed and open ones): ``(sum of ratios + PRIOR_OCCURRENCES x pooled) / (n + PRIOR_OCCURRENCES)``,
+   so a holiday seen once leans on the others and one never seen gets the pooled effect. Every other
+   effect is shrunk on the log scale (ratios floored at ``RATIO_FLOOR``, so a closed day is a large finite
+   drop): ``log effect = (sum of log ratios + w x prior) / (n + w)``, ``w`` = ``PRIOR_OCCURRENCES`` on an
+   event's dates and ``WINDOW_PRIOR_OCCURRENCES`` on the days around a holiday or an event (the weight of
+   the previous model's eve and after-holiday effects). The prior of a holiday window day is the pooled
+   effect of all holidays at that offset (itself shrunk towards 0 alike); an event's prior is the log of its
+   given ``multiplier`` on its dates and 0 elsewhere (no history: the multiplier itself); a make-up day's
+   is 0. An effect below ``CLOSED_EFFECT`` closes the day; with no past holiday in the history a holiday
+   is closed (the previous rule).
 4. *Fit.* The wrapped model is fitted with the tagged past days of types holiday, event date and
    make-up day as its ``holiday_dates`` (left out of its estimates) and no future holidays, so it
    forecasts every future day as an ordinary day.
@@ -51,7 +57,7 @@ BASELINE_WEEKS = 4
 BASELINE_MIN_DAYS = 2
 OPEN_WEEKDAY_SHARE = 0.5
 PRIOR_OCCURRENCES = 1.0
-WINDOW_PRIOR_OCCURRENCES = 1.0
+WINDOW_PRIOR_OCCURRENCES = 2.0
 RATIO_FLOOR = 0.01
 CLOSED_EFFECT = 0.05
 MAKE_UP_TAG = "make_up_day"
@@ -158,7 +164,8 @@ class QueueEffects:
     open_weekday: np.ndarray
 
     def factor(self, tags: Sequence[Tag]) -> float:
-        """The product of the effects of ``tags``; an unknown tag counts 1 (a holiday group: the pooled)."""
+        """The product of the effects of ``tags``; an unknown tag counts 1, an unseen holiday group the
+        pooled effect of all holidays (none in the history: closed on the day)."""
         value = 1.0
         for tag in tags:
             value *= self.lookup(tag)
@@ -168,7 +175,8 @@ class QueueEffects:
         if tag in self.effect:
             return self.effect[tag]
         if tag[0].startswith(HOLIDAY_PREFIX):
-            return self.effect.get((HOLIDAY_PREFIX, tag[1]), 1.0)
+            # No holiday in the history: closed on the day (the previous rule), ordinary around it.
+            return self.effect.get((HOLIDAY_PREFIX, tag[1]), 0.0 if tag[1] == 0 else 1.0)
         return 1.0
 
 
@@ -201,7 +209,7 @@ def learn_effects(rows: pd.DataFrame, last_date: date, calendar: DayCalendar) ->
     tags = day_tags(days, open_weekday, calendar)
     weekday = np.array([day.weekday() for day in days])
     plain = np.array([not t for t in tags]) & opened & open_weekday[weekday]
-    logs: dict[Tag, list[float]] = defaultdict(list)
+    ratios: dict[Tag, list[float]] = defaultdict(list)
     for position, day_tags_ in enumerate(tags):
         if not day_tags_ or days[position] in calendar.overridden:
             continue
@@ -211,10 +219,9 @@ def learn_effects(rows: pd.DataFrame, last_date: date, calendar: DayCalendar) ->
         baseline = _baseline(position, int(replaced), weekday, plain, total)
         if baseline is None:
             continue
-        log_ratio = math.log(max(total[position] / baseline, RATIO_FLOOR))
         for tag in day_tags_:
-            logs[tag].append(log_ratio)
-    return QueueEffects(_shrunk(logs, calendar), {tag: len(values) for tag, values in logs.items()}, open_weekday)
+            ratios[tag].append(float(total[position] / baseline))
+    return QueueEffects(_shrunk(ratios, calendar), {tag: len(values) for tag, values in ratios.items()}, open_weekday)
 
 
 def _baseline(position: int, weekday: int, weekdays: np.ndarray, plain: np.ndarray, total: np.ndarray) -> float | None:
@@ -229,28 +236,43 @@ def _baseline(position: int, weekday: int, weekdays: np.ndarray, plain: np.ndarr
     return baseline if baseline > 0 else None
 
 
-def _shrunk(logs: Mapping[Tag, list[float]], calendar: DayCalendar) -> dict[Tag, float]:
-    """Module docstring step 3: shrunk geometric means; pooled holiday effects under ``(holiday:, k)``."""
-    pooled_logs: dict[int, list[float]] = defaultdict(list)
-    for (key, offset), values in logs.items():
+def _shrunk(ratios: Mapping[Tag, list[float]], calendar: DayCalendar) -> dict[Tag, float]:
+    """Module docstring step 3: shrunk effects per tag; the pooled holiday effects under ``(holiday:, k)``."""
+    pooled_ratios: dict[int, list[float]] = defaultdict(list)
+    for (key, offset), values in ratios.items():
         if key.startswith(HOLIDAY_PREFIX):
-            pooled_logs[offset].extend(values)
-    pooled = {offset: sum(values) / (len(values) + _prior(offset)) for offset, values in pooled_logs.items()}
+            pooled_ratios[offset].extend(values)
+    pooled = {offset: _pooled(offset, values) for offset, values in pooled_ratios.items()}
     given = {EVENT_PREFIX + event.name: event.multiplier for event in calendar.events if event.multiplier}
-    effects: dict[Tag, float] = {}
-    for offset, value in pooled.items():
-        effects[(HOLIDAY_PREFIX, offset)] = _closed_below(math.exp(value))
-    for (key, offset), values in logs.items():
-        prior = 0.0
-        if key.startswith(HOLIDAY_PREFIX):
-            prior = pooled.get(offset, 0.0)
-        elif offset == 0 and given.get(key):
-            prior = math.log(float(given[key] or 1.0))
-        log_effect = (sum(values) + _prior(offset) * prior) / (len(values) + _prior(offset))
-        effects[(key, offset)] = _closed_below(math.exp(log_effect))
+    effects: dict[Tag, float] = {(HOLIDAY_PREFIX, offset): _closed_below(value) for offset, value in pooled.items()}
+    for (key, offset), values in ratios.items():
+        weight = _prior(offset)
+        if key.startswith(HOLIDAY_PREFIX) and offset == 0:
+            # Holidays themselves are shrunk in ratio space, where a closed day is simply 0.
+            value = (sum(values) + weight * pooled[0]) / (len(values) + weight)
+        else:
+            prior = 0.0
+            if key.startswith(HOLIDAY_PREFIX):
+                prior = math.log(max(pooled[offset], RATIO_FLOOR))
+            elif offset == 0 and given.get(key):
+                prior = math.log(float(given[key] or 1.0))
+            value = math.exp((sum(_logs(values)) + weight * prior) / (len(values) + weight))
+        effects[(key, offset)] = _closed_below(value)
     for key, multiplier in given.items():
         effects.setdefault((key, 0), float(multiplier or 1.0))
     return effects
+
+
+def _pooled(offset: int, values: list[float]) -> float:
+    """The effect of all holidays at ``offset``: on the day, the median ratio (robust to a mix of closed and
+    open holidays); around it, the geometric mean shrunk towards 1."""
+    if offset == 0:
+        return float(np.median(values))
+    return math.exp(sum(_logs(values)) / (len(values) + _prior(offset)))
+
+
+def _logs(values: list[float]) -> list[float]:
+    return [math.log(max(value, RATIO_FLOOR)) for value in values]
 
 
 def _prior(offset: int) -> float:

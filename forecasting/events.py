@@ -62,12 +62,13 @@ def parse_events(raw: Any, where: str = "events") -> tuple[Event, ...]:
     if not isinstance(raw, list):
         raise InputError(f"{where} must be a list of events, got {type(raw).__name__}")
     events = [_event(item, f"{where}[{index}]") for index, item in enumerate(raw)]
+    bare = where.rsplit(": ", 1)[-1]
     seen: dict[str, int] = {}
     for index, event in enumerate(events):
         if event.name in seen:
-            raise InputError(f"{where}[{index}].name {event.name!r} is used twice (also {where}[{seen[event.name]}])")
+            raise InputError(f"{where}[{index}].name {event.name!r} is used twice (also {bare}[{seen[event.name]}])")
         seen[event.name] = index
-    _check_multipliers(events, where)
+    _check_multipliers(events, where, bare)
     return tuple(events)
 
 
@@ -148,7 +149,7 @@ def _days(raw: Any, key: str) -> int:
     return raw
 
 
-def _check_multipliers(events: Sequence[Event], where: str) -> None:
+def _check_multipliers(events: Sequence[Event], where: str, bare: str) -> None:
     """Two events sharing a date must not fix different multipliers (which one would hold?)."""
     fixed: dict[date, tuple[int, Event]] = {}
     for index, event in enumerate(events):
@@ -158,7 +159,7 @@ def _check_multipliers(events: Sequence[Event], where: str) -> None:
             if day in fixed and fixed[day][1].multiplier != event.multiplier:
                 other_index, other = fixed[day]
                 raise InputError(
-                    f"{where}[{index}].multiplier {event.multiplier:g} conflicts with {where}[{other_index}] "
+                    f"{where}[{index}].multiplier {event.multiplier:g} conflicts with {bare}[{other_index}] "
                     f"({other.name}, multiplier {other.multiplier:g}) on {day.isoformat()}: overlapping events "
                     "need one multiplier"
                 )

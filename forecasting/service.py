@@ -60,14 +60,17 @@ def choose_holidays(history: History, holiday_country: str | None) -> HolidayCho
     return HolidayChoice(requested, requested.upper())
 
 
-def model_factory(name: str, holiday_dates: Sequence[date] = (), history_weeks: int | None = None) -> ForecasterFactory:
+def model_factory(
+    name: str, holiday_dates: Sequence[date] = (), history_weeks: int | None = None, holiday_effects: bool = True
+) -> ForecasterFactory:
     """Factory of the model called ``name`` (one of ``MODEL_NAMES``); ``history_weeks`` sets the window of
-    ``weekly_profile`` (default 8)."""
+    ``weekly_profile`` (default 8); ``holiday_effects`` False: no model applies its own holiday effects
+    (``forecasting.day_effects`` does)."""
     if name == "auto":
-        return lambda: AutoForecaster(holiday_dates=holiday_dates)
+        return lambda: AutoForecaster(holiday_dates=holiday_dates, holiday_effects=holiday_effects)
     if name == "weekly_profile" and history_weeks is not None:
         return lambda: WeeklyProfileForecaster(history_weeks=history_weeks, holiday_dates=holiday_dates)
-    models = candidate_models(holiday_dates)
+    models = candidate_models(holiday_dates, holiday_effects)
     if name not in models:
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
     return models[name]
@@ -109,7 +112,7 @@ def calendar_factory(name: str, calendar: DayCalendar, history_weeks: int | None
     model_factory(name, (), history_weeks)  # an unknown name fails here
 
     def make(holiday_dates: Sequence[date]) -> object:
-        return model_factory(name, holiday_dates, history_weeks)()
+        return model_factory(name, holiday_dates, history_weeks, holiday_effects=False)()
 
     return lambda: CalendarForecaster(make, calendar)
 

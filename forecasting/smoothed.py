@@ -125,7 +125,9 @@ class SmoothedProfileForecaster:
     See the module docstring for the model. ``alpha``: smoothing weight of the newest day (0, 1];
     ``window_weeks``: weeks feeding the weekday factors; ``shape_weeks``: weeks feeding the intraday
     shapes; ``holiday_dates``: known holidays (past ones are left out of the estimates and calibrate the
-    holiday factor, future ones are forecast by it).
+    holiday factor, future ones are forecast by it); ``holiday_effects`` False: the forecast applies no
+    holiday factor and no eve / after-holiday effect, every day is forecast as ordinary (for
+    ``forecasting.day_effects``, which learns and applies them per holiday).
 
     Learned state after ``fit``: ``models_`` (per queue), ``levels_`` (``queue, weekday,
     contacts_per_day``: the forecast total of an ordinary day), ``excluded_days_`` (``queue, date,
@@ -138,11 +140,13 @@ class SmoothedProfileForecaster:
         window_weeks: int = 16,
         shape_weeks: int = 12,
         holiday_dates: Sequence[date] = (),
+        holiday_effects: bool = True,
     ) -> None:
         self.alpha = alpha
         self.window_weeks = window_weeks
         self.shape_weeks = shape_weeks
         self.holiday_dates = holiday_dates
+        self.holiday_effects = holiday_effects
 
     def fit(self, history: History) -> SmoothedProfileForecaster:
         """Learn level, weekday factors, calendar effects, shapes and handle times per queue."""
@@ -299,7 +303,8 @@ class SmoothedProfileForecaster:
             # Calendar effects need the whole months around the horizon and a week beyond.
             first_day = date(horizon[0].year, horizon[0].month, 1)
             span = pd.date_range(first_day, _month_end(horizon[-1]) + timedelta(days=DAYS_PER_WEEK), freq="D")
-            holiday = np.array([day.date() in self.holidays_ for day in span])
+            # Without holiday effects every forecast day is ordinary (forecasting.day_effects scales them).
+            holiday = np.array([self.holiday_effects and day.date() in self.holidays_ for day in span], dtype=bool)
             day_effect = _day_effect(_calendar_flags(span, model.open_weekday, holiday), model.calendar_effect)
             day_effect = day_effect * model.day_of_month_effect[span.day.to_numpy()]
             for day in horizon:
@@ -308,7 +313,7 @@ class SmoothedProfileForecaster:
                     continue
                 at = (day - first_day).days
                 total = model.level_contacts * model.weekday_factor[weekday] * day_effect[at]
-                if day in self.holidays_:
+                if self.holiday_effects and day in self.holidays_:
                     if model.holiday_factor < CLOSED_FACTOR:
                         continue
                     total *= model.holiday_factor

@@ -86,7 +86,7 @@ def day_calendar(
     special_days: Mapping[date, float] | None = None,
 ) -> DayCalendar:
     """The ``DayCalendar`` from ``first`` to ``last``: the public holidays and make-up days of ``country``
-    (None: none), ``listed_holidays`` (group ``listed``), ``events``; ``special_days`` override them."""
+    (None: none), ``listed_holidays`` (grouped by month and day), ``events``; ``special_days`` override them."""
     holidays: dict[date, str] = {}
     make_up: dict[date, int] = {}
     if country:
@@ -94,7 +94,7 @@ def day_calendar(
         holidays.update(found.holidays)
         make_up.update(found.make_up_days)
     for day in listed_holidays:
-        holidays.setdefault(day, "listed")
+        holidays.setdefault(day, f"listed {day:%m-%d}")  # the same date every year is one holiday
     special = set(special_days or {})
     return DayCalendar(
         holidays={day: group for day, group in sorted(holidays.items()) if day not in special},

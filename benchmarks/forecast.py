@@ -36,7 +36,8 @@ Models:
 - ``ours``: what ``wfm forecast`` does with its defaults (``forecasting.service.forecast_history``): the
   ``SmoothedProfileForecaster`` (``forecasting.smoothed``) with the holiday calendar detected from the
   training history (``--holidays auto``, ``forecasting.holiday_detection``; none when no country's
-  holidays clearly match its quiet days). The calendar detected at each origin is printed and in the JSON.
+  holidays clearly match its quiet or busy days) and, with a calendar, the learned holiday effects of
+  ``forecasting.day_effects``. The calendar detected at each origin is printed and in the JSON.
 - ``ours-no-calendar``: ``SmoothedProfileForecaster()`` with no calendar at all (``--holidays none``).
 - ``ours+holidays``: the same with the public holidays of the series' country named by hand
   (``SERIES_COUNTRY``: bank2003 US; bank1999 IL, since its Friday/Saturday weekend and its quiet days

@@ -48,6 +48,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from forecasting.backtest import Forecaster
 from forecasting.history import History
 from forecasting.seasonal import DAYS_PER_WEEK, _forecast_frame
 
@@ -285,7 +286,7 @@ def _closed_below(value: float) -> float:
     return 0.0 if value < CLOSED_EFFECT else value
 
 
-ModelFactory = Callable[[Sequence[date]], object]
+ModelFactory = Callable[[Sequence[date]], Forecaster]
 
 
 class CalendarForecaster:
@@ -304,7 +305,7 @@ class CalendarForecaster:
         last = history.last_date
         past = sorted(day for day in self.calendar.special_dates() if day <= last)
         self.model_ = self.model_factory(past)
-        self.model_.fit(history)  # type: ignore[attr-defined]
+        self.model_.fit(history)
         self.last_date_ = last
         frame = history.frame
         self.effects_ = {
@@ -316,7 +317,7 @@ class CalendarForecaster:
         """The wrapped model's forecast frame with make-up days and effects applied (step 5)."""
         if not hasattr(self, "model_"):
             raise RuntimeError("CalendarForecaster.predict called before fit")
-        frame: pd.DataFrame = self.model_.predict(start, days)  # type: ignore[attr-defined]
+        frame = self.model_.predict(start, days)
         if self.calendar.is_empty() or frame.empty and not self.calendar.make_up_days:
             return frame
         horizon = [start + timedelta(days=k) for k in range(int(days))]
@@ -353,7 +354,7 @@ class CalendarForecaster:
                 if proxy > self.last_date_ and proxy not in special:
                     break
                 proxy += timedelta(days=DAYS_PER_WEEK)
-            rows = self.model_.predict(proxy, 1)  # type: ignore[attr-defined]
+            rows = self.model_.predict(proxy, 1)
             shifted = rows.assign(interval_start=rows["interval_start"] + pd.Timedelta(days=(target - proxy).days))
             parts.append(shifted)
         return _forecast_frame([part for part in parts if len(part)])

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from forecasting.auto import AutoForecaster
-from forecasting.backtest import BacktestResult, ForecasterFactory, backtest, candidate_models
+from forecasting.backtest import BacktestResult, Forecaster, ForecasterFactory, backtest, candidate_models
 from forecasting.calendar import apply_special_days, country_calendar, country_holidays
 from forecasting.day_effects import CalendarForecaster, DayCalendar, Event
 from forecasting.errors import InputError
@@ -111,7 +111,7 @@ def calendar_factory(name: str, calendar: DayCalendar, history_weeks: int | None
         return model_factory(name, (), history_weeks)
     model_factory(name, (), history_weeks)  # an unknown name fails here
 
-    def make(holiday_dates: Sequence[date]) -> object:
+    def make(holiday_dates: Sequence[date]) -> Forecaster:
         return model_factory(name, holiday_dates, history_weeks, holiday_effects=False)()
 
     return lambda: CalendarForecaster(make, calendar)

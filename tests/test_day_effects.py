@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.backtest import format_table
 from forecasting.calendar import country_calendar, country_holidays
 from forecasting.day_effects import HOLIDAY_PREFIX, DayCalendar, Event, learn_effects
 from forecasting.history import History
@@ -66,6 +67,9 @@ def test_busy_holidays_are_forecast_busy(tmp_path: Path) -> None:
     assert total[date(2024, 11, 27)] == pytest.approx(WEEKDAY_TOTAL[2], rel=0.07)  # the eve is ordinary
     ignored = day_totals(forecast_history(history, start, 7, holiday_country="none"))
     assert ignored[date(2024, 11, 28)] == pytest.approx(thursday, rel=0.07)
+    special = {date(2024, 11, 28): 0.5}  # the planner's special day overrides the learned effect
+    overridden = day_totals(forecast_history(history, start, 7, holiday_country="US", special_days=special))
+    assert overridden[date(2024, 11, 28)] == pytest.approx(0.5 * thursday, rel=0.07)
 
 
 def test_make_up_days_come_from_the_holidays_package() -> None:
@@ -130,6 +134,8 @@ def test_backtest_scores_day_totals_and_special_days_apart(tmp_path: Path) -> No
     assert smoothed.special_days >= 2
     assert 0 <= smoothed.daily_wape <= smoothed.wape
     assert smoothed.special_wape < 0.15  # the busy holidays are forecast busy
+    table = format_table(result)
+    assert "daily" in table and "special" in table and "3 holiday, event and make-up days" in table
     bare = backtest_history(history, 8, "none")
     plain = next(s for s in bare.scores if s.model == "smoothed_profile")
     assert np.isnan(plain.special_wape) and plain.special_days == 0

@@ -26,14 +26,18 @@ festival (Double 11, Black Friday). ``CalendarForecaster`` wraps a model and, pe
    given ``multiplier`` on its dates and 0 elsewhere (no history: the multiplier itself); a make-up day's
    is 0. An effect below ``CLOSED_EFFECT`` closes the day; with no past holiday in the history a holiday
    is closed (the previous rule).
-4. *Fit.* The wrapped model is fitted with the tagged past days of types holiday, event date and
-   make-up day as its ``holiday_dates`` (left out of its estimates) and no future holidays, so it
-   forecasts every future day as an ordinary day.
+4. *Fit.* The wrapped model is fitted with the past holidays, event dates and make-up days as its
+   ``holiday_dates`` (left out of its estimates) and made with ``holiday_effects=False``
+   (``forecasting.service.calendar_factory``), so it forecasts every future day as an ordinary day.
 5. *Forecast.* A make-up day is forecast as the ordinary day of the weekday it replaces (the model's
    forecast for the nearest later untagged date with that weekday, moved onto the make-up day); then
    every day's forecast is multiplied by the effects of its tags (several tags multiply). Days in
    ``overridden`` (the planner's special days) get no effect: the special day decides.
 
+On the real bank histories (``benchmarks/forecast.py``, bank1999 with the Israeli calendar) the default
+path scores within 0.1% of the previous holiday rule (median factor, eve and after-holiday effects); the
+window weight of two occurrences is the previous rule's, one or four moved the WAPE by under 0.3% either
+way. On generated busy-holiday centres it is what makes holidays busy (``benchmarks/calendar_effects.py``).
 Deterministic; no randomness.
 """
 

@@ -133,3 +133,21 @@ def test_make_up_days_open_with_the_weekday_they_replace() -> None:
     starts = pd.Series(pd.to_datetime(["2024-10-12 09:00", "2024-10-13 09:00", "2024-10-14 09:00"]))
     assert opening_weekday(starts, {date(2024, 10, 12): 0}).tolist() == [0, 6, 0]
     assert opening_weekday(starts, {}).tolist() == [5, 6, 0]
+
+
+def test_plan_special_days_and_events_shape_the_week(example_plan: Path, tmp_path: Path) -> None:
+    from forecasting.history import load_history
+    from scheduler.app.pipeline import forecast_week, planned_week
+
+    plain = load_config(example_plan)
+    history = load_history(plain.history_path, plain.interval_minutes)
+    week = planned_week(plain, history)
+    closed, launch = week.start, week.start + pd.Timedelta(days=1).to_pytimedelta()
+    shaped = load_config(_plan_with(example_plan, tmp_path, special_days={closed.isoformat(): "closed"},
+                                    events=[{"name": "launch", "dates": [launch.isoformat()], "multiplier": 2}]))
+    before, after = (forecast_week(config, history, week) for config in (plain, shaped))
+    day_before, day_after = (frame.groupby(frame["interval_start"].dt.date)["contacts"].sum()
+                             for frame in (before, after))
+    assert closed in day_before and closed not in day_after
+    assert day_after[launch] == pytest.approx(2 * day_before[launch])
+    assert day_after.drop(launch).equals(day_before.drop([closed, launch]))

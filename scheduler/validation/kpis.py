@@ -195,8 +195,8 @@ class Kpis:
             ),
             versions={str(k): _text(v, f"versions.{_key(k)}", label) for k, v in read.mapping("versions").items()},
             warnings=tuple(_text(w, "warnings[]", label) for w in read.sequence("warnings")),
-            predicted_service_level=_predicted(data, label),
-            surplus=_surplus(data, label),
+            predicted_service_level=predicted_from(data, label),
+            surplus=surplus_from(data, label),
         )
 
 
@@ -214,7 +214,7 @@ def _extras(kpis: Kpis) -> dict[str, Any]:
     return out
 
 
-def _predicted(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | None:
+def predicted_from(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | None:
     if "predicted_service_level" not in data:
         return None
     read = _Reader(_Reader(data, label).mapping("predicted_service_level"), label, "predicted_service_level.")
@@ -224,7 +224,7 @@ def _predicted(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | 
         ci95_half_width=read.numbers("ci95_half_width", high=1.0))
 
 
-def _surplus(data: Mapping[str, Any], label: str) -> SurplusKpis | None:
+def surplus_from(data: Mapping[str, Any], label: str) -> SurplusKpis | None:
     if "surplus" not in data:
         return None
     read = _Reader(_Reader(data, label).mapping("surplus"), label, "surplus.")

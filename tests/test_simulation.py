@@ -84,6 +84,22 @@ def test_absence_lowers_service_and_breaks_take_agents_off_the_floor() -> None:
     assert (hour["service_level"] < 0.2).all()
 
 
+def test_contacts_left_at_midnight_unless_the_queue_carries_them_overnight() -> None:
+    # Contacts arrive Monday 22:00-23:00; the only agent works Tuesday 08:00-09:00.
+    centre = constant_centre(1, 3, 60, days=1)
+    contacts = np.zeros_like(centre.contacts)
+    contacts[0, 44:46] = 3
+    late = SimulationInput(**{**centre.__dict__, "contacts": contacts,
+                              "shifts": (SimShift(0, ((86_400.0 + 8 * 3600, 86_400.0 + 9 * 3600),)),)})
+    dropped = simulate(late, reps=2, seed=1, absence="none").queues["q"]
+    assert dropped.service_level.mean == 0 and dropped.abandonment.mean == 0
+    assert math.isnan(dropped.asa_seconds.mean)  # nobody answered
+    queue = SimQueue("q", 20, 1, None, 0.8, carries_overnight=True)
+    kept = simulate(SimulationInput(**{**late.__dict__, "queues": (queue,)}), reps=2, seed=1, absence="none")
+    assert kept.queues["q"].asa_seconds.mean > 9 * 3600  # answered the next morning
+    assert kept.queues["q"].abandonment.mean == 0
+
+
 def test_same_seed_same_figures_and_prefix_replications() -> None:
     centre = constant_centre(5, 30, 240, days=1)
     one = simulate(centre, reps=3, seed=9)

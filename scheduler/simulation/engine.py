@@ -16,8 +16,8 @@ The model:
 - **Abandonment**: where the queue has ``patience_seconds``, each contact's patience is exponential with
   that mean; a contact not answered within it hangs up.
 - **Absence**: each shift is absent as a whole with probability ``absence_rate`` (the plan's shrinkage).
-- A contact still waiting at midnight of its arrival day counts as unanswered (neither answered nor abandoned):
-  no queue carries contacts overnight.
+- A contact still waiting at midnight of its arrival day counts as unanswered (neither answered nor abandoned),
+  unless its queue ``carries_overnight`` (a deferred queue: it waits for the next agent, however long).
 
 Every random draw comes from the ``numpy.random.Generator`` passed in, in a fixed order, so a seed gives the
 same replication byte for byte.
@@ -73,8 +73,10 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
     cell, arrival, work = cell[order], arrival[order], work[order]
     patience_end = arrival + patience[order]
     midnight = (np.floor(arrival / SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY
+    overnight = np.array([q.carries_overnight for q in inp.queues], dtype=bool)
+    midnight = np.where(overnight[cell // n_slots], np.inf, midnight)
     deadline = np.minimum(patience_end, midnight)
-    hangs_up = patience_end <= midnight  # the contact leaves by its patience, not by the day's end
+    hangs_up = (patience_end <= midnight) & np.isfinite(patience_end)  # leaves by its patience, not the day's end
     aht = inp.aht_seconds.ravel()[cell] * work  # handle seconds before the agent's factor
     queue_of = cell // n_slots
 

@@ -24,13 +24,16 @@ ROUTINGS = ("longest-waiting", "skill-order")
 @dataclass(frozen=True)
 class SimQueue:
     """One queue as the simulation sees it: ``concurrency`` contacts per agent at once (chat), exponential
-    patience of mean ``patience_seconds`` (None: nobody abandons)."""
+    patience of mean ``patience_seconds`` (None: nobody abandons). ``carries_overnight``: waiting contacts stay
+    in the queue past midnight (a deferred queue such as email); otherwise one still waiting at midnight of its
+    arrival day counts as unanswered."""
 
     queue_id: str
     answer_seconds: float
     concurrency: int
     patience_seconds: float | None
     service_level_target: float
+    carries_overnight: bool = False
 
 
 @dataclass(frozen=True)

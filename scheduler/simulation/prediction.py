@@ -24,7 +24,7 @@ from scheduler.simulation.model import shifts_from_roster, simulation_input
 from scheduler.simulation.stats import summarise
 
 PREDICTION_CONTACTS = 400_000  # simulated contacts per prediction: about 2-3 s of one core
-MIN_REPLICATIONS, MAX_REPLICATIONS = 8, 40
+MIN_REPLICATIONS, MAX_REPLICATIONS = 4, 40
 PREDICTION_ROUTING = "longest-waiting"
 SEED_OFFSET = 18_000  # the prediction's stream differs from `wfm simulate --seed <solver seed>`'s
 METHOD = "simulation"

@@ -104,26 +104,31 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _occupancy(rep: Replication, queues: Sequence[int] | None) -> float:
+def _occupancy(rep: Replication, queues: Sequence[int] | None, skilled: np.ndarray) -> float:
     """Handling time over floor time. For a queue, each agent's floor time is split over their queues in
     proportion to the time they spent on each (evenly over their skills when they handled nothing)."""
     busy, floor = rep.busy_seconds, rep.floor_seconds
     if queues is None:
         return float(busy.sum() / floor.sum()) if floor.sum() else math.nan
     per_agent = busy.sum(axis=1)
-    share = _ratio(busy, per_agent[:, None])
-    return float(busy[:, queues].sum() / np.nansum(share[:, queues] * floor[:, None])) if floor.sum() else math.nan
+    even = skilled / np.maximum(skilled.sum(axis=1, keepdims=True), 1)
+    share = np.where(per_agent[:, None] > 0, _ratio(busy, per_agent[:, None]), even)
+    floor_share = float(np.nansum(share[:, queues] * floor[:, None]))
+    return float(busy[:, queues].sum()) / floor_share if floor_share > 0 else math.nan
 
 
 def summarise(inp: SimulationInput, reps: list[Replication], seed: int, routing: str, absence_rate: float
               ) -> SimulationResult:
     """Replications into per-queue and overall figures (mean and 95% CI over replications)."""
-    queues = {queue.queue_id: _figures(reps, [q]) for q, queue in enumerate(inp.queues)}
-    overall = _figures(reps, None)
+    skilled = np.zeros((len(inp.agent_ids), len(inp.queues)))
+    for agent, skills in enumerate(inp.skills):
+        skilled[agent, list(skills)] = 1.0
+    queues = {queue.queue_id: _figures(reps, [q], skilled) for q, queue in enumerate(inp.queues)}
+    overall = _figures(reps, None, skilled)
     return SimulationResult(len(reps), seed, routing, absence_rate, overall, queues, _intervals(inp, reps))
 
 
-def _figures(reps: list[Replication], rows: list[int] | None) -> Figures:
+def _figures(reps: list[Replication], rows: list[int] | None, skilled: np.ndarray) -> Figures:
     """Figures of the queues ``rows`` together (None: all queues, and the occupancy of all floor time)."""
     values: dict[str, list[float]] = {m: [] for m in METRICS}
     offered_total = 0.0
@@ -135,7 +140,7 @@ def _figures(reps: list[Replication], rows: list[int] | None) -> Figures:
         values["service_level"].append(float(rep.answered_in_time[chosen].sum()) / offered if offered else math.nan)
         values["asa_seconds"].append(float(rep.wait_seconds[chosen].sum()) / answered if answered else math.nan)
         values["abandonment"].append(float(rep.abandoned[chosen].sum()) / offered if offered else math.nan)
-        values["occupancy"].append(_occupancy(rep, rows))
+        values["occupancy"].append(_occupancy(rep, rows, skilled))
     sl, asa, abandonment, occupancy = (estimate(values[m], high=HIGH[m]) for m in METRICS)
     return Figures(sl, asa, abandonment, occupancy, offered_per_week=offered_total / max(len(reps), 1))
 

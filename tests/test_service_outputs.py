@@ -115,3 +115,25 @@ def test_kpis_round_trip_with_prediction_and_surplus() -> None:
         Kpis.from_json(text.replace('"overall": 0.91', '"overall": 1.5'))
     with pytest.raises(InputError, match="surplus.blocks must be a whole number"):
         Kpis.from_json(text.replace('"blocks": 3', '"blocks": -3'))
+
+
+def test_a_plan_too_big_to_simulate_predicts_by_erlang_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.simulation.prediction as prediction
+    from scheduler.app.pipeline import queue_targets
+    from scheduler.app.service_outputs import service_outputs
+    from scheduler.rostering.coverage import coverage
+
+    config = _config(2, (("q",), ("q",)))
+    roster = Roster((_shift("A0", 9 * 60, 10 * 60), _shift("A1", 9 * 60, 10 * 60)))
+    forecast = _forecast(10, 9 * 60, 10 * 60)
+    required = np.zeros((1, WEEK.slot_count), dtype=np.int64)
+    required[0, WEEK.slot(0, 9 * 60):WEEK.slot(0, 10 * 60)] = 2
+    frame = forecast.assign(agents_required=2)
+    cover = coverage(config, WEEK, roster, frame, required, queue_targets(config))
+    simulated = service_outputs(config, WEEK, forecast, roster, required, cover)
+    assert simulated.predicted.replications >= 2 and simulated.predicted.method.startswith("simulation")
+    monkeypatch.setattr(prediction, "MAX_PREDICTED_CONTACTS", 5)
+    erlang = service_outputs(config, WEEK, forecast, roster, required, cover)
+    assert erlang.predicted.method.startswith("erlang per queue") and erlang.predicted.replications == 0
+    assert (erlang.coverage["predicted_service_level"] == erlang.coverage["service_level"]).all()
+    assert erlang.predicted.by_queue["q"] == pytest.approx(float(cover.frame["service_level"].mean()), abs=1e-6)

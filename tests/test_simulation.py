@@ -16,6 +16,7 @@ from forecasting.queueing.erlang import asa_seconds, service_level
 from forecasting.queueing.erlang_a import erlang_a_metrics
 from scheduler.app.cli import main
 from scheduler.domain.week import Week
+from scheduler.errors import InputError
 from scheduler.simulation import simulate
 from scheduler.simulation.model import SimQueue, SimShift, SimulationInput
 from scheduler.simulation.stats import t_975
@@ -108,6 +109,14 @@ def test_same_seed_same_figures_and_prefix_replications() -> None:
     assert one.intervals.equals(two.intervals)
     other = simulate(centre, reps=3, seed=10)
     assert other.to_dict() != one.to_dict()
+
+
+def test_a_forecast_too_big_to_simulate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.simulation as simulation
+
+    monkeypatch.setattr(simulation, "MAX_CONTACTS_PER_WEEK", 1000)
+    with pytest.raises(InputError, match="contacts in the week is more than the simulation takes"):
+        simulate(constant_centre(2, 30, 60, days=1), reps=1)
 
 
 def test_t_quantiles() -> None:

@@ -15,9 +15,12 @@ from scheduler.simulation.model import SimulationInput, check_routing
 from scheduler.simulation.stats import SimulationResult, summarise
 
 MAX_REPLICATIONS = 10_000
+# Expected contacts in one simulated week: the per-contact arrays of a replication stay in memory (about 60
+# bytes a contact), so a bigger forecast is refused rather than exhausting memory.
+MAX_CONTACTS_PER_WEEK = 5_000_000
 
-__all__ = ["MAX_REPLICATIONS", "Replication", "SimulationInput", "SimulationResult", "absence_rate_of",
-           "check_replications", "replications", "simulate"]
+__all__ = ["MAX_CONTACTS_PER_WEEK", "MAX_REPLICATIONS", "Replication", "SimulationInput", "SimulationResult",
+           "absence_rate_of", "check_replications", "replications", "simulate"]
 
 
 def absence_rate_of(option: str | float, inp: SimulationInput) -> float:
@@ -46,6 +49,10 @@ def replications(inp: SimulationInput, reps: int, seed: int, routing: str, absen
     """``reps`` independent replications; replication ``r`` draws from its own stream spawned from ``seed``,
     so the first ``r`` replications are the same whatever ``reps`` is."""
     check_routing(routing)
+    expected = float(inp.contacts.sum())
+    if expected > MAX_CONTACTS_PER_WEEK:
+        raise InputError(f"forecast: {expected:,.0f} contacts in the week is more than the simulation takes "
+                         f"({MAX_CONTACTS_PER_WEEK:,})")
     streams = np.random.SeedSequence(seed).spawn(check_replications(reps))
     return [run_replication(inp, np.random.default_rng(s), routing, absence_rate) for s in streams]
 

@@ -24,7 +24,10 @@ from scheduler.simulation.model import shifts_from_roster, simulation_input
 from scheduler.simulation.stats import summarise
 
 PREDICTION_CONTACTS = 400_000  # simulated contacts per prediction: about 2-3 s of one core
-MIN_REPLICATIONS, MAX_REPLICATIONS = 4, 40
+MIN_REPLICATIONS, MAX_REPLICATIONS = 2, 40
+# Above this many contacts a week (some 5,000 agents) the plan does not simulate: two weeks would take 10 s and
+# more of CPU; the prediction is then the Erlang-per-queue figure, and says so.
+MAX_PREDICTED_CONTACTS = 1_000_000
 PREDICTION_ROUTING = "longest-waiting"
 SEED_OFFSET = 18_000  # the prediction's stream differs from `wfm simulate --seed <solver seed>`'s
 METHOD = "simulation"
@@ -50,9 +53,13 @@ def prediction_replications(expected_contacts: float) -> int:
     return int(np.clip(round(PREDICTION_CONTACTS / expected_contacts), MIN_REPLICATIONS, MAX_REPLICATIONS))
 
 
-def predict_service_level(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster) -> Prediction:
-    """The roster's service level as the simulation sees it (see the module docstring)."""
+def predict_service_level(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster
+                          ) -> Prediction | None:
+    """The roster's service level as the simulation sees it (see the module docstring); None above
+    ``MAX_PREDICTED_CONTACTS``."""
     inp = simulation_input(config, week, forecast, shifts_from_roster(config, week, roster))
+    if float(inp.contacts.sum()) > MAX_PREDICTED_CONTACTS:
+        return None
     reps = prediction_replications(float(inp.contacts.sum()))
     seed = SEED_OFFSET + config.solver.seed
     runs = replications(inp, reps, seed, PREDICTION_ROUTING, inp.absence_rate)

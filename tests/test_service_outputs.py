@@ -137,3 +137,20 @@ def test_a_plan_too_big_to_simulate_predicts_by_erlang_and_says_so(monkeypatch: 
     assert erlang.predicted.method.startswith("erlang per queue") and erlang.predicted.replications == 0
     assert (erlang.coverage["predicted_service_level"] == erlang.coverage["service_level"]).all()
     assert erlang.predicted.by_queue["q"] == pytest.approx(float(cover.frame["service_level"].mean()), abs=1e-6)
+
+
+def test_report_section_shows_both_figures_and_refuses_a_damaged_file() -> None:
+    from scheduler.report.service import service_section
+
+    kpis = json.loads(dataclasses.replace(
+        KPIS,
+        predicted_service_level=PredictedServiceLevels(method="simulation <b>", replications=20, seed=1, overall=0.9,
+                                                       by_queue={"sales": 0.95}, ci95_half_width={"sales": 0.004}),
+        surplus=SurplusKpis(agent_hours=12.5, by_weekday={"mon": 12.5}, block_hours=10.0, blocks=3)).to_json())
+    html = service_section(kpis)
+    assert "95.0% ± 0.4" in html and "88.0%" in html  # predicted beside the Erlang figure of sales
+    assert "12.5 agent-hours" in html and "simulation &lt;b&gt;" in html
+    assert service_section(json.loads(KPIS.to_json())) == ""  # an older plan folder: no section
+    kpis["surplus"]["blocks"] = "many"
+    with pytest.raises(InputError, match="kpis.json: surplus.blocks"):
+        service_section(kpis)

@@ -85,7 +85,7 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: float | None, seed: int | None,
          workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
-    coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
+    coverage.csv, kpis.json, report.html, roster.xlsx, calendars/AGENT.ics and surplus.csv to OUT."""
     from scheduler.app.pipeline import run_plan
     from scheduler.io.config import check_solver_options, load_config
     from scheduler.io.outputs import check_out_dir

@@ -161,7 +161,10 @@ def test_command_json_shape_intervals_and_determinism(tmp_path: Path) -> None:
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     data = json.loads(first.output)
-    assert set(data["overall"]) >= {"service_level", "asa_seconds", "abandonment", "occupancy"}
+    assert list(data) == ["overall", "queues"] and list(data["queues"]) == ["q"]
+    for figures in (data["overall"], data["queues"]["q"]):
+        assert list(figures) == ["service_level", "asa_seconds", "abandonment", "occupancy"]
+        assert all(list(v) == ["mean", "ci95"] for v in figures.values())
     sl = data["queues"]["q"]["service_level"]
     assert 0 <= sl["ci95"][0] <= sl["mean"] <= sl["ci95"][1] <= 1
     written = (tmp_path / "out" / "intervals.csv").read_text()

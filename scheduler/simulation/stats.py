@@ -74,9 +74,7 @@ class Figures:
 
     def to_dict(self) -> dict[str, Any]:
         digits = {"asa_seconds": 2}
-        out = {m: getattr(self, m).to_dict(digits.get(m, 5)) for m in METRICS}
-        out["offered_per_week"] = round(self.offered_per_week, 1)
-        return out
+        return {m: getattr(self, m).to_dict(digits.get(m, 5)) for m in METRICS}
 
 
 @dataclass(frozen=True)
@@ -94,9 +92,9 @@ class SimulationResult:
     intervals: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
-        return {"overall": self.overall.to_dict(), "queues": {q: f.to_dict() for q, f in self.queues.items()},
-                "replications": self.replications, "seed": self.seed, "routing": self.routing,
-                "absence_rate": self.absence_rate}
+        """The ``--json`` object: ``{"overall": {metric: {"mean": m, "ci95": [lo, hi]}}, "queues": {id: {...}}}``
+        with the metrics ``METRICS`` (the run's settings are the command's own options)."""
+        return {"overall": self.overall.to_dict(), "queues": {q: f.to_dict() for q, f in self.queues.items()}}
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -174,7 +174,13 @@ def test_command_json_shape_intervals_and_determinism(tmp_path: Path) -> None:
     assert again.output == first.output
     assert (tmp_path / "out" / "intervals.csv").read_text() == written
     table = CliRunner().invoke(main, args[:-3])
-    assert table.exit_code == 0 and "overall" in table.output
+    assert table.exit_code == 0 and "overall" in table.output and "plan predicted" not in table.output
+    kpis = json.loads((plan / "kpis.json").read_text())
+    kpis["predicted_service_level"] = {"method": "simulation", "replications": 8, "seed": 1, "overall": 0.9321,
+                                       "by_queue": {"q": 0.9321}, "ci95_half_width": {"q": 0.01}}
+    (plan / "kpis.json").write_text(json.dumps(kpis))
+    beside = CliRunner().invoke(main, args[:-3])
+    assert "plan predicted %" in beside.output and beside.output.count("93.2") == 2
 
 
 @pytest.mark.parametrize(("change", "message"), [

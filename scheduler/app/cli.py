@@ -156,7 +156,7 @@ def simulate(plan_dir: Path, reps: int, seed: int, routing: str, absence: str, a
     from scheduler.simulation import check_replications
     from scheduler.simulation import simulate as run
     from scheduler.simulation.model import check_routing
-    from scheduler.simulation.plan_folder import load_plan_folder
+    from scheduler.simulation.plan_folder import load_plan_folder, plan_prediction
     from scheduler.simulation.report import intervals_csv, result_json, result_table
 
     check_replications(reps)
@@ -167,7 +167,7 @@ def simulate(plan_dir: Path, reps: int, seed: int, routing: str, absence: str, a
     result = run(inp, reps=reps, seed=seed, routing=routing, absence=absence)
     if intervals_file is not None:
         _write_one(intervals_file, intervals_csv(result, plan_dir), StagedOutput)
-    click.echo(result_json(result) if as_json else result_table(result), nl=False)
+    click.echo(result_json(result) if as_json else result_table(result, plan_prediction(plan_dir)), nl=False)
 
 
 @main.command()

@@ -76,3 +76,11 @@ def coverage_prediction(plan_dir: Path) -> pd.DataFrame | None:
     except (ValueError, KeyError, pd.errors.ParserError, UnicodeDecodeError):
         return None
     return frame
+
+
+def plan_prediction(plan_dir: Path) -> dict[str, float] | None:
+    """kpis.json's ``predicted_service_level`` per queue id and overall (key ``""``), when the folder has it."""
+    from scheduler.validation.kpis import predicted_from
+
+    predicted = predicted_from(read_kpis_object(plan_dir / KPI_FILE, KPI_FILE), KPI_FILE)
+    return None if predicted is None else {**predicted.by_queue, "": predicted.overall}

@@ -21,20 +21,23 @@ def _pm(value: Estimate, scale: float = 1.0, digits: int = 1) -> str:
     return text
 
 
-def result_table(result: SimulationResult) -> str:
+def result_table(result: SimulationResult, predicted: dict[str, float] | None = None) -> str:
     """One line per queue and one overall: offered per week, SL %, ASA s, abandoned %, occupancy % (mean ± 95%
-    CI half-width)."""
+    CI half-width), and the plan's predicted SL % (``predicted``: per queue id, overall under ``""``) if given."""
     lines = [f"{result.replications} replication(s), seed {result.seed}, routing {result.routing}, "
              f"absence {result.absence_rate:.1%} of shifts",
              f"{'queue':<16} {'offered/week':>12} {'service level %':>16} {'ASA s':>14} {'abandoned %':>12} "
-             f"{'occupancy %':>12}"]
+             f"{'occupancy %':>12}" + (f" {'plan predicted %':>16}" if predicted else "")]
 
-    def line(name: str, f: Figures) -> str:
-        return (f"{name[:16]:<16} {f.offered_per_week:>12,.0f} {_pm(f.service_level, 100):>16} "
+    def line(name: str, key: str, f: Figures) -> str:
+        text = (f"{name[:16]:<16} {f.offered_per_week:>12,.0f} {_pm(f.service_level, 100):>16} "
                 f"{_pm(f.asa_seconds):>14} {_pm(f.abandonment, 100):>12} {_pm(f.occupancy, 100):>12}")
+        if predicted:
+            text += f" {predicted[key] * 100:>16.1f}" if key in predicted else f" {'-':>16}"
+        return text
 
-    lines += [line(q, f) for q, f in result.queues.items()]
-    lines.append(line("overall", result.overall))
+    lines += [line(q, q, f) for q, f in result.queues.items()]
+    lines.append(line("overall", "", result.overall))
     return "\n".join(lines) + "\n"
 
 

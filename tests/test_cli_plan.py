@@ -32,13 +32,14 @@ TIME_LIMIT_SECONDS = "8"
 SOLVER_SEED = "0"
 CENTRE_FILES = ("history.csv", "agents.csv", "plan.yaml")
 PLAN_FILES = ("calendars", "coverage.csv", "forecast.csv", "kpis.json", "report.html", "requirements.csv", "roster.csv",
-              "roster.xlsx")
+              "roster.xlsx", "surplus.csv")
 COLUMNS = {
     "forecast.csv": ["interval_start", "queue", "contacts", "aht_seconds"],
     "requirements.csv": ["interval_start", "queue", "contacts", "aht_seconds", "agents_required", "service_level",
                          "occupancy", "asa_seconds"],
     "roster.csv": ["agent_id", "date", "activity", "start", "end"],
-    "coverage.csv": ["interval_start", "queue", "required", "scheduled", "service_level"],
+    "coverage.csv": ["interval_start", "queue", "required", "scheduled", "service_level", "predicted_service_level"],
+    "surplus.csv": ["agent_id", "date", "start", "end", "minutes", "skills"],
 }
 README = Path(__file__).resolve().parents[1] / "README.md"
 

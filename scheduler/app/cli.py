@@ -85,7 +85,7 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: float | None, seed: int | None,
          workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
-    coverage.csv, kpis.json, report.html, roster.xlsx and calendars/AGENT.ics to OUT."""
+    coverage.csv, kpis.json, report.html, roster.xlsx, calendars/AGENT.ics and surplus.csv to OUT."""
     from scheduler.app.pipeline import run_plan
     from scheduler.io.config import check_solver_options, load_config
     from scheduler.io.outputs import check_out_dir
@@ -132,6 +132,42 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
 
     path = write_report(plan_dir, config_path)
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+@main.command()
+@click.argument("plan_dir", metavar="PLAN_DIR", type=click.Path(path_type=Path))
+@click.option("--reps", default=30, show_default=True, type=int, help="Replications of the week.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same figures.")
+@click.option("--routing", default="longest-waiting", show_default=True,
+              help="longest-waiting or skill-order: which waiting contact a free agent takes.")
+@click.option("--absence", default="plan", show_default=True,
+              help="Share of shifts absent as a whole: plan (the plan's shrinkage), none, or a number in [0, 1).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--intervals", "intervals_file", type=click.Path(path_type=Path), default=None,
+              help="Write the per-interval results (beside the plan's predictions) to this CSV.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Plan YAML (default: the config path recorded in PLAN_DIR/kpis.json).")
+@_one_line_errors
+def simulate(plan_dir: Path, reps: int, seed: int, routing: str, absence: str, as_json: bool,
+             intervals_file: Path | None, config_path: Path | None) -> None:
+    """Simulate the published roster of a plan folder against its forecast (agent-level discrete events):
+    service level, ASA, abandonment and occupancy per queue, with 95% confidence intervals."""
+    from scheduler.io.outputs import StagedOutput, check_out_file
+    from scheduler.simulation import check_replications
+    from scheduler.simulation import simulate as run
+    from scheduler.simulation.model import check_routing
+    from scheduler.simulation.plan_folder import load_plan_folder, plan_prediction
+    from scheduler.simulation.report import intervals_csv, result_json, result_table
+
+    check_replications(reps)
+    check_routing(routing)
+    if intervals_file is not None:
+        check_out_file(intervals_file, "--intervals")
+    _config, inp = load_plan_folder(plan_dir, config_path)
+    result = run(inp, reps=reps, seed=seed, routing=routing, absence=absence)
+    if intervals_file is not None:
+        _write_one(intervals_file, intervals_csv(result, plan_dir), StagedOutput)
+    click.echo(result_json(result) if as_json else result_table(result, plan_prediction(plan_dir)), nl=False)
 
 
 @main.command()

@@ -27,6 +27,7 @@ from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, calendar_factory, choose_holidays, day_calendar
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
+from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.diagnose.warnings import implausible_input
@@ -38,12 +39,13 @@ from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
-from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
+from scheduler.rostering.coverage import CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
+from scheduler.validation.surplus import SURPLUS_FILE
 from scheduler.validation.validate import Violation, read_roster, validate_roster
 
 
@@ -391,10 +393,16 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings))
+        extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
+        stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
+                         f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "
+                         f"agent-h, {extras.surplus.block_hours:,.1f} h in blocks of 1 h or more")
+        kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings)),
+                       predicted_service_level=extras.predicted, surplus=extras.surplus)
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
-        staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
+        staged.write_text("coverage.csv", frame_csv(extras.coverage, 4))
+        staged.write_text(SURPLUS_FILE, extras.surplus_csv)
         staged.write_text(KPI_FILE, kpis.to_json())
         if config.replan is not None:  # what a re-plan changed against the published roster
             staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from scheduler.report.data import HISTORY_WEEKS_SHOWN, ReportData
+from scheduler.report.service import service_section
 from scheduler.report.svg import DAY_NAMES, Series, legend, week_chart
 
 REQUIRED_COLOR, SCHEDULED_COLOR = "#1f2933", "#3b82c4"
@@ -255,5 +256,6 @@ def render(data: ReportData) -> str:
         f"<header><h1>{escape(data.title)}</h1><p>Week {data.week_start:%a %d %b %Y} to {week_end:%a %d %b %Y} "
         f"({escape(data.timezone)}), {len(data.agents)} agents, {data.kpis.get('shifts', 0)} shifts, "
         f"{data.interval_minutes}-minute intervals</p></header><main>"
-        + _kpi_section(data) + queues + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
+        + _kpi_section(data) + service_section(data.kpis)
+        + queues + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
         + f"</main><script>{GANTT_JS}</script></body></html>\n")

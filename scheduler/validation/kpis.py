@@ -64,6 +64,32 @@ class SolverKpis:
 
 
 @dataclass(frozen=True)
+class PredictedServiceLevels:
+    """The weekly service level the roster delivers with multi-skill pooling and whole-shift absence, from the
+    roster simulation run inside the plan (``scheduler.simulation.prediction``): overall and per queue, with
+    each queue's 95% confidence half-width, the replications and the seed. ``service_level`` beside it is the
+    Erlang-per-queue figure."""
+
+    method: str
+    replications: int
+    seed: int
+    overall: float
+    by_queue: Mapping[str, float]
+    ci95_half_width: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class SurplusKpis:
+    """Agent-hours on the floor that no queue's requirement uses (``scheduler.validation.surplus``): in all,
+    per weekday, and in release blocks of an hour or more (listed in ``surplus.csv``)."""
+
+    agent_hours: float
+    by_weekday: Mapping[str, float]
+    block_hours: float
+    blocks: int
+
+
+@dataclass(frozen=True)
 class Kpis:
     """The contents of ``kpis.json``. Hours are agent-hours; ``cost`` is in the contracts' currency;
     ``config`` is the plan YAML's path as given on the command line."""
@@ -84,6 +110,8 @@ class Kpis:
     solver: SolverKpis
     versions: Mapping[str, str]
     warnings: tuple[str, ...] = ()
+    predicted_service_level: PredictedServiceLevels | None = None
+    surplus: SurplusKpis | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, keys in the published order."""
@@ -112,6 +140,7 @@ class Kpis:
             },
             "versions": dict(self.versions),
             "warnings": list(self.warnings),
+            **_extras(self),
         }
 
     def to_json(self) -> str:
@@ -166,7 +195,41 @@ class Kpis:
             ),
             versions={str(k): _text(v, f"versions.{_key(k)}", label) for k, v in read.mapping("versions").items()},
             warnings=tuple(_text(w, "warnings[]", label) for w in read.sequence("warnings")),
+            predicted_service_level=predicted_from(data, label),
+            surplus=surplus_from(data, label),
         )
+
+
+def _extras(kpis: Kpis) -> dict[str, Any]:
+    """The keys added after the first release, present only when set (older files stay byte-identical)."""
+    out: dict[str, Any] = {}
+    if kpis.predicted_service_level is not None:
+        p = kpis.predicted_service_level
+        out["predicted_service_level"] = {
+            "method": p.method, "replications": p.replications, "seed": p.seed, "overall": p.overall,
+            "by_queue": dict(p.by_queue), "ci95_half_width": dict(p.ci95_half_width)}
+    if kpis.surplus is not None:
+        out["surplus"] = {"agent_hours": kpis.surplus.agent_hours, "by_weekday": dict(kpis.surplus.by_weekday),
+                          "block_hours": kpis.surplus.block_hours, "blocks": kpis.surplus.blocks}
+    return out
+
+
+def predicted_from(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | None:
+    if "predicted_service_level" not in data:
+        return None
+    read = _Reader(_Reader(data, label).mapping("predicted_service_level"), label, "predicted_service_level.")
+    return PredictedServiceLevels(
+        method=read.text("method"), replications=read.whole("replications"), seed=read.whole("seed"),
+        overall=read.number("overall", high=1.0), by_queue=read.numbers("by_queue", high=1.0),
+        ci95_half_width=read.numbers("ci95_half_width", high=1.0))
+
+
+def surplus_from(data: Mapping[str, Any], label: str) -> SurplusKpis | None:
+    if "surplus" not in data:
+        return None
+    read = _Reader(_Reader(data, label).mapping("surplus"), label, "surplus.")
+    return SurplusKpis(agent_hours=read.number("agent_hours"), by_weekday=read.numbers("by_weekday"),
+                       block_hours=read.number("block_hours"), blocks=read.whole("blocks"))
 
 
 def read_kpis(path: str | Path) -> Kpis:

@@ -1,0 +1,228 @@
+"""One replication of the week: an agent-level discrete-event simulation of a roster (heapq and plain lists).
+
+The model:
+
+- **Arrivals**: Poisson per queue and interval with the forecast's mean, at uniform times inside the interval.
+- **Handle times**: exponential with the forecast AHT of the contact's arrival interval as mean, times the
+  serving agent's ``handle_factor`` for the queue (1 by default). Exponential matches Erlang C's assumption;
+  real handle times are often less variable, which helps the service level a little.
+- **Agents** take contacts only while on the floor (shift less breaks, lunch and activities) and only of their
+  skills. A contact in hand when a break or the shift's end comes is finished first (work carries over; the
+  agent takes nothing new). An agent handles one voice or email contact at a time, or up to the queue's
+  ``concurrency`` chats (never chats and calls together).
+- **Routing**: an arriving contact goes to the skilled agent free the longest. An agent who becomes free takes,
+  among the waiting contacts of their skills, the one that has waited longest (``longest-waiting``) or the
+  head of the first queue in the agent's own skill order that has one (``skill-order``). Each queue is FIFO.
+- **Abandonment**: where the queue has ``patience_seconds``, each contact's patience is exponential with
+  that mean; a contact not answered within it hangs up.
+- **Absence**: each shift is absent as a whole with probability ``absence_rate`` (the plan's shrinkage).
+- A contact still waiting at midnight of its arrival day counts as unanswered (neither answered nor abandoned),
+  unless its queue ``carries_overnight`` (a deferred queue: it waits for the next agent, however long).
+
+Every random draw comes from the ``numpy.random.Generator`` passed in, in a fixed order, so a seed gives the
+same replication byte for byte.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from scheduler.simulation.model import SimulationInput
+
+ON, OFF = 1, 0  # floor transitions; at equal times OFF sorts first, so back-to-back windows hand over cleanly
+NO_CAP = 1 << 30
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Replication:
+    """Per ``[queue, slot]`` (arrival interval) counts of one replication, and the agents' time.
+
+    ``busy_seconds`` ``[agent, queue]`` is handling time in agent capacity (a chat counts ``1/concurrency``);
+    ``floor_seconds`` ``[agent]`` is time on the floor of present shifts."""
+
+    offered: np.ndarray
+    answered: np.ndarray
+    answered_in_time: np.ndarray
+    abandoned: np.ndarray
+    wait_seconds: np.ndarray  # total wait of answered contacts
+    busy_seconds: np.ndarray
+    floor_seconds: np.ndarray
+
+
+def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str, absence_rate: float
+                    ) -> Replication:
+    """Simulate the week once. ``routing`` is ``longest-waiting`` or ``skill-order``; ``absence_rate`` in [0, 1)."""
+    n_queues, n_slots = inp.contacts.shape
+    n_agents = len(inp.agent_ids)
+    interval = inp.interval_seconds
+    # --- random draws, all up front and in a fixed order
+    counts = rng.poisson(np.maximum(inp.contacts, 0.0)).ravel()
+    total = int(counts.sum())
+    cell = np.repeat(np.arange(n_queues * n_slots), counts)
+    arrival = (cell % n_slots + rng.random(total)) * interval
+    work = rng.standard_exponential(total)
+    patience_mean = np.array([q.patience_seconds or np.inf for q in inp.queues])
+    patience = rng.standard_exponential(total) * patience_mean[cell // n_slots]
+    absent = rng.random(len(inp.shifts)) < absence_rate
+    order = np.argsort(arrival, kind="stable")
+    cell, arrival, work = cell[order], arrival[order], work[order]
+    patience_end = arrival + patience[order]
+    midnight = (np.floor(arrival / SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY
+    overnight = np.array([q.carries_overnight for q in inp.queues], dtype=bool)
+    midnight = np.where(overnight[cell // n_slots], np.inf, midnight)
+    deadline = np.minimum(patience_end, midnight)
+    hangs_up = (patience_end <= midnight) & np.isfinite(patience_end)  # leaves by its patience, not the day's end
+    aht = inp.aht_seconds.ravel()[cell] * work  # handle seconds before the agent's factor
+    queue_of = cell // n_slots
+
+    # --- floor transitions of the present shifts
+    moves: list[tuple[float, int, int]] = []
+    floor_seconds = np.zeros(n_agents)
+    for shift, gone in zip(inp.shifts, absent.tolist(), strict=True):
+        if gone:
+            continue
+        for start, end in shift.floor_windows:
+            moves.append((start, ON, shift.agent))
+            moves.append((end, OFF, shift.agent))
+            floor_seconds[shift.agent] += end - start
+    moves.sort()
+
+    conc = [q.concurrency for q in inp.queues]
+    skills = [list(s) for s in inp.skills]
+    factor = inp.factors().tolist()
+    waiting: list[deque[int]] = [deque() for _ in range(n_queues)]
+    idle: list[list[tuple[float, int, int, int]]] = [[] for _ in range(n_queues)]  # (since, tie, agent, version)
+    on_floor = [False] * n_agents
+    busy = [0] * n_agents
+    cap = [NO_CAP] * n_agents
+    version = [0] * n_agents
+    busy_seconds = [[0.0] * n_queues for _ in range(n_agents)]
+    completions: list[tuple[float, int, int, int]] = []  # (time, tie, agent, queue)
+    wait = np.full(total, np.nan)
+    abandoned = np.zeros(total, dtype=bool)
+    arrival_l, deadline_l, queue_l, aht_l = arrival.tolist(), deadline.tolist(), queue_of.tolist(), aht.tolist()
+    hangs_up_l = hangs_up.tolist()
+    tie = 0
+    skill_order = routing == "skill-order"
+
+    def can_take(a: int, q: int) -> bool:
+        b = busy[a]
+        return on_floor[a] and (b == 0 or (conc[q] > 1 and b < cap[a] and b < conc[q]))
+
+    def head(q: int, now: float) -> int:
+        line = waiting[q]
+        while line:
+            i = line[0]
+            if deadline_l[i] > now:
+                return i
+            line.popleft()
+            abandoned[i] = hangs_up_l[i]
+        return -1
+
+    def serve(i: int, a: int, q: int, now: float) -> None:
+        nonlocal tie
+        wait[i] = now - arrival_l[i]
+        seconds = aht_l[i] * factor[a][q]
+        busy[a] += 1
+        if conc[q] < cap[a]:
+            cap[a] = conc[q]
+        version[a] += 1
+        busy_seconds[a][q] += seconds / conc[q]
+        tie += 1
+        heapq.heappush(completions, (now + seconds, tie, a, q))
+
+    def offer(a: int, now: float) -> None:
+        """Agent ``a`` is free for more: take waiting work, then wait in the idle lists of the skills it can take."""
+        nonlocal tie
+        while True:
+            best, best_q = -1, -1
+            for q in skills[a]:
+                if not can_take(a, q):
+                    continue
+                i = head(q, now)
+                if i < 0:
+                    continue
+                if skill_order:
+                    best, best_q = i, q
+                    break
+                if best < 0 or arrival_l[i] < arrival_l[best]:
+                    best, best_q = i, q
+            if best < 0:
+                break
+            waiting[best_q].popleft()
+            serve(best, a, best_q, now)
+        v = version[a]
+        for q in skills[a]:
+            if can_take(a, q):
+                tie += 1
+                heapq.heappush(idle[q], (now, tie, a, v))
+
+    def free_agent(q: int) -> int:
+        heap = idle[q]
+        while heap:
+            _since, _tie, a, v = heap[0]
+            if v == version[a] and can_take(a, q):
+                return a
+            heapq.heappop(heap)
+        return -1
+
+    inf = float("inf")
+    n_moves, m, i = len(moves), 0, 0
+    while True:
+        t_arrival = arrival_l[i] if i < total else inf
+        t_move = moves[m][0] if m < n_moves else inf
+        t_done = completions[0][0] if completions else inf
+        if t_done <= t_move and t_done <= t_arrival:
+            if t_done == inf:
+                break
+            now, _tie, a, q = heapq.heappop(completions)
+            busy[a] -= 1
+            if busy[a] == 0:
+                cap[a] = NO_CAP
+            version[a] += 1
+            if on_floor[a]:
+                offer(a, now)
+        elif t_move <= t_arrival:
+            now, kind, a = moves[m]
+            m += 1
+            version[a] += 1
+            on_floor[a] = kind == ON
+            if kind == ON:
+                offer(a, now)
+        else:
+            now, q = t_arrival, queue_l[i]
+            a = free_agent(q)
+            if a >= 0:
+                serve(i, a, q, now)
+                offer(a, now)  # a chat agent may take more; re-enters the idle lists with its new version
+            else:
+                waiting[q].append(i)
+            i += 1
+    for q in range(n_queues):
+        for j in waiting[q]:
+            abandoned[j] = hangs_up_l[j]
+
+    answered = ~np.isnan(wait)
+    limit = np.array([q.answer_seconds for q in inp.queues])[queue_of]
+    size = n_queues * n_slots
+    shape = (n_queues, n_slots)
+
+    def per_cell(weights: np.ndarray | None = None, mask: np.ndarray | None = None) -> np.ndarray:
+        chosen = cell if mask is None else cell[mask]
+        w = None if weights is None else (weights if mask is None else weights[mask])
+        return np.bincount(chosen, weights=w, minlength=size).reshape(shape).astype(float)
+
+    return Replication(
+        offered=per_cell(),
+        answered=per_cell(mask=answered),
+        answered_in_time=per_cell(mask=answered & (np.nan_to_num(wait, nan=inf) <= limit)),
+        abandoned=per_cell(mask=abandoned),
+        wait_seconds=per_cell(weights=np.nan_to_num(wait), mask=answered),
+        busy_seconds=np.array(busy_seconds, dtype=float).reshape(n_agents, n_queues),
+        floor_seconds=floor_seconds,
+    )

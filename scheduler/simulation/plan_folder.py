@@ -1,0 +1,86 @@
+"""A plan folder (what ``wfm plan`` publishes) read into a ``SimulationInput``: ``roster.csv`` (shifts, breaks,
+lunches, activities), ``forecast.csv`` (contacts and AHT per queue and interval), ``kpis.json`` (the planned
+week and the plan YAML's path) and the plan YAML itself (queues, agents' skills, shrinkage)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from forecasting.untrusted import excerpt, regular_file
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.week import Week
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
+from scheduler.io.exports import read_segments
+from scheduler.simulation.model import SimulationInput, shifts_from_segments, simulation_input
+from scheduler.validation.kpis import KPI_FILE, read_kpis_object
+
+SIMULATION_FILES = (KPI_FILE, "roster.csv", "forecast.csv")
+
+
+def plan_week(plan_dir: Path, config: PlanConfig) -> tuple[Week, dict[str, object]]:
+    kpis = read_kpis_object(plan_dir / KPI_FILE, KPI_FILE)
+    try:
+        start = date.fromisoformat(str(kpis["week_start"]))
+    except (KeyError, ValueError):
+        raise InputError(f"{KPI_FILE}: week_start must be a date YYYY-MM-DD, got {excerpt(kpis.get('week_start'))}"
+                         ) from None
+    return Week(start, config.interval_minutes), kpis
+
+
+def check_plan_folder(plan_dir: Path) -> None:
+    if not plan_dir.is_dir():
+        raise InputError(f"{plan_dir}: not a folder (give a wfm plan output folder)")
+    for name in SIMULATION_FILES:
+        if not (plan_dir / name).exists():
+            raise InputError(f"{plan_dir}: no {name} (is this a wfm plan output folder?)")
+        regular_file(plan_dir / name, name)
+
+
+def load_plan_folder(plan_dir: Path, config_path: Path | None = None) -> tuple[PlanConfig, SimulationInput]:
+    """The plan config and the simulation input of a plan folder (config: ``config_path``, else the path
+    recorded in kpis.json, followed on the same terms as ``wfm report``). Errors name the file and row."""
+    from scheduler.app.pipeline import read_forecast
+    from scheduler.report.data import config_path_of
+
+    check_plan_folder(plan_dir)
+    kpis = read_kpis_object(plan_dir / KPI_FILE, KPI_FILE)
+    config = load_config(config_path_of(plan_dir, kpis, config_path))
+    week, _ = plan_week(plan_dir, config)
+    forecast = read_forecast(plan_dir / "forecast.csv", config)
+    rows = []
+    monday = datetime.combine(week.start, datetime.min.time())
+    for segment in read_segments(plan_dir / "roster.csv"):
+        day = (segment.day - week.start).days
+        rows.append((segment.agent_id, day, segment.activity, _minutes(segment.start, monday),
+                     _minutes(segment.end, monday)))
+    shifts = shifts_from_segments(config, week, rows, "roster.csv")
+    return config, simulation_input(config, week, forecast, shifts, "forecast.csv")
+
+
+def _minutes(moment: datetime, monday: datetime) -> int:
+    return int((moment - monday).total_seconds() // 60)
+
+
+def coverage_prediction(plan_dir: Path) -> pd.DataFrame | None:
+    """``coverage.csv``'s ``interval_start, queue, service_level`` (the Erlang-per-queue prediction), if present."""
+    path = plan_dir / "coverage.csv"
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path, dtype={"queue": str})
+        frame["interval_start"] = pd.to_datetime(frame["interval_start"])
+    except (ValueError, KeyError, pd.errors.ParserError, UnicodeDecodeError):
+        return None
+    return frame
+
+
+def plan_prediction(plan_dir: Path) -> dict[str, float] | None:
+    """kpis.json's ``predicted_service_level`` per queue id and overall (key ``""``), when the folder has it."""
+    from scheduler.validation.kpis import predicted_from
+
+    predicted = predicted_from(read_kpis_object(plan_dir / KPI_FILE, KPI_FILE), KPI_FILE)
+    return None if predicted is None else {**predicted.by_queue, "": predicted.overall}

@@ -1,0 +1,217 @@
+"""The roster simulation (``scheduler.simulation``, ``wfm simulate``): queueing theory where it is exact,
+determinism, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from forecasting.queueing.erlang import asa_seconds, service_level
+from forecasting.queueing.erlang_a import erlang_a_metrics
+from scheduler.app.cli import main
+from scheduler.domain.week import Week
+from scheduler.errors import InputError
+from scheduler.simulation import simulate
+from scheduler.simulation.model import SimQueue, SimShift, SimulationInput
+from scheduler.simulation.stats import t_975
+
+WEEK = Week(date(2026, 3, 30), 30)
+
+
+def constant_centre(agents: int, contacts: float, aht_seconds: float, *, answer_seconds: float = 20,
+                    patience_seconds: float | None = None, days: int = 2, concurrency: int = 1) -> SimulationInput:
+    """One queue, ``contacts`` per 30-minute interval all day on ``days`` days, ``agents`` on the floor the
+    whole time (one shift per agent and day, back to back)."""
+    slots = np.zeros((1, WEEK.slot_count))
+    slots[0, :days * WEEK.slots_per_day] = contacts
+    shifts = tuple(SimShift(a, ((d * 86_400.0, (d + 1) * 86_400.0),)) for a in range(agents) for d in range(days))
+    return SimulationInput(
+        week=WEEK, queues=(SimQueue("q", answer_seconds, concurrency, patience_seconds, 0.8),), contacts=slots,
+        aht_seconds=np.full_like(slots, aht_seconds), agent_ids=tuple(f"A{a}" for a in range(agents)),
+        skills=tuple((0,) for _ in range(agents)), shifts=shifts, absence_rate=0.0)
+
+
+def _within(value: float, ci: list[float] | tuple[float, float] | None, slack: float) -> bool:
+    assert ci is not None
+    return ci[0] - slack <= value <= ci[1] + slack
+
+
+def test_single_skill_constant_load_matches_erlang_c() -> None:
+    # 14 agents, 100 calls per 30 minutes, AHT 180 s: Erlang C gives 0.888 answered within 20 s.
+    expected = float(service_level(14, 10.0, 180, 20))
+    assert expected == pytest.approx(0.888, abs=0.0005)
+    result = simulate(constant_centre(14, 100, 180), reps=6, seed=3, absence="none")
+    sl = result.queues["q"].service_level
+    # The interval is the replications' t interval; 0.003 allows for the empty system at each day's start.
+    assert _within(expected, sl.ci95, 0.003), (sl, expected)
+    assert abs(sl.mean - expected) < 0.01
+    asa = result.queues["q"].asa_seconds
+    assert _within(float(asa_seconds(14, 10.0, 180)), asa.ci95, 0.5)
+    assert result.queues["q"].occupancy.mean == pytest.approx(10 / 14, abs=0.01)
+    assert result.overall.abandonment.mean == 0
+
+
+def test_patience_matches_erlang_a() -> None:
+    # M/M/n+M: 10 agents, 10 Erlangs offered, mean patience 120 s; service level over all arrivals.
+    metrics = erlang_a_metrics(10, 10.0, 180, 120, 20)
+    result = simulate(constant_centre(10, 100, 180, patience_seconds=120), reps=6, seed=5, absence="none")
+    figures = result.queues["q"]
+    assert _within(float(metrics.abandon_probability), figures.abandonment.ci95, 0.003)
+    assert _within(float(metrics.answered_within_t_of_all), figures.service_level.ci95, 0.005)
+
+
+def test_chat_concurrency_is_servers_per_agent() -> None:
+    # 7 agents with two chats each behave like 14 servers (exponential handle times).
+    expected = float(service_level(14, 10.0, 180, 20))
+    result = simulate(constant_centre(7, 100, 180, concurrency=2), reps=4, seed=2, absence="none")
+    assert _within(expected, result.queues["q"].service_level.ci95, 0.005)
+
+
+def test_absence_lowers_service_and_breaks_take_agents_off_the_floor() -> None:
+    centre = constant_centre(14, 100, 180, days=1)
+    full = simulate(centre, reps=3, seed=1, absence="none").queues["q"].service_level.mean
+    absent = simulate(centre, reps=3, seed=1, absence=0.2).queues["q"].service_level.mean
+    assert absent < full - 0.05
+    # The same agents with a one-hour break each, all at once: nobody answers in that hour.
+    with_break = tuple(SimShift(s.agent, ((0.0, 36_000.0), (39_600.0, 86_400.0))) for s in centre.shifts)
+    broken = simulate(SimulationInput(**{**centre.__dict__, "shifts": with_break}), reps=3, seed=1, absence="none")
+    hour = broken.intervals[broken.intervals["interval_start"].map(lambda t: 10 <= t.hour < 11)]
+    assert (hour["service_level"] < 0.2).all()
+
+
+def test_contacts_left_at_midnight_unless_the_queue_carries_them_overnight() -> None:
+    # Contacts arrive Monday 22:00-23:00; the only agent works Tuesday 08:00-09:00.
+    centre = constant_centre(1, 3, 60, days=1)
+    contacts = np.zeros_like(centre.contacts)
+    contacts[0, 44:46] = 3
+    late = SimulationInput(**{**centre.__dict__, "contacts": contacts,
+                              "shifts": (SimShift(0, ((86_400.0 + 8 * 3600, 86_400.0 + 9 * 3600),)),)})
+    dropped = simulate(late, reps=2, seed=1, absence="none").queues["q"]
+    assert dropped.service_level.mean == 0 and dropped.abandonment.mean == 0
+    assert math.isnan(dropped.asa_seconds.mean)  # nobody answered
+    queue = SimQueue("q", 20, 1, None, 0.8, carries_overnight=True)
+    kept = simulate(SimulationInput(**{**late.__dict__, "queues": (queue,)}), reps=2, seed=1, absence="none")
+    assert kept.queues["q"].asa_seconds.mean > 9 * 3600  # answered the next morning
+    assert kept.queues["q"].abandonment.mean == 0
+
+
+def test_same_seed_same_figures_and_prefix_replications() -> None:
+    centre = constant_centre(5, 30, 240, days=1)
+    one = simulate(centre, reps=3, seed=9)
+    two = simulate(centre, reps=3, seed=9)
+    assert one.to_dict() == two.to_dict()
+    assert one.intervals.equals(two.intervals)
+    other = simulate(centre, reps=3, seed=10)
+    assert other.to_dict() != one.to_dict()
+
+
+def test_a_forecast_too_big_to_simulate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.simulation as simulation
+
+    monkeypatch.setattr(simulation, "MAX_CONTACTS_PER_WEEK", 1000)
+    with pytest.raises(InputError, match="contacts in the week is more than the simulation takes"):
+        simulate(constant_centre(2, 30, 60, days=1), reps=1)
+
+
+def test_t_quantiles() -> None:
+    for df, exact in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (6, 2.4469), (10, 2.2281), (29, 2.0452),
+                      (100, 1.9840)):
+        assert t_975(df) == pytest.approx(exact, abs=0.002)
+    assert math.isclose(t_975(10**6), 1.96, abs_tol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------ the command
+
+
+def _plan_folder(tmp_path: Path) -> Path:
+    """A plan folder written by hand: two agents, one queue, Monday 09:00-11:00."""
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "agents.csv").write_text("agent_id,contract,skills,availability,time_off\nA1,c,q,,\nA2,c,q,,\n")
+    (plan / "history.csv").write_text("interval_start,queue,contacts\n2026-03-23T09:00:00,q,1\n")
+    (plan / "plan.yaml").write_text(
+        "centre: {interval_minutes: 30, opening_hours: {mon: '09:00-11:00'}}\n"
+        "history: history.csv\nagents: agents.csv\nshrinkage: 0.1\n"
+        "queues: [{id: q, channel: voice, service_level_target: 0.8, answer_seconds: 20, default_aht_seconds: 200}]\n"
+        "shift_templates: [{id: t, length_minutes: 120, earliest_start: '09:00', latest_start: '09:00'}]\n"
+        "contracts: [{id: c, max_weekly_hours: 40, shift_templates: [t]}]\n")
+    (plan / "kpis.json").write_text(json.dumps({"week_start": "2026-03-30", "config": str(plan / "plan.yaml")}))
+    (plan / "forecast.csv").write_text("interval_start,queue,contacts,aht_seconds\n"
+                                       "2026-03-30T09:00:00,q,12,200\n2026-03-30T09:30:00,q,12,200\n"
+                                       "2026-03-30T10:00:00,q,12,\n2026-03-30T10:30:00,q,12,200\n")
+    (plan / "roster.csv").write_text(
+        "agent_id,date,activity,start,end\n"
+        "A1,2026-03-30,shift,2026-03-30T09:00:00,2026-03-30T11:00:00\n"
+        "A1,2026-03-30,break,2026-03-30T10:00:00,2026-03-30T10:15:00\n"
+        "A2,2026-03-30,shift,2026-03-30T09:00:00,2026-03-30T11:00:00\n")
+    return plan
+
+
+def test_command_json_shape_intervals_and_determinism(tmp_path: Path) -> None:
+    plan = _plan_folder(tmp_path)
+    args = ["simulate", str(plan), "--config", str(plan / "plan.yaml"), "--reps", "4", "--seed", "2", "--json",
+            "--intervals", str(tmp_path / "out" / "intervals.csv")]
+    (tmp_path / "out").mkdir()
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert list(data) == ["overall", "queues"] and list(data["queues"]) == ["q"]
+    for figures in (data["overall"], data["queues"]["q"]):
+        assert list(figures) == ["service_level", "asa_seconds", "abandonment", "occupancy"]
+        assert all(list(v) == ["mean", "ci95"] for v in figures.values())
+    sl = data["queues"]["q"]["service_level"]
+    assert 0 <= sl["ci95"][0] <= sl["mean"] <= sl["ci95"][1] <= 1
+    written = (tmp_path / "out" / "intervals.csv").read_text()
+    assert written.splitlines()[0].startswith("interval_start,queue,contacts,offered,simulated_service_level")
+    assert len(written.splitlines()) == 5
+    again = CliRunner().invoke(main, args)
+    assert again.output == first.output
+    assert (tmp_path / "out" / "intervals.csv").read_text() == written
+    table = CliRunner().invoke(main, args[:-3])
+    assert table.exit_code == 0 and "overall" in table.output and "plan predicted" not in table.output
+    kpis = json.loads((plan / "kpis.json").read_text())
+    kpis["predicted_service_level"] = {"method": "simulation", "replications": 8, "seed": 1, "overall": 0.9321,
+                                       "by_queue": {"q": 0.9321}, "ci95_half_width": {"q": 0.01}}
+    (plan / "kpis.json").write_text(json.dumps(kpis))
+    beside = CliRunner().invoke(main, args[:-3])
+    assert "plan predicted %" in beside.output and beside.output.count("93.2") == 2
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (["--reps", "0"], "--reps must be in [1,"),
+    (["--absence", "1"], "--absence must be in [0, 1)"),
+    (["--absence", "often"], "--absence must be plan, none or a number"),
+    (["--routing", "random"], "--routing must be one of"),
+])
+def test_command_bad_options(tmp_path: Path, change: list[str], message: str) -> None:
+    plan = _plan_folder(tmp_path)
+    result = CliRunner().invoke(main, ["simulate", str(plan), "--config", str(plan / "plan.yaml"), *change])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("roster.csv", None, "no roster.csv"),
+    ("forecast.csv", None, "no forecast.csv"),
+    ("kpis.json", None, "no kpis.json"),
+    ("roster.csv", "agent_id,date,activity,start,end\nZ9,2026-03-30,shift,2026-03-30T09:00:00,2026-03-30T10:00:00\n",
+     "roster.csv row 2: agent 'Z9'"),
+    ("roster.csv", "agent_id,date\n", "roster.csv: missing column(s)"),
+    ("forecast.csv", "interval_start,queue,contacts\n2026-03-30T09:00:00,nope,3\n", "forecast.csv row 2, column queue"),
+    ("kpis.json", "{\"week_start\": \"soon\"}", "kpis.json: week_start must be a date"),
+])
+def test_command_bad_plan_folder(tmp_path: Path, name: str, text: str | None, message: str) -> None:
+    plan = _plan_folder(tmp_path)
+    if text is None:
+        (plan / name).unlink()
+    else:
+        (plan / name).write_text(text)
+    result = CliRunner().invoke(main, ["simulate", str(plan), "--config", str(plan / "plan.yaml")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

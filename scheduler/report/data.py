@@ -279,9 +279,10 @@ def marked_days(config: PlanConfig, history: History | None, first: date, last: 
             country = choose_holidays(history, config.holiday_country).country
         except ForecastInputError:  # an unknown code: the forecast said so already
             country = None
+    named: dict[date, str] = {}
     if country:
         try:
-            named = calendars.country_holidays(country, years=range(first.year, last.year + 1))
+            named = dict(calendars.country_holidays(country, years=range(first.year, last.year + 1)))
         except NotImplementedError:
             named = {}
         for day, name in sorted(named.items()):

@@ -66,7 +66,7 @@ tr.queue-row td:nth-child(2){padding-left:22px;color:#52606d}td.text{text-align:
 border-bottom:1px solid #bcccdc}.gantt-head svg,.gantt-rows{display:block;max-width:100%;height:auto}
 #gantt text{font-size:10px;fill:#52606d}#gantt .gantt-hour{font-size:9px;fill:#7b8794;text-anchor:middle}
 #gantt .gantt-dayname{font-size:11px;fill:#1f2933;font-weight:600}#gantt .gantt-dayname.marked{fill:#9b2c2c}
-.gantt-rows{cursor:crosshair}#changes td{text-align:left;vertical-align:top}
+.gantt-rows{cursor:crosshair}#changes td,#changes th{text-align:left;vertical-align:top}
 #changes td:first-child{max-width:280px;overflow-wrap:anywhere}
 #gantt-tip{position:fixed;z-index:10;max-width:340px;background:#1f2933;color:#fff;font-size:12px;
 padding:6px 9px;border-radius:4px;pointer-events:none;box-shadow:0 2px 8px rgba(0,0,0,.25)}
@@ -120,9 +120,8 @@ function head(parent,total){var svg=add(parent,'svg',{width:total,height:HEAD,vi
   for(var h=Math.ceil(D.dayStart/60/step)*step;h*60<=D.dayEnd;h+=step){
    var hx=px(d,h*60);if(hx-x0(d)<7||x0(d)+geo.W-2*G-hx<7)continue;
    add(svg,'text',{'class':'gantt-hour',x:hx.toFixed(1),y:28},hhmm(h*60).slice(0,2));}}}
-function rowsSvg(parent,rows,total){var height=rows.length*R+2,clip='gantt-clip-'+(++geo.n);
+function rowsSvg(parent,rows,total){var height=rows.length*R+2;
  var svg=add(parent,'svg',{'class':'gantt-rows',width:total,height:height,viewBox:'0 0 '+total+' '+height});
- var defs=add(svg,'defs',{}),cp=add(defs,'clipPath',{id:clip});add(cp,'rect',{x:0,y:0,width:L-6,height:height});
  var stripes=[],changed=[],leave=[],paths=D.kinds.map(function(){return [];});
  rows.forEach(function(a,r){var y=r*R;if(r%2)stripes.push('M0 '+y+'h'+total+'v'+R+'h-'+total+'z');
   for(var d=0;d<7;d++){if(a[8]&(1<<d))changed.push(rect(d,D.dayStart,D.dayEnd,y,R));
@@ -135,12 +134,13 @@ function rowsSvg(parent,rows,total){var height=rows.length*R+2,clip='gantt-clip-
  if(changed.length)add(svg,'path',{'class':'gantt-changed',fill:D.changedColor,d:changed.join('')});
  if(leave.length)add(svg,'path',{'class':'gantt-leave',fill:D.leaveColor,d:leave.join('')});
  for(d=0;d<=7;d++)add(svg,'line',{x1:L+d*geo.W,x2:L+d*geo.W,y1:0,y2:height,stroke:'#bcccdc'});
- rows.forEach(function(a,r){add(svg,'text',{'class':'agent',x:2,y:r*R+10,'clip-path':'url(#'+clip+')'},a[0]);});
+ var names=add(svg,'svg',{x:0,y:0,width:L-6,height:height});  // a nested viewport clips long ids
+ rows.forEach(function(a,r){add(names,'text',{'class':'agent',x:2,y:r*R+10},a[0]);});
  D.kinds.forEach(function(k,i){if(paths[i].length)add(svg,'path',{'class':'gantt-'+k,fill:D.colors[i],
   stroke:i===0?'#fff':'none','stroke-width':i===0?1:0,d:paths[i].join('')});});
  svg.__rows=rows;return svg;}
 function draw(){var rows=D.agents.filter(keep),key=group?group.value:'';
- geo.W=Math.max(70,Math.floor((box.clientWidth-L)/7));geo.n=0;var total=L+7*geo.W;
+ geo.W=Math.max(70,Math.floor((box.clientWidth-L)/7));var total=L+7*geo.W;
  var groups=[],at={};rows.forEach(function(a){var g=key?(a[FIELDS[key]]||'(none)'):'';
   if(!(g in at)){at[g]=groups.length;groups.push([g,[]]);}groups[at[g]][1].push(a);});
  groups.sort(function(a,b){return a[0]<b[0]?-1:a[0]>b[0]?1:0;});

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import InputError as ForecastInputError
 from forecasting.history import History, load_history
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler.domain.plan import PlanConfig
@@ -270,20 +269,20 @@ def marked_days(config: PlanConfig, history: History | None, first: date, last: 
     (``special_days``, where the config has them: date -> multiplier, 0 = closed) wins over a holiday."""
     import holidays as calendars
 
-    from forecasting.service import choose_holidays
+    from forecasting.service import DETECT_HOLIDAYS, NO_HOLIDAYS, choose_holidays
 
     marks: dict[date, MarkedDay] = {}
-    country = None
-    if config.holiday_country and history is not None:
-        try:
-            country = choose_holidays(history, config.holiday_country).country
-        except ForecastInputError:  # an unknown code: the forecast said so already
-            country = None
+    requested = (config.holiday_country or NO_HOLIDAYS).strip()
+    country: str | None = None
+    if requested.lower() == DETECT_HOLIDAYS:
+        country = choose_holidays(history, requested).country if history is not None else None
+    elif requested.lower() != NO_HOLIDAYS:
+        country = requested.upper()
     named: dict[date, str] = {}
     if country:
         try:
             named = dict(calendars.country_holidays(country, years=range(first.year, last.year + 1)))
-        except NotImplementedError:
+        except (NotImplementedError, KeyError):  # a code the holidays package does not know: no names to show
             named = {}
         for day, name in sorted(named.items()):
             if first <= day <= last:

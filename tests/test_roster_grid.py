@@ -117,5 +117,9 @@ def test_optional_columns_read_team_and_level(tmp_path: Path) -> None:
     path.write_text("\ufeffagent_id,contract,skills, team ,level\nA1,ft,q1,销售一组,senior\nA2,ft,q1,,\n",
                     encoding="utf-8")
     assert optional_agent_columns(path) == {"A1": ("销售一组", "senior"), "A2": ("", "")}
+    path.write_text('agent_id,contract,skills,team\nA1,ft,q1,"=HYPERLINK(""x"")"\nA2,ft,q1,"a\nb"\nA3,ft,q1,-5\n',
+                    encoding="utf-8")
+    assert optional_agent_columns(path) == {"A1": ("'=HYPERLINK(\"x\")", ""), "A2": ("a\ufffdb", ""),
+                                            "A3": ("-5", "")}
     (tmp_path / "plain.csv").write_text("agent_id,contract,skills\nA1,ft,q1\n", encoding="utf-8")
     assert optional_agent_columns(tmp_path / "plain.csv") == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from forecasting.untrusted import id_problem, regular_file
 from scheduler.domain.plan import PlanConfig, ShiftTemplate
+from scheduler.errors import InputError
 
 if TYPE_CHECKING:  # exports imports this module
     from scheduler.io.exports import Segment
@@ -88,15 +91,23 @@ def agent_profiles(config: PlanConfig) -> tuple[AgentProfile, ...]:
         team, level = extra.get(agent.agent_id, ("", ""))
         own_level = getattr(agent, "level", None)  # levels are an optional part of the agent model
         profiles.append(AgentProfile(agent.agent_id, agent.contract_id, tuple(agent.skills), team,
-                                     str(own_level) if own_level else level, agent.time_off))
+                                     shown_text(str(own_level)) if own_level else level, agent.time_off))
     return tuple(profiles)
 
 
+def shown_text(text: str) -> str:
+    """A free-text cell (team, level) as the outputs may hold it: control characters and line separators become
+    U+FFFD, and a text a spreadsheet would run as a formula (leading ``=``, ``@``, or ``+``/``-`` but not a
+    number) gets a leading apostrophe, so it reads as text."""
+    text = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text.strip())
+    return "'" + text if id_problem(text) else text
+
+
 def optional_agent_columns(path: Path) -> dict[str, tuple[str, str]]:
-    """``agent_id -> (team, level)`` from the agents CSV's optional columns; empty when the file has neither
-    or cannot be read (the plan already loaded it, so this is only extra detail for the outputs)."""
+    """``agent_id -> (team, level)`` from the agents CSV's optional columns (``shown_text``); empty when the file
+    has neither or cannot be read (the plan already loaded it, so this is only extra detail for the outputs)."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with regular_file(path, "agents file").open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
             if not any(c in header for c in OPTIONAL_AGENT_COLUMNS):
@@ -106,9 +117,9 @@ def optional_agent_columns(path: Path) -> dict[str, tuple[str, str]]:
             for row in reader:
                 cells = {k: v.strip() if isinstance(v, str) else "" for k, v in row.items() if isinstance(k, str)}
                 if cells.get("agent_id"):
-                    found[cells["agent_id"]] = (cells.get("team", ""), cells.get("level", ""))
+                    found[cells["agent_id"]] = (shown_text(cells.get("team", "")), shown_text(cells.get("level", "")))
             return found
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, UnicodeDecodeError, csv.Error, InputError):
         return {}
 
 

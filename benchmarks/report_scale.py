@@ -1,5 +1,5 @@
-"""The plan report at centre sizes up to 1,000 agents and more: page size, build time, and the time headless
-Chromium takes to load it and draw the agents' schedule.
+"""The plan report and roster.xlsx at centre sizes up to 1,000 agents and more: page size, build time, the time
+headless Chromium takes to load the page and draw the agents' schedule, and the workbook's size and build time.
 
     python benchmarks/report_scale.py                       # 100, 1,000 agents
     python benchmarks/report_scale.py --agents 1000 3000 --browser
@@ -8,6 +8,7 @@ The report's data is synthetic but shaped like a plan's (``synthetic_report``): 
 agents in 4 teams, 3 levels and 3 contracts, each working 5 days of 8.5-hour shifts with two breaks and a lunch,
 every tenth agent with a 1-hour activity, a holiday on the Friday and a re-plan's changes on 2% of agent-days.
 Build time is ``render`` alone (CPU seconds, ``time.process_time``); reading a plan folder adds the CSV reads.
+The workbook is ``roster_workbook`` with the roster grid and the daily sheet (a one-row coverage sheet).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from scheduler.io.daily_totals import daily_totals
-from scheduler.io.exports import Segment
-from scheduler.io.roster_grid import agent_days
+from scheduler.io.exports import Segment, roster_workbook
+from scheduler.io.roster_grid import AgentProfile, agent_days
 from scheduler.report.data import AgentWeek, MarkedDay, QueueSeries, ReportData
 from scheduler.report.page import render
 
@@ -128,7 +129,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
     args = parser.parse_args()
-    print(f"{'agents':>7} {'page MB':>8} {'render CPU s':>13} {'browser s':>10}")
+    print(f"{'agents':>7} {'page MB':>8} {'render CPU s':>13} {'browser s':>10} {'xlsx MB':>8} {'xlsx CPU s':>11}")
     for agents in args.agents:
         data = synthetic_report(agents)
         began = time.process_time()
@@ -140,7 +141,15 @@ def main() -> None:
                 page = Path(folder) / "report.html"
                 page.write_text(text, encoding="utf-8")
                 browser = browser_seconds(page)
-        print(f"{agents:>7} {len(text.encode()) / 1e6:>8.2f} {cpu:>13.2f} {browser:>10.2f}")
+        began = time.process_time()
+        cover = pd.DataFrame({"interval_start": [pd.Timestamp(WEEK_START)], "queue": [QUEUES[0]], "required": [1.0],
+                              "scheduled": [1.0], "service_level": [1.0]})
+        book = roster_workbook([s for a in data.agents for s in a.segments], cover, WEEK_START,
+                               profiles=[AgentProfile(a.agent_id, a.contract_id, a.skills, a.team, a.level)
+                                         for a in data.agents], daily=data.daily)
+        book_cpu = time.process_time() - began
+        print(f"{agents:>7} {len(text.encode()) / 1e6:>8.2f} {cpu:>13.2f} {browser:>10.2f} {len(book) / 1e6:>8.2f} "
+              f"{book_cpu:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -469,7 +469,7 @@ def _gantt_section(data: ReportData) -> str:
     if data.changes is not None:
         swatches.append(("changed by the re-plan", CHANGED_COLOR))
     swatches += [(f"{kind} day", color) for kind, color in (("holiday", "#fde2e2"), ("special", "#e9e3fb"))
-                 if any(m.kind == kind for m in data.marked_days)]
+                 if any(m.kind == kind and 0 <= (m.day - data.week_start).days < 7 for m in data.marked_days)]
     legend_html = '<div class="legend">' + "".join(
         f'<span><i style="background:{c}"></i>{escape(k)}</span>' for k, c in swatches) + "</div>"
     filters = "".join(f'<label>{key.capitalize()} <select id="f-{key}"><option value="">all</option></select>'

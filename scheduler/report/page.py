@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -228,7 +228,7 @@ def _day_labels(data: ReportData) -> list[str]:
     return [f"{DAY_NAMES[d]} {(data.week_start + timedelta(days=d)):%d %b}" for d in range(7)]
 
 
-def _marks(data: ReportData, first_day: Any) -> list[DayMark]:
+def _marks(data: ReportData, first_day: date) -> list[DayMark]:
     """The holidays and special days as chart marks, counted from ``first_day``."""
     return [DayMark((m.day - first_day).days, m.kind, f"{m.day:%a %d %b}: {m.label}") for m in data.marked_days]
 
@@ -325,7 +325,7 @@ def _net_section(data: ReportData) -> str:
             f"{rows}</table></section>")
 
 
-def _day_badges(data: ReportData, day: Any) -> str:
+def _day_badges(data: ReportData, day: date) -> str:
     return "".join(f'<span class="badge {escape(m.kind)}">{escape(m.label)}</span>'
                    for m in data.marked_days if m.day == day)
 

@@ -32,7 +32,7 @@ TIME_LIMIT_SECONDS = "8"
 SOLVER_SEED = "0"
 CENTRE_FILES = ("history.csv", "agents.csv", "plan.yaml")
 PLAN_FILES = ("calendars", "coverage.csv", "forecast.csv", "kpis.json", "report.html", "requirements.csv", "roster.csv",
-              "roster.xlsx", "surplus.csv")
+              "roster.xlsx", "roster_grid.csv", "surplus.csv")
 COLUMNS = {
     "forecast.csv": ["interval_start", "queue", "contacts", "aht_seconds"],
     "requirements.csv": ["interval_start", "queue", "contacts", "aht_seconds", "agents_required", "service_level",

@@ -5,8 +5,9 @@ coverage.csv. Files are read back with independent parsers (icalendar, openpyxl)
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import icalendar
@@ -14,6 +15,7 @@ import pytest
 
 from scheduler.app.pipeline import run_plan
 from scheduler.demo.example import generate_example
+from scheduler.io.config import load_config
 from scheduler.io.exports import write_exports
 
 openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (test extra) reads the workbook back")
@@ -26,6 +28,10 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("plan") / "out"
     run_plan(config, out, time_limit_seconds=6, progress=None)
     return out
+
+
+def config_of(plan_dir: Path) -> Path:
+    return Path(json.loads((plan_dir / "kpis.json").read_text(encoding="utf-8"))["config"])
 
 
 def roster_rows(plan_dir: Path) -> list[tuple[str, str, str, str, str]]:
@@ -59,10 +65,10 @@ def test_calendar_events_match_roster_rows_exactly(plan_dir: Path) -> None:
 
 def test_workbook_day_sheets_match_roster_rows_exactly(plan_dir: Path) -> None:
     book = openpyxl.load_workbook(plan_dir / "roster.xlsx", read_only=True)
-    assert book.sheetnames[-1] == "coverage"
-    assert len(book.sheetnames) == 8
+    assert book.sheetnames[0] == "roster" and book.sheetnames[-2:] == ["coverage", "daily"]
+    assert len(book.sheetnames) == 10
     seen = []
-    for name in book.sheetnames[:-1]:
+    for name in book.sheetnames[1:-2]:
         values = list(book[name].iter_rows(values_only=True))
         assert values[0] == ("agent_id", "date", "activity", "start", "end")
         for agent, day, activity, start, end in values[1:]:
@@ -91,7 +97,75 @@ def test_exports_are_byte_identical_when_rebuilt(plan_dir: Path, tmp_path: Path)
     agents = [p.stem for p in (plan_dir / "calendars").glob("*.ics")]
     week_start = datetime.fromisoformat(roster_rows(plan_dir)[0][1]).date()
     week_start = week_start.fromordinal(week_start.toordinal() - week_start.weekday())
-    write_exports(tmp_path, agents, "Europe/Dublin", week_start)
+    for name in ("forecast.csv",):
+        (tmp_path / name).write_bytes((plan_dir / name).read_bytes())
+    write_exports(tmp_path, agents, "Europe/Dublin", week_start, plan_config=load_config(config_of(plan_dir)))
     assert (tmp_path / "roster.xlsx").read_bytes() == (plan_dir / "roster.xlsx").read_bytes()
+    assert (tmp_path / "roster_grid.csv").read_bytes() == (plan_dir / "roster_grid.csv").read_bytes()
     for path in (plan_dir / "calendars").glob("*.ics"):
         assert (tmp_path / "calendars" / path.name).read_bytes() == path.read_bytes()
+
+
+def shift_cells(plan_dir: Path) -> dict[tuple[str, str], str]:
+    """``(agent_id, date) -> "HH:MM-HH:MM"`` from roster.csv's shift rows, read independently."""
+    return {(agent, day): f"{start[11:16]}-{end[11:16]}"
+            for agent, day, activity, start, end in roster_rows(plan_dir) if activity == "shift"}
+
+
+def test_roster_sheet_is_an_agent_by_date_grid_of_the_roster(plan_dir: Path) -> None:
+    book = openpyxl.load_workbook(plan_dir / "roster.xlsx")  # not read-only: notes and fills are read too
+    sheet = book["roster"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["agent_id", "contract", "skills"] and header[-1] == "paid hours"
+    dates = [h.split()[1] for h in header[3:-1]]
+    assert len(dates) == 7 and all(h.split()[0] == date.fromisoformat(d).strftime("%a")
+                                   for h, d in zip(header[3:-1], dates, strict=True))
+    cells = shift_cells(plan_dir)
+    breaks = Counter((a, d) for a, d, activity, _s, _e in roster_rows(plan_dir) if activity in ("break", "lunch"))
+    agents = json.loads((plan_dir / "kpis.json").read_text())["agents"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == agents
+    paid = 0.0
+    for row in rows:
+        agent = row[0].value
+        for cell, day in zip(row[3:-1], dates, strict=True):
+            want = cells.get((agent, day))
+            if want is None:
+                assert cell.value in ("off", "leave") and cell.comment is None
+            else:
+                assert cell.value == want
+                note = cell.comment.text
+                assert note.count("break ") + note.count("lunch ") == breaks[agent, day] and "paid " in note
+            weekend = date.fromisoformat(day).weekday() >= 5
+            assert (cell.fill.fgColor.rgb[-6:] == "EEF2F6") == (weekend and want is not None)
+        paid += row[-1].value
+    assert paid == pytest.approx(json.loads((plan_dir / "kpis.json").read_text())["paid_hours"])
+
+
+def test_roster_grid_csv_holds_the_same_grid(plan_dir: Path) -> None:
+    book = openpyxl.load_workbook(plan_dir / "roster.xlsx", read_only=True)
+    sheet = [list(r) for r in book["roster"].iter_rows(values_only=True)]
+    with (plan_dir / "roster_grid.csv").open(encoding="utf-8", newline="") as handle:
+        grid = list(csv.reader(handle))
+    assert grid[0][:3] == ["agent_id", "contract", "skills"] and grid[0][-1] == "paid_hours"
+    assert grid[0][3:-1] == [h.split()[1] for h in sheet[0][3:-1]]
+    assert [row[:-1] for row in grid[1:]] == [row[:-1] for row in sheet[1:]]
+    assert [float(row[-1]) for row in grid[1:]] == pytest.approx([row[-1] for row in sheet[1:]])
+
+
+def test_daily_sheet_totals_add_up(plan_dir: Path) -> None:
+    book = openpyxl.load_workbook(plan_dir / "roster.xlsx", read_only=True)
+    rows = list(book["daily"].iter_rows(values_only=True))
+    kpis = json.loads((plan_dir / "kpis.json").read_text())
+    queues = list(kpis["service_level"]["by_queue"])
+    assert rows[0][:3] == ("date", "queue", "contacts")
+    assert len(rows) == 1 + 7 * (len(queues) + 1)
+    centre = [r for r in rows[1:] if r[1] == "all queues"]
+    assert sum(r[7] for r in centre) == pytest.approx(kpis["paid_hours"])
+    with (plan_dir / "forecast.csv").open(encoding="utf-8", newline="") as handle:
+        contacts = sum(float(r["contacts"]) for r in csv.DictReader(handle))
+    assert sum(r[2] for r in centre) == pytest.approx(contacts, rel=1e-4)
+    for day in range(7):
+        block = rows[1 + day * (len(queues) + 1): 1 + (day + 1) * (len(queues) + 1)]
+        assert [r[1] for r in block] == [*queues, "all queues"]
+        assert block[-1][5] == pytest.approx(sum(r[5] for r in block[:-1]))  # required agent-hours

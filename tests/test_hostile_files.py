@@ -102,8 +102,10 @@ def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     renames = dict(zip(["A001", "A002", "A003", "A006", "A009", "A008", "A010", "A012"],
                        [*MARKUP_IDS, *PATH_IDS, str(escaped / "abs")], strict=True))
     rows = read_agents(config.parent / "agents.csv")
-    for row in rows:
+    for number, row in enumerate(rows):
         row["agent_id"] = renames.get(row["agent_id"], row["agent_id"])
+        row["team"] = MARKUP_IDS[number % len(MARKUP_IDS)]  # free text the report shows (filter, group, tooltip)
+        row["level"] = MARKUP_IDS[(number + 1) % len(MARKUP_IDS)]
     write_agents(config.parent / "agents.csv", rows)
     plan = yaml.safe_load(config.read_text(encoding="utf-8"))
     activities = {"<img src=y onerror=alert(2)>": [MARKUP_IDS[0], MARKUP_IDS[1]],
@@ -416,6 +418,12 @@ def hostile_page(hostile_plan: dict[str, Any]) -> dict[str, Any]:
               labels: Array.from(document.querySelectorAll('#gantt text.agent')).map(t => t.textContent),
               kinds: Array.from(document.querySelectorAll('#gantt path')).map(p => p.getAttribute('class')),
               options: Array.from(document.querySelectorAll('#f-skill option')).map(o => o.value),
+              teams: Array.from(document.querySelectorAll('#f-team option')).map(o => o.textContent),
+              groups: Array.from(document.querySelectorAll('.gantt-group h3')).map(h => h.textContent),
+              tip: (() => { const svg = document.querySelector('svg.gantt-rows'), b = svg.getBoundingClientRect();
+                svg.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: b.left + 5,
+                                                               clientY: b.top + 5}));
+                return document.getElementById('gantt-tip').innerText; })(),
               sections: document.querySelectorAll('main > section').length,
               alerts: window.__alerts});
             })()"""}, session=session)
@@ -433,6 +441,12 @@ def test_hostile_ids_inject_no_element_or_handler_in_chromium(hostile_page: dict
     assert hostile_page["handlers"] == []
     assert hostile_page["alerts"] == 0
     assert hostile_page["exceptions"] == []
+
+
+def test_markup_teams_and_levels_are_shown_as_text(hostile_page: dict[str, Any]) -> None:
+    assert hostile_page["teams"] == ["all", *sorted(MARKUP_IDS)]
+    assert sorted(g.split(": ", 1)[1].rsplit(" (", 1)[0] for g in hostile_page["groups"]) == sorted(MARKUP_IDS)
+    assert any(f"team {markup}" in hostile_page["tip"] for markup in MARKUP_IDS), hostile_page["tip"]
 
 
 def test_the_gantt_still_shows_every_agent_and_activity(hostile_plan: dict[str, Any],

@@ -1,6 +1,7 @@
-"""Roster exports for agents and planners: one iCalendar file per agent and an XLSX workbook.
+"""Roster exports for agents and planners: one iCalendar file per agent, an XLSX workbook and the agent x date
+grid as CSV (``roster_grid.csv``, ``scheduler.io.roster_grid``).
 
-Both are built from the roster CSV's rows (``agent_id, date, activity, start, end``, local wall-clock times), so
+All are built from the roster CSV's rows (``agent_id, date, activity, start, end``, local wall-clock times), so
 every segment of roster.csv appears once in each export, unchanged. Both are deterministic: the same roster gives
 the same bytes (no "now" timestamps; fixed zip dates in the workbook).
 """
@@ -23,8 +24,25 @@ import pandas as pd
 import xlsxwriter
 
 from forecasting.untrusted import error_summary, regular_file
+from scheduler.domain.plan import PlanConfig, ShiftTemplate
 from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
+from scheduler.io.daily_totals import CENTRE, DAILY_COLUMNS, DailyTotal, daily_totals
+from scheduler.io.roster_grid import (
+    GRID_FILE,
+    LEAVE,
+    AgentDay,
+    AgentProfile,
+    agent_days,
+    agent_profiles,
+    cell_text,
+    grid_columns,
+    note_text,
+    profile_cells,
+    roster_grid_csv,
+    week_days,
+    with_roster_agents,
+)
 
 CALENDAR_FOLDER = "calendars"
 PRODUCT_ID = "-//wfm-optimizer//roster export//EN"
@@ -32,6 +50,9 @@ UID_DOMAIN = "wfm-optimizer"
 SUMMARIES = {"shift": "Shift", "break": "Break", "lunch": "Lunch"}
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 COVERAGE_SHEET = "coverage"
+ROSTER_SHEET, DAILY_SHEET = "roster", "daily"
+WEEKEND_FILL, OFF_FILL, LEAVE_FILL, HEADER_FILL = "#EEF2F6", "#F5F5F5", "#FFF4D6", "#DDE3EA"
+OFF_FONT = "#7B8794"
 # Calendar file names: an id made of these characters (starting with a letter or digit) is used as it is.
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SLUG_CHARS_MAX = 48
@@ -170,20 +191,89 @@ def day_sheet_name(day: date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date) -> bytes:
-    """An XLSX workbook: one sheet per day of the week (the roster rows of that date, as in roster.csv,
-    times as Excel date-times) and a ``coverage`` sheet (coverage.csv's columns)."""
+def _roster_sheet(book: xlsxwriter.Workbook, profiles: Sequence[AgentProfile],
+                  days: dict[tuple[str, date], tuple[AgentDay, ...]], dates: Sequence[date]) -> None:
+    """The ``roster`` sheet: one row per agent (``grid_columns``), one column per date; a cell holds the shift
+    (``09:00-17:30``) with its breaks, activities and paid hours in a note, or ``off`` / ``leave``; weekend
+    columns shaded; the week's paid hours last."""
+    sheet = book.add_worksheet(ROSTER_SHEET)
+    columns = grid_columns(profiles)
+    header = book.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1})
+    weekend_header = book.add_format({"bold": True, "bg_color": WEEKEND_FILL, "border": 1})
+    formats = {(weekend, kind): book.add_format({
+        "bg_color": (LEAVE_FILL if kind == "leave" else OFF_FILL if kind == "off" else
+                     WEEKEND_FILL if weekend else "#FFFFFF"),
+        "font_color": OFF_FONT if kind != "shift" else "#1F2933", "italic": kind != "shift",
+        "align": "center", "border": 1, "border_color": "#D9E2EC"})
+        for weekend in (False, True) for kind in ("shift", "off", "leave")}
+    hours = book.add_format({"num_format": "0.00"})
+    sheet.write_row(0, 0, columns, header)
+    for col, day in enumerate(dates, start=len(columns)):
+        sheet.write_string(0, col, f"{day:%a} {day.isoformat()}", weekend_header if day.weekday() >= 5 else header)
+    sheet.write_string(0, len(columns) + len(dates), "paid hours", header)
+    sheet.set_column(0, len(columns) - 1, 14)
+    sheet.set_column(len(columns), len(columns) + len(dates) - 1, 15)
+    sheet.set_column(len(columns) + len(dates), len(columns) + len(dates), 10)
+    sheet.freeze_panes(1, len(columns))
+    for row, profile in enumerate(profiles, start=1):
+        for col, value in enumerate(profile_cells(profile, columns)):
+            sheet.write_string(row, col, value)
+        paid = 0
+        for col, day in enumerate(dates, start=len(columns)):
+            shifts = days.get((profile.agent_id, day), ())
+            text = cell_text(shifts, day in profile.time_off)
+            kind = "shift" if shifts else ("leave" if text == LEAVE else "off")
+            sheet.write_string(row, col, text, formats[day.weekday() >= 5, kind])
+            if shifts:
+                sheet.write_comment(row, col, note_text(shifts), {"x_scale": 1.6, "y_scale": 0.8})
+            paid += sum(s.paid_minutes for s in shifts)
+        sheet.write_number(row, len(columns) + len(dates), paid / 60, hours)
+    if profiles:
+        sheet.autofilter(0, 0, len(profiles), len(columns) + len(dates))
+
+
+def _daily_sheet(book: xlsxwriter.Workbook, daily: Sequence[DailyTotal]) -> None:
+    """The ``daily`` sheet: ``DAILY_COLUMNS``, one row per day and queue, then the day's centre row."""
+    sheet = book.add_worksheet(DAILY_SHEET)
+    header = book.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1})
+    number = book.add_format({"num_format": "#,##0.00"})
+    percent = book.add_format({"num_format": "0.0%"})
+    centre = book.add_format({"bold": True, "num_format": "#,##0.00"})
+    sheet.write_row(0, 0, DAILY_COLUMNS, header)
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 1, 12)
+    sheet.set_column(2, len(DAILY_COLUMNS) - 1, 14)
+    for row, total in enumerate(daily, start=1):
+        values = total.row()
+        sheet.write_string(row, 0, str(values[0]))
+        sheet.write_string(row, 1, str(values[1]))
+        for col, value in enumerate(values[2:], start=2):
+            if isinstance(value, float | int):
+                fmt = percent if DAILY_COLUMNS[col] == "service_level" else (
+                    centre if total.queue == CENTRE else number)
+                sheet.write_number(row, col, round(float(value), 4), fmt)
+
+
+def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date, *,
+                    profiles: Sequence[AgentProfile] = (), templates: Sequence[ShiftTemplate] = (),
+                    daily: Sequence[DailyTotal] = ()) -> bytes:
+    """An XLSX workbook: the ``roster`` grid (one row per agent of ``profiles`` and any other agent of the
+    roster, one column per date, ``_roster_sheet``); one sheet per day of the week (the roster rows of that date,
+    as in roster.csv, times as Excel date-times); a ``coverage`` sheet (coverage.csv's columns); and, when
+    ``daily`` is given, a ``daily`` sheet of the daily totals. ``templates`` tell unpaid breaks apart."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
     # A fixed creation date keeps the bytes identical between runs (xlsxwriter fixes the zip dates itself).
     book.set_properties({"title": f"Roster, week of {week_start.isoformat()}", "author": "wfm-optimizer",
                          "created": datetime.combine(week_start, time())})
-    header = book.add_format({"bold": True, "bg_color": "#DDE3EA", "border": 1})
+    header = book.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1})
     stamp = book.add_format({"num_format": DATETIME_FORMAT})
     by_day: dict[date, list[Segment]] = defaultdict(list)
     for segment in segments:
         by_day[segment.day].append(segment)
-    days = sorted(set(pd.date_range(week_start, periods=7).date) | set(by_day))
+    days = week_days(week_start, by_day)
+    _roster_sheet(book, with_roster_agents(profiles, (s.agent_id for s in segments)),
+                  agent_days(segments, templates), days)
     for day in days:
         sheet = book.add_worksheet(day_sheet_name(day))
         sheet.write_row(0, 0, ROSTER_COLUMNS, header)
@@ -212,14 +302,38 @@ def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_st
                 sheet.write_string(row, col, value)
             else:
                 sheet.write_number(row, col, float(value))
+    if daily:
+        _daily_sheet(book, daily)
     book.close()
     return out.getvalue()
 
 
-def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date) -> None:
-    """Write ``calendars/AGENT.ics`` and ``roster.xlsx`` into ``plan_dir`` from its roster.csv and coverage.csv
-    (the pipeline calls this on its staging folder, so the exports are moved in with everything else)."""
+def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date, *,
+                  plan_config: PlanConfig | None = None) -> None:
+    """Write ``calendars/AGENT.ics``, ``roster.xlsx`` and ``roster_grid.csv`` into ``plan_dir`` from its
+    roster.csv, coverage.csv and forecast.csv (the pipeline calls this on its staging folder, so the exports are
+    moved in with everything else). ``plan_config`` adds the agents' contract, skills, team and level to the
+    grid, paid hours by the plan's templates and the ``daily`` sheet; without it the grid has the ids only."""
+    agent_ids = list(agent_ids)
     segments = read_segments(plan_dir / "roster.csv")
     write_calendars(segments, agent_ids, plan_dir / CALENDAR_FOLDER, timezone, week_start)
     cover = pd.read_csv(plan_dir / "coverage.csv", parse_dates=["interval_start"])
-    (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start))
+    profiles: Sequence[AgentProfile] = [AgentProfile(a, "?", ()) for a in agent_ids]
+    templates: Sequence[ShiftTemplate] = ()
+    daily: Sequence[DailyTotal] = ()
+    if plan_config is not None:
+        profiles, templates = agent_profiles(plan_config), plan_config.templates
+        forecast_path = plan_dir / "forecast.csv"
+        forecast = (pd.read_csv(forecast_path, parse_dates=["interval_start"], dtype={"queue": str})
+                    if forecast_path.is_file() else pd.DataFrame(columns=["interval_start", "queue", "contacts"]))
+        paid: dict[date, int] = defaultdict(int)
+        for (_agent, day), shifts in agent_days(segments, templates).items():
+            paid[day] += sum(s.paid_minutes for s in shifts)
+        daily = daily_totals(cover, forecast, [q.queue_id for q in plan_config.queues], week_start,
+                             plan_config.interval_minutes, paid)
+    (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start, profiles=profiles,
+                                                           templates=templates, daily=daily))
+    dates = week_days(week_start, (s.day for s in segments))
+    grid = roster_grid_csv(with_roster_agents(profiles, (s.agent_id for s in segments)),
+                           agent_days(segments, templates), dates)
+    (plan_dir / GRID_FILE).write_text(grid, encoding="utf-8", newline="")

@@ -20,7 +20,9 @@ from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
+from scheduler.io.daily_totals import DailyTotal, daily_totals
 from scheduler.io.exports import Segment, read_segments
+from scheduler.io.roster_grid import AgentDay, AgentProfile, agent_days, agent_profiles
 from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
 from scheduler.validation.kpis import KPI_FILE, is_number, read_kpis_object
 
@@ -56,10 +58,27 @@ class QueueSeries:
 
 @dataclass(frozen=True)
 class AgentWeek:
+    """One agent's roster rows; ``team`` and ``level`` are ``""`` where the agents CSV has none; ``days`` are the
+    agent's shifts per date with their breaks, activities and paid minutes."""
+
     agent_id: str
     contract_id: str
     skills: tuple[str, ...]
     segments: tuple[Segment, ...]
+    team: str = ""
+    level: str = ""
+    time_off: frozenset[date] = frozenset()
+    days: tuple[AgentDay, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarkedDay:
+    """A date every time axis marks: ``kind`` ``holiday`` (a public holiday of the plan's calendar) or
+    ``special`` (a planner's special day); ``label`` names it."""
+
+    day: date
+    kind: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,8 @@ class ReportData:
     understaffed: pd.DataFrame  # coverage rows with scheduled < required
     # a re-plan's changed agent-days (agent_id, date, before, after) from changes.csv; None: not a re-plan
     changes: tuple[tuple[str, str, str, str], ...] | None = None
+    marked_days: tuple[MarkedDay, ...] = ()  # holidays and special days from 3 weeks before the week to its end
+    daily: tuple[DailyTotal, ...] = ()  # per day: each queue, then the centre (scheduler.io.daily_totals)
 
     @property
     def slots_per_week(self) -> int:
@@ -211,18 +232,70 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
                               slots * HISTORY_WEEKS_SHOWN, minutes),
         ))
     by_agent: dict[str, list[Segment]] = {a.agent_id: [] for a in plan_config.agents}
-    for segment in read_segments(plan_dir / "roster.csv"):
+    segments = read_segments(plan_dir / "roster.csv")
+    for segment in segments:
         by_agent.setdefault(segment.agent_id, []).append(segment)
-    known = {a.agent_id: a for a in plan_config.agents}
+    known = {p.agent_id: p for p in agent_profiles(plan_config)}
+    shifts = agent_days(segments, plan_config.templates)
+    by_agent_days: dict[str, list[AgentDay]] = {}
+    for (agent_id, _day), day_shifts in sorted(shifts.items()):
+        by_agent_days.setdefault(agent_id, []).extend(day_shifts)
     agents = tuple(
-        AgentWeek(agent_id, known[agent_id].contract_id if agent_id in known else "?",
-                  known[agent_id].skills if agent_id in known else (), tuple(segments))
-        for agent_id, segments in sorted(by_agent.items())
+        _agent_week(known.get(agent_id) or AgentProfile(agent_id, "?", ()), tuple(rows),
+                    tuple(by_agent_days.get(agent_id, ())))
+        for agent_id, rows in sorted(by_agent.items())
     )
+    paid: dict[date, int] = {}
+    for (_agent, day), day_shifts in shifts.items():
+        paid[day] = paid.get(day, 0) + sum(s.paid_minutes for s in day_shifts)
     short = cover[cover["scheduled"] < cover["required"]].sort_values(["interval_start", "queue"])
     return ReportData(title=plan_config.name, week_start=week_start, interval_minutes=minutes,
                       timezone=plan_config.timezone, kpis=kpis, queues=tuple(queues), agents=agents,
-                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir))
+                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir),
+                      marked_days=marked_days(plan_config, history, history_start.date(),
+                                              week_start + timedelta(days=6)),
+                      daily=daily_totals(cover, forecast, [q.queue_id for q in plan_config.queues], week_start,
+                                         minutes, paid))
+
+
+def _agent_week(profile: AgentProfile, segments: tuple[Segment, ...], days: tuple[AgentDay, ...]) -> AgentWeek:
+    return AgentWeek(profile.agent_id, profile.contract_id, profile.skills, segments, profile.team, profile.level,
+                     profile.time_off, days)
+
+
+def marked_days(config: PlanConfig, history: History | None, first: date, last: date) -> tuple[MarkedDay, ...]:
+    """The plan's holidays (its ``holidays:`` dates, and its country calendar: a code, or the one detected from
+    the history for ``auto``) and special days from ``first`` to ``last``, by date. A planner's special day
+    (``special_days``, where the config has them: date -> multiplier, 0 = closed) wins over a holiday."""
+    import holidays as calendars
+
+    from forecasting.service import DETECT_HOLIDAYS, NO_HOLIDAYS, choose_holidays
+
+    marks: dict[date, MarkedDay] = {}
+    requested = (config.holiday_country or NO_HOLIDAYS).strip()
+    country: str | None = None
+    if requested.lower() == DETECT_HOLIDAYS:
+        country = choose_holidays(history, requested).country if history is not None else None
+    elif requested.lower() != NO_HOLIDAYS:
+        country = requested.upper()
+    named: dict[date, str] = {}
+    if country:
+        try:
+            named = dict(calendars.country_holidays(country, years=range(first.year, last.year + 1)))
+        except (NotImplementedError, KeyError):  # a code the holidays package does not know: no names to show
+            named = {}
+        for day, name in sorted(named.items()):
+            if first <= day <= last:
+                marks[day] = MarkedDay(day, "holiday", f"{name} ({country})")
+    for day in config.holidays:
+        if first <= day <= last:
+            marks.setdefault(day, MarkedDay(day, "holiday", "holiday"))
+    special = getattr(config, "special_days", None) or {}  # an optional part of the plan config
+    for day, effect in (special.items() if isinstance(special, dict) else ()):
+        if isinstance(day, date) and first <= day <= last:
+            text = "closed" if effect == 0 else f"volume x{effect:g}" if isinstance(effect, int | float) else ""
+            marks[day] = MarkedDay(day, "special", f"special day{': ' + text if text else ''}")
+    return tuple(marks[d] for d in sorted(marks))
 
 
 def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None:

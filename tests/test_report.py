@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ from benchmarks.report_scale import synthetic_report
 from scheduler.app.cli import main
 from scheduler.app.pipeline import run_plan
 from scheduler.demo.example import generate_example
-from scheduler.domain.plan import PlanConfig
 from scheduler.io.config import load_config
 from scheduler.io.daily_totals import CENTRE
 from scheduler.report import build_report, load_report_data, render
@@ -453,21 +452,13 @@ def test_report_of_1000_agents_stays_small() -> None:
     assert text.count('class="chart') == 4 * len(data.queues) + 1
 
 
-@dataclass(frozen=True)
-class WithSpecialDays(PlanConfig):
-    """A plan config with the planner's special days (date -> volume multiplier, 0 = closed)."""
-
-    special_days: dict[date, float] = field(default_factory=dict)
-
-
 def test_marked_days_come_from_the_country_calendar_and_special_days(plan_dir: Path) -> None:
     config = load_config(Path(json.loads((plan_dir / "kpis.json").read_text())["config"]))
     first, last = date(2026, 3, 1), date(2026, 4, 30)
     irish = marked_days(replace(config, holidays=(), holiday_country="IE"), None, first, last)
     assert [(m.day.isoformat(), m.kind) for m in irish] == [("2026-03-17", "holiday"), ("2026-04-06", "holiday")]
     assert "Patrick" in irish[0].label and "(IE)" in irish[0].label
-    special = WithSpecialDays(**{f.name: getattr(config, f.name) for f in fields(config)},
-                              special_days={date(2026, 4, 3): 0.0, date(2026, 4, 1): 1.5})
+    special = replace(config, special_days=((date(2026, 4, 1), 1.5), (date(2026, 4, 3), 0.0)))
     marks = {m.day.isoformat(): (m.kind, m.label) for m in marked_days(special, None, first, last)}
     assert marks["2026-04-03"] == ("special", "special day: closed")  # a special day wins over the holiday
     assert marks["2026-04-01"] == ("special", "special day: volume x1.5")

@@ -290,11 +290,10 @@ def marked_days(config: PlanConfig, history: History | None, first: date, last: 
     for day in config.holidays:
         if first <= day <= last:
             marks.setdefault(day, MarkedDay(day, "holiday", "holiday"))
-    special = getattr(config, "special_days", None) or {}  # an optional part of the plan config
-    for day, effect in (special.items() if isinstance(special, dict) else ()):
-        if isinstance(day, date) and first <= day <= last:
-            text = "closed" if effect == 0 else f"volume x{effect:g}" if isinstance(effect, int | float) else ""
-            marks[day] = MarkedDay(day, "special", f"special day{': ' + text if text else ''}")
+    for day, effect in config.special_days:  # (date, volume multiplier), 0 = closed
+        if first <= day <= last:
+            text = "closed" if effect == 0 else f"volume x{effect:g}"
+            marks[day] = MarkedDay(day, "special", f"special day: {text}")
     return tuple(marks[d] for d in sorted(marks))
 
 

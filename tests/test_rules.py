@@ -121,7 +121,7 @@ def solve(model: RosterModel) -> tuple[str, cp_model.CpSolver]:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 7
-    solver.parameters.max_time_in_seconds = 10
+    solver.parameters.max_deterministic_time = 10  # work, not seconds: a loaded machine gives the same answer
     status = solver.solve(model.cp)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE), solver.status_name(status)
     return ("INFEASIBLE" if status == cp_model.INFEASIBLE else "FEASIBLE"), solver

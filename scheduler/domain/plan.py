@@ -276,6 +276,8 @@ class PlanConfig:
     holiday_country: str | None = None  # a country code or "auto" (forecasting.service.choose_holidays)
     fairness: Fairness | None = None
     activities: tuple[Activity, ...] = ()
+    volume_factor: float = 1.0  # forecast contacts are multiplied by it (what-if scenarios)
+    aht_factor: float = 1.0  # forecast handle times are multiplied by it
 
     def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
         """The activities the agent attends, in config order."""

@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,14 +59,17 @@ class _Running:
 class LocalExecutor:
     """One worker process per job, at most ``workers`` at once. A process per job keeps scenarios apart: a
     worker that crashes (or is killed for memory) fails its own scenario only, and each scenario starts with
-    the memory of a fresh process. Scratch files go to a private folder that ``close`` removes."""
+    the memory of a fresh process. Scratch files go to a private folder (``.NAME.sweep-XXXX`` in
+    ``scratch_parent``, else the system's temporary folder) that ``close`` removes."""
 
-    def __init__(self, workers: int, scratch_parent: Path | None = None) -> None:
+    def __init__(self, workers: int, scratch_parent: Path | None = None, scratch_name: str = "wfm") -> None:
         self.capacity = workers
         self.context: Any = multiprocessing.get_context(_start_method())
         if _start_method() == "forkserver":
             self.context.set_forkserver_preload(["scheduler.sweep.jobs", "scheduler.app.pipeline"])
-        self.scratch = Path(tempfile.mkdtemp(prefix="wfm-sweep-", dir=scratch_parent))
+        if scratch_parent is not None:
+            scratch_parent.mkdir(parents=True, exist_ok=True)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f".{scratch_name}.sweep-", dir=scratch_parent))
         self.running: dict[str, _Running] = {}
 
     def submit(self, job: ScenarioJob) -> None:
@@ -118,6 +122,26 @@ def _ray_module() -> Any:
     return ray
 
 
+# How long a cluster's head may take to accept a connection before --ray-address counts as unreachable (Ray
+# itself keeps retrying for minutes).
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+def _check_reachable(address: str) -> None:
+    """InputError unless ``host:port`` (or ``ray://host:port``) accepts a TCP connection; ``auto`` and
+    ``local`` are Ray's own lookups and are left to it."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--ray-address must be HOST:PORT, ray://HOST:PORT, auto or local, got {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise InputError(f"cannot reach the Ray cluster at --ray-address {address} ({reason})") from None
+
+
 def _run_remote(job: ScenarioJob, history: bytes | None) -> JobOutcome:
     """The Ray task: the history's bytes arrive as a separate argument, shared by every job of one site."""
     return run_job(job if history is None else replace(job, history=history))
@@ -137,6 +161,7 @@ class RayExecutor:
             if address is None:
                 options["num_cpus"] = workers or os.cpu_count() or 1
             else:
+                _check_reachable(address)
                 options["address"] = address
             try:
                 ray.init(**options)
@@ -189,13 +214,14 @@ class RayExecutor:
             self.ray.shutdown()
 
 
-def make_executor(name: str, workers: int | None, ray_address: str | None,
-                  scratch_parent: Path | None = None) -> Executor:
+def make_executor(name: str, workers: int | None, ray_address: str | None, out_dir: Path | None = None) -> Executor:
     """The executor ``name`` (``local`` or ``ray``); InputError when Ray is missing or cannot start."""
     if name not in EXECUTORS:
         raise InputError(f"--executor must be one of {', '.join(EXECUTORS)}, got {name!r}")
     if name == LOCAL:
         if ray_address is not None:
             raise InputError("--ray-address needs --executor ray")
-        return LocalExecutor(workers or os.cpu_count() or 1, scratch_parent)
+        # Scratch files beside the output folder (like a plan's staging folder), removed when the sweep ends.
+        parent = None if out_dir is None else out_dir.expanduser().resolve().parent
+        return LocalExecutor(workers or os.cpu_count() or 1, parent, out_dir.name if out_dir else "wfm")
     return RayExecutor(workers, ray_address)

@@ -70,7 +70,7 @@ def run_sweep(sweep_file: Path, out_dir: Path, *, executor: str = LOCAL, workers
     check_solver_options(time_limit_seconds, None, workers, wall_limit_seconds)
     check_out_dir(out_dir)
     sweep = load_sweep(sweep_file)
-    runner = make_executor(executor, workers, ray_address)
+    runner = make_executor(executor, workers, ray_address, out_dir)
     try:
         with _terminate_as_interrupt():
             rows = _Driver(sweep, out_dir, runner, time_limit_seconds, wall_limit_seconds, progress).run()

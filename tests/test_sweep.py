@@ -8,6 +8,7 @@ completes well inside the sweep's default wall-clock cap, so every plan is repro
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -31,6 +32,7 @@ from scheduler.sweep.jobs import OK, JobOutcome
 from scheduler.sweep.run import WALL_EXTRA_SECONDS, WALL_FACTOR
 from scheduler.sweep.scenarios import deep_merge
 from scheduler.validation.kpis import ServiceLevels, read_kpis
+from tests.test_report import ARTIFACTS, DevTools, needs_chromium
 
 TIME_LIMIT = "1"
 THREE = """base: centre/plan.yaml
@@ -270,7 +272,7 @@ def test_headcount_search_finds_the_smallest_count_meeting_every_target(failing:
     assert counts == sorted(counts) and counts[0] == 0 and counts[-1] == 2
     meets = {int(r["agents_added"]): r["meets_target"] == "true" for r in curve}
     answer = int(next(r for r in _rows(out / "summary.csv") if r["id"] == "how_many")["agents_added"])
-    assert meets[answer] and not meets[answer - 1]  # the bracket was closed: the count below was planned
+    assert meets[answer] and (answer == 0 or not meets[answer - 1])  # the bracket closed: the count below was planned
     assert min(c for c, ok in meets.items() if ok) == answer
     kpis = read_kpis(out / "how_many" / "kpis.json")
     assert kpis.agents == 8 + answer
@@ -304,6 +306,56 @@ def test_headcount_bisection_plans_the_counts_it_needs(failing: tuple[Path, Any]
             search.record(count, _fake_outcome(count, 0.9 if count >= threshold else 0.7, template))
     assert planned == probes and search.answer == answer
     assert search.shown == (high if answer is None else answer)
+
+
+# --- the summary page in Chromium -----------------------------------------------------------------------------
+
+
+@needs_chromium
+def test_summary_page_loads_offline_in_chromium(failing: tuple[Path, Any], tmp_path: Path) -> None:
+    out, _ = failing
+    text = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<script" not in text and "<link" not in text and "url(" not in text
+    tools = DevTools(tmp_path / "profile")
+    try:
+        target = next(t for t in tools.send("Target.getTargets")["targetInfos"] if t["type"] == "page")
+        session = tools.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            tools.send(f"{domain}.enable", session=session)
+        tools.send("Emulation.setDeviceMetricsOverride",
+                   {"width": 1100, "height": 700, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        tools.events.clear()
+        tools.send("Page.navigate", {"url": (out / "summary.html").as_uri()}, session=session)
+        tools.wait_event("Page.loadEventFired")
+        reply = tools.send("Runtime.evaluate", {"returnByValue": True, "expression": """JSON.stringify({
+            rows: Array.from(document.querySelectorAll('#scenarios tbody tr[data-status]')).map(r => r.dataset.status),
+            notes: document.querySelectorAll('#scenarios tr.note td.error').length,
+            first: Array.from(document.querySelectorAll('#scenarios tbody tr:first-child td')).map(
+                c => c.textContent),
+            curves: Array.from(document.querySelectorAll('svg.curve')).map(s => s.dataset.id),
+            paths: Array.from(document.querySelectorAll('svg.curve path.series')).map(
+                p => p.getBoundingClientRect().width),
+            width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight})"""},
+            session=session)
+        page = json.loads(reply["result"]["value"])
+        shot = tools.send("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": 1100, "height": page["height"], "scale": 1}}, session=session)
+        events = list(tools.events)
+    finally:
+        tools.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "sweep-summary.png").write_bytes(base64.b64decode(shot["data"]))
+    errors = [e for e in events if e["method"] == "Runtime.exceptionThrown"
+              or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+    assert not errors, errors
+    urls = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    assert urls and all(url.startswith(("file://", "data:")) for url in urls), urls
+    assert page["rows"] == ["ok", "infeasible", "ok"]
+    base = read_kpis(out / "base" / "kpis.json")
+    assert page["first"][:3] == ["base", "ok", f"{base.service_level.overall:.1%}"] and page["notes"] == 1
+    assert page["curves"] == ["how_many"] and len(page["paths"]) == 2 and min(page["paths"]) > 50
+    assert page["width"] <= 1100, "the page scrolls sideways"
 
 
 # --- sites ---------------------------------------------------------------------------------------------------

@@ -100,9 +100,10 @@ STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;max-width:1200px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}p.note{color:#55606d;margin:4px 0}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid #dde3ea;text-align:right;white-space:nowrap}
+th,td{padding:4px 6px;border-bottom:1px solid #dde3ea;text-align:right;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}tr.note td{border-bottom:1px solid #dde3ea;padding-top:0}
 th{background:#f3f6f9;position:sticky;top:0}td.id,th.id,td.text{text-align:left}
-td.error{text-align:left;white-space:normal;color:#a3261b;max-width:360px}
+td.error{text-align:left;white-space:normal;color:#a3261b;font-size:13px}
 .ok{color:#1c7c3c}.bad{color:#a3261b;font-weight:600}.warn{color:#9a6700}
 span.bar{display:inline-block;height:8px;background:#4c78a8;vertical-align:middle;margin-left:6px}
 svg.curve{background:#fbfcfd;border:1px solid #dde3ea;margin:4px 16px 12px 0}
@@ -113,15 +114,18 @@ PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#e
 
 def summary_html(rows: list[SummaryRow], title: str) -> str:
     """The scenarios side by side: status, service level (overall and per queue against target), hours, cost,
-    gap; then one chart per headcount search of service level against agents added."""
+    gap; a scenario's error or warning on a line of its own below it; then one chart per headcount search of
+    service level against agents added."""
     queues = queue_ids(rows)
+    sites = any(row.site for row in rows)
     failed = sum(row.status not in ("ok", TARGET_NOT_MET) for row in rows)
     cut = sum(row.kpis is not None and not row.kpis.solver.budget_completed for row in rows)
-    head = ["<th class=id>scenario</th><th class=id>site</th><th>status</th><th>service level</th>",
-            *(f"<th>{escape(q)}</th>" for q in queues),
-            "<th>understaffed h</th><th>overstaffed h</th><th>paid h</th><th>cost</th><th>gap</th>"
-            "<th>agents</th><th>added</th><th class=id>note</th>"]
-    body = [_html_row(row, queues) for row in rows]
+    head = ["<th class=id>scenario</th>", "<th class=id>site</th>" if sites else "",
+            "<th>status</th><th>service level</th>", *(f"<th>{escape(q)}</th>" for q in queues),
+            "<th>under&shy;staffed h</th><th>over&shy;staffed h</th><th>paid h</th><th>cost</th><th>gap</th>"
+            "<th>agents</th><th>added</th>"]
+    columns = 11 + len(queues) - (0 if sites else 1)
+    body = [_html_row(row, queues, sites, columns) for row in rows]
     notes = [f"{len(rows)} scenario(s); {failed} without a published plan." if failed else
              f"{len(rows)} scenario(s), every one planned."]
     if cut:
@@ -138,16 +142,16 @@ def summary_html(rows: list[SummaryRow], title: str) -> str:
         "</body></html>", ""])
 
 
-def _html_row(row: SummaryRow, queues: list[str]) -> str:
+def _html_row(row: SummaryRow, queues: list[str], sites: bool, columns: int) -> str:
     kpis = row.kpis
     status_class = "ok" if row.status == "ok" else "warn" if row.status == TARGET_NOT_MET else "bad"
-    cells = [f"<td class=id>{escape(row.scenario)}</td><td class=text>{escape(row.site or '')}</td>",
-             f"<td class={status_class}>{escape(row.status)}</td>"]
+    cells = [f"<td class=id>{escape(row.scenario)}</td>", f"<td class=text>{escape(row.site or '')}</td>"
+             if sites else "", f"<td class={status_class}>{escape(row.status)}</td>"]
     if kpis is None:
-        cells.append(f"<td colspan={len(queues) + 8}></td>")
+        cells.append(f"<td colspan={columns - (3 if sites else 2)}></td>")
     else:
         overall = kpis.service_level.overall
-        cells.append(f"<td>{overall:.1%}<span class=bar style='width:{round(overall * 60)}px'></span></td>")
+        cells.append(f"<td>{overall:.1%}<span class=bar style='width:{round(overall * 40)}px'></span></td>")
         for queue in queues:
             if queue not in kpis.service_level.by_queue:
                 cells.append("<td></td>")
@@ -159,9 +163,11 @@ def _html_row(row: SummaryRow, queues: list[str]) -> str:
                   f"<td>{kpis.paid_hours:,.1f}</td>", f"<td>{kpis.cost:,.2f}</td>", f"<td>{kpis.solver.gap:.2%}</td>",
                   f"<td>{kpis.agents}</td>", f"<td>{row.added or ''}</td>"]
     note = row.error or ("" if kpis is None or kpis.solver.budget_completed
-                         else "stopped by the wall clock: not reproducible")
-    cells.append(f"<td class=error>{escape(note)}</td>")
-    return f"<tr data-status='{escape(row.status)}'>{''.join(cells)}</tr>"
+                         else "stopped by the wall clock before its work budget completed: not reproducible")
+    line = f"<tr data-status='{escape(row.status)}'>{''.join(cells)}</tr>"
+    if note:
+        line += f"<tr class=note><td></td><td colspan={columns - 1} class=error>{escape(note)}</td></tr>"
+    return line
 
 
 def _curve_svg(row: SummaryRow, width: int = 420, height: int = 220) -> str:

@@ -1,7 +1,7 @@
 """``wfm sweep`` on one machine: eight scenarios of a 150-agent centre, serial vs ``local`` with 2 workers vs
 Ray (a local instance with 2 CPUs), and a paper estimate for a 16-node cluster.
 
-    python benchmarks/sweep.py                                   # 150 agents, 8 scenarios, 20-s budgets
+    python benchmarks/sweep.py                                   # 150 agents, 8 scenarios, 10-s budgets
     python benchmarks/sweep.py --agents 60 --time-limit 5 --modes serial local
 
 The centre is `wfm example --agents 150 --queues 3 --seed 0`; the eight scenarios are the base plan, volume
@@ -105,7 +105,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_mode(mode: str, root: Path, time_limit: float, workers: int) -> dict[str, Any]:
+def run_mode(mode: str, root: Path, time_limit: float, wall_limit: float | None, workers: int) -> dict[str, Any]:
     folder = root / mode
     folder.mkdir()
     executor, count = {"serial": ("local", 1), "local": ("local", workers), "ray": ("ray", workers)}[mode]
@@ -115,7 +115,7 @@ def run_mode(mode: str, root: Path, time_limit: float, workers: int) -> dict[str
     try:
         with PeakMemory() as memory:
             result = run_sweep(root / "sweep.yaml", Path("out"), executor=executor, workers=count,
-                               time_limit_seconds=time_limit, progress=sys.stderr)
+                               time_limit_seconds=time_limit, wall_limit_seconds=wall_limit, progress=sys.stderr)
     finally:
         os.chdir(cwd)
     wall = time.monotonic() - started
@@ -160,7 +160,9 @@ def estimate(per_scenario_seconds: float, overhead: dict[str, float], jobs: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", type=int, default=150)
-    parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="Wall-clock cap per plan (default: the sweep's, 4 x the time limit + 60 s).")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--modes", nargs="+", default=["serial", "local", "ray"])
     parser.add_argument("--nodes", type=int, default=16)
@@ -173,7 +175,7 @@ def main() -> None:
     (root / "sweep.yaml").write_text(SCENARIOS, encoding="utf-8")
     overhead = ray_overhead(args.workers) if "ray" in args.modes else {"init_seconds": 0.0,
                                                                         "task_round_trip_ms": 0.0}
-    runs = [run_mode(mode, root, args.time_limit, args.workers) for mode in args.modes]
+    runs = [run_mode(mode, root, args.time_limit, args.wall_limit, args.workers) for mode in args.modes]
     serial = next((r for r in runs if r["mode"] == "serial"), runs[0])
     print(f"\n{args.agents} agents, 3 queues, {serial['scenarios']} scenarios, --time-limit {args.time_limit:g}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

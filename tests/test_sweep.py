@@ -27,6 +27,8 @@ from click.testing import CliRunner
 
 from scheduler.app.cli import main
 from scheduler.demo.example import generate_example
+from scheduler.errors import InputError
+from scheduler.io.config import load_config
 from scheduler.sweep.headcount import HeadcountSearch
 from scheduler.sweep.jobs import OK, JobOutcome
 from scheduler.sweep.run import WALL_EXTRA_SECONDS, WALL_FACTOR
@@ -135,6 +137,17 @@ def test_deep_merge_refuses_ids_the_base_does_not_list(override: dict[str, Any],
     with pytest.raises(ValueError, match=r".*") as error:
         deep_merge({"queues": [{"id": "voice"}, {"id": "chat"}]}, override, "")
     assert message in str(error.value).replace("queues.", "")
+
+
+@pytest.mark.parametrize("key", ["volume_factor", "aht_factor"])
+def test_plan_forecast_factors_are_checked_at_load(work: Path, tmp_path: Path, key: str) -> None:
+    text = (work / "centre" / "plan.yaml").read_text(encoding="utf-8")
+    (tmp_path / "agents.csv").write_bytes((work / "centre" / "agents.csv").read_bytes())
+    (tmp_path / "plan.yaml").write_text(text.replace("forecast:\n", f"forecast:\n  {key}: 0\n"), encoding="utf-8")
+    with pytest.raises(InputError, match=rf"plan.yaml: forecast.{key} must be > 0, got 0"):
+        load_config(tmp_path / "plan.yaml")
+    (tmp_path / "plan.yaml").write_text(text.replace("forecast:\n", f"forecast:\n  {key}: 1.5\n"), encoding="utf-8")
+    assert getattr(load_config(tmp_path / "plan.yaml"), key) == 1.5
 
 
 # --- bad input: exit 2, one line naming the key, nothing written -------------------------------------------

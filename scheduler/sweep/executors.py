@@ -155,13 +155,14 @@ class RayExecutor:
     def __init__(self, workers: int | None, address: str | None = None) -> None:
         ray = self.ray = _ray_module()
         self.started = False
+        if address is not None:
+            _check_reachable(address)
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                        "logging_level": "ERROR"}
             if address is None:
                 options["num_cpus"] = workers or os.cpu_count() or 1
             else:
-                _check_reachable(address)
                 options["address"] = address
             try:
                 ray.init(**options)

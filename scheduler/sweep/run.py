@@ -233,7 +233,7 @@ class _Progress:
     def _bar(self) -> None:
         if self.tty and self.stream is not None and self.done < self.total:
             filled = int(self.done / max(self.total, 1) * self.WIDTH)
-            self.stream.write(f"[sweep] [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} "
+            self.stream.write(f"\r\033[K[sweep] [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} "
                               f"scenarios, {self.in_flight} running, {time.monotonic() - self.started:.0f}s")
             self.stream.flush()
 

@@ -13,6 +13,7 @@ import contextlib
 import io
 import signal
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -65,10 +66,17 @@ class JobOutcome:
     files: tuple[tuple[str, bytes], ...] = ()
     kpis: Kpis | None = None
     error: str = ""
+    cpu_seconds: float = 0.0  # CPU time the job used in its worker (for measurements; not written anywhere)
 
 
 def run_job(job: ScenarioJob) -> JobOutcome:
     """Plan one scenario; never raises for a failed plan (its error is in the outcome)."""
+    started = time.process_time()
+    outcome = _run_job(job)
+    return replace(outcome, cpu_seconds=time.process_time() - started)
+
+
+def _run_job(job: ScenarioJob) -> JobOutcome:
     from scheduler.app.pipeline import run_plan
     from scheduler.io.config import load_config
     from scheduler.rostering.stopping import Stop

@@ -54,6 +54,7 @@ PLAN_NAME = "plan.yaml"  # the merged plan's name in DIR/configs/<key>/
 class SweepResult:
     out_dir: Path
     rows: tuple[SummaryRow, ...]
+    cpu_seconds: float = 0.0  # CPU time of every plan's worker, headcount probes included
 
     @property
     def failed(self) -> tuple[SummaryRow, ...]:
@@ -73,7 +74,8 @@ def run_sweep(sweep_file: Path, out_dir: Path, *, executor: str = LOCAL, workers
     runner = make_executor(executor, workers, ray_address, out_dir)
     try:
         with _terminate_as_interrupt():
-            rows = _Driver(sweep, out_dir, runner, time_limit_seconds, wall_limit_seconds, progress).run()
+            driver = _Driver(sweep, out_dir, runner, time_limit_seconds, wall_limit_seconds, progress)
+            rows = driver.run()
     except BaseException:
         runner.close(cancel=True)
         raise
@@ -82,7 +84,7 @@ def run_sweep(sweep_file: Path, out_dir: Path, *, executor: str = LOCAL, workers
     _write_atomic(out_dir / "summary.html", summary_html(rows, f"Sweep {sweep_file.name}"))
     if any(row.curve for row in rows):
         _write_atomic(out_dir / "headcount.csv", headcount_csv(rows))
-    return SweepResult(out_dir, tuple(rows))
+    return SweepResult(out_dir, tuple(rows), driver.cpu_seconds)
 
 
 class _Driver:
@@ -99,6 +101,7 @@ class _Driver:
         self.probes: dict[tuple[str, int], ScenarioJob] = {}  # finished jobs of the searches, by key and count
         self.rows: dict[str, SummaryRow] = {}
         self.running = 0
+        self.cpu_seconds = 0.0
 
     def run(self) -> list[SummaryRow]:
         for scenario in self.sweep.scenarios:
@@ -119,6 +122,7 @@ class _Driver:
                 self.progress.running(self.running)
             for outcome in self.runner.wait():
                 self.running -= 1
+                self.cpu_seconds += outcome.cpu_seconds
                 self._finished(outcome)
         self.progress.close()
         return [self.rows[s.key] for s in self.sweep.scenarios]

@@ -121,6 +121,43 @@ def _exit_for(result: Any) -> None:
 
 
 @main.command()
+@click.argument("scenarios", metavar="SCENARIOS.yaml", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--executor", default="local", show_default=True, metavar="local|ray",
+              help="local: worker processes on this machine; ray: one Ray task per plan.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="Existing Ray cluster to use (default: start a local Ray instance).")
+@click.option("--workers", type=int, default=None,
+              help="Plans at once (default: local, the CPU count; ray, the cluster's CPUs).")
+@click.option("--time-limit", "time_limit", type=float, default=None, help="Solver budget of every plan, seconds.")
+@click.option("--wall-limit", "wall_limit", type=float, default=None,
+              help="Hard wall-clock cap on each plan's solve (default: 4 x the time limit + 60 s).")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_one_line_errors
+def sweep(scenarios: Path, out_dir: Path, executor: str, ray_address: str | None, workers: int | None,
+          time_limit: float | None, wall_limit: float | None, quiet: bool) -> None:
+    """Plan every scenario (what-if, headcount search, site) of SCENARIOS.yaml: DIR/<id>/ holds each plan
+    folder, DIR/summary.csv and DIR/summary.html compare them. Exit 1 when a scenario has no plan."""
+    from scheduler.sweep import run_sweep
+
+    try:
+        result = run_sweep(scenarios, out_dir, executor=executor, workers=workers, ray_address=ray_address,
+                           time_limit_seconds=time_limit, wall_limit_seconds=wall_limit,
+                           progress=None if quiet else sys.stderr)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: the workers were stopped; finished scenarios are in {out_dir}, no summary "
+                   "was written", err=True)
+        sys.exit(130)
+    click.echo(f"wrote {out_dir}/summary.csv and summary.html ({len(result.rows)} scenario(s))")
+    if result.failed:
+        listed = ", ".join(f"{row.key} ({row.status})" for row in result.failed[:5])
+        more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+        click.echo(f"error: {len(result.failed)} of {len(result.rows)} scenario(s) have no plan: {listed}{more} "
+                   "(see summary.csv)", err=True)
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("plan_dir", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Plan YAML (default: the config path recorded in DIR/kpis.json).")

@@ -110,7 +110,11 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
                 keep |= rows & (weekday == day) & (minute >= window.start_minute) & (minute < window.end_minute)
         aht = forecast.loc[rows, "aht_seconds"]
         forecast.loc[rows, "aht_seconds"] = aht.fillna(queue.default_aht_seconds)
-    return forecast.loc[keep].reset_index(drop=True)
+    forecast = forecast.loc[keep].reset_index(drop=True)
+    if config.volume_factor != 1.0 or config.aht_factor != 1.0:  # a what-if plan (docs/config.md, forecast)
+        forecast["contacts"] = forecast["contacts"] * config.volume_factor
+        forecast["aht_seconds"] = forecast["aht_seconds"] * config.aht_factor
+    return forecast
 
 
 def opening_weekday(starts: pd.Series, make_up_days: Mapping[date, int]) -> np.ndarray:

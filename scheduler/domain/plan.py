@@ -283,6 +283,8 @@ class PlanConfig:
     events: tuple[Event, ...] = ()  # forecasting.events
     special_days: tuple[tuple[date, float], ...] = ()  # date, multiplier (0: closed)
     make_up_day_hours: str = "weekday"  # a make-up working day opens as the weekday it replaces, or "weekend"
+    volume_factor: float = 1.0  # forecast contacts are multiplied by it (what-if scenarios)
+    aht_factor: float = 1.0  # forecast handle times are multiplied by it
 
     def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
         """The activities the agent attends, in config order."""

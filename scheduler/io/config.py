@@ -66,6 +66,7 @@ MAX_SEED = 1_000_000_000
 MAX_WORKERS = 64
 MAX_AGENTS_ON_BREAK = 100_000
 MAX_UNDERSTAFFING_GROWTH = 1_000.0
+MAX_FORECAST_FACTOR = 100.0  # forecast.volume_factor and forecast.aht_factor (what-if scaling)
 # Nesting deeper than this in a plan YAML is refused (no real plan nests more than a few levels).
 MAX_YAML_DEPTH = 50
 
@@ -543,7 +544,7 @@ def load_config(path: Path | str) -> PlanConfig:
     contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
 
     forecast = root.get("forecast", {})
-    forecast.mapping(("history_weeks", "week_start", "model"))
+    forecast.mapping(("history_weeks", "week_start", "model", "volume_factor", "aht_factor"))
     model_node = forecast.get("model", "smoothed_profile")
     if model_node.string() not in FORECAST_MODELS:
         raise model_node.fail(f"must be one of {', '.join(FORECAST_MODELS)}")
@@ -617,6 +618,8 @@ def load_config(path: Path | str) -> PlanConfig:
         holiday_country=holiday_country,
         history_weeks=forecast.get("history_weeks", 8).integer(1, 104),
         forecast_model=model_node.string(),
+        volume_factor=forecast.get("volume_factor", 1.0).number(0.0, MAX_FORECAST_FACTOR, open_low=True),
+        aht_factor=forecast.get("aht_factor", 1.0).number(0.0, MAX_FORECAST_FACTOR, open_low=True),
         fairness=_fairness(root.get("fairness", None)),
         **_calendar_keys(root, centre),
         activities=activities,

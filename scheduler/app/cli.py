@@ -271,8 +271,8 @@ def backtest(history: Path, weeks: int, holiday_country: str | None, as_json: bo
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Requirements CSV to write.")
 @_one_line_errors
 def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
-    """Erlang C requirements per queue and interval for a forecast CSV."""
-    from forecasting.queueing.staffing import requirements
+    """Erlang C requirements per queue and interval for a forecast CSV (deferred queues: the backlog model)."""
+    from scheduler.app.channels import plan_requirements
     from scheduler.app.pipeline import queue_targets, read_forecast
     from scheduler.io.config import load_config
     from scheduler.io.outputs import StagedOutput, check_out_file, frame_csv
@@ -281,7 +281,7 @@ def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
     config = load_config(config_path)
     frame = read_forecast(forecast_file, config)
     targets = queue_targets(config)
-    _write_one(out_file, frame_csv(requirements(frame, targets), 4), StagedOutput)
+    _write_one(out_file, frame_csv(plan_requirements(config, frame, targets), 4), StagedOutput)
     click.echo(f"wrote {out_file}")
 
 

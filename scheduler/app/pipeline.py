@@ -21,11 +21,19 @@ import pandas as pd
 from forecasting.calendar import country_holidays
 from forecasting.history import History, load_history
 from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACTS
-from forecasting.queueing.staffing import QueueTarget, requirements
+from forecasting.queueing.staffing import QueueTarget
 from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, choose_holidays, model_factory
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
+from scheduler.app.channels import (
+    DeferredResult,
+    backlog_shortfalls,
+    deferred_cover,
+    deferred_kpis,
+    keeps_all_hours,
+    plan_requirements,
+)
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.diagnose.warnings import implausible_input
@@ -98,6 +106,8 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
     keep = np.zeros(len(forecast), dtype=bool)
     for queue in config.queues:
         rows = (forecast["queue"] == queue.queue_id).to_numpy()
+        if keeps_all_hours(queue):  # deferred arrivals and bot escalations outside the hours wait for the opening
+            keep |= rows
         starts = forecast["interval_start"]
         minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
         weekday = starts.dt.day_of_week.to_numpy()
@@ -121,7 +131,8 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
 
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
-              violations: list[Violation], warnings: tuple[str, ...] = ()) -> Kpis:
+              violations: list[Violation], warnings: tuple[str, ...] = (),
+              deferred: dict[str, DeferredResult] | None = None) -> Kpis:
     """The figures a planner and a CI gate read; only ``solver.seconds`` and
     ``solver.first_roster_seconds`` may differ between identical runs whose ``solver.budget_completed`` is true
     (a run cut short by the wall clock or an interrupt is not reproducible)."""
@@ -133,6 +144,8 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
         volume = rows["contacts"].to_numpy(float)
         service = rows["service_level"].to_numpy(float)
         by_queue[queue.queue_id] = round(float((volume * service).sum() / volume.sum()) if volume.sum() else 1.0, 6)
+        if deferred and queue.queue_id in deferred:  # the share handled within the deadline, for the gate
+            by_queue[queue.queue_id] = round(deferred[queue.queue_id].outcome.share_within, 6)
         busy = service[volume > 0]
         worst[queue.queue_id] = round(float(busy.min()) if busy.size else 1.0, 6)
     volume = frame["contacts"].to_numpy(float)
@@ -170,6 +183,7 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
         versions={"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
                   "pandas": pd.__version__},
         warnings=warnings,
+        deferred=deferred_kpis(deferred or {}),
     )
 
 
@@ -202,7 +216,7 @@ def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: fl
     forecast = forecast_week(config, history, week, calendar)
     said = f"; {calendar.describe()}" if config.holiday_country else ""
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
-    required = requirements(forecast, queue_targets(config))
+    required = plan_requirements(config, forecast, queue_targets(config))
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
@@ -360,7 +374,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     warnings = implausible_input(config, week, required, array)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
-    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
+    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
+        config, array)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
@@ -379,7 +394,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings))
+        cover, deferred = deferred_cover(config, week, cover, required)
+        kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred)
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))

@@ -47,7 +47,7 @@ def keeps_all_hours(queue: Queue) -> bool:
 def open_mask(queue: Queue, starts: pd.DatetimeIndex, interval_minutes: int) -> np.ndarray:
     """True where the queue is open, for interval starts ``starts`` (shape ``(slots,)``)."""
     minutes = np.asarray(starts.hour * 60 + starts.minute)
-    weekdays = np.asarray(starts.dayofweek)
+    weekdays = np.asarray(starts.day_of_week)
     mask = np.zeros(len(starts), dtype=bool)
     for day in range(7):
         window = queue.opening_hours.window(day)
@@ -59,7 +59,7 @@ def open_mask(queue: Queue, starts: pd.DatetimeIndex, interval_minutes: int) -> 
 def horizon(frame: pd.DataFrame, interval_minutes: int) -> pd.DatetimeIndex:
     """The interval starts of the whole weeks (from a Monday) that hold every row of ``frame``."""
     first = frame["interval_start"].min().normalize()
-    first -= timedelta(days=int(first.dayofweek))
+    first -= timedelta(days=int(first.day_of_week))
     last = frame["interval_start"].max().normalize()
     days = ((last - first).days // 7 + 1) * 7
     return pd.date_range(first, periods=days * MINUTES_PER_DAY // interval_minutes, freq=f"{interval_minutes}min")

@@ -66,14 +66,20 @@ def main() -> None:
 @click.option("--weeks", default=12, show_default=True, type=int, help="Weeks of 15-minute history.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")
+@click.option("--channels", default=None,
+              help="One channel per queue, e.g. voice,voice,chat,email,social (voice, chat, email, social, "
+                   "backoffice); replaces --queues.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
 @_one_line_errors
-def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, out_dir: Path) -> None:
+def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, channels: str | None,
+            out_dir: Path) -> None:
     """Generate a realistic example centre: history.csv, agents.csv and plan.yaml."""
+    from scheduler.demo.channels import parse_channels
     from scheduler.demo.example import generate_example
 
     path = generate_example(out_dir, agents=agents, queues=queues, weeks=weeks, seed=seed,
-                            time_limit_seconds=time_limit)
+                            time_limit_seconds=time_limit,
+                            channels=None if channels is None else parse_channels(channels))
     click.echo(f"wrote {path.parent}/history.csv, agents.csv, plan.yaml")
 
 

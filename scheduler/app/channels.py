@@ -24,8 +24,9 @@ import pandas as pd
 from forecasting.queueing.deferred import Outcome, due_slots, plan_work, simulate, whole_heads
 from forecasting.queueing.staffing import QueueTarget, requirements
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
+from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
-from scheduler.rostering.coverage import CoverageResult
+from scheduler.rostering.coverage import CoverageResult, allocate, on_floor_by_skills
 from scheduler.validation.kpis import DeferredKpis
 
 SECONDS_PER_MINUTE = 60
@@ -185,11 +186,37 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
     return results
 
 
-def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult,
-                   required: pd.DataFrame) -> tuple[CoverageResult, dict[str, DeferredResult]]:
+def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray) -> np.ndarray:
+    """Heads per ``[queue, slot]`` (config order) working each deferred queue: those the cover allocates to it
+    (``rostering.coverage.allocate``'s max-flow) plus every head the cover leaves spare in a skill set holding
+    the queue (blending: an agent with no call waiting answers email), shared evenly between the set's deferred
+    queues (the remainder to the first). Live queues' rows hold the heads covering them."""
+    queue_ids = [q.queue_id for q in config.queues]
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    on_floor = on_floor_by_skills(config, week, roster)
+    flows: dict[tuple[int, tuple[str, ...], int], int] = {}
+    allocate(required, on_floor, queue_ids, flows)
+    heads = np.zeros_like(required)
+    spare = {group: counts.copy() for group, counts in on_floor.items()}
+    for (slot, group, queue), sent in flows.items():
+        heads[queue, slot] += sent
+        spare[group][slot] -= sent
+    for group, counts in spare.items():
+        mine = [i for i in deferred if queue_ids[i] in group]
+        if not mine:
+            continue
+        share, rest = np.divmod(counts, len(mine))
+        for order, queue in enumerate(mine):
+            heads[queue] += share + (rest if order == 0 else 0)
+    return heads
+
+
+def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult, required: pd.DataFrame,
+                   heads: np.ndarray) -> tuple[CoverageResult, dict[str, DeferredResult]]:
     """The coverage with each deferred queue's ``service_level`` replaced by the share of the interval's arrivals
-    the roster handles within the deadline, and the queues' outcomes; unchanged (and ``{}``) without any."""
-    results = deferred_outcomes(config, week, required, cover.scheduled)
+    the roster handles within the deadline with ``heads`` (``blended_heads``), and the queues' outcomes;
+    unchanged (and ``{}``) without any."""
+    results = deferred_outcomes(config, week, required, heads)
     if not results:
         return cover, results
     frame = cover.frame.copy()

@@ -29,6 +29,7 @@ from scheduler import __version__
 from scheduler.app.channels import (
     DeferredResult,
     backlog_shortfalls,
+    blended_heads,
     deferred_cover,
     deferred_kpis,
     keeps_all_hours,
@@ -394,7 +395,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
-        cover, deferred = deferred_cover(config, week, cover, required)
+        cover, deferred = deferred_cover(config, week, cover, required,
+                                         blended_heads(config, week, schedule.roster, array))
         kpis = plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred)
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))

@@ -32,7 +32,7 @@ BOT_BACKLOG_DEADLINE_MINUTES = 60
 NIGHT_LEVEL = 0.12  # arrivals per interval between 23:00 and 07:00, relative to the daytime shape
 INTERVAL_MINUTES = 15
 _EMAIL_DAYS = (1.25, 1.10, 1.04, 1.00, 0.95, 0.40, 0.30)
-_SOCIAL_DAYS = (1.00, 0.98, 0.98, 1.00, 1.05, 1.05, 0.95)
+_SOCIAL_DAYS = (1.00, 0.98, 0.98, 1.00, 1.05, 0.60, 0.45)
 _SOCIAL_CLOSE = 22 * 60
 
 # Skill sets mixing the channels (relative frequency, as example._SKILL_GROUPS; used when all their queues exist).

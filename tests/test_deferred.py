@@ -69,6 +69,7 @@ def test_deadline_crossing_a_closed_night() -> None:
     assert np.flatnonzero(plan.work).tolist() == [64, 65, 66, 67, 132, 133, 134, 135]
     assert np.allclose(plan.work[plan.work > 0], 1.0)
     assert plan.outcome.backlog[100] == pytest.approx(4.0)  # 4 wait overnight
+    assert plan.outcome.oldest_minutes.max() == 7 * 15  # the night does not count on an open-hours clock
     # on the clock the same deadline ends at 18:00, after closing: everything by 17:00
     elapsed = plan_work(arrivals, mask, 8, "elapsed", 1.0, 15)
     assert np.flatnonzero(elapsed.work).tolist() == [64, 65, 66, 67]

@@ -61,6 +61,11 @@ def due_slots(open_mask: np.ndarray, deadline_slots: int, clock: str) -> np.ndar
     return due
 
 
+def clock_of(open_mask: np.ndarray, clock: str) -> np.ndarray | None:
+    """The slots a deadline's clock counts: the open ones (``open_hours``) or all (``elapsed``: None)."""
+    return np.asarray(open_mask, dtype=bool) if clock == "open_hours" else None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a work plan does to the backlog, all arrays ``(slots,)``.
@@ -68,8 +73,8 @@ class Outcome:
     ``served``: work handled in each slot (agent-intervals); ``backlog``: work waiting at the end of each slot;
     ``within``: the share of each slot's arrivals handled within its deadline (1 where nothing arrives, and for
     work falling due after the horizon that is not yet late); ``oldest_minutes``: age at the end of each slot of
-    the oldest item waiting (0 when none waits). ``share_within`` is the week's share of the work falling due
-    inside the horizon that was handled in time (1.0 when none falls due).
+    the oldest item waiting, on the deadline's clock (0 when none waits). ``share_within`` is the week's share
+    of the work falling due inside the horizon that was handled in time (1.0 when none falls due).
     """
 
     served: np.ndarray
@@ -79,11 +84,13 @@ class Outcome:
     share_within: float
 
 
-def simulate(arrivals: np.ndarray, capacity: np.ndarray, due: np.ndarray, interval_minutes: int) -> Outcome:
+def simulate(arrivals: np.ndarray, capacity: np.ndarray, due: np.ndarray, interval_minutes: int,
+             clock_mask: np.ndarray | None = None) -> Outcome:
     """FIFO fluid service of ``arrivals`` (work per slot) by ``capacity`` (work that can be done per slot).
 
     Shapes ``(slots,)``; ``due`` from :func:`due_slots`. Unused capacity is lost (nothing is worked ahead of its
-    arrival)."""
+    arrival). Ages count the slots where ``clock_mask`` is True (the opening hours of an ``open_hours`` deadline),
+    every slot when it is None (``elapsed``)."""
     slots = arrivals.size
     cumulative = np.cumsum(arrivals)
     served_total = np.zeros(slots)
@@ -101,8 +108,10 @@ def simulate(arrivals: np.ndarray, capacity: np.ndarray, due: np.ndarray, interv
     share = float((within * arrivals)[inside].sum() / due_work) if due_work > EPSILON else 1.0
     backlog = np.maximum(cumulative - served_total, 0.0)
     # the oldest waiting work arrived in the first slot whose cumulative arrivals pass what is served
-    first_waiting = np.searchsorted(cumulative, served_total + EPSILON, side="right")
-    age_slots = np.where(backlog > EPSILON, np.arange(slots) + 1 - first_waiting, 0)
+    first_waiting = np.minimum(np.searchsorted(cumulative, served_total + EPSILON, side="right"), slots - 1)
+    ticks = np.ones(slots, dtype=np.int64) if clock_mask is None else np.asarray(clock_mask, dtype=np.int64)
+    counted = np.cumsum(ticks)  # clock slots up to and including each slot
+    age_slots = np.where(backlog > EPSILON, counted - (counted[first_waiting] - ticks[first_waiting]), 0)
     served = np.diff(served_total, prepend=0.0)
     return Outcome(served=served, backlog=backlog, within=within,
                    oldest_minutes=(age_slots * interval_minutes).astype(np.int64), share_within=min(share, 1.0))
@@ -192,7 +201,7 @@ def plan_work(arrivals: np.ndarray, open_mask: np.ndarray, deadline_slots: int, 
 
     def attempt(slots: int) -> WorkPlan:
         work = smoothest_work(arrivals, open_mask, due_slots(open_mask, slots, clock))
-        return WorkPlan(work, simulate(arrivals, work, real_due, interval_minutes), slots)
+        return WorkPlan(work, simulate(arrivals, work, real_due, interval_minutes, clock_of(open_mask, clock)), slots)
 
     best = attempt(deadline_slots)
     if share_target >= 1 or best.outcome.share_within < share_target:

@@ -21,7 +21,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from forecasting.queueing.deferred import Outcome, due_slots, plan_work, simulate, whole_heads
+from forecasting.queueing.deferred import Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
 from forecasting.queueing.staffing import QueueTarget, requirements
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
 from scheduler.domain.roster import Roster
@@ -157,12 +157,29 @@ def _bot_rows(config: PlanConfig, queue: Queue, rows: pd.DataFrame, grid: pd.Dat
 @dataclass(frozen=True)
 class DeferredResult:
     """What the roster gives one deferred queue over the week (``Outcome`` of its actual heads), and the arrays
-    ``[slot]`` of the week: ``backlog_contacts`` waiting at the end of each interval."""
+    ``[slot]`` of the week: ``contacts`` arriving in and ``backlog_contacts`` waiting at the end of each interval."""
 
     queue_id: str
     outcome: Outcome
     backlog_contacts: np.ndarray
     deadline_minutes: int
+    contacts: np.ndarray
+
+
+BACKLOG_COLUMNS = ("interval_start", "queue", "contacts", "backlog_contacts", "oldest_minutes", "deadline_minutes",
+                   "within_deadline")
+
+
+def backlog_frame(week: Week, results: dict[str, DeferredResult]) -> pd.DataFrame:
+    """``backlog.csv``: per deferred queue and interval of the week, the contacts arriving, the backlog and the
+    oldest item's age (minutes on the deadline's clock) at the interval's end, the deadline, and the share of the
+    interval's arrivals handled within it."""
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{week.interval_minutes}min")
+    parts = [pd.DataFrame({"interval_start": grid, "queue": queue_id, "contacts": r.contacts,
+                           "backlog_contacts": r.backlog_contacts, "oldest_minutes": r.outcome.oldest_minutes,
+                           "deadline_minutes": r.deadline_minutes, "within_deadline": r.outcome.within})
+             for queue_id, r in sorted(results.items())]
+    return pd.concat(parts, ignore_index=True).loc[:, list(BACKLOG_COLUMNS)]
 
 
 def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
@@ -178,11 +195,11 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
         contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
         work = _work(contacts, aht, config.interval_minutes)
         capacity = scheduled[index].astype(float) * (1.0 - config.shrinkage)
-        due = due_slots(open_mask(queue, grid, config.interval_minutes),
-                        queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
-        outcome = simulate(work, capacity, due, config.interval_minutes)
+        is_open = open_mask(queue, grid, config.interval_minutes)
+        due = due_slots(is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
+        outcome = simulate(work, capacity, due, config.interval_minutes, clock_of(is_open, queue.deadline_clock))
         results[queue.queue_id] = DeferredResult(queue.queue_id, outcome, _backlog_contacts(outcome, work, contacts),
-                                                 queue.deadline_minutes)
+                                                 queue.deadline_minutes, contacts)
     return results
 
 

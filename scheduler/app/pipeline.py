@@ -28,6 +28,7 @@ from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
 from scheduler.app.channels import (
     DeferredResult,
+    backlog_frame,
     backlog_shortfalls,
     blended_heads,
     deferred_cover,
@@ -46,6 +47,7 @@ from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
+from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
@@ -402,6 +404,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(cover.frame[list(COVERAGE_COLUMNS)], 4))
         staged.write_text(KPI_FILE, kpis.to_json())
+        if deferred:  # deferred queues: their backlog through the week under this roster
+            staged.write_text(BACKLOG_FILE, frame_csv(backlog_frame(week, deferred), 4))
         if config.replan is not None:  # what a re-plan changed against the published roster
             staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))

@@ -243,8 +243,9 @@ def _gantt_section(data: ReportData) -> str:
             f'<script type="application/json" id="gantt-data">{_gantt_json(data)}</script></section>')
 
 
-def render(data: ReportData) -> str:
-    """The whole page as text (deterministic: no clock, no randomness)."""
+def render(data: ReportData, extra: str = "") -> str:
+    """The whole page as text (deterministic: no clock, no randomness); ``extra`` is more sections' HTML, placed
+    after the queues' (e.g. ``report.backlog.backlog_section``)."""
     week_end = data.week_start + timedelta(days=6)
     queues = "".join(_queue_section(data, i) for i in range(len(data.queues)))
     return (
@@ -255,5 +256,5 @@ def render(data: ReportData) -> str:
         f"<header><h1>{escape(data.title)}</h1><p>Week {data.week_start:%a %d %b %Y} to {week_end:%a %d %b %Y} "
         f"({escape(data.timezone)}), {len(data.agents)} agents, {data.kpis.get('shifts', 0)} shifts, "
         f"{data.interval_minutes}-minute intervals</p></header><main>"
-        + _kpi_section(data) + queues + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
+        + _kpi_section(data) + queues + extra + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
         + f"</main><script>{GANTT_JS}</script></body></html>\n")

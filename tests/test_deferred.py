@@ -3,6 +3,7 @@ hand-computed cases, the config's keys and bad input, requirements, and a small 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,95 @@ def test_kpis_round_trip_with_deferred(tmp_path: Path) -> None:
     data["deferred"]["email"]["share_within_deadline"] = 2
     with pytest.raises(InputError, match="deferred.email.share_within_deadline"):
         Kpis.from_dict(data)
+
+
+# ------------------------------------------------------------------------- a stochastic check of the plan
+
+
+def _simulated_share(seed: int, target: float) -> float:
+    """An email queue in a small discrete-event simulation: Poisson arrivals all day, exponential handle times,
+    a 24-hour deadline on the clock; the plan's whole heads (no shrinkage) work the items first in first out,
+    each head 900 s per interval, time left idle lost. Returns the share handled within the deadline."""
+    rng = np.random.default_rng(seed)
+    slots = 7 * SLOTS_PER_DAY
+    hours = (np.arange(slots) % SLOTS_PER_DAY) / 4
+    rate = np.where((hours >= 7) & (hours < 22), 6.0, 1.0)  # contacts per interval
+    aht = 420.0
+    plan = plan_work(rate * aht / 900, _open_days(7), SLOTS_PER_DAY, "elapsed", target, 15)
+    heads = whole_heads(plan.work, 0.0)
+    arrival_slot = np.repeat(np.arange(slots), rng.poisson(rate))
+    remaining = list(rng.exponential(aht, arrival_slot.size))  # seconds of work left per item, FIFO order
+    done_slot = np.full(arrival_slot.size, slots)
+    head = 0
+    for slot in range(slots):
+        left = heads[slot] * 900.0
+        while left > 0 and head < arrival_slot.size and arrival_slot[head] <= slot:
+            used = min(left, remaining[head])
+            remaining[head] -= used
+            left -= used
+            if remaining[head] <= 0:
+                done_slot[head] = slot
+                head += 1
+    due = arrival_slot + SLOTS_PER_DAY - 1
+    judged = due < slots
+    return float(np.mean(done_slot[judged] <= due[judged]))
+
+
+def test_plan_meets_its_target_in_a_small_simulation() -> None:
+    # The fluid plan has no safety margin: random weeks spread around the target, their median meets it.
+    shares = [_simulated_share(seed, 0.9) for seed in range(5)]
+    assert float(np.median(shares)) >= 0.9 - 0.005
+    assert min(_simulated_share(seed, 1.0) for seed in range(3)) >= 0.98
+
+
+# ------------------------------------------------------------------------------------------ end to end
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scheduler.app.pipeline import run_plan
+
+    folder = tmp_path_factory.mktemp("channels")
+    plan = generate_example(folder / "c", agents=14, weeks=3, channels=("voice", "chat", "email", "social"),
+                            time_limit_seconds=2)
+    result = run_plan(plan, folder / "out", time_limit_seconds=2, progress=None)
+    assert not result.violations
+    return folder
+
+
+def test_plan_with_deferred_queues_reports_them(planned: Path) -> None:
+    out = planned / "out"
+    kpis = Kpis.from_json((out / "kpis.json").read_text(encoding="utf-8"))
+    assert sorted(kpis.deferred) == ["email", "social"]
+    for queue, figures in kpis.deferred.items():
+        assert kpis.service_level.by_queue[queue] == figures.share_within_deadline  # what wfm check gates on
+        assert figures.peak_backlog_contacts >= figures.end_of_week_backlog_contacts >= 0
+    assert kpis.deferred["email"].deadline_minutes == 1440
+    backlog = pd.read_csv(out / "backlog.csv")
+    assert set(backlog["queue"]) == {"email", "social"} and len(backlog) == 2 * 7 * SLOTS_PER_DAY
+    assert backlog["oldest_minutes"].max() == max(f.oldest_item_minutes for f in kpis.deferred.values())
+    assert 'id="deferred"' in (out / "report.html").read_text(encoding="utf-8")
+    required = pd.read_csv(out / "requirements.csv")
+    assert list(required.columns)[-2:] == ["work_agent_intervals", "backlog_contacts"]
+    assert required.loc[required["queue"] == "email", "work_agent_intervals"].sum() > 0
+
+
+def test_check_gates_on_the_share_within_the_deadline(planned: Path, tmp_path: Path) -> None:
+    from scheduler.validation.check import Tolerances, run_check
+
+    kpis = (planned / "out" / "kpis.json").read_text(encoding="utf-8")
+    better = Kpis.from_json(kpis).to_dict()
+    better["service_level"]["by_queue"]["social"] = min(1.0, better["service_level"]["by_queue"]["social"] + 0.05)
+    (tmp_path / "baseline.json").write_text(json.dumps(better), encoding="utf-8")
+    passed, table = run_check(planned / "out" / "kpis.json", tmp_path / "baseline.json", Tolerances())
+    assert not passed and "social" in table
+
+
+def test_backlog_no_roster_can_clear_exits_3(planned: Path, tmp_path: Path) -> None:
+    required = pd.read_csv(planned / "out" / "requirements.csv")
+    required.loc[required["queue"] == "email", "agents_required"] = 40
+    required.to_csv(tmp_path / "requirements.csv", index=False)
+    result = CliRunner().invoke(main, ["schedule", str(planned / "c" / "plan.yaml"), "--requirements",
+                                       str(tmp_path / "requirements.csv"), "--out", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 3
+    assert "'email'" in result.output and "short by" in result.output and "agent-hours" in result.output

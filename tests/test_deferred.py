@@ -4,6 +4,7 @@ hand-computed cases, the config's keys and bad input, requirements, and a small 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from scheduler.app.channels import backlog_shortfalls, plan_requirements
 from scheduler.app.cli import main
 from scheduler.app.pipeline import queue_targets
 from scheduler.demo.example import generate_example
+from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.validation.kpis import Kpis
@@ -246,7 +248,7 @@ def test_backlog_no_roster_can_clear_names_queue_and_shortfall(plan: dict[str, A
     config = load_config(write(tmp_path, _deferred(plan)))
     required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
     required[1, :] = 5  # 5 agents on email around the clock: 840 agent-hours
-    problems = backlog_shortfalls(config, required)
+    problems = backlog_shortfalls(config, Week(date(2026, 3, 30), 15), required)
     assert len(problems) == 1 and "'service'" in problems[0] and "short by" in problems[0]
     assert "agent-hours" in problems[0]
 

@@ -27,6 +27,7 @@ from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
 from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
 from scheduler.rostering.coverage import CoverageResult, allocate, on_floor_by_skills
+from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import DeferredKpis
 
 SECONDS_PER_MINUTE = 60
@@ -255,17 +256,17 @@ def deferred_kpis(results: dict[str, DeferredResult]) -> dict[str, DeferredKpis]
     ) for queue_id, r in sorted(results.items())}
 
 
-def backlog_shortfalls(config: PlanConfig, required: np.ndarray) -> list[str]:
+def backlog_shortfalls(config: PlanConfig, week: Week, required: np.ndarray) -> list[str]:
     """A deferred queue whose planned work is more than all its skilled agents could give in the week, even
-    working only it, for their contracts' most paid minutes: no roster can clear its backlog in time."""
+    working only it, at their most paid minutes (``rules.weekly_hours``, leave included): no roster can clear its
+    backlog in time."""
     problems = []
-    max_minutes = {c.contract_id: c.max_weekly_minutes for c in config.contracts}
     for index, queue in enumerate(config.queues):
         if not queue.deferred:
             continue
         need_hours = float(required[index].sum()) * config.interval_minutes / 60
         skilled = [a for a in config.agents if queue.queue_id in a.skills]
-        can_hours = sum(max_minutes[a.contract_id] for a in skilled) / 60
+        can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in skilled) / 60
         if need_hours > can_hours + 1e-9:
             problems.append(f"deferred queue {queue.queue_id!r} needs {need_hours:,.1f} agent-hours of work within "
                             f"its deadline but its {len(skilled)} skilled agent(s) can work at most "

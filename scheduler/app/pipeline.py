@@ -378,7 +378,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
-        config, array)
+        config, week, array)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)

@@ -362,3 +362,35 @@ def test_backlog_no_roster_can_clear_exits_3(planned: Path, tmp_path: Path) -> N
                                        str(tmp_path / "requirements.csv"), "--out", str(tmp_path / "o"), "--quiet"])
     assert result.exit_code == 3
     assert "'email'" in result.output and "short by" in result.output and "agent-hours" in result.output
+
+
+def test_report_refuses_a_damaged_backlog_file(planned: Path, tmp_path: Path) -> None:
+    from scheduler.report.backlog import read_backlog
+
+    text = (planned / "out" / "backlog.csv").read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].rsplit(",", 1)[0] + ",lots"
+    (tmp_path / "backlog.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"backlog.csv row 4, column within_deadline: bad value"):
+        read_backlog(tmp_path)
+    assert read_backlog(tmp_path / "nowhere") is None  # a plan without deferred queues has no section
+
+
+def test_example_channels(planned: Path, tmp_path: Path) -> None:
+    config = load_config(planned / "c" / "plan.yaml")
+    by_id = {q.queue_id: q for q in config.queues}
+    assert [(q.queue_id, q.channel) for q in config.queues] == [
+        ("sales", "voice"), ("chat", "chat"), ("email", "email"), ("social", "social")]
+    assert by_id["email"].deadline_minutes == 1440 and by_id["email"].deadline_clock == "elapsed"
+    assert by_id["social"].deadline_minutes == 120 and by_id["social"].deadline_clock == "open_hours"
+    assert by_id["chat"].bot is not None and not by_id["chat"].deferred
+    deferred = {"email", "social"}
+    assert any(set(a.skills) & deferred and set(a.skills) - deferred for a in config.agents)  # they blend
+    history = pd.read_csv(planned / "c" / "history.csv", parse_dates=["interval_start"])
+    email = history[history["queue"] == "email"]
+    assert (email["interval_start"].dt.hour < 6).any()  # email arrives at night too
+    again = generate_example(tmp_path / "c", agents=14, weeks=3, channels=("voice", "chat", "email", "social"),
+                             time_limit_seconds=2)
+    for name in ("plan.yaml", "agents.csv", "history.csv"):
+        assert (again.parent / name).read_bytes() == (planned / "c" / name).read_bytes()
+    with pytest.raises(InputError, match="unknown channel 'fax'"):
+        generate_example(tmp_path / "d", channels=("voice", "fax"))

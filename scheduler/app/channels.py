@@ -208,9 +208,12 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     """Heads per ``[queue, slot]`` (config order) working each deferred queue: those the cover allocates to it
     (``rostering.coverage.allocate``'s max-flow) plus every head the cover leaves spare in a skill set holding
     the queue (blending: an agent with no call waiting answers email), shared evenly between the set's deferred
-    queues (the remainder to the first). Live queues' rows hold the heads covering them."""
+    queues (the remainder to the first). Live queues' rows hold the heads covering them; all rows are zero when
+    no queue is deferred."""
     queue_ids = [q.queue_id for q in config.queues]
     deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    if not deferred:  # nothing to replay: spare the max-flow pass
+        return np.zeros_like(required)
     on_floor = on_floor_by_skills(config, week, roster)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     allocate(required, on_floor, queue_ids, flows)

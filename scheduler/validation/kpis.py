@@ -66,7 +66,8 @@ class SolverKpis:
 @dataclass(frozen=True)
 class DeferredKpis:
     """One deferred queue's week under the roster: the share of items falling due in the week handled within
-    the deadline, the backlog's peak and end-of-week size in contacts, and the oldest item's age in minutes."""
+    the deadline, the backlog's peak and end-of-week size in contacts, and the oldest item's age in minutes on
+    the deadline's clock (opening hours only for an ``open_hours`` deadline)."""
 
     share_within_deadline: float
     deadline_minutes: int

@@ -334,6 +334,16 @@ def test_plan_with_deferred_queues_reports_them(planned: Path) -> None:
         assert kpis.service_level.by_queue[queue] == figures.share_within_deadline  # what wfm check gates on
         assert figures.peak_backlog_contacts >= figures.end_of_week_backlog_contacts >= 0
     assert kpis.deferred["email"].deadline_minutes == 1440
+    # the independent bound (every skilled agent on the floor on the queue) is never below what is published
+    from scheduler.validation.deferred import within_deadline_bounds
+    from scheduler.validation.validate import read_roster
+
+    rows = pd.read_csv(out / "requirements.csv", parse_dates=["interval_start"])
+    bounds = within_deadline_bounds(load_config(planned / "c" / "plan.yaml"), date(2026, 3, 30),
+                                    read_roster(out / "roster.csv"), rows)
+    assert sorted(bounds) == ["email", "social"]
+    for queue, figures in kpis.deferred.items():
+        assert figures.share_within_deadline <= bounds[queue] + 1e-6
     backlog = pd.read_csv(out / "backlog.csv")
     assert set(backlog["queue"]) == {"email", "social"} and len(backlog) == 2 * 7 * SLOTS_PER_DAY
     assert backlog["oldest_minutes"].max() == max(f.oldest_item_minutes for f in kpis.deferred.values())

@@ -244,6 +244,18 @@ def test_deferred_requirements_cover_the_plan(plan: dict[str, Any], tmp_path: Pa
     assert extra.sum() * (1 - config.shrinkage) >= chat["work_agent_intervals"].sum() - 1e-9
 
 
+def test_bot_in_front_of_a_deferred_queue_removes_the_contained_share(plan: dict[str, Any], tmp_path: Path) -> None:
+    data = _deferred(plan, channel="social")
+    config = load_config(write(tmp_path, data))
+    plain = plan_requirements(config, _forecast(), queue_targets(config))
+    data["queues"][1]["bot"] = {"containment": 0.25}
+    config = load_config(write(tmp_path, data))
+    botted = plan_requirements(config, _forecast(), queue_targets(config))
+    social = (plain["queue"] == "service").to_numpy()
+    assert botted.loc[social, "contacts"].sum() == pytest.approx(0.75 * plain.loc[social, "contacts"].sum())
+    assert botted.loc[social, "agents_required"].sum() < plain.loc[social, "agents_required"].sum()
+
+
 def test_backlog_no_roster_can_clear_names_queue_and_shortfall(plan: dict[str, Any], tmp_path: Path) -> None:
     config = load_config(write(tmp_path, _deferred(plan)))
     required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)

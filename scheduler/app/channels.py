@@ -108,8 +108,9 @@ def _work(contacts: np.ndarray, aht: np.ndarray, interval_minutes: int) -> np.nd
 
 
 def _backlog_contacts(outcome: Outcome, work: np.ndarray, contacts: np.ndarray) -> np.ndarray:
-    """The backlog in contacts: each slot's waiting work at that slot's contacts per unit of work (FIFO keeps
-    the oldest work, so the share of each arrival slot still waiting is read off the cumulative work)."""
+    """The backlog at the end of each slot in contacts: the work handled so far is mapped back to the contacts it
+    held (first in first out, so it is the oldest arrivals' work, read off the cumulative work and contacts), and
+    what has arrived but is not handled waits. Shapes ``(slots,)``."""
     cumulative_work, cumulative_contacts = np.cumsum(work), np.cumsum(contacts)
     served = cumulative_work - outcome.backlog
     if cumulative_work[-1] <= 0:
@@ -121,6 +122,8 @@ def _backlog_contacts(outcome: Outcome, work: np.ndarray, contacts: np.ndarray) 
 def _deferred_rows(config: PlanConfig, queue: Queue, rows: pd.DataFrame, grid: pd.DatetimeIndex,
                    target: QueueTarget) -> pd.DataFrame:
     contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
+    if queue.bot is not None:  # a bot in front of a deferred social queue: only escalations reach people
+        contacts = contacts * (1.0 - queue.bot.containment)
     work = _work(contacts, aht, config.interval_minutes)
     assert queue.deadline_minutes is not None
     plan = plan_work(work, open_mask(queue, grid, config.interval_minutes),

@@ -2,6 +2,7 @@
 
     python benchmarks/deferred.py                                     # 150 agents, seed 7, 60-s limit
     python benchmarks/deferred.py --agents 150 --seeds 7 8 9 --time-limit 60
+    python benchmarks/deferred.py --time-limit 30 --wall-limit 3000       # budget completes: reproducible
 
 For each seed the centre is ``wfm example --agents A --channels voice,voice,chat,email,social --seed S``. The
 *deferred* plan is that plan.yaml as written (email within 24 h on the clock, social within 2 open hours, a bot
@@ -95,7 +96,8 @@ def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path) -> dict[str
     return {queue: round(r.outcome.share_within, 4) for queue, r in results.items()}
 
 
-def run(agents: int, seed: int, time_limit: float, work: Path) -> list[dict[str, object]]:
+def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float | None = None
+        ) -> list[dict[str, object]]:
     folder = work / f"c{agents}-{seed}"
     made = _cli("example", "--agents", str(agents), "--channels", CHANNELS, "--seed", str(seed), "--out", str(folder))
     if made.returncode:
@@ -104,7 +106,8 @@ def run(agents: int, seed: int, time_limit: float, work: Path) -> list[dict[str,
     outs = {name: folder / f"out-{name}" for name in plans}
     rows = []
     for name, plan in plans.items():
-        done = _cli("plan", str(plan), "--out", str(outs[name]), "--time-limit", str(time_limit), "--quiet")
+        cap = [] if wall_limit is None else ["--wall-limit", str(wall_limit)]
+        done = _cli("plan", str(plan), "--out", str(outs[name]), "--time-limit", str(time_limit), *cap, "--quiet")
         if done.returncode:
             rows.append({"seed": seed, "model": name, "exit": done.returncode, "error": done.stderr.strip()[-300:]})
             continue
@@ -128,10 +131,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=150)
     parser.add_argument("--seeds", type=int, nargs="+", default=[7])
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="wall-clock cap; a generous one lets the deterministic budget complete (reproducible)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wfm-deferred-") as folder:
         for seed in args.seeds:
-            for row in run(args.agents, seed, args.time_limit, Path(folder)):
+            for row in run(args.agents, seed, args.time_limit, Path(folder), args.wall_limit):
                 print(json.dumps(row), flush=True)
 
 

@@ -105,7 +105,7 @@ BAD_VALUES = [
     ("queues[1].service_level_target", 1.5, "must be <= 1"),
     ("queues[0].answer_seconds", True, "must be a number"),
     ("queues[2].default_aht_seconds", float("inf"), "must be a finite number"),
-    ("queues[0].channel", "phone", "must be one of voice, chat, email"),
+    ("queues[0].channel", "phone", "must be one of voice, chat, email, social, backoffice"),
     ("shift_templates[0].breaks[1].minutes", -15, "must be >= 1"),
     ("shift_templates[0].breaks[1].minutes", 20, "must be a multiple of the interval (15 min)"),
     ("contracts[0].min_weekly_hours", 45, "must not exceed max_weekly_hours (40)"),

@@ -66,14 +66,20 @@ def main() -> None:
 @click.option("--weeks", default=12, show_default=True, type=int, help="Weeks of 15-minute history.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")
+@click.option("--channels", default=None,
+              help="One channel per queue, e.g. voice,voice,chat,email,social (voice, chat, email, social, "
+                   "backoffice); replaces --queues.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
 @_one_line_errors
-def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, out_dir: Path) -> None:
+def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, channels: str | None,
+            out_dir: Path) -> None:
     """Generate a realistic example centre: history.csv, agents.csv and plan.yaml."""
+    from scheduler.demo.channels import parse_channels
     from scheduler.demo.example import generate_example
 
     path = generate_example(out_dir, agents=agents, queues=queues, weeks=weeks, seed=seed,
-                            time_limit_seconds=time_limit)
+                            time_limit_seconds=time_limit,
+                            channels=None if channels is None else parse_channels(channels))
     click.echo(f"wrote {path.parent}/history.csv, agents.csv, plan.yaml")
 
 
@@ -353,8 +359,8 @@ def backtest(history: Path, weeks: int, holiday_country: str | None, events_file
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Requirements CSV to write.")
 @_one_line_errors
 def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
-    """Erlang C requirements per queue and interval for a forecast CSV."""
-    from forecasting.queueing.staffing import requirements
+    """Erlang C requirements per queue and interval for a forecast CSV (deferred queues: the backlog model)."""
+    from scheduler.app.channels import plan_requirements
     from scheduler.app.pipeline import queue_targets, read_forecast
     from scheduler.io.config import load_config
     from scheduler.io.outputs import StagedOutput, check_out_file, frame_csv
@@ -363,7 +369,7 @@ def staff(forecast_file: Path, config_path: Path, out_file: Path) -> None:
     config = load_config(config_path)
     frame = read_forecast(forecast_file, config)
     targets = queue_targets(config)
-    _write_one(out_file, frame_csv(requirements(frame, targets), 4), StagedOutput)
+    _write_one(out_file, frame_csv(plan_requirements(config, frame, targets), 4), StagedOutput)
     click.echo(f"wrote {out_file}")
 
 

@@ -22,11 +22,21 @@ import pandas as pd
 from forecasting.calendar import apply_special_days
 from forecasting.history import History, load_history
 from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACTS
-from forecasting.queueing.staffing import QueueTarget, requirements
+from forecasting.queueing.staffing import QueueTarget
 from forecasting.ranges import outside_timestamp_range
 from forecasting.service import HolidayChoice, calendar_factory, choose_holidays, day_calendar
 from forecasting.untrusted import error_summary, excerpt, regular_file
 from scheduler import __version__
+from scheduler.app.channels import (
+    DeferredResult,
+    backlog_frame,
+    backlog_shortfalls,
+    blended_heads,
+    deferred_cover,
+    deferred_kpis,
+    keeps_all_hours,
+    plan_requirements,
+)
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -39,6 +49,7 @@ from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
+from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.rostering.coverage import CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
@@ -101,6 +112,8 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
     keep = np.zeros(len(forecast), dtype=bool)
     for queue in config.queues:
         rows = (forecast["queue"] == queue.queue_id).to_numpy()
+        if keeps_all_hours(queue):  # deferred arrivals and bot escalations outside the hours wait for the opening
+            keep |= rows
         starts = forecast["interval_start"]
         minute = (starts.dt.hour * 60 + starts.dt.minute).to_numpy()
         weekday = opening_weekday(starts, days.make_up_days if config.make_up_day_hours == "weekday" else {})
@@ -139,7 +152,8 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
 
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
-              violations: list[Violation], warnings: tuple[str, ...] = ()) -> Kpis:
+              violations: list[Violation], warnings: tuple[str, ...] = (),
+              deferred: dict[str, DeferredResult] | None = None) -> Kpis:
     """The figures a planner and a CI gate read; only ``solver.seconds`` and
     ``solver.first_roster_seconds`` may differ between identical runs whose ``solver.budget_completed`` is true
     (a run cut short by the wall clock or an interrupt is not reproducible)."""
@@ -151,6 +165,8 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
         volume = rows["contacts"].to_numpy(float)
         service = rows["service_level"].to_numpy(float)
         by_queue[queue.queue_id] = round(float((volume * service).sum() / volume.sum()) if volume.sum() else 1.0, 6)
+        if deferred and queue.queue_id in deferred:  # the share handled within the deadline, for the gate
+            by_queue[queue.queue_id] = round(deferred[queue.queue_id].outcome.share_within, 6)
         busy = service[volume > 0]
         worst[queue.queue_id] = round(float(busy.min()) if busy.size else 1.0, 6)
     volume = frame["contacts"].to_numpy(float)
@@ -188,6 +204,7 @@ def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageRes
         versions={"wfm": __version__, "ortools": ortools.__version__, "numpy": np.__version__,
                   "pandas": pd.__version__},
         warnings=warnings,
+        deferred=deferred_kpis(deferred or {}),
     )
 
 
@@ -220,7 +237,7 @@ def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: fl
     forecast = forecast_week(config, history, week, calendar)
     said = f"; {calendar.describe()}" if config.holiday_country else ""
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
-    required = requirements(forecast, queue_targets(config))
+    required = plan_requirements(config, forecast, queue_targets(config))
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
@@ -378,7 +395,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     warnings = implausible_input(config, week, required, array)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
-    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
+    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
+        config, week, array)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
@@ -397,17 +415,21 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
+        cover, deferred = deferred_cover(config, week, cover, required,
+                                         blended_heads(config, week, schedule.roster, array))
         extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "
                          f"agent-h, {extras.surplus.block_hours:,.1f} h in blocks of 1 h or more")
-        kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings)),
+        kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred),
                        predicted_service_level=extras.predicted, surplus=extras.surplus)
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(extras.coverage, 4))
         staged.write_text(SURPLUS_FILE, extras.surplus_csv)
         staged.write_text(KPI_FILE, kpis.to_json())
+        if deferred:  # deferred queues: their backlog through the week under this roster
+            staged.write_text(BACKLOG_FILE, frame_csv(backlog_frame(week, deferred), 4))
         if config.replan is not None:  # what a re-plan changed against the published roster
             staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))

@@ -40,6 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from forecasting.queueing import erlang
+from scheduler.demo.channels import (
+    CHANNEL_SKILL_GROUPS,
+    channel_lineup,
+    channel_queue_yaml,
+    night_factor,
+    open_in_week,
+    skipped_minutes,
+)
 from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import WEEKDAYS, BreakRule, Contract, ShiftTemplate, TimeWindow
 from scheduler.errors import InputError
@@ -109,6 +117,13 @@ class QueueProfile:
     evening_level: float
     evening_aht_uplift: float
     handle_cv: float
+    # Other channels (``--channels``, scheduler.demo.channels): a deadline makes the queue deferred; contacts
+    # arrive around the clock when ``all_day`` (email, social, a chat behind a bot); ``bot_containment`` is the
+    # share a bot answers.
+    deadline_minutes: int | None = None
+    deadline_clock: str = "open_hours"
+    all_day: bool = False
+    bot_containment: float | None = None
 
     def hours(self, weekday: int) -> tuple[int, int]:
         if weekday < 5:
@@ -194,6 +209,7 @@ _SKILL_GROUPS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("sales", "retention"), 4.0),
     (("technical",), 6.0),
     (("service", "technical"), 4.0),
+    *CHANNEL_SKILL_GROUPS,
 )
 
 _CONTRACT_MIX = (("full_time", 0.65), ("part_time", 0.25), ("weekend", 0.10))
@@ -461,7 +477,8 @@ def _agents(
 
 
 def _interval_starts(profile: QueueProfile, weekday: int) -> np.ndarray:
-    open_minute, close_minute = profile.hours(weekday)
+    """Starts (minutes of the day) of the intervals contacts arrive in: the opening hours, or all day."""
+    open_minute, close_minute = (0, 24 * MINUTES_PER_HOUR) if profile.all_day else profile.hours(weekday)
     return np.arange(open_minute, close_minute, INTERVAL_MINUTES)
 
 
@@ -474,6 +491,8 @@ def _intraday_shape(profile: QueueProfile, weekday: int) -> np.ndarray:
     base_day = 0.30
     evening = base_day + (profile.evening_level - base_day) * np.clip((hours - 16.5) / 4.0, 0.0, 1.0)
     shape = morning + afternoon + evening
+    if profile.all_day:
+        shape = shape * night_factor(hours)
     return shape / shape.sum()
 
 
@@ -501,8 +520,14 @@ def _week_intervals(profile: QueueProfile) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _erlang_agent_hours(profile: QueueProfile, units: np.ndarray) -> np.ndarray:
-    """Erlang-required agent-hours of a week for each scale in ``units`` (contacts per unit day weight)."""
+    """Erlang-required agent-hours of a week for each scale in ``units`` (contacts per unit day weight); a
+    deferred queue needs its workload grossed up for shrinkage, a queue behind a bot Erlang for the escalations
+    in its hours."""
+    if profile.deadline_minutes is not None:
+        return units * _unit_workload_hours(profile) / (1.0 - SHRINKAGE)
     per_unit, aht = _week_intervals(profile)
+    if profile.bot_containment is not None:
+        per_unit = per_unit * (1.0 - profile.bot_containment) * open_in_week(profile)
     load = units[:, None] * per_unit[None, :] * aht[None, :] / (INTERVAL_MINUTES * MINUTES_PER_HOUR)
     heads = erlang.chat_required_agents(load, aht[None, :], profile.answer_seconds, profile.service_level_target,
                                         profile.concurrency, MAX_OCCUPANCY)
@@ -524,13 +549,14 @@ def _calibrated_units(profile: QueueProfile, simple_units: float, target_hours: 
     return float(units[i] + share * (units[i + 1] - units[i]))
 
 
-def build_centre(agents: int, queues: int, seed: int) -> ExampleCentre:
-    """The example centre's queues, rules, agents and calibrated weekly volumes (nothing is written)."""
+def build_centre(agents: int, queues: int, seed: int, channels: Sequence[str] | None = None) -> ExampleCentre:
+    """The example centre's queues, rules, agents and calibrated weekly volumes (nothing is written);
+    ``channels`` (e.g. ``voice,voice,chat,email,social``) picks the queues instead of ``queues``."""
     agents = _whole_number("agents", agents, 1, MAX_AGENTS)
     queues = _whole_number("queues", queues, MIN_QUEUES, MAX_QUEUES)
     seed = _whole_number("seed", seed, 0, 2**63 - 1)
     agents_rng, _ = np.random.default_rng(seed).spawn(2)
-    profiles = _lineup(queues)
+    profiles = _lineup(queues) if channels is None else channel_lineup(channels, _lineup(6), _EXTRA_LINE_BASES)
     queue_ids = tuple(p.queue_id for p in profiles)
     close_minute = max(p.weekday_close_minute for p in profiles)
     templates = _templates(close_minute)
@@ -549,7 +575,10 @@ def build_centre(agents: int, queues: int, seed: int) -> ExampleCentre:
     for profile in profiles:
         target_hours = TARGET_LOAD * capacity_hours[profile.queue_id]
         simple_units = target_hours * PLANNING_OCCUPANCY * (1.0 - SHRINKAGE) / _unit_workload_hours(profile)
-        units = _calibrated_units(profile, simple_units, target_hours)
+        if profile.deadline_minutes is None:
+            units = _calibrated_units(profile, simple_units, target_hours)
+        else:  # deferred work has no queueing margin: its need is its workload
+            units = simple_units / PLANNING_OCCUPANCY
         contacts[profile.queue_id] = units * sum(profile.day_weights)
         workload[profile.queue_id] = units * _unit_workload_hours(profile)
         need[profile.queue_id] = float(_erlang_agent_hours(profile, np.array([units]))[0])
@@ -587,9 +616,12 @@ def _history_csv(centre: ExampleCentre, weeks: int, rng: np.random.Generator) ->
     for day in days:
         stamp = day.isoformat()
         rows: list[tuple[int, int, str]] = []
+        skipped = skipped_minutes(day, TIMEZONE)  # the spring change's missing hour (queues open all night)
         for order, (profile, by_day) in enumerate(zip(centre.queues, per_queue, strict=True)):
             starts, counts, aht = by_day[day]
             for minute, count, seconds in zip(starts.tolist(), counts.tolist(), aht.tolist(), strict=True):
+                if minute in skipped:
+                    continue
                 shown = f"{seconds:.1f}" if count > 0 else ""
                 line = f"{stamp}T{minute_to_clock(minute)}:00,{profile.queue_id},{count},{shown}\n"
                 rows.append((minute, order, line))
@@ -649,15 +681,18 @@ def _plan_yaml(centre: ExampleCentre, agents: int, weeks: int, seed: int, time_l
         "queues:",
     ]
     for profile in centre.queues:
-        lines += [
-            f"  - id: {profile.queue_id}",
-            f"    channel: {profile.channel}",
-            f"    service_level_target: {_number(profile.service_level_target)}",
-            f"    answer_seconds: {profile.answer_seconds}",
-            f"    default_aht_seconds: {profile.aht_seconds}",
-            f"    max_occupancy: {_number(MAX_OCCUPANCY)}",
-            f"    concurrency: {profile.concurrency}",
-        ]
+        if profile.deadline_minutes is not None or profile.bot_containment is not None:
+            lines += channel_queue_yaml(profile, _number(profile.service_level_target), _number(MAX_OCCUPANCY))
+        else:
+            lines += [
+                f"  - id: {profile.queue_id}",
+                f"    channel: {profile.channel}",
+                f"    service_level_target: {_number(profile.service_level_target)}",
+                f"    answer_seconds: {profile.answer_seconds}",
+                f"    default_aht_seconds: {profile.aht_seconds}",
+                f"    max_occupancy: {_number(MAX_OCCUPANCY)}",
+                f"    concurrency: {profile.concurrency}",
+            ]
         if profile.weekday_close_minute != _CENTRE_CLOSE_WEEKDAY:
             lines += ["    opening_hours:", *_hours_yaml(profile, "      ")]
     lines += [
@@ -724,6 +759,7 @@ def generate_example(
     weeks: int = 12,
     seed: int = 0,
     time_limit_seconds: float | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Path:
     """Write ``history.csv``, ``agents.csv`` and ``plan.yaml`` of a synthetic centre into ``out_dir``.
 
@@ -732,7 +768,8 @@ def generate_example(
     Sunday ``HISTORY_END``; the plan is for the week after. ``time_limit_seconds`` is the solver's limit
     (default 45 s up to 100 agents, 90 s above). The files are built in a temporary folder beside
     ``out_dir``, checked with ``load_config`` and then moved in, each replaced atomically. Returns the path
-    of ``plan.yaml``. Raises ``InputError`` for bad arguments.
+    of ``plan.yaml``. ``channels`` (one of voice, chat, email, social, backoffice per queue; see
+    ``scheduler.demo.channels``) picks the queues instead of ``queues``. Raises ``InputError`` for bad arguments.
     """
     agents = _whole_number("agents", agents, 1, MAX_AGENTS)
     queues = _whole_number("queues", queues, MIN_QUEUES, MAX_QUEUES)
@@ -745,7 +782,7 @@ def generate_example(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a folder")
 
-    centre = build_centre(agents, queues, seed)
+    centre = build_centre(agents, queues, seed, channels)
     _, history_rng = np.random.default_rng(seed).spawn(2)
     contents = {
         "history.csv": _history_csv(centre, weeks, history_rng),

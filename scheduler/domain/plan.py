@@ -41,12 +41,27 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class Bot:
+    """A chatbot in front of a chat or social queue: it answers ``containment`` (in [0, 1)) of the contacts at
+    every hour; the rest escalate to people. Escalations outside the queue's opening hours wait for the next
+    opening (``escalate_during`` is ``open_hours``) and are handled within ``backlog_deadline_minutes`` of it."""
+
+    containment: float
+    escalate_during: str = "open_hours"
+    backlog_deadline_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Queue:
     """A contact queue with its service goal.
 
     ``concurrency`` is how many contacts one agent handles at once (chat); 1 for voice and email.
     ``patience_seconds`` is the mean time a waiting contact stays before abandoning (> 0): staff with
     Erlang A; ``None`` (the default) staffs with Erlang C, where nobody abandons.
+    ``deadline_minutes`` set makes the queue *deferred* (email, social, back-office work): items may wait, first
+    in first out, and ``service_level_target`` is the share handled within the deadline, counted in the queue's
+    opening hours or on the clock (``deadline_clock``: ``open_hours`` or ``elapsed``); ``answer_seconds`` is
+    then 0 and unused. ``bot``: a chatbot in front of the queue (chat and social only).
     """
 
     queue_id: str
@@ -58,6 +73,14 @@ class Queue:
     concurrency: int
     opening_hours: OpeningHours
     patience_seconds: float | None = None
+    deadline_minutes: int | None = None
+    deadline_clock: str = "open_hours"
+    bot: Bot | None = None
+
+    @property
+    def deferred(self) -> bool:
+        """Staffed against a deadline by the backlog model, not as a live Erlang queue."""
+        return self.deadline_minutes is not None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from scheduler.domain.plan import (
     WEEKDAYS,
     Activity,
     Agent,
+    Bot,
     BreakRule,
     Contract,
     Fairness,
@@ -46,9 +47,15 @@ from scheduler.domain.plan import (
 from scheduler.errors import InputError
 from scheduler.io.agents_csv import load_agents
 
-CHANNELS = ("voice", "chat", "email")
+CHANNELS = ("voice", "chat", "email", "social", "backoffice")
 # Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
-SINGLE_CONTACT_CHANNELS = ("voice", "email")
+SINGLE_CONTACT_CHANNELS = ("voice", "email", "social", "backoffice")
+# Channels that may be deferred (``deadline_minutes``); back-office work always is. A bot may front chat and social.
+DEFERRED_CHANNELS = ("email", "social", "backoffice")
+BOT_CHANNELS = ("chat", "social")
+DEADLINE_CLOCKS = ("open_hours", "elapsed")
+BOT_ESCALATION = ("open_hours",)
+MAX_DEADLINE_MINUTES = 7 * 24 * 60
 BREAK_KINDS = ("break", "lunch")
 INTERVAL_CHOICES_MINUTES = (5, 10, 15, 30, 60)
 # The model checks rest only between shifts on consecutive days; with shifts inside one day, two days apart
@@ -273,7 +280,7 @@ def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
 def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
     node.mapping(
         ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
-         "concurrency", "opening_hours", "patience_seconds")
+         "concurrency", "opening_hours", "patience_seconds", "deadline_minutes", "deadline_clock", "bot")
     )
     channel = node.get("channel").string()
     if channel not in CHANNELS:
@@ -285,18 +292,66 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
     concurrency = concurrency_node.integer(1, 20)
     if concurrency > 1 and channel in SINGLE_CONTACT_CHANNELS:
         raise concurrency_node.fail(f"must be 1 on {channel} queues (only chat handles several contacts at once)")
+    deadline, clock = _deadline(node, channel, interval_minutes)
+    bot_node = node.get("bot", None)
     return Queue(
         queue_id=node.get("id").identifier(),
         channel=channel,
         service_level_target=node.get("service_level_target").number(0.0, 1.0, open_low=True),
-        answer_seconds=node.get("answer_seconds").number(0.0, MAX_ANSWER_SECONDS),
+        answer_seconds=0.0 if deadline is not None else node.get("answer_seconds").number(0.0, MAX_ANSWER_SECONDS),
         default_aht_seconds=node.get("default_aht_seconds").number(0.0, MAX_AHT_SECONDS, open_low=True),
         max_occupancy=None if max_occ.value is None else max_occ.number(MIN_MAX_OCCUPANCY, 1.0),
         concurrency=concurrency,
         opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
         patience_seconds=None if patience.value is None else patience.number(0.0, MAX_PATIENCE_SECONDS,
                                                                              open_low=True),
+        deadline_minutes=deadline,
+        deadline_clock=clock,
+        bot=None if bot_node.value is None else _bot(bot_node, channel, interval_minutes),
     )
+
+
+def _deadline(node: _Node, channel: str, interval_minutes: int) -> tuple[int | None, str]:
+    """``deadline_minutes`` and ``deadline_clock`` of a queue: set, the queue is deferred, and the live-queue keys
+    (``answer_seconds``, ``patience_seconds``, ``max_occupancy``) are refused."""
+    deadline_node = node.get("deadline_minutes", None)
+    clock_node = node.get("deadline_clock", None)
+    if deadline_node.value is None:
+        if channel == "backoffice":
+            raise InputError(f"{node.prefix}missing key {node.child_path('deadline_minutes')!r} "
+                             "(back-office work is always deferred)")
+        if clock_node.value is not None:
+            raise clock_node.fail("needs deadline_minutes on the same queue")
+        return None, "open_hours"
+    if channel not in DEFERRED_CHANNELS:
+        raise deadline_node.fail(f"is only for {', '.join(DEFERRED_CHANNELS)} queues, not {channel}")
+    deadline = deadline_node.integer(interval_minutes, MAX_DEADLINE_MINUTES)
+    deadline_node.multiple_of(deadline, interval_minutes, "the interval")
+    for key in ("answer_seconds", "patience_seconds", "max_occupancy"):
+        live = node.get(key, None)
+        if live.value is not None:
+            raise live.fail("must not be given on a deferred queue (one with deadline_minutes)")
+    clock = "open_hours" if clock_node.value is None else clock_node.string()
+    if clock not in DEADLINE_CLOCKS:
+        raise clock_node.fail(f"must be one of {', '.join(DEADLINE_CLOCKS)}")
+    return deadline, clock
+
+
+def _bot(node: _Node, channel: str, interval_minutes: int) -> Bot:
+    node.mapping(("containment", "escalate_during", "backlog_deadline_minutes"))
+    if channel not in BOT_CHANNELS:
+        raise node.fail(f"is only for {', '.join(BOT_CHANNELS)} queues, not {channel}")
+    escalate = node.get("escalate_during", "open_hours")
+    if escalate.string() not in BOT_ESCALATION:
+        raise escalate.fail(f"must be one of {', '.join(BOT_ESCALATION)}")
+    backlog = node.get("backlog_deadline_minutes", 60)
+    minutes = backlog.integer(interval_minutes, MAX_DEADLINE_MINUTES)
+    backlog.multiple_of(minutes, interval_minutes, "the interval")
+    containment = node.get("containment")
+    share = containment.number(0.0, 1.0)
+    if share >= 1.0:
+        raise containment.fail("must be below 1 (some contacts always escalate)")
+    return Bot(containment=share, escalate_during=escalate.string(), backlog_deadline_minutes=minutes)
 
 
 def _break(node: _Node, interval_minutes: int, length_minutes: int) -> BreakRule:

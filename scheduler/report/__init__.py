@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from forecasting.history import History
 from scheduler.domain.plan import PlanConfig
+from scheduler.report.backlog import backlog_section
 from scheduler.report.data import ReportData, load_report_data
 from scheduler.report.page import render
 
@@ -17,7 +19,9 @@ __all__ = ["REPORT_FILE", "ReportData", "build_report", "load_report_data", "ren
 def build_report(plan_dir: Path, config: Path | None = None, *, plan_config: PlanConfig | None = None,
                  history: History | None = None) -> str:
     """The report page for the plan in ``plan_dir`` (config from ``config``, else the path in kpis.json)."""
-    return render(load_report_data(plan_dir, config, plan_config=plan_config, history=history))
+    data = load_report_data(plan_dir, config, plan_config=plan_config, history=history)
+    start = datetime.combine(data.week_start, datetime.min.time())
+    return render(data, backlog_section(plan_dir, start, data.interval_minutes))
 
 
 def write_report(plan_dir: Path, config: Path | None = None) -> Path:

@@ -505,8 +505,9 @@ SECTIONS: tuple[Callable[[ReportData], str], ...] = (
     _gantt_section)
 
 
-def render(data: ReportData) -> str:
-    """The whole page as text (deterministic: no clock, no randomness)."""
+def render(data: ReportData, extra: str = "") -> str:
+    """The whole page as text (deterministic: no clock, no randomness); ``extra`` is more sections' HTML, placed
+    after the queues' (e.g. ``report.backlog.backlog_section``)."""
     week_end = data.week_start + timedelta(days=6)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -516,5 +517,5 @@ def render(data: ReportData) -> str:
         f"<header><h1>{escape(data.title)}</h1><p>Week {data.week_start:%a %d %b %Y} to {week_end:%a %d %b %Y} "
         f"({escape(data.timezone)}), {len(data.agents)} agents, {data.kpis.get('shifts', 0)} shifts, "
         f"{data.interval_minutes}-minute intervals</p></header><main>"
-        + "".join(section(data) for section in SECTIONS)
+        + "".join(section(data) + (extra if section is _queue_sections else "") for section in SECTIONS)
         + f"</main><script>{GANTT_JS}</script></body></html>\n")

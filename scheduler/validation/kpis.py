@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +90,19 @@ class SurplusKpis:
 
 
 @dataclass(frozen=True)
+class DeferredKpis:
+    """One deferred queue's week under the roster: the share of items falling due in the week handled within
+    the deadline, the backlog's peak and end-of-week size in contacts, and the oldest item's age in minutes on
+    the deadline's clock (opening hours only for an ``open_hours`` deadline)."""
+
+    share_within_deadline: float
+    deadline_minutes: int
+    peak_backlog_contacts: float
+    end_of_week_backlog_contacts: float
+    oldest_item_minutes: int
+
+
+@dataclass(frozen=True)
 class Kpis:
     """The contents of ``kpis.json``. Hours are agent-hours; ``cost`` is in the contracts' currency;
     ``config`` is the plan YAML's path as given on the command line."""
@@ -112,9 +125,21 @@ class Kpis:
     warnings: tuple[str, ...] = ()
     predicted_service_level: PredictedServiceLevels | None = None
     surplus: SurplusKpis | None = None
+    deferred: Mapping[str, DeferredKpis] = field(default_factory=dict)  # only plans with deferred queues
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data, keys in the published order."""
+        """Plain JSON data, keys in the published order; ``deferred`` only when a queue is deferred."""
+        data = self._base_dict()
+        if self.deferred:
+            data["deferred"] = {queue: {"share_within_deadline": d.share_within_deadline,
+                                        "deadline_minutes": d.deadline_minutes,
+                                        "peak_backlog_contacts": d.peak_backlog_contacts,
+                                        "end_of_week_backlog_contacts": d.end_of_week_backlog_contacts,
+                                        "oldest_item_minutes": d.oldest_item_minutes}
+                                for queue, d in self.deferred.items()}
+        return data
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "week_start": self.week_start,
             "config": self.config,
@@ -197,6 +222,8 @@ class Kpis:
             warnings=tuple(_text(w, "warnings[]", label) for w in read.sequence("warnings")),
             predicted_service_level=predicted_from(data, label),
             surplus=surplus_from(data, label),
+            deferred={str(queue): _deferred(value, f"deferred.{_key(queue)}", label)
+                      for queue, value in (read.mapping("deferred") if "deferred" in data else {}).items()},
         )
 
 
@@ -303,6 +330,17 @@ def _key(key: object) -> str:
     """A data key (queue id, rule) for a key path in an error message; a long or odd one is cut and quoted."""
     text = str(key)
     return text if len(text) <= 40 and text.isprintable() else excerpt(text, 40)
+
+
+def _deferred(value: Any, key_path: str, label: str) -> DeferredKpis:
+    if not isinstance(value, Mapping):
+        raise InputError(f"{label}: {key_path} must be an object, got {excerpt(value)}")
+    read = _Reader(value, label, key_path + ".")
+    return DeferredKpis(share_within_deadline=read.number("share_within_deadline", high=1.0),
+                        deadline_minutes=read.whole("deadline_minutes"),
+                        peak_backlog_contacts=read.number("peak_backlog_contacts"),
+                        end_of_week_backlog_contacts=read.number("end_of_week_backlog_contacts"),
+                        oldest_item_minutes=read.whole("oldest_item_minutes"))
 
 
 def _penalty(value: Any, key_path: str, label: str) -> Penalty:

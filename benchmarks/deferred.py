@@ -1,0 +1,144 @@
+"""Email and social as deferred queues against the same centre with them as live Erlang queues.
+
+    python benchmarks/deferred.py                                     # 150 agents, seed 7, 60-s limit
+    python benchmarks/deferred.py --agents 150 --seeds 7 8 9 --time-limit 60
+    python benchmarks/deferred.py --time-limit 30 --wall-limit 3000       # budget completes: reproducible
+
+For each seed the centre is ``wfm example --agents A --channels voice,voice,chat,email,social --seed S``. The
+*deferred* plan is that plan.yaml as written (email within 24 h on the clock, social within 2 open hours, a bot
+on chat); the *live* plan is the same file with email and social turned into live Erlang C queues (the way the
+planner had to model them before: ``answer_seconds`` the deadline capped at one hour, ``max_occupancy`` 0.85,
+staffed only inside their opening hours). Both are planned with ``wfm plan --time-limit T``. Each roster is then
+judged by the same yardstick: the deferred plan's FIFO backlog replay (``scheduler.app.channels``) of the heads
+the roster puts on email and social, blending included, gives each queue's share handled within its deadline;
+``paid_h`` and ``cost`` are the rosters' paid hours and cost; ``hard`` the independent validator's hard-rule
+violations (0: valid). Wall-clock figures depend on the machine's load; the paid hours and shares do not, when
+both solves complete their budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scheduler.app.channels import blended_heads, deferred_outcomes  # noqa: E402
+from scheduler.app.pipeline import read_requirements, requirement_array  # noqa: E402
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment  # noqa: E402
+from scheduler.domain.week import Week  # noqa: E402
+from scheduler.io.config import load_config  # noqa: E402
+
+CHANNELS = "voice,voice,chat,email,social"
+LIVE_ANSWER_CAP_SECONDS = 3600
+LIVE_QUEUES = ("sales", "service", "chat")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scheduler.app.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+def live_variant(plan: Path) -> Path:
+    """plan.yaml with every deferred queue turned into a live Erlang C queue, written beside it."""
+    data = yaml.safe_load(plan.read_text(encoding="utf-8"))
+    for queue in data["queues"]:
+        deadline = queue.pop("deadline_minutes", None)
+        if deadline is None:
+            continue
+        queue.pop("deadline_clock", None)
+        queue["answer_seconds"] = min(deadline * 60, LIVE_ANSWER_CAP_SECONDS)
+        queue["max_occupancy"] = 0.85
+    path = plan.with_name("plan-live.yaml")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def on_floor_roster(path: Path) -> Roster:
+    """The roster CSV's shifts with every break, lunch and activity as time off the floor (all the replay needs)."""
+    shifts: dict[tuple[str, str], tuple[datetime, datetime, list[BreakAssignment]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            start, end = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
+            key = (row["agent_id"], row["date"])
+            if row["activity"] == "shift":
+                shifts[key] = (start, end, [])
+            else:
+                day = shifts[key][0].replace(hour=0, minute=0)
+                shifts[key][2].append(BreakAssignment(row["activity"], int((start - day).total_seconds()) // 60,
+                                                      int((end - start).total_seconds()) // 60))
+    assignments = []
+    for (agent_id, _), (start, end, breaks) in sorted(shifts.items()):
+        minute = start.hour * 60 + start.minute
+        length = int((end - start).total_seconds()) // 60
+        assignments.append(ShiftAssignment(agent_id, start.date(), "", minute, length, length, tuple(breaks)))
+    return Roster(tuple(assignments))
+
+
+def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path) -> dict[str, float]:
+    """Share within the deadline per deferred queue of the roster in ``roster_dir``, by the deferred model."""
+    config = load_config(deferred_plan)
+    required = read_requirements(deferred_out / "requirements.csv", config)
+    assert config.week_start is not None
+    week = Week(config.week_start, config.interval_minutes)
+    array = requirement_array(config, week, required)
+    roster = on_floor_roster(roster_dir / "roster.csv")
+    results = deferred_outcomes(config, week, required, blended_heads(config, week, roster, array))
+    return {queue: round(r.outcome.share_within, 4) for queue, r in results.items()}
+
+
+def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float | None = None
+        ) -> list[dict[str, object]]:
+    folder = work / f"c{agents}-{seed}"
+    made = _cli("example", "--agents", str(agents), "--channels", CHANNELS, "--seed", str(seed), "--out", str(folder))
+    if made.returncode:
+        raise SystemExit(made.stderr)
+    plans = {"deferred": folder / "plan.yaml", "live": live_variant(folder / "plan.yaml")}
+    outs = {name: folder / f"out-{name}" for name in plans}
+    rows = []
+    for name, plan in plans.items():
+        cap = [] if wall_limit is None else ["--wall-limit", str(wall_limit)]
+        done = _cli("plan", str(plan), "--out", str(outs[name]), "--time-limit", str(time_limit), *cap, "--quiet")
+        if done.returncode:
+            rows.append({"seed": seed, "model": name, "exit": done.returncode, "error": done.stderr.strip()[-300:]})
+            continue
+        kpis = json.loads((outs[name] / "kpis.json").read_text(encoding="utf-8"))
+        required_h = sum(float(line.split(",")[4]) for line in
+                         (outs[name] / "requirements.csv").read_text().splitlines()[1:]) * 15 / 60
+        rows.append({
+            "seed": seed, "model": name, "required_h": round(required_h, 1), "paid_h": kpis["paid_hours"],
+            "cost": kpis["cost"], "understaffed_h": kpis["understaffed_agent_hours"],
+            "hard": kpis["hard_violations"],
+            "live_sl": {q: v for q, v in kpis["service_level"]["by_queue"].items() if q in LIVE_QUEUES},
+            "within_deadline": judge(plans["deferred"], outs["deferred"], outs[name]) if outs["deferred"].exists()
+            else None,
+            "gap": kpis["solver"]["gap"], "budget_completed": kpis["solver"]["budget_completed"],
+        })
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=150)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[7])
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="wall-clock cap; a generous one lets the deterministic budget complete (reproducible)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wfm-deferred-") as folder:
+        for seed in args.seeds:
+            for row in run(args.agents, seed, args.time_limit, Path(folder), args.wall_limit):
+                print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

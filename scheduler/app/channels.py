@@ -1,0 +1,280 @@
+"""Requirements and outcomes of deferred queues (email, social, back-office) and of queues behind a chatbot.
+
+``plan_requirements`` is what ``wfm plan`` and ``wfm staff`` staff with: live queues exactly as before
+(``forecasting.queueing.staffing.requirements``, Erlang C or A); a deferred queue by the fluid backlog model
+(``forecasting.queueing.deferred``): its smoothest work plan that keeps the target share of items within the
+deadline, turned into whole agents per interval that cover the plan cumulatively; a queue behind a bot: the
+contained share removed at every hour, the escalations inside the queue's hours staffed live, and those outside
+them waiting for the next opening as a backlog staffed like deferred work within ``bot.backlog_deadline_minutes``.
+
+Rostering then covers each interval's agents like any requirement (the cumulative plan is fixed before rostering,
+so the roster's lower bound is a proven bound of that problem); ``deferred_outcomes`` replays the roster's actual
+heads on each deferred queue through the FIFO backlog, so the KPIs say what the roster gives, blending included
+(agents the cover leaves spare on a deferred queue's skill work it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from forecasting.queueing.deferred import Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
+from forecasting.queueing.staffing import QueueTarget, requirements
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
+from scheduler.domain.roster import Roster
+from scheduler.domain.week import Week
+from scheduler.rostering.coverage import CoverageResult, allocate, on_floor_by_skills
+from scheduler.rostering.rules import agent_week, weekly_hours
+from scheduler.validation.kpis import DeferredKpis
+
+SECONDS_PER_MINUTE = 60
+# Columns added to requirements.csv when a queue is deferred or behind a bot (empty on live queues): the fluid
+# work planned in the interval (agent-intervals, before shrinkage) and the backlog (contacts) left at its end.
+DEFERRED_COLUMNS = ("work_agent_intervals", "backlog_contacts")
+
+
+def has_backlog(queue: Queue) -> bool:
+    """Whether the queue holds work that waits: deferred, or escalations of a bot outside the queue's hours."""
+    return queue.deferred or queue.bot is not None
+
+
+def keeps_all_hours(queue: Queue) -> bool:
+    """Whether the forecast keeps the queue's intervals outside its opening hours (arrivals that wait)."""
+    return has_backlog(queue)
+
+
+def open_mask(queue: Queue, starts: pd.DatetimeIndex, interval_minutes: int) -> np.ndarray:
+    """True where the queue is open, for interval starts ``starts`` (shape ``(slots,)``)."""
+    minutes = np.asarray(starts.hour * 60 + starts.minute)
+    weekdays = np.asarray(starts.day_of_week)
+    mask = np.zeros(len(starts), dtype=bool)
+    for day in range(7):
+        window = queue.opening_hours.window(day)
+        if window is not None:
+            mask |= (weekdays == day) & (minutes >= window.start_minute) & (minutes < window.end_minute)
+    return mask
+
+
+def horizon(frame: pd.DataFrame, interval_minutes: int) -> pd.DatetimeIndex:
+    """The interval starts of the whole weeks (from a Monday) that hold every row of ``frame``."""
+    first = frame["interval_start"].min().normalize()
+    first -= timedelta(days=int(first.day_of_week))
+    last = frame["interval_start"].max().normalize()
+    days = ((last - first).days // 7 + 1) * 7
+    return pd.date_range(first, periods=days * MINUTES_PER_DAY // interval_minutes, freq=f"{interval_minutes}min")
+
+
+def plan_requirements(config: PlanConfig, forecast: pd.DataFrame, targets: dict[str, QueueTarget]) -> pd.DataFrame:
+    """Requirements of every queue in ``forecast`` (module docstring); without deferred or bot queues exactly
+    ``staffing.requirements``. With them, two columns are added last (``DEFERRED_COLUMNS``, empty on live
+    queues); a deferred queue has a row for every interval of the weeks planned (``service_level`` there is the
+    share of the interval's arrivals handled within the deadline by the plan; occupancy and ASA are empty)."""
+    special = {q.queue_id: q for q in config.queues if has_backlog(q)}
+    if not special or forecast.empty:
+        return requirements(forecast, targets)
+    in_special = forecast["queue"].isin(list(special))
+    parts = [requirements(forecast.loc[~in_special], targets)] if (~in_special).any() else []
+    grid = horizon(forecast, config.interval_minutes)
+    for queue_id in sorted(special):
+        rows = forecast.loc[forecast["queue"] == queue_id]
+        if rows.empty:
+            continue
+        queue = special[queue_id]
+        part = (_deferred_rows if queue.deferred else _bot_rows)(config, queue, rows, grid, targets[queue_id])
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    for column in DEFERRED_COLUMNS:
+        if column not in frame:
+            frame[column] = np.nan
+    frame = frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    columns = [c for c in frame.columns if c not in DEFERRED_COLUMNS] + list(DEFERRED_COLUMNS)
+    frame["agents_required"] = frame["agents_required"].astype(np.int64)
+    return frame.loc[:, columns]
+
+
+def _on_grid(rows: pd.DataFrame, grid: pd.DatetimeIndex, default_aht: float) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts and AHT per grid interval (0 contacts and the default AHT where the forecast has no row)."""
+    indexed = rows.set_index("interval_start")
+    contacts = indexed["contacts"].astype(float).reindex(grid, fill_value=0.0).to_numpy()
+    aht = indexed["aht_seconds"].astype(float).reindex(grid).fillna(default_aht).to_numpy()
+    return contacts, aht
+
+
+def _work(contacts: np.ndarray, aht: np.ndarray, interval_minutes: int) -> np.ndarray:
+    return contacts * aht / (interval_minutes * SECONDS_PER_MINUTE)
+
+
+def _backlog_contacts(outcome: Outcome, work: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """The backlog at the end of each slot in contacts: the work handled so far is mapped back to the contacts it
+    held (first in first out, so it is the oldest arrivals' work, read off the cumulative work and contacts), and
+    what has arrived but is not handled waits. Shapes ``(slots,)``."""
+    cumulative_work, cumulative_contacts = np.cumsum(work), np.cumsum(contacts)
+    served = cumulative_work - outcome.backlog
+    if cumulative_work[-1] <= 0:
+        return np.zeros_like(work)
+    handled = np.interp(served, np.concatenate(([0.0], cumulative_work)), np.concatenate(([0.0], cumulative_contacts)))
+    return np.maximum(cumulative_contacts - handled, 0.0)
+
+
+def _deferred_rows(config: PlanConfig, queue: Queue, rows: pd.DataFrame, grid: pd.DatetimeIndex,
+                   target: QueueTarget) -> pd.DataFrame:
+    contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
+    if queue.bot is not None:  # a bot in front of a deferred social queue: only escalations reach people
+        contacts = contacts * (1.0 - queue.bot.containment)
+    work = _work(contacts, aht, config.interval_minutes)
+    assert queue.deadline_minutes is not None
+    plan = plan_work(work, open_mask(queue, grid, config.interval_minutes),
+                     queue.deadline_minutes // config.interval_minutes, queue.deadline_clock,
+                     queue.service_level_target, config.interval_minutes)
+    return pd.DataFrame({
+        "interval_start": grid, "queue": queue.queue_id, "contacts": contacts, "aht_seconds": aht,
+        "agents_required": whole_heads(plan.work, target.shrinkage), "service_level": plan.outcome.within,
+        "occupancy": np.nan, "asa_seconds": np.nan, "work_agent_intervals": plan.work,
+        "backlog_contacts": _backlog_contacts(plan.outcome, work, contacts),
+    })
+
+
+def _bot_rows(config: PlanConfig, queue: Queue, rows: pd.DataFrame, grid: pd.DatetimeIndex,
+              target: QueueTarget) -> pd.DataFrame:
+    """A live queue behind a bot: Erlang for escalations in the queue's hours, plus the overnight backlog."""
+    assert queue.bot is not None
+    contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
+    escalated = contacts * (1.0 - queue.bot.containment)
+    is_open = open_mask(queue, grid, config.interval_minutes)
+    live = pd.DataFrame({"interval_start": grid[is_open], "queue": queue.queue_id, "contacts": escalated[is_open],
+                         "aht_seconds": aht[is_open]})
+    frame = requirements(live, {queue.queue_id: target})
+    waiting = np.where(is_open, 0.0, escalated)
+    waiting_work = _work(waiting, aht, config.interval_minutes)
+    plan = plan_work(waiting_work, is_open, queue.bot.backlog_deadline_minutes // config.interval_minutes,
+                     "open_hours", queue.service_level_target, config.interval_minutes)
+    extra = whole_heads(plan.work, target.shrinkage)[is_open]
+    frame["agents_required"] = frame["agents_required"].to_numpy() + extra
+    frame["work_agent_intervals"] = plan.work[is_open]
+    frame["backlog_contacts"] = _backlog_contacts(plan.outcome, waiting_work, waiting)[is_open]
+    return frame
+
+
+@dataclass(frozen=True)
+class DeferredResult:
+    """What the roster gives one deferred queue over the week (``Outcome`` of its actual heads), and the arrays
+    ``[slot]`` of the week: ``contacts`` arriving in and ``backlog_contacts`` waiting at the end of each interval."""
+
+    queue_id: str
+    outcome: Outcome
+    backlog_contacts: np.ndarray
+    deadline_minutes: int
+    contacts: np.ndarray
+
+
+BACKLOG_COLUMNS = ("interval_start", "queue", "contacts", "backlog_contacts", "oldest_minutes", "deadline_minutes",
+                   "within_deadline")
+
+
+def backlog_frame(week: Week, results: dict[str, DeferredResult]) -> pd.DataFrame:
+    """``backlog.csv``: per deferred queue and interval of the week, the contacts arriving, the backlog and the
+    oldest item's age (minutes on the deadline's clock) at the interval's end, the deadline, and the share of the
+    interval's arrivals handled within it."""
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{week.interval_minutes}min")
+    parts = [pd.DataFrame({"interval_start": grid, "queue": queue_id, "contacts": r.contacts,
+                           "backlog_contacts": r.backlog_contacts, "oldest_minutes": r.outcome.oldest_minutes,
+                           "deadline_minutes": r.deadline_minutes, "within_deadline": r.outcome.within})
+             for queue_id, r in sorted(results.items())]
+    return pd.concat(parts, ignore_index=True).loc[:, list(BACKLOG_COLUMNS)]
+
+
+def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
+                      scheduled: np.ndarray) -> dict[str, DeferredResult]:
+    """Per deferred queue, the FIFO backlog under the roster's heads on it (``scheduled``, ``[queue, slot]`` in
+    config order, e.g. ``rostering.coverage.allocate``'s), each head working ``1 - shrinkage`` of its time."""
+    results = {}
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
+    for index, queue in enumerate(config.queues):
+        if not queue.deferred or queue.deadline_minutes is None:
+            continue
+        rows = required.loc[required["queue"] == queue.queue_id]
+        contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
+        work = _work(contacts, aht, config.interval_minutes)
+        capacity = scheduled[index].astype(float) * (1.0 - config.shrinkage)
+        is_open = open_mask(queue, grid, config.interval_minutes)
+        due = due_slots(is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
+        outcome = simulate(work, capacity, due, config.interval_minutes, clock_of(is_open, queue.deadline_clock))
+        results[queue.queue_id] = DeferredResult(queue.queue_id, outcome, _backlog_contacts(outcome, work, contacts),
+                                                 queue.deadline_minutes, contacts)
+    return results
+
+
+def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray) -> np.ndarray:
+    """Heads per ``[queue, slot]`` (config order) working each deferred queue: those the cover allocates to it
+    (``rostering.coverage.allocate``'s max-flow) plus every head the cover leaves spare in a skill set holding
+    the queue (blending: an agent with no call waiting answers email), shared evenly between the set's deferred
+    queues (the remainder to the first). Live queues' rows hold the heads covering them; all rows are zero when
+    no queue is deferred."""
+    queue_ids = [q.queue_id for q in config.queues]
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    if not deferred:  # nothing to replay: spare the max-flow pass
+        return np.zeros_like(required)
+    on_floor = on_floor_by_skills(config, week, roster)
+    flows: dict[tuple[int, tuple[str, ...], int], int] = {}
+    allocate(required, on_floor, queue_ids, flows)
+    heads = np.zeros_like(required)
+    spare = {group: counts.copy() for group, counts in on_floor.items()}
+    for (slot, group, queue), sent in flows.items():
+        heads[queue, slot] += sent
+        spare[group][slot] -= sent
+    for group, counts in spare.items():
+        mine = [i for i in deferred if queue_ids[i] in group]
+        if not mine:
+            continue
+        share, rest = np.divmod(counts, len(mine))
+        for order, queue in enumerate(mine):
+            heads[queue] += share + (rest if order == 0 else 0)
+    return heads
+
+
+def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult, required: pd.DataFrame,
+                   heads: np.ndarray) -> tuple[CoverageResult, dict[str, DeferredResult]]:
+    """The coverage with each deferred queue's ``service_level`` replaced by the share of the interval's arrivals
+    the roster handles within the deadline with ``heads`` (``blended_heads``), and the queues' outcomes;
+    unchanged (and ``{}``) without any."""
+    results = deferred_outcomes(config, week, required, heads)
+    if not results:
+        return cover, results
+    frame = cover.frame.copy()
+    for queue_id, result in results.items():
+        rows = (frame["queue"] == queue_id).to_numpy()
+        slots = np.array([week.slot_of(t) for t in frame.loc[rows, "interval_start"].dt.to_pydatetime()],
+                         dtype=np.int64)
+        frame.loc[rows, "service_level"] = result.outcome.within[slots]
+    return replace(cover, frame=frame), results
+
+
+def deferred_kpis(results: dict[str, DeferredResult]) -> dict[str, DeferredKpis]:
+    """The ``deferred`` section of kpis.json (empty without deferred queues)."""
+    return {queue_id: DeferredKpis(
+        share_within_deadline=round(r.outcome.share_within, 6), deadline_minutes=r.deadline_minutes,
+        peak_backlog_contacts=round(float(r.backlog_contacts.max(initial=0.0)), 2),
+        end_of_week_backlog_contacts=round(float(r.backlog_contacts[-1]) if r.backlog_contacts.size else 0.0, 2),
+        oldest_item_minutes=int(r.outcome.oldest_minutes.max(initial=0)),
+    ) for queue_id, r in sorted(results.items())}
+
+
+def backlog_shortfalls(config: PlanConfig, week: Week, required: np.ndarray) -> list[str]:
+    """A deferred queue whose planned work is more than all its skilled agents could give in the week, even
+    working only it, at their most paid minutes (``rules.weekly_hours``, leave included): no roster can clear its
+    backlog in time."""
+    problems = []
+    for index, queue in enumerate(config.queues):
+        if not queue.deferred:
+            continue
+        need_hours = float(required[index].sum()) * config.interval_minutes / 60
+        skilled = [a for a in config.agents if queue.queue_id in a.skills]
+        can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in skilled) / 60
+        if need_hours > can_hours + 1e-9:
+            problems.append(f"deferred queue {queue.queue_id!r} needs {need_hours:,.1f} agent-hours of work within "
+                            f"its deadline but its {len(skilled)} skilled agent(s) can work at most "
+                            f"{can_hours:,.1f} h in the week: short by {need_hours - can_hours:,.1f} agent-hours")
+    return problems

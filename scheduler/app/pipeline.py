@@ -40,6 +40,7 @@ from scheduler.report import REPORT_FILE, build_report
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
+from scheduler.rostering.rules import floor_rules
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
@@ -360,7 +361,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     warnings = implausible_input(config, week, required, array)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
-    conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week)
+    conflicts = (explain_conflicts(config, week) + break_cap_conflicts(config, week)
+                 + floor_rules.reachable_conflicts(config, week))
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)

@@ -45,6 +45,7 @@ from scheduler.domain.plan import (
 )
 from scheduler.errors import InputError
 from scheduler.io.agents_csv import load_agents
+from scheduler.io.levels import check_min_levels, eligible_agents, parse_floor_rules, parse_levels, parse_ratio_rules
 
 CHANNELS = ("voice", "chat", "email")
 # Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
@@ -272,7 +273,7 @@ def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
 def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
     node.mapping(
         ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
-         "concurrency", "opening_hours", "patience_seconds")
+         "concurrency", "opening_hours", "patience_seconds", "min_level")
     )
     channel = node.get("channel").string()
     if channel not in CHANNELS:
@@ -295,6 +296,7 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         opening_hours=centre_hours if hours.value is None else _opening_hours(hours, interval_minutes),
         patience_seconds=None if patience.value is None else patience.number(0.0, MAX_PATIENCE_SECONDS,
                                                                              open_low=True),
+        min_level=None if node.get("min_level", None).value is None else node.get("min_level").string(),
     )
 
 
@@ -504,7 +506,8 @@ def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> 
 
 
 TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
-                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities")
+                  "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities",
+                  "levels", "floor_rules", "ratio_rules")
 
 
 def load_config(path: Path | str) -> PlanConfig:
@@ -563,7 +566,11 @@ def load_config(path: Path | str) -> PlanConfig:
     agents_path = base / agents_node.string()
     if not agents_path.exists():
         raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
-    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
+    levels = parse_levels(root)
+    check_min_levels(root, queues, levels)
+    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts},
+                         {level.level_id: level.default_proficiency for level in levels})
+    agents = eligible_agents(agents, queues, levels, agents_path.name)
 
     activities_node = root.get("activities", None)
     activities = () if not activities_node.value else _section(
@@ -617,6 +624,9 @@ def load_config(path: Path | str) -> PlanConfig:
         forecast_model=model_node.string(),
         fairness=_fairness(root.get("fairness", None)),
         activities=activities,
+        levels=levels,
+        floor_rules=parse_floor_rules(root, levels, queues, agents),
+        ratio_rules=parse_ratio_rules(root, levels, queues),
         week_start=week_start,
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),

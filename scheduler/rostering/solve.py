@@ -46,7 +46,7 @@ from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
@@ -142,12 +142,14 @@ def build_model(
     fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None = None,
     with_coverage: bool = True,
     fixed_on_break: np.ndarray | None = None,
+    fixed_floor_counts: dict[str, np.ndarray] | None = None,
 ) -> tuple[RosterModel, list[PenaltyTerm], int]:
     """The model with every rule and its objective; returns the objective's integer scale too.
 
     ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
     model = RosterModel(instance, with_breaks=with_breaks, agents=agents,
-                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break)
+                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break,
+                        fixed_floor_counts=fixed_floor_counts)
     terms: list[PenaltyTerm] = []
     for name, rule in RULES:
         if with_coverage or name != "coverage":
@@ -213,6 +215,8 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
                  over * weights.overstaffed_agent_interval),
         RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
         *(_soft_cost(module, config, week, roster) for module in SOFT_RULE_MODULES),
+        *(RuleCost(rule, amount, unit, weight, amount * weight)
+          for rule, amount, unit, weight in floor_rules.costs(config, week, roster)),
     )
 
 
@@ -292,6 +296,10 @@ class _Roster:
                 skills = self.skills[agent_id]
                 fixed[skills] = fixed.get(skills, 0) + counts
         return fixed
+
+    def fixed_floor_counts(self, excluded: Collection[str]) -> dict[str, np.ndarray]:
+        """Each floor or ratio rule's count of the agents not ``excluded`` (``rules.floor_rules``)."""
+        return floor_rules.fixed_counts(self.config, self.week, self.on_floor, set(excluded))
 
     def roster(self) -> Roster:
         shifts = [s for agent_id in sorted(self.shifts) for s in self.shifts[agent_id]]
@@ -471,7 +479,8 @@ def solve_roster(
         solved = _solve_neighbourhood(instance, [by_id[a] for a in freed], fixed,
                                       current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
                                       fixed_on_break=current.fixed_on_break(excluded=set(freed)),
-                                      free_days=free_days)
+                                      free_days=free_days,
+                                      fixed_floor_counts=current.fixed_floor_counts(excluded=set(freed)))
         if solved is None:
             continue
         before = {a: current.shifts[a] for a in freed}
@@ -487,6 +496,11 @@ def solve_roster(
         if size == len(agents) and free_days is None:
             break
 
+    short = floor_rules.broken(config, week, current.roster())
+    if short:  # the search met a hard floor or ratio rule only elastically and could not keep it
+        raise InfeasibleError(f"no roster was found that keeps {short[0]}"
+                              f"{f' (and {len(short) - 1} more rules)' if len(short) > 1 else ''}; add agents "
+                              "the rule counts, widen their availability, relax the rule or raise --time-limit")
     optimal = objective <= bound + 1e-6
     cut = stop.reason
     if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
@@ -558,11 +572,13 @@ def _solve_neighbourhood(
     with_coverage: bool = True,
     fixed_on_break: np.ndarray | None = None,
     free_days: set[int] | None = None,
+    fixed_floor_counts: dict[str, np.ndarray] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day."""
     model, _, _ = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
-                              with_coverage=with_coverage, fixed_on_break=fixed_on_break)
+                              with_coverage=with_coverage, fixed_on_break=fixed_on_break,
+                              fixed_floor_counts=fixed_floor_counts)
     if current is not None:
         _hint(model, current)
         if free_days is not None:

@@ -51,6 +51,7 @@ from scheduler.rostering.rules import (
     agent_week,
     allowed_options,
     break_cap,
+    floor_rules,
     keeps_change,
     keeps_week,
     max_days,
@@ -88,6 +89,7 @@ class _Polisher:
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
         self.cover = _Cover(config, instance.requirements)
+        self.floor = floor_rules.FloorState(config, week) if config.floor_rules or config.ratio_rules else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
@@ -148,6 +150,8 @@ class _Polisher:
             return
         present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
         self.cover.change(self.cover.group_of[shift.agent_id], first, present[0], sign)
+        if self.floor is not None:
+            self.floor.change(shift.agent_id, first, present[0], sign)
         self.on_break[first:last] += sign * on_break[0]
 
     # -- scoring -------------------------------------------------------------------------------------------
@@ -173,7 +177,8 @@ class _Polisher:
         now, now_break = self._rows([] if current is None else [current], base - first, width)
         present, breaks = self._rows(candidates, base - first, width)
         change = present - now  # [candidate, slot]
-        totals = self.cover.deltas(self.cover.group_of[agent_id], first, change).tolist()
+        scored = self.cover.deltas(self.cover.group_of[agent_id], first, change)
+        totals = (scored if self.floor is None else scored + self.floor.deltas(agent_id, first, change)).tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
 

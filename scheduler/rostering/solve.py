@@ -395,8 +395,8 @@ def solve_roster(
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
-            if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
-                break
+            if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)):
+                break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+polish")
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
@@ -471,7 +471,10 @@ def solve_roster(
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
         budget.spend(STEP_OVERHEAD_UNITS)
-        if step % 2:
+        short = _floor_short(costs)
+        if short:  # a hard floor or ratio rule still short: free the agents it counts around a short interval
+            freed, free_days = _floor_neighbourhood(config, week, current, rng, whole_week=step % 2 == 0)
+        elif step % 2:
             freed, free_days = _week_neighbourhood(config, agent_ids, size, rng), None
         else:
             freed, free_days = _day_neighbourhood(config, week, current, rng)
@@ -493,13 +496,20 @@ def solve_roster(
         else:
             for agent_id, shifts in before.items():
                 current.set(agent_id, shifts)
-        if size == len(agents) and free_days is None:
+        if size == len(agents) and free_days is None and not short:
             break
+    if _floor_short(costs):  # the search met a hard floor or ratio rule only elastically: CP-SAT on the hard rules
+        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
+                      limit * FALLBACK_SHARE)
+        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
+                                                 units_per_second=units_per_second, stop=stop)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            keep_if_better(read_roster(model, solver), "hard rules alone")
 
-    short = floor_rules.broken(config, week, current.roster())
-    if short:  # the search met a hard floor or ratio rule only elastically and could not keep it
-        raise InfeasibleError(f"no roster was found that keeps {short[0]}"
-                              f"{f' (and {len(short) - 1} more rules)' if len(short) > 1 else ''}; add agents "
+    broken_lines = floor_rules.broken(config, week, current.roster())
+    if broken_lines:  # the search met a hard floor or ratio rule only elastically and could not keep it
+        raise InfeasibleError(f"no roster was found that keeps {broken_lines[0]}"
+                              f"{f' (and {len(broken_lines) - 1} more)' if len(broken_lines) > 1 else ''}; add agents "
                               "the rule counts, widen their availability, relax the rule or raise --time-limit")
     optimal = objective <= bound + 1e-6
     cut = stop.reason
@@ -623,6 +633,28 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
         if room > 0 and group:
             chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
     return sorted(chosen), {day}
+
+
+def _floor_short(costs: Sequence[RuleCost]) -> bool:
+    return any(c.rule == floor_rules.HARD_TERM and c.amount > 0 for c in costs)
+
+
+def _floor_neighbourhood(config: PlanConfig, week: Week, current: _Roster, rng: np.random.Generator, *,
+                         whole_week: bool) -> tuple[list[str], set[int] | None]:
+    """The agents a hard floor or ratio rule counts, around one of its short intervals: up to
+    ``DAY_NEIGHBOURHOOD_AGENTS`` of them on that day, or ``NEIGHBOURHOOD_AGENTS`` of them for the whole week."""
+    on_floor = dict(current.on_floor)
+    candidates = []
+    for count in floor_rules.floor_counts(config, week):
+        short = np.flatnonzero(floor_rules.shortfall(count, on_floor, week.slot_count))
+        if count.hard and len(short):
+            candidates.append((count, short))
+    count, short = candidates[int(rng.integers(len(candidates)))]
+    day = int(short[int(rng.integers(len(short)))]) // week.slots_per_day
+    members = [agent_id for agent_id, _ in count.coefficients]
+    size = NEIGHBOURHOOD_AGENTS if whole_week else DAY_NEIGHBOURHOOD_AGENTS
+    chosen = sorted(rng.choice(members, size=min(size, len(members)), replace=False).tolist())
+    return chosen, None if whole_week else {day}
 
 
 def _hint(model: RosterModel, current: _Roster) -> None:

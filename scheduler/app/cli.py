@@ -67,13 +67,16 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option("--time-limit", "time_limit", type=float, default=None, help="Solver seconds written to plan.yaml.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
+@click.option("--levels", is_flag=True, default=False,
+              help="Agent levels (junior to lead), skill proficiencies and a lead on the floor whenever open.")
 @_one_line_errors
-def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, out_dir: Path) -> None:
+def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, out_dir: Path,
+            levels: bool) -> None:
     """Generate a realistic example centre: history.csv, agents.csv and plan.yaml."""
     from scheduler.demo.example import generate_example
 
     path = generate_example(out_dir, agents=agents, queues=queues, weeks=weeks, seed=seed,
-                            time_limit_seconds=time_limit)
+                            time_limit_seconds=time_limit, levels=levels)
     click.echo(f"wrote {path.parent}/history.csv, agents.csv, plan.yaml")
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from forecasting.queueing import erlang
+from scheduler.demo.levels import with_levels
 from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import WEEKDAYS, BreakRule, Contract, ShiftTemplate, TimeWindow
 from scheduler.errors import InputError
@@ -724,6 +725,7 @@ def generate_example(
     weeks: int = 12,
     seed: int = 0,
     time_limit_seconds: float | None = None,
+    levels: bool = False,
 ) -> Path:
     """Write ``history.csv``, ``agents.csv`` and ``plan.yaml`` of a synthetic centre into ``out_dir``.
 
@@ -732,7 +734,8 @@ def generate_example(
     Sunday ``HISTORY_END``; the plan is for the week after. ``time_limit_seconds`` is the solver's limit
     (default 45 s up to 100 agents, 90 s above). The files are built in a temporary folder beside
     ``out_dir``, checked with ``load_config`` and then moved in, each replaced atomically. Returns the path
-    of ``plan.yaml``. Raises ``InputError`` for bad arguments.
+    of ``plan.yaml``. Raises ``InputError`` for bad arguments. ``levels``: agent levels, proficiencies and a
+    lead on the floor (``scheduler.demo.levels``).
     """
     agents = _whole_number("agents", agents, 1, MAX_AGENTS)
     queues = _whole_number("queues", queues, MIN_QUEUES, MAX_QUEUES)
@@ -752,6 +755,9 @@ def generate_example(
         "agents.csv": _agents_csv(centre),
         "plan.yaml": _plan_yaml(centre, agents, weeks, seed, limit),
     }
+    if levels:
+        contents["agents.csv"], contents["plan.yaml"] = with_levels(contents["agents.csv"], contents["plan.yaml"],
+                                                                    seed)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

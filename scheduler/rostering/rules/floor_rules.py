@@ -201,6 +201,10 @@ class FloorState:
             for agent_id, coefficient in count.coefficients:
                 self.coefficients.setdefault(agent_id, np.zeros(len(self.counts), dtype=np.int64))[r] = coefficient
 
+    def short_slots(self) -> np.ndarray:
+        """Per week slot, whether any rule's count falls short there."""
+        return np.asarray((self.total < self.needed).any(axis=0))
+
     def change(self, agent_id: str, first: int, row: np.ndarray, sign: int) -> None:
         """``sign`` times the agent's on-floor ``row`` on the slots from ``first``."""
         coefficients = self.coefficients.get(agent_id)

@@ -214,11 +214,19 @@ class _Polisher:
         return (present & ~on_break & ~busy).astype(np.int64), on_break.astype(np.int64)
 
     def short_slots(self) -> list[int]:
-        """Slots where the cover falls short of the requirement."""
-        return np.flatnonzero(self.cover.covered < self.cover.required_total).tolist()
+        """Slots where the cover falls short of the requirement, or a floor or ratio rule of its count."""
+        short = self.cover.covered < self.cover.required_total
+        if self.floor is not None:
+            short |= self.floor.short_slots()
+        return np.flatnonzero(short).tolist()
 
     def is_short(self, slot: int) -> bool:
-        return bool(self.cover.covered[slot] < self.cover.required_total[slot])
+        return bool(self.cover.covered[slot] < self.cover.required_total[slot]) or (
+            self.floor is not None and bool(self.floor.short_slots()[slot]))
+
+    def floor_short(self) -> bool:
+        """Whether a floor or ratio rule falls short anywhere."""
+        return self.floor is not None and bool(self.floor.short_slots().any())
 
     def week_soft(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> float:
         """The agent's soft-rule cost with ``shift`` (or a day off) on ``day``."""
@@ -371,7 +379,8 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         if stopped():
             break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
-        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
+        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
+                       or polisher.floor_short()):
             improved = (_repair(polisher, charge) | _trim(polisher, charge)) or improved
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:

@@ -176,3 +176,25 @@ def test_example_with_levels(tmp_path: Path) -> None:
     assert plain.levels == () and [a.skills for a in plain.agents] == [a.skills for a in config.agents]
     assert (tmp_path / "c" / "history.csv").read_bytes() == (tmp_path / "a" / "history.csv").read_bytes()
     assert again.name == "plan.yaml"
+
+
+def test_effective_heads_weigh_the_allocated_agents_by_proficiency() -> None:
+    """A (sales 0.5, service 1.5) and B (sales 1.0) on the floor, one head wanted on each queue: the cover sends
+    B to sales and A to service, worth 1.0 and 1.5 average agents; with every proficiency 1, nothing to weigh."""
+    from scheduler.domain.roster import Roster, ShiftAssignment
+    from scheduler.rostering.proficiency import effective_heads
+    from tests.test_rules import WEEK, agent, make_config
+
+    a = dataclasses.replace(agent("A", skills=("sales", "service")), proficiencies=(0.5, 1.5))
+    b = dataclasses.replace(agent("B", skills=("sales",)), proficiencies=(1.0,))
+    config = make_config((a, b), queue_ids=("sales", "service"))
+    roster = Roster(tuple(ShiftAssignment(who, WEEK.day(0), "day", 8 * 60, 510, 480, ()) for who in ("A", "B")))
+    required = np.zeros((2, WEEK.slot_count), int)
+    slot = WEEK.slot(0, 9 * 60)
+    required[:, slot] = 1
+    effective = effective_heads(config, WEEK, roster, required)
+    assert effective is not None
+    assert effective[:, slot].tolist() == [1.0, 1.5]
+    assert effective[:, slot + 1].tolist() == [1.5, 0.0]  # nothing required: both on sales, the larger need
+    plain = dataclasses.replace(config, agents=tuple(dataclasses.replace(x, proficiencies=()) for x in (a, b)))
+    assert effective_heads(plain, WEEK, roster, required) is None

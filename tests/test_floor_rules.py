@@ -124,6 +124,12 @@ def test_soft_term_and_incremental_state_match_the_count(case: int) -> None:
         delta = state.deltas(agent_id, 0, -row[None, :])[0]
         without = Roster(tuple(s for s in roster.shifts if s.agent_id != agent_id))
         assert delta == floor_rules.costs(config, WEEK, without)[0][1] - amount
+    # the agent-by-agent start's worth of one more head, slot by slot, is the penalty that head saves
+    for agent_id in ("J1", "S1"):
+        worth = state.slot_values(agent_id)
+        for slot in (WEEK.slot(0, hm("10:00")), WEEK.slot(0, hm("10:15")), WEEK.slot(0, hm("11:00"))):
+            one = np.zeros((1, 1), dtype=np.int64) + 1
+            assert worth[slot] == -state.deltas(agent_id, slot, one)[0]
 
 
 def test_solve_keeps_a_hard_floor_rule() -> None:

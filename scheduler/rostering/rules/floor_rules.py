@@ -205,6 +205,16 @@ class FloorState:
         """Per week slot, whether any rule's count falls short there."""
         return np.asarray((self.total < self.needed).any(axis=0))
 
+    def slot_values(self, agent_id: str) -> np.ndarray:
+        """Per week slot, what one more head of the agent on the floor is worth (the penalty it saves; negative
+        where it adds to a shortfall, a junior beyond a ratio), for the agent-by-agent start."""
+        coefficients = self.coefficients.get(agent_id)
+        if coefficients is None:
+            return np.zeros(self.total.shape[1], dtype=np.int64)
+        gap = self.needed - self.total
+        saved = np.maximum(gap, 0) - np.maximum(gap - coefficients[:, None], 0)
+        return np.asarray((saved * self.weight[:, None]).sum(axis=0), dtype=np.int64)
+
     def change(self, agent_id: str, first: int, row: np.ndarray, sign: int) -> None:
         """``sign`` times the agent's on-floor ``row`` on the slots from ``first``."""
         coefficients = self.coefficients.get(agent_id)

@@ -198,3 +198,41 @@ def test_effective_heads_weigh_the_allocated_agents_by_proficiency() -> None:
     assert effective[:, slot + 1].tolist() == [1.5, 0.0]  # nothing required: both on sales, the larger need
     plain = dataclasses.replace(config, agents=tuple(dataclasses.replace(x, proficiencies=()) for x in (a, b)))
     assert effective_heads(plain, WEEK, roster, required) is None
+
+
+def test_report_checks_floor_rules_per_interval_and_xlsx_lists_levels() -> None:
+    """One lead on Monday 08:00-10:00 with a break at 09:00, the centre open 06:00-24:00: the check keeps the 7
+    intervals the lead is on the floor and lists the short ones from 06:00, 09:00 among them; the workbook
+    gains an ``agents`` sheet of levels (and only for a centre with levels)."""
+    import io
+    import zipfile
+    from datetime import datetime
+
+    import pandas as pd
+
+    from scheduler.domain.plan import FloorRule, Level
+    from scheduler.io.exports import Segment, roster_workbook
+    from scheduler.report.floor import floor_checks, floor_section
+    from tests.test_rules import MON, agent, make_config
+
+    lead = dataclasses.replace(agent("L1"), level="lead")
+    config = dataclasses.replace(make_config((lead,)), levels=(Level("lead"),),
+                                 floor_rules=(FloorRule("lead_on_floor", 1, "lead", (), (), True, 0),))
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 3, 30, hour, minute)
+
+    segments = (Segment("L1", MON, "shift", at(8), at(10)), Segment("L1", MON, "break", at(9), at(9, 15)))
+    (check,) = floor_checks(config, MON, segments)
+    open_intervals = 7 * 18 * 4  # 06:00-24:00 every day, 15-minute intervals
+    assert (check.key, check.hard, check.intervals, check.kept) == ("floor_rules[0] lead_on_floor", True,
+                                                                    open_intervals, 7)
+    assert check.short[0] == (at(6), 0, 1) and check.short[8] == (at(9), 0, 1) and check.short[9][0] == at(10)
+    page = floor_section((check,))
+    assert "floor_rules[0] lead_on_floor" in page and f"7 of {open_intervals:,}" in page
+    cover = pd.DataFrame({"queue": []})
+    book = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON, {"L1": "lead"})))
+    assert 'name="agents"' in book.read("xl/workbook.xml").decode()
+    plain = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON)))
+    assert 'name="agents"' not in plain.read("xl/workbook.xml").decode()
+    assert floor_section(()) == ""

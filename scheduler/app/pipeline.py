@@ -389,7 +389,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         if config.replan is not None:  # what a re-plan changed against the published roster
             staged.write_text(CHANGES_FILE, changes_csv(changed_days(config, week, schedule.roster)))
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
-        write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start)
+        write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start,
+                      {a.agent_id: a.level or "" for a in config.agents} if config.levels else None)
         if violations:
             # Never worse than what is there: a roster breaking hard rules is kept beside DIR, not published.
             kept = staged.reject()

@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -32,6 +32,7 @@ UID_DOMAIN = "wfm-optimizer"
 SUMMARIES = {"shift": "Shift", "break": "Break", "lunch": "Lunch"}
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 COVERAGE_SHEET = "coverage"
+AGENTS_SHEET = "agents"  # each agent's level, for a centre with levels
 # Calendar file names: an id made of these characters (starting with a letter or digit) is used as it is.
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SLUG_CHARS_MAX = 48
@@ -170,9 +171,11 @@ def day_sheet_name(day: date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date) -> bytes:
+def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date,
+                    levels: Mapping[str, str] | None = None) -> bytes:
     """An XLSX workbook: one sheet per day of the week (the roster rows of that date, as in roster.csv,
-    times as Excel date-times) and a ``coverage`` sheet (coverage.csv's columns)."""
+    times as Excel date-times) and a ``coverage`` sheet (coverage.csv's columns); with ``levels`` (agent id ->
+    level, a centre with ``levels[]``) an ``agents`` sheet of each agent's level too."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
     # A fixed creation date keeps the bytes identical between runs (xlsxwriter fixes the zip dates itself).
@@ -212,14 +215,21 @@ def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_st
                 sheet.write_string(row, col, value)
             else:
                 sheet.write_number(row, col, float(value))
+    if levels:
+        sheet = book.add_worksheet(AGENTS_SHEET)
+        sheet.write_row(0, 0, ("agent_id", "level"), header)
+        for row, (agent_id, level) in enumerate(sorted(levels.items()), start=1):
+            sheet.write_string(row, 0, agent_id)
+            sheet.write_string(row, 1, level)
     book.close()
     return out.getvalue()
 
 
-def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date) -> None:
+def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date,
+                  levels: Mapping[str, str] | None = None) -> None:
     """Write ``calendars/AGENT.ics`` and ``roster.xlsx`` into ``plan_dir`` from its roster.csv and coverage.csv
     (the pipeline calls this on its staging folder, so the exports are moved in with everything else)."""
     segments = read_segments(plan_dir / "roster.csv")
     write_calendars(segments, agent_ids, plan_dir / CALENDAR_FOLDER, timezone, week_start)
     cover = pd.read_csv(plan_dir / "coverage.csv", parse_dates=["interval_start"])
-    (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start))
+    (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start, levels))

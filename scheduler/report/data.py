@@ -21,6 +21,7 @@ from scheduler.domain.plan import PlanConfig
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.io.exports import Segment, read_segments
+from scheduler.report.floor import FloorCheck, floor_checks
 from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
 from scheduler.validation.kpis import KPI_FILE, is_number, read_kpis_object
 
@@ -60,6 +61,7 @@ class AgentWeek:
     contract_id: str
     skills: tuple[str, ...]
     segments: tuple[Segment, ...]
+    level: str = ""  # the agent's ``levels[]`` id, "" without one
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class ReportData:
     understaffed: pd.DataFrame  # coverage rows with scheduled < required
     # a re-plan's changed agent-days (agent_id, date, before, after) from changes.csv; None: not a re-plan
     changes: tuple[tuple[str, str, str, str], ...] | None = None
+    floor: tuple[FloorCheck, ...] = ()  # the floor and ratio rules' check per interval (``report.floor``)
 
     @property
     def slots_per_week(self) -> int:
@@ -216,13 +219,15 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
     known = {a.agent_id: a for a in plan_config.agents}
     agents = tuple(
         AgentWeek(agent_id, known[agent_id].contract_id if agent_id in known else "?",
-                  known[agent_id].skills if agent_id in known else (), tuple(segments))
+                  known[agent_id].skills if agent_id in known else (), tuple(segments),
+                  (known[agent_id].level or "") if agent_id in known else "")
         for agent_id, segments in sorted(by_agent.items())
     )
     short = cover[cover["scheduled"] < cover["required"]].sort_values(["interval_start", "queue"])
     return ReportData(title=plan_config.name, week_start=week_start, interval_minutes=minutes,
                       timezone=plan_config.timezone, kpis=kpis, queues=tuple(queues), agents=agents,
-                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir))
+                      understaffed=short.reset_index(drop=True), changes=read_changes(plan_dir),
+                      floor=floor_checks(plan_config, week_start, [s for a in agents for s in a.segments]))
 
 
 def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None:

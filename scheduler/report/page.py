@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from scheduler.report.data import HISTORY_WEEKS_SHOWN, ReportData
+from scheduler.report.floor import floor_section
 from scheduler.report.svg import DAY_NAMES, Series, legend, week_chart
 
 REQUIRED_COLOR, SCHEDULED_COLOR = "#1f2933", "#3b82c4"
@@ -213,13 +214,14 @@ def _gantt_json(data: ReportData) -> str:
         for s in agent.segments:
             flat += [(s.day - data.week_start).days, int((s.start - _midnight(s)).total_seconds() // 60),
                      int((s.end - _midnight(s)).total_seconds() // 60), kind_index[s.activity]]
-        agents.append([agent.agent_id, agent.contract_id, list(agent.skills), flat])
+        agents.append([agent.agent_id, agent.contract_id, list(agent.skills), flat, agent.level])
     payload = {
         "days": [f"{DAY_NAMES[d]} {(data.week_start + timedelta(days=d)):%d %b}" for d in range(7)],
         "dayStart": day_start, "dayEnd": max(day_end, day_start + 60), "dayWidth": 130,
         "kinds": kinds, "colors": colors,
         "skills": sorted({s for a in data.agents for s in a.skills}),
         "contracts": sorted({a.contract_id for a in data.agents}),
+        "levels": sorted({a.level for a in data.agents if a.level}),
         "agents": agents,
     }
     # Inside <script> no "<" may appear at all ("</script>" ends it, "<!--" hides the rest of the page):
@@ -255,5 +257,6 @@ def render(data: ReportData) -> str:
         f"<header><h1>{escape(data.title)}</h1><p>Week {data.week_start:%a %d %b %Y} to {week_end:%a %d %b %Y} "
         f"({escape(data.timezone)}), {len(data.agents)} agents, {data.kpis.get('shifts', 0)} shifts, "
         f"{data.interval_minutes}-minute intervals</p></header><main>"
-        + _kpi_section(data) + queues + _penalty_section(data) + _changes_section(data) + _gantt_section(data)
+        + _kpi_section(data) + queues + _penalty_section(data) + _changes_section(data) + floor_section(data.floor)
+        + _gantt_section(data)
         + f"</main><script>{GANTT_JS}</script></body></html>\n")

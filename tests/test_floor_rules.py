@@ -152,16 +152,14 @@ def test_precheck_names_a_rule_no_roster_can_keep() -> None:
     assert line.startswith("floor_rules[0] lead needs 1") and "2 intervals (Mon 2026-03-30 10:00" in line
 
 
-def test_a_search_that_cannot_keep_it_stops_with_the_rule_named() -> None:
-    """A ratio rule no roster can keep with cover wanted (a junior is never allowed on the floor) is not a
-    pre-check matter; the solve either keeps it or stops naming it."""
-    config = dataclasses.replace(_config(hard=True), floor_rules=(),
-                                 ratio_rules=(RatioRule("no_juniors", "junior", "senior", 0, ("sales",), True, 0),))
+def test_a_rule_no_roster_keeps_stops_the_solve_naming_it() -> None:
+    """Two leads wanted, one exists: the pre-check says so, and the solve itself (without the pre-check) stops
+    with the rule and its intervals named, proven by CP-SAT on the hard rules."""
+    config = dataclasses.replace(_config(hard=True), ratio_rules=(),
+                                 floor_rules=(FloorRule("two_leads", 2, "lead", (), ("sales",), True, 0),))
+    assert floor_rules.reachable_conflicts(config, WEEK)[0].startswith("floor_rules[0] two_leads needs 2")
     requirements = np.zeros((1, WEEK.slot_count), int)
-    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("10:30"))] = 4
-    try:
-        result = solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
-    except InfeasibleError as exc:
-        assert "ratio_rules[0] no_juniors" in str(exc)
-        return
-    assert floor_rules.broken(config, WEEK, result.roster) == []
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("10:30"))] = 1
+    with pytest.raises(InfeasibleError, match=r"no roster keeps the hard rules together \(proven by CP-SAT\); "
+                                              r"the best roster found breaks floor_rules\[0\] two_leads: 2 intervals"):
+        solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)

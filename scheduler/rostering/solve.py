@@ -498,6 +498,7 @@ def solve_roster(
                 current.set(agent_id, shifts)
         if size == len(agents) and free_days is None and not short:
             break
+    proven = False  # that no roster keeps the hard rules together
     if _floor_short(costs):  # the search met a hard floor or ratio rule only elastically: CP-SAT on the hard rules
         seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
                       limit * FALLBACK_SHARE)
@@ -505,12 +506,15 @@ def solve_roster(
                                                  units_per_second=units_per_second, stop=stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             keep_if_better(read_roster(model, solver), "hard rules alone")
+        proven = status == cp_model.INFEASIBLE
 
     broken_lines = floor_rules.broken(config, week, current.roster())
     if broken_lines:  # the search met a hard floor or ratio rule only elastically and could not keep it
-        raise InfeasibleError(f"no roster was found that keeps {broken_lines[0]}"
-                              f"{f' (and {len(broken_lines) - 1} more)' if len(broken_lines) > 1 else ''}; add agents "
-                              "the rule counts, widen their availability, relax the rule or raise --time-limit")
+        more = f" (and {len(broken_lines) - 1} more)" if len(broken_lines) > 1 else ""
+        verdict = ("no roster keeps the hard rules together (proven by CP-SAT); the best roster found breaks"
+                   if proven else "no roster was found that keeps")
+        raise InfeasibleError(f"{verdict} {broken_lines[0]}{more}; add agents the rule counts, widen their "
+                              f"availability, relax the rule{'' if proven else ' or raise --time-limit'}")
     optimal = objective <= bound + 1e-6
     cut = stop.reason
     if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:

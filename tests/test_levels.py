@@ -236,3 +236,10 @@ def test_report_checks_floor_rules_per_interval_and_xlsx_lists_levels() -> None:
     plain = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON)))
     assert 'name="agents"' not in plain.read("xl/workbook.xml").decode()
     assert floor_section(()) == ""
+
+
+def test_a_queue_id_with_a_colon_stays_a_plain_skill() -> None:
+    from scheduler.io.agents_csv import parse_skills
+
+    assert parse_skills("a:b; c:0.5; a:b:0.7", 1.0, {"a:b", "c"}) == (("a:b", 1.0), ("c", 0.5), ("a:b", 0.7))
+    assert parse_skills("sales", 0.8) == (("sales", 0.8),)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -32,14 +33,18 @@ AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off", "
 MAX_PROFICIENCY = 5.0
 
 
-def parse_skills(text: str, default_proficiency: float = 1.0) -> tuple[tuple[str, float], ...]:
-    """``"sales:0.8; service"`` -> ``(("sales", 0.8), ("service", default_proficiency))``. Raises ValueError
-    naming the bad entry."""
+def parse_skills(text: str, default_proficiency: float = 1.0,
+                 queue_ids: Collection[str] = ()) -> tuple[tuple[str, float], ...]:
+    """``"sales:0.8; service"`` -> ``(("sales", 0.8), ("service", default_proficiency))``. An entry that is one
+    of ``queue_ids`` as it stands is a plain skill (a queue id may hold a colon). Raises ValueError naming the
+    bad entry."""
     skills = []
     for entry in (e.strip() for e in text.split(";")):
         if not entry:
             continue
-        queue_id, colon, value = (part.strip() for part in entry.partition(":"))
+        queue_id, colon, value = (part.strip() for part in entry.rpartition(":"))
+        if not colon or entry in queue_ids:
+            queue_id, colon = entry, ""
         proficiency = default_proficiency
         if colon:
             try:
@@ -178,7 +183,7 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             known = ", ".join(levels) if levels else "none: the config has no levels[]"
             raise InputError(f"{where}: agent {shown} has unknown level {excerpt(level)} (known: {known})")
         try:
-            graded = parse_skills(row.get("skills") or "", levels.get(level or "", 1.0))
+            graded = parse_skills(row.get("skills") or "", levels.get(level or "", 1.0), queue_ids)
         except ValueError as exc:
             raise InputError(f"{where}: agent {shown} skills {exc}") from None
         if len({q for q, _ in graded}) < len(set(graded)):

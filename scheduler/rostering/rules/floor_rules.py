@@ -57,6 +57,11 @@ class FloorCount:
         return dict(self.coefficients).get(agent_id, 0)
 
 
+def active(config: PlanConfig) -> bool:
+    """Whether the config has any floor or ratio rule."""
+    return bool(config.floor_rules or config.ratio_rules)
+
+
 def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tuple[int, ...]:
     """Week slots in which the centre (``queue_ids`` empty) or any of the queues is open."""
     hours = [config.opening_hours] if not queue_ids else [config.queue(q).opening_hours for q in queue_ids]

@@ -89,7 +89,7 @@ class _Polisher:
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
         self.cover = _Cover(config, instance.requirements)
-        self.floor = floor_rules.FloorState(config, week) if config.floor_rules or config.ratio_rules else None
+        self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)

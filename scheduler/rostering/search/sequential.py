@@ -141,7 +141,7 @@ def sequential_roster(
     breaks: dict[str, np.ndarray] = {}
     on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
     # floor and ratio rules: a head is worth the shortfall it saves (``rules.floor_rules``)
-    floor = floor_rules.FloorState(config, week) if config.floor_rules or config.ratio_rules else None
+    floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
     for agent in agents if initial is not None else ():
         if initial is None or agent.agent_id not in initial:
             continue

@@ -163,3 +163,20 @@ def test_a_rule_no_roster_keeps_stops_the_solve_naming_it() -> None:
     with pytest.raises(InfeasibleError, match=r"no roster keeps the hard rules together \(proven by CP-SAT\); "
                                               r"the best roster found breaks floor_rules\[0\] two_leads: 2 intervals"):
         solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
+
+
+def test_lp_bound_holds_a_hard_floor_rule_and_stays_below_a_roster() -> None:
+    """Both agents of senior level or above on the floor for the half hour: the aggregate LP's bound rises above
+    the bound without the rule, and stays at or below the objective of a roster that keeps it."""
+    from scheduler.rostering.search.lower_bound import solve_aggregate
+
+    config = dataclasses.replace(_config(hard=True, ratio=False),
+                                 floor_rules=(FloorRule("two_seniors", 2, "senior", (), ("sales",), True, 0),))
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("11:00"))] = 1
+    with_rule = solve_aggregate(Instance(config, WEEK, requirements))
+    without = solve_aggregate(Instance(dataclasses.replace(config, floor_rules=()), WEEK, requirements))
+    assert with_rule is not None and without is not None and with_rule.bound > without.bound
+    result = solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
+    assert floor_rules.broken(config, WEEK, result.roster) == []
+    assert with_rule.bound <= result.stats.objective + 1e-6

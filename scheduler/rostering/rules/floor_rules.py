@@ -16,8 +16,10 @@ A centre-wide rule (no one agent's week breaks it alone). Its faces:
 - ``shortfall`` / ``costs``: a roster's shortfall per rule and interval, and its objective terms;
 - ``reachable_conflicts``: the pre-check, per hard floor rule, of intervals where too few of its agents could
   be on the floor at all;
-- ``aggregate``: no rows: the aggregate LP leaves the rule out, which only widens the relaxation, so its
-  bound stays proven.
+- ``presence_rows`` / ``signature``: its rows in the aggregate LP (``search.lower_bound``): per hard floor
+  rule and interval, at least N of its agents on shift (being on the floor implies being on shift, so every
+  roster keeping the rule keeps the row and the bound stays proven; agent classes are split by the rules that
+  count them). Ratio and soft rules add no rows, which only widens the relaxation.
 """
 
 from __future__ import annotations
@@ -99,6 +101,16 @@ def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
         counts.append(FloorCount(f"ratio_rules[{index}] {ratio.rule_id}", tuple(coefficients), 0,
                                  open_slots(config, week, ratio.queue_ids), ratio.hard, ratio.weight))
     return tuple(counts)
+
+
+def presence_rows(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
+    """The rules the aggregate LP holds as shift-presence rows: the hard floor rules (no negative coefficient)."""
+    return tuple(c for c in floor_counts(config, week) if c.hard and all(k >= 0 for _, k in c.coefficients))
+
+
+def signature(counts: Sequence[FloorCount], agent_id: str) -> tuple[int, ...]:
+    """The agent's coefficient in each of ``counts``: agents of one LP class must share it."""
+    return tuple(c.coefficient(agent_id) for c in counts)
 
 
 def totals(count: FloorCount, on_floor: Mapping[str, np.ndarray], slot_count: int) -> np.ndarray:

@@ -153,15 +153,15 @@ def test_precheck_names_a_rule_no_roster_can_keep() -> None:
 
 
 def test_a_rule_no_roster_keeps_stops_the_solve_naming_it() -> None:
-    """Two leads wanted, one exists: the pre-check says so, and the solve itself (without the pre-check) stops
-    with the rule and its intervals named, proven by CP-SAT on the hard rules."""
+    """Two leads wanted, one exists: the pre-check says so, and the solve itself (without the pre-check: the
+    aggregate LP is infeasible, CP-SAT proves the hard rules are) stops with the rule and its intervals named."""
     config = dataclasses.replace(_config(hard=True), ratio_rules=(),
                                  floor_rules=(FloorRule("two_leads", 2, "lead", (), ("sales",), True, 0),))
     assert floor_rules.reachable_conflicts(config, WEEK)[0].startswith("floor_rules[0] two_leads needs 2")
     requirements = np.zeros((1, WEEK.slot_count), int)
     requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("10:30"))] = 1
-    with pytest.raises(InfeasibleError, match=r"no roster keeps the hard rules together \(proven by CP-SAT\); "
-                                              r"the best roster found breaks floor_rules\[0\] two_leads: 2 intervals"):
+    with pytest.raises(InfeasibleError, match=r"floor_rules\[0\] two_leads needs 2 of its agents on the floor in every "
+                                              r"open interval, but in 2 intervals \(Mon 2026-03-30 10:00"):
         solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
 
 

@@ -15,6 +15,7 @@ RULE_FIELDS = {
     "min_weekly_minutes", "max_weekly_minutes", "max_days_per_week", "min_days_per_week", "min_rest_minutes",
     "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days", "latest_end_minute",
     "max_late_shifts_per_week", "late_shift_start_minute", "time_off_counts_as", "max_agents_on_break",
+    "floor_rules", "ratio_rules", "min_level",  # who is on the floor (``rules.floor_rules``, ``io.levels``)
 }
 # Also a field of ShiftTemplate: a read counts only on an expression naming a contract.
 CONTRACT_ONLY_FIELDS = {"earliest_start_minute"}
@@ -24,6 +25,7 @@ ALLOWED = {
     "io/config.py",  # builds the contracts from YAML
     "domain/plan.py",  # defines them
     "demo/example.py",  # writes the demo centre's contracts and its agents' history
+    "io/levels.py",  # builds the floor and ratio rules and applies min_level, once at load
 }
 
 

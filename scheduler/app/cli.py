@@ -70,16 +70,20 @@ def main() -> None:
               help="One channel per queue, e.g. voice,voice,chat,email,social (voice, chat, email, social, "
                    "backoffice); replaces --queues.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
+@click.option("--levels", is_flag=True, default=False,
+              help="Agent levels (junior to lead), skill proficiencies and a lead on the floor whenever open.")
 @_one_line_errors
 def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float | None, channels: str | None,
-            out_dir: Path) -> None:
+            out_dir: Path,
+            levels: bool) -> None:
     """Generate a realistic example centre: history.csv, agents.csv and plan.yaml."""
     from scheduler.demo.channels import parse_channels
     from scheduler.demo.example import generate_example
 
     path = generate_example(out_dir, agents=agents, queues=queues, weeks=weeks, seed=seed,
                             time_limit_seconds=time_limit,
-                            channels=None if channels is None else parse_channels(channels))
+                            channels=None if channels is None else parse_channels(channels),
+                            levels=levels)
     click.echo(f"wrote {path.parent}/history.csv, agents.csv, plan.yaml")
 
 

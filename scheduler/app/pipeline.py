@@ -53,6 +53,7 @@ from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.rostering.coverage import CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
+from scheduler.rostering.rules import floor_rules
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
@@ -396,7 +397,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
-        config, week, array)
+        config, week, array) + floor_rules.reachable_conflicts(config, week)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)

@@ -48,6 +48,7 @@ from scheduler.demo.channels import (
     open_in_week,
     skipped_minutes,
 )
+from scheduler.demo.levels import with_levels
 from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import WEEKDAYS, BreakRule, Contract, ShiftTemplate, TimeWindow
 from scheduler.errors import InputError
@@ -760,6 +761,7 @@ def generate_example(
     seed: int = 0,
     time_limit_seconds: float | None = None,
     channels: Sequence[str] | None = None,
+    levels: bool = False,
 ) -> Path:
     """Write ``history.csv``, ``agents.csv`` and ``plan.yaml`` of a synthetic centre into ``out_dir``.
 
@@ -770,6 +772,7 @@ def generate_example(
     ``out_dir``, checked with ``load_config`` and then moved in, each replaced atomically. Returns the path
     of ``plan.yaml``. ``channels`` (one of voice, chat, email, social, backoffice per queue; see
     ``scheduler.demo.channels``) picks the queues instead of ``queues``. Raises ``InputError`` for bad arguments.
+    ``levels``: agent levels, proficiencies and a lead on the floor (``scheduler.demo.levels``).
     """
     agents = _whole_number("agents", agents, 1, MAX_AGENTS)
     queues = _whole_number("queues", queues, MIN_QUEUES, MAX_QUEUES)
@@ -789,6 +792,9 @@ def generate_example(
         "agents.csv": _agents_csv(centre),
         "plan.yaml": _plan_yaml(centre, agents, weeks, seed, limit),
     }
+    if levels:
+        contents["agents.csv"], contents["plan.yaml"] = with_levels(contents["agents.csv"], contents["plan.yaml"],
+                                                                    seed)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

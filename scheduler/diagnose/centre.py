@@ -27,13 +27,14 @@ from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
-from scheduler.rostering.rules import RULES, agent_week, allowed_options, break_cap
+from scheduler.rostering.rules import RULES, agent_week, allowed_options, break_cap, floor_rules
 from scheduler.rostering.rules.min_days import least_days
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 # Centre-wide hard rules, by the name they have in ``RULES``, and the key a planner changes.
-CENTRE_RULES = {"break_cap": "centre.max_agents_on_break", "activities": "activities"}
+CENTRE_RULES = {"break_cap": "centre.max_agents_on_break", "activities": "activities",
+                "floor_rules": "floor_rules / ratio_rules"}
 # Share of the seconds given to ``explain_no_roster`` spent on the first (complete) check.
 FULL_CHECK_SHARE = 0.4
 
@@ -142,11 +143,12 @@ def explain_no_roster(instance: Instance, seconds: float, *,
     ``solve_hard_rules``; ``stop``'s interrupt ends it early (its own seconds, not the search's wall-clock
     deadline, bound it: a run that found no roster still gets its reason)."""
     config, week = instance.config, instance.week
-    counted = break_cap_conflicts(config, week)
+    counted = break_cap_conflicts(config, week) + floor_rules.reachable_conflicts(config, week)
     if counted:
         return counted[0]
     active = [name for name in CENTRE_RULES if (name == "break_cap" and break_cap.cap(config) is not None)
-              or (name == "activities" and config.activities)]
+              or (name == "activities" and config.activities)
+              or (name == "floor_rules" and any(c.hard for c in floor_rules.floor_counts(config, week)))]
     if full_status is None:
         full_status, _, _ = solve_hard_rules(instance, seconds * FULL_CHECK_SHARE,
                                              units_per_second=units_per_second, stop=stop, wall_capped=False)
@@ -186,6 +188,9 @@ def _blame(config: PlanConfig, week: Week, omit: tuple[str, ...], proven: bool) 
         parts.append(f"centre.max_agents_on_break {break_cap.cap(config)} (the agents take at least {need} "
                      f"break and lunch intervals in the week, at most {break_cap.cap(config)} at a time in "
                      f"the {len(room)} intervals their break windows span)")
+    if "floor_rules" in omit:
+        keys = [c.key for c in floor_rules.floor_counts(config, week) if c.hard]
+        parts.append(f"{', '.join(keys)} (who must be on the floor in every open interval)")
     if "activities" in omit:
         attendees = sum(len(a.agent_ids) for a in config.activities)
         names = ", ".join(a.activity_id for a in config.activities)

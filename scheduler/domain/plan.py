@@ -76,6 +76,7 @@ class Queue:
     deadline_minutes: int | None = None
     deadline_clock: str = "open_hours"
     bot: Bot | None = None
+    min_level: str | None = None  # only agents of this level or above take the queue (``levels[]``)
 
     @property
     def deferred(self) -> bool:
@@ -191,6 +192,16 @@ class Agent:
     availability: tuple[TimeWindow | None, ...]
     time_off: frozenset[date]
     preferences: tuple[Preference, ...] = ()
+    level: str | None = None  # a ``levels[]`` id; None: no level given (ranked as the most junior)
+    # Proficiency per skill, aligned with ``skills`` (empty: 1.0 on every skill). An agent with proficiency p
+    # on a queue is worth p average agents there (handle time = average handle time / p).
+    proficiencies: tuple[float, ...] = ()
+
+    def proficiency(self, queue_id: str) -> float:
+        """The agent's proficiency on ``queue_id`` (1.0 when none is given)."""
+        if not self.proficiencies or queue_id not in self.skills:
+            return 1.0
+        return self.proficiencies[self.skills.index(queue_id)]
 
 
 @dataclass(frozen=True)
@@ -276,6 +287,47 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Level:
+    """An agent level (``levels[]``, ordered from the most junior up) with the proficiency its agents have on
+    a skill given without one."""
+
+    level_id: str
+    default_proficiency: float = 1.0
+
+
+@dataclass(frozen=True)
+class FloorRule:
+    """At least ``min_agents`` of the named agents on the floor (working, not on break or in an activity) in
+    every interval in which the centre (``queue_ids`` empty) or any of ``queue_ids`` is open.
+
+    The agents are those of ``level`` or above, or the listed ``agent_ids``. Hard, or soft at ``weight`` per
+    agent-interval short."""
+
+    rule_id: str
+    min_agents: int
+    level: str | None
+    agent_ids: tuple[str, ...]
+    queue_ids: tuple[str, ...]
+    hard: bool
+    weight: int
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    """At most ``max_per_senior`` agents of ``junior_level`` or below per agent of ``senior_level`` or above on
+    the floor, in every interval in which the centre (``queue_ids`` empty) or any of ``queue_ids`` is open.
+    Hard, or soft at ``weight`` per junior too many per interval."""
+
+    rule_id: str
+    junior_level: str
+    senior_level: str
+    max_per_senior: int
+    queue_ids: tuple[str, ...]
+    hard: bool
+    weight: int
+
+
+@dataclass(frozen=True)
 class PlanConfig:
     """Everything a weekly plan needs, resolved and validated."""
 
@@ -308,6 +360,14 @@ class PlanConfig:
     make_up_day_hours: str = "weekday"  # a make-up working day opens as the weekday it replaces, or "weekend"
     volume_factor: float = 1.0  # forecast contacts are multiplied by it (what-if scenarios)
     aht_factor: float = 1.0  # forecast handle times are multiplied by it
+    levels: tuple[Level, ...] = ()  # from the most junior up
+    floor_rules: tuple[FloorRule, ...] = ()
+    ratio_rules: tuple[RatioRule, ...] = ()
+
+    def level_rank(self, level_id: str | None) -> int:
+        """0 for the most junior level (and for an agent without a level), rising to the top level."""
+        ids = [lv.level_id for lv in self.levels]
+        return ids.index(level_id) if level_id in ids else 0
 
     def activities_of(self, agent_id: str) -> tuple[Activity, ...]:
         """The activities the agent attends, in config order."""

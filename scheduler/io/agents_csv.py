@@ -1,7 +1,9 @@
 """Read the agents CSV into ``Agent`` objects.
 
 Columns: ``agent_id, contract, skills, availability, time_off``.
-- ``skills``: queue ids separated by ``;`` (at least one).
+- ``skills``: queue ids separated by ``;`` (at least one), each optionally with a proficiency, ``sales:0.8``
+  (greater than 0, at most 5; without one: the level's default proficiency, else 1).
+- ``level`` (optional): one of the config's ``levels[]`` ids.
 - ``availability``: empty = any time every day; otherwise ``;``-separated entries ``DAYS HH:MM-HH:MM`` where
   DAYS is a weekday (``mon``) or a range (``mon-fri``); weekdays not named are days the agent cannot work.
   A shift must lie wholly inside its day's window.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +29,34 @@ from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
 
-AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off", "preferences")
+AGENT_COLUMNS = ("agent_id", "contract", "skills", "availability", "time_off", "preferences", "level")
+MAX_PROFICIENCY = 5.0
+
+
+def parse_skills(text: str, default_proficiency: float = 1.0,
+                 queue_ids: Collection[str] = ()) -> tuple[tuple[str, float], ...]:
+    """``"sales:0.8; service"`` -> ``(("sales", 0.8), ("service", default_proficiency))``. An entry that is one
+    of ``queue_ids`` as it stands is a plain skill (a queue id may hold a colon). Raises ValueError naming the
+    bad entry."""
+    skills = []
+    for entry in (e.strip() for e in text.split(";")):
+        if not entry:
+            continue
+        queue_id, colon, value = (part.strip() for part in entry.rpartition(":"))
+        if not colon or entry in queue_ids:
+            queue_id, colon = entry, ""
+        proficiency = default_proficiency
+        if colon:
+            try:
+                proficiency = float(value)
+            except ValueError:
+                raise ValueError(f"{excerpt(entry)} is not 'QUEUE' or 'QUEUE:PROFICIENCY'") from None
+            if not 0 < proficiency <= MAX_PROFICIENCY:
+                raise ValueError(f"proficiency in {excerpt(entry)} must be > 0 and <= {MAX_PROFICIENCY:g}")
+        if not queue_id:
+            raise ValueError(f"{excerpt(entry)} names no queue")
+        skills.append((queue_id, proficiency))
+    return tuple(skills)
 
 
 def parse_preferences(text: str) -> tuple[Preference, ...]:
@@ -101,8 +131,11 @@ def parse_availability(text: str) -> tuple[TimeWindow | None, ...]:
     return tuple(windows)
 
 
-def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tuple[Agent, ...]:
-    """Read and check the agents file; errors name the file, row (header = row 1) and column."""
+def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
+                levels: dict[str, float] | None = None) -> tuple[Agent, ...]:
+    """Read and check the agents file; errors name the file, row (header = row 1) and column. ``levels``: the
+    config's level ids with their default proficiency."""
+    levels = levels or {}
     regular_file(path, "agents file")
     numbered: list[tuple[int, dict[str | None, str | list[str] | None]]] = []
     try:
@@ -145,7 +178,18 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
         contract = (row.get("contract") or "").strip()
         if contract not in contract_ids:
             raise InputError(f"{where}: agent {shown} has unknown contract {excerpt(contract)}")
-        skills = tuple(s.strip() for s in (row.get("skills") or "").split(";") if s.strip())
+        level = (row.get("level") or "").strip() or None
+        if level is not None and level not in levels:
+            known = ", ".join(levels) if levels else "none: the config has no levels[]"
+            raise InputError(f"{where}: agent {shown} has unknown level {excerpt(level)} (known: {known})")
+        try:
+            graded = parse_skills(row.get("skills") or "", levels.get(level or "", 1.0), queue_ids)
+        except ValueError as exc:
+            raise InputError(f"{where}: agent {shown} skills {exc}") from None
+        if len({q for q, _ in graded}) < len(set(graded)):
+            raise InputError(f"{where}: agent {shown} gives one skill two proficiencies")
+        graded = tuple(sorted(set(graded)))
+        skills = tuple(q for q, _ in graded)
         if not skills:
             raise InputError(f"{where}: agent {shown} has no skills (is skilled for no queue)")
         for skill in skills:
@@ -168,6 +212,7 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str]) -> tupl
             preferences = parse_preferences(row.get("preferences") or "")
         except ValueError as exc:
             raise InputError(f"{where}: preferences {exc}") from None
-        agents.append(Agent(agent_id, contract, tuple(sorted(set(skills))), availability, frozenset(time_off),
-                            preferences))
+        proficiencies = tuple(p for _, p in graded)
+        agents.append(Agent(agent_id, contract, skills, availability, frozenset(time_off), preferences, level,
+                            () if all(p == 1.0 for p in proficiencies) else proficiencies))
     return tuple(agents)

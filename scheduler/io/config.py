@@ -46,6 +46,7 @@ from scheduler.domain.plan import (
 )
 from scheduler.errors import InputError
 from scheduler.io.agents_csv import load_agents
+from scheduler.io.levels import check_min_levels, eligible_agents, parse_floor_rules, parse_levels, parse_ratio_rules
 
 CHANNELS = ("voice", "chat", "email", "social", "backoffice")
 # Channels where an agent handles one contact at a time; only chat may have concurrency above 1.
@@ -280,7 +281,8 @@ def _opening_hours(node: _Node, interval_minutes: int) -> OpeningHours:
 def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Queue:
     node.mapping(
         ("id", "channel", "service_level_target", "answer_seconds", "default_aht_seconds", "max_occupancy",
-         "concurrency", "opening_hours", "patience_seconds", "deadline_minutes", "deadline_clock", "bot")
+         "concurrency", "opening_hours", "patience_seconds", "deadline_minutes", "deadline_clock", "bot",
+         "min_level")
     )
     channel = node.get("channel").string()
     if channel not in CHANNELS:
@@ -308,6 +310,7 @@ def _queue(node: _Node, interval_minutes: int, centre_hours: OpeningHours) -> Qu
         deadline_minutes=deadline,
         deadline_clock=clock,
         bot=None if bot_node.value is None else _bot(bot_node, channel, interval_minutes),
+        min_level=None if node.get("min_level", None).value is None else node.get("min_level").string(),
     )
 
 
@@ -561,7 +564,8 @@ def _activity(node: _Node, interval_minutes: int, agents: tuple[Agent, ...]) -> 
 
 TOP_LEVEL_KEYS = ("centre", "history", "agents", "holidays", "forecast", "queues", "shrinkage",
                   "shift_templates", "contracts", "objective", "solver", "quality_gates", "fairness", "activities",
-                  "events", "special_days")
+                  "events", "special_days",
+                  "levels", "floor_rules", "ratio_rules")
 MAKE_UP_DAY_HOURS = ("weekday", "weekend")
 
 
@@ -621,7 +625,11 @@ def load_config(path: Path | str) -> PlanConfig:
     agents_path = base / agents_node.string()
     if not agents_path.exists():
         raise agents_node.fail(f"must name an existing agents CSV (looked for {agents_path})")
-    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts})
+    levels = parse_levels(root)
+    check_min_levels(root, queues, levels)
+    agents = load_agents(agents_path, {q.queue_id for q in queues}, {c.contract_id for c in contracts},
+                         {level.level_id: level.default_proficiency for level in levels})
+    agents = eligible_agents(agents, queues, levels, agents_path.name)
 
     activities_node = root.get("activities", None)
     activities = () if not activities_node.value else _section(
@@ -678,6 +686,9 @@ def load_config(path: Path | str) -> PlanConfig:
         fairness=_fairness(root.get("fairness", None)),
         **_calendar_keys(root, centre),
         activities=activities,
+        levels=levels,
+        floor_rules=parse_floor_rules(root, levels, queues, agents),
+        ratio_rules=parse_ratio_rules(root, levels, queues),
         week_start=week_start,
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),

@@ -23,6 +23,7 @@ from scheduler.io.config import load_config
 from scheduler.io.daily_totals import DailyTotal, daily_totals
 from scheduler.io.exports import Segment, read_segments
 from scheduler.io.roster_grid import AgentDay, AgentProfile, agent_days, agent_profiles
+from scheduler.report.floor import FloorCheck, floor_checks
 from scheduler.rostering.replan import CHANGES_COLUMNS, CHANGES_FILE
 from scheduler.validation.kpis import KPI_FILE, is_number, read_kpis_object
 
@@ -95,6 +96,7 @@ class ReportData:
     changes: tuple[tuple[str, str, str, str], ...] | None = None
     marked_days: tuple[MarkedDay, ...] = ()  # holidays and special days from 3 weeks before the week to its end
     daily: tuple[DailyTotal, ...] = ()  # per day: each queue, then the centre (scheduler.io.daily_totals)
+    floor: tuple[FloorCheck, ...] = ()  # the floor and ratio rules' check per interval (``report.floor``)
 
     @property
     def slots_per_week(self) -> int:
@@ -255,7 +257,8 @@ def load_report_data(plan_dir: Path, config: Path | None = None, *, plan_config:
                       marked_days=marked_days(plan_config, history, history_start.date(),
                                               week_start + timedelta(days=6)),
                       daily=daily_totals(cover, forecast, [q.queue_id for q in plan_config.queues], week_start,
-                                         minutes, paid))
+                                         minutes, paid),
+                      floor=floor_checks(plan_config, week_start, [s for a in agents for s in a.segments]))
 
 
 def _agent_week(profile: AgentProfile, segments: tuple[Segment, ...], days: tuple[AgentDay, ...]) -> AgentWeek:

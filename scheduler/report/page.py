@@ -20,6 +20,7 @@ import numpy as np
 from scheduler.io.daily_totals import CENTRE, FTE_DAY_HOURS
 from scheduler.io.roster_grid import LEAVE
 from scheduler.report.data import HISTORY_WEEKS_SHOWN, ReportData
+from scheduler.report.floor import floor_section
 from scheduler.report.service import service_section
 from scheduler.report.svg import DAY_NAMES, DayMark, Series, legend, net_chart, week_chart, worst_slots
 
@@ -500,9 +501,14 @@ def _service_section(data: ReportData) -> str:
     return service_section(data.kpis)
 
 
+def _floor_section(data: ReportData) -> str:
+    """The floor and ratio rules' check interval by interval (centres with such rules only)."""
+    return floor_section(data.floor)
+
+
 SECTIONS: tuple[Callable[[ReportData], str], ...] = (
     _kpi_section, _service_section, _daily_section, _net_section, _queue_sections, _penalty_section, _changes_section,
-    _gantt_section)
+    _floor_section, _gantt_section)
 
 
 def render(data: ReportData, extra: str = "") -> str:

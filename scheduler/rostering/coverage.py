@@ -117,12 +117,17 @@ def coverage(
     frame["required"] = frame["agents_required"].astype(np.int64)
     frame["scheduled"] = scheduled[q_index, slots]
     service = np.ones(len(frame))
+    # average agents: the heads weighted by proficiency (``rostering.proficiency``), or the heads themselves
+    from scheduler.rostering.proficiency import effective_heads  # (it builds on this module's allocation)
+
+    weighted = effective_heads(config, week, roster, required)
+    heads = scheduled.astype(float) if weighted is None else weighted
     for queue_id, target in targets.items():
         mask = (frame["queue"] == queue_id).to_numpy()
         if mask.any():
             service[mask] = service_level_for_heads(
                 frame.loc[mask, "contacts"].to_numpy(float), frame.loc[mask, "aht_seconds"].to_numpy(float),
-                frame.loc[mask, "scheduled"].to_numpy(float), target)
+                heads[q_index[mask], slots[mask]], target)
     frame["service_level"] = service
     total_on_floor = int(sum(int(v.sum()) for v in on_floor.values()))
     return CoverageResult(frame[[*COVERAGE_COLUMNS, "contacts"]].reset_index(drop=True), scheduled, total_on_floor)

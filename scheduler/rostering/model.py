@@ -93,6 +93,7 @@ class RosterModel:
         agents: Sequence[Agent] | None = None,
         fixed_on_floor: Mapping[tuple[str, ...], np.ndarray] | None = None,
         fixed_on_break: np.ndarray | None = None,
+        fixed_floor_counts: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         """``instance`` holds the config, the week and the requirements ``[queue, slot]`` the rules read.
 
@@ -101,7 +102,8 @@ class RosterModel:
         floor in both).
         ``agents`` limits the decision variables to some agents (a neighbourhood); ``fixed_on_floor`` gives,
         per skill set, how many of the other agents are on the floor in each slot (constants);
-        ``fixed_on_break`` how many of them are on break or lunch in each slot. A ``together`` activity only
+        ``fixed_on_break`` how many of them are on break or lunch in each slot; ``fixed_floor_counts`` their
+        part of each floor or ratio rule's count per slot (``rules.floor_rules``). A ``together`` activity only
         ties the attendees with variables here; ``rostering.activities.schedule_meetings`` fixes each meeting's
         time first, so that models over some agents agree with the others.
         """
@@ -111,6 +113,7 @@ class RosterModel:
         self.agents: tuple[Agent, ...] = tuple(instance.config.agents if agents is None else agents)
         self.fixed_on_floor: dict[tuple[str, ...], np.ndarray] = dict(fixed_on_floor or {})
         self.fixed_on_break = np.zeros(instance.slots, np.int64) if fixed_on_break is None else fixed_on_break
+        self.fixed_floor_counts = None if fixed_floor_counts is None else dict(fixed_floor_counts)
         # filled by the coverage rule: (slot, skill set, queue index) -> agents of that skill set sent there
         self.allocations: dict[tuple[int, tuple[str, ...], int], cp_model.IntVar] = {}
         self.week: Week = instance.week

@@ -46,7 +46,7 @@ from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
@@ -142,12 +142,14 @@ def build_model(
     fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None = None,
     with_coverage: bool = True,
     fixed_on_break: np.ndarray | None = None,
+    fixed_floor_counts: dict[str, np.ndarray] | None = None,
 ) -> tuple[RosterModel, list[PenaltyTerm], int]:
     """The model with every rule and its objective; returns the objective's integer scale too.
 
     ``with_coverage=False`` keeps only each agent's own rules (a tiny model whose solution is a valid start)."""
     model = RosterModel(instance, with_breaks=with_breaks, agents=agents,
-                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break)
+                        fixed_on_floor=fixed_on_floor, fixed_on_break=fixed_on_break,
+                        fixed_floor_counts=fixed_floor_counts)
     terms: list[PenaltyTerm] = []
     for name, rule in RULES:
         if with_coverage or name != "coverage":
@@ -213,6 +215,8 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
                  over * weights.overstaffed_agent_interval),
         RuleCost("paid_hours", paid_hours, "paid hour", weights.paid_hour, paid_hours * weights.paid_hour),
         *(_soft_cost(module, config, week, roster) for module in SOFT_RULE_MODULES),
+        *(RuleCost(rule, amount, unit, weight, amount * weight)
+          for rule, amount, unit, weight in floor_rules.costs(config, week, roster)),
     )
 
 
@@ -292,6 +296,10 @@ class _Roster:
                 skills = self.skills[agent_id]
                 fixed[skills] = fixed.get(skills, 0) + counts
         return fixed
+
+    def fixed_floor_counts(self, excluded: Collection[str]) -> dict[str, np.ndarray]:
+        """Each floor or ratio rule's count of the agents not ``excluded`` (``rules.floor_rules``)."""
+        return floor_rules.fixed_counts(self.config, self.week, self.on_floor, set(excluded))
 
     def roster(self) -> Roster:
         shifts = [s for agent_id in sorted(self.shifts) for s in self.shifts[agent_id]]
@@ -387,8 +395,8 @@ def solve_roster(
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
-            if restart and budget.total - budget.left() > POLISH_SHARE * budget.total:
-                break
+            if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)):
+                break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+polish")
         if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
@@ -463,7 +471,10 @@ def solve_roster(
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
         budget.spend(STEP_OVERHEAD_UNITS)
-        if step % 2:
+        short = _floor_short(costs)
+        if short:  # a hard floor or ratio rule still short: free the agents it counts around a short interval
+            freed, free_days = _floor_neighbourhood(config, week, current, rng, whole_week=step % 2 == 0)
+        elif step % 2:
             freed, free_days = _week_neighbourhood(config, agent_ids, size, rng), None
         else:
             freed, free_days = _day_neighbourhood(config, week, current, rng)
@@ -471,7 +482,8 @@ def solve_roster(
         solved = _solve_neighbourhood(instance, [by_id[a] for a in freed], fixed,
                                       current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
                                       fixed_on_break=current.fixed_on_break(excluded=set(freed)),
-                                      free_days=free_days)
+                                      free_days=free_days,
+                                      fixed_floor_counts=current.fixed_floor_counts(excluded=set(freed)))
         if solved is None:
             continue
         before = {a: current.shifts[a] for a in freed}
@@ -484,9 +496,25 @@ def solve_roster(
         else:
             for agent_id, shifts in before.items():
                 current.set(agent_id, shifts)
-        if size == len(agents) and free_days is None:
+        if size == len(agents) and free_days is None and not short:
             break
+    proven = False  # that no roster keeps the hard rules together
+    if _floor_short(costs):  # the search met a hard floor or ratio rule only elastically: CP-SAT on the hard rules
+        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
+                      limit * FALLBACK_SHARE)
+        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
+                                                 units_per_second=units_per_second, stop=stop)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            keep_if_better(read_roster(model, solver), "hard rules alone")
+        proven = status == cp_model.INFEASIBLE
 
+    broken_lines = floor_rules.broken(config, week, current.roster())
+    if broken_lines:  # the search met a hard floor or ratio rule only elastically and could not keep it
+        more = f" (and {len(broken_lines) - 1} more)" if len(broken_lines) > 1 else ""
+        verdict = ("no roster keeps the hard rules together (proven by CP-SAT); the best roster found breaks"
+                   if proven else "no roster was found that keeps")
+        raise InfeasibleError(f"{verdict} {broken_lines[0]}{more}; add agents the rule counts, widen their "
+                              f"availability, relax the rule{'' if proven else ' or raise --time-limit'}")
     optimal = objective <= bound + 1e-6
     cut = stop.reason
     if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
@@ -558,11 +586,13 @@ def _solve_neighbourhood(
     with_coverage: bool = True,
     fixed_on_break: np.ndarray | None = None,
     free_days: set[int] | None = None,
+    fixed_floor_counts: dict[str, np.ndarray] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day."""
     model, _, _ = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
-                              with_coverage=with_coverage, fixed_on_break=fixed_on_break)
+                              with_coverage=with_coverage, fixed_on_break=fixed_on_break,
+                              fixed_floor_counts=fixed_floor_counts)
     if current is not None:
         _hint(model, current)
         if free_days is not None:
@@ -607,6 +637,28 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
         if room > 0 and group:
             chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
     return sorted(chosen), {day}
+
+
+def _floor_short(costs: Sequence[RuleCost]) -> bool:
+    return any(c.rule == floor_rules.HARD_TERM and c.amount > 0 for c in costs)
+
+
+def _floor_neighbourhood(config: PlanConfig, week: Week, current: _Roster, rng: np.random.Generator, *,
+                         whole_week: bool) -> tuple[list[str], set[int] | None]:
+    """The agents a hard floor or ratio rule counts, around one of its short intervals: up to
+    ``DAY_NEIGHBOURHOOD_AGENTS`` of them on that day, or ``NEIGHBOURHOOD_AGENTS`` of them for the whole week."""
+    on_floor = dict(current.on_floor)
+    candidates = []
+    for count in floor_rules.floor_counts(config, week):
+        short = np.flatnonzero(floor_rules.shortfall(count, on_floor, week.slot_count))
+        if count.hard and len(short):
+            candidates.append((count, short))
+    count, short = candidates[int(rng.integers(len(candidates)))]
+    day = int(short[int(rng.integers(len(short)))]) // week.slots_per_day
+    members = [agent_id for agent_id, _ in count.coefficients]
+    size = NEIGHBOURHOOD_AGENTS if whole_week else DAY_NEIGHBOURHOOD_AGENTS
+    chosen = sorted(rng.choice(members, size=min(size, len(members)), replace=False).tolist())
+    return chosen, None if whole_week else {day}
 
 
 def _hint(model: RosterModel, current: _Roster) -> None:

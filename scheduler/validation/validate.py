@@ -26,6 +26,14 @@ Conventions (the model builder must agree with them):
   must be taken by a named attendee, once per attendee in the week, wholly inside one of the agent's shifts,
   lasting the activity's minutes, on one of its weekdays, inside its window, overlapping none of that shift's
   breaks; a ``together`` activity at the same start for every attendee.
+- Who is on the floor: an agent is on the floor in an interval their shift row covers and none of their break,
+  lunch or activity rows does. A hard ``floor_rules[]`` entry needs at least ``min_agents`` of its agents (its
+  ``agents`` list, or the agents whose ``level`` ranks at or above its ``level`` in ``levels[]``) on the floor
+  in every interval of the week in which the centre (no ``queues``), or one of its queues, is open (rule
+  ``floor_rule``); a hard ``ratio_rules[]`` entry allows at most ``max_juniors_per_senior`` agents at or below
+  ``junior_level`` per agent at or above ``senior_level`` (rule ``ratio_rule``). An agent without a level
+  ranks as the most junior, and counts as no senior. Rule ``min_level``: no agent is skilled for a queue
+  whose ``min_level`` ranks above the agent's level.
 """
 
 from __future__ import annotations
@@ -602,6 +610,7 @@ def validate_roster(
         found.extend(_max_weekend_days(agent, contract, sorted(days)))
     found.extend(_break_cap(config, [seg for segs in by_agent.values() for seg in segs]))
     found.extend(_activities(config, activity_rows, shifts_of, week, week_end))
+    found.extend(_who_is_on_the_floor(config, [seg for seg in segments if seg.agent_id in agents], week))
     return sorted(found, key=_sort_key)
 
 
@@ -687,3 +696,75 @@ def format_violations(violations: Sequence[Violation], *, roster: pd.DataFrame |
     lines = ["  ".join(line[i].ljust(widths[i]) for i in range(3)) + "  " + line[3] for line in table]
     lines.append(f"{len(violations)} violation(s)")
     return "\n".join(lines)
+
+
+def _rank(config: PlanConfig, level: str | None) -> int:
+    order = [lv.level_id for lv in config.levels]
+    return order.index(level) if level in order else 0
+
+
+def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week: date | None) -> list[Violation]:
+    """Rules ``min_level``, ``floor_rule`` and ``ratio_rule``: see the module docstring."""
+    found = []
+    for agent in config.agents:
+        for queue in config.queues:
+            if (queue.min_level is not None and queue.queue_id in agent.skills
+                    and _rank(config, agent.level) < _rank(config, queue.min_level)):
+                found.append(Violation(agent.agent_id, None, "min_level",
+                                       f"level {agent.level or '(none)'} is skilled for {queue.queue_id}, "
+                                       f"which needs {queue.min_level} or above"))
+    hard_floor = [r for r in config.floor_rules if r.hard]
+    hard_ratio = [r for r in config.ratio_rules if r.hard]
+    if week is None or not (hard_floor or hard_ratio):
+        return found
+    step = timedelta(minutes=config.interval_minutes)
+    on_floor: dict[str, Counter[datetime]] = defaultdict(Counter)
+    for seg in segments:
+        sign = 1 if seg.activity == SHIFT else -1
+        moment = seg.start
+        while moment < seg.end:
+            on_floor[seg.agent_id][moment] += sign
+            moment += step
+
+    def open_moments(queue_ids: Sequence[str]) -> list[datetime]:
+        hours = [config.opening_hours] if not queue_ids else [
+            q.opening_hours for q in config.queues if q.queue_id in queue_ids]
+        moments: set[datetime] = set()
+        for offset in range(DAYS_PER_WEEK):
+            day = week + timedelta(days=offset)
+            for opening in hours:
+                window = opening.by_weekday[day.weekday()]
+                if window is None:
+                    continue
+                moment = datetime.combine(day, time.min) + timedelta(minutes=window.start_minute)
+                while moment < datetime.combine(day, time.min) + timedelta(minutes=window.end_minute):
+                    moments.add(moment)
+                    moment += step
+        return sorted(moments)
+
+    def present(agent_id: str, moment: datetime) -> int:
+        return 1 if on_floor[agent_id][moment] > 0 else 0
+
+    for rule in hard_floor:
+        members = list(rule.agent_ids) if rule.level is None else [
+            a.agent_id for a in config.agents
+            if a.level is not None and _rank(config, a.level) >= _rank(config, rule.level)]
+        for moment in open_moments(rule.queue_ids):
+            count = sum(present(m, moment) for m in members)
+            if count < rule.min_agents:
+                found.append(Violation("(centre)", moment.date(), "floor_rule",
+                                       f"{rule.rule_id}: {count} of its agents on the floor at {_clock(moment)}, "
+                                       f"needs {rule.min_agents}"))
+    for ratio in hard_ratio:
+        juniors = [a.agent_id for a in config.agents if _rank(config, a.level) <= _rank(config, ratio.junior_level)]
+        seniors = [a.agent_id for a in config.agents
+                   if a.level is not None and _rank(config, a.level) >= _rank(config, ratio.senior_level)]
+        for moment in open_moments(ratio.queue_ids):
+            low = sum(present(j, moment) for j in juniors)
+            high = sum(present(s, moment) for s in seniors)
+            if low > ratio.max_per_senior * high:
+                found.append(Violation("(centre)", moment.date(), "ratio_rule",
+                                       f"{ratio.rule_id}: {low} {ratio.junior_level} or below on the floor at "
+                                       f"{_clock(moment)} with {high} {ratio.senior_level} or above, at most "
+                                       f"{ratio.max_per_senior} per senior"))
+    return found

@@ -44,7 +44,15 @@ from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.instance import Instance
-from scheduler.rostering.rules import AGENT_RULES, AgentWeek, agent_week, allowed_options, break_cap, keeps_days
+from scheduler.rostering.rules import (
+    AGENT_RULES,
+    AgentWeek,
+    agent_week,
+    allowed_options,
+    break_cap,
+    floor_rules,
+    keeps_days,
+)
 from scheduler.rostering.rules.weekly_hours import paid_range
 
 # Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
@@ -74,6 +82,7 @@ class AgentClass:
 def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
     """The agents grouped into classes, in a fixed order (first agent's order in the config)."""
     grouped: dict[tuple, AgentClass] = {}
+    counted = floor_rules.presence_rows(config, week)
     for agent in config.agents:
         facts = agent_week(config, week, agent)
         options = tuple(allowed_options(config, week, agent, d, facts) for d in range(7))
@@ -81,7 +90,8 @@ def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
         minimum, maximum = paid_range(facts)
         # leave days are in the key: rules may count them (``time_off_counts_as``)
         key = (agent.contract_id, agent.skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
-                                                       for day in options), must_work, minimum, facts.leave)
+                                                       for day in options), must_work, minimum, facts.leave,
+               floor_rules.signature(counted, agent.agent_id))
         known = grouped.get(key)
         grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, maximum,
                                    (agent.agent_id,), facts)
@@ -174,6 +184,7 @@ class _AggregateLp:
             patterns, mix = self._class_rules(agent_class, size, day_vars)
             self.classes.append((agent_class, patterns, mix, day_vars))
 
+        self._floor_rows(infinity)
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
         # Many skill sets: breaks are counted for all skill sets together (see ``SHARED_BREAKS_ABOVE_SKILL_SETS``).
@@ -266,6 +277,25 @@ class _AggregateLp:
                 for var, coefficient in terms:
                     constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
+
+    def _floor_rows(self, infinity: float) -> None:
+        """Per hard floor rule and interval, at least its number of its agents on shift
+        (``rules.floor_rules.presence_rows``)."""
+        for count in floor_rules.presence_rows(self.config, self.week):
+            coefficient_of = dict(count.coefficients)
+            terms: dict[int, dict[pywraplp.Variable, float]] = defaultdict(dict)
+            for agent_class, _, _, day_vars in self.classes:
+                coefficient = coefficient_of.get(agent_class.agent_ids[0], 0)
+                if coefficient == 0:
+                    continue
+                for d, variables in enumerate(day_vars):
+                    for option, var in variables:
+                        for slot in self._slots(d, option.start_minute, option.template.length_minutes):
+                            terms[slot][var] = terms[slot].get(var, 0.0) + coefficient
+            for slot in count.slots:
+                row = self.solver.Constraint(float(count.needed), infinity)
+                for var, weight in terms[slot].items():
+                    row.SetCoefficient(var, weight)
 
     def _slots(self, day_index: int, start_minute: int, minutes: int) -> list[int]:
         slots = []

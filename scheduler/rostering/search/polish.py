@@ -51,6 +51,7 @@ from scheduler.rostering.rules import (
     agent_week,
     allowed_options,
     break_cap,
+    floor_rules,
     keeps_change,
     keeps_week,
     max_days,
@@ -88,6 +89,7 @@ class _Polisher:
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
         self.cover = _Cover(config, instance.requirements)
+        self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
@@ -148,6 +150,8 @@ class _Polisher:
             return
         present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
         self.cover.change(self.cover.group_of[shift.agent_id], first, present[0], sign)
+        if self.floor is not None:
+            self.floor.change(shift.agent_id, first, present[0], sign)
         self.on_break[first:last] += sign * on_break[0]
 
     # -- scoring -------------------------------------------------------------------------------------------
@@ -173,7 +177,8 @@ class _Polisher:
         now, now_break = self._rows([] if current is None else [current], base - first, width)
         present, breaks = self._rows(candidates, base - first, width)
         change = present - now  # [candidate, slot]
-        totals = self.cover.deltas(self.cover.group_of[agent_id], first, change).tolist()
+        scored = self.cover.deltas(self.cover.group_of[agent_id], first, change)
+        totals = (scored if self.floor is None else scored + self.floor.deltas(agent_id, first, change)).tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
 
@@ -209,11 +214,19 @@ class _Polisher:
         return (present & ~on_break & ~busy).astype(np.int64), on_break.astype(np.int64)
 
     def short_slots(self) -> list[int]:
-        """Slots where the cover falls short of the requirement."""
-        return np.flatnonzero(self.cover.covered < self.cover.required_total).tolist()
+        """Slots where the cover falls short of the requirement, or a floor or ratio rule of its count."""
+        short = self.cover.covered < self.cover.required_total
+        if self.floor is not None:
+            short |= self.floor.short_slots()
+        return np.flatnonzero(short).tolist()
 
     def is_short(self, slot: int) -> bool:
-        return bool(self.cover.covered[slot] < self.cover.required_total[slot])
+        return bool(self.cover.covered[slot] < self.cover.required_total[slot]) or (
+            self.floor is not None and bool(self.floor.short_slots()[slot]))
+
+    def floor_short(self) -> bool:
+        """Whether a floor or ratio rule falls short anywhere."""
+        return self.floor is not None and bool(self.floor.short_slots().any())
 
     def week_soft(self, agent_id: str, day: int, shift: ShiftAssignment | None) -> float:
         """The agent's soft-rule cost with ``shift`` (or a day off) on ``day``."""
@@ -366,7 +379,8 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         if stopped():
             break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
-        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)):
+        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
+                       or polisher.floor_short()):
             improved = (_repair(polisher, charge) | _trim(polisher, charge)) or improved
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:

@@ -26,7 +26,7 @@ from scheduler.errors import InfeasibleError
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, floor_rules
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -140,6 +140,8 @@ def sequential_roster(
     floors: dict[str, np.ndarray] = {}
     breaks: dict[str, np.ndarray] = {}
     on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
+    # floor and ratio rules: a head is worth the shortfall it saves (``rules.floor_rules``)
+    floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
     for agent in agents if initial is not None else ():
         if initial is None or agent.agent_id not in initial:
             continue
@@ -148,6 +150,8 @@ def sequential_roster(
         residual.apply(agent.agent_id, floors[agent.agent_id], -1)
         breaks[agent.agent_id] = on_break_counts(week, Roster(weeks[agent.agent_id]))
         on_break += breaks[agent.agent_id]
+        if floor is not None:
+            floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
     for number in range(improve_passes + 1):
         if number and not another_pass():
             break
@@ -160,8 +164,12 @@ def sequential_roster(
             if old is not None:
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
                 on_break -= breaks[agent.agent_id]
+                if floor is not None:
+                    floor.change(agent.agent_id, 0, floors[agent.agent_id], -1)
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
+            if floor is not None:
+                values = values + floor.slot_values(agent.agent_id)
             shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break,
                                         first_found=stop.stopped())
             if score == -np.inf and old is None:
@@ -175,4 +183,6 @@ def sequential_roster(
             residual.apply(agent.agent_id, floors[agent.agent_id], -1)
             breaks[agent.agent_id] = on_break_counts(week, Roster(shifts))
             on_break += breaks[agent.agent_id]
+            if floor is not None:
+                floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
     return weeks

@@ -1,0 +1,315 @@
+"""Who is on the floor: ``floor_rules[]`` (at least N agents of a level or above, or of a list, on the floor)
+and ``ratio_rules[]`` (at most K juniors per senior on the floor), in every interval in which the centre, or
+one of the rule's queues, is open. Hard, or soft with a weight per agent-interval short.
+
+Both are one linear count per rule and interval: ``sum_a coefficient[a] * on_floor[a, slot] >= needed``
+(``FloorCount``): a floor rule counts its agents (coefficient 1) against N; a ratio rule counts each senior
+as K and each junior as -1 against 0. The shortfall ``max(0, needed - count)`` is what a soft rule pays for.
+
+A centre-wide rule (no one agent's week breaks it alone). Its faces:
+
+- ``build``: in a model of every agent, a hard rule is a constraint per interval; in a neighbourhood model
+  (some agents, the others' counts given as constants by ``RosterModel.fixed_floor_counts``) a hard rule is
+  elastic, its shortfall paid at ``HARD_WEIGHT`` (a neighbourhood cannot always repair what the others break);
+  a neighbourhood without those constants leaves the rule out (it cannot count it);
+- ``FloorState``: the fast count the local search keeps and scores one agent's move with (vectorised);
+- ``shortfall`` / ``costs``: a roster's shortfall per rule and interval, and its objective terms;
+- ``reachable_conflicts``: the pre-check, per hard floor rule, of intervals where too few of its agents could
+  be on the floor at all;
+- ``presence_rows`` / ``signature``: its rows in the aggregate LP (``search.lower_bound``): per hard floor
+  rule and interval, at least N of its agents on shift (being on the floor implies being on shift, so every
+  roster keeping the rule keeps the row and the bound stays proven; agent classes are split by the rules that
+  count them). Ratio and soft rules add no rows, which only widens the relaxation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules.base import LabourRule
+
+# Penalty per agent-interval short of a hard rule wherever the search meets it elastically (local search,
+# neighbourhoods, rosters compared): a thousand under-staffed agent-intervals at the default weights, so no
+# cover gain pays for it. A returned roster keeps every hard rule, so this never appears in its objective.
+HARD_WEIGHT = 1_000_000
+HARD_TERM, SOFT_TERM = "floor_rules_hard", "floor_rules"
+
+
+@dataclass(frozen=True)
+class FloorCount:
+    """One rule as a count: ``sum_a coefficients[a] * on_floor[a, slot] >= needed`` in each of ``slots``."""
+
+    key: str  # "floor_rules[0] lead_on_floor", the key path a planner changes
+    coefficients: tuple[tuple[str, int], ...]  # (agent_id, coefficient)
+    needed: int
+    slots: tuple[int, ...]  # week slots in which the rule holds
+    hard: bool
+    weight: int  # per agent-interval short (soft rules)
+
+    def coefficient(self, agent_id: str) -> int:
+        return dict(self.coefficients).get(agent_id, 0)
+
+
+def active(config: PlanConfig) -> bool:
+    """Whether the config has any floor or ratio rule."""
+    return bool(config.floor_rules or config.ratio_rules)
+
+
+def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tuple[int, ...]:
+    """Week slots in which the centre (``queue_ids`` empty) or any of the queues is open."""
+    hours = [config.opening_hours] if not queue_ids else [config.queue(q).opening_hours for q in queue_ids]
+    slots: set[int] = set()
+    for day in range(7):
+        weekday = week.day(day).weekday()
+        for opening in hours:
+            window = opening.window(weekday)
+            if window is not None:
+                slots.update(range(week.slot(day, window.start_minute),
+                                   week.slot(day, min(window.end_minute, MINUTES_PER_DAY))))
+    return tuple(sorted(slots))
+
+
+def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
+    """Every floor and ratio rule of the config as a count."""
+    counts = []
+    for index, rule in enumerate(config.floor_rules):
+        if rule.level is not None:
+            least = config.level_rank(rule.level)
+            members = [a.agent_id for a in config.agents if a.level is not None and config.level_rank(a.level) >= least]
+        else:
+            members = list(rule.agent_ids)
+        counts.append(FloorCount(f"floor_rules[{index}] {rule.rule_id}", tuple((m, 1) for m in sorted(members)),
+                                 rule.min_agents, open_slots(config, week, rule.queue_ids), rule.hard, rule.weight))
+    for index, ratio in enumerate(config.ratio_rules):
+        junior, senior = config.level_rank(ratio.junior_level), config.level_rank(ratio.senior_level)
+        coefficients = []
+        for agent in sorted(config.agents, key=lambda a: a.agent_id):
+            rank = config.level_rank(agent.level)
+            if rank >= senior and agent.level is not None:
+                coefficients.append((agent.agent_id, ratio.max_per_senior))
+            elif rank <= junior:
+                coefficients.append((agent.agent_id, -1))
+        counts.append(FloorCount(f"ratio_rules[{index}] {ratio.rule_id}", tuple(coefficients), 0,
+                                 open_slots(config, week, ratio.queue_ids), ratio.hard, ratio.weight))
+    return tuple(counts)
+
+
+def presence_rows(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
+    """The rules the aggregate LP holds as shift-presence rows: the hard floor rules (no negative coefficient)."""
+    return tuple(c for c in floor_counts(config, week) if c.hard and all(k >= 0 for _, k in c.coefficients))
+
+
+def signature(counts: Sequence[FloorCount], agent_id: str) -> tuple[int, ...]:
+    """The agent's coefficient in each of ``counts``: agents of one LP class must share it."""
+    return tuple(c.coefficient(agent_id) for c in counts)
+
+
+def totals(count: FloorCount, on_floor: Mapping[str, np.ndarray], slot_count: int) -> np.ndarray:
+    """The rule's count per week slot, from each agent's on-floor row (agents missing count 0)."""
+    total = np.zeros(slot_count, dtype=np.int64)
+    for agent_id, coefficient in count.coefficients:
+        if agent_id in on_floor:
+            total += coefficient * on_floor[agent_id]
+    return total
+
+
+def shortfall(count: FloorCount, on_floor: Mapping[str, np.ndarray], slot_count: int) -> np.ndarray:
+    """Per week slot, how far the count falls short of the rule (0 outside its slots)."""
+    short = np.zeros(slot_count, dtype=np.int64)
+    slots = np.array(count.slots, dtype=np.int64)
+    if len(slots):
+        short[slots] = np.maximum(count.needed - totals(count, on_floor, slot_count)[slots], 0)
+    return short
+
+
+def on_floor_by_agent(week: Week, roster: Roster) -> dict[str, np.ndarray]:
+    """Each agent's on-floor row (1 where on shift and not on break or at an activity), per week slot."""
+    rows: dict[str, np.ndarray] = {}
+    for shift in roster.shifts:
+        day = week.day_index(shift.date)
+        row = rows.setdefault(shift.agent_id, np.zeros(week.slot_count, dtype=np.int64))
+        row[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] += 1
+        off_floor: tuple[BreakAssignment | ActivityAssignment, ...] = (*shift.breaks, *shift.activities)
+        for segment in off_floor:
+            row[week.slot(day, segment.start_minute):week.slot(day, segment.start_minute + segment.minutes)] -= 1
+    return rows
+
+
+def costs(config: PlanConfig, week: Week, roster: Roster) -> tuple[tuple[str, float, str, int], ...]:
+    """The roster's objective terms of these rules as ``(rule, amount, unit, weight)``: the weighted shortfall
+    of the soft rules, and the shortfall of the hard ones (at ``HARD_WEIGHT``); none without rules."""
+    counts = floor_counts(config, week)
+    if not counts:
+        return ()
+    on_floor = on_floor_by_agent(week, roster)
+    hard = sum(int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if c.hard)
+    soft = sum(c.weight * int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if not c.hard)
+    terms = []
+    if any(c.hard for c in counts):
+        terms.append((HARD_TERM, float(hard), "agent-interval", HARD_WEIGHT))
+    if any(not c.hard for c in counts):
+        terms.append((SOFT_TERM, float(soft), "weighted agent-interval", 1))
+    return tuple(terms)
+
+
+def broken(config: PlanConfig, week: Week, roster: Roster) -> list[str]:
+    """One line per hard rule the roster breaks, naming the intervals short (the first few)."""
+    on_floor = on_floor_by_agent(week, roster)
+    lines = []
+    for count in floor_counts(config, week):
+        short = shortfall(count, on_floor, week.slot_count) if count.hard else np.zeros(0)
+        if short.any():
+            lines.append(f"{count.key}: {describe_slots(week, np.flatnonzero(short).tolist())} short of the rule")
+    return lines
+
+
+def describe_slots(week: Week, slots: Sequence[int], shown: int = 3) -> str:
+    """``"4 intervals (Mon 2026-03-30 07:00, Mon 2026-03-30 07:15, ...)"``."""
+    names = [f"{week.slot_start(s):%a %Y-%m-%d %H:%M}" for s in slots[:shown]]
+    more = ", ..." if len(slots) > shown else ""
+    return f"{len(slots)} interval{'s' if len(slots) != 1 else ''} ({', '.join(names)}{more})"
+
+
+def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
+    """Per hard floor rule (non-negative counts), the intervals where even every one of its agents who has a
+    candidate shift covering the interval would be too few: no roster can keep the rule there."""
+    lines = []
+    for count in floor_counts(config, week):
+        if not count.hard or any(c < 0 for _, c in count.coefficients):
+            continue
+        reach = np.zeros(week.slot_count, dtype=np.int64)
+        by_id = {a.agent_id: a for a in config.agents}
+        for agent_id, coefficient in count.coefficients:
+            row = np.zeros(week.slot_count, dtype=bool)
+            for day in range(7):
+                for option in shift_options(config, by_id[agent_id], week, day):
+                    row[week.slot(day, option.start_minute):week.slot(day, option.end_minute)] = True
+            reach += coefficient * row
+        slots = [s for s in count.slots if reach[s] < count.needed]
+        if slots:
+            lines.append(f"{count.key} needs {count.needed} of its agents on the floor in every open interval, but "
+                         f"in {describe_slots(week, slots)} fewer of them could work at all (availability, time "
+                         f"off, shift templates); add such agents or relax the rule")
+    return lines
+
+
+class FloorState:
+    """Each rule's count per week slot for the local search, kept up to date one shift at a time, and the
+    penalty change of a move (hard rules at ``HARD_WEIGHT``)."""
+
+    def __init__(self, config: PlanConfig, week: Week) -> None:
+        self.counts = floor_counts(config, week)
+        self.total = np.zeros((len(self.counts), week.slot_count), dtype=np.int64)
+        self.needed = np.full((len(self.counts), week.slot_count), np.iinfo(np.int32).min, dtype=np.int64)
+        for r, count in enumerate(self.counts):
+            self.needed[r, list(count.slots)] = count.needed
+        self.weight = np.array([HARD_WEIGHT if c.hard else c.weight for c in self.counts], dtype=np.int64)
+        self.coefficients: dict[str, np.ndarray] = {}
+        for r, count in enumerate(self.counts):
+            for agent_id, coefficient in count.coefficients:
+                self.coefficients.setdefault(agent_id, np.zeros(len(self.counts), dtype=np.int64))[r] = coefficient
+
+    def short_slots(self) -> np.ndarray:
+        """Per week slot, whether any rule's count falls short there."""
+        return np.asarray((self.total < self.needed).any(axis=0))
+
+    def slot_values(self, agent_id: str) -> np.ndarray:
+        """Per week slot, what one more head of the agent on the floor is worth (the penalty it saves; negative
+        where it adds to a shortfall, a junior beyond a ratio), for the agent-by-agent start."""
+        coefficients = self.coefficients.get(agent_id)
+        if coefficients is None:
+            return np.zeros(self.total.shape[1], dtype=np.int64)
+        gap = self.needed - self.total
+        saved = np.maximum(gap, 0) - np.maximum(gap - coefficients[:, None], 0)
+        return np.asarray((saved * self.weight[:, None]).sum(axis=0), dtype=np.int64)
+
+    def change(self, agent_id: str, first: int, row: np.ndarray, sign: int) -> None:
+        """``sign`` times the agent's on-floor ``row`` on the slots from ``first``."""
+        coefficients = self.coefficients.get(agent_id)
+        if coefficients is not None:
+            self.total[:, first:first + len(row)] += sign * coefficients[:, None] * row[None, :]
+
+    def deltas(self, agent_id: str, first: int, change: np.ndarray) -> np.ndarray:
+        """Penalty change per row of ``change`` (``[candidate, slot]`` on-floor change from slot ``first``)."""
+        coefficients = self.coefficients.get(agent_id)
+        if coefficients is None:
+            return np.zeros(change.shape[0], dtype=np.int64)
+        last = first + change.shape[1]
+        now = self.total[:, first:last]
+        needed = self.needed[:, first:last]
+        before = np.maximum(needed - now, 0).sum(axis=1)  # [rule]
+        after = np.maximum(needed[None] - (now[None] + coefficients[None, :, None] * change[:, None, :]), 0)
+        return ((after.sum(axis=2) - before[None, :]) * self.weight[None, :]).sum(axis=1)
+
+
+def fixed_counts(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray],
+                 excluded: Sequence[str] | set[str]) -> dict[str, np.ndarray]:
+    """Per rule key, the count of the agents not in ``excluded`` (the constants of a neighbourhood model)."""
+    kept = {a: row for a, row in on_floor.items() if a not in excluded}
+    return {c.key: totals(c, kept, week.slot_count) for c in floor_counts(config, week)}
+
+
+class FloorRules(LabourRule):
+    name = "floor_rules"
+    per_agent = False
+
+    def build(self, model: RosterModel) -> list[PenaltyTerm]:
+        return build(model)
+
+    def describe(self, agent: object) -> str:
+        return "floor_rules and ratio_rules"
+
+
+RULE = FloorRules()
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    counts = floor_counts(model.config, model.week)
+    whole = len(model.agents) == len(model.config.agents)
+    fixed = model.fixed_floor_counts
+    if not counts or (not whole and fixed is None):
+        return []
+    terms: dict[int, tuple[list[cp_model.IntVar], list[int]]] = {}
+    hard_short: list[cp_model.IntVar] = []
+    soft_short: list[tuple[cp_model.IntVar, int]] = []
+    for count in counts:
+        weights = dict(count.coefficients)
+        per_slot: dict[int, tuple[list[cp_model.IntVar], list[int]]] = {}
+        for agent_day in model.all_agent_days():
+            coefficient = weights.get(agent_day.agent.agent_id, 0)
+            if coefficient == 0 or not agent_day.options:
+                continue
+            terms = model.presence_terms(agent_day)
+            for slot, (variables, coefficients) in terms.items():
+                vs, cs = per_slot.setdefault(slot, ([], []))
+                vs.extend(variables)
+                cs.extend(coefficient * c for c in coefficients)
+        constant = np.zeros(model.week.slot_count, dtype=np.int64) if fixed is None else fixed[count.key]
+        for slot in count.slots:
+            if slot not in per_slot and not whole:
+                continue  # a constant in a neighbourhood: nothing here can change it
+            variables, coefficients = per_slot.get(slot, ([], []))
+            expression = cp_model.LinearExpr.weighted_sum(variables, coefficients) + int(constant[slot])
+            if count.hard and whole:
+                model.cp.add(expression >= count.needed)
+                continue
+            short = model.cp.new_int_var(0, max(count.needed - min(0, int(constant[slot])), 0) + sum(
+                abs(c) for c in coefficients), f"floor_short_{count.key}_{slot}")
+            model.cp.add(short >= count.needed - expression)
+            (hard_short.append(short) if count.hard else soft_short.append((short, count.weight)))
+    penalties = []
+    if hard_short:
+        penalties.append(PenaltyTerm(HARD_TERM, HARD_WEIGHT, cp_model.LinearExpr.sum(hard_short), "agent-interval"))
+    if soft_short:
+        penalties.append(PenaltyTerm(SOFT_TERM, 1, cp_model.LinearExpr.weighted_sum(
+            [v for v, _ in soft_short], [w for _, w in soft_short]), "weighted agent-interval"))
+    return penalties

@@ -1,0 +1,182 @@
+"""Floor and ratio rules (``rules.floor_rules``), face by face: on seeded random pinned rosters, the CP-SAT
+build is feasible exactly when the fast count finds no hard shortfall, its soft term's optimum equals the
+fast count's soft cost, the local search's incremental ``FloorState`` agrees with a count afresh, and the
+independent validator reports a violation exactly when the count is short. Then the solve keeps a hard floor
+rule end to end, and the pre-check refuses a rule no roster can keep."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import FloorRule, Level, OpeningHours, RatioRule, TimeWindow
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.domain.shifts import shift_options
+from scheduler.errors import InfeasibleError
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import breaks, floor_rules, one_shift_per_day
+from scheduler.rostering.solve import solve_roster
+from scheduler.validation.validate import read_roster, validate_roster
+from tests.test_rules import WEEK, agent, hm, make_config
+
+LEVELS = (Level("junior", 0.8), Level("senior"), Level("lead"))
+# sales is open on Monday 10:00-10:30 only, so a random Monday sometimes keeps the rules and sometimes not.
+SALES_HOURS = OpeningHours((TimeWindow(hm("10:00"), hm("10:30")),) + (None,) * 6)
+
+
+def _config(hard: bool, ratio: bool = True):
+    agents = (dataclasses.replace(agent("J1"), level="junior"), dataclasses.replace(agent("J2"), level="junior"),
+              dataclasses.replace(agent("S1"), level="senior"), dataclasses.replace(agent("L1"), level="lead"))
+    config = make_config(agents)
+    queues = (dataclasses.replace(config.queues[0], opening_hours=SALES_HOURS),)
+    weight = 0 if hard else 7
+    floor = (FloorRule("senior_on_floor", 1, "senior", (), ("sales",), hard, weight),
+             FloorRule("pair", 1, None, ("J1", "L1"), ("sales",), hard, weight))
+    ratios = (RatioRule("one_junior_per_senior", "junior", "senior", 1, ("sales",), hard, weight),) if ratio else ()
+    return dataclasses.replace(config, queues=queues, levels=LEVELS, floor_rules=floor, ratio_rules=ratios)
+
+
+def _random_roster(config, rng: np.random.Generator) -> Roster:
+    """A Monday shift (random start, breaks anywhere on their grid) or none, per agent."""
+    shifts = []
+    for who in config.agents:
+        options = shift_options(config, who, WEEK, 0)
+        if rng.random() < 0.15:
+            continue
+        option = min(options, key=lambda o: abs(o.start_minute - hm("09:00") - 30 * int(rng.integers(-4, 5))))
+        taken: list[BreakAssignment] = []
+        for rule in option.template.breaks:  # in order, each its gap after the one before
+            low = rule.earliest_after_start_minutes
+            if taken:
+                low = max(low, taken[-1].start_minute + taken[-1].minutes + option.template.min_break_gap_minutes
+                          - option.start_minute)
+            offsets = np.arange(low, rule.latest_after_start_minutes + 1, config.interval_minutes)
+            taken.append(BreakAssignment(rule.kind, option.start_minute + int(rng.choice(offsets)), rule.minutes))
+        shifts.append(ShiftAssignment(who.agent_id, WEEK.day(0), option.template.template_id, option.start_minute,
+                                      option.template.length_minutes, option.paid_minutes, tuple(taken)))
+    return Roster(tuple(shifts))
+
+
+def _pinned_model(config, roster: Roster) -> tuple[RosterModel, list]:
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)))
+    one_shift_per_day.RULE.build(model)
+    breaks.RULE.build(model)  # one start per break: with the pinned start, the others follow
+    terms = floor_rules.RULE.build(model)
+    for agent_day in model.all_agent_days():
+        shift = next((s for s in roster.shifts if s.agent_id == agent_day.agent.agent_id
+                      and s.date == WEEK.day(agent_day.day_index)), None)
+        if not model.fix_shift(agent_day, shift):
+            raise AssertionError("a pinned shift is not among the model's options")
+    return model, terms
+
+
+def _solve(model: RosterModel) -> cp_model.CpSolver | None:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    status = solver.solve(model.cp)
+    return None if status == cp_model.INFEASIBLE else solver
+
+
+CASES = range(20)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hard_build_is_feasible_exactly_when_the_count_is_kept(case: int, tmp_path: Path) -> None:
+    config = _config(hard=True)
+    roster = _random_roster(config, np.random.default_rng(case))
+    short = floor_rules.broken(config, WEEK, roster)
+    model, _ = _pinned_model(config, roster)
+    assert (_solve(model) is not None) is (short == [])
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    found = {v.rule for v in validate_roster(config, read_roster(path), WEEK.start)}
+    assert ({"floor_rule", "ratio_rule"} & found != set()) is (short != [])
+
+
+def test_the_cases_are_mixed() -> None:
+    """The random rosters both keep and break the rules (else the test above could not fail)."""
+    config = _config(hard=True)
+    kept = [floor_rules.broken(config, WEEK, _random_roster(config, np.random.default_rng(c))) == [] for c in CASES]
+    assert any(kept) and not all(kept)
+
+
+@pytest.mark.parametrize("case", CASES[:8])
+def test_soft_term_and_incremental_state_match_the_count(case: int) -> None:
+    config = _config(hard=False)
+    roster = _random_roster(config, np.random.default_rng(case))
+    ((name, amount, _, weight),) = floor_rules.costs(config, WEEK, roster)
+    assert name == floor_rules.SOFT_TERM and weight == 1
+    model, terms = _pinned_model(config, roster)
+    model.cp.minimize(sum(t.weight * t.expression for t in terms))
+    solver = _solve(model)
+    assert solver is not None and solver.objective_value == pytest.approx(amount)
+    # the local search's state: every agent's row in, then one agent's row out, scored incrementally
+    state = floor_rules.FloorState(config, WEEK)
+    rows = floor_rules.on_floor_by_agent(WEEK, roster)
+    for agent_id, row in rows.items():
+        state.change(agent_id, 0, row, +1)
+    for agent_id, row in rows.items():
+        delta = state.deltas(agent_id, 0, -row[None, :])[0]
+        without = Roster(tuple(s for s in roster.shifts if s.agent_id != agent_id))
+        assert delta == floor_rules.costs(config, WEEK, without)[0][1] - amount
+    # the agent-by-agent start's worth of one more head, slot by slot, is the penalty that head saves
+    for agent_id in ("J1", "S1"):
+        worth = state.slot_values(agent_id)
+        for slot in (WEEK.slot(0, hm("10:00")), WEEK.slot(0, hm("10:15")), WEEK.slot(0, hm("11:00"))):
+            one = np.zeros((1, 1), dtype=np.int64) + 1
+            assert worth[slot] == -state.deltas(agent_id, slot, one)[0]
+
+
+def test_solve_keeps_a_hard_floor_rule() -> None:
+    """A lead, a senior and two juniors on a one-hour requirement: the roster keeps a lead on the floor."""
+    config = dataclasses.replace(_config(hard=True, ratio=False),
+                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("11:00"))] = 1
+    result = solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
+    assert floor_rules.broken(config, WEEK, result.roster) == []
+    assert any(s.agent_id == "L1" for s in result.roster.shifts)
+
+
+def test_precheck_names_a_rule_no_roster_can_keep() -> None:
+    config = _config(hard=True, ratio=False)
+    late = dataclasses.replace(config.agents[3], availability=(TimeWindow(hm("14:00"), 24 * 60),) * 7)
+    config = dataclasses.replace(config, agents=(*config.agents[:3], late),
+                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    (line,) = floor_rules.reachable_conflicts(config, WEEK)
+    assert line.startswith("floor_rules[0] lead needs 1") and "2 intervals (Mon 2026-03-30 10:00" in line
+
+
+def test_a_rule_no_roster_keeps_stops_the_solve_naming_it() -> None:
+    """Two leads wanted, one exists: the pre-check says so, and the solve itself (without the pre-check: the
+    aggregate LP is infeasible, CP-SAT proves the hard rules are) stops with the rule and its intervals named."""
+    config = dataclasses.replace(_config(hard=True), ratio_rules=(),
+                                 floor_rules=(FloorRule("two_leads", 2, "lead", (), ("sales",), True, 0),))
+    assert floor_rules.reachable_conflicts(config, WEEK)[0].startswith("floor_rules[0] two_leads needs 2")
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("10:30"))] = 1
+    with pytest.raises(InfeasibleError, match=r"floor_rules\[0\] two_leads needs 2 of its agents on the floor in every "
+                                              r"open interval, but in 2 intervals \(Mon 2026-03-30 10:00"):
+        solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
+
+
+def test_lp_bound_holds_a_hard_floor_rule_and_stays_below_a_roster() -> None:
+    """Both agents of senior level or above on the floor for the half hour: the aggregate LP's bound rises above
+    the bound without the rule, and stays at or below the objective of a roster that keeps it."""
+    from scheduler.rostering.search.lower_bound import solve_aggregate
+
+    config = dataclasses.replace(_config(hard=True, ratio=False),
+                                 floor_rules=(FloorRule("two_seniors", 2, "senior", (), ("sales",), True, 0),))
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("11:00"))] = 1
+    with_rule = solve_aggregate(Instance(config, WEEK, requirements))
+    without = solve_aggregate(Instance(dataclasses.replace(config, floor_rules=()), WEEK, requirements))
+    assert with_rule is not None and without is not None and with_rule.bound > without.bound
+    result = solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
+    assert floor_rules.broken(config, WEEK, result.roster) == []
+    assert with_rule.bound <= result.stats.objective + 1e-6

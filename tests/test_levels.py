@@ -212,6 +212,7 @@ def test_report_checks_floor_rules_per_interval_and_xlsx_lists_levels() -> None:
 
     from scheduler.domain.plan import FloorRule, Level
     from scheduler.io.exports import Segment, roster_workbook
+    from scheduler.io.roster_grid import agent_profiles
     from scheduler.report.floor import floor_checks, floor_section
     from tests.test_rules import MON, agent, make_config
 
@@ -231,10 +232,14 @@ def test_report_checks_floor_rules_per_interval_and_xlsx_lists_levels() -> None:
     page = floor_section((check,))
     assert "floor_rules[0] lead_on_floor" in page and f"7 of {open_intervals:,}" in page
     cover = pd.DataFrame({"queue": []})
-    book = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON, {"L1": "lead"})))
-    assert 'name="agents"' in book.read("xl/workbook.xml").decode()
+    # the roster sheet's grid has a level column when the agents have levels (scheduler.io.roster_grid)
+    profiles = agent_profiles(config)
+    assert [(p.agent_id, p.level) for p in profiles] == [("L1", "lead")]
+    book = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON, profiles=profiles)))
+    assert ">level<" in book.read("xl/sharedStrings.xml").decode()
+    assert ">lead<" in book.read("xl/sharedStrings.xml").decode()
     plain = zipfile.ZipFile(io.BytesIO(roster_workbook(segments, cover, MON)))
-    assert 'name="agents"' not in plain.read("xl/workbook.xml").decode()
+    assert ">level<" not in plain.read("xl/sharedStrings.xml").decode()
     assert floor_section(()) == ""
 
 

@@ -55,8 +55,8 @@ HOLIDAY = "2026-04-03"  # a Friday of the planned week (the example plans the we
 
 
 def with_teams_and_levels(config: Path) -> None:
-    """Give the example's agents CSV ``team`` and ``level`` columns, the first agent a CJK id, and the plan a
-    holiday inside its week."""
+    """Give the example's agents CSV ``team`` and ``level`` columns (the plan lists the levels), the first agent a
+    CJK id, and the plan a holiday inside its week."""
     agents = config.parent / "agents.csv"
     with agents.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -66,8 +66,9 @@ def with_teams_and_levels(config: Path) -> None:
         for number, row in enumerate(rows):
             writer.writerow({**row, "agent_id": CJK_AGENT if number == 0 else row["agent_id"],
                              "team": TEAMS[number % 2], "level": LEVELS[number % 3]})
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("holidays:\n", f"holidays:\n  - {HOLIDAY}\n", 1), encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("holidays:\n", f"holidays:\n  - {HOLIDAY}\n", 1)
+    levels = "".join(f"  - id: {level}\n" for level in LEVELS)  # the agents' levels, most junior first
+    config.write_text(f"{text}levels:\n{levels}", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

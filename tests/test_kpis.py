@@ -3,6 +3,7 @@ and ``wfm plan`` loading its config once."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,8 @@ def test_from_json_of_a_damaged_file_is_an_object_or_one_line_error(data: st.Dat
         node, path = document, data.draw(st.sampled_from(PUBLISHED_KEYS)).split(".")
         for key in path[:-1]:
             node = node[key] if isinstance(node.get(key), dict) else {}
-        node[path[-1]] = data.draw(HOSTILE)
+        # a copy: sampled_from hands out the same {} or [] each time, which a later step could nest in itself
+        node[path[-1]] = copy.deepcopy(data.draw(HOSTILE))
     try:
         loaded = Kpis.from_json(json.dumps(document))
     except InputError as error:

@@ -13,8 +13,9 @@ search.
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
    by max-flow, improves.
 
-Without the LP (GLOP failed), the start is agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then
-placed greedily by ``rostering.break_placement``) add a second start and CP-SAT's bound.
+Without the LP (GLOP failed, or its predicted work is over half the limit: many queues), the start is
+agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
+``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
 
 Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
 centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
@@ -67,6 +68,9 @@ ROUND_SHARE = 0.12
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
 LNS_RESERVE_SHARE = 0.1
+# Without the LP: once a start exists, further relaxation rounds stop when the budget left falls to this share,
+# which goes to the local search (then the neighbourhoods' reserve).
+NO_LP_POLISH_SHARE = 0.4
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
@@ -421,7 +425,8 @@ def solve_roster(
         padded = requirements
         shortfall = requirements
         for round_number in range(MAX_ROUNDS):
-            if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
+            reserve = NO_LP_POLISH_SHARE if math.isfinite(objective) else LNS_RESERVE_SHARE
+            if round_number and (budget.left() < reserve * budget.total or not shortfall.any()):
                 break
             if stop.stopped() and math.isfinite(objective):
                 break
@@ -430,6 +435,8 @@ def solve_roster(
             solver = budget.new_solver(limit * share, threads, seed + round_number)
             status = stop.solve(solver, relaxation.cp)
             budget.charge(solver)
+            budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(relaxation.cp.proto.variables)
+                                                        + len(relaxation.cp.proto.constraints)))
             if status == cp_model.INFEASIBLE:
                 raise InfeasibleError(explain_no_roster(instance, limit * FALLBACK_SHARE,
                                                         units_per_second=units_per_second, stop=stop))
@@ -442,6 +449,10 @@ def solve_roster(
             keep_if_better(placed, f"round{round_number}")
             shortfall = _shortfall(instance, placed)
             padded = padded + shortfall
+        if math.isfinite(objective):  # local search on the best start, leaving the neighbourhoods their reserve
+            keep_if_better(polish(instance, current.roster(), seed=seed,
+                                  units_left=lambda: budget.left() - LNS_RESERVE_SHARE * budget.total,
+                                  spend=budget.spend, stopped=stop.stopped), "polish")
     for (phase, why), count in refused.items():
         if count > 1:
             report(f"{phase} ({why}, {count} rosters not kept in all)", math.inf, bound)

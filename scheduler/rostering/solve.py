@@ -68,9 +68,9 @@ ROUND_SHARE = 0.12
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
 LNS_RESERVE_SHARE = 0.1
-# Without the LP: once a start exists, further relaxation rounds stop when the budget left falls to this share,
-# which goes to the local search (then the neighbourhoods' reserve).
-NO_LP_POLISH_SHARE = 0.4
+# Without the LP: share of the budget for the local search on the agent-by-agent start (the best start gets
+# another after the relaxation rounds, with what they leave beyond the neighbourhoods' reserve).
+NO_LP_POLISH_SHARE = 0.25
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
@@ -419,14 +419,17 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "sequential")
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
+        if math.isfinite(objective):  # local search on the agent-by-agent start, within its share of the budget
+            floor = budget.left() - NO_LP_POLISH_SHARE * budget.total
+            keep_if_better(polish(instance, current.roster(), seed=seed, units_left=lambda: budget.left() - floor,
+                                  spend=budget.spend, stopped=stop.stopped), "sequential+polish")
 
         # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
         # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
         padded = requirements
         shortfall = requirements
         for round_number in range(MAX_ROUNDS):
-            reserve = NO_LP_POLISH_SHARE if math.isfinite(objective) else LNS_RESERVE_SHARE
-            if round_number and (budget.left() < reserve * budget.total or not shortfall.any()):
+            if round_number and (budget.left() < LNS_RESERVE_SHARE * budget.total or not shortfall.any()):
                 break
             if stop.stopped() and math.isfinite(objective):
                 break

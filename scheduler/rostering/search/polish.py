@@ -69,11 +69,11 @@ START_MOVE_RULES = rules_reading(Aspect.TIMES | Aspect.BREAKS)
 # (``CoverState.search_work``, ``change_work``): the CPU time of each, measured with ``time.process_time`` on the
 # 2-core CI machine from 3 to 16 queues, at ``solve.DETERMINISTIC_UNITS_PER_SECOND``. The cover terms grow with
 # the skill graph, so the charge follows the work as queues are added.
-UNITS_PER_MOVE = 7.5e-6
-UNITS_PER_SEARCH = 8.5e-6
-UNITS_PER_SEARCH_ELEMENT = 2e-7
-UNITS_PER_CHANGED_SLOT = 9e-7
-UNITS_PER_CHANGED_ELEMENT = 1.1e-8
+UNITS_PER_MOVE = 8.6e-6
+UNITS_PER_SEARCH = 9.8e-6
+UNITS_PER_SEARCH_ELEMENT = 2.3e-7
+UNITS_PER_CHANGED_SLOT = 1.04e-6
+UNITS_PER_CHANGED_ELEMENT = 1.27e-8
 # Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
 # in a row without an improvement after which the search stops.
 PLATEAU = 1.0

@@ -420,7 +420,7 @@ def solve_roster(
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
         if math.isfinite(objective):  # local search on the agent-by-agent start, within its share of the budget
-            floor = budget.left() - NO_LP_POLISH_SHARE * budget.total
+            floor = max(0.0, budget.left() - NO_LP_POLISH_SHARE * budget.total)
             keep_if_better(polish(instance, current.roster(), seed=seed, units_left=lambda: budget.left() - floor,
                                   spend=budget.spend, stopped=stop.stopped), "sequential+polish")
 

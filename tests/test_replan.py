@@ -85,17 +85,47 @@ def test_replan_keeps_pinned_days_when_the_agent_loses_a_later_day(published, tm
     assert checked.exit_code == 0, checked.output
 
 
+def test_sick_on_a_pinned_day_releases_that_day_only(published, tmp_path: Path) -> None:
+    plan, out = published
+    rows = list(csv.DictReader((out / "roster.csv").open(newline="")))
+    monday_worker = next(r["agent_id"] for r in rows if r["date"] == "2026-03-30" and r["activity"] == "shift")
+    agents = (plan.parent / "agents.csv").read_text().splitlines()
+    sick = [",".join(f[:4] + [";".join(filter(None, [f[4], "2026-03-30"]))] + f[5:])
+            if (f := line.split(","))[0] == monday_worker else line for line in agents]
+    (plan.parent / "agents_sick_monday.csv").write_text("\n".join(sick) + "\n")
+    sick_plan = plan.parent / "plan_sick_monday.yaml"
+    sick_plan.write_text(plan.read_text().replace("agents: agents.csv", "agents: agents_sick_monday.csv"))
+    result = wfm("plan", sick_plan, "--out", tmp_path / "sick", "--time-limit", "6", "--quiet",
+                 "--pin", out / "roster.csv", "--pin-days", "mon,tue")
+    assert result.exit_code == 0, result.output
+    pinned = {"2026-03-30", "2026-03-31"}
+    kept = {row for row in segments(out / "roster.csv", pinned)
+            if not (row[0] == monday_worker and row[1] == "2026-03-30")}
+    assert segments(tmp_path / "sick" / "roster.csv", pinned) == kept  # leave wins; every other pin identical
+    changes = list(csv.DictReader((tmp_path / "sick" / "changes.csv").open(newline="")))
+    released = [c for c in changes if (c["agent_id"], c["date"]) == (monday_worker, "2026-03-30")]
+    assert len(released) == 1 and released[0]["before"] != "off" and released[0]["after"] == "off"
+    assert not any(c["date"] in pinned for c in changes if c is not released[0])
+    checked = wfm("validate", sick_plan, tmp_path / "sick" / "roster.csv")
+    assert checked.exit_code == 0, checked.output
+
+
 def test_pinned_shift_that_no_longer_fits_is_exit_3(published, tmp_path: Path) -> None:
     plan, out = published
     rows = list(csv.DictReader((out / "roster.csv").open(newline="")))
     monday_worker = next(r["agent_id"] for r in rows if r["date"] == "2026-03-30" and r["activity"] == "shift")
     config = load_config(plan)
-    sick = [a if a.agent_id != monday_worker else a.__class__(a.agent_id, a.contract_id, a.skills, a.availability,
-                                                                 frozenset({date(2026, 3, 30)}))
-            for a in config.agents]
     from dataclasses import replace
+    unavailable = tuple(a if a.agent_id != monday_worker else replace(a, availability=(None, *a.availability[1:]))
+                        for a in config.agents)
     with pytest.raises(InfeasibleError, match=f"agent {monday_worker}: the pinned shift on 2026-03-30"):
-        load_replan(out / "roster.csv", replace(config, agents=tuple(sick)), WEEK, {date(2026, 3, 30)})
+        load_replan(out / "roster.csv", replace(config, agents=unavailable), WEEK, {date(2026, 3, 30)})
+    # time off on a pinned day is not a conflict: the day is released (kept off), the published shift remembered
+    sick = tuple(a if a.agent_id != monday_worker else replace(a, time_off=frozenset({date(2026, 3, 30)}))
+                 for a in config.agents)
+    replan = load_replan(out / "roster.csv", replace(config, agents=sick), WEEK, {date(2026, 3, 30)})
+    assert replan.pinned[monday_worker, date(2026, 3, 30)] is None
+    assert replan.published[monday_worker, date(2026, 3, 30)] is not None
 
 
 def test_bad_pinned_rosters_are_exit_2(published, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Read a published roster for re-planning: which agent-days to keep exactly, and what was published.
 
 ``--pin ROSTER.csv`` keeps the published shift (with its breaks and activities, to the minute), or the day off, of
-every agent on the pinned days (``--pin-days``, default all seven); on the other days the new plan may change
+every agent on the pinned days (``--pin-days``, default all seven), except where the agent now has time off
+(a sick call): leave wins over the pin and the agent is off that day. On the other days the new plan may change
 shifts and move activities, each changed agent-day costing ``objective.changed_shift``, so it changes as little
 as the cover needs. ``changed_days`` lists the agent-days that differ from the published roster (``changes.csv``).
 """
@@ -104,7 +105,7 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
     for agent in config.agents:
         for day in week.days():
             published.setdefault((agent.agent_id, day), None)
-    pinned = {key: value for key, value in published.items() if key[1] in pin_days}
+    pinned = released_for_leave(config, {key: value for key, value in published.items() if key[1] in pin_days})
     _check_pins_fit(config, week, pinned)
     return Replan(pinned=pinned, published=published)
 
@@ -120,6 +121,16 @@ def _match(config: PlanConfig, agent_id: str, start_minute: int, minutes: int,
             return PinnedShift(template_id, start_minute, tuple(s for s, _k, _m, _n in taken))
     raise InputError(f"{where}: the shift of {agent_id} matches no shift template of contract {agent.contract_id} "
                      "(length, start and breaks)")
+
+
+def released_for_leave(config: PlanConfig, pinned: dict[tuple[str, date], PinnedShift | None]
+                       ) -> dict[tuple[str, date], PinnedShift | None]:
+    """``pinned`` with every pinned shift on a day of the agent's time off (a sick call, leave approved after
+    publishing) turned into a pinned day off: leave wins over the pin, the agent is off that day, and the
+    change against the published roster shows in ``changes.csv``. Every other pinned day stays as it is."""
+    leave = {a.agent_id: a.time_off for a in config.agents}
+    return {(agent_id, day): None if kept is not None and day in leave[agent_id] else kept
+            for (agent_id, day), kept in pinned.items()}
 
 
 def _check_pins_fit(config: PlanConfig, week: Week, pinned: dict[tuple[str, date], PinnedShift | None]) -> None:

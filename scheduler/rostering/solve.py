@@ -13,8 +13,9 @@ search.
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
    by max-flow, improves.
 
-Without the LP (GLOP failed), the start is agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then
-placed greedily by ``rostering.break_placement``) add a second start and CP-SAT's bound.
+Without the LP (GLOP failed, or its predicted work is over half the limit: many queues), the start is
+agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
+``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
 
 Each neighbourhood model holds only the freed agents' variables, so the work per step does not grow with the
 centre. In deterministic mode every solve is single-threaded and bounded by CP-SAT's deterministic time
@@ -48,7 +49,7 @@ from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
@@ -67,6 +68,9 @@ ROUND_SHARE = 0.12
 # caused. Rounds stop when the budget left falls to the reserve kept for neighbourhood search.
 MAX_ROUNDS = 6
 LNS_RESERVE_SHARE = 0.1
+# Without the LP: share of the budget for the local search on the agent-by-agent start (the best start gets
+# another after the relaxation rounds, with what they leave beyond the neighbourhoods' reserve).
+NO_LP_POLISH_SHARE = 0.25
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
@@ -80,15 +84,19 @@ NEIGHBOURHOOD_AGENTS = 4
 DAY_NEIGHBOURHOOD_AGENTS = 10
 # Budget of one neighbourhood solve, in seconds (deterministic units in deterministic mode).
 NEIGHBOURHOOD_SECONDS = 1.0
-# Work outside CP-SAT, charged to the budget in deterministic units (measured against CP-SAT's units on the
-# 2-core CI machine) so a deterministic run's wall time stays close to its limit: the aggregate LP per
-# variable, the check of each agent's rounded LP week, and the model building and evaluation of one
-# neighbourhood step.
-LP_UNITS_PER_VARIABLE = 5e-5
-# Share of the wall-clock cap the aggregate LP may take; a larger LP is abandoned for the agent-by-agent start.
-LP_WALL_SHARE = 0.5
+# Work outside CP-SAT, charged to the budget in deterministic units (CPU time measured with
+# ``time.process_time`` on the 2-core CI machine, at DETERMINISTIC_UNITS_PER_SECOND) so a deterministic run's CPU
+# time stays close to its limit: the aggregate LP by its size (``lower_bound.lp_work``), the check of each
+# agent's rounded LP week, the evaluation of one neighbourhood step, and building, hinting and presolving a
+# neighbourhood's model per variable and constraint (beyond CP-SAT's own deterministic time, which does not
+# count them).
 WEEK_CHECK_UNITS_PER_AGENT = 0.003
-STEP_OVERHEAD_UNITS = 0.05
+STEP_OVERHEAD_UNITS = 0.02
+NEIGHBOURHOOD_UNITS_PER_ROW = 1.8e-5
+# Share of the budget (predicted, deterministic) and of the wall-clock cap the aggregate LP may take; a larger LP
+# is left out for the agent-by-agent start.
+LP_SHARE = 0.5
+LP_WALL_SHARE = 0.5
 # Least share of the time limit, in seconds, for the fall-back to a roster of the hard rules alone (and the
 # centre-wide diagnosis) when the search found no roster that keeps them all.
 FALLBACK_SHARE = 0.25
@@ -367,9 +375,10 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(instance)
-    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left())
+    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                max_work_seconds=LP_SHARE * limit)
     if aggregate is not None:
-        budget.spend(aggregate.variables * LP_UNITS_PER_VARIABLE)
+        budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)
@@ -399,7 +408,7 @@ def solve_roster(
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+polish")
-        if costs and costs[0].amount > 0:  # still under-staffed: agent-by-agent passes add the hours, then polish
+        if costs and costs[0].amount > 0 and budget.left() > 0:  # under-staffed: agent-by-agent passes, polish
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 initial=dict(current.shifts), spend=budget.spend, stop=stop,
@@ -418,6 +427,10 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "sequential")
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
+        if math.isfinite(objective):  # local search on the agent-by-agent start, within its share of the budget
+            floor = max(0.0, budget.left() - NO_LP_POLISH_SHARE * budget.total)
+            keep_if_better(polish(instance, current.roster(), seed=seed, units_left=lambda: budget.left() - floor,
+                                  spend=budget.spend, stopped=stop.stopped), "sequential+polish")
 
         # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
         # relaxation's requirement with the shortfall the breaks caused, so its shifts leave room for them.
@@ -433,6 +446,8 @@ def solve_roster(
             solver = budget.new_solver(limit * share, threads, seed + round_number)
             status = stop.solve(solver, relaxation.cp)
             budget.charge(solver)
+            budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(relaxation.cp.proto.variables)
+                                                        + len(relaxation.cp.proto.constraints)))
             if status == cp_model.INFEASIBLE:
                 raise InfeasibleError(explain_no_roster(instance, limit * FALLBACK_SHARE,
                                                         units_per_second=units_per_second, stop=stop))
@@ -445,6 +460,10 @@ def solve_roster(
             keep_if_better(placed, f"round{round_number}")
             shortfall = _shortfall(instance, placed)
             padded = padded + shortfall
+        if math.isfinite(objective):  # local search on the best start, leaving the neighbourhoods their reserve
+            keep_if_better(polish(instance, current.roster(), seed=seed,
+                                  units_left=lambda: budget.left() - LNS_RESERVE_SHARE * budget.total,
+                                  spend=budget.spend, stopped=stop.stopped), "polish")
     for (phase, why), count in refused.items():
         if count > 1:
             report(f"{phase} ({why}, {count} rosters not kept in all)", math.inf, bound)
@@ -603,6 +622,7 @@ def _solve_neighbourhood(
                         (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
     status = budget.stop.solve(solver, model.cp)
     budget.charge(solver)
+    budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     roster = read_roster(model, solver)

@@ -169,10 +169,18 @@ class CoverState:
         self.loss = np.zeros((len(self.groups), slot_count), dtype=bool)
         self._flagged = np.full((len(self.groups), slot_count), -1, dtype=np.int64)  # floor the flags are for
         self.searches = 0  # slots whose flags were searched (work done, for budgeting)
+        # work done, for budgeting: flag searches weighted by the skill graph's size (groups, queues and
+        # edges, which each search may visit), and slots whose flow was repaired after a one-head change (each
+        # repair's search grows with the graph too)
+        self.graph_size = len(self.groups) + len(queue_ids) + sum(len(q) for q in self.queues_of)
+        self.search_work = 0
+        self.changed_slots = 0
 
     def change(self, group: int, first: int, row: np.ndarray, sign: int) -> None:
         """``sign`` (+1 or -1) heads of ``group`` on the slots ``first + i`` where ``row[i]`` is set."""
-        for offset in np.flatnonzero(row).tolist():
+        offsets = np.flatnonzero(row).tolist()
+        self.changed_slots += len(offsets)
+        for offset in offsets:
             slot = first + offset
             flow = self.slots[slot]
             if sign > 0:
@@ -192,6 +200,7 @@ class CoverState:
             self.loss[:, slot] = loss
             self._flagged[:, slot] = self.floor[:, slot]
         self.searches += len(stale)
+        self.search_work += len(stale) * self.graph_size
 
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry

@@ -63,6 +63,9 @@ MAX_PATTERNS_PER_CLASS = 20_000
 SHARED_BREAKS_ABOVE_SKILL_SETS = 8
 # Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
 RELATIVE_TOLERANCE = 1e-6
+# CPU seconds per variable to build the LP, and per variable x row to solve it (``lp_work``).
+LP_BUILD_SECONDS_PER_VARIABLE = 5e-5
+LP_SOLVE_SECONDS_PER_ENTRY = 2.1e-8
 
 
 @dataclass(frozen=True)
@@ -121,15 +124,27 @@ class AggregateSolution:
     bound: float
     plans: tuple[ClassPlan, ...]
     variables: int  # size of the LP, for budgeting
+    rows: int = 0
 
 
-def solve_aggregate(instance: Instance, seconds: float = math.inf) -> AggregateSolution | None:
-    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (the
-    caller keeps its other bounds)."""
+def lp_work(variables: int, rows: int) -> float:
+    """The work of building and solving an aggregate LP of this size, in CPU seconds of the 2-core CI machine
+    (measured with ``time.process_time`` from the example to 150 agents x 30 queues: building grows with the
+    variables, GLOP's simplex with variables x rows)."""
+    return variables * LP_BUILD_SECONDS_PER_VARIABLE + variables * rows * LP_SOLVE_SECONDS_PER_ENTRY
+
+
+def solve_aggregate(instance: Instance, seconds: float = math.inf,
+                    max_work_seconds: float = math.inf) -> AggregateSolution | None:
+    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time, or
+    when its predicted work (``lp_work``, deterministic) exceeds ``max_work_seconds`` (the caller keeps its other
+    bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
     lp = _AggregateLp(instance, solver)
+    if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
+        return None
     if math.isfinite(seconds):
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     status = solver.Solve()
@@ -142,7 +157,8 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf) -> AggregateS
                   tuple(tuple(max(0.0, var.solution_value()) for _, var in day) for day in day_vars))
         for agent_class, patterns, mix, day_vars in lp.classes
     )
-    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables())
+    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
+                             solver.NumConstraints())
 
 
 def aggregate_lower_bound(instance: Instance) -> float | None:

@@ -64,8 +64,17 @@ from scheduler.rostering.search.cover_flow import CoverState
 BREAK_MOVE_RULES = rules_reading(Aspect.BREAKS)
 START_MOVE_RULES = rules_reading(Aspect.TIMES | Aspect.BREAKS)
 
-# Deterministic work units charged per move scored (measured against CP-SAT's units on the CI machine).
-UNITS_PER_MOVE = 6e-6
+# Deterministic work units charged per move scored (generating it, checking the agent's rules, scoring its
+# window), per slot whose cover flags were searched again and per slot whose flow a taken move repaired, each
+# plus a share per element of the skill graph (groups, queues, edges) the search may visit
+# (``CoverState.search_work``, ``change_work``): the CPU time of each, measured with ``time.process_time`` on the
+# 2-core CI machine from 3 to 16 queues, at ``solve.DETERMINISTIC_UNITS_PER_SECOND``. The cover terms grow with
+# the skill graph, so the charge follows the work as queues are added.
+UNITS_PER_MOVE = 8.6e-6
+UNITS_PER_SEARCH = 9.8e-6
+UNITS_PER_SEARCH_ELEMENT = 2.3e-7
+UNITS_PER_CHANGED_SLOT = 1.04e-6
+UNITS_PER_CHANGED_ELEMENT = 1.27e-8
 # Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
 # in a row without an improvement after which the search stops.
 PLATEAU = 1.0
@@ -352,9 +361,9 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
     """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
     (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
     ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
-    zero (each scored move is charged ``UNITS_PER_MOVE``) or ``stopped()`` says the solve must end (a wall-clock
-    cap, an interrupt). Every move taken costs nothing or less, so the
-    result is never worse than ``roster``."""
+    zero (each scored move is charged ``UNITS_PER_MOVE``, cover searches and repairs their own units) or
+    ``stopped()`` says the solve must end (a wall-clock cap, an interrupt). Every move taken costs nothing or
+    less, so the result is never worse than ``roster``."""
     if not roster.shifts:
         return roster
     config = instance.config
@@ -366,6 +375,17 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         spent[0] += units
         spend(units)
 
+    cover = polisher.cover
+    charged_cover = [0.0]
+
+    def charge_cover() -> None:
+        """Charge the cover searches and flow repairs done since the last call."""
+        work = (cover.searches * UNITS_PER_SEARCH + cover.search_work * UNITS_PER_SEARCH_ELEMENT
+                + cover.changed_slots * (UNITS_PER_CHANGED_SLOT + cover.graph_size * UNITS_PER_CHANGED_ELEMENT))
+        charge(work - charged_cover[0])
+        charged_cover[0] = work
+
+    charge_cover()
     stalled = 0
     for _ in range(max_sweeps):
         improved = False
@@ -376,12 +396,14 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
             if units_left() <= 0:
                 return _roster(polisher)
             improved |= _step(polisher, movable[index], rng, plateau, charge)
+            charge_cover()
         if stopped():
             break
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
                        or polisher.floor_short()):
             improved = (_repair(polisher, charge) | _trim(polisher, charge)) or improved
+            charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break

@@ -21,7 +21,12 @@ WEEK = Week(date(2026, 3, 30), 15)
 
 
 def wfm(*args: object):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    """``wfm ARGS`` in-process; plans get a generous wall-clock cap, so a loaded machine cannot cut the
+    deterministic budget short and change the roster a test compares."""
+    words = [str(a) for a in args]
+    if words[0] == "plan" and "--wall-limit" not in words:
+        words += ["--wall-limit", "900"]
+    return CliRunner().invoke(main, words, catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")

@@ -375,8 +375,9 @@ def solve_roster(
         report(phase, _total(candidate), bound)
 
     bound = simple_lower_bound(instance)
+    lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
     aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                max_work_seconds=LP_SHARE * limit)
+                                max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
     if aggregate is not None:
         budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
     if aggregate is not None and aggregate.bound > bound:
@@ -535,7 +536,7 @@ def solve_roster(
         raise InfeasibleError(f"{verdict} {broken_lines[0]}{more}; add agents the rule counts, widen their "
                               f"availability, relax the rule{'' if proven else ' or raise --time-limit'}")
     optimal = objective <= bound + 1e-6
-    cut = stop.reason
+    cut = stop.reason or (WALL_CLOCK if lp_timed_out else None)
     if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
         cut = None  # in wall-clock mode the budget is the cap itself: running out of it is completing it
     stopped_by = cut or (OPTIMAL if optimal else BUDGET)
@@ -580,7 +581,7 @@ def _published_roster(instance: Instance, stop: Stop) -> Roster | None:
                     model.cp.add(var == int((activity_id, minute) in taken))
         solver = new_solver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = 10
+        solver.parameters.max_deterministic_time = 10  # work, not seconds: the same answer on a loaded machine
         if stop.solve(solver, model.cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         shifts.extend(read_roster(model, solver).shifts)

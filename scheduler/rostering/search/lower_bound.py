@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -134,11 +135,11 @@ def lp_work(variables: int, rows: int) -> float:
     return variables * LP_BUILD_SECONDS_PER_VARIABLE + variables * rows * LP_SOLVE_SECONDS_PER_ENTRY
 
 
-def solve_aggregate(instance: Instance, seconds: float = math.inf,
-                    max_work_seconds: float = math.inf) -> AggregateSolution | None:
-    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time, or
-    when its predicted work (``lp_work``, deterministic) exceeds ``max_work_seconds`` (the caller keeps its other
-    bounds)."""
+def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
+                    on_time_out: Callable[[], None] | None = None) -> AggregateSolution | None:
+    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (then
+    ``on_time_out`` is called: a loaded machine, not the input, decided), or when its predicted work (``lp_work``,
+    deterministic) exceeds ``max_work_seconds`` (the caller keeps its other bounds)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -149,6 +150,8 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf,
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
+        if on_time_out is not None and math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000:
+            on_time_out()
         return None
     value = solver.Objective().Value() + lp.constant
     value -= RELATIVE_TOLERANCE * abs(value) + 1e-6

@@ -161,6 +161,20 @@ class DevTools:
             if not self.cond.wait_for(lambda: any(e["method"] == method for e in self.events), timeout):
                 raise TimeoutError(method)
 
+    def open(self, page: Path, width: int, height: int) -> str:
+        """Load ``page`` in the first tab at ``width`` x ``height`` with the page, network, runtime and log
+        domains on (their events recorded from before the load); returns the session id."""
+        target = next(t for t in self.send("Target.getTargets")["targetInfos"] if t["type"] == "page")
+        session = self.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        self.events.clear()
+        self.send("Page.navigate", {"url": page.as_uri()}, session=session)
+        self.wait_event("Page.loadEventFired")
+        return session
+
     def close(self) -> None:
         with contextlib.suppress(TimeoutError, RuntimeError, OSError):
             self.send("Browser.close", timeout=5)
@@ -197,15 +211,7 @@ def browser_run(replan_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     profile = Path(tempfile.mkdtemp(prefix="wfm-chromium-"))
     tools = DevTools(profile)
     try:
-        target = next(t for t in tools.send("Target.getTargets")["targetInfos"] if t["type"] == "page")
-        session = tools.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            tools.send(f"{domain}.enable", session=session)
-        tools.send("Emulation.setDeviceMetricsOverride",
-                   {"width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
-        tools.events.clear()
-        tools.send("Page.navigate", {"url": (replan_dir / "report.html").as_uri()}, session=session)
-        tools.wait_event("Page.loadEventFired")
+        session = tools.open(replan_dir / "report.html", 1100, 900)
         time.sleep(0.5)
 
         def evaluate(expression: str) -> Any:

@@ -331,15 +331,7 @@ def test_summary_page_loads_offline_in_chromium(failing: tuple[Path, Any], tmp_p
     assert "<script" not in text and "<link" not in text and "url(" not in text
     tools = DevTools(tmp_path / "profile")
     try:
-        target = next(t for t in tools.send("Target.getTargets")["targetInfos"] if t["type"] == "page")
-        session = tools.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            tools.send(f"{domain}.enable", session=session)
-        tools.send("Emulation.setDeviceMetricsOverride",
-                   {"width": 1100, "height": 700, "deviceScaleFactor": 1, "mobile": False}, session=session)
-        tools.events.clear()
-        tools.send("Page.navigate", {"url": (out / "summary.html").as_uri()}, session=session)
-        tools.wait_event("Page.loadEventFired")
+        session = tools.open(out / "summary.html", 1100, 700)
         reply = tools.send("Runtime.evaluate", {"returnByValue": True, "expression": """JSON.stringify({
             rows: Array.from(document.querySelectorAll('#scenarios tbody tr[data-status]')).map(r => r.dataset.status),
             notes: document.querySelectorAll('#scenarios tr.note td.error').length,

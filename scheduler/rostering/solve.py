@@ -374,6 +374,17 @@ def solve_roster(
                 current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
         report(phase, _total(candidate), bound)
 
+    def hard_rules_alone() -> cp_model.CpSolverStatus:
+        """CP-SAT on the hard rules alone with what is left of the budget (at least the fallback share of the
+        limit); a roster it finds is kept if better. Returns its status."""
+        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
+                      limit * FALLBACK_SHARE)
+        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
+                                                 units_per_second=units_per_second, stop=stop)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            keep_if_better(read_roster(model, solver), "hard rules alone")
+        return status
+
     bound = simple_lower_bound(instance)
     lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
     aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
@@ -469,12 +480,7 @@ def solve_roster(
         if count > 1:
             report(f"{phase} ({why}, {count} rosters not kept in all)", math.inf, bound)
     if not math.isfinite(objective):  # no start kept every hard rule: the hard rules alone, or why none exists
-        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
-                      limit * FALLBACK_SHARE)
-        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
-                                                 units_per_second=units_per_second, stop=stop)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            keep_if_better(read_roster(model, solver), "hard rules alone")
+        status = hard_rules_alone()
         if not math.isfinite(objective):
             raise InfeasibleError(explain_no_roster(instance, limit * FALLBACK_SHARE,
                                                     full_status=status, units_per_second=units_per_second,
@@ -520,13 +526,7 @@ def solve_roster(
             break
     proven = False  # that no roster keeps the hard rules together
     if _floor_short(costs):  # the search met a hard floor or ratio rule only elastically: CP-SAT on the hard rules
-        seconds = max(budget.left() / (DETERMINISTIC_UNITS_PER_SECOND if budget.deterministic else 1),
-                      limit * FALLBACK_SHARE)
-        status, model, solver = solve_hard_rules(instance, seconds, seed=seed,
-                                                 units_per_second=units_per_second, stop=stop)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            keep_if_better(read_roster(model, solver), "hard rules alone")
-        proven = status == cp_model.INFEASIBLE
+        proven = hard_rules_alone() == cp_model.INFEASIBLE
 
     broken_lines = floor_rules.broken(config, week, current.roster())
     if broken_lines:  # the search met a hard floor or ratio rule only elastically and could not keep it

@@ -112,6 +112,7 @@ def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                   'x" onmouseover="alert(3)': [MARKUP_IDS[3]]}
     plan["activities"] = [{"id": name, "minutes": 30, "agents": agents, "together": False}
                           for name, agents in activities.items()]
+    plan["levels"] = [{"id": level} for level in dict.fromkeys(row["level"] for row in rows)]  # markup levels too
     config.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
     before = files_under(root)
     out = root / "out"

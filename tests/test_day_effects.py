@@ -11,7 +11,7 @@ import pytest
 
 from forecasting.backtest import format_table
 from forecasting.calendar import country_calendar, country_holidays
-from forecasting.day_effects import HOLIDAY_PREFIX, DayCalendar, Event, learn_effects
+from forecasting.day_effects import HOLIDAY_PREFIX, DayCalendar, Event, _pooled, learn_effects
 from forecasting.history import History
 from forecasting.holiday_detection import detect_holiday_country
 from forecasting.service import backtest_history, day_calendar, forecast_history
@@ -70,6 +70,17 @@ def test_busy_holidays_are_forecast_busy(tmp_path: Path) -> None:
     special = {date(2024, 11, 28): 0.5}  # the planner's special day overrides the learned effect
     overridden = day_totals(forecast_history(history, start, 7, holiday_country="US", special_days=special))
     assert overridden[date(2024, 11, 28)] == pytest.approx(0.5 * thursday, rel=0.07)
+
+
+def test_a_pooled_window_effect_its_occurrences_disagree_on_is_none() -> None:
+    # bank1999's second open day after its holidays: 0.88x, 1.34x, 0.87x, 0.49x; the mean log ratio is
+    # within one standard error of 0, so an unseen holiday's second day is forecast ordinary.
+    assert _pooled(2, [0.879, 1.34, 0.874, 0.494]) == 1.0
+    # The same number of occurrences that agree keep their (shrunk) effect, in either direction.
+    assert _pooled(2, [0.9, 0.92, 0.88, 0.91]) == pytest.approx(0.9 ** (4 / 6), abs=0.01)
+    assert _pooled(-1, [1.2, 1.25, 1.15, 1.22]) > 1.1
+    # A single occurrence has no spread to judge by: the fixed prior weight alone.
+    assert _pooled(1, [1.5]) == pytest.approx(1.5 ** (1 / 3))
 
 
 def test_make_up_days_come_from_the_holidays_package() -> None:

@@ -297,3 +297,22 @@ def test_a_bot_halves_the_people_load_and_night_escalations_are_due_after_the_op
                       reps=4, seed=2, absence="none").queues["chat"]
     assert waited.service_level.mean == 1.0 and waited.abandonment.mean == 0
     assert waited.asa_seconds.mean > 9 * HOUR
+
+
+def test_plan_queues_become_deferred_and_bot_queues_in_the_simulation() -> None:
+    from scheduler.domain.plan import Bot, OpeningHours, Queue, TimeWindow
+    from scheduler.simulation.model import sim_queue
+
+    weekdays = OpeningHours((TimeWindow(480, 1260),) * 5 + (None, None))
+    email = Queue("email", "email", 0.9, 0, 420, None, 1, weekdays, deadline_minutes=1440, deadline_clock="elapsed")
+    chat = Queue("chat", "chat", 0.8, 60, 540, 0.85, 2, weekdays, patience_seconds=300.0,
+                 bot=Bot(containment=0.3, backlog_deadline_minutes=90))
+    voice = Queue("voice", "voice", 0.8, 20, 300, 0.85, 1, weekdays)
+    as_email, as_chat, as_voice = (sim_queue(q, WEEK) for q in (email, chat, voice))
+    assert as_email.deferred and as_email.deadline_seconds == 86_400 and as_email.deadline_clock == "elapsed"
+    assert as_email.carries_overnight and as_email.patience_seconds is None
+    assert as_email.open_windows is not None and as_email.open_windows[0] == (8 * HOUR, 21 * HOUR)
+    assert len(as_email.open_windows) == 5 and as_email.open_windows[4][0] == 4 * 86_400 + 8 * HOUR
+    assert not as_chat.deferred and as_chat.people_share == pytest.approx(0.7)
+    assert as_chat.escalation_deadline_seconds == 90 * 60 and as_chat.patience_seconds == 300.0
+    assert as_voice == SimQueue("voice", 20.0, 1, None, 0.8)  # a live queue as before: open whenever staffed

@@ -27,9 +27,11 @@ The model:
   deferred queues takes a deferred item only when no live contact of the agent's skills waits (and an arriving
   deferred item goes only to an agent idle with nothing to do); a deferred item in hand is finished before the
   next call, like any contact.
-- **Bots** (``people_share`` < 1): only the escalated share of the forecast reaches people. Escalations outside
-  the queue's hours wait for the opening (no abandonment) and are in time when finished within
-  ``escalation_deadline_seconds`` of open time; escalations inside are live contacts.
+- **Bots** (``people_share`` < 1): only the escalated share of the forecast reaches people. Escalations inside
+  the queue's hours are live contacts; those arriving outside wait for the opening in a line of their own (no
+  abandonment), worked like deferred items (after the live contacts, as the plan staffs them: Erlang for the
+  live escalations plus backlog work), and are in time when finished within ``escalation_deadline_seconds`` of
+  open time.
 
 Every random draw comes from the ``numpy.random.Generator`` passed in, in a fixed order, so a seed gives the
 same replication byte for byte.
@@ -109,17 +111,29 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
             moves.append((start, ON, shift.agent))
             moves.append((end, OFF, shift.agent))
             floor_seconds[shift.agent] += end - start
-    windows = [list(q.open_windows) if q.open_windows is not None else None for q in inp.queues]
-    for q, spans in enumerate(windows):
-        moves.extend((start, OPENS, q) for start, _end in spans or ())
+    for q, queue in enumerate(inp.queues):
+        moves.extend((start, OPENS, q) for start, _end in queue.open_windows or ())
     moves.sort()
-    starts = [[w[0] for w in spans] if spans is not None else [] for spans in windows]
 
-    conc = [q.concurrency for q in inp.queues]
-    skills = [list(s) for s in inp.skills]
+    # Waiting lines: one per queue, then one per bot queue for the escalations that waited for its opening
+    # (worked like deferred items: after the live contacts). ``of_line[l]`` is the line's queue.
+    deferred = [q.deferred for q in inp.queues]
+    of_line = list(range(n_queues))
+    night_line = [-1] * n_queues
+    for q, queue in enumerate(inp.queues):
+        if queue.escalation_deadline_seconds is not None and not queue.deferred:
+            night_line[q] = len(of_line)
+            of_line.append(q)
+    deferred += [True] * (len(of_line) - n_queues)
+    line_of = np.where(by_due & (np.array(night_line)[queue_of] >= 0), np.array(night_line)[queue_of], queue_of)
+    spans_of = [inp.queues[q].open_windows for q in of_line]
+    windows = [None if spans is None else list(spans) for spans in spans_of]
+    starts = [[w[0] for w in spans] if spans is not None else [] for spans in windows]
+    conc = [inp.queues[q].concurrency for q in of_line]
+    skills = [[line for q in s for line in (q, night_line[q]) if line >= 0] for s in inp.skills]
     factor = inp.factors().tolist()
-    waiting: list[deque[int]] = [deque() for _ in range(n_queues)]
-    idle: list[list[tuple[float, int, int, int]]] = [[] for _ in range(n_queues)]  # (since, tie, agent, version)
+    waiting: list[deque[int]] = [deque() for _ in of_line]
+    idle: list[list[tuple[float, int, int, int]]] = [[] for _ in of_line]  # (since, tie, agent, version)
     on_floor = [False] * n_agents
     busy = [0] * n_agents
     cap = [NO_CAP] * n_agents
@@ -128,12 +142,11 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
     completions: list[tuple[float, int, int, int]] = []  # (time, tie, agent, queue)
     wait = np.full(total, np.nan)
     finish = np.full(total, np.nan)
-    deferred = [q.deferred for q in inp.queues]
     live_skills = [[q for q in s if not deferred[q]] for s in skills]
     deferred_skills = [[q for q in s if deferred[q]] for s in skills]
-    skilled_agents = [[a for a in range(n_agents) if q in skills[a]] for q in range(n_queues)]
+    skilled_agents = [[a for a in range(n_agents) if q in inp.skills[a]] for q in range(n_queues)]
     abandoned = np.zeros(total, dtype=bool)
-    arrival_l, deadline_l, queue_l, aht_l = arrival.tolist(), deadline.tolist(), queue_of.tolist(), aht.tolist()
+    arrival_l, deadline_l, queue_l, aht_l = arrival.tolist(), deadline.tolist(), line_of.tolist(), aht.tolist()
     hangs_up_l = hangs_up.tolist()
     tie = 0
     skill_order = routing == "skill-order"
@@ -146,8 +159,8 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
         return k >= 0 and now < spans[k][1]
 
     def can_take(a: int, q: int) -> bool:
-        b = busy[a]
-        return on_floor[a] and (b == 0 or (conc[q] > 1 and b < cap[a] and b < conc[q]))
+        b = busy[a]  # deferred work (one item at a time) only by an agent with nothing in hand
+        return on_floor[a] and (b == 0 or (not deferred[q] and conc[q] > 1 and b < cap[a] and b < conc[q]))
 
     def head(q: int, now: float) -> int:
         line = waiting[q]
@@ -159,16 +172,17 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
             abandoned[i] = hangs_up_l[i]
         return -1
 
-    def serve(i: int, a: int, q: int, now: float) -> None:
+    def serve(i: int, a: int, line: int, now: float) -> None:
         nonlocal tie
+        q = of_line[line]
         wait[i] = now - arrival_l[i]
         seconds = aht_l[i] * factor[a][q]
         finish[i] = now + seconds
         busy[a] += 1
-        if conc[q] < cap[a]:
-            cap[a] = conc[q]
+        if conc[line] < cap[a]:
+            cap[a] = conc[line]
         version[a] += 1
-        busy_seconds[a][q] += seconds / conc[q]
+        busy_seconds[a][q] += seconds / conc[line]
         tie += 1
         heapq.heappush(completions, (now + seconds, tie, a, q))
 
@@ -247,8 +261,8 @@ def run_replication(inp: SimulationInput, rng: np.random.Generator, routing: str
             else:
                 waiting[q].append(i)
             i += 1
-    for q in range(n_queues):
-        for j in waiting[q]:
+    for line in waiting:
+        for j in line:
             abandoned[j] = hangs_up_l[j]
 
     answered = ~np.isnan(wait)

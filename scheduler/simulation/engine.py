@@ -24,9 +24,9 @@ The model:
   overnight and across closed hours. An item is *in time* when its handling is finished within the deadline on
   the queue's clock (open seconds, or elapsed seconds); items falling due after the week's end are not scored
   (as the backlog replay of ``kpis.json``'s ``deferred`` section). **Blending**: an agent skilled for live and
-  deferred queues takes a deferred item only when no live contact of the agent's skills waits (and an arriving
-  deferred item goes only to an agent idle with nothing to do); a deferred item in hand is finished before the
-  next call, like any contact.
+  deferred queues takes a deferred item only when no live contact of the agent's skills waits and the agent has
+  nothing in hand, one at a time (a chat agent may add live chats to it up to the concurrency, as the staffing
+  counts one deferred contact per agent); a deferred item in hand is finished before the next call.
 - **Bots** (``people_share`` < 1): only the escalated share of the forecast reaches people. Escalations inside
   the queue's hours are live contacts; those arriving outside wait for the opening in a line of their own (no
   abandonment), worked like deferred items (after the live contacts, as the plan staffs them: Erlang for the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -215,3 +216,103 @@ def test_command_bad_plan_folder(tmp_path: Path, name: str, text: str | None, me
     result = CliRunner().invoke(main, ["simulate", str(plan), "--config", str(plan / "plan.yaml")])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+HOUR = 3600.0
+
+
+def _one_queue(queue: SimQueue, contacts: np.ndarray, aht_seconds: float, shifts: tuple[SimShift, ...],
+               agents: int = 1) -> SimulationInput:
+    return SimulationInput(week=WEEK, queues=(queue,), contacts=contacts[None, :],
+                           aht_seconds=np.full((1, WEEK.slot_count), aht_seconds),
+                           agent_ids=tuple(f"A{a}" for a in range(agents)), skills=tuple((0,) for _ in range(agents)),
+                           shifts=shifts, absence_rate=0.0)
+
+
+def test_a_deferred_burst_is_cleared_by_its_deadline_and_night_arrivals_wait_for_the_opening() -> None:
+    # Monday: 10 emails a half-hour 07:00-08:00 (queue closed) and 09:00-09:30, AHT 300 s: some 2.5 h of work
+    # that one agent on the floor 06:00-17:00 clears within 8 open hours (the burst's deadline), none abandons.
+    contacts = np.zeros(WEEK.slot_count)
+    contacts[[14, 15, 18]] = 10
+    spans = ((9 * HOUR, 17 * HOUR),)
+    email = SimQueue("email", 0, 1, None, 0.9, carries_overnight=True, open_windows=spans,
+                     deadline_seconds=8 * HOUR, deadline_clock="open_hours")
+    centre = _one_queue(email, contacts, 300, (SimShift(0, ((6 * HOUR, 17 * HOUR),)),))
+    cleared = simulate(centre, reps=4, seed=1, absence="none").queues["email"]
+    assert cleared.service_level.mean == 1.0 and cleared.abandonment.mean == 0
+    # The agent is on the floor from 06:00 but the queue opens at 09:00: the night's items waited for it.
+    assert cleared.asa_seconds.mean > HOUR
+    # A 1-hour deadline: about 12 of the 30 items fit in the first open hour, the rest are late.
+    tight = simulate(SimulationInput(**{**centre.__dict__, "queues": (replace(email, deadline_seconds=HOUR),)}),
+                     reps=4, seed=1, absence="none").queues["email"]
+    assert 0.2 < tight.service_level.mean < 0.6
+    # On the elapsed clock the 07:00 items are due before the 09:00 opening: fewer are in time than on open hours.
+    elapsed = simulate(SimulationInput(**{**centre.__dict__, "queues": (
+        replace(email, deadline_seconds=HOUR, deadline_clock="elapsed"),)}), reps=4, seed=1, absence="none")
+    assert elapsed.queues["email"].service_level.mean < tight.service_level.mean
+
+
+def test_deferred_items_wait_overnight_and_blended_agents_answer_calls_first() -> None:
+    # One agent, skilled for voice and email, on the floor 09:00-17:00 Monday and Tuesday; calls arrive all of
+    # Monday's shift at a load the agent can just carry; 10 emails at 09:00 Monday, due within 24 h elapsed.
+    calls, emails = np.zeros(WEEK.slot_count), np.zeros(WEEK.slot_count)
+    calls[18:34] = 5  # 5 calls a half-hour, AHT 180 s: half the agent's time
+    emails[18] = 10
+    voice = SimQueue("voice", 20, 1, None, 0.8)
+    email = SimQueue("email", 0, 1, None, 0.9, carries_overnight=True, deadline_seconds=24 * HOUR,
+                     deadline_clock="elapsed")
+    day = 86_400.0
+    centre = SimulationInput(week=WEEK, queues=(voice, email), contacts=np.stack([calls, emails]),
+                             aht_seconds=np.stack([np.full(WEEK.slot_count, 180.0), np.full(WEEK.slot_count, 600.0)]),
+                             agent_ids=("A0",), skills=((1, 0),),
+                             shifts=(SimShift(0, ((9 * HOUR, 17 * HOUR), (day + 9 * HOUR, day + 17 * HOUR))),),
+                             absence_rate=0.0)
+    blended = simulate(centre, reps=6, seed=4, absence="none", routing="skill-order")
+    # The same emails as a live queue first in the agent's skill order: each free moment goes to an email while
+    # any waits, and calls queue behind them; as deferred work they wait while a call waits.
+    live = simulate(SimulationInput(**{**centre.__dict__, "queues": (voice, SimQueue("email", 20, 1, None, 0.8))}),
+                    reps=6, seed=4, absence="none", routing="skill-order")
+    assert blended.queues["voice"].asa_seconds.mean < 0.7 * live.queues["voice"].asa_seconds.mean
+    assert blended.queues["email"].service_level.mean == 1.0  # all done within 24 h
+    assert blended.queues["email"].abandonment.mean == 0
+
+
+def test_a_bot_halves_the_people_load_and_night_escalations_are_due_after_the_opening() -> None:
+    # 200 contacts per 30 minutes with half contained behave like 100 reaching 14 agents: Erlang C 0.888.
+    centre = constant_centre(14, 200, 180)
+    behind_bot = replace(centre.queues[0], people_share=0.5, open_windows=((0.0, 2 * 86_400.0),),
+                         escalation_deadline_seconds=HOUR)
+    result = simulate(SimulationInput(**{**centre.__dict__, "queues": (behind_bot,)}), reps=6, seed=3,
+                      absence="none")
+    figures = result.queues["q"]
+    assert figures.offered_per_week == pytest.approx(100 * 96, rel=0.03)
+    assert _within(float(service_level(14, 10.0, 180, 20)), figures.service_level.ci95, 0.003)
+    # Escalations arriving 22:00-23:00 Monday wait (no midnight cut-off, no abandonment) for the 08:00 opening and
+    # are in time within 60 open minutes of it: one agent at 08:00 answers 6 of them (AHT 60 s) well in time.
+    night = np.zeros(WEEK.slot_count)
+    night[44:46] = 6
+    chat = SimQueue("chat", 20, 1, 120, 0.8, open_windows=((86_400.0 + 8 * HOUR, 86_400.0 + 20 * HOUR),),
+                    people_share=0.5, escalation_deadline_seconds=HOUR)
+    waited = simulate(_one_queue(chat, night, 60, (SimShift(0, ((86_400.0 + 8 * HOUR, 86_400.0 + 9 * HOUR),)),)),
+                      reps=4, seed=2, absence="none").queues["chat"]
+    assert waited.service_level.mean == 1.0 and waited.abandonment.mean == 0
+    assert waited.asa_seconds.mean > 9 * HOUR
+
+
+def test_plan_queues_become_deferred_and_bot_queues_in_the_simulation() -> None:
+    from scheduler.domain.plan import Bot, OpeningHours, Queue, TimeWindow
+    from scheduler.simulation.model import sim_queue
+
+    weekdays = OpeningHours((TimeWindow(480, 1260),) * 5 + (None, None))
+    email = Queue("email", "email", 0.9, 0, 420, None, 1, weekdays, deadline_minutes=1440, deadline_clock="elapsed")
+    chat = Queue("chat", "chat", 0.8, 60, 540, 0.85, 2, weekdays, patience_seconds=300.0,
+                 bot=Bot(containment=0.3, backlog_deadline_minutes=90))
+    voice = Queue("voice", "voice", 0.8, 20, 300, 0.85, 1, weekdays)
+    as_email, as_chat, as_voice = (sim_queue(q, WEEK) for q in (email, chat, voice))
+    assert as_email.deferred and as_email.deadline_seconds == 86_400 and as_email.deadline_clock == "elapsed"
+    assert as_email.carries_overnight and as_email.patience_seconds is None
+    assert as_email.open_windows is not None and as_email.open_windows[0] == (8 * HOUR, 21 * HOUR)
+    assert len(as_email.open_windows) == 5 and as_email.open_windows[4][0] == 4 * 86_400 + 8 * HOUR
+    assert not as_chat.deferred and as_chat.people_share == pytest.approx(0.7)
+    assert as_chat.escalation_deadline_seconds == 90 * 60 and as_chat.patience_seconds == 300.0
+    assert as_voice == SimQueue("voice", 20.0, 1, None, 0.8)  # a live queue as before: open whenever staffed

@@ -45,8 +45,10 @@ def service_outputs(config: PlanConfig, week: Week, forecast: pd.DataFrame, rost
         slots = np.array([week.slot_of(t) for t in frame["interval_start"].dt.to_pydatetime()], dtype=np.int64)
         queues = frame["queue"].map(index).to_numpy(dtype=np.int64)
         frame[PREDICTED_COLUMN] = prediction.per_slot[queues, slots] if len(frame) else np.zeros(0)
+        channels = ("; deferred queues: share finished within the deadline; bots: escalated contacts only"
+                    if any(q.deferred or q.bot is not None for q in config.queues) else "")
         predicted = PredictedServiceLevels(
-            method=f"{METHOD}, longest-waiting routing, whole shifts absent at the shrinkage rate",
+            method=f"{METHOD}, longest-waiting routing, whole shifts absent at the shrinkage rate{channels}",
             replications=prediction.replications, seed=prediction.seed, overall=prediction.overall,
             by_queue=prediction.by_queue, ci95_half_width=prediction.ci95_half_width)
     return ServiceOutputs(

@@ -7,12 +7,13 @@ the config's queue order and the week's slots (``scheduler.domain.week``).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
-from scheduler.domain.plan import PlanConfig
+from scheduler.domain.plan import PlanConfig, Queue
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
@@ -26,7 +27,21 @@ class SimQueue:
     """One queue as the simulation sees it: ``concurrency`` contacts per agent at once (chat), exponential
     patience of mean ``patience_seconds`` (None: nobody abandons). ``carries_overnight``: waiting contacts stay
     in the queue past midnight (a deferred queue such as email); otherwise one still waiting at midnight of its
-    arrival day counts as unanswered."""
+    arrival day counts as unanswered.
+
+    Deferred work and bots (all optional; the defaults are a live queue worked whenever a skilled agent is on the
+    floor):
+
+    - ``open_windows``: ``(start_s, end_s)`` spans of the week (seconds from Monday 00:00) when people work the
+      queue; None means whenever an agent is on the floor. Items arriving outside wait for the next opening.
+    - ``deadline_seconds``: the queue is *deferred*: every item is in time when its handling is finished within
+      this long after arrival on the ``deadline_clock`` (``open_hours``: only time inside ``open_windows``
+      counts; ``elapsed``: the clock). Deferred items never abandon and wait overnight; an agent takes them only
+      when no live contact of the agent's skills waits (blending).
+    - ``people_share``: the share of the forecast contacts that reach people (``1 - containment`` behind a bot).
+    - ``escalation_deadline_seconds``: behind a bot, contacts arriving outside ``open_windows`` wait (no
+      abandonment, no midnight cut-off) and are in time when finished within this many open seconds of the
+      next opening."""
 
     queue_id: str
     answer_seconds: float
@@ -34,6 +49,15 @@ class SimQueue:
     patience_seconds: float | None
     service_level_target: float
     carries_overnight: bool = False
+    open_windows: tuple[tuple[float, float], ...] | None = None
+    deadline_seconds: float | None = None
+    deadline_clock: str = "open_hours"
+    people_share: float = 1.0
+    escalation_deadline_seconds: float | None = None
+
+    @property
+    def deferred(self) -> bool:
+        return self.deadline_seconds is not None
 
 
 @dataclass(frozen=True)
@@ -75,9 +99,39 @@ class SimulationInput:
         return np.ones((len(self.agent_ids), len(self.queues)))
 
 
-def sim_queues(config: PlanConfig) -> tuple[SimQueue, ...]:
-    return tuple(SimQueue(q.queue_id, float(q.answer_seconds), int(q.concurrency), q.patience_seconds,
-                          float(q.service_level_target)) for q in config.queues)
+def sim_queues(config: PlanConfig, week: Week) -> tuple[SimQueue, ...]:
+    return tuple(sim_queue(q, week) for q in config.queues)
+
+
+def sim_queue(queue: Queue, week: Week) -> SimQueue:
+    """The simulation's view of a configured queue: live as before; a deferred queue (``deadline_minutes``) or a
+    queue behind a bot is worked only in its opening hours of the ``week``."""
+    live = SimQueue(queue.queue_id, float(queue.answer_seconds), int(queue.concurrency), queue.patience_seconds,
+                    float(queue.service_level_target))
+    if not queue.deferred and queue.bot is None:
+        return live
+    bot = queue.bot
+    shaped = replace(
+        live, open_windows=opening_windows(queue, week),
+        people_share=1.0 if bot is None else 1.0 - float(bot.containment),
+        escalation_deadline_seconds=None if bot is None else float(bot.backlog_deadline_minutes * SECONDS_PER_MINUTE))
+    if queue.deadline_minutes is None:
+        return shaped
+    return replace(shaped, deadline_seconds=float(queue.deadline_minutes * SECONDS_PER_MINUTE),
+                   deadline_clock=queue.deadline_clock, carries_overnight=True, patience_seconds=None,
+                   escalation_deadline_seconds=None)
+
+
+def opening_windows(queue: Queue, week: Week) -> tuple[tuple[float, float], ...]:
+    """The queue's opening hours over the ``week`` as ``(start_s, end_s)`` from its Monday 00:00, in order."""
+    spans = []
+    for day in range(7):
+        window = queue.opening_hours.window((week.start + timedelta(days=day)).weekday())
+        if window is not None and window.end_minute > window.start_minute:
+            offset = day * 24 * 60
+            spans.append((float((offset + window.start_minute) * SECONDS_PER_MINUTE),
+                          float((offset + window.end_minute) * SECONDS_PER_MINUTE)))
+    return tuple(spans)
 
 
 def demand_arrays(config: PlanConfig, week: Week, forecast: pd.DataFrame, source: str = "forecast"
@@ -164,8 +218,8 @@ def simulation_input(config: PlanConfig, week: Week, forecast: pd.DataFrame, shi
                      source: str = "forecast") -> SimulationInput:
     contacts, aht = demand_arrays(config, week, forecast, source)
     ids, skills = agent_skills(config)
-    return SimulationInput(week=week, queues=sim_queues(config), contacts=contacts, aht_seconds=aht, agent_ids=ids,
-                           skills=skills, shifts=shifts, absence_rate=float(config.shrinkage))
+    return SimulationInput(week=week, queues=sim_queues(config, week), contacts=contacts, aht_seconds=aht,
+                           agent_ids=ids, skills=skills, shifts=shifts, absence_rate=float(config.shrinkage))
 
 
 def check_routing(routing: str) -> str:

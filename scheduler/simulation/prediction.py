@@ -64,9 +64,9 @@ def predict_service_level(config: PlanConfig, week: Week, forecast: pd.DataFrame
     seed = SEED_OFFSET + config.solver.seed
     runs = replications(inp, reps, seed, PREDICTION_ROUTING, inp.absence_rate)
     result = summarise(inp, runs, seed, PREDICTION_ROUTING, inp.absence_rate)
-    offered = np.sum([r.offered for r in runs], axis=0)
+    scored = np.sum([r.scored for r in runs], axis=0)
     in_time = np.sum([r.answered_in_time for r in runs], axis=0)
-    per_slot = np.where(offered > 0, in_time / np.maximum(offered, 1), 1.0)
+    per_slot = np.where(scored > 0, in_time / np.maximum(scored, 1), 1.0)
 
     def mean(value: float) -> float:
         return 1.0 if value != value else round(value, 6)  # NaN: nothing offered all week

@@ -63,7 +63,8 @@ def estimate(values: Sequence[float], low: float = 0.0, high: float = math.inf) 
 @dataclass(frozen=True)
 class Figures:
     """The four figures of one queue (or all queues): service level (share of offered answered within the
-    queue's ``answer_seconds``), ASA (mean wait of answered contacts, seconds), abandonment (share of offered),
+    queue's ``answer_seconds``; on a deferred queue the share of items falling due in the week finished within
+    the deadline), ASA (mean wait of answered contacts, seconds), abandonment (share of offered),
     occupancy (handling time / floor time, in agent capacity)."""
 
     service_level: Estimate
@@ -133,9 +134,10 @@ def _figures(reps: list[Replication], rows: list[int] | None, skilled: np.ndarra
     for rep in reps:
         chosen = slice(None) if rows is None else rows
         offered = float(rep.offered[chosen].sum())
+        scored = float(rep.scored[chosen].sum())
         answered = float(rep.answered[chosen].sum())
         offered_total += offered
-        values["service_level"].append(float(rep.answered_in_time[chosen].sum()) / offered if offered else math.nan)
+        values["service_level"].append(float(rep.answered_in_time[chosen].sum()) / scored if scored else math.nan)
         values["asa_seconds"].append(float(rep.wait_seconds[chosen].sum()) / answered if answered else math.nan)
         values["abandonment"].append(float(rep.abandoned[chosen].sum()) / offered if offered else math.nan)
         values["occupancy"].append(_occupancy(rep, rows, skilled))
@@ -144,9 +146,9 @@ def _figures(reps: list[Replication], rows: list[int] | None, skilled: np.ndarra
 
 
 def _intervals(inp: SimulationInput, reps: list[Replication]) -> pd.DataFrame:
-    offered, answered, in_time, abandoned, waited = (
+    offered, answered, in_time, abandoned, waited, scored = (
         np.sum([getattr(r, name) for r in reps], axis=0)
-        for name in ("offered", "answered", "answered_in_time", "abandoned", "wait_seconds"))
+        for name in ("offered", "answered", "answered_in_time", "abandoned", "wait_seconds", "scored"))
     q_idx, slots = np.nonzero(inp.contacts > 0)
     n = len(reps)
     return pd.DataFrame({
@@ -154,7 +156,7 @@ def _intervals(inp: SimulationInput, reps: list[Replication]) -> pd.DataFrame:
         "queue": [inp.queues[int(q)].queue_id for q in q_idx],
         "contacts": inp.contacts[q_idx, slots],
         "offered": offered[q_idx, slots] / n,
-        "service_level": _ratio(in_time, offered)[q_idx, slots],
+        "service_level": _ratio(in_time, scored)[q_idx, slots],
         "asa_seconds": _ratio(waited, answered)[q_idx, slots],
         "abandonment": _ratio(abandoned, offered)[q_idx, slots],
     })

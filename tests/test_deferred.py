@@ -4,6 +4,7 @@ hand-computed cases, the config's keys and bad input, requirements, and a small 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ from click.testing import CliRunner
 
 from forecasting.queueing.deferred import due_slots, plan_work, simulate, smoothest_work, whole_heads
 from forecasting.queueing.staffing import requirements
-from scheduler.app.channels import backlog_shortfalls, plan_requirements
+from scheduler.app.channels import backlog_shortfalls, blended_heads, deferred_outcomes, plan_requirements
 from scheduler.app.cli import main
 from scheduler.app.pipeline import queue_targets
 from scheduler.demo.example import generate_example
+from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
@@ -263,6 +265,31 @@ def test_backlog_no_roster_can_clear_names_queue_and_shortfall(plan: dict[str, A
     problems = backlog_shortfalls(config, Week(date(2026, 3, 30), 15), required)
     assert len(problems) == 1 and "'service'" in problems[0] and "short by" in problems[0]
     assert "agent-hours" in problems[0]
+
+
+def test_blending_answers_the_item_falling_due_first(plan: dict[str, Any], tmp_path: Path) -> None:
+    """One agent skilled for two deferred queues, one agent-interval of work on each at 09:00 Monday: email due
+    within four hours, chat (made deferred) within half an hour. The agent answers chat first (earliest deadline
+    first), so both keep their deadlines; an even split of the spare agent would have left chat waiting."""
+    chat = plan["queues"][2]
+    for key in ("answer_seconds", "max_occupancy"):
+        chat.pop(key, None)
+    chat.update({"channel": "social", "deadline_minutes": 30, "deadline_clock": "elapsed", "concurrency": 1})
+    config = load_config(write(tmp_path, _deferred(plan, deadline_clock="elapsed")))
+    agent = replace(config.agents[0], skills=("service", "chat"))
+    config = replace(config, agents=(agent,))
+    week = Week(date(2026, 3, 30), 15)
+    nine = 9 * 60
+    roster = Roster((ShiftAssignment(agent.agent_id, week.start, "", nine, 60, 60, ()),))
+    frame = pd.DataFrame({"interval_start": pd.to_datetime(["2026-03-30 09:00"] * 2), "queue": ["service", "chat"],
+                          "contacts": [3.0, 3.0], "aht_seconds": [300.0, 300.0]})  # 900 s each: 1 agent-interval
+    required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
+    heads = blended_heads(config, week, roster, required, frame)
+    first = week.slot(0, nine)
+    assert heads[2, first] == 1 and heads[1, first] == 0  # chat's item falls due first
+    results = deferred_outcomes(config, week, frame, heads)
+    assert results["chat"].outcome.share_within == pytest.approx(1.0)
+    assert results["service"].outcome.share_within == pytest.approx(1.0)
 
 
 def test_kpis_round_trip_with_deferred(tmp_path: Path) -> None:

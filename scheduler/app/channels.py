@@ -21,7 +21,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from forecasting.queueing.deferred import Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
+from forecasting.queueing.deferred import EPSILON, Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
 from forecasting.queueing.staffing import QueueTarget, requirements
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
 from scheduler.domain.roster import Roster
@@ -207,31 +207,66 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
     return results
 
 
-def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray) -> np.ndarray:
-    """Heads per ``[queue, slot]`` (config order) working each deferred queue: those the cover allocates to it
-    (``rostering.coverage.allocate``'s max-flow) plus every head the cover leaves spare in a skill set holding
-    the queue (blending: an agent with no call waiting answers email), shared evenly between the set's deferred
-    queues (the remainder to the first). Live queues' rows hold the heads covering them; all rows are zero when
-    no queue is deferred."""
+def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,
+                  frame: pd.DataFrame) -> np.ndarray:
+    """Heads per ``[queue, slot]`` (config order) working each deferred queue, replayed slot by slot.
+
+    The cover (``rostering.coverage.allocate``'s max-flow) first staffs the live queues; every other head on the
+    floor in a skill set holding deferred queues (those the cover gives a deferred queue and those it leaves
+    spare: blending, an agent with no call waiting answers email) works the waiting item that falls due first
+    (earliest deadline first across the set's deferred queues, each queue first in first out), as many heads as
+    its waiting work needs, then the next. Specialist sets are used before sets holding more deferred queues.
+    Heads with nothing waiting stay on the queue the cover gave them (or the set's first deferred queue).
+    ``frame``: the requirement rows (``plan_requirements``), for the work arriving. Live queues' rows hold the
+    heads covering them; all rows are zero when no queue is deferred."""
     queue_ids = [q.queue_id for q in config.queues]
-    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred and q.deadline_minutes is not None]
     if not deferred:  # nothing to replay: spare the max-flow pass
         return np.zeros_like(required)
     on_floor = on_floor_by_skills(config, week, roster)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     allocate(required, on_floor, queue_ids, flows)
     heads = np.zeros_like(required)
-    spare = {group: counts.copy() for group, counts in on_floor.items()}
+    pool = {group: counts.copy() for group, counts in on_floor.items()}  # heads free for deferred work
+    default: dict[tuple[str, ...], np.ndarray] = {}  # per set and slot, the deferred queue idle heads stay on
     for (slot, group, queue), sent in flows.items():
-        heads[queue, slot] += sent
-        spare[group][slot] -= sent
-    for group, counts in spare.items():
-        mine = [i for i in deferred if queue_ids[i] in group]
-        if not mine:
+        if queue in deferred:
+            default.setdefault(group, np.full(week.slot_count, -1))[slot] = queue
             continue
-        share, rest = np.divmod(counts, len(mine))
-        for order, queue in enumerate(mine):
-            heads[queue] += share + (rest if order == 0 else 0)
+        heads[queue, slot] += sent
+        pool[group][slot] -= sent
+    groups = sorted((g for g in pool if any(queue_ids[i] in g for i in deferred)),
+                    key=lambda g: (sum(queue_ids[i] in g for i in deferred), g))
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
+    arrived, due = {}, {}
+    for index in deferred:
+        queue = config.queues[index]
+        assert queue.deadline_minutes is not None
+        contacts, aht = _on_grid(frame.loc[frame["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
+        arrived[index] = np.cumsum(_work(contacts, aht, config.interval_minutes))
+        due[index] = due_slots(open_mask(queue, grid, config.interval_minutes),
+                               queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
+    per_head = 1.0 - config.shrinkage
+    done = dict.fromkeys(deferred, 0.0)
+    for slot in range(week.slot_count):
+        for group in groups:
+            free = int(pool[group][slot])
+            if free <= 0:
+                continue
+            mine = [i for i in deferred if queue_ids[i] in group]
+            waiting = {i: float(arrived[i][slot]) - done[i] for i in mine}
+            urgent = sorted((i for i in mine if waiting[i] > EPSILON),
+                            key=lambda i: (int(due[i][np.searchsorted(arrived[i], done[i] + EPSILON, side="right")]),
+                                           i))
+            for index in urgent:
+                sent = min(free, int(np.ceil(waiting[index] / per_head - EPSILON)))
+                heads[index, slot] += sent
+                done[index] += min(waiting[index], sent * per_head)
+                free -= sent
+            if free > 0:
+                chosen = default.get(group)
+                idle = int(chosen[slot]) if chosen is not None and chosen[slot] >= 0 else mine[0]
+                heads[idle, slot] += free
     return heads
 
 

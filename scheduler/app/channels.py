@@ -238,14 +238,15 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     groups = sorted((g for g in pool if any(queue_ids[i] in g for i in deferred)),
                     key=lambda g: (sum(queue_ids[i] in g for i in deferred), g))
     grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
-    arrived, due = {}, {}
+    arrived: dict[int, np.ndarray] = {}  # cumulative work arrived by the end of each slot
+    due: dict[int, np.ndarray] = {}
     for index in deferred:
-        queue = config.queues[index]
-        assert queue.deadline_minutes is not None
-        contacts, aht = _on_grid(frame.loc[frame["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
+        item = config.queues[index]
+        assert item.deadline_minutes is not None
+        contacts, aht = _on_grid(frame.loc[frame["queue"] == item.queue_id], grid, item.default_aht_seconds)
         arrived[index] = np.cumsum(_work(contacts, aht, config.interval_minutes))
-        due[index] = due_slots(open_mask(queue, grid, config.interval_minutes),
-                               queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
+        due[index] = due_slots(open_mask(item, grid, config.interval_minutes),
+                               item.deadline_minutes // config.interval_minutes, item.deadline_clock)
     per_head = 1.0 - config.shrinkage
     done = dict.fromkeys(deferred, 0.0)
     for slot in range(week.slot_count):

@@ -10,7 +10,8 @@ them waiting for the next opening as a backlog staffed like deferred work within
 Rostering then covers each interval's agents like any requirement (the cumulative plan is fixed before rostering,
 so the roster's lower bound is a proven bound of that problem); ``deferred_outcomes`` replays the roster's actual
 heads on each deferred queue through the FIFO backlog, so the KPIs say what the roster gives, blending included
-(agents the cover leaves spare on a deferred queue's skill work it).
+(``blended_heads``: every head of a skill set holding deferred queues that no live queue's cover takes answers
+the waiting item that falls due first).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
+from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import Kpis
 from tests.test_config import error_of, set_key, write
 
@@ -290,6 +291,26 @@ def test_blending_answers_the_item_falling_due_first(plan: dict[str, Any], tmp_p
     results = deferred_outcomes(config, week, frame, heads)
     assert results["chat"].outcome.share_within == pytest.approx(1.0)
     assert results["service"].outcome.share_within == pytest.approx(1.0)
+
+
+def test_backlog_of_queues_sharing_agents_is_checked_together(plan: dict[str, Any], tmp_path: Path) -> None:
+    """Email and social answered by the same agents: each fits in their hours alone, the two together do not."""
+    chat = plan["queues"][2]
+    for key in ("answer_seconds", "max_occupancy"):
+        chat.pop(key, None)
+    chat.update({"channel": "social", "deadline_minutes": 120, "concurrency": 1})
+    config = load_config(write(tmp_path, _deferred(plan)))
+    config = replace(config, agents=tuple(replace(a, skills=("service", "chat")) for a in config.agents))
+    week = Week(date(2026, 3, 30), 15)
+    assert backlog_shortfalls(config, week, np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)) == []
+    can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in config.agents) / 60
+    slots = int(0.7 * can_hours * 4)  # 70% of the agents' hours on each queue, one agent per interval
+    required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
+    required[1, :slots] = 1
+    required[2, :slots] = 1
+    problems = backlog_shortfalls(config, week, required)
+    assert len(problems) == 1 and "'service', 'chat' together need" in problems[0]
+    assert f"short by {2 * slots / 4 - can_hours:,.1f} agent-hours" in problems[0]
 
 
 def test_kpis_round_trip_with_deferred(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -299,19 +300,53 @@ def deferred_kpis(results: dict[str, DeferredResult]) -> dict[str, DeferredKpis]
     ) for queue_id, r in sorted(results.items())}
 
 
+# Subsets of deferred queues whose joint work is checked against their skilled agents' hours (2^k - 1 of them).
+MAX_JOINT_DEFERRED = 10
+
+
 def backlog_shortfalls(config: PlanConfig, week: Week, required: np.ndarray) -> list[str]:
-    """A deferred queue whose planned work is more than all its skilled agents could give in the week, even
-    working only it, at their most paid minutes (``rules.weekly_hours``, leave included): no roster can clear its
-    backlog in time."""
-    problems = []
-    for index, queue in enumerate(config.queues):
-        if not queue.deferred:
-            continue
-        need_hours = float(required[index].sum()) * config.interval_minutes / 60
-        skilled = [a for a in config.agents if queue.queue_id in a.skills]
-        can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in skilled) / 60
-        if need_hours > can_hours + 1e-9:
-            problems.append(f"deferred queue {queue.queue_id!r} needs {need_hours:,.1f} agent-hours of work within "
-                            f"its deadline but its {len(skilled)} skilled agent(s) can work at most "
-                            f"{can_hours:,.1f} h in the week: short by {need_hours - can_hours:,.1f} agent-hours")
+    """Deferred queues whose planned work is more than all the agents skilled for any of them could give in the
+    week, even working only them, at their most paid minutes (``rules.weekly_hours``, leave included): no
+    roster can clear their backlog in time. Each queue alone, then (up to ``MAX_JOINT_DEFERRED`` deferred
+    queues) every larger set of them that shares agents (email and social answered by the same people), a set
+    named only when none of its parts is already short."""
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    hours = {a.agent_id: weekly_hours.paid_range(agent_week(config, week, a))[1] / 60 for a in config.agents}
+    need = {i: float(required[i].sum()) * config.interval_minutes / 60 for i in deferred}
+    sizes = range(1, len(deferred) + 1) if len(deferred) <= MAX_JOINT_DEFERRED else range(1, 2)
+    problems: list[str] = []
+    short: list[tuple[int, ...]] = []
+    for size in sizes:
+        for group in combinations(deferred, size):
+            if any(set(part) <= set(group) for part in short):
+                continue
+            if not _shares_agents(config, group):
+                continue  # a set that splits into parts sharing no agent is short only if a part is
+            ids = {config.queues[i].queue_id for i in group}
+            skilled = [a for a in config.agents if ids & set(a.skills)]
+            need_hours, can_hours = sum(need[i] for i in group), sum(hours[a.agent_id] for a in skilled)
+            if need_hours <= can_hours + 1e-9:
+                continue
+            short.append(group)
+            names = ", ".join(repr(config.queues[i].queue_id) for i in group)
+            what = f"deferred queue {names} needs" if size == 1 else f"deferred queues {names} together need"
+            whose = "its" if size == 1 else "their"
+            problems.append(f"{what} {need_hours:,.1f} agent-hours of work within {whose} deadline but {whose} "
+                            f"{len(skilled)} skilled agent(s) can work at most {can_hours:,.1f} h in the week: "
+                            f"short by {need_hours - can_hours:,.1f} agent-hours")
     return problems
+
+
+def _shares_agents(config: PlanConfig, group: tuple[int, ...]) -> bool:
+    """Whether the queues ``group`` (config indices) are connected by agents skilled for two of them."""
+    ids = [config.queues[i].queue_id for i in group]
+    reached = {ids[0]}
+    grew = True
+    while grew:
+        grew = False
+        for agent in config.agents:
+            mine = set(agent.skills) & set(ids)
+            if mine & reached and not mine <= reached:
+                reached |= mine
+                grew = True
+    return len(reached) == len(ids)

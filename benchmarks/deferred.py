@@ -92,7 +92,7 @@ def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path) -> dict[str
     week = Week(config.week_start, config.interval_minutes)
     array = requirement_array(config, week, required)
     roster = on_floor_roster(roster_dir / "roster.csv")
-    results = deferred_outcomes(config, week, required, blended_heads(config, week, roster, array))
+    results = deferred_outcomes(config, week, required, blended_heads(config, week, roster, array, required))
     return {queue: round(r.outcome.share_within, 4) for queue, r in results.items()}
 
 

@@ -4,6 +4,7 @@ hand-computed cases, the config's keys and bad input, requirements, and a small 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,15 @@ from click.testing import CliRunner
 
 from forecasting.queueing.deferred import due_slots, plan_work, simulate, smoothest_work, whole_heads
 from forecasting.queueing.staffing import requirements
-from scheduler.app.channels import backlog_shortfalls, plan_requirements
+from scheduler.app.channels import backlog_shortfalls, blended_heads, deferred_outcomes, plan_requirements
 from scheduler.app.cli import main
 from scheduler.app.pipeline import queue_targets
 from scheduler.demo.example import generate_example
+from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
+from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import Kpis
 from tests.test_config import error_of, set_key, write
 
@@ -263,6 +266,51 @@ def test_backlog_no_roster_can_clear_names_queue_and_shortfall(plan: dict[str, A
     problems = backlog_shortfalls(config, Week(date(2026, 3, 30), 15), required)
     assert len(problems) == 1 and "'service'" in problems[0] and "short by" in problems[0]
     assert "agent-hours" in problems[0]
+
+
+def test_blending_answers_the_item_falling_due_first(plan: dict[str, Any], tmp_path: Path) -> None:
+    """One agent skilled for two deferred queues, one agent-interval of work on each at 09:00 Monday: email due
+    within four hours, chat (made deferred) within half an hour. The agent answers chat first (earliest deadline
+    first), so both keep their deadlines; an even split of the spare agent would have left chat waiting."""
+    chat = plan["queues"][2]
+    for key in ("answer_seconds", "max_occupancy"):
+        chat.pop(key, None)
+    chat.update({"channel": "social", "deadline_minutes": 30, "deadline_clock": "elapsed", "concurrency": 1})
+    config = load_config(write(tmp_path, _deferred(plan, deadline_clock="elapsed")))
+    agent = replace(config.agents[0], skills=("service", "chat"))
+    config = replace(config, agents=(agent,))
+    week = Week(date(2026, 3, 30), 15)
+    nine = 9 * 60
+    roster = Roster((ShiftAssignment(agent.agent_id, week.start, "", nine, 60, 60, ()),))
+    frame = pd.DataFrame({"interval_start": pd.to_datetime(["2026-03-30 09:00"] * 2), "queue": ["service", "chat"],
+                          "contacts": [3.0, 3.0], "aht_seconds": [300.0, 300.0]})  # 900 s each: 1 agent-interval
+    required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
+    heads = blended_heads(config, week, roster, required, frame)
+    first = week.slot(0, nine)
+    assert heads[2, first] == 1 and heads[1, first] == 0  # chat's item falls due first
+    results = deferred_outcomes(config, week, frame, heads)
+    assert results["chat"].outcome.share_within == pytest.approx(1.0)
+    assert results["service"].outcome.share_within == pytest.approx(1.0)
+
+
+def test_backlog_of_queues_sharing_agents_is_checked_together(plan: dict[str, Any], tmp_path: Path) -> None:
+    """Email and social answered by the same agents: each fits in their hours alone, the two together do not."""
+    chat = plan["queues"][2]
+    for key in ("answer_seconds", "max_occupancy"):
+        chat.pop(key, None)
+    chat.update({"channel": "social", "deadline_minutes": 120, "concurrency": 1})
+    config = load_config(write(tmp_path, _deferred(plan)))
+    config = replace(config, agents=tuple(replace(a, skills=("service", "chat")) for a in config.agents))
+    week = Week(date(2026, 3, 30), 15)
+    assert backlog_shortfalls(config, week, np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)) == []
+    can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in config.agents) / 60
+    slots = int(0.7 * can_hours * 4)  # 70% of the agents' hours on each queue, one agent per interval
+    required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
+    required[1, :slots] = 1
+    required[2, :slots] = 1
+    problems = backlog_shortfalls(config, week, required)
+    assert len(problems) == 1 and "'service', 'chat' together need" in problems[0]
+    assert f"short by {2 * slots / 4 - can_hours:,.1f} agent-hours" in problems[0]
 
 
 def test_kpis_round_trip_with_deferred(tmp_path: Path) -> None:

@@ -10,18 +10,20 @@ them waiting for the next opening as a backlog staffed like deferred work within
 Rostering then covers each interval's agents like any requirement (the cumulative plan is fixed before rostering,
 so the roster's lower bound is a proven bound of that problem); ``deferred_outcomes`` replays the roster's actual
 heads on each deferred queue through the FIFO backlog, so the KPIs say what the roster gives, blending included
-(agents the cover leaves spare on a deferred queue's skill work it).
+(``blended_heads``: every head of a skill set holding deferred queues that no live queue's cover takes answers
+the waiting item that falls due first).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from forecasting.queueing.deferred import Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
+from forecasting.queueing.deferred import EPSILON, Outcome, clock_of, due_slots, plan_work, simulate, whole_heads
 from forecasting.queueing.staffing import QueueTarget, requirements
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
 from scheduler.domain.roster import Roster
@@ -207,31 +209,67 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
     return results
 
 
-def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray) -> np.ndarray:
-    """Heads per ``[queue, slot]`` (config order) working each deferred queue: those the cover allocates to it
-    (``rostering.coverage.allocate``'s max-flow) plus every head the cover leaves spare in a skill set holding
-    the queue (blending: an agent with no call waiting answers email), shared evenly between the set's deferred
-    queues (the remainder to the first). Live queues' rows hold the heads covering them; all rows are zero when
-    no queue is deferred."""
+def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,
+                  frame: pd.DataFrame) -> np.ndarray:
+    """Heads per ``[queue, slot]`` (config order) working each deferred queue, replayed slot by slot.
+
+    The cover (``rostering.coverage.allocate``'s max-flow) first staffs the live queues; every other head on the
+    floor in a skill set holding deferred queues (those the cover gives a deferred queue and those it leaves
+    spare: blending, an agent with no call waiting answers email) works the waiting item that falls due first
+    (earliest deadline first across the set's deferred queues, each queue first in first out), as many heads as
+    its waiting work needs, then the next. Specialist sets are used before sets holding more deferred queues.
+    Heads with nothing waiting stay on the queue the cover gave them (or the set's first deferred queue).
+    ``frame``: the requirement rows (``plan_requirements``), for the work arriving. Live queues' rows hold the
+    heads covering them; all rows are zero when no queue is deferred."""
     queue_ids = [q.queue_id for q in config.queues]
-    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred and q.deadline_minutes is not None]
     if not deferred:  # nothing to replay: spare the max-flow pass
         return np.zeros_like(required)
     on_floor = on_floor_by_skills(config, week, roster)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     allocate(required, on_floor, queue_ids, flows)
     heads = np.zeros_like(required)
-    spare = {group: counts.copy() for group, counts in on_floor.items()}
+    pool = {group: counts.copy() for group, counts in on_floor.items()}  # heads free for deferred work
+    default: dict[tuple[str, ...], np.ndarray] = {}  # per set and slot, the deferred queue idle heads stay on
     for (slot, group, queue), sent in flows.items():
-        heads[queue, slot] += sent
-        spare[group][slot] -= sent
-    for group, counts in spare.items():
-        mine = [i for i in deferred if queue_ids[i] in group]
-        if not mine:
+        if queue in deferred:
+            default.setdefault(group, np.full(week.slot_count, -1))[slot] = queue
             continue
-        share, rest = np.divmod(counts, len(mine))
-        for order, queue in enumerate(mine):
-            heads[queue] += share + (rest if order == 0 else 0)
+        heads[queue, slot] += sent
+        pool[group][slot] -= sent
+    groups = sorted((g for g in pool if any(queue_ids[i] in g for i in deferred)),
+                    key=lambda g: (sum(queue_ids[i] in g for i in deferred), g))
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
+    arrived: dict[int, np.ndarray] = {}  # cumulative work arrived by the end of each slot
+    due: dict[int, np.ndarray] = {}
+    for index in deferred:
+        item = config.queues[index]
+        assert item.deadline_minutes is not None
+        contacts, aht = _on_grid(frame.loc[frame["queue"] == item.queue_id], grid, item.default_aht_seconds)
+        arrived[index] = np.cumsum(_work(contacts, aht, config.interval_minutes))
+        due[index] = due_slots(open_mask(item, grid, config.interval_minutes),
+                               item.deadline_minutes // config.interval_minutes, item.deadline_clock)
+    per_head = 1.0 - config.shrinkage
+    done = dict.fromkeys(deferred, 0.0)
+    for slot in range(week.slot_count):
+        for group in groups:
+            free = int(pool[group][slot])
+            if free <= 0:
+                continue
+            mine = [i for i in deferred if queue_ids[i] in group]
+            waiting = {i: float(arrived[i][slot]) - done[i] for i in mine}
+            urgent = sorted((i for i in mine if waiting[i] > EPSILON),
+                            key=lambda i: (int(due[i][np.searchsorted(arrived[i], done[i] + EPSILON, side="right")]),
+                                           i))
+            for index in urgent:
+                sent = min(free, int(np.ceil(waiting[index] / per_head - EPSILON)))
+                heads[index, slot] += sent
+                done[index] += min(waiting[index], sent * per_head)
+                free -= sent
+            if free > 0:
+                chosen = default.get(group)
+                idle = int(chosen[slot]) if chosen is not None and chosen[slot] >= 0 else mine[0]
+                heads[idle, slot] += free
     return heads
 
 
@@ -262,19 +300,53 @@ def deferred_kpis(results: dict[str, DeferredResult]) -> dict[str, DeferredKpis]
     ) for queue_id, r in sorted(results.items())}
 
 
+# Subsets of deferred queues whose joint work is checked against their skilled agents' hours (2^k - 1 of them).
+MAX_JOINT_DEFERRED = 10
+
+
 def backlog_shortfalls(config: PlanConfig, week: Week, required: np.ndarray) -> list[str]:
-    """A deferred queue whose planned work is more than all its skilled agents could give in the week, even
-    working only it, at their most paid minutes (``rules.weekly_hours``, leave included): no roster can clear its
-    backlog in time."""
-    problems = []
-    for index, queue in enumerate(config.queues):
-        if not queue.deferred:
-            continue
-        need_hours = float(required[index].sum()) * config.interval_minutes / 60
-        skilled = [a for a in config.agents if queue.queue_id in a.skills]
-        can_hours = sum(weekly_hours.paid_range(agent_week(config, week, a))[1] for a in skilled) / 60
-        if need_hours > can_hours + 1e-9:
-            problems.append(f"deferred queue {queue.queue_id!r} needs {need_hours:,.1f} agent-hours of work within "
-                            f"its deadline but its {len(skilled)} skilled agent(s) can work at most "
-                            f"{can_hours:,.1f} h in the week: short by {need_hours - can_hours:,.1f} agent-hours")
+    """Deferred queues whose planned work is more than all the agents skilled for any of them could give in the
+    week, even working only them, at their most paid minutes (``rules.weekly_hours``, leave included): no
+    roster can clear their backlog in time. Each queue alone, then (up to ``MAX_JOINT_DEFERRED`` deferred
+    queues) every larger set of them that shares agents (email and social answered by the same people), a set
+    named only when none of its parts is already short."""
+    deferred = [i for i, q in enumerate(config.queues) if q.deferred]
+    hours = {a.agent_id: weekly_hours.paid_range(agent_week(config, week, a))[1] / 60 for a in config.agents}
+    need = {i: float(required[i].sum()) * config.interval_minutes / 60 for i in deferred}
+    sizes = range(1, len(deferred) + 1) if len(deferred) <= MAX_JOINT_DEFERRED else range(1, 2)
+    problems: list[str] = []
+    short: list[tuple[int, ...]] = []
+    for size in sizes:
+        for group in combinations(deferred, size):
+            if any(set(part) <= set(group) for part in short):
+                continue
+            if not _shares_agents(config, group):
+                continue  # a set that splits into parts sharing no agent is short only if a part is
+            ids = {config.queues[i].queue_id for i in group}
+            skilled = [a for a in config.agents if ids & set(a.skills)]
+            need_hours, can_hours = sum(need[i] for i in group), sum(hours[a.agent_id] for a in skilled)
+            if need_hours <= can_hours + 1e-9:
+                continue
+            short.append(group)
+            names = ", ".join(repr(config.queues[i].queue_id) for i in group)
+            what = f"deferred queue {names} needs" if size == 1 else f"deferred queues {names} together need"
+            whose = "its" if size == 1 else "their"
+            problems.append(f"{what} {need_hours:,.1f} agent-hours of work within {whose} deadline but {whose} "
+                            f"{len(skilled)} skilled agent(s) can work at most {can_hours:,.1f} h in the week: "
+                            f"short by {need_hours - can_hours:,.1f} agent-hours")
     return problems
+
+
+def _shares_agents(config: PlanConfig, group: tuple[int, ...]) -> bool:
+    """Whether the queues ``group`` (config indices) are connected by agents skilled for two of them."""
+    ids = [config.queues[i].queue_id for i in group]
+    reached = {ids[0]}
+    grew = True
+    while grew:
+        grew = False
+        for agent in config.agents:
+            mine = set(agent.skills) & set(ids)
+            if mine & reached and not mine <= reached:
+                reached |= mine
+                grew = True
+    return len(reached) == len(ids)

@@ -417,7 +417,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
         cover, deferred = deferred_cover(config, week, cover, required,
-                                         blended_heads(config, week, schedule.roster, array))
+                                         blended_heads(config, week, schedule.roster, array, required))
         extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "

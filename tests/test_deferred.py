@@ -464,3 +464,23 @@ def test_example_channels(planned: Path, tmp_path: Path) -> None:
         assert (again.parent / name).read_bytes() == (planned / "c" / name).read_bytes()
     with pytest.raises(InputError, match="unknown channel 'fax'"):
         generate_example(tmp_path / "d", channels=("voice", "fax"))
+
+
+def test_schedule_forecast_means_offered_contacts_behind_a_bot(planned: Path) -> None:
+    """``wfm schedule`` rebuilds forecast.csv from requirements rows, which hold a bot queue's escalations only;
+    scaled back, they are the plan's offered contacts in the queue's hours (so a simulation applies the bot once)."""
+    from scheduler.app.pipeline import offered_contacts
+
+    config = load_config(planned / "c" / "plan.yaml")
+    bots = [q for q in config.queues if q.bot is not None]
+    assert bots, "the example's chat queue has a bot"
+    required = pd.read_csv(planned / "out" / "requirements.csv", parse_dates=["interval_start"])
+    forecast = pd.read_csv(planned / "out" / "forecast.csv", parse_dates=["interval_start"])
+    rebuilt = offered_contacts(config, required[["interval_start", "queue", "contacts", "aht_seconds"]].copy())
+    for queue in bots:
+        mine = rebuilt[rebuilt["queue"] == queue.queue_id].set_index("interval_start")["contacts"]
+        plans = forecast[forecast["queue"] == queue.queue_id].set_index("interval_start")["contacts"]
+        assert len(mine) > 0 and (mine - plans.reindex(mine.index)).abs().max() < 1e-3
+    live = [q.queue_id for q in config.queues if q.bot is None]
+    unchanged = rebuilt[rebuilt["queue"].isin(live)]["contacts"].to_numpy()
+    assert np.array_equal(unchanged, required[required["queue"].isin(live)]["contacts"].to_numpy())

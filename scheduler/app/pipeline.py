@@ -264,7 +264,7 @@ def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Pa
         raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
     history = (load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
                if config.history_path.is_file() else None)
-    forecast = required[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
+    forecast = offered_contacts(config, required[["interval_start", "queue", "contacts", "aht_seconds"]].copy())
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
@@ -283,6 +283,18 @@ def with_replan(config: PlanConfig, week: Week, pin: Path | None, pin_days: str 
             raise InputError("--pin-days needs --pin ROSTER.csv")
         return config
     return replace(config, replan=load_replan(pin, config, week, parse_pin_days(pin_days, week)))
+
+
+def offered_contacts(config: PlanConfig, forecast: pd.DataFrame) -> pd.DataFrame:
+    """``forecast`` (requirements' rows) with a bot queue's contacts scaled back from the escalations requirements
+    hold to what customers offer (÷ (1 - containment)), so ``forecast.csv`` means the same as ``wfm plan``'s and
+    ``wfm simulate`` applies the bot once. Escalations outside the queue's hours are not in requirements rows and
+    stay missing."""
+    for queue in config.queues:
+        if queue.bot is not None:
+            rows = (forecast["queue"] == queue.queue_id).to_numpy()
+            forecast.loc[rows, "contacts"] = forecast.loc[rows, "contacts"] / (1.0 - queue.bot.containment)
+    return forecast
 
 
 REQUIREMENTS_NEEDED = ("interval_start", "queue", "contacts", "aht_seconds", "agents_required")

@@ -13,41 +13,29 @@ import csv
 import json
 import os
 import shutil
-import traceback
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecasting.history import load_history
-from scheduler.app.cli import main
 from scheduler.app.pipeline import read_requirements
 from scheduler.demo.example import generate_example
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
 from scheduler.rostering.replan import parse_pin_days
+from tests.test_cli_plan import explain, wfm
 
 # WFM_FUZZ_EXAMPLES raises the budget for a longer hunt; the default keeps the file well under a minute.
 FUZZ_EXAMPLES = int(os.environ.get("WFM_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-def wfm(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], prog_name="wfm")
-
-
-def explain(result: Result) -> str:
-    text = f"exit {result.exit_code}\n{result.output}"
-    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
-        text += "".join(traceback.format_exception(*result.exc_info))
-    return text
 
 
 def assert_clean(result: Result, allowed: tuple[int, ...]) -> None:

@@ -53,12 +53,14 @@ from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.rostering.coverage import CoverageResult, coverage
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
-from scheduler.rostering.rules import floor_rules
+from scheduler.rostering.rules import floor_rules, weekly_service_level
+from scheduler.rostering.service_curves import weekly_curves
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
-from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
+from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis, WeeklyTargetKpis
 from scheduler.validation.surplus import SURPLUS_FILE
 from scheduler.validation.validate import Violation, read_roster, validate_roster
+from scheduler.validation.weekly_service import weekly_levels
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,30 @@ def requirement_array(config: PlanConfig, week: Week, required: pd.DataFrame) ->
                                        strict=True):
         array[index[queue_id], week.slot_of(start.to_pydatetime())] = int(agents)
     return array
+
+
+def weekly_instance(config: PlanConfig, week: Week, required: pd.DataFrame, targets: dict[str, QueueTarget],
+                    stage: _Stages | None = None) -> Instance | None:
+    """In the weekly service-level mode (``objective.service_level: weekly``), the instance to roster: each
+    interval's requirement is the floor (``min_interval_service_level``) and the curves carry the weekly
+    targets; None in the default per-interval mode."""
+    if config.weights.service_level != "weekly":
+        return None
+    curves = weekly_curves(config, week, required, targets, config.weights.min_interval_service_level)
+    if stage is not None:
+        stage("weekly", f"floor {config.weights.min_interval_service_level:.0%}: "
+                        f"{curves.floor_heads.sum() * config.interval_minutes / 60:,.1f} agent-hours required")
+    return Instance(config, week, curves.floor_heads, service_curves=curves)
+
+
+def weekly_target_kpis(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
+                       targets: dict[str, QueueTarget]) -> WeeklyTargetKpis:
+    """Each queue's weekly level by the validator's count against its target."""
+    levels = weekly_levels(config, week, roster, required, targets)
+    return WeeklyTargetKpis(by_queue={q: v.level for q, v in levels.items()},
+                            target={q: v.target for q, v in levels.items()},
+                            met={q: v.met for q, v in levels.items()},
+                            min_interval_service_level=config.weights.min_interval_service_level)
 
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
@@ -408,12 +434,14 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     warnings = implausible_input(config, week, required, array)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
+    instance = weekly_instance(config, week, required, targets, stage) or Instance(config, week, array)
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
-        config, week, array) + floor_rules.reachable_conflicts(config, week)
+        config, week, array) + floor_rules.reachable_conflicts(config, week) + weekly_service_level.unreachable(
+        instance)
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
-    schedule = solve_roster(Instance(config, week, array), time_limit_seconds=time_limit_seconds, seed=seed,
+    schedule = solve_roster(instance, time_limit_seconds=time_limit_seconds, seed=seed,
                             workers=workers, progress=progress, stop=stop)
     cut = "" if schedule.stats.budget_completed else f", stopped early by {schedule.stats.stopped_by}"
     stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
@@ -436,6 +464,11 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
                          f"agent-h, {extras.surplus.block_hours:,.1f} h in blocks of 1 h or more")
         kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred),
                        predicted_service_level=extras.predicted, surplus=extras.surplus)
+        if instance.service_curves is not None:  # the weekly mode: each queue's week against its target
+            weekly = weekly_target_kpis(config, week, schedule.roster, required, targets)
+            kpis = replace(kpis, weekly_target=weekly)
+            stage("weekly", "weekly service level " + ", ".join(
+                f"{q} {v:.1%} (target {weekly.target[q]:.0%})" for q, v in weekly.by_queue.items()))
         staged.write_text("forecast.csv", frame_csv(forecast, 4))
         staged.write_text("requirements.csv", frame_csv(required, 4))
         staged.write_text("coverage.csv", frame_csv(extras.coverage, 4))

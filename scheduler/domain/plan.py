@@ -215,6 +215,12 @@ class ObjectiveWeights:
     start_change_hour: int = 0
     changed_shift: int = 100
     unfair_shift: int = 20
+    # ``objective.service_level``: "interval" staffs every interval to its target; "weekly" makes each queue's
+    # weekly contact-weighted level meet it (``rostering.rules.weekly_service_level``) with every interval at
+    # least at ``min_interval_service_level``; a contact short of a weekly target costs weekly_shortfall_contact.
+    service_level: str = "interval"
+    min_interval_service_level: float = 0.5
+    weekly_shortfall_contact: int = 1000
 
 
 @dataclass(frozen=True)

@@ -637,7 +637,8 @@ def load_config(path: Path | str) -> PlanConfig:
 
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
-                       "start_change_hour", "changed_shift", "unfair_shift"))
+                       "start_change_hour", "changed_shift", "unfair_shift", "service_level",
+                       "min_interval_service_level", "weekly_shortfall_contact"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -649,6 +650,7 @@ def load_config(path: Path | str) -> PlanConfig:
         start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0, MAX_WEIGHT),
         changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0, MAX_WEIGHT),
         unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0, MAX_WEIGHT),
+        **_service_level_keys(objective, defaults),
     )
     solver = root.get("solver", {})
     solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
@@ -699,6 +701,24 @@ def load_config(path: Path | str) -> PlanConfig:
         solver=settings,
         quality_gates=quality,
     )
+
+
+SERVICE_LEVEL_MODES = ("interval", "weekly")
+
+
+def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[str, Any]:
+    """``objective.service_level`` (a mode), ``min_interval_service_level`` (a share in [0, 1)) and
+    ``weekly_shortfall_contact`` (a weight); the last two only mean something in the weekly mode."""
+    mode = objective.get("service_level", defaults.service_level)
+    if mode.string() not in SERVICE_LEVEL_MODES:
+        raise mode.fail(f"must be one of {', '.join(SERVICE_LEVEL_MODES)}")
+    floor = objective.get("min_interval_service_level", defaults.min_interval_service_level)
+    level = floor.number(0.0, 1.0)
+    if level >= 1.0:
+        raise floor.fail("must be < 1")
+    return {"service_level": mode.string(), "min_interval_service_level": level,
+            "weekly_shortfall_contact": objective.get(
+                "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT)}
 
 
 def _time_limit(node: _Node) -> float:

@@ -13,6 +13,7 @@ import numpy as np
 
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.week import Week
+from scheduler.rostering.service_curves import WeeklyCurves
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Instance:
     config: PlanConfig
     week: Week
     requirements: np.ndarray
+    # the weekly service-level mode's answered-contact curves (``rostering.service_curves``); None: mode off
+    service_curves: WeeklyCurves | None = None
 
     def __post_init__(self) -> None:
         if self.week.interval_minutes != self.config.interval_minutes:

@@ -47,7 +47,7 @@ from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules, weekly_service_level
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
@@ -160,7 +160,7 @@ def build_model(
                         fixed_floor_counts=fixed_floor_counts)
     terms: list[PenaltyTerm] = []
     for name, rule in RULES:
-        if with_coverage or name != "coverage":
+        if with_coverage or name not in ("coverage", weekly_service_level.NAME):
             terms.extend(rule(model))
     scale = math.lcm(*(t.divisor for t in terms))
     model.cp.minimize(cp_model.LinearExpr.sum([t.expression * (t.weight * scale // t.divisor) for t in terms]))
@@ -225,6 +225,8 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
         *(_soft_cost(module, config, week, roster) for module in SOFT_RULE_MODULES),
         *(RuleCost(rule, amount, unit, weight, amount * weight)
           for rule, amount, unit, weight in floor_rules.costs(config, week, roster)),
+        *((RuleCost(*weekly_service_level.cost(instance.service_curves, config, on_floor)),)
+          if instance.service_curves is not None else ()),
     )
 
 
@@ -560,7 +562,7 @@ def _published_roster(instance: Instance, stop: Stop) -> Roster | None:
     for agent in config.agents:
         model = RosterModel(instance, agents=[agent])
         for name, rule in RULES:
-            if name not in ("coverage",):
+            if name not in ("coverage", weekly_service_level.NAME):
                 rule(model)
         for agent_day in model.days_of(agent):
             kept = config.replan.published.get((agent.agent_id, week.day(agent_day.day_index)))

@@ -103,6 +103,18 @@ class DeferredKpis:
 
 
 @dataclass(frozen=True)
+class WeeklyTargetKpis:
+    """The weekly service-level mode (``objective.service_level: weekly``): per queue, the weekly level the
+    roster delivers by the validator's count (``scheduler.validation.weekly_service``), its target, whether it
+    is met, and the per-interval floor the plan kept."""
+
+    by_queue: Mapping[str, float]
+    target: Mapping[str, float]
+    met: Mapping[str, bool]
+    min_interval_service_level: float
+
+
+@dataclass(frozen=True)
 class Kpis:
     """The contents of ``kpis.json``. Hours are agent-hours; ``cost`` is in the contracts' currency;
     ``config`` is the plan YAML's path as given on the command line."""
@@ -126,6 +138,7 @@ class Kpis:
     predicted_service_level: PredictedServiceLevels | None = None
     surplus: SurplusKpis | None = None
     deferred: Mapping[str, DeferredKpis] = field(default_factory=dict)  # only plans with deferred queues
+    weekly_target: WeeklyTargetKpis | None = None  # only in the weekly service-level mode
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, keys in the published order; ``deferred`` only when a queue is deferred."""
@@ -222,6 +235,7 @@ class Kpis:
             warnings=tuple(_text(w, "warnings[]", label) for w in read.sequence("warnings")),
             predicted_service_level=predicted_from(data, label),
             surplus=surplus_from(data, label),
+            weekly_target=weekly_target_from(data, label),
             deferred={str(queue): _deferred(value, f"deferred.{_key(queue)}", label)
                       for queue, value in (read.mapping("deferred") if "deferred" in data else {}).items()},
         )
@@ -238,7 +252,21 @@ def _extras(kpis: Kpis) -> dict[str, Any]:
     if kpis.surplus is not None:
         out["surplus"] = {"agent_hours": kpis.surplus.agent_hours, "by_weekday": dict(kpis.surplus.by_weekday),
                           "block_hours": kpis.surplus.block_hours, "blocks": kpis.surplus.blocks}
+    if kpis.weekly_target is not None:
+        w = kpis.weekly_target
+        out["weekly_target"] = {"by_queue": dict(w.by_queue), "target": dict(w.target), "met": dict(w.met),
+                                "min_interval_service_level": w.min_interval_service_level}
     return out
+
+
+def weekly_target_from(data: Mapping[str, Any], label: str) -> WeeklyTargetKpis | None:
+    if "weekly_target" not in data:
+        return None
+    read = _Reader(_Reader(data, label).mapping("weekly_target"), label, "weekly_target.")
+    met = read.mapping("met")
+    return WeeklyTargetKpis(by_queue=read.numbers("by_queue", high=1.0), target=read.numbers("target", high=1.0),
+                            met={str(q): bool(v) for q, v in met.items()},
+                            min_interval_service_level=read.number("min_interval_service_level", high=1.0))
 
 
 def predicted_from(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | None:

@@ -36,6 +36,7 @@ from scheduler.rostering.rules import (
     replan_changes,
     shift_window,
     weekly_hours,
+    weekly_service_level,
 )
 from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, BuildOnly, LabourRule, agent_week
 
@@ -57,6 +58,7 @@ ALL_RULES: tuple[LabourRule, ...] = (
     max_late_shifts.RULE,
     floor_rules.RULE,
     BuildOnly("coverage", coverage.build, hard=False),
+    weekly_service_level.RULE,
     BuildOnly("paid_hours", paid_hours.build, hard=False),
     BuildOnly(preferences.RULE, preferences.build, hard=False),
     BuildOnly(consistent_start.RULE, consistent_start.build, hard=False),

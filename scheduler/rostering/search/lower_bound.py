@@ -53,6 +53,7 @@ from scheduler.rostering.rules import (
     break_cap,
     floor_rules,
     keeps_days,
+    weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
 
@@ -296,6 +297,8 @@ class _AggregateLp:
                 for var, coefficient in terms:
                     constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
+        if instance.service_curves is not None:  # the weekly service-level mode: its shortfall rows
+            self.constant += weekly_service_level.lp_rows(instance, solver, objective, floor_terms, floor_total)
 
     def _floor_rows(self, infinity: float) -> None:
         """Per hard floor rule and interval, at least its number of its agents on shift

@@ -57,6 +57,7 @@ from scheduler.rostering.rules import (
     max_days,
     rules_reading,
     weekly_hours,
+    weekly_service_level,
 )
 from scheduler.rostering.search.cover_flow import CoverState
 
@@ -98,6 +99,8 @@ class _Polisher:
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
         self.cover = _Cover(config, instance.requirements)
+        self.weekly = None if instance.service_curves is None else weekly_service_level.WeeklyState(
+            instance.service_curves, config, self.cover.groups, self.cover.floor)
         self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
@@ -159,6 +162,8 @@ class _Polisher:
             return
         present, on_break = self._rows([shift], day * self.slots_per_day - first, last - first)
         self.cover.change(self.cover.group_of[shift.agent_id], first, present[0], sign)
+        if self.weekly is not None:
+            self.weekly.refresh(first, last)
         if self.floor is not None:
             self.floor.change(shift.agent_id, first, present[0], sign)
         self.on_break[first:last] += sign * on_break[0]
@@ -187,6 +192,8 @@ class _Polisher:
         present, breaks = self._rows(candidates, base - first, width)
         change = present - now  # [candidate, slot]
         scored = self.cover.deltas(self.cover.group_of[agent_id], first, change)
+        if self.weekly is not None:
+            scored = scored + self.weekly.deltas(self.cover.group_of[agent_id], first, change)
         totals = (scored if self.floor is None else scored + self.floor.deltas(agent_id, first, change)).tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]

@@ -1,0 +1,444 @@
+"""Soft (heavily weighted): each queue's weekly contact-weighted service level meets its target
+(``objective.service_level: weekly``; off by default).
+
+Per queue ``q``, the contacts answered within the target over the week are ``sum_t answered[q, t](H[q, t])``,
+with ``H[q, t]`` the heads allocated to ``q`` in slot ``t`` and ``answered`` the concave integer curve of
+``rostering.service_curves``. The shortfall ``max(0, target_units[q] - sum_t answered)`` costs
+``objective.weekly_shortfall_contact`` per contact. The per-interval floor (``min_interval_service_level``) is
+the instance's requirement, so the coverage rule prices it as under-staffing, and each head above it as
+over-staffing: paid hours and staffing above the floor are minimised once the weekly target holds.
+
+Heads ``H[q, t]`` come from an allocation of the agents on the floor, each to one queue they are skilled for,
+separate from the coverage rule's allocation (which covers the floor). The exact scoring (``evaluate``,
+``WeeklyState``) allocates each slot to maximise the answered contacts of all queues together: greedily, one
+head at a time to the queue with the largest marginal gain that an augmenting path can still reach, which is
+optimal for concave separable gains on the polymatroid of feasible head vectors. The CP-SAT model and the LP
+bound choose their allocation freely (they may favour a queue short of its target), so their value for a
+roster is never above the scoring's: the proven bound stays a bound.
+
+Faces: ``build`` (CP-SAT: allocation variables, the curve as linear cuts since it is concave and maximised,
+a shortfall variable per queue), ``WeeklyState`` (the local search's exact scoring of one-agent moves),
+``lp_rows`` (the aggregate LP's rows: the same cuts), ``cost`` (the objective term of a roster) and
+``unreachable`` (queues whose target no roster can reach, for exit 3). A centre-wide rule: no agent's own
+week keeps or breaks it, so its per-agent checks are the defaults.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.shifts import shift_options
+from scheduler.domain.week import Week
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules.base import LabourRule
+from scheduler.rostering.service_curves import ANSWER_SCALE, WeeklyCurves
+
+if TYPE_CHECKING:
+    from ortools.linear_solver import pywraplp
+
+    from scheduler.rostering.instance import Instance
+
+NAME = "weekly_service_level"
+UNIT = "contact short of target"
+MODES = ("interval", "weekly")
+# The aggregate LP's cuts per curve lie from this many heads below the floor to this many above the
+# per-interval requirement.
+LP_CUT_MARGIN = 1
+
+
+def curves_of(instance: Instance) -> WeeklyCurves | None:
+    """The instance's curves when the weekly mode is on, else None."""
+    return getattr(instance, "service_curves", None)
+
+
+class _Graph:
+    """Skill groups (sorted skill sets) and the queues each serves, by config queue index."""
+
+    def __init__(self, config: PlanConfig, groups: Sequence[tuple[str, ...]] | None = None) -> None:
+        queue_ids = [q.queue_id for q in config.queues]
+        self.groups = list(groups) if groups is not None else sorted({a.skills for a in config.agents})
+        self.queues_of = [sorted(queue_ids.index(s) for s in skills) for skills in self.groups]
+        self.groups_of = [[g for g, qs in enumerate(self.queues_of) if q in qs] for q in range(len(queue_ids))]
+
+
+def allocate_slot(counts: Sequence[int], graph: _Graph, curves: Sequence[tuple[int, ...] | None]) -> list[int]:
+    """Heads per queue that maximise the answered contacts of one slot: ``counts[g]`` agents of group ``g`` on
+    the floor, ``curves[q]`` the queue's curve there (None: no contacts). Greedy by marginal gain (ties: the
+    lower queue index), each head placed along an augmenting path."""
+    spare = list(counts)
+    left = sum(spare)
+    flow: list[dict[int, int]] = [defaultdict(int) for _ in counts]
+    heads = [0] * len(curves)
+    heap: list[tuple[int, int]] = []
+    for q, curve in enumerate(curves):
+        if curve is not None and len(curve) > 1 and graph.groups_of[q]:
+            heapq.heappush(heap, (-(curve[1] - curve[0]), q))
+    while heap and left:
+        gain, q = heapq.heappop(heap)
+        if gain >= 0:
+            break
+        if not _augment(q, spare, flow, graph):
+            continue  # no head can reach q now, nor after more heads are placed (a polymatroid)
+        left -= 1
+        heads[q] += 1
+        curve = curves[q]
+        assert curve is not None
+        if heads[q] + 1 < len(curve):
+            heapq.heappush(heap, (-(curve[heads[q] + 1] - curve[heads[q]]), q))
+    return heads
+
+
+def _augment(target: int, spare: list[int], flow: list[dict[int, int]], graph: _Graph) -> bool:
+    """One more head on queue ``target``: from a group with a spare head, shifting other groups' heads along
+    the way; False when none can reach it."""
+    took: dict[int, int] = {}  # group -> the queue it takes one more head on
+    freed_by: dict[int, int] = {}  # queue -> the group that gives up one head there
+    frontier = [target]
+    seen = {target}
+    while frontier:
+        following = []
+        for q in frontier:
+            for g in graph.groups_of[q]:
+                if g in took:
+                    continue
+                took[g] = q
+                if spare[g] > 0:
+                    spare[g] -= 1
+                    while True:
+                        flow[g][took[g]] += 1
+                        if took[g] == target:
+                            return True
+                        q_given = took[g]
+                        g = freed_by[q_given]
+                        flow[g][q_given] -= 1
+                for q2, units in flow[g].items():
+                    if units > 0 and q2 not in seen:
+                        seen.add(q2)
+                        freed_by[q2] = g
+                        following.append(q2)
+        frontier = following
+    return False
+
+
+class SlotAnswers:
+    """Answered contacts per queue (scaled) of one slot's on-floor counts, memoised by the counts."""
+
+    def __init__(self, curves: WeeklyCurves, graph: _Graph) -> None:
+        self.curves, self.graph = curves, graph
+        self._memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = {}
+        self._by_slot = {t: [by_slot.get(t) for by_slot in curves.values] for t in curves.slots()}
+
+    def has(self, slot: int) -> bool:
+        return slot in self._by_slot
+
+    def answers(self, slot: int, counts: Sequence[int]) -> tuple[int, ...]:
+        key = (slot, tuple(counts))
+        found = self._memo.get(key)
+        if found is None:
+            curves = self._by_slot.get(slot)
+            if curves is None:
+                found = (0,) * len(self.curves.queue_ids)
+            else:
+                heads = allocate_slot(counts, self.graph, curves)
+                found = tuple(0 if c is None else c[min(h, len(c) - 1)] for c, h in zip(curves, heads, strict=True))
+            self._memo[key] = found
+        return found
+
+
+def shortfall_units(curves: WeeklyCurves, answered: Sequence[int]) -> list[int]:
+    """Per queue, the scaled contacts short of the weekly target."""
+    return [max(0, t - a) for t, a in zip(curves.target_units, answered, strict=True)]
+
+
+def week_answers(curves: WeeklyCurves, config: PlanConfig, floor: Mapping[tuple[str, ...], np.ndarray]) -> list[int]:
+    """Scaled answered contacts per queue over the week, with ``floor[skills]`` agents on the floor per slot."""
+    graph = _Graph(config)
+    slots = SlotAnswers(curves, graph)
+    zero = np.zeros(len(curves.floor_heads[0]) if curves.floor_heads.size else 0, dtype=np.int64)
+    columns = np.array([floor.get(g, zero) for g in graph.groups], dtype=np.int64).reshape(len(graph.groups), -1)
+    total = [0] * len(curves.queue_ids)
+    for slot in curves.slots():
+        counts = columns[:, slot].tolist() if columns.size else [0] * len(graph.groups)
+        for q, value in enumerate(slots.answers(slot, counts)):
+            total[q] += value
+    return total
+
+
+def cost(curves: WeeklyCurves, config: PlanConfig,
+         floor: Mapping[tuple[str, ...], np.ndarray]) -> tuple[str, float, str, int, float]:
+    """The objective term of a roster with ``floor`` on the floor: (rule, contacts short, unit, weight,
+    penalty)."""
+    short = sum(shortfall_units(curves, week_answers(curves, config, floor))) / ANSWER_SCALE
+    weight = config.weights.weekly_shortfall_contact
+    return NAME, short, UNIT, weight, short * weight
+
+
+class WeeklyState:
+    """The local search's exact scoring: the answered contacts per queue of the current floor counts
+    (``floor[group, slot]``, the cover state's array, groups sorted by skill set), and the change of the
+    shortfall penalty a one-agent move makes."""
+
+    def __init__(self, curves: WeeklyCurves, config: PlanConfig, groups: Sequence[tuple[str, ...]],
+                 floor: np.ndarray) -> None:
+        self.curves, self.floor = curves, floor
+        self.graph = _Graph(config, groups)
+        self.slots = SlotAnswers(curves, self.graph)
+        self.weight = config.weights.weekly_shortfall_contact / ANSWER_SCALE
+        self.targets = np.array(curves.target_units, dtype=np.int64)
+        self.current: dict[int, tuple[int, ...]] = {}
+        self.total = np.zeros(len(curves.queue_ids), dtype=np.int64)
+        self.work = 0  # slot allocations computed, for budgeting
+        self.refresh(0, floor.shape[1])
+
+    def refresh(self, first: int, last: int) -> None:
+        """Recount the slots ``[first, last)`` after the floor changed there."""
+        for slot in range(first, last):
+            if not self.slots.has(slot):
+                continue
+            now = self.slots.answers(slot, self.floor[:, slot].tolist())
+            before = self.current.get(slot)
+            if before != now:
+                self.total += np.array(now, dtype=np.int64) - (0 if before is None else np.array(before, np.int64))
+                self.current[slot] = now
+
+    def penalty(self, total: np.ndarray) -> np.ndarray:
+        """Shortfall penalty of answered totals ``[..., queue]``."""
+        return self.weight * np.maximum(self.targets - total, 0).sum(axis=-1)
+
+    def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
+        """Change of the shortfall penalty per row of ``change`` (``[candidate, slot]``: -1, 0 or +1 head of
+        ``group`` on slots ``first, first + 1, ...``)."""
+        queues = len(self.curves.queue_ids)
+        moved = np.zeros((change.shape[0], queues), dtype=np.int64)
+        for offset in np.flatnonzero(change.any(axis=0)).tolist():
+            slot = first + offset
+            if not self.slots.has(slot):
+                continue
+            counts = self.floor[:, slot].tolist()
+            now = np.array(self.current[slot], dtype=np.int64)
+            for sign in (1, -1):
+                rows = change[:, offset] == sign
+                if not rows.any() or (sign < 0 and counts[group] == 0):
+                    continue
+                counts[group] += sign
+                self.work += 1
+                moved[rows] += np.array(self.slots.answers(slot, counts), dtype=np.int64) - now
+                counts[group] -= sign
+        return self.penalty(self.total + moved) - self.penalty(self.total)
+
+
+class WeeklyServiceLevel(LabourRule):
+    name = NAME
+    hard = False
+    per_agent = False
+
+    def build(self, model: RosterModel) -> list[PenaltyTerm]:
+        return build(model)
+
+
+RULE = WeeklyServiceLevel()
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    """The CP-SAT face (module docstring); nothing when the weekly mode is off."""
+    curves = curves_of(model.instance)
+    if curves is None:
+        return []
+    graph = _Graph(model.config)
+    index = {g: i for i, g in enumerate(graph.groups)}
+    members = [0] * len(graph.groups)
+    for agent in model.config.agents:
+        members[index[agent.skills]] += 1
+    floor: dict[tuple[int, int], tuple[list, list]] = {}
+    free: dict[tuple[int, int], int] = defaultdict(int)  # agents with variables who may be there
+    for agent_day in model.all_agent_days():
+        if not agent_day.options:
+            continue
+        g = index[agent_day.agent.skills]
+        for slot, (variables, coefficients) in model.presence_terms(agent_day).items():
+            vs, cs = floor.setdefault((g, slot), ([], []))
+            vs.extend(variables)
+            cs.extend(coefficients)
+            free[g, slot] += 1
+    fixed = model.fixed_on_floor
+    constant = [[int(fixed[g][slot]) if g in fixed else 0 for g in graph.groups]
+                for slot in range(model.week.slot_count)] if fixed else None
+    touched = {slot for _, slot in floor}
+    answers = SlotAnswers(curves, graph)
+    answered: dict[int, list] = defaultdict(list)
+    fixed_answered = [0] * len(curves.queue_ids)
+    for slot in curves.slots():
+        if fixed and slot not in touched:
+            for q, value in enumerate(answers.answers(slot, constant[slot] if constant else [])):
+                fixed_answered[q] += value
+            continue
+        by_queue: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        most = [0] * len(curves.queue_ids)
+        for g, skills in enumerate(graph.groups):
+            base = constant[slot][g] if constant else 0
+            if (g, slot) not in floor and base == 0:
+                continue
+            upper = min(members[g], base + free.get((g, slot), 0))
+            queues = [q for q in graph.queues_of[g] if slot in curves.values[q]]
+            if not queues or upper == 0:
+                continue
+            heads = []
+            for q in queues:
+                var = model.cp.new_int_var(0, upper, f"sl_heads_{slot}_{'_'.join(skills)}_{q}")
+                heads.append(var)
+                by_queue[q].append(var)
+                most[q] += upper
+            variables, coefficients = floor.get((g, slot), ([], []))
+            model.cp.add(cp_model.LinearExpr.sum(heads) <= cp_model.LinearExpr.weighted_sum(variables, coefficients)
+                         + base)
+        for q, heads in sorted(by_queue.items()):
+            curve = curves.values[q][slot]
+            top = min(most[q], len(curve) - 1)
+            answer = model.cp.new_int_var(0, curve[top], f"sl_answered_{slot}_{q}")
+            total = cp_model.LinearExpr.sum(heads)
+            for k in _cut_points(curve, top):
+                rise = curve[k + 1] - curve[k]
+                model.cp.add(answer <= curve[k] + rise * (total - k))
+            answered[q].append(answer)
+    terms = []
+    for q, target in enumerate(curves.target_units):
+        need = target - fixed_answered[q]
+        if need <= 0:
+            continue
+        short = model.cp.new_int_var(0, need, f"sl_short_{curves.queue_ids[q]}")
+        model.cp.add(cp_model.LinearExpr.sum(answered[q]) + short >= need)
+        terms.append(short)
+    if not terms:
+        return []
+    return [PenaltyTerm(NAME, model.config.weights.weekly_shortfall_contact, cp_model.LinearExpr.sum(terms), UNIT,
+                        ANSWER_SCALE)]
+
+
+def _cut_points(curve: tuple[int, ...], top: int) -> list[int]:
+    """The heads ``k < top`` where the curve's slope changes (one cut per distinct line)."""
+    points = []
+    previous = None
+    for k in range(min(top, len(curve) - 1)):
+        slope = curve[k + 1] - curve[k]
+        if slope != previous:
+            points.append(k)
+            previous = slope
+    return points
+
+
+def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Objective,
+            floor_terms: Mapping[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],
+            floor_total: Mapping[int, list[tuple[pywraplp.Variable, int]]]) -> float:
+    """The aggregate LP's face (``search.lower_bound``): per skill set and slot, heads allocated to its queues
+    within its agents on the floor (``floor_terms``; with shared breaks, all allocations within ``floor_total``
+    too), answered contacts under the curve's cuts, and the weekly shortfall priced in the objective. Returns
+    the objective constant it adds (none)."""
+    curves = curves_of(instance)
+    if curves is None:
+        return 0.0
+    infinity = solver.infinity()
+    queue_index = {q: i for i, q in enumerate(curves.queue_ids)}
+    heads: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+    by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+    for (skills, slot), terms in sorted(floor_terms.items()):
+        variables = []
+        for queue_id in skills:
+            q = queue_index[queue_id]
+            if slot in curves.values[q]:
+                var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")
+                variables.append(var)
+                heads[q, slot].append(var)
+        if variables:
+            row = solver.Constraint(-infinity, 0)
+            for var in variables:
+                row.SetCoefficient(var, 1)
+            for var, coefficient in terms:
+                row.SetCoefficient(var, row.GetCoefficient(var) - coefficient)
+            by_slot[slot].extend(variables)
+    for slot, terms in sorted(floor_total.items()):
+        if by_slot.get(slot):
+            row = solver.Constraint(-infinity, 0)
+            for var in by_slot[slot]:
+                row.SetCoefficient(var, 1)
+            for var, coefficient in terms:
+                row.SetCoefficient(var, row.GetCoefficient(var) - coefficient)
+    answered: dict[int, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+    for (q, slot), variables in sorted(heads.items()):
+        curve = curves.values[q][slot]
+        last = len(curve) - 1
+        if last == 0:
+            continue
+        # The curve as increments of falling slope (the LP fills them in order, as it is concave and
+        # maximised), one row per interval. Exact between the floor and the per-interval requirement (each
+        # a margin wider); outside, one increment at the neighbouring steeper slope, as long as it takes to
+        # reach the curve's value there: a line above the curve, so the relaxation stays a relaxation.
+        low = min(last, max(0, int(curves.floor_heads[q, slot]) - LP_CUT_MARGIN))
+        high = last if curves.interval_heads is None else min(
+            last, max(low, int(curves.interval_heads[q, slot]) + LP_CUT_MARGIN))
+        pieces: list[tuple[float, int]] = []  # (length in heads, slope)
+        if low > 0:
+            first = curve[1] - curve[0]
+            pieces.append(((curve[low] - curve[0]) / first, first))
+        pieces.extend((1.0, curve[k + 1] - curve[k]) for k in range(low, high))
+        if high < last:
+            steep = curve[high + 1] - curve[high]
+            pieces.append(((curve[last] - curve[high]) / steep, steep))
+        row = solver.Constraint(-infinity, 0)  # the increments taken <= the heads allocated
+        for var in variables:
+            row.SetCoefficient(var, -1)
+        for i, (length, slope) in enumerate(pieces):
+            piece = solver.NumVar(0, length, f"v{slot}_{q}_{i}")
+            row.SetCoefficient(piece, 1)
+            answered[q].append((piece, slope))
+    weight = instance.config.weights.weekly_shortfall_contact / ANSWER_SCALE
+    for q, target in enumerate(curves.target_units):
+        short = solver.NumVar(0, infinity, f"short{q}")
+        row = solver.Constraint(target - sum(curves.value(q, t, 0) for t in curves.values[q]), infinity)
+        row.SetCoefficient(short, 1)
+        for piece, slope in answered[q]:
+            row.SetCoefficient(piece, slope)
+        objective.SetCoefficient(short, weight)
+    return 0.0
+
+
+def unreachable(instance: Instance) -> list[str]:
+    """One line per queue whose weekly target no roster reaches: even with every agent skilled for it on the
+    floor in every interval one of their candidate shifts spans (all at once, on this queue alone), the
+    answered contacts stay short. Names the queue, its target and the best reachable level."""
+    curves = curves_of(instance)
+    if curves is None:
+        return []
+    config, week = instance.config, instance.week
+    available = _available(config, week, curves.queue_ids)
+    lines = []
+    for q, queue_id in enumerate(curves.queue_ids):
+        best = sum(curves.value(q, slot, int(available[q, slot])) for slot in curves.values[q])
+        if best < curves.target_units[q] and curves.contacts[q] > 0:
+            level = best / ANSWER_SCALE / curves.contacts[q]
+            lines.append(f"queue {queue_id!r}: its weekly service-level target {curves.target_level[q]:.1%} is out of "
+                         f"reach (objective.service_level: weekly): with every agent skilled for it on the floor in "
+                         f"every interval they could work, the best reachable weekly level is {level:.1%}")
+    return lines
+
+
+def _available(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> np.ndarray:
+    """Agents skilled for each queue whose candidate shifts span each slot, ``[queue, slot]``."""
+    available = np.zeros((len(queue_ids), week.slot_count), dtype=np.int64)
+    index = {q: i for i, q in enumerate(queue_ids)}
+    for agent in config.agents:
+        for day in range(7):
+            options = shift_options(config, agent, week, day)
+            if not options:
+                continue
+            first = week.slot(day, min(o.start_minute for o in options))
+            last = week.slot(day, max(o.end_minute for o in options))
+            for skill in agent.skills:
+                available[index[skill], first:last] += 1
+    return available

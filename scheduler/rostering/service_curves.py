@@ -1,0 +1,130 @@
+"""Answered-within-target contacts as a concave function of the heads a queue gets in one interval.
+
+For the weekly service-level objective (``objective.service_level: weekly``): per queue ``q`` and week slot
+``t`` with contacts, ``answered[q, t](n) = SL(n) * contacts`` at each whole head count ``n`` (``SL`` from
+``forecasting.queueing.staffing.service_level_for_heads``: Erlang C, Erlang A with a patience, chat with
+its concurrency, after shrinkage). ``SL`` is S-shaped: zero up to the stability point, convex just above it
+and concave beyond. The curves here are its **concave envelope** (the least concave function above the points,
+their upper convex hull), so below the stability point the envelope counts more answered contacts than
+Erlang does: a relaxation where the floor (``objective.min_interval_service_level``) does not already keep
+the interval in the concave part. Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded so that the
+marginal gains stay non-increasing (every face of the objective reads these same integers: the CP-SAT model,
+the local search's scoring, the LP bound).
+
+``n`` runs from 0 to the heads that could be there (the agents skilled for the queue, at least the
+interval's per-interval requirement); beyond the last point the curve is flat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecasting.queueing.staffing import QueueTarget, service_level_for_heads
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.week import Week
+
+# Answered contacts are counted in hundredths inside the model: integers for CP-SAT.
+ANSWER_SCALE = 100
+
+
+@dataclass(frozen=True)
+class WeeklyCurves:
+    """Per queue (config order): the weekly target in scaled answered contacts, and per slot with contacts the
+    concave integer curve ``values[q][t][n]`` (scaled answered contacts at ``n`` heads, flat after the end).
+
+    ``contacts[q]`` is the queue's weekly contacts and ``target_level[q]`` its service-level target (a share);
+    ``target_units[q] = ceil(target_level * contacts * ANSWER_SCALE)``. ``floor_heads`` is an int array
+    ``[queue, slot]``: the fewest heads whose Erlang service level reaches ``min_interval_service_level``;
+    ``interval_heads`` the per-interval requirement (the default mode's), where the aggregate LP places its cuts."""
+
+    queue_ids: tuple[str, ...]
+    target_level: tuple[float, ...]
+    contacts: tuple[float, ...]
+    target_units: tuple[int, ...]
+    values: tuple[Mapping[int, tuple[int, ...]], ...]
+    floor_heads: np.ndarray
+    min_level: float
+    interval_heads: np.ndarray | None = None  # the per-interval requirement [queue, slot] (the default mode's)
+
+    def value(self, queue: int, slot: int, heads: int) -> int:
+        """Scaled answered contacts of ``queue`` in ``slot`` with ``heads`` heads (0 for a slot without contacts)."""
+        curve = self.values[queue].get(slot)
+        if curve is None:
+            return 0
+        return curve[min(heads, len(curve) - 1)]
+
+    def slots(self) -> list[int]:
+        """Every slot where some queue has contacts, ascending."""
+        return sorted({t for by_slot in self.values for t in by_slot})
+
+
+def concave_envelope(points: np.ndarray) -> np.ndarray:
+    """The least concave function above ``points[n]`` (n = 0, 1, ...), evaluated at each ``n``: shape (m,)."""
+    hull: list[int] = []
+    for n in range(len(points)):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            # drop b when it lies on or below the chord from a to n
+            if (points[b] - points[a]) * (n - a) <= (points[n] - points[a]) * (b - a):
+                hull.pop()
+            else:
+                break
+        hull.append(n)
+    return np.interp(np.arange(len(points)), np.array(hull, dtype=float), points[hull])
+
+
+def integer_curve(envelope: np.ndarray) -> tuple[int, ...]:
+    """``envelope`` (contacts) in scaled integers with non-increasing, non-negative marginals (so still concave),
+    trimmed after the last rise."""
+    scaled = np.round(envelope * ANSWER_SCALE).astype(np.int64)
+    values = [int(scaled[0])]
+    step = math.inf
+    for n in range(1, len(scaled)):
+        step = max(0, min(step, int(scaled[n]) - values[-1]))
+        if step == 0:
+            break
+        values.append(values[-1] + int(step))
+    return tuple(values)
+
+
+def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, targets: Mapping[str, QueueTarget],
+                  min_level: float) -> WeeklyCurves:
+    """The curves of every queue and slot from the requirement rows (``interval_start, queue, contacts,
+    aht_seconds, agents_required``; ``forecasting.queueing.staffing.requirements``)."""
+    queue_ids = tuple(q.queue_id for q in config.queues)
+    skilled = {q: sum(q in a.skills for a in config.agents) for q in queue_ids}
+    floor = np.zeros((len(queue_ids), week.slot_count), dtype=np.int64)
+    values: list[dict[int, tuple[int, ...]]] = []
+    totals: list[float] = []
+    for q, queue_id in enumerate(queue_ids):
+        rows = required[(required["queue"] == queue_id) & (required["contacts"] > 0)]
+        by_slot: dict[int, tuple[int, ...]] = {}
+        contacts = rows["contacts"].to_numpy(float)
+        aht = rows["aht_seconds"].to_numpy(float)
+        needed = rows["agents_required"].to_numpy(np.int64)
+        slots = [week.slot_of(t) for t in rows["interval_start"].dt.to_pydatetime()]
+        top = max(skilled[queue_id], int(needed.max(initial=0)))
+        heads = np.arange(top + 1, dtype=float)
+        for i, slot in enumerate(slots):
+            level = service_level_for_heads(contacts[i], aht[i], heads, targets[queue_id])
+            by_slot[slot] = integer_curve(concave_envelope(level * contacts[i]))
+            reached = np.flatnonzero(level >= min_level - 1e-12)
+            floor[q, slot] = int(reached[0]) if reached.size else int(needed[i])
+            floor[q, slot] = min(floor[q, slot], int(needed[i]))
+        values.append(by_slot)
+        totals.append(float(contacts.sum()))
+    levels = tuple(targets[q].service_level_target for q in queue_ids)
+    units = tuple(math.ceil(level * total * ANSWER_SCALE - 1e-9) for level, total in zip(levels, totals, strict=True))
+    floor.flags.writeable = False
+    interval = np.zeros_like(floor)
+    for q, queue_id in enumerate(queue_ids):
+        rows = required[required["queue"] == queue_id]
+        for start, agents in zip(rows["interval_start"], rows["agents_required"], strict=True):
+            interval[q, week.slot_of(start.to_pydatetime())] = int(agents)
+    interval.flags.writeable = False
+    return WeeklyCurves(queue_ids, levels, tuple(totals), units, tuple(values), floor, min_level, interval)

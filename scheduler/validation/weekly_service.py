@@ -1,0 +1,126 @@
+"""The weekly service level per queue against its target, counted independently of the model
+(``objective.service_level: weekly``).
+
+From the roster alone: an agent is on the floor in an interval their shift covers and no break or activity
+does. In each interval the agents on the floor are given to the queues they are skilled for one at a time,
+each to the queue with the best rate of answered contacts per extra head (the steepest chord of Erlang's
+answered-contacts curve from the queue's current heads), while a head can still be given: Hall's condition
+(every set of queues gets at most the agents skilled for one of them) with few queues, a maximum flow with
+many. The answered contacts are Erlang's (``forecasting.queueing.staffing.service_level_for_heads``) at the
+heads given; the weekly level is their sum over the queue's contacts. Nothing here is shared with the solver's
+curves or allocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from ortools.graph.python import max_flow
+
+from forecasting.queueing.staffing import QueueTarget, service_level_for_heads
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.roster import Roster
+from scheduler.domain.week import Week
+
+# Above this many queues, a head's feasibility is checked by a maximum flow instead of Hall's subsets.
+HALL_QUEUES = 8
+
+
+@dataclass(frozen=True)
+class WeeklyLevel:
+    """One queue's week: the level delivered (a share), its target, and whether it is met."""
+
+    level: float
+    target: float
+    met: bool
+
+
+def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
+                  targets: Mapping[str, QueueTarget]) -> dict[str, WeeklyLevel]:
+    """Per queue (config order), the weekly level the roster delivers and its target; ``required`` holds the
+    rows ``interval_start, queue, contacts, aht_seconds``."""
+    queue_ids = [q.queue_id for q in config.queues]
+    skills = {a.agent_id: a.skills for a in config.agents}
+    sets = sorted(set(skills.values()))
+    present = np.zeros((len(sets), week.slot_count), dtype=np.int64)
+    for shift in roster.shifts:
+        day = week.day_index(shift.date)
+        row = np.zeros(week.slot_count, dtype=bool)
+        row[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = True
+        for start, minutes in [(b.start_minute, b.minutes) for b in shift.breaks] + [
+                (a.start_minute, a.minutes) for a in shift.activities]:
+            row[week.slot(day, start):week.slot(day, start + minutes)] = False
+        present[sets.index(skills[shift.agent_id])] += row
+    answered_at: dict[tuple[int, int], np.ndarray] = {}
+    contacts = np.zeros(len(queue_ids))
+    skilled = [sum(q in s for s in skills.values()) for q in queue_ids]
+    for q, queue_id in enumerate(queue_ids):
+        rows = required[(required["queue"] == queue_id) & (required["contacts"] > 0)]
+        heads = np.arange(skilled[q] + 1, dtype=float)
+        for start, volume, aht in zip(rows["interval_start"], rows["contacts"], rows["aht_seconds"], strict=True):
+            slot = week.slot_of(start.to_pydatetime())
+            answered_at[q, slot] = float(volume) * service_level_for_heads(float(volume), float(aht), heads,
+                                                                           targets[queue_id])
+            contacts[q] += float(volume)
+    answered = np.zeros(len(queue_ids))
+    for slot in sorted({slot for _, slot in answered_at}):
+        curves = [answered_at.get((q, slot)) for q in range(len(queue_ids))]
+        given = _give(present[:, slot].tolist(), sets, queue_ids, curves)
+        for q, curve in enumerate(curves):
+            if curve is not None:
+                answered[q] += curve[min(given[q], len(curve) - 1)]
+    out = {}
+    for q, queue_id in enumerate(queue_ids):
+        level = float(answered[q] / contacts[q]) if contacts[q] > 0 else 1.0
+        target = targets[queue_id].service_level_target
+        out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9)
+    return out
+
+
+def _give(counts: list[int], sets: list[tuple[str, ...]], queue_ids: list[str],
+          curves: list[np.ndarray | None]) -> list[int]:
+    """Heads per queue in one interval (module docstring)."""
+    given = [0] * len(queue_ids)
+    blocked = [c is None for c in curves]
+    while True:
+        best, best_q = 0.0, -1
+        for q, curve in enumerate(curves):
+            if blocked[q] or curve is None or given[q] + 1 >= len(curve):
+                continue
+            rates = (curve[given[q] + 1:] - curve[given[q]]) / np.arange(1, len(curve) - given[q])
+            if rates.max() > best + 1e-12:
+                best, best_q = float(rates.max()), q
+        if best_q < 0:
+            return given
+        given[best_q] += 1
+        if not _fits(given, counts, sets, queue_ids):
+            given[best_q] -= 1
+            blocked[best_q] = True
+
+
+def _fits(given: list[int], counts: list[int], sets: list[tuple[str, ...]], queue_ids: list[str]) -> bool:
+    """Whether the agents on the floor can supply ``given`` heads per queue, each agent to one of its skills."""
+    wanted = [q for q, n in enumerate(given) if n]
+    if len(wanted) <= HALL_QUEUES:
+        for size in range(1, len(wanted) + 1):
+            for subset in combinations(wanted, size):
+                names = {queue_ids[q] for q in subset}
+                supply = sum(n for n, s in zip(counts, sets, strict=True) if names.intersection(s))
+                if sum(given[q] for q in subset) > supply:
+                    return False
+        return True
+    flow = max_flow.SimpleMaxFlow()
+    source, sink = 0, 1
+    for g, (n, s) in enumerate(zip(counts, sets, strict=True)):
+        flow.add_arc_with_capacity(source, 2 + g, n)
+        for q in wanted:
+            if queue_ids[q] in s:
+                flow.add_arc_with_capacity(2 + g, 2 + len(sets) + q, n)
+    for q in wanted:
+        flow.add_arc_with_capacity(2 + len(sets) + q, sink, given[q])
+    flow.solve(source, sink)
+    return flow.optimal_flow() == sum(given)

@@ -2,6 +2,7 @@
 
     python benchmarks/service_level.py                                  # example, 60, 150 and 400 agents
     python benchmarks/service_level.py --centres example 150 --time-limit 30 --reps 40
+    python benchmarks/service_level.py --mode weekly --agents 60 --time-limit 30   # weekly target vs per-interval
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``N`` agents, generated with
 ``wfm example --agents N --seed 7`` (3 queues) into the work folder, and planned with ``wfm plan`` (its
@@ -25,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
 
 from scheduler.simulation import replications, simulate  # noqa: E402
 from scheduler.simulation.plan_folder import load_plan_folder  # noqa: E402
@@ -57,7 +60,16 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=None, help="Folder for centres and plans (kept; reused).")
+    parser.add_argument("--mode", choices=("predict", "weekly"), default="predict",
+                        help="predict: predicted vs simulated (default); weekly: weekly-target mode vs per-interval.")
+    parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(WEEKLY_SEEDS),
+                        help="weekly mode: generator seeds (default: three drawn at random once).")
+    parser.add_argument("--floor", type=float, default=0.5, help="weekly mode: min_interval_service_level.")
     args = parser.parse_args()
+    if args.mode == "weekly":
+        weekly_benchmark(args)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="wfm-service-level-"))
     work.mkdir(parents=True, exist_ok=True)
     print("| centre | queue | Erlang per queue | predicted (plan) | simulated, longest-waiting | predicted - simulated "
@@ -95,6 +107,79 @@ def main() -> None:
         print(f"<!-- {name}: surplus {kpis['surplus']['agent_hours']} agent-h of {kpis['paid_hours']} paid, "
               f"{kpis['surplus']['block_hours']} h in {kpis['surplus']['blocks']} blocks of 1 h or more -->")
     print(f"\nlargest |predicted - simulated|: {worst:.2f} points")
+
+
+# Generator seeds of the weekly-mode comparison, drawn with ``secrets.randbelow(10_000)`` when it was written.
+WEEKLY_SEEDS = (2298, 1271, 101)
+
+
+def _flexible(source: Path, target: Path, edit: dict[str, object], targets: dict[str, float] | None = None) -> None:
+    """The generated plan with every contract's weekly minimum at half its maximum (contracts that leave room),
+    ``edit`` merged into ``objective:``, and each queue's ``service_level_target`` from ``targets``."""
+    plan = yaml.safe_load(source.read_text())
+    for contract in plan["contracts"]:
+        contract["min_weekly_hours"] = contract["max_weekly_hours"] / 2
+    plan.setdefault("objective", {}).update(edit)
+    for queue in plan["queues"]:
+        if targets is not None:
+            queue["service_level_target"] = round(min(targets[queue["id"]], 0.999), 4)
+    target.write_text(yaml.safe_dump(plan, sort_keys=False))
+
+
+def _run(config: Path, out: Path, time_limit: float) -> dict:
+    if not (out / "kpis.json").exists():
+        subprocess.run([sys.executable, "-m", "scheduler.app.cli", "plan", str(config), "--out", str(out), "--quiet",
+                        "--time-limit", str(time_limit), "--wall-limit", str(6 * time_limit)], check=True, cwd=ROOT)
+    return json.loads((out / "kpis.json").read_text())
+
+
+def weekly_benchmark(args: argparse.Namespace) -> None:
+    """Per seed: the per-interval mode (every interval at its target) on the flexible-contract centre, then the
+    weekly mode with each queue's weekly target set to the level the per-interval roster delivers by Erlang
+    (``kpis.json``'s ``service_level.by_queue``), so both are compared at (nearly) the same simulated weekly
+    level; paid hours, simulated level (longest-waiting routing), the worst interval's Erlang level and
+    validity of both."""
+    work = args.work or Path(tempfile.mkdtemp(prefix="wfm-weekly-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print("| seed | mode | paid hours | simulated weekly SL | Erlang weekly SL (validator) | worst interval SL | "
+          "valid | paid hours saved |")
+    print("|---|---|---|---|---|---|---|---|")
+    savings, gaps = [], []
+    for seed in args.seeds:
+        folder = work / f"c{args.agents}-s{seed}"
+        if not (folder / "plan.yaml").exists():
+            subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(args.agents),
+                            "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
+        interval_yaml = folder / "interval.yaml"
+        _flexible(folder / "plan.yaml", interval_yaml, {})
+        base = _run(interval_yaml, folder / "out-interval", args.time_limit)
+        weekly_yaml = folder / "weekly.yaml"
+        _flexible(folder / "plan.yaml", weekly_yaml, {"service_level": "weekly",
+                                                      "min_interval_service_level": args.floor},
+                  base["service_level"]["by_queue"])
+        weekly = _run(weekly_yaml, folder / "out-weekly", args.time_limit)
+        sims = {}
+        for mode, config in (("interval", interval_yaml), ("weekly", weekly_yaml)):
+            _, inp = load_plan_folder(folder / f"out-{mode}", config)
+            sims[mode] = simulate(inp, reps=args.reps, seed=args.seed, routing="longest-waiting")
+        saved = 1 - weekly["paid_hours"] / base["paid_hours"]
+        gap = sims["weekly"].overall.service_level.mean - sims["interval"].overall.service_level.mean
+        savings.append(saved)
+        gaps.append(gap)
+        for mode, kpis in (("per-interval", base), ("weekly", weekly)):
+            sim = sims["interval" if mode == "per-interval" else "weekly"]
+            erlang = (kpis["weekly_target"]["by_queue"] if "weekly_target" in kpis
+                      else kpis["service_level"]["by_queue"])
+            shown = ", ".join(f"{q} {v:.1%}" for q, v in erlang.items())
+            worst = min(kpis["worst_interval_service_level"].values())
+            valid = "yes" if kpis["hard_violations"] == 0 else f"{kpis['hard_violations']} violations"
+            note = f"{saved:+.1%} (sim {gap * 100:+.2f} pt)" if mode == "weekly" else ""
+            print(f"| {seed} | {mode} | {kpis['paid_hours']:.1f} | {_pm(sim.overall.service_level)} | {shown} | "
+                  f"{worst:.1%} | {valid} | {note} |")
+    ordered = sorted(savings)
+    print(f"\npaid hours saved: median {ordered[len(ordered) // 2]:.1%}, worst {ordered[0]:.1%}; simulated weekly "
+          f"SL weekly minus per-interval: median {sorted(gaps)[len(gaps) // 2] * 100:+.2f} pt, "
+          f"worst {min(gaps) * 100:+.2f} pt")
 
 
 def _pm(estimate: object) -> str:

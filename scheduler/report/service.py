@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from scheduler.validation.kpis import KPI_FILE, predicted_from, surplus_from
+from scheduler.validation.kpis import KPI_FILE, predicted_from, surplus_from, weekly_target_from
 
 
 def service_section(kpis: dict[str, Any]) -> str:
@@ -37,6 +37,18 @@ def service_section(kpis: dict[str, Any]) -> str:
             f'<p class="muted">Agents on the floor whom no queue\'s requirement uses; {surplus.block_hours:,.1f} h '
             f"of it in {surplus.blocks} blocks of an hour or more that named agents could spend on other work or "
             "voluntary time off with every queue still at its requirement (surplus.csv lists them).</p>")
+    weekly = weekly_target_from(kpis, KPI_FILE)
+    if weekly is not None:  # the weekly service-level mode: each queue's week against its target
+        rows = "".join(
+            f"<tr><td>{escape(queue)}</td><td>{level:.1%}</td><td>{_pct(weekly.target.get(queue))}</td>"
+            f"<td>{'met' if weekly.met.get(queue) else 'missed'}</td></tr>" for queue, level in weekly.by_queue.items())
+        parts.append(
+            "<h3>Weekly service level against the target</h3><table><tr><th>queue</th><th>weekly (validator)</th>"
+            "<th>target</th><th></th></tr>" + rows + "</table>"
+            f'<p class="muted">Rostered to the weekly target (<code>objective.service_level: weekly</code>): each '
+            f"queue's contact-weighted week must reach its target, every interval at least "
+            f"{weekly.min_interval_service_level:.0%}; counted by the independent validator (Erlang at the heads "
+            "each interval's agents give the queues).</p>")
     if not parts:
         return ""
     return '<section id="service"><h2>Service level and surplus</h2>' + "".join(parts) + "</section>"

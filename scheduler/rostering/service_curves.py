@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,8 @@ from forecasting.queueing.staffing import QueueTarget, service_level_for_heads
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.week import Week
 
-# Answered contacts are counted in hundredths inside the model: integers for CP-SAT.
-ANSWER_SCALE = 100
+# Answered contacts are counted in thousandths inside the model: integers for CP-SAT.
+ANSWER_SCALE = 1000
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class WeeklyCurves:
     floor_heads: np.ndarray
     min_level: float
     interval_heads: np.ndarray | None = None  # the per-interval requirement [queue, slot] (the default mode's)
+    # answered contacts per queue by (slot, heads per skill group): filled by the rule's scoring, shared by every
+    # model and search of the instance (a pure function of the curves and the config's skill groups)
+    memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = field(default_factory=dict, compare=False,
+                                                                      repr=False)
 
     def value(self, queue: int, slot: int, heads: int) -> int:
         """Scaled answered contacts of ``queue`` in ``slot`` with ``heads`` heads (0 for a slot without contacts)."""

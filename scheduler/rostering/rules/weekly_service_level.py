@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 NAME = "weekly_service_level"
 UNIT = "contact short of target"
 MODES = ("interval", "weekly")
+# Deterministic units the local search is charged per slot a move's scoring looks up (CPU time per slot on the
+# 2-core CI machine at ``solve.DETERMINISTIC_UNITS_PER_SECOND``).
+UNITS_PER_SLOT_SCORE = 6e-6
 # The aggregate LP's cuts per curve lie from this many heads below the floor to this many above the
 # per-interval requirement.
 LP_CUT_MARGIN = 1
@@ -132,7 +135,7 @@ class SlotAnswers:
 
     def __init__(self, curves: WeeklyCurves, graph: _Graph) -> None:
         self.curves, self.graph = curves, graph
-        self._memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = {}
+        self._memo = curves.memo
         self._by_slot = {t: [by_slot.get(t) for by_slot in curves.values] for t in curves.slots()}
 
     def has(self, slot: int) -> bool:
@@ -194,7 +197,12 @@ class WeeklyState:
         self.targets = np.array(curves.target_units, dtype=np.int64)
         self.current: dict[int, tuple[int, ...]] = {}
         self.total = np.zeros(len(curves.queue_ids), dtype=np.int64)
-        self.work = 0  # slot allocations computed, for budgeting
+        self.work = 0  # slots scored, for budgeting (``UNITS_PER_SLOT_SCORE``)
+        # per slot and queue, the most one head can change the answered contacts (the curve's first rise)
+        self.steepest = np.zeros((floor.shape[1], len(curves.queue_ids)), dtype=np.int64)
+        for q, by_slot in enumerate(curves.values):
+            for slot, curve in by_slot.items():
+                self.steepest[slot, q] = curve[1] - curve[0] if len(curve) > 1 else 0
         self.refresh(0, floor.shape[1])
 
     def refresh(self, first: int, last: int) -> None:
@@ -208,6 +216,18 @@ class WeeklyState:
                 self.total += np.array(now, dtype=np.int64) - (0 if before is None else np.array(before, np.int64))
                 self.current[slot] = now
 
+    def wanting(self) -> np.ndarray:
+        """Per slot, whether a queue short of its weekly target is answered less there than at its per-interval
+        requirement: where the local search's repair tries more hours (bool, shape (slots,))."""
+        wanted = np.zeros(self.floor.shape[1], dtype=bool)
+        short = np.flatnonzero(self.total < self.targets).tolist()
+        if not short or self.curves.interval_heads is None:
+            return wanted
+        for slot, now in self.current.items():
+            wanted[slot] = any(now[q] < self.curves.value(q, slot, int(self.curves.interval_heads[q, slot]))
+                               for q in short)
+        return wanted
+
     def penalty(self, total: np.ndarray) -> np.ndarray:
         """Shortfall penalty of answered totals ``[..., queue]``."""
         return self.weight * np.maximum(self.targets - total, 0).sum(axis=-1)
@@ -215,22 +235,31 @@ class WeeklyState:
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the shortfall penalty per row of ``change`` (``[candidate, slot]``: -1, 0 or +1 head of
         ``group`` on slots ``first, first + 1, ...``)."""
+        width = change.shape[1]
+        last = first + width
+        # No candidate can bring any queue below its target: every change costs nothing (adding heads never
+        # lowers the answered contacts, and one head fewer per slot loses at most the curve's steepest rise).
+        if (self.total - self.targets >= self.steepest[first:last].sum(axis=0)).all():
+            return np.zeros(change.shape[0])
         queues = len(self.curves.queue_ids)
-        moved = np.zeros((change.shape[0], queues), dtype=np.int64)
-        for offset in np.flatnonzero(change.any(axis=0)).tolist():
+        plus = np.zeros((width, queues), dtype=np.int64)
+        minus = np.zeros((width, queues), dtype=np.int64)
+        up, down = (change > 0).any(axis=0).tolist(), (change < 0).any(axis=0).tolist()
+        for offset in range(width):
             slot = first + offset
-            if not self.slots.has(slot):
+            if not (up[offset] or down[offset]) or not self.slots.has(slot):
                 continue
             counts = self.floor[:, slot].tolist()
-            now = np.array(self.current[slot], dtype=np.int64)
-            for sign in (1, -1):
-                rows = change[:, offset] == sign
-                if not rows.any() or (sign < 0 and counts[group] == 0):
-                    continue
-                counts[group] += sign
-                self.work += 1
-                moved[rows] += np.array(self.slots.answers(slot, counts), dtype=np.int64) - now
-                counts[group] -= sign
+            now = self.current[slot]
+            if up[offset]:
+                counts[group] += 1
+                plus[offset] = np.subtract(self.slots.answers(slot, counts), now)
+                counts[group] -= 1
+            if down[offset] and counts[group] > 0:
+                counts[group] -= 1
+                minus[offset] = np.subtract(self.slots.answers(slot, counts), now)
+            self.work += 1
+        moved = (change > 0).astype(np.int64) @ plus + (change < 0).astype(np.int64) @ minus
         return self.penalty(self.total + moved) - self.penalty(self.total)
 
 

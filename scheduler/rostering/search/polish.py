@@ -234,11 +234,14 @@ class _Polisher:
         short = self.cover.covered < self.cover.required_total
         if self.floor is not None:
             short |= self.floor.short_slots()
+        if self.weekly is not None:  # a queue short of its weekly target: where it has fewer heads than usual
+            short |= self.weekly.wanting()
         return np.flatnonzero(short).tolist()
 
     def is_short(self, slot: int) -> bool:
         return bool(self.cover.covered[slot] < self.cover.required_total[slot]) or (
-            self.floor is not None and bool(self.floor.short_slots()[slot]))
+            self.floor is not None and bool(self.floor.short_slots()[slot])) or (
+            self.weekly is not None and bool(self.weekly.wanting()[slot]))
 
     def floor_short(self) -> bool:
         """Whether a floor or ratio rule falls short anywhere."""
@@ -388,7 +391,8 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
     def charge_cover() -> None:
         """Charge the cover searches and flow repairs done since the last call."""
         work = (cover.searches * UNITS_PER_SEARCH + cover.search_work * UNITS_PER_SEARCH_ELEMENT
-                + cover.changed_slots * (UNITS_PER_CHANGED_SLOT + cover.graph_size * UNITS_PER_CHANGED_ELEMENT))
+                + cover.changed_slots * (UNITS_PER_CHANGED_SLOT + cover.graph_size * UNITS_PER_CHANGED_ELEMENT)
+                + (0 if polisher.weekly is None else polisher.weekly.work * weekly_service_level.UNITS_PER_SLOT_SCORE))
         charge(work - charged_cover[0])
         charged_cover[0] = work
 

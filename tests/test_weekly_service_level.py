@@ -1,0 +1,199 @@
+"""The weekly service-level mode (``objective.service_level: weekly``): the curves, the rule's faces against
+each other and against CP-SAT, a tiny centre planned in both modes, exit 3 and bad keys."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from ortools.sat.python import cp_model
+
+from forecasting.queueing.staffing import QueueTarget, requirements, service_level_for_heads
+from scheduler.app.cli import main
+from scheduler.app.pipeline import queue_targets, weekly_instance
+from scheduler.domain.roster import Roster
+from scheduler.domain.week import Week
+from scheduler.io.config import load_config
+from scheduler.rostering.coverage import on_floor_by_skills
+from scheduler.rostering.rules import weekly_service_level as rule
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.service_curves import ANSWER_SCALE, concave_envelope, integer_curve
+from scheduler.rostering.solve import build_model, evaluate, solve_roster
+from tests.tiny_centre import INTERVAL_MINUTES, WEEK_START, TinyAgent, TinyCentre, plan_yaml, write
+
+WEEK = Week(WEEK_START, INTERVAL_MINUTES)
+
+
+def _curve(contacts: float, aht: float, heads: int, shrinkage: float = 0.0) -> tuple[np.ndarray, tuple[int, ...]]:
+    target = QueueTarget(queue="q", service_level_target=0.8, answer_seconds=20, max_occupancy=None,
+                         interval_minutes=30, shrinkage=shrinkage)
+    level = service_level_for_heads(contacts, aht, np.arange(heads + 1, dtype=float), target)
+    return level, integer_curve(concave_envelope(level * contacts))
+
+
+def test_curve_is_concave_and_matches_erlang_c_at_the_published_point() -> None:
+    # 100 calls per 30 minutes, AHT 180 s, 20 s: 14 agents answer 88.835% in time (CRAN erlangC, pyworkforce).
+    level, curve = _curve(100, 180, 30)
+    assert level[14] == pytest.approx(0.88835, abs=5e-5)
+    assert abs(curve[14] / ANSWER_SCALE - 88.835) <= 0.02  # on the hull: Erlang's value, rounded
+    rises = np.diff(curve)
+    assert (rises > 0).all() and (np.diff(rises) <= 0).all()  # rising, concave
+    # at and below the load (10 Erlangs) Erlang answers nothing in time; the envelope is above it there
+    assert level[10] == 0 and curve[10] > 0
+    assert all(curve[n] >= round(level[n] * 100 * ANSWER_SCALE) - 20 for n in range(len(curve)))
+
+
+def test_greedy_allocation_is_optimal_on_small_skill_graphs() -> None:
+    rng = np.random.default_rng(5)
+    config = SimpleNamespace(queues=[SimpleNamespace(queue_id=q) for q in ("q1", "q2", "q3")], agents=[])
+    for _ in range(60):
+        groups = [("q1",), ("q2",), ("q1", "q2"), ("q1", "q2", "q3"), ("q3",)]
+        graph = rule._Graph(config, groups)
+        curves = [integer_curve(concave_envelope(np.sqrt(np.arange(8)) * rng.uniform(1, 9))) for _ in range(3)]
+        counts = rng.integers(0, 3, len(groups)).tolist()
+        heads = rule.allocate_slot(counts, graph, curves)
+        value = sum(c[min(h, len(c) - 1)] for c, h in zip(curves, heads, strict=True))
+        assert value == _brute_force(counts, graph, curves)
+
+
+def _brute_force(counts: list[int], graph, curves) -> int:
+    best = 0
+    choices = [list(itertools.product([None, *qs], repeat=n)) for n, qs in zip(counts, graph.queues_of, strict=True)]
+    for pick in itertools.product(*choices):
+        heads = [0] * len(curves)
+        for group in pick:
+            for q in group:
+                if q is not None:
+                    heads[q] += 1
+        best = max(best, sum(c[min(h, len(c) - 1)] for c, h in zip(curves, heads, strict=True)))
+    return best
+
+
+def _tiny(folder: Path, queues: tuple[str, ...] = ("q1",), objective: str = "", contacts: float = 5.0) -> Path:
+    """A one- or two-queue centre whose part-timers may work 4 to 24 hours: requirements from Erlang C on a
+    peaked day (80% in 20 s), ``objective`` lines appended to the plan."""
+    agents = tuple(TinyAgent(f"P{i}", "part_time", queues if i % 2 else queues[:1]) for i in range(1, 15))
+    centre = TinyCentre(agents=agents, queues=queues, part_time_hours=(4, 24), late_template=False)
+    plan, _ = write(centre, folder)
+    plan.write_text(plan_yaml(centre) + objective, encoding="utf-8")
+    rows = []
+    for day in range(7):
+        for minute in range(8 * 60, 20 * 60, INTERVAL_MINUTES):
+            peak = 1.0 + 0.8 * np.sin(np.pi * (minute - 480) / 720)
+            start = pd.Timestamp(WEEK_START + timedelta(days=day)) + pd.Timedelta(minutes=minute)
+            rows += [(start, q, round(contacts * peak * (1.0 if q == "q1" else 0.5), 2), 300.0) for q in queues]
+    forecast = pd.DataFrame(rows, columns=["interval_start", "queue", "contacts", "aht_seconds"])
+    required = requirements(forecast, queue_targets(load_config(plan)))
+    required[["interval_start", "queue", "contacts", "aht_seconds", "agents_required"]].to_csv(
+        folder / "requirements.csv", index=False)
+    return plan
+
+
+def _instance(plan: Path):
+    config = load_config(plan)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    instance = weekly_instance(config, WEEK, required, queue_targets(config))
+    assert instance is not None
+    return instance
+
+
+WEEKLY = "  service_level: weekly\n  min_interval_service_level: 0.4\n"
+
+
+def test_faces_agree_cp_sat_scoring_search_and_bound(tmp_path: Path) -> None:
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    instance = _instance(plan)
+    config = instance.config
+    roster = solve_roster(instance, time_limit_seconds=1.0, progress=None).roster
+    curves = instance.service_curves
+    floor = on_floor_by_skills(config, WEEK, roster)
+    name, short, _, weight, penalty = rule.cost(curves, config, floor)
+
+    # CP-SAT with every agent-day fixed to the roster: its shortfall is never above the scoring's (it may
+    # allocate towards a short queue), and with a single queue's worth of freedom gone it is the same figure
+    model, terms, scale = build_model(instance)
+    by_day = {(s.agent_id, WEEK.day_index(s.date)): s for s in roster.shifts}
+    for agent_day in model.all_agent_days():
+        assert model.fix_shift(agent_day, by_day.get((agent_day.agent.agent_id, agent_day.day_index)))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    term = next(t for t in terms if t.rule == rule.NAME) if short else None
+    modelled = 0.0 if term is None else solver.value(term.expression) / ANSWER_SCALE
+    assert modelled <= short + 1e-9
+    assert modelled >= short - 0.05 * max(short, 1.0)  # the allocations differ only by the short queue's favour
+
+    # the local search's one-agent deltas equal the scoring's before-and-after difference
+    from scheduler.rostering.search.polish import _Polisher
+
+    polisher = _Polisher(instance, roster)
+    assert polisher.weekly is not None
+    for shift in roster.shifts[:6]:
+        day = WEEK.day_index(shift.date)
+        first, last = polisher._window(day, [shift])
+        present, _ = polisher._rows([shift], day * WEEK.slots_per_day - first, last - first)
+        delta = polisher.weekly.deltas(polisher.cover.group_of[shift.agent_id], first, -present)[0]
+        rest = Roster(tuple(s for s in roster.shifts if s is not shift))
+        after = rule.cost(curves, config, on_floor_by_skills(config, WEEK, rest))[4]
+        assert delta == pytest.approx(after - penalty, abs=1e-6)
+
+    # the exact objective carries the term, and the LP bound stays below the roster's objective
+    costs = evaluate(instance, roster)
+    assert next(c for c in costs if c.rule == rule.NAME).penalty == pytest.approx(penalty)
+    bound = solve_aggregate(instance)
+    assert bound is not None and bound.bound <= sum(c.penalty for c in costs) + 1e-6
+
+
+def _plan(plan: Path, out: Path):
+    return CliRunner().invoke(main, ["schedule", str(plan), "--requirements", str(plan.parent / "requirements.csv"),
+                                     "--out", str(out), "--time-limit", "2", "--wall-limit", "900", "--quiet"])
+
+
+def test_weekly_mode_meets_the_weekly_target_with_fewer_paid_hours(tmp_path: Path) -> None:
+    per_interval = _tiny(tmp_path / "i")
+    weekly = _tiny(tmp_path / "w", objective="objective:\n" + WEEKLY)
+    first, second = _plan(per_interval, tmp_path / "out-i"), _plan(weekly, tmp_path / "out-w")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    base = json.loads((tmp_path / "out-i" / "kpis.json").read_text())
+    kpis = json.loads((tmp_path / "out-w" / "kpis.json").read_text())
+    assert "weekly_target" not in base
+    assert kpis["hard_violations"] == 0 and kpis["weekly_target"]["met"] == {"q1": True}
+    assert kpis["weekly_target"]["by_queue"]["q1"] >= 0.8
+    assert kpis["paid_hours"] < base["paid_hours"]
+    assert "Weekly service level" in (tmp_path / "out-w" / "report.html").read_text()
+
+
+def test_unreachable_weekly_target_is_exit_3_naming_the_queue(tmp_path: Path) -> None:
+    plan = _tiny(tmp_path / "c", objective="objective:\n" + WEEKLY, contacts=60.0)
+    result = _plan(plan, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "queue 'q1': its weekly service-level target 80.0% is out of reach" in result.output
+    assert "best reachable weekly level is" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    ("  service_level: monthly\n", "objective.service_level must be one of interval, weekly, got 'monthly'"),
+    ("  min_interval_service_level: 1\n", "objective.min_interval_service_level must be < 1, got 1"),
+    ("  min_interval_service_level: -0.1\n", "objective.min_interval_service_level must be >= 0, got -0.1"),
+    ("  weekly_shortfall_contact: 0\n", "objective.weekly_shortfall_contact must be >= 1, got 0"),
+])
+def test_bad_weekly_keys_are_exit_2_naming_the_key(tmp_path: Path, lines: str, message: str) -> None:
+    plan = _tiny(tmp_path / "c")
+    plan.write_text(plan.read_text() + "objective:\n" + lines, encoding="utf-8")
+    result = _plan(plan, tmp_path / "out")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_default_mode_has_no_curves(tmp_path: Path) -> None:
+    config = load_config(_tiny(tmp_path / "c"))
+    assert weekly_instance(config, WEEK, pd.DataFrame(), queue_targets(config)) is None
+    assert replace(config.weights).service_level == "interval"

@@ -6,8 +6,10 @@ For the weekly service-level objective (``objective.service_level: weekly``): pe
 its concurrency, after shrinkage). ``SL`` is S-shaped: zero up to the stability point, convex just above it
 and concave beyond. The curves here are its **concave envelope** (the least concave function above the points,
 their upper convex hull), so below the stability point the envelope counts more answered contacts than
-Erlang does: a relaxation where the floor (``objective.min_interval_service_level``) does not already keep
-the interval in the concave part. Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded so that the
+Erlang does. The floor (``objective.min_interval_service_level``) is therefore raised, where needed, to the
+first head count at which the envelope meets Erlang's curve: a roster that keeps the floor is counted at
+Erlang's own values (only an interval left under its floor, already priced as under-staffing, is counted
+optimistically). Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded so that the
 marginal gains stay non-increasing (every face of the objective reads these same integers: the CP-SAT model,
 the local search's scoring, the LP bound).
 
@@ -39,7 +41,8 @@ class WeeklyCurves:
 
     ``contacts[q]`` is the queue's weekly contacts and ``target_level[q]`` its service-level target (a share);
     ``target_units[q] = ceil(target_level * contacts * ANSWER_SCALE)``. ``floor_heads`` is an int array
-    ``[queue, slot]``: the fewest heads whose Erlang service level reaches ``min_interval_service_level``;
+    ``[queue, slot]``: the fewest heads whose Erlang service level reaches ``min_interval_service_level`` and
+    where the envelope has met Erlang's curve (never above the per-interval requirement);
     ``interval_heads`` the per-interval requirement (the default mode's), where the aggregate LP places its cuts."""
 
     queue_ids: tuple[str, ...]
@@ -116,10 +119,16 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
         heads = np.arange(top + 1, dtype=float)
         for i, slot in enumerate(slots):
             level = service_level_for_heads(contacts[i], aht[i], heads, targets[queue_id])
-            by_slot[slot] = integer_curve(concave_envelope(level * contacts[i]))
+            points = level * contacts[i]
+            envelope = concave_envelope(points)
+            by_slot[slot] = integer_curve(envelope)
+            # the floor: the heads reaching the floor level, and at least the first head count where the envelope
+            # touches Erlang's curve, so that at every head count a roster keeping the floor can have, the
+            # concave curve is Erlang's own value (above it, the two agree at whole heads)
             reached = np.flatnonzero(level >= min_level - 1e-12)
-            floor[q, slot] = int(reached[0]) if reached.size else int(needed[i])
-            floor[q, slot] = min(floor[q, slot], int(needed[i]))
+            touching = np.flatnonzero((envelope - points <= 1e-9 * max(1.0, contacts[i])) & (points > 0))
+            low = max(int(reached[0]) if reached.size else int(needed[i]), int(touching[0]) if touching.size else 0)
+            floor[q, slot] = min(low, int(needed[i]))
         values.append(by_slot)
         totals.append(float(contacts.sum()))
     levels = tuple(targets[q].service_level_target for q in queue_ids)

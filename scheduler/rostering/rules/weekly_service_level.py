@@ -244,7 +244,8 @@ class WeeklyState:
         queues = len(self.curves.queue_ids)
         plus = np.zeros((width, queues), dtype=np.int64)
         minus = np.zeros((width, queues), dtype=np.int64)
-        up, down = (change > 0).any(axis=0).tolist(), (change < 0).any(axis=0).tolist()
+        up: list[bool] = (change > 0).any(axis=0).tolist()
+        down: list[bool] = (change < 0).any(axis=0).tolist()
         for offset in range(width):
             slot = first + offset
             if not (up[offset] or down[offset]) or not self.slots.has(slot):

@@ -129,7 +129,7 @@ def _flexible(source: Path, target: Path, edit: dict[str, object], targets: dict
 def _run(config: Path, out: Path, time_limit: float) -> dict:
     if not (out / "kpis.json").exists():
         subprocess.run([sys.executable, "-m", "scheduler.app.cli", "plan", str(config), "--out", str(out), "--quiet",
-                        "--time-limit", str(time_limit), "--wall-limit", str(6 * time_limit)], check=True, cwd=ROOT)
+                        "--time-limit", str(time_limit), "--wall-limit", str(30 * time_limit)], check=True, cwd=ROOT)
     return json.loads((out / "kpis.json").read_text())
 
 

@@ -244,8 +244,8 @@ class WeeklyState:
         queues = len(self.curves.queue_ids)
         plus = np.zeros((width, queues), dtype=np.int64)
         minus = np.zeros((width, queues), dtype=np.int64)
-        up: list[bool] = (change > 0).any(axis=0).tolist()
-        down: list[bool] = (change < 0).any(axis=0).tolist()
+        up = [bool(v) for v in np.asarray((change > 0).any(axis=0)).ravel()]
+        down = [bool(v) for v in np.asarray((change < 0).any(axis=0)).ravel()]
         for offset in range(width):
             slot = first + offset
             if not (up[offset] or down[offset]) or not self.slots.has(slot):
@@ -279,8 +279,8 @@ RULE = WeeklyServiceLevel()
 def build(model: RosterModel) -> list[PenaltyTerm]:
     """The CP-SAT face (module docstring); nothing when the weekly mode is off."""
     curves = curves_of(model.instance)
-    if curves is None:
-        return []
+    if curves is None or (len(model.agents) < len(model.config.agents) and not model.fixed_on_floor):
+        return []  # (a model of some agents that does not count the others: one agent's own rules)
     graph = _Graph(model.config)
     index = {g: i for i, g in enumerate(graph.groups)}
     members = [0] * len(graph.groups)

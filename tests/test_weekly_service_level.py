@@ -167,6 +167,9 @@ def test_weekly_mode_meets_the_weekly_target_with_fewer_paid_hours(tmp_path: Pat
     assert "weekly_target" not in base
     assert kpis["hard_violations"] == 0 and kpis["weekly_target"]["met"] == {"q1": True}
     assert kpis["weekly_target"]["by_queue"]["q1"] >= 0.8
+    # the floor kept (no interval under it): every interval at least at min_interval_service_level
+    assert kpis["penalties"]["understaffing"]["amount"] == 0
+    assert kpis["weekly_target"]["worst_interval"]["q1"] >= 0.4
     assert kpis["paid_hours"] < base["paid_hours"]
     assert "Weekly service level" in (tmp_path / "out-w" / "report.html").read_text()
 

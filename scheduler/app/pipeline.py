@@ -175,7 +175,8 @@ def weekly_target_kpis(config: PlanConfig, week: Week, roster: Roster, required:
     return WeeklyTargetKpis(by_queue={q: v.level for q, v in levels.items()},
                             target={q: v.target for q, v in levels.items()},
                             met={q: v.met for q, v in levels.items()},
-                            min_interval_service_level=config.weights.min_interval_service_level)
+                            min_interval_service_level=config.weights.min_interval_service_level,
+                            worst_interval={q: v.worst_interval for q, v in levels.items()})
 
 
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,

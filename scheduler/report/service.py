@@ -41,10 +41,11 @@ def service_section(kpis: dict[str, Any]) -> str:
     if weekly is not None:  # the weekly service-level mode: each queue's week against its target
         rows = "".join(
             f"<tr><td>{escape(queue)}</td><td>{level:.1%}</td><td>{_pct(weekly.target.get(queue))}</td>"
-            f"<td>{'met' if weekly.met.get(queue) else 'missed'}</td></tr>" for queue, level in weekly.by_queue.items())
+            f"<td>{'met' if weekly.met.get(queue) else 'missed'}</td><td>{_pct(weekly.worst_interval.get(queue))}</td>"
+            "</tr>" for queue, level in weekly.by_queue.items())
         parts.append(
             "<h3>Weekly service level against the target</h3><table><tr><th>queue</th><th>weekly (validator)</th>"
-            "<th>target</th><th></th></tr>" + rows + "</table>"
+            "<th>target</th><th></th><th>worst interval</th></tr>" + rows + "</table>"
             f'<p class="muted">Rostered to the weekly target (<code>objective.service_level: weekly</code>): each '
             f"queue's contact-weighted week must reach its target, every interval at least "
             f"{weekly.min_interval_service_level:.0%}; counted by the independent validator (Erlang at the heads "

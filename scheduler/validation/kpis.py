@@ -106,12 +106,13 @@ class DeferredKpis:
 class WeeklyTargetKpis:
     """The weekly service-level mode (``objective.service_level: weekly``): per queue, the weekly level the
     roster delivers by the validator's count (``scheduler.validation.weekly_service``), its target, whether it
-    is met, and the per-interval floor the plan kept."""
+    is met, its lowest interval by the same count, and the per-interval floor the plan kept."""
 
     by_queue: Mapping[str, float]
     target: Mapping[str, float]
     met: Mapping[str, bool]
     min_interval_service_level: float
+    worst_interval: Mapping[str, float] = field(default_factory=dict)  # each queue's lowest interval level
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ def _extras(kpis: Kpis) -> dict[str, Any]:
     if kpis.weekly_target is not None:
         w = kpis.weekly_target
         out["weekly_target"] = {"by_queue": dict(w.by_queue), "target": dict(w.target), "met": dict(w.met),
-                                "min_interval_service_level": w.min_interval_service_level}
+                                "min_interval_service_level": w.min_interval_service_level,
+                                "worst_interval": dict(w.worst_interval)}
     return out
 
 
@@ -266,7 +268,8 @@ def weekly_target_from(data: Mapping[str, Any], label: str) -> WeeklyTargetKpis 
     met = read.mapping("met")
     return WeeklyTargetKpis(by_queue=read.numbers("by_queue", high=1.0), target=read.numbers("target", high=1.0),
                             met={str(q): bool(v) for q, v in met.items()},
-                            min_interval_service_level=read.number("min_interval_service_level", high=1.0))
+                            min_interval_service_level=read.number("min_interval_service_level", high=1.0),
+                            worst_interval=read.numbers("worst_interval", high=1.0))
 
 
 def predicted_from(data: Mapping[str, Any], label: str) -> PredictedServiceLevels | None:

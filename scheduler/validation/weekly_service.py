@@ -37,6 +37,7 @@ class WeeklyLevel:
     level: float
     target: float
     met: bool
+    worst_interval: float = 1.0  # the lowest level of an interval with contacts
 
 
 def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
@@ -56,6 +57,7 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
             row[week.slot(day, start):week.slot(day, start + minutes)] = False
         present[sets.index(skills[shift.agent_id])] += row
     answered_at: dict[tuple[int, int], np.ndarray] = {}
+    volume_at: dict[tuple[int, int], float] = {}
     contacts = np.zeros(len(queue_ids))
     skilled = [sum(q in s for s in skills.values()) for q in queue_ids]
     for q, queue_id in enumerate(queue_ids):
@@ -66,18 +68,21 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
             answered_at[q, slot] = float(volume) * service_level_for_heads(float(volume), float(aht), heads,
                                                                            targets[queue_id])
             contacts[q] += float(volume)
+            volume_at[q, slot] = float(volume)
     answered = np.zeros(len(queue_ids))
+    worst = np.ones(len(queue_ids))
     for slot in sorted({slot for _, slot in answered_at}):
         curves = [answered_at.get((q, slot)) for q in range(len(queue_ids))]
         given = _give(present[:, slot].tolist(), sets, queue_ids, curves)
         for q, curve in enumerate(curves):
             if curve is not None:
                 answered[q] += curve[min(given[q], len(curve) - 1)]
+                worst[q] = min(worst[q], curve[min(given[q], len(curve) - 1)] / volume_at[q, slot])
     out = {}
     for q, queue_id in enumerate(queue_ids):
         level = float(answered[q] / contacts[q]) if contacts[q] > 0 else 1.0
         target = targets[queue_id].service_level_target
-        out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9)
+        out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9, round(float(worst[q]), 6))
     return out
 
 

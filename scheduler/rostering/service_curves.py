@@ -13,8 +13,10 @@ optimistically). Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded s
 marginal gains stay non-increasing (every face of the objective reads these same integers: the CP-SAT model,
 the local search's scoring, the LP bound).
 
-``n`` runs from 0 to the heads that could be there (the agents skilled for the queue, at least the
-interval's per-interval requirement); beyond the last point the curve is flat.
+A deferred queue (``deadline_minutes``) has no curve: its requirement stays the per-interval one (the
+backlog model's) and its target is the deadline's. ``n`` runs from 0 to the heads that could be there (the
+agents skilled for the queue, at least the interval's per-interval requirement); beyond the last point the
+curve is flat.
 """
 
 from __future__ import annotations
@@ -99,6 +101,14 @@ def integer_curve(envelope: np.ndarray) -> tuple[int, ...]:
     return tuple(values)
 
 
+def _requirement_row(week: Week, rows: pd.DataFrame) -> np.ndarray:
+    """``agents_required`` of one queue's rows per week slot."""
+    row = np.zeros(week.slot_count, dtype=np.int64)
+    for start, agents in zip(rows["interval_start"], rows["agents_required"], strict=True):
+        row[week.slot_of(start.to_pydatetime())] = int(agents)
+    return row
+
+
 def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, targets: Mapping[str, QueueTarget],
                   min_level: float) -> WeeklyCurves:
     """The curves of every queue and slot from the requirement rows (``interval_start, queue, contacts,
@@ -110,6 +120,8 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
     totals: list[float] = []
     for q, queue_id in enumerate(queue_ids):
         rows = required[(required["queue"] == queue_id) & (required["contacts"] > 0)]
+        if config.queues[q].deferred:  # staffed against its deadline (its own rows): no weekly curve
+            rows = rows.iloc[:0]
         by_slot: dict[int, tuple[int, ...]] = {}
         contacts = rows["contacts"].to_numpy(float)
         aht = rows["aht_seconds"].to_numpy(float)
@@ -129,15 +141,14 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
             touching = np.flatnonzero((envelope - points <= 1e-9 * max(1.0, contacts[i])) & (points > 0))
             low = max(int(reached[0]) if reached.size else int(needed[i]), int(touching[0]) if touching.size else 0)
             floor[q, slot] = min(low, int(needed[i]))
+        if config.queues[q].deferred:
+            floor[q] = _requirement_row(week, required[required["queue"] == queue_id])
         values.append(by_slot)
         totals.append(float(contacts.sum()))
     levels = tuple(targets[q].service_level_target for q in queue_ids)
     units = tuple(math.ceil(level * total * ANSWER_SCALE - 1e-9) for level, total in zip(levels, totals, strict=True))
     floor.flags.writeable = False
-    interval = np.zeros_like(floor)
-    for q, queue_id in enumerate(queue_ids):
-        rows = required[required["queue"] == queue_id]
-        for start, agents in zip(rows["interval_start"], rows["agents_required"], strict=True):
-            interval[q, week.slot_of(start.to_pydatetime())] = int(agents)
+    interval = np.array([_requirement_row(week, required[required["queue"] == q]) for q in queue_ids],
+                        dtype=np.int64).reshape(floor.shape)
     interval.flags.writeable = False
     return WeeklyCurves(queue_ids, levels, tuple(totals), units, tuple(values), floor, min_level, interval)

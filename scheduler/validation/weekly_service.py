@@ -42,8 +42,9 @@ class WeeklyLevel:
 
 def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
                   targets: Mapping[str, QueueTarget]) -> dict[str, WeeklyLevel]:
-    """Per queue (config order), the weekly level the roster delivers and its target; ``required`` holds the
-    rows ``interval_start, queue, contacts, aht_seconds``."""
+    """Per live queue (config order; deferred queues have their deadline figures instead), the weekly level the
+    roster delivers and its target; ``required`` holds the rows ``interval_start, queue, contacts,
+    aht_seconds``."""
     queue_ids = [q.queue_id for q in config.queues]
     skills = {a.agent_id: a.skills for a in config.agents}
     sets = sorted(set(skills.values()))
@@ -62,6 +63,8 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
     skilled = [sum(q in s for s in skills.values()) for q in queue_ids]
     for q, queue_id in enumerate(queue_ids):
         rows = required[(required["queue"] == queue_id) & (required["contacts"] > 0)]
+        if config.queues[q].deferred:  # judged against its deadline (``kpis.json`` ``deferred``), not here
+            continue
         heads = np.arange(skilled[q] + 1, dtype=float)
         for start, volume, aht in zip(rows["interval_start"], rows["contacts"], rows["aht_seconds"], strict=True):
             slot = week.slot_of(start.to_pydatetime())
@@ -80,6 +83,8 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
                 worst[q] = min(worst[q], curve[min(given[q], len(curve) - 1)] / volume_at[q, slot])
     out = {}
     for q, queue_id in enumerate(queue_ids):
+        if config.queues[q].deferred:
+            continue
         level = float(answered[q] / contacts[q]) if contacts[q] > 0 else 1.0
         target = targets[queue_id].service_level_target
         out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9, round(float(worst[q]), 6))

@@ -53,6 +53,8 @@ from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
+from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
+from scheduler.rostering.search.subset_bound import many_skill_sets, solve_merged
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
@@ -387,10 +389,16 @@ def solve_roster(
 
     bound = simple_lower_bound(instance)
     lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
-    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
-    if aggregate is not None:
-        budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
+    if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues (``subset_bound``)
+        aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                 max_work_seconds=MERGED_LP_SHARE * limit,
+                                 on_time_out=lambda: lp_timed_out.append(True),
+                                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+    else:
+        aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
+        if aggregate is not None:
+            budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)

@@ -53,8 +53,8 @@ from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
+from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
 from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
-from scheduler.rostering.search.subset_bound import many_skill_sets, solve_merged
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
@@ -399,6 +399,13 @@ def solve_roster(
                                     max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
         if aggregate is not None:
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
+        elif skill_sets(instance) > COARSER[-1]:  # too large, or cut by a busy machine's clock: merged queues
+            aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                     max_work_seconds=MERGED_LP_SHARE * limit,
+                                     on_time_out=lambda: lp_timed_out.append(True),
+                                     max_skill_sets=COARSER[-1] if lp_timed_out else COARSER[1],
+                                     spend_seconds=lambda seconds: budget.spend(
+                                         seconds * DETERMINISTIC_UNITS_PER_SECOND))
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)

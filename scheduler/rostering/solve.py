@@ -13,7 +13,11 @@ search.
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
    by max-flow, improves.
 
-Without the LP (GLOP failed, or its predicted work is over half the limit: many queues), the start is
+At many queues (more than ``subset_bound.FULL_LP_MAX_SKILL_SETS`` skill sets), or when the full LP is predicted
+too large or the wall clock cuts it, the bound and the start come from the LP of the centre with its queues merged
+into groups (``search.subset_bound``: a relaxation, so still a proven bound).
+
+Without any LP (GLOP failed, or its predicted work is over its share of the limit), the start is
 agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
 ``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
 
@@ -399,11 +403,11 @@ def solve_roster(
                                     max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
         if aggregate is not None:
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
-        elif skill_sets(instance) > COARSER[-1]:  # too large, or cut by a busy machine's clock: merged queues
+        elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
+            # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
             aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                                      max_work_seconds=MERGED_LP_SHARE * limit,
-                                     on_time_out=lambda: lp_timed_out.append(True),
-                                     max_skill_sets=COARSER[-1] if lp_timed_out else COARSER[1],
+                                     on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=fewer,
                                      spend_seconds=lambda seconds: budget.spend(
                                          seconds * DETERMINISTIC_UNITS_PER_SECOND))
     if aggregate is not None and aggregate.bound > bound:

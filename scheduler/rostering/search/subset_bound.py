@@ -16,14 +16,18 @@ group, a group's allocation stays within the sum of its members' requirements), 
 cost only fall: the merged centre's optimum is at most the centre's, and the aggregate LP's optimum is at most
 the merged centre's (``search.lower_bound``). Leaving out a queue with no requirement changes no allocation.
 
+**Which grouping.** The coarsest first (a few skill sets: an LP of a second or two of CPU, so even a busy
+machine gets a bound and a start), then the finest whose predicted work fits the LP's share of the limit.
+
 **Which queues are merged.** Greedily, the two groups whose skilled agents overlap most (shared agents over the
-smaller group's agents; ties by the first queue's order), until at most ``MAX_SKILL_SETS`` distinct skill sets
+smaller group's agents; ties by the first queue's order), until at most a given number of distinct skill sets
 remain: merging queues that mostly share their agents loses little of the bound, since those agents could
 already serve either. With few skill sets the groups are the queues themselves and the LP is the full one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -107,39 +111,48 @@ def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds
                  on_time_out: Callable[[], None] | None = None, max_skill_sets: int | None = None,
                  spend_seconds: Callable[[float], None] = lambda seconds: None) -> AggregateSolution | None:
     """The aggregate LP of the centre with its queues merged (``queue_groups``): a proven lower bound (module
-    docstring). The finest grouping of ``max_skill_sets`` (default ``MAX_SKILL_SETS``) and the coarser ones of
-    ``COARSER`` is taken whose predicted work (``lower_bound.lp_work``, deterministic) is within
-    ``max_work_seconds``; one that the wall clock cuts (``seconds`` for all tries together, ``on_time_out``
-    called) gives way to the coarsest. The work of each LP built (solved or not) is passed to ``spend_seconds``
-    in CPU seconds. ``None`` if none was solved."""
+    docstring). First the coarsest grouping (``COARSER[-1]`` skill sets: an LP of seconds, so a busy machine
+    still gets a bound and a start), then the finest of ``max_skill_sets`` (default ``MAX_SKILL_SETS``) and the
+    other ``COARSER`` whose predicted work (``lower_bound.lp_work``, deterministic) is within
+    ``max_work_seconds``, in what is left of ``seconds`` of wall time (``on_time_out`` called if the clock cuts
+    one). The result is the finer LP's plan (else the coarsest's) with the higher of their bounds. The work of
+    each LP built (solved or not) is passed to ``spend_seconds`` in CPU seconds. ``None`` if none was solved."""
     started = time.monotonic()
     max_skill_sets = MAX_SKILL_SETS if max_skill_sets is None else max_skill_sets
-    size: list[tuple[int, int]] = []  # the last LP built: columns, rows
     timed_out: list[bool] = []
-    tries = sorted({max_skill_sets, *(k for k in COARSER if k < max_skill_sets)}, reverse=True)
-    last: tuple[tuple[str, ...], ...] | None = None
-    solution: AggregateSolution | None = None
-    for most in tries:
+    coarsest = queue_groups(instance, min(max_skill_sets, COARSER[-1]))
+    finer = []
+    for most in sorted({max_skill_sets, *(k for k in COARSER if k < max_skill_sets)}, reverse=True):
         groups = queue_groups(instance, most)
-        if groups == last:
-            continue
-        last = groups
-        if timed_out and most != tries[-1]:
-            continue  # the wall clock cut a finer LP: only the coarsest is tried in what is left
+        if groups != coarsest and groups not in finer:
+            finer.append(groups)
+    solutions: list[AggregateSolution] = []
+    size: list[tuple[int, int]] = []  # the last LP built: columns, rows
+
+    def built(variables: int, rows: int) -> None:
+        size[:] = [(variables, rows)]
+
+    for groups in (coarsest, *finer):
+        if timed_out:
+            break
         size.clear()
         solution = solve_aggregate(instance, seconds - (time.monotonic() - started), max_work_seconds,
                                    lambda: timed_out.append(True), cover=merged_cover(instance, groups),
-                                   on_built=lambda variables, rows: size.append((variables, rows)))
+                                   on_built=built)
         if solution is not None:
             spend_seconds(lp_work(solution.variables, solution.rows))
-            break
-        if size and lp_work(*size[0]) > max_work_seconds:
+            solutions.append(solution)
+            if groups != coarsest:
+                break  # the finest that fits
+        elif size and lp_work(*size[0]) > max_work_seconds:
             spend_seconds(size[0][0] * LP_BUILD_SECONDS_PER_VARIABLE)  # built, found too large, not solved
         elif not timed_out:
-            break  # GLOP failed for another reason: a coarser LP would not fare better
+            break  # GLOP failed for another reason: another grouping would not fare better
     if timed_out and on_time_out is not None:
         on_time_out()
-    return solution
+    if not solutions:
+        return None
+    return dataclasses.replace(solutions[-1], bound=max(s.bound for s in solutions))
 
 
 def skill_sets(instance: Instance) -> int:

@@ -3,14 +3,17 @@
     python benchmarks/plan_scale.py                                   # example, 150x3, 150x8, 150x30; idle and busy
     python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --time-limit 60 --load idle
     python benchmarks/plan_scale.py --centres 60x3 150x3 400x3 --time-limit 120     # sizes (the README figures)
+    python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --seeds 829 214 --time-limit 60 --load idle
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``AGENTSxQUEUES``, generated with
-``wfm example --agents A --queues Q --seed 7`` (60 agents: seed 0) into a temporary folder, and planned with
+``wfm example --agents A --queues Q --seed S`` (``--seeds``; by default 7, and 0 at 60 agents) into a temporary
+folder, and planned with
 ``wfm plan``; figures are read from kpis.json. ``--load busy`` runs a busy loop on another core meanwhile (the
 machine of a planner who is doing something else). Columns: ``wall_s`` is the whole command (loading, forecast,
 staffing, solve, outputs), ``solve_s`` the solver's own seconds, ``limit_s`` the time limit, ``over_s`` how far
-the solve ended past the limit (negative: before) and ``overhead_s`` the rest of the command; peak memory is the
-child process's maximum resident set size.
+the solve ended past the limit (negative: before) and ``overhead_s`` the rest of the command; ``cpu_s`` is the
+command's CPU time (user + system: on a machine shared with other jobs the wall figures grow, the CPU figures
+much less); peak memory is the child process's maximum resident set size.
 """
 
 from __future__ import annotations
@@ -36,22 +39,23 @@ def _busy_loop() -> None:
         pass
 
 
-def _centre(spec: str, work: Path) -> Path:
-    """The plan YAML of a centre spec (``example`` or ``AGENTSxQUEUES``)."""
+def _centre(spec: str, work: Path, seed: int | None) -> Path:
+    """The plan YAML of a centre spec (``example`` or ``AGENTSxQUEUES``), generated with ``seed``."""
     if spec == "example":
         return ROOT / "configs" / "example.yaml"
     agents, queues = (int(part) for part in spec.lower().split("x"))
-    folder = work / f"c{agents}x{queues}"
+    seed = (0 if agents == 60 else 7) if seed is None else seed
+    folder = work / f"c{agents}x{queues}-{seed}"
     if not (folder / "plan.yaml").exists():
         subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--queues",
-                        str(queues), "--seed", "0" if agents == 60 else "7", "--out", str(folder)],
+                        str(queues), "--seed", str(seed), "--out", str(folder)],
                        check=True, capture_output=True, cwd=ROOT)
     return folder / "plan.yaml"
 
 
-def run(spec: str, load: str, time_limit: float | None, work: Path) -> dict:
-    plan = _centre(spec, work)
-    out = work / f"o-{spec}-{load}"
+def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | None = None) -> dict:
+    plan = _centre(spec, work, seed)
+    out = work / f"o-{spec}-{seed}-{load}"
     command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(plan), "--out", str(out), "--quiet"]
     if time_limit is not None:
         command += ["--time-limit", str(time_limit)]
@@ -60,16 +64,18 @@ def run(spec: str, load: str, time_limit: float | None, work: Path) -> dict:
     if busy is not None:
         busy.start()
     try:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         wall = time.monotonic() - started
-        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = max(before.ru_maxrss, after.ru_maxrss) / 1024
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     finally:
         if busy is not None:
             busy.terminate()
             busy.join()
-    row = {"centre": spec, "load": load, "limit_s": limit, "exit": completed.returncode}
+    row = {"centre": spec, "seed": seed, "load": load, "limit_s": limit, "exit": completed.returncode}
     if completed.returncode != 0:
         return {**row, "error": completed.stderr.strip()[-200:]}
     kpis = json.loads((out / "kpis.json").read_text())
@@ -78,12 +84,15 @@ def run(spec: str, load: str, time_limit: float | None, work: Path) -> dict:
     return {
         **row,
         "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "solve_s": solver["seconds"],
         "over_s": round(solver["seconds"] - limit, 1),
         "overhead_s": round(wall - solver["seconds"], 1),
         "first_roster_s": solver["first_roster_seconds"],
         "gap": solver["gap"],
         "stopped_by": solver["stopped_by"],
+        "objective": solver["objective"],
+        "bound": solver["best_bound"],
         "hard_violations": kpis["hard_violations"],
         "service_level": kpis["service_level"]["overall"],
         "queues_at_target": all(kpis["service_level"]["by_queue"][q] >= t for q, t in targets.items()),
@@ -97,6 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--centres", nargs="+", default=list(DEFAULT_CENTRES), metavar="SPEC",
                         help="example or AGENTSxQUEUES (default: %(default)s)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[None], metavar="SEED",
+                        help="generate each AGENTSxQUEUES centre with these seeds (default: 7, 0 at 60 agents)")
     parser.add_argument("--time-limit", type=float, default=None, help="override solver.time_limit_seconds")
     parser.add_argument("--load", choices=("idle", "busy", "both"), default="both",
                         help="run alone, beside a busy loop on another core, or both")
@@ -104,8 +115,9 @@ def main() -> None:
     loads = ("idle", "busy") if args.load == "both" else (args.load,)
     with tempfile.TemporaryDirectory() as folder:
         for spec in args.centres:
-            for load in loads:
-                print(json.dumps(run(spec, load, args.time_limit, Path(folder))), flush=True)
+            for seed in args.seeds if spec != "example" else [None]:
+                for load in loads:
+                    print(json.dumps(run(spec, load, args.time_limit, Path(folder), seed)), flush=True)
 
 
 if __name__ == "__main__":

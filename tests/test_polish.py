@@ -130,6 +130,23 @@ def test_polish_improves_the_rounded_roster_and_keeps_every_rule(tmp_path: Path)
     assert polish(Instance(config, WEEK, req), rounded, seed=0) == polished  # same seed, same roster
 
 
+def test_polish_reads_the_stop_between_steps_not_only_between_sweeps() -> None:
+    """A sweep takes seconds at many queues: a stop that comes after the first step ends the polish there."""
+    config, req = _centre(10)
+    solution = solve_aggregate(Instance(config, WEEK, req))
+    weeks = lp_weeks(Instance(config, WEEK, req), solution)
+    rounded = Roster(tuple(sorted((s for w in weeks.values() for s in w), key=lambda s: (s.agent_id, s.date))))
+    assert polish(Instance(config, WEEK, req), rounded, seed=0, stopped=lambda: True) == rounded
+    asked = [0]
+
+    def after_one_step() -> bool:
+        asked[0] += 1
+        return asked[0] > 1
+
+    polish(Instance(config, WEEK, req), rounded, seed=0, stopped=after_one_step)
+    assert asked[0] == 2  # one step taken, then the stop read once more and obeyed
+
+
 def _shift(agent_id: str, start: str, break_after: int, lunch_after: int, day: int = 0) -> ShiftAssignment:
     begin = hm(start)
     return ShiftAssignment(agent_id, WEEK.day(day), "day", begin, DAY.length_minutes, 480,

@@ -13,7 +13,11 @@ search.
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
    by max-flow, improves.
 
-Without the LP (GLOP failed, or its predicted work is over half the limit: many queues), the start is
+At many queues (more than ``subset_bound.FULL_LP_MAX_SKILL_SETS`` skill sets), or when the full LP is predicted
+too large or the wall clock cuts it, the bound and the start come from the LP of the centre with its queues merged
+into groups (``search.subset_bound``: a relaxation, so still a proven bound).
+
+Without any LP (GLOP failed, or its predicted work is over its share of the limit), the start is
 agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
 ``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
 
@@ -53,6 +57,8 @@ from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
+from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
+from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
@@ -389,10 +395,23 @@ def solve_roster(
 
     bound = simple_lower_bound(instance)
     lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
-    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
-    if aggregate is not None:
-        budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
+    if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues (``subset_bound``)
+        aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                 max_work_seconds=MERGED_LP_SHARE * limit,
+                                 on_time_out=lambda: lp_timed_out.append(True),
+                                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+    else:
+        aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
+        if aggregate is not None:
+            budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
+        elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
+            # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
+            aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                     max_work_seconds=MERGED_LP_SHARE * limit,
+                                     on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=fewer,
+                                     spend_seconds=lambda seconds: budget.spend(
+                                         seconds * DETERMINISTIC_UNITS_PER_SECOND))
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)

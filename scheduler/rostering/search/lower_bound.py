@@ -36,9 +36,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.linear_solver import pywraplp
 
 from scheduler.domain.plan import Agent, PlanConfig
@@ -71,6 +72,17 @@ LP_SOLVE_SECONDS_PER_ENTRY = 2.1e-8
 
 
 @dataclass(frozen=True)
+class CoverView:
+    """The queues the LP's cover rows see, when not the centre's own: ``queue_ids`` in ``requirements`` row
+    order (an int array ``[queue, slot]`` of agents) and each agent skill set's skills among them
+    (``skills_of``). ``search.subset_bound`` builds one that merges queues into groups, a relaxation."""
+
+    queue_ids: tuple[str, ...]
+    requirements: np.ndarray
+    skills_of: Mapping[tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class AgentClass:
     """Agents interchangeable for the hard rules, and how many there are."""
 
@@ -84,21 +96,24 @@ class AgentClass:
     facts: AgentWeek  # the first agent's: every agent of the class has the same rule parameters
 
 
-def agent_classes(config: PlanConfig, week: Week) -> list[AgentClass]:
-    """The agents grouped into classes, in a fixed order (first agent's order in the config)."""
+def agent_classes(config: PlanConfig, week: Week, cover: CoverView | None = None) -> list[AgentClass]:
+    """The agents grouped into classes, in a fixed order (first agent's order in the config); with ``cover``,
+    by their skills in it (agents whose skills differ only outside it share a class)."""
     grouped: dict[tuple, AgentClass] = {}
     counted = floor_rules.presence_rows(config, week)
     for agent in config.agents:
+        # (no labour rule reads skills: only the cover rows do, so a coarser cover may merge classes)
+        skills = agent.skills if cover is None else cover.skills_of[agent.skills]
         facts = agent_week(config, week, agent)
         options = tuple(allowed_options(config, week, agent, d, facts) for d in range(7))
         must_work = tuple(_must_work(config, agent, week, d) for d in range(7))
         minimum, maximum = paid_range(facts)
         # leave days are in the key: rules may count them (``time_off_counts_as``)
-        key = (agent.contract_id, agent.skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
+        key = (agent.contract_id, skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
                                                        for day in options), must_work, minimum, facts.leave,
                floor_rules.signature(counted, agent.agent_id))
         known = grouped.get(key)
-        grouped[key] = (AgentClass(agent.contract_id, agent.skills, options, must_work, minimum, maximum,
+        grouped[key] = (AgentClass(agent.contract_id, skills, options, must_work, minimum, maximum,
                                    (agent.agent_id,), facts)
                         if known is None else dataclasses.replace(known, agent_ids=(*known.agent_ids, agent.agent_id)))
     return list(grouped.values())
@@ -137,14 +152,20 @@ def lp_work(variables: int, rows: int) -> float:
 
 
 def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
-                    on_time_out: Callable[[], None] | None = None) -> AggregateSolution | None:
+                    on_time_out: Callable[[], None] | None = None,
+                    cover: CoverView | None = None,
+                    on_built: Callable[[int, int], None] | None = None) -> AggregateSolution | None:
     """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (then
     ``on_time_out`` is called: a loaded machine, not the input, decided), or when its predicted work (``lp_work``,
-    deterministic) exceeds ``max_work_seconds`` (the caller keeps its other bounds)."""
+    deterministic) exceeds ``max_work_seconds`` (the caller keeps its other bounds). ``cover`` replaces the
+    centre's queues in the cover rows (a relaxation when it merges queues: ``search.subset_bound``); ``on_built``
+    is told the LP's columns and rows once built, before its predicted work is checked."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
-    lp = _AggregateLp(instance, solver)
+    lp = _AggregateLp(instance, solver, cover)
+    if on_built is not None:
+        on_built(solver.NumVariables(), solver.NumConstraints())
     if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
         return None
     if math.isfinite(seconds):
@@ -175,8 +196,10 @@ def aggregate_lower_bound(instance: Instance) -> float | None:
 class _AggregateLp:
     """Builds the aggregate LP into ``solver`` (see the module docstring)."""
 
-    def __init__(self, instance: Instance, solver: pywraplp.Solver) -> None:
+    def __init__(self, instance: Instance, solver: pywraplp.Solver, cover: CoverView | None = None) -> None:
         config, week, requirements = instance.config, instance.week, instance.requirements
+        if cover is not None:
+            requirements = cover.requirements
         self.config, self.week, self.solver = config, week, solver
         self.requirements = requirements
         self.interval = config.interval_minutes
@@ -189,7 +212,7 @@ class _AggregateLp:
         # per skill set: shift counts by (day, option key) and the break variables covering each slot
         shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
         option_of: dict[tuple[str, int], ShiftOption] = {}
-        for number, agent_class in enumerate(agent_classes(config, week)):
+        for number, agent_class in enumerate(agent_classes(config, week, cover)):
             size = len(agent_class.agent_ids)
             day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]] = []
             for d, options in enumerate(agent_class.options):
@@ -265,7 +288,7 @@ class _AggregateLp:
 
         # cover: allocate each skill set's on-floor agents to its queues; every allocated agent-interval
         # saves one under-staffed and one over-staffed agent-interval
-        queue_ids = [q.queue_id for q in config.queues]
+        queue_ids = [q.queue_id for q in config.queues] if cover is None else list(cover.queue_ids)
         saving = weights.understaffed_agent_interval + weights.overstaffed_agent_interval
         by_queue_slot: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
         for (skills, slot), terms in sorted(floor_terms.items()):

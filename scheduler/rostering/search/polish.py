@@ -404,7 +404,7 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         movable = sorted(key for key, shift in polisher.by_key.items()
                          if not (config.pinned(shift.agent_id, shift.date)[0]))
         for index in rng.permutation(len(movable)).tolist():
-            if units_left() <= 0:
+            if units_left() <= 0 or stopped():  # (a sweep takes seconds at many queues: the clock is read per step)
                 return _roster(polisher)
             improved |= _step(polisher, movable[index], rng, plateau, charge)
             charge_cover()
@@ -413,7 +413,7 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
                        or polisher.floor_short()):
-            improved = (_repair(polisher, charge) | _trim(polisher, charge)) or improved
+            improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
             charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
@@ -471,7 +471,8 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
     return None, 0
 
 
-def _repair(polisher: _Polisher, spend: Callable[[float], None]) -> bool:
+def _repair(polisher: _Polisher, spend: Callable[[float], None],
+            stopped: Callable[[], bool] = lambda: False) -> bool:
     """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
     worked day another template or start, that covers it, where that lowers the objective (paid hours
     included) and keeps the agent's rules. Returns whether anything changed."""
@@ -479,6 +480,8 @@ def _repair(polisher: _Polisher, spend: Callable[[float], None]) -> bool:
     paid_weight = config.weights.paid_hour
     changed = False
     for slot in polisher.short_slots():
+        if stopped():
+            break
         if not polisher.is_short(slot):  # an earlier repair covered it
             continue
         day, minute = divmod(slot, polisher.slots_per_day)

@@ -41,6 +41,7 @@ from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
 from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.effective_cover import WeightedCoverState, weighted
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import (
     AGENT_RULES,
@@ -97,7 +98,9 @@ class _Polisher:
         self.slots_per_day, self.slot_count = week.slots_per_day, week.slot_count
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
-        self.cover = _Cover(config, instance.requirements)
+        # proficiencies: the weighted cover (``rostering.effective_cover``), same interface
+        self.cover = WeightedCoverState(config, instance.requirements) if weighted(config) else _Cover(
+            config, instance.requirements)
         self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)

@@ -23,8 +23,9 @@ code of its own, the validator (``scheduler.validation.effective_cover``).
 The per-interval problem is a small integer program (a bin-covering flavour: the last head on a queue may
 overshoot it). ``best_cover`` solves it exactly: single-skill heads all go to their queue (that can never hurt);
 the rest are placed greedily, and when the greedy cover falls short of an upper bound (the requirement, the
-skilled heads' capacity per queue, every head at its best queue) CP-SAT solves the interval's integer program
-to optimality.
+skilled heads' capacity per queue, every head at its best queue) a depth-first branch and bound over the
+multi-skill heads proves or improves it; past ``BRANCH_LIMIT`` nodes CP-SAT solves the interval's integer
+program to optimality.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 SCALE = 100  # proficiencies and cover in hundredths of an average agent
+BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
 
 GroupKey = tuple[str, ...]
 
@@ -148,7 +150,78 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
     covered = sum(min(c, c - rest) for c, rest in zip(capacity, left, strict=True))
     if covered >= bound or not flexible:
         return covered, allocation
-    return _exact(groups, capacity, present)
+    singles = {key: heads for key, heads in allocation.items() if len(_options_of(flexible, key[0])) == 0}
+    base = sum(min(c, b) for c, b in zip(capacity, brought, strict=True))
+    found = _branch_and_bound([max(c - b, 0) for c, b in zip(capacity, brought, strict=True)], flexible,
+                              covered - base, allocation)
+    if found is None:  # too many branches: the integer program decides
+        return _exact(groups, capacity, present)
+    gain, chosen = found
+    for g, q in chosen:
+        singles[g, q] = singles.get((g, q), 0) + 1
+    return base + gain, singles
+
+
+def _options_of(flexible: list[tuple[int, int, list[tuple[int, int]]]], group: int) -> list[tuple[int, int]]:
+    return next((options for g, _, options in flexible if g == group), [])
+
+
+class _TooManyBranches(Exception):
+    pass
+
+
+def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple[int, int]]]], greedy_gain: int,
+                      greedy: Allocation) -> tuple[int, list[tuple[int, int]]] | None:
+    """The best placement of the multi-skill heads on the queues' ``free`` hundredths (after the single-skill
+    heads), by depth-first branch and bound: a head brings ``min(w, free[q])``, so placing a head never lowers
+    the cover and only the placements matter; the heads of a group take queues in non-decreasing order (they are
+    interchangeable); a branch is cut when its cover plus an optimistic rest (each head at its best queue, and
+    at most the free room its heads reach) cannot beat the best found. ``None`` past ``BRANCH_LIMIT`` nodes."""
+    heads = [(g, options) for g, n, options in flexible for _ in range(n)]
+    reach: list[set[int]] = [set() for _ in range(len(heads) + 1)]
+    for i in range(len(heads) - 1, -1, -1):
+        reach[i] = reach[i + 1] | {q for q, _ in heads[i][1]}
+    best_gain = [greedy_gain]
+    best: list[list[tuple[int, int]]] = [[(g, q) for (g, q), n in greedy.items() if _options_of(flexible, g)
+                                          for _ in range(n)]]
+    path: list[tuple[int, int]] = []
+    nodes = [0]
+
+    def dfs(i: int, gain: int, low: int) -> None:
+        if gain > best_gain[0]:
+            best_gain[0], best[0] = gain, list(path)
+        if i == len(heads):
+            return
+        nodes[0] += 1
+        if nodes[0] > BRANCH_LIMIT:
+            raise _TooManyBranches
+        optimistic = min(sum(free[q] for q in reach[i]),
+                         sum(max(min(w, free[q]) for q, w in options) for _, options in heads[i:]))
+        if gain + optimistic <= best_gain[0]:
+            return
+        group, options = heads[i]
+        start = low if i > 0 and heads[i - 1][0] == group else 0
+        ranked = sorted(range(start, len(options)), key=lambda k: (-min(options[k][1], free[options[k][0]]), k))
+        placed = False
+        for k in ranked:
+            q, w = options[k]
+            brings = min(w, free[q])
+            if brings == 0:
+                continue
+            placed = True
+            free[q] -= brings
+            path.append((group, q))
+            dfs(i + 1, gain + brings, k)
+            path.pop()
+            free[q] += brings
+        if not placed:  # nowhere to help: the head waits (and so do its group's next heads)
+            dfs(i + 1, gain, len(options))
+
+    try:
+        dfs(0, 0, 0)
+    except _TooManyBranches:
+        return None
+    return best_gain[0], best[0]
 
 
 def _exact(groups: CoverGroups, capacity: list[int], present: Sequence[tuple[int, int]]) -> tuple[int, Allocation]:

@@ -45,6 +45,9 @@ def _on_floor(roster: pd.DataFrame, week_start: date, interval_minutes: int, slo
 def _cover(agents: list[dict[str, int]], required: dict[str, int]) -> int:
     """The largest cover, in hundredths of an average agent, of ``required`` (heads per queue) by ``agents``
     (each a mapping queue -> hundredths the agent brings there)."""
+    wanted = {q for q, r in required.items() if r > 0}
+    if not any(wanted & set(skills) for skills in agents):
+        return 0
     solver = pywraplp.Solver.CreateSolver("SCIP")
     cover = {q: solver.IntVar(0, HUNDREDTHS * r, f"cover_{q}") for q, r in required.items() if r > 0}
     brought: dict[str, list[tuple[pywraplp.Variable, int]]] = {q: [] for q in cover}
@@ -75,9 +78,10 @@ def weighted_cover(config: PlanConfig, roster: pd.DataFrame, week_start: date, r
     floor = _on_floor(roster, week_start, config.interval_minutes, slots)
     queue_ids = [q.queue_id for q in config.queues]
     worth = {a.agent_id: {q: int(round(HUNDREDTHS * a.proficiency(q))) for q in a.skills} for a in config.agents}
+    agent_ids = sorted(floor)
     under = over = 0
     for slot in range(slots):
-        here = sorted(a for a, row in floor.items() if row[slot])
+        here = [a for a in agent_ids if floor[a][slot]]
         required = {q: int(requirements[i, slot]) for i, q in enumerate(queue_ids)}
         covered = _cover([worth[a] for a in here], required)
         under += HUNDREDTHS * sum(required.values()) - covered

@@ -359,7 +359,8 @@ class WeightedCoverState:
         self.required_total = SCALE * self.required_heads
         self.under, self.over = config.weights.understaffed_agent_interval, config.weights.overstaffed_agent_interval
         self.table = CoverTable(self.cover_groups, requirements)
-        self.covered = np.zeros(slot_count, dtype=np.int64)
+        self._covered = np.zeros(slot_count, dtype=np.int64)
+        self._stale: set[int] = set()  # slots whose cover is solved again when next read
         self.graph_size = len(self.groups) + len(config.queues) + sum(len(q) for q in self.cover_groups.queues_of)
         self._plus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
         self._minus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
@@ -382,7 +383,15 @@ class WeightedCoverState:
             slot = first + offset
             self.floor[group, slot] += sign
             self._version[slot] += 1
-            self.covered[slot] = self.table.cover(slot, _present(self.floor, slot))[0]
+            self._stale.add(slot)
+
+    @property
+    def covered(self) -> np.ndarray:
+        """The cover per slot in hundredths of an average agent (solved for the changed slots on reading)."""
+        for slot in sorted(self._stale):
+            self._covered[slot] = self.table.cover(slot, _present(self.floor, slot))[0]
+        self._stale.clear()
+        return self._covered
 
     def _refresh(self, group: int, slots: list[int]) -> None:
         solves = self.table.solves

@@ -43,6 +43,12 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 SCALE = 100  # proficiencies and cover in hundredths of an average agent
 BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
+# The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
+# in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
+# 2.5 ms of CPU time each, measured with ``time.process_time`` on the 70-agent example with levels.
+SOLVE_ELEMENTS = 430
+NODE_ELEMENTS = 43
+PROGRAM_ELEMENTS = 11_000
 
 GroupKey = tuple[str, ...]
 
@@ -112,10 +118,11 @@ def best_worth(config: PlanConfig) -> dict[tuple[GroupKey, int], float]:
 Allocation = dict[tuple[int, int], int]  # (group, queue) -> heads
 
 
-def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[tuple[int, int]]
-               ) -> tuple[int, Allocation]:
+def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[tuple[int, int]],
+               work: list[int] | None = None) -> tuple[int, Allocation]:
     """The largest effective cover ``C`` (hundredths) of ``required`` (heads per queue) by ``present`` ((group,
-    heads on the floor) pairs), and one allocation reaching it (heads per (group, queue))."""
+    heads on the floor) pairs), and one allocation reaching it (heads per (group, queue)). ``work``, when
+    given, counts the branch-and-bound nodes (``[0]``) and integer programs (``[1]``) spent."""
     capacity = [SCALE * int(r) for r in required]
     left = list(capacity)
     allocation: Allocation = {}
@@ -152,8 +159,12 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
         return covered, allocation
     singles = {key: heads for key, heads in allocation.items() if len(_options_of(flexible, key[0])) == 0}
     base = sum(min(c, b) for c, b in zip(capacity, brought, strict=True))
+    nodes = [0]
     found = _branch_and_bound([max(c - b, 0) for c, b in zip(capacity, brought, strict=True)], flexible,
-                              covered - base, allocation)
+                              covered - base, allocation, nodes)
+    if work is not None:
+        work[0] += nodes[0]
+        work[1] += int(found is None)
     if found is None:  # too many branches: the integer program decides
         return _exact(groups, capacity, present)
     gain, chosen = found
@@ -171,21 +182,28 @@ class _TooManyBranches(Exception):
 
 
 def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple[int, int]]]], greedy_gain: int,
-                      greedy: Allocation) -> tuple[int, list[tuple[int, int]]] | None:
+                      greedy: Allocation, nodes: list[int]) -> tuple[int, list[tuple[int, int]]] | None:
     """The best placement of the multi-skill heads on the queues' ``free`` hundredths (after the single-skill
     heads), by depth-first branch and bound: a head brings ``min(w, free[q])``, so placing a head never lowers
     the cover and only the placements matter; the heads of a group take queues in non-decreasing order (they are
     interchangeable); a branch is cut when its cover plus an optimistic rest (each head at its best queue, and
-    at most the free room its heads reach) cannot beat the best found. ``None`` past ``BRANCH_LIMIT`` nodes."""
+    at most what the remaining heads could bring each queue, within its free room) cannot beat the best found.
+    ``None`` past ``BRANCH_LIMIT`` nodes."""
     heads = [(g, options) for g, n, options in flexible for _ in range(n)]
-    reach: list[set[int]] = [set() for _ in range(len(heads) + 1)]
+    queues = sorted({q for _, options in heads for q, _ in options})
+    # per queue, what the heads from ``i`` on could bring it; and the heads' best weights from ``i`` on
+    could = {q: [0] * (len(heads) + 1) for q in queues}
+    best_weights = [0] * (len(heads) + 1)
     for i in range(len(heads) - 1, -1, -1):
-        reach[i] = reach[i + 1] | {q for q, _ in heads[i][1]}
+        for q in queues:
+            could[q][i] = could[q][i + 1]
+        for q, w in heads[i][1]:
+            could[q][i] += w
+        best_weights[i] = best_weights[i + 1] + max(w for _, w in heads[i][1])
     best_gain = [greedy_gain]
     best: list[list[tuple[int, int]]] = [[(g, q) for (g, q), n in greedy.items() if _options_of(flexible, g)
                                           for _ in range(n)]]
     path: list[tuple[int, int]] = []
-    nodes = [0]
 
     def dfs(i: int, gain: int, low: int) -> None:
         if gain > best_gain[0]:
@@ -195,9 +213,9 @@ def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple
         nodes[0] += 1
         if nodes[0] > BRANCH_LIMIT:
             raise _TooManyBranches
-        optimistic = min(sum(free[q] for q in reach[i]),
-                         sum(max(min(w, free[q]) for q, w in options) for _, options in heads[i:]))
-        if gain + optimistic <= best_gain[0]:
+        optimistic = min(best_weights[i], sum(min(free[q], could[q][i]) for q in queues))
+        if gain + optimistic <= best_gain[0] or gain + sum(
+                max(min(w, free[q]) for q, w in options) for _, options in heads[i:]) <= best_gain[0]:
             return
         group, options = heads[i]
         start = low if i > 0 and heads[i - 1][0] == group else 0
@@ -269,13 +287,14 @@ class CoverTable:
         self.required = [tuple(column) for column in requirements.astype(np.int64).T.tolist()]
         self._memo: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, Allocation]] = {}
         self.solves = 0  # memo misses (work done, for budgeting)
+        self.work = [0, 0]  # branch-and-bound nodes and integer programs spent (``best_cover``)
 
     def cover(self, slot: int, present: tuple[tuple[int, int], ...]) -> tuple[int, Allocation]:
         key = (self.required[slot], present)
         found = self._memo.get(key)
         if found is None:
             self.solves += 1
-            found = self._memo[key] = best_cover(self.groups, self.required[slot], present)
+            found = self._memo[key] = best_cover(self.groups, self.required[slot], present, self.work)
         return found
 
 
@@ -361,6 +380,7 @@ class WeightedCoverState:
         self.table = CoverTable(self.cover_groups, requirements)
         self._covered = np.zeros(slot_count, dtype=np.int64)
         self._stale: set[int] = set()  # slots whose cover is solved again when next read
+        self._charged = (0, 0, 0)  # the table's nodes, programs and solves charged so far
         self.graph_size = len(self.groups) + len(config.queues) + sum(len(q) for q in self.cover_groups.queues_of)
         self._plus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
         self._minus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
@@ -391,6 +411,7 @@ class WeightedCoverState:
         for slot in sorted(self._stale):
             self._covered[slot] = self.table.cover(slot, _present(self.floor, slot))[0]
         self._stale.clear()
+        self._charge()
         return self._covered
 
     def _refresh(self, group: int, slots: list[int]) -> None:
@@ -413,6 +434,16 @@ class WeightedCoverState:
                 self._minus[group, slot] = 0
             self._known[group, slot] = self._version[slot]
         self.search_work += (self.table.solves - solves) * self.graph_size
+        self._charge()
+
+    def _charge(self) -> None:
+        """Add the cover solves' own work to ``search_work`` (in the local search's elements)."""
+        nodes, programs = self.table.work
+        charged_nodes, charged_programs, charged_solves = self._charged
+        self.search_work += ((self.table.solves - charged_solves) * SOLVE_ELEMENTS
+                             + (nodes - charged_nodes) * NODE_ELEMENTS
+                             + (programs - charged_programs) * PROGRAM_ELEMENTS)
+        self._charged = (nodes, programs, self.table.solves)
 
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry

@@ -43,6 +43,7 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 SCALE = 100  # proficiencies and cover in hundredths of an average agent
 BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
+SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of queues up to this many queues
 # The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
 # in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
 # 2.5 ms of CPU time each, measured with ``time.process_time`` on the 70-agent example with levels.
@@ -186,20 +187,28 @@ def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple
     """The best placement of the multi-skill heads on the queues' ``free`` hundredths (after the single-skill
     heads), by depth-first branch and bound: a head brings ``min(w, free[q])``, so placing a head never lowers
     the cover and only the placements matter; the heads of a group take queues in non-decreasing order (they are
-    interchangeable); a branch is cut when its cover plus an optimistic rest (each head at its best queue, and
-    at most what the remaining heads could bring each queue, within its free room) cannot beat the best found.
+    interchangeable); a branch is cut when its cover plus an optimistic rest (at most what the remaining heads
+    could bring each queue, within its free room; and, for every set of queues, those filled and every other
+    head at its best queue outside the set) cannot beat the best found.
     ``None`` past ``BRANCH_LIMIT`` nodes."""
     heads = [(g, options) for g, n, options in flexible for _ in range(n)]
     queues = sorted({q for _, options in heads for q, _ in options})
-    # per queue, what the heads from ``i`` on could bring it; and the heads' best weights from ``i`` on
+    # per queue, what the heads from ``i`` on could bring it
     could = {q: [0] * (len(heads) + 1) for q in queues}
-    best_weights = [0] * (len(heads) + 1)
     for i in range(len(heads) - 1, -1, -1):
         for q in queues:
             could[q][i] = could[q][i + 1]
         for q, w in heads[i][1]:
             could[q][i] += w
-        best_weights[i] = best_weights[i + 1] + max(w for _, w in heads[i][1])
+    # Lagrangian rests: for a set S of queues, the queues of S filled to their free room and every head from
+    # ``i`` on at its best queue outside S (``outside[S][i]``); each S gives a bound, the least is kept
+    subsets = [frozenset(q for k, q in enumerate(queues) if mask >> k & 1)
+               for mask in range(1 << len(queues))] if len(queues) <= SUBSET_QUEUES else [frozenset()]
+    outside = [[0] * (len(heads) + 1) for _ in subsets]
+    for k, chosen in enumerate(subsets):
+        row = outside[k]
+        for i in range(len(heads) - 1, -1, -1):
+            row[i] = row[i + 1] + max((w for q, w in heads[i][1] if q not in chosen), default=0)
     best_gain = [greedy_gain]
     best: list[list[tuple[int, int]]] = [[(g, q) for (g, q), n in greedy.items() if _options_of(flexible, g)
                                           for _ in range(n)]]
@@ -213,9 +222,9 @@ def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple
         nodes[0] += 1
         if nodes[0] > BRANCH_LIMIT:
             raise _TooManyBranches
-        optimistic = min(best_weights[i], sum(min(free[q], could[q][i]) for q in queues))
-        if gain + optimistic <= best_gain[0] or gain + sum(
-                max(min(w, free[q]) for q, w in options) for _, options in heads[i:]) <= best_gain[0]:
+        optimistic = min(sum(min(free[q], could[q][i]) for q in queues),
+                         min(sum(free[q] for q in chosen) + outside[k][i] for k, chosen in enumerate(subsets)))
+        if gain + optimistic <= best_gain[0]:
             return
         group, options = heads[i]
         start = low if i > 0 and heads[i - 1][0] == group else 0
@@ -364,8 +373,8 @@ def effective_heads(config: PlanConfig, week: Week, roster: Roster, requirements
 
 class WeightedCoverState:
     """The local search's exact weighted cover, with ``search.cover_flow.CoverState``'s interface: heads on the
-    floor per ``[group, slot]`` (``floor``), the cover per slot (``covered``, hundredths, against
-    ``required_total`` in hundredths), and the exact cost change of one head more or fewer of a group per slot
+    floor per ``[group, slot]`` (``floor``), the cover per slot (``covered``, hundredths; below
+    ``required_total`` a slot is short), and the exact cost change of one head more or fewer of a group per slot
     (memoised ``best_cover`` solves)."""
 
     def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
@@ -375,7 +384,10 @@ class WeightedCoverState:
         slot_count = requirements.shape[1]
         self.floor = np.zeros((len(self.groups), slot_count), dtype=np.int64)
         self.required_heads = requirements.astype(np.int64).sum(axis=0)
-        self.required_total = SCALE * self.required_heads
+        # a slot counts as short (the local search's repair targets) when its cover is a whole average agent or
+        # more below the requirement: smaller shortfalls, which juniors leave almost everywhere, are left to the
+        # exactly scored moves, so the repair's search stays on the slots where an agent is missing
+        self.required_total = SCALE * self.required_heads - SCALE + 1
         self.under, self.over = config.weights.understaffed_agent_interval, config.weights.overstaffed_agent_interval
         self.table = CoverTable(self.cover_groups, requirements)
         self._covered = np.zeros(slot_count, dtype=np.int64)
@@ -384,7 +396,9 @@ class WeightedCoverState:
         self.graph_size = len(self.groups) + len(config.queues) + sum(len(q) for q in self.cover_groups.queues_of)
         self._plus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
         self._minus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
-        self._known = np.full((len(self.groups), slot_count), -1, dtype=np.int64)  # slot version of the deltas
+        # the slot version each delta was solved for
+        self._known_plus = np.full((len(self.groups), slot_count), -1, dtype=np.int64)
+        self._known_minus = np.full((len(self.groups), slot_count), -1, dtype=np.int64)
         self._version = np.zeros(slot_count, dtype=np.int64)
         self.searches = 0
         self.search_work = 0
@@ -414,27 +428,27 @@ class WeightedCoverState:
         self._charge()
         return self._covered
 
-    def _refresh(self, group: int, slots: list[int]) -> None:
+    def _refresh(self, group: int, plus_slots: list[int], minus_slots: list[int]) -> None:
+        """The cost change of one head more of ``group`` on ``plus_slots`` and one fewer on ``minus_slots``."""
         solves = self.table.solves
-        for slot in slots:
-            if self._known[group, slot] == self._version[slot]:
-                continue
-            self.searches += 1
-            base = _present(self.floor, slot)
-            now = self._cost(slot, base)
-            heads = dict(base)
-            more = dict(heads)
-            more[group] = more.get(group, 0) + 1
-            self._plus[group, slot] = self._cost(slot, tuple(sorted(more.items()))) - now
-            if heads.get(group, 0) > 0:
-                fewer = dict(heads)
-                fewer[group] -= 1
-                self._minus[group, slot] = self._cost(slot, tuple(sorted((g, h) for g, h in fewer.items() if h))) - now
-            else:
-                self._minus[group, slot] = 0
-            self._known[group, slot] = self._version[slot]
+        for slots, known, deltas, sign in ((plus_slots, self._known_plus, self._plus, 1),
+                                           (minus_slots, self._known_minus, self._minus, -1)):
+            for slot in slots:
+                if known[group, slot] != self._version[slot]:
+                    self.searches += 1
+                    deltas[group, slot] = self._step(slot, group, sign)
+                    known[group, slot] = self._version[slot]
         self.search_work += (self.table.solves - solves) * self.graph_size
         self._charge()
+
+    def _step(self, slot: int, group: int, sign: int) -> int:
+        """The slot's cost change (hundredths of objective units) with ``sign`` heads of ``group`` more."""
+        base = _present(self.floor, slot)
+        heads = dict(base)
+        heads[group] = heads.get(group, 0) + sign
+        if heads[group] < 0:
+            return 0
+        return self._cost(slot, tuple(sorted((g, h) for g, h in heads.items() if h))) - self._cost(slot, base)
 
     def _charge(self) -> None:
         """Add the cover solves' own work to ``search_work`` (in the local search's elements)."""
@@ -449,8 +463,8 @@ class WeightedCoverState:
         """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry
         -1, 0 or +1 head of ``group`` on slots ``first, first + 1, ...``), in objective units."""
         last = first + change.shape[1]
-        touched = np.flatnonzero((change != 0).any(axis=0)).tolist()
-        self._refresh(group, [first + t for t in touched])
+        self._refresh(group, (first + np.flatnonzero((change > 0).any(axis=0))).tolist(),
+                      (first + np.flatnonzero((change < 0).any(axis=0))).tolist())
         plus, minus = self._plus[group, first:last], self._minus[group, first:last]
         return (np.where(change > 0, plus, 0) + np.where(change < 0, minus, 0)).sum(axis=1) / SCALE
 

@@ -430,7 +430,8 @@ def solve_roster(
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
-                                  spend=budget.spend, stopped=stop.stopped), "lp+polish")
+                                  spend=budget.spend, stopped=stop.stopped,
+                                  head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
         if costs and costs[0].amount > 0 and budget.left() > 0:  # under-staffed: agent-by-agent passes, polish
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,

@@ -83,10 +83,10 @@ def _brute_force(groups: effective_cover.CoverGroups, required: list[int], prese
 @pytest.mark.parametrize("seed", range(6))
 def test_best_cover_is_the_brute_force_optimum(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    config = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=skills), proficiencies=profs) for i, (
-        skills, profs) in enumerate([(("sales", "service", "chat"), (0.8, 1.2, 0.9)), (("sales", "service"), (1.15, 0.75)),
-                                     (("service", "chat"), (1.1, 1.05)), (("sales",), (0.85,)), (("chat",), (1.2,))])),
-        queue_ids=("sales", "service", "chat"))
+    people = [(("sales", "service", "chat"), (0.8, 1.2, 0.9)), (("sales", "service"), (1.15, 0.75)),
+              (("service", "chat"), (1.1, 1.05)), (("sales",), (0.85,)), (("chat",), (1.2,))]
+    config = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=skills), proficiencies=profs)
+                               for i, (skills, profs) in enumerate(people)), queue_ids=("sales", "service", "chat"))
     groups = effective_cover.CoverGroups.of(config)
     for _ in range(40):
         required = [int(r) for r in rng.integers(0, 4, size=3)]
@@ -159,7 +159,7 @@ def test_all_ones_is_the_max_flow_cover() -> None:
                                                                            plain["overstaffing"])
 
 
-CASES = range(8)
+CASES = range(4)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -228,9 +228,8 @@ def test_the_cases_cover_short_and_over() -> None:
     assert any(u != round(u) for u, _ in amounts)
 
 
-@pytest.mark.parametrize("seed", range(2))
-def test_lp_bound_stays_below_the_weighted_objective(seed: int) -> None:
-    rng = np.random.default_rng(seed)
+def test_lp_bound_stays_below_the_weighted_objective() -> None:
+    rng = np.random.default_rng(0)
     config = _config(rng, agents=5)
     required = _requirements(rng)
     instance = Instance(config, WEEK, required)

@@ -37,7 +37,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import Agent, PlanConfig
-from scheduler.domain.roster import Roster
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 
@@ -315,7 +315,8 @@ def floor_by_group(groups: CoverGroups, week: Week, roster: Roster) -> np.ndarra
         row = floor[groups.group_of[shift.agent_id]]
         present = np.zeros(week.slot_count, dtype=np.int64)
         present[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = 1
-        for segment in (*shift.breaks, *shift.activities):
+        off_floor: tuple[BreakAssignment | ActivityAssignment, ...] = (*shift.breaks, *shift.activities)
+        for segment in off_floor:
             present[week.slot(day, segment.start_minute):week.slot(day, segment.start_minute + segment.minutes)] = 0
         row += present
     return floor

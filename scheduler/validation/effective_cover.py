@@ -31,14 +31,14 @@ def _on_floor(roster: pd.DataFrame, week_start: date, interval_minutes: int, slo
     ends = starts + np.timedelta64(interval_minutes * 60, "s")
     present: dict[str, np.ndarray] = {}
     away: dict[str, np.ndarray] = {}
-    for row in roster.itertuples(index=False):
-        start, end = np.datetime64(row.start, "s"), np.datetime64(row.end, "s")
-        if str(row.activity) == "shift":
-            inside = (starts >= start) & (ends <= end)
-            present[str(row.agent_id)] = present.get(str(row.agent_id), np.zeros(slots, bool)) | inside
+    for agent_id, activity, first, last in zip(roster["agent_id"], roster["activity"], roster["start"], roster["end"],
+                                               strict=True):
+        start, end = pd.Timestamp(first).to_datetime64(), pd.Timestamp(last).to_datetime64()
+        who = str(agent_id)
+        if str(activity) == "shift":
+            present[who] = present.get(who, np.zeros(slots, bool)) | ((starts >= start) & (ends <= end))
         else:
-            overlap = (starts < end) & (ends > start)
-            away[str(row.agent_id)] = away.get(str(row.agent_id), np.zeros(slots, bool)) | overlap
+            away[who] = away.get(who, np.zeros(slots, bool)) | ((starts < end) & (ends > start))
     return {a: p & ~away.get(a, np.zeros(slots, bool)) for a, p in present.items()}
 
 

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
+from scheduler.domain.plan import SolverSettings
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
+from scheduler.io.config import load_config
 from scheduler.rostering import effective_cover
 from scheduler.rostering.coverage import allocate
 from scheduler.rostering.instance import Instance
@@ -25,9 +27,15 @@ from scheduler.rostering.solve import evaluate, solve_roster
 from scheduler.validation.effective_cover import weighted_cover
 from scheduler.validation.validate import read_roster
 from tests.test_rules import WEEK, agent, hm, make_config
+from tests.tiny_centre import TinyAgent, TinyCentre, write
 
 QUEUES = ("sales", "service")
 PROFICIENCIES = (0.75, 0.8, 0.95, 1.0, 1.1, 1.2)
+
+
+def _weighted(config):
+    """The config with the weighted cover switched on (``solver.proficiency_cover``)."""
+    return dataclasses.replace(config, solver=SolverSettings(proficiency_cover=True))
 
 
 def _config(rng: np.random.Generator, agents: int = 6):
@@ -36,7 +44,7 @@ def _config(rng: np.random.Generator, agents: int = 6):
         skills = (QUEUES, ("sales",), ("service",))[i % 3]
         people.append(dataclasses.replace(agent(f"A{i}", skills=skills),
                                           proficiencies=tuple(float(rng.choice(PROFICIENCIES)) for _ in skills)))
-    return make_config(tuple(people), queue_ids=QUEUES)
+    return _weighted(make_config(tuple(people), queue_ids=QUEUES))
 
 
 def _requirements(rng: np.random.Generator) -> np.ndarray:
@@ -136,12 +144,12 @@ def test_the_integer_program_decides_past_the_branch_limit(monkeypatch: pytest.M
 
 def test_all_ones_is_the_max_flow_cover() -> None:
     rng = np.random.default_rng(3)
-    config = make_config(tuple(agent(f"A{i}", skills=(QUEUES, ("sales",), ("service",))[i % 3]) for i in range(9)),
-                         queue_ids=QUEUES)
+    config = _weighted(make_config(tuple(agent(f"A{i}", skills=(QUEUES, ("sales",), ("service",))[i % 3])
+                                         for i in range(9)), queue_ids=QUEUES))
     assert not effective_cover.weighted(config)
     ones = dataclasses.replace(config, agents=tuple(dataclasses.replace(a, proficiencies=(1.0,) * len(a.skills))
                                                     for a in config.agents))
-    assert not effective_cover.weighted(ones)
+    assert not effective_cover.weighted(ones)  # all ones: the plain faces, switched on or not
     groups = effective_cover.CoverGroups.of(config)
     for _ in range(30):
         required = rng.integers(0, 4, size=(2, 1))
@@ -157,6 +165,27 @@ def test_all_ones_is_the_max_flow_cover() -> None:
     plain = {c.rule: c.amount for c in evaluate(Instance(config, WEEK, required), roster)}
     assert effective_cover.cover_cost(config, WEEK, roster, required) == (plain["understaffing"],
                                                                            plain["overstaffing"])
+
+
+def test_off_by_default_the_cover_counts_heads() -> None:
+    """Without ``solver.proficiency_cover`` the roster's cover counts heads, as before proficiencies."""
+    rng = np.random.default_rng(7)
+    config = dataclasses.replace(_config(rng), solver=SolverSettings())
+    assert not effective_cover.weighted(config) and effective_cover.weighted(_weighted(config))
+    required = _requirements(rng)
+    roster = _random_roster(config, rng)
+    plain = {c.rule: c.amount for c in evaluate(Instance(config, WEEK, required), roster)}
+    weighted = {c.rule: c.amount for c in evaluate(Instance(_weighted(config), WEEK, required), roster)}
+    assert plain["understaffing"] == int(plain["understaffing"]) != weighted["understaffing"]
+
+
+def test_the_config_key_is_read(tmp_path: Path) -> None:
+    centre = TinyCentre(agents=(TinyAgent("A1", "full_time", ("q1",)),))
+    plan, _ = write(centre, tmp_path)
+    assert not load_config(plan).solver.proficiency_cover
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("solver:\n", "solver:\n  proficiency_cover: true\n"), encoding="utf-8")
+    assert load_config(plan).solver.proficiency_cover
 
 
 CASES = range(4)

@@ -60,8 +60,10 @@ def hundredths(agent: Agent, queue_id: str) -> int:
 
 
 def weighted(config: PlanConfig) -> bool:
-    """Whether some agent's proficiency on a skill differs from 1 (else the plain, head-counting cover holds)."""
-    return any(hundredths(a, q) != SCALE for a in config.agents if a.proficiencies for q in a.skills)
+    """Whether the roster's cover is weighted: ``solver.proficiency_cover`` is on and some agent's proficiency on
+    a skill differs from 1 (else the plain, head-counting cover holds)."""
+    return config.solver.proficiency_cover and any(
+        hundredths(a, q) != SCALE for a in config.agents if a.proficiencies for q in a.skills)
 
 
 def cover_key(agent: Agent, proficient: bool) -> GroupKey:

@@ -1,5 +1,7 @@
 """Proficiency-weighted cover: requirements in average agents, an agent worth its proficiency on a queue.
 
+Switched on by ``solver.proficiency_cover`` (``weighted``); off, every face counts heads as before.
+
 An agent with proficiency ``p`` on a queue handles its contacts in ``1/p`` of the average handle time, so on
 that queue they count as ``p`` average agents. Proficiencies are counted in hundredths (``SCALE``): agent ``a``
 brings ``P[a, q] = round(100 p)`` hundredths of an average agent to queue ``q``.

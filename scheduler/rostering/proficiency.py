@@ -7,11 +7,10 @@ with the highest proficiency there (queues with the larger requirement choose fi
 route them), and the queue's effective agents are the sum of their proficiencies. The predicted service level
 of the interval is then Erlang's at that (fractional, interpolated) count of average agents.
 
-With proficiencies other than 1 the allocation is the weighted cover the solver optimises
-(``rostering.effective_cover.effective_heads``: each queue's allocated heads at their proficiency, and each
-group's spare heads on its skilled queue with the largest requirement), so the predicted service level and the
-objective's cover count the same agents on the same queues; the older rule below (max-flow heads, the most
-proficient first) remains for proficiencies that are all 1 written explicitly.
+With ``solver.proficiency_cover`` on (and proficiencies other than 1) the allocation is instead the weighted
+cover the solver optimises (``rostering.effective_cover.effective_heads``: each queue's allocated heads at
+their proficiency, and each group's spare heads on its skilled queue with the largest requirement), so the
+predicted service level and the objective's cover count the same agents on the same queues.
 
 With every proficiency 1 there is nothing to weigh: ``effective_heads`` returns None and the service level is
 Erlang's at the heads, exactly as without proficiencies.

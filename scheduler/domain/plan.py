@@ -239,6 +239,8 @@ class SolverSettings:
     seed: int = 0
     workers: int = 2
     deterministic: bool = True
+    # roster cover counts agents at their proficiency (``rostering.effective_cover``); off: heads
+    proficiency_cover: bool = False
 
 
 @dataclass(frozen=True)

@@ -653,13 +653,14 @@ def load_config(path: Path | str) -> PlanConfig:
         **_service_level_keys(objective, defaults),
     )
     solver = root.get("solver", {})
-    solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic"))
+    solver.mapping(("time_limit_seconds", "seed", "workers", "deterministic", "proficiency_cover"))
     sdef = SolverSettings()
     settings = SolverSettings(
         time_limit_seconds=_time_limit(solver.get("time_limit_seconds", sdef.time_limit_seconds)),
         seed=_seed(solver.get("seed", sdef.seed)),
         workers=_workers(solver.get("workers", sdef.workers)),
         deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
+        proficiency_cover=solver.get("proficiency_cover", sdef.proficiency_cover).boolean(),
     )
     gates = root.get("quality_gates", {})
     gates.mapping(("service_level_drop", "understaffing_growth"))

@@ -7,6 +7,11 @@ with the highest proficiency there (queues with the larger requirement choose fi
 route them), and the queue's effective agents are the sum of their proficiencies. The predicted service level
 of the interval is then Erlang's at that (fractional, interpolated) count of average agents.
 
+With ``solver.proficiency_cover`` on (and proficiencies other than 1) the allocation is instead the weighted
+cover the solver optimises (``rostering.effective_cover.effective_heads``: each queue's allocated heads at
+their proficiency, and each group's spare heads on its skilled queue with the largest requirement), so the
+predicted service level and the objective's cover count the same agents on the same queues.
+
 With every proficiency 1 there is nothing to weigh: ``effective_heads`` returns None and the service level is
 Erlang's at the heads, exactly as without proficiencies.
 """
@@ -20,6 +25,7 @@ import numpy as np
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.week import Week
+from scheduler.rostering import effective_cover
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
 
 
@@ -42,6 +48,8 @@ def effective_heads(config: PlanConfig, week: Week, roster: Roster, required: np
     requirement), or None when every proficiency is 1."""
     if not any(a.proficiencies for a in config.agents):
         return None
+    if effective_cover.weighted(config):  # the solver's own weighted cover allocation
+        return effective_cover.effective_heads(config, week, roster, required)
     queue_ids = [q.queue_id for q in config.queues]
     members: dict[tuple[str, ...], list[Agent]] = defaultdict(list)
     for agent in config.agents:

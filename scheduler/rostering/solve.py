@@ -46,6 +46,7 @@ from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
+from scheduler.rostering import effective_cover
 from scheduler.rostering.activities import activities_kept, activity_overstaffing_credit, schedule_meetings
 from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
@@ -218,8 +219,10 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
     on_floor = on_floor_by_skills(config, week, roster)
     scheduled = allocate(requirements, on_floor, queue_ids)
     covered = int(np.minimum(scheduled, requirements).sum())
-    under = int(requirements.sum()) - covered
-    over = int(sum(int(v.sum()) for v in on_floor.values())) - covered
+    under: float = int(requirements.sum()) - covered
+    over: float = int(sum(int(v.sum()) for v in on_floor.values())) - covered
+    if effective_cover.weighted(config):  # average agents, proficiency-weighted (``rostering.effective_cover``)
+        under, over = effective_cover.cover_cost(config, week, roster, requirements)
     paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
     weights = config.weights
     return (
@@ -252,6 +255,8 @@ def simple_lower_bound(instance: Instance) -> float:
     floor_minutes = 0.0
     available = np.zeros_like(requirements)
     index = {q.queue_id: i for i, q in enumerate(config.queues)}
+    proficient = effective_cover.weighted(config)
+    worth = np.zeros(requirements.shape, dtype=np.int64)
     for agent in config.agents:
         contract = config.contract(agent.contract_id)
         minimum = paid_range(agent_week(config, week, agent))[0]
@@ -267,7 +272,12 @@ def simple_lower_bound(instance: Instance) -> float:
             last = week.slot(day, max(o.end_minute for o in options))
             for skill in agent.skills:
                 available[index[skill], first:last] += 1
-    uncovered = int(np.maximum(requirements - available, 0).sum())
+                if proficient:  # hundredths of an average agent (``rostering.effective_cover``)
+                    worth[index[skill], first:last] += effective_cover.hundredths(agent, skill)
+    uncovered: float = int(np.maximum(requirements - available, 0).sum())
+    if proficient:
+        short = int(np.maximum(effective_cover.SCALE * requirements.astype(np.int64) - worth, 0).sum())
+        uncovered = short / effective_cover.SCALE
     surplus = max(0, math.ceil(floor_minutes / config.interval_minutes - 1e-9) - int(requirements.sum()))
     return (uncovered * weights.understaffed_agent_interval + surplus * weights.overstaffed_agent_interval
             + paid_minutes / 60 * weights.paid_hour)
@@ -290,7 +300,8 @@ class _Roster:
         self.shifts: dict[str, tuple[ShiftAssignment, ...]] = {}
         self.on_floor: dict[str, np.ndarray] = {}
         self.on_break: dict[str, np.ndarray] = {}
-        self.skills = {a.agent_id: a.skills for a in config.agents}
+        proficient = effective_cover.weighted(config)  # proficiencies: cover groups per proficiency vector too
+        self.skills = {a.agent_id: effective_cover.cover_key(a, proficient) for a in config.agents}
 
     def set(self, agent_id: str, shifts: tuple[ShiftAssignment, ...]) -> None:
         self.shifts[agent_id] = shifts
@@ -440,7 +451,8 @@ def solve_roster(
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
-                                  spend=budget.spend, stopped=stop.stopped), "lp+polish")
+                                  spend=budget.spend, stopped=stop.stopped,
+                                  head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
         if costs and costs[0].amount > 0 and budget.left() > 0:  # under-staffed: agent-by-agent passes, polish
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
@@ -709,6 +721,9 @@ def _hint(model: RosterModel, current: _Roster) -> None:
         day = model.week.day(agent_day.day_index)
         shift = next((s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None)
         model.hint_shift(agent_day, shift)
+    if effective_cover.weighted(model.config):
+        effective_cover.hint(model, current.roster())
+        return
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
     on_floor = on_floor_by_skills(model.config, model.week, current.roster())
     allocate(model.requirements, on_floor, [q.queue_id for q in model.config.queues], flows)

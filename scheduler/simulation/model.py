@@ -218,8 +218,12 @@ def simulation_input(config: PlanConfig, week: Week, forecast: pd.DataFrame, shi
                      source: str = "forecast") -> SimulationInput:
     contacts, aht = demand_arrays(config, week, forecast, source)
     ids, skills = agent_skills(config)
+    # proficiency p on a queue: the agent's handle time there is the forecast AHT / p (docs/config.md, levels)
+    factors = (np.array([[1.0 / a.proficiency(q.queue_id) for q in config.queues] for a in config.agents])
+               if any(a.proficiencies for a in config.agents) else np.ones((0, 0)))
     return SimulationInput(week=week, queues=sim_queues(config, week), contacts=contacts, aht_seconds=aht,
-                           agent_ids=ids, skills=skills, shifts=shifts, absence_rate=float(config.shrinkage))
+                           agent_ids=ids, skills=skills, shifts=shifts, absence_rate=float(config.shrinkage),
+                           handle_factor=factors)
 
 
 def check_routing(routing: str) -> str:

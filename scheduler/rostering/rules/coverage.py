@@ -19,10 +19,13 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from scheduler.rostering import effective_cover
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
+    if effective_cover.weighted(model.config):  # proficiencies: the weighted cover (``rostering.effective_cover``)
+        return effective_cover.build(model)
     queue_ids = [q.queue_id for q in model.config.queues]
     group_size: dict[tuple[str, ...], int] = defaultdict(int)
     for agent in model.config.agents:

@@ -45,6 +45,7 @@ from ortools.linear_solver import pywraplp
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
+from scheduler.rostering import effective_cover
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import (
     AGENT_RULES,
@@ -290,13 +291,17 @@ class _AggregateLp:
         # saves one under-staffed and one over-staffed agent-interval
         queue_ids = [q.queue_id for q in config.queues] if cover is None else list(cover.queue_ids)
         saving = weights.understaffed_agent_interval + weights.overstaffed_agent_interval
+        worth = effective_cover.best_worth(config)  # proficiencies: a head's average agents (1 without)
         by_queue_slot: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+        weight_of: dict[int, float] = {}  # allocation variable index -> its head's worth
         for (skills, slot), terms in sorted(floor_terms.items()):
             allocations = []
             for q, queue_id in enumerate(queue_ids):
                 if queue_id in skills and requirements[q, slot] > 0:
-                    var = solver.NumVar(0, float(requirements[q, slot]), f"a{'_'.join(skills)}_{slot}_{q}")
-                    objective.SetCoefficient(var, -saving)
+                    var = solver.NumVar(0, float(requirements[q, slot]) / worth.get((skills, q), 1.0),
+                                        f"a{'_'.join(skills)}_{slot}_{q}")
+                    objective.SetCoefficient(var, -saving * worth.get((skills, q), 1.0))
+                    weight_of[var.index()] = worth.get((skills, q), 1.0)
                     allocations.append(var)
                     by_queue_slot[q, slot].append(var)
             if allocations:
@@ -308,7 +313,7 @@ class _AggregateLp:
         for (q, slot), allocations in sorted(by_queue_slot.items()):
             constraint = solver.Constraint(-infinity, float(requirements[q, slot]))
             for var in allocations:
-                constraint.SetCoefficient(var, 1)
+                constraint.SetCoefficient(var, weight_of.get(var.index(), 1.0))
         by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         for (_, slot), allocations in by_queue_slot.items():
             by_slot[slot].extend(allocations)
@@ -319,9 +324,33 @@ class _AggregateLp:
                     constraint.SetCoefficient(var, 1)
                 for var, coefficient in terms:
                     constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
+        if any(w > 1 for w in worth.values()):  # heads worth more than one: over-staffing stays at least zero
+            self._clip_overstaffing(by_slot, weight_of, floor_terms, floor_total, infinity)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
         if instance.service_curves is not None:  # the weekly service-level mode: its shortfall rows
             self.constant += weekly_service_level.lp_rows(instance, solver, objective, floor_terms, floor_total)
+
+    def _clip_overstaffing(self, by_slot: dict[int, list[pywraplp.Variable]], weight_of: dict[int, float],
+                           floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],
+                           floor_total: dict[int, list[tuple[pywraplp.Variable, int]]], infinity: float) -> None:
+        """With proficiencies above 1 the objective's over-staffing, heads on the floor less the average agents
+        they cover, could go negative; the model counts ``max(0, heads - cover)``: per slot, ``clip >= cover -
+        heads`` at the over-staffing weight restores it (``rostering.effective_cover``)."""
+        heads: dict[int, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
+        if floor_total:
+            heads.update(floor_total)
+        else:
+            for (_, slot), terms in floor_terms.items():
+                heads[slot].extend(terms)
+        for slot, allocations in sorted(by_slot.items()):
+            clip = self.solver.NumVar(0, infinity, f"clip_{slot}")
+            self.solver.Objective().SetCoefficient(clip, self.config.weights.overstaffed_agent_interval)
+            row = self.solver.Constraint(0, infinity)  # clip - cover + heads >= 0
+            row.SetCoefficient(clip, 1)
+            for var in allocations:
+                row.SetCoefficient(var, -weight_of.get(var.index(), 1.0))
+            for var, coefficient in heads.get(slot, []):
+                row.SetCoefficient(var, row.GetCoefficient(var) + coefficient)
 
     def _floor_rows(self, infinity: float) -> None:
         """Per hard floor rule and interval, at least its number of its agents on shift

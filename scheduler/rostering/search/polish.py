@@ -41,6 +41,7 @@ from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
 from scheduler.rostering.break_placement import latest_break_offsets
+from scheduler.rostering.effective_cover import WeightedCoverState, weighted
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import (
     AGENT_RULES,
@@ -91,14 +92,16 @@ _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow
 
 
 class _Polisher:
-    def __init__(self, instance: Instance, roster: Roster) -> None:
+    def __init__(self, instance: Instance, roster: Roster, head_count_cover: bool = False) -> None:
         config, week = instance.config, instance.week
         self.config, self.week = config, week
         self.interval = config.interval_minutes
         self.slots_per_day, self.slot_count = week.slots_per_day, week.slot_count
         self.day_of = {day: index for index, day in enumerate(week.days())}
         self.weeks: dict[str, dict[int, ShiftAssignment]] = {a.agent_id: {} for a in config.agents}
-        self.cover = _Cover(config, instance.requirements)
+        # proficiencies: the weighted cover (``rostering.effective_cover``), same interface
+        self.cover = WeightedCoverState(config, instance.requirements) if weighted(config) and not (
+            head_count_cover) else _Cover(config, instance.requirements)
         self.weekly = None if instance.service_curves is None else weekly_service_level.WeeklyState(
             instance.service_curves, config, self.cover.groups, self.cover.floor)
         self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
@@ -367,17 +370,18 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
            max_sweeps: int = 200, stall_sweeps: int = STALL_SWEEPS, plateau: float = PLATEAU, repair: bool = True,
            units_left: Callable[[], float] = lambda: 1.0,
            spend: Callable[[float], None] = lambda units: None,
-           stopped: Callable[[], bool] = lambda: False) -> Roster:
+           stopped: Callable[[], bool] = lambda: False, head_count_cover: bool = False) -> Roster:
     """The roster after sweeps over its shifts in a seeded order, each shift taking its best improving move
     (else, with probability ``plateau``, a random move that costs nothing, to drift along plateaus), until
     ``stall_sweeps`` sweeps in a row improve nothing, ``max_sweeps`` have run or ``units_left()`` falls to
     zero (each scored move is charged ``UNITS_PER_MOVE``, cover searches and repairs their own units) or
     ``stopped()`` says the solve must end (a wall-clock cap, an interrupt). Every move taken costs nothing or
-    less, so the result is never worse than ``roster``."""
+    less, so the result is never worse than ``roster``. ``head_count_cover``: with proficiencies, score the cover
+    by heads (fast, for a start) rather than by the weighted cover (``rostering.effective_cover``)."""
     if not roster.shifts:
         return roster
     config = instance.config
-    polisher = _Polisher(instance, roster)
+    polisher = _Polisher(instance, roster, head_count_cover)
     rng = np.random.default_rng(seed)
     spent = [0.0]
 

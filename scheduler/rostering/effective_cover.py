@@ -1,0 +1,560 @@
+"""Proficiency-weighted cover: requirements in average agents, an agent worth its proficiency on a queue.
+
+Switched on by ``solver.proficiency_cover`` (``weighted``); off, every face counts heads as before.
+
+An agent with proficiency ``p`` on a queue handles its contacts in ``1/p`` of the average handle time, so on
+that queue they count as ``p`` average agents. Proficiencies are counted in hundredths (``SCALE``): agent ``a``
+brings ``P[a, q] = round(100 p)`` hundredths of an average agent to queue ``q``.
+
+Agents are grouped by skill set *and* proficiency vector (``CoverGroups``). In each interval every agent on the
+floor answers one queue it is skilled for (a whole head, as without proficiencies), integer ``x[g, q] >= 0``
+heads of group ``g`` on queue ``q`` with ``sum_q x[g, q] <= n[g]``, and the queue's effective cover is capped by
+its requirement: ``cover[q] = min(100 * required[q], sum_g P[g, q] * x[g, q])`` hundredths. The allocation
+maximises ``C = sum_q cover[q]`` and then
+
+- under-staffing in the interval is ``sum_q required[q] - C / 100`` average agents;
+- over-staffing is the heads on the floor beyond the average agents they cover, ``max(0, heads - C / 100)``.
+
+Both fall as ``C`` grows, so maximising the cover minimises their weighted sum. With every proficiency 1 this is
+the max-flow cover of ``rostering.coverage`` (``heads >= C`` always, so the ``max`` never binds): the plain
+faces are used then, unchanged. Every face computes this same number: the CP-SAT coverage rule (``build``), the
+local search (``WeightedCoverState``: an exact solve per interval, memoised), the roster's scoring
+(``cover_cost``), the LP bound (its relaxation, each skill set at its members' best proficiency) and, with
+code of its own, the validator (``scheduler.validation.effective_cover``).
+
+The per-interval problem is a small integer program (a bin-covering flavour: the last head on a queue may
+overshoot it). ``best_cover`` solves it exactly: single-skill heads all go to their queue (that can never hurt);
+the rest are placed greedily, and when the greedy cover falls short of an upper bound (the requirement, the
+skilled heads' capacity per queue, every head at its best queue) a depth-first branch and bound over the
+multi-skill heads proves or improves it; past ``BRANCH_LIMIT`` nodes CP-SAT solves the interval's integer
+program to optimality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain.plan import Agent, PlanConfig
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
+from scheduler.domain.week import Week
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+
+SCALE = 100  # proficiencies and cover in hundredths of an average agent
+BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
+SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of queues up to this many queues
+# The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
+# in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
+# 2.5 ms of CPU time each, measured with ``time.process_time`` on the 70-agent example with levels.
+SOLVE_ELEMENTS = 430
+NODE_ELEMENTS = 43
+PROGRAM_ELEMENTS = 11_000
+
+GroupKey = tuple[str, ...]
+
+
+def hundredths(agent: Agent, queue_id: str) -> int:
+    """The agent's proficiency on ``queue_id`` in hundredths of an average agent."""
+    return int(round(agent.proficiency(queue_id) * SCALE))
+
+
+def weighted(config: PlanConfig) -> bool:
+    """Whether the roster's cover is weighted: ``solver.proficiency_cover`` is on and some agent's proficiency on
+    a skill differs from 1 (else the plain, head-counting cover holds)."""
+    return config.solver.proficiency_cover and any(
+        hundredths(a, q) != SCALE for a in config.agents if a.proficiencies for q in a.skills)
+
+
+def cover_key(agent: Agent, proficient: bool) -> GroupKey:
+    """The agent's cover group: the skill set, with each skill's proficiency in hundredths when ``proficient``
+    (``sales:80``), so agents of one group are interchangeable for the cover."""
+    if not proficient:
+        return agent.skills
+    return tuple(f"{q}:{hundredths(agent, q)}" for q in agent.skills)
+
+
+@dataclass(frozen=True)
+class CoverGroups:
+    """The cover groups of a config (sorted keys) with, per group, its queues (config order indices) and its
+    proficiency on each in hundredths (aligned)."""
+
+    keys: tuple[GroupKey, ...]
+    queues_of: tuple[tuple[int, ...], ...]
+    weights_of: tuple[tuple[int, ...], ...]
+    index_of: dict[GroupKey, int]
+    group_of: dict[str, int]  # agent id -> group index
+
+    @staticmethod
+    def of(config: PlanConfig) -> CoverGroups:
+        queue_ids = [q.queue_id for q in config.queues]
+        members: dict[GroupKey, Agent] = {}
+        for agent in config.agents:
+            members.setdefault(cover_key(agent, True), agent)
+        keys = tuple(sorted(members))
+        queues_of, weights_of = [], []
+        for key in keys:
+            agent = members[key]
+            pairs = sorted((queue_ids.index(q), hundredths(agent, q)) for q in agent.skills)
+            queues_of.append(tuple(q for q, _ in pairs))
+            weights_of.append(tuple(w for _, w in pairs))
+        index_of = {key: i for i, key in enumerate(keys)}
+        return CoverGroups(keys, tuple(queues_of), tuple(weights_of), index_of,
+                           {a.agent_id: index_of[cover_key(a, True)] for a in config.agents})
+
+
+def best_worth(config: PlanConfig) -> dict[tuple[GroupKey, int], float]:
+    """Per (skill set, queue index), the best proficiency there among the skill set's agents (average agents
+    per head), for the LP bound's cover rows: a relaxation, since no head of the skill set brings more. Empty
+    without proficiencies (every head worth 1)."""
+    if not weighted(config):
+        return {}
+    queue_ids = [q.queue_id for q in config.queues]
+    best: dict[tuple[GroupKey, int], int] = {}
+    for agent in config.agents:
+        for q in agent.skills:
+            key = (agent.skills, queue_ids.index(q))
+            best[key] = max(best.get(key, 0), hundredths(agent, q))
+    return {key: value / SCALE for key, value in best.items()}
+
+
+Allocation = dict[tuple[int, int], int]  # (group, queue) -> heads
+
+
+def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[tuple[int, int]],
+               work: list[int] | None = None) -> tuple[int, Allocation]:
+    """The largest effective cover ``C`` (hundredths) of ``required`` (heads per queue) by ``present`` ((group,
+    heads on the floor) pairs), and one allocation reaching it (heads per (group, queue)). ``work``, when
+    given, counts the branch-and-bound nodes (``[0]``) and integer programs (``[1]``) spent."""
+    capacity = [SCALE * int(r) for r in required]
+    left = list(capacity)
+    allocation: Allocation = {}
+    flexible: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for group, heads in present:
+        options = [(q, w) for q, w in zip(groups.queues_of[group], groups.weights_of[group], strict=True)
+                   if capacity[q] > 0]
+        if heads <= 0 or not options:
+            continue
+        if len(options) == 1:
+            q, w = options[0]
+            allocation[group, q] = heads
+            left[q] -= w * heads
+        else:
+            flexible.append((group, heads, options))
+    brought = [c - rest for c, rest in zip(capacity, left, strict=True)]  # by the single-skill heads
+    reach = list(brought)
+    for _, heads, options in flexible:
+        for q, w in options:
+            reach[q] += heads * w
+    bound = min(sum(capacity), sum(min(c, r) for c, r in zip(capacity, reach, strict=True)),
+                sum(min(c, b) for c, b in zip(capacity, brought, strict=True))
+                + sum(heads * max(w for _, w in options) for _, heads, options in flexible))
+    flexible.sort(key=lambda item: (len(item[2]), item[0]))
+    for group, heads, options in flexible:
+        for _ in range(heads):
+            q, w = max(options, key=lambda o: (min(o[1], max(left[o[0]], 0)), left[o[0]], -o[0]))
+            if left[q] <= 0:
+                break
+            allocation[group, q] = allocation.get((group, q), 0) + 1
+            left[q] -= w
+    covered = sum(min(c, c - rest) for c, rest in zip(capacity, left, strict=True))
+    if covered >= bound or not flexible:
+        return covered, allocation
+    singles = {key: heads for key, heads in allocation.items() if len(_options_of(flexible, key[0])) == 0}
+    base = sum(min(c, b) for c, b in zip(capacity, brought, strict=True))
+    nodes = [0]
+    found = _branch_and_bound([max(c - b, 0) for c, b in zip(capacity, brought, strict=True)], flexible,
+                              covered - base, allocation, nodes)
+    if work is not None:
+        work[0] += nodes[0]
+        work[1] += int(found is None)
+    if found is None:  # too many branches: the integer program decides
+        return _exact(groups, capacity, present)
+    gain, chosen = found
+    for g, q in chosen:
+        singles[g, q] = singles.get((g, q), 0) + 1
+    return base + gain, singles
+
+
+def _options_of(flexible: list[tuple[int, int, list[tuple[int, int]]]], group: int) -> list[tuple[int, int]]:
+    return next((options for g, _, options in flexible if g == group), [])
+
+
+class _TooManyBranches(Exception):
+    pass
+
+
+def _branch_and_bound(free: list[int], flexible: list[tuple[int, int, list[tuple[int, int]]]], greedy_gain: int,
+                      greedy: Allocation, nodes: list[int]) -> tuple[int, list[tuple[int, int]]] | None:
+    """The best placement of the multi-skill heads on the queues' ``free`` hundredths (after the single-skill
+    heads), by depth-first branch and bound: a head brings ``min(w, free[q])``, so placing a head never lowers
+    the cover and only the placements matter; the heads of a group take queues in non-decreasing order (they are
+    interchangeable); a branch is cut when its cover plus an optimistic rest (at most what the remaining heads
+    could bring each queue, within its free room; and, for every set of queues, those filled and every other
+    head at its best queue outside the set) cannot beat the best found.
+    ``None`` past ``BRANCH_LIMIT`` nodes."""
+    heads = [(g, options) for g, n, options in flexible for _ in range(n)]
+    queues = sorted({q for _, options in heads for q, _ in options})
+    # per queue, what the heads from ``i`` on could bring it
+    could = {q: [0] * (len(heads) + 1) for q in queues}
+    for i in range(len(heads) - 1, -1, -1):
+        for q in queues:
+            could[q][i] = could[q][i + 1]
+        for q, w in heads[i][1]:
+            could[q][i] += w
+    # Lagrangian rests: for a set S of queues, the queues of S filled to their free room and every head from
+    # ``i`` on at its best queue outside S (``outside[S][i]``); each S gives a bound, the least is kept
+    subsets = [frozenset(q for k, q in enumerate(queues) if mask >> k & 1)
+               for mask in range(1 << len(queues))] if len(queues) <= SUBSET_QUEUES else [frozenset()]
+    outside = [[0] * (len(heads) + 1) for _ in subsets]
+    for k, chosen in enumerate(subsets):
+        row = outside[k]
+        for i in range(len(heads) - 1, -1, -1):
+            row[i] = row[i + 1] + max((w for q, w in heads[i][1] if q not in chosen), default=0)
+    best_gain = [greedy_gain]
+    best: list[list[tuple[int, int]]] = [[(g, q) for (g, q), n in greedy.items() if _options_of(flexible, g)
+                                          for _ in range(n)]]
+    path: list[tuple[int, int]] = []
+
+    def dfs(i: int, gain: int, low: int) -> None:
+        if gain > best_gain[0]:
+            best_gain[0], best[0] = gain, list(path)
+        if i == len(heads):
+            return
+        nodes[0] += 1
+        if nodes[0] > BRANCH_LIMIT:
+            raise _TooManyBranches
+        optimistic = min(sum(min(free[q], could[q][i]) for q in queues),
+                         min(sum(free[q] for q in chosen) + outside[k][i] for k, chosen in enumerate(subsets)))
+        if gain + optimistic <= best_gain[0]:
+            return
+        group, options = heads[i]
+        start = low if i > 0 and heads[i - 1][0] == group else 0
+        ranked = sorted(range(start, len(options)), key=lambda k: (-min(options[k][1], free[options[k][0]]), k))
+        placed = False
+        for k in ranked:
+            q, w = options[k]
+            brings = min(w, free[q])
+            if brings == 0:
+                continue
+            placed = True
+            free[q] -= brings
+            path.append((group, q))
+            dfs(i + 1, gain + brings, k)
+            path.pop()
+            free[q] += brings
+        if not placed:  # nowhere to help: the head waits (and so do its group's next heads)
+            dfs(i + 1, gain, len(options))
+
+    try:
+        dfs(0, 0, 0)
+    except _TooManyBranches:
+        return None
+    return best_gain[0], best[0]
+
+
+def _exact(groups: CoverGroups, capacity: list[int], present: Sequence[tuple[int, int]]) -> tuple[int, Allocation]:
+    """The integer program of the module docstring, solved to optimality by CP-SAT (one worker, so the same
+    allocation every time): heads per (group, queue), each queue's cover."""
+    model = cp_model.CpModel()
+    brought: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    heads_of: dict[tuple[int, int], cp_model.IntVar] = {}
+    for g, heads in present:
+        arcs = []
+        for q, w in zip(groups.queues_of[g], groups.weights_of[g], strict=True):
+            if capacity[q] > 0 and heads > 0:
+                heads_of[g, q] = model.new_int_var(0, heads, f"x_{g}_{q}")
+                arcs.append(heads_of[g, q])
+                brought.setdefault(q, []).append((heads_of[g, q], w))
+        if arcs:
+            model.add(cp_model.LinearExpr.sum(arcs) <= heads)
+    covers = []
+    for q, terms in sorted(brought.items()):
+        cover = model.new_int_var(0, capacity[q], f"c_{q}")
+        model.add(cover <= cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms]))
+        covers.append(cover)
+    model.maximize(cp_model.LinearExpr.sum(covers))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    if solver.solve(model) != cp_model.OPTIMAL:
+        raise RuntimeError("the weighted cover of an interval was not solved to optimality")
+    allocation: Allocation = {key: int(solver.value(var)) for key, var in heads_of.items() if solver.value(var)}
+    return int(round(solver.objective_value)), allocation
+
+
+def slot_cost(under_weight: int, over_weight: int, required_total: int, heads: int, covered: int) -> int:
+    """Under- and over-staffing cost of one interval, in hundredths of objective units (``covered`` in
+    hundredths of an average agent, ``required_total`` and ``heads`` in heads)."""
+    return under_weight * (SCALE * required_total - covered) + over_weight * max(0, SCALE * heads - covered)
+
+
+class CoverTable:
+    """``best_cover`` per interval, memoised on (requirement, heads per group): a local search revisits the same
+    few floors of an interval again and again."""
+
+    def __init__(self, groups: CoverGroups, requirements: np.ndarray) -> None:
+        self.groups = groups
+        self.required = [tuple(column) for column in requirements.astype(np.int64).T.tolist()]
+        self._memo: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, Allocation]] = {}
+        self.solves = 0  # memo misses (work done, for budgeting)
+        self.work = [0, 0]  # branch-and-bound nodes and integer programs spent (``best_cover``)
+
+    def cover(self, slot: int, present: tuple[tuple[int, int], ...]) -> tuple[int, Allocation]:
+        key = (self.required[slot], present)
+        found = self._memo.get(key)
+        if found is None:
+            self.solves += 1
+            found = self._memo[key] = best_cover(self.groups, self.required[slot], present, self.work)
+        return found
+
+
+def floor_by_group(groups: CoverGroups, week: Week, roster: Roster) -> np.ndarray:
+    """Agents on the floor (on shift, not on break or at an activity) per ``[group, slot]``."""
+    floor = np.zeros((len(groups.keys), week.slot_count), dtype=np.int64)
+    for shift in roster.shifts:
+        day = week.day_index(shift.date)
+        row = floor[groups.group_of[shift.agent_id]]
+        present = np.zeros(week.slot_count, dtype=np.int64)
+        present[week.slot(day, shift.start_minute):week.slot(day, shift.end_minute)] = 1
+        off_floor: tuple[BreakAssignment | ActivityAssignment, ...] = (*shift.breaks, *shift.activities)
+        for segment in off_floor:
+            present[week.slot(day, segment.start_minute):week.slot(day, segment.start_minute + segment.minutes)] = 0
+        row += present
+    return floor
+
+
+def _present(floor: np.ndarray, slot: int) -> tuple[tuple[int, int], ...]:
+    column = floor[:, slot]
+    return tuple((int(g), int(column[g])) for g in np.flatnonzero(column).tolist())
+
+
+def allocation_of(config: PlanConfig, week: Week, roster: Roster, requirements: np.ndarray
+                  ) -> tuple[CoverGroups, np.ndarray, np.ndarray, list[Allocation]]:
+    """The roster's weighted cover: the groups, the floor per ``[group, slot]``, the cover per slot
+    (hundredths) and each slot's allocation."""
+    groups = CoverGroups.of(config)
+    floor = floor_by_group(groups, week, roster)
+    table = CoverTable(groups, requirements)
+    covered = np.zeros(week.slot_count, dtype=np.int64)
+    allocations: list[Allocation] = []
+    for slot in range(week.slot_count):
+        value, allocation = table.cover(slot, _present(floor, slot))
+        covered[slot] = value
+        allocations.append(allocation)
+    return groups, floor, covered, allocations
+
+
+def cover_cost(config: PlanConfig, week: Week, roster: Roster, requirements: np.ndarray) -> tuple[float, float]:
+    """Under- and over-staffing of the roster in average agent-intervals (the objective's amounts)."""
+    _, floor, covered, _ = allocation_of(config, week, roster, requirements)
+    required = requirements.astype(np.int64).sum(axis=0)
+    heads = floor.sum(axis=0)
+    under = int((SCALE * required - covered).sum())
+    over = int(np.maximum(SCALE * heads - covered, 0).sum())
+    return under / SCALE, over / SCALE
+
+
+def effective_heads(config: PlanConfig, week: Week, roster: Roster, requirements: np.ndarray) -> np.ndarray:
+    """Average agents per ``[queue, slot]`` (float): each queue's allocated heads at their proficiency (not
+    capped), and each group's spare heads on its skilled queue with the largest requirement (as
+    ``coverage.allocate`` places spare heads), at their proficiency there."""
+    groups, floor, _, allocations = allocation_of(config, week, roster, requirements)
+    effective = np.zeros(requirements.shape, dtype=np.int64)
+    for slot, allocation in enumerate(allocations):
+        used = np.zeros(len(groups.keys), dtype=np.int64)
+        for (g, q), heads in allocation.items():
+            effective[q, slot] += heads * groups.weights_of[g][groups.queues_of[g].index(q)]
+            used[g] += heads
+        for g in np.flatnonzero(floor[:, slot] > used).tolist():
+            spare = int(floor[g, slot] - used[g])
+            k = max(range(len(groups.queues_of[g])),
+                    key=lambda k: (requirements[groups.queues_of[g][k], slot], -groups.queues_of[g][k]))
+            effective[groups.queues_of[g][k], slot] += spare * groups.weights_of[g][k]
+    return effective / SCALE
+
+
+class WeightedCoverState:
+    """The local search's exact weighted cover, with ``search.cover_flow.CoverState``'s interface: heads on the
+    floor per ``[group, slot]`` (``floor``), the cover per slot (``covered``, hundredths; below
+    ``required_total`` a slot is short), and the exact cost change of one head more or fewer of a group per slot
+    (memoised ``best_cover`` solves)."""
+
+    def __init__(self, config: PlanConfig, requirements: np.ndarray) -> None:
+        self.cover_groups = CoverGroups.of(config)
+        self.groups = list(self.cover_groups.keys)
+        self.group_of = self.cover_groups.group_of
+        slot_count = requirements.shape[1]
+        self.floor = np.zeros((len(self.groups), slot_count), dtype=np.int64)
+        self.required_heads = requirements.astype(np.int64).sum(axis=0)
+        # a slot counts as short (the local search's repair targets) when its cover is a whole average agent or
+        # more below the requirement: smaller shortfalls, which juniors leave almost everywhere, are left to the
+        # exactly scored moves, so the repair's search stays on the slots where an agent is missing
+        self.required_total = SCALE * self.required_heads - SCALE + 1
+        self.under, self.over = config.weights.understaffed_agent_interval, config.weights.overstaffed_agent_interval
+        self.table = CoverTable(self.cover_groups, requirements)
+        self._covered = np.zeros(slot_count, dtype=np.int64)
+        self._stale: set[int] = set()  # slots whose cover is solved again when next read
+        self._charged = (0, 0, 0)  # the table's nodes, programs and solves charged so far
+        self.graph_size = len(self.groups) + len(config.queues) + sum(len(q) for q in self.cover_groups.queues_of)
+        self._plus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
+        self._minus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
+        # the slot version each delta was solved for
+        self._known_plus = np.full((len(self.groups), slot_count), -1, dtype=np.int64)
+        self._known_minus = np.full((len(self.groups), slot_count), -1, dtype=np.int64)
+        self._version = np.zeros(slot_count, dtype=np.int64)
+        self.searches = 0
+        self.search_work = 0
+        self.changed_slots = 0
+
+    def _cost(self, slot: int, present: tuple[tuple[int, int], ...]) -> int:
+        covered, _ = self.table.cover(slot, present)
+        heads = sum(h for _, h in present)
+        return slot_cost(self.under, self.over, int(self.required_heads[slot]), heads, covered)
+
+    def change(self, group: int, first: int, row: np.ndarray, sign: int) -> None:
+        """``sign`` (+1 or -1) heads of ``group`` on the slots ``first + i`` where ``row[i]`` is set."""
+        offsets = np.flatnonzero(row).tolist()
+        self.changed_slots += len(offsets)
+        for offset in offsets:
+            slot = first + offset
+            self.floor[group, slot] += sign
+            self._version[slot] += 1
+            self._stale.add(slot)
+
+    @property
+    def covered(self) -> np.ndarray:
+        """The cover per slot in hundredths of an average agent (solved for the changed slots on reading)."""
+        for slot in sorted(self._stale):
+            self._covered[slot] = self.table.cover(slot, _present(self.floor, slot))[0]
+        self._stale.clear()
+        self._charge()
+        return self._covered
+
+    def _refresh(self, group: int, plus_slots: list[int], minus_slots: list[int]) -> None:
+        """The cost change of one head more of ``group`` on ``plus_slots`` and one fewer on ``minus_slots``."""
+        solves = self.table.solves
+        for slots, known, deltas, sign in ((plus_slots, self._known_plus, self._plus, 1),
+                                           (minus_slots, self._known_minus, self._minus, -1)):
+            for slot in slots:
+                if known[group, slot] != self._version[slot]:
+                    self.searches += 1
+                    deltas[group, slot] = self._step(slot, group, sign)
+                    known[group, slot] = self._version[slot]
+        self.search_work += (self.table.solves - solves) * self.graph_size
+        self._charge()
+
+    def _step(self, slot: int, group: int, sign: int) -> int:
+        """The slot's cost change (hundredths of objective units) with ``sign`` heads of ``group`` more."""
+        base = _present(self.floor, slot)
+        heads = dict(base)
+        heads[group] = heads.get(group, 0) + sign
+        if heads[group] < 0:
+            return 0
+        return self._cost(slot, tuple(sorted((g, h) for g, h in heads.items() if h))) - self._cost(slot, base)
+
+    def _charge(self) -> None:
+        """Add the cover solves' own work to ``search_work`` (in the local search's elements)."""
+        nodes, programs = self.table.work
+        charged_nodes, charged_programs, charged_solves = self._charged
+        self.search_work += ((self.table.solves - charged_solves) * SOLVE_ELEMENTS
+                             + (nodes - charged_nodes) * NODE_ELEMENTS
+                             + (programs - charged_programs) * PROGRAM_ELEMENTS)
+        self._charged = (nodes, programs, self.table.solves)
+
+    def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
+        """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry
+        -1, 0 or +1 head of ``group`` on slots ``first, first + 1, ...``), in objective units."""
+        last = first + change.shape[1]
+        self._refresh(group, (first + np.flatnonzero((change > 0).any(axis=0))).tolist(),
+                      (first + np.flatnonzero((change < 0).any(axis=0))).tolist())
+        plus, minus = self._plus[group, first:last], self._minus[group, first:last]
+        return (np.where(change > 0, plus, 0) + np.where(change < 0, minus, 0)).sum(axis=1) / SCALE
+
+    def cost(self, slots: np.ndarray, floor: np.ndarray) -> float:
+        """Under- and over-staffing cost of ``slots`` with ``floor`` (``[group, len(slots)]``) on the floor,
+        computed afresh (for checks), in objective units."""
+        total = 0
+        for column, slot in enumerate(np.asarray(slots).tolist()):
+            present = tuple((int(g), int(floor[g, column])) for g in np.flatnonzero(floor[:, column]).tolist())
+            covered, _ = best_cover(self.cover_groups, self.table.required[slot], present)
+            total += slot_cost(self.under, self.over, int(self.required_heads[slot]), sum(h for _, h in present),
+                               covered)
+        return total / SCALE
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    """The coverage rule's CP-SAT face with proficiencies (see the module docstring): integer heads per (group,
+    queue), each queue's cover capped by its requirement, over-staffing per slot at least zero."""
+    groups = CoverGroups.of(model.config)
+    queue_ids = [q.queue_id for q in model.config.queues]
+    group_size = np.bincount(list(groups.group_of.values()), minlength=len(groups.keys))
+    floor: dict[tuple[int, int], tuple[list, list]] = {}
+    heads_terms: dict[int, list] = {}
+    for agent_day in model.all_agent_days():
+        if not agent_day.options:
+            continue
+        g = groups.group_of[agent_day.agent.agent_id]
+        for slot, (variables, coefficients) in model.presence_terms(agent_day).items():
+            vs, cs = floor.setdefault((g, slot), ([], []))
+            vs.extend(variables)
+            cs.extend(coefficients)
+            hv = heads_terms.setdefault(slot, [])
+            hv.append(cp_model.LinearExpr.weighted_sum(variables, coefficients))
+    fixed = {groups.index_of[key]: counts for key, counts in model.fixed_on_floor.items()}
+    touched = {slot for _, slot in floor}
+    slots = [s for s in range(model.week.slot_count) if not fixed or s in touched]
+    under_terms, over_terms = [], []
+    required_total = 0
+    for slot in slots:
+        cover_of: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+        heads_constant = 0
+        for g in range(len(groups.keys)):
+            constant = int(fixed[g][slot]) if g in fixed else 0
+            heads_constant += constant
+            if (g, slot) not in floor and constant == 0:
+                continue
+            allocations = []
+            for q, w in zip(groups.queues_of[g], groups.weights_of[g], strict=True):
+                required = int(model.requirements[q, slot])
+                if required == 0:
+                    continue
+                alloc = model.cp.new_int_var(0, int(group_size[g]), f"alloc_{slot}_{queue_ids[q]}")
+                allocations.append(alloc)
+                model.allocations[slot, groups.keys[g], q] = alloc
+                cover_of.setdefault(q, []).append((alloc, w))
+            if allocations:
+                variables, coefficients = floor.get((g, slot), ([], []))
+                model.cp.add(cp_model.LinearExpr.sum(allocations)
+                             <= cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant)
+        slot_required = int(model.requirements[:, slot].sum())
+        required_total += slot_required
+        covered = []
+        for q, terms in sorted(cover_of.items()):
+            capacity = SCALE * int(model.requirements[q, slot])
+            cover = model.cp.new_int_var(0, capacity, f"cover_{slot}_{queue_ids[q]}")
+            model.cp.add(cover <= cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms]))
+            covered.append(cover)
+        slot_cover = cp_model.LinearExpr.sum(covered)
+        under_terms.append(slot_cover)
+        heads = cp_model.LinearExpr.sum(heads_terms.get(slot, [])) + heads_constant
+        most = SCALE * (int(sum(int(c[slot]) for c in fixed.values())) + len(heads_terms.get(slot, [])))
+        over = model.cp.new_int_var(0, max(most, 0), f"over_{slot}")
+        model.cp.add(over >= SCALE * heads - slot_cover)
+        over_terms.append(over)
+    weights = model.config.weights
+    return [
+        PenaltyTerm("understaffing", weights.understaffed_agent_interval,
+                    SCALE * required_total - cp_model.LinearExpr.sum(under_terms), "agent-interval", divisor=SCALE),
+        PenaltyTerm("overstaffing", weights.overstaffed_agent_interval, cp_model.LinearExpr.sum(over_terms),
+                    "agent-interval", divisor=SCALE),
+    ]
+
+
+def hint(model: RosterModel, roster: Roster) -> None:
+    """Hint the weighted cover's allocation variables with ``roster``'s allocation (``build``'s keys)."""
+    groups, _, _, allocations = allocation_of(model.config, model.week, roster, model.requirements)
+    for (slot, key, q), var in model.allocations.items():
+        model.cp.add_hint(var, allocations[slot].get((groups.index_of[key], q), 0))

@@ -200,3 +200,13 @@ def test_default_mode_has_no_curves(tmp_path: Path) -> None:
     config = load_config(_tiny(tmp_path / "c"))
     assert weekly_instance(config, WEEK, pd.DataFrame(), queue_targets(config)) is None
     assert replace(config.weights).service_level == "interval"
+
+
+def test_weekly_mode_refuses_the_weighted_cover_naming_the_key(tmp_path: Path) -> None:
+    plan = _tiny(tmp_path / "c")
+    plan.write_text(plan.read_text() + "objective:\n  service_level: weekly\nsolver:\n  proficiency_cover: true\n",
+                    encoding="utf-8")
+    result = _plan(plan, tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "solver.proficiency_cover cannot be combined with objective.service_level: weekly" in result.output
+    assert not (tmp_path / "out").exists()

@@ -662,6 +662,9 @@ def load_config(path: Path | str) -> PlanConfig:
         deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
         proficiency_cover=solver.get("proficiency_cover", sdef.proficiency_cover).boolean(),
     )
+    if settings.proficiency_cover and weights.service_level == "weekly":
+        # the weekly mode's curves and exact scoring count whole heads per queue, not weighted capacity
+        raise solver.get("proficiency_cover").fail("cannot be combined with objective.service_level: weekly")
     gates = root.get("quality_gates", {})
     gates.mapping(("service_level_drop", "understaffing_growth"))
     gdef = QualityGates()

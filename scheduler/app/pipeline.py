@@ -32,6 +32,7 @@ from scheduler.app.channels import (
     backlog_frame,
     backlog_shortfalls,
     blended_heads,
+    deadline_queues,
     deferred_cover,
     deferred_kpis,
     keeps_all_hours,
@@ -50,10 +51,10 @@ from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
-from scheduler.rostering.coverage import CoverageResult, coverage
+from scheduler.rostering.coverage import CoverageResult, coverage, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
-from scheduler.rostering.rules import floor_rules
+from scheduler.rostering.rules import deadline_cover, floor_rules
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis
@@ -413,7 +414,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise InfeasibleError(conflicts[0] + more)
-    schedule = solve_roster(Instance(config, week, array), time_limit_seconds=time_limit_seconds, seed=seed,
+    instance = Instance(config, week, array, deadline_queues(config, week, required))
+    schedule = solve_roster(instance, time_limit_seconds=time_limit_seconds, seed=seed,
                             workers=workers, progress=progress, stop=stop)
     cut = "" if schedule.stats.budget_completed else f", stopped early by {schedule.stats.stopped_by}"
     stage("schedule", f"{len(schedule.roster.shifts)} shifts, status {schedule.stats.status}, "
@@ -428,8 +430,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
+        planned = deadline_cover.planned_rows(instance, on_floor_by_skills(config, week, schedule.roster))
         cover, deferred = deferred_cover(config, week, cover, required,
-                                         blended_heads(config, week, schedule.roster, array, required))
+                                         blended_heads(config, week, schedule.roster, planned, required))
         extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "

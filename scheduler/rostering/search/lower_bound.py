@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.linear_solver import pywraplp
 
 from scheduler.domain.plan import Agent, PlanConfig
@@ -51,6 +52,7 @@ from scheduler.rostering.rules import (
     agent_week,
     allowed_options,
     break_cap,
+    deadline_cover,
     floor_rules,
     keeps_days,
 )
@@ -126,6 +128,8 @@ class AggregateSolution:
     plans: tuple[ClassPlan, ...]
     variables: int  # size of the LP, for budgeting
     rows: int = 0
+    # heads per slot the LP puts on each deadline queue (``rules.deadline_cover``), by queue index
+    deadline_heads: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def lp_work(variables: int, rows: int) -> float:
@@ -161,7 +165,7 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         for agent_class, patterns, mix, day_vars in lp.classes
     )
     return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
-                             solver.NumConstraints())
+                             solver.NumConstraints(), lp.deadlines.heads())
 
 
 def aggregate_lower_bound(instance: Instance) -> float | None:
@@ -175,7 +179,8 @@ class _AggregateLp:
     """Builds the aggregate LP into ``solver`` (see the module docstring)."""
 
     def __init__(self, instance: Instance, solver: pywraplp.Solver) -> None:
-        config, week, requirements = instance.config, instance.week, instance.requirements
+        # deadline queues are covered cumulatively (``rules.deadline_cover``), the others interval by interval
+        config, week, requirements = instance.config, instance.week, deadline_cover.live_requirements(instance)
         self.config, self.week, self.solver = config, week, solver
         self.requirements = requirements
         self.interval = config.interval_minutes
@@ -183,6 +188,7 @@ class _AggregateLp:
         weights = config.weights
         objective = solver.Objective()
         objective.SetMinimization()
+        self.deadlines = deadline_cover.AggregateDeadlines(instance, solver, objective)
         self.classes: list[tuple[AgentClass, list, list, list]] = []
 
         # per skill set: shift counts by (day, option key) and the break variables covering each slot
@@ -275,6 +281,7 @@ class _AggregateLp:
                     objective.SetCoefficient(var, -saving)
                     allocations.append(var)
                     by_queue_slot[q, slot].append(var)
+            allocations.extend(self.deadlines.allocations(skills, slot))
             if allocations:
                 constraint = solver.Constraint(-infinity, 0)
                 for var in allocations:
@@ -288,6 +295,9 @@ class _AggregateLp:
         by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         for (_, slot), allocations in by_queue_slot.items():
             by_slot[slot].extend(allocations)
+        for slot, allocations in self.deadlines.by_slot().items():
+            by_slot[slot].extend(allocations)
+        self.deadlines.add_rows()
         for slot, terms in sorted(floor_total.items()):  # shared breaks: all allocations within the floor
             if by_slot.get(slot):
                 constraint = solver.Constraint(-infinity, 0)

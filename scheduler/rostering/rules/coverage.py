@@ -79,11 +79,12 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 model.cp.add(covered <= required)
                 covered_terms.append(covered)
 
-    covered_total = cp_model.LinearExpr.sum(covered_terms + deadlines.covered())
+    covered_total = cp_model.LinearExpr.sum(covered_terms)
     weights = model.config.weights
     return [
         PenaltyTerm("understaffing", weights.understaffed_agent_interval, unmet_requirement - covered_total,
                     "agent-interval"),
         PenaltyTerm("overstaffing", weights.overstaffed_agent_interval,
-                    cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total, "agent-interval"),
+                    cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total
+                    - cp_model.LinearExpr.sum(deadlines.covered()), "agent-interval"),
     ]

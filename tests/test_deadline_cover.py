@@ -34,7 +34,7 @@ from scheduler.rostering.solve import build_model, evaluate, simple_lower_bound
 from scheduler.validation.deferred import within_deadline_bounds
 from scheduler.validation.validate import read_roster as read_roster_frame
 from tests.test_config import error_of, set_key, write
-from tests.test_rules import ANY_TIME, WEEK, agent, hm, make_config
+from tests.test_rules import WEEK, agent, hm, make_config
 
 SLOTS = WEEK.slot_count
 SLOT_MINUTES = WEEK.interval_minutes

@@ -437,7 +437,7 @@ def solve_roster(
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             keep_if_better(polish(searched(rounded), rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+polish")
-        if costs and costs[0].amount > 0 and budget.left() > 0:  # under-staffed: agent-by-agent passes, polish
+        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
             weeks = sequential_roster(
                 searched(current.roster()), order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 initial=dict(current.shifts), spend=budget.spend, stop=stop,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -109,6 +110,11 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 per_late.append(scale // queue.deadline_slots)
     return [PenaltyTerm(NAME, model.config.weights.understaffed_agent_interval,
                         cp_model.LinearExpr.weighted_sum(overdue, per_late), UNIT, scale)]
+
+
+def overdue(costs: Sequence[object]) -> bool:
+    """Whether a roster's evaluated costs (``rostering.solve.RuleCost``) leave deadline work overdue."""
+    return any(getattr(c, "rule", None) == NAME and getattr(c, "amount", 0) > 0 for c in costs)
 
 
 def divisor(instance: Instance) -> int:

@@ -212,9 +212,10 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
 
 def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> tuple[DeadlineQueue, ...]:
     """The deferred queues the roster covers cumulatively (``deadline_cover: cumulative``, the default), each
-    with the work arriving per interval of the week (the requirement rows, ``plan_requirements``), bounded by
-    its real deadline and, below, by the fluid plan's heads so far (which reach the target share, leaving late
-    what a target below 1 allows), as ``rostering.deadlines.DeadlineQueue``; empty without deferred queues."""
+    with the work arriving per interval of the week (the requirement rows, ``plan_requirements``) and its real
+    deadline: the roster aims at every item in time (lateness is a soft cost, so a target below 1 leaves room
+    where keeping every item would cost more than it saves), as ``rostering.deadlines.DeadlineQueue``; empty
+    without deferred queues."""
     result = []
     grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
     for index, queue in enumerate(config.queues):
@@ -223,12 +224,9 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
         contacts, aht = _on_grid(required.loc[required["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
         work = _work(contacts, aht, config.interval_minutes)
         is_open = open_mask(queue, grid, config.interval_minutes)
-        plan = plan_work(work, is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock,
-                         queue.service_level_target, config.interval_minutes)
         steps = queue.deadline_minutes // config.interval_minutes
         due = due_slots(is_open, steps, queue.deadline_clock)
-        result.append(deadline_queue(index, work, is_open, due, config.shrinkage,
-                                     whole_heads(plan.work, config.shrinkage), steps))
+        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps))
     return tuple(result)
 
 

@@ -5,8 +5,8 @@ due. So the roster need not follow a fixed per-interval plan: by the end of ever
 has put on the queue so far must have done at least the work falling due before the queue's next open interval
 (``lower``), and heads beyond the work arrived so far do nothing (``upper``). Both are cumulative counts of
 whole heads (agent-intervals after shrinkage), one per open interval, the same bounds the fluid backlog model
-(``forecasting.queueing.deferred.smoothest_work``) draws its plan between, so that plan, turned into whole
-heads, is one roster-side plan among many that keep them.
+(``forecasting.queueing.deferred.smoothest_work``) draws its plan between, so that plan (at a target share of
+1), turned into whole heads, is one roster-side plan among many that keep them.
 
 This module holds the data only (``DeadlineQueue`` and how to make it); the solver's faces of the rule live in
 ``rostering.rules.deadline_cover``.

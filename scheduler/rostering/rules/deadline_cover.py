@@ -8,8 +8,8 @@ agent-interval of work overdue for as long as the deadline costs what one uncove
 queue costs (an email late by a day, a social message late by two hours), and work left undone costs it in
 every interval until the week ends. A head on the queue counts as covered (no overstaffing), like a head on a
 live queue. The queue's requirement row
-(the fluid plan's fixed heads per interval) is not covered interval by interval: it is one plan among many that
-keep every deadline.
+(the fluid plan's fixed heads per interval) is not covered interval by interval: it is one plan among many (the
+searches start from it where they have nothing better).
 
 Faces:
 

@@ -80,11 +80,12 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 covered_terms.append(covered)
 
     covered_total = cp_model.LinearExpr.sum(covered_terms)
+    idle = cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total
+    if deadlines.covered():  # heads working a deadline queue are not overstaffed either
+        idle = idle - cp_model.LinearExpr.sum(deadlines.covered())
     weights = model.config.weights
     return [
         PenaltyTerm("understaffing", weights.understaffed_agent_interval, unmet_requirement - covered_total,
                     "agent-interval"),
-        PenaltyTerm("overstaffing", weights.overstaffed_agent_interval,
-                    cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total
-                    - cp_model.LinearExpr.sum(deadlines.covered()), "agent-interval"),
+        PenaltyTerm("overstaffing", weights.overstaffed_agent_interval, idle, "agent-interval"),
     ]

@@ -3,6 +3,7 @@
     python benchmarks/deferred.py                                     # 150 agents, seed 7, 60-s limit
     python benchmarks/deferred.py --agents 150 --seeds 7 8 9 --time-limit 60
     python benchmarks/deferred.py --time-limit 30 --wall-limit 3000       # budget completes: reproducible
+    python benchmarks/deferred.py --seeds 223 243 405 780 960 --models deferred   # the deferred plan only
 
 For each seed the centre is ``wfm example --agents A --channels voice,voice,chat,email,social --seed S``. The
 *deferred* plan is that plan.yaml as written (email within 24 h on the clock, social within 2 open hours, a bot
@@ -11,7 +12,8 @@ planner had to model them before: ``answer_seconds`` the deadline capped at one 
 staffed only inside their opening hours). Both are planned with ``wfm plan --time-limit T``. Each roster is then
 judged by the same yardstick: the deferred plan's FIFO backlog replay (``scheduler.app.channels``) of the heads
 the roster puts on email and social, blending included, gives each queue's share handled within its deadline;
-``paid_h`` and ``cost`` are the rosters' paid hours and cost; ``hard`` the independent validator's hard-rule
+``paid_h`` and ``cost`` are the rosters' paid hours and cost; ``live_understaffed_h`` the agent-hours short on
+the live queues (sales, service, chat) in ``coverage.csv``; ``hard`` the independent validator's hard-rule
 violations (0: valid). Wall-clock figures depend on the machine's load; the paid hours and shares do not, when
 both solves complete their budget.
 """
@@ -96,13 +98,14 @@ def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path) -> dict[str
     return {queue: round(r.outcome.share_within, 4) for queue, r in results.items()}
 
 
-def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float | None = None
-        ) -> list[dict[str, object]]:
+def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float | None = None,
+        models: tuple[str, ...] = ("deferred", "live")) -> list[dict[str, object]]:
     folder = work / f"c{agents}-{seed}"
     made = _cli("example", "--agents", str(agents), "--channels", CHANNELS, "--seed", str(seed), "--out", str(folder))
     if made.returncode:
         raise SystemExit(made.stderr)
     plans = {"deferred": folder / "plan.yaml", "live": live_variant(folder / "plan.yaml")}
+    plans = {name: path for name, path in plans.items() if name in models}
     outs = {name: folder / f"out-{name}" for name in plans}
     rows = []
     for name, plan in plans.items():
@@ -114,9 +117,13 @@ def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float
         kpis = json.loads((outs[name] / "kpis.json").read_text(encoding="utf-8"))
         required_h = sum(float(line.split(",")[4]) for line in
                          (outs[name] / "requirements.csv").read_text().splitlines()[1:]) * 15 / 60
+        with (outs[name] / "coverage.csv").open(encoding="utf-8", newline="") as handle:
+            live_under = sum(max(0, int(row["required"]) - int(row["scheduled"])) for row in csv.DictReader(handle)
+                             if row["queue"] in LIVE_QUEUES)
         rows.append({
             "seed": seed, "model": name, "required_h": round(required_h, 1), "paid_h": kpis["paid_hours"],
             "cost": kpis["cost"], "understaffed_h": kpis["understaffed_agent_hours"],
+            "live_understaffed_h": live_under * 15 / 60,
             "hard": kpis["hard_violations"],
             "live_sl": {q: v for q, v in kpis["service_level"]["by_queue"].items() if q in LIVE_QUEUES},
             "within_deadline": judge(plans["deferred"], outs["deferred"], outs[name]) if outs["deferred"].exists()
@@ -133,10 +140,13 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--wall-limit", type=float, default=None,
                         help="wall-clock cap; a generous one lets the deterministic budget complete (reproducible)")
+    parser.add_argument("--models", default="deferred,live",
+                        help="which plans to solve, of deferred and live (comma-separated)")
     args = parser.parse_args()
+    models = tuple(m for m in args.models.split(",") if m)
     with tempfile.TemporaryDirectory(prefix="wfm-deferred-") as folder:
         for seed in args.seeds:
-            for row in run(args.agents, seed, args.time_limit, Path(folder), args.wall_limit):
+            for row in run(args.agents, seed, args.time_limit, Path(folder), args.wall_limit, models):
                 print(json.dumps(row), flush=True)
 
 

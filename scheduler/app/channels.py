@@ -29,6 +29,7 @@ from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig, Queue
 from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
 from scheduler.rostering.coverage import CoverageResult, allocate, on_floor_by_skills
+from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue
 from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import DeferredKpis
 
@@ -207,6 +208,26 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
         results[queue.queue_id] = DeferredResult(queue.queue_id, outcome, _backlog_contacts(outcome, work, contacts),
                                                  queue.deadline_minutes, contacts)
     return results
+
+
+def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> tuple[DeadlineQueue, ...]:
+    """The deferred queues the roster covers cumulatively (``deadline_cover: cumulative``, opt-in), each
+    with the work arriving per interval of the week (the requirement rows, ``plan_requirements``) and its real
+    deadline: the roster aims at every item in time (lateness is a soft cost, so a target below 1 leaves room
+    where keeping every item would cost more than it saves), as ``rostering.deadlines.DeadlineQueue``; empty
+    without deferred queues."""
+    result = []
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
+    for index, queue in enumerate(config.queues):
+        if not queue.deferred or queue.deadline_minutes is None or queue.deadline_cover != "cumulative":
+            continue
+        contacts, aht = _on_grid(required.loc[required["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
+        work = _work(contacts, aht, config.interval_minutes)
+        is_open = open_mask(queue, grid, config.interval_minutes)
+        steps = queue.deadline_minutes // config.interval_minutes
+        due = due_slots(is_open, steps, queue.deadline_clock)
+        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps))
+    return tuple(result)
 
 
 def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,

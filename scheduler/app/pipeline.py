@@ -32,6 +32,7 @@ from scheduler.app.channels import (
     backlog_frame,
     backlog_shortfalls,
     blended_heads,
+    deadline_queues,
     deferred_cover,
     deferred_kpis,
     keeps_all_hours,
@@ -50,10 +51,10 @@ from scheduler.io.exports import write_exports
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
-from scheduler.rostering.coverage import CoverageResult, coverage
+from scheduler.rostering.coverage import CoverageResult, coverage, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
-from scheduler.rostering.rules import floor_rules, weekly_service_level
+from scheduler.rostering.rules import deadline_cover, floor_rules, weekly_service_level
 from scheduler.rostering.service_curves import weekly_curves
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
@@ -435,7 +436,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     warnings = implausible_input(config, week, required, array)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
-    instance = weekly_instance(config, week, required, targets, stage) or Instance(config, week, array)
+    # the weekly mode's instance keeps deferred queues on their fixed work plan; otherwise they are covered
+    # cumulatively against their deadlines (``rules.deadline_cover``)
+    instance = weekly_instance(config, week, required, targets, stage) or Instance(
+        config, week, array, deadline_queues(config, week, required))
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
         config, week, array) + floor_rules.reachable_conflicts(config, week) + weekly_service_level.unreachable(
         instance)
@@ -457,8 +461,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         violations = validate_roster(config, read_roster(roster_path), week.start)
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
+        planned = deadline_cover.planned_rows(instance, on_floor_by_skills(config, week, schedule.roster))
         cover, deferred = deferred_cover(config, week, cover, required,
-                                         blended_heads(config, week, schedule.roster, array, required))
+                                         blended_heads(config, week, schedule.roster, planned, required))
         extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "

@@ -13,6 +13,7 @@ import numpy as np
 
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.week import Week
+from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.service_curves import WeeklyCurves
 
 
@@ -22,11 +23,15 @@ class Instance:
 
     ``requirements`` is an int array ``[queue, slot]`` of agents required, queues in ``config.queues`` order and
     ``week.slot_count`` slots of ``config.interval_minutes`` minutes; it is stored as a read-only copy.
+    ``deadlines``: the deferred queues covered cumulatively (``rostering.deadlines``; their requirement rows are
+    then one plan that keeps the deadlines, which the per-interval searches use); empty: every row is covered
+    interval by interval.
     """
 
     config: PlanConfig
     week: Week
     requirements: np.ndarray
+    deadlines: tuple[DeadlineQueue, ...] = ()
     # the weekly service-level mode's answered-contact curves (``rostering.service_curves``); None: mode off
     service_curves: WeeklyCurves | None = None
 

@@ -52,7 +52,15 @@ from scheduler.rostering.break_placement import place_breaks
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules, weekly_service_level
+from scheduler.rostering.rules import (
+    RULES,
+    SOFT_RULE_MODULES,
+    agent_week,
+    break_cap,
+    deadline_cover,
+    floor_rules,
+    weekly_service_level,
+)
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
@@ -225,6 +233,12 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
         under, over = effective_cover.cover_cost(config, week, roster, requirements)
     paid_hours = sum(s.paid_minutes for s in roster.shifts) / 60
     weights = config.weights
+    deadline: tuple[RuleCost, ...] = ()
+    if instance.deadlines:  # deferred queues covered cumulatively: the best allocation is a min-cost flow
+        exact = deadline_cover.exact_cover(instance, on_floor)
+        under, over = exact.under, exact.over
+        deadline = (RuleCost(deadline_cover.NAME, exact.overdue, deadline_cover.UNIT,
+                             weights.understaffed_agent_interval, exact.overdue * weights.understaffed_agent_interval),)
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
                  under * weights.understaffed_agent_interval),
@@ -236,6 +250,7 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
           for rule, amount, unit, weight in floor_rules.costs(config, week, roster)),
         *((RuleCost(*weekly_service_level.cost(instance.service_curves, config, on_floor)),)
           if instance.service_curves is not None else ()),
+        *deadline,
     )
 
 
@@ -249,7 +264,7 @@ def simple_lower_bound(instance: Instance) -> float:
     (less time-off credit) and spends at least that share of it on the floor, beyond the total requirement
     that floor time is over-staffing; and a queue's requirement in a slot beyond the agents skilled for it
     who are available then stays uncovered."""
-    config, week, requirements = instance.config, instance.week, instance.requirements
+    config, week, requirements = instance.config, instance.week, deadline_cover.live_requirements(instance)
     weights = config.weights
     paid_minutes = 0
     floor_minutes = 0.0
@@ -278,7 +293,8 @@ def simple_lower_bound(instance: Instance) -> float:
     if proficient:
         short = int(np.maximum(effective_cover.SCALE * requirements.astype(np.int64) - worth, 0).sum())
         uncovered = short / effective_cover.SCALE
-    surplus = max(0, math.ceil(floor_minutes / config.interval_minutes - 1e-9) - int(requirements.sum()))
+    useful = int(requirements.sum()) + sum(q.upper[-1] for q in instance.deadlines if q.upper)  # at most
+    surplus = max(0, math.ceil(floor_minutes / config.interval_minutes - 1e-9) - useful)
     return (uncovered * weights.understaffed_agent_interval + surplus * weights.overstaffed_agent_interval
             + paid_minutes / 60 * weights.paid_hour)
 
@@ -393,6 +409,14 @@ def solve_roster(
                 current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
         report(phase, _total(candidate), bound)
 
+    def searched(roster: Roster) -> Instance:
+        """What the per-interval searches score against: the instance, or with deadline queues its restriction
+        to the roster's best deferred plan (``rules.deadline_cover.retarget``)."""
+        if not instance.deadlines:
+            return instance
+        return deadline_cover.retarget(instance, deadline_cover.exact_cover(
+            instance, on_floor_by_skills(config, week, roster)).heads)
+
     def hard_rules_alone() -> cp_model.CpSolverStatus:
         """CP-SAT on the hard rules alone with what is left of the budget (at least the fallback share of the
         limit); a roster it finds is kept if better. Returns its status."""
@@ -439,8 +463,9 @@ def solve_roster(
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         try:
-            weeks = sequential_roster(instance, order, seed=seed, improve_passes=0,
-                                      initial=lp_weeks(instance, aggregate), spend=budget.spend, stop=stop)
+            start = deadline_cover.lp_target(instance, aggregate.deadline_heads)  # the LP's deferred plan
+            weeks = sequential_roster(start, order, seed=seed, improve_passes=0,
+                                      initial=lp_weeks(start, aggregate), spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
@@ -450,16 +475,16 @@ def solve_roster(
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
-            keep_if_better(polish(instance, rounded, seed=seed + restart, units_left=budget.left,
+            keep_if_better(polish(searched(rounded), rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped,
                                   head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
-        if costs and costs[0].amount > 0 and budget.left() > 0:  # under-staffed: agent-by-agent passes, polish
+        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
             weeks = sequential_roster(
-                instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
+                searched(current.roster()), order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
-            keep_if_better(polish(instance, current.roster(), seed=seed, units_left=budget.left,
+            keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
     else:
         # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
@@ -474,7 +499,8 @@ def solve_roster(
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
         if math.isfinite(objective):  # local search on the agent-by-agent start, within its share of the budget
             floor = max(0.0, budget.left() - NO_LP_POLISH_SHARE * budget.total)
-            keep_if_better(polish(instance, current.roster(), seed=seed, units_left=lambda: budget.left() - floor,
+            keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed,
+                                  units_left=lambda: budget.left() - floor,
                                   spend=budget.spend, stopped=stop.stopped), "sequential+polish")
 
         # Start 2 and a bound: the no-break relaxation, its shifts given breaks greedily; further rounds pad the
@@ -506,7 +532,7 @@ def solve_roster(
             shortfall = _shortfall(instance, placed)
             padded = padded + shortfall
         if math.isfinite(objective):  # local search on the best start, leaving the neighbourhoods their reserve
-            keep_if_better(polish(instance, current.roster(), seed=seed,
+            keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed,
                                   units_left=lambda: budget.left() - LNS_RESERVE_SHARE * budget.total,
                                   spend=budget.spend, stopped=stop.stopped), "polish")
     for (phase, why), count in refused.items():
@@ -527,6 +553,7 @@ def solve_roster(
     by_id = {a.agent_id: a for a in agents}
     size = min(len(agents), NEIGHBOURHOOD_AGENTS)
     step = 0
+    search_instance = searched(current.roster())
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
         budget.spend(STEP_OVERHEAD_UNITS)
@@ -538,7 +565,7 @@ def solve_roster(
         else:
             freed, free_days = _day_neighbourhood(config, week, current, rng)
         fixed = current.fixed_on_floor(excluded=set(freed))
-        solved = _solve_neighbourhood(instance, [by_id[a] for a in freed], fixed,
+        solved = _solve_neighbourhood(search_instance, [by_id[a] for a in freed], fixed,
                                       current, budget.new_solver(NEIGHBOURHOOD_SECONDS, threads, seed + step), budget,
                                       fixed_on_break=current.fixed_on_break(excluded=set(freed)),
                                       free_days=free_days,
@@ -552,6 +579,7 @@ def solve_roster(
         if _total(candidate) < objective - 1e-6:
             costs, objective = candidate, _total(candidate)
             report("improve", objective, bound)
+            search_instance = searched(current.roster())
         else:
             for agent_id, shifts in before.items():
                 current.set(agent_id, shifts)

@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.rostering import effective_cover
 from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules import deadline_cover
 
 
 def build(model: RosterModel) -> list[PenaltyTerm]:
@@ -45,6 +46,9 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         total_on_floor.append(model.on_floor_intervals(agent_day))
     fixed = model.fixed_on_floor
     touched = {slot for _, slot in floor}
+    deadlines = deadline_cover.CoverHook(model)  # deferred queues covered cumulatively, not per interval
+    touched |= deadlines.slots() if fixed else set()
+    requirements = deadline_cover.live_requirements(model.instance)
     slots = [s for s in range(model.week.slot_count) if not fixed or s in touched]
     fixed_total = int(sum(int(counts[slots].sum()) for counts in fixed.values()))
 
@@ -58,19 +62,20 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 continue
             allocations = []
             for q_index, queue_id in enumerate(queue_ids):
-                required = int(model.requirements[q_index, slot])
+                required = int(requirements[q_index, slot])
                 if queue_id not in skills or required == 0:
                     continue
                 alloc = model.cp.new_int_var(0, min(required, members), f"alloc_{slot}_{queue_id}")
                 allocations.append(alloc)
                 model.allocations[slot, skills, q_index] = alloc
                 covered_by_queue[q_index].append(alloc)
+            allocations.extend(deadlines.allocations(skills, slot, members))
             if allocations:
                 variables, coefficients = floor.get((skills, slot), ([], []))
                 model.cp.add(cp_model.LinearExpr.sum(allocations)
                              <= cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant)
         for q_index in range(len(queue_ids)):
-            required = int(model.requirements[q_index, slot])
+            required = int(requirements[q_index, slot])
             unmet_requirement += required
             if covered_by_queue[q_index]:
                 covered = cp_model.LinearExpr.sum(covered_by_queue[q_index])
@@ -78,10 +83,12 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 covered_terms.append(covered)
 
     covered_total = cp_model.LinearExpr.sum(covered_terms)
+    idle = cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total
+    if deadlines.covered():  # heads working a deadline queue are not overstaffed either
+        idle = idle - cp_model.LinearExpr.sum(deadlines.covered())
     weights = model.config.weights
     return [
         PenaltyTerm("understaffing", weights.understaffed_agent_interval, unmet_requirement - covered_total,
                     "agent-interval"),
-        PenaltyTerm("overstaffing", weights.overstaffed_agent_interval,
-                    cp_model.LinearExpr.sum(total_on_floor) + fixed_total - covered_total, "agent-interval"),
+        PenaltyTerm("overstaffing", weights.overstaffed_agent_interval, idle, "agent-interval"),
     ]

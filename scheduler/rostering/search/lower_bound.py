@@ -53,6 +53,7 @@ from scheduler.rostering.rules import (
     agent_week,
     allowed_options,
     break_cap,
+    deadline_cover,
     floor_rules,
     keeps_days,
     weekly_service_level,
@@ -143,6 +144,8 @@ class AggregateSolution:
     plans: tuple[ClassPlan, ...]
     variables: int  # size of the LP, for budgeting
     rows: int = 0
+    # heads per slot the LP puts on each deadline queue (``rules.deadline_cover``), by queue index
+    deadline_heads: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def lp_work(variables: int, rows: int) -> float:
@@ -184,7 +187,7 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         for agent_class, patterns, mix, day_vars in lp.classes
     )
     return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
-                             solver.NumConstraints())
+                             solver.NumConstraints(), lp.deadlines.heads())
 
 
 def aggregate_lower_bound(instance: Instance) -> float | None:
@@ -198,9 +201,10 @@ class _AggregateLp:
     """Builds the aggregate LP into ``solver`` (see the module docstring)."""
 
     def __init__(self, instance: Instance, solver: pywraplp.Solver, cover: CoverView | None = None) -> None:
-        config, week, requirements = instance.config, instance.week, instance.requirements
-        if cover is not None:
-            requirements = cover.requirements
+        # deadline queues are covered cumulatively (``rules.deadline_cover``), the others interval by interval; a
+        # merged ``cover`` (``search.subset_bound``) is built from those live requirements alone
+        config, week = instance.config, instance.week
+        requirements = deadline_cover.live_requirements(instance) if cover is None else cover.requirements
         self.config, self.week, self.solver = config, week, solver
         self.requirements = requirements
         self.interval = config.interval_minutes
@@ -208,6 +212,7 @@ class _AggregateLp:
         weights = config.weights
         objective = solver.Objective()
         objective.SetMinimization()
+        self.deadlines = deadline_cover.AggregateDeadlines(instance, solver, objective)
         self.classes: list[tuple[AgentClass, list, list, list]] = []
 
         # per skill set: shift counts by (day, option key) and the break variables covering each slot
@@ -292,18 +297,22 @@ class _AggregateLp:
         queue_ids = [q.queue_id for q in config.queues] if cover is None else list(cover.queue_ids)
         saving = weights.understaffed_agent_interval + weights.overstaffed_agent_interval
         worth = effective_cover.best_worth(config)  # proficiencies: a head's average agents (1 without)
+        default_worth = 1.0
+        if cover is not None:  # a merged cover's skill sets are not the agents': a head is worth the best anywhere
+            worth, default_worth = {}, max(worth.values(), default=1.0)
         by_queue_slot: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
         weight_of: dict[int, float] = {}  # allocation variable index -> its head's worth
         for (skills, slot), terms in sorted(floor_terms.items()):
             allocations = []
             for q, queue_id in enumerate(queue_ids):
                 if queue_id in skills and requirements[q, slot] > 0:
-                    var = solver.NumVar(0, float(requirements[q, slot]) / worth.get((skills, q), 1.0),
+                    var = solver.NumVar(0, float(requirements[q, slot]) / worth.get((skills, q), default_worth),
                                         f"a{'_'.join(skills)}_{slot}_{q}")
-                    objective.SetCoefficient(var, -saving * worth.get((skills, q), 1.0))
-                    weight_of[var.index()] = worth.get((skills, q), 1.0)
+                    objective.SetCoefficient(var, -saving * worth.get((skills, q), default_worth))
+                    weight_of[var.index()] = worth.get((skills, q), default_worth)
                     allocations.append(var)
                     by_queue_slot[q, slot].append(var)
+            allocations.extend(self.deadlines.allocations(skills, slot))
             if allocations:
                 constraint = solver.Constraint(-infinity, 0)
                 for var in allocations:
@@ -317,6 +326,9 @@ class _AggregateLp:
         by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         for (_, slot), allocations in by_queue_slot.items():
             by_slot[slot].extend(allocations)
+        for slot, allocations in self.deadlines.by_slot().items():
+            by_slot[slot].extend(allocations)
+        self.deadlines.add_rows()
         for slot, terms in sorted(floor_total.items()):  # shared breaks: all allocations within the floor
             if by_slot.get(slot):
                 constraint = solver.Constraint(-infinity, 0)

@@ -23,6 +23,10 @@ machine gets a bound and a start), then the finest whose predicted work fits the
 smaller group's agents; ties by the first queue's order), until at most a given number of distinct skill sets
 remain: merging queues that mostly share their agents loses little of the bound, since those agents could
 already serve either. With few skill sets the groups are the queues themselves and the LP is the full one.
+
+**Deadline queues** (``rules.deadline_cover``) are never merged: their interval requirement is zero in the live
+requirements the groups are built from, and their agents keep the queue's own id in their merged skills, so the
+LP's cumulative deadline rows are exactly the full LP's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import deadline_cover
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -60,8 +65,8 @@ def queue_groups(instance: Instance, max_skill_sets: int = MAX_SKILL_SETS) -> tu
     """The centre's required queues merged into groups (each a tuple of queue ids in config order, groups in
     order of their first queue) until the agents have at most ``max_skill_sets`` distinct skill sets among
     them (or one group is left). Deterministic."""
-    required = {q for q, total in zip(instance.queue_ids, instance.requirements.sum(axis=1), strict=True)
-                if total > 0}
+    required = {q for q, total in zip(instance.queue_ids, deadline_cover.live_requirements(instance).sum(axis=1),
+                                      strict=True) if total > 0}
     order = {q: i for i, q in enumerate(instance.queue_ids)}
     groups: list[tuple[str, ...]] = [(q,) for q in instance.queue_ids if q in required]
     skill_sets = [frozenset(a.skills) & required for a in instance.config.agents]
@@ -95,15 +100,18 @@ def merged_cover(instance: Instance, groups: Sequence[Sequence[str]]) -> CoverVi
     no group are left out (valid only for queues with no requirement, or as a further relaxation)."""
     row = {q: i for i, q in enumerate(instance.queue_ids)}
     ids = tuple(group[0] for group in groups)
+    live = deadline_cover.live_requirements(instance)  # deadline queues keep their own cumulative rows, unmerged
+    deadline_ids = {instance.queue_ids[q.index] for q in instance.deadlines}
     requirements = np.zeros((len(groups), instance.slots), dtype=np.int64)
     for g, group in enumerate(groups):
         for queue_id in group:
-            requirements[g] += instance.requirements[row[queue_id]]
+            requirements[g] += live[row[queue_id]]
     group_of = {q: group[0] for group in groups for q in group}
     skills_of: dict[tuple[str, ...], tuple[str, ...]] = defaultdict(tuple)
     for agent in instance.config.agents:
         touched = {group_of[q] for q in agent.skills if q in group_of}
-        skills_of[agent.skills] = tuple(q for q in ids if q in touched)
+        skills_of[agent.skills] = tuple(q for q in ids if q in touched) + tuple(
+            q for q in agent.skills if q in deadline_ids and q not in touched)
     return CoverView(ids, requirements, dict(skills_of))
 
 
@@ -157,8 +165,8 @@ def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds
 
 def skill_sets(instance: Instance) -> int:
     """Distinct skill sets among the agents, counting only queues with a requirement."""
-    required = {q for q, total in zip(instance.queue_ids, instance.requirements.sum(axis=1), strict=True)
-                if total > 0}
+    required = {q for q, total in zip(instance.queue_ids, deadline_cover.live_requirements(instance).sum(axis=1),
+                                      strict=True) if total > 0}
     return len({frozenset(a.skills) & required for a in instance.config.agents} - {frozenset()})
 
 

@@ -1,0 +1,200 @@
+"""Cumulative (deadline) cover of deferred queues (``rostering.rules.deadline_cover``): its bounds by hand, its
+faces agreeing (CP-SAT objective = the exact min-cost flow of the roster it returns; LP bound below both), a tiny
+centre where it needs no more agent time than the fixed per-interval plan and the replay and the independent
+validator find every item within its deadline, and its config key."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from forecasting.queueing.deferred import due_slots, plan_work, whole_heads
+from scheduler.app.channels import blended_heads, deferred_outcomes
+from scheduler.demo.example import generate_example
+from scheduler.domain.plan import PlanConfig, Queue
+from scheduler.domain.roster import Roster, roster_csv
+from scheduler.io.config import load_config
+from scheduler.rostering.coverage import on_floor_by_skills
+from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.model import read_roster
+from scheduler.rostering.rules import deadline_cover
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.solve import build_model, evaluate, simple_lower_bound
+from scheduler.validation.deferred import within_deadline_bounds
+from scheduler.validation.validate import read_roster as read_roster_frame
+from tests.test_config import error_of, set_key, write
+from tests.test_rules import WEEK, agent, hm, make_config
+
+SLOTS = WEEK.slot_count
+SLOT_MINUTES = WEEK.interval_minutes
+
+
+def test_bounds_of_a_burst_by_hand() -> None:
+    """Two agent-intervals arrive in slot 1, due within 3 slots (elapsed): nothing is due before slot 3 ends,
+    all of it after; nothing can be worked before it arrives. Shrinkage 0.5 doubles the heads."""
+    arrivals = np.array([0.0, 2.0, 0.0, 0.0, 0.0, 0.0])
+    is_open = np.ones(6, dtype=bool)
+    queue = deadline_queue(0, arrivals, is_open, due_slots(is_open, 3, "elapsed"), 0.5)
+    assert queue.lower == (0, 0, 0, 4, 4, 4)
+    assert queue.upper == (0, 4, 4, 4, 4, 4)
+    # a plan that reaches the target share caps what is due: no more than it has done by then
+    capped = deadline_queue(0, arrivals, is_open, due_slots(is_open, 3, "elapsed"), 0.5,
+                            plan_heads=np.array([0, 1, 1, 0, 0, 0]))
+    assert capped.lower == (0, 0, 0, 2, 2, 2)
+
+
+def test_bounds_across_a_closed_night() -> None:
+    """Open slots 0-1 and 4-5 (2 and 3 closed): an item of slot 1 due within 2 open slots is due by slot 4, so
+    after slot 1 (the next opening is slot 4) nothing is due yet and after slot 4 all of it is."""
+    is_open = np.array([True, True, False, False, True, True])
+    arrivals = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    queue = deadline_queue(0, arrivals, is_open, due_slots(is_open, 2, "open_hours"), 0.0)
+    assert queue.open_slots == (0, 1, 4, 5)
+    assert queue.lower == (0, 0, 1, 1)
+    assert queue.upper == (0, 1, 1, 1)
+    with pytest.raises(ValueError, match="lower must not exceed upper"):
+        DeadlineQueue(0, (0,), (2,), (1,))
+
+
+def _email(hours_open: Any) -> Queue:
+    return Queue("email", "email", 1.0, 0.0, 300.0, None, 1, hours_open, deadline_minutes=16 * 60,
+                 deadline_clock="elapsed")
+
+
+def _centre(agents: int, sales_slots: range, burst: float, deadline_slots: int = 64) -> tuple[PlanConfig, Instance,
+                                                                                               Instance]:
+    """Agents skilled for sales and email working Monday only; sales needs one head over ``sales_slots``; email
+    gets ``burst`` agent-intervals at 06:00 Monday, due ``deadline_slots`` later. Returns the config, the
+    instance with cumulative cover and the same with the fluid plan covered interval by interval."""
+    base = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=("sales", "email")),
+                                                 time_off=frozenset(WEEK.day(d) for d in range(1, 7)))
+                             for i in range(agents)), queue_ids=("sales",))
+    config = dataclasses.replace(base, queues=(*base.queues, dataclasses.replace(
+        _email(base.queues[0].opening_hours), deadline_minutes=deadline_slots * SLOT_MINUTES)))
+    is_open = np.zeros(SLOTS, dtype=bool)
+    is_open[WEEK.slot(0, hm("06:00")):WEEK.slot(1, 0)] = True
+    arrivals = np.zeros(SLOTS)
+    arrivals[WEEK.slot(0, hm("06:00"))] = burst
+    plan = plan_work(arrivals, is_open, deadline_slots, "elapsed", 1.0, SLOT_MINUTES)
+    fixed = whole_heads(plan.work, 0.0)
+    required = np.zeros((2, SLOTS), dtype=np.int64)
+    required[0, list(sales_slots)] = 1
+    required[1] = fixed
+    queue = deadline_queue(1, arrivals, is_open, due_slots(is_open, deadline_slots, "elapsed"), 0.0, fixed,
+                           deadline_slots)
+    return config, Instance(config, WEEK, required, (queue,)), Instance(config, WEEK, required)
+
+
+def _solve(instance: Instance, seconds: float = 10.0) -> tuple[Roster, float]:
+    model, _, scale = build_model(instance)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(model.cp)
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return read_roster(model, solver), solver.objective_value / scale
+
+
+def _total(instance: Instance, roster: Roster) -> float:
+    return sum(c.penalty for c in evaluate(instance, roster))
+
+
+def _frame(instance: Instance, arrivals: np.ndarray) -> pd.DataFrame:
+    """Requirement rows of the email queue: its contacts per slot at 300 s AHT (one agent-interval is 3)."""
+    starts = [datetime.combine(WEEK.start, datetime.min.time()) + timedelta(minutes=SLOT_MINUTES * s)
+              for s in range(SLOTS)]
+    contacts = arrivals * SLOT_MINUTES * 60 / 300.0
+    return pd.DataFrame({"interval_start": pd.to_datetime(starts), "queue": "email", "contacts": contacts,
+                         "aht_seconds": 300.0, "agents_required": instance.requirements[1]})
+
+
+def test_tiny_centre_needs_no_more_than_the_fixed_plan_and_keeps_every_deadline(tmp_path: Path) -> None:
+    """Sales takes the only agent 06:00-07:00; the 06:00 email burst is due by 22:00. Interval by interval, the
+    fluid plan asks for email heads in the morning too, which one agent cannot give; cumulatively, the agent
+    answers the email after 07:00, and the replay and the independent validator both find all of it in time."""
+    config, cumulative, fixed = _centre(1, range(WEEK.slot(0, hm("06:00")), WEEK.slot(0, hm("07:00"))), 8.0)
+    roster, objective = _solve(cumulative)
+    costs = {c.rule: c.amount for c in evaluate(cumulative, roster)}
+    assert objective == pytest.approx(_total(cumulative, roster))  # CP-SAT and the exact flow agree
+    assert costs["understaffing"] == 0 and costs[deadline_cover.NAME] == 0
+    fixed_roster, _ = _solve(fixed)
+    fixed_costs = {c.rule: c.amount for c in evaluate(fixed, fixed_roster)}
+    assert fixed_costs["understaffing"] > 0  # the per-interval plan cannot be met by the one agent
+    assert costs["paid_hours"] <= fixed_costs["paid_hours"]
+    # the replay, allocating against the model's heads, and the validator's bound: every item within the deadline
+    arrivals = np.zeros(SLOTS)
+    arrivals[WEEK.slot(0, hm("06:00"))] = 8.0
+    frame = _frame(cumulative, arrivals)
+    on_floor = on_floor_by_skills(config, WEEK, roster)
+    heads = blended_heads(config, WEEK, roster, deadline_cover.planned_rows(cumulative, on_floor), frame)
+    assert deferred_outcomes(config, WEEK, frame, heads)["email"].outcome.share_within == pytest.approx(1.0)
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    assert within_deadline_bounds(config, WEEK.start, read_roster_frame(path), frame)["email"] == pytest.approx(1.0)
+
+
+def test_no_deadline_queue_leaves_the_instance_alone() -> None:
+    """Without deadline queues nothing changes: the live rows are the requirement itself, the searches score the
+    instance as it is, and the model has no deadline term."""
+    config = make_config()
+    instance = Instance(config, WEEK, np.ones((1, SLOTS), dtype=np.int64))
+    assert deadline_cover.live_requirements(instance) is instance.requirements
+    assert deadline_cover.retarget(instance, np.zeros((1, SLOTS))) is instance
+    _, terms, _ = build_model(instance, agents=[])
+    assert all(t.rule != deadline_cover.NAME for t in terms)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(agents=st.integers(1, 3), start=st.integers(6, 14), hours=st.integers(1, 6), burst=st.integers(1, 30),
+       deadline=st.sampled_from([4, 16, 40]))
+def test_bounds_stay_below_the_roster_objective(agents: int, start: int, hours: int, burst: int,
+                                                deadline: int) -> None:
+    """On small random centres the aggregate LP bound and the counting bound of the cumulative problem stay at or
+    below the objective of the roster CP-SAT finds (valid bounds), and CP-SAT's objective is the exact flow's."""
+    sales = range(WEEK.slot(0, hm(f"{start:02d}:00")), WEEK.slot(0, hm(f"{start + hours:02d}:00")))
+    _, cumulative, _ = _centre(agents, sales, float(burst), deadline)
+    roster, objective = _solve(cumulative, seconds=5.0)
+    total = _total(cumulative, roster)
+    assert objective == pytest.approx(total)
+    aggregate = solve_aggregate(cumulative)
+    assert aggregate is not None and aggregate.bound <= total + 1e-6
+    assert simple_lower_bound(cumulative) <= total + 1e-6
+
+
+@pytest.fixture(scope="module")
+def example_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_example(tmp_path_factory.mktemp("example") / "c", agents=10, weeks=3)
+
+
+def _deferred(plan: dict[str, Any], **keys: Any) -> dict[str, Any]:
+    queue = plan["queues"][1]
+    for key in ("answer_seconds", "max_occupancy"):
+        del queue[key]
+    queue.update({"channel": "email", "deadline_minutes": 240, **keys})
+    return plan
+
+
+def test_deadline_cover_key(example_plan: Path, tmp_path: Path) -> None:
+    plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
+    assert load_config(write(tmp_path, _deferred(plan))).queue("service").deadline_cover == "interval"
+    plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
+    assert load_config(write(tmp_path, _deferred(plan, deadline_cover="cumulative"))).queue(
+        "service").deadline_cover == "cumulative"
+    plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
+    assert "queues[1].deadline_cover must be one of cumulative, interval" in error_of(
+        write(tmp_path, _deferred(plan, deadline_cover="weekly")))
+    plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
+    set_key(plan, "queues[0].deadline_cover", "interval")
+    assert "queues[0].deadline_cover is only for deferred queues" in error_of(write(tmp_path, plan))

@@ -309,7 +309,7 @@ def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_st
 
 
 def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date, *,
-                  plan_config: PlanConfig | None = None) -> None:
+                  plan_config: PlanConfig | None = None, days: int = 7) -> None:
     """Write ``calendars/AGENT.ics``, ``roster.xlsx`` and ``roster_grid.csv`` into ``plan_dir`` from its
     roster.csv, coverage.csv and forecast.csv (the pipeline calls this on its staging folder, so the exports are
     moved in with everything else). ``plan_config`` adds the agents' contract, skills, team and level to the
@@ -330,7 +330,7 @@ def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_
         for (_agent, day), shifts in agent_days(segments, templates).items():
             paid[day] += sum(s.paid_minutes for s in shifts)
         daily = daily_totals(cover, forecast, [q.queue_id for q in plan_config.queues], week_start,
-                             plan_config.interval_minutes, paid)
+                             plan_config.interval_minutes, paid, days=days)
     (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start, profiles=profiles,
                                                            templates=templates, daily=daily))
     dates = week_days(week_start, (s.day for s in segments))

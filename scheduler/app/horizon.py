@@ -61,7 +61,7 @@ from scheduler.rostering.solve import (
     simple_lower_bound,
     solve_roster,
 )
-from scheduler.rostering.stopping import Stop
+from scheduler.rostering.stopping import WALL_CLOCK, Stop
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.kpis import KPI_FILE, PredictedServiceLevels, SurplusKpis
 from scheduler.validation.surplus import SURPLUS_FILE
@@ -197,6 +197,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         bound = relaxed_bound(Instance(without_horizon(config), week, array), share) if coupled else math.nan
         if overall_wall is not None:
             stop.wall_seconds = max(0.0, overall_wall - (time.monotonic() - started)) / (len(weeks) - number + 1)
+        if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's: each week gets its own share
+            stop.reason = None
         try:
             schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)

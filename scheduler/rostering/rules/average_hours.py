@@ -3,7 +3,7 @@
 Each week keeps the contract's weekly minimum and maximum (``weekly_hours``); over the ``N`` weeks of the
 horizon the paid minutes add up to ``N x average`` within ``N x tolerance``. Rostered a week at a time, week
 ``k`` may pay only totals from which the weeks left can still reach the average: a week's achievable totals are
-the sums of ``min_days_per_week`` to ``max_days_per_week`` of the contract's shift templates' paid minutes
+the sums of up to ``max_days_per_week`` of the contract's shift templates' paid minutes
 inside the weekly range (``week_totals``), and week ``k``'s total plus some sum of ``N - k`` achievable totals
 must land in the target window after the paid minutes of the earlier weeks (``PlanConfig.carry_in``).
 ``average_conflicts`` names a contract whose average no sequence of weeks can meet (the plan is refused before
@@ -26,8 +26,8 @@ from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, Labou
 def week_totals(config: PlanConfig, contract: Contract) -> frozenset[int]:
     """Paid minutes one week of the contract's templates can add up to, inside its weekly range."""
     paid = tuple(sorted({config.template(t).paid_minutes for t in contract.template_ids}))
-    return _totals(paid, contract.min_days_per_week, contract.max_days_per_week, contract.min_weekly_minutes,
-                   contract.max_weekly_minutes)
+    # from no day worked up: leave may make fewer days than min_days_per_week a valid week
+    return _totals(paid, 0, contract.max_days_per_week, contract.min_weekly_minutes, contract.max_weekly_minutes)
 
 
 @lru_cache(maxsize=256)
@@ -121,6 +121,9 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         if allowed is None:
             continue
         paid = cp_model.LinearExpr.sum([d.paid_minutes() for d in model.days_of(agent)])
-        model.cp.add_linear_expression_in_domain(paid, cp_model.Domain.from_values(sorted(allowed)))
+        if allowed:
+            model.cp.add_linear_expression_in_domain(paid, cp_model.Domain.from_values(sorted(allowed)))
+        else:  # no total keeps the average reachable (an empty domain would not constrain)
+            model.cp.add(paid <= -1)
     return []
 

@@ -124,3 +124,27 @@ def test_an_average_no_week_pattern_meets_is_named() -> None:
     assert "contracts[0].average_weekly_hours 39" in line and "nearest average" in line
     assert average_hours.average_conflicts(dataclasses.replace(config, contracts=(dataclasses.replace(
         contract, average_tolerance_minutes=60),))) == []
+
+
+def test_fairness_counts_the_horizon_shares() -> None:
+    """One fair weekend day a week; two worked in week 1: a Saturday in week 2 is one over the two shares, and
+    the model's term says the same as ``amount``."""
+    import numpy as np
+    from ortools.sat.python import cp_model
+
+    from scheduler.domain.plan import Fairness
+    from scheduler.rostering.instance import Instance
+    from scheduler.rostering.model import RosterModel
+    from scheduler.rostering.rules import fairness
+
+    config = dataclasses.replace(_carried(weekend_days=2), fairness=Fairness(19 * 60, 7, 1))  # type: ignore
+    week = _week_of(config, {5: "08:00"})
+    assert fairness.amount(config, WEEK, [s for s in week if s is not None]) == 1
+    assert fairness.amount(dataclasses.replace(config, carry_in=None), WEEK, [s for s in week if s]) == 0
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), agents=list(config.agents))
+    (term,) = fairness.build(model)
+    for agent_day in model.days_of(config.agents[0]):
+        assert model.fix_shift(agent_day, week[agent_day.day_index])
+    model.cp.minimize(term.expression)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model.cp) == cp_model.OPTIMAL and solver.objective_value == 1

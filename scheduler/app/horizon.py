@@ -161,7 +161,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
                      previous: Path | None) -> PlanResult:
     """Roster the weeks one after another with their carry-in, validate the horizon independently (seams
     included) and publish every output atomically."""
-    from scheduler.app.pipeline import PlanResult, plan_kpis, queue_targets, requirement_array
+    from scheduler.app.pipeline import queue_targets, requirement_array
 
     weeks = horizon_weeks(first, config.weeks)
     conflicts = average_conflicts(config)
@@ -192,7 +192,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         if found:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             raise InfeasibleError(f"week of {week.start}: {found[0]}{more}")
-        coupled = number > 1 or previous is not None or config != without_horizon(config)
+        coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
         bound = relaxed_bound(Instance(without_horizon(config), week, array), share) if coupled else math.nan
         if overall_wall is not None:
@@ -214,7 +214,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     for line in warnings:
         stage("warning", line)
     return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
-                    previous=previous, result_type=PlanResult, plan_kpis=plan_kpis, targets=targets)
+                    previous=previous, targets=targets)
 
 
 def merged_schedule(plans: list[WeekPlan], seconds: float) -> ScheduleResult:
@@ -269,9 +269,9 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Path, *, history: History | None,
-             stage: _Stages, warnings: tuple[str, ...], previous: Path | None, result_type: type,
-             plan_kpis: object, targets: dict) -> PlanResult:
-    kpis_of = plan_kpis  # pipeline.plan_kpis, passed in to keep the import one-way
+             stage: _Stages, warnings: tuple[str, ...], previous: Path | None, targets: dict) -> PlanResult:
+    from scheduler.app.pipeline import PlanResult, plan_kpis
+
     schedule = merged_schedule(plans, sum(p.schedule.stats.seconds for p in plans))
     stage("schedule", f"{len(plans)} weeks, {len(schedule.roster.shifts)} shifts, gap {schedule.stats.gap:.2%} "
                       "against the sum of the weeks' bounds without carry-in")
@@ -286,8 +286,8 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
             cover, deferred = deferred_cover(config, week, cover, plan.required,
                                              blended_heads(config, week, week_roster, plan.array, plan.required))
             extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
-            kpis = replace(kpis_of(config, week, week_roster, cover, plan.schedule, [], warnings,  # type: ignore
-                                   deferred), predicted_service_level=extras.predicted, surplus=extras.surplus)
+            kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, [], warnings, deferred),
+                           predicted_service_level=extras.predicted, surplus=extras.surplus)
             covers.append(cover)
             extras_all.append(extras)
             week_kpis.append(kpis)
@@ -308,8 +308,7 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
                                       sum(c.on_floor_agent_intervals for c in covers))
         volumes = [{q.queue_id: float(p.forecast.loc[p.forecast["queue"] == q.queue_id, "contacts"].sum())
                     for q in config.queues} for p in plans]
-        kpis = replace(kpis_of(config, first, schedule.roster, merged_cover, schedule, violations,  # type: ignore
-                               warnings, None),
+        kpis = replace(plan_kpis(config, first, schedule.roster, merged_cover, schedule, violations, warnings),
                        predicted_service_level=_predicted([e.predicted for e in extras_all], volumes),
                        surplus=_surplus([e.surplus for e in extras_all]))
         staged.write_text("forecast.csv", frame_csv(_concat([p.forecast for p in plans]), 4))
@@ -328,11 +327,11 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
         if violations:
             kept = staged.reject()
             stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
-            return result_type(out_dir, kpis, tuple(violations), kept)  # type: ignore[no-any-return]
+            return PlanResult(out_dir, kpis, tuple(violations), kept)
         staged.commit()
     stage("done", f"{len(plans)} weeks: service level {kpis.service_level.overall:.1%}, understaffed "
                   f"{kpis.understaffed_agent_hours:.1f} h, paid {kpis.paid_hours:.1f} h -> {out_dir}")
-    return result_type(out_dir, kpis, tuple(violations))  # type: ignore[no-any-return]
+    return PlanResult(out_dir, kpis, tuple(violations))
 
 
 def horizon_dates(first: Week, weeks: int) -> tuple[date, date]:

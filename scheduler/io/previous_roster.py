@@ -25,6 +25,7 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
     """The previous roster's shifts and the first day it covers (its earliest date)."""
     agents = {a.agent_id for a in config.agents}
     shifts: list[PastShift] = []
+    lines: dict[date, int] = {}  # a row of each date, for the error message
     for line, row in read_roster_rows(path, "previous roster"):
         if row["activity"].strip() != SHIFT:
             continue
@@ -46,11 +47,11 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
         if day >= start or begin >= datetime.combine(start, datetime.min.time()):
             raise InputError(f"{where}: date {day} is not before the planned horizon, which starts {start}")
         shifts.append(PastShift(agent_id, day, begin, end, 0, False))
+        lines.setdefault(day, line)
     if not shifts:
         raise InputError(f"{path.name}: no shift rows (a previous roster as roster.csv is written)")
     last = max(s.day for s in shifts)
     if last < start - timedelta(days=DAYS_BEFORE):
-        row = next(line for line, r in read_roster_rows(path, "previous roster") if r["date"].strip() == str(last))
-        raise InputError(f"{path.name} row {row}: its last date {last} is not just before the planned horizon "
+        raise InputError(f"{path.name} row {lines[last]}: its last date {last} is not just before the planned horizon "
                          f"(from {start - timedelta(days=DAYS_BEFORE)} to {start - timedelta(days=1)})")
     return shifts, min(s.day for s in shifts)

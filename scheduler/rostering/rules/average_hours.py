@@ -77,7 +77,7 @@ def average_conflicts(config: PlanConfig) -> list[str]:
     lines = []
     for number, contract in enumerate(config.contracts):
         window = target_window(contract, config.weeks)
-        if window is None:
+        if window is None or contract.average_weekly_minutes is None:
             continue
         sums = _sums(week_totals(config, contract), config.weeks)
         if not any(window[0] <= s <= window[1] for s in sums):

@@ -75,6 +75,9 @@ def test_two_week_plan_is_valid_and_every_output_covers_it(two_weeks: tuple[Path
     assert kpis["shifts"] == sum(k["shifts"] for k in weekly)
     assert kpis["solver"]["best_bound"] <= kpis["solver"]["objective"]
     assert any(ics.read_text().count("BEGIN:VEVENT") for ics in (out / "calendars").glob("*.ics"))
+    written = {p: p.read_bytes() for p in [out / "report.html", *(out / "weeks").glob("*/report.html")]}
+    assert wfm("report", out, "--config", plan).exit_code == 0  # rebuilt from the folder: the same pages
+    assert {p: p.read_bytes() for p in written} == written
 
 
 def test_validator_catches_a_roster_breaking_the_seam(two_weeks: tuple[Path, Path], tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from scheduler.io.outputs import StagedOutput, frame_csv
 from scheduler.io.previous_roster import read_previous
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
-from scheduler.report.horizon import horizon_page
+from scheduler.report.horizon import WEEKS_FOLDER, horizon_page
 from scheduler.rostering.activities import activity_overstaffing_credit, schedule_meetings
 from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
 from scheduler.rostering.coverage import CoverageResult, coverage
@@ -70,7 +70,6 @@ from scheduler.validation.validate import read_roster
 if TYPE_CHECKING:
     from scheduler.app.pipeline import PlanResult, _Stages
 
-WEEKS_FOLDER = "weeks"
 # Share of each week's time limit left to the relaxed bound (the week's aggregate LP without the carry-in).
 RELAXED_BOUND_SHARE = 0.1
 
@@ -179,6 +178,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     started = time.monotonic()
     plans: list[WeekPlan] = []
     warnings: list[str] = []
+    hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
+    stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
     for number, week in enumerate(weeks, start=1):
         array = requirement_array(config, week, required[number - 1])
         stage("week", f"{number}/{len(weeks)}: week of {week.start}, "
@@ -207,7 +208,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         if not coupled:
             bound = schedule.stats.best_bound
         past.extend(past_shifts(schedule.roster.shifts))
-        stage("schedule", f"week {number}/{len(weeks)}: {len(schedule.roster.shifts)} shifts, objective "
+        stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
                               bound))

@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
+from pathlib import Path
 
 from scheduler.validation.kpis import Kpis
+
+WEEKS_FOLDER = "weeks"  # each week's own plan folder, weeks/YYYY-MM-DD/
 
 _STYLE = ("body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2em;color:#222}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
@@ -43,3 +46,27 @@ def horizon_page(title: str, horizon: Kpis, weeks: Sequence[tuple[date, Kpis]], 
         "<p>Each week's report shows its cover, net staffing and every agent's week; roster.xlsx and "
         "roster_grid.csv hold the whole horizon.</p></body></html>\n"
     )
+
+
+def rebuild_horizon(plan_dir: Path, config: Path | None = None) -> str | None:
+    """For ``wfm report DIR`` on a plan over several weeks (a ``weeks/`` folder of weekly plan folders): rebuild
+    each week's report in place and return the horizon page; None for a single-week plan folder."""
+    from scheduler.report import write_report
+    from scheduler.validation.kpis import read_kpis
+
+    folder = plan_dir / WEEKS_FOLDER
+    if not folder.is_dir():
+        return None
+    weeks = []
+    for week_dir in sorted(p for p in folder.iterdir() if p.is_dir() and (p / "kpis.json").is_file()):
+        write_report(week_dir, config)
+        weeks.append((date.fromisoformat(week_dir.name), read_kpis(week_dir / "kpis.json")))
+    if not weeks:
+        return None
+    from scheduler.io.config import load_config
+    from scheduler.report.data import config_path_of
+    from scheduler.validation.kpis import read_kpis_object
+
+    horizon = read_kpis(plan_dir / "kpis.json")
+    title = load_config(config_path_of(plan_dir, read_kpis_object(plan_dir / "kpis.json"), config)).name
+    return horizon_page(title, horizon, weeks, WEEKS_FOLDER)

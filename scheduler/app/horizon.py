@@ -110,12 +110,13 @@ def without_horizon(config: PlanConfig) -> PlanConfig:
     return replace(config, carry_in=None, weeks=1, contracts=contracts)
 
 
-def relaxed_bound(instance: Instance, seconds: float) -> float:
+def relaxed_bound(instance: Instance, seconds: float, wall_seconds: float) -> float:
     """The proven bound of the week without the carry-in, as ``solve_roster`` computes its own for a week of
-    ``seconds`` (the aggregate LP within its shares of them, else the counting bound)."""
+    ``seconds``: the aggregate LP when its predicted work is within its share of them and it ends within
+    ``wall_seconds``, else the counting bound."""
     instance = instance.with_config(schedule_meetings(instance))
     bound = simple_lower_bound(instance)
-    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * seconds, max_work_seconds=LP_SHARE * seconds)
+    aggregate = solve_aggregate(instance, seconds=wall_seconds, max_work_seconds=LP_SHARE * seconds)
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
     return bound - activity_overstaffing_credit(instance.config)
@@ -173,8 +174,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     targets = queue_targets(config)
     limit = config.solver.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     share = limit / len(weeks)
-    stop = stop or Stop()
-    overall_wall = stop.wall_seconds
+    overall_wall = None if stop is None else stop.wall_seconds
+    lp_wall = math.inf if stop is None else LP_WALL_SHARE * share  # no stop: the deterministic budget alone
     started = time.monotonic()
     plans: list[WeekPlan] = []
     warnings: list[str] = []
@@ -195,10 +196,11 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             raise InfeasibleError(f"week of {week.start}: {found[0]}{more}")
         coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
-        bound = relaxed_bound(Instance(without_horizon(config), week, array), share) if coupled else math.nan
-        if overall_wall is not None:
+        bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
+                 else math.nan)
+        if stop is not None and overall_wall is not None:
             stop.wall_seconds = max(0.0, overall_wall - (time.monotonic() - started)) / (len(weeks) - number + 1)
-        if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's: each week gets its own share
+        if stop is not None and stop.reason == WALL_CLOCK:  # the last week's cap: each week gets its own share
             stop.reason = None
         try:
             schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,

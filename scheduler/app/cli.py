@@ -259,6 +259,7 @@ def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: f
 @_one_line_errors
 def validate(config: Path, roster: Path, week_start: Any, weeks: int | None, previous: Path | None) -> None:
     """Check every hard rule of ROSTER against CONFIG, independently of the solver. Exit 1 on any violation."""
+    from scheduler.app.horizon import without_horizon
     from scheduler.io.config import load_config
     from scheduler.io.horizon_config import check_weeks_option
     from scheduler.validation.horizon import horizon_start, validate_horizon
@@ -269,7 +270,7 @@ def validate(config: Path, roster: Path, week_start: Any, weeks: int | None, pre
     frame = read_roster(roster)
     start: date | None = _day_option(week_start, "--week-start") if week_start else None
     horizon = plan_config.weeks if weeks is None else weeks
-    if horizon > 1 or previous is not None:
+    if horizon > 1 or previous is not None or plan_config.contracts != without_horizon(plan_config).contracts:
         violations = validate_horizon(plan_config, frame, horizon_start(plan_config, frame, start), horizon,
                                       previous)
     else:

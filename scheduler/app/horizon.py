@@ -20,6 +20,7 @@ and ``report.html`` is the horizon's page with a week selector linking to them.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -80,8 +81,9 @@ def with_weeks(config: PlanConfig, weeks: int | None) -> PlanConfig:
 
 
 def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> bool:
-    """Whether the plan runs through the horizon (several weeks, or a previous roster to continue)."""
-    if config.weeks == 1 and previous is None:
+    """Whether the plan runs through the horizon: several weeks, a previous roster to continue, or a contract with
+    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator)."""
+    if config.weeks == 1 and previous is None and config.contracts == without_horizon(config).contracts:
         return False
     if pin is not None:
         raise InputError("--pin re-plans one published week: it cannot be combined with --weeks above 1 "
@@ -215,7 +217,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
                               bound))
     for line in warnings:
-        stage("warning", line)
+        print(f"warning: {line}", file=sys.stderr, flush=True)
     return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
                     previous=previous, targets=targets)
 
@@ -289,7 +291,8 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
             cover, deferred = deferred_cover(config, week, cover, plan.required,
                                              blended_heads(config, week, week_roster, plan.array, plan.required))
             extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
-            kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, [], warnings, deferred),
+            in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
+            kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),
                            predicted_service_level=extras.predicted, surplus=extras.surplus)
             covers.append(cover)
             extras_all.append(extras)

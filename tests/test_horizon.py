@@ -50,6 +50,11 @@ def _previous(path: Path, rows: list[tuple[str, date, str, str]]) -> Path:
 def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("horizon")
     plan, requirements = _centre(folder)
+    plan.write_text(plan.read_text().replace(  # full-timers: every other weekend off, 32 h a week on average
+        "    max_weekly_hours: 40\n", "    max_weekly_hours: 40\n    max_consecutive_weekends: 1\n"
+        "    average_weekly_hours: 32\n    average_tolerance_hours: 2\n", 1).replace(
+        "    max_weekly_hours: 24\n", "    max_weekly_hours: 24\n    max_weekends_in_horizon: 1\n", 1),
+        encoding="utf-8")
     result = wfm("schedule", plan, "--requirements", requirements, "--out", folder / "out", "--weeks", "2",
                  "--time-limit", "2", "--quiet")
     assert result.exit_code == 0, explain(result)
@@ -61,7 +66,12 @@ def test_two_week_plan_is_valid_and_every_output_covers_it(two_weeks: tuple[Path
     second = WEEK_START + timedelta(days=7)
     roster = read_roster(out / "roster.csv")
     assert {d >= second for d in roster["date"]} == {False, True}
-    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) == []
+    config = load_config(plan)
+    assert config.contracts[0].max_consecutive_weekends == 1 and config.contracts[1].max_weekends_in_horizon == 1
+    assert validate_horizon(config, roster, WEEK_START, 2) == []
+    weekend = roster[(roster["activity"] == "shift") & roster["date"].map(lambda d: d.weekday() >= 5)]
+    weekends = weekend.groupby("agent_id")["date"].agg(lambda days: len({d - timedelta(d.weekday()) for d in days}))
+    assert (weekends <= 1).all()  # every other weekend (full-timers) and one in the horizon (part-timers)
     assert wfm("validate", plan, out / "roster.csv", "--weeks", "2").exit_code == 0
     days = {line[:10] for line in (out / "coverage.csv").read_text().splitlines()[1:]}
     assert min(days) == WEEK_START.isoformat() and max(days) == (second + timedelta(days=6)).isoformat()

@@ -198,12 +198,17 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             raise InfeasibleError(f"week of {week.start}: {found[0]}{more}")
         coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
+        week_started = time.monotonic()
         bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
                  else math.nan)
-        if stop is not None and overall_wall is not None:
-            stop.wall_seconds = max(0.0, overall_wall - (time.monotonic() - started)) / (len(weeks) - number + 1)
-        if stop is not None and stop.reason == WALL_CLOCK:  # the last week's cap: each week gets its own share
-            stop.reason = None
+        if stop is not None:  # the week's wall-clock cap: what its share (or the run's cap) leaves after the LP
+            left = share - (time.monotonic() - week_started)
+            if overall_wall is not None:
+                left = min(left, (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
+                           - (time.monotonic() - week_started))
+            stop.wall_seconds = max(0.0, left)
+            if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
+                stop.reason = None
         try:
             schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)

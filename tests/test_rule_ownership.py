@@ -16,12 +16,15 @@ RULE_FIELDS = {
     "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days", "latest_end_minute",
     "max_late_shifts_per_week", "late_shift_start_minute", "time_off_counts_as", "max_agents_on_break",
     "floor_rules", "ratio_rules", "min_level",  # who is on the floor (``rules.floor_rules``, ``io.levels``)
+    # over a horizon of weeks (``rules.horizon_weekends``, ``rules.average_hours``)
+    "max_weekends_in_horizon", "max_consecutive_weekends", "average_weekly_minutes", "average_tolerance_minutes",
 }
 # Also a field of ShiftTemplate: a read counts only on an expression naming a contract.
 CONTRACT_ONLY_FIELDS = {"earliest_start_minute"}
 ALLOWED = {
     "rostering/rules",  # the rules themselves
     "validation/validate.py",  # the independent validator, by design
+    "validation/horizon.py",  # the independent validator over several weeks, by design
     "io/config.py",  # builds the contracts from YAML
     "domain/plan.py",  # defines them
     "demo/example.py",  # writes the demo centre's contracts and its agents' history

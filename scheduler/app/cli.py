@@ -48,6 +48,11 @@ def _solve_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Published roster.csv to re-plan from: keeps its pinned days, changes little elsewhere."),
         click.option("--pin-days", default=None, metavar="DAYS",
                      help="Days kept exactly, e.g. mon,tue or 2026-03-30 (default with --pin: all seven)."),
+        click.option("--weeks", "weeks", type=int, default=None,
+                     help="Consecutive weeks to plan, 1-6 (default: forecast.weeks in the config, else 1)."),
+        click.option("--previous", type=click.Path(path_type=Path), default=None,
+                     help="Published roster.csv just before the plan: its last days count for rest and "
+                          "consecutive days at the start."),
     )):
         command = option(command)
     return command
@@ -93,7 +98,8 @@ def example(agents: int, queues: int, weeks: int, seed: int, time_limit: float |
 @_solve_options
 @_one_line_errors
 def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: float | None, seed: int | None,
-         workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None) -> None:
+         workers: int | None, quiet: bool, pin: Path | None, pin_days: str | None, weeks: int | None,
+         previous: Path | None) -> None:
     """Run the weekly job: forecast, staff, roster, validate; write forecast.csv, requirements.csv, roster.csv,
     coverage.csv, kpis.json, report.html, roster.xlsx, calendars/AGENT.ics and surplus.csv to OUT."""
     from scheduler.app.pipeline import run_plan
@@ -114,7 +120,8 @@ def plan(config: Path, out_dir: Path, time_limit: float | None, wall_limit: floa
     try:
         with on_signals(stop):
             result = run_plan(plan_config, out_dir, time_limit_seconds=time_limit, seed=seed, workers=workers,
-                              progress=progress, pin=pin, pin_days=pin_days, stop=stop)
+                              progress=progress, pin=pin, pin_days=pin_days, stop=stop, weeks=weeks,
+                              previous=previous)
     finally:
         if bar is not None:
             bar.close()
@@ -226,7 +233,7 @@ def simulate(plan_dir: Path, reps: int, seed: int, routing: str, absence: str, a
 @_one_line_errors
 def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: float | None,
              wall_limit: float | None, seed: int | None, workers: int | None, quiet: bool, pin: Path | None,
-             pin_days: str | None) -> None:
+             pin_days: str | None, weeks: int | None, previous: Path | None) -> None:
     """Rostering alone: roster CONFIG's agents against a requirements CSV; writes the same files as plan."""
     from scheduler.app.pipeline import run_schedule
     from scheduler.io.config import check_solver_options
@@ -236,7 +243,7 @@ def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: f
     with on_signals(stop):
         result = run_schedule(config, requirements_path, out_dir, time_limit_seconds=time_limit, seed=seed,
                               workers=workers, progress=None if quiet else sys.stderr, pin=pin, pin_days=pin_days,
-                              stop=stop)
+                              stop=stop, weeks=weeks, previous=previous)
     _exit_for(result)
 
 
@@ -245,16 +252,29 @@ def schedule(config: Path, requirements_path: Path, out_dir: Path, time_limit: f
 @click.argument("roster", type=click.Path(path_type=Path))
 @click.option("--week-start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Monday of the week (default: from the config, else the roster's first Monday).")
+@click.option("--weeks", "weeks", type=int, default=None,
+              help="Weeks the roster covers, 1-6 (default: forecast.weeks in the config).")
+@click.option("--previous", type=click.Path(path_type=Path), default=None,
+              help="The published roster.csv before it: the seam is checked too.")
 @_one_line_errors
-def validate(config: Path, roster: Path, week_start: Any) -> None:
+def validate(config: Path, roster: Path, week_start: Any, weeks: int | None, previous: Path | None) -> None:
     """Check every hard rule of ROSTER against CONFIG, independently of the solver. Exit 1 on any violation."""
+    from scheduler.app.horizon import without_horizon
     from scheduler.io.config import load_config
+    from scheduler.io.horizon_config import check_weeks_option
+    from scheduler.validation.horizon import horizon_start, validate_horizon
     from scheduler.validation.validate import format_violations, read_roster, validate_roster
 
+    check_weeks_option(weeks)
     plan_config = load_config(config)
     frame = read_roster(roster)
     start: date | None = _day_option(week_start, "--week-start") if week_start else None
-    violations = validate_roster(plan_config, frame, start)
+    horizon = plan_config.weeks if weeks is None else weeks
+    if horizon > 1 or previous is not None or plan_config.contracts != without_horizon(plan_config).contracts:
+        violations = validate_horizon(plan_config, frame, horizon_start(plan_config, frame, start), horizon,
+                                      previous)
+    else:
+        violations = validate_roster(plan_config, frame, start)
     click.echo(format_violations(violations, roster=frame))
     sys.exit(1 if violations else 0)
 

@@ -38,6 +38,14 @@ from scheduler.app.channels import (
     keeps_all_hours,
     plan_requirements,
 )
+from scheduler.app.horizon import (
+    forecast_horizon,
+    horizon_weeks,
+    is_horizon,
+    requirement_rows,
+    schedule_horizon,
+    with_weeks,
+)
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -48,6 +56,7 @@ from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
 from scheduler.io.config import check_solver_options, load_config
 from scheduler.io.exports import write_exports
+from scheduler.io.horizon_config import check_weeks_option
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
@@ -250,19 +259,29 @@ class _Stages:
 
 def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: float | None = None,
              seed: int | None = None, workers: int | None = None, progress: TextIO | None = sys.stderr,
-             pin: Path | None = None, pin_days: str | None = None, stop: Stop | None = None) -> PlanResult:
+             pin: Path | None = None, pin_days: str | None = None, stop: Stop | None = None,
+             weeks: int | None = None, previous: Path | None = None) -> PlanResult:
     """The whole weekly job from one plan config (loaded, or the YAML's path); writes forecast, requirements,
     roster, coverage, KPIs, report.html, roster.xlsx and calendars/AGENT.ics (and changes.csv when re-planning),
-    all staged and moved in together."""
+    all staged and moved in together. ``weeks`` (``forecast.weeks``) and ``previous`` (a published roster the
+    plan continues): see ``scheduler.app.horizon``."""
     check_solver_options(time_limit_seconds, seed, workers)
+    check_weeks_option(weeks)
     check_out_dir(out_dir)
     stage = _Stages(progress)
-    config = _loaded(config)
+    config = with_weeks(_loaded(config), weeks)
     history = load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
     week = planned_week(config, history)
     stage("history", f"{len(history.frame):,} rows, {len(history.queues)} queue(s), "
                      f"{history.interval_minutes}-minute intervals, up to {history.last_date}")
     calendar = choose_holidays(history, config.holiday_country)
+    if is_horizon(config, previous, pin):
+        forecasts, required_by_week = forecast_horizon(config, history, week, calendar, queue_targets(config))
+        stage("forecast", f"{config.weeks} week(s) from {week.start}: "
+                          f"{sum(f['contacts'].sum() for f in forecasts):,.0f} contacts")
+        return schedule_horizon(config, week, forecasts, required_by_week, out_dir, history=history, stage=stage,
+                                time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
+                                progress=progress, stop=stop, previous=previous)
     forecast = forecast_week(config, history, week, calendar)
     said = f"; {calendar.describe()}" if config.holiday_country else ""
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
@@ -276,23 +295,32 @@ def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: fl
 def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Path, *,
                  time_limit_seconds: float | None = None, seed: int | None = None, workers: int | None = None,
                  progress: TextIO | None = sys.stderr, pin: Path | None = None, pin_days: str | None = None,
-                 stop: Stop | None = None) -> PlanResult:
+                 stop: Stop | None = None, weeks: int | None = None, previous: Path | None = None) -> PlanResult:
     """Rostering alone, from a requirements CSV (``wfm staff`` or another tool's): writes the same outputs as
-    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT. ``config`` as in ``run_plan``."""
+    ``run_plan``; ``forecast.csv`` is the requirements' contacts and AHT. ``config``, ``weeks`` and ``previous``
+    as in ``run_plan`` (the requirements then cover the weeks)."""
     check_solver_options(time_limit_seconds, seed, workers)
+    check_weeks_option(weeks)
     check_out_dir(out_dir)
     stage = _Stages(progress)
-    config = _loaded(config)
+    config = with_weeks(_loaded(config), weeks)
     required = read_requirements(requirements_path, config)
     start = config.week_start or _monday(required["interval_start"].min().date())
     week = Week(start, config.interval_minutes)
-    outside = required["interval_start"].dt.date.map(lambda d: not 0 <= (d - start).days < 7)
+    outside = required["interval_start"].dt.date.map(lambda d: not 0 <= (d - start).days < 7 * config.weeks)
     if outside.any():
         row = int(np.flatnonzero(outside.to_numpy())[0]) + 2
-        raise InputError(f"{requirements_path.name} row {row}: interval outside the planned week of {start}")
+        planned = "planned week" if config.weeks == 1 else f"{config.weeks} planned weeks"
+        raise InputError(f"{requirements_path.name} row {row}: interval outside the {planned} of {start}")
     history = (load_history(config.history_path, config.interval_minutes, timezone=config.timezone)
                if config.history_path.is_file() else None)
     forecast = offered_contacts(config, required[["interval_start", "queue", "contacts", "aht_seconds"]].copy())
+    if is_horizon(config, previous, pin):
+        weekly = horizon_weeks(week, config.weeks)
+        return schedule_horizon(config, week, [requirement_rows(config, w, forecast) for w in weekly],
+                                [requirement_rows(config, w, required) for w in weekly], out_dir, history=history,
+                                stage=stage, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
+                                progress=progress, stop=stop, previous=previous)
     config = with_replan(config, week, pin, pin_days)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,

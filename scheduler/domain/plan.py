@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from forecasting.day_effects import Event
+    from scheduler.domain.horizon import CarryIn
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -161,6 +162,11 @@ class Contract:
     max_late_shifts_per_week: int | None = None
     late_shift_start_minute: int = 14 * 60
     time_off_counts_as: str = "worked_day"
+    # Over a horizon of several weeks (``forecast.weeks``; docs/config.md, "Rosters over several weeks"):
+    max_weekends_in_horizon: int | None = None  # weekends with a worked Saturday or Sunday, at most
+    max_consecutive_weekends: int | None = None  # weekends worked in a row, at most (1: every other weekend)
+    average_weekly_minutes: int | None = None  # paid minutes per week, averaged over the horizon
+    average_tolerance_minutes: int = 0  # the average may miss by this much per week
 
 
 @dataclass(frozen=True)
@@ -374,6 +380,8 @@ class PlanConfig:
     levels: tuple[Level, ...] = ()  # from the most junior up
     floor_rules: tuple[FloorRule, ...] = ()
     ratio_rules: tuple[RatioRule, ...] = ()
+    weeks: int = 1  # forecast.weeks: consecutive weeks planned (scheduler.domain.horizon)
+    carry_in: CarryIn | None = None  # what the days before the planned week leave (set per week by the horizon)
 
     def level_rank(self, level_id: str | None) -> int:
         """0 for the most junior level (and for an agent without a level), rising to the top level."""

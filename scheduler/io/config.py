@@ -46,6 +46,7 @@ from scheduler.domain.plan import (
 )
 from scheduler.errors import InputError
 from scheduler.io.agents_csv import load_agents
+from scheduler.io.horizon_config import HORIZON_CONTRACT_KEYS, horizon_contract_keys, horizon_weeks
 from scheduler.io.levels import check_min_levels, eligible_agents, parse_floor_rules, parse_levels, parse_ratio_rules
 
 CHANNELS = ("voice", "chat", "email", "social", "backoffice")
@@ -451,7 +452,7 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
     node.mapping(("id", "min_weekly_hours", "max_weekly_hours", "max_days_per_week", "min_days_per_week",
                   "min_rest_hours", "max_consecutive_days", "min_consecutive_days_off", "max_weekend_days",
                   "earliest_start", "latest_end", "hourly_cost", "shift_templates", "max_late_shifts_per_week",
-                  "late_shift_start", "time_off_counts_as"))
+                  "late_shift_start", "time_off_counts_as", *HORIZON_CONTRACT_KEYS))
     min_hours = node.get("min_weekly_hours", 0).number(0.0, 168.0)
     max_node = node.get("max_weekly_hours")
     max_hours = max_node.number(0.0, 168.0, open_low=True)
@@ -512,6 +513,7 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
         max_late_shifts_per_week=late_limit,
         late_shift_start_minute=late_start,
         time_off_counts_as=counts_as,
+        **horizon_contract_keys(node, round(min_hours * 60), round(max_hours * 60)),
     )
 
 
@@ -618,7 +620,7 @@ def load_config(path: Path | str) -> PlanConfig:
     contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
 
     forecast = root.get("forecast", {})
-    forecast.mapping(("history_weeks", "week_start", "model", "volume_factor", "aht_factor"))
+    forecast.mapping(("history_weeks", "week_start", "model", "volume_factor", "aht_factor", "weeks"))
     model_node = forecast.get("model", "smoothed_profile")
     if model_node.string() not in FORECAST_MODELS:
         raise model_node.fail(f"must be one of {', '.join(FORECAST_MODELS)}")
@@ -711,6 +713,7 @@ def load_config(path: Path | str) -> PlanConfig:
         floor_rules=parse_floor_rules(root, levels, queues, agents),
         ratio_rules=parse_ratio_rules(root, levels, queues),
         week_start=week_start,
+        weeks=horizon_weeks(forecast.get("weeks", 1)),
         queues=queues,
         shrinkage=root.get("shrinkage", 0.0).number(0.0, 0.95),
         templates=templates,

@@ -55,7 +55,8 @@ def _weighted(volume: np.ndarray, level: np.ndarray) -> float | None:
 
 
 def daily_totals(coverage: pd.DataFrame, forecast: pd.DataFrame, queue_ids: Sequence[str], week_start: date,
-                 interval_minutes: int, paid_minutes_by_day: Mapping[date, int]) -> tuple[DailyTotal, ...]:
+                 interval_minutes: int, paid_minutes_by_day: Mapping[date, int], *,
+                 days: int = 7) -> tuple[DailyTotal, ...]:
     """Per day of the week, one row per queue of ``queue_ids`` then the centre row.
 
     ``coverage``: coverage.csv (``interval_start`` as datetimes, ``queue, required, scheduled, service_level``);
@@ -71,7 +72,7 @@ def daily_totals(coverage: pd.DataFrame, forecast: pd.DataFrame, queue_ids: Sequ
     cover_day = (pd.to_datetime(joined["interval_start"]).dt.date if len(joined) else pd.Series(dtype=object))
     volume_day = (pd.to_datetime(volume["interval_start"]).dt.date if len(volume) else pd.Series(dtype=object))
     rows: list[DailyTotal] = []
-    for offset in range(7):
+    for offset in range(days):  # a week, or every day of a horizon of weeks
         day = week_start + timedelta(days=offset)
         today = joined[(cover_day == day).to_numpy(bool)] if len(joined) else joined
         contacts_today = volume[(volume_day == day).to_numpy(bool)] if len(volume) else volume

@@ -15,7 +15,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -256,7 +256,7 @@ def _daily_sheet(book: xlsxwriter.Workbook, daily: Sequence[DailyTotal]) -> None
 
 def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_start: date, *,
                     profiles: Sequence[AgentProfile] = (), templates: Sequence[ShiftTemplate] = (),
-                    daily: Sequence[DailyTotal] = ()) -> bytes:
+                    daily: Sequence[DailyTotal] = (), horizon_days: int = 7) -> bytes:
     """An XLSX workbook: the ``roster`` grid (one row per agent of ``profiles`` and any other agent of the
     roster, one column per date, ``_roster_sheet``); one sheet per day of the week (the roster rows of that date,
     as in roster.csv, times as Excel date-times); a ``coverage`` sheet (coverage.csv's columns); and, when
@@ -271,7 +271,7 @@ def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_st
     by_day: dict[date, list[Segment]] = defaultdict(list)
     for segment in segments:
         by_day[segment.day].append(segment)
-    days = week_days(week_start, by_day)
+    days = week_days(week_start, [*by_day, *_horizon(week_start, horizon_days)])
     _roster_sheet(book, with_roster_agents(profiles, (s.agent_id for s in segments)),
                   agent_days(segments, templates), days)
     for day in days:
@@ -308,8 +308,13 @@ def roster_workbook(segments: Sequence[Segment], coverage: pd.DataFrame, week_st
     return out.getvalue()
 
 
+def _horizon(week_start: date, days: int) -> list[date]:
+    """Every day of a plan of ``days`` days (a week, or a horizon of weeks)."""
+    return [week_start + timedelta(days=d) for d in range(days)]
+
+
 def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_start: date, *,
-                  plan_config: PlanConfig | None = None) -> None:
+                  plan_config: PlanConfig | None = None, days: int = 7) -> None:
     """Write ``calendars/AGENT.ics``, ``roster.xlsx`` and ``roster_grid.csv`` into ``plan_dir`` from its
     roster.csv, coverage.csv and forecast.csv (the pipeline calls this on its staging folder, so the exports are
     moved in with everything else). ``plan_config`` adds the agents' contract, skills, team and level to the
@@ -330,10 +335,10 @@ def write_exports(plan_dir: Path, agent_ids: Iterable[str], timezone: str, week_
         for (_agent, day), shifts in agent_days(segments, templates).items():
             paid[day] += sum(s.paid_minutes for s in shifts)
         daily = daily_totals(cover, forecast, [q.queue_id for q in plan_config.queues], week_start,
-                             plan_config.interval_minutes, paid)
+                             plan_config.interval_minutes, paid, days=days)
     (plan_dir / "roster.xlsx").write_bytes(roster_workbook(segments, cover, week_start, profiles=profiles,
-                                                           templates=templates, daily=daily))
-    dates = week_days(week_start, (s.day for s in segments))
+                                                           templates=templates, daily=daily, horizon_days=days))
+    dates = week_days(week_start, [*(s.day for s in segments), *_horizon(week_start, days)])
     grid = roster_grid_csv(with_roster_agents(profiles, (s.agent_id for s in segments)),
                            agent_days(segments, templates), dates)
     (plan_dir / GRID_FILE).write_text(grid, encoding="utf-8", newline="")

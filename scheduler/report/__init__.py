@@ -30,8 +30,9 @@ def write_report(plan_dir: Path, config: Path | None = None) -> Path:
     import tempfile
 
     from scheduler.io.outputs import publish_permissions
+    from scheduler.report.horizon import rebuild_horizon
 
-    text = build_report(plan_dir, config)
+    text = rebuild_horizon(plan_dir, config) or build_report(plan_dir, config)  # several weeks: the week selector
     handle, temp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=plan_dir)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:

@@ -19,7 +19,7 @@ A rule is the only place on the solver side that reads its contract keys. It sho
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import Flag, auto
 from functools import cached_property
@@ -163,6 +163,12 @@ class LabourRule(ABC):
     def describe(self, agent: AgentWeek) -> str:
         """The rule's name and value in a diagnosis line, e.g. ``max_days_per_week 5``."""
         return self.name
+
+    def signature(self, agent: AgentWeek) -> Hashable:
+        """What, beyond the contract, skills, candidate shifts and leave, makes this rule treat the agent
+        differently from another (the carry-in of a week of a horizon); agents are interchangeable in the
+        aggregate LP only when every rule's signature agrees. Default: nothing."""
+        return None
 
 
 class BuildOnly(LabourRule):

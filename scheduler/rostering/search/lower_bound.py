@@ -113,7 +113,7 @@ def agent_classes(config: PlanConfig, week: Week, cover: CoverView | None = None
         # leave days are in the key: rules may count them (``time_off_counts_as``)
         key = (agent.contract_id, skills, tuple(tuple((o.template.template_id, o.start_minute) for o in day)
                                                        for day in options), must_work, minimum, facts.leave,
-               floor_rules.signature(counted, agent.agent_id))
+               floor_rules.signature(counted, agent.agent_id), tuple(r.signature(facts) for r in AGENT_RULES))
         known = grouped.get(key)
         grouped[key] = (AgentClass(agent.contract_id, skills, options, must_work, minimum, maximum,
                                    (agent.agent_id,), facts)

@@ -1,0 +1,350 @@
+"""A plan over several consecutive weeks (``forecast.weeks``, ``wfm plan --weeks N``), and any plan that
+continues a published roster (``--previous ROSTER.csv``).
+
+Rolling horizon: the weeks are rostered one after another by the ordinary single-week solver, each with a
+``CarryIn`` (``scheduler.domain.horizon``) taken from the shifts before it (the earlier weeks, and before the
+first week the previous roster). The cross-week rules (``rostering.rules.carry_rest``, ``carry_days``,
+``horizon_weekends``, ``average_hours``) turn that state into constraints of the week, so the 7-day machinery
+(model, bound, start, local search, neighbourhoods) is unchanged and its work grows linearly with the weeks.
+
+The time limit is split evenly across the weeks (deterministic budget likewise), so ``--time-limit`` bounds the
+whole run; ``--wall-limit`` is shared out as it goes. The horizon's proven bound is the sum of each week's bound
+computed WITHOUT the carry-in and the horizon keys: dropping the cross-week coupling only removes constraints,
+so the sum is a lower bound of the best horizon roster and the gap stays proven.
+
+Outputs cover the horizon (roster.csv, forecast.csv, requirements.csv, coverage.csv, surplus.csv, kpis.json,
+roster.xlsx, roster_grid.csv, calendars); ``weeks/YYYY-MM-DD/`` holds each week's own plan files and report,
+and ``report.html`` is the horizon's page with a week selector linking to them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import numpy as np
+import pandas as pd
+
+from forecasting.history import History
+from scheduler.app.channels import backlog_frame, blended_heads, deferred_cover, plan_requirements
+from scheduler.app.service_outputs import service_outputs
+from scheduler.diagnose.centre import break_cap_conflicts
+from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.diagnose.warnings import implausible_input
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.roster import Roster, roster_csv
+from scheduler.domain.week import Week
+from scheduler.errors import InfeasibleError, InputError
+from scheduler.io.exports import write_exports
+from scheduler.io.outputs import StagedOutput, frame_csv
+from scheduler.io.previous_roster import read_previous
+from scheduler.report import REPORT_FILE, build_report
+from scheduler.report.backlog import BACKLOG_FILE
+from scheduler.report.horizon import WEEKS_FOLDER, horizon_page
+from scheduler.rostering.activities import activity_overstaffing_credit, schedule_meetings
+from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
+from scheduler.rostering.coverage import CoverageResult, coverage
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import floor_rules
+from scheduler.rostering.rules.average_hours import average_conflicts
+from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.solve import (
+    LP_SHARE,
+    LP_WALL_SHARE,
+    RuleCost,
+    ScheduleResult,
+    SolveStats,
+    simple_lower_bound,
+    solve_roster,
+)
+from scheduler.rostering.stopping import WALL_CLOCK, Stop
+from scheduler.validation.horizon import validate_horizon
+from scheduler.validation.kpis import KPI_FILE, PredictedServiceLevels, SurplusKpis
+from scheduler.validation.surplus import SURPLUS_FILE
+from scheduler.validation.validate import read_roster
+
+if TYPE_CHECKING:
+    from scheduler.app.pipeline import PlanResult, _Stages
+
+# Share of each week's time limit left to the relaxed bound (the week's aggregate LP without the carry-in).
+RELAXED_BOUND_SHARE = 0.1
+
+
+def with_weeks(config: PlanConfig, weeks: int | None) -> PlanConfig:
+    """The config with ``--weeks`` in place of ``forecast.weeks`` (unchanged when not given)."""
+    return config if weeks is None else replace(config, weeks=weeks)
+
+
+def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> bool:
+    """Whether the plan runs through the horizon: several weeks, a previous roster to continue, or a contract with
+    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator)."""
+    if config.weeks == 1 and previous is None and config.contracts == without_horizon(config).contracts:
+        return False
+    if pin is not None:
+        raise InputError("--pin re-plans one published week: it cannot be combined with --weeks above 1 "
+                         "(forecast.weeks) or --previous")
+    return True
+
+
+def horizon_weeks(first: Week, weeks: int) -> list[Week]:
+    return [Week(first.start + timedelta(days=7 * k), first.interval_minutes) for k in range(weeks)]
+
+
+def check_history_length(config: PlanConfig, history: History) -> None:
+    """A forecast of N weeks needs N weeks of history to learn from (``forecast.weeks``)."""
+    days = (history.last_date - history.first_date).days + 1
+    if days < 7 * config.weeks:
+        raise InputError(f"{history.path.name}: {days} day(s) of history is too short to forecast "
+                         f"{config.weeks} weeks ({config.source.name}: forecast.weeks {config.weeks}); "
+                         f"give at least {7 * config.weeks} days or fewer weeks")
+
+
+def without_horizon(config: PlanConfig) -> PlanConfig:
+    """The config with no carry-in and no horizon keys: a week of it is a relaxation of the same week in the
+    horizon (fewer constraints), so its bound is a valid part of the horizon's bound."""
+    contracts = tuple(replace(c, max_weekends_in_horizon=None, max_consecutive_weekends=None,
+                              average_weekly_minutes=None) for c in config.contracts)
+    return replace(config, carry_in=None, weeks=1, contracts=contracts)
+
+
+def relaxed_bound(instance: Instance, seconds: float, wall_seconds: float) -> float:
+    """The proven bound of the week without the carry-in, as ``solve_roster`` computes its own for a week of
+    ``seconds``: the aggregate LP when its predicted work is within its share of them and it ends within
+    ``wall_seconds``, else the counting bound."""
+    instance = instance.with_config(schedule_meetings(instance))
+    bound = simple_lower_bound(instance)
+    aggregate = solve_aggregate(instance, seconds=wall_seconds, max_work_seconds=LP_SHARE * seconds)
+    if aggregate is not None and aggregate.bound > bound:
+        bound = aggregate.bound
+    return bound - activity_overstaffing_credit(instance.config)
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """One week of the horizon: its inputs and the solver's result."""
+
+    week: Week
+    config: PlanConfig
+    forecast: pd.DataFrame
+    required: pd.DataFrame
+    array: np.ndarray
+    schedule: ScheduleResult
+    relaxed_bound: float
+
+
+def requirement_rows(config: PlanConfig, week: Week, required: pd.DataFrame) -> pd.DataFrame:
+    days = required["interval_start"].dt.date if len(required) else pd.Series(dtype=object)
+    inside = days.map(lambda d: 0 <= (d - week.start).days < 7) if len(required) else days
+    return required.loc[inside.to_numpy(bool)].reset_index(drop=True) if len(required) else required
+
+
+def forecast_horizon(config: PlanConfig, history: History, first: Week, calendar: object,
+                     targets: dict) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Per week: the interval forecast and its requirements (each week as ``wfm plan`` plans one)."""
+    from scheduler.app.pipeline import forecast_week
+
+    check_history_length(config, history)
+    forecasts, required = [], []
+    for week in horizon_weeks(first, config.weeks):
+        forecast = forecast_week(config, history, week, calendar)  # type: ignore[arg-type]
+        forecasts.append(forecast)
+        required.append(plan_requirements(config, forecast, targets))
+    return forecasts, required
+
+
+def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFrame], required: list[pd.DataFrame],
+                     out_dir: Path, *, history: History | None, stage: _Stages, time_limit_seconds: float | None,
+                     seed: int | None, workers: int | None, progress: TextIO | None, stop: Stop | None,
+                     previous: Path | None) -> PlanResult:
+    """Roster the weeks one after another with their carry-in, validate the horizon independently (seams
+    included) and publish every output atomically."""
+    from scheduler.app.pipeline import queue_targets, requirement_array
+
+    weeks = horizon_weeks(first, config.weeks)
+    conflicts = average_conflicts(config)
+    if conflicts:
+        raise InfeasibleError(conflicts[0] + (f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""))
+    past: list[PastShift] = []
+    known_from = first.start
+    if previous is not None:
+        past, known_from = read_previous(previous, config, first.start)
+    targets = queue_targets(config)
+    limit = config.solver.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
+    share = limit / len(weeks)
+    overall_wall = None if stop is None else stop.wall_seconds
+    lp_wall = math.inf if stop is None else LP_WALL_SHARE * share  # no stop: the deterministic budget alone
+    started = time.monotonic()
+    plans: list[WeekPlan] = []
+    warnings: list[str] = []
+    hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
+    stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
+    for number, week in enumerate(weeks, start=1):
+        array = requirement_array(config, week, required[number - 1])
+        stage("week", f"{number}/{len(weeks)}: week of {week.start}, "
+                      f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
+        for line in implausible_input(config, week, required[number - 1], array):
+            if line not in warnings:
+                warnings.append(line)
+        week_config = replace(config, carry_in=carry_in(config, week, number, known_from, past))
+        found = explain_conflicts(week_config, week) + break_cap_conflicts(week_config, week) + (
+            floor_rules.reachable_conflicts(week_config, week))
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise InfeasibleError(f"week of {week.start}: {found[0]}{more}")
+        coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
+        solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
+        week_started = time.monotonic()
+        bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
+                 else math.nan)
+        if stop is not None:  # the week's wall-clock cap: what its share (or the run's cap) leaves after the LP
+            left = share - (time.monotonic() - week_started)
+            if overall_wall is not None:
+                left = min(left, (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
+                           - (time.monotonic() - week_started))
+            stop.wall_seconds = max(0.0, left)
+            if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
+                stop.reason = None
+        try:
+            schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,
+                                    workers=workers, progress=progress, stop=stop)
+        except InfeasibleError as exc:
+            raise InfeasibleError(f"week of {week.start}: {exc}") from None
+        if not coupled:
+            bound = schedule.stats.best_bound
+        past.extend(past_shifts(schedule.roster.shifts))
+        stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
+                          f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
+        plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
+                              bound))
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+    return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
+                    previous=previous, targets=targets)
+
+
+def merged_schedule(plans: list[WeekPlan], seconds: float) -> ScheduleResult:
+    """The horizon's roster, solver figures (sums; the bound is the relaxed one) and penalty breakdown."""
+    shifts = tuple(sorted((s for p in plans for s in p.schedule.roster.shifts), key=lambda s: (s.agent_id, s.date)))
+    stats = [p.schedule.stats for p in plans]
+    objective = sum(s.objective for s in stats)
+    bound = sum(p.relaxed_bound for p in plans)
+    gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
+    first = stats[0]
+    before_last = sum(s.seconds for s in stats[:-1])
+    merged = SolveStats(
+        "OPTIMAL" if all(s.status == "OPTIMAL" for s in stats) and gap <= 1e-9 else "FEASIBLE", objective, bound,
+        gap, seconds, first.seed, first.workers, first.deterministic, first.ortools_version,
+        before_last + stats[-1].first_roster_seconds, all(s.budget_completed for s in stats),
+        next((s.stopped_by for s in stats if not s.budget_completed), stats[-1].stopped_by))
+    costs: dict[str, RuleCost] = {}
+    for plan in plans:
+        for cost in plan.schedule.costs:
+            held = costs.get(cost.rule)
+            costs[cost.rule] = cost if held is None else replace(held, amount=held.amount + cost.amount,
+                                                                  penalty=held.penalty + cost.penalty)
+    return ScheduleResult(Roster(shifts), merged, tuple(costs.values()))
+
+
+def _predicted(levels: list[PredictedServiceLevels], volumes: list[dict[str, float]]) -> PredictedServiceLevels:
+    """Contact-weighted over the weeks; the widest confidence interval of a queue's weeks."""
+    def weighted(values: list[float], weights: list[float]) -> float:
+        total = sum(weights)
+        return round(sum(v * w for v, w in zip(values, weights, strict=True)) / total, 6) if total else values[0]
+
+    queues = list(levels[0].by_queue)
+    by_queue = {q: weighted([lv.by_queue[q] for lv in levels], [v.get(q, 0.0) for v in volumes]) for q in queues}
+    overall = weighted([lv.overall for lv in levels], [sum(v.values()) for v in volumes])
+    widths = {q: max(lv.ci95_half_width.get(q, 0.0) for lv in levels) for q in levels[0].ci95_half_width}
+    first = levels[0]
+    return PredictedServiceLevels(method=first.method, replications=first.replications, seed=first.seed,
+                                  overall=overall, by_queue=by_queue, ci95_half_width=widths)
+
+
+def _surplus(found: list[SurplusKpis]) -> SurplusKpis:
+    by_weekday: dict[str, float] = {}
+    for item in found:
+        for key, hours in item.by_weekday.items():
+            by_weekday[key] = round(by_weekday.get(key, 0.0) + hours, 4)
+    return SurplusKpis(agent_hours=round(sum(f.agent_hours for f in found), 4), by_weekday=by_weekday,
+                       block_hours=round(sum(f.block_hours for f in found), 4), blocks=sum(f.blocks for f in found))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Path, *, history: History | None,
+             stage: _Stages, warnings: tuple[str, ...], previous: Path | None, targets: dict) -> PlanResult:
+    from scheduler.app.pipeline import PlanResult, plan_kpis
+
+    schedule = merged_schedule(plans, sum(p.schedule.stats.seconds for p in plans))
+    stage("schedule", f"{len(plans)} weeks, {len(schedule.roster.shifts)} shifts, gap {schedule.stats.gap:.2%} "
+                      "against the sum of the weeks' bounds without carry-in")
+    with StagedOutput(out_dir) as staged:
+        roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
+        violations = validate_horizon(config, read_roster(roster_path), first.start, len(plans), previous)
+        stage("validate", f"{len(violations)} hard-rule violation(s) over {len(plans)} weeks")
+        covers, extras_all, week_kpis, backlogs = [], [], [], []
+        for plan in plans:
+            week, week_roster = plan.week, plan.schedule.roster
+            cover = coverage(config, week, week_roster, plan.required, plan.array, targets)
+            cover, deferred = deferred_cover(config, week, cover, plan.required,
+                                             blended_heads(config, week, week_roster, plan.array, plan.required))
+            extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
+            in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
+            kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),
+                           predicted_service_level=extras.predicted, surplus=extras.surplus)
+            covers.append(cover)
+            extras_all.append(extras)
+            week_kpis.append(kpis)
+            if deferred:
+                backlogs.append(backlog_frame(week, deferred))
+            folder = Path(WEEKS_FOLDER) / week.start.isoformat()
+            (staged.staging / folder).mkdir(parents=True, exist_ok=True)
+            staged.write_text(str(folder / "roster.csv"), roster_csv(week_roster))
+            staged.write_text(str(folder / "forecast.csv"), frame_csv(plan.forecast, 4))
+            staged.write_text(str(folder / "requirements.csv"), frame_csv(plan.required, 4))
+            staged.write_text(str(folder / "coverage.csv"), frame_csv(extras.coverage, 4))
+            staged.write_text(str(folder / KPI_FILE), kpis.to_json())
+            if deferred:
+                staged.write_text(str(folder / BACKLOG_FILE), frame_csv(backlog_frame(week, deferred), 4))
+            staged.write_text(str(folder / REPORT_FILE), build_report(staged.staging / folder,
+                                                                      plan_config=config, history=history))
+        merged_cover = CoverageResult(_concat([c.frame for c in covers]), np.zeros(0),
+                                      sum(c.on_floor_agent_intervals for c in covers))
+        volumes = [{q.queue_id: float(p.forecast.loc[p.forecast["queue"] == q.queue_id, "contacts"].sum())
+                    for q in config.queues} for p in plans]
+        kpis = replace(plan_kpis(config, first, schedule.roster, merged_cover, schedule, violations, warnings),
+                       predicted_service_level=_predicted([e.predicted for e in extras_all], volumes),
+                       surplus=_surplus([e.surplus for e in extras_all]))
+        staged.write_text("forecast.csv", frame_csv(_concat([p.forecast for p in plans]), 4))
+        staged.write_text("requirements.csv", frame_csv(_concat([p.required for p in plans]), 4))
+        staged.write_text("coverage.csv", frame_csv(_concat([e.coverage for e in extras_all]), 4))
+        staged.write_text(SURPLUS_FILE, extras_all[0].surplus_csv + "".join(
+            e.surplus_csv.split("\n", 1)[1] for e in extras_all[1:]))
+        staged.write_text(KPI_FILE, kpis.to_json())
+        if backlogs:
+            staged.write_text(BACKLOG_FILE, frame_csv(_concat(backlogs), 4))
+        staged.write_text(REPORT_FILE, horizon_page(config.name, kpis, [(p.week.start, k) for p, k in
+                                                                         zip(plans, week_kpis, strict=True)],
+                                                    WEEKS_FOLDER))
+        write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, first.start,
+                      plan_config=config, days=7 * len(plans))
+        if violations:
+            kept = staged.reject()
+            stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
+            return PlanResult(out_dir, kpis, tuple(violations), kept)
+        staged.commit()
+    stage("done", f"{len(plans)} weeks: service level {kpis.service_level.overall:.1%}, understaffed "
+                  f"{kpis.understaffed_agent_hours:.1f} h, paid {kpis.paid_hours:.1f} h -> {out_dir}")
+    return PlanResult(out_dir, kpis, tuple(violations))
+
+
+def horizon_dates(first: Week, weeks: int) -> tuple[date, date]:
+    """The horizon's first and last day."""
+    return first.start, first.start + timedelta(days=7 * weeks - 1)

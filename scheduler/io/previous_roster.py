@@ -1,0 +1,57 @@
+"""The published roster a plan continues from (``--previous ROSTER.csv``): its shifts before the horizon.
+
+It is a ``roster.csv`` as ``wfm plan`` writes it (or its last days). Only its ``shift`` rows matter: their end
+counts for the rest before the first shift of the horizon, and the days they fall on for the consecutive days
+worked and off at its start (``rostering.carry_in``). Every agent must be in the agents file and every date
+before the horizon, the last one within the week before it; errors name the file and row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from forecasting.untrusted import excerpt
+from scheduler.domain.plan import PlanConfig
+from scheduler.errors import InputError
+from scheduler.io.roster_csv import read_roster_rows
+from scheduler.rostering.carry_in import PastShift
+
+SHIFT = "shift"
+DAYS_BEFORE = 7  # the previous roster's last date lies within this many days before the horizon
+
+
+def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[PastShift], date]:
+    """The previous roster's shifts and the first day it covers (its earliest date)."""
+    agents = {a.agent_id for a in config.agents}
+    shifts: list[PastShift] = []
+    lines: dict[date, int] = {}  # a row of each date, for the error message
+    for line, row in read_roster_rows(path, "previous roster"):
+        if row["activity"].strip() != SHIFT:
+            continue
+        where = f"{path.name} row {line}"
+        agent_id = row["agent_id"].strip()
+        if agent_id not in agents:
+            raise InputError(f"{where}: agent {excerpt(agent_id)} is not in the agents file of "
+                             f"{config.source.name}")
+        try:
+            day = date.fromisoformat(row["date"].strip())
+            begin = datetime.fromisoformat(row["start"].strip())
+            end = datetime.fromisoformat(row["end"].strip())
+        except ValueError:
+            raise InputError(f"{where}: date, start and end must be ISO 8601 (got {excerpt(row['date'])}, "
+                             f"{excerpt(row['start'])}, {excerpt(row['end'])})") from None
+        if begin.tzinfo is not None or end.tzinfo is not None or end <= begin:
+            raise InputError(f"{where}: start {excerpt(row['start'])} and end {excerpt(row['end'])} must be local "
+                             "times, the end after the start")
+        if day >= start or begin >= datetime.combine(start, datetime.min.time()):
+            raise InputError(f"{where}: date {day} is not before the planned horizon, which starts {start}")
+        shifts.append(PastShift(agent_id, day, begin, end, 0, False))
+        lines.setdefault(day, line)
+    if not shifts:
+        raise InputError(f"{path.name}: no shift rows (a previous roster as roster.csv is written)")
+    last = max(s.day for s in shifts)
+    if last < start - timedelta(days=DAYS_BEFORE):
+        raise InputError(f"{path.name} row {lines[last]}: its last date {last} is not just before the planned horizon "
+                         f"(from {start - timedelta(days=DAYS_BEFORE)} to {start - timedelta(days=1)})")
+    return shifts, min(s.day for s in shifts)

@@ -1,0 +1,129 @@
+"""Hard: paid hours averaged over the horizon — ``average_weekly_hours`` (± ``average_tolerance_hours``).
+
+Each week keeps the contract's weekly minimum and maximum (``weekly_hours``); over the ``N`` weeks of the
+horizon the paid minutes add up to ``N x average`` within ``N x tolerance``. Rostered a week at a time, week
+``k`` may pay only totals from which the weeks left can still reach the average: a week's achievable totals are
+the sums of up to ``max_days_per_week`` of the contract's shift templates' paid minutes
+inside the weekly range (``week_totals``), and week ``k``'s total plus some sum of ``N - k`` achievable totals
+must land in the target window after the paid minutes of the earlier weeks (``PlanConfig.carry_in``).
+``average_conflicts`` names a contract whose average no sequence of weeks can meet (the plan is refused before
+solving). Without the key the rule adds nothing; no aggregate rows (see ``carry_rest``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from functools import lru_cache
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.horizon import NO_CARRY
+from scheduler.domain.plan import Contract, PlanConfig
+from scheduler.rostering.model import PenaltyTerm, RosterModel
+from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
+
+
+def week_totals(config: PlanConfig, contract: Contract) -> frozenset[int]:
+    """Paid minutes one week of the contract's templates can add up to, inside its weekly range."""
+    paid = tuple(sorted({config.template(t).paid_minutes for t in contract.template_ids}))
+    # from no day worked up: leave may make fewer days than min_days_per_week a valid week
+    return _totals(paid, 0, contract.max_days_per_week, contract.min_weekly_minutes, contract.max_weekly_minutes)
+
+
+@lru_cache(maxsize=256)
+def _totals(paid: tuple[int, ...], least_days: int, most_days: int, low: int, high: int) -> frozenset[int]:
+    reached, found = {0}, set()
+    for days in range(most_days + 1):
+        if days >= least_days:
+            found |= {t for t in reached if low <= t <= high}
+        reached = {t + p for t in reached for p in paid if t + p <= high}
+    return frozenset(found)
+
+
+@lru_cache(maxsize=256)
+def _sums(totals: frozenset[int], weeks: int) -> frozenset[int]:
+    """Every sum of ``weeks`` totals."""
+    sums = frozenset({0})
+    for _ in range(weeks):
+        sums = frozenset(s + t for s in sums for t in totals)
+    return sums
+
+
+def target_window(contract: Contract, weeks: int) -> tuple[int, int] | None:
+    """The least and most paid minutes over the horizon, or None without an average."""
+    if contract.average_weekly_minutes is None:
+        return None
+    return (weeks * (contract.average_weekly_minutes - contract.average_tolerance_minutes),
+            weeks * (contract.average_weekly_minutes + contract.average_tolerance_minutes))
+
+
+def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
+    """The paid minutes this week may add up to, or None when the rule does not apply."""
+    carry = agent.config.carry_in
+    weeks = agent.config.weeks if carry is None else carry.weeks
+    window = target_window(agent.contract, weeks)
+    if window is None:
+        return None
+    state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
+    left = weeks - (1 if carry is None else carry.week_number)
+    totals = week_totals(agent.config, agent.contract)
+    later = _sums(totals, left)
+    low, high = window[0] - state.paid_minutes, window[1] - state.paid_minutes
+    return frozenset(t for t in totals if any(low <= t + s <= high for s in later))
+
+
+def average_conflicts(config: PlanConfig) -> list[str]:
+    """One line per contract whose averaged hours no sequence of ``config.weeks`` weeks can meet."""
+    lines = []
+    for number, contract in enumerate(config.contracts):
+        window = target_window(contract, config.weeks)
+        if window is None or contract.average_weekly_minutes is None:
+            continue
+        sums = _sums(week_totals(config, contract), config.weeks)
+        if not any(window[0] <= s <= window[1] for s in sums):
+            nearest = min(sums, key=lambda s: min(abs(s - window[0]), abs(s - window[1])), default=None)
+            said = ("no week of its templates fits its weekly hours" if nearest is None else
+                    f"the nearest average its templates reach is {nearest / config.weeks / 60:g} h")
+            lines.append(f"{config.source.name}: contracts[{number}].average_weekly_hours "
+                         f"{contract.average_weekly_minutes / 60:g} (contract {contract.contract_id}) cannot be met "
+                         f"over {config.weeks} week(s) within min/max weekly hours: {said}; set "
+                         "average_tolerance_hours or change the hours")
+    return lines
+
+
+class AverageHours(LabourRule):
+    name = "average_weekly_hours"
+    reads = Aspect.DAYS | Aspect.PAY
+
+    def build(self, model: RosterModel) -> list[PenaltyTerm]:
+        return build(model)
+
+    def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
+        allowed = allowed_totals(agent)
+        return allowed is None or sum(s.paid_minutes for s in shifts if s is not None) in allowed
+
+    def signature(self, agent: AgentWeek) -> Hashable:
+        return allowed_totals(agent)
+
+    def describe(self, agent: AgentWeek) -> str:
+        allowed = allowed_totals(agent)
+        this_week = ("" if not allowed else
+                     f"; this week {min(allowed) / 60:g}-{max(allowed) / 60:g} h")
+        return f"average_weekly_hours {(agent.contract.average_weekly_minutes or 0) / 60:g}{this_week}"
+
+
+RULE = AverageHours()
+
+
+def build(model: RosterModel) -> list[PenaltyTerm]:
+    for agent in model.agents:
+        allowed = allowed_totals(agent_week(model.config, model.week, agent))
+        if allowed is None:
+            continue
+        paid = cp_model.LinearExpr.sum([d.paid_minutes() for d in model.days_of(agent)])
+        if allowed:
+            model.cp.add_linear_expression_in_domain(paid, cp_model.Domain.from_values(sorted(allowed)))
+        else:  # no total keeps the average reachable (an empty domain would not constrain)
+            model.cp.add(paid <= -1)
+    return []
+

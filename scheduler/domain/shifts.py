@@ -58,3 +58,13 @@ def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: 
                 options.append(ShiftOption(template, start))
     return tuple(options)
 
+
+
+def candidate_span(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[int, int] | None:
+    """The week slots ``[first, last)`` the agent's candidate shifts on that day span (earliest start to latest
+    end), or None when the agent has no candidate that day."""
+    options = shift_options(config, agent, week, day_index)
+    if not options:
+        return None
+    return (week.slot(day_index, min(o.start_minute for o in options)),
+            week.slot(day_index, max(o.end_minute for o in options)))

@@ -43,7 +43,7 @@ from ortools.sat.python import cp_model
 from scheduler.diagnose.centre import explain_no_roster, solve_hard_rules
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.roster import Roster, ShiftAssignment
-from scheduler.domain.shifts import shift_options
+from scheduler.domain.shifts import candidate_span, shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.rostering import effective_cover
@@ -286,11 +286,10 @@ def simple_lower_bound(instance: Instance) -> float:
         floor_share = min((t.length_minutes - sum(b.minutes for b in t.breaks)) / t.paid_minutes for t in templates)
         floor_minutes += minimum * floor_share
         for day in range(7):
-            options = shift_options(config, agent, week, day)
-            if not options:
+            span = candidate_span(config, agent, week, day)
+            if span is None:
                 continue
-            first = week.slot(day, min(o.start_minute for o in options))
-            last = week.slot(day, max(o.end_minute for o in options))
+            first, last = span
             for skill in agent.skills:
                 available[index[skill], first:last] += 1
                 if proficient:  # hundredths of an average agent (``rostering.effective_cover``)

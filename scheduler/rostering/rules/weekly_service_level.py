@@ -34,7 +34,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import PlanConfig
-from scheduler.domain.shifts import shift_options
+from scheduler.domain.shifts import candidate_span
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import LabourRule
@@ -464,11 +464,9 @@ def _available(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> np.n
     index = {q: i for i, q in enumerate(queue_ids)}
     for agent in config.agents:
         for day in range(7):
-            options = shift_options(config, agent, week, day)
-            if not options:
+            span = candidate_span(config, agent, week, day)
+            if span is None:
                 continue
-            first = week.slot(day, min(o.start_minute for o in options))
-            last = week.slot(day, max(o.end_minute for o in options))
             for skill in agent.skills:
-                available[index[skill], first:last] += 1
+                available[index[skill], span[0]:span[1]] += 1
     return available

@@ -280,7 +280,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Path, *, history: History | None,
              stage: _Stages, warnings: tuple[str, ...], previous: Path | None, targets: dict) -> PlanResult:
-    from scheduler.app.pipeline import PlanResult, plan_kpis
+    from scheduler.app.pipeline import PlanResult, plan_kpis, publish_or_keep
 
     schedule = merged_schedule(plans, sum(p.schedule.stats.seconds for p in plans))
     stage("schedule", f"{len(plans)} weeks, {len(schedule.roster.shifts)} shifts, gap {schedule.stats.gap:.2%} "
@@ -335,11 +335,8 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
                                                     WEEKS_FOLDER))
         write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, first.start,
                       plan_config=config, days=7 * len(plans))
-        if violations:
-            kept = staged.reject()
-            stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
-            return PlanResult(out_dir, kpis, tuple(violations), kept)
-        staged.commit()
+        if (rejected := publish_or_keep(staged, out_dir, kpis, violations, stage)) is not None:
+            return rejected
     stage("done", f"{len(plans)} weeks: service level {kpis.service_level.overall:.1%}, understaffed "
                   f"{kpis.understaffed_agent_hours:.1f} h, paid {kpis.paid_hours:.1f} h -> {out_dir}")
     return PlanResult(out_dir, kpis, tuple(violations))

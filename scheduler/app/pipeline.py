@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -82,6 +82,18 @@ class PlanResult:
     kpis: Kpis
     violations: tuple[Violation, ...]
     rejected_dir: Path | None = None
+
+
+def publish_or_keep(staged: StagedOutput, out_dir: Path, kpis: Kpis, violations: Sequence[Violation],
+                    stage: _Stages) -> PlanResult | None:
+    """Publish the staged folder, or, with hard ``violations``, keep it beside ``out_dir`` (never worse than what
+    is there: a roster breaking hard rules is not published) and return that result."""
+    if violations:
+        kept = staged.reject()
+        stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
+        return PlanResult(out_dir, kpis, tuple(violations), kept)
+    staged.commit()
+    return None
 
 
 def planned_week(config: PlanConfig, history: History) -> Week:
@@ -515,12 +527,8 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         staged.write_text(REPORT_FILE, build_report(staged.staging, plan_config=config, history=history))
         write_exports(staged.staging, [a.agent_id for a in config.agents], config.timezone, week.start,
                       plan_config=config)
-        if violations:
-            # Never worse than what is there: a roster breaking hard rules is kept beside DIR, not published.
-            kept = staged.reject()
-            stage("rejected", f"{len(violations)} hard-rule violation(s): not published, kept in {kept}")
-            return PlanResult(out_dir, kpis, tuple(violations), kept)
-        staged.commit()
+        if (rejected := publish_or_keep(staged, out_dir, kpis, violations, stage)) is not None:
+            return rejected
     stage("done", f"service level {kpis.service_level.overall:.1%}, understaffed "
                   f"{kpis.understaffed_agent_hours:.1f} h, paid {kpis.paid_hours:.1f} h -> {out_dir}")
     return PlanResult(out_dir, kpis, tuple(violations))

@@ -62,7 +62,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
+from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.restarts import restart_fits
@@ -435,11 +435,16 @@ def solve_roster(
 
     bound = simple_lower_bound(instance)
     lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
-    if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues (``subset_bound``)
-        aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                 max_work_seconds=MERGED_LP_SHARE * limit,
-                                 on_time_out=lambda: lp_timed_out.append(True),
-                                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+
+    def merged_lp(max_skill_sets: int | None = None) -> AggregateSolution | None:
+        """The LP of the centre with its queues merged (``subset_bound``), charged to the budget."""
+        return solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                            max_work_seconds=MERGED_LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
+                            max_skill_sets=max_skill_sets,
+                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+
+    if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
+        aggregate = merged_lp()
     else:
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                                     max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
@@ -447,11 +452,7 @@ def solve_roster(
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
         elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
             # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
-            aggregate = solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                     max_work_seconds=MERGED_LP_SHARE * limit,
-                                     on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=fewer,
-                                     spend_seconds=lambda seconds: budget.spend(
-                                         seconds * DETERMINISTIC_UNITS_PER_SECOND))
+            aggregate = merged_lp(fewer)
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
         report("bound", math.inf, bound)
@@ -477,13 +478,14 @@ def solve_roster(
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
+        rounded_instance = searched(rounded)
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run)):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
-            keep_if_better(polish(searched(rounded), rounded, seed=seed + restart, units_left=budget.left,
+            keep_if_better(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped,
                                   head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
             longest_run = max(longest_run, left_before - budget.left())

@@ -222,6 +222,10 @@ class FloorState:
         """Per week slot, whether any rule's count falls short there."""
         return np.asarray((self.total < self.needed).any(axis=0))
 
+    def is_short(self, slot: int) -> bool:
+        """``short_slots()`` at one slot, without computing every slot's."""
+        return bool((self.total[:, slot] < self.needed[:, slot]).any())
+
     def slot_values(self, agent_id: str) -> np.ndarray:
         """Per week slot, what one more head of the agent on the floor is worth (the penalty it saves; negative
         where it adds to a shortfall, a junior beyond a ratio), for the agent-by-agent start."""

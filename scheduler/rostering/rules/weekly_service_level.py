@@ -220,13 +220,27 @@ class WeeklyState:
         """Per slot, whether a queue short of its weekly target is answered less there than at its per-interval
         requirement: where the local search's repair tries more hours (bool, shape (slots,))."""
         wanted = np.zeros(self.floor.shape[1], dtype=bool)
-        short = np.flatnonzero(self.total < self.targets).tolist()
-        if not short or self.curves.interval_heads is None:
-            return wanted
-        for slot, now in self.current.items():
-            wanted[slot] = any(now[q] < self.curves.value(q, slot, int(self.curves.interval_heads[q, slot]))
-                               for q in short)
+        short = self._short_queues()
+        for slot in self.current:
+            wanted[slot] = self._wants(slot, short)
         return wanted
+
+    def wants(self, slot: int) -> bool:
+        """``wanting()`` at one slot, without computing every slot's."""
+        return slot in self.current and self._wants(slot, self._short_queues())
+
+    def _short_queues(self) -> list[int]:
+        """The queues short of their weekly target (none when the curves have no per-interval heads)."""
+        if self.curves.interval_heads is None:
+            return []
+        return np.flatnonzero(self.total < self.targets).tolist()
+
+    def _wants(self, slot: int, short: list[int]) -> bool:
+        heads = self.curves.interval_heads
+        if heads is None or not short:
+            return False
+        now = self.current[slot]
+        return any(now[q] < self.curves.value(q, slot, int(heads[q, slot])) for q in short)
 
     def penalty(self, total: np.ndarray) -> np.ndarray:
         """Shortfall penalty of answered totals ``[..., queue]``."""

@@ -243,8 +243,8 @@ class _Polisher:
 
     def is_short(self, slot: int) -> bool:
         return bool(self.cover.covered[slot] < self.cover.required_total[slot]) or (
-            self.floor is not None and bool(self.floor.short_slots()[slot])) or (
-            self.weekly is not None and bool(self.weekly.wanting()[slot]))
+            self.floor is not None and self.floor.is_short(slot)) or (
+            self.weekly is not None and self.weekly.wants(slot))
 
     def floor_short(self) -> bool:
         """Whether a floor or ratio rule falls short anywhere."""

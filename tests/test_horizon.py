@@ -6,6 +6,7 @@ named, and ``--weeks 1`` changes nothing."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,9 +23,9 @@ AGENTS = tuple(TinyAgent(f"A{i}", "full_time" if i < 3 else "part_time", ("q1",)
 SUNDAY_BEFORE = WEEK_START - timedelta(days=1)
 
 
-def _centre(folder: Path, weeks: int = 2) -> tuple[Path, Path]:
+def _centre(folder: Path, weeks: int = 2, agents: tuple[TinyAgent, ...] = AGENTS) -> tuple[Path, Path]:
     """The tiny centre with requirements repeated over ``weeks`` weeks."""
-    plan, requirements = write(TinyCentre(agents=AGENTS), folder)
+    plan, requirements = write(TinyCentre(agents=agents), folder)
     lines = requirements.read_text(encoding="utf-8").splitlines()
     rows = [lines[0]]
     for week in range(weeks):
@@ -187,3 +188,25 @@ def test_average_no_week_pattern_meets_exits_3(tmp_path: Path) -> None:
     result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--weeks", "2",
                  "--quiet")
     assert result.exit_code == 3 and "contracts[0].average_weekly_hours 39.2" in result.output, explain(result)
+
+
+def test_leave_is_credited_towards_the_average(tmp_path: Path) -> None:
+    """A full-timer (24-40 h, 5 days, 32 h on average) on leave all of week 2's working days: the leave counts
+    5 x 6.4 h towards the average, so week 1 pays about 32 h; without the credit no week 1 could make up 64 h."""
+    leave = tuple(WEEK_START + timedelta(days=7 + d) for d in range(5))
+    agents = (dataclasses.replace(AGENTS[0], time_off=leave), *AGENTS[1:])
+    plan, requirements = _centre(tmp_path, agents=agents)
+    plan.write_text(plan.read_text().replace("    max_weekly_hours: 40\n", "    max_weekly_hours: 40\n"
+                                             "    average_weekly_hours: 32\n    average_tolerance_hours: 4\n", 1),
+                    encoding="utf-8")
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--weeks", "2",
+                 "--time-limit", "2", "--quiet")
+    assert result.exit_code == 0, explain(result)
+    roster = read_roster(tmp_path / "out" / "roster.csv")
+    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) == []
+    shifts = roster[(roster["agent_id"] == "A0") & (roster["activity"] == "shift")]
+    assert not shifts.empty and set(shifts["date"]).isdisjoint(leave)
+    no_credit = plan.read_text().replace("    average_tolerance_hours: 4\n",
+                                         "    average_tolerance_hours: 4\n    time_off_counts_as: credit_minimum\n", 1)
+    plan.write_text(no_credit, encoding="utf-8")
+    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) != []  # the same roster, leave not credited

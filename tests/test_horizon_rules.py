@@ -98,6 +98,21 @@ def test_days_off_run_finished_across_the_boundary() -> None:
     assert carry_days.RULE.keeps(facts, _week_of(config, {1: "08:00"}))
 
 
+def test_leave_after_the_week_ends_the_run_early() -> None:
+    """Six days at most in a row, leave counted as worked on the next week's Monday and Tuesday: Wednesday to
+    Sunday cannot all be worked (7 days in a row with the leave); with the leave not counted they can."""
+    from datetime import timedelta
+    leave = frozenset({WEEK.start + timedelta(days=7), WEEK.start + timedelta(days=8)})
+    for counts_as, kept in (("worked_day", False), ("credit_minimum", True)):
+        contract = dataclasses.replace(LOOSE, max_consecutive_days=6, time_off_counts_as=counts_as)
+        config = dataclasses.replace(make_config((agent(time_off=leave),), (contract,)), weeks=2,
+                                     carry_in=CarryIn(1, 2, {}))
+        facts = agent_week(config, WEEK, config.agents[0])
+        assert carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(2, 7)})) is kept
+        assert carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(2, 6)}))
+        assert _build_is_feasible(carry_days.RULE, config, _week_of(config, {d: "08:00" for d in range(2, 7)})) is kept
+
+
 def test_every_other_weekend() -> None:
     config = _carried(dataclasses.replace(LOOSE, max_consecutive_weekends=1), weekend_run=1)
     facts = agent_week(config, WEEK, config.agents[0])
@@ -114,6 +129,22 @@ def test_average_leaves_the_last_week_what_it_needs() -> None:
     assert average_hours.allowed_totals(facts) == frozenset({32 * 60})
     assert average_hours.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(4)}))
     assert not average_hours.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(5)}))
+
+
+def test_leave_counts_towards_the_average_as_worked_days() -> None:
+    """40 h on average over 2 weeks, 32-48 h and 5 days a week, 8-h days, three days of leave in week 2: with
+    ``worked_day`` the leave is 3 x 8 h paid and week 2 can pay only 16 h (2 days), so week 1 pays 40 h; with
+    ``credit_minimum`` week 2 pays at most 32 h (4 days) and no week 1 (at most 40 h) makes up the average."""
+    from datetime import timedelta
+    contract = dataclasses.replace(LOOSE, min_weekly_minutes=32 * 60, max_weekly_minutes=48 * 60, max_days_per_week=5,
+                                   average_weekly_minutes=40 * 60)
+    leave = frozenset(WEEK.start + timedelta(days=7 + d) for d in range(3))
+    for counts_as, expected in (("worked_day", {40}), ("credit_minimum", set())):
+        config = dataclasses.replace(make_config((agent(time_off=leave),),
+                                                 (dataclasses.replace(contract, time_off_counts_as=counts_as),)),
+                                     weeks=2)
+        facts = agent_week(config, WEEK, config.agents[0])
+        assert average_hours.allowed_totals(facts) == frozenset(60 * h for h in expected), counts_as
 
 
 def test_an_average_no_week_pattern_meets_is_named() -> None:

@@ -86,10 +86,15 @@ def validate_horizon(config: PlanConfig, roster: pd.DataFrame | Path, start: dat
             paid = sum(_paid_minutes(s, _match_template(s, allowed)[0], allowed) for s in shifts)
             low = weeks * (contract.average_weekly_minutes - contract.average_tolerance_minutes)
             high = weeks * (contract.average_weekly_minutes + contract.average_tolerance_minutes)
-            if not low <= paid <= high:
+            # a day of leave counted as worked is paid time: average / days a week (rounded down) towards the average
+            leave = (len(counted) * (contract.average_weekly_minutes // contract.max_days_per_week)
+                     if contract.max_days_per_week else 0)
+            if not low <= paid + leave <= high:
+                credit = f" and {_hours(leave)} h of leave" if leave else ""
                 found.append(Violation(agent.agent_id, None, "average_weekly_hours",
-                                       f"paid {_hours(paid)} h over {weeks} weeks, average {_hours(paid / weeks)} h "
-                                       f"outside {_hours(low / weeks)}-{_hours(high / weeks)} h"))
+                                       f"paid {_hours(paid)} h{credit} over {weeks} weeks, average "
+                                       f"{_hours((paid + leave) / weeks)} h outside {_hours(low / weeks)}-"
+                                       f"{_hours(high / weeks)} h"))
     return sorted(found, key=_sort_key)
 
 

@@ -6,6 +6,10 @@ horizon the paid minutes add up to ``N x average`` within ``N x tolerance``. Ros
 the sums of up to ``max_days_per_week`` of the contract's shift templates' paid minutes
 inside the weekly range (``week_totals``), and week ``k``'s total plus some sum of ``N - k`` achievable totals
 must land in the target window after the paid minutes of the earlier weeks (``PlanConfig.carry_in``).
+With ``time_off_counts_as: worked_day`` each day of approved leave in the horizon counts
+``average_weekly_minutes // max_days_per_week`` paid minutes towards the average, and a week with leave can
+pay only what its shortened range and days allow (``weekly_hours.contract_paid_range``), as planners count
+leave as paid time; with ``credit_minimum`` leave is not credited (the hours are made up in other weeks).
 ``average_conflicts`` names a contract whose average no sequence of weeks can meet (the plan is refused before
 solving). Without the key the rule adds nothing; no aggregate rows (see ``carry_rest``).
 """
@@ -13,6 +17,7 @@ solving). Without the key the rule adds nothing; no aggregate rows (see ``carry_
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import timedelta
 from functools import lru_cache
 
 from ortools.sat.python import cp_model
@@ -20,14 +25,35 @@ from ortools.sat.python import cp_model
 from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.plan import Contract, PlanConfig
 from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
+from scheduler.rostering.rules.base import DAYS, AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
+from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
 
-def week_totals(config: PlanConfig, contract: Contract) -> frozenset[int]:
-    """Paid minutes one week of the contract's templates can add up to, inside its weekly range."""
+def week_totals(config: PlanConfig, contract: Contract, leave_days: int = 0) -> frozenset[int]:
+    """Paid minutes one week of the contract's templates can add up to, inside its weekly range, in a week with
+    ``leave_days`` days of approved leave."""
     paid = tuple(sorted({config.template(t).paid_minutes for t in contract.template_ids}))
+    low, high = contract_paid_range(contract, leave_days)
+    most_days = (max(0, contract.max_days_per_week - leave_days) if contract.time_off_counts_as == "worked_day"
+                 else min(contract.max_days_per_week, DAYS - leave_days))
     # from no day worked up: leave may make fewer days than min_days_per_week a valid week
-    return _totals(paid, 0, contract.max_days_per_week, contract.min_weekly_minutes, contract.max_weekly_minutes)
+    return _totals(paid, 0, most_days, low, high)
+
+
+def leave_credit_minutes(contract: Contract) -> int:
+    """Paid minutes one day of approved leave counts towards the average (none with ``credit_minimum``)."""
+    if (contract.average_weekly_minutes is None or contract.time_off_counts_as != "worked_day"
+            or not contract.max_days_per_week):
+        return 0
+    return contract.average_weekly_minutes // contract.max_days_per_week
+
+
+def leave_by_week(agent: AgentWeek, week_number: int, weeks: int) -> tuple[int, ...]:
+    """Days of approved leave in each week of the horizon, the agent's week being week ``week_number``."""
+    monday = agent.week.start - timedelta(days=DAYS * (week_number - 1))
+    return tuple(sum(1 for d in agent.agent.time_off
+                     if monday + timedelta(days=DAYS * k) <= d < monday + timedelta(days=DAYS * (k + 1)))
+                 for k in range(weeks))
 
 
 @lru_cache(maxsize=256)
@@ -43,8 +69,14 @@ def _totals(paid: tuple[int, ...], least_days: int, most_days: int, low: int, hi
 @lru_cache(maxsize=256)
 def _sums(totals: frozenset[int], weeks: int) -> frozenset[int]:
     """Every sum of ``weeks`` totals."""
+    return _sums_of((totals,) * weeks)
+
+
+@lru_cache(maxsize=256)
+def _sums_of(weeks: tuple[frozenset[int], ...]) -> frozenset[int]:
+    """Every sum of one total from each week."""
     sums = frozenset({0})
-    for _ in range(weeks):
+    for totals in weeks:
         sums = frozenset(s + t for s in sums for t in totals)
     return sums
 
@@ -61,14 +93,16 @@ def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
     """The paid minutes this week may add up to, or None when the rule does not apply."""
     carry = agent.config.carry_in
     weeks = agent.config.weeks if carry is None else carry.weeks
+    number = 1 if carry is None else carry.week_number
     window = target_window(agent.contract, weeks)
     if window is None:
         return None
     state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
-    left = weeks - (1 if carry is None else carry.week_number)
-    totals = week_totals(agent.config, agent.contract)
-    later = _sums(totals, left)
-    low, high = window[0] - state.paid_minutes, window[1] - state.paid_minutes
+    leave = leave_by_week(agent, number, weeks)
+    totals = week_totals(agent.config, agent.contract, leave[number - 1])
+    later = _sums_of(tuple(week_totals(agent.config, agent.contract, days) for days in leave[number:]))
+    credited = state.paid_minutes + sum(leave) * leave_credit_minutes(agent.contract)
+    low, high = window[0] - credited, window[1] - credited
     return frozenset(t for t in totals if any(low <= t + s <= high for s in later))
 
 

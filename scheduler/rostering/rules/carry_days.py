@@ -5,12 +5,15 @@ day, up to the day before the week. A run of ``r`` worked days lets the week's f
 worked in a row but not the next one too (days of leave counted as worked, ``time_off_counts_as: worked_day``,
 count in the run as in ``max_consecutive_days``); a run of ``o`` days off, shorter than the minimum ``m``,
 leaves the week's first ``m - o`` days off (working one would end a run of days off that is too short).
+Looking ahead, a run of ``l`` days of counted leave that starts the horizon's next week (known from the agent's
+approved time off) lets the week's last ``limit - l`` days be worked in a row but not the one before them too.
 Without a carry-in the rule adds nothing; no aggregate rows (see ``carry_rest``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
@@ -29,6 +32,25 @@ def leading_window(agent: AgentWeek) -> int | None:
     return window if run > 0 and window <= DAYS else None
 
 
+def trailing_leave_days(agent: AgentWeek) -> int:
+    """Days of leave counted as worked in a row from the Monday after the week, inside the horizon."""
+    carry = agent.config.carry_in
+    if carry is None or not agent.leave_counts_as_worked:
+        return 0
+    run, later = 0, DAYS * carry.weeks_left
+    while run < later and agent.week.start + timedelta(days=DAYS + run) in agent.agent.time_off:
+        run += 1
+    return run
+
+
+def trailing_window(agent: AgentWeek) -> int | None:
+    """How many of the week's last days cannot all be worked (or counted leave) before the leave that starts
+    the next week, or None when no such leave limits the week."""
+    run = trailing_leave_days(agent)
+    window = max(1, agent.contract.max_consecutive_days - run + 1)
+    return window if run > 0 and window <= DAYS else None
+
+
 def days_kept_off(agent: AgentWeek) -> int:
     """How many of the week's first days must stay off to finish the carried run of days off."""
     carry = agent.config.carry_in
@@ -37,6 +59,12 @@ def days_kept_off(agent: AgentWeek) -> int:
     off = carry.of(agent.agent.agent_id).off_run_days
     least = agent.contract.min_consecutive_days_off
     return 0 if off is None or off == 0 or off >= least else min(DAYS, least - off)
+
+
+def _windows(agent: AgentWeek) -> list[range]:
+    """The runs of days at the week's edges that must not all be worked (or counted leave)."""
+    leading, trailing = leading_window(agent), trailing_window(agent)
+    return ([] if leading is None else [range(leading)]) + ([] if trailing is None else [range(DAYS - trailing, DAYS)])
 
 
 def _counted(agent: AgentWeek) -> tuple[int, ...]:
@@ -53,23 +81,25 @@ class CarryDays(LabourRule):
     def keeps_days(self, agent: AgentWeek, worked: Sequence[bool]) -> bool:
         if any(worked[d] for d in range(days_kept_off(agent))):
             return False
-        window, counted = leading_window(agent), _counted(agent)
-        if window is None:
-            return True
-        days = range(window)
-        return not (all(worked[d] or counted[d] for d in days) and any(worked[d] for d in days))
+        counted = _counted(agent)
+        for days in _windows(agent):
+            if all(worked[d] or counted[d] for d in days) and any(worked[d] for d in days):
+                return False
+        return True
 
     def restricts_days(self, agent: AgentWeek) -> bool:
-        return leading_window(agent) is not None or days_kept_off(agent) > 0
+        return bool(_windows(agent)) or days_kept_off(agent) > 0
 
     def signature(self, agent: AgentWeek) -> Hashable:
-        return leading_window(agent), days_kept_off(agent)
+        return leading_window(agent), days_kept_off(agent), trailing_window(agent)
 
     def describe(self, agent: AgentWeek) -> str:
         carry = agent.config.carry_in
         state = carry.of(agent.agent.agent_id) if carry is not None else None
         before = "" if state is None else (f" ({state.worked_run_days} day(s) worked, "
                                            f"{state.off_run_days or 0} off before the week)")
+        ahead = trailing_leave_days(agent)
+        before += f" ({ahead} day(s) of leave after the week)" if ahead else ""
         return (f"max_consecutive_days {agent.contract.max_consecutive_days} and min_consecutive_days_off "
                 f"{agent.contract.min_consecutive_days_off} across the week boundary{before}")
 
@@ -85,8 +115,8 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         days = model.days_of(agent)
         for d in range(days_kept_off(facts)):
             model.cp.add(days[d].works() == 0)
-        window, counted = leading_window(facts), _counted(facts)
-        if window is not None:
-            model.cp.add(cp_model.LinearExpr.sum([days[d].works() for d in range(window)])
-                         <= max(0, window - 1 - sum(counted[:window])))
+        counted = _counted(facts)
+        for window in _windows(facts):
+            model.cp.add(cp_model.LinearExpr.sum([days[d].works() for d in window])
+                         <= max(0, len(window) - 1 - sum(counted[d] for d in window)))
     return []

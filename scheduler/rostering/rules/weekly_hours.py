@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from scheduler.domain.plan import Contract
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import DAYS, AgentShifts, AgentWeek, Aspect, ClassRows, LabourRule, agent_week
 
 
 def paid_range(agent: AgentWeek) -> tuple[int, int]:
     """The least and most paid minutes the agent's shifts must add up to this week."""
-    contract, days_off = agent.contract, agent.leave_days
+    return contract_paid_range(agent.contract, agent.leave_days)
+
+
+def contract_paid_range(contract: Contract, days_off: int) -> tuple[int, int]:
+    """The least and most paid minutes of a week of the contract with ``days_off`` days of approved leave."""
     per_day = contract.max_days_per_week
     least_credit = contract.min_weekly_minutes // per_day if per_day else 0
     least = max(0, contract.min_weekly_minutes - days_off * least_credit)
-    if not agent.leave_counts_as_worked:
+    if contract.time_off_counts_as != "worked_day":
         return least, contract.max_weekly_minutes
     most_credit = contract.max_weekly_minutes // per_day if per_day else 0
     return least, max(least, contract.max_weekly_minutes - days_off * most_credit)

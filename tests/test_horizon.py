@@ -210,3 +210,23 @@ def test_leave_is_credited_towards_the_average(tmp_path: Path) -> None:
                                          "    average_tolerance_hours: 4\n    time_off_counts_as: credit_minimum\n", 1)
     plan.write_text(no_credit, encoding="utf-8")
     assert validate_horizon(load_config(plan), roster, WEEK_START, 2) != []  # the same roster, leave not credited
+
+
+def test_each_week_gets_its_share_of_the_wall_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--wall-limit`` lifts every week's wall-clock cap (a share of it, not of ``--time-limit``), so a run with
+    a generous wall limit is cut by nothing but its deterministic budget, however loaded the machine."""
+    import scheduler.app.horizon as horizon
+
+    caps: list[float] = []
+    solve = horizon.solve_roster
+
+    def recording(*args: object, stop: object = None, **kwargs: object) -> object:
+        caps.append(stop.wall_seconds)  # type: ignore[attr-defined]
+        return solve(*args, stop=stop, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(horizon, "solve_roster", recording)
+    plan, requirements = _centre(tmp_path)
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--weeks", "2",
+                 "--time-limit", "2", "--wall-limit", "600", "--quiet")
+    assert result.exit_code == 0, explain(result)
+    assert len(caps) == 2 and min(caps) > 200  # about 300 s each (600 s over 2 weeks), not 1 s

@@ -177,7 +177,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     limit = config.solver.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     share = limit / len(weeks)
     overall_wall = None if stop is None else stop.wall_seconds
-    lp_wall = math.inf if stop is None else LP_WALL_SHARE * share  # no stop: the deterministic budget alone
+    # the LP's wall share of a week's share of the cap (``--wall-limit``, else the limit); no cap: the budget alone
+    lp_wall = math.inf if overall_wall is None else LP_WALL_SHARE * overall_wall / len(weeks)
     started = time.monotonic()
     plans: list[WeekPlan] = []
     warnings: list[str] = []
@@ -201,11 +202,10 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         week_started = time.monotonic()
         bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
                  else math.nan)
-        if stop is not None:  # the week's wall-clock cap: what its share (or the run's cap) leaves after the LP
-            left = share - (time.monotonic() - week_started)
-            if overall_wall is not None:
-                left = min(left, (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
-                           - (time.monotonic() - week_started))
+        if stop is not None:  # the week's wall-clock cap: its share of what the run's cap leaves, after the LP
+            left = share - (time.monotonic() - week_started) if overall_wall is None else (
+                (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
+                - (time.monotonic() - week_started))
             stop.wall_seconds = max(0.0, left)
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -484,3 +484,21 @@ def test_schedule_forecast_means_offered_contacts_behind_a_bot(planned: Path) ->
     live = [q.queue_id for q in config.queues if q.bot is None]
     unchanged = rebuilt[rebuilt["queue"].isin(live)]["contacts"].to_numpy()
     assert np.array_equal(unchanged, required[required["queue"].isin(live)]["contacts"].to_numpy())
+
+
+def test_backlog_is_carried_into_the_next_week_of_a_horizon(tmp_path: Path) -> None:
+    """Over two weeks the deferred queue's fluid plan runs across Sunday midnight: the email still waiting at
+    the end of week 1 is in week 2's backlog (planned a week at a time it was dropped at the boundary)."""
+    from scheduler.app.pipeline import run_plan
+
+    plan = generate_example(tmp_path / "c", agents=10, weeks=3, channels=("voice", "email"), time_limit_seconds=2)
+    plan.write_text(plan.read_text(encoding="utf-8").replace("forecast:\n", "forecast:\n  weeks: 2\n", 1),
+                    encoding="utf-8")
+    result = run_plan(plan, tmp_path / "out", time_limit_seconds=2, progress=None)
+    assert not result.violations
+    rows = pd.read_csv(tmp_path / "out" / "requirements.csv")
+    email = rows.loc[rows["queue"] == "email"].reset_index(drop=True)
+    boundary = int(np.flatnonzero(email["interval_start"].str.startswith(str(load_config(plan).week_start
+                                                                             + timedelta(days=7))))[0])
+    left, carried = email["backlog_contacts"][boundary - 1], email["backlog_contacts"][boundary]
+    assert left > 0 and carried >= left

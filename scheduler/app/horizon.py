@@ -145,16 +145,16 @@ def requirement_rows(config: PlanConfig, week: Week, required: pd.DataFrame) -> 
 
 def forecast_horizon(config: PlanConfig, history: History, first: Week, calendar: object,
                      targets: dict) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Per week: the interval forecast and its requirements (each week as ``wfm plan`` plans one)."""
+    """Per week: the interval forecast and its requirements. Live queues are staffed interval by interval as
+    ``wfm plan`` staffs one week; deferred queues' fluid plan runs over the whole horizon, so work left at a
+    week's end is carried into the next week's backlog (as ``wfm schedule`` reads a horizon's requirements)."""
     from scheduler.app.pipeline import forecast_week
 
     check_history_length(config, history)
-    forecasts, required = [], []
-    for week in horizon_weeks(first, config.weeks):
-        forecast = forecast_week(config, history, week, calendar)  # type: ignore[arg-type]
-        forecasts.append(forecast)
-        required.append(plan_requirements(config, forecast, targets))
-    return forecasts, required
+    weeks = horizon_weeks(first, config.weeks)
+    forecasts = [forecast_week(config, history, week, calendar) for week in weeks]  # type: ignore[arg-type]
+    whole = plan_requirements(config, pd.concat(forecasts, ignore_index=True), targets)
+    return forecasts, [requirement_rows(config, week, whole) for week in weeks]
 
 
 def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFrame], required: list[pd.DataFrame],

@@ -502,3 +502,8 @@ def test_backlog_is_carried_into_the_next_week_of_a_horizon(tmp_path: Path) -> N
                                                                              + timedelta(days=7))))[0])
     left, carried = email["backlog_contacts"][boundary - 1], email["backlog_contacts"][boundary]
     assert left > 0 and carried >= left
+    kpis = Kpis.from_json((tmp_path / "out" / "kpis.json").read_text(encoding="utf-8"))
+    assert sorted(kpis.deferred) == ["email"]  # the horizon's figures, replayed across the boundary
+    replayed = pd.read_csv(tmp_path / "out" / "backlog.csv")
+    assert len(replayed) == len(email) and replayed["backlog_contacts"].iloc[-1] == pytest.approx(
+        kpis.deferred["email"].end_of_week_backlog_contacts, abs=0.01)

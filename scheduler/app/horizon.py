@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from forecasting.history import History
-from scheduler.app.channels import backlog_frame, blended_heads, deferred_cover, plan_requirements
+from scheduler.app.channels import (
+    DeferredResult,
+    backlog_frame,
+    blended_heads,
+    deferred_cover,
+    deferred_outcomes,
+    plan_requirements,
+)
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -274,6 +281,22 @@ def _surplus(found: list[SurplusKpis]) -> SurplusKpis:
                        block_hours=round(sum(f.block_hours for f in found), 4), blocks=sum(f.blocks for f in found))
 
 
+def _span(first: Week, weeks: int) -> Week:
+    """One grid over the horizon's days."""
+    return Week(first.start, first.interval_minutes, 7 * weeks)
+
+
+def _horizon_deferred(config: PlanConfig, first: Week, plans: list[WeekPlan],
+                      roster: Roster) -> dict[str, DeferredResult]:
+    """The deferred queues' backlogs replayed over the whole horizon (work left on a Sunday is still waiting on
+    Monday, as the horizon's fluid plan carries it), for the horizon's ``kpis.json`` and ``backlog.csv``; each
+    week's folder keeps its own week replayed alone."""
+    span = _span(first, len(plans))
+    required = _concat([p.required for p in plans])
+    array = np.concatenate([p.array for p in plans], axis=1)
+    return deferred_outcomes(config, span, required, blended_heads(config, span, roster, array, required))
+
+
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -315,11 +338,13 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
                 staged.write_text(str(folder / BACKLOG_FILE), frame_csv(backlog_frame(week, deferred), 4))
             staged.write_text(str(folder / REPORT_FILE), build_report(staged.staging / folder,
                                                                       plan_config=config, history=history))
+        deferred_all = _horizon_deferred(config, first, plans, schedule.roster) if backlogs else {}
         merged_cover = CoverageResult(_concat([c.frame for c in covers]), np.zeros(0),
                                       sum(c.on_floor_agent_intervals for c in covers))
         volumes = [{q.queue_id: float(p.forecast.loc[p.forecast["queue"] == q.queue_id, "contacts"].sum())
                     for q in config.queues} for p in plans]
-        kpis = replace(plan_kpis(config, first, schedule.roster, merged_cover, schedule, violations, warnings),
+        kpis = replace(plan_kpis(config, first, schedule.roster, merged_cover, schedule, violations, warnings,
+                                 deferred_all),
                        predicted_service_level=_predicted([e.predicted for e in extras_all], volumes),
                        surplus=_surplus([e.surplus for e in extras_all]))
         staged.write_text("forecast.csv", frame_csv(_concat([p.forecast for p in plans]), 4))
@@ -329,7 +354,7 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
             e.surplus_csv.split("\n", 1)[1] for e in extras_all[1:]))
         staged.write_text(KPI_FILE, kpis.to_json())
         if backlogs:
-            staged.write_text(BACKLOG_FILE, frame_csv(_concat(backlogs), 4))
+            staged.write_text(BACKLOG_FILE, frame_csv(backlog_frame(_span(first, len(plans)), deferred_all), 4))
         staged.write_text(REPORT_FILE, horizon_page(config.name, kpis, [(p.week.start, k) for p, k in
                                                                          zip(plans, week_kpis, strict=True)],
                                                     WEEKS_FOLDER))

@@ -14,10 +14,12 @@ from scheduler.domain.plan import MINUTES_PER_DAY
 
 @dataclass(frozen=True)
 class Week:
-    """Seven days from ``start`` (a Monday) cut into ``interval_minutes`` slots."""
+    """Seven days from ``start`` (a Monday) cut into ``interval_minutes`` slots (``day_count`` days for a grid
+    spanning a horizon of several weeks, e.g. a deferred queue's backlog across week boundaries)."""
 
     start: date
     interval_minutes: int
+    day_count: int = 7
 
     @property
     def slots_per_day(self) -> int:
@@ -25,13 +27,13 @@ class Week:
 
     @property
     def slot_count(self) -> int:
-        return 7 * self.slots_per_day
+        return self.day_count * self.slots_per_day
 
     def day(self, day_index: int) -> date:
         return self.start + timedelta(days=day_index)
 
     def days(self) -> tuple[date, ...]:
-        return tuple(self.day(i) for i in range(7))
+        return tuple(self.day(i) for i in range(self.day_count))
 
     def slot(self, day_index: int, minute_of_day: int) -> int:
         return day_index * self.slots_per_day + minute_of_day // self.interval_minutes

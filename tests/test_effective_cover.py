@@ -112,6 +112,47 @@ def test_best_cover_is_the_brute_force_optimum(seed: int) -> None:
         assert effective_cover._exact(groups, [100 * r for r in required], present)[0] == covered
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_quick_cover_is_exact_when_it_answers(seed: int) -> None:
+    """One head more or fewer from an exact basis: where ``quick_cover`` proves a cover it is the brute-force
+    optimum and its allocation reaches it; it answers most of the time."""
+    rng = np.random.default_rng(50 + seed)
+    people = [(("sales", "service", "chat"), (0.8, 1.2, 0.9)), (("sales", "service"), (1.15, 0.75)),
+              (("service", "chat"), (1.1, 1.05)), (("sales",), (0.85,)), (("chat",), (1.2,)), (("sales",), (1.1,))]
+    config = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=skills), proficiencies=profs)
+                               for i, (skills, profs) in enumerate(people)), queue_ids=("sales", "service", "chat"))
+    groups = effective_cover.CoverGroups.of(config)
+    answered = asked = 0
+    for _ in range(40):
+        required = [int(r) for r in rng.integers(0, 4, size=3)]
+        capacity = [100 * r for r in required]
+        present = {g: int(n) for g in range(len(groups.keys)) if (n := rng.integers(0, 3))}
+        if sum(present.values()) > 6:
+            continue
+        basis = effective_cover.SlotBasis.of(groups, capacity, present,
+                                             *effective_cover.best_cover(groups, required, sorted(present.items())))
+        for g in range(len(groups.keys)):
+            for sign in (1, -1):
+                if present.get(g, 0) + sign < 0:
+                    continue
+                asked += 1
+                found = effective_cover.quick_cover(groups, capacity, basis, g, sign)
+                if found is None:
+                    continue
+                answered += 1
+                after = dict(present)
+                after[g] = after.get(g, 0) + sign
+                assert found[0] == _brute_force(groups, required, [(h, n) for h, n in after.items() if n])
+                brought = [0] * 3
+                for (h, q), heads in found[1].items():
+                    assert heads > 0
+                    brought[q] += heads * groups.weights_of[h][groups.queues_of[h].index(q)]
+                assert sum(min(c, b) for c, b in zip(capacity, brought, strict=True)) == found[0]
+                for h, n in after.items():
+                    assert sum(k for (k_g, _), k in found[1].items() if k_g == h) <= n
+    assert answered > asked // 2
+
+
 def test_the_exact_solve_is_needed_and_right() -> None:
     """A case the greedy placement gets wrong: the integer program decides."""
     config = make_config((dataclasses.replace(agent("A1", skills=("sales", "service")), proficiencies=(1.2, 1.0)),

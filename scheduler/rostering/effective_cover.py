@@ -45,6 +45,7 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 SCALE = 100  # proficiencies and cover in hundredths of an average agent
 BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
+LP_STEP = 10  # the LP bound's proficiency classes: proficiencies rounded up to tenths
 SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of queues up to this many queues
 # The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
 # in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
@@ -52,6 +53,8 @@ SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of qu
 SOLVE_ELEMENTS = 430
 NODE_ELEMENTS = 43
 PROGRAM_ELEMENTS = 11_000
+QUICK_ELEMENTS = 40  # per cover change proven by ``quick_cover`` (about 9 us)
+BASIS_ELEMENTS = 130  # per ``SlotBasis`` built (about 30 us)
 
 GroupKey = tuple[str, ...]
 
@@ -105,18 +108,32 @@ class CoverGroups:
                            {a.agent_id: index_of[cover_key(a, True)] for a in config.agents})
 
 
+def lp_key(agent: Agent, proficient: bool) -> GroupKey:
+    """The agent's skill set in the LP bound: with ``proficient``, each skill's proficiency rounded up to
+    ``LP_STEP`` hundredths (``sales:90``), so the LP's classes stay few while no head is worth less there than
+    on the floor (a relaxation); without, the plain skill set."""
+    if not proficient:
+        return agent.skills
+    return tuple(f"{q}:{-(-hundredths(agent, q) // LP_STEP) * LP_STEP}" for q in agent.skills)
+
+
+def skill_ids(key: GroupKey) -> tuple[str, ...]:
+    """The queue ids of a skill key (``lp_key`` or ``cover_key``), without proficiencies."""
+    return tuple(skill.split(":", 1)[0] for skill in key)
+
+
 def best_worth(config: PlanConfig) -> dict[tuple[GroupKey, int], float]:
-    """Per (skill set, queue index), the best proficiency there among the skill set's agents (average agents
-    per head), for the LP bound's cover rows: a relaxation, since no head of the skill set brings more. Empty
-    without proficiencies (every head worth 1)."""
+    """Per (``lp_key``, queue index), its heads' worth there in average agents (the proficiency rounded up):
+    for the LP bound's cover rows, a relaxation, since no head of the key brings more. Empty without
+    proficiencies (every head worth 1)."""
     if not weighted(config):
         return {}
     queue_ids = [q.queue_id for q in config.queues]
     best: dict[tuple[GroupKey, int], int] = {}
     for agent in config.agents:
-        for q in agent.skills:
-            key = (agent.skills, queue_ids.index(q))
-            best[key] = max(best.get(key, 0), hundredths(agent, q))
+        key = lp_key(agent, True)
+        for q, skill in zip(agent.skills, key, strict=True):
+            best[key, queue_ids.index(q)] = int(skill.split(":", 1)[1])
     return {key: value / SCALE for key, value in best.items()}
 
 
@@ -376,6 +393,101 @@ def effective_heads(config: PlanConfig, week: Week, roster: Roster, requirements
     return effective / SCALE
 
 
+@dataclass
+class SlotBasis:
+    """One interval's exact cover and an allocation reaching it, with the sums ``quick_cover`` bounds from: heads
+    on the floor per group (``present``), hundredths per queue before the cap (``raw``), heads allocated per group
+    (``used``), the queues at or over their requirement (``full``) and, over the heads on the floor, the sum of
+    each head's best proficiency on a queue with a requirement (``best_anywhere``) and on such a queue not in
+    ``full`` (``best_outside``)."""
+
+    present: dict[int, int]
+    covered: int
+    allocation: Allocation
+    raw: list[int]
+    used: dict[int, int]
+    full: frozenset[int]
+    best_anywhere: int
+    best_outside: int
+
+    @staticmethod
+    def of(groups: CoverGroups, capacity: Sequence[int], present: dict[int, int], covered: int,
+           allocation: Allocation) -> SlotBasis:
+        raw = [0] * len(capacity)
+        used: dict[int, int] = {}
+        for (g, q), heads in allocation.items():
+            raw[q] += heads * groups.weights_of[g][groups.queues_of[g].index(q)]
+            used[g] = used.get(g, 0) + heads
+        full = frozenset(q for q, c in enumerate(capacity) if c > 0 and raw[q] >= c)
+        anywhere = outside = 0
+        for g, heads in present.items():
+            best, out = _best_worths(groups, capacity, full, g)
+            anywhere += heads * best
+            outside += heads * out
+        return SlotBasis(present, covered, allocation, raw, used, full, anywhere, outside)
+
+
+def _best_worths(groups: CoverGroups, capacity: Sequence[int], full: frozenset[int], group: int) -> tuple[int, int]:
+    """A head of ``group``'s best proficiency (hundredths) on a queue with a requirement, and on one not in
+    ``full`` (0 where there is none)."""
+    best = out = 0
+    for q, w in zip(groups.queues_of[group], groups.weights_of[group], strict=True):
+        if capacity[q] > 0:
+            best = max(best, w)
+            if q not in full:
+                out = max(out, w)
+    return best, out
+
+
+def quick_cover(groups: CoverGroups, capacity: Sequence[int], basis: SlotBasis, group: int, sign: int
+                ) -> tuple[int, Allocation] | None:
+    """The exact cover (and an allocation reaching it) with one head of ``group`` more (``sign`` +1) or fewer
+    (-1) than ``basis``, when a bound proves it; else ``None`` (then ``best_cover`` decides).
+
+    Lower bounds are allocations: the basis's with the new head on its best queue (the room left there, at most
+    its proficiency), or the basis's less the head whose removal costs least (nothing when the group has a spare
+    head). Upper bounds: one head more adds at most its best proficiency and at most the room left in all
+    queues; one fewer never adds; and, for any set ``S`` of queues, the cover is at most ``S``'s requirements
+    plus every head at its best queue outside ``S`` (a Lagrangian rest, ``S`` empty or the basis's full
+    queues). Where the lower bound meets an upper bound the cover is proven."""
+    covered = basis.covered
+    best, out = _best_worths(groups, capacity, basis.full, group)
+    full_capacity = sum(capacity[q] for q in basis.full)
+    queues, weights = groups.queues_of[group], groups.weights_of[group]
+    if sign > 0:
+        gain, choice = 0, -1
+        for q, w in zip(queues, weights, strict=True):
+            brings = min(w, max(capacity[q] - basis.raw[q], 0))
+            if brings > gain:
+                gain, choice = brings, q
+        upper = min(best, sum(capacity) - covered, basis.best_anywhere + best - covered,
+                    full_capacity + basis.best_outside + out - covered)
+        if gain < upper:
+            return None
+        allocation = dict(basis.allocation)
+        if choice >= 0:
+            allocation[group, choice] = allocation.get((group, choice), 0) + 1
+        return covered + gain, allocation
+    if basis.used.get(group, 0) < basis.present.get(group, 0):  # a spare head leaves: the allocation stands
+        return covered, basis.allocation
+    loss, choice = -1, -1
+    for q, w in zip(queues, weights, strict=True):
+        if basis.allocation.get((group, q), 0) > 0:
+            costs = max(0, w - max(basis.raw[q] - capacity[q], 0))
+            if loss < 0 or costs < loss:
+                loss, choice = costs, q
+    if choice < 0:
+        return None
+    upper = min(covered, basis.best_anywhere - best, full_capacity + basis.best_outside - out)
+    if covered - loss < upper:
+        return None
+    allocation = dict(basis.allocation)
+    allocation[group, choice] -= 1
+    if not allocation[group, choice]:
+        del allocation[group, choice]
+    return covered - loss, allocation
+
+
 class WeightedCoverState:
     """The local search's exact weighted cover, with ``search.cover_flow.CoverState``'s interface: heads on the
     floor per ``[group, slot]`` (``floor``), the cover per slot (``covered``, hundredths; below
@@ -397,7 +509,7 @@ class WeightedCoverState:
         self.table = CoverTable(self.cover_groups, requirements)
         self._covered = np.zeros(slot_count, dtype=np.int64)
         self._stale: set[int] = set()  # slots whose cover is solved again when next read
-        self._charged = (0, 0, 0)  # the table's nodes, programs and solves charged so far
+        self._charged = (0, 0, 0, 0, 0)  # the table's nodes, programs and solves, quick covers and bases charged
         self.graph_size = len(self.groups) + len(config.queues) + sum(len(q) for q in self.cover_groups.queues_of)
         self._plus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
         self._minus = np.zeros((len(self.groups), slot_count), dtype=np.int64)
@@ -408,6 +520,9 @@ class WeightedCoverState:
         self.searches = 0
         self.search_work = 0
         self.changed_slots = 0
+        self.capacity = [[SCALE * r for r in column] for column in self.table.required]
+        self._basis: dict[int, SlotBasis] = {}  # per slot, its exact cover at the current version
+        self.quick = [0, 0]  # cover changes proven by ``quick_cover``, and bases built (for budgeting)
 
     def _cost(self, slot: int, present: tuple[tuple[int, int], ...]) -> int:
         covered, _ = self.table.cover(slot, present)
@@ -422,13 +537,24 @@ class WeightedCoverState:
             slot = first + offset
             self.floor[group, slot] += sign
             self._version[slot] += 1
-            self._stale.add(slot)
+            basis = self._basis.pop(slot, None)
+            found = None if basis is None or basis.present.get(group, 0) + sign < 0 else quick_cover(
+                self.cover_groups, self.capacity[slot], basis, group, sign)
+            if found is None:
+                self._stale.add(slot)
+                continue
+            self.quick[0] += 1
+            present = dict(basis.present)
+            present[group] = present.get(group, 0) + sign
+            if not present[group]:
+                del present[group]
+            self._set_basis(slot, present, *found)
 
     @property
     def covered(self) -> np.ndarray:
         """The cover per slot in hundredths of an average agent (solved for the changed slots on reading)."""
         for slot in sorted(self._stale):
-            self._covered[slot] = self.table.cover(slot, _present(self.floor, slot))[0]
+            self._covered[slot] = self.basis(slot).covered
         self._stale.clear()
         self._charge()
         return self._covered
@@ -446,8 +572,30 @@ class WeightedCoverState:
         self.search_work += (self.table.solves - solves) * self.graph_size
         self._charge()
 
+    def _set_basis(self, slot: int, present: dict[int, int], covered: int, allocation: Allocation) -> None:
+        self.quick[1] += 1
+        self._basis[slot] = SlotBasis.of(self.cover_groups, self.capacity[slot], present, covered, allocation)
+        self._covered[slot] = covered
+
+    def basis(self, slot: int) -> SlotBasis:
+        """The slot's exact cover at the current floor (solved by ``best_cover`` when not known)."""
+        if slot not in self._basis:
+            present = _present(self.floor, slot)
+            self._set_basis(slot, dict(present), *self.table.cover(slot, present))
+        return self._basis[slot]
+
     def _step(self, slot: int, group: int, sign: int) -> int:
         """The slot's cost change (hundredths of objective units) with ``sign`` heads of ``group`` more."""
+        basis = self.basis(slot)
+        if basis.present.get(group, 0) + sign < 0:
+            return 0
+        found = quick_cover(self.cover_groups, self.capacity[slot], basis, group, sign)
+        if found is not None:
+            self.quick[0] += 1
+            heads = sum(basis.present.values())
+            required = int(self.required_heads[slot])
+            return (slot_cost(self.under, self.over, required, heads + sign, found[0])
+                    - slot_cost(self.under, self.over, required, heads, basis.covered))
         base = _present(self.floor, slot)
         heads = dict(base)
         heads[group] = heads.get(group, 0) + sign
@@ -458,11 +606,13 @@ class WeightedCoverState:
     def _charge(self) -> None:
         """Add the cover solves' own work to ``search_work`` (in the local search's elements)."""
         nodes, programs = self.table.work
-        charged_nodes, charged_programs, charged_solves = self._charged
+        charged_nodes, charged_programs, charged_solves, charged_quick, charged_bases = self._charged
         self.search_work += ((self.table.solves - charged_solves) * SOLVE_ELEMENTS
                              + (nodes - charged_nodes) * NODE_ELEMENTS
-                             + (programs - charged_programs) * PROGRAM_ELEMENTS)
-        self._charged = (nodes, programs, self.table.solves)
+                             + (programs - charged_programs) * PROGRAM_ELEMENTS
+                             + (self.quick[0] - charged_quick) * QUICK_ELEMENTS
+                             + (self.quick[1] - charged_bases) * BASIS_ELEMENTS)
+        self._charged = (nodes, programs, self.table.solves, *self.quick)
 
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry

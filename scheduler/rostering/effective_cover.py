@@ -444,32 +444,60 @@ def quick_cover(groups: CoverGroups, capacity: Sequence[int], basis: SlotBasis, 
     """The exact cover (and an allocation reaching it) with one head of ``group`` more (``sign`` +1) or fewer
     (-1) than ``basis``, when a bound proves it; else ``None`` (then ``best_cover`` decides).
 
-    Lower bounds are allocations: the basis's with the new head on its best queue (the room left there, at most
-    its proficiency), or the basis's less the head whose removal costs least (nothing when the group has a spare
-    head). Upper bounds: one head more adds at most its best proficiency and at most the room left in all
-    queues; one fewer never adds; and, for any set ``S`` of queues, the cover is at most ``S``'s requirements
-    plus every head at its best queue outside ``S`` (a Lagrangian rest, ``S`` empty or the basis's full
-    queues). Where the lower bound meets an upper bound the cover is proven."""
+    Lower bounds are allocations: the basis's with the new head on a queue, or less the head whose removal costs
+    least (nothing when the group has a spare head), then at most one other head moved (or a spare head put) to
+    where it brings most (``_one_move``). Upper bounds: one head more adds at most its best proficiency and at
+    most the room left in all queues; one fewer never adds; and, for any set ``S`` of queues, the cover is at
+    most ``S``'s requirements plus every head at its best queue outside ``S`` (a Lagrangian rest, ``S`` empty
+    or the basis's full queues). Where the lower bound meets an upper bound the cover is proven."""
+    lower, allocation, upper = _bounds(groups, capacity, basis, group, sign)
+    return (lower, allocation) if lower >= upper else None
+
+
+def _bounds(groups: CoverGroups, capacity: Sequence[int], basis: SlotBasis, group: int, sign: int
+            ) -> tuple[int, Allocation, int]:
+    """``quick_cover``'s lower bound (with its allocation) and upper bound."""
     covered = basis.covered
     best, out = _best_worths(groups, capacity, basis.full, group)
     full_capacity = sum(capacity[q] for q in basis.full)
     queues, weights = groups.queues_of[group], groups.weights_of[group]
     if sign > 0:
+        upper = min(best, sum(capacity) - covered, basis.best_anywhere + best - covered,
+                    full_capacity + basis.best_outside + out - covered) + covered
         gain, choice = 0, -1
         for q, w in zip(queues, weights, strict=True):
             brings = min(w, max(capacity[q] - basis.raw[q], 0))
             if brings > gain:
                 gain, choice = brings, q
-        upper = min(best, sum(capacity) - covered, basis.best_anywhere + best - covered,
-                    full_capacity + basis.best_outside + out - covered)
-        if gain < upper:
-            return None
         allocation = dict(basis.allocation)
-        if choice >= 0:
-            allocation[group, choice] = allocation.get((group, choice), 0) + 1
-        return covered + gain, allocation
+        if gain >= upper - covered:
+            if choice >= 0:
+                allocation[group, choice] = allocation.get((group, choice), 0) + 1
+            return covered + gain, allocation, upper
+        # the new head on each of its queues, then one other head moved or a spare one put
+        present = dict(basis.present)
+        present[group] = present.get(group, 0) + 1
+        best_found, best_alloc = covered + gain, None
+        for q, w in zip(queues, weights, strict=True):
+            if capacity[q] <= 0:
+                continue
+            raw = list(basis.raw)
+            raw[q] += w
+            trial = dict(allocation)
+            trial[group, q] = trial.get((group, q), 0) + 1
+            value = _one_move(groups, capacity, raw, present, trial)
+            if value > best_found:
+                best_found, best_alloc = value, trial
+            if best_found >= upper:
+                break
+        if best_alloc is None:
+            if choice >= 0:
+                allocation[group, choice] = allocation.get((group, choice), 0) + 1
+            best_alloc = allocation
+        return best_found, best_alloc, upper
     if basis.used.get(group, 0) < basis.present.get(group, 0):  # a spare head leaves: the allocation stands
-        return covered, basis.allocation
+        return covered, basis.allocation, covered
+    upper = min(covered, basis.best_anywhere - best, full_capacity + basis.best_outside - out)
     loss, choice = -1, -1
     for q, w in zip(queues, weights, strict=True):
         if basis.allocation.get((group, q), 0) > 0:
@@ -477,15 +505,63 @@ def quick_cover(groups: CoverGroups, capacity: Sequence[int], basis: SlotBasis, 
             if loss < 0 or costs < loss:
                 loss, choice = costs, q
     if choice < 0:
-        return None
-    upper = min(covered, basis.best_anywhere - best, full_capacity + basis.best_outside - out)
-    if covered - loss < upper:
-        return None
+        return -1, {}, upper
     allocation = dict(basis.allocation)
     allocation[group, choice] -= 1
     if not allocation[group, choice]:
         del allocation[group, choice]
-    return covered - loss, allocation
+    if covered - loss >= upper:
+        return covered - loss, allocation, upper
+    present = dict(basis.present)
+    present[group] -= 1
+    raw = list(basis.raw)
+    raw[choice] -= groups.weights_of[group][groups.queues_of[group].index(choice)]
+    return _one_move(groups, capacity, raw, present, allocation), allocation, upper
+
+
+def _one_move(groups: CoverGroups, capacity: Sequence[int], raw: list[int], present: dict[int, int],
+              allocation: Allocation) -> int:
+    """The cover of ``allocation`` (hundredths per queue before the cap: ``raw``) improved by the best single
+    change, a spare head put on a queue or an allocated head moved to another: ``allocation`` and ``raw`` are
+    updated in place, the cover is returned."""
+    covered = sum(min(c, r) for c, r in zip(capacity, raw, strict=True))
+    room = [c - r for c, r in zip(capacity, raw, strict=True)]
+    if not any(r > 0 for r in room):
+        return covered
+    used: dict[int, int] = {}
+    for (g, _), heads in allocation.items():
+        used[g] = used.get(g, 0) + heads
+    best_gain, best_change = 0, None
+    for g, heads in present.items():
+        pairs = [(q, w) for q, w in zip(groups.queues_of[g], groups.weights_of[g], strict=True) if capacity[q] > 0]
+        if len(pairs) < 2 and used.get(g, 0) >= heads:
+            continue
+        into = [(q, min(w, room[q])) for q, w in pairs if room[q] > 0]
+        if not into:
+            continue
+        if used.get(g, 0) < heads:  # a spare head
+            q, gain = max(into, key=lambda item: item[1])
+            if gain > best_gain:
+                best_gain, best_change = gain, (g, -1, q)
+        for q_from, w_from in pairs:
+            if allocation.get((g, q_from), 0) <= 0:
+                continue
+            loses = max(0, min(w_from, capacity[q_from] - raw[q_from] + w_from))
+            for q, gain in into:
+                if q != q_from and gain - loses > best_gain:
+                    best_gain, best_change = gain - loses, (g, q_from, q)
+    if best_change is None:
+        return covered
+    g, q_from, q = best_change
+    weight_of = dict(zip(groups.queues_of[g], groups.weights_of[g], strict=True))
+    if q_from >= 0:
+        allocation[g, q_from] -= 1
+        if not allocation[g, q_from]:
+            del allocation[g, q_from]
+        raw[q_from] -= weight_of[q_from]
+    allocation[g, q] = allocation.get((g, q), 0) + 1
+    raw[q] += weight_of[q]
+    return covered + best_gain
 
 
 class WeightedCoverState:

@@ -208,10 +208,10 @@ def test_all_ones_is_the_max_flow_cover() -> None:
                                                                            plain["overstaffing"])
 
 
-def test_off_by_default_the_cover_counts_heads() -> None:
-    """Without ``solver.proficiency_cover`` the roster's cover counts heads, as before proficiencies."""
+def test_switched_off_the_cover_counts_heads() -> None:
+    """With ``solver.proficiency_cover: false`` the roster's cover counts heads, as before proficiencies."""
     rng = np.random.default_rng(7)
-    config = dataclasses.replace(_config(rng), solver=SolverSettings())
+    config = dataclasses.replace(_config(rng), solver=SolverSettings(proficiency_cover=False))
     assert not effective_cover.weighted(config) and effective_cover.weighted(_weighted(config))
     required = _requirements(rng)
     roster = _random_roster(config, rng)
@@ -220,13 +220,24 @@ def test_off_by_default_the_cover_counts_heads() -> None:
     assert plain["understaffing"] == int(plain["understaffing"]) != weighted["understaffing"]
 
 
+def test_by_default_weighted_when_proficiencies_differ_unless_weekly() -> None:
+    config = dataclasses.replace(_config(np.random.default_rng(7)), solver=SolverSettings())
+    assert config.solver.proficiency_cover is None and effective_cover.weighted(config)
+    weekly = dataclasses.replace(config, weights=dataclasses.replace(config.weights, service_level="weekly"))
+    assert not effective_cover.weighted(weekly)  # the weekly mode's curves count whole heads
+    ones = dataclasses.replace(config, agents=tuple(dataclasses.replace(a, proficiencies=(1.0,) * len(a.skills))
+                                                    for a in config.agents))
+    assert not effective_cover.weighted(ones)
+
+
 def test_the_config_key_is_read(tmp_path: Path) -> None:
     centre = TinyCentre(agents=(TinyAgent("A1", "full_time", ("q1",)),))
     plan, _ = write(centre, tmp_path)
-    assert not load_config(plan).solver.proficiency_cover
+    assert load_config(plan).solver.proficiency_cover is None  # unset: automatic
     text = plan.read_text(encoding="utf-8")
-    plan.write_text(text.replace("solver:\n", "solver:\n  proficiency_cover: true\n"), encoding="utf-8")
-    assert load_config(plan).solver.proficiency_cover
+    for value, expected in (("true", True), ("false", False)):
+        plan.write_text(text.replace("solver:\n", f"solver:\n  proficiency_cover: {value}\n"), encoding="utf-8")
+        assert load_config(plan).solver.proficiency_cover is expected
 
 
 CASES = range(4)

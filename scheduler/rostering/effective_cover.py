@@ -45,7 +45,6 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 
 SCALE = 100  # proficiencies and cover in hundredths of an average agent
 BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
-LP_STEP = 10  # the LP bound's proficiency classes: proficiencies rounded up to tenths
 SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of queues up to this many queues
 # The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
 # in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
@@ -53,8 +52,8 @@ SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of qu
 SOLVE_ELEMENTS = 430
 NODE_ELEMENTS = 43
 PROGRAM_ELEMENTS = 11_000
-QUICK_ELEMENTS = 40  # per cover change proven by ``quick_cover`` (about 9 us)
-BASIS_ELEMENTS = 130  # per ``SlotBasis`` built (about 30 us)
+QUICK_ELEMENTS = 200  # per ``quick_cover`` call, answered or not (about 45 us, its one-move tries included)
+BASIS_ELEMENTS = 220  # per ``SlotBasis`` built (about 50 us)
 
 GroupKey = tuple[str, ...]
 
@@ -65,9 +64,13 @@ def hundredths(agent: Agent, queue_id: str) -> int:
 
 
 def weighted(config: PlanConfig) -> bool:
-    """Whether the roster's cover is weighted: ``solver.proficiency_cover`` is on and some agent's proficiency on
-    a skill differs from 1 (else the plain, head-counting cover holds)."""
-    return config.solver.proficiency_cover and any(
+    """Whether the roster's cover is weighted: ``solver.proficiency_cover`` is on (by default, unless the service
+    level is weekly, whose curves count whole heads) and some agent's proficiency on a skill differs from 1 (else
+    the plain, head-counting cover holds)."""
+    setting = config.solver.proficiency_cover
+    if setting is None:
+        setting = config.weights.service_level != "weekly"
+    return setting and any(
         hundredths(a, q) != SCALE for a in config.agents if a.proficiencies for q in a.skills)
 
 
@@ -108,32 +111,18 @@ class CoverGroups:
                            {a.agent_id: index_of[cover_key(a, True)] for a in config.agents})
 
 
-def lp_key(agent: Agent, proficient: bool) -> GroupKey:
-    """The agent's skill set in the LP bound: with ``proficient``, each skill's proficiency rounded up to
-    ``LP_STEP`` hundredths (``sales:90``), so the LP's classes stay few while no head is worth less there than
-    on the floor (a relaxation); without, the plain skill set."""
-    if not proficient:
-        return agent.skills
-    return tuple(f"{q}:{-(-hundredths(agent, q) // LP_STEP) * LP_STEP}" for q in agent.skills)
-
-
-def skill_ids(key: GroupKey) -> tuple[str, ...]:
-    """The queue ids of a skill key (``lp_key`` or ``cover_key``), without proficiencies."""
-    return tuple(skill.split(":", 1)[0] for skill in key)
-
-
 def best_worth(config: PlanConfig) -> dict[tuple[GroupKey, int], float]:
-    """Per (``lp_key``, queue index), its heads' worth there in average agents (the proficiency rounded up):
-    for the LP bound's cover rows, a relaxation, since no head of the key brings more. Empty without
-    proficiencies (every head worth 1)."""
+    """Per (skill set, queue index), the best proficiency there among the skill set's agents (average agents
+    per head), for the LP bound's cover rows: a relaxation, since no head of the skill set brings more. Empty
+    without proficiencies (every head worth 1)."""
     if not weighted(config):
         return {}
     queue_ids = [q.queue_id for q in config.queues]
     best: dict[tuple[GroupKey, int], int] = {}
     for agent in config.agents:
-        key = lp_key(agent, True)
-        for q, skill in zip(agent.skills, key, strict=True):
-            best[key, queue_ids.index(q)] = int(skill.split(":", 1)[1])
+        for q in agent.skills:
+            key = (agent.skills, queue_ids.index(q))
+            best[key] = max(best.get(key, 0), hundredths(agent, q))
     return {key: value / SCALE for key, value in best.items()}
 
 
@@ -598,7 +587,7 @@ class WeightedCoverState:
         self.changed_slots = 0
         self.capacity = [[SCALE * r for r in column] for column in self.table.required]
         self._basis: dict[int, SlotBasis] = {}  # per slot, its exact cover at the current version
-        self.quick = [0, 0]  # cover changes proven by ``quick_cover``, and bases built (for budgeting)
+        self.quick = [0, 0]  # ``quick_cover`` calls and bases built (for budgeting)
 
     def _cost(self, slot: int, present: tuple[tuple[int, int], ...]) -> int:
         covered, _ = self.table.cover(slot, present)
@@ -614,12 +603,11 @@ class WeightedCoverState:
             self.floor[group, slot] += sign
             self._version[slot] += 1
             basis = self._basis.pop(slot, None)
-            found = None if basis is None or basis.present.get(group, 0) + sign < 0 else quick_cover(
-                self.cover_groups, self.capacity[slot], basis, group, sign)
-            if found is None:
+            found = None if basis is None or basis.present.get(group, 0) + sign < 0 else self._quick(
+                slot, basis, group, sign)
+            if basis is None or found is None:
                 self._stale.add(slot)
                 continue
-            self.quick[0] += 1
             present = dict(basis.present)
             present[group] = present.get(group, 0) + sign
             if not present[group]:
@@ -653,6 +641,10 @@ class WeightedCoverState:
         self._basis[slot] = SlotBasis.of(self.cover_groups, self.capacity[slot], present, covered, allocation)
         self._covered[slot] = covered
 
+    def _quick(self, slot: int, basis: SlotBasis, group: int, sign: int) -> tuple[int, Allocation] | None:
+        self.quick[0] += 1
+        return quick_cover(self.cover_groups, self.capacity[slot], basis, group, sign)
+
     def basis(self, slot: int) -> SlotBasis:
         """The slot's exact cover at the current floor (solved by ``best_cover`` when not known)."""
         if slot not in self._basis:
@@ -665,13 +657,12 @@ class WeightedCoverState:
         basis = self.basis(slot)
         if basis.present.get(group, 0) + sign < 0:
             return 0
-        found = quick_cover(self.cover_groups, self.capacity[slot], basis, group, sign)
+        found = self._quick(slot, basis, group, sign)
         if found is not None:
-            self.quick[0] += 1
-            heads = sum(basis.present.values())
+            on_floor = sum(basis.present.values())
             required = int(self.required_heads[slot])
-            return (slot_cost(self.under, self.over, required, heads + sign, found[0])
-                    - slot_cost(self.under, self.over, required, heads, basis.covered))
+            return (slot_cost(self.under, self.over, required, on_floor + sign, found[0])
+                    - slot_cost(self.under, self.over, required, on_floor, basis.covered))
         base = _present(self.floor, slot)
         heads = dict(base)
         heads[group] = heads.get(group, 0) + sign
@@ -688,7 +679,7 @@ class WeightedCoverState:
                              + (programs - charged_programs) * PROGRAM_ELEMENTS
                              + (self.quick[0] - charged_quick) * QUICK_ELEMENTS
                              + (self.quick[1] - charged_bases) * BASIS_ELEMENTS)
-        self._charged = (nodes, programs, self.table.solves, *self.quick)
+        self._charged = (nodes, programs, self.table.solves, self.quick[0], self.quick[1])
 
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the under- and over-staffing cost per row of ``change`` (``[candidate, slot]``, each entry

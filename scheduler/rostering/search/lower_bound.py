@@ -103,10 +103,9 @@ def agent_classes(config: PlanConfig, week: Week, cover: CoverView | None = None
     by their skills in it (agents whose skills differ only outside it share a class)."""
     grouped: dict[tuple, AgentClass] = {}
     counted = floor_rules.presence_rows(config, week)
-    proficient = cover is None and effective_cover.weighted(config)  # skills with proficiency classes
     for agent in config.agents:
         # (no labour rule reads skills: only the cover rows do, so a coarser cover may merge classes)
-        skills = effective_cover.lp_key(agent, proficient) if cover is None else cover.skills_of[agent.skills]
+        skills = agent.skills if cover is None else cover.skills_of[agent.skills]
         facts = agent_week(config, week, agent)
         options = tuple(allowed_options(config, week, agent, d, facts) for d in range(7))
         must_work = tuple(_must_work(config, agent, week, d) for d in range(7))
@@ -306,14 +305,14 @@ class _AggregateLp:
         for (skills, slot), terms in sorted(floor_terms.items()):
             allocations = []
             for q, queue_id in enumerate(queue_ids):
-                if queue_id in effective_cover.skill_ids(skills) and requirements[q, slot] > 0:
+                if queue_id in skills and requirements[q, slot] > 0:
                     var = solver.NumVar(0, float(requirements[q, slot]) / worth.get((skills, q), default_worth),
                                         f"a{'_'.join(skills)}_{slot}_{q}")
                     objective.SetCoefficient(var, -saving * worth.get((skills, q), default_worth))
                     weight_of[var.index()] = worth.get((skills, q), default_worth)
                     allocations.append(var)
                     by_queue_slot[q, slot].append(var)
-            allocations.extend(self.deadlines.allocations(effective_cover.skill_ids(skills), slot))
+            allocations.extend(self.deadlines.allocations(skills, slot))
             if allocations:
                 constraint = solver.Constraint(-infinity, 0)
                 for var in allocations:

@@ -1,6 +1,7 @@
 """Proficiency-weighted cover: requirements in average agents, an agent worth its proficiency on a queue.
 
-Switched on by ``solver.proficiency_cover`` (``weighted``); off, every face counts heads as before.
+On by default when some agent's proficiency differs from 1 (``weighted``; not with the weekly service level);
+``solver.proficiency_cover: false`` counts heads in every face, as before.
 
 An agent with proficiency ``p`` on a queue handles its contacts in ``1/p`` of the average handle time, so on
 that queue they count as ``p`` average agents. Proficiencies are counted in hundredths (``SCALE``): agent ``a``
@@ -18,7 +19,9 @@ maximises ``C = sum_q cover[q]`` and then
 Both fall as ``C`` grows, so maximising the cover minimises their weighted sum. With every proficiency 1 this is
 the max-flow cover of ``rostering.coverage`` (``heads >= C`` always, so the ``max`` never binds): the plain
 faces are used then, unchanged. Every face computes this same number: the CP-SAT coverage rule (``build``), the
-local search (``WeightedCoverState``: an exact solve per interval, memoised), the roster's scoring
+local search (``WeightedCoverState``: each interval's exact cover kept with an allocation reaching it; one head
+more or fewer is proven by bounds from it, ``quick_cover``, and solved afresh only when they do not meet),
+the roster's scoring
 (``cover_cost``), the LP bound (its relaxation, each skill set at its members' best proficiency) and, with
 code of its own, the validator (``scheduler.validation.effective_cover``).
 
@@ -27,7 +30,9 @@ overshoot it). ``best_cover`` solves it exactly: single-skill heads all go to th
 the rest are placed greedily, and when the greedy cover falls short of an upper bound (the requirement, the
 skilled heads' capacity per queue, every head at its best queue) a depth-first branch and bound over the
 multi-skill heads proves or improves it; past ``BRANCH_LIMIT`` nodes CP-SAT solves the interval's integer
-program to optimality.
+program to optimality. In the local search about two thirds of the one-head changes are proven by
+``quick_cover`` (about 45 us against 0.3-1 ms for ``best_cover`` on the 70-agent example with levels); its
+work, and ``best_cover``'s, is charged to the search's budget.
 """
 
 from __future__ import annotations

@@ -296,6 +296,32 @@ def test_model_scoring_search_and_validator_agree(case: int, tmp_path: Path) -> 
         assert delta == pytest.approx(less["understaffing"] + less["overstaffing"] - total)
 
 
+def test_the_search_state_keeps_the_exact_cover_across_moves() -> None:
+    """Agents taken off and put back one at a time, the cover read between moves (so each interval's basis is
+    carried by ``quick_cover`` where it can): the state's cover is always the exact one of its floor."""
+    rng = np.random.default_rng(11)
+    config = _config(rng, agents=9)
+    required = _requirements(rng)
+    roster = _random_roster(config, rng)
+    groups = effective_cover.CoverGroups.of(config)
+    rows = {s.agent_id: effective_cover.floor_by_group(groups, WEEK, Roster((s,)))[groups.group_of[s.agent_id]]
+            for s in roster.shifts}
+    state = effective_cover.WeightedCoverState(config, required)
+    for agent_id, row in rows.items():
+        state.change(groups.group_of[agent_id], 0, row, +1)
+    table = effective_cover.CoverTable(groups, required)
+    slots = np.flatnonzero(required.any(axis=0)).tolist()
+    on = set(rows)
+    for agent_id in rng.permutation(sorted(rows)).tolist() * 2:
+        state.covered  # noqa: B018 - read: the changed intervals get their basis
+        sign = -1 if agent_id in on else 1
+        state.change(groups.group_of[agent_id], 0, rows[agent_id], sign)
+        on.symmetric_difference_update({agent_id})
+        fresh = [table.cover(slot, effective_cover._present(state.floor, slot))[0] for slot in slots]
+        assert state.covered[slots].tolist() == fresh
+    assert state.quick[0] > 0
+
+
 def test_the_cases_cover_short_and_over() -> None:
     """The random cases have both under-staffing and proficiency-clipped over-staffing (else the test above
     could pass with a face ignoring either)."""

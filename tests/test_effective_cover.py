@@ -112,6 +112,47 @@ def test_best_cover_is_the_brute_force_optimum(seed: int) -> None:
         assert effective_cover._exact(groups, [100 * r for r in required], present)[0] == covered
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_quick_cover_is_exact_when_it_answers(seed: int) -> None:
+    """One head more or fewer from an exact basis: where ``quick_cover`` proves a cover it is the brute-force
+    optimum and its allocation reaches it; it answers most of the time."""
+    rng = np.random.default_rng(50 + seed)
+    people = [(("sales", "service", "chat"), (0.8, 1.2, 0.9)), (("sales", "service"), (1.15, 0.75)),
+              (("service", "chat"), (1.1, 1.05)), (("sales",), (0.85,)), (("chat",), (1.2,)), (("sales",), (1.1,))]
+    config = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=skills), proficiencies=profs)
+                               for i, (skills, profs) in enumerate(people)), queue_ids=("sales", "service", "chat"))
+    groups = effective_cover.CoverGroups.of(config)
+    answered = asked = 0
+    for _ in range(40):
+        required = [int(r) for r in rng.integers(0, 4, size=3)]
+        capacity = [100 * r for r in required]
+        present = {g: int(n) for g in range(len(groups.keys)) if (n := rng.integers(0, 3))}
+        if sum(present.values()) > 6:
+            continue
+        basis = effective_cover.SlotBasis.of(groups, capacity, present,
+                                             *effective_cover.best_cover(groups, required, sorted(present.items())))
+        for g in range(len(groups.keys)):
+            for sign in (1, -1):
+                if present.get(g, 0) + sign < 0:
+                    continue
+                asked += 1
+                found = effective_cover.quick_cover(groups, capacity, basis, g, sign)
+                if found is None:
+                    continue
+                answered += 1
+                after = dict(present)
+                after[g] = after.get(g, 0) + sign
+                assert found[0] == _brute_force(groups, required, [(h, n) for h, n in after.items() if n])
+                brought = [0] * 3
+                for (h, q), heads in found[1].items():
+                    assert heads > 0
+                    brought[q] += heads * groups.weights_of[h][groups.queues_of[h].index(q)]
+                assert sum(min(c, b) for c, b in zip(capacity, brought, strict=True)) == found[0]
+                for h, n in after.items():
+                    assert sum(k for (k_g, _), k in found[1].items() if k_g == h) <= n
+    assert answered > asked // 2
+
+
 def test_the_exact_solve_is_needed_and_right() -> None:
     """A case the greedy placement gets wrong: the integer program decides."""
     config = make_config((dataclasses.replace(agent("A1", skills=("sales", "service")), proficiencies=(1.2, 1.0)),
@@ -167,10 +208,10 @@ def test_all_ones_is_the_max_flow_cover() -> None:
                                                                            plain["overstaffing"])
 
 
-def test_off_by_default_the_cover_counts_heads() -> None:
-    """Without ``solver.proficiency_cover`` the roster's cover counts heads, as before proficiencies."""
+def test_switched_off_the_cover_counts_heads() -> None:
+    """With ``solver.proficiency_cover: false`` the roster's cover counts heads, as before proficiencies."""
     rng = np.random.default_rng(7)
-    config = dataclasses.replace(_config(rng), solver=SolverSettings())
+    config = dataclasses.replace(_config(rng), solver=SolverSettings(proficiency_cover=False))
     assert not effective_cover.weighted(config) and effective_cover.weighted(_weighted(config))
     required = _requirements(rng)
     roster = _random_roster(config, rng)
@@ -179,13 +220,24 @@ def test_off_by_default_the_cover_counts_heads() -> None:
     assert plain["understaffing"] == int(plain["understaffing"]) != weighted["understaffing"]
 
 
+def test_by_default_weighted_when_proficiencies_differ_unless_weekly() -> None:
+    config = dataclasses.replace(_config(np.random.default_rng(7)), solver=SolverSettings())
+    assert config.solver.proficiency_cover is None and effective_cover.weighted(config)
+    weekly = dataclasses.replace(config, weights=dataclasses.replace(config.weights, service_level="weekly"))
+    assert not effective_cover.weighted(weekly)  # the weekly mode's curves count whole heads
+    ones = dataclasses.replace(config, agents=tuple(dataclasses.replace(a, proficiencies=(1.0,) * len(a.skills))
+                                                    for a in config.agents))
+    assert not effective_cover.weighted(ones)
+
+
 def test_the_config_key_is_read(tmp_path: Path) -> None:
     centre = TinyCentre(agents=(TinyAgent("A1", "full_time", ("q1",)),))
     plan, _ = write(centre, tmp_path)
-    assert not load_config(plan).solver.proficiency_cover
+    assert load_config(plan).solver.proficiency_cover is None  # unset: automatic
     text = plan.read_text(encoding="utf-8")
-    plan.write_text(text.replace("solver:\n", "solver:\n  proficiency_cover: true\n"), encoding="utf-8")
-    assert load_config(plan).solver.proficiency_cover
+    for value, expected in (("true", True), ("false", False)):
+        plan.write_text(text.replace("solver:\n", f"solver:\n  proficiency_cover: {value}\n"), encoding="utf-8")
+        assert load_config(plan).solver.proficiency_cover is expected
 
 
 CASES = range(4)
@@ -242,6 +294,32 @@ def test_model_scoring_search_and_validator_agree(case: int, tmp_path: Path) -> 
         without = Roster(tuple(s for s in roster.shifts if s.agent_id != agent_id))
         less = {c.rule: c.penalty for c in evaluate(instance, without)}
         assert delta == pytest.approx(less["understaffing"] + less["overstaffing"] - total)
+
+
+def test_the_search_state_keeps_the_exact_cover_across_moves() -> None:
+    """Agents taken off and put back one at a time, the cover read between moves (so each interval's basis is
+    carried by ``quick_cover`` where it can): the state's cover is always the exact one of its floor."""
+    rng = np.random.default_rng(11)
+    config = _config(rng, agents=9)
+    required = _requirements(rng)
+    roster = _random_roster(config, rng)
+    groups = effective_cover.CoverGroups.of(config)
+    rows = {s.agent_id: effective_cover.floor_by_group(groups, WEEK, Roster((s,)))[groups.group_of[s.agent_id]]
+            for s in roster.shifts}
+    state = effective_cover.WeightedCoverState(config, required)
+    for agent_id, row in rows.items():
+        state.change(groups.group_of[agent_id], 0, row, +1)
+    table = effective_cover.CoverTable(groups, required)
+    slots = np.flatnonzero(required.any(axis=0)).tolist()
+    on = set(rows)
+    for agent_id in rng.permutation(sorted(rows)).tolist() * 2:
+        state.covered  # noqa: B018 - read: the changed intervals get their basis
+        sign = -1 if agent_id in on else 1
+        state.change(groups.group_of[agent_id], 0, rows[agent_id], sign)
+        on.symmetric_difference_update({agent_id})
+        fresh = [table.cover(slot, effective_cover._present(state.floor, slot))[0] for slot in slots]
+        assert state.covered[slots].tolist() == fresh
+    assert state.quick[0] > 0
 
 
 def test_the_cases_cover_short_and_over() -> None:

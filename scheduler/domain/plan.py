@@ -248,8 +248,9 @@ class SolverSettings:
     seed: int = 0
     workers: int = 2
     deterministic: bool = True
-    # roster cover counts agents at their proficiency (``rostering.effective_cover``); off: heads
-    proficiency_cover: bool = False
+    # roster cover counts agents at their proficiency (``rostering.effective_cover``); off: heads; ``None`` (the
+    # default): on when some agent's proficiency differs from 1, unless the service level is weekly
+    proficiency_cover: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -677,7 +677,8 @@ def load_config(path: Path | str) -> PlanConfig:
         seed=_seed(solver.get("seed", sdef.seed)),
         workers=_workers(solver.get("workers", sdef.workers)),
         deterministic=solver.get("deterministic", sdef.deterministic).boolean(),
-        proficiency_cover=solver.get("proficiency_cover", sdef.proficiency_cover).boolean(),
+        proficiency_cover=None if solver.get("proficiency_cover", None).value is None  # unset: automatic
+        else solver.get("proficiency_cover").boolean(),
     )
     if settings.proficiency_cover and weights.service_level == "weekly":
         # the weekly mode's curves and exact scoring count whole heads per queue, not weighted capacity

@@ -443,7 +443,9 @@ def solve_roster(
                             max_skill_sets=max_skill_sets,
                             spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
 
-    if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
+    if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)
+        aggregate = None
+    elif many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
         aggregate = merged_lp()
     else:
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),

@@ -226,7 +226,8 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
         is_open = open_mask(queue, grid, config.interval_minutes)
         steps = queue.deadline_minutes // config.interval_minutes
         due = due_slots(is_open, steps, queue.deadline_clock)
-        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps))
+        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps,
+                                     service_level_target=queue.service_level_target))
     return tuple(result)
 
 

@@ -152,7 +152,7 @@ def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float
             "live_sl": {q: v for q, v in kpis["service_level"]["by_queue"].items() if q in LIVE_QUEUES},
             "within_deadline": None if yardstick is None else judge(plans[yardstick], outs[yardstick], outs[name]),
             "kpis_within_deadline": {q: v["share_within_deadline"] for q, v in kpis.get("deferred", {}).items()},
-            "predicted": {q: v for q, v in kpis["predicted_service_level"]["by_queue"].items() if q not in LIVE_QUEUES},
+            "predicted": kpis["predicted_service_level"]["by_queue"],
             "predicted_method": kpis["predicted_service_level"]["method"][:40],
             "plan_cpu_s": round(cpu, 1),
             "gap": kpis["solver"]["gap"], "budget_completed": kpis["solver"]["budget_completed"],

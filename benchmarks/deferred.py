@@ -4,6 +4,7 @@
     python benchmarks/deferred.py --agents 150 --seeds 7 8 9 --time-limit 60
     python benchmarks/deferred.py --time-limit 30 --wall-limit 3000       # budget completes: reproducible
     python benchmarks/deferred.py --seeds 223 243 405 780 960 --models deferred   # the deferred plan only
+    python benchmarks/deferred.py --seeds 223 --models interval,cumulative --time-limit 30 --wall-limit 3000
 
 For each seed the centre is ``wfm example --agents A --channels voice,voice,chat,email,social --seed S``. The
 *deferred* plan is that plan.yaml as written (email within 24 h on the clock, social within 2 open hours, a bot
@@ -16,6 +17,12 @@ the roster puts on email and social, blending included, gives each queue's share
 the live queues (sales, service, chat) in ``coverage.csv``; ``hard`` the independent validator's hard-rule
 violations (0: valid). Wall-clock figures depend on the machine's load; the paid hours and shares do not, when
 both solves complete their budget.
+
+The *interval* and *cumulative* plans are the deferred plan with ``deadline_cover`` set on every deferred queue.
+Besides that replay (``within_deadline``: live queues take their Erlang heads first, so it is pessimistic for
+rosters that rely on blending), each row gives the plan's own published shares (``kpis_within_deadline``), the
+plan's discrete-event simulation of every queue (``predicted``: calls first, deferred items when no call waits)
+and the plan's CPU seconds (``plan_cpu_s``).
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from forecasting.queueing.deferred import due_slots, plan_work, whole_heads
-from scheduler.app.channels import blended_heads, deferred_outcomes
+from scheduler.app.channels import blended_heads, cumulative_rows, deferred_outcomes
 from scheduler.demo.example import generate_example
 from scheduler.domain.plan import PlanConfig, Queue
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.io.config import load_config
-from scheduler.rostering.coverage import on_floor_by_skills
+from scheduler.rostering.coverage import CoverageResult, on_floor_by_skills
 from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import read_roster
@@ -65,6 +65,63 @@ def test_bounds_across_a_closed_night() -> None:
     assert queue.upper == (0, 1, 1, 1)
     with pytest.raises(ValueError, match="lower must not exceed upper"):
         DeadlineQueue(0, (0,), (2,), (1,))
+
+
+def test_overdue_price_by_hand() -> None:
+    """Understaffing weight 1000: a 2-hour social deadline (8 intervals) at 90% may leave 0.8 of an interval's
+    work late, so an overdue agent-interval costs 1000 / 0.8 per interval; a 24-hour email deadline at 90% would
+    cost less than a live head per interval, so it costs one; a target of 1 costs the whole deadline's worth."""
+    def price(deadline_slots: int, target: float, weight: int = 1000) -> int:
+        return deadline_cover.overdue_price(DeadlineQueue(0, (0,), (0,), (0,), deadline_slots, target), weight)
+
+    assert price(8, 0.9) == 1250
+    assert price(4, 0.9) == 2500
+    assert price(96, 0.9) == 1000
+    assert price(8, 1.0) == 8000
+    assert price(8, 0.9, weight=0) == 0
+    with pytest.raises(ValueError, match="service_level_target"):
+        DeadlineQueue(0, (0,), (0,), (0,), 8, 1.5)
+
+
+def test_overdue_work_is_never_cheaper_than_a_live_head() -> None:
+    """One agent on the floor all Monday; sales needs a head all day; 8 agent-intervals of email arrive at 06:00,
+    due within 8 intervals at a 90% target. The best allocation answers the email in time and leaves sales 8
+    agent-intervals short; CP-SAT's roster (one shift, so sales is short outside it anyway) keeps the deadline
+    too: overdue work would cost more than the uncovered sales heads."""
+    day = range(WEEK.slot(0, hm("06:00")), WEEK.slot(1, 0))
+    _, instance, _ = _centre(1, day, 8.0, deadline_slots=8)
+    queue = dataclasses.replace(instance.deadlines[0], service_level_target=0.9)
+    instance = dataclasses.replace(instance, deadlines=(queue,))
+    on_floor = {("sales", "email"): np.isin(np.arange(SLOTS), list(day)).astype(np.int64)}
+    exact = deadline_cover.exact_cover(instance, on_floor)
+    assert exact.overdue == 0 and exact.under == 8
+    roster, objective = _solve(instance)
+    costs = {c.rule: c.amount for c in evaluate(instance, roster)}
+    assert objective == pytest.approx(_total(instance, roster))
+    assert costs[deadline_cover.NAME] == 0 and costs["understaffing"] >= 8
+
+
+def test_coverage_rows_of_a_cumulative_queue_are_short_by_the_overdue_work() -> None:
+    """The email rows of ``coverage.csv`` under cumulative cover: the 06:00 burst (8 agent-intervals, due within
+    8 intervals) worked by one head an interval from 07:00 is late from 08:00 until 09:00; each row is short by
+    the agent-intervals overdue at its end, and the heads doing arrived work count as covered, not over."""
+    _, instance, _ = _centre(1, range(0), 8.0, deadline_slots=8)
+    queue = instance.deadlines[0]
+    first = WEEK.slot(0, hm("06:00"))
+    heads = np.zeros((2, SLOTS), dtype=np.int64)
+    heads[1, first + 4:first + 12] = 1
+    heads[1, first + 14] = 1  # nothing left to do then: over
+    starts = pd.date_range(pd.Timestamp(WEEK.start), periods=SLOTS, freq=f"{SLOT_MINUTES}min")
+    frame = pd.DataFrame({"interval_start": starts[list(queue.open_slots)], "queue": "email", "required": 0,
+                          "scheduled": 0, "service_level": 1.0, "contacts": 0.0})
+    cover = CoverageResult(frame, np.zeros((2, SLOTS), dtype=np.int64), int(heads.sum()))
+    rows = cumulative_rows(instance.config, WEEK, cover, instance.deadlines, heads).frame
+    short = np.maximum(rows["required"] - rows["scheduled"], 0).to_numpy()
+    done = np.minimum(np.cumsum(heads[1, list(queue.open_slots)]), np.asarray(queue.upper))
+    overdue = np.maximum(np.asarray(queue.lower) - done, 0)
+    assert short.sum() == overdue.sum() == 4 + 3 + 2 + 1
+    assert np.minimum(rows["required"], rows["scheduled"]).sum() == 8  # the 9th head had nothing left
+    assert cumulative_rows(instance.config, WEEK, cover, (), heads) is cover
 
 
 def _email(hours_open: Any) -> Queue:

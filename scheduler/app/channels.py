@@ -226,7 +226,8 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
         is_open = open_mask(queue, grid, config.interval_minutes)
         steps = queue.deadline_minutes // config.interval_minutes
         due = due_slots(is_open, steps, queue.deadline_clock)
-        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps))
+        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps,
+                                     service_level_target=queue.service_level_target))
     return tuple(result)
 
 
@@ -309,6 +310,36 @@ def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult, requir
                          dtype=np.int64)
         frame.loc[rows, "service_level"] = result.outcome.within[slots]
     return replace(cover, frame=frame), results
+
+
+def cumulative_rows(config: PlanConfig, week: Week, cover: CoverageResult, queues: tuple[DeadlineQueue, ...],
+                    heads: np.ndarray) -> CoverageResult:
+    """The coverage with the rows of each queue covered cumulatively (``deadline_queues``) measured against what
+    the roster must do there rather than against the fluid plan: ``scheduled`` is the heads working the queue in
+    the interval (``heads``, ``blended_heads``'s ``[queue, slot]``); ``required`` the heads the work due by the
+    interval's end, not done before it, needs, or, when more, the heads that did useful work in it (work that
+    had arrived, done ahead of its deadline). So a row is short by exactly the agent-intervals of work overdue
+    at its end, and a head counts as over only where it had no arrived work left to do. ``done`` runs in whole
+    heads after shrinkage, like ``DeadlineQueue.lower``; unchanged without such queues."""
+    if not queues:
+        return cover
+    frame = cover.frame.copy()
+    scheduled = np.array(cover.scheduled)
+    for queue in queues:
+        required = np.zeros(week.slot_count, dtype=np.int64)
+        worked = np.asarray(heads[queue.index], dtype=np.int64)
+        done = 0
+        for slot, lower, upper in zip(queue.open_slots, queue.lower, queue.upper, strict=True):
+            useful = min(int(worked[slot]), max(0, upper - done))
+            required[slot] = max(lower - done, useful, 0)
+            done += useful
+        scheduled[queue.index] = worked
+        rows = (frame["queue"] == config.queues[queue.index].queue_id).to_numpy()
+        slots = np.array([week.slot_of(t) for t in frame.loc[rows, "interval_start"].dt.to_pydatetime()],
+                         dtype=np.int64)
+        frame.loc[rows, "required"] = required[slots]
+        frame.loc[rows, "scheduled"] = worked[slots]
+    return replace(cover, frame=frame, scheduled=scheduled)
 
 
 def deferred_kpis(results: dict[str, DeferredResult]) -> dict[str, DeferredKpis]:

@@ -32,6 +32,7 @@ from scheduler.app.channels import (
     backlog_frame,
     backlog_shortfalls,
     blended_heads,
+    cumulative_rows,
     deadline_queues,
     deferred_cover,
     deferred_kpis,
@@ -502,8 +503,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
         planned = deadline_cover.planned_rows(instance, on_floor_by_skills(config, week, schedule.roster))
-        cover, deferred = deferred_cover(config, week, cover, required,
-                                         blended_heads(config, week, schedule.roster, planned, required))
+        heads = blended_heads(config, week, schedule.roster, planned, required)
+        cover, deferred = deferred_cover(config, week, cover, required, heads)
+        cover = cumulative_rows(config, week, cover, instance.deadlines, heads)  # rows against what is due
         extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "

@@ -29,7 +29,8 @@ class DeadlineQueue:
     ``index``: the queue's row in the requirement array (config order); ``open_slots``: the week slots where it
     may be worked, ascending; ``lower[k]`` / ``upper[k]``: the least / most useful heads worked on it in total
     by the end of ``open_slots[k]`` (whole agent-intervals, non-decreasing, ``lower <= upper``). All tuples of
-    the same length. ``deadline_slots``: the deadline in intervals (the overdue cost is spread over it).
+    the same length. ``deadline_slots``: the deadline in intervals and ``service_level_target``: the share of
+    items to handle within it (both price overdue work: ``rules.deadline_cover.overdue_price``).
     """
 
     index: int
@@ -37,10 +38,13 @@ class DeadlineQueue:
     lower: tuple[int, ...]
     upper: tuple[int, ...]
     deadline_slots: int = 1
+    service_level_target: float = 1.0
 
     def __post_init__(self) -> None:
         if self.deadline_slots < 1:
             raise ValueError(f"deadline_slots must be >= 1, got {self.deadline_slots}")
+        if not 0.0 <= self.service_level_target <= 1.0:
+            raise ValueError(f"service_level_target must be in [0, 1], got {self.service_level_target}")
         if not len(self.open_slots) == len(self.lower) == len(self.upper):
             raise ValueError("open_slots, lower and upper must have the same length")
         if any(lo > up for lo, up in zip(self.lower, self.upper, strict=True)):
@@ -59,7 +63,8 @@ def whole(work: np.ndarray, shrinkage: float) -> np.ndarray:
 
 
 def deadline_queue(index: int, arrivals: np.ndarray, open_mask: np.ndarray, due: np.ndarray,
-                   shrinkage: float, plan_heads: np.ndarray | None = None, deadline_slots: int = 1) -> DeadlineQueue:
+                   shrinkage: float, plan_heads: np.ndarray | None = None, deadline_slots: int = 1,
+                   service_level_target: float = 1.0) -> DeadlineQueue:
     """The cumulative cover of one queue from its work arriving per slot (``arrivals``, agent-intervals), where
     it is open (``open_mask``) and the slot each slot's work falls due by (``due``, from
     ``forecasting.queueing.deferred.due_slots``, a value past the week meaning after the horizon); shapes
@@ -86,4 +91,4 @@ def deadline_queue(index: int, arrivals: np.ndarray, open_mask: np.ndarray, due:
     if plan_heads is not None:
         lower_heads = np.minimum(lower_heads, np.cumsum(np.asarray(plan_heads, dtype=np.int64))[open_slots])
     return DeadlineQueue(index, tuple(int(s) for s in open_slots), tuple(int(v) for v in lower_heads),
-                         tuple(int(v) for v in upper_heads), deadline_slots)
+                         tuple(int(v) for v in upper_heads), deadline_slots, service_level_target)

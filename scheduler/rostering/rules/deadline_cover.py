@@ -2,12 +2,15 @@
 
 For each queue of ``Instance.deadlines``, the heads the roster allocates to it add up over the week: after its
 ``k``-th open interval the total ``done[k]`` may not pass ``upper[k]`` (no work before it arrives) and every head
-short of ``lower[k]`` (the work already due) is *overdue* in that interval. The penalty is the understaffing
-weight per overdue agent-interval per open interval, divided by the queue's deadline in intervals: an
-agent-interval of work overdue for as long as the deadline costs what one uncovered agent-interval of a live
-queue costs (an email late by a day, a social message late by two hours), and work left undone costs it in
-every interval until the week ends. A head on the queue counts as covered (no overstaffing), like a head on a
-live queue. The queue's requirement row
+short of ``lower[k]`` (the work already due) is *overdue* in that interval. Each overdue agent-interval costs, in
+every open interval it stays overdue, ``overdue_price``: the understaffing weight ``w`` divided by the deadline
+in intervals times the share the queue may leave late, ``D * (1 - target)``, that divisor kept within
+``[1 / D, 1]``. So work overdue for a whole deadline costs ``w / (1 - target)`` (missing a 90% target by one
+agent-interval of work costs what ten uncovered live agent-intervals cost), and never less than ``w`` per
+interval: taking a head off a deferred queue, making its work late, is never cheaper than leaving a live queue
+one head short, and missing the target share is never cheaper than staffing. Work left undone costs it in every
+interval until the week ends. A head on the queue counts as covered (no overstaffing), like a head on a live
+queue. The queue's requirement row
 (the fluid plan's fixed heads per interval) is not covered interval by interval: it is one plan among many (the
 searches start from it where they have nothing better).
 
@@ -27,7 +30,6 @@ Faces:
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -37,12 +39,13 @@ from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import LabourRule
 
 NAME = "deadline_cover"
-UNIT = "agent-interval x deadline overdue"
+UNIT = "uncovered agent-interval equivalent"
 
 
 def live_requirements(instance: Instance) -> np.ndarray:
@@ -94,7 +97,7 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         by_queue_slot[index, slot].append(alloc)
     overdue: list[cp_model.IntVar] = []
     per_late: list[int] = []
-    scale = divisor(model.instance)
+    weight = model.config.weights.understaffed_agent_interval
     for queue in model.instance.deadlines:
         done: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
         for k, slot in enumerate(queue.open_slots):
@@ -107,9 +110,8 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 late = model.cp.new_int_var(0, queue.lower[k], f"deadline_overdue_{queue.index}_{k}")
                 model.cp.add(late >= queue.lower[k] - done)
                 overdue.append(late)
-                per_late.append(scale // queue.deadline_slots)
-    return [PenaltyTerm(NAME, model.config.weights.understaffed_agent_interval,
-                        cp_model.LinearExpr.weighted_sum(overdue, per_late), UNIT, scale)]
+                per_late.append(overdue_price(queue, weight))
+    return [PenaltyTerm(NAME, 1, cp_model.LinearExpr.weighted_sum(overdue, per_late), "objective unit")]
 
 
 def overdue(costs: Sequence[object]) -> bool:
@@ -117,10 +119,11 @@ def overdue(costs: Sequence[object]) -> bool:
     return any(getattr(c, "rule", None) == NAME and getattr(c, "amount", 0) > 0 for c in costs)
 
 
-def divisor(instance: Instance) -> int:
-    """The common multiple of the deadline queues' deadlines (intervals): overdue agent-intervals per open
-    interval, each times ``divisor // deadline_slots``, are the penalty's amount times this."""
-    return math.lcm(*(q.deadline_slots for q in instance.deadlines)) if instance.deadlines else 1
+def overdue_price(queue: DeadlineQueue, understaffed_weight: int) -> int:
+    """Objective units per overdue agent-interval of ``queue`` per open interval (module docstring): the
+    understaffing weight over ``deadline_slots * (1 - service_level_target)`` kept within ``[1 / D, 1]``, whole."""
+    late_share = queue.deadline_slots * (1.0 - queue.service_level_target)
+    return round(understaffed_weight / min(1.0, max(late_share, 1.0 / queue.deadline_slots)))
 
 
 class DeadlineCover(LabourRule):
@@ -142,9 +145,9 @@ RULE = DeadlineCover()
 class ExactCover:
     """The best allocation of a roster's on-floor heads (cover part of the objective, in agent-intervals):
     ``under`` live requirement uncovered, ``over`` on-floor heads on no requirement, ``overdue`` overdue
-    agent-intervals summed over the deadline queues' open intervals, each divided by its queue's deadline in
-    intervals (the penalty's amount), ``heads`` heads per ``[queue, slot]`` on each queue (live: covering its
-    requirement; deadline queues: working them)."""
+    agent-intervals summed over the deadline queues' open intervals, each times its queue's ``overdue_price``
+    over the understaffing weight (the penalty's amount, in uncovered live agent-intervals), ``heads`` heads per
+    ``[queue, slot]`` on each queue (live: covering its requirement; deadline queues: working them)."""
 
     under: int
     over: int
@@ -166,8 +169,8 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     big = floor_total + lower_total + 1
     supply = floor_total + big  # what the source sends: every unused head and unused debt goes straight to the sink
     longest = max((len(q.open_slots) for q in instance.deadlines), default=0)
-    scale = divisor(instance)  # every cost times it, so each queue's overdue cost is whole
-    must = scale * (under_w * (longest + 2) + over_w + 1)  # a due head is always met, late if need be
+    prices = {q.index: overdue_price(q, under_w) for q in instance.deadlines}
+    must = max([under_w, *prices.values()]) * (longest + 2) + over_w + 1  # a due head is always met, late if need be
     tails: list[int] = []
     heads_: list[int] = []
     caps: list[int] = []
@@ -184,7 +187,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     nodes = 2
     arc(source, sink, supply, 0)
     chain: dict[int, list[int]] = {}
-    debt_arcs: list[tuple[int, int]] = []  # (arc, deadline in intervals)
+    debt_arcs: list[tuple[int, int]] = []  # (arc, overdue price)
     for queue in instance.deadlines:
         first = nodes
         count = len(queue.open_slots)
@@ -197,8 +200,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
             slack = queue.upper[k] - queue.lower[k]
             if slack > 0:
                 arc(first + k, first + k + 1 if k + 1 < count else sink, slack, 0)
-            debt_arcs.append((arc(first + k + 1, first + k, big, under_w * scale // queue.deadline_slots),
-                              queue.deadline_slots))
+            debt_arcs.append((arc(first + k + 1, first + k, big, prices[queue.index]), prices[queue.index]))
         arc(source, first + count, big, 0)
     live_arcs: list[tuple[int, int, int]] = []  # (arc, queue index, slot)
     deferred_arcs: list[tuple[int, int, int]] = []  # (arc, queue index, slot)
@@ -218,11 +220,11 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
                     if target is None:
                         target = live_node[q, slot] = nodes
                         nodes += 1
-                        live_arcs.append((arc(target, sink, int(live[q, slot]), -(under_w + over_w) * scale), q, slot))
+                        live_arcs.append((arc(target, sink, int(live[q, slot]), -(under_w + over_w)), q, slot))
                     arc(node, target, present, 0)
                 rank = open_rank.get(q, {}).get(slot)
                 if rank is not None:
-                    deferred_arcs.append((arc(node, chain[q][rank], present, -over_w * scale), q, slot))
+                    deferred_arcs.append((arc(node, chain[q][rank], present, -over_w), q, slot))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(np.asarray(tails, dtype=np.int64), np.asarray(heads_, dtype=np.int64),
                                               np.asarray(caps, dtype=np.int64), np.asarray(costs, dtype=np.int64))
@@ -235,7 +237,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
         heads[q, slot] += flow.flow(a)
     live_covered = int(sum(flow.flow(a) for a, _, _ in live_arcs))
     return ExactCover(under=int(live.sum()) - live_covered, over=floor_total - int(heads.sum()),
-                      overdue=sum(flow.flow(a) / slots for a, slots in debt_arcs), heads=heads)
+                      overdue=sum(flow.flow(a) * price for a, price in debt_arcs) / max(under_w, 1), heads=heads)
 
 
 def retarget(instance: Instance, heads: np.ndarray | dict[int, np.ndarray], overdue_rows: bool = True) -> Instance:
@@ -291,7 +293,7 @@ def lp_target(instance: Instance, heads: dict[int, np.ndarray]) -> Instance:
 class AggregateDeadlines:
     """The deadline queues' part of the aggregate LP (``search.lower_bound``): allocation variables per skill set
     and open slot (each saving one overstaffed agent-interval), running totals within ``upper`` and overdue
-    variables at the understaffing weight, as in the CP-SAT model."""
+    variables at ``overdue_price``, as in the CP-SAT model."""
 
     def __init__(self, instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Objective) -> None:
         self.instance, self.solver, self.objective = instance, solver, objective
@@ -331,8 +333,7 @@ class AggregateDeadlines:
                     link.SetCoefficient(var, -1)
                 if queue.lower[k] > 0:
                     late = solver.NumVar(0, float(queue.lower[k]), "")
-                    self.objective.SetCoefficient(late, self.weights.understaffed_agent_interval
-                                                  / queue.deadline_slots)
+                    self.objective.SetCoefficient(late, overdue_price(queue, self.weights.understaffed_agent_interval))
                     row = solver.Constraint(float(queue.lower[k]), solver.infinity())
                     row.SetCoefficient(late, 1)
                     row.SetCoefficient(total, 1)

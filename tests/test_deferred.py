@@ -507,3 +507,13 @@ def test_backlog_is_carried_into_the_next_week_of_a_horizon(tmp_path: Path) -> N
     replayed = pd.read_csv(tmp_path / "out" / "backlog.csv")
     assert len(replayed) == len(email) and replayed["backlog_contacts"].iloc[-1] == pytest.approx(
         kpis.deferred["email"].end_of_week_backlog_contacts, abs=0.01)
+
+
+def test_example_history_has_no_handle_time_under_a_second(tmp_path: Path) -> None:
+    """A lone email drawn from the wide handle-time gamma once came out as '0.0' s, which the history loader
+    (rightly) refuses: the generator writes at least one second."""
+    from forecasting.history import load_history
+
+    plan = generate_example(tmp_path / "c", agents=20, weeks=12, seed=3, channels=("voice", "chat", "email", "social"))
+    history = load_history(plan.parent / "history.csv")
+    assert history is not None

@@ -72,6 +72,7 @@ HOLIDAY_VOLUME_FACTOR = 0.15
 DAY_AFTER_HOLIDAY_FACTOR = 1.10  # some contacts deferred from the holiday arrive the next day
 WEEKLY_GROWTH = 0.003  # mild upward trend, per week; the planned week is the calibration point
 DAY_NOISE_SIGMA = 0.04  # day-to-day over-dispersion of volumes beyond Poisson noise (log scale)
+MIN_AHT_SECONDS = 1.0  # the shortest mean handle time written to the history
 TIME_OFF_SHARE = 0.05
 HISTORY_WEEKS_USED = 8
 SMALL_CENTRE_AGENTS = 100
@@ -623,7 +624,8 @@ def _history_csv(centre: ExampleCentre, weeks: int, rng: np.random.Generator) ->
             for minute, count, seconds in zip(starts.tolist(), counts.tolist(), aht.tolist(), strict=True):
                 if minute in skipped:
                     continue
-                shown = f"{seconds:.1f}" if count > 0 else ""
+                # a mean handle time under a second (a lone email drawn from a wide gamma) is not a real one
+                shown = f"{max(seconds, MIN_AHT_SECONDS):.1f}" if count > 0 else ""
                 line = f"{stamp}T{minute_to_clock(minute)}:00,{profile.queue_id},{count},{shown}\n"
                 rows.append((minute, order, line))
         rows.sort()

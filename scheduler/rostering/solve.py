@@ -441,13 +441,15 @@ def solve_roster(
         return solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                             max_work_seconds=MERGED_LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
                             max_skill_sets=max_skill_sets,
-                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND),
+                            stop=stop)
 
     if many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
         aggregate = merged_lp()
     else:
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
+                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
+                                    stop=stop)
         if aggregate is not None:
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
         elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):

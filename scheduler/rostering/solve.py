@@ -82,7 +82,7 @@ DETERMINISTIC_UNITS_PER_SECOND = 0.33
 # completed budget ends inside the limit on an idle machine (``search.restarts``, README "Quality on unseen
 # centres"). Set with ``benchmarks/budget_calibration.py`` so that a completed budget's CPU time is about 0.7 of
 # the limit (median over its centres) and at most 0.85 (README "Budget calibration").
-BUDGET_SHARE_OF_LIMIT = 0.66
+BUDGET_SHARE_OF_LIMIT = 0.72
 # Share of the budget for each no-break relaxation round (bound and shifts).
 FIRST_ROUND_SHARE = 0.45
 ROUND_SHARE = 0.12
@@ -370,8 +370,9 @@ def solve_roster(
     """Roster the instance's week against its requirements.
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default
-    the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): the phases that build
-    the first complete roster always finish, every later phase checks it. Without a ``stop``, a deterministic
+    the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): every phase checks it,
+    GLOP is interrupted by it, and a first complete roster still being built when it comes is finished from
+    copies of weeks already rostered (``search.copied_weeks``). Without a ``stop``, a deterministic
     solve has no wall-clock cap, so a library caller (and the test suite) gets the same roster for the same
     input and seed however loaded the machine is; a wall-clock-mode solve is capped at the limit."""
     started = time.monotonic()

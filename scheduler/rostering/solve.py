@@ -80,8 +80,9 @@ DETERMINISTIC_UNITS_PER_SECOND = 0.33
 # Share of the time limit the deterministic budget aims at: the rest is room for the machine's own speed
 # (the same work took 0.87-1.22x its idle time from one run to the next) and for work charged below its cost, so a
 # completed budget ends inside the limit on an idle machine (``search.restarts``, README "Quality on unseen
-# centres").
-BUDGET_SHARE_OF_LIMIT = 0.9
+# centres"). Set with ``benchmarks/budget_calibration.py`` so that a completed budget's CPU time is about 0.7 of
+# the limit (median over its centres) and at most 0.85 (README "Budget calibration").
+BUDGET_SHARE_OF_LIMIT = 0.72
 # Share of the budget for each no-break relaxation round (bound and shifts).
 FIRST_ROUND_SHARE = 0.45
 ROUND_SHARE = 0.12
@@ -110,10 +111,13 @@ NEIGHBOURHOOD_SECONDS = 1.0
 # time stays close to its limit: the aggregate LP by its size (``lower_bound.lp_work``), the check of each
 # agent's rounded LP week, the evaluation of one neighbourhood step, and building, hinting and presolving a
 # neighbourhood's model per variable and constraint (beyond CP-SAT's own deterministic time, which does not
-# count them).
+# count them). Each in units: per agent whose rounded week is checked; per neighbourhood step (choosing it and
+# evaluating the roster it gives); per variable and constraint of a neighbourhood's (or relaxation round's) model.
+# The last was raised 1.5x when the neighbourhoods, where they ran long (example at 45 s, 150 x 3 at 60 s, 80
+# agents with levels), took 1.13-1.45x the CPU they were charged while the LP and local search took 0.8-1.2x.
 WEEK_CHECK_UNITS_PER_AGENT = 0.003
 STEP_OVERHEAD_UNITS = 0.02
-NEIGHBOURHOOD_UNITS_PER_ROW = 1.8e-5
+NEIGHBOURHOOD_UNITS_PER_ROW = 2.7e-5
 # Share of the budget (predicted, deterministic) and of the wall-clock cap the aggregate LP may take; a larger LP
 # is left out for the agent-by-agent start.
 LP_SHARE = 0.5
@@ -366,8 +370,9 @@ def solve_roster(
     """Roster the instance's week against its requirements.
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default
-    the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): the phases that build
-    the first complete roster always finish, every later phase checks it. Without a ``stop``, a deterministic
+    the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): every phase checks it,
+    GLOP is interrupted by it, and a first complete roster still being built when it comes is finished from
+    copies of weeks already rostered (``search.copied_weeks``). Without a ``stop``, a deterministic
     solve has no wall-clock cap, so a library caller (and the test suite) gets the same roster for the same
     input and seed however loaded the machine is; a wall-clock-mode solve is capped at the limit."""
     started = time.monotonic()
@@ -441,7 +446,8 @@ def solve_roster(
         return solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                             max_work_seconds=MERGED_LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
                             max_skill_sets=max_skill_sets,
-                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))
+                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND),
+                            stop=stop)
 
     if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)
         aggregate = None
@@ -449,7 +455,8 @@ def solve_roster(
         aggregate = merged_lp()
     else:
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True))
+                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
+                                    stop=stop)
         if aggregate is not None:
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
         elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):

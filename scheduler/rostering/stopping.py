@@ -26,6 +26,8 @@ WALL_CLOCK = "wall_clock"
 INTERRUPT = "interrupt"
 # A CP-SAT solve never gets less than this many seconds (it must be able to return its hint).
 MIN_SOLVE_SECONDS = 0.01
+# How often, in seconds, ``Stop.watching`` asks whether a solver without its own stop hook must end.
+WATCH_POLL_SECONDS = 0.05
 INTERRUPT_NOTICE = "[interrupt] finishing with the best roster found so far; interrupt again to abort\n"
 
 
@@ -96,6 +98,27 @@ class Stop:
         if capped and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.reason is None:
             self.reason = WALL_CLOCK  # the cap may have cut this solve short
         return status
+
+    @contextlib.contextmanager
+    def watching(self, interrupt: Callable[[], object], poll_seconds: float = WATCH_POLL_SECONDS) -> Iterator[None]:
+        """While inside, a thread calls ``interrupt`` as soon as ``stopped()`` says so (the deadline has passed or
+        an interrupt came), and again every ``poll_seconds`` until the block ends: for a solver that runs in C++
+        without asking us (GLOP's ``InterruptSolve``), and whose solve may reset a request made before it began.
+        Without a deadline the thread only waits for an interrupt."""
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(poll_seconds):
+                if self.stopped():
+                    interrupt()
+
+        watcher = threading.Thread(target=watch, name="wfm-stop-watcher", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
 
 
 NO_STOP = Stop()  # never stops: for callers without a deadline (tests, one-off checks)

@@ -59,6 +59,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
+from scheduler.rostering.stopping import NO_STOP, Stop
 
 # Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
 MAX_PATTERNS_PER_CLASS = 20_000
@@ -158,14 +159,20 @@ def lp_work(variables: int, rows: int) -> float:
 def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
                     on_time_out: Callable[[], None] | None = None,
                     cover: CoverView | None = None,
-                    on_built: Callable[[int, int], None] | None = None) -> AggregateSolution | None:
-    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time (then
-    ``on_time_out`` is called: a loaded machine, not the input, decided), or when its predicted work (``lp_work``,
-    deterministic) exceeds ``max_work_seconds`` (the caller keeps its other bounds). ``cover`` replaces the
-    centre's queues in the cover rows (a relaxation when it merges queues: ``search.subset_bound``); ``on_built``
-    is told the LP's columns and rows once built, before its predicted work is checked."""
+                    on_built: Callable[[int, int], None] | None = None,
+                    stop: Stop = NO_STOP) -> AggregateSolution | None:
+    """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time or
+    ``stop`` ended it (then ``on_time_out`` is called: a loaded machine or an interrupt, not the input, decided),
+    or when its predicted work (``lp_work``, deterministic) exceeds ``max_work_seconds`` (the caller keeps its
+    other bounds). ``cover`` replaces the centre's queues in the cover rows (a relaxation when it merges queues:
+    ``search.subset_bound``); ``on_built`` is told the LP's columns and rows once built, before its predicted
+    work is checked. GLOP is interrupted as soon as ``stop`` says stop (``Stop.watching``)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
+        return None
+    if stop.stopped():
+        if on_time_out is not None:
+            on_time_out()
         return None
     lp = _AggregateLp(instance, solver, cover)
     if on_built is not None:
@@ -174,9 +181,11 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         return None
     if math.isfinite(seconds):
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    status = solver.Solve()
+    with stop.watching(solver.InterruptSolve):
+        status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
-        if on_time_out is not None and math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000:
+        timed_out = math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000
+        if on_time_out is not None and (timed_out or stop.stopped()):
             on_time_out()
         return None
     value = solver.Objective().Value() + lp.constant

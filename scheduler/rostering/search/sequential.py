@@ -14,6 +14,7 @@ solver settings are fixed, so results are deterministic.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -27,6 +28,7 @@ from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel, read_roster
 from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, floor_rules
+from scheduler.rostering.search.copied_weeks import WeekPool
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
 # Deterministic work units one agent's solve may use (it usually proves optimality far sooner).
@@ -129,10 +131,12 @@ def sequential_roster(
     stop: Stop = NO_STOP,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
-    while ``another_pass()`` allows and ``stop`` does not say stop (the build pass always completes, taking
-    each agent's first valid week once ``stop`` says stop). With ``initial`` (weeks of some agents, each keeping
-    the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError`` naming an agent
-    with no week that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a week."""
+    while ``another_pass()`` allows and ``stop`` does not say stop (once ``stop`` says stop, the build pass
+    completes cheaply: each agent left takes a copy of a week already rostered that keeps their rules and the break
+    cap, ``search.copied_weeks``, else the first valid week of their own model). With ``initial`` (weeks of some
+    agents, each keeping the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError``
+    naming an agent with no week that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a
+    week."""
     config, week = instance.config, instance.week
     residual = Residual(instance)
     weights = config.weights
@@ -142,6 +146,7 @@ def sequential_roster(
     on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
     # floor and ratio rules: a head is worth the shortfall it saves (``rules.floor_rules``)
     floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
+    pool = WeekPool(config, week)  # the weeks rostered so far, for the agents left once ``stop`` says stop
     for agent in agents if initial is not None else ():
         if initial is None or agent.agent_id not in initial:
             continue
@@ -152,6 +157,7 @@ def sequential_roster(
         on_break += breaks[agent.agent_id]
         if floor is not None:
             floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
+        pool.add(weeks[agent.agent_id], floors[agent.agent_id], breaks[agent.agent_id])
     for number in range(improve_passes + 1):
         if number and not another_pass():
             break
@@ -170,8 +176,13 @@ def sequential_roster(
                                           weights.understaffed_agent_interval)
             if floor is not None:
                 values = values + floor.slot_values(agent.agent_id)
-            shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break,
-                                        first_found=stop.stopped())
+            copied = pool.best_for(agent, partial(_score, config, week, values=values), on_break) if (
+                old is None and stop.stopped()) else None
+            if copied is not None:
+                shifts, score = copied, 0.0
+            else:
+                shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break,
+                                            first_found=stop.stopped())
             if score == -np.inf and old is None:
                 if conflicting_rules(config, week, agent) is None:
                     raise BlockedByOthers(agent.agent_id)
@@ -185,4 +196,6 @@ def sequential_roster(
             on_break += breaks[agent.agent_id]
             if floor is not None:
                 floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
+            if number == 0:
+                pool.add(shifts, floors[agent.agent_id], breaks[agent.agent_id])
     return weeks

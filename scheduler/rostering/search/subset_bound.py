@@ -48,6 +48,7 @@ from scheduler.rostering.search.lower_bound import (
     lp_work,
     solve_aggregate,
 )
+from scheduler.rostering.stopping import NO_STOP, Stop
 
 # Distinct skill sets (over the merged queues) the LP keeps at most: the full LP solves in seconds at this size.
 MAX_SKILL_SETS = 24
@@ -117,14 +118,16 @@ def merged_cover(instance: Instance, groups: Sequence[Sequence[str]]) -> CoverVi
 
 def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
                  on_time_out: Callable[[], None] | None = None, max_skill_sets: int | None = None,
-                 spend_seconds: Callable[[float], None] = lambda seconds: None) -> AggregateSolution | None:
+                 spend_seconds: Callable[[float], None] = lambda seconds: None,
+                 stop: Stop = NO_STOP) -> AggregateSolution | None:
     """The aggregate LP of the centre with its queues merged (``queue_groups``): a proven lower bound (module
     docstring). First the coarsest grouping (``COARSER[-1]`` skill sets: an LP of seconds, so a busy machine
     still gets a bound and a start), then the finest of ``max_skill_sets`` (default ``MAX_SKILL_SETS``) and the
     other ``COARSER`` whose predicted work (``lower_bound.lp_work``, deterministic) is within
     ``max_work_seconds``, in what is left of ``seconds`` of wall time (``on_time_out`` called if the clock cuts
     one). The result is the finer LP's plan (else the coarsest's) with the higher of their bounds. The work of
-    each LP built (solved or not) is passed to ``spend_seconds`` in CPU seconds. ``None`` if none was solved."""
+    each LP built (solved or not) is passed to ``spend_seconds`` in CPU seconds; ``stop`` interrupts them. ``None`` if
+    none was solved."""
     started = time.monotonic()
     max_skill_sets = MAX_SKILL_SETS if max_skill_sets is None else max_skill_sets
     timed_out: list[bool] = []
@@ -146,7 +149,7 @@ def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds
         size.clear()
         solution = solve_aggregate(instance, seconds - (time.monotonic() - started), max_work_seconds,
                                    lambda: timed_out.append(True), cover=merged_cover(instance, groups),
-                                   on_built=built)
+                                   on_built=built, stop=stop)
         if solution is not None:
             spend_seconds(lp_work(solution.variables, solution.rows))
             solutions.append(solution)

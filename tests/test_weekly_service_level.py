@@ -18,15 +18,18 @@ from ortools.sat.python import cp_model
 
 from forecasting.queueing.staffing import QueueTarget, requirements, service_level_for_heads
 from scheduler.app.cli import main
-from scheduler.app.pipeline import queue_targets, weekly_instance
+from scheduler.app.pipeline import queue_targets, weekly_instance, with_weekly_levels
 from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
 from scheduler.io.config import load_config
 from scheduler.rostering.coverage import on_floor_by_skills
 from scheduler.rostering.rules import weekly_service_level as rule
 from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.subset_bound import solve_merged
 from scheduler.rostering.service_curves import ANSWER_SCALE, concave_envelope, integer_curve
 from scheduler.rostering.solve import build_model, evaluate, solve_roster
+from scheduler.validation.kpis import WeeklyTargetKpis
+from tests.test_kpis import KPIS
 from tests.tiny_centre import INTERVAL_MINUTES, WEEK_START, TinyAgent, TinyCentre, plan_yaml, write
 
 WEEK = Week(WEEK_START, INTERVAL_MINUTES)
@@ -170,8 +173,30 @@ def test_weekly_mode_meets_the_weekly_target_with_fewer_paid_hours(tmp_path: Pat
     # the floor kept (no interval under it): every interval at least at min_interval_service_level
     assert kpis["penalties"]["understaffing"]["amount"] == 0
     assert kpis["weekly_target"]["worst_interval"]["q1"] >= 0.4
+    assert kpis["worst_interval_service_level"] == kpis["weekly_target"]["worst_interval"]
     assert kpis["paid_hours"] < base["paid_hours"]
     assert "Weekly service level" in (tmp_path / "out-w" / "report.html").read_text()
+
+
+def test_merged_queue_lp_bound_stays_below_the_full_lp_in_the_weekly_mode(tmp_path: Path) -> None:
+    # the LP of merged queues (a busy machine's clock cut the full LP, or many skill sets): a merged group's heads
+    # may serve every member's curve, so its bound is a relaxation of the full LP's, not a shortfall of q2's week
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY))
+    full, merged = solve_aggregate(instance), solve_merged(instance, max_skill_sets=1)
+    assert full is not None and merged is not None
+    assert 0 < merged.bound <= full.bound + 1e-6
+
+
+def test_weekly_mode_kpis_report_the_levels_the_roster_delivers() -> None:
+    # the coverage allocation left chat with no head in an interval (0%); the weekly allocation gives 40% there
+    coverage = replace(KPIS, worst_interval_service_level={"sales": 0.52, "chat": 0.0})
+    weekly = WeeklyTargetKpis(by_queue={"chat": 0.95}, target={"chat": 0.9}, met={"chat": True},
+                              min_interval_service_level=0.4, worst_interval={"chat": 0.4})
+    required = pd.DataFrame({"queue": ["sales", "sales", "chat"], "contacts": [20.0, 10.0, 10.0]})
+    kpis = with_weekly_levels(coverage, weekly, required)
+    assert kpis.worst_interval_service_level == {"sales": 0.52, "chat": 0.4}
+    assert kpis.service_level.by_queue == {"sales": 0.88, "chat": 0.95}
+    assert kpis.service_level.overall == pytest.approx((0.88 * 30 + 0.95 * 10) / 40, abs=1e-6)
 
 
 def test_unreachable_weekly_target_is_exit_3_naming_the_queue(tmp_path: Path) -> None:

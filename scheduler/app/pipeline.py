@@ -202,6 +202,20 @@ def weekly_target_kpis(config: PlanConfig, week: Week, roster: Roster, required:
                             worst_interval={q: v.worst_interval for q, v in levels.items()})
 
 
+def with_weekly_levels(kpis: Kpis, weekly: WeeklyTargetKpis, required: pd.DataFrame) -> Kpis:
+    """In the weekly mode, ``service_level`` and ``worst_interval_service_level`` of the live queues as the roster
+    delivers them (``weekly``: each slot's heads allocated to maximise the answered contacts), not as the
+    coverage allocation gives them: that one covers the floor queue by queue and can leave a queue whose floor is
+    met with no head beside heads that serve it. ``overall`` is their contact-weighted mean (``required``'s
+    ``contacts``; deferred queues at their own figure)."""
+    by_queue = {**kpis.service_level.by_queue, **weekly.by_queue}
+    volume = required.groupby("queue")["contacts"].sum()
+    total = sum(float(volume.get(q, 0.0)) for q in by_queue)
+    overall = sum(level * float(volume.get(q, 0.0)) for q, level in by_queue.items()) / total if total else 1.0
+    return replace(kpis, service_level=ServiceLevels(overall=round(overall, 6), by_queue=by_queue),
+                   worst_interval_service_level={**kpis.worst_interval_service_level, **weekly.worst_interval})
+
+
 def plan_kpis(config: PlanConfig, week: Week, roster: Roster, cover: CoverageResult, schedule: ScheduleResult,
               violations: list[Violation], warnings: tuple[str, ...] = (),
               deferred: dict[str, DeferredResult] | None = None) -> Kpis:
@@ -514,7 +528,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
                        predicted_service_level=extras.predicted, surplus=extras.surplus)
         if instance.service_curves is not None:  # the weekly mode: each queue's week against its target
             weekly = weekly_target_kpis(config, week, schedule.roster, required, targets)
-            kpis = replace(kpis, weekly_target=weekly)
+            kpis = with_weekly_levels(replace(kpis, weekly_target=weekly), weekly, required)
             stage("weekly", "weekly service level " + ", ".join(
                 f"{q} {v:.1%} (target {weekly.target[q]:.0%})" for q, v in weekly.by_queue.items()))
         staged.write_text("forecast.csv", frame_csv(forecast, 4))

@@ -379,11 +379,14 @@ def _cut_points(curve: tuple[int, ...], top: int) -> list[int]:
 
 def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Objective,
             floor_terms: Mapping[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],
-            floor_total: Mapping[int, list[tuple[pywraplp.Variable, int]]]) -> float:
+            floor_total: Mapping[int, list[tuple[pywraplp.Variable, int]]],
+            members: Mapping[str, tuple[str, ...]] | None = None) -> float:
     """The aggregate LP's face (``search.lower_bound``): per skill set and slot, heads allocated to its queues
     within its agents on the floor (``floor_terms``; with shared breaks, all allocations within ``floor_total``
     too), answered contacts under the curve's cuts, and the weekly shortfall priced in the objective. Returns
-    the objective constant it adds (none)."""
+    the objective constant it adds (none). With queues merged (``search.subset_bound``), ``members`` names the
+    queues each merged id stands for: its heads may go to any of them (agents skilled for one member count as
+    skilled for all, so still a relaxation)."""
     curves = curves_of(instance)
     if curves is None:
         return 0.0
@@ -393,7 +396,7 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
     by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
     for (skills, slot), terms in sorted(floor_terms.items()):
         variables = []
-        for queue_id in skills:
+        for queue_id in [member for merged in skills for member in (members or {}).get(merged, (merged,))]:
             q = queue_index[queue_id]
             if slot in curves.values[q]:
                 var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")

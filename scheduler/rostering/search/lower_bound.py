@@ -83,6 +83,8 @@ class CoverView:
     queue_ids: tuple[str, ...]
     requirements: np.ndarray
     skills_of: Mapping[tuple[str, ...], tuple[str, ...]]
+    # each merged queue id -> the centre's queues it stands for (absent: itself), for the weekly mode's rows
+    members: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,8 @@ class _AggregateLp:
             self._clip_overstaffing(by_slot, weight_of, floor_terms, floor_total, infinity)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
         if instance.service_curves is not None:  # the weekly service-level mode: its shortfall rows
-            self.constant += weekly_service_level.lp_rows(instance, solver, objective, floor_terms, floor_total)
+            self.constant += weekly_service_level.lp_rows(instance, solver, objective, floor_terms, floor_total,
+                                                          members=None if cover is None else cover.members)
 
     def _clip_overstaffing(self, by_slot: dict[int, list[pywraplp.Variable]], weight_of: dict[int, float],
                            floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],

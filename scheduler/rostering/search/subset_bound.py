@@ -113,7 +113,7 @@ def merged_cover(instance: Instance, groups: Sequence[Sequence[str]]) -> CoverVi
         touched = {group_of[q] for q in agent.skills if q in group_of}
         skills_of[agent.skills] = tuple(q for q in ids if q in touched) + tuple(
             q for q in agent.skills if q in deadline_ids and q not in touched)
-    return CoverView(ids, requirements, dict(skills_of))
+    return CoverView(ids, requirements, dict(skills_of), {group[0]: tuple(group) for group in groups})
 
 
 def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,

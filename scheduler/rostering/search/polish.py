@@ -60,7 +60,9 @@ from scheduler.rostering.rules import (
     weekly_hours,
     weekly_service_level,
 )
+from scheduler.rostering.search.chain_repair import chain_repair
 from scheduler.rostering.search.cover_flow import CoverState
+from scheduler.rostering.search.template_moves import best_template_change
 
 # The rules a break move (breaks only) and a start move (times and breaks) can break.
 BREAK_MOVE_RULES = rules_reading(Aspect.BREAKS)
@@ -86,6 +88,11 @@ STALL_SWEEPS = 6
 SWAP_CHECKS = 3
 REPAIR_CHECKS = 10
 SWAP_CHECK_UNITS = 0.003
+# Whether a shift without an improving move within its template tries the other templates of its day
+# (``search.template_moves``) before a day swap.
+TEMPLATE_MOVES = True
+# Whether intervals the repair leaves short get two-link chains (``search.chain_repair``).
+CHAIN_REPAIR = True
 
 
 _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow``)
@@ -418,6 +425,8 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
                        or polisher.floor_short()):
             improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
+            if CHAIN_REPAIR and polisher.short_slots():  # short where no single change pays: two-link chains
+                improved = chain_repair(polisher, charge, stopped) or improved
             charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
@@ -439,6 +448,8 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
             best, best_delta = candidate, delta
         elif delta == 0:
             level.append(candidate)
+    if best is None and TEMPLATE_MOVES:
+        best, best_delta = best_template_change(polisher, shift, spend, _with_breaks, UNITS_PER_MOVE, SWAP_CHECK_UNITS)
     if best is None:
         best, best_delta = _best_swap(polisher, shift, spend)
     if best is None and level and rng.random() < plateau:

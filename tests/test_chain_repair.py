@@ -1,4 +1,4 @@
-"""Local-search moves beyond one shift: two-link repairs, drops repaired by others, template moves."""
+"""Local-search moves beyond one shift in its template: two-link repairs of short intervals, template moves."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from scheduler.domain.plan import TimeWindow
 from scheduler.domain.roster import Roster
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import polish as local
-from scheduler.rostering.search.chain_repair import drop_and_repair, roster_cost
+from scheduler.rostering.search.chain_repair import roster_cost
 from scheduler.rostering.search.template_moves import best_template_change
 from scheduler.rostering.solve import evaluate
 from tests.test_polish import _shift, _total, _valid
@@ -47,23 +47,6 @@ def test_an_evening_no_single_change_can_cover_gets_a_chain(chains: bool, tmp_pa
     assert _valid(config, polished, tmp_path) == []
     if chains:
         assert {s.agent_id: s.start_minute for s in polished.shifts}["A2"] < hm("09:00")
-
-
-def test_a_drop_repaired_by_another_agent_is_kept_only_when_cheaper() -> None:
-    """One head is needed at 08:00 and at 16:15; A1 (07:30-16:00) covers the first, A2 (08:30-17:00) the second.
-    Dropping A1 leaves 08:00 short, which A2 starting at 08:00 covers: one shift's pay and over-staffing saved."""
-    config = make_config((agent("A1"), agent("A2")))
-    req = np.zeros((1, WEEK.slot_count), dtype=np.int64)
-    req[0, [WEEK.slot(0, hm("08:00")), WEEK.slot(0, hm("16:15"))]] = 1
-    roster = Roster((_shift("A1", "07:30", 60, 180), _shift("A2", "08:30", 60, 180)))
-    instance = Instance(config, WEEK, req)
-    polisher = local._Polisher(instance, roster)
-    before = roster_cost(polisher)
-    assert drop_and_repair(polisher, lambda units: None)
-    after = local._roster(polisher)
-    assert [(s.agent_id, s.start_minute) for s in after.shifts] == [("A2", hm("08:00"))]
-    assert roster_cost(polisher) < before
-    assert sum(c.penalty for c in evaluate(instance, after)) == pytest.approx(roster_cost(polisher))
 
 
 def test_a_template_move_is_scored_exactly_and_keeps_the_rules() -> None:

@@ -22,10 +22,6 @@ from scheduler.rostering.search.cover_flow import CoverState
 
 # First links tried per short interval (the best by their own change of the objective).
 FIRST_LINKS = 4
-# Shifts ``drop_and_repair`` tries to drop per call at most, and the intervals a drop may leave short at most
-# (counted by the cost of the drop: that many intervals at the under-staffing weight).
-DROP_TRIES = 20
-DROP_MAX_SHORT = 3
 
 
 def chain_repair(polisher: local._Polisher, spend: Callable[[float], None],
@@ -124,61 +120,3 @@ def roster_cost(polisher: local._Polisher) -> float:
     soft = sum(polisher.week_soft(agent_id, -1, None) for agent_id in polisher.agents if polisher.soft[agent_id])
     return staffing + paid + soft
 
-
-def drop_and_repair(polisher: local._Polisher, spend: Callable[[float], None],
-                    stopped: Callable[[], bool] = lambda: False) -> bool:
-    """Drop a shift whose pay and over-staffing cost more than all but a few intervals of its cover, then cover
-    what it leaves short by other agents' changes (the repair, then chains): kept where the roster's cost fell.
-
-    The repair adds whole shifts for one short interval; once the search has moved the others around them,
-    such a shift often over-staffs most of its hours yet is the only cover of one or two intervals, which
-    ``polish._trim`` (a drop on its own) cannot take away. The ``DROP_TRIES`` shifts whose drop costs least,
-    counting ``DROP_MAX_SHORT`` intervals left short at most, are tried. Only for the head-count cover without
-    floor rules or a weekly service-level target. Returns whether anything changed."""
-    if type(polisher.cover) is not CoverState or polisher.floor is not None or polisher.weekly is not None:
-        return False
-    config = polisher.config
-    under = polisher.cover.under
-    scored = []
-    for key in sorted(polisher.by_key):
-        shift = polisher.by_key[key]
-        agent_id, day = key
-        if shift.activities or config.pinned(agent_id, shift.date)[0]:
-            continue
-        spend(local.UNITS_PER_MOVE)
-        delta = polisher._window_deltas(agent_id, day, shift, [_dropped(shift)])[0]
-        if delta is None:
-            continue
-        delta -= config.weights.paid_hour * shift.paid_minutes / 60
-        delta += polisher.week_soft(agent_id, day, None) - polisher.week_soft(agent_id, day, shift)
-        if 0 <= delta < DROP_MAX_SHORT * under:
-            scored.append((delta, key))
-    changed = False
-    tried = 0
-    for _, key in sorted(scored):
-        if tried == DROP_TRIES or stopped():
-            break
-        if key not in polisher.by_key:
-            continue
-        shift = polisher.by_key[key]
-        spend(local.SWAP_CHECK_UNITS)
-        if not polisher.keeps(key[0], key[1], None):
-            continue
-        tried += 1
-        before = roster_cost(polisher)
-        saved = dict(polisher.by_key)
-        polisher.take(shift)
-        local._repair(polisher, spend, stopped)
-        if polisher.short_slots():
-            chain_repair(polisher, spend, stopped)
-        if roster_cost(polisher) < before - 1e-9:
-            changed = True
-        else:
-            restore(polisher, saved)
-    return changed
-
-
-def _dropped(shift: ShiftAssignment) -> ShiftAssignment:
-    """The shift with no length (its removal, scored as a change of the day)."""
-    return ShiftAssignment(shift.agent_id, shift.date, shift.template_id, shift.start_minute, 0,
-                           shift.paid_minutes, (), shift.activities)

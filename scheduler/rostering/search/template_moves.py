@@ -22,6 +22,11 @@ if TYPE_CHECKING:  # the polisher imports this module
 
 # Improving template moves (per shift) checked against the agent's rules at most.
 TEMPLATE_CHECKS = 3
+# A template move scored costs this many times a move within the template (``polish.UNITS_PER_MOVE``): building
+# its shifts with breaks and one window per template. Measured with ``time.process_time`` over every shift of a
+# polished 150-agent roster: 0.29 s per sweep of template moves against 0.187 s charged, 0.507 s against 0.361 s
+# for the moves within templates (1.55 / 1.40).
+TEMPLATE_MOVE_COST = 1.1
 
 
 def template_changes(polisher: _Polisher, shift: ShiftAssignment,
@@ -49,7 +54,7 @@ def best_template_change(polisher: _Polisher, shift: ShiftAssignment, spend: Cal
     scored: list[tuple[float, int, int]] = []
     groups = template_changes(polisher, shift, with_breaks)
     for g, candidates in enumerate(groups):
-        spend(len(candidates) * units_per_move)
+        spend(len(candidates) * units_per_move * TEMPLATE_MOVE_COST)
         deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
         for i, (candidate, delta) in enumerate(zip(candidates, deltas, strict=True)):
             if delta is not None:

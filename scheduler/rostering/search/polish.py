@@ -94,7 +94,7 @@ REPAIR_CHECKS = 10
 SWAP_CHECK_UNITS = 0.003
 # Whether a shift without an improving move within its template tries the other templates of its day
 # (``search.template_moves``) before a day swap. Off: on 150-agent centres at 60 s the first run took 30-50% more
-# CPU and ended worse on 3 of 4 unseen seeds measured (README "Moves beyond one shift's template").
+# CPU and ended worse on all 5 unseen seeds measured (README "Moves beyond one shift's template").
 TEMPLATE_MOVES = False
 # Whether intervals the repair leaves short get two-link chains (``search.chain_repair``).
 CHAIN_REPAIR = True

@@ -96,7 +96,8 @@ SWAP_CHECK_UNITS = 0.003
 # (``search.template_moves``) before a day swap. Off: on 150-agent centres at 60 s the first run took 30-50% more
 # CPU and ended worse on all 5 unseen seeds measured (README "Moves beyond one shift's template").
 TEMPLATE_MOVES = False
-# Whether intervals the repair leaves short get two-link chains (``search.chain_repair``).
+# Whether intervals still short when the sweeps end get two-link chains (``search.chain_repair``); only then, so
+# a search that ends with every interval covered runs as without them.
 CHAIN_REPAIR = True
 
 
@@ -430,12 +431,13 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
                        or polisher.floor_short()):
             improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
-            if CHAIN_REPAIR and polisher.short_slots():  # short where no single change pays: two-link chains
-                improved = chain_repair(polisher, charge, stopped) or improved
             charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break
+    if repair and CHAIN_REPAIR and not stopped() and polisher.short_slots():
+        chain_repair(polisher, charge, stopped)  # still short where no single change pays: two-link chains
+        charge_cover()
     return _roster(polisher)
 
 

@@ -97,8 +97,9 @@ SWAP_CHECK_UNITS = 0.003
 # CPU and ended worse on all 5 unseen seeds measured (README "Moves beyond one shift's template").
 TEMPLATE_MOVES = False
 # Whether intervals still short when the sweeps end get two-link chains (``search.chain_repair``); only then, so
-# a search that ends with every interval covered runs as without them.
-CHAIN_REPAIR = True
+# a search that ends with every interval covered runs as without them. Off until tests/test_replan.py's pinned
+# re-plan, which ran past 400 s with it on a loaded machine, is explained (README "Moves beyond one shift's template").
+CHAIN_REPAIR = False
 
 
 _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow``)

@@ -82,7 +82,7 @@ DETERMINISTIC_UNITS_PER_SECOND = 0.33
 # completed budget ends inside the limit on an idle machine (``search.restarts``, README "Quality on unseen
 # centres"). Set with ``benchmarks/budget_calibration.py`` so that a completed budget's CPU time is about 0.7 of
 # the limit (median over its centres) and at most 0.85 (README "Budget calibration").
-BUDGET_SHARE_OF_LIMIT = 0.72
+BUDGET_SHARE_OF_LIMIT = 0.8
 # Share of the budget for each no-break relaxation round (bound and shifts).
 FIRST_ROUND_SHARE = 0.45
 ROUND_SHARE = 0.12

@@ -97,9 +97,9 @@ SWAP_CHECK_UNITS = 0.003
 # CPU and ended worse on all 5 unseen seeds measured (README "Moves beyond one shift's template").
 TEMPLATE_MOVES = False
 # Whether intervals still short when the sweeps end get two-link chains (``search.chain_repair``); only then, so
-# a search that ends with every interval covered runs as without them. Off until tests/test_replan.py's pinned
-# re-plan, which ran past 400 s with it on a loaded machine, is explained (README "Moves beyond one shift's template").
-CHAIN_REPAIR = False
+# a search that ends with every interval covered runs as without them; they stop when the budget is spent
+# (README "Moves beyond one shift's template").
+CHAIN_REPAIR = True
 
 
 _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow``)
@@ -436,8 +436,12 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break
-    if repair and CHAIN_REPAIR and not stopped() and polisher.short_slots():
-        chain_repair(polisher, charge, stopped)  # still short where no single change pays: two-link chains
+    def chain_stopped() -> bool:  # the budget too: chains of a roster short in many intervals add up
+        charge_cover()
+        return stopped() or units_left() <= 0
+
+    if repair and CHAIN_REPAIR and not chain_stopped() and polisher.short_slots():
+        chain_repair(polisher, charge, chain_stopped)  # still short where no single change pays: two-link chains
         charge_cover()
     return _roster(polisher)
 

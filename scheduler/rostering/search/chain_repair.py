@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scheduler.domain.roster import ShiftAssignment
-from scheduler.rostering.rules import max_days, weekly_hours
 from scheduler.rostering.search import polish as local
 from scheduler.rostering.search.cover_flow import CoverState
 
@@ -57,7 +56,7 @@ def _first_links(polisher: local._Polisher, slot: int,
     """The ``FIRST_LINKS`` changes covering ``slot`` (by agents whose skills would raise its cover) whose own
     change of the objective (shortfall they cause included) is lowest and that keep the agent's rules, one per
     agent: ``(agent, day index, new shift)``."""
-    config, week = polisher.config, polisher.week
+    config = polisher.config
     paid_weight = config.weights.paid_hour
     day, minute = divmod(slot, polisher.slots_per_day)
     minute *= polisher.interval
@@ -69,19 +68,9 @@ def _first_links(polisher: local._Polisher, slot: int,
         if not cover.gain[cover.group_of[agent_id], slot]:
             continue  # one more head of the agent's skills would not raise the cover there
         current = polisher.by_key.get((agent_id, day))
-        if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
-            continue
         if current is not None and current.start_minute <= minute < current.end_minute:
             continue  # on shift then already (on a break, or the flow sends it elsewhere)
-        facts = polisher.facts[agent_id]
-        worked = polisher.weeks[agent_id]
-        if current is None and len(worked) >= max_days.most_days(facts):
-            continue
-        room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
-            0 if current is None else current.paid_minutes)
-        candidates = [c for o in polisher.options(agent_id, day)
-                      if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
-                      for c in local._with_breaks(agent_id, week.day(day), o)]
+        candidates = local.covering_candidates(polisher, agent_id, day, minute)
         spend(len(candidates) * local.UNITS_PER_MOVE)
         deltas = polisher._window_deltas(agent_id, day, current, candidates)
         paid_before = 0 if current is None else current.paid_minutes

@@ -498,12 +498,30 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
     return None, 0
 
 
+def covering_candidates(polisher: _Polisher, agent_id: str, day: int, minute: int) -> list[ShiftAssignment]:
+    """The agent's shifts that day (breaks placed) on shift at ``minute`` within the agent's most days and most
+    paid minutes of the week; none when the day is pinned or holds an activity."""
+    config, week = polisher.config, polisher.week
+    current = polisher.by_key.get((agent_id, day))
+    if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
+        return []
+    facts = polisher.facts[agent_id]
+    worked = polisher.weeks[agent_id]
+    if current is None and len(worked) >= max_days.most_days(facts):
+        return []
+    room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
+        0 if current is None else current.paid_minutes)
+    return [c for o in polisher.options(agent_id, day)
+            if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
+            for c in _with_breaks(agent_id, week.day(day), o)]
+
+
 def _repair(polisher: _Polisher, spend: Callable[[float], None],
             stopped: Callable[[], bool] = lambda: False) -> bool:
     """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
     worked day another template or start, that covers it, where that lowers the objective (paid hours
     included) and keeps the agent's rules. Returns whether anything changed."""
-    config, week = polisher.config, polisher.week
+    config = polisher.config
     paid_weight = config.weights.paid_hour
     changed = False
     for slot in polisher.short_slots():
@@ -516,17 +534,7 @@ def _repair(polisher: _Polisher, spend: Callable[[float], None],
         scored = []
         for agent_id in sorted(polisher.agents):
             current = polisher.by_key.get((agent_id, day))
-            if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
-                continue
-            facts = polisher.facts[agent_id]
-            worked = polisher.weeks[agent_id]
-            if current is None and len(worked) >= max_days.most_days(facts):
-                continue
-            room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
-                0 if current is None else current.paid_minutes)
-            candidates = [c for o in polisher.options(agent_id, day)
-                          if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
-                          for c in _with_breaks(agent_id, week.day(day), o)
+            candidates = [c for c in covering_candidates(polisher, agent_id, day, minute)
                           if current is None or (c.template_id, c.start_minute) != (current.template_id,
                                                                                       current.start_minute)]
             spend(len(candidates) * UNITS_PER_MOVE)

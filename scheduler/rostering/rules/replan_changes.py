@@ -62,17 +62,49 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
 
 
 def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> int:
-    """Agent-days whose shift or activities differ from the published roster."""
+    """Agent-days whose shift or activities differ from the published roster.
+
+    Every agent's published days count, also those of agents without a shift in ``shifts`` (the local search asks
+    about one agent's week at a time: the others' published days then count as changed, the same for every
+    candidate). Counted per agent in ``shifts`` against the published days read once per week (``_published``),
+    so one agent's week costs its own days, not the centre's."""
     if config.replan is None:
         return 0
-    now = {(s.agent_id, s.date): (s.template_id, s.start_minute,
-                                  tuple(sorted((a.activity_id, a.start_minute) for a in s.activities)))
-           for s in shifts}
-    changed = 0
-    for agent in config.agents:
-        for day in week.days():
-            published = config.replan.published.get((agent.agent_id, day))
-            before = None if published is None else (published.template_id, published.start_minute,
-                                                     tuple(sorted(published.activity_starts)))
-            changed += before != now.get((agent.agent_id, day))
+    keys, per_agent, total = _published(config, week)
+    now: dict[str, dict[object, tuple]] = {}
+    for s in shifts:
+        now.setdefault(s.agent_id, {})[s.date] = (s.template_id, s.start_minute,
+                                                  tuple(sorted((a.activity_id, a.start_minute) for a in s.activities)))
+    changed = total
+    for agent_id, days in now.items():
+        published = keys.get(agent_id, {})
+        changed -= per_agent.get(agent_id, 0)
+        changed += sum(before != days.get(day) for day, before in published.items())
+        changed += sum(day not in published for day in days)
     return changed
+
+
+_PUBLISHED: dict[tuple[int, object, int], tuple[object, dict, dict, int]] = {}
+
+
+def _published(config: PlanConfig, week: Week) -> tuple[dict[str, dict[object, tuple | None]], dict[str, int], int]:
+    """The published roster's days in the week per agent (as ``amount`` compares them), each agent's count of them
+    and the total; read once per re-plan and week."""
+    replan = config.replan
+    assert replan is not None
+    key = (id(replan), week.start, week.day_count)
+    held = _PUBLISHED.get(key)
+    if held is not None and held[0] is replan:
+        return held[1], held[2], held[3]
+    days = set(week.days())
+    agents = {a.agent_id for a in config.agents}
+    keys: dict[str, dict[object, tuple | None]] = {}
+    for (agent_id, day), published in replan.published.items():
+        if day in days and agent_id in agents:  # None: published as a day off
+            keys.setdefault(agent_id, {})[day] = None if published is None else (
+                published.template_id, published.start_minute, tuple(sorted(published.activity_starts)))
+    per_agent = {agent_id: sum(v is not None for v in d.values()) for agent_id, d in keys.items()}
+    if len(_PUBLISHED) > 16:
+        _PUBLISHED.clear()
+    _PUBLISHED[key] = (replan, keys, per_agent, sum(per_agent.values()))
+    return keys, per_agent, sum(per_agent.values())

@@ -67,12 +67,6 @@ def _totals(paid: tuple[int, ...], least_days: int, most_days: int, low: int, hi
 
 
 @lru_cache(maxsize=256)
-def _sums(totals: frozenset[int], weeks: int) -> frozenset[int]:
-    """Every sum of ``weeks`` totals."""
-    return _sums_of((totals,) * weeks)
-
-
-@lru_cache(maxsize=256)
 def _sums_of(weeks: tuple[frozenset[int], ...]) -> frozenset[int]:
     """Every sum of one total from each week."""
     sums = frozenset({0})
@@ -113,7 +107,7 @@ def average_conflicts(config: PlanConfig) -> list[str]:
         window = target_window(contract, config.weeks)
         if window is None or contract.average_weekly_minutes is None:
             continue
-        sums = _sums(week_totals(config, contract), config.weeks)
+        sums = _sums_of((week_totals(config, contract),) * config.weeks)
         if not any(window[0] <= s <= window[1] for s in sums):
             nearest = min(sums, key=lambda s: min(abs(s - window[0]), abs(s - window[1])), default=None)
             said = ("no week of its templates fits its weekly hours" if nearest is None else

@@ -58,7 +58,8 @@ def synthetic_report(agents: int, seed: int = 0) -> ReportData:
                 segments.append(Segment(agent_id, day, "coaching", begin, begin + timedelta(minutes=60)))
             if rng.random() < 0.02:
                 end = start + timedelta(minutes=510)
-                changes.append((agent_id, day.isoformat(), "08:00-16:30", f"{start:%H:%M}-{end:%H:%M}"))
+                changes.append((agent_id, day.isoformat(), "08:00-16:30", f"{start:%H:%M}-{end:%H:%M}",
+                                "shift changed"))
         shifts = agent_days(segments)
         weeks.append(AgentWeek(agent_id, ("full_time", "part_time", "weekend")[number % 3],
                                tuple(sorted(rng.sample(QUEUES, rng.choice((1, 2))))), tuple(segments),

@@ -651,7 +651,7 @@ def test_golden_objective(tmp_path: Path) -> None:
     assert result.stats.objective == pytest.approx(1306)
     costs = {c.rule: c.amount for c in result.costs}
     assert costs == {"understaffing": 1, "overstaffing": 29, "paid_hours": 16, "preferences": 0, "start_changes": 0,
-                     "replan_changes": 0, "fairness": 0}
+                     "replan_changes": 0, "replan_breaks": 0, "fairness": 0}
     path = tmp_path / "roster.csv"
     path.write_text(roster_csv(result.roster), encoding="utf-8")
     assert validate_roster(config, read_roster(path), MON) == []

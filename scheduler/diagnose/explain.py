@@ -19,7 +19,7 @@ from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
-SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "fairness",
+SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "replan_breaks", "fairness",
               "weekly_service_level")
 SECONDS_PER_CHECK = 5.0
 

@@ -223,6 +223,7 @@ class ObjectiveWeights:
     unmet_preference: int = 50
     start_change_hour: int = 0
     changed_shift: int = 100
+    moved_break: int = 25
     unfair_shift: int = 20
     # ``objective.service_level``: "interval" staffs every interval to its target; "weekly" makes each queue's
     # weekly contact-weighted level meet it (``rostering.rules.weekly_service_level``) with every interval at

@@ -654,7 +654,7 @@ def load_config(path: Path | str) -> PlanConfig:
 
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
-                       "start_change_hour", "changed_shift", "unfair_shift", "service_level",
+                       "start_change_hour", "changed_shift", "moved_break", "unfair_shift", "service_level",
                        "min_interval_service_level", "weekly_shortfall_contact"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
@@ -666,6 +666,7 @@ def load_config(path: Path | str) -> PlanConfig:
         unmet_preference=objective.get("unmet_preference", defaults.unmet_preference).integer(0, MAX_WEIGHT),
         start_change_hour=objective.get("start_change_hour", defaults.start_change_hour).integer(0, MAX_WEIGHT),
         changed_shift=objective.get("changed_shift", defaults.changed_shift).integer(0, MAX_WEIGHT),
+        moved_break=objective.get("moved_break", defaults.moved_break).integer(0, MAX_WEIGHT),
         unfair_shift=objective.get("unfair_shift", defaults.unfair_shift).integer(0, MAX_WEIGHT),
         **_service_level_keys(objective, defaults),
     )

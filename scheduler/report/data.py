@@ -92,8 +92,8 @@ class ReportData:
     queues: tuple[QueueSeries, ...]
     agents: tuple[AgentWeek, ...]
     understaffed: pd.DataFrame  # coverage rows with scheduled < required
-    # a re-plan's changed agent-days (agent_id, date, before, after) from changes.csv; None: not a re-plan
-    changes: tuple[tuple[str, str, str, str], ...] | None = None
+    # a re-plan's changed agent-days (agent_id, date, before, after, change) from changes.csv; None: not a re-plan
+    changes: tuple[tuple[str, str, str, str, str], ...] | None = None
     marked_days: tuple[MarkedDay, ...] = ()  # holidays and special days from 3 weeks before the week to its end
     daily: tuple[DailyTotal, ...] = ()  # per day: each queue, then the centre (scheduler.io.daily_totals)
     floor: tuple[FloorCheck, ...] = ()  # the floor and ratio rules' check per interval (``report.floor``)
@@ -300,8 +300,9 @@ def marked_days(config: PlanConfig, history: History | None, first: date, last: 
     return tuple(marks[d] for d in sorted(marks))
 
 
-def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None:
-    """The rows of ``changes.csv`` (written by a re-plan), or None when the folder has none."""
+def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str, str], ...] | None:
+    """The rows of ``changes.csv`` (written by a re-plan), or None when the folder has none; ``change`` (what kind
+    of change) is empty when the file has no such column."""
     path = plan_dir / CHANGES_FILE
     if not path.is_file():
         return None
@@ -309,5 +310,5 @@ def read_changes(plan_dir: Path) -> tuple[tuple[str, str, str, str], ...] | None
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or any(c not in reader.fieldnames for c in CHANGES_COLUMNS):
             raise InputError(f"{path.name}: needs the columns {', '.join(CHANGES_COLUMNS)}")
-        return tuple((row["agent_id"] or "", row["date"] or "", row["before"] or "", row["after"] or "")
-                     for row in reader)
+        return tuple((row["agent_id"] or "", row["date"] or "", row["before"] or "", row["after"] or "",
+                      row.get("change") or "") for row in reader)

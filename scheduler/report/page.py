@@ -10,6 +10,7 @@ text from the data with ``html.escape``; charts from ``scheduler.report.svg``) a
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
@@ -393,11 +394,14 @@ def _changes_section(data: ReportData) -> str:
     if data.changes is None:
         return ""
     rows = "".join(f"<tr><td>{escape(agent_id)}</td><td>{escape(day)}</td><td>{escape(before)}</td>"
-                   f"<td>{escape(after)}</td></tr>" for agent_id, day, before, after in data.changes)
-    table = ("<table><tr><th>agent</th><th>date</th><th>published</th><th>now</th></tr>" + rows + "</table>"
-             if data.changes else '<p class="ok">No agent-day changed.</p>')
+                   f"<td>{escape(after)}</td><td>{escape(change)}</td></tr>"
+                   for agent_id, day, before, after, change in data.changes)
+    table = ("<table><tr><th>agent</th><th>date</th><th>published</th><th>now</th><th>change</th></tr>" + rows
+             + "</table>" if data.changes else '<p class="ok">No agent-day changed.</p>')
+    counts = Counter(change for *_row, change in data.changes if change)
+    kinds = f" ({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))})" if counts else ""
     return (f'<section id="changes"><h2>Changes against the published roster ({len(data.changes)} agent-days)'
-            '</h2><p class="muted">Highlighted in the agents\' week below.</p>'
+            f'</h2><p class="muted">Highlighted in the agents\' week below{escape(kinds)}.</p>'
             f"{table}</section>")
 
 
@@ -428,7 +432,7 @@ def _gantt_json(data: ReportData) -> str:
                for m in ((s.start - _midnight(s)).total_seconds() // 60, (s.end - _midnight(s)).total_seconds() // 60)]
     day_start = int(min(minutes, default=8 * 60)) // 60 * 60
     day_end = -(-int(max(minutes, default=18 * 60)) // 60) * 60
-    changed = {(agent_id, day) for agent_id, day, _b, _a in data.changes or ()}
+    changed = {(agent_id, day) for agent_id, day, *_rest in data.changes or ()}
     week = [data.week_start + timedelta(days=d) for d in range(7)]
     agents = []
     for agent in data.agents:

@@ -3,8 +3,8 @@
 ``--pin ROSTER.csv`` keeps the published shift (with its breaks and activities, to the minute), or the day off, of
 every agent on the pinned days (``--pin-days``, default all seven), except where the agent now has time off
 (a sick call): leave wins over the pin and the agent is off that day. On the other days the new plan may change
-shifts and move activities, each changed agent-day costing ``objective.changed_shift``, so it changes as little
-as the cover needs. ``changed_days`` lists the agent-days that differ from the published roster (``changes.csv``).
+shifts and move activities, each changed agent-day costing ``objective.changed_shift`` (a kept shift with a
+break moved ``objective.moved_break``), so it changes as little as the cover needs. ``changed_days`` lists the agent-days that differ from the published roster (``changes.csv``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from scheduler.io.roster_csv import read_roster_rows
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHANGES_FILE = "changes.csv"
-CHANGES_COLUMNS = ("agent_id", "date", "before", "after")
+CHANGES_COLUMNS = ("agent_id", "date", "before", "after")  # what a reader needs
+CHANGES_WRITTEN = (*CHANGES_COLUMNS, "change")  # and what kind of change it is
 
 
 def parse_pin_days(text: str | None, week: Week) -> set[date]:
@@ -171,26 +172,42 @@ def day_text(config: PlanConfig, shift: ShiftAssignment | PinnedShift | None) ->
     return f"{minute_to_clock(start)}-{minute_to_clock(end)}{inside}"
 
 
-def changed_days(config: PlanConfig, week: Week, roster: Roster) -> list[tuple[str, date, str, str]]:
-    """``(agent_id, date, before, after)`` for every agent-day whose shift, breaks or activities differ from the
-    published roster (``day_text``), by agent and date; empty without a re-plan."""
+def change_kind(before: PinnedShift | None, after: ShiftAssignment | None) -> str:
+    """What changed on an agent-day: ``shift added``, ``shift removed``, ``shift changed`` (another template or
+    start), else ``breaks moved`` and/or ``activities changed`` (the same shift)."""
+    if before is None or after is None:
+        return "shift added" if before is None else "shift removed"
+    if (before.template_id, before.start_minute) != (after.template_id, after.start_minute):
+        return "shift changed"
+    kinds = []
+    if before.break_starts != tuple(b.start_minute for b in after.breaks):
+        kinds.append("breaks moved")
+    if sorted(before.activity_starts) != sorted((a.activity_id, a.start_minute) for a in after.activities):
+        kinds.append("activities changed")
+    return ", ".join(kinds)
+
+
+def changed_days(config: PlanConfig, week: Week, roster: Roster) -> list[tuple[str, date, str, str, str]]:
+    """``(agent_id, date, before, after, change)`` for every agent-day whose shift, breaks or activities differ
+    from the published roster (``day_text``; ``change_kind``), by agent and date; empty without a re-plan."""
     if config.replan is None:
         return []
     now = {(s.agent_id, s.date): s for s in roster.shifts}
     rows = []
     for agent in sorted(config.agents, key=lambda a: a.agent_id):
         for day in week.days():
-            before = day_text(config, config.replan.published.get((agent.agent_id, day)))
-            after = day_text(config, now.get((agent.agent_id, day)))
+            published = config.replan.published.get((agent.agent_id, day))
+            shift = now.get((agent.agent_id, day))
+            before, after = day_text(config, published), day_text(config, shift)
             if before != after:
-                rows.append((agent.agent_id, day, before, after))
+                rows.append((agent.agent_id, day, before, after, change_kind(published, shift)))
     return rows
 
 
-def changes_csv(rows: list[tuple[str, date, str, str]]) -> str:
+def changes_csv(rows: list[tuple[str, date, str, str, str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CHANGES_COLUMNS)
-    for agent_id, day, before, after in rows:
-        writer.writerow([agent_id, day.isoformat(), before, after])
+    writer.writerow(CHANGES_WRITTEN)
+    for agent_id, day, before, after, change in rows:
+        writer.writerow([agent_id, day.isoformat(), before, after, change])
     return out.getvalue()

@@ -38,6 +38,7 @@ from scheduler.rostering.rules import (
     one_shift_per_day,
     paid_hours,
     preferences,
+    replan_breaks,
     replan_changes,
     shift_window,
     weekly_hours,
@@ -73,6 +74,7 @@ ALL_RULES: tuple[LabourRule, ...] = (
     BuildOnly(preferences.RULE, preferences.build, hard=False),
     BuildOnly(consistent_start.RULE, consistent_start.build, hard=False),
     BuildOnly(replan_changes.RULE, replan_changes.build, hard=False),
+    BuildOnly(replan_breaks.RULE, replan_breaks.build, hard=False),
     BuildOnly(fairness.RULE, fairness.build, hard=False),
 )
 HARD_RULES: tuple[LabourRule, ...] = tuple(r for r in ALL_RULES if r.hard)
@@ -82,7 +84,7 @@ RULES: tuple[tuple[str, Rule], ...] = tuple((r.name, r.build) for r in ALL_RULES
 
 # Soft rules other than cover and pay: each module has RULE, UNIT, DIVISOR, weight(config) and
 # amount(config, week, shifts), the same figure as its model term, evaluated from a roster.
-SOFT_RULE_MODULES = (preferences, consistent_start, replan_changes, fairness)
+SOFT_RULE_MODULES = (preferences, consistent_start, replan_changes, replan_breaks, fairness)
 
 
 def rules_reading(changed: Aspect) -> tuple[LabourRule, ...]:

@@ -130,6 +130,9 @@ class _Polisher:
         self.facts: dict[str, AgentWeek] = {a.agent_id: agent_week(config, week, a) for a in config.agents}
         self.soft = {a.agent_id: [(m, m.weight(config)) for m in SOFT_RULE_MODULES
                                   if m.weight(config) and _may_cost(m, config, a)] for a in config.agents}
+        # the soft rules that read where breaks lie (a re-plan's moved breaks): the only ones a break move can cost
+        self.soft_on_breaks = {agent_id: [(m, w) for m, w in soft if getattr(m, "READS_BREAKS", False)]
+                               for agent_id, soft in self.soft.items()}
 
     # -- the roster's arrays -------------------------------------------------------------------------------
 
@@ -274,18 +277,23 @@ class _Polisher:
 
     def with_soft(self, old: ShiftAssignment, candidates: list[ShiftAssignment],
                   deltas: list[float | None]) -> list[float | None]:
-        """``deltas`` plus the agent's soft-rule change of each candidate that moves the start or the day."""
-        if not self.soft[old.agent_id]:
+        """``deltas`` plus the agent's soft-rule change of each candidate: all soft rules for a candidate that moves
+        the start or the day, those reading breaks (``READS_BREAKS``) for one that only moves breaks."""
+        soft, on_breaks = self.soft[old.agent_id], self.soft_on_breaks[old.agent_id]
+        if not soft:
             return deltas
-        now = self._soft(old, old)
-        return [d if d is None or (c.start_minute, c.date) == (old.start_minute, old.date)
-                else d + self._soft(old, c) - now for c, d in zip(candidates, deltas, strict=True)]
+        now = self._soft(old, old, soft)
+        now_breaks = self._soft(old, old, on_breaks) if on_breaks else 0.0
+        return [d if d is None
+                else (d + self._soft(old, c, on_breaks) - now_breaks if on_breaks else d)
+                if (c.start_minute, c.date) == (old.start_minute, old.date)
+                else d + self._soft(old, c, soft) - now for c, d in zip(candidates, deltas, strict=True)]
 
-    def _soft(self, old: ShiftAssignment, new: ShiftAssignment) -> float:
-        """The agent's soft-rule cost with ``old`` replaced by ``new``."""
+    def _soft(self, old: ShiftAssignment, new: ShiftAssignment, modules: list) -> float:
+        """The cost of the agent's soft ``modules`` (module, weight) with ``old`` replaced by ``new``."""
         shifts = [new] + [s for s in self.weeks[old.agent_id].values() if s.date != old.date]
         return sum(module.amount(self.config, self.week, shifts) * weight / module.DIVISOR
-                   for module, weight in self.soft[old.agent_id])
+                   for module, weight in modules)
 
     # -- moves ---------------------------------------------------------------------------------------------
 
@@ -629,7 +637,7 @@ def _may_cost(module, config: PlanConfig, agent) -> bool:
         return bool(agent.preferences)
     if name == "fairness":
         return config.fairness is not None
-    if name == "replan_changes":
+    if name in ("replan_changes", "replan_breaks"):
         return config.replan is not None
     return True
 

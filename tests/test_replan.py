@@ -110,6 +110,11 @@ def test_sick_on_a_pinned_day_releases_that_day_only(published, tmp_path: Path) 
     changes = list(csv.DictReader((tmp_path / "sick" / "changes.csv").open(newline="")))
     released = [c for c in changes if (c["agent_id"], c["date"]) == (monday_worker, "2026-03-30")]
     assert len(released) == 1 and released[0]["before"] != "off" and released[0]["after"] == "off"
+    assert released[0]["change"] == "shift removed"
+    for change in changes:  # the kind agrees with the two sides
+        same_times = change["before"].split(" (")[0] == change["after"].split(" (")[0]
+        assert (change["change"] in ("breaks moved", "activities changed", "breaks moved, activities changed")) \
+            == same_times, change
     assert not any(c["date"] in pinned for c in changes if c is not released[0])
     checked = wfm("validate", sick_plan, tmp_path / "sick" / "roster.csv")
     assert checked.exit_code == 0, checked.output

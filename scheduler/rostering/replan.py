@@ -4,7 +4,8 @@
 every agent on the pinned days (``--pin-days``, default all seven), except where the agent now has time off
 (a sick call): leave wins over the pin and the agent is off that day. On the other days the new plan may change
 shifts and move activities, each changed agent-day costing ``objective.changed_shift`` (a kept shift with a
-break moved ``objective.moved_break``), so it changes as little as the cover needs. ``changed_days`` lists the agent-days that differ from the published roster (``changes.csv``).
+break moved ``objective.moved_break``), so it changes as little as the cover needs. ``changed_days`` lists the
+agent-days that differ from the published roster (``changes.csv``).
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ With ``time_off_counts_as: worked_day`` each day of approved leave in the horizo
 ``average_weekly_minutes // max_days_per_week`` paid minutes towards the average, and a week with leave can
 pay only what its shortened range and days allow (``weekly_hours.contract_paid_range``), as planners count
 leave as paid time; with ``credit_minimum`` leave is not credited (the hours are made up in other weeks).
+The weeks' totals alone do not say whether the later weeks can still make up the average: that also depends on
+how this week ends (a weekend worked, a run of days at its end), so each of this week's day patterns may pay only
+what ``rules.week_patterns.reach_after`` leaves reachable after it (checked alongside the totals; in CP-SAT a table of
+the allowed patterns and totals, added only where it forbids something the totals allow).
 ``average_conflicts`` names a contract whose average no sequence of weeks can meet (the plan is refused before
 solving). Without the key the rule adds nothing; no aggregate rows (see ``carry_rest``).
 """
@@ -26,6 +30,7 @@ from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.plan import Contract, PlanConfig
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import DAYS, AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
+from scheduler.rostering.rules.week_patterns import Reach, end_state, reach_after
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
 
@@ -100,6 +105,37 @@ def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
     return frozenset(t for t in totals if any(low <= t + s <= high for s in later))
 
 
+def pattern_reach(agent: AgentWeek) -> Reach | None:
+    """What the later weeks can pay after each way this week may end, or None when no week follows (or the rule
+    does not apply). Computed once per agent and week (``_REACH``)."""
+    carry = agent.config.carry_in
+    weeks = agent.config.weeks if carry is None else carry.weeks
+    number = 1 if carry is None else carry.week_number
+    window = target_window(agent.contract, weeks)
+    if window is None or number >= weeks:
+        return None
+    key = (id(agent.config), agent.agent.agent_id, agent.week.start)
+    held = _REACH.get(key)
+    if held is not None and held[0] is agent.config:
+        return held[1]
+    state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
+    leave = leave_by_week(agent, number, weeks)
+    credited = state.paid_minutes + sum(leave) * leave_credit_minutes(agent.contract)
+    reach = reach_after(agent, credited, window)
+    if len(_REACH) > 4096:
+        _REACH.clear()
+    _REACH[key] = (agent.config, reach)
+    return reach
+
+
+_REACH: dict[tuple[int, str, object], tuple[PlanConfig, Reach]] = {}
+
+
+def _keeps_reach(agent: AgentWeek, worked: list[bool], total_minutes: int) -> bool:
+    reach = pattern_reach(agent)
+    return reach is None or reach.allows(end_state(agent, worked), total_minutes)
+
+
 def average_conflicts(config: PlanConfig) -> list[str]:
     """One line per contract whose averaged hours no sequence of ``config.weeks`` weeks can meet."""
     lines = []
@@ -128,10 +164,14 @@ class AverageHours(LabourRule):
 
     def keeps(self, agent: AgentWeek, shifts: AgentShifts) -> bool:
         allowed = allowed_totals(agent)
-        return allowed is None or sum(s.paid_minutes for s in shifts if s is not None) in allowed
+        if allowed is None:
+            return True
+        total = sum(s.paid_minutes for s in shifts if s is not None)
+        return total in allowed and _keeps_reach(agent, [s is not None for s in shifts], total)
 
     def signature(self, agent: AgentWeek) -> Hashable:
-        return allowed_totals(agent)
+        reach = pattern_reach(agent)
+        return allowed_totals(agent), None if reach is None else tuple(sorted(reach.by_end.items()))
 
     def describe(self, agent: AgentWeek) -> str:
         allowed = allowed_totals(agent)
@@ -153,5 +193,39 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
             model.cp.add_linear_expression_in_domain(paid, cp_model.Domain.from_values(sorted(allowed)))
         else:  # no total keeps the average reachable (an empty domain would not constrain)
             model.cp.add(paid <= -1)
+        _build_patterns(model, agent, allowed, paid)
     return []
+
+
+def _build_patterns(model: RosterModel, agent, allowed: frozenset[int], paid: cp_model.LinearExpr) -> None:
+    """The table of this week's allowed (days worked, total) pairs, when the later weeks' reach forbids some
+    total the week's own ``allowed`` set keeps for some pattern."""
+    facts = agent_week(model.config, model.week, agent)
+    if pattern_reach(facts) is None or not allowed:
+        return
+    days = model.days_of(agent)
+    day_paid = [sorted({o.paid_minutes for o in d.options}) for d in days]
+    top = max(allowed)
+    rows, forbidden = [], False
+    for pattern in range(1 << DAYS):
+        worked = [bool(pattern >> d & 1) for d in range(DAYS)]
+        if any(w and not day_paid[d] for d, w in enumerate(worked)):
+            continue
+        totals = {0}
+        for d in (d for d in range(DAYS) if worked[d]):
+            totals = {t + p for t in totals for p in day_paid[d] if t + p <= top}
+        for total in sorted(totals & allowed):
+            if _keeps_reach(facts, worked, total):
+                rows.append((*(int(w) for w in worked), total))
+            else:
+                forbidden = True
+    if not forbidden:
+        return
+    name = agent.agent_id
+    works = [model.cp.new_bool_var(f"avg_works_{name}_{d}") for d in range(DAYS)]
+    for var, day in zip(works, days, strict=True):
+        model.cp.add(var == day.works())
+    total_var = model.cp.new_int_var(0, top, f"avg_paid_{name}")
+    model.cp.add(total_var == paid)
+    model.cp.add_allowed_assignments([*works, total_var], rows)
 

@@ -1,7 +1,7 @@
 """Soft: when re-planning from a published roster, every agent-day that changes costs ``objective.changed_shift``:
 a new shift, a removed one, another template or start, or an activity added, removed or moved (a break moved
-within a kept shift costs ``objective.moved_break`` instead: ``rules.replan_breaks``). Pinned days cannot change at all (``scheduler.domain.shifts`` offers only the kept shift, and the model only
-the kept activity starts)."""
+within a kept shift costs ``objective.moved_break`` instead: ``rules.replan_breaks``). Pinned days cannot change
+at all (``scheduler.domain.shifts`` offers only the kept shift, and the model only the kept activity starts)."""
 
 from __future__ import annotations
 

@@ -83,8 +83,17 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
                  for d in range(DAYS)] for week in later]
     grid = reduce(math.gcd, {p for week in day_paid for day in week for p in day} | {contract.max_weekly_minutes},
                   0) or 1
-    top = (window[1] - credited_minutes) // grid  # no later total above the window is of use
-    memo: dict[tuple[int, EndState], int] = {}
+    top = window[1] // grid  # no later total above the window is of use
+    # agents alike in what the later weeks offer them share the programme's answers (a 1,000-agent centre has a
+    # few contracts and availabilities)
+    key = (id(config), contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
+           frozenset(d for d in agent.agent.time_off if later and later[0].start <= d), top)
+    held = _MEMOS.get(key)
+    if held is None or held[0] is not config:
+        if len(_MEMOS) > 1024:
+            _MEMOS.clear()
+        held = _MEMOS[key] = (config, {})
+    memo = held[1]
 
     def reach(k: int, state: EndState) -> int:
         """Bits of the totals weeks ``k``.. of ``later`` can pay from ``state``."""
@@ -122,6 +131,9 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
             for run in (*range(DAYS), DAYS + state.worked_run_days) for weekend_run in (0, state.weekend_run + 1)}
     return Reach(grid, window[0] - credited_minutes, window[1] - credited_minutes,
                  {end: reach(0, end) for end in ends})
+
+
+_MEMOS: dict[tuple, tuple[object, dict[tuple[int, EndState], int]]] = {}
 
 
 def _weekend_allowed(agent: AgentWeek, week_number: int, weeks: int, weekend_run: int, weekends: int) -> bool:

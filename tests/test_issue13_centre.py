@@ -199,7 +199,7 @@ def test_replan_keeps_pinned_activities_and_lists_every_change(tmp_path: Path) -
             assert now.get(key) == published.get(key), key  # to the minute, activities included
     with (tmp_path / "again" / "changes.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert (tmp_path / "again" / "changes.csv").read_text().startswith("agent_id,date,before,after\n")
+    assert (tmp_path / "again" / "changes.csv").read_text().startswith("agent_id,date,before,after,change\n")
     changed = {key for key in set(published) | set(now)
                if {r[2:] for r in published.get(key, set())} != {r[2:] for r in now.get(key, set())}}
     assert {(r["agent_id"], r["date"]) for r in rows} == changed

@@ -95,7 +95,6 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
     by_queue_slot: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
     for (slot, _, index), alloc in model.allocations.items():
         by_queue_slot[index, slot].append(alloc)
-    _live_first(model, indices)
     overdue: list[cp_model.IntVar] = []
     per_late: list[int] = []
     weight = model.config.weights.understaffed_agent_interval
@@ -113,30 +112,6 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 overdue.append(late)
                 per_late.append(overdue_price(queue, weight))
     return [PenaltyTerm(NAME, 1, cp_model.LinearExpr.weighted_sum(overdue, per_late), "objective unit")]
-
-
-def _live_first(model: RosterModel, indices: set[int]) -> None:
-    """Live calls go first: a skill set's heads work a deadline queue in a slot only while every live queue of
-    that set is fully covered there (no head taken off a live call the set could answer). So the model counts as
-    deferred capacity only the time live queues leave idle, the routing's order; ``exact_cover`` keeps the live
-    cover at its maximum, which this matches exactly when no other set could take over the call."""
-    live = live_requirements(model.instance)
-    covered: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    for (slot, _, index), alloc in model.allocations.items():
-        if index not in indices:
-            covered[slot, index].append(alloc)
-    queue_ids = list(model.instance.queue_ids)
-    for (slot, skills, index), alloc in sorted(model.allocations.items(), key=lambda item: item[0]):
-        if index not in indices:
-            continue
-        mine = [q for q, queue_id in enumerate(queue_ids)
-                if queue_id in skills and q not in indices and live[q, slot] > 0]
-        if not mine:
-            continue
-        working = model.cp.new_bool_var(f"deadline_live_first_{slot}_{index}_{'_'.join(skills)}")
-        model.cp.add(alloc == 0).only_enforce_if(~working)
-        for q in mine:
-            model.cp.add(cp_model.LinearExpr.sum(covered[slot, q]) >= int(live[q, slot])).only_enforce_if(working)
 
 
 def overdue(costs: Sequence[object]) -> bool:
@@ -196,7 +171,6 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     longest = max((len(q.open_slots) for q in instance.deadlines), default=0)
     prices = {q.index: overdue_price(q, under_w) for q in instance.deadlines}
     must = max([under_w, *prices.values()]) * (longest + 2) + over_w + 1  # a due head is always met, late if need be
-    live_bonus = 2 * must  # live calls first: the live cover is the largest the heads allow, whatever work waits
     tails: list[int] = []
     heads_: list[int] = []
     caps: list[int] = []
@@ -246,8 +220,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
                     if target is None:
                         target = live_node[q, slot] = nodes
                         nodes += 1
-                        price = -(under_w + over_w + live_bonus)
-                        live_arcs.append((arc(target, sink, int(live[q, slot]), price), q, slot))
+                        live_arcs.append((arc(target, sink, int(live[q, slot]), -(under_w + over_w)), q, slot))
                     arc(node, target, present, 0)
                 rank = open_rank.get(q, {}).get(slot)
                 if rank is not None:

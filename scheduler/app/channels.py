@@ -16,6 +16,7 @@ the waiting item that falls due first).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import combinations
@@ -34,6 +35,9 @@ from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import DeferredKpis
 
 SECONDS_PER_MINUTE = 60
+# A per-slot cover of a requirement array by the heads on the floor (``rostering.coverage.allocate``).
+Allocator = Callable[[np.ndarray, dict[tuple[str, ...], np.ndarray], list[str],
+                      dict[tuple[int, tuple[str, ...], int], int] | None], np.ndarray]
 # Columns added to requirements.csv when a queue is deferred or behind a bot (empty on live queues): the fluid
 # work planned in the interval (agent-intervals, before shrinkage) and the backlog (contacts) left at its end.
 DEFERRED_COLUMNS = ("work_agent_intervals", "backlog_contacts")
@@ -232,7 +236,7 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
 
 
 def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,
-                  frame: pd.DataFrame) -> np.ndarray:
+                  frame: pd.DataFrame, cover: Allocator = allocate) -> np.ndarray:
     """Heads per ``[queue, slot]`` (config order) working each deferred queue, replayed slot by slot.
 
     The cover (``rostering.coverage.allocate``'s max-flow) first staffs the live queues; every other head on the
@@ -242,14 +246,17 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     its waiting work needs, then the next. Specialist sets are used before sets holding more deferred queues.
     Heads with nothing waiting stay on the queue the cover gave them (or the set's first deferred queue).
     ``frame``: the requirement rows (``plan_requirements``), for the work arriving. Live queues' rows hold the
-    heads covering them; all rows are zero when no queue is deferred."""
+    heads covering them; all rows are zero when no queue is deferred.
+    ``cover``: the per-slot cover of ``required`` (``rostering.coverage.allocate``'s signature), another
+    routing's choice of which heads answer the live queues.
+    """
     queue_ids = [q.queue_id for q in config.queues]
     deferred = [i for i, q in enumerate(config.queues) if q.deferred and q.deadline_minutes is not None]
     if not deferred:  # nothing to replay: spare the max-flow pass
         return np.zeros_like(required)
     on_floor = on_floor_by_skills(config, week, roster)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
-    allocate(required, on_floor, queue_ids, flows)
+    cover(required, on_floor, queue_ids, flows)
     heads = np.zeros_like(required)
     pool = {group: counts.copy() for group, counts in on_floor.items()}  # heads free for deferred work
     default: dict[tuple[str, ...], np.ndarray] = {}  # per set and slot, the deferred queue idle heads stay on

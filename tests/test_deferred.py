@@ -541,6 +541,15 @@ def test_backlog_is_carried_into_the_next_week_of_a_horizon(tmp_path: Path) -> N
     replayed = pd.read_csv(tmp_path / "out" / "backlog.csv")
     assert len(replayed) == len(email) and replayed["backlog_contacts"].iloc[-1] == pytest.approx(
         kpis.deferred["email"].end_of_week_backlog_contacts, abs=0.01)
+    # each week's folder shows its week of the horizon's replay: week 2 starts with what week 1 left
+    from scheduler.report.horizon import WEEKS_FOLDER
+
+    for days, folder in zip((0, 7), sorted((tmp_path / "out" / WEEKS_FOLDER).iterdir()), strict=True):
+        start = str(load_config(plan).week_start + timedelta(days=days))
+        week = pd.read_csv(folder / "backlog.csv")
+        mine = replayed.loc[(replayed["interval_start"] >= start)].head(len(week)).reset_index(drop=True)
+        assert week["interval_start"].iloc[0].startswith(start)
+        pd.testing.assert_frame_equal(week, mine)
 
 
 def test_example_history_has_no_handle_time_under_a_second(tmp_path: Path) -> None:

@@ -21,8 +21,12 @@ both solves complete their budget.
 The *interval* and *cumulative* plans are the deferred plan with ``deadline_cover`` set on every deferred queue.
 Besides that replay (``within_deadline``: live queues take their Erlang heads first, so it is pessimistic for
 rosters that rely on blending), each row gives the plan's own published shares (``kpis_within_deadline``), the
-plan's discrete-event simulation of every queue (``predicted``: calls first, deferred items when no call waits)
-and the plan's CPU seconds (``plan_cpu_s``).
+plan's discrete-event simulation of every queue (``predicted``: calls first, deferred items when no call waits,
+with ``live_sl_ci95`` its 95% half-widths on the live queues) and the plan's CPU seconds (``plan_cpu_s``).
+``within_deadline`` lets a max-flow choose which of the equally able heads answer the calls, steered by the
+deferred queues' fixed-plan rows (so it suits the fixed plan's rosters and is arbitrary for the others);
+``within_deadline_specialists_first`` is live first by a rule the same for every roster: over the live rows
+alone, agents without deferred skills answer the calls first, then those whose deferred work can wait longest.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import yaml
+from ortools.graph.python import min_cost_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -113,16 +119,75 @@ def on_floor_roster(path: Path) -> Roster:
     return Roster(tuple(assignments))
 
 
-def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path) -> dict[str, float]:
-    """Share within the deadline per deferred queue of the roster in ``roster_dir``, by the deferred model."""
+def judge(deferred_plan: Path, deferred_out: Path, roster_dir: Path,
+          specialists_first: bool = False) -> dict[str, float]:
+    """Share within the deadline per deferred queue of the roster in ``roster_dir``, by the deferred model.
+
+    Default: the live queues get their Erlang heads by a max-flow over the requirement array (the deferred
+    queues' fixed-plan rows included, which steers which of the equally able heads the live queues take);
+    ``specialists_first``: over the live rows alone, the heads with the fewest deferred skills answer the calls
+    (``specialists_first_cover``), the same for every roster."""
     config = load_config(deferred_plan)
     required = read_requirements(deferred_out / "requirements.csv", config)
     assert config.week_start is not None
     week = Week(config.week_start, config.interval_minutes)
     array = requirement_array(config, week, required)
     roster = on_floor_roster(roster_dir / "roster.csv")
-    results = deferred_outcomes(config, week, required, blended_heads(config, week, roster, array, required))
+    if specialists_first:
+        array = array.copy()
+        array[[i for i, q in enumerate(config.queues) if q.deferred]] = 0
+        by_slack = sorted((q for q in config.queues if q.deferred),
+                          key=lambda q: (-(q.deadline_minutes or 0), q.queue_id))
+        rank = {q.queue_id: r for r, q in enumerate(by_slack, start=1)}
+        heads = blended_heads(config, week, roster, array, required,
+                              lambda r, f, q, flows: specialists_first_cover(r, f, q, rank, flows))
+    else:
+        heads = blended_heads(config, week, roster, array, required)
+    results = deferred_outcomes(config, week, required, heads)
     return {queue: round(r.outcome.share_within, 4) for queue, r in results.items()}
+
+
+def specialists_first_cover(required: np.ndarray, on_floor: dict[tuple[str, ...], np.ndarray],
+                            queue_ids: list[str], rank: dict[str, int],
+                            flows: dict[tuple[int, tuple[str, ...], int], int] | None = None) -> np.ndarray:
+    """Heads per ``[queue, slot]`` covering ``required`` as much as the heads allow, each slot a min-cost flow in
+    which a head answering a live call costs the ``rank`` of each of its deferred skills (1 for the longest
+    deadline, then 2, ...): agents without deferred skills answer calls first, then those whose deferred work can
+    wait longest (a routing's skill priority), so the agents of the most urgent backlog are left for it."""
+    groups = sorted(on_floor)
+    scheduled = np.zeros_like(required)
+    for slot in range(required.shape[1]):
+        flow = min_cost_flow.SimpleMinCostFlow()
+        total, arcs = 0, []
+        for g_index, group in enumerate(groups):
+            present = int(on_floor[group][slot])
+            if not present:
+                continue
+            node = 2 + g_index
+            total += present
+            flow.add_arc_with_capacity_and_unit_cost(0, node, present, 0)
+            flow.add_arc_with_capacity_and_unit_cost(node, 1, present, 0)  # idle
+            skills_deferred = sum(rank.get(s, 0) for s in group)
+            for q, queue_id in enumerate(queue_ids):
+                if queue_id in group and required[q, slot] > 0:
+                    arcs.append((flow.add_arc_with_capacity_and_unit_cost(
+                        node, 2 + len(groups) + q, present, skills_deferred), group, q))
+        if not total:
+            continue
+        for q in range(len(queue_ids)):
+            if required[q, slot] > 0:
+                flow.add_arc_with_capacity_and_unit_cost(2 + len(groups) + q, 1, int(required[q, slot]),
+                                                         -(sum(rank.values()) + 1))  # a covered call beats any order
+        flow.set_node_supply(0, total)
+        flow.set_node_supply(1, -total)
+        if flow.solve() != flow.OPTIMAL:
+            raise RuntimeError("the live-first cover found no optimum")
+        for arc, group, q in arcs:
+            if sent := flow.flow(arc):
+                scheduled[q, slot] += sent
+                if flows is not None:
+                    flows[slot, group, q] = sent
+    return scheduled
 
 
 def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float | None = None,
@@ -158,6 +223,10 @@ def run(agents: int, seed: int, time_limit: float, work: Path, wall_limit: float
             "hard": kpis["hard_violations"],
             "live_sl": {q: v for q, v in kpis["service_level"]["by_queue"].items() if q in LIVE_QUEUES},
             "within_deadline": None if yardstick is None else judge(plans[yardstick], outs[yardstick], outs[name]),
+            "within_deadline_specialists_first": None if yardstick is None else judge(
+                plans[yardstick], outs[yardstick], outs[name], specialists_first=True),
+            "live_sl_ci95": {q: v for q, v in kpis["predicted_service_level"].get("ci95_half_width", {}).items()
+                             if q in LIVE_QUEUES},
             "kpis_within_deadline": {q: v["share_within_deadline"] for q, v in kpis.get("deferred", {}).items()},
             "predicted": kpis["predicted_service_level"]["by_queue"],
             "predicted_method": kpis["predicted_service_level"]["method"][:40],

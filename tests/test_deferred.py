@@ -293,6 +293,40 @@ def test_blending_answers_the_item_falling_due_first(plan: dict[str, Any], tmp_p
     assert results["service"].outcome.share_within == pytest.approx(1.0)
 
 
+def test_blending_leaves_the_backlog_the_heads_the_live_cover_leaves(plan: dict[str, Any], tmp_path: Path) -> None:
+    """Sales needs one head 09:00-10:00 Monday; a sales agent and a sales-and-service agent (service made deferred,
+    one agent-interval of work at 09:00 due within half an hour) are on the floor. Which of the two answers sales is the
+    live cover's choice (``cover``): the backlog gets the other one, so the item is in time only when the
+    specialist takes the call."""
+    config = load_config(write(tmp_path, _deferred(plan, deadline_minutes=30, deadline_clock="elapsed")))
+    specialist = replace(config.agents[0], agent_id="S", skills=("sales",))
+    blended = replace(config.agents[0], agent_id="B", skills=("sales", "service"))
+    config = replace(config, agents=(specialist, blended))
+    week = Week(date(2026, 3, 30), 15)
+    nine = 9 * 60
+    roster = Roster(tuple(ShiftAssignment(a.agent_id, week.start, "", nine, 60, 60, ()) for a in config.agents))
+    frame = pd.DataFrame({"interval_start": pd.to_datetime(["2026-03-30 09:00"]), "queue": ["service"],
+                          "contacts": [3.0], "aht_seconds": [300.0]})  # 900 s: one agent-interval
+    first = week.slot(0, nine)
+    required = np.zeros((3, 7 * SLOTS_PER_DAY), dtype=np.int64)
+    hour = range(first, first + 4)
+    required[0, hour] = 1
+
+    def taking(group: tuple[str, ...]) -> Any:
+        def cover(rows: np.ndarray, on_floor: dict[tuple[str, ...], np.ndarray], queue_ids: list[str],
+                  flows: dict[tuple[int, tuple[str, ...], int], int] | None) -> np.ndarray:
+            assert flows is not None and all(rows[0, s] == 1 and on_floor[group][s] == 1 for s in hour)
+            flows.update({(s, group, 0): 1 for s in hour})
+            return rows
+        return cover
+
+    shares = {}
+    for group in (("sales",), ("sales", "service")):
+        heads = blended_heads(config, week, roster, required, frame, taking(group))
+        shares[group] = deferred_outcomes(config, week, frame, heads)["service"].outcome.share_within
+    assert shares[("sales",)] == pytest.approx(1.0) and shares[("sales", "service")] == pytest.approx(0.0)
+
+
 def test_backlog_of_queues_sharing_agents_is_checked_together(plan: dict[str, Any], tmp_path: Path) -> None:
     """Email and social answered by the same agents: each fits in their hours alone, the two together do not."""
     chat = plan["queues"][2]
@@ -507,6 +541,15 @@ def test_backlog_is_carried_into_the_next_week_of_a_horizon(tmp_path: Path) -> N
     replayed = pd.read_csv(tmp_path / "out" / "backlog.csv")
     assert len(replayed) == len(email) and replayed["backlog_contacts"].iloc[-1] == pytest.approx(
         kpis.deferred["email"].end_of_week_backlog_contacts, abs=0.01)
+    # each week's folder shows its week of the horizon's replay: week 2 starts with what week 1 left
+    from scheduler.report.horizon import WEEKS_FOLDER
+
+    for days, folder in zip((0, 7), sorted((tmp_path / "out" / WEEKS_FOLDER).iterdir()), strict=True):
+        start = str(load_config(plan).week_start + timedelta(days=days))
+        week = pd.read_csv(folder / "backlog.csv")
+        mine = replayed.loc[(replayed["interval_start"] >= start)].head(len(week)).reset_index(drop=True)
+        assert week["interval_start"].iloc[0].startswith(start)
+        pd.testing.assert_frame_equal(week, mine)
 
 
 def test_example_history_has_no_handle_time_under_a_second(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ the waiting item that falls due first).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import combinations
@@ -34,6 +35,9 @@ from scheduler.rostering.rules import agent_week, weekly_hours
 from scheduler.validation.kpis import DeferredKpis
 
 SECONDS_PER_MINUTE = 60
+# A per-slot cover of a requirement array by the heads on the floor (``rostering.coverage.allocate``).
+Allocator = Callable[[np.ndarray, dict[tuple[str, ...], np.ndarray], list[str],
+                      dict[tuple[int, tuple[str, ...], int], int] | None], np.ndarray]
 # Columns added to requirements.csv when a queue is deferred or behind a bot (empty on live queues): the fluid
 # work planned in the interval (agent-intervals, before shrinkage) and the backlog (contacts) left at its end.
 DEFERRED_COLUMNS = ("work_agent_intervals", "backlog_contacts")
@@ -171,6 +175,9 @@ class DeferredResult:
     backlog_contacts: np.ndarray
     deadline_minutes: int
     contacts: np.ndarray
+    # the work arriving per slot (agent-intervals) and whether it falls due inside the replay (``week_of``)
+    work: np.ndarray | None = None
+    due_inside: np.ndarray | None = None
 
 
 BACKLOG_COLUMNS = ("interval_start", "queue", "contacts", "backlog_contacts", "oldest_minutes", "deadline_minutes",
@@ -206,8 +213,27 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
         due = due_slots(is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
         outcome = simulate(work, capacity, due, config.interval_minutes, clock_of(is_open, queue.deadline_clock))
         results[queue.queue_id] = DeferredResult(queue.queue_id, outcome, _backlog_contacts(outcome, work, contacts),
-                                                 queue.deadline_minutes, contacts)
+                                                 queue.deadline_minutes, contacts, work, due < week.slot_count)
     return results
+
+
+def week_of(results: dict[str, DeferredResult], first_slot: int, slots: int) -> dict[str, DeferredResult]:
+    """The replay of several weeks (``deferred_outcomes`` over their span) seen from one week, slots
+    ``[first_slot, first_slot + slots)``: its arrays cut to the week, so its backlog starts with what the weeks
+    before left, and the share within the deadline of the work arriving in the week that falls due inside the
+    span (1.0 when none does)."""
+    cut = slice(first_slot, first_slot + slots)
+    found = {}
+    for queue_id, r in results.items():
+        assert r.work is not None and r.due_inside is not None
+        work, inside, within = r.work[cut], r.due_inside[cut], r.outcome.within[cut]
+        due_work = float(work[inside].sum())
+        share = float((within * work)[inside].sum() / due_work) if due_work > EPSILON else 1.0
+        outcome = Outcome(served=r.outcome.served[cut], backlog=r.outcome.backlog[cut], within=within,
+                          oldest_minutes=r.outcome.oldest_minutes[cut], share_within=min(share, 1.0))
+        found[queue_id] = replace(r, outcome=outcome, backlog_contacts=r.backlog_contacts[cut],
+                                  contacts=r.contacts[cut], work=work, due_inside=inside)
+    return found
 
 
 def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> tuple[DeadlineQueue, ...]:
@@ -232,7 +258,7 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
 
 
 def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,
-                  frame: pd.DataFrame) -> np.ndarray:
+                  frame: pd.DataFrame, cover: Allocator = allocate) -> np.ndarray:
     """Heads per ``[queue, slot]`` (config order) working each deferred queue, replayed slot by slot.
 
     The cover (``rostering.coverage.allocate``'s max-flow) first staffs the live queues; every other head on the
@@ -242,14 +268,17 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     its waiting work needs, then the next. Specialist sets are used before sets holding more deferred queues.
     Heads with nothing waiting stay on the queue the cover gave them (or the set's first deferred queue).
     ``frame``: the requirement rows (``plan_requirements``), for the work arriving. Live queues' rows hold the
-    heads covering them; all rows are zero when no queue is deferred."""
+    heads covering them; all rows are zero when no queue is deferred.
+    ``cover``: the per-slot cover of ``required`` (``rostering.coverage.allocate``'s signature), another
+    routing's choice of which heads answer the live queues.
+    """
     queue_ids = [q.queue_id for q in config.queues]
     deferred = [i for i, q in enumerate(config.queues) if q.deferred and q.deadline_minutes is not None]
     if not deferred:  # nothing to replay: spare the max-flow pass
         return np.zeros_like(required)
     on_floor = on_floor_by_skills(config, week, roster)
     flows: dict[tuple[int, tuple[str, ...], int], int] = {}
-    allocate(required, on_floor, queue_ids, flows)
+    cover(required, on_floor, queue_ids, flows)
     heads = np.zeros_like(required)
     pool = {group: counts.copy() for group, counts in on_floor.items()}  # heads free for deferred work
     default: dict[tuple[str, ...], np.ndarray] = {}  # per set and slot, the deferred queue idle heads stay on
@@ -296,11 +325,13 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
 
 
 def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult, required: pd.DataFrame,
-                   heads: np.ndarray) -> tuple[CoverageResult, dict[str, DeferredResult]]:
+                   heads: np.ndarray, replayed: dict[str, DeferredResult] | None = None,
+                   ) -> tuple[CoverageResult, dict[str, DeferredResult]]:
     """The coverage with each deferred queue's ``service_level`` replaced by the share of the interval's arrivals
     the roster handles within the deadline with ``heads`` (``blended_heads``), and the queues' outcomes;
-    unchanged (and ``{}``) without any."""
-    results = deferred_outcomes(config, week, required, heads)
+    unchanged (and ``{}``) without any. ``replayed``: the week's outcomes already replayed (``week_of`` a
+    horizon's), used instead of replaying ``heads``."""
+    results = deferred_outcomes(config, week, required, heads) if replayed is None else replayed
     if not results:
         return cover, results
     frame = cover.frame.copy()

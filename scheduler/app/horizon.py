@@ -38,6 +38,7 @@ from scheduler.app.channels import (
     deferred_cover,
     deferred_outcomes,
     plan_requirements,
+    week_of,
 )
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
@@ -290,7 +291,7 @@ def _horizon_deferred(config: PlanConfig, first: Week, plans: list[WeekPlan],
                       roster: Roster) -> dict[str, DeferredResult]:
     """The deferred queues' backlogs replayed over the whole horizon (work left on a Sunday is still waiting on
     Monday, as the horizon's fluid plan carries it), for the horizon's ``kpis.json`` and ``backlog.csv``; each
-    week's folder keeps its own week replayed alone."""
+    week's folder shows its own week of it (``channels.week_of``)."""
     span = _span(first, len(plans))
     required = _concat([p.required for p in plans])
     array = np.concatenate([p.array for p in plans], axis=1)
@@ -313,11 +314,14 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
         violations = validate_horizon(config, read_roster(roster_path), first.start, len(plans), previous)
         stage("validate", f"{len(violations)} hard-rule violation(s) over {len(plans)} weeks")
         covers, extras_all, week_kpis, backlogs = [], [], [], []
-        for plan in plans:
+        # the deferred queues replayed over the horizon, so each week starts with the backlog the weeks before left
+        replay = _horizon_deferred(config, first, plans, schedule.roster)
+        for number, plan in enumerate(plans):
             week, week_roster = plan.week, plan.schedule.roster
             cover = coverage(config, week, week_roster, plan.required, plan.array, targets)
             cover, deferred = deferred_cover(config, week, cover, plan.required,
-                                             blended_heads(config, week, week_roster, plan.array, plan.required))
+                                             blended_heads(config, week, week_roster, plan.array, plan.required),
+                                             week_of(replay, number * week.slot_count, week.slot_count))
             extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
             in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
             kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),
@@ -338,7 +342,7 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
                 staged.write_text(str(folder / BACKLOG_FILE), frame_csv(backlog_frame(week, deferred), 4))
             staged.write_text(str(folder / REPORT_FILE), build_report(staged.staging / folder,
                                                                       plan_config=config, history=history))
-        deferred_all = _horizon_deferred(config, first, plans, schedule.roster) if backlogs else {}
+        deferred_all = replay if backlogs else {}
         merged_cover = CoverageResult(_concat([c.frame for c in covers]), np.zeros(0),
                                       sum(c.on_floor_agent_intervals for c in covers))
         volumes = [{q.queue_id: float(p.forecast.loc[p.forecast["queue"] == q.queue_id, "contacts"].sum())

@@ -325,13 +325,16 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
 
 
 def deferred_cover(config: PlanConfig, week: Week, cover: CoverageResult, required: pd.DataFrame,
-                   heads: np.ndarray, replayed: dict[str, DeferredResult] | None = None,
+                   heads: np.ndarray | None, replayed: dict[str, DeferredResult] | None = None,
                    ) -> tuple[CoverageResult, dict[str, DeferredResult]]:
     """The coverage with each deferred queue's ``service_level`` replaced by the share of the interval's arrivals
     the roster handles within the deadline with ``heads`` (``blended_heads``), and the queues' outcomes;
     unchanged (and ``{}``) without any. ``replayed``: the week's outcomes already replayed (``week_of`` a
-    horizon's), used instead of replaying ``heads``."""
-    results = deferred_outcomes(config, week, required, heads) if replayed is None else replayed
+    horizon's), used instead of replaying ``heads`` (then None)."""
+    if replayed is None:
+        assert heads is not None, "deferred_cover needs heads to replay or the replayed outcomes"
+        replayed = deferred_outcomes(config, week, required, heads)
+    results = replayed
     if not results:
         return cover, results
     frame = cover.frame.copy()

@@ -319,8 +319,7 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
         for number, plan in enumerate(plans):
             week, week_roster = plan.week, plan.schedule.roster
             cover = coverage(config, week, week_roster, plan.required, plan.array, targets)
-            cover, deferred = deferred_cover(config, week, cover, plan.required,
-                                             blended_heads(config, week, week_roster, plan.array, plan.required),
+            cover, deferred = deferred_cover(config, week, cover, plan.required, None,
                                              week_of(replay, number * week.slot_count, week.slot_count))
             extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
             in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]

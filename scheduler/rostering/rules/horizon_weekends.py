@@ -14,19 +14,28 @@ import math
 from collections.abc import Hashable, Sequence
 
 from scheduler.domain.horizon import NO_CARRY
+from scheduler.domain.plan import Contract
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import AgentWeek, Aspect, LabourRule, agent_week
 
 
 def weekend_allowed(agent: AgentWeek) -> bool:
     """Whether the agent may work this week's weekend at all."""
-    contract, carry = agent.contract, agent.config.carry_in
+    carry = agent.config.carry_in
     state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
     week_number, weeks = (1, agent.config.weeks) if carry is None else (carry.week_number, carry.weeks)
-    if contract.max_consecutive_weekends is not None and state.weekend_run >= contract.max_consecutive_weekends:
+    return weekend_allowed_after(agent.contract, week_number, weeks, state.weekend_run, state.weekends_worked)
+
+
+def weekend_allowed_after(contract: Contract, week_number: int, weeks: int, weekend_run: int,
+                          weekends_worked: int) -> bool:
+    """Whether week ``week_number`` of ``weeks`` may have its weekend worked after a run of ``weekend_run``
+    weekends worked and ``weekends_worked`` in the horizon's earlier weeks (also asked for later weeks by
+    ``week_patterns``)."""
+    if contract.max_consecutive_weekends is not None and weekend_run >= contract.max_consecutive_weekends:
         return False
     limit = contract.max_weekends_in_horizon
-    return limit is None or state.weekends_worked < min(limit, math.ceil(limit * week_number / weeks))
+    return limit is None or weekends_worked < min(limit, math.ceil(limit * week_number / weeks))
 
 
 class HorizonWeekends(LabourRule):

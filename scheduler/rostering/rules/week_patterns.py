@@ -30,6 +30,7 @@ from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.rules.base import DAYS, AgentWeek
+from scheduler.rostering.rules.horizon_weekends import weekend_allowed_after
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
 # (run of days worked at the week's end, run of weekends worked, weekends worked in the horizon)
@@ -107,7 +108,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
         most_days = (max(0, contract.max_days_per_week - leave) if contract.time_off_counts_as == "worked_day"
                      else contract.max_days_per_week)
         low, high = contract_paid_range(contract, leave)
-        weekend_ok = _weekend_allowed(agent, number + k + 1, weeks, weekend_run, weekends)
+        weekend_ok = weekend_allowed_after(contract, number + k + 1, weeks, weekend_run, weekends)
         found = 0
         for pattern in range(1 << DAYS):
             days = [bool(pattern >> d & 1) for d in range(DAYS)]
@@ -134,15 +135,6 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
 
 
 _MEMOS: dict[tuple, tuple[object, dict[tuple[int, EndState], int]]] = {}
-
-
-def _weekend_allowed(agent: AgentWeek, week_number: int, weeks: int, weekend_run: int, weekends: int) -> bool:
-    """``rules.horizon_weekends.weekend_allowed`` for a later week, from the state the weeks before leave."""
-    contract = agent.contract
-    if contract.max_consecutive_weekends is not None and weekend_run >= contract.max_consecutive_weekends:
-        return False
-    limit = contract.max_weekends_in_horizon
-    return limit is None or weekends < min(limit, math.ceil(limit * week_number / weeks))
 
 
 def _runs_keep(days: list[bool], run_before: int, longest: int) -> bool:

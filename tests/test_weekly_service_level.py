@@ -235,3 +235,29 @@ def test_weekly_mode_refuses_the_weighted_cover_naming_the_key(tmp_path: Path) -
     assert result.exit_code == 2, result.output
     assert "solver.proficiency_cover cannot be combined with objective.service_level: weekly" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_scoring_counts_erlang_not_the_envelope_under_the_floor(tmp_path: Path) -> None:
+    # A roster that leaves both queues under their floor in many intervals (five agents on Monday, three of them
+    # for both queues): there the concave envelope lies above Erlang's curve, and the local search's scoring must
+    # count what Erlang answers, as the independent validator does (seed 609506 at 150 agents: 90.5% by the
+    # scoring, 89.6% by the validator, before the fix).
+    from scheduler.domain.roster import ShiftAssignment
+    from scheduler.validation.weekly_service import weekly_levels
+
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    instance = _instance(plan)
+    config, curves = instance.config, instance.service_curves
+    assert curves is not None
+    roster = Roster(tuple(ShiftAssignment(agent, WEEK.day(0), "day", start * 60, 480, 480, ())
+                          for agent, start in (("P1", 8), ("P2", 9), ("P3", 10), ("P4", 12), ("P5", 12))))
+    floor = on_floor_by_skills(config, WEEK, roster)
+    answered = rule.week_answers(curves, config, floor)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    levels = weekly_levels(config, WEEK, roster, required, queue_targets(config))
+    for q, queue_id in enumerate(curves.queue_ids):
+        scored = answered[q] / ANSWER_SCALE / curves.contacts[q]
+        assert scored == pytest.approx(levels[queue_id].level, abs=1e-4), queue_id
+    # the local search's state counts the same
+    state = rule.WeeklyState(curves, config, sorted(floor), np.array([floor[g] for g in sorted(floor)]))
+    assert state.total.tolist() == answered

@@ -176,6 +176,14 @@ def test_weekly_mode_meets_the_weekly_target_with_fewer_paid_hours(tmp_path: Pat
     assert kpis["worst_interval_service_level"] == kpis["weekly_target"]["worst_interval"]
     assert kpis["paid_hours"] < base["paid_hours"]
     assert "Weekly service level" in (tmp_path / "out-w" / "report.html").read_text()
+    # coverage.csv's per-interval levels are the weekly allocation's: they add up to kpis.json's week
+    cover = pd.read_csv(tmp_path / "out-w" / "coverage.csv", parse_dates=["interval_start"])
+    rows = cover.merge(pd.read_csv(tmp_path / "out-w" / "requirements.csv", parse_dates=["interval_start"]),
+                       on=["interval_start", "queue"])
+    rows = rows[rows["contacts"] > 0]
+    weekly_level = (rows["contacts"] * rows["service_level"]).sum() / rows["contacts"].sum()
+    assert weekly_level == pytest.approx(kpis["weekly_target"]["by_queue"]["q1"], abs=1e-4)
+    assert rows["service_level"].min() == pytest.approx(kpis["weekly_target"]["worst_interval"]["q1"], abs=1e-4)
 
 
 def test_merged_queue_lp_bound_stays_below_the_full_lp_in_the_weekly_mode(tmp_path: Path) -> None:

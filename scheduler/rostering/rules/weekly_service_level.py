@@ -405,15 +405,24 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
     infinity = solver.infinity()
     queue_index = {q: i for i, q in enumerate(curves.queue_ids)}
     heads: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+    # a skill set that serves one queue with contacts in a slot gives it all its heads there: its on-floor terms
+    # go straight into the queue's row (one row and one column fewer; without shared breaks, whose row needs
+    # every allocation as a variable)
+    direct: dict[tuple[int, int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
     by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
     for (skills, slot), terms in sorted(floor_terms.items()):
         variables = []
-        for queue_id in [member for merged in skills for member in (members or {}).get(merged, (merged,))]:
-            q = queue_index[queue_id]
-            if slot in curves.values[q]:
-                var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")
-                variables.append(var)
-                heads[q, slot].append(var)
+        served = [queue_index[queue_id] for merged in skills
+                  for queue_id in (members or {}).get(merged, (merged,))]
+        served = [q for q in served if slot in curves.values[q]]
+        if len(served) == 1 and not floor_total.get(slot):
+            direct[served[0], slot].extend(terms)
+            heads.setdefault((served[0], slot), [])
+            continue
+        for q in served:
+            var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")
+            variables.append(var)
+            heads[q, slot].append(var)
         if variables:
             row = solver.Constraint(-infinity, 0)
             for var in variables:
@@ -452,6 +461,8 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
         row = solver.Constraint(-infinity, 0)  # the increments taken <= the heads allocated
         for var in variables:
             row.SetCoefficient(var, -1)
+        for var, coefficient in direct.get((q, slot), ()):
+            row.SetCoefficient(var, row.GetCoefficient(var) - coefficient)
         for i, (length, slope) in enumerate(pieces):
             piece = solver.NumVar(0, length, f"v{slot}_{q}_{i}")
             row.SetCoefficient(piece, 1)

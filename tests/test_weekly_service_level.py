@@ -269,3 +269,24 @@ def test_scoring_counts_erlang_not_the_envelope_under_the_floor(tmp_path: Path) 
     # the local search's state counts the same
     state = rule.WeeklyState(curves, config, sorted(floor), np.array([floor[g] for g in sorted(floor)]))
     assert state.total.tolist() == answered
+
+
+def test_weekly_lp_start_falls_back_to_the_per_interval_lp(tmp_path: Path) -> None:
+    # the weekly LP is charged several times its size's work; when that is over its share the search starts from
+    # the per-interval LP, whose optimum bounds the default mode, not this one: it is never given as a bound
+    from scheduler.rostering.search import weekly_start
+
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    curves = instance.service_curves
+    assert curves is not None and curves.interval_heads is not None
+    interval = weekly_start.interval_instance(instance)
+    assert interval is not None and interval.service_curves is None
+    assert (interval.requirements == curves.interval_heads).all()
+    assert (interval.requirements >= instance.requirements).all() and interval.requirements.sum() > 0
+    assert weekly_start.lp_work_factor(instance) > 1 and weekly_start.lp_work_factor(interval) == 1
+    spent: list[float] = []
+    start = weekly_start.interval_lp_start(instance, spend_seconds=spent.append)
+    interval_lp = solve_aggregate(interval)
+    assert start is not None and interval_lp is not None
+    assert start.bound == 0 and interval_lp.bound > 0 and start.plans == interval_lp.plans and spent[0] > 0
+    assert weekly_start.interval_lp_start(interval) is None  # the default mode has no such start

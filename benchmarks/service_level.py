@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(WEEKLY_SEEDS),
                         help="weekly mode: generator seeds (default: three drawn at random once).")
     parser.add_argument("--floor", type=float, default=0.5, help="weekly mode: min_interval_service_level.")
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="weekly mode: each plan's --wall-limit (default 30 x --time-limit); the budget is "
+                             "deterministic, so a loose wall limit keeps the rosters independent of the load.")
     parser.add_argument("--paid-bound", action="store_true",
                         help="weekly mode: also each mode's proven lower bound on paid hours (the aggregate LP with "
                              "over-staffing unpriced).")
@@ -143,10 +146,11 @@ def _flexible(source: Path, target: Path, edit: dict[str, object], targets: dict
     target.write_text(yaml.safe_dump(plan, sort_keys=False))
 
 
-def _run(config: Path, out: Path, time_limit: float) -> dict:
+def _run(config: Path, out: Path, time_limit: float, wall_limit: float | None = None) -> dict:
     if not (out / "kpis.json").exists():
+        wall = 30 * time_limit if wall_limit is None else wall_limit
         subprocess.run([sys.executable, "-m", "scheduler.app.cli", "plan", str(config), "--out", str(out), "--quiet",
-                        "--time-limit", str(time_limit), "--wall-limit", str(30 * time_limit)], check=True, cwd=ROOT)
+                        "--time-limit", str(time_limit), "--wall-limit", str(wall)], check=True, cwd=ROOT)
     return json.loads((out / "kpis.json").read_text())
 
 
@@ -186,12 +190,12 @@ def weekly_benchmark(args: argparse.Namespace) -> None:
                             "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
         interval_yaml = folder / "interval.yaml"
         _flexible(folder / "plan.yaml", interval_yaml, {})
-        base = _run(interval_yaml, folder / "out-interval", args.time_limit)
+        base = _run(interval_yaml, folder / "out-interval", args.time_limit, args.wall_limit)
         weekly_yaml = folder / "weekly.yaml"
         _flexible(folder / "plan.yaml", weekly_yaml, {"service_level": "weekly",
                                                       "min_interval_service_level": args.floor},
                   base["service_level"]["by_queue"])
-        weekly = _run(weekly_yaml, folder / "out-weekly", args.time_limit)
+        weekly = _run(weekly_yaml, folder / "out-weekly", args.time_limit, args.wall_limit)
         sims = {}
         for mode, config in (("interval", interval_yaml), ("weekly", weekly_yaml)):
             _, inp = load_plan_folder(folder / f"out-{mode}", config)

@@ -176,6 +176,14 @@ def test_weekly_mode_meets_the_weekly_target_with_fewer_paid_hours(tmp_path: Pat
     assert kpis["worst_interval_service_level"] == kpis["weekly_target"]["worst_interval"]
     assert kpis["paid_hours"] < base["paid_hours"]
     assert "Weekly service level" in (tmp_path / "out-w" / "report.html").read_text()
+    # coverage.csv's per-interval levels are the weekly allocation's: they add up to kpis.json's week
+    cover = pd.read_csv(tmp_path / "out-w" / "coverage.csv", parse_dates=["interval_start"])
+    rows = cover.merge(pd.read_csv(tmp_path / "out-w" / "requirements.csv", parse_dates=["interval_start"]),
+                       on=["interval_start", "queue"])
+    rows = rows[rows["contacts"] > 0]
+    weekly_level = (rows["contacts"] * rows["service_level"]).sum() / rows["contacts"].sum()
+    assert weekly_level == pytest.approx(kpis["weekly_target"]["by_queue"]["q1"], abs=1e-4)
+    assert rows["service_level"].min() == pytest.approx(kpis["weekly_target"]["worst_interval"]["q1"], abs=1e-4)
 
 
 def test_merged_queue_lp_bound_stays_below_the_full_lp_in_the_weekly_mode(tmp_path: Path) -> None:
@@ -235,3 +243,50 @@ def test_weekly_mode_refuses_the_weighted_cover_naming_the_key(tmp_path: Path) -
     assert result.exit_code == 2, result.output
     assert "solver.proficiency_cover cannot be combined with objective.service_level: weekly" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_scoring_counts_erlang_not_the_envelope_under_the_floor(tmp_path: Path) -> None:
+    # A roster that leaves both queues under their floor in many intervals (five agents on Monday, three of them
+    # for both queues): there the concave envelope lies above Erlang's curve, and the local search's scoring must
+    # count what Erlang answers, as the independent validator does (seed 609506 at 150 agents: 90.5% by the
+    # scoring, 89.6% by the validator, before the fix).
+    from scheduler.domain.roster import ShiftAssignment
+    from scheduler.validation.weekly_service import weekly_levels
+
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    instance = _instance(plan)
+    config, curves = instance.config, instance.service_curves
+    assert curves is not None
+    roster = Roster(tuple(ShiftAssignment(agent, WEEK.day(0), "day", start * 60, 480, 480, ())
+                          for agent, start in (("P1", 8), ("P2", 9), ("P3", 10), ("P4", 12), ("P5", 12))))
+    floor = on_floor_by_skills(config, WEEK, roster)
+    answered = rule.week_answers(curves, config, floor)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    levels = weekly_levels(config, WEEK, roster, required, queue_targets(config))
+    for q, queue_id in enumerate(curves.queue_ids):
+        scored = answered[q] / ANSWER_SCALE / curves.contacts[q]
+        assert scored == pytest.approx(levels[queue_id].level, abs=1e-4), queue_id
+    # the local search's state counts the same
+    state = rule.WeeklyState(curves, config, sorted(floor), np.array([floor[g] for g in sorted(floor)]))
+    assert state.total.tolist() == answered
+
+
+def test_weekly_lp_start_falls_back_to_the_per_interval_lp(tmp_path: Path) -> None:
+    # the weekly LP is charged several times its size's work; when that is over its share the search starts from
+    # the per-interval LP, whose optimum bounds the default mode, not this one: it is never given as a bound
+    from scheduler.rostering.search import weekly_start
+
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    curves = instance.service_curves
+    assert curves is not None and curves.interval_heads is not None
+    interval = weekly_start.interval_instance(instance)
+    assert interval is not None and interval.service_curves is None
+    assert (interval.requirements == curves.interval_heads).all()
+    assert (interval.requirements >= instance.requirements).all() and interval.requirements.sum() > 0
+    assert weekly_start.lp_work_factor(instance) > 1 and weekly_start.lp_work_factor(interval) == 1
+    spent: list[float] = []
+    start = weekly_start.interval_lp_start(instance, spend_seconds=spent.append)
+    interval_lp = solve_aggregate(interval)
+    assert start is not None and interval_lp is not None
+    assert start.bound == 0 and interval_lp.bound > 0 and start.plans == interval_lp.plans and spent[0] > 0
+    assert weekly_start.interval_lp_start(interval) is None  # the default mode has no such start

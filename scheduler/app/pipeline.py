@@ -71,7 +71,7 @@ from scheduler.rostering.stopping import Stop
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis, WeeklyTargetKpis
 from scheduler.validation.surplus import SURPLUS_FILE
 from scheduler.validation.validate import Violation, read_roster, validate_roster
-from scheduler.validation.weekly_service import weekly_levels
+from scheduler.validation.weekly_service import WeeklyLevel, weekly_levels
 
 
 @dataclass(frozen=True)
@@ -192,14 +192,27 @@ def weekly_instance(config: PlanConfig, week: Week, required: pd.DataFrame, targ
 
 
 def weekly_target_kpis(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
-                       targets: dict[str, QueueTarget]) -> WeeklyTargetKpis:
-    """Each queue's weekly level by the validator's count against its target."""
-    levels = weekly_levels(config, week, roster, required, targets)
+                       targets: dict[str, QueueTarget],
+                       levels: Mapping[str, WeeklyLevel] | None = None) -> WeeklyTargetKpis:
+    """Each queue's weekly level by the validator's count against its target (``levels``: already counted)."""
+    levels = weekly_levels(config, week, roster, required, targets) if levels is None else levels
     return WeeklyTargetKpis(by_queue={q: v.level for q, v in levels.items()},
                             target={q: v.target for q, v in levels.items()},
                             met={q: v.met for q, v in levels.items()},
                             min_interval_service_level=config.weights.min_interval_service_level,
                             worst_interval={q: v.worst_interval for q, v in levels.items()})
+
+
+def weekly_coverage(frame: pd.DataFrame, week: Week, levels: Mapping[str, WeeklyLevel]) -> pd.DataFrame:
+    """``coverage.csv``'s rows with each live queue's per-interval ``service_level`` as the weekly mode's
+    allocation gives it (``levels``: the validator's, each slot's heads allocated to maximise the answered
+    contacts), not the coverage allocation's, so the file agrees with ``kpis.json``; other rows unchanged."""
+    frame = frame.copy()
+    slots = [week.slot_of(t) for t in frame["interval_start"].dt.to_pydatetime()]
+    frame["service_level"] = [
+        levels[queue].by_slot.get(slot, level) if queue in levels else level
+        for queue, slot, level in zip(frame["queue"], slots, frame["service_level"], strict=True)]
+    return frame
 
 
 def with_weekly_levels(kpis: Kpis, weekly: WeeklyTargetKpis, required: pd.DataFrame) -> Kpis:
@@ -527,8 +540,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred),
                        predicted_service_level=extras.predicted, surplus=extras.surplus)
         if instance.service_curves is not None:  # the weekly mode: each queue's week against its target
-            weekly = weekly_target_kpis(config, week, schedule.roster, required, targets)
+            levels = weekly_levels(config, week, schedule.roster, required, targets)
+            weekly = weekly_target_kpis(config, week, schedule.roster, required, targets, levels)
             kpis = with_weekly_levels(replace(kpis, weekly_target=weekly), weekly, required)
+            extras = replace(extras, coverage=weekly_coverage(extras.coverage, week, levels))
             stage("weekly", "weekly service level " + ", ".join(
                 f"{q} {v:.1%} (target {weekly.target[q]:.0%})" for q, v in weekly.by_queue.items()))
         staged.write_text("forecast.csv", frame_csv(forecast, 4))

@@ -8,10 +8,11 @@ and concave beyond. The curves here are its **concave envelope** (the least conc
 their upper convex hull), so below the stability point the envelope counts more answered contacts than
 Erlang does. The floor (``objective.min_interval_service_level``) is therefore raised, where needed, to the
 first head count at which the envelope meets Erlang's curve: a roster that keeps the floor is counted at
-Erlang's own values (only an interval left under its floor, already priced as under-staffing, is counted
-optimistically). Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded so that the
-marginal gains stay non-increasing (every face of the objective reads these same integers: the CP-SAT model,
-the local search's scoring, the LP bound).
+Erlang's own values. Values are integers in ``1 / ANSWER_SCALE`` contacts, rounded so that the marginal gains
+stay non-increasing (the CP-SAT model and the LP bound read these integers, and the scoring allocates heads by
+them). ``exact`` holds Erlang's own values at each head count (never above the envelope): the local search's
+scoring counts a roster by them, so an interval left under its floor (priced as under-staffing) is counted at
+what Erlang answers there, as the independent validator counts it, not at the envelope's optimistic value.
 
 A deferred queue (``deadline_minutes``) has no curve: its requirement stays the per-interval one (the
 backlog model's) and its target is the deadline's. ``n`` runs from 0 to the heads that could be there (the
@@ -55,6 +56,9 @@ class WeeklyCurves:
     floor_heads: np.ndarray
     min_level: float
     interval_heads: np.ndarray | None = None  # the per-interval requirement [queue, slot] (the default mode's)
+    # per queue and slot, Erlang's own answered contacts at each head count (scaled, never above ``values``, as
+    # long as ``values``); empty: the envelope's
+    exact: tuple[Mapping[int, tuple[int, ...]], ...] = ()
     # answered contacts per queue by (slot, heads per skill group): filled by the rule's scoring, shared by every
     # model and search of the instance (a pure function of the curves and the config's skill groups)
     memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = field(default_factory=dict, compare=False,
@@ -66,6 +70,10 @@ class WeeklyCurves:
         if curve is None:
             return 0
         return curve[min(heads, len(curve) - 1)]
+
+    def exact_curve(self, queue: int, slot: int) -> tuple[int, ...] | None:
+        """Erlang's own scaled answered contacts of ``queue`` in ``slot`` per head count (None: no contacts)."""
+        return (self.exact[queue] if self.exact else self.values[queue]).get(slot)
 
     def slots(self) -> list[int]:
         """Every slot where some queue has contacts, ascending."""
@@ -101,6 +109,13 @@ def integer_curve(envelope: np.ndarray) -> tuple[int, ...]:
     return tuple(values)
 
 
+def exact_points(points: np.ndarray, curve: tuple[int, ...]) -> tuple[int, ...]:
+    """Erlang's answered contacts ``points[n]`` (contacts) scaled to integers at each head count of ``curve`` (the
+    integer envelope), never above it: the envelope is a relaxation of these values at every head count."""
+    scaled = np.round(points[:len(curve)] * ANSWER_SCALE).astype(np.int64)
+    return tuple(min(int(a), b) for a, b in zip(scaled, curve, strict=True))
+
+
 def _requirement_row(week: Week, rows: pd.DataFrame) -> np.ndarray:
     """``agents_required`` of one queue's rows per week slot."""
     row = np.zeros(week.slot_count, dtype=np.int64)
@@ -117,12 +132,14 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
     skilled = {q: sum(q in a.skills for a in config.agents) for q in queue_ids}
     floor = np.zeros((len(queue_ids), week.slot_count), dtype=np.int64)
     values: list[dict[int, tuple[int, ...]]] = []
+    exact: list[dict[int, tuple[int, ...]]] = []
     totals: list[float] = []
     for q, queue_id in enumerate(queue_ids):
         rows = required[(required["queue"] == queue_id) & (required["contacts"] > 0)]
         if config.queues[q].deferred:  # staffed against its deadline (its own rows): no weekly curve
             rows = rows.iloc[:0]
         by_slot: dict[int, tuple[int, ...]] = {}
+        erlang: dict[int, tuple[int, ...]] = {}
         contacts = rows["contacts"].to_numpy(float)
         aht = rows["aht_seconds"].to_numpy(float)
         needed = rows["agents_required"].to_numpy(np.int64)
@@ -134,6 +151,7 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
             points = level * contacts[i]
             envelope = concave_envelope(points)
             by_slot[slot] = integer_curve(envelope)
+            erlang[slot] = exact_points(points, by_slot[slot])
             # the floor: the heads reaching the floor level, and at least the first head count where the envelope
             # touches Erlang's curve, so that at every head count a roster keeping the floor can have, the
             # concave curve is Erlang's own value (above it, the two agree at whole heads)
@@ -144,6 +162,7 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
         if config.queues[q].deferred:
             floor[q] = _requirement_row(week, required[required["queue"] == queue_id])
         values.append(by_slot)
+        exact.append(erlang)
         totals.append(float(contacts.sum()))
     levels = tuple(targets[q].service_level_target for q in queue_ids)
     units = tuple(math.ceil(level * total * ANSWER_SCALE - 1e-9) for level, total in zip(levels, totals, strict=True))
@@ -151,4 +170,5 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
     interval = np.array([_requirement_row(week, required[required["queue"] == q]) for q in queue_ids],
                         dtype=np.int64).reshape(floor.shape)
     interval.flags.writeable = False
-    return WeeklyCurves(queue_ids, levels, tuple(totals), units, tuple(values), floor, min_level, interval)
+    return WeeklyCurves(queue_ids, levels, tuple(totals), units, tuple(values), floor, min_level, interval,
+                        tuple(exact))

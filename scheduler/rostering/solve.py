@@ -62,6 +62,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
+from scheduler.rostering.search import weekly_start
 from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
@@ -454,11 +455,17 @@ def solve_roster(
     elif many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
         aggregate = merged_lp()
     else:
+        factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                    max_work_seconds=LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
-                                    stop=stop)
+                                    max_work_seconds=LP_SHARE * limit / factor,
+                                    on_time_out=lambda: lp_timed_out.append(True), stop=stop)
         if aggregate is not None:
-            budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
+            budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
+        elif instance.service_curves is not None and not lp_timed_out:  # the weekly mode: the per-interval LP's start
+            aggregate = weekly_start.interval_lp_start(
+                instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,
+                on_time_out=lambda: lp_timed_out.append(True),
+                spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
         elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
             # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
             aggregate = merged_lp(fewer)

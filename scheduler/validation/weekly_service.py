@@ -14,7 +14,7 @@ curves or allocation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -38,6 +38,8 @@ class WeeklyLevel:
     target: float
     met: bool
     worst_interval: float = 1.0  # the lowest level of an interval with contacts
+    # the level of each week slot with contacts (a share), under the same allocation
+    by_slot: Mapping[int, float] = field(default_factory=dict, compare=False)
 
 
 def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.DataFrame,
@@ -74,20 +76,23 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
             volume_at[q, slot] = float(volume)
     answered = np.zeros(len(queue_ids))
     worst = np.ones(len(queue_ids))
+    by_slot: list[dict[int, float]] = [{} for _ in queue_ids]
     for slot in sorted({slot for _, slot in answered_at}):
         curves = [answered_at.get((q, slot)) for q in range(len(queue_ids))]
         given = _give(present[:, slot].tolist(), sets, queue_ids, curves)
         for q, curve in enumerate(curves):
             if curve is not None:
                 answered[q] += curve[min(given[q], len(curve) - 1)]
-                worst[q] = min(worst[q], curve[min(given[q], len(curve) - 1)] / volume_at[q, slot])
+                by_slot[q][slot] = round(float(curve[min(given[q], len(curve) - 1)] / volume_at[q, slot]), 6)
+                worst[q] = min(worst[q], by_slot[q][slot])
     out = {}
     for q, queue_id in enumerate(queue_ids):
         if config.queues[q].deferred:
             continue
         level = float(answered[q] / contacts[q]) if contacts[q] > 0 else 1.0
         target = targets[queue_id].service_level_target
-        out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9, round(float(worst[q]), 6))
+        out[queue_id] = WeeklyLevel(round(level, 6), target, level >= target - 1e-9, round(float(worst[q]), 6),
+                                    by_slot[q])
     return out
 
 

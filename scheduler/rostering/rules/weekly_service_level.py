@@ -12,9 +12,11 @@ Heads ``H[q, t]`` come from an allocation of the agents on the floor, each to on
 separate from the coverage rule's allocation (which covers the floor). The exact scoring (``evaluate``,
 ``WeeklyState``) allocates each slot to maximise the answered contacts of all queues together: greedily, one
 head at a time to the queue with the largest marginal gain that an augmenting path can still reach, which is
-optimal for concave separable gains on the polymatroid of feasible head vectors. The CP-SAT model and the LP
-bound choose their allocation freely (they may favour a queue short of its target), so their value for a
-roster is never above the scoring's: the proven bound stays a bound.
+optimal for concave separable gains on the polymatroid of feasible head vectors; it then counts each queue at
+Erlang's own value for the heads it got (``WeeklyCurves.exact``, at or below the envelope: they differ only under
+a queue's floor), as the independent validator does. The CP-SAT model and the LP bound choose their allocation
+freely (they may favour a queue short of its target) and count by the envelope, so their value for a roster is
+never above the scoring's: the proven bound stays a bound.
 
 Faces: ``build`` (CP-SAT: allocation variables, the curve as linear cuts since it is concave and maximised,
 a shortfall variable per queue), ``WeeklyState`` (the local search's exact scoring of one-agent moves),
@@ -137,6 +139,9 @@ class SlotAnswers:
         self.curves, self.graph = curves, graph
         self._memo = curves.memo
         self._by_slot = {t: [by_slot.get(t) for by_slot in curves.values] for t in curves.slots()}
+        # the heads are allocated by the concave envelope (greedy is optimal there) and counted at Erlang's own
+        # values: under a queue's floor the envelope lies above Erlang and would count contacts never answered
+        self._exact = {t: [curves.exact_curve(q, t) for q in range(len(curves.queue_ids))] for t in self._by_slot}
 
     def has(self, slot: int) -> bool:
         return slot in self._by_slot
@@ -150,7 +155,8 @@ class SlotAnswers:
                 found = (0,) * len(self.curves.queue_ids)
             else:
                 heads = allocate_slot(counts, self.graph, curves)
-                found = tuple(0 if c is None else c[min(h, len(c) - 1)] for c, h in zip(curves, heads, strict=True))
+                found = tuple(0 if c is None else c[min(h, len(c) - 1)]
+                              for c, h in zip(self._exact[slot], heads, strict=True))
             self._memo[key] = found
         return found
 
@@ -198,11 +204,13 @@ class WeeklyState:
         self.current: dict[int, tuple[int, ...]] = {}
         self.total = np.zeros(len(curves.queue_ids), dtype=np.int64)
         self.work = 0  # slots scored, for budgeting (``UNITS_PER_SLOT_SCORE``)
-        # per slot and queue, the most one head can change the answered contacts (the curve's first rise)
+        # per slot and queue, the most one head can change the answered contacts (the envelope's first rise, or
+        # Erlang's steepest step, which can be steeper where Erlang's curve is convex)
         self.steepest = np.zeros((floor.shape[1], len(curves.queue_ids)), dtype=np.int64)
         for q, by_slot in enumerate(curves.values):
             for slot, curve in by_slot.items():
-                self.steepest[slot, q] = curve[1] - curve[0] if len(curve) > 1 else 0
+                exact = curves.exact_curve(q, slot) or curve
+                self.steepest[slot, q] = max(curve[1] - curve[0], int(np.diff(exact).max())) if len(curve) > 1 else 0
         self.refresh(0, floor.shape[1])
 
     def refresh(self, first: int, last: int) -> None:
@@ -240,7 +248,11 @@ class WeeklyState:
         if heads is None or not short:
             return False
         now = self.current[slot]
-        return any(now[q] < self.curves.value(q, slot, int(heads[q, slot])) for q in short)
+        return any(now[q] < self._exact_value(q, slot, int(heads[q, slot])) for q in short)
+
+    def _exact_value(self, queue: int, slot: int, heads: int) -> int:
+        curve = self.curves.exact_curve(queue, slot)
+        return 0 if curve is None else curve[min(heads, len(curve) - 1)]
 
     def penalty(self, total: np.ndarray) -> np.ndarray:
         """Shortfall penalty of answered totals ``[..., queue]``."""
@@ -393,15 +405,24 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
     infinity = solver.infinity()
     queue_index = {q: i for i, q in enumerate(curves.queue_ids)}
     heads: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+    # a skill set that serves one queue with contacts in a slot gives it all its heads there: its on-floor terms
+    # go straight into the queue's row (one row and one column fewer; without shared breaks, whose row needs
+    # every allocation as a variable)
+    direct: dict[tuple[int, int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
     by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
     for (skills, slot), terms in sorted(floor_terms.items()):
         variables = []
-        for queue_id in [member for merged in skills for member in (members or {}).get(merged, (merged,))]:
-            q = queue_index[queue_id]
-            if slot in curves.values[q]:
-                var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")
-                variables.append(var)
-                heads[q, slot].append(var)
+        served = [queue_index[queue_id] for merged in skills
+                  for queue_id in (members or {}).get(merged, (merged,))]
+        served = [q for q in served if slot in curves.values[q]]
+        if len(served) == 1 and not floor_total.get(slot):
+            direct[served[0], slot].extend(terms)
+            heads.setdefault((served[0], slot), [])
+            continue
+        for q in served:
+            var = solver.NumVar(0, infinity, f"w{'_'.join(skills)}_{slot}_{q}")
+            variables.append(var)
+            heads[q, slot].append(var)
         if variables:
             row = solver.Constraint(-infinity, 0)
             for var in variables:
@@ -440,6 +461,8 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
         row = solver.Constraint(-infinity, 0)  # the increments taken <= the heads allocated
         for var in variables:
             row.SetCoefficient(var, -1)
+        for var, coefficient in direct.get((q, slot), ()):
+            row.SetCoefficient(var, row.GetCoefficient(var) - coefficient)
         for i, (length, slope) in enumerate(pieces):
             piece = solver.NumVar(0, length, f"v{slot}_{q}_{i}")
             row.SetCoefficient(piece, 1)

@@ -1,0 +1,61 @@
+"""The weekly service-level mode's LP start (``objective.service_level: weekly``), and what its LP costs.
+
+The aggregate LP with the weekly rows (``rules.weekly_service_level.lp_rows``: an increment per head of each
+queue's curve in each interval, all of a queue's week in one row) takes GLOP several times the work of an LP of
+its size without them (``lower_bound.lp_work``): measured with ``time.process_time``, 44.2 CPU-s against 9.6
+predicted on a 60-agent centre and 105.7 against 14.0 on a 150-agent one (3 queues, 6 skill sets, 15-minute
+intervals), while the LP of the same centres' per-interval requirement takes 6.1 and 11.7 CPU-s (6.8 and 10.7
+predicted). So the weekly LP is charged ``WEEKLY_LP_WORK_FACTOR`` times its size's work, and when that is over
+its share of the budget the search starts from the **per-interval LP** instead (the same centre with each
+interval's requirement at its queue's target, the default mode's LP): its rounded roster meets every interval's
+target, so it meets the weekly targets set from them too, and the local search, which scores the weekly
+objective, takes hours away from there. That LP's bound is the per-interval mode's, not the weekly mode's, so it
+is not used as a bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
+from scheduler.rostering.stopping import NO_STOP, Stop
+
+# The weekly LP's CPU time over ``lp_work`` of its size (the larger of the two measured, module docstring).
+WEEKLY_LP_WORK_FACTOR = 7.5
+
+
+def lp_work_factor(instance: Instance) -> float:
+    """How many times ``lower_bound.lp_work`` the instance's aggregate LP takes: 1 outside the weekly mode."""
+    return 1.0 if instance.service_curves is None else WEEKLY_LP_WORK_FACTOR
+
+
+def interval_instance(instance: Instance) -> Instance | None:
+    """The weekly instance's centre with each interval's requirement at its queue's target (the default mode's
+    requirement), without the weekly curves; None outside the weekly mode."""
+    curves = instance.service_curves
+    if curves is None or curves.interval_heads is None:
+        return None
+    return Instance(instance.config, instance.week, np.array(curves.interval_heads), instance.deadlines)
+
+
+def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
+                      on_time_out: Callable[[], None] | None = None,
+                      spend_seconds: Callable[[float], None] = lambda seconds: None,
+                      stop: Stop = NO_STOP) -> AggregateSolution | None:
+    """The per-interval LP's plan as the weekly mode's start (its work, ``lower_bound.lp_work``, passed to
+    ``spend_seconds``), with no bound (0: its optimum bounds the per-interval mode, not this one); None outside
+    the weekly mode or when ``solve_aggregate`` gives none (over ``max_work_seconds``, the clock, ``stop``)."""
+    interval = interval_instance(instance)
+    if interval is None:
+        return None
+    solution = solve_aggregate(interval, seconds=seconds, max_work_seconds=max_work_seconds,
+                               on_time_out=on_time_out, stop=stop)
+    if solution is None:
+        return None
+    spend_seconds(lp_work(solution.variables, solution.rows))
+    return dataclasses.replace(solution, bound=0.0)

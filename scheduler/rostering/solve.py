@@ -447,7 +447,7 @@ def solve_roster(
         return solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                             max_work_seconds=MERGED_LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
                             max_skill_sets=max_skill_sets,
-                            spend_seconds=lambda s: budget.spend(s * DETERMINISTIC_UNITS_PER_SECOND),
+                            spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND),
                             stop=stop)
 
     if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)

@@ -70,6 +70,7 @@ from scheduler.rostering.search.restarts import restart_fits
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
 from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
 from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
+from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
@@ -452,6 +453,12 @@ def solve_roster(
 
     if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)
         aggregate = None
+        weighted_lp = weighted_bound(instance, limit, wall_seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                     spend_seconds=lambda s: budget.spend(s * DETERMINISTIC_UNITS_PER_SECOND),
+                                     on_time_out=lambda: lp_timed_out.append(True), stop=stop)
+        if weighted_lp is not None and weighted_lp > bound:  # the LP's proven bound, when it fits its share
+            bound = weighted_lp
+            report("bound", math.inf, bound)
     elif many_skill_sets(instance):  # the full LP would take minutes: the LP of merged queues
         aggregate = merged_lp()
     else:

@@ -162,13 +162,14 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
                     on_time_out: Callable[[], None] | None = None,
                     cover: CoverView | None = None,
                     on_built: Callable[[int, int], None] | None = None,
-                    stop: Stop = NO_STOP) -> AggregateSolution | None:
+                    stop: Stop = NO_STOP, shared_breaks: bool = False) -> AggregateSolution | None:
     """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time or
     ``stop`` ended it (then ``on_time_out`` is called: a loaded machine or an interrupt, not the input, decided),
     or when its predicted work (``lp_work``, deterministic) exceeds ``max_work_seconds`` (the caller keeps its
     other bounds). ``cover`` replaces the centre's queues in the cover rows (a relaxation when it merges queues:
     ``search.subset_bound``); ``on_built`` is told the LP's columns and rows once built, before its predicted
-    work is checked. GLOP is interrupted as soon as ``stop`` says stop (``Stop.watching``)."""
+    work is checked. GLOP is interrupted as soon as ``stop`` says stop (``Stop.watching``). ``shared_breaks``:
+    count breaks for all skill sets together whatever their number (``SHARED_BREAKS_ABOVE_SKILL_SETS``)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -176,7 +177,7 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         if on_time_out is not None:
             on_time_out()
         return None
-    lp = _AggregateLp(instance, solver, cover)
+    lp = _AggregateLp(instance, solver, cover, shared_breaks)
     if on_built is not None:
         on_built(solver.NumVariables(), solver.NumConstraints())
     if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
@@ -211,7 +212,8 @@ def aggregate_lower_bound(instance: Instance) -> float | None:
 class _AggregateLp:
     """Builds the aggregate LP into ``solver`` (see the module docstring)."""
 
-    def __init__(self, instance: Instance, solver: pywraplp.Solver, cover: CoverView | None = None) -> None:
+    def __init__(self, instance: Instance, solver: pywraplp.Solver, cover: CoverView | None = None,
+                 shared_breaks: bool = False) -> None:
         # deadline queues are covered cumulatively (``rules.deadline_cover``), the others interval by interval; a
         # merged ``cover`` (``search.subset_bound``) is built from those live requirements alone
         config, week = instance.config, instance.week
@@ -248,7 +250,7 @@ class _AggregateLp:
         on_break: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
         # Many skill sets: breaks are counted for all skill sets together (see ``SHARED_BREAKS_ABOVE_SKILL_SETS``).
-        shared = len({skills for skills, _, _ in shift_count}) > SHARED_BREAKS_ABOVE_SKILL_SETS
+        shared = shared_breaks or len({skills for skills, _, _ in shift_count}) > SHARED_BREAKS_ABOVE_SKILL_SETS
         counts_of: dict[tuple[int, tuple[str, int]], list[pywraplp.Variable]] = defaultdict(list)
         for (skills, d, key), variables in sorted(shift_count.items(), key=lambda item: (item[0][0], item[0][1],
                                                                                           item[0][2])):

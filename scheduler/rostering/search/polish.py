@@ -83,6 +83,8 @@ UNITS_PER_SEARCH = 9.8e-6
 UNITS_PER_SEARCH_ELEMENT = 2.3e-7
 UNITS_PER_CHANGED_SLOT = 1.04e-6
 UNITS_PER_CHANGED_ELEMENT = 1.27e-8
+# Units per move checked against the agent's rules (only the moves worth taking are: ``_step``).
+UNITS_PER_RULE_CHECK = 0.0
 # Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
 # in a row without an improvement after which the search stops.
 PLATEAU = 1.0
@@ -164,6 +166,32 @@ class _Polisher:
         del self.by_key[shift.agent_id, day]
         del self.weeks[shift.agent_id][day]
         self._apply(shift, -1)
+
+    def move(self, old: ShiftAssignment, new: ShiftAssignment) -> None:
+        """``old`` becomes ``new``: with the exact head-count cover and both on one day, only the slots whose
+        floor changes are touched (a break move changes two to four of a shift's thirty-odd slots; taking the
+        shift and putting it back repaired every slot's flow twice). The cover's value and flags do not depend
+        on which maximum flow a slot holds, so scores and moves are as with ``take`` then ``put``."""
+        if type(self.cover) is not CoverState or old.date != new.date or old.agent_id != new.agent_id:
+            self.take(old)
+            self.put(new)
+            return
+        day = self.day_of[new.date]
+        self.by_key[new.agent_id, day] = new
+        self.weeks[new.agent_id][day] = new
+        first, last = self._window(day, [old, new])
+        if last <= first:
+            return
+        present, on_break = self._rows([old, new], day * self.slots_per_day - first, last - first)
+        change = present[1] - present[0]
+        group = self.cover.group_of[new.agent_id]
+        for sign in (-1, 1):
+            self.cover.change(group, first, change == sign, sign)
+            if self.floor is not None:
+                self.floor.change(new.agent_id, first, (change == sign).astype(np.int64), sign)
+        if self.weekly is not None:
+            self.weekly.refresh(first, last)
+        self.on_break[first:last] += on_break[1] - on_break[0]
 
     def _window(self, day: int, shifts) -> tuple[int, int]:
         """The week slots ``[first, last)`` the shifts of ``day`` span."""
@@ -290,7 +318,27 @@ class _Polisher:
     # -- moves ---------------------------------------------------------------------------------------------
 
     def moves(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
-        """The shift with one break moved, or with its start moved (breaks keeping their offsets)."""
+        """The shift with one break moved, or with its start moved (breaks keeping their offsets), each keeping
+        the agent's rules."""
+        candidates, rules = self.move_candidates(shift)
+        return [c for c, legal in zip(candidates, self.legal(shift, candidates, rules), strict=True) if legal]
+
+    def legal(self, shift: ShiftAssignment, candidates: Sequence[ShiftAssignment],
+              rules: Sequence[Sequence[LabourRule]]) -> list[bool]:
+        """Whether each candidate (a change of ``shift`` on its day) keeps its rules (``move_candidates``)."""
+        day = self.day_of[shift.date]
+        facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
+        kept = []
+        for candidate, checked in zip(candidates, rules, strict=True):
+            week[day] = candidate
+            kept.append(keeps_change(facts, week, day, checked))
+        return kept
+
+    def move_candidates(self, shift: ShiftAssignment) -> tuple[list[ShiftAssignment], list[Sequence[LabourRule]]]:
+        """The shift with one break moved, or with its start moved (breaks keeping their offsets), not yet
+        checked against the agent's rules, and per candidate the rules its kind of move can break (break moves:
+        those that read where breaks lie; start moves: those that read times or breaks). Checking is left to
+        the caller (``legal``), so the local search checks only the moves worth taking."""
         template = self.config.template(shift.template_id)
         busy = [(a.start_minute, a.start_minute + a.minutes) for a in shift.activities]
         candidates = []
@@ -315,29 +363,21 @@ class _Polisher:
                             for b in shift.breaks)
             if len(shifted) > 1 and self._breaks_fit(shift, template, shift.start_minute, shifted, busy):
                 candidates.append(_moved(shift, shift.date, shift.start_minute, shifted))
-        day = self.day_of[shift.date]
-        facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
-        legal = []
-        for candidate in candidates:  # break moves: the rules that read where breaks lie
-            week[day] = candidate
-            if keeps_change(facts, week, day, BREAK_MOVE_RULES):
-                legal.append(candidate)
+        rules: list[Sequence[LabourRule]] = [BREAK_MOVE_RULES] * len(candidates)
         if shift.activities:
-            return legal
-        for option in self.options(shift.agent_id, day):
+            return candidates, rules
+        for option in self.options(shift.agent_id, self.day_of[shift.date]):
             start = option.start_minute
             if option.template.template_id != shift.template_id or start == shift.start_minute:
                 continue
             offset = start - shift.start_minute
-            moves = [_moved(shift, shift.date, start, tuple(
-                BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks))]
+            candidates.append(_moved(shift, shift.date, start, tuple(
+                BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks)))
+            rules.append(START_MOVE_RULES)
             if shift.breaks and self._breaks_fit(shift, template, start, shift.breaks, busy):
-                moves.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
-            for candidate in moves:  # start moves: every rule that reads times or breaks
-                week[day] = candidate
-                if keeps_change(facts, week, day, START_MOVE_RULES):
-                    legal.append(candidate)
-        return legal
+                candidates.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
+                rules.append(START_MOVE_RULES)
+        return candidates, rules
 
     def day_swaps(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
         """The shift moved to one of the agent's days off, at any start of the same template the agent may work
@@ -452,14 +492,22 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
     maybe a move that costs nothing; returns whether the objective fell."""
     shift = polisher.by_key[key]
     best, best_delta, level = None, 0.0, []
-    candidates = polisher.moves(shift)
+    candidates, rules = polisher.move_candidates(shift)
     spend(len(candidates) * UNITS_PER_MOVE)
     deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
-    for candidate, delta in zip(candidates, deltas, strict=True):
-        if delta is not None and delta < best_delta:
-            best, best_delta = candidate, delta
-        elif delta == 0:
-            level.append(candidate)
+    # the agent's rules asked only of the moves worth taking: the improving ones, best first (ties: the first
+    # generated), and, if none keeps them, the ones that cost nothing (the plateau walk draws among them)
+    improving = sorted((delta, i) for i, delta in enumerate(deltas) if delta is not None and delta < 0)
+    for delta, i in improving:
+        spend(UNITS_PER_RULE_CHECK)
+        if polisher.legal(shift, [candidates[i]], [rules[i]])[0]:
+            best, best_delta = candidates[i], delta
+            break
+    if best is None:
+        flat = [i for i, delta in enumerate(deltas) if delta == 0]
+        spend(len(flat) * UNITS_PER_RULE_CHECK)
+        level = [candidates[i] for i, kept in zip(flat, polisher.legal(
+            shift, [candidates[i] for i in flat], [rules[i] for i in flat]), strict=True) if kept]
     if best is None and TEMPLATE_MOVES:
         best, best_delta = best_template_change(polisher, shift, spend, _with_breaks, UNITS_PER_MOVE, SWAP_CHECK_UNITS)
     if best is None:
@@ -467,8 +515,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
     if best is None and level and rng.random() < plateau:
         best = level[int(rng.integers(len(level)))]
     if best is not None:
-        polisher.take(shift)
-        polisher.put(best)
+        polisher.move(shift, best)
     return best is not None and best_delta < 0
 
 

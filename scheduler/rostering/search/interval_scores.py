@@ -21,7 +21,7 @@ from scheduler.rostering.search.cover_flow import CoverState
 
 def window_deltas(cover: CoverState, group: int, first: int, offset: int, interval_minutes: int,
                   now: np.ndarray, now_break: np.ndarray, candidates: Sequence[ShiftAssignment],
-                  room: np.ndarray | None) -> list[int | None] | None:
+                  room: np.ndarray | None) -> list[float | None] | None:
     """The change of the under- and over-staffing cost if one agent of ``group`` went from its present floor
     ``now`` (0/1 per slot of the window ``[first, first + len(now))``; on break: ``now_break``) to each
     candidate's, with ``None`` where the candidate's new break slots meet a slot with no ``room`` left under
@@ -61,7 +61,7 @@ def window_deltas(cover: CoverState, group: int, first: int, offset: int, interv
     if room is not None:
         mask = (room <= 0) & (now_break == 0)  # a new break here would pass the cap
         full = [0, *np.cumsum(mask).tolist()] if mask.any() else None
-    scores: list[int | None] = []
+    scores: list[float | None] = []
     for low, high, pieces in bounds:
         heads, gain, loss = high - low, gained[high] - gained[low], kept[high] - kept[low]
         refused = False

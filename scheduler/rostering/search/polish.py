@@ -31,6 +31,12 @@ vectorised and the work does not grow as ``2**queues``. Soft rules (preferences,
 fairness) are per agent, so their change is the moved agent's.
 Shifts are visited in a seeded order; each takes its best improving move, or else (plateau walk) a random move
 that costs nothing. Deterministic for a seed.
+
+Where the cover is the exact head count and no floor rule or weekly target is scored, a move's cover change is
+read from prefix sums of the flags over its shift and breaks (``search.interval_scores``), and the agent's rules
+are asked only of the moves worth taking (the best improving first; the ones that cost nothing only when none
+improves); a move within a day repairs only the slots whose floor changed. The roster found is the same; a run
+takes about half the CPU (README "Quality on unseen centres").
 """
 
 from __future__ import annotations

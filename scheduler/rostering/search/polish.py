@@ -31,6 +31,12 @@ vectorised and the work does not grow as ``2**queues``. Soft rules (preferences,
 fairness) are per agent, so their change is the moved agent's.
 Shifts are visited in a seeded order; each takes its best improving move, or else (plateau walk) a random move
 that costs nothing. Deterministic for a seed.
+
+Where the cover is the exact head count and no floor rule or weekly target is scored, a move's cover change is
+read from prefix sums of the flags over its shift and breaks (``search.interval_scores``), and the agent's rules
+are asked only of the moves worth taking (the best improving first; the ones that cost nothing only when none
+improves); a move within a day repairs only the slots whose floor changed. The roster found is the same; a run
+takes about half the CPU (README "Quality on unseen centres").
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ from scheduler.rostering.rules import (
 )
 from scheduler.rostering.search.chain_repair import chain_repair
 from scheduler.rostering.search.cover_flow import CoverState
+from scheduler.rostering.search.interval_scores import window_deltas
 from scheduler.rostering.search.template_moves import best_template_change
 
 # The rules a break move (breaks only) and a start move (times and breaks) can break.
@@ -83,6 +90,11 @@ UNITS_PER_SEARCH = 9.8e-6
 UNITS_PER_SEARCH_ELEMENT = 2.3e-7
 UNITS_PER_CHANGED_SLOT = 1.04e-6
 UNITS_PER_CHANGED_ELEMENT = 1.27e-8
+# With the exact head-count cover and neither floor rules nor the weekly mode, a move is scored by prefix sums
+# (``search.interval_scores``) and checked against the agent's rules only if worth taking (``_step``): units
+# per move scored so, and per move checked, measured the same way on 150 x 3 centres (a run's CPU about halved).
+UNITS_PER_FAST_MOVE = 5.0e-6
+UNITS_PER_RULE_CHECK = 2.0e-6
 # Chance that a shift without an improving move takes a move that costs nothing (plateau walk), and the sweeps
 # in a row without an improvement after which the search stops.
 PLATEAU = 1.0
@@ -100,6 +112,9 @@ TEMPLATE_MOVES = False
 # a search that ends with every interval covered runs as without them; they stop when the budget is spent
 # (README "Moves beyond one shift's template").
 CHAIN_REPAIR = True
+# Whether moves with the exact head-count cover are scored by prefix sums (``search.interval_scores``) rather
+# than by rows of slots: the same scores (a test compares them), for a fraction of the CPU.
+FAST_SCORES = True
 
 
 _Cover = CoverState  # the exact cover, one agent at a time (``search.cover_flow``)
@@ -123,6 +138,9 @@ class _Polisher:
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
         self.cap = np.iinfo(np.int64).max // 2 if cap is None else cap
+        self.uncapped = cap is None
+        fast = type(self.cover) is CoverState and self.weekly is None and self.floor is None
+        self.units_per_move = UNITS_PER_FAST_MOVE if FAST_SCORES and fast else UNITS_PER_MOVE
         for shift in roster.shifts:
             self.put(shift)
         self.agents = {a.agent_id: a for a in config.agents}
@@ -168,6 +186,32 @@ class _Polisher:
         del self.weeks[shift.agent_id][day]
         self._apply(shift, -1)
 
+    def move(self, old: ShiftAssignment, new: ShiftAssignment) -> None:
+        """``old`` becomes ``new``: with the exact head-count cover and both on one day, only the slots whose
+        floor changes are touched (a break move changes two to four of a shift's thirty-odd slots; taking the
+        shift and putting it back repaired every slot's flow twice). The cover's value and flags do not depend
+        on which maximum flow a slot holds, so scores and moves are as with ``take`` then ``put``."""
+        if type(self.cover) is not CoverState or old.date != new.date or old.agent_id != new.agent_id:
+            self.take(old)
+            self.put(new)
+            return
+        day = self.day_of[new.date]
+        self.by_key[new.agent_id, day] = new
+        self.weeks[new.agent_id][day] = new
+        first, last = self._window(day, [old, new])
+        if last <= first:
+            return
+        present, on_break = self._rows([old, new], day * self.slots_per_day - first, last - first)
+        change = present[1] - present[0]
+        group = self.cover.group_of[new.agent_id]
+        for sign in (-1, 1):
+            self.cover.change(group, first, change == sign, sign)
+            if self.floor is not None:
+                self.floor.change(new.agent_id, first, (change == sign).astype(np.int64), sign)
+        if self.weekly is not None:
+            self.weekly.refresh(first, last)
+        self.on_break[first:last] += on_break[1] - on_break[0]
+
     def _window(self, day: int, shifts) -> tuple[int, int]:
         """The week slots ``[first, last)`` the shifts of ``day`` span."""
         base = day * self.slots_per_day
@@ -209,6 +253,12 @@ class _Polisher:
         width = last - first
 
         now, now_break = self._rows([] if current is None else [current], base - first, width)
+        if FAST_SCORES and type(self.cover) is CoverState and self.weekly is None and self.floor is None:
+            fast = window_deltas(self.cover, self.cover.group_of[agent_id], first, base - first, self.interval,
+                                 now[0], now_break[0], candidates,
+                                 None if self.uncapped else self.cap - self.on_break[first:last])
+            if fast is not None:  # (``search.interval_scores``: the same scores, without rows of slots)
+                return fast
         present, breaks = self._rows(candidates, base - first, width)
         change = present - now  # [candidate, slot]
         scored = self.cover.deltas(self.cover.group_of[agent_id], first, change)
@@ -298,7 +348,27 @@ class _Polisher:
     # -- moves ---------------------------------------------------------------------------------------------
 
     def moves(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
-        """The shift with one break moved, or with its start moved (breaks keeping their offsets)."""
+        """The shift with one break moved, or with its start moved (breaks keeping their offsets), each keeping
+        the agent's rules."""
+        candidates, rules = self.move_candidates(shift)
+        return [c for c, legal in zip(candidates, self.legal(shift, candidates, rules), strict=True) if legal]
+
+    def legal(self, shift: ShiftAssignment, candidates: Sequence[ShiftAssignment],
+              rules: Sequence[Sequence[LabourRule]]) -> list[bool]:
+        """Whether each candidate (a change of ``shift`` on its day) keeps its rules (``move_candidates``)."""
+        day = self.day_of[shift.date]
+        facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
+        kept = []
+        for candidate, checked in zip(candidates, rules, strict=True):
+            week[day] = candidate
+            kept.append(keeps_change(facts, week, day, checked))
+        return kept
+
+    def move_candidates(self, shift: ShiftAssignment) -> tuple[list[ShiftAssignment], list[Sequence[LabourRule]]]:
+        """The shift with one break moved, or with its start moved (breaks keeping their offsets), not yet
+        checked against the agent's rules, and per candidate the rules its kind of move can break (break moves:
+        those that read where breaks lie; start moves: those that read times or breaks). Checking is left to
+        the caller (``legal``), so the local search checks only the moves worth taking."""
         template = self.config.template(shift.template_id)
         busy = [(a.start_minute, a.start_minute + a.minutes) for a in shift.activities]
         candidates = []
@@ -323,29 +393,21 @@ class _Polisher:
                             for b in shift.breaks)
             if len(shifted) > 1 and self._breaks_fit(shift, template, shift.start_minute, shifted, busy):
                 candidates.append(_moved(shift, shift.date, shift.start_minute, shifted))
-        day = self.day_of[shift.date]
-        facts, week = self.facts[shift.agent_id], self.week_with(shift.agent_id, day, None)
-        legal = []
-        for candidate in candidates:  # break moves: the rules that read where breaks lie
-            week[day] = candidate
-            if keeps_change(facts, week, day, BREAK_MOVE_RULES):
-                legal.append(candidate)
+        rules: list[Sequence[LabourRule]] = [BREAK_MOVE_RULES] * len(candidates)
         if shift.activities:
-            return legal
-        for option in self.options(shift.agent_id, day):
+            return candidates, rules
+        for option in self.options(shift.agent_id, self.day_of[shift.date]):
             start = option.start_minute
             if option.template.template_id != shift.template_id or start == shift.start_minute:
                 continue
             offset = start - shift.start_minute
-            moves = [_moved(shift, shift.date, start, tuple(
-                BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks))]
+            candidates.append(_moved(shift, shift.date, start, tuple(
+                BreakAssignment(b.kind, b.start_minute + offset, b.minutes) for b in shift.breaks)))
+            rules.append(START_MOVE_RULES)
             if shift.breaks and self._breaks_fit(shift, template, start, shift.breaks, busy):
-                moves.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
-            for candidate in moves:  # start moves: every rule that reads times or breaks
-                week[day] = candidate
-                if keeps_change(facts, week, day, START_MOVE_RULES):
-                    legal.append(candidate)
-        return legal
+                candidates.append(_moved(shift, shift.date, start, shift.breaks))  # breaks stay where they are
+                rules.append(START_MOVE_RULES)
+        return candidates, rules
 
     def day_swaps(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
         """The shift moved to one of the agent's days off, at any start of the same template the agent may work
@@ -460,14 +522,22 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
     maybe a move that costs nothing; returns whether the objective fell."""
     shift = polisher.by_key[key]
     best, best_delta, level = None, 0.0, []
-    candidates = polisher.moves(shift)
-    spend(len(candidates) * UNITS_PER_MOVE)
+    candidates, rules = polisher.move_candidates(shift)
+    spend(len(candidates) * polisher.units_per_move)
     deltas = polisher.with_soft(shift, candidates, polisher.deltas(shift, candidates))
-    for candidate, delta in zip(candidates, deltas, strict=True):
-        if delta is not None and delta < best_delta:
-            best, best_delta = candidate, delta
-        elif delta == 0:
-            level.append(candidate)
+    # the agent's rules asked only of the moves worth taking: the improving ones, best first (ties: the first
+    # generated), and, if none keeps them, the ones that cost nothing (the plateau walk draws among them)
+    improving = sorted((delta, i) for i, delta in enumerate(deltas) if delta is not None and delta < 0)
+    for delta, i in improving:
+        spend(UNITS_PER_RULE_CHECK)
+        if polisher.legal(shift, [candidates[i]], [rules[i]])[0]:
+            best, best_delta = candidates[i], delta
+            break
+    if best is None:
+        flat = [i for i, delta in enumerate(deltas) if delta == 0]
+        spend(len(flat) * UNITS_PER_RULE_CHECK)
+        level = [candidates[i] for i, kept in zip(flat, polisher.legal(
+            shift, [candidates[i] for i in flat], [rules[i] for i in flat]), strict=True) if kept]
     if best is None and TEMPLATE_MOVES:
         best, best_delta = best_template_change(polisher, shift, spend, _with_breaks, UNITS_PER_MOVE, SWAP_CHECK_UNITS)
     if best is None:
@@ -475,8 +545,7 @@ def _step(polisher: _Polisher, key: tuple[str, int], rng: np.random.Generator,
     if best is None and level and rng.random() < plateau:
         best = level[int(rng.integers(len(level)))]
     if best is not None:
-        polisher.take(shift)
-        polisher.put(best)
+        polisher.move(shift, best)
     return best is not None and best_delta < 0
 
 
@@ -484,7 +553,7 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
                spend: Callable[[float], None]) -> tuple[ShiftAssignment | None, float]:
     """The best improving move of the shift to a day off that keeps the agent's rules, if any."""
     candidates = polisher.day_swaps(shift)
-    spend(len(candidates) * UNITS_PER_MOVE)
+    spend(len(candidates) * polisher.units_per_move)
     if not candidates:
         return None, 0
     day = polisher.day_of[shift.date]

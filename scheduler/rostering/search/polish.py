@@ -347,12 +347,6 @@ class _Polisher:
 
     # -- moves ---------------------------------------------------------------------------------------------
 
-    def moves(self, shift: ShiftAssignment) -> list[ShiftAssignment]:
-        """The shift with one break moved, or with its start moved (breaks keeping their offsets), each keeping
-        the agent's rules."""
-        candidates, rules = self.move_candidates(shift)
-        return [c for c, legal in zip(candidates, self.legal(shift, candidates, rules), strict=True) if legal]
-
     def legal(self, shift: ShiftAssignment, candidates: Sequence[ShiftAssignment],
               rules: Sequence[Sequence[LabourRule]]) -> list[bool]:
         """Whether each candidate (a change of ``shift`` on its day) keeps its rules (``move_candidates``)."""

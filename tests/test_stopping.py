@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
 from scheduler.domain.roster import roster_csv
 from scheduler.io.config import load_config
@@ -69,6 +70,40 @@ def test_the_deadline_follows_the_clock_given() -> None:
     assert stop.stopped() and stop.reason == WALL_CLOCK and stop.seconds_left() == 0
     stop.interrupt()  # a later interrupt does not rewrite why the search ended
     assert stop.reason == WALL_CLOCK
+
+
+def test_a_solve_ended_by_its_work_limit_does_not_stop_the_search() -> None:
+    """A deterministic solve whose wall-time safety net lies past the cap ends by its work limit, long before the
+    cap: the search goes on (it was once flagged as cut by the wall clock, and the search ended early)."""
+    stop = Stop(wall_seconds=30).start()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1e-3
+    solver.parameters.max_time_in_seconds = 300  # the safety net, past the 30 s left: the solve is capped
+    status = stop.solve(solver, _knapsack_hard())
+    assert status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    assert stop.reason is None and not stop.stopped()
+
+
+def test_a_solve_cut_by_the_cap_stops_the_search() -> None:
+    stop = Stop(wall_seconds=0.3).start()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 300
+    status = stop.solve(solver, _knapsack_hard())
+    assert status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    assert stop.reason == WALL_CLOCK
+
+
+def _knapsack_hard() -> cp_model.CpModel:
+    """A model CP-SAT does not close in a fraction of a second: many items, large coefficients."""
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var(f"x{i}") for i in range(400)]
+    weights = [(7919 * i) % 10_007 + 1_000 for i in range(400)]
+    values = [(104_729 * i) % 10_009 + 1_000 for i in range(400)]
+    model.add(sum(w * x for w, x in zip(weights, xs, strict=True)) <= sum(weights) // 2)
+    model.maximize(sum(v * x for v, x in zip(values, xs, strict=True)))
+    return model
 
 
 def test_signal_handlers_are_restored_afterwards() -> None:

@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.plan import Contract, PlanConfig
+from scheduler.rostering.held import held_for
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import DAYS, AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
 from scheduler.rostering.rules.week_patterns import Reach, end_state, reach_after
@@ -88,8 +89,9 @@ def target_window(contract: Contract, weeks: int) -> tuple[int, int] | None:
             weeks * (contract.average_weekly_minutes + contract.average_tolerance_minutes))
 
 
-def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
-    """The paid minutes this week may add up to, or None when the rule does not apply."""
+def _horizon(agent: AgentWeek) -> tuple[int, int, tuple[int, int], tuple[int, ...], int] | None:
+    """The agent's week number, the horizon's weeks, its paid-minute window, the days of leave in each week and
+    the minutes already counted towards the window (earlier weeks, leave credits); None without an average."""
     carry = agent.config.carry_in
     weeks = agent.config.weeks if carry is None else carry.weeks
     number = 1 if carry is None else carry.week_number
@@ -98,9 +100,17 @@ def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
         return None
     state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
     leave = leave_by_week(agent, number, weeks)
+    return number, weeks, window, leave, state.paid_minutes + sum(leave) * leave_credit_minutes(agent.contract)
+
+
+def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
+    """The paid minutes this week may add up to, or None when the rule does not apply."""
+    horizon = _horizon(agent)
+    if horizon is None:
+        return None
+    number, _weeks, window, leave, credited = horizon
     totals = week_totals(agent.config, agent.contract, leave[number - 1])
     later = _sums_of(tuple(week_totals(agent.config, agent.contract, days) for days in leave[number:]))
-    credited = state.paid_minutes + sum(leave) * leave_credit_minutes(agent.contract)
     low, high = window[0] - credited, window[1] - credited
     return frozenset(t for t in totals if any(low <= t + s <= high for s in later))
 
@@ -108,27 +118,15 @@ def allowed_totals(agent: AgentWeek) -> frozenset[int] | None:
 def pattern_reach(agent: AgentWeek) -> Reach | None:
     """What the later weeks can pay after each way this week may end, or None when no week follows (or the rule
     does not apply). Computed once per agent and week (``_REACH``)."""
-    carry = agent.config.carry_in
-    weeks = agent.config.weeks if carry is None else carry.weeks
-    number = 1 if carry is None else carry.week_number
-    window = target_window(agent.contract, weeks)
-    if window is None or number >= weeks:
+    horizon = _horizon(agent)
+    if horizon is None or horizon[0] >= horizon[1]:
         return None
-    key = (id(agent.config), agent.agent.agent_id, agent.week.start)
-    held = _REACH.get(key)
-    if held is not None and held[0] is agent.config:
-        return held[1]
-    state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
-    leave = leave_by_week(agent, number, weeks)
-    credited = state.paid_minutes + sum(leave) * leave_credit_minutes(agent.contract)
-    reach = reach_after(agent, credited, window)
-    if len(_REACH) > 4096:
-        _REACH.clear()
-    _REACH[key] = (agent.config, reach)
-    return reach
+    _number, _weeks, window, _leave, credited = horizon
+    return held_for(_REACH, agent.config, (agent.agent.agent_id, agent.week.start),
+                    lambda: reach_after(agent, credited, window), 4096)
 
 
-_REACH: dict[tuple[int, str, object], tuple[PlanConfig, Reach]] = {}
+_REACH: dict = {}
 
 
 def _keeps_reach(agent: AgentWeek, worked: list[bool], total_minutes: int) -> bool:

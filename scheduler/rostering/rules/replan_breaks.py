@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain.plan import PinnedShift, PlanConfig
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.week import Week
+from scheduler.rostering.held import held_for
 from scheduler.rostering.model import AgentDay, PenaltyTerm, RosterModel
 
 RULE = "replan_breaks"
@@ -66,7 +67,7 @@ def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) ->
     return moved
 
 
-_PUBLISHED: dict[tuple[int, object, int], tuple[object, dict]] = {}
+_PUBLISHED: dict = {}
 
 
 def _published_breaks(config: PlanConfig, week: Week) -> dict[tuple[str, date], tuple[str, int, tuple[int, ...]]]:
@@ -74,14 +75,7 @@ def _published_breaks(config: PlanConfig, week: Week) -> dict[tuple[str, date], 
     re-plan and week (the local search asks per candidate move)."""
     replan = config.replan
     assert replan is not None
-    key = (id(replan), week.start, week.day_count)
-    held = _PUBLISHED.get(key)
-    if held is not None and held[0] is replan:
-        return held[1]
     days = set(week.days())
-    published = {k: (p.template_id, p.start_minute, tuple(p.break_starts))
-                 for k, p in replan.published.items() if p is not None and k[1] in days}
-    if len(_PUBLISHED) > 16:
-        _PUBLISHED.clear()
-    _PUBLISHED[key] = (replan, published)
-    return published
+    return held_for(_PUBLISHED, replan, (week.start, week.day_count), lambda: {
+        k: (p.template_id, p.start_minute, tuple(p.break_starts))
+        for k, p in replan.published.items() if p is not None and k[1] in days}, 16)

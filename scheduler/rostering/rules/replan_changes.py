@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain.plan import PinnedShift, PlanConfig
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.week import Week
+from scheduler.rostering.held import held_for
 from scheduler.rostering.model import AgentDay, PenaltyTerm, RosterModel
 
 RULE = "replan_changes"
@@ -84,18 +85,21 @@ def amount(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) ->
     return changed
 
 
-_PUBLISHED: dict[tuple[int, object, int], tuple[object, dict, dict, int]] = {}
+_PUBLISHED: dict = {}
 
 
 def _published(config: PlanConfig, week: Week) -> tuple[dict[str, dict[object, tuple | None]], dict[str, int], int]:
     """The published roster's days in the week per agent (as ``amount`` compares them), each agent's count of them
     and the total; read once per re-plan and week."""
+    assert config.replan is not None
+    return held_for(_PUBLISHED, config.replan, (week.start, week.day_count), lambda: _read_published(config, week),
+                    16)
+
+
+def _read_published(config: PlanConfig, week: Week
+                    ) -> tuple[dict[str, dict[object, tuple | None]], dict[str, int], int]:
     replan = config.replan
     assert replan is not None
-    key = (id(replan), week.start, week.day_count)
-    held = _PUBLISHED.get(key)
-    if held is not None and held[0] is replan:
-        return held[1], held[2], held[3]
     days = set(week.days())
     agents = {a.agent_id for a in config.agents}
     keys: dict[str, dict[object, tuple | None]] = {}
@@ -104,7 +108,4 @@ def _published(config: PlanConfig, week: Week) -> tuple[dict[str, dict[object, t
             keys.setdefault(agent_id, {})[day] = None if published is None else (
                 published.template_id, published.start_minute, tuple(sorted(published.activity_starts)))
     per_agent = {agent_id: sum(v is not None for v in d.values()) for agent_id, d in keys.items()}
-    if len(_PUBLISHED) > 16:
-        _PUBLISHED.clear()
-    _PUBLISHED[key] = (replan, keys, per_agent, sum(per_agent.values()))
     return keys, per_agent, sum(per_agent.values())

@@ -29,6 +29,7 @@ from functools import reduce
 from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.shifts import free_shift_options
 from scheduler.domain.week import Week
+from scheduler.rostering.held import held_for
 from scheduler.rostering.rules.base import DAYS, AgentWeek
 from scheduler.rostering.rules.horizon_weekends import weekend_allowed_after
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
@@ -87,14 +88,9 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     top = window[1] // grid  # no later total above the window is of use
     # agents alike in what the later weeks offer them share the programme's answers (a 1,000-agent centre has a
     # few contracts and availabilities)
-    key = (id(config), contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
+    key = (contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
            frozenset(d for d in agent.agent.time_off if later and later[0].start <= d), top)
-    held = _MEMOS.get(key)
-    if held is None or held[0] is not config:
-        if len(_MEMOS) > 1024:
-            _MEMOS.clear()
-        held = _MEMOS[key] = (config, {})
-    memo = held[1]
+    memo: dict[tuple[int, EndState], int] = held_for(_MEMOS, config, key, dict, 1024)
 
     def reach(k: int, state: EndState) -> int:
         """Bits of the totals weeks ``k``.. of ``later`` can pay from ``state``."""
@@ -134,7 +130,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
                  {end: reach(0, end) for end in ends})
 
 
-_MEMOS: dict[tuple, tuple[object, dict[tuple[int, EndState], int]]] = {}
+_MEMOS: dict = {}
 
 
 def _runs_keep(days: list[bool], run_before: int, longest: int) -> bool:

@@ -29,7 +29,7 @@ MIN_SOLVE_SECONDS = 0.01
 # A capped CP-SAT solve that ends this close to its wall cap (or later) was cut by it; one that ends earlier stopped
 # for its own reasons (its deterministic limit, in deterministic mode, whose wall-time safety net may lie past the
 # cap), and must not end the search: that once stopped the example's neighbourhoods at 38.6 s of a 45-s limit.
-CUT_SLACK_SECONDS = 0.05
+CUT_SLACK_SECONDS = 0.1
 # How often, in seconds, ``Stop.watching`` asks whether a solver without its own stop hook must end.
 WATCH_POLL_SECONDS = 0.05
 INTERRUPT_NOTICE = "[interrupt] finishing with the best roster found so far; interrupt again to abort\n"
@@ -100,8 +100,11 @@ class Stop:
             with self._lock:
                 self._solvers.remove(solver)
         if (capped and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.reason is None
-                and solver.wall_time >= solver.parameters.max_time_in_seconds - CUT_SLACK_SECONDS):
-            self.reason = WALL_CLOCK  # the solve ran to the cap: the cap cut it short
+                and (solver.wall_time >= solver.parameters.max_time_in_seconds - CUT_SLACK_SECONDS
+                     or self.seconds_left() <= CUT_SLACK_SECONDS)):
+            # the solve ran to the cap, by its own clock or by ours (CP-SAT's own wall time may end a few hundredths
+            # of a second short of its limit, more on a loaded machine): the cap cut it short
+            self.reason = WALL_CLOCK
         return status
 
     @contextlib.contextmanager

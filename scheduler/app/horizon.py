@@ -40,6 +40,7 @@ from scheduler.app.channels import (
     plan_requirements,
     week_of,
 )
+from scheduler.app.horizon_deadlines import HorizonDeadlines
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -143,6 +144,7 @@ class WeekPlan:
     array: np.ndarray
     schedule: ScheduleResult
     relaxed_bound: float
+    planned: np.ndarray | None = None  # heads per [queue, slot] the week's best allocation gives (cumulative cover)
 
 
 def requirement_rows(config: PlanConfig, week: Week, required: pd.DataFrame) -> pd.DataFrame:
@@ -190,6 +192,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     started = time.monotonic()
     plans: list[WeekPlan] = []
     warnings: list[str] = []
+    deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
     for number, week in enumerate(weeks, start=1):
@@ -208,8 +211,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
         week_started = time.monotonic()
-        bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
-                 else math.nan)
+        week_deadlines = deadlines.week(number - 1, week)
+        bound = (relaxed_bound(Instance(without_horizon(config), week, array, week_deadlines), share, lp_wall)
+                 if coupled else math.nan)
         if stop is not None:  # the week's wall-clock cap: its share of what the run's cap leaves, after the LP
             left = share - (time.monotonic() - week_started) if overall_wall is None else (
                 (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
@@ -218,7 +222,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None
         try:
-            schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,
+            schedule = solve_roster(Instance(week_config, week, array, week_deadlines),
+                                    time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)
         except InfeasibleError as exc:
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
@@ -227,8 +232,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         past.extend(past_shifts(schedule.roster.shifts))
         stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
+        planned = deadlines.worked(Instance(week_config, week, array, week_deadlines), schedule.roster)
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
-                              bound))
+                              bound, planned if week_deadlines else None))
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
@@ -294,7 +300,7 @@ def _horizon_deferred(config: PlanConfig, first: Week, plans: list[WeekPlan],
     week's folder shows its own week of it (``channels.week_of``)."""
     span = _span(first, len(plans))
     required = _concat([p.required for p in plans])
-    array = np.concatenate([p.array for p in plans], axis=1)
+    array = np.concatenate([p.array if p.planned is None else p.planned for p in plans], axis=1)
     return deferred_outcomes(config, span, required, blended_heads(config, span, roster, array, required))
 
 

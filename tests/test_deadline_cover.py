@@ -336,3 +336,17 @@ def test_each_week_of_a_horizon_is_solved_with_cumulative_cover(tmp_path: Path,
     left = first.upper[-1] - done_heads(first, worked[first.index])
     assert left > 0  # Sunday evening's email, not yet due at midnight
     assert second.upper[0] >= left and second.lower[-1] >= left  # waiting from Monday 00:00, due in week 2
+    # week 2's email rows of coverage.csv are measured against what is due, backlog included: short by the overdue
+    from scheduler.report.horizon import WEEKS_FOLDER
+
+    rows = pd.read_csv(sorted((tmp_path / "out" / WEEKS_FOLDER).iterdir())[1] / "coverage.csv")
+    rows = rows.loc[rows["queue"] == "email"].reset_index(drop=True)
+    slots = [week2.week.slot_of(t) for t in pd.to_datetime(rows["interval_start"]).dt.to_pydatetime()]
+    worked = np.zeros(week2.week.slot_count, dtype=np.int64)
+    worked[slots] = rows["scheduled"].to_numpy()
+    done = 0
+    overdue = 0
+    for slot, lower, upper in zip(second.open_slots, second.lower, second.upper, strict=True):
+        done = min(done + int(worked[slot]), upper)
+        overdue += max(lower - done, 0)
+    assert np.maximum(rows["required"] - rows["scheduled"], 0).sum() == overdue

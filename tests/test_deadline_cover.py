@@ -25,7 +25,7 @@ from scheduler.domain.plan import PlanConfig, Queue
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.io.config import load_config
 from scheduler.rostering.coverage import CoverageResult, on_floor_by_skills
-from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue
+from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue, done_heads, window
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import read_roster
 from scheduler.rostering.rules import deadline_cover
@@ -255,3 +255,98 @@ def test_deadline_cover_key(example_plan: Path, tmp_path: Path) -> None:
     plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
     set_key(plan, "queues[0].deadline_cover", "interval")
     assert "queues[0].deadline_cover is only for deferred queues" in error_of(write(tmp_path, plan))
+
+
+def test_cushion_prices_deferred_work_bunched_away_from_the_plan() -> None:
+    """The 06:00 email burst (8 agent-intervals, due within 64 intervals): the fluid plan spreads it, one head
+    every two hours from 06:00 to 20:00. One agent on the floor 06:00-08:00 does it all in time (nothing
+    overdue) but leaves seven of the plan's heads unworked, each priced as a cushion shortfall; the same agent
+    on the floor 06:00-22:00 works the plan's heads and leaves none. CP-SAT's objective stays the exact flow's
+    where the cushion cannot be kept (sales takes the only agent 06:00-07:00)."""
+    _, instance, _ = _centre(1, range(0), 8.0)
+    first = WEEK.slot(0, hm("06:00"))
+    plan = np.flatnonzero(instance.requirements[1])
+    assert plan.tolist() == list(range(first, first + 64, 8))
+
+    def exact(slots: range) -> deadline_cover.ExactCover:
+        return deadline_cover.exact_cover(instance, {("email", "sales"): np.isin(np.arange(SLOTS), list(slots))
+                                                     .astype(np.int64)})
+
+    bunched = exact(range(first, first + 8))
+    assert bunched.overdue == 0 and bunched.cushion == 7
+    assert bunched.heads[1].sum() == 8  # all the work, in the first two hours
+    spread = exact(range(first, WEEK.slot(0, hm("22:00"))))
+    assert spread.overdue == 0 and spread.cushion == 0
+    assert (spread.heads[1][plan] == 1).all()
+    price = deadline_cover.cushion_price(instance.config.weights)
+    assert price == 100  # a tenth of an uncovered live head at the default weights, ten idle heads
+    _, cumulative, _ = _centre(1, range(first, WEEK.slot(0, hm("07:00"))), 8.0)
+    roster, objective = _solve(cumulative)
+    costs = {c.rule: c for c in evaluate(cumulative, roster)}
+    assert costs[deadline_cover.CUSHION].amount >= 1  # the plan's 06:00 head: the agent is on sales
+    assert costs[deadline_cover.CUSHION].penalty == costs[deadline_cover.CUSHION].amount * price
+    assert objective == pytest.approx(_total(cumulative, roster))
+    aggregate = solve_aggregate(cumulative)
+    assert aggregate is not None and aggregate.bound <= objective + 1e-6
+
+
+def test_a_week_of_a_horizon_gets_the_backlog_the_weeks_before_left() -> None:
+    """Two 4-slot weeks, the queue open throughout: 2 heads of work arrive in week 1's last slot, due two slots
+    later (in week 2). Week 1's window has nothing due; a roster working one head of it in that slot leaves one,
+    which week 2's window has from its first slot, due by its second."""
+    horizon = DeadlineQueue(1, tuple(range(8)), (0, 0, 0, 0, 0, 2, 2, 2), (0, 0, 0, 2, 2, 2, 2, 2), 2, 0.9)
+    first = window(horizon, 0, 4, 0)
+    assert (first.open_slots, first.lower, first.upper) == ((0, 1, 2, 3), (0, 0, 0, 0), (0, 0, 0, 2))
+    assert done_heads(first, np.array([0, 0, 1, 1])) == 1  # the head before the work arrived did nothing
+    second = window(horizon, 4, 4, 1)
+    assert (second.open_slots, second.lower, second.upper) == ((0, 1, 2, 3), (0, 1, 1, 1), (1, 1, 1, 1))
+    assert (second.deadline_slots, second.service_level_target) == (2, 0.9)
+
+
+def test_each_week_of_a_horizon_is_solved_with_cumulative_cover(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--weeks 2`` with email covered cumulatively: both weeks' solves get the email's deadline rows (they were
+    covered interval by interval whatever ``deadline_cover`` said), week 2's with what week 1 left waiting at
+    its start, and the plan stays valid."""
+    from scheduler.app import horizon
+    from scheduler.app.pipeline import run_plan
+
+    plan = generate_example(tmp_path / "c", agents=10, weeks=3, channels=("voice", "email"), time_limit_seconds=2)
+    data = yaml.safe_load(plan.read_text(encoding="utf-8"))
+    data["forecast"]["weeks"] = 2
+    for queue in data["queues"]:
+        if queue.get("channel") == "email":
+            queue["deadline_cover"] = "cumulative"
+    plan.write_text(yaml.safe_dump(data), encoding="utf-8")
+    seen: list[tuple[Instance, Roster]] = []
+    solve = horizon.solve_roster
+
+    def watched(instance: Instance, **kwargs: Any) -> Any:
+        result = solve(instance, **kwargs)
+        seen.append((instance, result.roster))
+        return result
+
+    monkeypatch.setattr(horizon, "solve_roster", watched)
+    result = run_plan(plan, tmp_path / "out", time_limit_seconds=2, progress=None)
+    assert not result.violations
+    assert len(seen) == 2 and all(len(i.deadlines) == 1 for i, _ in seen)
+    (week1, roster1), (week2, _) = seen
+    first, second = week1.deadlines[0], week2.deadlines[0]
+    worked = deadline_cover.exact_cover(week1, on_floor_by_skills(week1.config, week1.week, roster1)).heads
+    left = first.upper[-1] - done_heads(first, worked[first.index])
+    assert left > 0  # Sunday evening's email, not yet due at midnight
+    assert second.upper[0] >= left and second.lower[-1] >= left  # waiting from Monday 00:00, due in week 2
+    # week 2's email rows of coverage.csv are measured against what is due, backlog included: short by the overdue
+    from scheduler.report.horizon import WEEKS_FOLDER
+
+    rows = pd.read_csv(sorted((tmp_path / "out" / WEEKS_FOLDER).iterdir())[1] / "coverage.csv")
+    rows = rows.loc[rows["queue"] == "email"].reset_index(drop=True)
+    slots = [week2.week.slot_of(t) for t in pd.to_datetime(rows["interval_start"]).dt.to_pydatetime()]
+    worked = np.zeros(week2.week.slot_count, dtype=np.int64)
+    worked[slots] = rows["scheduled"].to_numpy()
+    done = 0
+    overdue = 0
+    for slot, lower, upper in zip(second.open_slots, second.lower, second.upper, strict=True):
+        done = min(done + int(worked[slot]), upper)
+        overdue += max(lower - done, 0)
+    assert np.maximum(rows["required"] - rows["scheduled"], 0).sum() == overdue

@@ -35,11 +35,13 @@ from scheduler.app.channels import (
     DeferredResult,
     backlog_frame,
     blended_heads,
+    cumulative_rows,
     deferred_cover,
     deferred_outcomes,
     plan_requirements,
     week_of,
 )
+from scheduler.app.horizon_deadlines import HorizonDeadlines
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
@@ -57,6 +59,7 @@ from scheduler.report.horizon import WEEKS_FOLDER, horizon_page
 from scheduler.rostering.activities import activity_overstaffing_credit, schedule_meetings
 from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
 from scheduler.rostering.coverage import CoverageResult, coverage
+from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import floor_rules
 from scheduler.rostering.rules.average_hours import average_conflicts
@@ -143,6 +146,8 @@ class WeekPlan:
     array: np.ndarray
     schedule: ScheduleResult
     relaxed_bound: float
+    planned: np.ndarray | None = None  # heads per [queue, slot] the week's best allocation gives (cumulative cover)
+    deadlines: tuple[DeadlineQueue, ...] = ()  # the week's cumulative deadline queues, with the backlog carried in
 
 
 def requirement_rows(config: PlanConfig, week: Week, required: pd.DataFrame) -> pd.DataFrame:
@@ -190,6 +195,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     started = time.monotonic()
     plans: list[WeekPlan] = []
     warnings: list[str] = []
+    deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
     for number, week in enumerate(weeks, start=1):
@@ -208,8 +214,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         coupled = number > 1 or previous is not None or config.contracts != without_horizon(config).contracts
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
         week_started = time.monotonic()
-        bound = (relaxed_bound(Instance(without_horizon(config), week, array), share, lp_wall) if coupled
-                 else math.nan)
+        week_deadlines = deadlines.week(number - 1, week)
+        bound = (relaxed_bound(Instance(without_horizon(config), week, array, week_deadlines), share, lp_wall)
+                 if coupled else math.nan)
         if stop is not None:  # the week's wall-clock cap: its share of what the run's cap leaves, after the LP
             left = share - (time.monotonic() - week_started) if overall_wall is None else (
                 (overall_wall - (week_started - started)) / (len(weeks) - number + 1)
@@ -218,7 +225,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None
         try:
-            schedule = solve_roster(Instance(week_config, week, array), time_limit_seconds=solve_seconds, seed=seed,
+            schedule = solve_roster(Instance(week_config, week, array, week_deadlines),
+                                    time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)
         except InfeasibleError as exc:
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
@@ -227,8 +235,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         past.extend(past_shifts(schedule.roster.shifts))
         stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
+        planned = deadlines.worked(Instance(week_config, week, array, week_deadlines), schedule.roster)
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
-                              bound))
+                              bound, planned if week_deadlines else None, week_deadlines))
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
@@ -288,14 +297,16 @@ def _span(first: Week, weeks: int) -> Week:
 
 
 def _horizon_deferred(config: PlanConfig, first: Week, plans: list[WeekPlan],
-                      roster: Roster) -> dict[str, DeferredResult]:
+                      roster: Roster) -> tuple[dict[str, DeferredResult], np.ndarray]:
     """The deferred queues' backlogs replayed over the whole horizon (work left on a Sunday is still waiting on
     Monday, as the horizon's fluid plan carries it), for the horizon's ``kpis.json`` and ``backlog.csv``; each
-    week's folder shows its own week of it (``channels.week_of``)."""
+    week's folder shows its own week of it (``channels.week_of``). Also the heads per ``[queue, slot]`` of the
+    horizon working each deferred queue in that replay."""
     span = _span(first, len(plans))
     required = _concat([p.required for p in plans])
-    array = np.concatenate([p.array for p in plans], axis=1)
-    return deferred_outcomes(config, span, required, blended_heads(config, span, roster, array, required))
+    array = np.concatenate([p.array if p.planned is None else p.planned for p in plans], axis=1)
+    heads = blended_heads(config, span, roster, array, required)
+    return deferred_outcomes(config, span, required, heads), heads
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -315,12 +326,14 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
         stage("validate", f"{len(violations)} hard-rule violation(s) over {len(plans)} weeks")
         covers, extras_all, week_kpis, backlogs = [], [], [], []
         # the deferred queues replayed over the horizon, so each week starts with the backlog the weeks before left
-        replay = _horizon_deferred(config, first, plans, schedule.roster)
+        replay, replay_heads = _horizon_deferred(config, first, plans, schedule.roster)
         for number, plan in enumerate(plans):
             week, week_roster = plan.week, plan.schedule.roster
             cover = coverage(config, week, week_roster, plan.required, plan.array, targets)
             cover, deferred = deferred_cover(config, week, cover, plan.required, None,
                                              week_of(replay, number * week.slot_count, week.slot_count))
+            cover = cumulative_rows(config, week, cover, plan.deadlines,  # rows against what is due
+                                    replay_heads[:, number * week.slot_count:(number + 1) * week.slot_count])
             extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
             in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
             kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),

@@ -92,3 +92,24 @@ def deadline_queue(index: int, arrivals: np.ndarray, open_mask: np.ndarray, due:
         lower_heads = np.minimum(lower_heads, np.cumsum(np.asarray(plan_heads, dtype=np.int64))[open_slots])
     return DeadlineQueue(index, tuple(int(s) for s in open_slots), tuple(int(v) for v in lower_heads),
                          tuple(int(v) for v in upper_heads), deadline_slots, service_level_target)
+
+
+def window(queue: DeadlineQueue, first_slot: int, slots: int, done_before: int) -> DeadlineQueue:
+    """The part of a horizon's ``queue`` (slots counted from the horizon's start) inside the week of ``slots``
+    slots from ``first_slot``, its slots counted from the week's start, when the weeks before have worked
+    ``done_before`` useful heads on it: the backlog they left (work arrived, less that done) is there from the
+    week's first slot, due when its items fall due (overdue ones at once), on the horizon's real deadlines."""
+    inside = [k for k, s in enumerate(queue.open_slots) if first_slot <= s < first_slot + slots]
+    lower = [max(0, queue.lower[k] - done_before) for k in inside]
+    upper = [max(0, queue.upper[k] - done_before) for k in inside]
+    return DeadlineQueue(queue.index, tuple(queue.open_slots[k] - first_slot for k in inside), tuple(lower),
+                         tuple(upper), queue.deadline_slots, queue.service_level_target)
+
+
+def done_heads(queue: DeadlineQueue, heads: np.ndarray) -> int:
+    """Useful heads ``heads`` (per slot of the queue's week, shape ``(slots,)``) work on ``queue``: their running
+    total, each open slot kept within the work arrived (``upper``), at the last open slot."""
+    done = 0
+    for k, slot in enumerate(queue.open_slots):
+        done = min(done + int(heads[slot]), queue.upper[k])
+    return done

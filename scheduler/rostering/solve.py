@@ -250,7 +250,8 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
         exact = deadline_cover.exact_cover(instance, on_floor)
         under, over = exact.under, exact.over
         deadline = (RuleCost(deadline_cover.NAME, exact.overdue, deadline_cover.UNIT,
-                             weights.understaffed_agent_interval, exact.overdue * weights.understaffed_agent_interval),)
+                             weights.understaffed_agent_interval, exact.overdue * weights.understaffed_agent_interval),
+                    RuleCost(*deadline_cover.cushion_cost(exact, weights)))
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
                  under * weights.understaffed_agent_interval),

@@ -14,6 +14,14 @@ queue. The queue's requirement row
 (the fluid plan's fixed heads per interval) is not covered interval by interval: it is one plan among many (the
 searches start from it where they have nothing better).
 
+The *cushion*: in each open interval, heads working the queue up to the fluid plan's heads there are worth
+``cushion_price`` each beyond that (a concave value: every head short of the plan's costs it; heads above it
+nothing more). Without it the model is indifferent to *when* deferred work is done, and bunches it; the agents
+working deferred items are mostly blended agents who take a call first when one waits, so deferred work spread
+as the plan spreads it keeps a cushion of such agents beside the live queues in every interval. The price is far
+below an uncovered live head or an overdue one (a head never leaves a live queue or a deadline for the cushion)
+and above an idle head (a present head works the plan's share rather than idle).
+
 Faces:
 
 - CP-SAT (``build`` and ``CoverHook``, which ``rules.coverage`` asks for the queue's allocation variables, so
@@ -39,6 +47,7 @@ from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from scheduler.domain.plan import ObjectiveWeights
 from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import PenaltyTerm, RosterModel
@@ -46,6 +55,11 @@ from scheduler.rostering.rules.base import LabourRule
 
 NAME = "deadline_cover"
 UNIT = "uncovered agent-interval equivalent"
+CUSHION = "deadline_cushion"
+CUSHION_UNIT = "agent-interval short of the deferred plan"
+# The cushion's price per head short of the fluid plan in an interval, as a share of the understaffing weight:
+# a tenth, so ten such heads weigh one uncovered live head (and ten times an idle head at the default weights).
+CUSHION_SHARE = 0.1
 
 
 def live_requirements(instance: Instance) -> np.ndarray:
@@ -98,10 +112,19 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
     overdue: list[cp_model.IntVar] = []
     per_late: list[int] = []
     weight = model.config.weights.understaffed_agent_interval
+    short: list[cp_model.IntVar] = []
+    never = 0  # plan heads no one may work (no allocation variable there): short whatever the roster
     for queue in model.instance.deadlines:
         done: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
+        floors = cushion_floors(model.instance, queue)
         for k, slot in enumerate(queue.open_slots):
             here = by_queue_slot.get((queue.index, slot), [])
+            if floors[k] > 0 and here:
+                gap = model.cp.new_int_var(0, int(floors[k]), f"deadline_cushion_{queue.index}_{k}")
+                model.cp.add(gap >= int(floors[k]) - cp_model.LinearExpr.sum(here))
+                short.append(gap)
+            elif floors[k] > 0:
+                never += int(floors[k])
             if here:  # (without, the total stands, within the earlier and so smaller upper bound)
                 total = model.cp.new_int_var(0, queue.upper[k], f"deadline_done_{queue.index}_{k}")
                 model.cp.add(total == done + cp_model.LinearExpr.sum(here))
@@ -111,7 +134,9 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 model.cp.add(late >= queue.lower[k] - done)
                 overdue.append(late)
                 per_late.append(overdue_price(queue, weight))
-    return [PenaltyTerm(NAME, 1, cp_model.LinearExpr.weighted_sum(overdue, per_late), "objective unit")]
+    return [PenaltyTerm(NAME, 1, cp_model.LinearExpr.weighted_sum(overdue, per_late), "objective unit"),
+            PenaltyTerm(CUSHION, cushion_price(model.config.weights), cp_model.LinearExpr.sum(short) + never,
+                        CUSHION_UNIT)]
 
 
 def overdue(costs: Sequence[object]) -> bool:
@@ -124,6 +149,25 @@ def overdue_price(queue: DeadlineQueue, understaffed_weight: int) -> int:
     understaffing weight over ``deadline_slots * (1 - service_level_target)`` kept within ``[1 / D, 1]``, whole."""
     late_share = queue.deadline_slots * (1.0 - queue.service_level_target)
     return round(understaffed_weight / min(1.0, max(late_share, 1.0 / queue.deadline_slots)))
+
+
+def cushion_price(weights: ObjectiveWeights) -> int:
+    """Objective units per head short of the fluid plan's heads on a deferred queue in one open interval (module
+    docstring): ``CUSHION_SHARE`` of the understaffing weight, whole, and at least one."""
+    return max(1, round(weights.understaffed_agent_interval * CUSHION_SHARE))
+
+
+def cushion_cost(exact: ExactCover, weights: ObjectiveWeights) -> tuple[str, int, str, int, int]:
+    """The cushion's term of a roster's evaluated costs: rule, amount (heads short of the plan, summed over
+    intervals), unit, weight (``cushion_price``) and penalty."""
+    price = cushion_price(weights)
+    return CUSHION, exact.cushion, CUSHION_UNIT, price, exact.cushion * price
+
+
+def cushion_floors(instance: Instance, queue: DeadlineQueue) -> np.ndarray:
+    """The fluid plan's heads on ``queue`` in each of its open slots (its requirement row there), shape
+    ``(len(open_slots),)``: the heads the cushion values."""
+    return np.asarray(instance.requirements[queue.index], dtype=np.int64)[list(queue.open_slots)]
 
 
 class DeadlineCover(LabourRule):
@@ -147,12 +191,15 @@ class ExactCover:
     ``under`` live requirement uncovered, ``over`` on-floor heads on no requirement, ``overdue`` overdue
     agent-intervals summed over the deadline queues' open intervals, each times its queue's ``overdue_price``
     over the understaffing weight (the penalty's amount, in uncovered live agent-intervals), ``heads`` heads per
-    ``[queue, slot]`` on each queue (live: covering its requirement; deadline queues: working them)."""
+    ``[queue, slot]`` on each queue (live: covering its requirement; deadline queues: working them), ``cushion``
+    heads short of the fluid plan's on the deadline queues, summed over their open intervals (``cushion_price``
+    each)."""
 
     under: int
     over: int
     overdue: float
     heads: np.ndarray
+    cushion: int = 0
 
 
 def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray]) -> ExactCover:
@@ -170,7 +217,9 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     supply = floor_total + big  # what the source sends: every unused head and unused debt goes straight to the sink
     longest = max((len(q.open_slots) for q in instance.deadlines), default=0)
     prices = {q.index: overdue_price(q, under_w) for q in instance.deadlines}
-    must = max([under_w, *prices.values()]) * (longest + 2) + over_w + 1  # a due head is always met, late if need be
+    cushion_w = cushion_price(weights)
+    # a due head is always met, late if need be
+    must = max([under_w, *prices.values()]) * (longest + 2) + over_w + cushion_w + 1
     tails: list[int] = []
     heads_: list[int] = []
     caps: list[int] = []
@@ -205,6 +254,24 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     live_arcs: list[tuple[int, int, int]] = []  # (arc, queue index, slot)
     deferred_arcs: list[tuple[int, int, int]] = []  # (arc, queue index, slot)
     open_rank = {q.index: {s: k for k, s in enumerate(q.open_slots)} for q in instance.deadlines}
+    floors = {q.index: cushion_floors(instance, q) for q in instance.deadlines}
+    cushion_arcs: list[int] = []
+    deferred_node: dict[tuple[int, int], int] = {}  # (queue index, slot): the heads working it there
+
+    def working(q: int, rank: int) -> int:
+        """The node of the heads working deadline queue ``q`` in its open slot ``rank``: to its chain node, the
+        first ``floor`` of them with the cushion's value."""
+        nonlocal nodes
+        node = deferred_node.get((q, rank))
+        if node is None:
+            node = deferred_node[q, rank] = nodes
+            nodes += 1
+            floor = int(floors[q][rank])
+            if floor > 0:
+                cushion_arcs.append(arc(node, chain[q][rank], floor, -cushion_w))
+            arc(node, chain[q][rank], floor_total, 0)
+        return node
+
     live_node: dict[tuple[int, int], int] = {}
     for g in groups:
         counts = on_floor[g]
@@ -224,7 +291,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
                     arc(node, target, present, 0)
                 rank = open_rank.get(q, {}).get(slot)
                 if rank is not None:
-                    deferred_arcs.append((arc(node, chain[q][rank], present, -over_w), q, slot))
+                    deferred_arcs.append((arc(node, working(q, rank), present, -over_w), q, slot))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(np.asarray(tails, dtype=np.int64), np.asarray(heads_, dtype=np.int64),
                                               np.asarray(caps, dtype=np.int64), np.asarray(costs, dtype=np.int64))
@@ -236,8 +303,10 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     for a, q, slot in (*live_arcs, *deferred_arcs):
         heads[q, slot] += flow.flow(a)
     live_covered = int(sum(flow.flow(a) for a, _, _ in live_arcs))
+    floor_sum = int(sum(int(f.sum()) for f in floors.values()))
     return ExactCover(under=int(live.sum()) - live_covered, over=floor_total - int(heads.sum()),
-                      overdue=sum(flow.flow(a) * price for a, price in debt_arcs) / max(under_w, 1), heads=heads)
+                      overdue=sum(flow.flow(a) * price for a, price in debt_arcs) / max(under_w, 1), heads=heads,
+                      cushion=floor_sum - int(sum(flow.flow(a) for a in cushion_arcs)))
 
 
 def retarget(instance: Instance, heads: np.ndarray | dict[int, np.ndarray], overdue_rows: bool = True) -> Instance:
@@ -319,11 +388,20 @@ class AggregateDeadlines:
         return slots
 
     def add_rows(self) -> None:
-        """The running totals and overdue rows (after every allocation is made)."""
+        """The running totals, overdue and cushion rows (after every allocation is made)."""
         solver = self.solver
+        cushion_w = cushion_price(self.weights)
         for queue in self.instance.deadlines:
             previous = None
+            floors = cushion_floors(self.instance, queue)
             for k, slot in enumerate(queue.open_slots):
+                if floors[k] > 0:  # heads short of the plan's here: at least the plan less those working it
+                    gap = solver.NumVar(0, float(floors[k]), "")
+                    self.objective.SetCoefficient(gap, cushion_w)
+                    cushion_row = solver.Constraint(float(floors[k]), solver.infinity())
+                    cushion_row.SetCoefficient(gap, 1)
+                    for var in self.by_queue_slot.get((queue.index, slot), []):
+                        cushion_row.SetCoefficient(var, 1)
                 total = solver.NumVar(0, float(queue.upper[k]), "")
                 link = solver.Constraint(0, 0)
                 link.SetCoefficient(total, 1)

@@ -245,10 +245,12 @@ def _deferred(plan: dict[str, Any], **keys: Any) -> dict[str, Any]:
 
 def test_deadline_cover_key(example_plan: Path, tmp_path: Path) -> None:
     plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
-    assert load_config(write(tmp_path, _deferred(plan))).queue("service").deadline_cover == "interval"
+    loaded = load_config(write(tmp_path, _deferred(plan)))
+    assert loaded.queue("service").deadline_cover == "cumulative"  # the default of a deferred queue
+    assert loaded.queue("sales").deadline_cover == "interval"  # a live queue: the key does not apply
     plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
-    assert load_config(write(tmp_path, _deferred(plan, deadline_cover="cumulative"))).queue(
-        "service").deadline_cover == "cumulative"
+    assert load_config(write(tmp_path, _deferred(plan, deadline_cover="interval"))).queue(
+        "service").deadline_cover == "interval"
     plan = yaml.safe_load(example_plan.read_text(encoding="utf-8"))
     assert "queues[1].deadline_cover must be one of cumulative, interval" in error_of(
         write(tmp_path, _deferred(plan, deadline_cover="weekly")))

@@ -237,7 +237,7 @@ def week_of(results: dict[str, DeferredResult], first_slot: int, slots: int) -> 
 
 
 def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> tuple[DeadlineQueue, ...]:
-    """The deferred queues the roster covers cumulatively (``deadline_cover: cumulative``, opt-in), each
+    """The deferred queues the roster covers cumulatively (``deadline_cover: cumulative``, the default), each
     with the work arriving per interval of the week (the requirement rows, ``plan_requirements``) and its real
     deadline: the roster aims at every item in time (lateness is a soft cost, so a target below 1 leaves room
     where keeping every item would cost more than it saves), as ``rostering.deadlines.DeadlineQueue``; empty

@@ -78,8 +78,8 @@ class Queue:
     deadline_clock: str = "open_hours"
     bot: Bot | None = None
     min_level: str | None = None  # only agents of this level or above take the queue (``levels[]``)
-    # deferred queues: the roster covers the work cumulatively before each deadline (``cumulative``), or the fluid
-    # plan's heads interval by interval (``interval``)
+    # deferred queues: the roster covers the work cumulatively before each deadline (``cumulative``, the default
+    # the config loader gives a deferred queue), or the fluid plan's heads interval by interval (``interval``)
     deadline_cover: str = "interval"
 
     @property

@@ -321,7 +321,7 @@ def _deadline_cover(node: _Node, deadline: int | None) -> str:
     """``deadline_cover`` of a queue: how the roster covers a deferred queue's work (deferred queues only)."""
     cover = node.get("deadline_cover", None)
     if cover.value is None:
-        return "interval"  # cumulative cover (with its cushion) paid more on 2 of 13 centres (README): opt-in
+        return "cumulative" if deadline is not None else "interval"  # measured in the README, *The cushion*
     if deadline is None:
         raise cover.fail("is only for deferred queues (ones with deadline_minutes)")
     value = cover.string()

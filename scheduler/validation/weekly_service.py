@@ -12,14 +12,16 @@ curves or allocation.
 
 Giving each head where it answers the most can leave the queue with the tightest target short while the others
 are points above theirs, though another allocation of the same heads meets every target. So when a queue misses,
-the allocation is searched again with each queue's rates weighted: the weights of the queues short of their
-target grow by ``WEIGHT_STEP`` a round, for up to ``WEIGHT_ROUNDS`` rounds, and the allocation with the fewest
-contacts short of the targets (the first when equal) is the one counted. Every allocation counted is a real one
+the allocation is searched again with each queue's rates weighted: each round, a queue's weight falls with its
+surplus over its target and grows with its shortfall (multiplicatively, by a step that shrinks each round), for
+up to ``WEIGHT_ROUNDS`` rounds, and the allocation with the fewest contacts short of the targets (the first when
+equal) is the one counted. Every allocation counted is a real one
 of the roster's agents, so a target "met" is met.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -35,9 +37,11 @@ from scheduler.domain.week import Week
 
 # Above this many queues, a head's feasibility is checked by a maximum flow instead of Hall's subsets.
 HALL_QUEUES = 8
-# The weighted allocations tried when a queue misses its target: rounds, and the growth of a short queue's weight.
-WEIGHT_ROUNDS = 12
+# The weighted allocations tried when a queue misses its target: rounds, the first round's step (a queue's
+# weight times exp(-step) to exp(step)) and its decay per round.
+WEIGHT_ROUNDS = 16
 WEIGHT_STEP = 0.5
+WEIGHT_DECAY = 0.8
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,15 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
     weights = [1.0] * len(queue_ids)
     answered, worst, by_slot = _count(weights, present, answered_at, volume_at, sets, queue_ids)
     short = short_of(answered)
-    tried = short
+    last, step = answered, WEIGHT_STEP
     for _ in range(WEIGHT_ROUNDS if short.sum() > 0 else 0):
-        weights = [w * (1 + WEIGHT_STEP) if tried[q] > 0 else w for q, w in enumerate(weights)]
+        # each queue's surplus over its target (a share of its contacts; negative: short), the largest scaled to 1
+        surplus = np.array([(last[q] - goal[q]) / contacts[q] if q in live else 0.0 for q in range(len(queue_ids))])
+        spread = float(np.abs(surplus).max()) or 1.0
+        weights = [w * math.exp(-step * surplus[q] / spread) for q, w in enumerate(weights)]
+        step *= WEIGHT_DECAY
         counted = _count(weights, present, answered_at, volume_at, sets, queue_ids)
-        tried = short_of(counted[0])
+        last, tried = counted[0], short_of(counted[0])
         if tried.sum() < short.sum():
             (answered, worst, by_slot), short = counted, tried
         if tried.sum() == 0:

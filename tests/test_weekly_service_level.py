@@ -349,6 +349,16 @@ def test_scoring_and_validator_find_an_allocation_that_meets_every_target(tmp_pa
     assert rule.cost(curves, config, floor)[1] == 0
     state = rule.WeeklyState(curves, config, graph.groups, columns)
     assert state.total.tolist() == answered and state.penalty(state.total) == 0
+    # a one-agent move's delta is the least penalty over the weight sets after it, as the scoring counts it
+    slots_per_day = WEEK.slots_per_day
+    for shift in roster.shifts[::17]:
+        day = WEEK.day_index(shift.date)
+        first = day * slots_per_day + shift.start_minute // INTERVAL_MINUTES
+        change = -np.ones((1, shift.length_minutes // INTERVAL_MINUTES), dtype=np.int64)
+        group = graph.groups.index(next(a.skills for a in config.agents if a.agent_id == shift.agent_id))
+        rest = Roster(tuple(s for s in roster.shifts if s is not shift))
+        after = rule.cost(curves, config, on_floor_by_skills(config, WEEK, rest))[4]
+        assert state.deltas(group, first, change)[0] == pytest.approx(after, abs=1e-6)
     # the validator, with its own allocation and curves, finds that the heads meet both targets too
     levels = weekly_levels(config, WEEK, roster, required, targets)
     assert levels["q1"].met and levels["q2"].met

@@ -82,6 +82,8 @@ def main() -> None:
                              "simulated weekly level.")
     parser.add_argument("--levels", type=float, nargs="+", default=[0.8, 0.85],
                         help="level mode: the weekly targets (every queue).")
+    parser.add_argument("--weekly-floor", choices=("tangent", "level"), default="tangent",
+                        help="level mode: the weekly mode's objective.weekly_floor.")
     parser.add_argument("--bisect-steps", type=int, default=3,
                         help="level mode: per-interval targets tried at most per level.")
     parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
@@ -262,12 +264,14 @@ def level_benchmark(args: argparse.Namespace) -> None:
                             "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
         queue_ids = [q["id"] for q in yaml.safe_load((folder / "plan.yaml").read_text())["queues"]]
         for level in args.levels:
-            weekly_yaml = folder / f"weekly-{level:.3f}.yaml"
-            _flexible(folder / "plan.yaml", weekly_yaml, {"service_level": "weekly",
-                                                          "min_interval_service_level": args.floor},
-                      {q: level for q in queue_ids})
-            weekly = _run(weekly_yaml, folder / f"out-weekly-{level:.3f}", args.time_limit, args.wall_limit)
-            _, inp = load_plan_folder(folder / f"out-weekly-{level:.3f}", weekly_yaml)
+            name = f"weekly-{level:.3f}" + ("" if args.weekly_floor == "tangent" else f"-{args.weekly_floor}")
+            weekly_yaml = folder / f"{name}.yaml"
+            edit: dict[str, object] = {"service_level": "weekly", "min_interval_service_level": args.floor}
+            if args.weekly_floor != "tangent":
+                edit["weekly_floor"] = args.weekly_floor
+            _flexible(folder / "plan.yaml", weekly_yaml, edit, {q: level for q in queue_ids})
+            weekly = _run(weekly_yaml, folder / f"out-{name}", args.time_limit, args.wall_limit)
+            _, inp = load_plan_folder(folder / f"out-{name}", weekly_yaml)
             goal = simulate(inp, reps=args.reps, seed=args.seed, routing="longest-waiting")
             low, high = level - 0.4, level
             tried = []

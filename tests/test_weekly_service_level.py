@@ -240,6 +240,7 @@ def test_unreachable_weekly_target_is_exit_3_naming_the_queue(tmp_path: Path) ->
     ("  min_interval_service_level: 1\n", "objective.min_interval_service_level must be < 1, got 1"),
     ("  min_interval_service_level: -0.1\n", "objective.min_interval_service_level must be >= 0, got -0.1"),
     ("  weekly_shortfall_contact: 0\n", "objective.weekly_shortfall_contact must be >= 1, got 0"),
+    ("  weekly_floor: none\n", "objective.weekly_floor must be one of tangent, level, got 'none'"),
 ])
 def test_bad_weekly_keys_are_exit_2_naming_the_key(tmp_path: Path, lines: str, message: str) -> None:
     plan = _tiny(tmp_path / "c")
@@ -380,3 +381,20 @@ def test_lean_heads_are_the_fewest_that_reach_each_target() -> None:
     assert prices == (3000, 1000)
     heads, _ = lean_heads(values, floor, (3 * 600 + 3 * 400 + 301, 900))  # one thousandth more: one head more
     assert heads[0].tolist() == [3, 3, 2]
+
+
+def test_level_floor_drops_the_tangent_point(tmp_path: Path) -> None:
+    # objective.weekly_floor: level keeps intervals only at min_interval_service_level (here 0): the floor falls
+    # below the tangent floor, and the lean requirement with it, while the curves stay the same
+    from scheduler.rostering.service_curves import weekly_curves
+
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    config = load_config(plan)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    tangent = weekly_curves(config, WEEK, required, queue_targets(config), 0.0)
+    level = weekly_curves(config, WEEK, required, queue_targets(config), 0.0, tangent=False)
+    assert level.values == tangent.values and level.target_units == tangent.target_units
+    assert (level.floor_heads <= tangent.floor_heads).all() and level.floor_heads.sum() < tangent.floor_heads.sum()
+    assert level.lean is not None and tangent.lean is not None and level.lean.sum() <= tangent.lean.sum()
+    plan.write_text(plan.read_text() + "  weekly_floor: level\n", encoding="utf-8")
+    assert load_config(plan).weights.weekly_floor == "level"

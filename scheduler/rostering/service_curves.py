@@ -153,9 +153,12 @@ def _requirement_row(week: Week, rows: pd.DataFrame) -> np.ndarray:
 
 
 def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, targets: Mapping[str, QueueTarget],
-                  min_level: float) -> WeeklyCurves:
+                  min_level: float, tangent: bool = True) -> WeeklyCurves:
     """The curves of every queue and slot from the requirement rows (``interval_start, queue, contacts,
-    aht_seconds, agents_required``; ``forecasting.queueing.staffing.requirements``)."""
+    aht_seconds, agents_required``; ``forecasting.queueing.staffing.requirements``). ``tangent``: the floor is
+    at least where the envelope meets Erlang's curve (module docstring); without, only at ``min_level`` (an
+    interval under the tangent point is counted at Erlang's value by the scoring and the validator, at the
+    envelope's, higher, by CP-SAT and the LP bound, which stay relaxations)."""
     queue_ids = tuple(q.queue_id for q in config.queues)
     skilled = {q: sum(q in a.skills for a in config.agents) for q in queue_ids}
     floor = np.zeros((len(queue_ids), week.slot_count), dtype=np.int64)
@@ -185,7 +188,8 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
             # concave curve is Erlang's own value (above it, the two agree at whole heads)
             reached = np.flatnonzero(level >= min_level - 1e-12)
             touching = np.flatnonzero((envelope - points <= 1e-9 * max(1.0, contacts[i])) & (points > 0))
-            low = max(int(reached[0]) if reached.size else int(needed[i]), int(touching[0]) if touching.size else 0)
+            low = max(int(reached[0]) if reached.size else int(needed[i]),
+                      int(touching[0]) if touching.size and tangent else 0)
             floor[q, slot] = min(low, int(needed[i]))
         if config.queues[q].deferred:
             floor[q] = _requirement_row(week, required[required["queue"] == queue_id])

@@ -4,6 +4,7 @@
     python benchmarks/service_level.py --centres example 150 --time-limit 30 --reps 40
     python benchmarks/service_level.py --mode weekly --agents 60 --time-limit 30   # weekly target vs per-interval
     python benchmarks/service_level.py --mode weekly --agents 60 --paid-bound     # ... and each mode's paid-hours bound
+    python benchmarks/service_level.py --mode level --agents 60 --levels 0.8 0.85  # at levels planners run
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``N`` agents, generated with
 ``wfm example --agents N --seed 7`` (3 queues) into the work folder, and planned with ``wfm plan`` (its
@@ -74,8 +75,17 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=None, help="Folder for centres and plans (kept; reused).")
-    parser.add_argument("--mode", choices=("predict", "weekly"), default="predict",
-                        help="predict: predicted vs simulated (default); weekly: weekly-target mode vs per-interval.")
+    parser.add_argument("--mode", choices=("predict", "weekly", "level"), default="predict",
+                        help="predict: predicted vs simulated (default); weekly: weekly-target mode vs per-interval "
+                             "at the level the per-interval roster delivers; level: the weekly mode at each --levels "
+                             "target vs the per-interval mode whose target is lowered until it delivers the same "
+                             "simulated weekly level.")
+    parser.add_argument("--levels", type=float, nargs="+", default=[0.8, 0.85],
+                        help="level mode: the weekly targets (every queue).")
+    parser.add_argument("--weekly-floor", choices=("tangent", "level"), default="tangent",
+                        help="level mode: the weekly mode's objective.weekly_floor.")
+    parser.add_argument("--bisect-steps", type=int, default=3,
+                        help="level mode: per-interval targets tried at most per level.")
     parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(WEEKLY_SEEDS),
                         help="weekly mode: generator seeds (default: three drawn at random once).")
@@ -89,6 +99,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.mode == "weekly":
         weekly_benchmark(args)
+        return
+    if args.mode == "level":
+        level_benchmark(args)
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="wfm-service-level-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -223,6 +236,75 @@ def weekly_benchmark(args: argparse.Namespace) -> None:
     print(f"\npaid hours saved: median {ordered[len(ordered) // 2]:.1%}, worst {ordered[0]:.1%}; simulated weekly "
           f"SL weekly minus per-interval: median {sorted(gaps)[len(gaps) // 2] * 100:+.2f} pt, "
           f"worst {min(gaps) * 100:+.2f} pt")
+
+
+def _worst_interval(sim: object) -> float:
+    """The lowest simulated interval level, pooled over the replications, of intervals with a contact or more."""
+    rows = getattr(sim, "intervals")  # noqa: B009
+    return float(rows[rows["contacts"] >= 1.0]["service_level"].min())
+
+
+def level_benchmark(args: argparse.Namespace) -> None:
+    """Koole & van der Sluis's comparison, at the levels planners run. Per seed and weekly level ``X`` (every
+    queue's target): the weekly mode (floor ``--floor``), then the per-interval mode with every queue's
+    per-interval target lowered by bisection on ``[X - 0.4, X]`` until its roster's simulated weekly level lies
+    within the two 95% intervals of the weekly roster's (at most ``--bisect-steps`` targets; the closest is
+    kept); paid hours, simulated levels, worst simulated interval and validity of both. Contracts leave room
+    (weekly minimum at half the maximum), as in ``weekly_benchmark``."""
+    work = args.work or Path(tempfile.mkdtemp(prefix="wfm-level-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print("| agents | seed | level | paid h per-interval / weekly | saved | per-interval target | simulated SL "
+          "per-interval / weekly | within CIs | worst interval (sim.) | valid |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    savings: dict[float, list[float]] = {level: [] for level in args.levels}
+    for seed in args.seeds:
+        folder = work / f"c{args.agents}-s{seed}"
+        if not (folder / "plan.yaml").exists():
+            subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(args.agents),
+                            "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
+        queue_ids = [q["id"] for q in yaml.safe_load((folder / "plan.yaml").read_text())["queues"]]
+        for level in args.levels:
+            name = f"weekly-{level:.3f}" + ("" if args.weekly_floor == "tangent" else f"-{args.weekly_floor}")
+            weekly_yaml = folder / f"{name}.yaml"
+            edit: dict[str, object] = {"service_level": "weekly", "min_interval_service_level": args.floor}
+            if args.weekly_floor != "tangent":
+                edit["weekly_floor"] = args.weekly_floor
+            _flexible(folder / "plan.yaml", weekly_yaml, edit, {q: level for q in queue_ids})
+            weekly = _run(weekly_yaml, folder / f"out-{name}", args.time_limit, args.wall_limit)
+            _, inp = load_plan_folder(folder / f"out-{name}", weekly_yaml)
+            goal = simulate(inp, reps=args.reps, seed=args.seed, routing="longest-waiting")
+            low, high = level - 0.4, level
+            tried = []
+            for _ in range(args.bisect_steps):
+                target = round((low + high) / 2, 4)
+                interval_yaml = folder / f"interval-{target:.4f}.yaml"
+                _flexible(folder / "plan.yaml", interval_yaml, {}, {q: target for q in queue_ids})
+                kpis = _run(interval_yaml, folder / f"out-interval-{target:.4f}", args.time_limit, args.wall_limit)
+                _, inp = load_plan_folder(folder / f"out-interval-{target:.4f}", interval_yaml)
+                sim = simulate(inp, reps=args.reps, seed=args.seed, routing="longest-waiting")
+                gap = sim.overall.service_level.mean - goal.overall.service_level.mean
+                within = abs(gap) <= _half(sim.overall.service_level) + _half(goal.overall.service_level)
+                tried.append((not within, abs(gap), target, kpis, sim, within))
+                if within:
+                    break
+                low, high = (low, target) if gap > 0 else (target, high)
+            _, _, target, base, sim, within = min(tried, key=lambda t: (t[0], t[1]))
+            saved = 1 - weekly["paid_hours"] / base["paid_hours"]
+            savings[level].append(saved)
+            valid = "yes" if base["hard_violations"] == 0 and weekly["hard_violations"] == 0 else (
+                f"{base['hard_violations']} / {weekly['hard_violations']} violations")
+            print(f"| {args.agents} | {seed} | {level:.0%} | {base['paid_hours']:.1f} / {weekly['paid_hours']:.1f} | "
+                  f"{saved:+.1%} | {target:.1%} | {_pm(sim.overall.service_level)} / "
+                  f"{_pm(goal.overall.service_level)} | {'yes' if within else 'no'} | "
+                  f"{_worst_interval(sim):.1%} / {_worst_interval(goal):.1%} | {valid} |", flush=True)
+    for level, saved in savings.items():
+        ordered = sorted(saved)
+        print(f"\nlevel {level:.0%}: paid hours saved median {ordered[len(ordered) // 2]:.1%}, worst {ordered[0]:.1%}")
+
+
+def _half(estimate: object) -> float:
+    ci = getattr(estimate, "ci95")  # noqa: B009
+    return 0.0 if ci is None else (ci[1] - ci[0]) / 2
 
 
 def _pm(estimate: object) -> str:

@@ -121,7 +121,8 @@ def test_faces_agree_cp_sat_scoring_search_and_bound(tmp_path: Path) -> None:
     name, short, _, weight, penalty = rule.cost(curves, config, floor)
 
     # CP-SAT with every agent-day fixed to the roster: its shortfall is never above the scoring's (it may
-    # allocate towards a short queue), and with a single queue's worth of freedom gone it is the same figure
+    # allocate towards a short queue, and counts by the envelope, at or above Erlang under a queue's floor), and
+    # it is close to what the scoring's own allocations leave counted by the envelope
     model, terms, scale = build_model(instance)
     by_day = {(s.agent_id, WEEK.day_index(s.date)): s for s in roster.shifts}
     for agent_day in model.all_agent_days():
@@ -132,7 +133,9 @@ def test_faces_agree_cp_sat_scoring_search_and_bound(tmp_path: Path) -> None:
     term = next(t for t in terms if t.rule == rule.NAME) if short else None
     modelled = 0.0 if term is None else solver.value(term.expression) / ANSWER_SCALE
     assert modelled <= short + 1e-9
-    assert modelled >= short - 0.05 * max(short, 1.0)  # the allocations differ only by the short queue's favour
+    enveloped = _envelope_shortfall(curves, config, floor)
+    assert modelled <= enveloped + 1e-9
+    assert modelled >= enveloped - 0.05 * max(enveloped, 1.0)  # the allocations differ only by a short queue's favour
 
     # the local search's one-agent deltas equal the scoring's before-and-after difference
     from scheduler.rostering.search.polish import _Polisher
@@ -153,6 +156,22 @@ def test_faces_agree_cp_sat_scoring_search_and_bound(tmp_path: Path) -> None:
     assert next(c for c in costs if c.rule == rule.NAME).penalty == pytest.approx(penalty)
     bound = solve_aggregate(instance)
     assert bound is not None and bound.bound <= sum(c.penalty for c in costs) + 1e-6
+
+
+def _envelope_shortfall(curves, config, floor) -> float:
+    """Contacts short of the targets under the scoring's allocations (the least over its weight sets), each queue
+    counted by the envelope rather than by Erlang."""
+    graph = rule._Graph(config)
+    columns = np.array([floor[g] for g in graph.groups])
+    least = np.inf
+    for weights in curves.weight_sets():
+        total = [0] * len(curves.queue_ids)
+        for slot in curves.slots():
+            heads = rule.allocate_slot(columns[:, slot].tolist(), graph, [v.get(slot) for v in curves.values], weights)
+            for q, h in enumerate(heads):
+                total[q] += curves.value(q, slot, h)
+        least = min(least, sum(rule.shortfall_units(curves, total)) / ANSWER_SCALE)
+    return float(least)
 
 
 def _plan(plan: Path, out: Path):
@@ -221,6 +240,7 @@ def test_unreachable_weekly_target_is_exit_3_naming_the_queue(tmp_path: Path) ->
     ("  min_interval_service_level: 1\n", "objective.min_interval_service_level must be < 1, got 1"),
     ("  min_interval_service_level: -0.1\n", "objective.min_interval_service_level must be >= 0, got -0.1"),
     ("  weekly_shortfall_contact: 0\n", "objective.weekly_shortfall_contact must be >= 1, got 0"),
+    ("  weekly_floor: none\n", "objective.weekly_floor must be one of tangent, level, got 'none'"),
 ])
 def test_bad_weekly_keys_are_exit_2_naming_the_key(tmp_path: Path, lines: str, message: str) -> None:
     plan = _tiny(tmp_path / "c")
@@ -281,8 +301,13 @@ def test_weekly_lp_start_falls_back_to_the_per_interval_lp(tmp_path: Path) -> No
     assert curves is not None and curves.interval_heads is not None
     interval = weekly_start.interval_instance(instance)
     assert interval is not None and interval.service_curves is None
-    assert (interval.requirements == curves.interval_heads).all()
+    # the start's requirement is the lean one (at least the floor, fewer heads over the week than every interval
+    # at its target); without it, the per-interval requirement itself
+    assert (interval.requirements == curves.lean).all()
     assert (interval.requirements >= instance.requirements).all() and interval.requirements.sum() > 0
+    assert interval.requirements.sum() < curves.interval_heads.sum()
+    full = weekly_start.interval_instance(instance, lean=False)
+    assert full is not None and (full.requirements == curves.interval_heads).all()
     assert weekly_start.lp_work_factor(instance) > 1 and weekly_start.lp_work_factor(interval) == 1
     spent: list[float] = []
     start = weekly_start.interval_lp_start(instance, spend_seconds=spent.append)
@@ -290,3 +315,86 @@ def test_weekly_lp_start_falls_back_to_the_per_interval_lp(tmp_path: Path) -> No
     assert start is not None and interval_lp is not None
     assert start.bound == 0 and interval_lp.bound > 0 and start.plans == interval_lp.plans and spent[0] > 0
     assert weekly_start.interval_lp_start(interval) is None  # the default mode has no such start
+
+
+def test_scoring_and_validator_find_an_allocation_that_meets_every_target(tmp_path: Path) -> None:
+    # Every agent on a day shift all week, a third of them (for q1 and q2) in the afternoon. Giving each head where
+    # it answers the most leaves q2 at 62.9% against its 70% target while q1 is at 75.0% against 64%; the same
+    # heads given with q2's contacts priced higher (its target needs the flatter part of its curves) meet both.
+    # Before, the scoring counted the first allocation (a shortfall no move could remove without adding hours)
+    # and the validator said q2 missed.
+    from scheduler.domain.roster import ShiftAssignment
+    from scheduler.validation.weekly_service import weekly_levels
+
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    config = load_config(plan)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    targets = queue_targets(config)
+    targets = {"q1": replace(targets["q1"], service_level_target=0.64),
+               "q2": replace(targets["q2"], service_level_target=0.70)}
+    curves = rule.curves_of(weekly_instance(config, WEEK, required, targets))
+    assert curves is not None and curves.prices[1] > curves.prices[0]
+    roster = Roster(tuple(ShiftAssignment(f"P{i}", WEEK.day(day), "day", (8 if i % 3 else 12) * 60, 480, 480, ())
+                          for i in range(1, 15) for day in range(7)))
+    floor = on_floor_by_skills(config, WEEK, roster)
+    graph = rule._Graph(config)
+    columns = np.array([floor[g] for g in graph.groups])
+    most = [0, 0]  # the allocation of the most answered contacts: q2 short
+    for slot in curves.slots():
+        heads = rule.allocate_slot(columns[:, slot].tolist(), graph, [v.get(slot) for v in curves.values])
+        for q, h in enumerate(heads):
+            most[q] += curves.exact_curve(q, slot)[min(h, len(curves.exact_curve(q, slot)) - 1)]
+    assert rule.shortfall_units(curves, most)[1] > 0 and rule.shortfall_units(curves, most)[0] == 0
+    answered = rule.week_answers(curves, config, floor)
+    assert rule.shortfall_units(curves, answered) == [0, 0]
+    assert rule.cost(curves, config, floor)[1] == 0
+    state = rule.WeeklyState(curves, config, graph.groups, columns)
+    assert state.total.tolist() == answered and state.penalty(state.total) == 0
+    # a one-agent move's delta is the least penalty over the weight sets after it, as the scoring counts it
+    slots_per_day = WEEK.slots_per_day
+    for shift in roster.shifts[::17]:
+        day = WEEK.day_index(shift.date)
+        first = day * slots_per_day + shift.start_minute // INTERVAL_MINUTES
+        change = -np.ones((1, shift.length_minutes // INTERVAL_MINUTES), dtype=np.int64)
+        group = graph.groups.index(next(a.skills for a in config.agents if a.agent_id == shift.agent_id))
+        rest = Roster(tuple(s for s in roster.shifts if s is not shift))
+        after = rule.cost(curves, config, on_floor_by_skills(config, WEEK, rest))[4]
+        assert state.deltas(group, first, change)[0] == pytest.approx(after, abs=1e-6)
+    # the validator, with its own allocation and curves, finds that the heads meet both targets too
+    levels = weekly_levels(config, WEEK, roster, required, targets)
+    assert levels["q1"].met and levels["q2"].met
+    for q, queue_id in enumerate(curves.queue_ids):
+        assert levels[queue_id].level == pytest.approx(answered[q] / ANSWER_SCALE / curves.contacts[q], abs=1e-4)
+
+
+def test_lean_heads_are_the_fewest_that_reach_each_target() -> None:
+    # q1: three slots with the same concave curve, a floor of 1 head each; its target needs four heads more, given
+    # where the marginal gain is largest (three at 400, then one at 300: the earliest slot); q2 one head. Prices:
+    # the last head's gain, 300 against 900, so q1's contacts weigh three times q2's
+    from scheduler.rostering.service_curves import lean_heads
+
+    curve = (0, 600, 1000, 1300, 1500, 1600)
+    values = ({0: curve, 1: curve, 2: curve}, {0: (0, 900, 1700)})
+    floor = np.array([[1, 1, 1], [0, 0, 0]])
+    heads, prices = lean_heads(values, floor, (3 * 600 + 3 * 400 + 300, 900))
+    assert heads[0].tolist() == [3, 2, 2] and heads[1].tolist() == [1, 0, 0]
+    assert prices == (3000, 1000)
+    heads, _ = lean_heads(values, floor, (3 * 600 + 3 * 400 + 301, 900))  # one thousandth more: one head more
+    assert heads[0].tolist() == [3, 3, 2]
+
+
+def test_level_floor_drops_the_tangent_point(tmp_path: Path) -> None:
+    # objective.weekly_floor: level keeps intervals only at min_interval_service_level (here 0): the floor falls
+    # below the tangent floor, and the lean requirement with it, while the curves stay the same
+    from scheduler.rostering.service_curves import weekly_curves
+
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    config = load_config(plan)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    tangent = weekly_curves(config, WEEK, required, queue_targets(config), 0.0)
+    level = weekly_curves(config, WEEK, required, queue_targets(config), 0.0, tangent=False)
+    assert level.values == tangent.values and level.target_units == tangent.target_units
+    assert (level.floor_heads <= tangent.floor_heads).all() and level.floor_heads.sum() < tangent.floor_heads.sum()
+    assert level.lean is not None and tangent.lean is not None and level.lean.sum() <= tangent.lean.sum()
+    plan.write_text(plan.read_text() + "  weekly_floor: level\n", encoding="utf-8")
+    assert load_config(plan).weights.weekly_floor == "level"

@@ -184,7 +184,8 @@ def weekly_instance(config: PlanConfig, week: Week, required: pd.DataFrame, targ
     targets; None in the default per-interval mode."""
     if config.weights.service_level != "weekly":
         return None
-    curves = weekly_curves(config, week, required, targets, config.weights.min_interval_service_level)
+    curves = weekly_curves(config, week, required, targets, config.weights.min_interval_service_level,
+                           tangent=config.weights.weekly_floor == "tangent")
     if stage is not None:
         stage("weekly", f"floor {config.weights.min_interval_service_level:.0%}: "
                         f"{curves.floor_heads.sum() * config.interval_minutes / 60:,.1f} agent-hours required")

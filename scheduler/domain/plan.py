@@ -231,6 +231,9 @@ class ObjectiveWeights:
     service_level: str = "interval"
     min_interval_service_level: float = 0.5
     weekly_shortfall_contact: int = 1000
+    # ``objective.weekly_floor``: "tangent" keeps every interval at least where Erlang's curve meets its concave
+    # envelope (``rostering.service_curves``); "level" only at ``min_interval_service_level``.
+    weekly_floor: str = "tangent"
 
 
 @dataclass(frozen=True)

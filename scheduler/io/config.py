@@ -655,7 +655,7 @@ def load_config(path: Path | str) -> PlanConfig:
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
                        "start_change_hour", "changed_shift", "moved_break", "unfair_shift", "service_level",
-                       "min_interval_service_level", "weekly_shortfall_contact"))
+                       "min_interval_service_level", "weekly_shortfall_contact", "weekly_floor"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -728,6 +728,7 @@ def load_config(path: Path | str) -> PlanConfig:
 
 
 SERVICE_LEVEL_MODES = ("interval", "weekly")
+WEEKLY_FLOORS = ("tangent", "level")
 
 
 def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[str, Any]:
@@ -740,9 +741,13 @@ def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[st
     level = floor.number(0.0, 1.0)
     if level >= 1.0:
         raise floor.fail("must be < 1")
+    weekly_floor = objective.get("weekly_floor", defaults.weekly_floor)
+    if weekly_floor.string() not in WEEKLY_FLOORS:
+        raise weekly_floor.fail(f"must be one of {', '.join(WEEKLY_FLOORS)}")
     return {"service_level": mode.string(), "min_interval_service_level": level,
             "weekly_shortfall_contact": objective.get(
-                "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT)}
+                "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT),
+            "weekly_floor": weekly_floor.string()}
 
 
 def _time_limit(node: _Node) -> float:

@@ -22,6 +22,7 @@ curve is flat.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,12 @@ from scheduler.domain.week import Week
 
 # Answered contacts are counted in thousandths inside the model: integers for CP-SAT.
 ANSWER_SCALE = 1000
+# A queue's price (``lean_heads``) in integers: the cheapest queue's is PRICE_SCALE, none above MAX_PRICE_RATIO
+# times that.
+PRICE_SCALE = 1000
+MAX_PRICE_RATIO = 1000
+# The powers of the prices the scoring also allocates by, besides equal weights (``WeeklyCurves.weight_sets``).
+PRICE_POWERS = (1 / 3, 2 / 3, 1.0, 4 / 3)
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,15 @@ class WeeklyCurves:
     # per queue and slot, Erlang's own answered contacts at each head count (scaled, never above ``values``, as
     # long as ``values``); empty: the envelope's
     exact: tuple[Mapping[int, tuple[int, ...]], ...] = ()
-    # answered contacts per queue by (slot, heads per skill group): filled by the rule's scoring, shared by every
-    # model and search of the instance (a pure function of the curves and the config's skill groups)
-    memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = field(default_factory=dict, compare=False,
-                                                                      repr=False)
+    # answered contacts per queue by (slot, heads per skill group, weight set): filled by the rule's scoring, shared
+    # by every model and search of the instance (a pure function of the curves and the config's skill groups)
+    memo: dict[tuple[int, tuple[int, ...], int], tuple[int, ...]] = field(default_factory=dict, compare=False,
+                                                                           repr=False)
+    # the fewest heads ``[queue, slot]`` (at least the floor) that reach every queue's weekly target, queue by
+    # queue (``lean_heads``), and each queue's price: the weight of its answered contacts in the allocation of a
+    # slot's heads (``allocation_weights``); None and (): unweighted, per-interval start
+    lean: np.ndarray | None = None
+    prices: tuple[int, ...] = ()
 
     def value(self, queue: int, slot: int, heads: int) -> int:
         """Scaled answered contacts of ``queue`` in ``slot`` with ``heads`` heads (0 for a slot without contacts)."""
@@ -74,6 +86,22 @@ class WeeklyCurves:
     def exact_curve(self, queue: int, slot: int) -> tuple[int, ...] | None:
         """Erlang's own scaled answered contacts of ``queue`` in ``slot`` per head count (None: no contacts)."""
         return (self.exact[queue] if self.exact else self.values[queue]).get(slot)
+
+    def weight_sets(self) -> tuple[tuple[int, ...], ...]:
+        """The allocations a roster's week is counted under, as per-queue integer weights of the answered contacts
+        when a slot's heads are allocated: all equal (the most answered contacts: the least shortfall while every
+        queue is short), then the prices (``lean_heads``) raised to each power of ``PRICE_POWERS`` (the prices
+        fit a roster near the fewest heads; a roster with heads to spare is best shared somewhere between), when
+        the prices differ."""
+        unit = (PRICE_SCALE,) * len(self.queue_ids)
+        if not self.prices or len(set(self.prices)) == 1:
+            return (unit,)
+        sets = [unit]
+        for power in PRICE_POWERS:
+            weights = tuple(int(round(PRICE_SCALE * (p / PRICE_SCALE) ** power)) for p in self.prices)
+            if weights not in sets:
+                sets.append(weights)
+        return tuple(sets)
 
     def slots(self) -> list[int]:
         """Every slot where some queue has contacts, ascending."""
@@ -125,9 +153,12 @@ def _requirement_row(week: Week, rows: pd.DataFrame) -> np.ndarray:
 
 
 def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, targets: Mapping[str, QueueTarget],
-                  min_level: float) -> WeeklyCurves:
+                  min_level: float, tangent: bool = True) -> WeeklyCurves:
     """The curves of every queue and slot from the requirement rows (``interval_start, queue, contacts,
-    aht_seconds, agents_required``; ``forecasting.queueing.staffing.requirements``)."""
+    aht_seconds, agents_required``; ``forecasting.queueing.staffing.requirements``). ``tangent``: the floor is
+    at least where the envelope meets Erlang's curve (module docstring); without, only at ``min_level`` (an
+    interval under the tangent point is counted at Erlang's value by the scoring and the validator, at the
+    envelope's, higher, by CP-SAT and the LP bound, which stay relaxations)."""
     queue_ids = tuple(q.queue_id for q in config.queues)
     skilled = {q: sum(q in a.skills for a in config.agents) for q in queue_ids}
     floor = np.zeros((len(queue_ids), week.slot_count), dtype=np.int64)
@@ -157,7 +188,8 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
             # concave curve is Erlang's own value (above it, the two agree at whole heads)
             reached = np.flatnonzero(level >= min_level - 1e-12)
             touching = np.flatnonzero((envelope - points <= 1e-9 * max(1.0, contacts[i])) & (points > 0))
-            low = max(int(reached[0]) if reached.size else int(needed[i]), int(touching[0]) if touching.size else 0)
+            low = max(int(reached[0]) if reached.size else int(needed[i]),
+                      int(touching[0]) if touching.size and tangent else 0)
             floor[q, slot] = min(low, int(needed[i]))
         if config.queues[q].deferred:
             floor[q] = _requirement_row(week, required[required["queue"] == queue_id])
@@ -170,5 +202,46 @@ def weekly_curves(config: PlanConfig, week: Week, required: pd.DataFrame, target
     interval = np.array([_requirement_row(week, required[required["queue"] == q]) for q in queue_ids],
                         dtype=np.int64).reshape(floor.shape)
     interval.flags.writeable = False
+    lean, prices = lean_heads(tuple(values), floor, units)
     return WeeklyCurves(queue_ids, levels, tuple(totals), units, tuple(values), floor, min_level, interval,
-                        tuple(exact))
+                        tuple(exact), lean=lean, prices=prices)
+
+
+def lean_heads(values: tuple[Mapping[int, tuple[int, ...]], ...], floor: np.ndarray,
+               target_units: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Per queue on its own, the fewest heads ``[queue, slot]`` (each slot at least at ``floor``) whose answered
+    contacts reach its weekly target, and each queue's integer price.
+
+    Greedy by marginal gain over the queue's slots (ties: the earlier slot), which is exact for a sum of concave
+    curves under one total. The last head's gain ``mu[q]`` (scaled contacts per head; the best gain left when
+    the floor alone reaches the target) is the Lagrange multiplier of the queue's target in that problem: a
+    head is worth taking for ``q`` while it answers at least ``mu[q]``. The price of ``q`` is
+    ``round(PRICE_SCALE * max(mu) / mu[q])`` (at most ``PRICE_SCALE * MAX_PRICE_RATIO``), so allocating a slot's
+    heads to maximise the priced answered contacts gives each head where it answers the most relative to
+    its queue's threshold: a queue with a tight target (flat curves at its threshold) is not left the heads the
+    other queues do not want. Skill sets shared by several queues are ignored here (each queue alone)."""
+    heads = np.array(floor, dtype=np.int64)
+    thresholds: list[float] = []
+    for q, by_slot in enumerate(values):
+        answered = sum(curve[min(int(heads[q, t]), len(curve) - 1)] for t, curve in by_slot.items())
+        heap = [(-(curve[int(heads[q, t]) + 1] - curve[int(heads[q, t])]), t) for t, curve in sorted(by_slot.items())
+                if int(heads[q, t]) + 1 < len(curve)]
+        heapq.heapify(heap)
+        last = 0
+        while answered < target_units[q] and heap:
+            gain, t = heapq.heappop(heap)
+            if gain >= 0:
+                break
+            heads[q, t] += 1
+            answered -= gain
+            last = -gain
+            curve = by_slot[t]
+            if int(heads[q, t]) + 1 < len(curve):
+                heapq.heappush(heap, (-(curve[int(heads[q, t]) + 1] - curve[int(heads[q, t])]), t))
+        if not last and heap:
+            last = -heap[0][0]
+        thresholds.append(float(max(last, 1)))
+    heads.flags.writeable = False
+    top = max(thresholds, default=1.0)
+    prices = tuple(int(round(PRICE_SCALE * min(top / mu, MAX_PRICE_RATIO))) for mu in thresholds)
+    return heads, prices

@@ -9,10 +9,19 @@ answered-contacts curve from the queue's current heads), while a head can still 
 many. The answered contacts are Erlang's (``forecasting.queueing.staffing.service_level_for_heads``) at the
 heads given; the weekly level is their sum over the queue's contacts. Nothing here is shared with the solver's
 curves or allocation.
+
+Giving each head where it answers the most can leave the queue with the tightest target short while the others
+are points above theirs, though another allocation of the same heads meets every target. So when a queue misses,
+the allocation is searched again with each queue's rates weighted: each round, a queue's weight falls with its
+surplus over its target and grows with its shortfall (multiplicatively, by a step that shrinks each round), for
+up to ``WEIGHT_ROUNDS`` rounds, and the allocation with the fewest contacts short of the targets (the first when
+equal) is the one counted. Every allocation counted is a real one
+of the roster's agents, so a target "met" is met.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -28,6 +37,11 @@ from scheduler.domain.week import Week
 
 # Above this many queues, a head's feasibility is checked by a maximum flow instead of Hall's subsets.
 HALL_QUEUES = 8
+# The weighted allocations tried when a queue misses its target: rounds, the first round's step (a queue's
+# weight times exp(-step) to exp(step)) and its decay per round.
+WEIGHT_ROUNDS = 16
+WEIGHT_STEP = 0.5
+WEIGHT_DECAY = 0.8
 
 
 @dataclass(frozen=True)
@@ -74,17 +88,29 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
                                                                            targets[queue_id])
             contacts[q] += float(volume)
             volume_at[q, slot] = float(volume)
-    answered = np.zeros(len(queue_ids))
-    worst = np.ones(len(queue_ids))
-    by_slot: list[dict[int, float]] = [{} for _ in queue_ids]
-    for slot in sorted({slot for _, slot in answered_at}):
-        curves = [answered_at.get((q, slot)) for q in range(len(queue_ids))]
-        given = _give(present[:, slot].tolist(), sets, queue_ids, curves)
-        for q, curve in enumerate(curves):
-            if curve is not None:
-                answered[q] += curve[min(given[q], len(curve) - 1)]
-                by_slot[q][slot] = round(float(curve[min(given[q], len(curve) - 1)] / volume_at[q, slot]), 6)
-                worst[q] = min(worst[q], by_slot[q][slot])
+    live = [q for q in range(len(queue_ids)) if not config.queues[q].deferred and contacts[q] > 0]
+    goal = np.array([targets[queue_id].service_level_target for queue_id in queue_ids]) * contacts
+
+    def short_of(answered: np.ndarray) -> np.ndarray:
+        return np.array([max(0.0, goal[q] - answered[q] - 1e-9 * contacts[q]) if q in live else 0.0
+                         for q in range(len(queue_ids))])
+
+    weights = [1.0] * len(queue_ids)
+    answered, worst, by_slot = _count(weights, present, answered_at, volume_at, sets, queue_ids)
+    short = short_of(answered)
+    last, step = answered, WEIGHT_STEP
+    for _ in range(WEIGHT_ROUNDS if short.sum() > 0 else 0):
+        # each queue's surplus over its target (a share of its contacts; negative: short), the largest scaled to 1
+        surplus = np.array([(last[q] - goal[q]) / contacts[q] if q in live else 0.0 for q in range(len(queue_ids))])
+        spread = float(np.abs(surplus).max()) or 1.0
+        weights = [w * math.exp(-step * surplus[q] / spread) for q, w in enumerate(weights)]
+        step *= WEIGHT_DECAY
+        counted = _count(weights, present, answered_at, volume_at, sets, queue_ids)
+        last, tried = counted[0], short_of(counted[0])
+        if tried.sum() < short.sum():
+            (answered, worst, by_slot), short = counted, tried
+        if tried.sum() == 0:
+            break
     out = {}
     for q, queue_id in enumerate(queue_ids):
         if config.queues[q].deferred:
@@ -96,9 +122,29 @@ def weekly_levels(config: PlanConfig, week: Week, roster: Roster, required: pd.D
     return out
 
 
+def _count(weights: list[float], present: np.ndarray, answered_at: Mapping[tuple[int, int], np.ndarray],
+           volume_at: Mapping[tuple[int, int], float], sets: list[tuple[str, ...]],
+           queue_ids: list[str]) -> tuple[np.ndarray, np.ndarray, list[dict[int, float]]]:
+    """Answered contacts per queue over the week, its worst interval's level and each slot's level (a share), with
+    every interval's heads given by ``_give`` under ``weights``."""
+    answered = np.zeros(len(queue_ids))
+    worst = np.ones(len(queue_ids))
+    by_slot: list[dict[int, float]] = [{} for _ in queue_ids]
+    for slot in sorted({slot for _, slot in answered_at}):
+        curves = [answered_at.get((q, slot)) for q in range(len(queue_ids))]
+        given = _give(present[:, slot].tolist(), sets, queue_ids, curves, weights)
+        for q, curve in enumerate(curves):
+            if curve is not None:
+                answered[q] += curve[min(given[q], len(curve) - 1)]
+                by_slot[q][slot] = round(float(curve[min(given[q], len(curve) - 1)] / volume_at[q, slot]), 6)
+                worst[q] = min(worst[q], by_slot[q][slot])
+    return answered, worst, by_slot
+
+
 def _give(counts: list[int], sets: list[tuple[str, ...]], queue_ids: list[str],
-          curves: list[np.ndarray | None]) -> list[int]:
-    """Heads per queue in one interval (module docstring)."""
+          curves: list[np.ndarray | None], weights: list[float] | None = None) -> list[int]:
+    """Heads per queue in one interval (module docstring), each queue's rates times ``weights[q]`` (default 1)."""
+    weight = [1.0] * len(queue_ids) if weights is None else weights
     given = [0] * len(queue_ids)
     blocked = [c is None for c in curves]
     while True:
@@ -106,7 +152,7 @@ def _give(counts: list[int], sets: list[tuple[str, ...]], queue_ids: list[str],
         for q, curve in enumerate(curves):
             if blocked[q] or curve is None or given[q] + 1 >= len(curve):
                 continue
-            rates = (curve[given[q] + 1:] - curve[given[q]]) / np.arange(1, len(curve) - given[q])
+            rates = weight[q] * (curve[given[q] + 1:] - curve[given[q]]) / np.arange(1, len(curve) - given[q])
             if rates.max() > best + 1e-12:
                 best, best_q = float(rates.max()), q
         if best_q < 0:

@@ -10,9 +10,15 @@ over-staffing: paid hours and staffing above the floor are minimised once the we
 
 Heads ``H[q, t]`` come from an allocation of the agents on the floor, each to one queue they are skilled for,
 separate from the coverage rule's allocation (which covers the floor). The exact scoring (``evaluate``,
-``WeeklyState``) allocates each slot to maximise the answered contacts of all queues together: greedily, one
-head at a time to the queue with the largest marginal gain that an augmenting path can still reach, which is
-optimal for concave separable gains on the polymatroid of feasible head vectors; it then counts each queue at
+``WeeklyState``) allocates each slot to maximise the answered contacts of all queues together, each queue's
+weighted by its price (``WeeklyCurves.prices``: the Lagrange multiplier of its weekly target when each queue is
+staffed alone with the fewest heads, ``service_curves.lean_heads``; all 1 without prices): greedily, one head at a
+time to the queue with the largest weighted marginal gain that an augmenting path can still reach, which is
+optimal for concave separable gains on the polymatroid of feasible head vectors. Unweighted, multi-skilled heads
+went where the curves are steepest and the queue with the tightest target got what was left, sitting at its
+target while the others were points above theirs, so no shift could go; priced, each head goes where it answers
+most relative to its queue's threshold, and the weekly shortfall of a roster is what an allocation minimising it
+would leave far more often. The scoring then counts each queue at
 Erlang's own value for the heads it got (``WeeklyCurves.exact``, at or below the envelope: they differ only under
 a queue's floor), as the independent validator does. The CP-SAT model and the LP bound choose their allocation
 freely (they may favour a queue short of its target) and count by the envelope, so their value for a roster is
@@ -73,10 +79,13 @@ class _Graph:
         self.groups_of = [[g for g, qs in enumerate(self.queues_of) if q in qs] for q in range(len(queue_ids))]
 
 
-def allocate_slot(counts: Sequence[int], graph: _Graph, curves: Sequence[tuple[int, ...] | None]) -> list[int]:
-    """Heads per queue that maximise the answered contacts of one slot: ``counts[g]`` agents of group ``g`` on
-    the floor, ``curves[q]`` the queue's curve there (None: no contacts). Greedy by marginal gain (ties: the
-    lower queue index), each head placed along an augmenting path."""
+def allocate_slot(counts: Sequence[int], graph: _Graph, curves: Sequence[tuple[int, ...] | None],
+                  weights: Sequence[int] | None = None) -> list[int]:
+    """Heads per queue that maximise the answered contacts of one slot, each queue's weighted by ``weights[q]``
+    (default: all 1): ``counts[g]`` agents of group ``g`` on the floor, ``curves[q]`` the queue's curve there
+    (None: no contacts). Greedy by weighted marginal gain (ties: the lower queue index), each head placed along
+    an augmenting path."""
+    weight = [1] * len(curves) if weights is None else list(weights)
     spare = list(counts)
     left = sum(spare)
     flow: list[dict[int, int]] = [defaultdict(int) for _ in counts]
@@ -84,7 +93,7 @@ def allocate_slot(counts: Sequence[int], graph: _Graph, curves: Sequence[tuple[i
     heap: list[tuple[int, int]] = []
     for q, curve in enumerate(curves):
         if curve is not None and len(curve) > 1 and graph.groups_of[q]:
-            heapq.heappush(heap, (-(curve[1] - curve[0]), q))
+            heapq.heappush(heap, (-weight[q] * (curve[1] - curve[0]), q))
     while heap and left:
         gain, q = heapq.heappop(heap)
         if gain >= 0:
@@ -96,7 +105,7 @@ def allocate_slot(counts: Sequence[int], graph: _Graph, curves: Sequence[tuple[i
         curve = curves[q]
         assert curve is not None
         if heads[q] + 1 < len(curve):
-            heapq.heappush(heap, (-(curve[heads[q] + 1] - curve[heads[q]]), q))
+            heapq.heappush(heap, (-weight[q] * (curve[heads[q] + 1] - curve[heads[q]]), q))
     return heads
 
 
@@ -133,11 +142,14 @@ def _augment(target: int, spare: list[int], flow: list[dict[int, int]], graph: _
 
 
 class SlotAnswers:
-    """Answered contacts per queue (scaled) of one slot's on-floor counts, memoised by the counts."""
+    """Answered contacts per queue (scaled) of one slot's on-floor counts under one weight set (``set_index`` into
+    ``WeeklyCurves.weight_sets()``), memoised by the counts."""
 
-    def __init__(self, curves: WeeklyCurves, graph: _Graph) -> None:
+    def __init__(self, curves: WeeklyCurves, graph: _Graph, set_index: int = 0) -> None:
         self.curves, self.graph = curves, graph
         self._memo = curves.memo
+        self._set = set_index
+        self._weights = curves.weight_sets()[set_index]
         self._by_slot = {t: [by_slot.get(t) for by_slot in curves.values] for t in curves.slots()}
         # the heads are allocated by the concave envelope (greedy is optimal there) and counted at Erlang's own
         # values: under a queue's floor the envelope lies above Erlang and would count contacts never answered
@@ -147,14 +159,14 @@ class SlotAnswers:
         return slot in self._by_slot
 
     def answers(self, slot: int, counts: Sequence[int]) -> tuple[int, ...]:
-        key = (slot, tuple(counts))
+        key = (slot, tuple(counts), self._set)
         found = self._memo.get(key)
         if found is None:
             curves = self._by_slot.get(slot)
             if curves is None:
                 found = (0,) * len(self.curves.queue_ids)
             else:
-                heads = allocate_slot(counts, self.graph, curves)
+                heads = allocate_slot(counts, self.graph, curves, self._weights)
                 found = tuple(0 if c is None else c[min(h, len(c) - 1)]
                               for c, h in zip(self._exact[slot], heads, strict=True))
             self._memo[key] = found
@@ -167,17 +179,23 @@ def shortfall_units(curves: WeeklyCurves, answered: Sequence[int]) -> list[int]:
 
 
 def week_answers(curves: WeeklyCurves, config: PlanConfig, floor: Mapping[tuple[str, ...], np.ndarray]) -> list[int]:
-    """Scaled answered contacts per queue over the week, with ``floor[skills]`` agents on the floor per slot."""
+    """Scaled answered contacts per queue over the week, with ``floor[skills]`` agents on the floor per slot: under
+    the weight set whose allocation leaves the least shortfall (the first when equal)."""
     graph = _Graph(config)
-    slots = SlotAnswers(curves, graph)
     zero = np.zeros(len(curves.floor_heads[0]) if curves.floor_heads.size else 0, dtype=np.int64)
     columns = np.array([floor.get(g, zero) for g in graph.groups], dtype=np.int64).reshape(len(graph.groups), -1)
-    total = [0] * len(curves.queue_ids)
-    for slot in curves.slots():
-        counts = columns[:, slot].tolist() if columns.size else [0] * len(graph.groups)
-        for q, value in enumerate(slots.answers(slot, counts)):
-            total[q] += value
-    return total
+    best: list[int] | None = None
+    for k in range(len(curves.weight_sets())):
+        slots = SlotAnswers(curves, graph, k)
+        total = [0] * len(curves.queue_ids)
+        for slot in curves.slots():
+            counts = columns[:, slot].tolist() if columns.size else [0] * len(graph.groups)
+            for q, value in enumerate(slots.answers(slot, counts)):
+                total[q] += value
+        if best is None or sum(shortfall_units(curves, total)) < sum(shortfall_units(curves, best)):
+            best = total
+    assert best is not None
+    return best
 
 
 def cost(curves: WeeklyCurves, config: PlanConfig,
@@ -191,19 +209,20 @@ def cost(curves: WeeklyCurves, config: PlanConfig,
 
 class WeeklyState:
     """The local search's exact scoring: the answered contacts per queue of the current floor counts
-    (``floor[group, slot]``, the cover state's array, groups sorted by skill set), and the change of the
-    shortfall penalty a one-agent move makes."""
+    (``floor[group, slot]``, the cover state's array, groups sorted by skill set) under each weight set
+    (``WeeklyCurves.weight_sets``), the roster counted under the one that leaves the least shortfall (as
+    ``week_answers``), and the change of the shortfall penalty a one-agent move makes."""
 
     def __init__(self, curves: WeeklyCurves, config: PlanConfig, groups: Sequence[tuple[str, ...]],
                  floor: np.ndarray) -> None:
         self.curves, self.floor = curves, floor
         self.graph = _Graph(config, groups)
-        self.slots = SlotAnswers(curves, self.graph)
+        self.sets = [SlotAnswers(curves, self.graph, k) for k in range(len(curves.weight_sets()))]
         self.weight = config.weights.weekly_shortfall_contact / ANSWER_SCALE
         self.targets = np.array(curves.target_units, dtype=np.int64)
-        self.current: dict[int, tuple[int, ...]] = {}
-        self.total = np.zeros(len(curves.queue_ids), dtype=np.int64)
-        self.work = 0  # slots scored, for budgeting (``UNITS_PER_SLOT_SCORE``)
+        self.currents: list[dict[int, tuple[int, ...]]] = [{} for _ in self.sets]
+        self.totals = np.zeros((len(self.sets), len(curves.queue_ids)), dtype=np.int64)
+        self.work = 0  # slots scored (one per weight set), for budgeting (``UNITS_PER_SLOT_SCORE``)
         # per slot and queue, the most one head can change the answered contacts (the envelope's first rise, or
         # Erlang's steepest step, which can be steeper where Erlang's curve is convex)
         self.steepest = np.zeros((floor.shape[1], len(curves.queue_ids)), dtype=np.int64)
@@ -213,16 +232,33 @@ class WeeklyState:
                 self.steepest[slot, q] = max(curve[1] - curve[0], int(np.diff(exact).max())) if len(curve) > 1 else 0
         self.refresh(0, floor.shape[1])
 
+    @property
+    def best(self) -> int:
+        """The weight set whose allocation leaves the least shortfall (the first when equal)."""
+        return int(np.argmin(np.maximum(self.targets - self.totals, 0).sum(axis=1)))
+
+    @property
+    def total(self) -> np.ndarray:
+        """Answered contacts per queue (scaled) under the best weight set."""
+        return self.totals[self.best]
+
+    @property
+    def current(self) -> dict[int, tuple[int, ...]]:
+        """Answered contacts per queue (scaled) of each slot with contacts, under the best weight set."""
+        return self.currents[self.best]
+
     def refresh(self, first: int, last: int) -> None:
         """Recount the slots ``[first, last)`` after the floor changed there."""
-        for slot in range(first, last):
-            if not self.slots.has(slot):
-                continue
-            now = self.slots.answers(slot, self.floor[:, slot].tolist())
-            before = self.current.get(slot)
-            if before != now:
-                self.total += np.array(now, dtype=np.int64) - (0 if before is None else np.array(before, np.int64))
-                self.current[slot] = now
+        for k, (slots, current) in enumerate(zip(self.sets, self.currents, strict=True)):
+            for slot in range(first, last):
+                if not slots.has(slot):
+                    continue
+                now = slots.answers(slot, self.floor[:, slot].tolist())
+                before = current.get(slot)
+                if before != now:
+                    self.totals[k] += np.array(now, dtype=np.int64) - (
+                        0 if before is None else np.array(before, np.int64))
+                    current[slot] = now
 
     def wanting(self) -> np.ndarray:
         """Per slot, whether a queue short of its weekly target is answered less there than at its per-interval
@@ -260,34 +296,41 @@ class WeeklyState:
 
     def deltas(self, group: int, first: int, change: np.ndarray) -> np.ndarray:
         """Change of the shortfall penalty per row of ``change`` (``[candidate, slot]``: -1, 0 or +1 head of
-        ``group`` on slots ``first, first + 1, ...``)."""
+        ``group`` on slots ``first, first + 1, ...``): the least penalty over the weight sets after the move,
+        minus the least now."""
         width = change.shape[1]
         last = first + width
-        # No candidate can bring any queue below its target: every change costs nothing (adding heads never
-        # lowers the answered contacts, and one head fewer per slot loses at most the curve's steepest rise).
-        if (self.total - self.targets >= self.steepest[first:last].sum(axis=0)).all():
+        # Under some weight set no candidate can bring any queue below its target: every change costs nothing
+        # (adding heads never lowers the answered contacts, and one head fewer per slot loses at most the curve's
+        # steepest rise), and the least penalty stays 0.
+        reach = self.steepest[first:last].sum(axis=0)
+        if any((total - self.targets >= reach).all() for total in self.totals):
             return np.zeros(change.shape[0])
         queues = len(self.curves.queue_ids)
-        plus = np.zeros((width, queues), dtype=np.int64)
-        minus = np.zeros((width, queues), dtype=np.int64)
+        plus = np.zeros((len(self.sets), width, queues), dtype=np.int64)
+        minus = np.zeros((len(self.sets), width, queues), dtype=np.int64)
         up = [bool(v) for v in np.asarray((change > 0).any(axis=0)).ravel()]
         down = [bool(v) for v in np.asarray((change < 0).any(axis=0)).ravel()]
         for offset in range(width):
             slot = first + offset
-            if not (up[offset] or down[offset]) or not self.slots.has(slot):
+            if not (up[offset] or down[offset]) or not self.sets[0].has(slot):
                 continue
             counts = self.floor[:, slot].tolist()
-            now = self.current[slot]
-            if up[offset]:
-                counts[group] += 1
-                plus[offset] = np.subtract(self.slots.answers(slot, counts), now)
-                counts[group] -= 1
-            if down[offset] and counts[group] > 0:
-                counts[group] -= 1
-                minus[offset] = np.subtract(self.slots.answers(slot, counts), now)
-            self.work += 1
-        moved = (change > 0).astype(np.int64) @ plus + (change < 0).astype(np.int64) @ minus
-        return self.penalty(self.total + moved) - self.penalty(self.total)
+            for k, slots in enumerate(self.sets):
+                now = self.currents[k][slot]
+                if up[offset]:
+                    counts[group] += 1
+                    plus[k, offset] = np.subtract(slots.answers(slot, counts), now)
+                    counts[group] -= 1
+                if down[offset] and counts[group] > 0:
+                    counts[group] -= 1
+                    minus[k, offset] = np.subtract(slots.answers(slot, counts), now)
+                    counts[group] += 1
+                self.work += 1
+        adds, drops = (change > 0).astype(np.int64), (change < 0).astype(np.int64)
+        after = np.min([self.penalty(self.totals[k] + adds @ plus[k] + drops @ minus[k])
+                        for k in range(len(self.sets))], axis=0)
+        return after - self.penalty(self.totals).min()
 
 
 class WeeklyServiceLevel(LabourRule):

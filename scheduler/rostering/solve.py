@@ -63,7 +63,12 @@ from scheduler.rostering.rules import (
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
 from scheduler.rostering.search import weekly_start
-from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
+from scheduler.rostering.search.lower_bound import (
+    LP_BUILD_SECONDS_PER_VARIABLE,
+    AggregateSolution,
+    lp_work,
+    solve_aggregate,
+)
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.restarts import restart_fits
@@ -464,11 +469,15 @@ def solve_roster(
         aggregate = merged_lp()
     else:
         factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
+        built: list[int] = []  # the LP's columns, once built
         aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                                     max_work_seconds=LP_SHARE * limit / factor,
-                                    on_time_out=lambda: lp_timed_out.append(True), stop=stop)
+                                    on_time_out=lambda: lp_timed_out.append(True),
+                                    on_built=lambda columns, rows: built.append(columns), stop=stop)
         if aggregate is not None:
             budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
+        elif built and not lp_timed_out:  # built, found over its share, not solved: the build was work all the same
+            budget.spend(built[0] * LP_BUILD_SECONDS_PER_VARIABLE * DETERMINISTIC_UNITS_PER_SECOND)
         elif instance.service_curves is not None and not lp_timed_out:  # the weekly mode: the per-interval LP's start
             aggregate = weekly_start.interval_lp_start(
                 instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,

@@ -91,9 +91,12 @@ def test_crossover_restarts_run_after_the_rounded_runs_and_keep_only_better_rost
         phases.append(("run", sum(c.penalty for c in solve.evaluate(instance, result))))
         return result
 
+    def recorded_crossover(*args, **kwargs) -> Roster:
+        phases.append(("crossover", 0.0))
+        return crossover(*args, **kwargs)
+
     monkeypatch.setattr(solve, "polish", recorded)
-    monkeypatch.setattr(solve, "crossover", lambda *args, **kwargs: phases.append(("crossover", 0.0))
-                        or crossover(*args, **kwargs))
+    monkeypatch.setattr(solve, "crossover", recorded_crossover)
     result = solve.solve_roster(Instance(config, week, requirements), time_limit_seconds=10, progress=None)
     kinds = [kind for kind, _ in phases]
     assert "crossover" in kinds and kinds.index("crossover") >= 1  # after at least one run from the rounded roster

@@ -524,7 +524,7 @@ def solve_roster(
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
-        if CROSSOVER_RESTARTS and runs and not _floor_short(costs) and not (
+        if CROSSOVER_RESTARTS and runs and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)

@@ -6,7 +6,8 @@ search.
 2. **Start.** The LP's plan is rounded to agents (``search.lp_start``); agents whose rounded week breaks one of
    their rules are rostered one at a time against the rest (``search.sequential``).
 3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
-   restarted with a second seed while its share of the budget lasts. If cover still falls short, agent-by-agent
+   restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
+   another run's while they fit (``search.restarts``). If cover still falls short, agent-by-agent
    re-rostering passes add hours, and the local search runs again.
 4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
    are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
@@ -32,7 +33,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -71,7 +72,13 @@ from scheduler.rostering.search.lower_bound import (
 )
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
-from scheduler.rostering.search.restarts import restart_fits
+from scheduler.rostering.search.restarts import (
+    CROSSOVER_FIRST_GUESS,
+    CROSSOVER_MIN_LEFT,
+    MAX_CROSSOVERS,
+    crossover,
+    restart_fits,
+)
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
 from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
 from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
@@ -107,6 +114,9 @@ SEQUENTIAL_SHARE = 0.35
 # their share of the budget.
 POLISH_STARTS = 100
 POLISH_SHARE = 0.8
+# Whether the budget no further run from the rounded roster fits goes first to crossover restarts: the best
+# roster with half its agents' weeks taken from another run's (``search.restarts.crossover``), polished again.
+CROSSOVER_RESTARTS = True
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.
@@ -513,15 +523,21 @@ def solve_roster(
         rounded = current.roster()
         rounded_instance = searched(rounded)
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
+        runs: list[Roster] = []  # each run's roster, for the crossover restarts
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run)):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
-            keep_if_better(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
-                                  spend=budget.spend, stopped=stop.stopped,
-                                  head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
+            runs.append(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
+                               spend=budget.spend, stopped=stop.stopped,
+                               head_count_cover=True))  # proficiencies: the weighted one below
+            keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
+        if CROSSOVER_RESTARTS and runs and costs and not _floor_short(costs) and not (
+                costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
+            _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
+                                longest_run)
         if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
             weeks = sequential_roster(
                 searched(current.roster()), order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
@@ -649,6 +665,30 @@ def solve_roster(
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__, first_roster_seconds, cut is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
+
+
+def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster], rounded: Roster, budget: _Budget,
+                        stop: Stop, seed: int, keep_if_better: Callable[[Roster, str], None],
+                        searched: Callable[[Roster], Instance], longest_run: float) -> None:
+    """Local-search runs from crossovers of the best roster and another run's (the rounded roster when only one
+    run completed), while the budget left covers the longest such run so far (``search.restarts``); each result
+    is kept if better. Cheaper than a run from the rounded roster: the two parents agree on most of the cover."""
+    rng = np.random.default_rng(seed + POLISH_STARTS)
+    agent_ids = [a.agent_id for a in instance.config.agents]
+    longest = CROSSOVER_FIRST_GUESS * longest_run  # before the first: a share of a run from the rounded roster
+    first = True
+    for _ in range(MAX_CROSSOVERS):
+        if budget.left() <= CROSSOVER_MIN_LEFT or not restart_fits(budget.left(), longest) or stop.stopped():
+            break
+        best = current.roster()
+        others = [r for r in runs if r != best] or [rounded]
+        start = crossover(best, others[int(rng.integers(len(others)))], agent_ids, rng)
+        left_before = budget.left()
+        runs.append(polish(searched(start), start, seed=seed + POLISH_STARTS + len(runs), units_left=budget.left,
+                           spend=budget.spend, stopped=stop.stopped, head_count_cover=True))
+        keep_if_better(runs[-1], "crossover+polish")
+        longest = left_before - budget.left() if first else max(longest, left_before - budget.left())
+        first = False
 
 
 def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:

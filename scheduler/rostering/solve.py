@@ -62,7 +62,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import weekly_start
+from scheduler.rostering.search import weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
@@ -485,6 +485,14 @@ def solve_roster(
         if published is not None:
             keep_if_better(published, "published")
 
+    lp_instance = instance  # what the LP start plans against
+    if effective_cover.weighted(config):  # the head-counting LP aimed at the weighted cover (``weighted_start``)
+        lp_instance = weighted_start.heads_instance(instance)
+        aggregate = solve_aggregate(lp_instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                    max_work_seconds=LP_SHARE * limit,
+                                    on_time_out=lambda: lp_timed_out.append(True), stop=stop)
+        if aggregate is not None:  # its bound is the heads problem's, not the weighted one's: not taken
+            budget.spend(lp_work(aggregate.variables, aggregate.rows) * DETERMINISTIC_UNITS_PER_SECOND)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     if aggregate is not None:
@@ -492,7 +500,7 @@ def solve_roster(
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         try:
-            start = deadline_cover.lp_target(instance, aggregate.deadline_heads)  # the LP's deferred plan
+            start = deadline_cover.lp_target(lp_instance, aggregate.deadline_heads)  # the LP's deferred plan
             weeks = sequential_roster(start, order, seed=seed, improve_passes=0,
                                       initial=lp_weeks(start, aggregate), spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "lp")
@@ -501,11 +509,11 @@ def solve_roster(
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
-        rounded_instance = searched(rounded)
+        rounded_instance = searched(rounded) if lp_instance is instance else lp_instance
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
-                            or not restart_fits(budget.left(), longest_run)):
+                            or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
             keep_if_better(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
@@ -514,8 +522,8 @@ def solve_roster(
             longest_run = max(longest_run, left_before - budget.left())
         if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
             weeks = sequential_roster(
-                searched(current.roster()), order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-                initial=dict(current.shifts), spend=budget.spend, stop=stop,
+                searched(current.roster()) if lp_instance is instance else lp_instance, order, seed=seed,
+                improve_passes=SEQUENTIAL_PASSES, initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed, units_left=budget.left,

@@ -5,6 +5,7 @@ proficiencies, reported by the solve, charged to its budget and cut by its wall 
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 
 import numpy as np
@@ -108,3 +109,15 @@ def test_too_large_or_stopped_gives_no_bound(monkeypatch: pytest.MonkeyPatch) ->
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append, stop=stop,
                           on_time_out=lambda: timed_out.append(True)) is None
     assert spent == [] and timed_out == [True]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weighted_solve_starts_from_the_aimed_heads_lp(seed: int) -> None:
+    """The weighted solve starts from the head-counting LP aimed at inflated requirements (``search.weighted_start``)
+    and publishes the weighted bounds only: on tiny centres its bound stays at or below CP-SAT's proven optimum of
+    the weighted model, and its roster at or above it."""
+    instance, optimum = _tiny(seed)
+    progress = io.StringIO()
+    result = solve_roster(instance, time_limit_seconds=2, progress=progress)
+    assert "[schedule:lp]" in progress.getvalue()
+    assert result.stats.best_bound <= optimum + 1e-6 <= result.stats.objective + 2e-6

@@ -17,6 +17,10 @@ At many queues (more than ``subset_bound.FULL_LP_MAX_SKILL_SETS`` skill sets), o
 too large or the wall clock cuts it, the bound and the start come from the LP of the centre with its queues merged
 into groups (``search.subset_bound``: a relaxation, so still a proven bound).
 
+With the proficiency-weighted cover (``rostering.effective_cover``) the bound is the weighted LP's
+(``search.weighted_bound``) and the start the head-counting LP's, aimed at requirements inflated by the skilled
+agents' mean proficiency (``search.weighted_start``), polished by heads then by the weighted cover.
+
 Without any LP (GLOP failed, or its predicted work is over its share of the limit), the start is
 agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
 ``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
@@ -511,16 +515,19 @@ def solve_roster(
         rounded = current.roster()
         rounded_instance = searched(rounded) if lp_instance is instance else lp_instance
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
+        polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
+            lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
-            keep_if_better(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
+            keep_if_better(polish(rounded_instance, rounded, seed=seed + restart, units_left=polish_left,
                                   spend=budget.spend, stopped=stop.stopped,
                                   head_count_cover=True), "lp+polish")  # proficiencies: the weighted one below
             longest_run = max(longest_run, left_before - budget.left())
-        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
+        aimed_short = lp_instance is not instance and _floor_short(costs)  # the agent-by-agent start below
+        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0 and not aimed_short:
             weeks = sequential_roster(
                 searched(current.roster()) if lp_instance is instance else lp_instance, order, seed=seed,
                 improve_passes=SEQUENTIAL_PASSES, initial=dict(current.shifts), spend=budget.spend, stop=stop,
@@ -528,9 +535,10 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
-    else:
-        # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
-        # no-break relaxation rounds.
+    if aggregate is None or (lp_instance is not instance and _floor_short(costs)):
+        # Without the LP (GLOP failed), or when the aimed heads start still breaks a hard floor rule (the
+        # agent-by-agent start values a head by the floor shortfall it saves): agents rostered one at a time
+        # against the cover still missing, then no-break relaxation rounds.
         try:
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,

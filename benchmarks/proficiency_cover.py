@@ -77,7 +77,7 @@ def run(folder: Path, agents: int, seed: int, mode: str, seconds: float, reps: i
     return {"seed": seed, "agents": agents, "mode": mode, "under_eff_h": round(under * hours, 2),
             "over_eff_h": round(over * hours, 2), "sim": sim.get("overall", sim), "gap": kpis["solver"].get("gap"),
             "objective": kpis["solver"].get("objective"), "bound": kpis["solver"].get("best_bound"),
-            "valid": kpis["hard_violations"] == 0, "cpu_s": round(cpu, 1),
+            "paid_h": kpis["paid_hours"], "valid": kpis["hard_violations"] == 0, "cpu_s": round(cpu, 1),
             "completed": kpis["solver"].get("budget_completed")}
 
 
@@ -100,11 +100,14 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     for mode in args.modes:
-        under = [r["under_eff_h"] for r in rows if r["mode"] == mode]
-        print(f"{mode}: under eff. h median {statistics.median(under):.2f} worst {max(under):.2f}")
-        gaps = [r["gap"] for r in rows if r["mode"] == mode]
-        print(f"{mode}: gap median {statistics.median(gaps):.1%} worst {max(gaps):.1%}")
-
+        for agents in args.agents:
+            runs = [r for r in rows if r["mode"] == mode and r["agents"] == agents]
+            for key in ("objective", "gap", "under_eff_h", "paid_h"):
+                values = [r[key] for r in runs]
+                print(f"{mode}, {agents} agents: {key} median {statistics.median(values):,.4g} "
+                      f"worst {max(values):,.4g}")
+            levels = [r["sim"]["service_level"]["mean"] for r in runs]
+            print(f"{mode}, {agents} agents: sim. SL median {statistics.median(levels):.2%} worst {min(levels):.2%}")
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ proficiencies, reported by the solve, charged to its budget and cut by its wall 
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 
 import numpy as np
@@ -94,17 +95,32 @@ def test_bound_sees_more_than_counting() -> None:
 
 
 def test_too_large_or_stopped_gives_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Predicted work over its share of the limit: no LP, nothing charged; a stop already come: no LP, and the
-    caller is told the clock ended it."""
+    """Predicted work over its share of the limit: no LP, its build charged (and no more); a stop already come: no
+    LP, nothing charged, and the caller is told the clock ended it."""
     rng = np.random.default_rng(200)
     instance = Instance(_config(rng, agents=6), WEEK, _requirements(rng))
     spent: list[float] = []
+    assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) is not None
+    solved = spent.pop()  # building and solving
     monkeypatch.setattr(module, "LP_SHARE", 1e-9)
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) is None
-    assert spent == []
+    assert len(spent) == 1 and 0 < spent[0] < solved  # the build alone
+    spent.clear()
     monkeypatch.setattr(module, "LP_SHARE", 0.1)
     stop, timed_out = Stop(), []
     stop.interrupt()
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append, stop=stop,
                           on_time_out=lambda: timed_out.append(True)) is None
     assert spent == [] and timed_out == [True]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weighted_solve_starts_from_the_aimed_heads_lp(seed: int) -> None:
+    """The weighted solve starts from the head-counting LP aimed at inflated requirements (``search.weighted_start``)
+    and publishes the weighted bounds only: on tiny centres its bound stays at or below CP-SAT's proven optimum of
+    the weighted model, and its roster at or above it."""
+    instance, optimum = _tiny(seed)
+    progress = io.StringIO()
+    result = solve_roster(instance, time_limit_seconds=2, progress=progress)
+    assert "[schedule:lp]" in progress.getvalue()
+    assert result.stats.best_bound <= optimum + 1e-6 <= result.stats.objective + 2e-6

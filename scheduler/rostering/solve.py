@@ -18,6 +18,10 @@ At many queues (more than ``subset_bound.FULL_LP_MAX_SKILL_SETS`` skill sets), o
 too large or the wall clock cuts it, the bound and the start come from the LP of the centre with its queues merged
 into groups (``search.subset_bound``: a relaxation, so still a proven bound).
 
+With the proficiency-weighted cover (``rostering.effective_cover``) the bound is the weighted LP's
+(``search.weighted_bound``) and the start the head-counting LP's, aimed at requirements inflated by the skilled
+agents' mean proficiency (``search.weighted_start``), polished by heads then by the weighted cover.
+
 Without any LP (GLOP failed, or its predicted work is over its share of the limit), the start is
 agent-by-agent and no-break relaxation rounds (CP-SAT, breaks then placed greedily by
 ``rostering.break_placement``) add a second start and CP-SAT's bound; the local search then polishes the best.
@@ -63,7 +67,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import weekly_start
+from scheduler.rostering.search import weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -479,21 +483,14 @@ def solve_roster(
         aggregate = merged_lp()
     else:
         factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
-        built: list[int] = []  # the LP's columns, once built
-        aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                    max_work_seconds=LP_SHARE * limit / factor,
-                                    on_time_out=lambda: lp_timed_out.append(True),
-                                    on_built=lambda columns, rows: built.append(columns), stop=stop)
-        if aggregate is not None:
-            budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
-        elif built and not lp_timed_out:  # built, found over its share, not solved: the build was work all the same
-            budget.spend(built[0] * LP_BUILD_SECONDS_PER_VARIABLE * DETERMINISTIC_UNITS_PER_SECOND)
-        elif instance.service_curves is not None and not lp_timed_out:  # the weekly mode: the per-interval LP's start
+        aggregate = _charged_lp(instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
+        if aggregate is None and instance.service_curves is not None and not lp_timed_out:
+            # the weekly mode: the per-interval LP's start
             aggregate = weekly_start.interval_lp_start(
                 instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True),
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
-        elif skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
+        elif aggregate is None and skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
             # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
             aggregate = merged_lp(fewer)
     if aggregate is not None and aggregate.bound > bound:
@@ -505,6 +502,11 @@ def solve_roster(
         if published is not None:
             keep_if_better(published, "published")
 
+    lp_instance = instance  # what the LP start plans against
+    if effective_cover.weighted(config):  # the head-counting LP aimed at the weighted cover (``weighted_start``)
+        lp_instance = weighted_start.heads_instance(instance)
+        # (its bound is the heads problem's, not the weighted one's: not taken)
+        aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     if aggregate is not None:
@@ -512,7 +514,7 @@ def solve_roster(
         # time against the others), then re-rostered agent by agent against the rest.
         budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
         try:
-            start = deadline_cover.lp_target(instance, aggregate.deadline_heads)  # the LP's deferred plan
+            start = deadline_cover.lp_target(lp_instance, aggregate.deadline_heads)  # the LP's deferred plan
             weeks = sequential_roster(start, order, seed=seed, improve_passes=0,
                                       initial=lp_weeks(start, aggregate), spend=budget.spend, stop=stop)
             keep_if_better(_roster_of(weeks), "lp")
@@ -521,34 +523,38 @@ def solve_roster(
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
-        rounded_instance = searched(rounded)
+        rounded_instance = searched(rounded) if lp_instance is instance else lp_instance
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
         runs: list[Roster] = []  # each run's roster, for the crossover restarts
+        polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
+            lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
-                            or not restart_fits(budget.left(), longest_run)):
+                            or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
-            runs.append(polish(rounded_instance, rounded, seed=seed + restart, units_left=budget.left,
+            runs.append(polish(rounded_instance, rounded, seed=seed + restart, units_left=polish_left,
                                spend=budget.spend, stopped=stop.stopped,
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
-        if CROSSOVER_RESTARTS and runs and costs and not _floor_short(costs) and not (
+        if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)
-        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0:  # under-staffed
+        aimed_short = lp_instance is not instance and _floor_short(costs)  # the agent-by-agent start below
+        if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0 and not aimed_short:
             weeks = sequential_roster(
-                searched(current.roster()), order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
-                initial=dict(current.shifts), spend=budget.spend, stop=stop,
+                searched(current.roster()) if lp_instance is instance else lp_instance, order, seed=seed,
+                improve_passes=SEQUENTIAL_PASSES, initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
             keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed, units_left=budget.left,
                                   spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
-    else:
-        # Without the LP (GLOP failed): agents rostered one at a time against the cover still missing, then
-        # no-break relaxation rounds.
+    if aggregate is None or (lp_instance is not instance and _floor_short(costs)):
+        # Without the LP (GLOP failed), or when the aimed heads start still breaks a hard floor rule (the
+        # agent-by-agent start values a head by the floor shortfall it saves): agents rostered one at a time
+        # against the cover still missing, then no-break relaxation rounds.
         try:
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
@@ -803,6 +809,23 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
         if room > 0 and group:
             chosen.extend(rng.choice(group, size=min(room, len(group)), replace=False).tolist())
     return sorted(chosen), {day}
+
+
+def _charged_lp(instance: Instance, max_work_seconds: float, budget: _Budget, stop: Stop, timed_out: list[bool],
+                factor: float = 1.0) -> AggregateSolution | None:
+    """The aggregate LP of ``instance`` when its predicted work times ``factor`` (a mode whose LP takes GLOP longer
+    than its size says) is within ``max_work_seconds``, charged to ``budget``; one built and found over it is charged
+    its build. ``timed_out`` gets ``True`` when the wall clock (``stop``) cut it (then nothing is charged: the run is
+    not reproducible anyway)."""
+    built: list[int] = []  # the LP's columns, once built
+    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                                max_work_seconds=max_work_seconds / factor, on_time_out=lambda: timed_out.append(True),
+                                on_built=lambda columns, rows: built.append(columns), stop=stop)
+    if aggregate is not None:
+        budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
+    elif built and not timed_out:  # built, found over its share, not solved: the build was work all the same
+        budget.spend(built[0] * LP_BUILD_SECONDS_PER_VARIABLE * DETERMINISTIC_UNITS_PER_SECOND)
+    return aggregate
 
 
 def _floor_short(costs: Sequence[RuleCost]) -> bool:

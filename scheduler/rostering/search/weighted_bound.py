@@ -28,7 +28,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scheduler.rostering.instance import Instance
-from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
+from scheduler.rostering.search.lower_bound import (
+    LP_BUILD_SECONDS_PER_VARIABLE,
+    AggregateSolution,
+    lp_work,
+    solve_aggregate,
+)
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 # Share of the time limit (seconds of predicted work, ``lower_bound.lp_work``) the weighted bound's LP may take:
@@ -41,11 +46,15 @@ def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: fl
                    stop: Stop = NO_STOP) -> float | None:
     """The aggregate LP's proven bound on the weighted objective (objective units), or ``None`` when its predicted
     work exceeds ``LP_SHARE`` of ``limit_seconds``, GLOP fails, or the wall clock (``wall_seconds``, ``stop``)
-    ends it. ``spend_seconds`` is charged the predicted CPU seconds of a solved LP."""
+    ends it. ``spend_seconds`` is charged the predicted CPU seconds of a solved LP, and the build of one found over
+    its share."""
+    built: list[tuple[int, int]] = []  # the LP's columns and rows, once built
     solution: AggregateSolution | None = solve_aggregate(
         instance, seconds=wall_seconds, max_work_seconds=LP_SHARE * limit_seconds, on_time_out=on_time_out,
-        stop=stop, shared_breaks=True)
+        on_built=lambda columns, rows: built.append((columns, rows)), stop=stop, shared_breaks=True)
     if solution is None:
+        if built and lp_work(*built[0]) > LP_SHARE * limit_seconds:  # built, over its share: its build was work
+            spend_seconds(built[0][0] * LP_BUILD_SECONDS_PER_VARIABLE)
         return None
     spend_seconds(lp_work(solution.variables, solution.rows))
     return solution.bound

@@ -56,15 +56,20 @@ def _busy_loop() -> None:
 
 
 def _centre(spec: str, work: Path, seed: int | None) -> Path:
-    """The plan YAML of a centre spec (``example`` or ``AGENTSxQUEUES``), generated with ``seed``."""
+    """The plan YAML of a centre spec, generated with ``seed``: ``example``, ``AGENTSxQUEUES``, ``AGENTSxchannels``
+    (voice, voice, chat, email and social: deferred queues and a bot) or ``AGENTSxlevels`` (3 queues, levels,
+    proficiencies and a lead on the floor)."""
     if spec == "example":
         return ROOT / "configs" / "example.yaml"
-    agents, queues = (int(part) for part in spec.lower().split("x"))
+    agents_text, kind = spec.lower().split("x")
+    agents = int(agents_text)
+    options = {"channels": ["--channels", "voice,voice,chat,email,social"],
+               "levels": ["--queues", "3", "--levels"]}.get(kind) or ["--queues", str(int(kind))]
     seed = (0 if agents == 60 else 7) if seed is None else seed
-    folder = work / f"c{agents}x{queues}-{seed}"
+    folder = work / f"c{agents}x{kind}-{seed}"
     if not (folder / "plan.yaml").exists():
-        subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--queues",
-                        str(queues), "--seed", str(seed), "--out", str(folder)],
+        subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), *options,
+                        "--seed", str(seed), "--out", str(folder)],
                        check=True, capture_output=True, cwd=ROOT)
     return folder / "plan.yaml"
 
@@ -129,7 +134,7 @@ def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--centres", nargs="+", default=list(DEFAULT_CENTRES), metavar="SPEC",
-                        help="example or AGENTSxQUEUES (default: %(default)s)")
+                        help="example, AGENTSxQUEUES, AGENTSxchannels or AGENTSxlevels (default: %(default)s)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[None], metavar="SEED",
                         help="generate each AGENTSxQUEUES centre with these seeds (default: 7, 0 at 60 agents)")
     parser.add_argument("--time-limit", type=float, default=None, help="override solver.time_limit_seconds")

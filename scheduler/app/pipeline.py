@@ -541,7 +541,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         kpis = replace(plan_kpis(config, week, schedule.roster, cover, schedule, violations, tuple(warnings), deferred),
                        predicted_service_level=extras.predicted, surplus=extras.surplus)
         if instance.service_curves is not None:  # the weekly mode: each queue's week against its target
-            levels = weekly_levels(config, week, schedule.roster, required, targets)
+            # the scoring's allocation as a certificate the validator checks and counts with its own code
+            allocation = weekly_service_level.week_allocation(instance.service_curves, config,
+                                                              on_floor_by_skills(config, week, schedule.roster))
+            levels = weekly_levels(config, week, schedule.roster, required, targets, allocation)
             weekly = weekly_target_kpis(config, week, schedule.roster, required, targets, levels)
             kpis = with_weekly_levels(replace(kpis, weekly_target=weekly), weekly, required)
             extras = replace(extras, coverage=weekly_coverage(extras.coverage, week, levels))

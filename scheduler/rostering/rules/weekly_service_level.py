@@ -158,6 +158,13 @@ class SlotAnswers:
     def has(self, slot: int) -> bool:
         return slot in self._by_slot
 
+    def heads(self, slot: int, counts: Sequence[int]) -> list[int]:
+        """The heads per queue this weight set's allocation gives in ``slot`` (all 0 without contacts)."""
+        curves = self._by_slot.get(slot)
+        if curves is None:
+            return [0] * len(self.curves.queue_ids)
+        return allocate_slot(counts, self.graph, curves, self._weights)
+
     def answers(self, slot: int, counts: Sequence[int]) -> tuple[int, ...]:
         key = (slot, tuple(counts), self._set)
         found = self._memo.get(key)
@@ -181,10 +188,43 @@ def shortfall_units(curves: WeeklyCurves, answered: Sequence[int]) -> list[int]:
 def week_answers(curves: WeeklyCurves, config: PlanConfig, floor: Mapping[tuple[str, ...], np.ndarray]) -> list[int]:
     """Scaled answered contacts per queue over the week, with ``floor[skills]`` agents on the floor per slot: under
     the weight set whose allocation leaves the least shortfall (the first when equal)."""
+    return _counted(curves, config, floor)[1]
+
+
+def week_allocation(curves: WeeklyCurves, config: PlanConfig,
+                    floor: Mapping[tuple[str, ...], np.ndarray]) -> dict[str, dict[int, int]]:
+    """The allocation ``week_answers`` counts: per queue id and slot with contacts, the heads it gets. Handed to
+    the independent validator (``validation.weekly_service.weekly_levels``) as a certificate: it checks the heads
+    against its own count of the agents on the floor and counts them with its own Erlang values, so a roster the
+    scoring counts as meeting every target is found meeting it even when the validator's own search misses this
+    allocation."""
+    graph, columns = _columns(curves, config, floor)
+    slots = SlotAnswers(curves, graph, _counted(curves, config, floor)[0])
+    out: dict[str, dict[int, int]] = {queue_id: {} for queue_id in curves.queue_ids}
+    for slot in curves.slots():
+        for q, heads in enumerate(slots.heads(slot, columns[:, slot].tolist() if columns.size
+                                              else [0] * len(graph.groups))):
+            if slot in curves.values[q]:
+                out[curves.queue_ids[q]][slot] = heads
+    return out
+
+
+def _columns(curves: WeeklyCurves, config: PlanConfig,
+             floor: Mapping[tuple[str, ...], np.ndarray]) -> tuple[_Graph, np.ndarray]:
+    """The skill graph and the on-floor counts ``[group, slot]``."""
     graph = _Graph(config)
     zero = np.zeros(len(curves.floor_heads[0]) if curves.floor_heads.size else 0, dtype=np.int64)
     columns = np.array([floor.get(g, zero) for g in graph.groups], dtype=np.int64).reshape(len(graph.groups), -1)
+    return graph, columns
+
+
+def _counted(curves: WeeklyCurves, config: PlanConfig,
+             floor: Mapping[tuple[str, ...], np.ndarray]) -> tuple[int, list[int]]:
+    """The weight set whose allocation leaves the least shortfall (the first when equal) and its answered
+    contacts per queue (scaled)."""
+    graph, columns = _columns(curves, config, floor)
     best: list[int] | None = None
+    chosen = 0
     for k in range(len(curves.weight_sets())):
         slots = SlotAnswers(curves, graph, k)
         total = [0] * len(curves.queue_ids)
@@ -193,9 +233,9 @@ def week_answers(curves: WeeklyCurves, config: PlanConfig, floor: Mapping[tuple[
             for q, value in enumerate(slots.answers(slot, counts)):
                 total[q] += value
         if best is None or sum(shortfall_units(curves, total)) < sum(shortfall_units(curves, best)):
-            best = total
+            best, chosen = total, k
     assert best is not None
-    return best
+    return chosen, best
 
 
 def cost(curves: WeeklyCurves, config: PlanConfig,

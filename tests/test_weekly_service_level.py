@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from forecasting.queueing.staffing import QueueTarget, requirements, service_level_for_heads
 from scheduler.app.cli import main
 from scheduler.app.pipeline import queue_targets, weekly_instance, with_weekly_levels
+from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
 from scheduler.io.config import load_config
@@ -26,7 +27,7 @@ from scheduler.rostering.coverage import on_floor_by_skills
 from scheduler.rostering.rules import weekly_service_level as rule
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.subset_bound import solve_merged
-from scheduler.rostering.service_curves import ANSWER_SCALE, concave_envelope, integer_curve
+from scheduler.rostering.service_curves import ANSWER_SCALE, WeeklyCurves, concave_envelope, integer_curve
 from scheduler.rostering.solve import build_model, evaluate, solve_roster
 from scheduler.validation.kpis import WeeklyTargetKpis
 from tests.test_kpis import KPIS
@@ -323,19 +324,11 @@ def test_scoring_and_validator_find_an_allocation_that_meets_every_target(tmp_pa
     # heads given with q2's contacts priced higher (its target needs the flatter part of its curves) meet both.
     # Before, the scoring counted the first allocation (a shortfall no move could remove without adding hours)
     # and the validator said q2 missed.
-    from scheduler.domain.roster import ShiftAssignment
     from scheduler.validation.weekly_service import weekly_levels
 
-    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
-    config = load_config(plan)
-    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
-    targets = queue_targets(config)
-    targets = {"q1": replace(targets["q1"], service_level_target=0.64),
-               "q2": replace(targets["q2"], service_level_target=0.70)}
-    curves = rule.curves_of(weekly_instance(config, WEEK, required, targets))
+    config, required, targets, curves = _two_queue_week(tmp_path)
     assert curves is not None and curves.prices[1] > curves.prices[0]
-    roster = Roster(tuple(ShiftAssignment(f"P{i}", WEEK.day(day), "day", (8 if i % 3 else 12) * 60, 480, 480, ())
-                          for i in range(1, 15) for day in range(7)))
+    roster = _day_shifts_all_week()
     floor = on_floor_by_skills(config, WEEK, roster)
     graph = rule._Graph(config)
     columns = np.array([floor[g] for g in graph.groups])
@@ -406,19 +399,11 @@ def test_validator_checks_and_counts_the_scorings_allocation(tmp_path: Path, mon
     # scoring's allocation, the validator checks it against its own count of the agents on the floor and counts it
     # with its own Erlang values: here (its search switched off) it finds q2 short alone and both met with it;
     # a certificate asking for heads the roster does not have is ignored.
-    from scheduler.domain.roster import ShiftAssignment
     from scheduler.validation import weekly_service
 
-    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
-    config = load_config(plan)
-    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
-    targets = queue_targets(config)
-    targets = {"q1": replace(targets["q1"], service_level_target=0.64),
-               "q2": replace(targets["q2"], service_level_target=0.70)}
-    curves = rule.curves_of(weekly_instance(config, WEEK, required, targets))
+    config, required, targets, curves = _two_queue_week(tmp_path)
     assert curves is not None
-    roster = Roster(tuple(ShiftAssignment(f"P{i}", WEEK.day(day), "day", (8 if i % 3 else 12) * 60, 480, 480, ())
-                          for i in range(1, 15) for day in range(7)))
+    roster = _day_shifts_all_week()
     floor = on_floor_by_skills(config, WEEK, roster)
     assert rule.shortfall_units(curves, rule.week_answers(curves, config, floor)) == [0, 0]
     monkeypatch.setattr(weekly_service, "WEIGHT_ROUNDS", 0)
@@ -434,3 +419,23 @@ def test_validator_checks_and_counts_the_scorings_allocation(tmp_path: Path, mon
     padded = {queue_id: {slot: heads + 50 for slot, heads in by_slot.items()}
               for queue_id, by_slot in allocation.items()}
     assert weekly_service.weekly_levels(config, WEEK, roster, required, targets, padded) == alone
+
+
+def _two_queue_week(tmp_path: Path) -> tuple[PlanConfig, pd.DataFrame, dict[str, QueueTarget], WeeklyCurves | None]:
+    """The tiny two-queue centre of the allocation tests, in the weekly mode, with q1's target at 64% and q2's at
+    70%: its config, requirement rows, targets and service curves."""
+    plan = _tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0)
+    config = load_config(plan)
+    required = pd.read_csv(plan.parent / "requirements.csv", parse_dates=["interval_start"])
+    targets = queue_targets(config)
+    targets = {"q1": replace(targets["q1"], service_level_target=0.64),
+               "q2": replace(targets["q2"], service_level_target=0.70)}
+    return config, required, targets, rule.curves_of(weekly_instance(config, WEEK, required, targets))
+
+
+def _day_shifts_all_week() -> Roster:
+    """Agents P1-P14 on a day shift every day, a third of them (P3, P6, ...) from 12:00, the rest from 08:00."""
+    from scheduler.domain.roster import ShiftAssignment
+
+    return Roster(tuple(ShiftAssignment(f"P{i}", WEEK.day(day), "day", (8 if i % 3 else 12) * 60, 480, 480, ())
+                        for i in range(1, 15) for day in range(7)))

@@ -224,9 +224,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             stop.wall_seconds = max(0.0, left)
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None
+        week_instance = Instance(week_config, week, array, week_deadlines)
         try:
-            schedule = solve_roster(Instance(week_config, week, array, week_deadlines),
-                                    time_limit_seconds=solve_seconds, seed=seed,
+            schedule = solve_roster(week_instance, time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)
         except InfeasibleError as exc:
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
@@ -235,7 +235,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         past.extend(past_shifts(schedule.roster.shifts))
         stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
-        planned = deadlines.worked(Instance(week_config, week, array, week_deadlines), schedule.roster)
+        planned = deadlines.worked(week_instance, schedule.roster)
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
                               bound, planned if week_deadlines else None, week_deadlines))
     for line in warnings:

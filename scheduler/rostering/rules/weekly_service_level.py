@@ -188,7 +188,7 @@ def shortfall_units(curves: WeeklyCurves, answered: Sequence[int]) -> list[int]:
 def week_answers(curves: WeeklyCurves, config: PlanConfig, floor: Mapping[tuple[str, ...], np.ndarray]) -> list[int]:
     """Scaled answered contacts per queue over the week, with ``floor[skills]`` agents on the floor per slot: under
     the weight set whose allocation leaves the least shortfall (the first when equal)."""
-    return _counted(curves, config, floor)[1]
+    return _counted(curves, *_columns(curves, config, floor))[1]
 
 
 def week_allocation(curves: WeeklyCurves, config: PlanConfig,
@@ -199,7 +199,7 @@ def week_allocation(curves: WeeklyCurves, config: PlanConfig,
     scoring counts as meeting every target is found meeting it even when the validator's own search misses this
     allocation."""
     graph, columns = _columns(curves, config, floor)
-    slots = SlotAnswers(curves, graph, _counted(curves, config, floor)[0])
+    slots = SlotAnswers(curves, graph, _counted(curves, graph, columns)[0])
     out: dict[str, dict[int, int]] = {queue_id: {} for queue_id in curves.queue_ids}
     for slot in curves.slots():
         for q, heads in enumerate(slots.heads(slot, columns[:, slot].tolist() if columns.size
@@ -218,11 +218,10 @@ def _columns(curves: WeeklyCurves, config: PlanConfig,
     return graph, columns
 
 
-def _counted(curves: WeeklyCurves, config: PlanConfig,
-             floor: Mapping[tuple[str, ...], np.ndarray]) -> tuple[int, list[int]]:
+def _counted(curves: WeeklyCurves, graph: _Graph, columns: np.ndarray) -> tuple[int, list[int]]:
     """The weight set whose allocation leaves the least shortfall (the first when equal) and its answered
-    contacts per queue (scaled)."""
-    graph, columns = _columns(curves, config, floor)
+    contacts per queue (scaled), with ``columns[group, slot]`` agents of ``graph``'s groups on the floor
+    (``_columns``)."""
     best: list[int] | None = None
     chosen = 0
     for k in range(len(curves.weight_sets())):

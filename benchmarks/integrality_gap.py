@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import multiprocessing
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -116,4 +115,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -23,6 +23,7 @@ import argparse
 import dataclasses
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 from scheduler.app.pipeline import read_requirements, requirement_array
@@ -36,14 +37,9 @@ from scheduler.rostering.search.lower_bound import solve_aggregate
 def _instance(plan: Path, out: Path) -> Instance:
     config = load_config(plan)
     kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
-    week = Week(_date(kpis["week_start"]), config.interval_minutes)
+    week = Week(date.fromisoformat(kpis["week_start"]), config.interval_minutes)
     required = read_requirements(out / "requirements.csv", config)
     return Instance(config, week, requirement_array(config, week, required))
-
-
-def _date(text: str):  # noqa: ANN202 - a datetime.date
-    from datetime import date
-    return date.fromisoformat(text)
 
 
 def _cpsat(instance: Instance, units: float) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from scheduler.rostering.search.integer_bound import MARKER, exact_classes, inte
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.solve import build_model
+from scheduler.rostering.stopping import Stop
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
 
 PROFICIENCIES = (0.75, 0.8, 1.0, 1.2)
@@ -101,3 +102,13 @@ def test_exact_classes_mark_proficiency_vectors_only() -> None:
         assert all(after.proficiency(q) == before.proficiency(q) for q in before.skills)
     vectors = {tuple(a.proficiency(q) for q in a.skills) for a in instance.config.agents}
     assert len({a.skills[-1] for a in marked.agents}) == len(vectors)
+
+
+def test_exact_lp_stopped_tells_the_caller_once() -> None:
+    """A stop already come: no LP (neither the exact one nor, after it, the best-member one), nothing charged, the
+    caller told once that the clock ended it."""
+    stop, timed_out, spent = Stop(), [], []
+    stop.interrupt()
+    assert weighted_bound(_tiny(1), math.inf, wall_seconds=math.inf, spend_seconds=spent.append, stop=stop,
+                          on_time_out=lambda: timed_out.append(True)) is None
+    assert spent == [] and timed_out == [True]

@@ -19,8 +19,9 @@ model's optimum is only lower. The integer program is solved by SCIP with a node
 a clock), and its *dual* bound (``BestBound``), never its incumbent, is the bound: SCIP proves that no integer
 point, hence no roster, is below it, whether or not it finished. A wall-clock cap is a safety net only.
 
-It is a diagnostic and an option (``integer_bound``), not part of a default solve: SCIP on a week's integer
-program takes seconds to minutes at 12-40 agents.
+The integer program is a diagnostic (``benchmarks/weighted_gap.py``), not part of a solve: SCIP on a week's
+integer program took minutes at 25 agents and had not finished after 900 s of wall time (README, *Small centres:
+whose gap is it?*). The solve uses its exact classes in the LP alone (``search.weighted_bound``).
 """
 
 from __future__ import annotations

@@ -60,10 +60,10 @@ EXACT_SECONDS_PER_CLASS = 0.3
 def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: float,
                    spend_seconds: Callable[[float], None], on_time_out: Callable[[], None] | None = None,
                    stop: Stop = NO_STOP) -> float | None:
-    """The aggregate LP's proven bound on the weighted objective (objective units), or ``None`` when its predicted
-    work exceeds ``LP_SHARE`` of ``limit_seconds``, GLOP fails, or the wall clock (``wall_seconds``, ``stop``)
-    ends it. ``spend_seconds`` is charged the predicted CPU seconds of a solved LP, and the build of one found over
-    its share."""
+    """The aggregate LP's proven bound on the weighted objective (objective units): the exact-class LP's when it
+    fits ``EXACT_LP_SHARE`` of ``limit_seconds``, else the best-member LP's; ``None`` when neither fits its share,
+    GLOP fails, or the wall clock (``wall_seconds``, ``stop``) ends it. ``spend_seconds`` is charged the predicted
+    CPU seconds of a solved LP, and the build of one found over its share."""
     timed_out: list[bool] = []
     exact = _exact_bound(instance, limit_seconds, wall_seconds=wall_seconds, spend_seconds=spend_seconds,
                          on_time_out=lambda: timed_out.append(True), stop=stop)

@@ -8,8 +8,8 @@ For each centre (its ``plan.yaml``) and the folder ``wfm plan`` wrote (``OUT``: 
 - *published*: the roster's objective and the bound the solve published (``kpis.json``);
 - *weighted LP*: the weighted LP bound as the solve computes it (``search.weighted_bound``: best member's
   proficiency per skill set, breaks shared), whether or not the solve's budget let it run, and its predicted work;
-- *exact LP*: the same LP (breaks shared) with classes split by proficiency vector (``search.integer_bound.exact_classes``), and
-  its predicted work (``lower_bound.lp_work``);
+- *exact LP*: the same LP (breaks shared) with classes split by proficiency vector
+  (``search.integer_bound.exact_classes``), and its predicted work (``lower_bound.lp_work``);
 - *integer*: SCIP's proven bound of the exact-class aggregate model in integers (``search.integer_bound``), its
   best integer point (a relaxed plan, not a roster) and the CPU seconds it took (``--nodes 0``: left out);
 - with ``--cpsat S``: CP-SAT on the full weighted roster model (one worker, ``S`` deterministic units), its

@@ -86,9 +86,9 @@ def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: fl
 def _exact_bound(instance: Instance, limit_seconds: float, *, wall_seconds: float,
                  spend_seconds: Callable[[float], None], on_time_out: Callable[[], None] | None,
                  stop: Stop) -> float | None:
-    """The exact-class LP's bound (module docstring), or ``None`` when the classes are the best-member LP's (no
-    gain), its predicted or built work exceeds ``EXACT_LP_SHARE`` of ``limit_seconds`` (a build is then charged),
-    or it is not solved."""
+    """The exact-class LP's bound (module docstring), or ``None`` when it has no more classes than the best-member
+    LP (then every skill set is usually of one proficiency: taken as no gain), its predicted or built work exceeds
+    ``EXACT_LP_SHARE`` of ``limit_seconds`` (a build is then charged), or it is not solved."""
     exact = dataclasses.replace(instance, config=exact_classes(instance.config))
     classes = len(agent_classes(exact.config, exact.week))
     if (classes == len(agent_classes(instance.config, instance.week))

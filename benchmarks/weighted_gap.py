@@ -9,8 +9,8 @@ For each centre (its ``plan.yaml``) and the folder ``wfm plan`` wrote (``OUT``: 
 - *weighted LP*: the weighted LP bound as the solve computes it (``search.weighted_bound``: best member's
   proficiency per skill set, breaks shared), whether or not the solve's budget let it run, and its predicted work;
 - *exact LP*: the same LP (breaks shared) with classes split by proficiency vector
-  (``search.integer_bound.exact_classes``), and its predicted work (``lower_bound.lp_work``);
-- *integer*: SCIP's proven bound of the exact-class aggregate model in integers (``search.integer_bound``), its
+  (``search.weighted_integer_bound.exact_classes``), and its predicted work (``lower_bound.lp_work``);
+- *integer*: SCIP's proven bound of the exact-class aggregate model in integers (``search.weighted_integer_bound``), its
   best integer point (a relaxed plan, not a roster) and the CPU seconds it took (``--nodes 0``: left out);
 - with ``--cpsat S``: CP-SAT on the full weighted roster model (one worker, ``S`` deterministic units), its
   proven bound and best roster.
@@ -31,8 +31,8 @@ from scheduler.app.pipeline import read_requirements, requirement_array
 from scheduler.domain.week import Week
 from scheduler.io.config import load_config
 from scheduler.rostering.instance import Instance
-from scheduler.rostering.search.integer_bound import exact_classes, integer_bound
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
+from scheduler.rostering.search.weighted_integer_bound import exact_classes, weighted_integer_bound
 
 
 def _instance(plan: Path, out: Path) -> Instance:
@@ -81,7 +81,8 @@ def main() -> None:
         row["exact_lp_cpu_s"] = round(time.process_time() - started, 1)
         row["exact_lp_work_s"] = None if exact_lp is None else round(lp_work(exact_lp.variables, exact_lp.rows), 2)
         started = time.process_time()
-        found = integer_bound(instance, node_limit=args.nodes, wall_seconds=args.scip_wall) if args.nodes else None
+        found = (weighted_integer_bound(instance, node_limit=args.nodes, wall_seconds=args.scip_wall)
+                 if args.nodes else None)
         row["integer_cpu_s"] = round(time.process_time() - started, 1)
         if found is not None:
             row.update(integer=round(found.bound, 1), integer_point=round(found.incumbent, 1),

@@ -1,6 +1,7 @@
 """The weighted bound with classes split by proficiency (``search.weighted_bound``'s exact-class LP) and its integer
-version (``search.integer_bound``): never above CP-SAT's proven optimum of the weighted model on tiny centres where
-agents of one skill set differ in proficiency, never below the best-member LP, and strictly above it on some."""
+version (``search.weighted_integer_bound``): never above CP-SAT's proven optimum of the weighted model on tiny
+centres where agents of one skill set differ in proficiency, never below the best-member LP, and strictly above it
+on some."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from scheduler.domain.plan import BreakRule, ShiftTemplate, SolverSettings, Time
 from scheduler.rostering import effective_cover
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import weighted_bound as module
-from scheduler.rostering.search.integer_bound import MARKER, exact_classes, integer_bound
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.weighted_bound import weighted_bound
+from scheduler.rostering.search.weighted_integer_bound import MARKER, exact_classes, weighted_integer_bound
 from scheduler.rostering.solve import build_model
 from scheduler.rostering.stopping import Stop
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
@@ -70,7 +71,7 @@ def test_exact_bounds_stay_proven_and_tighten() -> None:
         assert best_member is not None
         exact = _exact(instance)
         assert exact is not None and best_member.bound - 1e-6 <= exact <= optimum + 1e-6
-        whole = integer_bound(instance, node_limit=200)
+        whole = weighted_integer_bound(instance, node_limit=200)
         assert whole is not None and exact - 1e-3 <= whole.bound <= optimum + 1e-6
         tighter += exact > best_member.bound + 1
     assert tighter >= 2  # the split changes the bound on most of these centres (else the test shows nothing)

@@ -77,7 +77,7 @@ def _marked(agent: Agent, number: int) -> Agent:
     return dataclasses.replace(agent, skills=(*agent.skills, f"{MARKER}{number}"), proficiencies=(*proficiencies, 1.0))
 
 
-def integer_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_LIMIT, wall_seconds: float = math.inf,
+def weighted_integer_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_LIMIT, wall_seconds: float = math.inf,
                   shared_breaks: bool = False) -> IntegerBound | None:
     """Solve the exact-class integer aggregate model (module docstring) with SCIP for at most ``node_limit``
     branch-and-bound nodes (and ``wall_seconds`` of wall time, a safety net); ``None`` if SCIP is missing or

@@ -71,6 +71,7 @@ def test_bound_never_above_the_roster_found(seed: int, monkeypatch: pytest.Monke
     the objective of the roster the solve finds, and the solve reports at least it (its LP allowed the whole
     of the short limit here: on these centres it predicts about 0.25 s)."""
     monkeypatch.setattr(module, "LP_SHARE", 1.0)
+    monkeypatch.setattr(module, "EXACT_LP_SHARE", 1.0)  # the exact-class LP too (a few classes of six agents)
     rng = np.random.default_rng(200 + seed)
     instance = Instance(_config(rng, agents=6), WEEK, _requirements(rng))
     spent: list[float] = []
@@ -97,6 +98,7 @@ def test_bound_sees_more_than_counting() -> None:
 def test_too_large_or_stopped_gives_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     """Predicted work over its share of the limit: no LP, its build charged (and no more); a stop already come: no
     LP, nothing charged, and the caller is told the clock ended it."""
+    monkeypatch.setattr(module, "EXACT_LP_SHARE", 0.0)  # the best-member LP's path (the exact one: test_exact_bound)
     rng = np.random.default_rng(200)
     instance = Instance(_config(rng, agents=6), WEEK, _requirements(rng))
     spent: list[float] = []

@@ -126,6 +126,8 @@ def best_worth(config: PlanConfig) -> dict[tuple[GroupKey, int], float]:
     best: dict[tuple[GroupKey, int], int] = {}
     for agent in config.agents:
         for q in agent.skills:
+            if q not in queue_ids:  # a marker naming no queue (``search.weighted_integer_bound``) brings nothing
+                continue
             key = (agent.skills, queue_ids.index(q))
             best[key] = max(best.get(key, 0), hundredths(agent, q))
     return {key: value / SCALE for key, value in best.items()}

@@ -55,15 +55,7 @@ def integer_aggregate(instance: Instance, seconds: float, solver_name: str = "HI
     if solver is None:
         return None
     lp = _AggregateLp(instance, solver)
-    whole = 0
-    for _, _, mix, day_vars in lp.classes:
-        for var in [*mix, *(var for day in day_vars for _, var in day)]:
-            var.SetInteger(True)
-            whole += 1
-    for var in solver.variables():
-        if var.name().startswith(WHOLE_COUNT_PREFIXES) and not var.integer():
-            var.SetInteger(True)
-            whole += 1
+    whole = make_counts_whole(lp, solver)
     solver.SetTimeLimit(max(1, int(seconds * 1000)))
     solver.EnableOutput()
     with _standard_output() as report:
@@ -79,6 +71,21 @@ def integer_aggregate(instance: Instance, seconds: float, solver_name: str = "HI
     bound -= RELATIVE_TOLERANCE * abs(bound) + 1e-6  # the MIP solver's tolerances, as for the LP
     return IntegerAggregate(max(0.0, math.floor(bound * 60) / 60), best + lp.constant, optimal,
                             solver.NumVariables(), whole)
+
+
+def make_counts_whole(lp: _AggregateLp, solver: pywraplp.Solver) -> int:
+    """Make the aggregate model's counting columns integer: each class's pattern weights and shift counts, floor
+    heads per skill set and breaks per start (``WHOLE_COUNT_PREFIXES``). Returns how many columns it made whole."""
+    whole = 0
+    for _, _, mix, day_vars in lp.classes:
+        for var in [*mix, *(var for day in day_vars for _, var in day)]:
+            var.SetInteger(True)
+            whole += 1
+    for var in solver.variables():
+        if var.name().startswith(WHOLE_COUNT_PREFIXES) and not var.integer():
+            var.SetInteger(True)
+            whole += 1
+    return whole
 
 
 class _Captured:

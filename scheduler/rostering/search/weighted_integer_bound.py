@@ -34,6 +34,7 @@ from ortools.linear_solver import pywraplp
 
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.search.integer_bound import make_counts_whole
 from scheduler.rostering.search.lower_bound import RELATIVE_TOLERANCE, _AggregateLp
 
 # A skill that names no queue, added to an agent's skills to keep its proficiency vector's class apart in the
@@ -78,7 +79,7 @@ def _marked(agent: Agent, number: int) -> Agent:
 
 
 def weighted_integer_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_LIMIT, wall_seconds: float = math.inf,
-                  shared_breaks: bool = False) -> IntegerBound | None:
+                           shared_breaks: bool = False) -> IntegerBound | None:
     """Solve the exact-class integer aggregate model (module docstring) with SCIP for at most ``node_limit``
     branch-and-bound nodes (and ``wall_seconds`` of wall time, a safety net); ``None`` if SCIP is missing or
     proved nothing. ``shared_breaks``: count breaks for all skill sets together (``search.lower_bound``)."""
@@ -87,15 +88,7 @@ def weighted_integer_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE
         return None
     exact = dataclasses.replace(instance, config=exact_classes(instance.config))
     model = _AggregateLp(exact, solver, None, shared_breaks)
-    integers = 0
-    for _, _, mix, day_vars in model.classes:
-        for var in [*mix, *(var for day in day_vars for _, var in day)]:
-            var.SetInteger(True)
-            integers += 1
-    for var in solver.variables():  # each skill set's shift counts (y...) and break starts (z...)
-        if var.name().startswith(("y", "z")):
-            var.SetInteger(True)
-            integers += 1
+    integers = make_counts_whole(model, solver)
     solver.SetSolverSpecificParametersAsString(f"limits/nodes = {int(node_limit)}\nrandomization/randomseedshift = 0\n")
     if math.isfinite(wall_seconds):
         solver.SetTimeLimit(max(1, int(wall_seconds * 1000)))

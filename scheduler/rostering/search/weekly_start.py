@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.search.exact_lean import level_lean_heads
 from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.stopping import NO_STOP, Stop
 
@@ -37,6 +38,9 @@ WEEKLY_LP_WORK_FACTOR = 7.5
 # Whether the fallback start is the per-interval LP of the lean requirement (the fewest heads per queue and
 # interval that reach the weekly targets) rather than of the per-interval one (every interval at its target).
 LEAN_START = True
+# Whether, under ``objective.weekly_floor: level``, the lean requirement counts Erlang's own answered contacts
+# (``search.exact_lean``) rather than the concave envelope's, which lies above them below the tangent point.
+EXACT_LEAN_START = True
 
 
 def lp_work_factor(instance: Instance) -> float:
@@ -47,12 +51,14 @@ def lp_work_factor(instance: Instance) -> float:
 def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance | None:
     """The weekly instance's centre with each interval's requirement at its queue's target (the default mode's
     requirement), or with ``lean`` the fewest heads per queue and interval that reach each queue's weekly target
-    (``service_curves.lean_heads``, at least the floor), without the weekly curves; None outside the weekly
-    mode."""
+    (``service_curves.lean_heads``, at least the floor; with the level floor by Erlang's own curve,
+    ``search.exact_lean``), without the weekly curves; None outside the weekly mode."""
     curves = instance.service_curves
     if curves is None or curves.interval_heads is None:
         return None
     heads = curves.lean if lean and curves.lean is not None else curves.interval_heads
+    if lean and EXACT_LEAN_START and instance.config.weights.weekly_floor == "level":
+        heads = level_lean_heads(curves)
     return Instance(instance.config, instance.week, np.array(heads), instance.deadlines)
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scheduler.rostering.instance import Instance
-from scheduler.rostering.search.exact_lean import level_lean_heads
+from scheduler.rostering.search.level_lean import level_lean_heads
 from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.stopping import NO_STOP, Stop
 
@@ -39,7 +39,7 @@ WEEKLY_LP_WORK_FACTOR = 7.5
 # interval that reach the weekly targets) rather than of the per-interval one (every interval at its target).
 LEAN_START = True
 # Whether, under ``objective.weekly_floor: level``, the lean requirement counts Erlang's own answered contacts
-# (``search.exact_lean``) rather than the concave envelope's, which lies above them below the tangent point.
+# (``search.level_lean``) rather than the concave envelope's, which lies above them below the tangent point.
 EXACT_LEAN_START = True
 
 
@@ -52,7 +52,7 @@ def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance |
     """The weekly instance's centre with each interval's requirement at its queue's target (the default mode's
     requirement), or with ``lean`` the fewest heads per queue and interval that reach each queue's weekly target
     (``service_curves.lean_heads``, at least the floor; with the level floor by Erlang's own curve,
-    ``search.exact_lean``), without the weekly curves; None outside the weekly mode."""
+    ``search.level_lean``), without the weekly curves; None outside the weekly mode."""
     curves = instance.service_curves
     if curves is None or curves.interval_heads is None:
         return None

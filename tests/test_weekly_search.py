@@ -1,11 +1,14 @@
-"""The weekly mode's start requirement under the level floor (``search.level_lean``)."""
+"""The weekly mode's search: the start requirement under the level floor (``search.level_lean``) and the charge of
+the scoring's work."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from scheduler.rostering.rules import weekly_service_level as rule
 from scheduler.rostering.search import weekly_start
 from scheduler.rostering.search.level_lean import level_lean_heads
 from scheduler.rostering.service_curves import WeeklyCurves, lean_heads
@@ -54,3 +57,24 @@ def test_the_start_uses_it_under_the_level_floor_only(tmp_path: Path) -> None:
     # the tangent floor keeps the envelope's lean requirement (unchanged behaviour)
     kept = weekly_start.interval_instance(tangent)
     assert kept is not None and (kept.requirements == tangent.service_curves.lean).all()
+
+
+def test_the_scoring_is_charged_by_allocations_computed_and_memoised_look_ups(tmp_path: Path) -> None:
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    curves, config = instance.service_curves, instance.config
+    assert curves is not None
+    groups = sorted({agent.skills for agent in config.agents})
+    floor = np.full((len(groups), instance.week.slot_count), 2, dtype=np.int64)
+    state = rule.WeeklyState(curves, config, groups, floor)
+    recount = state.charged_units()  # the state's own count of every slot: allocations, no look-up charged yet
+    allocated = sum(slots.allocations for slots in state.sets)
+    assert state.work == 0 and recount == pytest.approx(allocated * rule.UNITS_PER_ALLOCATION)
+    assert recount > 0
+    first = curves.slots()[0]
+    change = np.array([[1] * 8, [-1] * 8])  # one head more, one fewer, over eight slots
+    state.deltas(1, first, change)
+    cold = state.charged_units() - recount
+    state.deltas(1, first, change)  # the same look-ups again: all memoised
+    warm = state.charged_units() - recount - cold
+    assert warm == pytest.approx(state.work / 2 * rule.UNITS_PER_MEMO_SCORE)
+    assert cold > warm > 0

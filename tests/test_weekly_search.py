@@ -39,6 +39,9 @@ def test_level_lean_reaches_the_target_by_erlangs_own_curve() -> None:
     # a target the floor alone reaches: the floor; one out of reach: every head the curves have
     assert level_lean_heads(_curves(0))[0].tolist() == [0, 0]
     assert level_lean_heads(_curves(5000))[0].tolist() == [4, 4]
+    # from the envelope's heads: only the slot it leaves in the S-shaped part is raised (to 3 heads: 1,800)
+    assert level_lean_heads(curves, base=envelope)[0].tolist() == [3, 3]
+    assert level_lean_heads(_curves(900), base=np.array([[3, 0]]))[0].tolist() == [3, 0]
 
 
 def test_the_start_uses_it_under_the_level_floor_only(tmp_path: Path) -> None:
@@ -48,8 +51,8 @@ def test_the_start_uses_it_under_the_level_floor_only(tmp_path: Path) -> None:
     curves = level.service_curves
     assert curves is not None and tangent.service_curves is not None
     start = weekly_start.interval_instance(level)
-    assert start is not None and (start.requirements == level_lean_heads(curves)).all()
-    assert (start.requirements >= level.requirements).all()
+    assert start is not None and (start.requirements == level_lean_heads(curves, base=curves.lean)).all()
+    assert (start.requirements >= level.requirements).all() and (start.requirements >= curves.lean).all()
     for q in range(len(curves.queue_ids)):  # every queue's target reached by Erlang's own curve
         answered = sum(curves.exact_curve(q, t)[min(int(start.requirements[q, t]), len(curve) - 1)]
                        for t, curve in curves.values[q].items())

@@ -22,18 +22,19 @@ import numpy as np
 from scheduler.rostering.service_curves import WeeklyCurves
 
 
-def level_lean_heads(curves: WeeklyCurves, steps: int = 30) -> np.ndarray:
+def level_lean_heads(curves: WeeklyCurves, steps: int = 30, base: np.ndarray | None = None) -> np.ndarray:
     """Per queue on its own, heads ``[queue, slot]``: each slot at least the floor and at the fewest heads whose
     share of the slot's answerable contacts (Erlang's answered contacts over the curve's top, about the contacts)
     reaches one level ``L[q]``, the lowest level (bisection, ``steps`` rounds) whose heads reach the queue's
     weekly target by Erlang's own curve. A smooth requirement, as the per-interval mode's at a lower target, which
     shifts round to closely (module docstring)."""
-    heads = np.array(curves.floor_heads, dtype=np.int64)
+    low_heads = curves.floor_heads if base is None else np.maximum(curves.floor_heads, base)
+    heads = np.array(low_heads, dtype=np.int64)
     for q, by_slot in enumerate(curves.values):
         exact = {t: np.asarray(curves.exact_curve(q, t) or by_slot[t], dtype=np.int64) for t in sorted(by_slot)}
 
         def at(level: float, exact: dict[int, np.ndarray] = exact, q: int = q) -> dict[int, int]:
-            return {t: max(int(curves.floor_heads[q, t]),
+            return {t: max(int(low_heads[q, t]),
                            int(np.searchsorted(curve >= level * curve[-1], True)) if len(curve) else 0)
                     for t, curve in exact.items()}
 

@@ -44,10 +44,12 @@ def test_level_lean_reaches_the_target_by_erlangs_own_curve() -> None:
     assert level_lean_heads(_curves(900), base=np.array([[3, 0]]))[0].tolist() == [3, 0]
 
 
-def test_the_start_uses_it_under_the_level_floor_only(tmp_path: Path) -> None:
+def test_the_start_uses_it_when_asked_under_the_level_floor_only(tmp_path: Path) -> None:
     tangent = _instance(_tiny(tmp_path / "t", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
-    level = _instance(_tiny(tmp_path / "l", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n",
-                            contacts=14.0))
+    plan = _tiny(tmp_path / "l", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n", contacts=14.0)
+    envelope = weekly_start.interval_instance(_instance(plan))  # the default start: the envelope's lean heads
+    plan.write_text(plan.read_text() + "  weekly_start: level\n", encoding="utf-8")
+    level = _instance(plan)
     curves = level.service_curves
     assert curves is not None and tangent.service_curves is not None
     start = weekly_start.interval_instance(level)
@@ -57,6 +59,7 @@ def test_the_start_uses_it_under_the_level_floor_only(tmp_path: Path) -> None:
         answered = sum(curves.exact_curve(q, t)[min(int(start.requirements[q, t]), len(curve) - 1)]
                        for t, curve in curves.values[q].items())
         assert answered >= curves.target_units[q]
+    assert envelope is not None and (envelope.requirements == curves.lean).all()
     # the tangent floor keeps the envelope's lean requirement (unchanged behaviour)
     kept = weekly_start.interval_instance(tangent)
     assert kept is not None and (kept.requirements == tangent.service_curves.lean).all()

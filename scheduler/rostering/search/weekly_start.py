@@ -38,10 +38,6 @@ WEEKLY_LP_WORK_FACTOR = 7.5
 # Whether the fallback start is the per-interval LP of the lean requirement (the fewest heads per queue and
 # interval that reach the weekly targets) rather than of the per-interval one (every interval at its target).
 LEAN_START = True
-# Whether, under ``objective.weekly_floor: level``, the lean requirement is the envelope's greedy raised in every
-# interval to one level per queue, the lowest that reaches its target by Erlang's own answered contacts
-# (``search.level_lean``): the envelope alone counts contacts Erlang does not answer below the tangent point.
-EXACT_LEAN_START = True
 
 
 def lp_work_factor(instance: Instance) -> float:
@@ -52,13 +48,17 @@ def lp_work_factor(instance: Instance) -> float:
 def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance | None:
     """The weekly instance's centre with each interval's requirement at its queue's target (the default mode's
     requirement), or with ``lean`` the fewest heads per queue and interval that reach each queue's weekly target
-    (``service_curves.lean_heads``, at least the floor; with the level floor raised to one level per queue by
-    Erlang's own curve, ``search.level_lean``), without the weekly curves; None outside the weekly mode."""
+    (``service_curves.lean_heads``, at least the floor; with the level floor and ``objective.weekly_start: level``
+    raised to one level per queue by Erlang's own curve, ``search.level_lean``), without the weekly curves; None
+    outside the weekly mode."""
     curves = instance.service_curves
     if curves is None or curves.interval_heads is None:
         return None
     heads = curves.lean if lean and curves.lean is not None else curves.interval_heads
-    if lean and EXACT_LEAN_START and instance.config.weights.weekly_floor == "level":
+    weights = instance.config.weights
+    if lean and weights.weekly_floor == "level" and weights.weekly_start == "level":
+        # (``objective.weekly_start: level``: the envelope alone counts contacts Erlang does not answer below the
+        # tangent point, where the level floor lets intervals run)
         heads = level_lean_heads(curves, base=curves.lean)
     return Instance(instance.config, instance.week, np.array(heads), instance.deadlines)
 

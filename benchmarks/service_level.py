@@ -84,6 +84,8 @@ def main() -> None:
                         help="level mode: the weekly targets (every queue).")
     parser.add_argument("--weekly-floor", choices=("tangent", "level"), default="tangent",
                         help="level mode: the weekly mode's objective.weekly_floor.")
+    parser.add_argument("--weekly-start", choices=("envelope", "level"), default="envelope",
+                        help="level mode: objective.weekly_start of the weekly runs (with --weekly-floor level).")
     parser.add_argument("--bisect-steps", type=int, default=3,
                         help="level mode: per-interval targets tried at most per level.")
     parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
@@ -265,10 +267,13 @@ def level_benchmark(args: argparse.Namespace) -> None:
         queue_ids = [q["id"] for q in yaml.safe_load((folder / "plan.yaml").read_text())["queues"]]
         for level in args.levels:
             name = f"weekly-{level:.3f}" + ("" if args.weekly_floor == "tangent" else f"-{args.weekly_floor}")
+            name += "" if args.weekly_start == "envelope" else f"-start-{args.weekly_start}"
             weekly_yaml = folder / f"{name}.yaml"
             edit: dict[str, object] = {"service_level": "weekly", "min_interval_service_level": args.floor}
             if args.weekly_floor != "tangent":
                 edit["weekly_floor"] = args.weekly_floor
+            if args.weekly_start != "envelope":
+                edit["weekly_start"] = args.weekly_start
             _flexible(folder / "plan.yaml", weekly_yaml, edit, {q: level for q in queue_ids})
             weekly = _run(weekly_yaml, folder / f"out-{name}", args.time_limit, args.wall_limit)
             _, inp = load_plan_folder(folder / f"out-{name}", weekly_yaml)

@@ -242,6 +242,7 @@ def test_unreachable_weekly_target_is_exit_3_naming_the_queue(tmp_path: Path) ->
     ("  min_interval_service_level: -0.1\n", "objective.min_interval_service_level must be >= 0, got -0.1"),
     ("  weekly_shortfall_contact: 0\n", "objective.weekly_shortfall_contact must be >= 1, got 0"),
     ("  weekly_floor: none\n", "objective.weekly_floor must be one of tangent, level, got 'none'"),
+    ("  weekly_start: lp\n", "objective.weekly_start must be one of envelope, level, got 'lp'"),
 ])
 def test_bad_weekly_keys_are_exit_2_naming_the_key(tmp_path: Path, lines: str, message: str) -> None:
     plan = _tiny(tmp_path / "c")

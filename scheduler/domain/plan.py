@@ -234,6 +234,10 @@ class ObjectiveWeights:
     # ``objective.weekly_floor``: "tangent" keeps every interval at least where Erlang's curve meets its concave
     # envelope (``rostering.service_curves``); "level" only at ``min_interval_service_level``.
     weekly_floor: str = "tangent"
+    # ``objective.weekly_start``: with the level floor, the start's lean requirement: "envelope" the fewest heads on
+    # the concave envelope; "level" those raised to one level per queue by Erlang's own curve
+    # (``rostering.search.level_lean``).
+    weekly_start: str = "envelope"
 
 
 @dataclass(frozen=True)

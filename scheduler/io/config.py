@@ -655,7 +655,8 @@ def load_config(path: Path | str) -> PlanConfig:
     objective = root.get("objective", {})
     objective.mapping(("understaffed_agent_interval", "overstaffed_agent_interval", "paid_hour", "unmet_preference",
                        "start_change_hour", "changed_shift", "moved_break", "unfair_shift", "service_level",
-                       "min_interval_service_level", "weekly_shortfall_contact", "weekly_floor"))
+                       "min_interval_service_level", "weekly_shortfall_contact", "weekly_floor",
+                       "weekly_start"))
     defaults = ObjectiveWeights()
     weights = ObjectiveWeights(
         understaffed_agent_interval=objective.get(
@@ -729,6 +730,7 @@ def load_config(path: Path | str) -> PlanConfig:
 
 SERVICE_LEVEL_MODES = ("interval", "weekly")
 WEEKLY_FLOORS = ("tangent", "level")
+WEEKLY_STARTS = ("envelope", "level")
 
 
 def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[str, Any]:
@@ -744,10 +746,13 @@ def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[st
     weekly_floor = objective.get("weekly_floor", defaults.weekly_floor)
     if weekly_floor.string() not in WEEKLY_FLOORS:
         raise weekly_floor.fail(f"must be one of {', '.join(WEEKLY_FLOORS)}")
+    weekly_start = objective.get("weekly_start", defaults.weekly_start)
+    if weekly_start.string() not in WEEKLY_STARTS:
+        raise weekly_start.fail(f"must be one of {', '.join(WEEKLY_STARTS)}")
     return {"service_level": mode.string(), "min_interval_service_level": level,
             "weekly_shortfall_contact": objective.get(
                 "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT),
-            "weekly_floor": weekly_floor.string()}
+            "weekly_floor": weekly_floor.string(), "weekly_start": weekly_start.string()}
 
 
 def _time_limit(node: _Node) -> float:

@@ -474,7 +474,7 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         """Charge the cover searches and flow repairs done since the last call."""
         work = (cover.searches * UNITS_PER_SEARCH + cover.search_work * UNITS_PER_SEARCH_ELEMENT
                 + cover.changed_slots * (UNITS_PER_CHANGED_SLOT + cover.graph_size * UNITS_PER_CHANGED_ELEMENT)
-                + (0 if polisher.weekly is None else polisher.weekly.work * weekly_service_level.UNITS_PER_SLOT_SCORE))
+                + (0 if polisher.weekly is None else polisher.weekly.charged_units()))
         charge(work - charged_cover[0])
         charged_cover[0] = work
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.search.level_lean import level_lean_heads
 from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
 from scheduler.rostering.stopping import NO_STOP, Stop
 
@@ -47,12 +48,18 @@ def lp_work_factor(instance: Instance) -> float:
 def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance | None:
     """The weekly instance's centre with each interval's requirement at its queue's target (the default mode's
     requirement), or with ``lean`` the fewest heads per queue and interval that reach each queue's weekly target
-    (``service_curves.lean_heads``, at least the floor), without the weekly curves; None outside the weekly
-    mode."""
+    (``service_curves.lean_heads``, at least the floor; with the level floor and ``objective.weekly_start: level``
+    raised to one level per queue by Erlang's own curve, ``search.level_lean``), without the weekly curves; None
+    outside the weekly mode."""
     curves = instance.service_curves
     if curves is None or curves.interval_heads is None:
         return None
     heads = curves.lean if lean and curves.lean is not None else curves.interval_heads
+    weights = instance.config.weights
+    if lean and weights.weekly_floor == "level" and weights.weekly_start == "level":
+        # (``objective.weekly_start: level``: the envelope alone counts contacts Erlang does not answer below the
+        # tangent point, where the level floor lets intervals run)
+        heads = level_lean_heads(curves, base=curves.lean)
     return Instance(instance.config, instance.week, np.array(heads), instance.deadlines)
 
 

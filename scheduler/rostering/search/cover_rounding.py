@@ -49,13 +49,17 @@ NEIGHBOUR_STARTS = 1
 # The day's integer program goes to SCIP (single-threaded, deterministic without a time limit): CP-SAT with one
 # worker took 0.5-1.9 deterministic units per weekday to prove what SCIP finds in 0.5-1.2 s of CPU (150 agents).
 MIP_SOLVER = "SCIP"
-# Branch-and-bound nodes per day at most (a deterministic limit; the days measured closed within a few).
-SOLVER_PARAMETERS = "limits/nodes = 500"
+# Branch-and-bound nodes per day at most, a deterministic limit: most days close at the root; one day of 150-agent
+# seed 846566 took 500 nodes (20 s of CPU) to close its last agent-interval, 20 nodes about 1 s.
+SOLVER_PARAMETERS = "limits/nodes = 20"
 # Days whose model would have more variables than this keep the plain rounding (a guard for very large centres).
 MAX_VARIABLES_PER_DAY = 30_000
 # Building and solving one day's model, charged per variable and constraint in budget units (CPU seconds x 0.33,
 # measured with ``time.process_time`` on 150-agent centres).
 UNITS_PER_ROW = 5.5e-5
+# and per branch-and-bound node beyond the root (deterministic), for the days that branch (846566's: 0.1-0.2 s of
+# CPU per node)
+UNITS_PER_NODE = 0.06
 
 # (plan index in ``AggregateSolution.plans``, day index, template id, start minute) -> break offsets (minutes
 # after the start, one per break of the template) still to deal, one tuple per shift
@@ -275,6 +279,7 @@ def _round_day(instance: Instance, solution: AggregateSolution, dealt: dict[int,
         if math.isfinite(stop.seconds_left()):  # (the wall-clock cap: a run it cuts is not reproducible anyway)
             model.SetTimeLimit(max(1, int(1000 * stop.seconds_left())))
         status = model.Solve()
+        spend(UNITS_PER_NODE * max(0, model.nodes() - 1))
     chosen: dict[tuple[int, int, str], list[ShiftOption]] = {}
     pools: _Pools = {}
     found = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)

@@ -4,7 +4,8 @@ search.
 1. **Bound.** The LP of the aggregate problem (``search.lower_bound``: agent classes, weekly patterns, break
    counts) and a counting bound (``simple_lower_bound``); the gap in ``kpis.json`` is measured against the larger.
 2. **Start.** The LP's plan is rounded to agents (``search.lp_start``); agents whose rounded week breaks one of
-   their rules are rostered one at a time against the rest (``search.sequential``).
+   their rules are rostered one at a time against the rest (``search.sequential``). For plain interval cover it
+   is also rounded day by day to keep its cover (``search.cover_rounding``); the better roster is the start.
 3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
    restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
    another run's while they fit (``search.restarts``). If cover still falls short, agent-by-agent

@@ -4,7 +4,8 @@ search.
 1. **Bound.** The LP of the aggregate problem (``search.lower_bound``: agent classes, weekly patterns, break
    counts) and a counting bound (``simple_lower_bound``); the gap in ``kpis.json`` is measured against the larger.
 2. **Start.** The LP's plan is rounded to agents (``search.lp_start``); agents whose rounded week breaks one of
-   their rules are rostered one at a time against the rest (``search.sequential``).
+   their rules are rostered one at a time against the rest (``search.sequential``). For plain interval cover it
+   is also rounded day by day to keep its cover (``search.cover_rounding``); the better roster is the start.
 3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
    restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
    another run's while they fit (``search.restarts``). If cover still falls short, agent-by-agent
@@ -67,7 +68,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import weekly_start, weighted_start
+from scheduler.rostering.search import cover_rounding, weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -121,6 +122,9 @@ POLISH_SHARE = 0.8
 # Whether the budget no further run from the rounded roster fits goes first to crossover restarts: the best
 # roster with half its agents' weeks taken from another run's (``search.restarts.crossover``), polished again.
 CROSSOVER_RESTARTS = True
+# Whether the LP is also rounded day by day to keep its cover (``search.cover_rounding``); the better of the two
+# rounded rosters is the local search's start.
+COVER_ROUNDING = True
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.
@@ -520,6 +524,15 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
+        if COVER_ROUNDING and lp_instance is instance and cover_rounding.applies(instance):
+            budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
+            try:
+                weeks = sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
+                                          initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
+                                                                             stop=stop))
+                keep_if_better(_roster_of(weeks), "lp cover-kept")
+            except BlockedByOthers:
+                report("lp cover-kept (an agent found no week beside the others, not kept)", math.inf, bound)
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()

@@ -15,12 +15,14 @@ patterns and the cover breaks take away, so its rounding is usually far better t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
 from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
-from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
 from scheduler.rostering.break_placement import place_breaks
@@ -44,13 +46,25 @@ def round_to_total(weights: Sequence[float], total: int) -> list[int]:
     return counts.tolist()
 
 
-def lp_weeks(instance: Instance, solution: AggregateSolution) -> dict[str, tuple[ShiftAssignment, ...]]:
-    """The rounded LP roster by agent; an agent whose rounded week breaks one of their rules is left out."""
+# The starts chosen for one class's agents working one template on one day, keyed by (index of the class's plan in
+# ``AggregateSolution.plans``, day index, template id); one option per worker (``search.cover_rounding``).
+ChosenStarts = Mapping[tuple[int, int, str], Sequence[ShiftOption]]
+
+
+def lp_weeks(instance: Instance, solution: AggregateSolution, chosen: ChosenStarts | None = None,
+             dealt_breaks: Callable[[ShiftAssignment], tuple[BreakAssignment, ...] | None] | None = None,
+             ) -> dict[str, tuple[ShiftAssignment, ...]]:
+    """The rounded LP roster by agent; an agent whose rounded week breaks one of their rules is left out.
+    ``chosen`` replaces step 2's rounding of the start weights (the matching of starts to agents stays);
+    ``dealt_breaks`` gives a shift its breaks instead of step 3 (``None``: the greedy ones)."""
     config, week = instance.config, instance.week
     shifts: list[ShiftAssignment] = []
-    for plan in solution.plans:
-        shifts.extend(_class_shifts(config, week, plan))
+    for index, plan in enumerate(solution.plans):
+        shifts.extend(_class_shifts(config, week, plan, None if chosen is None else partial(_starts_of, chosen, index)))
     placed = place_breaks(instance, shifts)
+    if dealt_breaks is not None:
+        placed = Roster(tuple(replace(s, breaks=b) if (b := dealt_breaks(s)) is not None else s
+                              for s in placed.shifts))
     by_agent: dict[str, list[ShiftAssignment]] = {a.agent_id: [] for a in config.agents}
     for shift in placed.shifts:
         by_agent[shift.agent_id].append(shift)
@@ -65,12 +79,22 @@ def lp_weeks(instance: Instance, solution: AggregateSolution) -> dict[str, tuple
     return weeks
 
 
-def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[ShiftAssignment]:
+def _starts_of(chosen: ChosenStarts, index: int, day: int, template_id: str) -> Sequence[ShiftOption]:
+    return chosen[index, day, template_id]
+
+
+def dealt_patterns(plan: ClassPlan) -> list[tuple[str | None, ...]]:
+    """Step 1: the class's LP pattern weights rounded to whole agents, one pattern per agent in class order."""
+    counts = round_to_total(plan.pattern_weights, len(plan.agent_class.agent_ids))
+    return [pattern for pattern, count in zip(plan.patterns, counts, strict=True) for _ in range(count)]
+
+
+def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan,
+                  chosen: Callable[[int, str], Sequence[ShiftOption]] | None = None) -> list[ShiftAssignment]:
     agent_class = plan.agent_class
     if not plan.patterns:  # too many patterns to enumerate: left to the agent-by-agent build
         return []
-    counts = round_to_total(plan.pattern_weights, len(agent_class.agent_ids))
-    dealt = [pattern for pattern, count in zip(plan.patterns, counts, strict=True) for _ in range(count)]
+    dealt = dealt_patterns(plan)
     facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_class.agent_ids[0]))
     previous_end: dict[str, int | None] = {a: None for a in agent_class.agent_ids}
     shifts = []
@@ -82,8 +106,9 @@ def _class_shifts(config: PlanConfig, week: Week, plan: ClassPlan) -> list[Shift
                 continue
             candidates = [(o, w) for o, w in zip(options, plan.shift_weights[day], strict=True)
                           if o.template.template_id == template_id]
-            starts = [o for (o, _), n in zip(candidates, round_to_total([w for _, w in candidates], len(workers)),
-                                             strict=True) for _ in range(n)]
+            starts = list(chosen(day, template_id)) if chosen is not None else [
+                o for (o, _), n in zip(candidates, round_to_total([w for _, w in candidates], len(workers)),
+                                       strict=True) for _ in range(n)]
             starts.sort(key=lambda o: -o.start_minute)
             workers.sort(key=lambda a: (-(end if (end := previous_end[a]) is not None else -MINUTES_PER_DAY),
                                         agent_class.agent_ids.index(a)))

@@ -523,6 +523,9 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
+        if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
+            # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
+            _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
@@ -705,24 +708,25 @@ def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster]
 
 def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,
                   keep_if_better: Callable[[Roster, str], None]) -> None:
-    """Repair the hard floor rules ``current`` breaks by CP-SAT neighbourhoods of the rules' agents
-    (``search.floor_repair``), modelled on ``heads`` (the aimed head-counting instance, the start's own target);
-    each result is kept if better by the weighted cover."""
+    """Repair the hard floor rules ``current`` breaks by CP-SAT on the rules' agents, without cover and with
+    few shifts changed (``search.floor_repair``), modelled on ``heads`` (the aimed head-counting instance); each
+    result is kept if better by the weighted objective."""
     by_id = {a.agent_id: a for a in heads.config.agents}
 
     def solve(neighbourhood: floor_repair.Neighbourhood) -> None:
-        counted = _Roster(heads.config, heads.week)  # cover groups by skills alone, as the heads model's
-        for agent_id, shifts in current.shifts.items():
-            counted.set(agent_id, shifts)
         freed = set(neighbourhood.agent_ids)
-        solved = _solve_neighbourhood(heads, [by_id[a] for a in neighbourhood.agent_ids],
-                                      counted.fixed_on_floor(excluded=freed), counted,
-                                      budget.new_solver(floor_repair.SECONDS, threads, seed), budget,
-                                      fixed_on_break=counted.fixed_on_break(excluded=freed),
-                                      free_days=None if neighbourhood.days is None else set(neighbourhood.days),
-                                      fixed_floor_counts=counted.fixed_floor_counts(excluded=freed))
-        if solved is not None:
-            keep_if_better(_roster_of({**current.shifts, **solved}), "lp+floor repair")
+        model, terms, scale = build_model(heads, agents=[by_id[a] for a in neighbourhood.agent_ids],
+                                          with_coverage=False, fixed_on_break=current.fixed_on_break(excluded=freed),
+                                          fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
+        floor_repair.aim_at_few_changes(model, terms, scale, current.shifts, neighbourhood.days)
+        solver = budget.new_solver(floor_repair.SECONDS, threads, seed)
+        status = budget.stop.solve(solver, model.cp)
+        budget.charge(solver)
+        budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solved = read_roster(model, solver)
+            weeks = {**current.shifts, **{a: tuple(s for s in solved.shifts if s.agent_id == a) for a in freed}}
+            keep_if_better(_roster_of(weeks), "lp+floor repair")
 
     floor_repair.repair(heads.config, heads.week, lambda: current.shifts, solve,
                         lambda: budget.stop.stopped() or budget.left() <= 0.01)

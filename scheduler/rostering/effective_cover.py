@@ -52,13 +52,19 @@ SCALE = 100  # proficiencies and cover in hundredths of an average agent
 BRANCH_LIMIT = 20_000  # branch-and-bound nodes per interval before the integer program decides
 SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of queues up to this many queues
 # The local search's work charge per interval cover solved, per branch-and-bound node and per integer program,
-# in its search elements (``search.polish.UNITS_PER_SEARCH_ELEMENT``, 0.23 us each): about 100 us, 10 us and
-# 2.5 ms of CPU time each, measured with ``time.process_time`` on the 70-agent example with levels.
-SOLVE_ELEMENTS = 430
-NODE_ELEMENTS = 43
-PROGRAM_ELEMENTS = 11_000
-QUICK_ELEMENTS = 200  # per ``quick_cover`` call, answered or not (about 45 us, its one-move tries included)
-BASIS_ELEMENTS = 220  # per ``SlotBasis`` built (about 50 us)
+# and per ``quick_cover`` call (answered or not, its one-move tries included) and ``SlotBasis`` built beyond the
+# search each belongs to (charged ``search.polish.UNITS_PER_SEARCH``, 30 us), in its search elements
+# (``search.polish.UNITS_PER_SEARCH_ELEMENT`` at ``solve.DETERMINISTIC_UNITS_PER_SECOND``: 0.70 us of CPU each):
+# about 100 us, 10 us, 2.5 ms, 10 us and 10 us. Fitted to the CPU time (``time.process_time``) of the weighted
+# local search's cover on centres with levels of 25, 40, 70 and 150 agents: about 35-40 us per quick cover with
+# its search, basis and flow updates, and 8-11 us per node. (They were once converted at 0.23 us an element, a
+# deterministic unit taken for a second: the weighted local search was charged 3.4-4.5 times its CPU time, and
+# on small centres the budget ended at a third of the limit; README *Levels*.)
+SOLVE_ELEMENTS = 142
+NODE_ELEMENTS = 14
+PROGRAM_ELEMENTS = 3_600
+QUICK_ELEMENTS = 15
+BASIS_ELEMENTS = 15
 
 GroupKey = tuple[str, ...]
 

@@ -68,7 +68,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import cover_rounding, weekly_start, weighted_start
+from scheduler.rostering.search import cover_rounding, floor_repair, weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -150,6 +150,9 @@ LP_WALL_SHARE = 0.5
 # Least share of the time limit, in seconds, for the fall-back to a roster of the hard rules alone (and the
 # centre-wide diagnosis) when the search found no roster that keeps them all.
 FALLBACK_SHARE = 0.25
+# Whether the weighted solve's aimed start, when it breaks a hard floor rule, is repaired by CP-SAT on the rule's
+# agents (``search.floor_repair``) rather than dropped for the agent-by-agent start (README *Levels*).
+AIMED_FLOOR_REPAIR = True
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
@@ -533,6 +536,9 @@ def solve_roster(
                 keep_if_better(_roster_of(weeks), "lp cover-kept")
             except BlockedByOthers:
                 report("lp cover-kept (an agent found no week beside the others, not kept)", math.inf, bound)
+        if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
+            # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
+            _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
         rounded = current.roster()
@@ -551,6 +557,9 @@ def solve_roster(
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
+        if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
+            # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
+            _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
@@ -708,6 +717,32 @@ def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster]
         keep_if_better(runs[-1], "crossover+polish")
         longest = left_before - budget.left() if first else max(longest, left_before - budget.left())
         first = False
+
+
+def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,
+                  keep_if_better: Callable[[Roster, str], None]) -> None:
+    """Repair the hard floor rules ``current`` breaks by CP-SAT on the rules' agents, without cover and with
+    few shifts changed (``search.floor_repair``), modelled on ``heads`` (the aimed head-counting instance); each
+    result is kept if better by the weighted objective."""
+    by_id = {a.agent_id: a for a in heads.config.agents}
+
+    def solve(neighbourhood: floor_repair.Neighbourhood) -> None:
+        freed = set(neighbourhood.agent_ids)
+        model, terms, scale = build_model(heads, agents=[by_id[a] for a in neighbourhood.agent_ids],
+                                          with_coverage=False, fixed_on_break=current.fixed_on_break(excluded=freed),
+                                          fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
+        floor_repair.aim_at_few_changes(model, terms, scale, current.shifts, neighbourhood.days)
+        solver = budget.new_solver(floor_repair.SECONDS, threads, seed)
+        status = budget.stop.solve(solver, model.cp)
+        budget.charge(solver)
+        budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solved = read_roster(model, solver)
+            weeks = {**current.shifts, **{a: tuple(s for s in solved.shifts if s.agent_id == a) for a in freed}}
+            keep_if_better(_roster_of(weeks), "lp+floor repair")
+
+    floor_repair.repair(heads.config, heads.week, lambda: current.shifts, solve,
+                        lambda: budget.stop.stopped() or budget.left() <= 0.01)
 
 
 def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:

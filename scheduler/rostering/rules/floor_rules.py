@@ -14,6 +14,8 @@ A centre-wide rule (no one agent's week breaks it alone). Its faces:
   a neighbourhood without those constants leaves the rule out (it cannot count it);
 - ``FloorState``: the fast count the local search keeps and scores one agent's move with (vectorised);
 - ``shortfall`` / ``costs``: a roster's shortfall per rule and interval, and its objective terms;
+- ``short_hard_counts``: the hard rules a roster breaks and where, for the repair of a rounded start
+  (``search.floor_repair``: CP-SAT on the rule's agents);
 - ``reachable_conflicts``: the pre-check, per hard floor rule, of intervals where too few of its agents could
   be on the floor at all;
 - ``presence_rows`` / ``signature``: its rows in the aggregate LP (``search.lower_bound``): per hard floor
@@ -129,6 +131,19 @@ def shortfall(count: FloorCount, on_floor: Mapping[str, np.ndarray], slot_count:
     if len(slots):
         short[slots] = np.maximum(count.needed - totals(count, on_floor, slot_count)[slots], 0)
     return short
+
+
+def short_hard_counts(config: PlanConfig, week: Week,
+                      on_floor: Mapping[str, np.ndarray]) -> list[tuple[FloorCount, np.ndarray]]:
+    """The hard rules whose count falls short with ``on_floor`` (each agent's on-floor row), each with its short
+    week slots (sorted): what a repair must cover (``search.floor_repair``)."""
+    found = []
+    for count in floor_counts(config, week):
+        if count.hard:
+            short = np.flatnonzero(shortfall(count, on_floor, week.slot_count))
+            if len(short):
+                found.append((count, short))
+    return found
 
 
 def on_floor_by_agent(week: Week, roster: Roster) -> dict[str, np.ndarray]:

@@ -25,7 +25,8 @@ from scheduler.domain.plan import PlanConfig
 from scheduler.rostering.instance import Instance
 
 # Share of the budget the head-counting local search on the aimed start leaves for what follows: the weighted
-# local search, or, when a hard floor rule is still short, the agent-by-agent start (``rostering.solve``).
+# local search, or, when a hard floor rule is still short after its repair (``search.floor_repair``), the
+# agent-by-agent start (``rostering.solve``).
 FALLBACK_SHARE = 0.4
 # Below this many hundredths of an average agent, a ceiling is not taken (floating-point noise: 3 / 0.75 = 4).
 ROUNDING_SLACK = 1e-6

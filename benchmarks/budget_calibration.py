@@ -51,7 +51,8 @@ QUICK: tuple[tuple[str, tuple[str, ...] | None, float | None], ...] = (
     ("100x8-s2@20", ("--agents", "100", "--queues", "8", "--seed", "2"), 20),
 )
 # The neighbourhoods' CP-SAT solves (model building, hint, solve, read) are a part of "neighbourhoods".
-PHASES = ("lp", "build", "polish", "neighbourhoods", "neighbourhood_solves", "other")
+PHASES = ("lp", "weighted_bound", "cover_rounding", "floor_repair", "build", "polish", "neighbourhoods",
+          "neighbourhood_solves", "other")
 
 
 def measure(plan: Path, limit: float | None, out: Path) -> dict:
@@ -70,8 +71,8 @@ def measure(plan: Path, limit: float | None, out: Path) -> dict:
         budget_init(self, *args, **kwargs)
         state["budget"] = self
 
-    def timed(name: str, phase: str, extra_units=lambda result: 0.0) -> None:
-        inner = getattr(solve_module, name)
+    def timed(name: str, phase: str, extra_units=lambda result: 0.0, module=solve_module) -> None:
+        inner = getattr(module, name)
 
         def wrapped(*args, **kwargs):
             budget = state["budget"]
@@ -84,11 +85,14 @@ def measure(plan: Path, limit: float | None, out: Path) -> dict:
             parts[key][1] += budget.used - units + extra_units(result)
             return result
 
-        setattr(solve_module, name, wrapped)
+        setattr(module, name, wrapped)
 
     solve_module._Budget.__init__ = init
     timed("solve_aggregate", "lp", lambda r: 0.0 if r is None else lp_work(r.variables, r.rows) * rate)
     timed("solve_merged", "lp")
+    timed("weighted_bound", "weighted_bound")
+    timed("cover_weeks", "cover_rounding", module=solve_module.cover_rounding)
+    timed("_repair_floor", "floor_repair")
     timed("sequential_roster", "build")
     timed("polish", "polish")
     timed("_solve_neighbourhood", "neighbourhoods")

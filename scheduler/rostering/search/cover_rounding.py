@@ -55,8 +55,9 @@ SOLVER_PARAMETERS = "limits/nodes = 20"
 # Days whose model would have more variables than this keep the plain rounding (a guard for very large centres).
 MAX_VARIABLES_PER_DAY = 30_000
 # Building and solving one day's model, charged per variable and constraint in budget units (CPU seconds x 0.33,
-# measured with ``time.process_time`` on 150-agent centres).
-UNITS_PER_ROW = 5.5e-5
+# measured with ``time.process_time`` on 150-agent centres: 5.5e-5 fitted with 3 queues charged the 8-queue centre
+# of ``benchmarks/budget_calibration.py`` 1.6 times below its CPU time, so the larger models' rate).
+UNITS_PER_ROW = 8.8e-5
 # and per branch-and-bound node beyond the root (deterministic), for the days that branch (846566's: 0.1-0.2 s of
 # CPU per node)
 UNITS_PER_NODE = 0.06

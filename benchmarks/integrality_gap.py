@@ -27,14 +27,11 @@ import math
 import multiprocessing
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
-from forecasting.history import load_history
-from forecasting.queueing.staffing import requirements as staffing_requirements
-from scheduler.app.pipeline import forecast_week, planned_week, queue_targets, requirement_array
+from quality_seeds import planned_instance  # the script beside this one (its folder is on the path when run)
+
 from scheduler.demo.example import generate_example
-from scheduler.io.config import load_config
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.integer_bound import integer_aggregate
 from scheduler.rostering.search.lower_bound import solve_aggregate
@@ -46,13 +43,7 @@ def centre(agents: int, queues: int, seed: int, folder: str, seconds: float) -> 
     """The generator's centre for ``seed``, with the solver's limit set to ``seconds``."""
     work = Path(folder) / f"a{agents}q{queues}s{seed}"
     generate_example(work, agents=agents, queues=queues, seed=seed)
-    config = load_config(work / "plan.yaml")
-    history = load_history(config.history_path)
-    week = planned_week(config, history)
-    forecast = forecast_week(config, history, week)
-    required = requirement_array(config, week, staffing_requirements(forecast, queue_targets(config)))
-    limited = replace(config, solver=replace(config.solver, time_limit_seconds=seconds))
-    return Instance(limited, week, required)
+    return planned_instance(work, seconds)
 
 
 def full_model(instance: Instance, seconds: float, workers: int) -> tuple[float, float, str]:

@@ -50,6 +50,18 @@ class _CpuProgress(io.StringIO):
         return len(text)
 
 
+def planned_instance(work: Path, seconds: float) -> Instance:
+    """The generated centre in ``work`` as `wfm plan` would solve it (our forecast, Erlang C requirements), with
+    the solver's limit set to ``seconds``."""
+    config = load_config(work / "plan.yaml")
+    history = load_history(config.history_path)
+    week = planned_week(config, history)
+    forecast = forecast_week(config, history, week)
+    required = requirement_array(config, week, staffing_requirements(forecast, queue_targets(config)))
+    limited = replace(config, solver=replace(config.solver, time_limit_seconds=seconds))
+    return Instance(limited, week, required)
+
+
 def run_one(job: tuple[int, int, int, float, str, str, bool]) -> dict:
     """One seed's centre solved in a fresh process."""
     agents, queues, seed, seconds, channels, folder, echo = job
@@ -58,13 +70,7 @@ def run_one(job: tuple[int, int, int, float, str, str, bool]) -> dict:
         generate_example(work, agents=agents, seed=seed, channels=tuple(channels.split(",")), levels=True)
     else:
         generate_example(work, agents=agents, queues=queues, seed=seed)
-    config = load_config(work / "plan.yaml")
-    history = load_history(config.history_path)
-    week = planned_week(config, history)
-    forecast = forecast_week(config, history, week)
-    required = requirement_array(config, week, staffing_requirements(forecast, queue_targets(config)))
-    limited = replace(config, solver=replace(config.solver, time_limit_seconds=seconds))
-    instance = Instance(limited, week, required)
+    instance = planned_instance(work, seconds)
     cpu, wall = time.process_time(), time.monotonic()
     progress = _CpuProgress(cpu, echo)
     result = solve_roster(instance, progress=progress)

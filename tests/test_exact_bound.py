@@ -21,6 +21,7 @@ from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.search.weighted_integer_bound import MARKER, exact_classes, weighted_integer_bound
 from scheduler.rostering.solve import build_model
 from scheduler.rostering.stopping import Stop
+from tests.test_lower_bound import random_bursts
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
 
 PROFICIENCIES = (0.75, 0.8, 1.0, 1.2)
@@ -40,10 +41,7 @@ def _tiny(seed: int) -> Instance:
     config = dataclasses.replace(make_config(agents, (contract,), (short,), ("sales", "chat")),
                                  solver=SolverSettings(proficiency_cover=True))
     assert effective_cover.weighted(config)
-    req = np.zeros((2, WEEK.slot_count), int)
-    for _ in range(6):
-        q, day, start = int(rng.integers(0, 2)), int(rng.integers(0, 2)), int(rng.integers(32, 60))
-        req[q, WEEK.slot(day, start * 15):WEEK.slot(day, start * 15) + int(rng.integers(4, 16))] += 1
+    req = random_bursts(rng, 6)
     return Instance(config, WEEK, req)
 
 

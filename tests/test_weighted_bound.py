@@ -20,6 +20,7 @@ from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.solve import build_model, simple_lower_bound, solve_roster
 from scheduler.rostering.stopping import Stop
 from tests.test_effective_cover import _config, _requirements
+from tests.test_lower_bound import random_bursts
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
 
 PROFICIENCIES = (0.75, 0.8, 1.0, 1.2)
@@ -45,10 +46,7 @@ def _tiny(seed: int) -> tuple[Instance, float]:
     config = dataclasses.replace(make_config(agents, (contract,), (short,), ("sales", "chat")),
                                  solver=SolverSettings(proficiency_cover=True))
     assert effective_cover.weighted(config)
-    req = np.zeros((2, WEEK.slot_count), int)
-    for _ in range(5):
-        q, day, start = int(rng.integers(0, 2)), int(rng.integers(0, 2)), int(rng.integers(32, 60))
-        req[q, WEEK.slot(day, start * 15):WEEK.slot(day, start * 15) + int(rng.integers(4, 16))] += 1
+    req = random_bursts(rng, 5)
     instance = Instance(config, WEEK, req)
     model, _, scale = build_model(instance)
     solver = cp_model.CpSolver()

@@ -728,18 +728,15 @@ def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: i
 
     def solve(neighbourhood: floor_repair.Neighbourhood) -> None:
         freed = set(neighbourhood.agent_ids)
-        model, terms, scale = build_model(heads, agents=[by_id[a] for a in neighbourhood.agent_ids],
-                                          with_coverage=False, fixed_on_break=current.fixed_on_break(excluded=freed),
-                                          fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
-        floor_repair.aim_at_few_changes(model, terms, scale, current.shifts, neighbourhood.days)
-        solver = budget.new_solver(floor_repair.SECONDS, threads, seed)
-        status = budget.stop.solve(solver, model.cp)
-        budget.charge(solver)
-        budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solved = read_roster(model, solver)
-            weeks = {**current.shifts, **{a: tuple(s for s in solved.shifts if s.agent_id == a) for a in freed}}
-            keep_if_better(_roster_of(weeks), "lp+floor repair")
+        solved = _solve_neighbourhood(
+            heads, [by_id[a] for a in neighbourhood.agent_ids], None, None,
+            budget.new_solver(floor_repair.SECONDS, threads, seed), budget, with_coverage=False,
+            fixed_on_break=current.fixed_on_break(excluded=freed),
+            fixed_floor_counts=current.fixed_floor_counts(excluded=freed),
+            shape=lambda model, terms, scale: floor_repair.aim_at_few_changes(model, terms, scale, current.shifts,
+                                                                              neighbourhood.days))
+        if solved is not None:
+            keep_if_better(_roster_of({**current.shifts, **solved}), "lp+floor repair")
 
     floor_repair.repair(heads.config, heads.week, lambda: current.shifts, solve,
                         lambda: budget.stop.stopped() or budget.left() <= 0.01)
@@ -797,7 +794,7 @@ def _shortfall(instance: Instance, roster: Roster) -> np.ndarray:
 def _solve_neighbourhood(
     instance: Instance,
     agents: Sequence[Agent],
-    fixed_on_floor: dict[tuple[str, ...], np.ndarray],
+    fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None,
     current: _Roster | None,
     solver: cp_model.CpSolver,
     budget: _Budget,
@@ -806,12 +803,16 @@ def _solve_neighbourhood(
     fixed_on_break: np.ndarray | None = None,
     free_days: set[int] | None = None,
     fixed_floor_counts: dict[str, np.ndarray] | None = None,
+    shape: Callable[[RosterModel, list[PenaltyTerm], int], None] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
-    with ``free_days`` the agents keep their current shifts on every other day."""
-    model, _, _ = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
-                              with_coverage=with_coverage, fixed_on_break=fixed_on_break,
-                              fixed_floor_counts=fixed_floor_counts)
+    with ``free_days`` the agents keep their current shifts on every other day; ``shape`` changes the built model
+    (its objective terms and scale) before the solve."""
+    model, terms, scale = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
+                                      with_coverage=with_coverage, fixed_on_break=fixed_on_break,
+                                      fixed_floor_counts=fixed_floor_counts)
+    if shape is not None:
+        shape(model, terms, scale)
     if current is not None:
         _hint(model, current)
         if free_days is not None:

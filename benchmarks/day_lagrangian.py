@@ -24,14 +24,14 @@ from scheduler.demo.example import generate_example
 from scheduler.rostering.search.day_lagrangian_bound import day_lagrangian_bound
 
 
-def run_one(job: tuple[int, int, int, int, int]) -> dict:
-    agents, queues, seed, node_limit, steps = job
+def run_one(job: tuple[int, int, int, int]) -> dict:
+    agents, queues, seed, node_limit = job
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / f"a{agents}q{queues}s{seed}"
         generate_example(work, agents=agents, queues=queues, seed=seed)
         instance = planned_instance(work, 60.0)
-    row: dict = {"agents": agents, "queues": queues, "seed": seed, "node_limit": node_limit, "steps": steps}
-    result = day_lagrangian_bound(instance, node_limit=node_limit, steps=steps)
+    row: dict = {"agents": agents, "queues": queues, "seed": seed, "node_limit": node_limit}
+    result = day_lagrangian_bound(instance, node_limit=node_limit)
     if result is None:
         return {**row, "lagrangian": None}
     rise = result.bound - result.lp_bound
@@ -48,13 +48,12 @@ def main() -> None:
     parser.add_argument("--queues", type=int, default=3)
     parser.add_argument("--node-limit", type=int, nargs="+", default=[20],
                         help="SCIP's branch-and-bound nodes per day (several: one line each)")
-    parser.add_argument("--steps", type=int, default=0, help="subgradient steps after the LP's duals")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     for seed in args.seeds:
         for node_limit in args.node_limit:
             with context.Pool(1) as pool:
-                row = pool.apply(run_one, ((args.agents, args.queues, seed, node_limit, args.steps),))
+                row = pool.apply(run_one, ((args.agents, args.queues, seed, node_limit),))
             print(json.dumps(row), flush=True)
 
 

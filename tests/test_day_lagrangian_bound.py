@@ -3,10 +3,14 @@ and a bound for any multipliers, not only the LP's duals."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from ortools.linear_solver import pywraplp
 
+from scheduler.rostering.search import day_lagrangian_bound as day_lagrangian_bound_module
+from scheduler.rostering.search import lower_bound
 from scheduler.rostering.search.day_lagrangian_bound import day_lagrangian_bound
 from scheduler.rostering.search.lower_bound import aggregate_lower_bound
 from tests.test_lower_bound import _optimum, two_day_instance
@@ -15,8 +19,11 @@ pytestmark = pytest.mark.skipif(pywraplp.Solver.CreateSolver("SCIP") is None,
                                 reason="this OR-Tools build has no SCIP")
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_between_the_lp_and_the_proven_optimum(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "summed"), [(0, False), (3, False), (3, True)])
+def test_between_the_lp_and_the_proven_optimum(seed: int, summed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``summed``: no weekly patterns (the rules' rows across days priced instead of the pattern links)."""
+    if summed:
+        monkeypatch.setattr(lower_bound, "MAX_PATTERNS_PER_CLASS", 0)
     instance = two_day_instance(seed)
     lp = aggregate_lower_bound(instance)
     priced = day_lagrangian_bound(instance)
@@ -28,7 +35,8 @@ def test_between_the_lp_and_the_proven_optimum(seed: int) -> None:
 
 def test_any_multipliers_give_a_bound() -> None:
     """The bound holds for multipliers other than the LP's duals (none, doubled, perturbed, wrong signs): the
-    algebra does not rely on their optimality; none of them does better than the duals here."""
+    algebra does not rely on their optimality. Here the aggregate's integer optimum equals its LP, so none of them
+    can do better than the duals."""
     instance = two_day_instance(0)
     optimum = _optimum(instance.config, instance.requirements)
     rng = np.random.default_rng(5)
@@ -40,3 +48,25 @@ def test_any_multipliers_give_a_bound() -> None:
         assert other is not None
         assert other.bound <= optimum + 1e-6
         assert other.bound <= duals.bound + 1e-6
+
+
+
+@pytest.mark.parametrize(("seed", "summed"), [(0, False), (3, False), (0, True), (3, True)])
+def test_with_no_whole_counts_the_duals_give_the_lp_back(seed: int, summed: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The algebra of the priced rows: with every count continuous, each day's program is an LP, and at the LP's
+    optimal duals the days' optima plus the priced rows' terms add up to the LP optimum (LP duality), no more (a
+    wrong sign or side would move it). ``summed``: no weekly patterns, so the priced rows are the rules' rows
+    across days (days worked, weekly minutes), whose sides are not zero."""
+    if summed:
+        monkeypatch.setattr(lower_bound, "MAX_PATTERNS_PER_CLASS", 0)
+    whole = day_lagrangian_bound_module._matrix
+
+    def continuous(*args: object) -> tuple:
+        matrix, names = whole(*args)  # type: ignore[arg-type]
+        return dataclasses.replace(matrix, whole=np.zeros_like(matrix.whole)), names
+
+    monkeypatch.setattr(day_lagrangian_bound_module, "_matrix", continuous)
+    relaxed = day_lagrangian_bound(two_day_instance(seed))
+    assert relaxed is not None
+    assert relaxed.bound == pytest.approx(relaxed.lp_bound, abs=1 / 60 + 1e-6)

@@ -49,11 +49,6 @@ WEEK_BLOCK = -1
 UNPLACED = -2
 # The SCIP settings of every day's program: one thread (OR-Tools' SCIP has no others), a fixed seed.
 SCIP_SETTINGS = "randomization/randomseedshift = 0\n"
-# Subgradient steps (Polyak's rule): the target lies this share of the best bound above it; the step's scale
-# halves after this many steps without a better bound.
-TARGET_RISE = 0.02
-STEP_SCALE = 1.0
-STALLED_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -76,15 +71,13 @@ def applies(instance: Instance) -> bool:
     return not instance.deadlines and instance.service_curves is None
 
 
-def day_lagrangian_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_LIMIT, steps: int = 0,
-                         shared_breaks: bool = False,
+def day_lagrangian_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_LIMIT, shared_breaks: bool = False,
                          multipliers: Callable[[np.ndarray], np.ndarray] | None = None) -> DayLagrangianBound | None:
     """Solve the aggregate LP (GLOP), then price its cross-day rows by its duals and solve each day's integer
     program (module docstring); ``None`` when it does not apply, the LP is not solved, or a block proves no finite
     bound. ``multipliers`` maps the duals (one per LP row, in the LP's row order) to other multipliers: any values
     give a valid bound (signs that do not fit a row's finite sides are taken as zero), which the tests use to check the
-    algebra. ``steps``: subgradient steps after the duals (each solves every day again; the best bound is kept).
-    ``shared_breaks`` as in ``search.lower_bound``."""
+    algebra. ``shared_breaks`` as in ``search.lower_bound``."""
     if not applies(instance):
         return None
     started = time.process_time()
@@ -98,8 +91,7 @@ def day_lagrangian_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_L
     lp_value -= RELATIVE_TOLERANCE * abs(lp_value) + 1e-6
     duals = np.array([row.dual_value() for row in solver.constraints()], float)
     lp_seconds = time.process_time() - started
-    priced = priced_days(lp, solver, duals if multipliers is None else multipliers(duals), node_limit,
-                         steps)
+    priced = priced_days(lp, solver, duals if multipliers is None else multipliers(duals), node_limit)
     if priced is None:
         return None
     value, blocks, priced_rows, closed = priced
@@ -176,141 +168,67 @@ def _day_of_columns(lp: _AggregateLp, matrix: _Matrix, names: list[str]) -> np.n
     return None if (block == UNPLACED).any() else block
 
 
-class _Decomposition:
-    """The built aggregate model split into blocks (the week's pattern weights, each day), ready to price: which
-    rows see two blocks (``priced``), each block's columns and its own rows as a SCIP model (``MPModelProto``),
-    whose costs ``evaluate`` replaces by the reduced costs of given multipliers."""
-
-    def __init__(self, lp: _AggregateLp, solver: pywraplp.Solver, block: np.ndarray, matrix: _Matrix) -> None:
-        self.matrix, self.constant = matrix, lp.constant
-        count = len(matrix.row_lower)
-        starts = np.searchsorted(matrix.rows, np.arange(count + 1))
-        row_low = np.full(count, np.iinfo(np.int64).max)
-        row_high = np.full(count, np.iinfo(np.int64).min)
-        if len(matrix.rows):
-            np.minimum.at(row_low, matrix.rows, block[matrix.columns])
-            np.maximum.at(row_high, matrix.rows, block[matrix.columns])
-        # rows seeing two blocks are priced (rows without columns constrain nothing)
-        self.priced = (row_low != row_high) & (np.diff(starts) > 0)
-        kept_block = np.where(self.priced, UNPLACED, row_low)
-        self.blocks = [(columns, _block_model(matrix, columns, np.flatnonzero(kept_block == label), starts))
-                       for label in sorted({int(b) for b in block})
-                       for columns in [np.flatnonzero(block == label)]]
-
-    def fitted(self, multipliers: np.ndarray) -> np.ndarray:
-        """``multipliers`` on the priced rows alone, a sign that does not fit the row's finite side set to zero
-        (``u_i > 0`` prices a row's lower side, ``u_i < 0`` its upper side)."""
-        u = np.where(self.priced, np.asarray(multipliers, float), 0.0)
-        low, high = self.matrix.row_lower, self.matrix.row_upper
-        return np.where((u > 0) & np.isfinite(low), u, np.where((u < 0) & np.isfinite(high), u, 0.0))
-
-    def evaluate(self, u: np.ndarray, node_limit: int) -> tuple[float, int, np.ndarray | None]:
-        """``L(u)`` of the module docstring (objective units, before any safety margin) for fitted ``u``, the
-        blocks SCIP closed, and the blocks' best integer points as one column vector (``None`` if a block has
-        none); ``-inf`` when a block proves no finite bound."""
-        matrix = self.matrix
-        side = np.where(u > 0, matrix.row_lower, np.where(u < 0, matrix.row_upper, 0.0))
-        value = self.constant + float(np.dot(u, np.where(u != 0, side, 0.0)))
-        reduced = matrix.cost - np.bincount(matrix.columns, weights=u[matrix.rows] * matrix.values,
-                                            minlength=len(matrix.cost))
-        closed = 0
-        point: np.ndarray | None = np.zeros(len(matrix.cost))
-        for columns, model in self.blocks:
-            for k, j in enumerate(columns):
-                model.variable[k].objective_coefficient = reduced[j]
-            proven, optimal, values = _solve_block(model, node_limit)
-            if not math.isfinite(proven):
-                return -math.inf, closed, None
-            value += proven
-            closed += optimal
-            if point is not None and values is not None:
-                point[columns] = values
-            else:
-                point = None
-        return value, closed, point
-
-    def ascent(self, u: np.ndarray, point: np.ndarray) -> np.ndarray:
-        """A subgradient of ``L`` at fitted ``u`` from the blocks' points: per priced row, the priced side less
-        the point's activity (where ``u_i`` is zero: how far the point falls short of the lower side, positive,
-        or goes beyond the upper side, negative)."""
-        matrix = self.matrix
-        activity = np.bincount(matrix.rows, weights=matrix.values * point[matrix.columns],
-                               minlength=len(matrix.row_lower))
-        low, high = matrix.row_lower, matrix.row_upper
-        short = np.where(activity < low, low - activity, 0.0)
-        beyond = np.where(activity > high, high - activity, 0.0)
-        side = np.where(u > 0, low - activity, np.where(u < 0, high - activity, short + beyond))
-        return np.where(self.priced, side, 0.0)
-
-
 def priced_days(lp: _AggregateLp, solver: pywraplp.Solver, multipliers: np.ndarray,
-                node_limit: int = DEFAULT_NODE_LIMIT, steps: int = 0) -> tuple[float, int, int, int] | None:
-    """The best ``L(u)`` of the module docstring for the built aggregate model in ``solver`` (objective units,
-    before any safety margin), from ``u`` = ``multipliers`` (one per row) and ``steps`` subgradient steps after it;
-    with the number of blocks, of priced rows and of blocks SCIP closed at the best. ``None`` when a column has no
-    day or a block proves no finite bound."""
+                node_limit: int = DEFAULT_NODE_LIMIT) -> tuple[float, int, int, int] | None:
+    """``L(u)`` of the module docstring for the built aggregate model in ``solver`` (objective units, before any
+    safety margin), with ``u`` = ``multipliers`` (one per row; a sign that does not fit the row's finite sides
+    counts as zero); with the number of blocks, of priced rows and of blocks SCIP closed. ``None`` when a column
+    has no day or a block proves no finite bound."""
     matrix, names = _matrix(lp, solver)
     block = _day_of_columns(lp, matrix, names)
     if block is None:
         return None
-    split = _Decomposition(lp, solver, block, matrix)
-    u = split.fitted(multipliers)
-    best, best_closed = -math.inf, 0
-    scale, stalled = STEP_SCALE, 0
-    for _ in range(steps + 1):
-        value, closed, point = split.evaluate(u, node_limit)
-        if not math.isfinite(value):
-            break
-        if value > best + 1e-9:
-            best, best_closed, stalled = value, closed, 0
-        else:
-            stalled += 1
-            if stalled >= STALLED_STEPS:
-                scale, stalled = scale / 2, 0
-        if point is None:
-            break
-        direction = split.ascent(u, point)
-        norm = float(np.dot(direction, direction))
-        if norm <= 1e-12:
-            break  # the blocks' points keep every priced row: L(u) is the integer aggregate's optimum
-        # Polyak's step towards a target above the best bound so far (the optimum is unknown)
-        u = split.fitted(u + scale * TARGET_RISE * max(abs(best), 1.0) / norm * direction)
-    if not math.isfinite(best):
-        return None
-    return best, len(split.blocks), int(split.priced.sum()), best_closed
+    count = len(matrix.row_lower)
+    starts = np.searchsorted(matrix.rows, np.arange(count + 1))
+    row_low = np.full(count, np.iinfo(np.int64).max)
+    row_high = np.full(count, np.iinfo(np.int64).min)
+    if len(matrix.rows):
+        np.minimum.at(row_low, matrix.rows, block[matrix.columns])
+        np.maximum.at(row_high, matrix.rows, block[matrix.columns])
+    priced = (row_low != row_high) & (np.diff(starts) > 0)  # rows seeing two blocks (empty rows constrain nothing)
+    u = np.where(priced, np.asarray(multipliers, float), 0.0)
+    u = np.where((u > 0) & np.isfinite(matrix.row_lower), u, np.where((u < 0) & np.isfinite(matrix.row_upper), u, 0))
+    side = np.where(u > 0, matrix.row_lower, np.where(u < 0, matrix.row_upper, 0.0))
+    value = lp.constant + float(np.dot(u, np.where(u != 0, side, 0.0)))
+    reduced = matrix.cost - np.bincount(matrix.columns, weights=u[matrix.rows] * matrix.values,
+                                        minlength=len(matrix.cost))
+    kept_block = np.where(priced, UNPLACED, row_low)
+    labels = sorted({int(b) for b in block})
+    closed = 0
+    for label in labels:
+        proven, optimal = _solve_block(matrix, np.flatnonzero(block == label), np.flatnonzero(kept_block == label),
+                                       starts, reduced, node_limit)
+        if not math.isfinite(proven):
+            return None
+        value += proven
+        closed += optimal
+    return value, len(labels), int(priced.sum()), closed
 
 
-def _block_model(matrix: _Matrix, columns: np.ndarray, rows: np.ndarray, starts: np.ndarray
-                 ) -> linear_solver_pb2.MPModelProto:
-    """One block's program: its columns (whole where they count whole things; costs set by ``evaluate``) and
-    its own rows."""
+def _solve_block(matrix: _Matrix, columns: np.ndarray, rows: np.ndarray, starts: np.ndarray, reduced: np.ndarray,
+                 node_limit: int) -> tuple[float, bool]:
+    """SCIP's proven lower bound on one block's program (its columns at their reduced costs, its own rows, whole
+    counts), and whether it proved the optimum; ``-inf`` if it proved nothing."""
     local = np.full(len(matrix.cost), -1)
     local[columns] = np.arange(len(columns))
     model = linear_solver_pb2.MPModelProto()
     for j in columns:
-        model.variable.add(lower_bound=matrix.lower[j], upper_bound=matrix.upper[j], is_integer=bool(matrix.whole[j]))
+        model.variable.add(lower_bound=matrix.lower[j], upper_bound=matrix.upper[j],
+                           objective_coefficient=reduced[j], is_integer=bool(matrix.whole[j]))
     for i in rows:
         members = slice(starts[i], starts[i + 1])
         model.constraint.add(lower_bound=matrix.row_lower[i], upper_bound=matrix.row_upper[i],
                              var_index=local[matrix.columns[members]].tolist(),
                              coefficient=matrix.values[members].tolist())
-    return model
-
-
-def _solve_block(model: linear_solver_pb2.MPModelProto, node_limit: int) -> tuple[float, bool, np.ndarray | None]:
-    """SCIP's proven lower bound on one block's program, whether it proved the optimum, and its best integer
-    point (``None`` if none); ``-inf`` if it proved nothing."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None or solver.LoadModelFromProto(model) != "":
-        return -math.inf, False, None
+        return -math.inf, False
     solver.SetSolverSpecificParametersAsString(f"limits/nodes = {int(node_limit)}\n{SCIP_SETTINGS}")
     status = solver.Solve()
     if status in (pywraplp.Solver.ABNORMAL, pywraplp.Solver.INFEASIBLE, pywraplp.Solver.UNBOUNDED,
                   pywraplp.Solver.MODEL_INVALID):
-        return -math.inf, False, None
+        return -math.inf, False
     proven = solver.Objective().BestBound()  # SCIP's dual bound: proven even when the node limit stopped it
     if not math.isfinite(proven) or abs(proven) >= 1e30:
-        return -math.inf, False, None
-    found = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
-    point = np.array([var.solution_value() for var in solver.variables()], float) if found else None
-    return proven, status == pywraplp.Solver.OPTIMAL, point
+        return -math.inf, False
+    return proven, status == pywraplp.Solver.OPTIMAL

@@ -26,6 +26,10 @@ class, whose LP is already whole, so the gain comes from the days.
 
 Only for plain interval cover (no deadline queues, no weekly service-level mode): those add columns that are not
 tied to one day. Proficiency weights are fine (their allocations and clips are per slot, and stay continuous).
+
+A measurement (``benchmarks/day_lagrangian.py``), not part of the solve: at 150 agents every day closes within 20
+nodes and the bound rises by at most 0.04% of the LP's, for 4-6 s of CPU (README, *A stronger proven bound by day
+decomposition?*).
 """
 
 from __future__ import annotations

@@ -121,10 +121,13 @@ class _Matrix:
 
 
 def _matrix(lp: _AggregateLp, solver: pywraplp.Solver) -> tuple[_Matrix, list[str]]:
+    """The model built in ``solver`` as arrays, and its columns' names (as built: unnamed columns have ``""``).
+    Whole: the class's shift counts and pattern weights, and the columns ``integer_bound`` counts whole by name."""
     proto = linear_solver_pb2.MPModelProto()
     solver.ExportModelToProto(proto)
     variables = proto.variable
-    whole = np.array([v.name.startswith(WHOLE_COUNT_PREFIXES) for v in variables], bool)
+    names = [var.name() for var in solver.variables()]
+    whole = np.array([name.startswith(WHOLE_COUNT_PREFIXES) for name in names], bool)
     for _, _, mix, day_vars in lp.classes:
         for var in [*mix, *(var for day in day_vars for _, var in day)]:
             whole[var.index()] = True
@@ -137,7 +140,7 @@ def _matrix(lp: _AggregateLp, solver: pywraplp.Solver) -> tuple[_Matrix, list[st
                      np.array([v.objective_coefficient for v in variables], float), whole,
                      np.array([c.lower_bound for c in proto.constraint], float),
                      np.array([c.upper_bound for c in proto.constraint], float), rows, columns, values)
-    return matrix, [var.name() for var in solver.variables()]
+    return matrix, names
 
 
 def _day_of_columns(lp: _AggregateLp, matrix: _Matrix, names: list[str]) -> np.ndarray | None:

@@ -38,8 +38,8 @@ def _instance() -> Instance:
 
 # A covers the longer Tuesday morning (break at 08:30, lunch at 10:00) and B is off: Monday's opening is short,
 # and moving A there leaves Tuesday's two hours short instead.
-STUCK = Roster((ShiftAssignment("A", WEEK.day(TUE), "day", hm("06:00"), 510, 480,
-                                (BreakAssignment("break1", hm("08:30"), 15), BreakAssignment("lunch", hm("10:00"), 30))),))
+BREAKS = (BreakAssignment("break1", hm("08:30"), 15), BreakAssignment("lunch", hm("10:00"), 30))
+STUCK = Roster((ShiftAssignment("A", WEEK.day(TUE), "day", hm("06:00"), 510, 480, BREAKS),))
 
 
 def _under(instance: Instance, roster: Roster) -> float:

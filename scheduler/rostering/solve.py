@@ -636,7 +636,8 @@ def solve_roster(
                                                     full_status=status, units_per_second=units_per_second,
                                                     stop=stop))
     report("start", objective, bound)
-    if SHORT_INTERVAL_SEARCH and effective_cover.weighted(config) and not instance.deadlines and costs and costs[0].amount > 0:
+    if (SHORT_INTERVAL_SEARCH and effective_cover.weighted(config) and not instance.deadlines and costs
+            and costs[0].amount > 0):  # weighted and under-staffed: the short intervals' agents first
         _search_short_intervals(instance, current, budget, threads, seed, keep_if_better, lambda: objective)
 
     # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole

@@ -12,11 +12,11 @@ agents, ``rostering.effective_cover``), grouped by queue and day, and the worst 
 group the *coverers* are the agents skilled for its queue (``min_level`` already applied to skills) with a shift
 option that day spanning one of its short intervals, the most proficient first; the *absorbers* are agents who
 share a queue with the coverers and could work the days the coverers work now, so the days and hours the
-coverers leave can be taken over. Their whole weeks are freed together; the solver (``rostering.solve``) builds the neighbourhood model with
-every rule of the freed agents hard, the floor rules against everyone else's counts and the weighted cover of
-everyone else fixed, hinted with the current roster, and keeps the result only when the exact objective improves.
-A centre of at most ``WHOLE_CENTRE_AGENTS`` agents first tries every agent's week at once, with the current roster
-as the hint.
+coverers leave can be taken over. Their whole weeks are freed together; the solver (``rostering.solve``) builds
+the neighbourhood model with every rule of the freed agents hard, the floor rules against everyone else's counts
+and the weighted cover of everyone else fixed, hinted with the current roster, and keeps the result only when the
+exact objective improves. A centre of at most ``WHOLE_CENTRE_AGENTS`` agents first tries every agent's week at
+once, with the current roster as the hint.
 
 Deterministic: the targets depend only on the roster; ties and the choice among more candidates than fit use the
 solver's seeded generator.

@@ -757,17 +757,23 @@ def _search_short_intervals(instance: Instance, current: _Roster, budget: _Budge
     reserve = budget.left() * (1 - short_interval_lns.SHARE)
     solves = [0]
 
+    def hinted(model: RosterModel) -> None:  # the current roster as a hint every variable has a value in
+        _hint(model, current)
+        units = short_interval_lns.complete_hint(model.cp, short_interval_lns.COMPLETION_UNITS)
+        # (its presolve of the fixed copy is most of its work, and CP-SAT's deterministic time leaves it out)
+        budget.spend(units + NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables)
+                                                            + len(model.cp.proto.constraints)))
+
     def solve(agent_ids: tuple[str, ...], seconds: float) -> bool:
         freed = set(agent_ids)
         solves[0] += 1
         before = objective()
         solved = _solve_neighbourhood(
-            instance, [by_id[a] for a in agent_ids], current.fixed_on_floor(excluded=freed), current,
-            budget.new_solver(min(seconds, (budget.left() - reserve) / (DETERMINISTIC_UNITS_PER_SECOND
-                                                                        if budget.deterministic else 1)),
-                              threads, seed + solves[0]), budget,
+            instance, [by_id[a] for a in agent_ids], current.fixed_on_floor(excluded=freed), None,
+            budget.new_solver(seconds, threads, seed + solves[0]), budget,
             fixed_on_break=current.fixed_on_break(excluded=freed),
-            fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
+            fixed_floor_counts=current.fixed_floor_counts(excluded=freed),
+            shape=lambda model, terms, scale: hinted(model))
         if solved is not None:
             keep_if_better(_roster_of({**current.shifts, **solved}), "short intervals")
         return objective() < before - 1e-6

@@ -154,8 +154,9 @@ FALLBACK_SHARE = 0.25
 # agents (``search.floor_repair``) rather than dropped for the agent-by-agent start (README *Levels*).
 AIMED_FLOOR_REPAIR = True
 # Whether the weighted solve, before its random neighbourhoods, re-plans the weeks of the agents who could cover its
-# short intervals (``search.short_interval_lns``; README *Levels*).
-SHORT_INTERVAL_SEARCH = True
+# short intervals (``search.short_interval_lns``). Off: on ten centres of 25 and 40 agents with levels it found no
+# better roster at 45 s (README *Levels*, "Neighbourhoods aimed at the short intervals").
+SHORT_INTERVAL_SEARCH = False
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 

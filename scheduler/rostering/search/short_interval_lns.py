@@ -18,6 +18,10 @@ and the weighted cover of everyone else fixed, hinted with the current roster, a
 exact objective improves. A centre of at most ``WHOLE_CENTRE_AGENTS`` agents first tries every agent's week at
 once, with the current roster as the hint.
 
+Off by default (``solve.SHORT_INTERVAL_SEARCH``): on ten centres of 25 and 40 agents with levels it found no better
+roster at 45 s (README *Levels*, "Neighbourhoods aimed at the short intervals"). Its hint completion
+(``complete_hint``) is what lets CP-SAT start such a neighbourhood from the current roster at all.
+
 Deterministic: the targets depend only on the roster; ties and the choice among more candidates than fit use the
 solver's seeded generator.
 """

@@ -68,7 +68,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import cover_rounding, floor_repair, weekly_start, weighted_start
+from scheduler.rostering.search import cover_rounding, floor_repair, short_interval_lns, weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -153,6 +153,10 @@ FALLBACK_SHARE = 0.25
 # Whether the weighted solve's aimed start, when it breaks a hard floor rule, is repaired by CP-SAT on the rule's
 # agents (``search.floor_repair``) rather than dropped for the agent-by-agent start (README *Levels*).
 AIMED_FLOOR_REPAIR = True
+# Whether the weighted solve, before its random neighbourhoods, re-plans the weeks of the agents who could cover its
+# short intervals (``search.short_interval_lns``). Off: on ten centres of 25 and 40 agents with levels it found no
+# better roster at 45 s (README *Levels*, "Neighbourhoods aimed at the short intervals").
+SHORT_INTERVAL_SEARCH = False
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
@@ -633,6 +637,9 @@ def solve_roster(
                                                     full_status=status, units_per_second=units_per_second,
                                                     stop=stop))
     report("start", objective, bound)
+    if (SHORT_INTERVAL_SEARCH and effective_cover.weighted(config) and not instance.deadlines and costs
+            and costs[0].amount > 0):  # weighted and under-staffed: the short intervals' agents first
+        _search_short_intervals(instance, current, budget, threads, seed, keep_if_better, lambda: objective)
 
     # Improve: large-neighbourhood search, alternating two kinds of neighbourhood: a few random agents' whole
     # weeks, and one day of many agents who share a queue (start times and breaks move together there).
@@ -740,6 +747,41 @@ def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: i
 
     floor_repair.repair(heads.config, heads.week, lambda: current.shifts, solve,
                         lambda: budget.stop.stopped() or budget.left() <= 0.01)
+
+
+def _search_short_intervals(instance: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,
+                            keep_if_better: Callable[[Roster, str], None], objective: Callable[[], float]) -> None:
+    """Re-plan the whole weeks of the agents who could cover the weighted roster's short intervals, with the agents
+    who could take over their work (``search.short_interval_lns``), within ``short_interval_lns.SHARE`` of the
+    budget left; each result is kept if better."""
+    by_id = {a.agent_id: a for a in instance.config.agents}
+    reserve = budget.left() * (1 - short_interval_lns.SHARE)
+    solves = [0]
+
+    def hinted(model: RosterModel) -> None:  # the current roster as a hint every variable has a value in
+        _hint(model, current)
+        units = short_interval_lns.complete_hint(model.cp, short_interval_lns.COMPLETION_UNITS)
+        # (its presolve of the fixed copy is most of its work, and CP-SAT's deterministic time leaves it out)
+        budget.spend(units + NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables)
+                                                            + len(model.cp.proto.constraints)))
+
+    def solve(agent_ids: tuple[str, ...], seconds: float) -> bool:
+        freed = set(agent_ids)
+        solves[0] += 1
+        before = objective()
+        solved = _solve_neighbourhood(
+            instance, [by_id[a] for a in agent_ids], current.fixed_on_floor(excluded=freed), None,
+            budget.new_solver(seconds, threads, seed + solves[0]), budget,
+            fixed_on_break=current.fixed_on_break(excluded=freed),
+            fixed_floor_counts=current.fixed_floor_counts(excluded=freed),
+            shape=lambda model, terms, scale: hinted(model))
+        if solved is not None:
+            keep_if_better(_roster_of({**current.shifts, **solved}), "short intervals")
+        return objective() < before - 1e-6
+
+    short_interval_lns.search(instance.config, instance.week, instance.requirements, lambda: current.shifts, solve,
+                              lambda: budget.left() - reserve, lambda: budget.spend(STEP_OVERHEAD_UNITS),
+                              np.random.default_rng(seed + 1))
 
 
 def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:

@@ -498,7 +498,8 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
                        or polisher.floor_short()):
             improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
             charge_cover()
-            if polisher.weekly is not None and weekly_exchange.EXCHANGE:  # the weekly mode: hours between agents
+            if polisher.weekly is not None and weekly_exchange.EXCHANGE and units_left() >= 2 * (spent[0] - before):
+                # the weekly mode: hours between agents, while two more sweeps fit in the budget left
                 improved = weekly_exchange.exchange(polisher, charge,
                                                     lambda: stopped() or units_left() <= 0) or improved
                 charge_cover()

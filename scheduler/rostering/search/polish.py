@@ -70,6 +70,7 @@ from scheduler.rostering.rules import (
     weekly_hours,
     weekly_service_level,
 )
+from scheduler.rostering.search import weekly_exchange  # (it reads this module's helpers at call time)
 from scheduler.rostering.search.chain_repair import chain_repair
 from scheduler.rostering.search.cover_flow import CoverState
 from scheduler.rostering.search.interval_scores import window_deltas
@@ -497,6 +498,11 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
                        or polisher.floor_short()):
             improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
             charge_cover()
+            if polisher.weekly is not None and weekly_exchange.EXCHANGE and units_left() >= 2 * (spent[0] - before):
+                # the weekly mode: hours between agents, while two more sweeps fit in the budget left
+                improved = weekly_exchange.exchange(polisher, charge,
+                                                    lambda: stopped() or units_left() <= 0) or improved
+                charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break

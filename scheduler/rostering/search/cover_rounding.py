@@ -17,6 +17,10 @@ break (which keeps the gap between consecutive breaks whenever any dealing does)
 to starts as in ``lp_start`` (latest to latest, for the rest rule). A shift whose start the matching changed,
 or whose dealt breaks miss the gap, keeps the greedy breaks. Deterministic (SCIP, one thread, a node limit).
 
+The patterns themselves (how many of a class's agents work each of the LP's weekly patterns) are rounded first, each
+count to its floor or ceiling: by one small integer program over all classes that keeps the paid minutes per skill
+set, day and template nearest the LP's (``_dealt_exactly``), or greedily (``_dealt_to_cover``, the fall-back).
+
 Used only for plain interval cover (no deadline queues, no weekly service-level mode, no proficiency weights,
 no activities): the other objectives are not counted here.
 """

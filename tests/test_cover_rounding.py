@@ -48,21 +48,23 @@ def _short(instance: Instance, weeks: dict) -> int:
 
 
 def _deviation(solution: AggregateSolution, plans: tuple[ClassPlan, ...]) -> float:
-    """The exact dealing's objective: paid minutes away from the LP's per skill set, day and template, and per
-    skill set and day (``cover_rounding.DAY_DEVIATION_WEIGHT``), computed here from the dealt counts."""
+    """The exact dealing's objective: paid minutes away from the LP's per skill set, day and template, per skill
+    set and day, and per class, day and template (their weights in ``cover_rounding``), from the dealt counts."""
     lp: dict[tuple, float] = defaultdict(float)
     dealt: dict[tuple, float] = defaultdict(float)
-    for before, after in zip(solution.plans, plans, strict=True):
+    for index, (before, after) in enumerate(zip(solution.plans, plans, strict=True)):
         agents = len(before.agent_class.agent_ids)
         paid = {o.template.template_id: o.paid_minutes for day in before.agent_class.options for o in day}
         for pattern, weight, count in zip(before.patterns, before.pattern_weights, after.pattern_weights, strict=True):
             for day, template_id in enumerate(pattern):
                 if template_id is not None:
-                    for key in ((before.agent_class.skills, day, template_id), (before.agent_class.skills, day)):
+                    for key in ((before.agent_class.skills, day, template_id), (before.agent_class.skills, day),
+                                (index, day, template_id)):
                         lp[key] += weight * agents / sum(before.pattern_weights) * paid[template_id]
                         dealt[key] += count * paid[template_id]
-    return sum(abs(dealt[key] - lp[key]) * (cover_rounding.DAY_DEVIATION_WEIGHT if len(key) == 2 else 1.0)
-               for key in lp)
+    weights = {2: cover_rounding.DAY_DEVIATION_WEIGHT}
+    return sum(abs(dealt[key] - lp[key]) * (cover_rounding.CLASS_DEVIATION_WEIGHT if not isinstance(key[0], tuple)
+                                            else weights.get(len(key), 1.0)) for key in lp)
 
 
 @pytest.mark.parametrize("exact", [False, True])

@@ -19,7 +19,8 @@ or whose dealt breaks miss the gap, keeps the greedy breaks. Deterministic (SCIP
 
 The patterns themselves (how many of a class's agents work each of the LP's weekly patterns) are rounded first, each
 count to its floor or ceiling: by one small integer program over all classes that keeps the paid minutes per skill
-set, day and template nearest the LP's (``_dealt_exactly``), or greedily (``_dealt_to_cover``, the fall-back).
+set, day and template (and per class) nearest the LP's (``_dealt_exactly``), or greedily (``_dealt_to_cover``,
+the fall-back).
 
 Used only for plain interval cover (no deadline queues, no weekly service-level mode, no proficiency weights,
 no activities): the other objectives are not counted here.
@@ -74,6 +75,8 @@ UNITS_PER_NODE = 0.06
 EXACT_DEALING = True
 # Weight of a skill set's paid minutes on a day against those of one template (both in the dealing's objective).
 DAY_DEVIATION_WEIGHT = 1.0
+# Weight of one class's paid minutes on a day and template (its agents' start options and rest are its own).
+CLASS_DEVIATION_WEIGHT = 1.0
 # Branch-and-bound nodes of the dealing at most (deterministic; it closes at the root or within a few nodes).
 DEALING_PARAMETERS = "limits/nodes = 50"
 
@@ -169,7 +172,8 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
     """The plans with each class's pattern weights rounded to whole agents, as ``_dealt_to_cover`` (every weight
     to its floor or ceiling, every agent dealt), which patterns go up chosen by one integer program over all
     classes: it minimises the paid minutes the dealt patterns put on each skill set, day and template away from
-    the LP's, over or under, plus those per skill set and day (``DAY_DEVIATION_WEIGHT``). ``None`` when SCIP is
+    the LP's, over or under, plus those per skill set and day (``DAY_DEVIATION_WEIGHT``) and per class, day and
+    template (``CLASS_DEVIATION_WEIGHT``). ``None`` when SCIP is
     missing or finds nothing within its node limit (the greedy dealing then). Charged as the day programs."""
     model = pywraplp.Solver.CreateSolver(MIP_SOLVER)
     if model is None:
@@ -199,7 +203,7 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
                 if template_id is None:
                     continue
                 minutes = paid[template_id]
-                for key in ((skills, day, template_id), (skills, day)):
+                for key in ((skills, day, template_id), (skills, day), (index, day, template_id)):
                     target[key] += scaled[i] * minutes
                     dealt[key].append(floors[index][i] * minutes)
                     if i in up:
@@ -209,7 +213,9 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
         deviation = model.NumVar(0, model.infinity(), "")
         model.Add(deviation >= sum(dealt[key]) - lp_minutes)
         model.Add(deviation >= lp_minutes - sum(dealt[key]))
-        deviations.append((DAY_DEVIATION_WEIGHT if len(key) == 2 else 1.0) * deviation)
+        weight = (DAY_DEVIATION_WEIGHT if len(key) == 2 else CLASS_DEVIATION_WEIGHT if isinstance(key[0], int)
+                  else 1.0)
+        deviations.append(weight * deviation)
     model.Minimize(sum(deviations))
     spend(UNITS_PER_ROW * (model.NumVariables() + model.NumConstraints()))
     model.SetSolverSpecificParametersAsString(DEALING_PARAMETERS)

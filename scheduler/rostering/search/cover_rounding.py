@@ -94,11 +94,12 @@ def applies(instance: Instance) -> bool:
 
 def cover_weeks(instance: Instance, solution: AggregateSolution, *,
                 spend: Callable[[float], None] = lambda units: None,
-                stop: Stop = NO_STOP) -> dict[str, tuple[ShiftAssignment, ...]]:
+                stop: Stop = NO_STOP, exact: bool | None = None) -> dict[str, tuple[ShiftAssignment, ...]]:
     """The LP roster by agent, rounded day by day to keep the LP's cover (module docstring); as
     ``lp_start.lp_weeks``, an agent whose week breaks one of their rules is left out. Each day's model is
-    charged to ``spend`` by its size (``UNITS_PER_ROW``, budget units); ``stop`` caps its wall time."""
-    plans = _dealt_exactly(solution, spend) if EXACT_DEALING else None
+    charged to ``spend`` by its size (``UNITS_PER_ROW``, budget units); ``stop`` caps its wall time. ``exact``:
+    whether the patterns are dealt by the integer program or greedily (``None``: ``EXACT_DEALING``)."""
+    plans = _dealt_exactly(solution, spend) if (EXACT_DEALING if exact is None else exact) else None
     solution = replace(solution, plans=plans if plans is not None else _dealt_to_cover(solution))
     chosen: dict[tuple[int, int, str], list[ShiftOption]] = {}
     pools: _Pools = {}

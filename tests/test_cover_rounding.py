@@ -119,3 +119,16 @@ def test_breaks_dealt_in_sorted_order_keep_the_gap() -> None:
     assert cover_rounding._keeps_gaps(DAY, (60, 60 + first + gap))
     assert not cover_rounding._keeps_gaps(DAY, (60, 60 + first + gap - 30))
 
+
+
+def test_exact_argument_overrides_the_module_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = _centre(seed=1)  # (a centre where the two dealings differ: see the test above)
+    solution = solve_aggregate(instance)
+    assert solution is not None
+    greedy = cover_rounding.cover_weeks(instance, solution, exact=False)
+    monkeypatch.setattr(cover_rounding, "EXACT_DEALING", False)
+    assert cover_rounding.cover_weeks(instance, solution) == greedy
+    exact = cover_rounding.cover_weeks(instance, solution, exact=True)
+    assert exact != greedy
+    monkeypatch.setattr(cover_rounding, "EXACT_DEALING", True)
+    assert cover_rounding.cover_weeks(instance, solution) == exact

@@ -126,9 +126,10 @@ CROSSOVER_RESTARTS = True
 # rounded rosters is the local search's start.
 COVER_ROUNDING = True
 # Whether the local-search runs from the rounded roster alternate their start: every second run starts from the
-# cover-kept rounding with its patterns dealt greedily (``cover_rounding.cover_weeks(exact=False)``), built when the
-# first such run starts and charged to the budget. The runs end in different local optima, and which start's
-# optimum is better differs from centre to centre (README "An exact dealing of the LP's patterns").
+# cover-kept rounding with its patterns dealt the other way (``cover_rounding.EXACT_DEALING``: greedily for the
+# start, by the integer program for the alternate), built when the first such run starts and charged to the budget.
+# The runs end in different local optima, and which start's optimum is better differs from centre to centre; a run
+# from the integer dealing can also stall with cover short (README "An exact dealing of the LP's patterns").
 ALTERNATE_DEALING = True
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
@@ -555,7 +556,7 @@ def solve_roster(
         runs: list[Roster] = []  # each run's roster, for the crossover restarts
         polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
-        other_start: list[Roster | None] = []  # the greedily dealt cover-kept roster, once built
+        other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
@@ -564,7 +565,7 @@ def solve_roster(
             start_roster, start_instance = rounded, rounded_instance
             if restart % 2 and ALTERNATE_DEALING and cover_kept_units:
                 if not other_start and restart_fits(budget.left(), longest_run + cover_kept_units[0]):
-                    other_start.append(_greedy_cover_kept(instance, aggregate, order, seed, budget, stop))
+                    other_start.append(_other_cover_kept(instance, aggregate, order, seed, budget, stop))
                 if other_start and other_start[0] is not None:
                     start_roster, start_instance = other_start[0], searched(other_start[0])
                 left_before = budget.left()  # (the build is not part of the run's length)
@@ -711,15 +712,17 @@ def solve_roster(
     return ScheduleResult(current.roster(), stats, costs)
 
 
-def _greedy_cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int,
+def _other_cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int,
                        budget: _Budget, stop: Stop) -> Roster | None:
-    """The cover-kept rounding with its patterns dealt greedily (``ALTERNATE_DEALING``), agents its weeks leave
-    out rostered one at a time, charged to ``budget``; ``None`` when one of them finds no week."""
+    """The cover-kept rounding with its patterns dealt the other way (``ALTERNATE_DEALING``: by the integer program
+    when ``cover_rounding.EXACT_DEALING`` is off, else greedily), agents its weeks leave out rostered one at a
+    time, charged to ``budget``; ``None`` when one of them finds no week."""
     budget.spend(len(order) * WEEK_CHECK_UNITS_PER_AGENT)
     try:
         return _roster_of(sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
                                             initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
-                                                                               stop=stop, exact=False)))
+                                                                               stop=stop,
+                                                                               exact=not cover_rounding.EXACT_DEALING)))
     except BlockedByOthers:
         return None
 

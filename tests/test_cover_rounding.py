@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import cover_rounding
-from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan, solve_aggregate
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import DAY, LOOSE, MON, WEEK, agent, hm, make_config
@@ -45,17 +47,54 @@ def _short(instance: Instance, weeks: dict) -> int:
     return int(np.clip(instance.requirements - covered, 0, None).sum())
 
 
-def test_patterns_are_dealt_within_one_of_the_lp_share() -> None:
+def _deviation(solution: AggregateSolution, plans: tuple[ClassPlan, ...]) -> float:
+    """The exact dealing's objective: paid minutes away from the LP's per skill set, day and template, per skill
+    set and day, and per class, day and template (their weights in ``cover_rounding``), from the dealt counts."""
+    lp: dict[tuple, float] = defaultdict(float)
+    dealt: dict[tuple, float] = defaultdict(float)
+    for index, (before, after) in enumerate(zip(solution.plans, plans, strict=True)):
+        agents = len(before.agent_class.agent_ids)
+        paid = {o.template.template_id: o.paid_minutes for day in before.agent_class.options for o in day}
+        for pattern, weight, count in zip(before.patterns, before.pattern_weights, after.pattern_weights, strict=True):
+            for day, template_id in enumerate(pattern):
+                if template_id is not None:
+                    for key in ((before.agent_class.skills, day, template_id), (before.agent_class.skills, day),
+                                (index, day, template_id)):
+                        lp[key] += weight * agents / sum(before.pattern_weights) * paid[template_id]
+                        dealt[key] += count * paid[template_id]
+    weights = {2: cover_rounding.DAY_DEVIATION_WEIGHT}
+    return sum(abs(dealt[key] - lp[key]) * (cover_rounding.CLASS_DEVIATION_WEIGHT if not isinstance(key[0], tuple)
+                                            else weights.get(len(key), 1.0)) for key in lp)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_patterns_are_dealt_within_one_of_the_lp_share(exact: bool) -> None:
     instance = _centre()
     solution = solve_aggregate(instance)
     assert solution is not None
-    dealt = cover_rounding._dealt_to_cover(solution)
+    spent: list[float] = []
+    dealt = cover_rounding._dealt_exactly(solution, spent.append) if exact else cover_rounding._dealt_to_cover(
+        solution)
+    assert dealt is not None
+    assert not exact or sum(spent) > 0  # the dealing's program is charged to the budget
     for before, after in zip(solution.plans, dealt, strict=True):
         agents = len(before.agent_class.agent_ids)
         assert sum(after.pattern_weights) == agents
         share = [w * agents / sum(before.pattern_weights) for w in before.pattern_weights]
         assert all(math.floor(s + 1e-9) <= c <= math.ceil(s - 1e-9) for s, c in zip(share, after.pattern_weights,
                                                                                    strict=True))
+
+
+def test_exact_dealing_is_nearer_the_lp_than_the_greedy() -> None:
+    deviations = []  # (exact, greedy)
+    for seed in (1, 3, 5):
+        solution = solve_aggregate(_centre(seed=seed))
+        assert solution is not None
+        exact = cover_rounding._dealt_exactly(solution, lambda units: None)
+        assert exact is not None
+        deviations.append((_deviation(solution, exact), _deviation(solution, cover_rounding._dealt_to_cover(solution))))
+    assert all(exact <= greedy + 1e-6 for exact, greedy in deviations)
+    assert any(exact < greedy - 1e-6 for exact, greedy in deviations)  # (seeds 1 and 3: the greedy's choice is worse)
 
 
 def test_cover_kept_weeks_are_valid_less_short_and_reproducible(tmp_path: Path) -> None:
@@ -80,3 +119,16 @@ def test_breaks_dealt_in_sorted_order_keep_the_gap() -> None:
     assert cover_rounding._keeps_gaps(DAY, (60, 60 + first + gap))
     assert not cover_rounding._keeps_gaps(DAY, (60, 60 + first + gap - 30))
 
+
+
+def test_exact_argument_overrides_the_module_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = _centre(seed=1)  # (a centre where the two dealings differ: see the test above)
+    solution = solve_aggregate(instance)
+    assert solution is not None
+    greedy = cover_rounding.cover_weeks(instance, solution, exact=False)
+    monkeypatch.setattr(cover_rounding, "EXACT_DEALING", False)
+    assert cover_rounding.cover_weeks(instance, solution) == greedy
+    exact = cover_rounding.cover_weeks(instance, solution, exact=True)
+    assert exact != greedy
+    monkeypatch.setattr(cover_rounding, "EXACT_DEALING", True)
+    assert cover_rounding.cover_weeks(instance, solution) == exact

@@ -43,6 +43,9 @@ def test_no_local_search_restart_starts_without_room_to_finish(tmp_path: Path, m
         return roster
 
     monkeypatch.setattr(solve, "polish", fixed_run)
+    # (every run from the same rounded roster: the runs from the other dealing's start, ALTERNATE_DEALING, are
+    # another roster, and this test tells the runs from the rounded roster by the roster polished)
+    monkeypatch.setattr(solve, "ALTERNATE_DEALING", False)
     solve.solve_roster(Instance(config, week, requirements), time_limit_seconds=2, progress=None)
     from_rounded = [left for roster_id, left in runs if roster_id == runs[0][0]]
     assert len(from_rounded) >= 2
@@ -97,6 +100,7 @@ def test_crossover_restarts_run_after_the_rounded_runs_and_keep_only_better_rost
 
     monkeypatch.setattr(solve, "polish", recorded)
     monkeypatch.setattr(solve, "crossover", recorded_crossover)
+    monkeypatch.setattr(solve, "ALTERNATE_DEALING", False)  # (its start's build leaves this tiny budget no crossover)
     result = solve.solve_roster(Instance(config, week, requirements), time_limit_seconds=10, progress=None)
     kinds = [kind for kind, _ in phases]
     assert "crossover" in kinds and kinds.index("crossover") >= 1  # after at least one run from the rounded roster

@@ -125,6 +125,12 @@ CROSSOVER_RESTARTS = True
 # Whether the LP is also rounded day by day to keep its cover (``search.cover_rounding``); the better of the two
 # rounded rosters is the local search's start.
 COVER_ROUNDING = True
+# Whether the local-search runs from the rounded roster alternate their start: every second run starts from the
+# cover-kept rounding with its patterns dealt the other way (``cover_rounding.EXACT_DEALING``: greedily for the
+# start, by the integer program for the alternate), built when the first such run starts and charged to the budget.
+# The runs end in different local optima, and which start's optimum is better differs from centre to centre; a run
+# from the integer dealing can also stall with cover short (README "An exact dealing of the LP's patterns").
+ALTERNATE_DEALING = True
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.
@@ -531,7 +537,9 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
+        cover_kept_units: list[float] = []  # what the cover-kept rounding cost, when it ran
         if COVER_ROUNDING and lp_instance is instance and cover_rounding.applies(instance):
+            cover_left = budget.left()
             budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
             try:
                 weeks = sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
@@ -540,6 +548,7 @@ def solve_roster(
                 keep_if_better(_roster_of(weeks), "lp cover-kept")
             except BlockedByOthers:
                 report("lp cover-kept (an agent found no week beside the others, not kept)", math.inf, bound)
+            cover_kept_units.append(cover_left - budget.left())
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
@@ -551,12 +560,20 @@ def solve_roster(
         runs: list[Roster] = []  # each run's roster, for the crossover restarts
         polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
+        other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
             left_before = budget.left()
-            runs.append(polish(rounded_instance, rounded, seed=seed + restart, units_left=polish_left,
+            start_roster, start_instance = rounded, rounded_instance
+            if restart % 2 and ALTERNATE_DEALING and cover_kept_units:
+                if not other_start and restart_fits(budget.left(), longest_run + cover_kept_units[0]):
+                    other_start.append(_other_cover_kept(instance, aggregate, order, seed, budget, stop))
+                if other_start and other_start[0] is not None:
+                    start_roster, start_instance = other_start[0], searched(other_start[0])
+                left_before = budget.left()  # (the build is not part of the run's length)
+            runs.append(polish(start_instance, start_roster, seed=seed + restart, units_left=polish_left,
                                spend=budget.spend, stopped=stop.stopped,
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
@@ -700,6 +717,21 @@ def solve_roster(
                        _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
                        ortools.__version__, first_roster_seconds, cut is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
+
+
+def _other_cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int,
+                       budget: _Budget, stop: Stop) -> Roster | None:
+    """The cover-kept rounding with its patterns dealt the other way (``ALTERNATE_DEALING``: by the integer program
+    when ``cover_rounding.EXACT_DEALING`` is off, else greedily), agents its weeks leave out rostered one at a
+    time, charged to ``budget``; ``None`` when one of them finds no week."""
+    budget.spend(len(order) * WEEK_CHECK_UNITS_PER_AGENT)
+    try:
+        return _roster_of(sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
+                                            initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
+                                                                               stop=stop,
+                                                                               exact=not cover_rounding.EXACT_DEALING)))
+    except BlockedByOthers:
+        return None
 
 
 def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster], rounded: Roster, budget: _Budget,

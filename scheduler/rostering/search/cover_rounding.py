@@ -125,6 +125,16 @@ def cover_weeks(instance: Instance, solution: AggregateSolution, *,
     return lp_weeks(instance, solution, chosen, dealt_breaks=dealt_breaks)
 
 
+
+def _scaled_weights(plan: ClassPlan) -> tuple[int, list[float], dict[str, int]]:
+    """The class's agents, its pattern weights scaled to sum to them (evenly when the LP left them all zero), and
+    each template's paid minutes: what both dealings start from."""
+    agents = len(plan.agent_class.agent_ids)
+    total = sum(plan.pattern_weights)
+    scaled = [w * agents / total if total > EPSILON else agents / len(plan.patterns) for w in plan.pattern_weights]
+    paid = {o.template.template_id: o.paid_minutes for day in plan.agent_class.options for o in day}
+    return agents, scaled, paid
+
 def _dealt_to_cover(solution: AggregateSolution) -> tuple[ClassPlan, ...]:
     """The plans with each class's pattern weights rounded to whole agents (the weights then are those counts):
     every weight to its floor or its ceiling, the class's agents all dealt, and which patterns go up decided for
@@ -138,10 +148,7 @@ def _dealt_to_cover(solution: AggregateSolution) -> tuple[ClassPlan, ...]:
     for index, plan in enumerate(solution.plans):
         if not plan.patterns:
             continue
-        agents = len(plan.agent_class.agent_ids)
-        total = sum(plan.pattern_weights)
-        scaled = [w * agents / total if total > EPSILON else agents / len(plan.patterns) for w in plan.pattern_weights]
-        paid = {o.template.template_id: o.paid_minutes for day in plan.agent_class.options for o in day}
+        agents, scaled, paid = _scaled_weights(plan)
         minutes[index] = [np.array([paid[t] if t is not None else 0 for t in p], dtype=float) for p in plan.patterns]
         counts[index] = [math.floor(w + EPSILON) for w in scaled]
         wanted[index] = agents - sum(counts[index])
@@ -188,10 +195,7 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
     for index, plan in enumerate(solution.plans):
         if not plan.patterns:
             continue
-        agents = len(plan.agent_class.agent_ids)
-        total = sum(plan.pattern_weights)
-        scaled = [w * agents / total if total > EPSILON else agents / len(plan.patterns) for w in plan.pattern_weights]
-        paid = {o.template.template_id: o.paid_minutes for day in plan.agent_class.options for o in day}
+        agents, scaled, paid = _scaled_weights(plan)
         floors[index] = [math.floor(w + EPSILON) for w in scaled]
         fractional = [i for i, w in enumerate(scaled) if w - floors[index][i] > EPSILON]
         wanted = agents - sum(floors[index])

@@ -593,6 +593,26 @@ def covering_candidates(polisher: _Polisher, agent_id: str, day: int, minute: in
             for c in _with_breaks(agent_id, week.day(day), o)]
 
 
+
+def day_change_deltas(polisher: _Polisher, agent_id: str, day: int, current: ShiftAssignment | None,
+                      candidates: list[ShiftAssignment], paid_weight: float
+                      ) -> list[tuple[int, ShiftAssignment, float]]:
+    """Each candidate shift for ``agent_id`` on ``day`` in place of ``current`` (``None``: a day off) with the
+    objective's change, cover, paid hours (``paid_weight`` per hour) and soft rules: ``(index, candidate,
+    delta)``, the candidates the cover cannot score left out. Shared by ``_repair`` and the weekly exchange."""
+    deltas = polisher._window_deltas(agent_id, day, current, candidates)
+    paid_before = 0 if current is None else current.paid_minutes
+    soft_before = polisher.week_soft(agent_id, day, current)
+    scored = []
+    for index, (candidate, delta) in enumerate(zip(candidates, deltas, strict=True)):
+        if delta is None:
+            continue
+        delta += paid_weight * (candidate.paid_minutes - paid_before) / 60
+        if polisher.soft[agent_id]:
+            delta += polisher.week_soft(agent_id, day, candidate) - soft_before
+        scored.append((index, candidate, delta))
+    return scored
+
 def _repair(polisher: _Polisher, spend: Callable[[float], None],
             stopped: Callable[[], bool] = lambda: False) -> bool:
     """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
@@ -608,24 +628,17 @@ def _repair(polisher: _Polisher, spend: Callable[[float], None],
             continue
         day, minute = divmod(slot, polisher.slots_per_day)
         minute *= polisher.interval
-        scored = []
+        scored: list[tuple[float, str, int, ShiftAssignment]] = []
         for agent_id in sorted(polisher.agents):
             current = polisher.by_key.get((agent_id, day))
             candidates = [c for c in covering_candidates(polisher, agent_id, day, minute)
                           if current is None or (c.template_id, c.start_minute) != (current.template_id,
                                                                                       current.start_minute)]
             spend(len(candidates) * UNITS_PER_MOVE)
-            deltas = polisher._window_deltas(agent_id, day, current, candidates)
-            paid_before = 0 if current is None else current.paid_minutes
-            soft_before = polisher.week_soft(agent_id, day, current)
-            for index, (candidate, delta) in enumerate(zip(candidates, deltas, strict=True)):
-                if delta is None:
-                    continue
-                delta += paid_weight * (candidate.paid_minutes - paid_before) / 60
-                if polisher.soft[agent_id]:
-                    delta += polisher.week_soft(agent_id, day, candidate) - soft_before
-                if delta < 0:
-                    scored.append((delta, agent_id, index, candidate))
+            scored.extend((delta, agent_id, index, candidate)
+                          for index, candidate, delta in day_change_deltas(polisher, agent_id, day, current,
+                                                                           candidates, paid_weight)
+                          if delta < 0)
         for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:REPAIR_CHECKS]:
             current = polisher.by_key.get((agent_id, day))
             spend(SWAP_CHECK_UNITS)

@@ -97,7 +97,7 @@ def _best_add(polisher: local._Polisher, day: int, dropped: ShiftAssignment, dro
     """The best shift on ``day`` (after ``dropped`` was taken) whose change plus ``drop`` is below zero and keeps
     its agent's rules, or None."""
     paid_weight = polisher.config.weights.paid_hour
-    scored = []
+    scored: list[tuple[float, str, int, ShiftAssignment]] = []
     for agent_id in sorted(polisher.agents):
         current = polisher.by_key.get((agent_id, day))
         candidates = _adds(polisher, agent_id, day, current)
@@ -107,17 +107,10 @@ def _best_add(polisher: local._Polisher, day: int, dropped: ShiftAssignment, dro
         if not candidates:
             continue
         spend(len(candidates) * polisher.units_per_move)
-        deltas = polisher._window_deltas(agent_id, day, current, candidates)
-        paid_before = 0 if current is None else current.paid_minutes
-        soft_before = polisher.week_soft(agent_id, day, current)
-        for index, (candidate, delta) in enumerate(zip(candidates, deltas, strict=True)):
-            if delta is None:
-                continue
-            delta += paid_weight * (candidate.paid_minutes - paid_before) / 60
-            if polisher.soft[agent_id]:
-                delta += polisher.week_soft(agent_id, day, candidate) - soft_before
-            if drop + delta < 0:
-                scored.append((drop + delta, agent_id, index, candidate))
+        scored.extend((drop + delta, agent_id, index, candidate)
+                      for index, candidate, delta in local.day_change_deltas(polisher, agent_id, day, current,
+                                                                             candidates, paid_weight)
+                      if drop + delta < 0)
     for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:ADD_CHECKS]:
         spend(local.SWAP_CHECK_UNITS)
         if polisher.keeps(agent_id, day, candidate):

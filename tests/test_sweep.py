@@ -414,9 +414,13 @@ def test_ctrl_c_stops_the_workers_and_leaves_nothing_half_done(work: Path) -> No
     out = work / "slow-out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                           os.environ.get("PYTHONPATH", "")])}
+    # Ctrl-C as from a terminal: the sweep starts with SIGINT's default action even when the test run itself was
+    # started in the background by a shell without job control, which ignores SIGINT for it and its children
+    # (Python then never raises KeyboardInterrupt, and the sweep runs on to the end).
     process = subprocess.Popen([sys.executable, "-m", "scheduler.app.cli", "sweep", "slow.yaml", "--out", str(out),
                                 "--time-limit", "120", "--workers", "2"], cwd=work, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     children: list[int] = []
     deadline = time.monotonic() + 60
     while len(children) < 2 and time.monotonic() < deadline:  # both workers are planning

@@ -578,6 +578,14 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
 def covering_candidates(polisher: _Polisher, agent_id: str, day: int, minute: int) -> list[ShiftAssignment]:
     """The agent's shifts that day (breaks placed) on shift at ``minute`` within the agent's most days and most
     paid minutes of the week; none when the day is pinned or holds an activity."""
+    return day_candidates(polisher, agent_id, day, lambda o: o.start_minute <= minute < o.end_minute)
+
+
+def day_candidates(polisher: _Polisher, agent_id: str, day: int,
+                   wanted: Callable[[ShiftOption], bool]) -> list[ShiftAssignment]:
+    """The agent's ``wanted`` shift options that day (breaks placed) in place of what the day holds now, within
+    the agent's most days and most paid minutes of the week; none when the day is pinned or holds an activity.
+    Shared by the repair's ``covering_candidates`` and the weekly exchange's additions."""
     config, week = polisher.config, polisher.week
     current = polisher.by_key.get((agent_id, day))
     if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
@@ -589,7 +597,7 @@ def covering_candidates(polisher: _Polisher, agent_id: str, day: int, minute: in
     room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
         0 if current is None else current.paid_minutes)
     return [c for o in polisher.options(agent_id, day)
-            if o.start_minute <= minute < o.end_minute and o.paid_minutes <= room
+            if wanted(o) and o.paid_minutes <= room
             for c in _with_breaks(agent_id, week.day(day), o)]
 
 

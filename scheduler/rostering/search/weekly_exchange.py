@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from scheduler.domain.roster import ShiftAssignment
-from scheduler.rostering.rules import max_days, weekly_hours
 from scheduler.rostering.search import polish as local
 
 # Whether the weekly mode's local search tries the exchange when its sweeps stall.
@@ -125,16 +124,6 @@ def _adds(polisher: local._Polisher, agent_id: str, day: int,
           current: ShiftAssignment | None) -> list[ShiftAssignment]:
     """The agent's shifts that day (breaks placed) within its most days and most paid minutes of the week: on a
     day off any, on a worked day those of another template (the sweep's own moves try the same template's
-    starts); none on a pinned day or one holding an activity."""
-    config, week = polisher.config, polisher.week
-    if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
-        return []
-    facts = polisher.facts[agent_id]
-    worked = polisher.weeks[agent_id]
-    if current is None and len(worked) >= max_days.most_days(facts):
-        return []
-    room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
-        0 if current is None else current.paid_minutes)
-    return [c for o in polisher.options(agent_id, day)
-            if o.paid_minutes <= room and (current is None or o.template.template_id != current.template_id)
-            for c in local._with_breaks(agent_id, week.day(day), o)]
+    starts); none on a pinned day or one holding an activity. ``current`` is what the day holds now."""
+    return local.day_candidates(polisher, agent_id, day,
+                                lambda o: current is None or o.template.template_id != current.template_id)

@@ -540,14 +540,11 @@ def solve_roster(
         cover_kept_units: list[float] = []  # what the cover-kept rounding cost, when it ran
         if COVER_ROUNDING and lp_instance is instance and cover_rounding.applies(instance):
             cover_left = budget.left()
-            budget.spend(len(agents) * WEEK_CHECK_UNITS_PER_AGENT)
-            try:
-                weeks = sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
-                                          initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
-                                                                             stop=stop))
-                keep_if_better(_roster_of(weeks), "lp cover-kept")
-            except BlockedByOthers:
+            cover_kept = _cover_kept(instance, aggregate, order, seed, budget, stop, cover_rounding.EXACT_DEALING)
+            if cover_kept is None:
                 report("lp cover-kept (an agent found no week beside the others, not kept)", math.inf, bound)
+            else:
+                keep_if_better(cover_kept, "lp cover-kept")
             cover_kept_units.append(cover_left - budget.left())
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
@@ -569,7 +566,8 @@ def solve_roster(
             start_roster, start_instance = rounded, rounded_instance
             if restart % 2 and ALTERNATE_DEALING and cover_kept_units:
                 if not other_start and restart_fits(budget.left(), longest_run + cover_kept_units[0]):
-                    other_start.append(_other_cover_kept(instance, aggregate, order, seed, budget, stop))
+                    other_start.append(_cover_kept(instance, aggregate, order, seed, budget, stop,
+                                                   not cover_rounding.EXACT_DEALING))
                 if other_start and other_start[0] is not None:
                     start_roster, start_instance = other_start[0], searched(other_start[0])
                 left_before = budget.left()  # (the build is not part of the run's length)
@@ -719,17 +717,16 @@ def solve_roster(
     return ScheduleResult(current.roster(), stats, costs)
 
 
-def _other_cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int,
-                       budget: _Budget, stop: Stop) -> Roster | None:
-    """The cover-kept rounding with its patterns dealt the other way (``ALTERNATE_DEALING``: by the integer program
-    when ``cover_rounding.EXACT_DEALING`` is off, else greedily), agents its weeks leave out rostered one at a
-    time, charged to ``budget``; ``None`` when one of them finds no week."""
+def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int, budget: _Budget,
+                stop: Stop, exact: bool) -> Roster | None:
+    """The cover-kept rounding of the LP (``search.cover_rounding``, its patterns dealt by the integer program when
+    ``exact``, else greedily; ``ALTERNATE_DEALING`` builds the other dealing for every second run), the agents its
+    weeks leave out rostered one at a time, charged to ``budget``; ``None`` when one of them finds no week."""
     budget.spend(len(order) * WEEK_CHECK_UNITS_PER_AGENT)
     try:
         return _roster_of(sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
                                             initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
-                                                                               stop=stop,
-                                                                               exact=not cover_rounding.EXACT_DEALING)))
+                                                                               stop=stop, exact=exact)))
     except BlockedByOthers:
         return None
 

@@ -27,14 +27,19 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.roster import Roster, ShiftAssignment
+from scheduler.domain.week import Week as CalendarWeek
 from scheduler.rostering import effective_cover
 from scheduler.rostering.coverage import allocate, on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
-from scheduler.rostering.rules import SOFT_RULE_MODULES, break_cap, floor_rules
+from scheduler.rostering.rules import SOFT_RULE_MODULES, agent_week, break_cap, floor_rules, keeps_week
+from scheduler.rostering.rules.base import DAYS
 
 MINUTES_PER_HOUR = 60
 # Parents at most in one merge (the most recent first are dropped): the model grows with the distinct weeks.
 MAX_PARENTS = 12
+# Whether each agent's pool also holds the best parent's week with one day taken from another parent's
+# (``with_day_hybrids``).
+DAY_HYBRIDS = False
 
 Week = tuple[ShiftAssignment, ...]
 
@@ -71,6 +76,37 @@ def pool(parents: Sequence[Roster], agent_ids: Sequence[str]) -> dict[str, list[
     return weeks
 
 
+def with_day_hybrids(instance: Instance, weeks: dict[str, list[Week]]) -> dict[str, list[Week]]:
+    """``weeks`` with, for each agent, the first week with one day's shift (or day off) taken from another of
+    the agent's weeks, where that keeps every rule of the agent's own (``rules.keeps_week``)."""
+    config, calendar = instance.config, instance.week
+    grown: dict[str, list[Week]] = {}
+    for agent in config.agents:
+        own = weeks[agent.agent_id]
+        grown[agent.agent_id] = list(own)
+        if len(own) < 2:
+            continue
+        facts = agent_week(config, calendar, agent)
+        first = _by_day(calendar, own[0])
+        for other in own[1:]:
+            theirs = _by_day(calendar, other)
+            for day in range(DAYS):
+                if theirs[day] == first[day]:
+                    continue
+                days = [*first[:day], theirs[day], *first[day + 1:]]
+                hybrid = tuple(s for s in days if s is not None)
+                if hybrid not in grown[agent.agent_id] and keeps_week(facts, days):
+                    grown[agent.agent_id].append(hybrid)
+    return grown
+
+
+def _by_day(calendar: CalendarWeek, week: Week) -> list[ShiftAssignment | None]:
+    days: list[ShiftAssignment | None] = [None] * DAYS
+    for shift in week:
+        days[calendar.day_index(shift.date)] = shift
+    return days
+
+
 def merge(instance: Instance, parents: Sequence[Roster], new_solver: Callable[[], cp_model.CpSolver],
           solve: Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus] | None = None,
           spend_rows: Callable[[int], None] = lambda rows: None) -> Merged | None:
@@ -87,6 +123,8 @@ def merge(instance: Instance, parents: Sequence[Roster], new_solver: Callable[[]
     agent_ids = [a.agent_id for a in config.agents]
     skills_of = {a.agent_id: a.skills for a in config.agents}
     weeks = pool(parents[:MAX_PARENTS], agent_ids)
+    if DAY_HYBRIDS:
+        weeks = with_day_hybrids(instance, weeks)
     scale = MINUTES_PER_HOUR * math.lcm(*(m.DIVISOR for m in SOFT_RULE_MODULES))
     slots = week.slot_count
 

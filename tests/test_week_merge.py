@@ -121,3 +121,16 @@ def test_the_merge_is_skipped_where_the_objective_has_cross_agent_terms_it_does_
     for skipped in (with_activities, weighted):
         assert not week_merge.applies(skipped)
         assert week_merge.merge(skipped, [roster, roster], _solver) is None
+
+
+def test_day_hybrids_keep_the_agents_own_rules(tmp_path: Path) -> None:
+    """The best parent's week with one day from another parent's joins the pool only where it keeps the agent's
+    rules: with at most one working day, Monday's shift and Tuesday's together are not a week."""
+    agents = (TinyAgent("A1", "full_time", ("q1",)),)
+    for max_days, hybrids in ((1, 0), (2, 1)):
+        instance = _instance(tmp_path / f"days{max_days}",
+                             TinyCentre(agents=agents, max_days_per_week=max_days, full_time_hours=(7, 40)))
+        monday, tuesday = (_shift("A1", 0, break_minute=12 * 60),), (_shift("A1", 1, break_minute=12 * 60),)
+        pooled = week_merge.with_day_hybrids(instance, {"A1": [monday, tuesday]})["A1"]
+        assert pooled[:2] == [monday, tuesday]
+        assert pooled[2:] == [monday + tuesday][:hybrids]  # (Monday off instead is under the 7 hours' minimum)

@@ -139,7 +139,9 @@ COVER_ROUNDING = True
 # from the integer dealing can also stall with cover short (README "An exact dealing of the LP's patterns").
 ALTERNATE_DEALING = True
 # Whether, after the crossover restarts, one week per agent is picked from the runs' rosters by an exact model of
-# the objective (``search.week_merge``, within WEEK_MERGE_SECONDS), and the merged roster polished again.
+# the objective (``search.week_merge``, within WEEK_MERGE_SECONDS), and the merged roster polished again. Off: on the
+# worst 150-agent seeds the merge of the runs' rosters found no better roster (README "Merging the runs' local
+# optima").
 WEEK_MERGE = False
 WEEK_MERGE_SECONDS = 3.0
 # Agents freed together in one neighbourhood.

@@ -95,7 +95,7 @@ def test_a_merge_in_the_solve_is_never_worse_than_its_parents_and_is_the_evaluat
         seen.append((list(parents), result))
         return result
 
-    monkeypatch.setattr(week_merge, "merge", recorded)
+    monkeypatch.setattr(solve, "merge_pool", recorded)
     monkeypatch.setattr(solve, "WEEK_MERGE", True)
     result = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
     assert seen, "the merge ran"

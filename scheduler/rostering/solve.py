@@ -68,14 +68,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import (
-    cover_rounding,
-    floor_repair,
-    short_interval_lns,
-    week_merge,
-    weekly_start,
-    weighted_start,
-)
+from scheduler.rostering.search import cover_rounding, floor_repair, short_interval_lns, weekly_start, weighted_start
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -94,6 +87,8 @@ from scheduler.rostering.search.restarts import (
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
 from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
 from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
+from scheduler.rostering.search.week_merge import applies as merge_applies
+from scheduler.rostering.search.week_merge import merge as merge_pool
 from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
@@ -597,7 +592,7 @@ def solve_roster(
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)
         if WEEK_MERGE and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
-                costs[0].amount > 0 or deadline_cover.overdue(costs)) and week_merge.applies(instance):
+                costs[0].amount > 0 or deadline_cover.overdue(costs)) and merge_applies(instance):
             starts = [rounded] + [r for r in other_start if r is not None]  # (their weeks add diversity)
             _merge_weeks(instance, current, runs + starts, budget, stop, threads, seed, keep_if_better, searched)
         aimed_short = lp_instance is not instance and _floor_short(costs)  # the agent-by-agent start below
@@ -780,7 +775,7 @@ def _merge_weeks(instance: Instance, current: _Roster, pooled: list[Roster], bud
     first after the current roster, then the starts they came from."""
     best = current.roster()
     parents = [best] + [r for r in pooled if r != best]
-    merged = week_merge.merge(
+    merged = merge_pool(
         instance, parents, lambda: budget.new_solver(WEEK_MERGE_SECONDS, threads, seed),
         solve=lambda solver, model: _charged_solve(budget, solver, model),
         spend_rows=lambda rows: budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * rows))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import SolverSettings
+from scheduler.domain.plan import Fairness, SolverSettings
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.io.config import load_config
@@ -134,3 +134,20 @@ def test_day_hybrids_keep_the_agents_own_rules(tmp_path: Path) -> None:
         pooled = week_merge.with_day_hybrids(instance, {"A1": [monday, tuesday]})["A1"]
         assert pooled[:2] == [monday, tuesday]
         assert pooled[2:] == [monday + tuesday][:hybrids]  # (Monday off instead is under the 7 hours' minimum)
+
+
+def test_per_agent_soft_rules_are_priced_per_pooled_week(tmp_path: Path) -> None:
+    """With fairness (weekend days beyond each agent's fair share cost ``unfair_shift``), the merge's value is still
+    the evaluator's, and of two rosters with the same cover and pay it takes the one with the weekend spread."""
+    agents = (TinyAgent("A1", "full_time", ("q1",)), TinyAgent("A2", "full_time", ("q1",)))
+    plain = _instance(tmp_path, TinyCentre(agents=agents), days=range(5, 7))
+    instance = plain.with_config(dataclasses.replace(plain.config, fairness=Fairness(
+        late_end_minute=20 * 60, fair_late_shifts=7, fair_weekend_days=1)))
+    saturday, sunday = 5, 6
+    lopsided = Roster((_shift("A1", saturday), _shift("A1", sunday)))  # A1 works both weekend days
+    spread = Roster((_shift("A1", saturday), _shift("A2", sunday)))  # the same cover and pay
+    assert _total(instance, lopsided) == _total(instance, spread) + instance.config.weights.unfair_shift
+    merged = week_merge.merge(instance, [lopsided, spread], _solver)  # (hinted with the lopsided one)
+    assert merged is not None
+    assert merged.objective == pytest.approx(_total(instance, merged.roster), abs=1e-9)
+    assert merged.roster == spread

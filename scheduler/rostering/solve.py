@@ -87,6 +87,8 @@ from scheduler.rostering.search.restarts import (
 from scheduler.rostering.search.sequential import BlockedByOthers, sequential_roster
 from scheduler.rostering.search.subset_bound import COARSER, many_skill_sets, skill_sets, solve_merged
 from scheduler.rostering.search.subset_bound import LP_SHARE as MERGED_LP_SHARE
+from scheduler.rostering.search.week_merge import applies as merge_applies
+from scheduler.rostering.search.week_merge import merge as merge_pool
 from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
@@ -131,6 +133,12 @@ COVER_ROUNDING = True
 # The runs end in different local optima, and which start's optimum is better differs from centre to centre; a run
 # from the integer dealing can also stall with cover short (README "An exact dealing of the LP's patterns").
 ALTERNATE_DEALING = True
+# Whether, after the crossover restarts, one week per agent is picked from the runs' rosters by an exact model of
+# the objective (``search.week_merge``, within WEEK_MERGE_SECONDS), and the merged roster polished again. Off: on the
+# worst 150-agent seeds the merge of the runs' rosters found no better roster (README "Merging the runs' local
+# optima").
+WEEK_MERGE = False
+WEEK_MERGE_SECONDS = 3.0
 # Agents freed together in one neighbourhood.
 NEIGHBOURHOOD_AGENTS = 4
 # Agents freed on one day in a day neighbourhood.
@@ -583,6 +591,10 @@ def solve_roster(
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)
+        if WEEK_MERGE and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
+                costs[0].amount > 0 or deadline_cover.overdue(costs)) and merge_applies(instance):
+            starts = [rounded] + [r for r in other_start if r is not None]  # (their weeks add diversity)
+            _merge_weeks(instance, current, runs + starts, budget, stop, threads, seed, keep_if_better, searched)
         aimed_short = lp_instance is not instance and _floor_short(costs)  # the agent-by-agent start below
         if costs and (costs[0].amount > 0 or deadline_cover.overdue(costs)) and budget.left() > 0 and not aimed_short:
             weeks = sequential_roster(
@@ -753,6 +765,32 @@ def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster]
         keep_if_better(runs[-1], "crossover+polish")
         longest = left_before - budget.left() if first else max(longest, left_before - budget.left())
         first = False
+
+
+def _merge_weeks(instance: Instance, current: _Roster, pooled: list[Roster], budget: _Budget, stop: Stop,
+                 threads: int, seed: int, keep_if_better: Callable[[Roster, str], None],
+                 searched: Callable[[Roster], Instance]) -> None:
+    """One week per agent from the best roster and the runs' rosters, picked by CP-SAT on the exact objective
+    (``search.week_merge``), then polished; each result is kept if better. ``pooled``: the runs' rosters, best
+    first after the current roster, then the starts they came from."""
+    best = current.roster()
+    parents = [best] + [r for r in pooled if r != best]
+    merged = merge_pool(
+        instance, parents, lambda: budget.new_solver(WEEK_MERGE_SECONDS, threads, seed),
+        solve=lambda solver, model: _charged_solve(budget, solver, model),
+        spend_rows=lambda rows: budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * rows))
+    if merged is None or merged.roster == best:
+        return
+    keep_if_better(merged.roster, "merge")
+    start = current.roster()
+    keep_if_better(polish(searched(start), start, seed=seed + 2 * POLISH_STARTS, units_left=budget.left,
+                          spend=budget.spend, stopped=stop.stopped, head_count_cover=True), "merge+polish")
+
+
+def _charged_solve(budget: _Budget, solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+    status = budget.stop.solve(solver, model)
+    budget.charge(solver)
+    return status
 
 
 def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,

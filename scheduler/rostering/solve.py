@@ -431,8 +431,6 @@ def solve_roster(
     seed = settings.seed if seed is None else seed
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     budget = _Budget(limit, settings.deterministic, stop)
-    if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from the phases before it
-        budget.held = day_replan.RESERVE_SHARE * budget.total
     units_per_second = DETERMINISTIC_UNITS_PER_SECOND if settings.deterministic else None  # fall-back solves
 
     last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
@@ -589,6 +587,8 @@ def solve_roster(
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
+        if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from the crossover restarts
+            budget.held = day_replan.RESERVE_SHARE * budget.total
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,

@@ -1,4 +1,5 @@
-"""Re-plan one whole day of every agent at once (issue 17, README "A whole day of every agent re-planned").
+"""Re-plan one whole day of every agent at once (issue 17, README "A whole day of every agent
+re-planned at once").
 
 The local search moves one shift at a time and the other neighbourhoods free a few agents; at 150 agents their
 local optima are deep. Here CP-SAT re-plans a single day for *every* agent, the other six days fixed (so each

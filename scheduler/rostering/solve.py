@@ -675,7 +675,8 @@ def solve_roster(
     step = 0
     search_instance = searched(current.roster())
     budget.held = 0.0
-    if day_replan.applies(instance) and math.isfinite(objective) and not _floor_short(costs):
+    if (day_replan.applies(instance) and math.isfinite(objective) and objective > bound + 1e-6
+            and not _floor_short(costs)):
         # a whole day of every agent re-planned at once (``search.day_replan``), before the random neighbourhoods
         def replan_one(day: int) -> bool:
             before = objective
@@ -899,7 +900,8 @@ def _solve_neighbourhood(
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day; ``shape`` changes the built model
-    (its objective terms and scale) before the solve."""
+    (its objective terms and scale) before the solve; ``units_per_row`` charges the build per variable and
+    constraint."""
     model, terms, scale = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
                                       with_coverage=with_coverage, fixed_on_break=fixed_on_break,
                                       fixed_floor_counts=fixed_floor_counts)

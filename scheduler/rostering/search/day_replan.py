@@ -50,10 +50,11 @@ LEAST_LEFT = 1.0
 
 
 def applies(instance: Instance) -> bool:
-    """Whether the solve re-plans whole days: on, enough agents, head-count cover and no deferred queues (the
-    model's cover there is what the searches score against; the weighted and deadline modes have their own)."""
+    """Whether the solve re-plans whole days: on, between ``MIN_AGENTS`` and ``MAX_AGENTS`` agents, head-count
+    cover per interval (not measured in the weighted, deferred-queue or weekly service-level modes: left out)."""
     return (ENABLED and MIN_AGENTS <= len(instance.config.agents) <= MAX_AGENTS
-            and not effective_cover.weighted(instance.config) and not instance.deadlines)
+            and not effective_cover.weighted(instance.config) and not instance.deadlines
+            and instance.service_curves is None)
 
 
 def over_staffed_by_day(instance: Instance, roster: Roster) -> np.ndarray:

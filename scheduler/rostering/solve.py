@@ -68,7 +68,14 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
-from scheduler.rostering.search import cover_rounding, floor_repair, short_interval_lns, weekly_start, weighted_start
+from scheduler.rostering.search import (
+    cover_rounding,
+    day_replan,
+    floor_repair,
+    short_interval_lns,
+    weekly_start,
+    weighted_start,
+)
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -246,13 +253,14 @@ class _Budget:
         self.deterministic, self.stop = deterministic, stop
         self.total = seconds * DETERMINISTIC_UNITS_PER_SECOND * BUDGET_SHARE_OF_LIMIT if deterministic else seconds
         self.used = 0.0
+        self.held = 0.0  # kept back for a later phase (``search.day_replan``): not left to the phases before it
         self._start = time.monotonic()
 
     def left(self) -> float:
         if self.stop.stopped():
             return 0.0
         used = self.used if self.deterministic else time.monotonic() - self._start
-        return max(0.0, self.total - used)
+        return max(0.0, self.total - used - self.held)
 
     def new_solver(self, seconds: float, threads: int, seed: int) -> cp_model.CpSolver:
         solver = new_solver()
@@ -587,6 +595,8 @@ def solve_roster(
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
+        if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from the crossover restarts
+            budget.held = day_replan.RESERVE_SHARE * budget.total
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
@@ -676,6 +686,17 @@ def solve_roster(
     size = min(len(agents), NEIGHBOURHOOD_AGENTS)
     step = 0
     search_instance = searched(current.roster())
+    budget.held = 0.0
+    if (day_replan.applies(instance) and math.isfinite(objective) and objective > bound + 1e-6
+            and not _floor_short(costs)):
+        # a whole day of every agent re-planned at once (``search.day_replan``), before the random neighbourhoods
+        def replan_one(day: int) -> bool:
+            before = objective
+            keep_if_better(replan_day(search_instance, current.roster(), day, budget, threads, seed + day),
+                           "day re-plan")
+            return objective < before - 1e-6
+        if day_replan.replan(day_replan.days_in_order(instance, current.roster()), replan_one, budget.left):
+            search_instance = searched(current.roster())
     while budget.left() > 0.01 and objective > bound + 1e-6:
         step += 1
         budget.spend(STEP_OVERHEAD_UNITS)
@@ -913,10 +934,12 @@ def _solve_neighbourhood(
     free_days: set[int] | None = None,
     fixed_floor_counts: dict[str, np.ndarray] | None = None,
     shape: Callable[[RosterModel, list[PenaltyTerm], int], None] | None = None,
+    units_per_row: float = NEIGHBOURHOOD_UNITS_PER_ROW,
 ) -> dict[str, tuple[ShiftAssignment, ...]] | None:
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day; ``shape`` changes the built model
-    (its objective terms and scale) before the solve."""
+    (its objective terms and scale) before the solve; ``units_per_row`` charges the build per variable and
+    constraint."""
     model, terms, scale = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
                                       with_coverage=with_coverage, fixed_on_break=fixed_on_break,
                                       fixed_floor_counts=fixed_floor_counts)
@@ -932,11 +955,31 @@ def _solve_neighbourhood(
                         (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
     status = budget.stop.solve(solver, model.cp)
     budget.charge(solver)
-    budget.spend(NEIGHBOURHOOD_UNITS_PER_ROW * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
+    budget.spend(units_per_row * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     roster = read_roster(model, solver)
     return {a.agent_id: tuple(s for s in roster.shifts if s.agent_id == a.agent_id) for a in agents}
+
+
+def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, threads: int, seed: int) -> Roster:
+    """``roster`` with day ``day`` (index in the week) re-planned for every agent at once by CP-SAT, the other days
+    fixed and the roster as the hint, within ``day_replan.SECONDS`` of ``budget`` (build charged too); the roster
+    itself when CP-SAT returns nothing (``search.day_replan``)."""
+    agents = list(instance.config.agents)
+    everyone = {a.agent_id for a in agents}
+    current = _Roster(instance.config, instance.week)
+    for agent in agents:
+        current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
+    solver = budget.new_solver(day_replan.SECONDS, threads, seed)
+    solver.parameters.cp_model_presolve = False  # removing six fixed days took presolve longer than the budget
+    solved = _solve_neighbourhood(instance, agents, current.fixed_on_floor(excluded=everyone), current, solver,
+                                  budget, fixed_on_break=current.fixed_on_break(excluded=everyone), free_days={day},
+                                  fixed_floor_counts=current.fixed_floor_counts(excluded=everyone),
+                                  units_per_row=day_replan.UNITS_PER_ROW)
+    if solved is None:
+        return roster
+    return _roster_of(dict(solved))
 
 
 def _week_neighbourhood(config: PlanConfig, agent_ids: list[str], size: int, rng: np.random.Generator) -> list[str]:

@@ -1,0 +1,104 @@
+"""A whole day of every agent re-planned at once (``search.day_replan``, ``solve.replan_day``): a tiny centre whose
+Monday needs two agents moved together, the other days kept, every rule kept (independent validator), never worse
+than the hint, and the days taken most over-staffed first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
+from scheduler.rostering import solve
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.search import day_replan
+from scheduler.rostering.stopping import Stop
+from scheduler.validation.validate import read_roster, validate_roster
+from tests.test_rules import MON, RESTED, TUE, WEEK, agent, hm, make_config
+
+MONDAY = 0
+BREAKS = (BreakAssignment("break", hm("07:30"), 15), BreakAssignment("lunch", hm("10:00"), 30))
+
+
+def _shift(agent_id: str, day: int, start: str) -> ShiftAssignment:
+    """A ``day`` shift (8.5 h, 8 h paid) with its break 90 min and its lunch 240 min after the start."""
+    begin = hm(start)
+    breaks = tuple(BreakAssignment(b.kind, b.start_minute - hm("06:00") + begin, b.minutes) for b in BREAKS)
+    return ShiftAssignment(agent_id, WEEK.day(day), "day", begin, 510, 480, breaks)
+
+
+def _instance() -> Instance:
+    """A (sales and support) and B (sales only), 11 h of rest. Monday: support 06:00-14:30, sales 10:00-18:30;
+    Tuesday: sales 06:00-14:30."""
+    config = make_config((agent("A", contract="loose", skills=("sales", "support")),
+                          agent("B", contract="loose", skills=("sales",))), (RESTED,),
+                         queue_ids=("sales", "support"))
+    requirements = np.zeros((2, WEEK.slot_count), int)
+    requirements[1, WEEK.slot(MONDAY, hm("06:00")):WEEK.slot(MONDAY, hm("14:30"))] = 1
+    requirements[0, WEEK.slot(MONDAY, hm("10:00")):WEEK.slot(MONDAY, hm("18:30"))] = 1
+    requirements[0, WEEK.slot(TUE, hm("06:00")):WEEK.slot(TUE, hm("14:30"))] = 1
+    return Instance(config, WEEK, requirements)
+
+
+# A covers Monday's sales and Tuesday; B is off Monday: support is short all morning. The better Monday has A on
+# support at 06:00 and B on sales at 10:00 (two agents changed at once).
+STUCK = Roster((_shift("A", MONDAY, "10:00"), _shift("A", TUE, "06:00")))
+
+
+def _total(instance: Instance, roster: Roster) -> float:
+    return solve._total(solve.evaluate(instance, roster))
+
+
+def _budget() -> solve._Budget:
+    return solve._Budget(10.0, True, Stop().start(None))
+
+
+def _valid(instance: Instance, roster: Roster, tmp_path: Path) -> bool:
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    return validate_roster(instance.config, read_roster(path), MON) == []
+
+
+def test_monday_replanned_for_both_agents(tmp_path: Path) -> None:
+    instance = _instance()
+    budget = _budget()
+    better = solve.replan_day(instance, STUCK, MONDAY, budget, 1, 0)
+    assert budget.used > 0  # the build and the CP-SAT solve are charged
+    assert _total(instance, better) < _total(instance, STUCK)
+    monday = {s.agent_id: hm_of(s) for s in better.shifts if s.date == WEEK.day(MONDAY)}
+    assert monday == {"A": "06:00", "B": "10:00"}
+    # short only while each of the three shifts' agent is on break or lunch (3 intervals each)
+    assert solve.evaluate(instance, better)[0].amount == 9 < solve.evaluate(instance, STUCK)[0].amount
+    # the other days are kept as they were
+    assert [s for s in better.shifts if s.date != WEEK.day(MONDAY)] == [_shift("A", TUE, "06:00")]
+    assert _valid(instance, better, tmp_path)
+    assert solve.replan_day(instance, STUCK, MONDAY, _budget(), 1, 0) == better  # same input, same roster
+
+
+def hm_of(shift: ShiftAssignment) -> str:
+    return f"{shift.start_minute // 60:02d}:{shift.start_minute % 60:02d}"
+
+
+@pytest.mark.parametrize("day", range(7))
+def test_never_worse_than_the_hint_and_valid(day: int, tmp_path: Path) -> None:
+    instance = _instance()
+    replanned = solve.replan_day(instance, STUCK, day, _budget(), 1, day)
+    assert _total(instance, replanned) <= _total(instance, STUCK)
+    assert _valid(instance, replanned, tmp_path)
+    # only the re-planned day may differ
+    assert [s for s in replanned.shifts if s.date != WEEK.day(day)] == [
+        s for s in STUCK.shifts if s.date != WEEK.day(day)]
+
+
+def test_days_most_over_staffed_first_and_the_loop_stops_with_the_budget() -> None:
+    instance = _instance()
+    roster = Roster((_shift("A", MONDAY, "10:00"), _shift("A", TUE, "06:00"), _shift("B", TUE, "06:00"),
+                     _shift("B", 3, "06:00")))
+    over = day_replan.over_staffed_by_day(instance, roster)
+    assert over[3] == 31 and over[TUE] == 31 and over[MONDAY] == 0  # B's Thursday and Tuesday, on the floor
+    assert day_replan.days_in_order(instance, roster)[:2] == [TUE, 3]
+    tried: list[int] = []
+    left = iter([5.0, 5.0, 0.5, 5.0])
+    improved = day_replan.replan([1, 2, 3, 4], lambda d: tried.append(d) or d == 2, lambda: next(left))
+    assert tried == [1, 2] and improved == 1

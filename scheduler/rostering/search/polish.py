@@ -493,7 +493,7 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
             charge_cover()
         if stopped():
             break
-        if polisher.weekly is not None and weekly_exchange.SWEEP_TRIM:
+        if repair and polisher.weekly is not None and weekly_exchange.SWEEP_TRIM:
             # the weekly mode: shifts not worth their pay dropped after every sweep, not only once the sweeps stall
             improved = _trim(polisher, charge) or improved
             charge_cover()

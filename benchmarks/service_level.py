@@ -5,6 +5,7 @@
     python benchmarks/service_level.py --mode weekly --agents 60 --time-limit 30   # weekly target vs per-interval
     python benchmarks/service_level.py --mode weekly --agents 60 --paid-bound     # ... and each mode's paid-hours bound
     python benchmarks/service_level.py --mode level --agents 60 --levels 0.8 0.85  # at levels planners run
+    python benchmarks/service_level.py --mode level --agents 150 --queues 8 --levels 0.8   # more queues
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``N`` agents, generated with
 ``wfm example --agents N --seed 7`` (3 queues) into the work folder, and planned with ``wfm plan`` (its
@@ -43,6 +44,7 @@ from scheduler.app.pipeline import (  # noqa: E402
 from scheduler.domain.week import Week  # noqa: E402
 from scheduler.io.config import load_config  # noqa: E402
 from scheduler.rostering.instance import Instance  # noqa: E402
+from scheduler.rostering.search import weekly_start  # noqa: E402
 from scheduler.rostering.search.lower_bound import solve_aggregate  # noqa: E402
 from scheduler.simulation import replications, simulate  # noqa: E402
 from scheduler.simulation.plan_folder import load_plan_folder  # noqa: E402
@@ -89,6 +91,7 @@ def main() -> None:
     parser.add_argument("--bisect-steps", type=int, default=3,
                         help="level mode: per-interval targets tried at most per level.")
     parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
+    parser.add_argument("--queues", type=int, default=3, help="weekly and level modes: queues per generated centre.")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(WEEKLY_SEEDS),
                         help="weekly mode: generator seeds (default: three drawn at random once).")
     parser.add_argument("--floor", type=float, default=0.5, help="weekly mode: min_interval_service_level.")
@@ -96,8 +99,8 @@ def main() -> None:
                         help="weekly mode: each plan's --wall-limit (default 30 x --time-limit); the budget is "
                              "deterministic, so a loose wall limit keeps the rosters independent of the load.")
     parser.add_argument("--paid-bound", action="store_true",
-                        help="weekly mode: also each mode's proven lower bound on paid hours (the aggregate LP with "
-                             "over-staffing unpriced).")
+                        help="weekly and level modes: also each mode's proven lower bound on paid hours (the aggregate "
+                             "LP with over-staffing unpriced); level mode: and that of the weekly start's LP.")
     args = parser.parse_args()
     if args.mode == "weekly":
         weekly_benchmark(args)
@@ -161,6 +164,16 @@ def _flexible(source: Path, target: Path, edit: dict[str, object], targets: dict
     target.write_text(yaml.safe_dump(plan, sort_keys=False))
 
 
+def _generated(work: Path, agents: int, queues: int, seed: int) -> Path:
+    """The folder of ``wfm example --agents agents --queues queues --seed seed`` in ``work`` (generated once)."""
+    folder = work / (f"c{agents}-s{seed}" if queues == 3 else f"c{agents}-q{queues}-s{seed}")
+    if not (folder / "plan.yaml").exists():
+        subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(agents), "--queues",
+                        str(queues), "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True,
+                       cwd=ROOT)
+    return folder
+
+
 def _run(config: Path, out: Path, time_limit: float, wall_limit: float | None = None) -> dict:
     if not (out / "kpis.json").exists():
         wall = 30 * time_limit if wall_limit is None else wall_limit
@@ -169,11 +182,14 @@ def _run(config: Path, out: Path, time_limit: float, wall_limit: float | None = 
     return json.loads((out / "kpis.json").read_text())
 
 
-def paid_hours_bound(config_path: Path, out: Path) -> float:
+def paid_hours_bound(config_path: Path, out: Path, start_lp: bool = False) -> float:
     """A proven lower bound on the paid hours of any roster of the plan that keeps its floor (per-interval mode:
     every interval's requirement; weekly mode: the floor and each queue's weekly target): the aggregate LP of
     ``search.lower_bound`` with over-staffing unpriced, so it minimises paid hours plus under-staffing and
-    weekly shortfall at 1,000 each (never worth taking); nan when the LP fails."""
+    weekly shortfall at 1,000 each (never worth taking); nan when the LP fails. ``start_lp`` (weekly mode): instead
+    the same LP of the requirement the weekly mode's start covers when its own LP is over its share
+    (``search.weekly_start.interval_instance``: the fewest heads per queue and interval that reach each weekly
+    target), the fewest paid hours of any roster that covers that requirement."""
     config = load_config(config_path)
     config = dataclasses.replace(config, weights=dataclasses.replace(config.weights, overstaffed_agent_interval=0))
     kpis = json.loads((out / "kpis.json").read_text())
@@ -181,6 +197,8 @@ def paid_hours_bound(config_path: Path, out: Path) -> float:
     required = read_requirements(out / "requirements.csv", config)
     instance = weekly_instance(config, week, required, queue_targets(config)) or Instance(
         config, week, requirement_array(config, week, required))
+    if start_lp:
+        instance = weekly_start.interval_instance(instance) or instance
     solution = solve_aggregate(instance)
     return math.nan if solution is None else solution.bound
 
@@ -199,10 +217,7 @@ def weekly_benchmark(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|---|---|" + ("---|" if args.paid_bound else ""))
     savings, gaps = [], []
     for seed in args.seeds:
-        folder = work / f"c{args.agents}-s{seed}"
-        if not (folder / "plan.yaml").exists():
-            subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(args.agents),
-                            "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
+        folder = _generated(work, args.agents, args.queues, seed)
         interval_yaml = folder / "interval.yaml"
         _flexible(folder / "plan.yaml", interval_yaml, {})
         base = _run(interval_yaml, folder / "out-interval", args.time_limit, args.wall_limit)
@@ -256,14 +271,12 @@ def level_benchmark(args: argparse.Namespace) -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="wfm-level-"))
     work.mkdir(parents=True, exist_ok=True)
     print("| agents | seed | level | paid h per-interval / weekly | saved | per-interval target | simulated SL "
-          "per-interval / weekly | within CIs | worst interval (sim.) | valid |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "per-interval / weekly | within CIs | worst interval (sim.) | valid |"
+          + (" paid-hours bound per-interval / weekly / weekly start's LP |" if args.paid_bound else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.paid_bound else ""))
     savings: dict[float, list[float]] = {level: [] for level in args.levels}
     for seed in args.seeds:
-        folder = work / f"c{args.agents}-s{seed}"
-        if not (folder / "plan.yaml").exists():
-            subprocess.run([sys.executable, "-m", "scheduler.app.cli", "example", "--agents", str(args.agents),
-                            "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True, cwd=ROOT)
+        folder = _generated(work, args.agents, args.queues, seed)
         queue_ids = [q["id"] for q in yaml.safe_load((folder / "plan.yaml").read_text())["queues"]]
         for level in args.levels:
             name = f"weekly-{level:.3f}" + ("" if args.weekly_floor == "tangent" else f"-{args.weekly_floor}")
@@ -298,10 +311,18 @@ def level_benchmark(args: argparse.Namespace) -> None:
             savings[level].append(saved)
             valid = "yes" if base["hard_violations"] == 0 and weekly["hard_violations"] == 0 else (
                 f"{base['hard_violations']} / {weekly['hard_violations']} violations")
+            bounds = ""
+            if args.paid_bound:
+                interval_bound = paid_hours_bound(folder / f"interval-{target:.4f}.yaml",
+                                                  folder / f"out-interval-{target:.4f}")
+                weekly_bound = paid_hours_bound(weekly_yaml, folder / f"out-{name}")
+                start_bound = paid_hours_bound(weekly_yaml, folder / f"out-{name}", start_lp=True)
+                bounds = f" {interval_bound:.1f} / {weekly_bound:.1f} / {start_bound:.1f} |"
             print(f"| {args.agents} | {seed} | {level:.0%} | {base['paid_hours']:.1f} / {weekly['paid_hours']:.1f} | "
                   f"{saved:+.1%} | {target:.1%} | {_pm(sim.overall.service_level)} / "
                   f"{_pm(goal.overall.service_level)} | {'yes' if within else 'no'} | "
-                  f"{_worst_interval(sim):.1%} / {_worst_interval(goal):.1%} | {valid} |", flush=True)
+                  f"{_worst_interval(sim):.1%} / {_worst_interval(goal):.1%} | {valid} |"
+                  + bounds, flush=True)
     for level, saved in savings.items():
         ordered = sorted(saved)
         print(f"\nlevel {level:.0%}: paid hours saved median {ordered[len(ordered) // 2]:.1%}, worst {ordered[0]:.1%}")

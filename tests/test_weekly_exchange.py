@@ -53,9 +53,9 @@ def test_exchange_does_nothing_outside_the_weekly_mode(tmp_path: Path) -> None:
     assert not weekly_exchange.exchange(polisher, spent.append) and not spent
 
 
-def _two_templates(folder: Path) -> Path:
+def _two_templates(folder: Path, contacts: float = 2.5) -> Path:
     """The two-queue tiny centre in the weekly mode, its part-timers allowed the 8-hour day shift too."""
-    plan = _tiny(folder, ("q1", "q2"), "objective:\n" + WEEKLY, contacts=2.5)
+    plan = _tiny(folder, ("q1", "q2"), "objective:\n" + WEEKLY, contacts=contacts)
     text = plan.read_text(encoding="utf-8")
     assert "shift_templates: [short]" in text
     plan.write_text(text.replace("shift_templates: [short]", "shift_templates: [day, short]"), encoding="utf-8")
@@ -73,3 +73,26 @@ def _start(instance) -> Roster:
                        if o.template.template_id == "day" and o.start_minute == start]
             shifts.append(local._with_breaks(agent.agent_id, WEEK.day(d), options[0])[0])
     return Roster(tuple(shifts))
+
+
+def test_the_weekly_sweeps_trim_shifts_not_worth_their_pay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One sweep, with budget for many: the sweeps have not stalled, so the repair and the trim have not run. In the
+    # weekly mode the shifts whose pay and over-staffing cost more than their cover are dropped after that sweep
+    # all the same (``SWEEP_TRIM``); outside it the sweep is as before.
+    from scheduler.rostering.instance import Instance
+
+    instance = _instance(_two_templates(tmp_path / "c", contacts=1.0))  # (the three shifts: more than it needs)
+    start = _start(instance)
+    trimmed = local.polish(instance, start, max_sweeps=1)
+    monkeypatch.setattr(weekly_exchange, "SWEEP_TRIM", False)
+    swept = local.polish(instance, start, max_sweeps=1)
+    assert sum(s.paid_minutes for s in trimmed.shifts) < sum(s.paid_minutes for s in swept.shifts)
+    assert _objective(instance, trimmed) < _objective(instance, swept) - 1e-9
+    polisher = local._Polisher(instance, trimmed)
+    for agent_id in polisher.agents:  # every agent's week keeps its rules
+        for day in range(7):
+            assert polisher.keeps(agent_id, day, polisher.by_key.get((agent_id, day)))
+    plain = Instance(instance.config, instance.week, instance.requirements, instance.deadlines)
+    untrimmed = local.polish(plain, start, max_sweeps=1)  # (``SWEEP_TRIM`` still off here)
+    monkeypatch.setattr(weekly_exchange, "SWEEP_TRIM", True)
+    assert local.polish(plain, start, max_sweeps=1) == untrimmed

@@ -11,6 +11,7 @@ import pytest
 from scheduler.rostering.rules import weekly_service_level as rule
 from scheduler.rostering.search import weekly_start
 from scheduler.rostering.search.level_lean import level_lean_heads
+from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.service_curves import WeeklyCurves, lean_heads
 from tests.test_weekly_service_level import WEEKLY, _instance, _tiny
 
@@ -84,3 +85,19 @@ def test_the_scoring_is_charged_by_allocations_computed_and_memoised_look_ups(tm
     warm = state.charged_units() - recount - cold
     assert warm == pytest.approx(state.work / 2 * rule.UNITS_PER_MEMO_SCORE)
     assert cold > warm > 0
+
+
+def test_the_start_lp_never_pays_fewer_hours_than_the_weekly_lp(tmp_path: Path) -> None:
+    # With over-staffing unpriced both LPs give the fewest paid hours (README, the worst 60-agent centres): any cover
+    # of the start's lean requirement meets every weekly target, so the weekly LP's bound is at most the start LP's;
+    # the start fixes every interval's heads, so on this peaked day it pays more than the weekly LP needs (233.7
+    # against 252.0)
+    objective = "objective:\n  overstaffed_agent_interval: 0\n" + WEEKLY + "  weekly_floor: level\n"
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), objective, contacts=2.0))
+    start = weekly_start.interval_instance(instance)
+    assert start is not None
+    weekly, lean = solve_aggregate(instance), solve_aggregate(start)
+    assert weekly is not None and lean is not None
+    # (the agents cover the lean requirement: no head short, priced at 1,000, in the start LP's optimum)
+    assert lean.bound < instance.config.weights.understaffed_agent_interval
+    assert 0 < weekly.bound < lean.bound

@@ -493,6 +493,10 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
             charge_cover()
         if stopped():
             break
+        if repair and polisher.weekly is not None and weekly_exchange.SWEEP_TRIM:
+            # the weekly mode: shifts not worth their pay dropped after every sweep, not only once the sweeps stall
+            improved = _trim(polisher, charge) or improved
+            charge_cover()
         # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
         if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
                        or polisher.floor_short()):

@@ -595,12 +595,13 @@ def solve_roster(
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
-        if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from the crossover restarts
-            budget.held = day_replan.RESERVE_SHARE * budget.total
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
+            if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from these restarts only
+                budget.held = day_replan.RESERVE_SHARE * budget.total
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)
+            budget.held = 0.0
         if WEEK_MERGE and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)) and merge_applies(instance):
             starts = [rounded] + [r for r in other_start if r is not None]  # (their weeks add diversity)
@@ -686,7 +687,6 @@ def solve_roster(
     size = min(len(agents), NEIGHBOURHOOD_AGENTS)
     step = 0
     search_instance = searched(current.roster())
-    budget.held = 0.0
     if (day_replan.applies(instance) and math.isfinite(objective) and objective > bound + 1e-6
             and not _floor_short(costs)):
         # a whole day of every agent re-planned at once (``search.day_replan``), before the random neighbourhoods

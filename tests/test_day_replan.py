@@ -4,11 +4,14 @@ than the hint, and the days taken most over-staffed first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from scheduler.domain.plan import PinnedShift, Replan
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
@@ -99,6 +102,21 @@ def test_days_most_over_staffed_first_and_the_loop_stops_with_the_budget() -> No
     assert over[3] == 31 and over[TUE] == 31 and over[MONDAY] == 0  # B's Thursday and Tuesday, on the floor
     assert day_replan.days_in_order(instance, roster)[:2] == [TUE, 3]
     tried: list[int] = []
+
+    def replan_one(day: int) -> bool:
+        tried.append(day)
+        return day == 2
+
     left = iter([5.0, 5.0, 0.5, 5.0])
-    improved = day_replan.replan([1, 2, 3, 4], lambda d: tried.append(d) or d == 2, lambda: next(left))
+    improved = day_replan.replan([1, 2, 3, 4], replan_one, lambda: next(left))
     assert tried == [1, 2] and improved == 1
+
+
+def test_days_a_replan_pins_for_every_agent_are_not_replanned() -> None:
+    instance = _instance()
+    pins: dict[tuple[str, date], PinnedShift | None] = {
+        (a, WEEK.day(day)): None for a in ("A", "B") for day in (MONDAY, 3)}
+    pins["A", WEEK.day(4)] = None  # (only A pinned on Friday: B can still change)
+    replanning = instance.with_config(replace(instance.config, replan=Replan(pinned=pins, published={})))
+    days = day_replan.days_in_order(replanning, Roster(()))
+    assert days == [TUE, 2, 4, 5, 6]

@@ -19,6 +19,8 @@ from scheduler.rostering.search import day_replan
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import MON, RESTED, TUE, WEEK, agent, hm, make_config
+from tests.test_week_merge import _instance as merge_instance
+from tests.tiny_centre import TinyAgent, TinyCentre
 
 MONDAY = 0
 BREAKS = (BreakAssignment("break", hm("07:30"), 15), BreakAssignment("lunch", hm("10:00"), 30))
@@ -120,3 +122,31 @@ def test_days_a_replan_pins_for_every_agent_are_not_replanned() -> None:
     replanning = instance.with_config(replace(instance.config, replan=Replan(pinned=pins, published={})))
     days = day_replan.days_in_order(replanning, Roster(()))
     assert days == [TUE, 2, 4, 5, 6]
+
+
+def test_the_solve_replans_days_in_range_and_stays_reproducible(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook in ``solve_roster``: with the agent range lowered to a tiny centre, days are re-planned after the
+    start phase, each once and only while ``LEAST_LEFT`` is left, and the same seed gives the same roster."""
+    agents = tuple(TinyAgent(f"A{i}", "full_time" if i % 2 else "part_time", ("q1",) if i % 3 else ("q1", "q2"))
+                   for i in range(1, 8))
+    instance = merge_instance(tmp_path, TinyCentre(agents=agents, queues=("q1", "q2"), max_agents_on_break=2),
+                              days=range(5))
+    monkeypatch.setattr(day_replan, "MIN_AGENTS", 1)
+    monkeypatch.setattr(day_replan, "LEAST_LEFT", 0.1)  # (the tiny budget: 1.6 units at 6 s)
+    tried: list[tuple[int, float]] = []
+    real = solve.replan_day
+
+    def recorded(replanned: Instance, roster: Roster, day: int, budget: solve._Budget, threads: int,
+                 seed: int) -> Roster:
+        tried.append((day, budget.left()))
+        return real(replanned, roster, day, budget, threads, seed)
+
+    monkeypatch.setattr(solve, "replan_day", recorded)
+    result = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
+    assert tried and all(left >= day_replan.LEAST_LEFT for _, left in tried)
+    assert len({day for day, _ in tried}) == len(tried)  # each day at most once
+    first = list(tried)
+    tried.clear()
+    again = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
+    assert again.roster == result.roster and tried == first  # deterministic for a seed

@@ -4,11 +4,14 @@ than the hint, and the days taken most over-staffed first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from scheduler.domain.plan import PinnedShift, Replan
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
@@ -16,6 +19,8 @@ from scheduler.rostering.search import day_replan
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_rules import MON, RESTED, TUE, WEEK, agent, hm, make_config
+from tests.test_week_merge import _instance as merge_instance
+from tests.tiny_centre import TinyAgent, TinyCentre
 
 MONDAY = 0
 BREAKS = (BreakAssignment("break", hm("07:30"), 15), BreakAssignment("lunch", hm("10:00"), 30))
@@ -99,6 +104,49 @@ def test_days_most_over_staffed_first_and_the_loop_stops_with_the_budget() -> No
     assert over[3] == 31 and over[TUE] == 31 and over[MONDAY] == 0  # B's Thursday and Tuesday, on the floor
     assert day_replan.days_in_order(instance, roster)[:2] == [TUE, 3]
     tried: list[int] = []
+
+    def replan_one(day: int) -> bool:
+        tried.append(day)
+        return day == 2
+
     left = iter([5.0, 5.0, 0.5, 5.0])
-    improved = day_replan.replan([1, 2, 3, 4], lambda d: tried.append(d) or d == 2, lambda: next(left))
+    improved = day_replan.replan([1, 2, 3, 4], replan_one, lambda: next(left))
     assert tried == [1, 2] and improved == 1
+
+
+def test_days_a_replan_pins_for_every_agent_are_not_replanned() -> None:
+    instance = _instance()
+    pins: dict[tuple[str, date], PinnedShift | None] = {
+        (a, WEEK.day(day)): None for a in ("A", "B") for day in (MONDAY, 3)}
+    pins["A", WEEK.day(4)] = None  # (only A pinned on Friday: B can still change)
+    replanning = instance.with_config(replace(instance.config, replan=Replan(pinned=pins, published={})))
+    days = day_replan.days_in_order(replanning, Roster(()))
+    assert days == [TUE, 2, 4, 5, 6]
+
+
+def test_the_solve_replans_days_in_range_and_stays_reproducible(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook in ``solve_roster``: with the agent range lowered to a tiny centre, days are re-planned after the
+    start phase, each once and only while ``LEAST_LEFT`` is left, and the same seed gives the same roster."""
+    agents = tuple(TinyAgent(f"A{i}", "full_time" if i % 2 else "part_time", ("q1",) if i % 3 else ("q1", "q2"))
+                   for i in range(1, 8))
+    instance = merge_instance(tmp_path, TinyCentre(agents=agents, queues=("q1", "q2"), max_agents_on_break=2),
+                              days=range(5))
+    monkeypatch.setattr(day_replan, "MIN_AGENTS", 1)
+    monkeypatch.setattr(day_replan, "LEAST_LEFT", 0.1)  # (the tiny budget: 1.6 units at 6 s)
+    tried: list[tuple[int, float]] = []
+    real = solve.replan_day
+
+    def recorded(replanned: Instance, roster: Roster, day: int, budget: solve._Budget, threads: int,
+                 seed: int) -> Roster:
+        tried.append((day, budget.left()))
+        return real(replanned, roster, day, budget, threads, seed)
+
+    monkeypatch.setattr(solve, "replan_day", recorded)
+    result = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
+    assert tried and all(left >= day_replan.LEAST_LEFT for _, left in tried)
+    assert len({day for day, _ in tried}) == len(tried)  # each day at most once
+    first = list(tried)
+    tried.clear()
+    again = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
+    assert again.roster == result.roster and tried == first  # deterministic for a seed

@@ -595,12 +595,13 @@ def solve_roster(
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
-        if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from the crossover restarts
-            budget.held = day_replan.RESERVE_SHARE * budget.total
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
+            if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from these restarts only
+                budget.held = day_replan.RESERVE_SHARE * budget.total
             _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
                                 longest_run)
+            budget.held = 0.0
         if WEEK_MERGE and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)) and merge_applies(instance):
             starts = [rounded] + [r for r in other_start if r is not None]  # (their weeks add diversity)
@@ -686,7 +687,6 @@ def solve_roster(
     size = min(len(agents), NEIGHBOURHOOD_AGENTS)
     step = 0
     search_instance = searched(current.roster())
-    budget.held = 0.0
     if (day_replan.applies(instance) and math.isfinite(objective) and objective > bound + 1e-6
             and not _floor_short(costs)):
         # a whole day of every agent re-planned at once (``search.day_replan``), before the random neighbourhoods
@@ -926,7 +926,7 @@ def _solve_neighbourhood(
     agents: Sequence[Agent],
     fixed_on_floor: dict[tuple[str, ...], np.ndarray] | None,
     current: _Roster | None,
-    solver: cp_model.CpSolver,
+    solver: cp_model.CpSolver | Callable[[], cp_model.CpSolver],
     budget: _Budget,
     *,
     with_coverage: bool = True,
@@ -939,7 +939,8 @@ def _solve_neighbourhood(
     """Roster ``agents`` with everyone else's cover fixed; ``current`` (when given) is the complete hint, and
     with ``free_days`` the agents keep their current shifts on every other day; ``shape`` changes the built model
     (its objective terms and scale) before the solve; ``units_per_row`` charges the build per variable and
-    constraint."""
+    constraint. A ``solver`` given as a factory is made once the build is charged, so a build as costly as the
+    solve (``replan_day``'s) cannot push the solve past the budget."""
     model, terms, scale = build_model(instance, agents=agents, fixed_on_floor=fixed_on_floor,
                                       with_coverage=with_coverage, fixed_on_break=fixed_on_break,
                                       fixed_floor_counts=fixed_floor_counts)
@@ -953,9 +954,13 @@ def _solve_neighbourhood(
                     day = model.week.day(agent_day.day_index)
                     model.fix_shift(agent_day, next(
                         (s for s in current.shifts.get(agent_day.agent.agent_id, ()) if s.date == day), None))
+    build_units = units_per_row * (len(model.cp.proto.variables) + len(model.cp.proto.constraints))
+    if not isinstance(solver, cp_model.CpSolver):
+        budget.spend(build_units)
+        solver, build_units = solver(), 0.0
     status = budget.stop.solve(solver, model.cp)
     budget.charge(solver)
-    budget.spend(units_per_row * (len(model.cp.proto.variables) + len(model.cp.proto.constraints)))
+    budget.spend(build_units)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     roster = read_roster(model, solver)
@@ -964,16 +969,20 @@ def _solve_neighbourhood(
 
 def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, threads: int, seed: int) -> Roster:
     """``roster`` with day ``day`` (index in the week) re-planned for every agent at once by CP-SAT, the other days
-    fixed and the roster as the hint, within ``day_replan.SECONDS`` of ``budget`` (build charged too); the roster
-    itself when CP-SAT returns nothing (``search.day_replan``)."""
+    fixed and the roster as the hint, within ``day_replan.SECONDS`` of ``budget`` (the build charged first, the
+    solve given what is left after it); the roster itself when CP-SAT returns nothing (``search.day_replan``)."""
     agents = list(instance.config.agents)
     everyone = {a.agent_id for a in agents}
     current = _Roster(instance.config, instance.week)
     for agent in agents:
         current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
-    solver = budget.new_solver(day_replan.SECONDS, threads, seed)
-    solver.parameters.cp_model_presolve = False  # removing six fixed days took presolve longer than the budget
-    solved = _solve_neighbourhood(instance, agents, current.fixed_on_floor(excluded=everyone), current, solver,
+
+    def day_solver() -> cp_model.CpSolver:
+        solver = budget.new_solver(day_replan.SECONDS, threads, seed)
+        solver.parameters.cp_model_presolve = False  # removing six fixed days took presolve longer than the budget
+        return solver
+
+    solved = _solve_neighbourhood(instance, agents, current.fixed_on_floor(excluded=everyone), current, day_solver,
                                   budget, fixed_on_break=current.fixed_on_break(excluded=everyone), free_days={day},
                                   fixed_floor_counts=current.fixed_floor_counts(excluded=everyone),
                                   units_per_row=day_replan.UNITS_PER_ROW)

@@ -70,9 +70,14 @@ def over_staffed_by_day(instance: Instance, roster: Roster) -> np.ndarray:
 
 
 def days_in_order(instance: Instance, roster: Roster) -> list[int]:
-    """The days of the week (0 = the week's first), most over-staffed agent-intervals first, ties by day."""
+    """The days of the week (0 = the week's first) some agent is free to change on, most over-staffed
+    agent-intervals first, ties by day. A day a re-plan pins for every agent is left out: its model would cost a
+    whole build and could change nothing."""
     over = over_staffed_by_day(instance, roster)
-    return sorted(range(instance.week.day_count), key=lambda day: (-int(over[day]), day))
+    config, week = instance.config, instance.week
+    open_days = [day for day in range(week.day_count)
+                 if not all(config.pinned(a.agent_id, week.day(day))[0] for a in config.agents)]
+    return sorted(open_days, key=lambda day: (-int(over[day]), day))
 
 
 def replan(days: list[int], replan_one: Callable[[int], bool], left: Callable[[], float]) -> int:

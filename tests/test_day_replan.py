@@ -11,15 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scheduler.domain.plan import PinnedShift, Replan
+from scheduler.domain.plan import PinnedShift, Replan, SolverSettings
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import day_replan
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.validate import read_roster, validate_roster
+from tests.test_deadline_cover import _centre
 from tests.test_rules import MON, RESTED, TUE, WEEK, agent, hm, make_config
 from tests.test_week_merge import _instance as merge_instance
+from tests.test_weekly_service_level import WEEKLY, _tiny
+from tests.test_weekly_service_level import _instance as weekly_instance
 from tests.tiny_centre import TinyAgent, TinyCentre
 
 MONDAY = 0
@@ -127,13 +130,13 @@ def test_days_a_replan_pins_for_every_agent_are_not_replanned() -> None:
 def test_the_solve_replans_days_in_range_and_stays_reproducible(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The hook in ``solve_roster``: with the agent range lowered to a tiny centre, days are re-planned after the
-    start phase, each once and only while ``LEAST_LEFT`` is left, and the same seed gives the same roster."""
+    start phase, each once and only while ``LEAST_LEFT_UNITS`` is left, and the same seed gives the same roster."""
     agents = tuple(TinyAgent(f"A{i}", "full_time" if i % 2 else "part_time", ("q1",) if i % 3 else ("q1", "q2"))
                    for i in range(1, 8))
     instance = merge_instance(tmp_path, TinyCentre(agents=agents, queues=("q1", "q2"), max_agents_on_break=2),
                               days=range(5))
     monkeypatch.setattr(day_replan, "MIN_AGENTS", 1)
-    monkeypatch.setattr(day_replan, "LEAST_LEFT", 0.1)  # (the tiny budget: 1.6 units at 6 s)
+    monkeypatch.setattr(day_replan, "LEAST_LEFT_UNITS", 0.1)  # (the tiny budget: 1.6 units at 6 s)
     tried: list[tuple[int, float]] = []
     real = solve.replan_day
 
@@ -144,9 +147,27 @@ def test_the_solve_replans_days_in_range_and_stays_reproducible(tmp_path: Path,
 
     monkeypatch.setattr(solve, "replan_day", recorded)
     result = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
-    assert tried and all(left >= day_replan.LEAST_LEFT for _, left in tried)
+    assert tried and all(left >= day_replan.LEAST_LEFT_UNITS for _, left in tried)
     assert len({day for day, _ in tried}) == len(tried)  # each day at most once
     first = list(tried)
     tried.clear()
     again = solve.solve_roster(instance, time_limit_seconds=6, progress=None)
     assert again.roster == result.roster and tried == first  # deterministic for a seed
+
+
+def test_the_day_replan_applies_only_where_it_was_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Head-count cover per interval within the agent range: yes; proficiency-weighted cover, deadline queues or
+    the weekly service-level mode (none measured): no."""
+    monkeypatch.setattr(day_replan, "MIN_AGENTS", 1)
+    plain = _instance()
+    assert day_replan.applies(plain)
+    weighted = plain.with_config(replace(
+        plain.config, solver=SolverSettings(proficiency_cover=True),
+        agents=tuple(replace(a, proficiencies=(1.2,) * len(a.skills)) for a in plain.config.agents)))
+    _, deferred, *_ = _centre(4, range(16, 32), 2.0)
+    weekly = weekly_instance(_tiny(tmp_path / "weekly", ("q1",), "objective:\n" + WEEKLY))
+    assert deferred.deadlines and weekly.service_curves is not None
+    for left_out in (weighted, deferred, weekly):
+        assert not day_replan.applies(left_out)
+    monkeypatch.setattr(day_replan, "MIN_AGENTS", 100)
+    assert not day_replan.applies(plain)  # (two agents: below the range)

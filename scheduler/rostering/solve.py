@@ -969,7 +969,7 @@ def _solve_neighbourhood(
 
 def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, threads: int, seed: int) -> Roster:
     """``roster`` with day ``day`` (index in the week) re-planned for every agent at once by CP-SAT, the other days
-    fixed and the roster as the hint, within ``day_replan.SECONDS`` of ``budget`` (the build charged first, the
+    fixed and the roster as the hint, within ``day_replan.SOLVE_SECONDS`` of ``budget`` (the build charged first, the
     solve given what is left after it); the roster itself when CP-SAT returns nothing (``search.day_replan``)."""
     agents = list(instance.config.agents)
     everyone = {a.agent_id for a in agents}
@@ -978,7 +978,7 @@ def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, th
         current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
 
     def day_solver() -> cp_model.CpSolver:
-        solver = budget.new_solver(day_replan.SECONDS, threads, seed)
+        solver = budget.new_solver(day_replan.SOLVE_SECONDS, threads, seed)
         solver.parameters.cp_model_presolve = False  # removing six fixed days took presolve longer than the budget
         return solver
 

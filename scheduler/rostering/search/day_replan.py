@@ -31,7 +31,8 @@ from scheduler.rostering.instance import Instance
 # Whether the solve re-plans whole days before its random neighbourhoods (at ``MIN_AGENTS`` agents or more).
 ENABLED = True
 # Agents for the day re-plan: below, the random neighbourhoods free a good share of a day's agents already; above,
-# not measured (the model grows with the agents: 150 agents' week model has about 73,000 variables).
+# not measured (the range itself was measured only at 150 agents; the model grows with the agents: 150 agents'
+# week model has about 73,000 variables).
 MIN_AGENTS = 100
 MAX_AGENTS = 200
 # Share of the budget kept back for the day re-plan from the crossover restarts (not from the local-search runs
@@ -39,14 +40,14 @@ MAX_AGENTS = 200
 # the two weekend days at 150 agents and 60 s (1.3-2.0 units each, build included, of a 15.8-unit budget).
 RESERVE_SHARE = 0.2
 # Budget of one day's solve, in seconds (deterministic units in deterministic mode, as the neighbourhoods').
-SECONDS = 5.0
+SOLVE_SECONDS = 5.0
 # Building, hinting and fixing one day's model, in deterministic units per variable and constraint (CPU time of
 # the build on 150 x 3 centres, about 1.6e-5 s per row, at 0.33 units per second, with a 1.5x margin for the
 # read-back and evaluation; the neighbourhoods' own rate counts a presolve this model does not run).
 UNITS_PER_ROW = 8e-6
 # Least budget left, in deterministic units (or seconds), to start a day: a weekend day took 0.3-0.8 units of
 # CP-SAT and about 1.2 of build at 150 agents.
-LEAST_LEFT = 1.0
+LEAST_LEFT_UNITS = 1.0
 
 
 def applies(instance: Instance) -> bool:
@@ -82,10 +83,10 @@ def days_in_order(instance: Instance, roster: Roster) -> list[int]:
 
 def replan(days: list[int], replan_one: Callable[[int], bool], left: Callable[[], float]) -> int:
     """Re-plan ``days`` in turn with ``replan_one`` (which keeps a better roster and says whether it found one)
-    while ``left()`` (budget units) is at least ``LEAST_LEFT``; returns how many days improved."""
+    while ``left()`` (budget units) is at least ``LEAST_LEFT_UNITS``; returns how many days improved."""
     improved = 0
     for day in days:
-        if left() < LEAST_LEFT:
+        if left() < LEAST_LEFT_UNITS:
             break
         improved += replan_one(day)
     return improved

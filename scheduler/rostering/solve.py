@@ -72,6 +72,7 @@ from scheduler.rostering.search import (
     cover_rounding,
     day_replan,
     floor_repair,
+    lp_size,
     short_interval_lns,
     weekly_start,
     weighted_start,
@@ -516,13 +517,21 @@ def solve_roster(
         aggregate = merged_lp()
     else:
         factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
-        aggregate = _charged_lp(instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
+        # (the weekly mode's LP predicted over its share from its size's floor is not built: ``search.lp_size``)
+        aggregate = None if lp_size.weekly_lp_over(instance, LP_SHARE * limit) else _charged_lp(
+            instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
         if aggregate is None and instance.service_curves is not None and not lp_timed_out:
             # the weekly mode: the per-interval LP's start
             aggregate = weekly_start.interval_lp_start(
                 instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True),
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
+            if aggregate is None and not lp_timed_out and skill_sets(instance) > COARSER[1]:
+                # that one over its share too: the merged-queue LP of the same lean requirement (``search.lp_size``)
+                aggregate = lp_size.merged_lean_start(
+                    instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
+                    max_skill_sets=COARSER[1], on_time_out=lambda: lp_timed_out.append(True),
+                    spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
         elif aggregate is None and skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
             # too large, or cut by a busy machine's clock: the LP of merged queues (fewer skill sets, smaller)
             aggregate = merged_lp(fewer)

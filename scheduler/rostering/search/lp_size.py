@@ -1,0 +1,120 @@
+"""A lower bound on the aggregate LP's size, counted without building it, and the weekly mode's start at many
+skill sets.
+
+Building the aggregate LP (``search.lower_bound``) takes CPU seconds at 150 agents (each column a Python call
+into the solver); the weekly mode's LP (``rules.weekly_service_level.lp_rows``) is charged
+``weekly_start.WEEKLY_LP_WORK_FACTOR`` times its size's work, so at 150 agents x 8 queues (16 skill sets) it was
+built only to be found over its share (66,389 columns: 10-14% of a 30-s budget for nothing). ``lp_size_floor``
+counts, from the agent classes alone (``lower_bound.agent_classes``: hundredths of a second), the columns and
+rows the LP's build adds for every centre: the shift variables of each class, the shift counts per skill set,
+the break variables, the cover allocations and their rows. It leaves out the weekly patterns, the rules' rows,
+the floor and break-cap rows, the deadline queues' rows and the weekly rows, so it never counts more than the
+build does: an LP predicted over its share from this floor (``lp_work`` grows with both counts) is over it once
+built too, and skipping it changes no run where it fits today.
+
+``merged_lean_start``: when the weekly mode's fallback, the per-interval LP of the lean requirement
+(``weekly_start.interval_lp_start``), is over its share too, the default mode's answer at many queues
+(``search.subset_bound.solve_merged``: the same LP with queues merged into groups, fewer skill sets) aimed at the
+lean requirement, instead of no LP at all (agents one at a time). Its bound is the merged per-interval centre's,
+not the weekly mode's, so it is not used as one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+from scheduler.domain.shifts import ShiftOption
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import deadline_cover
+from scheduler.rostering.search import weekly_start
+from scheduler.rostering.search.lower_bound import (
+    SHARED_BREAKS_ABOVE_SKILL_SETS,
+    AggregateSolution,
+    agent_classes,
+    lp_work,
+)
+from scheduler.rostering.search.subset_bound import solve_merged
+from scheduler.rostering.stopping import NO_STOP, Stop
+
+
+@dataclasses.dataclass(frozen=True)
+class LpSize:
+    """At most the aggregate LP's columns and rows (``lp_size_floor``)."""
+
+    columns: int
+    rows: int
+
+
+def lp_size_floor(instance: Instance) -> LpSize:
+    """The columns and rows that ``lower_bound.solve_aggregate(instance)`` (no merged cover, breaks shared only
+    above ``SHARED_BREAKS_ABOVE_SKILL_SETS`` skill sets) builds at least (module docstring), counted the same way
+    its build creates them: per class, day and candidate shift a variable; per skill set, day and shift a count
+    and its row; per break rule and start offset a variable, with a row per break rule; per skill set and slot on
+    the floor a variable per queue required there, with a row, and a row per queue and slot."""
+    config, week = instance.config, instance.week
+    interval = config.interval_minutes
+    requirements = deadline_cover.live_requirements(instance)
+    queue_row = {q.queue_id: i for i, q in enumerate(config.queues)}
+    columns = rows = 0
+    counts: dict[tuple[tuple[str, ...], int, tuple[str, int]], ShiftOption] = {}
+    for agent_class in agent_classes(config, week):
+        for d, options in enumerate(agent_class.options):
+            columns += len(options)
+            for o in options:
+                counts[agent_class.skills, d, (o.template.template_id, o.start_minute)] = o
+    shared = len({skills for skills, _, _ in counts}) > SHARED_BREAKS_ABOVE_SKILL_SETS
+    columns += len(counts)
+    rows += len(counts)
+    broken: set[tuple[int, tuple[str, int]]] = set()
+    floor: dict[tuple[str, ...], set[int]] = {}
+    for (skills, d, key), option in counts.items():
+        template, start = option.template, option.start_minute
+        slots = floor.setdefault(skills, set())
+        for minute in range(start, start + template.length_minutes, interval):
+            slot = week.slot(d, minute)
+            if 0 <= slot < week.slot_count:
+                slots.add(slot)
+        if shared and (d, key) in broken:
+            continue
+        broken.add((d, key))
+        for rule in template.breaks:
+            rows += 1
+            columns += len(range(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1, interval))
+    queue_slots: set[tuple[int, int]] = set()
+    for skills, slots in floor.items():
+        indices = [queue_row[q] for q in skills if q in queue_row]
+        for slot in slots:
+            required = [q for q in indices if requirements[q, slot] > 0]
+            columns += len(required)
+            rows += 1 if required else 0
+            queue_slots.update((q, slot) for q in required)
+    return LpSize(columns, rows + len(queue_slots))
+
+
+def merged_lean_start(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
+                      max_skill_sets: int | None = None, on_time_out: Callable[[], None] | None = None,
+                      spend_seconds: Callable[[float], None] = lambda seconds: None,
+                      stop: Stop = NO_STOP) -> AggregateSolution | None:
+    """The merged-queue LP (``subset_bound.solve_merged``, at most ``max_skill_sets`` skill sets) of the weekly
+    instance's lean requirement (``weekly_start.interval_instance``) as the weekly mode's start, its work passed
+    to ``spend_seconds`` in CPU seconds, with no bound (0); None outside the weekly mode or when no grouping is
+    solved (over ``max_work_seconds``, the wall clock ``seconds``, ``stop``)."""
+    lean = weekly_start.interval_instance(instance)
+    if lean is None:
+        return None
+    solution = solve_merged(lean, seconds=seconds, max_work_seconds=max_work_seconds, on_time_out=on_time_out,
+                            max_skill_sets=max_skill_sets, spend_seconds=spend_seconds, stop=stop)
+    return None if solution is None else dataclasses.replace(solution, bound=0.0)
+
+
+def weekly_lp_over(instance: Instance, max_work_seconds: float) -> bool:
+    """Whether the weekly mode's aggregate LP is over ``max_work_seconds`` of predicted work before it is built:
+    ``lp_work`` of its size's floor (``lp_size_floor``) times ``weekly_start.lp_work_factor``, as
+    ``solve.py``'s ``_charged_lp`` charges it once built. Never True outside the weekly mode (the default mode's
+    LP is built and checked as before), nor where the built LP fits."""
+    if instance.service_curves is None:
+        return False
+    size = lp_size_floor(instance)
+    return lp_work(size.columns, size.rows) * weekly_start.lp_work_factor(instance) > max_work_seconds

@@ -517,8 +517,10 @@ def solve_roster(
         aggregate = merged_lp()
     else:
         factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
-        # (the weekly mode's LP predicted over its share from its size's floor is not built: ``search.lp_size``)
-        aggregate = None if lp_size.weekly_lp_over(instance, LP_SHARE * limit) else _charged_lp(
+        # (the weekly mode's LP predicted over its share from its size's floor is not built, at the centres whose
+        # merged-queue start below applies: ``search.lp_size``; at 60 x 3 skipping it changed rosters for the worse)
+        skip = skill_sets(instance) > COARSER[1] and lp_size.weekly_lp_over(instance, LP_SHARE * limit)
+        aggregate = None if skip else _charged_lp(
             instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
         if aggregate is None and instance.service_curves is not None and not lp_timed_out:
             # the weekly mode: the per-interval LP's start

@@ -519,7 +519,8 @@ def solve_roster(
         factor = weekly_start.lp_work_factor(instance)  # the weekly mode's LP takes GLOP longer than its size says
         # (the weekly mode's LP predicted over its share from its size's floor is not built, at the centres whose
         # merged-queue start below applies: ``search.lp_size``; at 60 x 3 skipping it changed rosters for the worse)
-        skip = skill_sets(instance) > COARSER[1] and lp_size.weekly_lp_over(instance, LP_SHARE * limit)
+        many = skill_sets(instance) > COARSER[1]  # (where the merged-queue start below applies)
+        skip = many and lp_size.weekly_lp_over(instance, LP_SHARE * limit)
         aggregate = None if skip else _charged_lp(
             instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
         if aggregate is None and instance.service_curves is not None and not lp_timed_out:
@@ -528,7 +529,7 @@ def solve_roster(
                 instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True),
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
-            if aggregate is None and not lp_timed_out and skill_sets(instance) > COARSER[1]:
+            if aggregate is None and not lp_timed_out and many:
                 # that one over its share too: the merged-queue LP of the same lean requirement (``search.lp_size``)
                 aggregate = lp_size.merged_lean_start(
                     instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
@@ -820,6 +821,7 @@ def _merge_weeks(instance: Instance, current: _Roster, pooled: list[Roster], bud
 
 
 def _charged_solve(budget: _Budget, solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+    """``model`` solved by ``solver`` under the budget's stop, its deterministic time charged to ``budget``."""
     status = budget.stop.solve(solver, model)
     budget.charge(solver)
     return status
@@ -969,8 +971,7 @@ def _solve_neighbourhood(
     if not isinstance(solver, cp_model.CpSolver):
         budget.spend(build_units)
         solver, build_units = solver(), 0.0
-    status = budget.stop.solve(solver, model.cp)
-    budget.charge(solver)
+    status = _charged_solve(budget, solver, model.cp)
     budget.spend(build_units)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

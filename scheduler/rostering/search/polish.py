@@ -605,7 +605,6 @@ def day_candidates(polisher: _Polisher, agent_id: str, day: int,
             for c in _with_breaks(agent_id, week.day(day), o)]
 
 
-
 def day_change_deltas(polisher: _Polisher, agent_id: str, day: int, current: ShiftAssignment | None,
                       candidates: list[ShiftAssignment], paid_weight: float
                       ) -> list[tuple[int, ShiftAssignment, float]]:
@@ -624,6 +623,7 @@ def day_change_deltas(polisher: _Polisher, agent_id: str, day: int, current: Shi
             delta += polisher.week_soft(agent_id, day, candidate) - soft_before
         scored.append((index, candidate, delta))
     return scored
+
 
 def _repair(polisher: _Polisher, spend: Callable[[float], None],
             stopped: Callable[[], bool] = lambda: False) -> bool:

@@ -227,6 +227,12 @@ class _AggregateLp:
         objective.SetMinimization()
         self.deadlines = deadline_cover.AggregateDeadlines(instance, solver, objective)
         self.classes: list[tuple[AgentClass, list, list, list]] = []
+        # the rows a week's column would meet (``search.week_column_bound`` reads their duals): floor per (skill
+        # set, slot), cover per (queue, slot), the break cap per slot, hard floor rules per (count, slot)
+        self.floor_rows: dict[tuple[tuple[str, ...], int], pywraplp.Constraint] = {}
+        self.cover_rows: dict[tuple[int, int], pywraplp.Constraint] = {}
+        self.cap_rows: dict[int, pywraplp.Constraint] = {}
+        self.presence_rows: dict[tuple[int, int], pywraplp.Constraint] = {}
 
         # per skill set: shift counts by (day, option key) and the break variables covering each slot
         shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
@@ -300,8 +306,9 @@ class _AggregateLp:
 
         cap = break_cap.cap(config)
         if cap is not None:
-            for variables in on_break.values():
+            for slot, variables in on_break.items():
                 constraint = solver.Constraint(-infinity, cap)
+                self.cap_rows[slot] = constraint
                 for var in variables:
                     constraint.SetCoefficient(var, 1)
 
@@ -328,12 +335,14 @@ class _AggregateLp:
             allocations.extend(self.deadlines.allocations(skills, slot))
             if allocations:
                 constraint = solver.Constraint(-infinity, 0)
+                self.floor_rows[skills, slot] = constraint
                 for var in allocations:
                     constraint.SetCoefficient(var, 1)
                 for var, coefficient in terms:
                     constraint.SetCoefficient(var, constraint.GetCoefficient(var) - coefficient)
         for (q, slot), allocations in sorted(by_queue_slot.items()):
             constraint = solver.Constraint(-infinity, float(requirements[q, slot]))
+            self.cover_rows[q, slot] = constraint
             for var in allocations:
                 constraint.SetCoefficient(var, weight_of.get(var.index(), 1.0))
         by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
@@ -381,7 +390,7 @@ class _AggregateLp:
     def _floor_rows(self, infinity: float) -> None:
         """Per hard floor rule and interval, at least its number of its agents on shift
         (``rules.floor_rules.presence_rows``)."""
-        for count in floor_rules.presence_rows(self.config, self.week):
+        for number, count in enumerate(floor_rules.presence_rows(self.config, self.week)):
             coefficient_of = dict(count.coefficients)
             terms: dict[int, dict[pywraplp.Variable, float]] = defaultdict(dict)
             for agent_class, _, _, day_vars in self.classes:
@@ -394,6 +403,7 @@ class _AggregateLp:
                             terms[slot][var] = terms[slot].get(var, 0.0) + coefficient
             for slot in count.slots:
                 row = self.solver.Constraint(float(count.needed), infinity)
+                self.presence_rows[number, slot] = row
                 for var, weight in terms[slot].items():
                     row.SetCoefficient(var, weight)
 

@@ -1,7 +1,7 @@
 """Where a roster loses to the aggregate LP, day by day and hour by hour, and whether each weekday is optimal for
 the agents who work it (issue 17, README "Where the weekday gap is").
 
-    python benchmarks/weekday_gap.py --seeds 805556 224053 --seconds 60 --day-seconds 10
+    python benchmarks/weekday_gap.py --seeds 805556 224053 --seconds 60 --day-seconds 10 --exchange 0,4
 
 For each generator seed's centre (`wfm example --agents N --queues Q --seed S`, requirements as `wfm plan`
 computes them) the library's roster at ``--seconds`` (deterministic budget, completed) is compared with the
@@ -17,7 +17,9 @@ aggregate LP's fractional plan (``search.lower_bound``, the solve's bound), and 
   roster, presolve off, ``--day-seconds`` of deterministic time on one worker: its status, its roster's
   objective less the roster's and its proven bound less the roster's. ``OPTIMAL`` with 0 means no change of
   times, templates or breaks of that day's agents can improve the roster: what the roster loses on that day is
-  in who works it.
+  in who works it;
+- with ``--exchange 0,4``: the same on those days together, every agent who works one of them keeping its number of
+  worked days among them but not which (worked days move between them, the weekly rules hold).
 
 Each centre runs in a fresh process, one after the other; one JSON line per centre.
 """
@@ -109,27 +111,29 @@ def _lp_plan(instance: Instance) -> tuple[dict[str, np.ndarray], dict[tuple[int,
              "paid": paid}, shifts)
 
 
-def _day_with_workers_fixed(instance: Instance, roster: Roster, day: int, seconds: float) -> dict:
-    """CP-SAT on ``day`` with who works it fixed (see the module docstring): status, objective and bound less the
-    roster's, in objective units."""
+def _days_with_workers_fixed(instance: Instance, roster: Roster, days: tuple[int, ...], seconds: float) -> dict:
+    """CP-SAT on ``days`` with who works fixed (see the module docstring): status, objective and bound less the
+    roster's, in objective units. With two or more days, each agent keeps its number of worked days among them,
+    not which: worked days may move between them (the exchange), the weekly rules still hold."""
     config, week = instance.config, instance.week
     current = solve._Roster(config, week)
     for agent in config.agents:
         current.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
-    date = week.day(day)
-    working = {a.agent_id for a in config.agents if any(s.date == date for s in current.shifts[a.agent_id])}
+    dates = {week.day(day) for day in days}
+    worked = {a.agent_id: sum(s.date in dates for s in current.shifts[a.agent_id]) for a in config.agents}
+    freed = {agent_id for agent_id, count in worked.items() if count}
     model, _, scale = solve.build_model(
-        instance, agents=[a for a in config.agents if a.agent_id in working],
-        fixed_on_floor=current.fixed_on_floor(excluded=working),
-        fixed_on_break=current.fixed_on_break(excluded=working),
-        fixed_floor_counts=current.fixed_floor_counts(excluded=working))
+        instance, agents=[a for a in config.agents if a.agent_id in freed],
+        fixed_on_floor=current.fixed_on_floor(excluded=freed),
+        fixed_on_break=current.fixed_on_break(excluded=freed),
+        fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
     solve._hint(model, current)
     for agent_day in model.all_agent_days():
-        if agent_day.day_index == day:
-            model.cp.add(agent_day.works() == 1)
-        else:
+        if agent_day.day_index not in days:
             model.fix_shift(agent_day, next((s for s in current.shifts[agent_day.agent.agent_id]
                                              if s.date == week.day(agent_day.day_index)), None))
+    for agent_id in freed:
+        model.cp.add(sum(model.agent_days[agent_id, day].works() for day in days) == worked[agent_id])
     solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = seconds * solve.DETERMINISTIC_UNITS_PER_SECOND
@@ -137,18 +141,18 @@ def _day_with_workers_fixed(instance: Instance, roster: Roster, day: int, second
     status = solver.solve(model.cp)
     found = 0.0
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        others = [s for s in roster.shifts if s.agent_id not in working]
+        others = [s for s in roster.shifts if s.agent_id not in freed]
         replanned = Roster(tuple(others) + read_roster(model, solver).shifts)
         found = solve._total(solve.evaluate(instance, replanned)) - solve._total(solve.evaluate(instance, roster))
-    return {"day": DAY_NAMES[date.weekday()], "agents": len(working), "status": solver.status_name(status),
-            "found": round(found, 1),
+    return {"days": "+".join(DAY_NAMES[week.day(day).weekday()] for day in days), "agents": len(freed),
+            "status": solver.status_name(status), "found": round(found, 1),
             "bound_below_found": round((solver.objective_value - solver.best_objective_bound) / scale, 1)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
             "units": round(solver.response_proto.deterministic_time, 2)}
 
 
-def run_one(job: tuple[int, int, int, float, float, str]) -> dict:
-    agents, queues, seed, seconds, day_seconds, folder = job
+def run_one(job: tuple[int, int, int, float, float, list[tuple[int, ...]], str]) -> dict:
+    agents, queues, seed, seconds, day_seconds, exchanges, folder = job
     work = Path(folder) / f"a{agents}q{queues}s{seed}"
     generate_example(work, agents=agents, queues=queues, seed=seed)
     instance = planned_instance(work, seconds)
@@ -187,8 +191,9 @@ def run_one(job: tuple[int, int, int, float, float, str]) -> dict:
             "gap": round(result.stats.gap, 4), "days": days, "weekday_hours": hours,
             "weekday_starts_above_lp": {f"{t} {m // 60:02d}:{m % 60:02d}": round(c, 1)
                                         for (t, m), c in sorted(starts.items()) if abs(c) >= 2},
-            "weekday_replans": [_day_with_workers_fixed(instance, roster, day, day_seconds)
-                                for day in range(WEEKDAYS)]}
+            "weekday_replans": [_days_with_workers_fixed(instance, roster, (day,), day_seconds)
+                                for day in range(WEEKDAYS)],
+            "exchanges": [_days_with_workers_fixed(instance, roster, days, day_seconds) for days in exchanges]}
 
 
 def main() -> None:
@@ -198,13 +203,17 @@ def main() -> None:
     parser.add_argument("--queues", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--day-seconds", type=float, default=10.0, help="CP-SAT per weekday (x 0.33 det. units)")
+    parser.add_argument("--exchange", nargs="*", default=[], metavar="DAYS",
+                        help="day indices (0 = the week's first) freed together, worked days free to move "
+                             "between them, e.g. 0,4")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             with context.Pool(1) as pool:
+                exchanges = [tuple(int(day) for day in days.split(",")) for days in args.exchange]
                 row = pool.apply(run_one, ((args.agents, args.queues, seed, args.seconds, args.day_seconds,
-                                            folder),))
+                                            exchanges, folder),))
             print(json.dumps(row), flush=True)
 
 

@@ -46,9 +46,23 @@ def test_a_day_with_who_works_fixed_moves_times_only() -> None:
     Monday moves earlier and B stays off; the full re-plan (``solve.replan_day``) would also bring B in."""
     instance = _instance()
     late = Roster((_shift("A", MONDAY, "10:30"), _shift("A", TUE, "06:00")))
-    result = weekday_gap._day_with_workers_fixed(instance, late, MONDAY, seconds=10.0)
+    result = weekday_gap._days_with_workers_fixed(instance, late, (MONDAY,), seconds=10.0)
     assert result["status"] == "OPTIMAL" and result["agents"] == 1 and result["found"] < 0
     assert result["bound_below_found"] == pytest.approx(0.0)
     # STUCK's Monday (A at 10:00) cannot be improved with A alone: optimal for who works it (only B's shift helps)
-    stuck = weekday_gap._day_with_workers_fixed(instance, STUCK, MONDAY, seconds=10.0)
+    stuck = weekday_gap._days_with_workers_fixed(instance, STUCK, (MONDAY,), seconds=10.0)
     assert stuck["status"] == "OPTIMAL" and stuck["found"] == 0.0
+
+
+def test_an_exchange_moves_worked_days_between_the_days_freed() -> None:
+    """B works Wednesday, when nothing is needed: on Wednesday alone nothing helps, while Monday and Wednesday
+    freed together let B's worked day move to Monday (A to support at 06:00, B to sales at 10:00)."""
+    instance = _instance()
+    wednesday = 2
+    roster = Roster((_shift("A", MONDAY, "10:00"), _shift("A", TUE, "06:00"), _shift("B", wednesday, "10:00")))
+    alone = weekday_gap._days_with_workers_fixed(instance, roster, (wednesday,), seconds=10.0)
+    assert alone["status"] == "OPTIMAL" and alone["found"] == 0.0
+    together = weekday_gap._days_with_workers_fixed(instance, roster, (MONDAY, wednesday), seconds=10.0)
+    assert together["status"] == "OPTIMAL" and together["agents"] == 2
+    assert together["found"] < -1000  # (at least one under-staffed agent-interval saved)
+    assert together["days"] == "mon+wed"

@@ -1,9 +1,11 @@
 """The weekday-gap diagnosis (``benchmarks/weekday_gap.py``, README "Where the weekday gap is"): the LP's plan it
-reads adds up to the LP's own bound, the roster's to the roster's objective, and the day re-planned with who works
-it fixed moves the times of that day's agents only, never who works."""
+reads adds up to the LP's own bound, the roster's to the roster's objective, the day re-planned with who works it
+fixed moves the times of that day's agents only, never who works, and an exchange of two days moves worked days
+between them."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -15,8 +17,12 @@ from scheduler.rostering.search.lower_bound import solve_aggregate
 from tests.test_day_replan import MONDAY, STUCK, _instance, _shift
 from tests.test_rules import TUE
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # (its scripts import each other)
-weekday_gap = pytest.importorskip("weekday_gap")
+_BENCHMARKS = str(Path(__file__).resolve().parents[1] / "benchmarks")
+sys.path.insert(0, _BENCHMARKS)  # (the benchmark imports the script beside it, as when run from its folder)
+try:
+    weekday_gap = importlib.import_module("weekday_gap")
+finally:
+    sys.path.remove(_BENCHMARKS)
 
 
 def _cost(instance, plan) -> float:

@@ -83,3 +83,22 @@ def test_the_solve_keeps_todays_start_where_the_lp_fits_and_falls_back_to_merged
                         lambda *args, **kwargs: called.append(1) or merged(*args, **kwargs))
     result = solve_roster(weekly, time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
     assert called and result.roster.shifts
+
+
+def test_the_lean_lp_gets_the_merged_share_past_8_skill_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past 8 skill sets the weekly mode's lean LP may take at most the merged LP's share of the limit (at 150 x 8
+    on a 30-s budget it took most of it, and the search could not meet the weekly targets); below, half."""
+    weekly = _instance(_tiny(tmp_path / "w", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    monkeypatch.setattr(lp_size, "weekly_lp_over", lambda instance, seconds: True)
+    shares: list[float] = []
+
+    def recorded(*args: object, max_work_seconds: float, **kwargs: object) -> None:
+        shares.append(max_work_seconds)
+
+    monkeypatch.setattr(weekly_start, "interval_lp_start", recorded)
+    monkeypatch.setattr(solve, "COARSER", (16, 1, 1))  # two skill sets count as many here
+    solve_roster(weekly, time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
+    monkeypatch.setattr(solve, "COARSER", (16, 8, 4))  # two skill sets are few
+    solve_roster(weekly, time_limit_seconds=2, progress=None, stop=Stop(wall_seconds=600))
+    assert shares == [pytest.approx(solve.MERGED_LP_SHARE * 2), pytest.approx(solve.LP_SHARE * 2)]
+    assert solve.MERGED_LP_SHARE < solve.LP_SHARE

@@ -524,9 +524,11 @@ def solve_roster(
         aggregate = None if skip else _charged_lp(
             instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
         if aggregate is None and instance.service_curves is not None and not lp_timed_out:
-            # the weekly mode: the per-interval LP's start
+            # the weekly mode: the per-interval LP's start (past 8 skill sets at most the merged LP's share: there
+            # the lean LP at half the limit left the search too little to meet the weekly targets, README issue 18)
             aggregate = weekly_start.interval_lp_start(
-                instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=LP_SHARE * limit,
+                instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                max_work_seconds=(MERGED_LP_SHARE if many else LP_SHARE) * limit,
                 on_time_out=lambda: lp_timed_out.append(True),
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
             if aggregate is None and not lp_timed_out and many:

@@ -45,7 +45,7 @@ from scheduler.domain.week import Week  # noqa: E402
 from scheduler.io.config import load_config  # noqa: E402
 from scheduler.rostering.instance import Instance  # noqa: E402
 from scheduler.rostering.search import weekly_start  # noqa: E402
-from scheduler.rostering.search.lower_bound import solve_aggregate  # noqa: E402
+from scheduler.rostering.search.lower_bound import GLOP, HIGHS_IPM, solve_aggregate  # noqa: E402
 from scheduler.simulation import replications, simulate  # noqa: E402
 from scheduler.simulation.plan_folder import load_plan_folder  # noqa: E402
 from scheduler.simulation.prediction import prediction_replications  # noqa: E402
@@ -199,7 +199,8 @@ def paid_hours_bound(config_path: Path, out: Path, start_lp: bool = False) -> fl
         config, week, requirement_array(config, week, required))
     if start_lp:
         instance = weekly_start.interval_instance(instance) or instance
-    solution = solve_aggregate(instance)
+    # (the weekly LP by HiGHS's IPM: the same optimum in a quarter of GLOP's time, README issue 18)
+    solution = solve_aggregate(instance, method=GLOP if instance.service_curves is None else HIGHS_IPM)
     return math.nan if solution is None else solution.bound
 
 

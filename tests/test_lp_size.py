@@ -49,7 +49,7 @@ def test_the_weekly_lp_is_skipped_only_when_over_its_share(tmp_path: Path) -> No
     charged = lp_work(*_built(weekly)) * weekly_start.lp_work_factor(weekly)  # what ``_charged_lp`` compares
     assert not lp_size.weekly_lp_over(weekly, charged)  # fits exactly: built as today
     floor = lp_size.lp_size_floor(weekly)
-    predicted = lp_work(floor.columns, floor.rows) * weekly_start.WEEKLY_LP_WORK_FACTOR
+    predicted = lp_work(floor.columns, floor.rows) * weekly_start.lp_work_factor(weekly)
     assert lp_size.weekly_lp_over(weekly, 0.99 * predicted)
     config, req = _centre(1, agents=5)
     assert not lp_size.weekly_lp_over(Instance(config, WEEK, req), 0.0)

@@ -1044,7 +1044,8 @@ def _charged_lp(instance: Instance, max_work_seconds: float, budget: _Budget, st
     built: list[int] = []  # the LP's columns, once built
     aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
                                 max_work_seconds=max_work_seconds / factor, on_time_out=lambda: timed_out.append(True),
-                                on_built=lambda columns, rows: built.append(columns), stop=stop)
+                                on_built=lambda columns, rows: built.append(columns), stop=stop,
+                                method=weekly_start.lp_method(instance))
     if aggregate is not None:
         budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
     elif built and not timed_out:  # built, found over its share, not solved: the build was work all the same

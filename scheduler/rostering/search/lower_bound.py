@@ -59,6 +59,7 @@ from scheduler.rostering.rules import (
     weekly_service_level,
 )
 from scheduler.rostering.rules.weekly_hours import paid_range
+from scheduler.rostering.search.lp_highs import solve_highs_ipm
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 # Weekly patterns enumerated per class at most (loose contracts with many templates can have millions).
@@ -67,6 +68,10 @@ MAX_PATTERNS_PER_CLASS = 20_000
 # its agents on shift, all cover together by the agents on the floor): a weaker bound, but the LP stays small
 # as queues and skill sets grow (per skill set, it grows with skill sets x shifts x break starts).
 SHARED_BREAKS_ABOVE_SKILL_SETS = 8
+# How ``solve_aggregate`` solves the LP: GLOP's simplex (the default), or HiGHS's IPM with crossover
+# (``search.lp_highs``; the weekly mode's LP, several times faster there).
+GLOP = "GLOP"
+HIGHS_IPM = "HIGHS_IPM"
 # Relative safety margin taken off the LP optimum for the simplex's feasibility tolerances.
 RELATIVE_TOLERANCE = 1e-6
 # CPU seconds per variable to build the LP, and per variable x row to solve it (``lp_work``).
@@ -162,14 +167,17 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
                     on_time_out: Callable[[], None] | None = None,
                     cover: CoverView | None = None,
                     on_built: Callable[[int, int], None] | None = None,
-                    stop: Stop = NO_STOP, shared_breaks: bool = False) -> AggregateSolution | None:
+                    stop: Stop = NO_STOP, shared_breaks: bool = False,
+                    method: str = GLOP) -> AggregateSolution | None:
     """Solve the aggregate LP within ``seconds`` of wall time; ``None`` if it could not be solved in time or
     ``stop`` ended it (then ``on_time_out`` is called: a loaded machine or an interrupt, not the input, decided),
     or when its predicted work (``lp_work``, deterministic) exceeds ``max_work_seconds`` (the caller keeps its
     other bounds). ``cover`` replaces the centre's queues in the cover rows (a relaxation when it merges queues:
     ``search.subset_bound``); ``on_built`` is told the LP's columns and rows once built, before its predicted
     work is checked. GLOP is interrupted as soon as ``stop`` says stop (``Stop.watching``). ``shared_breaks``:
-    count breaks for all skill sets together whatever their number (``SHARED_BREAKS_ABOVE_SKILL_SETS``)."""
+    count breaks for all skill sets together whatever their number (``SHARED_BREAKS_ABOVE_SKILL_SETS``).
+    ``method``: GLOP's simplex, or ``HIGHS_IPM`` (``search.lp_highs``: HiGHS's IPM and crossover, the weekly
+    mode's LP)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -182,24 +190,41 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         on_built(solver.NumVariables(), solver.NumConstraints())
     if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
         return None
+    solved = _solve(solver, method, seconds, stop)
+    if solved is None:
+        timed_out = math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000
+        if on_time_out is not None and (timed_out or stop.stopped()):
+            on_time_out()
+        return None
+    objective_value, value_of = solved
+    value = objective_value + lp.constant
+    value -= RELATIVE_TOLERANCE * abs(value) + 1e-6
+    plans = tuple(
+        ClassPlan(agent_class, tuple(patterns), tuple(max(0.0, value_of(v)) for v in mix),
+                  tuple(tuple(max(0.0, value_of(var)) for _, var in day) for day in day_vars))
+        for agent_class, patterns, mix, day_vars in lp.classes
+    )
+    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
+                             solver.NumConstraints(), lp.deadlines.heads())
+
+
+def _solve(solver: pywraplp.Solver, method: str, seconds: float,
+           stop: Stop) -> tuple[float, Callable[[pywraplp.Variable], float]] | None:
+    """The built LP solved by ``method``: its objective (without the constant) and each variable's value; None
+    unless optimal (the wall clock ``seconds`` or ``stop`` cut it, or the solver failed)."""
+    if method == HIGHS_IPM:
+        result = solve_highs_ipm(solver, seconds, stop)
+        if result is None:
+            return None
+        values = result.values
+        return result.objective, lambda var: values[var.index()]
     if math.isfinite(seconds):
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     with stop.watching(solver.InterruptSolve):
         status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
-        timed_out = math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000
-        if on_time_out is not None and (timed_out or stop.stopped()):
-            on_time_out()
         return None
-    value = solver.Objective().Value() + lp.constant
-    value -= RELATIVE_TOLERANCE * abs(value) + 1e-6
-    plans = tuple(
-        ClassPlan(agent_class, tuple(patterns), tuple(max(0.0, v.solution_value()) for v in mix),
-                  tuple(tuple(max(0.0, var.solution_value()) for _, var in day) for day in day_vars))
-        for agent_class, patterns, mix, day_vars in lp.classes
-    )
-    return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
-                             solver.NumConstraints(), lp.deadlines.heads())
+    return solver.Objective().Value(), lambda var: var.solution_value()
 
 
 def aggregate_lower_bound(instance: Instance) -> float | None:

@@ -3,7 +3,7 @@ skill sets.
 
 Building the aggregate LP (``search.lower_bound``) takes CPU seconds at 150 agents (each column a Python call
 into the solver); the weekly mode's LP (``rules.weekly_service_level.lp_rows``) is charged
-``weekly_start.WEEKLY_LP_WORK_FACTOR`` times its size's work, so at 150 agents x 8 queues (16 skill sets) it was
+``weekly_start.GLOP_WEEKLY_LP_WORK_FACTOR`` times its size's work, so at 150 agents x 8 queues (16 skill sets) it was
 built only to be found over its share (66,389 columns: 10-14% of a 30-s budget for nothing). ``lp_size_floor``
 counts, from the agent classes alone (``lower_bound.agent_classes``: hundredths of a second), the columns and
 rows the LP's build adds for every centre: the shift variables of each class, the shift counts per skill set,

@@ -18,6 +18,11 @@ target, far above what the weekly targets need. With ``LEAN_START`` the requirem
 contacts reach the queue's weekly target (greedy by marginal gain on the concave curves, exact for each queue on
 its own), so the rounded roster starts near the weekly targets and the local search repairs what multi-skill
 allocation and rounding leave short. Same LP, same size, charged the same.
+
+HiGHS's interior point with crossover (``search.lp_highs``) solves the weekly LP in about a quarter of GLOP's time
+(0.9-1.04 times ``lp_work``, charged ``HIGHS_WEEKLY_LP_WORK_FACTOR``), so it fits a 30-s budget's share at 60
+agents x 3 queues; ``WEEKLY_LP_METHOD`` turns it on. It is off: the rounded weekly-LP start ended at more paid
+hours than the lean start on most centres measured (README, issue 18).
 """
 
 from __future__ import annotations
@@ -30,19 +35,38 @@ import numpy as np
 
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.level_lean import level_lean_heads
-from scheduler.rostering.search.lower_bound import AggregateSolution, lp_work, solve_aggregate
+from scheduler.rostering.search.lower_bound import GLOP, HIGHS_IPM, AggregateSolution, lp_work, solve_aggregate
+from scheduler.rostering.search.subset_bound import COARSER, skill_sets
 from scheduler.rostering.stopping import NO_STOP, Stop
 
-# The weekly LP's CPU time over ``lp_work`` of its size (the larger of the two measured, module docstring).
-WEEKLY_LP_WORK_FACTOR = 7.5
+# The weekly LP's CPU time over ``lp_work`` of its size with GLOP (the larger of the two measured, module
+# docstring), and with HiGHS's IPM and crossover (``search.lp_highs``; measured the same way, README issue 18).
+GLOP_WEEKLY_LP_WORK_FACTOR = 7.5
+HIGHS_WEEKLY_LP_WORK_FACTOR = 1.1
+# How the weekly LP is solved (``lower_bound.solve_aggregate``'s ``method``) up to ``HIGHS_MAX_SKILL_SETS`` skill
+# sets; the default mode's LP, and the weekly one past that many skill sets (where ``search.lp_size`` skips it and
+# the merged-queue start applies), stay GLOP's. Off (GLOP): with HiGHS the weekly LP fits a 30-s budget at 60 x 3
+# and gives the start, but its rounded start ends at more paid hours than the lean start (README, issue 18).
+WEEKLY_LP_METHOD = GLOP
+HIGHS_MAX_SKILL_SETS = COARSER[1]
 # Whether the fallback start is the per-interval LP of the lean requirement (the fewest heads per queue and
 # interval that reach the weekly targets) rather than of the per-interval one (every interval at its target).
 LEAN_START = True
 
 
+def lp_method(instance: Instance) -> str:
+    """How ``lower_bound.solve_aggregate`` solves the instance's aggregate LP: ``WEEKLY_LP_METHOD`` in the weekly
+    mode up to ``HIGHS_MAX_SKILL_SETS`` skill sets, GLOP otherwise."""
+    if instance.service_curves is None or skill_sets(instance) > HIGHS_MAX_SKILL_SETS:
+        return GLOP
+    return WEEKLY_LP_METHOD
+
+
 def lp_work_factor(instance: Instance) -> float:
     """How many times ``lower_bound.lp_work`` the instance's aggregate LP takes: 1 outside the weekly mode."""
-    return 1.0 if instance.service_curves is None else WEEKLY_LP_WORK_FACTOR
+    if instance.service_curves is None:
+        return 1.0
+    return HIGHS_WEEKLY_LP_WORK_FACTOR if lp_method(instance) == HIGHS_IPM else GLOP_WEEKLY_LP_WORK_FACTOR
 
 
 def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance | None:

@@ -10,6 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
+from scheduler.domain.plan import FloorRule, OpeningHours, TimeWindow
 from scheduler.domain.roster import BreakAssignment, ShiftAssignment
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import keeps_week
@@ -50,6 +51,31 @@ def test_stopped_early_still_a_bound(rounds: int) -> None:
         assert result.bound <= optimum + 1e-6
 
 
+def _floor_rule_instance(seed: int) -> Instance:
+    """The two-day week with a hard floor rule: A0 or A1 on the floor whenever chat is open (Monday 09:00-13:00)."""
+    instance = two_day_instance(seed)
+    config = instance.config
+    monday = OpeningHours((TimeWindow(hm("09:00"), hm("13:00")),) + (None,) * 6)
+    queues = tuple(dataclasses.replace(q, opening_hours=monday) if q.queue_id == "chat" else q for q in config.queues)
+    rule = FloorRule("a0_or_a1", 1, None, ("A0", "A1"), ("chat",), True, 0)
+    return dataclasses.replace(instance, config=dataclasses.replace(config, queues=queues, floor_rules=(rule,)))
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_a_hard_floor_rule_keeps_the_master_solvable_and_the_bound_below_the_optimum(seed: int) -> None:
+    """The rule's presence rows are in the master and priced: on seed 4 no week priced at the LP's duals meets
+    the row, and the master (artificial heads there) is still solved; the bound stays between the LP's and the
+    proven optimum at every round."""
+    instance = _floor_rule_instance(seed)
+    lp = aggregate_lower_bound(instance)
+    optimum = _optimum(instance.config, instance.requirements)
+    result = week_column_bound(instance)
+    assert lp is not None and result is not None
+    assert len(_Generation(instance).presence_rows) == 16  # the rule holds (four hours on Monday)
+    assert lp - 1e-6 <= result.bound <= optimum + 1e-6
+    assert all(value <= optimum + 1e-6 for value in result.history)
+
+
 def _rested_instance(seed: int) -> Instance:
     """The two-day week with 16 h of rest and two days a week: a shift ending 17:00 forbids the next day's 08:00
     start."""
@@ -66,7 +92,7 @@ def _rested_instance(seed: int) -> Instance:
 def _all_weeks(generation: _Generation, number: int) -> list[_Week]:
     """Every week of the class that keeps every agent rule, by brute force over starts and break positions."""
     agent_class = generation.classes[number]
-    interval = generation.interval
+    interval = generation.interval_minutes
     per_day: list[list] = []
     for d in range(7):
         choices: list = [None]

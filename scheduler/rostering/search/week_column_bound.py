@@ -71,7 +71,8 @@ DEFAULT_ROUNDS = 60
 CONVERGED = 1e-5
 # Weight of the best multipliers in the pricing point (Wentges smoothing; 0: the master's duals alone).
 SMOOTHING = 0.5
-# Cost of a class's artificial column (a week that covers nothing), per objective unit of a week's largest saving.
+# Cost of a class's artificial column (a week that covers nothing) and of an artificial head in a hard floor rule's
+# row, per objective unit of a week's largest saving.
 ARTIFICIAL_FACTOR = 10.0
 
 
@@ -191,7 +192,7 @@ class _Generation:
     def __init__(self, instance: Instance) -> None:
         config, week = instance.config, instance.week
         self.config, self.week = config, week
-        self.interval = config.interval_minutes
+        self.interval_minutes = config.interval_minutes
         self.slot_count = week.slot_count
         self.requirements = np.asarray(instance.requirements, float)
         self.queue_ids = [q.queue_id for q in config.queues]
@@ -270,6 +271,12 @@ class _Generation:
             var = solver.NumVar(0, infinity, "")
             objective.SetCoefficient(var, artificial)
             row.SetCoefficient(var, 1)
+        # a hard floor rule's row may be met by no week priced yet: an artificial head there keeps the master
+        # feasible (its value only steers the loop; the bound is the Lagrangian one, valid at any multipliers)
+        for presence_row in self.presence_rows.values():
+            var = solver.NumVar(0, infinity, "")
+            objective.SetCoefficient(var, artificial)
+            presence_row.SetCoefficient(var, 1)
 
     def solve_master(self) -> tuple[float, _Duals]:
         status = self.solver.Solve()
@@ -337,7 +344,7 @@ class _Generation:
             template = option.template
             floor_minutes = template.length_minutes - sum(b.minutes for b in template.breaks)
             cost += weights.paid_hour * option.paid_minutes / 60
-            cost += weights.overstaffed_agent_interval * (floor_minutes // self.interval)
+            cost += weights.overstaffed_agent_interval * (floor_minutes // self.interval_minutes)
             on_shift[self._slots(d, option.start_minute, template.length_minutes)] = 1
             for start, rule in zip(starts, template.breaks, strict=True):
                 on_break[self._slots(d, start, rule.minutes)] = 1
@@ -373,7 +380,7 @@ class _Generation:
 
     def _slots(self, day: int, start_minute: int, minutes: int) -> list[int]:
         first = self.week.slot(day, start_minute)
-        return [s for s in range(first, first + -(-minutes // self.interval)) if 0 <= s < self.slot_count]
+        return [s for s in range(first, first + -(-minutes // self.interval_minutes)) if 0 <= s < self.slot_count]
 
     # ---- pricing ----------------------------------------------------------------------------------------------
 
@@ -434,13 +441,13 @@ class _Generation:
                 continue
             template = chosen[0].template
             starts = np.array([self.week.slot(day, o.start_minute) for o in chosen])
-            length = -(-template.length_minutes // self.interval)
+            length_slots = -(-template.length_minutes // self.interval_minutes)
             floor_minutes = template.length_minutes - sum(b.minutes for b in template.breaks)
             fixed = weights.paid_hour * template.paid_minutes / 60 + weights.overstaffed_agent_interval * (
-                floor_minutes // self.interval)
-            costs = fixed + shift_sums[starts + length] - shift_sums[starts]
+                floor_minutes // self.interval_minutes)
+            costs = fixed + shift_sums[starts + length_slots] - shift_sums[starts]
             costs = costs + _best_breaks(template, chosen, day * self.week.slots_per_day, break_sums,
-                                         self.interval)[0]
+                                         self.interval_minutes)[0]
             result[template_id] = (costs, chosen)
             cache[key][memo] = result[template_id]
         return result
@@ -556,11 +563,11 @@ class _Generation:
     def _break_starts(self, number: int, option: ShiftOption, day: int) -> tuple[int, ...]:
         _, break_sums = self._last_values[number]
         return _best_breaks(option.template, [option], day * self.week.slots_per_day, break_sums,
-                            self.interval)[1][0]
+                            self.interval_minutes)[1][0]
 
 
 def _best_breaks(template: ShiftTemplate, options: Sequence[ShiftOption], day_first_slot: int,
-                 break_sums: np.ndarray, interval: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+                 break_sums: np.ndarray, interval_minutes: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Per option (same template, same day, whose first slot is ``day_first_slot``), the least sum of the break
     slot values (``break_sums``: their running sums) over the break positions the breaks rule allows (on the grid
     inside each window, in order, each at least the previous one's end plus the template's gap), and those
@@ -572,9 +579,9 @@ def _best_breaks(template: ShiftTemplate, options: Sequence[ShiftOption], day_fi
     values = np.zeros((len(options), 1))
     previous_offsets = np.zeros(1, int)
     for k, rule in enumerate(template.breaks):
-        offsets = np.arange(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1, interval)
-        first = day_first_slot + (starts[:, None] + offsets[None, :]) // interval
-        cost = break_sums[first + -(-rule.minutes // interval)] - break_sums[first]
+        offsets = np.arange(rule.earliest_after_start_minutes, rule.latest_after_start_minutes + 1, interval_minutes)
+        first = day_first_slot + (starts[:, None] + offsets[None, :]) // interval_minutes
+        cost = break_sums[first + -(-rule.minutes // interval_minutes)] - break_sums[first]
         links = None
         if k == 0:
             values = cost

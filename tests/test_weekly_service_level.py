@@ -25,7 +25,7 @@ from scheduler.domain.week import Week
 from scheduler.io.config import load_config
 from scheduler.rostering.coverage import on_floor_by_skills
 from scheduler.rostering.rules import weekly_service_level as rule
-from scheduler.rostering.search.lower_bound import solve_aggregate
+from scheduler.rostering.search.lower_bound import LP_BUILD_SECONDS_PER_VARIABLE, solve_aggregate
 from scheduler.rostering.search.subset_bound import solve_merged
 from scheduler.rostering.service_curves import ANSWER_SCALE, WeeklyCurves, concave_envelope, integer_curve
 from scheduler.rostering.solve import build_model, evaluate, solve_roster
@@ -317,6 +317,9 @@ def test_weekly_lp_start_falls_back_to_the_per_interval_lp(tmp_path: Path) -> No
     assert start is not None and interval_lp is not None
     assert start.bound == 0 and interval_lp.bound > 0 and start.plans == interval_lp.plans and spent[0] > 0
     assert weekly_start.interval_lp_start(interval) is None  # the default mode has no such start
+    refused: list[float] = []  # over its share: not solved, its build charged all the same
+    assert weekly_start.interval_lp_start(instance, max_work_seconds=0.0, spend_seconds=refused.append) is None
+    assert refused == [pytest.approx(interval_lp.variables * LP_BUILD_SECONDS_PER_VARIABLE)]
 
 
 def test_scoring_and_validator_find_an_allocation_that_meets_every_target(tmp_path: Path) -> None:

@@ -568,6 +568,13 @@ def solve_roster(
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
         cover_kept_units: list[float] = []  # what the cover-kept rounding cost, when it ran
+        weekly_target = weekly_start.cover_target(instance, aggregate) if lp_instance is instance else None
+        if COVER_ROUNDING and weekly_target is not None and cover_rounding.applies(weekly_target):
+            # the weekly mode's start LP rounded to keep its heads per queue and slot (``weekly_start``)
+            weekly_kept = _cover_kept(weekly_target, aggregate, order, seed, budget, stop, cover_rounding.EXACT_DEALING,
+                                      weekly_start.BALANCED_DEALING)
+            if weekly_kept is not None:
+                keep_if_better(weekly_kept, "lp weekly cover-kept")
         if COVER_ROUNDING and lp_instance is instance and cover_rounding.applies(instance):
             cover_left = budget.left()
             cover_kept = _cover_kept(instance, aggregate, order, seed, budget, stop, cover_rounding.EXACT_DEALING)
@@ -765,7 +772,7 @@ def solve_roster(
 
 
 def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int, budget: _Budget,
-                stop: Stop, exact: bool) -> Roster | None:
+                stop: Stop, exact: bool, balanced: bool = False) -> Roster | None:
     """The cover-kept rounding of the LP (``search.cover_rounding``, its patterns dealt by the integer program when
     ``exact``, else greedily; ``ALTERNATE_DEALING`` builds the other dealing for every second run), the agents its
     weeks leave out rostered one at a time, charged to ``budget``; ``None`` when one of them finds no week."""
@@ -773,7 +780,8 @@ def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Ag
     try:
         return _roster_of(sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
                                             initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
-                                                                               stop=stop, exact=exact)))
+                                                                               stop=stop, exact=exact,
+                                                                               balanced=balanced)))
     except BlockedByOthers:
         return None
 

@@ -491,13 +491,15 @@ def _cut_points(curve: tuple[int, ...], top: int) -> list[int]:
 def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Objective,
             floor_terms: Mapping[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],
             floor_total: Mapping[int, list[tuple[pywraplp.Variable, int]]],
-            members: Mapping[str, tuple[str, ...]] | None = None) -> float:
+            members: Mapping[str, tuple[str, ...]] | None = None,
+            pieces_out: dict[tuple[int, int], list[tuple[pywraplp.Variable, int]]] | None = None) -> float:
     """The aggregate LP's face (``search.lower_bound``): per skill set and slot, heads allocated to its queues
     within its agents on the floor (``floor_terms``; with shared breaks, all allocations within ``floor_total``
     too), answered contacts under the curve's cuts, and the weekly shortfall priced in the objective. Returns
     the objective constant it adds (none). With queues merged (``search.subset_bound``), ``members`` names the
     queues each merged id stands for: its heads may go to any of them (agents skilled for one member count as
-    skilled for all, so still a relaxation)."""
+    skilled for all, so still a relaxation). ``pieces_out`` is given, per (queue, slot), the curve's increments
+    and their slopes (``lp_heads`` reads the LP's answered contacts from them)."""
     curves = curves_of(instance)
     if curves is None:
         return 0.0
@@ -566,6 +568,8 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
             piece = solver.NumVar(0, length, f"v{slot}_{q}_{i}")
             row.SetCoefficient(piece, 1)
             answered[q].append((piece, slope))
+            if pieces_out is not None:
+                pieces_out.setdefault((q, slot), []).append((piece, slope))
     weight = instance.config.weights.weekly_shortfall_contact / ANSWER_SCALE
     for q, target in enumerate(curves.target_units):
         short = solver.NumVar(0, infinity, f"short{q}")
@@ -575,6 +579,27 @@ def lp_rows(instance: Instance, solver: pywraplp.Solver, objective: pywraplp.Obj
             row.SetCoefficient(piece, slope)
         objective.SetCoefficient(short, weight)
     return 0.0
+
+
+def lp_heads(instance: Instance, answered: Mapping[tuple[int, int], float]) -> np.ndarray | None:
+    """Per queue and slot (``[queue, slot]``, fractional), the heads whose answered contacts on Erlang's own curve
+    (``WeeklyCurves.exact_curve``, linear between head counts) reach what the aggregate LP's plan answers there
+    (``answered``: the LP's increments times their slopes, on the envelope and its cut lines, which count more
+    per head below the tangent point), and at least the floor; None outside the weekly mode. What the weekly LP's
+    plan keeps when it is rounded (``search.weekly_start.cover_target``)."""
+    curves = curves_of(instance)
+    if curves is None:
+        return None
+    heads = np.array(curves.floor_heads, dtype=float)
+    for (q, slot), value in answered.items():
+        curve = curves.exact_curve(q, slot)
+        if curve is None:
+            continue
+        reach = curves.value(q, slot, 0) + value - 1e-6 * max(1.0, abs(value))
+        n = next((n for n, v in enumerate(curve) if v >= reach), len(curve) - 1)
+        needed = float(n) if n == 0 or curve[n] <= curve[n - 1] else n - (curve[n] - reach) / (curve[n] - curve[n - 1])
+        heads[q, slot] = max(heads[q, slot], needed)
+    return heads
 
 
 def unreachable(instance: Instance) -> list[str]:

@@ -154,6 +154,9 @@ class AggregateSolution:
     rows: int = 0
     # heads per slot the LP puts on each deadline queue (``rules.deadline_cover``), by queue index
     deadline_heads: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
+    # the weekly mode's LP: per queue and slot, the heads that answer on Erlang's own curve what its plan answers
+    # (``weekly_service_level.lp_heads``); None for every other LP
+    weekly_heads: np.ndarray | None = None
 
 
 def lp_work(variables: int, rows: int) -> float:
@@ -204,8 +207,11 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
                   tuple(tuple(max(0.0, value_of(var)) for _, var in day) for day in day_vars))
         for agent_class, patterns, mix, day_vars in lp.classes
     )
+    weekly_heads = weekly_service_level.lp_heads(instance, {
+        key: sum(max(0.0, value_of(piece)) * slope for piece, slope in pieces)
+        for key, pieces in lp.weekly_pieces.items()}) if lp.weekly_pieces else None
     return AggregateSolution(max(0.0, math.floor(value * 60) / 60), plans, solver.NumVariables(),
-                             solver.NumConstraints(), lp.deadlines.heads())
+                             solver.NumConstraints(), lp.deadlines.heads(), weekly_heads)
 
 
 def _solve(solver: pywraplp.Solver, method: str, seconds: float,
@@ -386,9 +392,12 @@ class _AggregateLp:
         if any(w > 1 for w in worth.values()):  # heads worth more than one: over-staffing stays at least zero
             self._clip_overstaffing(by_slot, weight_of, floor_terms, floor_total, infinity)
         self.constant = float(weights.understaffed_agent_interval * int(requirements.sum()))
+        # (the weekly mode's curve increments per queue and slot, for ``AggregateSolution.weekly_heads``)
+        self.weekly_pieces: dict[tuple[int, int], list[tuple[pywraplp.Variable, int]]] = {}
         if instance.service_curves is not None:  # the weekly service-level mode: its shortfall rows
-            self.constant += weekly_service_level.lp_rows(instance, solver, objective, floor_terms, floor_total,
-                                                          members=None if cover is None else cover.members)
+            self.constant += weekly_service_level.lp_rows(
+                instance, solver, objective, floor_terms, floor_total, members=None if cover is None else cover.members,
+                pieces_out=self.weekly_pieces if cover is None else None)
 
     def _clip_overstaffing(self, by_slot: dict[int, list[pywraplp.Variable]], weight_of: dict[int, float],
                            floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],

@@ -22,7 +22,9 @@ allocation and rounding leave short. Same LP, same size, charged the same.
 HiGHS's interior point with crossover (``search.lp_highs``) solves the weekly LP in about a quarter of GLOP's time
 (0.9-1.04 times ``lp_work``, charged ``HIGHS_WEEKLY_LP_WORK_FACTOR``), so it fits a 30-s budget's share at 60
 agents x 3 queues; ``WEEKLY_LP_METHOD`` turns it on. It is off: the rounded weekly-LP start ended at more paid
-hours than the lean start on most centres measured (README, issue 18).
+hours than the lean start on most centres measured (README, issue 18). Its plan is short once rounded for
+integrality's sake (a tight fractional fit over many weekly patterns), not the envelope's: the cover-kept rounding
+against its own heads (``cover_target``, off) keeps no more at its paid hours and takes the search's budget.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ HIGHS_MAX_SKILL_SETS = COARSER[1]
 # Whether the fallback start is the per-interval LP of the lean requirement (the fewest heads per queue and
 # interval that reach the weekly targets) rather than of the per-interval one (every interval at its target).
 LEAN_START = True
+# Whether the start LP's plan is also rounded by the cover-kept rounding (``search.cover_rounding``, which the
+# weekly mode's curves keep from running on the weekly instance itself; the better of it and the plain rounding is
+# the start): the weekly LP's against its own heads per queue and slot counted on Erlang's own curve
+# (``WEEKLY_COVER_KEPT``), the lean LP's against the lean requirement (``LEAN_COVER_KEPT``); with the greedy dealing
+# that lowers the squared residual (``BALANCED_DEALING``). Off: measured in README issue 18.
+WEEKLY_COVER_KEPT = False
+LEAN_COVER_KEPT = False
+BALANCED_DEALING = False
+# A fractional head of the weekly LP's heads counts as a whole one above this fraction.
+HEAD_ROUNDING = 0.5
 
 
 def lp_method(instance: Instance) -> str:
@@ -121,3 +133,18 @@ def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_se
         return None
     spend_seconds(lp_work(solution.variables, solution.rows))
     return dataclasses.replace(solution, bound=0.0)
+
+
+def cover_target(instance: Instance, solution: AggregateSolution) -> Instance | None:
+    """What the cover-kept rounding keeps of the weekly mode's start LP ``solution``, as an instance without the
+    weekly curves: the weekly LP's heads per queue and slot (``AggregateSolution.weekly_heads``, counted on
+    Erlang's own curve, rounded up above ``HEAD_ROUNDING``, at least the floor) with ``WEEKLY_COVER_KEPT``, the lean
+    requirement for the lean LP's plan with ``LEAN_COVER_KEPT``; None otherwise (and outside the weekly mode)."""
+    if instance.service_curves is None:
+        return None
+    if solution.weekly_heads is None:
+        return interval_instance(instance) if LEAN_COVER_KEPT else None
+    if not WEEKLY_COVER_KEPT:
+        return None
+    heads = np.maximum(np.ceil(solution.weekly_heads - HEAD_ROUNDING - 1e-9), instance.requirements)
+    return Instance(instance.config, instance.week, heads.astype(int), instance.deadlines)

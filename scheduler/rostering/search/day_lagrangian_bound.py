@@ -44,7 +44,7 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.integer_bound import WHOLE_COUNT_PREFIXES
-from scheduler.rostering.search.lower_bound import RELATIVE_TOLERANCE, _AggregateLp
+from scheduler.rostering.search.lower_bound import RELATIVE_TOLERANCE, _AggregateLp, glop_solved
 
 # SCIP's branch-and-bound nodes per day at most: deterministic work, the same on a loaded machine.
 DEFAULT_NODE_LIMIT = 20
@@ -85,13 +85,10 @@ def day_lagrangian_bound(instance: Instance, *, node_limit: int = DEFAULT_NODE_L
     if not applies(instance):
         return None
     started = time.process_time()
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    if solver is None:
+    solved = glop_solved(instance, shared_breaks)
+    if solved is None:
         return None
-    lp = _AggregateLp(instance, solver, None, shared_breaks)
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    lp_value = solver.Objective().Value() + lp.constant
+    lp, solver, lp_value = solved
     lp_value -= RELATIVE_TOLERANCE * abs(lp_value) + 1e-6
     duals = np.array([row.dual_value() for row in solver.constraints()], float)
     lp_seconds = time.process_time() - started

@@ -233,6 +233,19 @@ def _solve(solver: pywraplp.Solver, method: str, seconds: float,
     return solver.Objective().Value(), lambda var: var.solution_value()
 
 
+def glop_solved(instance: Instance, shared_breaks: bool = False) -> tuple[_AggregateLp, pywraplp.Solver, float] | None:
+    """The aggregate LP built and solved by GLOP, kept for its duals and values (the bounds that price its rows:
+    ``day_lagrangian_bound``, ``week_column_bound``): the LP, its solver and its optimum (constant included, no
+    safety margin taken); None when GLOP is missing or the LP is not optimal."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:
+        return None
+    lp = _AggregateLp(instance, solver, None, shared_breaks)
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return lp, solver, solver.Objective().Value() + lp.constant
+
+
 def aggregate_lower_bound(instance: Instance) -> float | None:
     """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
     the LP could not be solved."""

@@ -60,8 +60,8 @@ from scheduler.rostering.search.lower_bound import (
     RELATIVE_TOLERANCE,
     SHARED_BREAKS_ABOVE_SKILL_SETS,
     AgentClass,
-    _AggregateLp,
     agent_classes,
+    glop_solved,
     weekly_patterns,
 )
 
@@ -141,13 +141,10 @@ def week_column_bound(instance: Instance, *, rounds: int = DEFAULT_ROUNDS,
     if not applies(instance):
         return None
     started = time.process_time()
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    if solver is None:
+    solved = glop_solved(instance)
+    if solved is None:
         return None
-    lp = _AggregateLp(instance, solver)
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    lp_value = solver.Objective().Value() + lp.constant
+    lp, _, lp_value = solved
     lp_seconds = time.process_time() - started
     generation = _Generation(instance)
     first = generation.duals_of(lambda key: lp.floor_rows.get(key), lambda key: lp.cover_rows.get(key),

@@ -443,3 +443,19 @@ def _day_shifts_all_week() -> Roster:
 
     return Roster(tuple(ShiftAssignment(f"P{i}", WEEK.day(day), "day", (8 if i % 3 else 12) * 60, 480, 480, ())
                         for i in range(1, 15) for day in range(7)))
+
+
+def test_the_weekly_lp_bound_takes_the_wider_safety_margin(tmp_path: Path) -> None:
+    """Two LP solvers' optima of one weekly LP differed by 2e-5 relative: its bound takes ``WEEKLY_RELATIVE_TOLERANCE``
+    off the optimum (then the 1/60 grid), a per-interval LP only ``RELATIVE_TOLERANCE``."""
+    from scheduler.rostering.search import lower_bound, weekly_start
+    instance = _instance(_tiny(tmp_path / "w", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    interval = weekly_start.interval_instance(instance)
+    assert interval is not None
+    margins = ((instance, lower_bound.WEEKLY_RELATIVE_TOLERANCE), (interval, lower_bound.RELATIVE_TOLERANCE))
+    for centre, margin in margins:
+        solved, solution = lower_bound.glop_solved(centre), solve_aggregate(centre)
+        assert solved is not None and solution is not None
+        kept = solved[2] - margin * abs(solved[2]) - 1e-6
+        assert kept - 1 / 60 - 1e-9 <= solution.bound <= kept
+    assert lower_bound.WEEKLY_RELATIVE_TOLERANCE > 10 * lower_bound.RELATIVE_TOLERANCE

@@ -1,12 +1,12 @@
 """Weekly back-test of our interval forecast against seasonal naive and statsforecast peers (WAPE, seconds).
 
-    /work/peers/bin/python benchmarks/forecast.py                      # both series, last 8 origins
-    /work/peers/bin/python benchmarks/forecast.py --series bank2003 --origins 4 --skip-mstl
-    /work/peers/bin/python benchmarks/forecast.py --skip-mstl --end 1999-08-02 --series bank1999  # earlier cut
+    python benchmarks/forecast.py                      # both series, last 8 origins
+    python benchmarks/forecast.py --series bank2003 --origins 4 --skip-mstl
+    python benchmarks/forecast.py --skip-mstl --end 1999-08-02 --series bank1999  # earlier cut
 
-statsforecast is a peer, not a project dependency: install it into a separate venv
-(``python3 -m venv /work/peers && /work/peers/bin/pip install -r benchmarks/requirements-peers.txt``
-then ``/work/peers/bin/pip install -e .``) and run this script with that interpreter. Without it the
+statsforecast is a peer, not a project dependency: run this script in a separate virtual environment with the
+peers from benchmarks/requirements-peers.txt and this package installed (there: ``pip install -r
+benchmarks/requirements-peers.txt`` then ``pip install -e .``). Without it the
 script says so and still reports our model and seasonal naive.
 
 Data: ``../shared/data/<series>/history.csv`` beside the checkout (``--data`` to point elsewhere); a
@@ -252,8 +252,8 @@ def peer_models(skip_mstl: bool, ets_weeks: int) -> dict[str, Forecaster]:
     except ImportError as error:
         print(
             f"statsforecast not importable ({error}); reporting ours and seasonal naive only. "
-            "Install it in a separate venv: python3 -m venv /work/peers && "
-            "/work/peers/bin/pip install -r benchmarks/requirements-peers.txt && /work/peers/bin/pip install -e .",
+            "Install it in a separate virtual environment: "
+            "pip install -r benchmarks/requirements-peers.txt && pip install -e .",
             file=sys.stderr,
         )
         return {}

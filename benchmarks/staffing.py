@@ -1,12 +1,11 @@
 """Required agents for a week of 15-minute intervals: our Erlang C / Erlang A against pyworkforce and
 call-center-tools, timed side by side and checked against a 50-digit decimal reference.
 
-    /work/peers/bin/python benchmarks/staffing.py            # peers installed in /work/peers (see below)
-    /work/venv/bin/python benchmarks/staffing.py             # ours only: peers reported as not importable
+    python benchmarks/staffing.py    # in a separate virtual environment with the peers (below)
+    python benchmarks/staffing.py    # in the project's own environment: ours only, peers reported as not importable
 
-Peers are NOT project dependencies; install them into a separate venv:
-    python3 -m venv /work/peers && /work/peers/bin/pip install pyworkforce==0.5.1 call-center-tools
-    /work/peers/bin/pip install -e /work/main
+Peers are NOT project dependencies; install them, with this package, into a separate virtual environment:
+    pip install -r benchmarks/requirements-peers.txt && pip install -e .
 
 Workload: 672 intervals (one week) x 3 queues, a seeded intraday and weekly shape from ~0.05 Erlangs at
 night to ~60 at the Monday peak, plus a large-scale row of 672 intervals at 4,500-5,500 Erlangs. Each row is
@@ -151,14 +150,14 @@ def load_peers() -> dict[str, object]:
         except ImportError:
             print("pyworkforce: no ErlangA in pyworkforce.queuing (this version ships Erlang C only)")
     except ImportError as exc:
-        print(f"pyworkforce not importable ({exc}); install it into /work/peers (module docstring)")
+        print(f"pyworkforce not importable ({exc}); install it into the peers' virtual environment (module docstring)")
     try:
         import call_center_tools
         peers["call-center-tools"] = call_center_tools
         if not any("erlang_a" in name.lower() or "abandon" in name.lower() for name in dir(call_center_tools)):
             print("call-center-tools: no Erlang A (its API is erlang_b, erlang_c and calc_staffing)")
     except ImportError as exc:
-        print(f"call-center-tools not importable ({exc}); install it into /work/peers (module docstring)")
+        print(f"call-center-tools not importable ({exc}); install it into the peers' virtual environment (module docstring)")
     return peers
 
 

@@ -150,14 +150,14 @@ def load_peers() -> dict[str, object]:
         except ImportError:
             print("pyworkforce: no ErlangA in pyworkforce.queuing (this version ships Erlang C only)")
     except ImportError as exc:
-        print(f"pyworkforce not importable ({exc}); install it into the peers' virtual environment (module docstring)")
+        print(f"pyworkforce not importable ({exc}); install it with the peers (module docstring)")
     try:
         import call_center_tools
         peers["call-center-tools"] = call_center_tools
         if not any("erlang_a" in name.lower() or "abandon" in name.lower() for name in dir(call_center_tools)):
             print("call-center-tools: no Erlang A (its API is erlang_b, erlang_c and calc_staffing)")
     except ImportError as exc:
-        print(f"call-center-tools not importable ({exc}); install it into the peers' virtual environment (module docstring)")
+        print(f"call-center-tools not importable ({exc}); install it with the peers (module docstring)")
     return peers
 
 

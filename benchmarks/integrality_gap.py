@@ -27,23 +27,14 @@ import math
 import multiprocessing
 import tempfile
 import time
-from pathlib import Path
 
-from quality_seeds import planned_instance  # the script beside this one (its folder is on the path when run)
+from quality_seeds import centre  # the script beside this one (its folder is on the path when run)
 
-from scheduler.demo.example import generate_example
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search.integer_bound import integer_aggregate
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.solve import build_model, solve_roster
 from scheduler.rostering.stopping import new_solver
-
-
-def centre(agents: int, queues: int, seed: int, folder: str, seconds: float) -> Instance:
-    """The generator's centre for ``seed``, with the solver's limit set to ``seconds``."""
-    work = Path(folder) / f"a{agents}q{queues}s{seed}"
-    generate_example(work, agents=agents, queues=queues, seed=seed)
-    return planned_instance(work, seconds)
 
 
 def full_model(instance: Instance, seconds: float, workers: int) -> tuple[float, float, str]:

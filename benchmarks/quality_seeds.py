@@ -62,6 +62,14 @@ def planned_instance(work: Path, seconds: float) -> Instance:
     return Instance(limited, week, required)
 
 
+def centre(agents: int, queues: int, seed: int, folder: str, seconds: float) -> Instance:
+    """The generator's centre for ``seed`` (``wfm example`` into ``folder``), planned as ``planned_instance`` with
+    the solver's limit set to ``seconds``."""
+    work = Path(folder) / f"a{agents}q{queues}s{seed}"
+    generate_example(work, agents=agents, queues=queues, seed=seed)
+    return planned_instance(work, seconds)
+
+
 def run_one(job: tuple[int, int, int, float, str, str, bool]) -> dict:
     """One seed's centre solved in a fresh process."""
     agents, queues, seed, seconds, channels, folder, echo = job

@@ -17,20 +17,16 @@ import argparse
 import json
 import multiprocessing
 import tempfile
-from pathlib import Path
 
-from quality_seeds import planned_instance  # the script beside this one (its folder is on the path when run)
+from quality_seeds import centre  # the script beside this one (its folder is on the path when run)
 
-from scheduler.demo.example import generate_example
 from scheduler.rostering.search.week_column_bound import week_column_bound
 
 
 def run_one(job: tuple[int, int, int, int]) -> dict:
     agents, queues, seed, rounds = job
     with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder) / f"a{agents}q{queues}s{seed}"
-        generate_example(work, agents=agents, queues=queues, seed=seed)
-        instance = planned_instance(work, 60.0)
+        instance = centre(agents, queues, seed, folder, 60.0)
     row: dict = {"agents": agents, "queues": queues, "seed": seed, "rounds_limit": rounds}
     result = week_column_bound(instance, rounds=rounds)
     if result is None:

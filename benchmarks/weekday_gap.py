@@ -32,14 +32,12 @@ import multiprocessing
 import re
 import tempfile
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
-from quality_seeds import planned_instance  # the script beside this one (its folder is on the path when run)
+from quality_seeds import centre  # the script beside this one (its folder is on the path when run)
 
-from scheduler.demo.example import generate_example
 from scheduler.domain.roster import Roster
 from scheduler.rostering import solve
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
@@ -153,9 +151,7 @@ def _days_with_workers_fixed(instance: Instance, roster: Roster, days: tuple[int
 
 def run_one(job: tuple[int, int, int, float, float, list[tuple[int, ...]], str]) -> dict:
     agents, queues, seed, seconds, day_seconds, exchanges, folder = job
-    work = Path(folder) / f"a{agents}q{queues}s{seed}"
-    generate_example(work, agents=agents, queues=queues, seed=seed)
-    instance = planned_instance(work, seconds)
+    instance = centre(agents, queues, seed, folder, seconds)
     result = solve.solve_roster(instance, progress=None)
     roster = result.roster
     mine, (lp, lp_shifts) = _roster_plan(instance, roster), _lp_plan(instance)

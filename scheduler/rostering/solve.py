@@ -77,12 +77,7 @@ from scheduler.rostering.search import (
     weekly_start,
     weighted_start,
 )
-from scheduler.rostering.search.lower_bound import (
-    LP_BUILD_SECONDS_PER_VARIABLE,
-    AggregateSolution,
-    lp_work,
-    solve_aggregate,
-)
+from scheduler.rostering.search.lower_bound import AggregateSolution, solve_charged
 from scheduler.rostering.search.lp_start import lp_weeks
 from scheduler.rostering.search.polish import polish
 from scheduler.rostering.search.restarts import (
@@ -1049,16 +1044,10 @@ def _charged_lp(instance: Instance, max_work_seconds: float, budget: _Budget, st
     than its size says) is within ``max_work_seconds``, charged to ``budget``; one built and found over it is charged
     its build. ``timed_out`` gets ``True`` when the wall clock (``stop``) cut it (then nothing is charged: the run is
     not reproducible anyway)."""
-    built: list[int] = []  # the LP's columns, once built
-    aggregate = solve_aggregate(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
-                                max_work_seconds=max_work_seconds / factor, on_time_out=lambda: timed_out.append(True),
-                                on_built=lambda columns, rows: built.append(columns), stop=stop,
-                                method=weekly_start.lp_method(instance))
-    if aggregate is not None:
-        budget.spend(lp_work(aggregate.variables, aggregate.rows) * factor * DETERMINISTIC_UNITS_PER_SECOND)
-    elif built and not timed_out:  # built, found over its share, not solved: the build was work all the same
-        budget.spend(built[0] * LP_BUILD_SECONDS_PER_VARIABLE * DETERMINISTIC_UNITS_PER_SECOND)
-    return aggregate
+    return solve_charged(instance, max_work_seconds,
+                         lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), timed_out,
+                         seconds=LP_WALL_SHARE * stop.seconds_left(), factor=factor, stop=stop,
+                         method=weekly_start.lp_method(instance))
 
 
 def _floor_short(costs: Sequence[RuleCost]) -> bool:

@@ -250,6 +250,25 @@ def glop_solved(instance: Instance, shared_breaks: bool = False) -> tuple[_Aggre
     return lp, solver, solver.Objective().Value() + lp.constant
 
 
+def solve_charged(instance: Instance, max_work_seconds: float, spend_seconds: Callable[[float], None],
+                  timed_out: list[bool], *, seconds: float = math.inf, factor: float = 1.0, stop: Stop = NO_STOP,
+                  method: str = GLOP) -> AggregateSolution | None:
+    """``solve_aggregate`` of an LP whose solve takes ``factor`` times its size's predicted work (``lp_work``),
+    within ``max_work_seconds`` of that, its work passed to ``spend_seconds`` in CPU seconds: the solved LP's
+    predicted work times ``factor``; an LP built and not solved (found over its share) its build. ``timed_out`` gets
+    ``True`` when the wall clock ``seconds`` or ``stop`` cut it; while it holds one, nothing is charged for a build
+    (the run is not reproducible anyway)."""
+    built: list[int] = []  # the LP's columns, once built
+    solution = solve_aggregate(instance, seconds=seconds, max_work_seconds=max_work_seconds / factor,
+                               on_time_out=lambda: timed_out.append(True),
+                               on_built=lambda columns, rows: built.append(columns), stop=stop, method=method)
+    if solution is not None:
+        spend_seconds(lp_work(solution.variables, solution.rows) * factor)
+    elif built and not timed_out:  # built, found over its share, not solved: the build was work all the same
+        spend_seconds(built[0] * LP_BUILD_SECONDS_PER_VARIABLE)
+    return solution
+
+
 def aggregate_lower_bound(instance: Instance) -> float | None:
     """The aggregate LP's optimum (objective units), rounded down to the objective's 1/60 grid; ``None`` if
     the LP could not be solved."""

@@ -40,10 +40,8 @@ from scheduler.rostering.search.level_lean import level_lean_heads
 from scheduler.rostering.search.lower_bound import (
     GLOP,
     HIGHS_IPM,
-    LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
-    lp_work,
-    solve_aggregate,
+    solve_charged,
 )
 from scheduler.rostering.search.subset_bound import COARSER, skill_sets
 from scheduler.rostering.stopping import NO_STOP, Stop
@@ -113,26 +111,15 @@ def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_se
     """The per-interval LP's plan as the weekly mode's start (its work, ``lower_bound.lp_work``, passed to
     ``spend_seconds``), with no bound (0: its optimum bounds the per-interval mode, not this one); None outside
     the weekly mode or when ``solve_aggregate`` gives none (over ``max_work_seconds``, the clock, ``stop``). An LP
-    built and found over ``max_work_seconds`` is charged its build, as ``solve._charged_lp`` charges one."""
+    built and found over ``max_work_seconds`` is charged its build (``lower_bound.solve_charged``)."""
     interval = interval_instance(instance)
     if interval is None:
         return None
-    built: list[int] = []  # the LP's columns, once built
     timed_out: list[bool] = []
-
-    def time_out() -> None:
-        timed_out.append(True)
-        if on_time_out is not None:
-            on_time_out()
-
-    solution = solve_aggregate(interval, seconds=seconds, max_work_seconds=max_work_seconds, on_time_out=time_out,
-                               on_built=lambda columns, rows: built.append(columns), stop=stop)
-    if solution is None:
-        if built and not timed_out:  # built, found over its share, not solved: the build was work all the same
-            spend_seconds(built[0] * LP_BUILD_SECONDS_PER_VARIABLE)
-        return None
-    spend_seconds(lp_work(solution.variables, solution.rows))
-    return dataclasses.replace(solution, bound=0.0)
+    solution = solve_charged(interval, max_work_seconds, spend_seconds, timed_out, seconds=seconds, stop=stop)
+    if timed_out and on_time_out is not None:
+        on_time_out()
+    return None if solution is None else dataclasses.replace(solution, bound=0.0)
 
 
 def cover_target(instance: Instance, solution: AggregateSolution) -> Instance | None:

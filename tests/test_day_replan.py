@@ -99,6 +99,46 @@ def test_never_worse_than_the_hint_and_valid(day: int, tmp_path: Path) -> None:
         s for s in STUCK.shifts if s.date != WEEK.day(day)]
 
 
+def test_the_pinned_build_is_smaller_and_finds_the_same_day(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other days built pinned (one variable per worked shift and break) rather than built whole and fixed:
+    the same re-planned Monday, for less build charged."""
+    instance = _instance()
+    rosters, charged = [], []
+    for pinned in (False, True):
+        monkeypatch.setattr(day_replan, "PIN_OTHER_DAYS", pinned)
+        monkeypatch.setattr(day_replan, "SOLVE_SECONDS", 0.0)  # the build's charge alone (and the hint)
+        budget = _budget()
+        rosters.append(solve.replan_day(instance, STUCK, MONDAY, budget, 1, 0))
+        charged.append(budget.used)
+    assert charged[1] < charged[0] / 2  # six of seven days' candidates not built (the cover rows stay)
+    for pinned in (False, True):
+        monkeypatch.setattr(day_replan, "PIN_OTHER_DAYS", pinned)
+        monkeypatch.setattr(day_replan, "SOLVE_SECONDS", 5.0)
+        rosters.append(solve.replan_day(instance, STUCK, MONDAY, _budget(), 1, 0))
+    assert rosters[2] == rosters[3] and _total(instance, rosters[3]) < _total(instance, STUCK)
+    assert _valid(instance, rosters[3], tmp_path)
+
+
+def test_pinning_the_other_days_keeps_a_planners_replan() -> None:
+    """Without a planner's re-plan the re-plan costs are off; with one, its pins and published roster stay and the
+    roster's other days are pinned beside them."""
+    instance = _instance()
+    plain = day_replan.pinned_except(instance, STUCK, MONDAY).config
+    assert plain.weights.changed_shift == 0 and plain.weights.moved_break == 0 and plain.replan is not None
+    assert plain.pinned("A", WEEK.day(TUE)) == (True, PinnedShift("day", hm("06:00"), tuple(
+        b.start_minute for b in _shift("A", TUE, "06:00").breaks)))
+    assert plain.pinned("B", WEEK.day(TUE)) == (True, None)  # a day off kept
+    assert not plain.pinned("A", WEEK.day(MONDAY))[0] and not plain.pinned("B", WEEK.day(MONDAY))[0]
+    published = {("B", WEEK.day(MONDAY)): PinnedShift("day", hm("10:00"), ())}
+    planners = instance.with_config(replace(instance.config, replan=Replan(
+        pinned={("B", WEEK.day(MONDAY)): None}, published=published)))
+    kept = day_replan.pinned_except(planners, STUCK, MONDAY).config
+    assert kept.weights == instance.config.weights and kept.replan is not None
+    assert kept.replan.published == published and kept.pinned("B", WEEK.day(MONDAY)) == (True, None)
+    assert not kept.pinned("A", WEEK.day(MONDAY))[0] and kept.pinned("A", WEEK.day(3)) == (True, None)
+
+
 def test_days_most_over_staffed_first_and_the_loop_stops_with_the_budget() -> None:
     instance = _instance()
     roster = Roster((_shift("A", MONDAY, "10:00"), _shift("A", TUE, "06:00"), _shift("B", TUE, "06:00"),

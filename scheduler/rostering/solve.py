@@ -988,6 +988,8 @@ def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, th
     """``roster`` with day ``day`` (index in the week) re-planned for every agent at once by CP-SAT, the other days
     fixed and the roster as the hint, within ``day_replan.SOLVE_SECONDS`` of ``budget`` (the build charged first, the
     solve given what is left after it); the roster itself when CP-SAT returns nothing (``search.day_replan``)."""
+    if day_replan.PIN_OTHER_DAYS:
+        instance = day_replan.pinned_except(instance, roster, day)
     agents = list(instance.config.agents)
     everyone = {a.agent_id for a in agents}
     current = _Roster(instance.config, instance.week)
@@ -996,7 +998,7 @@ def replan_day(instance: Instance, roster: Roster, day: int, budget: _Budget, th
 
     def day_solver() -> cp_model.CpSolver:
         solver = budget.new_solver(day_replan.SOLVE_SECONDS, threads, seed)
-        solver.parameters.cp_model_presolve = False  # removing six fixed days took presolve longer than the budget
+        solver.parameters.cp_model_presolve = day_replan.PRESOLVE
         return solver
 
     solved = _solve_neighbourhood(instance, agents, current.fixed_on_floor(excluded=everyone), current, day_solver,

@@ -5,9 +5,10 @@ The local search moves one shift at a time and the other neighbourhoods free a f
 local optima are deep. Here CP-SAT re-plans a single day for *every* agent, the other six days fixed (so each
 agent's weekly rules become limits on that day's shift: hours left, rest to the neighbouring days, days in a row),
 hinted with the current roster: every coordinated change of starts, templates, breaks and who works that day is in
-reach. The model is the full week's with the other days fixed; CP-SAT's presolve, which on a 150-agent week
-spends more than the budget removing the fixed days, is switched off: the fixed days then cost one propagation at
-the root and the hint is a first solution at once.
+reach. The other days are built pinned (``pinned_except``: one variable per kept shift and break, as a planner's
+re-plan pins days); CP-SAT's presolve is switched off (on the whole week built and fixed it spent more than the
+budget removing the fixed days; on the pinned build it still costs more than the search): the fixed days then cost
+one propagation at the root and the hint is a first solution at once.
 
 Measured (150 agents x 3 queues, the 60-s roster): the weekend days, where the contracts' weekend work leaves
 most of the over-staffing, are solved to optimality in a fraction of a unit and improve on the worst seeds; a
@@ -20,9 +21,11 @@ This module chooses the days and runs the loop; ``solve.replan_day`` builds and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
+from scheduler.domain.plan import PinnedShift, Replan
 from scheduler.domain.roster import Roster
 from scheduler.rostering import effective_cover
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
@@ -45,6 +48,14 @@ SOLVE_SECONDS = 5.0
 # the build on 150 x 3 centres, about 1.6e-5 s per row, at 0.33 units per second, with a 1.5x margin for the
 # read-back and evaluation; the neighbourhoods' own rate counts a presolve this model does not run).
 UNITS_PER_ROW = 8e-6
+# Whether the other six days are built pinned (``PlanConfig.replan``'s pins: one variable per worked shift and break
+# instead of every candidate, ``pinned_except``) rather than built whole and then fixed: the same model's solutions,
+# a fraction of its build.
+PIN_OTHER_DAYS = True
+# Whether CP-SAT presolves the day's model: with the other days built whole, removing them took presolve longer than
+# the budget; with them pinned, presolve still took 16 of the 26 CPU-s of 805556's two day re-plans and found the
+# same days (README "A whole day of every agent re-planned at once").
+PRESOLVE = False
 # Least budget left, in deterministic units (or seconds), to start a day: a weekend day took 0.3-0.8 units of
 # CP-SAT and about 1.2 of build at 150 agents.
 LEAST_LEFT_UNITS = 1.0
@@ -56,6 +67,29 @@ def applies(instance: Instance) -> bool:
     return (ENABLED and MIN_AGENTS <= len(instance.config.agents) <= MAX_AGENTS
             and not effective_cover.weighted(instance.config) and not instance.deadlines
             and instance.service_curves is None)
+
+
+def pinned_except(instance: Instance, roster: Roster, day: int) -> Instance:
+    """``instance`` with every agent's days other than ``day`` pinned to ``roster`` (a shift with its breaks and
+    activities, or a day off), on top of a planner's own re-plan pins. Without a planner's re-plan the re-plan
+    costs are off (nothing was published); with one, its published roster and costs stay as they were."""
+    config, week = instance.config, instance.week
+    own = config.replan
+    pinned = dict(own.pinned) if own is not None else {}
+    worked = {(s.agent_id, s.date): s for s in roster.shifts}
+    for agent in config.agents:
+        for other in range(week.day_count):
+            date = week.day(other)
+            if other == day or (agent.agent_id, date) in pinned:
+                continue
+            shift = worked.get((agent.agent_id, date))
+            pinned[agent.agent_id, date] = None if shift is None else PinnedShift(
+                shift.template_id, shift.start_minute, tuple(b.start_minute for b in shift.breaks),
+                tuple(sorted((a.activity_id, a.start_minute) for a in shift.activities)))
+    if own is None:
+        return instance.with_config(replace(config, replan=Replan(pinned, {}),
+                                            weights=replace(config.weights, changed_shift=0, moved_break=0)))
+    return instance.with_config(replace(config, replan=Replan(pinned, own.published)))
 
 
 def over_staffed_by_day(instance: Instance, roster: Roster) -> np.ndarray:

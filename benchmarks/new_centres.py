@@ -182,7 +182,8 @@ def run(options: dict, work: Path) -> dict:
 
 def extras(row: dict, work: Path) -> dict:
     """``wfm simulate`` and a three-scenario ``wfm sweep`` (20-s plans) of a planned centre."""
-    simulated = _wfm("simulate", row["out"], "--reps", "5", "--json")
+    # (the plan folder's recorded config lies outside the current folder: ``wfm simulate`` reads it only if named)
+    simulated = _wfm("simulate", row["out"], "--reps", "5", "--json", "--config", row["plan"])
     result = {"centre": row["centre"], "simulate_exit": simulated.returncode,
               "simulate_traceback": "Traceback" in simulated.stderr}
     if simulated.returncode == 0:

@@ -33,7 +33,9 @@ file it is the 1-based data row):
 - The interval length is inferred as the most common positive gap between consecutive timestamps of a
   queue (or given as ``interval_minutes``, which must then agree with the inferred one); it must be one
   of ``ALLOWED_INTERVAL_MINUTES`` and every gap must be a multiple of it, and every timestamp must start a
-  whole interval counted from midnight (``07:15`` is fine for 15 minutes, ``07:20`` is not).
+  whole interval counted from midnight (``07:15`` is fine for 15 minutes, ``07:20`` is not). A queue whose
+  rows (48 or more) all lie on a coarser grid than the others' (30-minute rows among 15-minute queues) is an
+  error: read at the finer interval it would be staffed every other interval.
 - Every queue spans at least ``MIN_HISTORY_DAYS`` calendar days (first to last day, inclusive).
 
 Daylight saving. Without ``timezone`` timestamps are plain wall-clock values and a repeated one is a
@@ -740,6 +742,11 @@ def _check_span(frame: pd.DataFrame, path: Path) -> None:
         )
 
 
+# A queue with at least this many rows, all of them on a grid coarser than the inferred interval, is a queue of
+# that coarser interval (by chance, a 15-minute queue's rows would all lie on the half hour with odds of 2^-48).
+COARSER_QUEUE_MIN_ROWS = 48
+
+
 def _infer_interval_minutes(frame: pd.DataFrame, path: Path) -> int:
     """The most common positive gap between consecutive rows of a queue, checked against the others."""
     seconds = frame["interval_start"].to_numpy().astype("datetime64[s]").astype(np.int64)
@@ -767,7 +774,29 @@ def _infer_interval_minutes(frame: pd.DataFrame, path: Path) -> int:
             f"{excerpt(frame['queue'].iloc[at])} (row {rows[at - 1]}), not a multiple of the {interval_minutes}-minute "
             "interval inferred from the most common gap"
         )
+    _check_coarser_queue(frame, seconds, codes, interval_minutes, path)
     return interval_minutes
+
+
+def _check_coarser_queue(frame: pd.DataFrame, seconds: np.ndarray, codes: np.ndarray, interval_minutes: int,
+                         path: Path) -> None:
+    """Refuse a queue whose rows all start on a coarser grid than the inferred interval (a 30-minute queue among
+    15-minute ones, its rows at :00 and :30 only, at least ``COARSER_QUEUE_MIN_ROWS`` of them): read as 15-minute
+    intervals its contacts would fall in every other interval, and the roster would staff it half the time."""
+    seconds_of_day = seconds % (24 * 3600)
+    for coarser in sorted((m for m in ALLOWED_INTERVAL_MINUTES if m > interval_minutes and m % interval_minutes == 0),
+                          reverse=True):
+        off = np.bincount(codes, weights=(seconds_of_day % (coarser * SECONDS_PER_MINUTE) != 0).astype(float))
+        rows = np.bincount(codes)
+        aligned = np.flatnonzero((off == 0) & (rows >= COARSER_QUEUE_MIN_ROWS))
+        if aligned.size and aligned.size < rows.size:  # some queues coarser than the others
+            queue = frame["queue"].to_numpy()[np.flatnonzero(codes == aligned[0])[0]]
+            raise InputError(
+                f"{path}: queue {excerpt(queue)} has {coarser}-minute intervals (all {rows[aligned[0]]:,} of its "
+                f"rows start at a multiple of {coarser} minutes) but other queues have {interval_minutes}-minute "
+                f"ones; give every queue the same interval length (split its rows into {interval_minutes}-minute "
+                "intervals)"
+            )
 
 
 def _check_alignment(frame: pd.DataFrame, interval_minutes: int, path: Path) -> None:

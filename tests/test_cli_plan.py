@@ -48,8 +48,13 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def wfm(*args: str | Path) -> Result:
-    """Run ``wfm ARGS`` in-process; stdout and stderr both end up in ``result.output``."""
-    return CliRunner().invoke(main, [str(a) for a in args], prog_name="wfm")
+    """Run ``wfm ARGS`` in-process; stdout and stderr both end up in ``result.output``. Plans and schedules get a
+    generous wall-clock cap unless the test sets one, so a loaded machine cannot cut the deterministic budget short
+    (with the cap at the time limit, a run on a busy machine publishes a poorer roster than on an idle one)."""
+    words = [str(a) for a in args]
+    if words and words[0] in ("plan", "schedule") and "--wall-limit" not in words:
+        words += ["--wall-limit", "900"]
+    return CliRunner().invoke(main, words, prog_name="wfm")
 
 
 def explain(result: Result) -> str:

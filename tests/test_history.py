@@ -223,6 +223,18 @@ def test_mixed_interval_lengths(tmp_path: Path) -> None:
     assert "15-minute" in message
 
 
+def test_a_30_minute_queue_among_15_minute_ones_is_refused(tmp_path: Path) -> None:
+    """A planner appends a queue exported in 30-minute intervals to 15-minute ones: every gap is a multiple of 15,
+    but read as 15-minute intervals its contacts would fall in every other interval and the roster would staff
+    it half the time (it did, silently)."""
+    lines = history_lines(queue="voice") + history_lines(queue="chat", interval_minutes=30)
+    message = load_error(write(tmp_path, lines))
+    assert "queue 'chat' has 30-minute intervals (all 56 of its rows start at a multiple of 30 minutes)" in message
+    assert "other queues have 15-minute ones" in message
+    sparse = [line for line in history_lines(queue="chat") if line[14:16] in ("00", "30")]  # 15-minute, sparse
+    assert load_history(write(tmp_path, history_lines(queue="voice") + sparse[:47])).interval_minutes == 15
+
+
 def test_timestamps_not_aligned_with_the_interval(tmp_path: Path) -> None:
     lines = history_lines(open_minute=9 * 60 + 5)  # 09:05, 09:20, ...: 15-minute gaps off the quarter hours
     message = load_error(write(tmp_path, lines))

@@ -179,3 +179,22 @@ def test_fairness_counts_the_horizon_shares() -> None:
     model.cp.minimize(term.expression)
     solver = cp_model.CpSolver()
     assert solver.solve(model.cp) == cp_model.OPTIMAL and solver.objective_value == 1
+
+
+def test_leave_that_ends_the_last_week_starts_the_run() -> None:
+    """Leave counted as worked on the Sunday before the week, at most five days in a row: Monday to Friday worked
+    makes six with it (the validator counts that run across the boundary); the carry-in once started the run at
+    zero because no day of it was worked, and a four-week plan was rejected with 9 such violations."""
+    from datetime import timedelta
+
+    from scheduler.rostering.carry_in import carry_in
+
+    sunday, known_from = WEEK.start - timedelta(days=1), WEEK.start - timedelta(days=7)
+    contract = dataclasses.replace(LOOSE, max_consecutive_days=5)
+    config = dataclasses.replace(make_config((agent(time_off=frozenset({sunday})),), (contract,)), weeks=2)
+    carried = carry_in(config, WEEK, 2, known_from, [])
+    assert carried.of("A1").worked_run_days == 1
+    config = dataclasses.replace(config, carry_in=carried)
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert not carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(5)}))
+    assert carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(1, 6)}))

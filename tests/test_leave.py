@@ -76,3 +76,14 @@ def test_sick_midweek_is_not_made_up_at_the_weekend(counts_as: str, tmp_path: Pa
     assert both_weekend_days is (counts_as == "credit_minimum")
     if counts_as == "worked_day":
         assert len(days) == 3
+
+
+@pytest.mark.parametrize("leave_days", [6, 7])
+def test_more_leave_than_working_days_is_a_week_off_not_a_violation(leave_days: int, tmp_path: Path) -> None:
+    """A planner gives a 5-day full-timer a whole week of leave (or six days): the agent works nothing, and the
+    independent validator accepts that week as the solver does (it once counted 7 working days > 5 and a maximum
+    of -16 h, so the plan was rejected with exit 1)."""
+    off = frozenset(MON + timedelta(days=d) for d in range(leave_days))
+    config = make_config((agent(time_off=off),), (FULL,))
+    assert explain_conflicts(config, WEEK) == []
+    assert _plan(config, tmp_path) == []  # (``_plan`` validates the roster)

@@ -37,6 +37,25 @@ def test_an_lp_whose_stop_has_come_returns_nothing_and_says_it_was_cut() -> None
     assert solve_aggregate(Instance(config, WEEK, req), stop=Stop().start()) is not None  # not stopped: solved
 
 
+def test_an_lp_build_past_the_clock_is_abandoned_before_glop() -> None:
+    """The build of the aggregate LP (Python: 20 s of wall time at 244 agents on a loaded machine, past a 14-s cap)
+    checks the clock: a deadline that passes while it builds abandons the LP unbuilt and says it was cut. The
+    clock is a counter, one second a read, so the deadline passes inside the build whatever the machine."""
+    config, req = _centre(6)
+    reads = [0.0]
+
+    def clock() -> float:
+        reads[0] += 1.0
+        return reads[0]
+
+    stop = Stop(wall_seconds=3.0, clock=clock).start()
+    built: list[tuple[int, int]] = []
+    cut: list[bool] = []
+    assert solve_aggregate(Instance(config, WEEK, req), stop=stop, on_time_out=lambda: cut.append(True),
+                           on_built=lambda columns, rows: built.append((columns, rows))) is None
+    assert cut == [True] and built == [] and stop.reason == WALL_CLOCK
+
+
 def test_watching_calls_the_solver_interrupt_when_stopped_from_a_thread() -> None:
     stop = Stop().start()
     called = threading.Event()

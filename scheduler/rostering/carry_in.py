@@ -62,9 +62,11 @@ def _state(start: date, known_from: date, shifts: list[PastShift], counted: set[
     monday = datetime.combine(start, datetime.min.time())
     worked = {s.day for s in shifts}
     last_end = max((s.end for s in shifts), default=None)
-    day, run, any_worked = start - timedelta(days=1), 0, False
+    # the run of worked days and counted leave up to the week, a run of leave alone included: with the week's worked
+    # days it makes one run (leave on Sunday, worked Monday to Friday: six days), as the validator counts it
+    day, run = start - timedelta(days=1), 0
     while day >= known_from and (day in worked or day in counted):
-        run, any_worked, day = run + 1, any_worked or day in worked, day - timedelta(days=1)
+        run, day = run + 1, day - timedelta(days=1)
     day, off = start - timedelta(days=1), 0
     while day >= known_from and day not in worked:
         off, day = off + 1, day - timedelta(days=1)
@@ -75,7 +77,7 @@ def _state(start: date, known_from: date, shifts: list[PastShift], counted: set[
     weekends = {s.day - timedelta(days=s.day.weekday() - 5) for s in horizon if s.day.weekday() in WEEKEND_WEEKDAYS}
     return AgentCarry(
         last_end_minute=None if last_end is None else int((last_end - monday).total_seconds() // SECONDS_PER_MINUTE),
-        worked_run_days=run if any_worked else 0,
+        worked_run_days=run,
         off_run_days=off if day >= known_from else None,
         weekend_run=weekend_run,
         weekends_worked=len(weekends),

@@ -591,6 +591,8 @@ def solve_roster(
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
+            if stop.stopped():  # past the cap a run moves nothing; its setup and scoring cost seconds
+                break
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
@@ -629,8 +631,10 @@ def solve_roster(
                 improve_passes=SEQUENTIAL_PASSES, initial=dict(current.shifts), spend=budget.spend, stop=stop,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total)
             keep_if_better(_roster_of(weeks), "lp+passes")
-            keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed, units_left=budget.left,
-                                  spend=budget.spend, stopped=stop.stopped), "lp+passes+polish")
+            if not stop.stopped():
+                keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed,
+                                      units_left=budget.left, spend=budget.spend, stopped=stop.stopped),
+                               "lp+passes+polish")
     if aggregate is None or (lp_instance is not instance and _floor_short(costs)):
         # Without the LP (GLOP failed), or when the aimed heads start still breaks a hard floor rule (the
         # agent-by-agent start values a head by the floor shortfall it saves): agents rostered one at a time
@@ -643,7 +647,8 @@ def solve_roster(
             keep_if_better(_roster_of(weeks), "sequential")
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)
-        if math.isfinite(objective):  # local search on the agent-by-agent start, within its share of the budget
+        if math.isfinite(objective) and not stop.stopped():  # local search on the agent-by-agent start, within its
+            # share of the budget (past the cap it would move nothing, and its setup and scoring cost seconds)
             floor = max(0.0, budget.left() - NO_LP_POLISH_SHARE * budget.total)
             keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed,
                                   units_left=lambda: budget.left() - floor,
@@ -677,7 +682,8 @@ def solve_roster(
             keep_if_better(placed, f"round{round_number}")
             shortfall = _shortfall(instance, placed)
             padded = padded + shortfall
-        if math.isfinite(objective):  # local search on the best start, leaving the neighbourhoods their reserve
+        if math.isfinite(objective) and not stop.stopped():  # local search on the best start, leaving the
+            # neighbourhoods their reserve
             keep_if_better(polish(searched(current.roster()), current.roster(), seed=seed,
                                   units_left=lambda: budget.left() - LNS_RESERVE_SHARE * budget.total,
                                   spend=budget.spend, stopped=stop.stopped), "polish")

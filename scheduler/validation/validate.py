@@ -407,7 +407,7 @@ def _weekly_hours(agent: Agent, contract: Contract, paid: float, week: date | No
     days_off = 0 if week is None else sum(1 for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
     per_day = contract.max_days_per_week
     credit = contract.min_weekly_minutes // per_day if per_day else 0
-    minimum = contract.min_weekly_minutes - credit * days_off
+    minimum = max(0, contract.min_weekly_minutes - credit * days_off)
     maximum = float(contract.max_weekly_minutes)
     if contract.time_off_counts_as == "worked_day" and per_day:
         maximum = max(minimum, contract.max_weekly_minutes - days_off * (contract.max_weekly_minutes // per_day))
@@ -424,7 +424,9 @@ def _weekly_hours(agent: Agent, contract: Contract, paid: float, week: date | No
 
 
 def _max_days(agent: Agent, contract: Contract, days: Sequence[date], leave: Sequence[date]) -> list[Violation]:
-    if len(days) + len(leave) <= contract.max_days_per_week:
+    """More working days than the maximum, leave counted; leave alone breaks nothing (a week of leave longer than
+    the contract's days is a week off)."""
+    if not days or len(days) + len(leave) <= contract.max_days_per_week:
         return []
     note = f" (with {len(leave)} day(s) of time off counted)" if leave else ""
     return [Violation(agent.agent_id, None, "max_days",

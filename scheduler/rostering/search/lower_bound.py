@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -191,7 +192,16 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         if on_time_out is not None:
             on_time_out()
         return None
-    lp = _AggregateLp(instance, solver, cover, shared_breaks)
+    # the build (Python, seconds at a few hundred agents, longer on a loaded machine) counts towards the LP's
+    # wall share and stops at the cap like GLOP: a build past either is abandoned
+    deadline = time.monotonic() + seconds if math.isfinite(seconds) else math.inf
+    try:
+        lp = _AggregateLp(instance, solver, cover, shared_breaks,
+                          stopped=lambda: stop.stopped() or time.monotonic() >= deadline)
+    except _BuildStopped:
+        if on_time_out is not None:
+            on_time_out()
+        return None
     if on_built is not None:
         on_built(solver.NumVariables(), solver.NumConstraints())
     if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
@@ -276,11 +286,16 @@ def aggregate_lower_bound(instance: Instance) -> float | None:
     return None if solution is None else solution.bound
 
 
+class _BuildStopped(Exception):
+    """The aggregate LP's build was stopped (its ``stopped`` said so): the wall clock or an interrupt."""
+
+
 class _AggregateLp:
-    """Builds the aggregate LP into ``solver`` (see the module docstring)."""
+    """Builds the aggregate LP into ``solver`` (see the module docstring); raises ``_BuildStopped`` as soon as
+    ``stopped()`` says so between two agent classes or two shift counts."""
 
     def __init__(self, instance: Instance, solver: pywraplp.Solver, cover: CoverView | None = None,
-                 shared_breaks: bool = False) -> None:
+                 shared_breaks: bool = False, stopped: Callable[[], bool] = lambda: False) -> None:
         # deadline queues are covered cumulatively (``rules.deadline_cover``), the others interval by interval; a
         # merged ``cover`` (``search.subset_bound``) is built from those live requirements alone
         config, week = instance.config, instance.week
@@ -305,6 +320,8 @@ class _AggregateLp:
         shift_count: dict[tuple[tuple[str, ...], int, tuple[str, int]], list] = defaultdict(list)
         option_of: dict[tuple[str, int], ShiftOption] = {}
         for number, agent_class in enumerate(agent_classes(config, week, cover)):
+            if stopped():
+                raise _BuildStopped
             size = len(agent_class.agent_ids)
             day_vars: list[list[tuple[ShiftOption, pywraplp.Variable]]] = []
             for d, options in enumerate(agent_class.options):
@@ -327,6 +344,8 @@ class _AggregateLp:
         counts_of: dict[tuple[int, tuple[str, int]], list[pywraplp.Variable]] = defaultdict(list)
         for (skills, d, key), variables in sorted(shift_count.items(), key=lambda item: (item[0][0], item[0][1],
                                                                                           item[0][2])):
+            if stopped():
+                raise _BuildStopped
             option = option_of[key]
             count = solver.NumVar(0, infinity, f"y{'_'.join(skills)}_{d}_{key[0]}_{key[1]}")
             total = solver.Constraint(0, 0)

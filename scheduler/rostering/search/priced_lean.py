@@ -45,8 +45,6 @@ ROUNDS = 1
 FLOOR_PRICE = 1.0
 # The share of that floor price a head of the plan's own surplus costs (already paid for).
 SURPLUS_CREDIT = 0.05
-# The priced requirement aims this share above each weekly target (a margin for what the rounding loses).
-TARGET_MARGIN = 0.0
 # A re-solve from the previous basis over ``lp_work``'s solve part of the LP (the largest of ten centres measured
 # with ``time.process_time``: 1.05-1.90; the priced requirement moves most bounds, README issue 18).
 RESOLVE_WORK_FACTOR = 1.9
@@ -137,7 +135,7 @@ def priced_heads(curves: WeeklyCurves, lean: np.ndarray, cost: np.ndarray, surpl
 
         heap = [e for t in free if (e := entry(t)) is not None]
         heapq.heapify(heap)
-        while answered < (1 + TARGET_MARGIN) * curves.target_units[q] and heap:
+        while answered < curves.target_units[q] and heap:
             ratio, t = heapq.heappop(heap)
             if ratio >= 0:
                 break

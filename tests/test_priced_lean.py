@@ -1,0 +1,106 @@
+"""The weekly mode's lean requirement priced by the start LP's duals (``search.priced_lean``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.linear_solver import pywraplp
+
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.search import priced_lean, weekly_start
+from scheduler.rostering.search.lower_bound import _AggregateLp, solve_aggregate
+from scheduler.rostering.service_curves import WeeklyCurves, lean_heads
+from tests.test_weekly_service_level import WEEKLY, _instance, _tiny
+
+# One queue, three slots with the same concave curve (scaled answered contacts at 0-4 heads).
+CURVE = (0, 500, 800, 950, 1000)
+
+
+def _curves(target_units: int) -> WeeklyCurves:
+    floor = np.zeros((1, 3), dtype=np.int64)
+    return WeeklyCurves(("q",), (0.8,), (3.0,), (target_units,), ({0: CURVE, 1: CURVE, 2: CURVE},), floor, 0.0)
+
+
+def _answered(curves: WeeklyCurves, heads: np.ndarray) -> list[int]:
+    return [sum(curve[min(int(heads[q, t]), len(curve) - 1)] for t, curve in by_slot.items())
+            for q, by_slot in enumerate(curves.values)]
+
+
+def test_heads_move_from_dear_slots_to_the_plans_surplus() -> None:
+    curves = _curves(2100)
+    lean, _ = lean_heads(curves.values, curves.floor_heads, curves.target_units)
+    assert lean[0].tolist() == [2, 2, 1]  # 2,100: the first two heads of two slots, one of the third
+    # the same price everywhere and no surplus: the lean requirement itself
+    flat = priced_lean.priced_heads(curves, lean, np.full((1, 3), 5.0), np.zeros((1, 3)), 1.0)
+    assert (flat == lean).all()
+    # slot 0 dear (a head there forces a shift), slot 2 with two heads of surplus: slot 2 filled first (its surplus
+    # nearly free, its last head at the floor price), then slot 1, slot 0 last
+    cost = np.array([[20.0, 5.0, 0.0]])
+    surplus = np.array([[0.0, 0.0, 2.0]])
+    priced = priced_lean.priced_heads(curves, lean, cost, surplus, 1.0)
+    assert priced[0].tolist() == [1, 3, 4]
+    assert _answered(curves, priced)[0] >= curves.target_units[0]
+    # no price (no cover row): the slot keeps the lean heads
+    unpriced = priced_lean.priced_heads(curves, lean, np.array([[np.nan, 5.0, 0.0]]), surplus, 1.0)
+    assert unpriced[0, 0] == lean[0, 0] and _answered(curves, unpriced)[0] >= curves.target_units[0]
+
+
+def test_the_re_solve_from_the_previous_basis_is_the_lp_of_the_new_requirement(tmp_path: Path) -> None:
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n",
+                               contacts=2.0))
+    curves, lean = instance.service_curves, weekly_start.interval_instance(instance)
+    assert curves is not None and lean is not None
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    lp = _AggregateLp(lean, solver)
+    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    allocations = priced_lean.allocation_variables(lp, solver)
+    assert set(allocations) == set(lp.cover_rows)
+    cost, surplus = priced_lean.cover_prices(lp, solver, lean.requirements.shape, allocations)
+    assert np.nanmin(cost) >= 0 and (surplus >= 0).all()
+    heads = priced_lean.priced_heads(curves, lean.requirements, cost, surplus, priced_lean.head_floor_price(lean))
+    assert not (heads == lean.requirements).all()
+    assert (heads >= curves.floor_heads).all()
+    assert all(a >= t for a, t in zip(_answered(curves, heads), curves.target_units, strict=True))
+    priced_lean.set_requirement(lp, allocations, heads)
+    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    fresh = solve_aggregate(Instance(lean.config, lean.week, heads, lean.deadlines))
+    assert fresh is not None
+    value = solver.Objective().Value() + lean.config.weights.understaffed_agent_interval * heads.sum()
+    assert value == pytest.approx(fresh.bound, abs=0.1)
+
+
+def test_the_start_keeps_the_cheaper_lp_and_charges_both_solves(tmp_path: Path) -> None:
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n",
+                               contacts=2.0))
+    curves, lean = instance.service_curves, weekly_start.interval_instance(instance)
+    assert curves is not None and lean is not None
+    spent: list[float] = []
+    priced = priced_lean.priced_start(lean, curves, rounds=1, spend_seconds=spent.append)
+    plain = priced_lean.priced_start(lean, curves, rounds=0)
+    assert priced is not None and plain is not None
+    assert len(spent) == 2 and spent[1] > 0
+    assert (plain[1] == lean.requirements).all()
+    assert priced[0].bound == 0  # a start, not a bound
+    # over its share: charged the build, no start
+    build: list[float] = []
+    assert priced_lean.priced_start(lean, curves, max_work_seconds=0.0, spend_seconds=build.append) is None
+    assert len(build) == 1 and build[0] > 0
+
+
+def test_the_weekly_start_takes_it_only_when_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n",
+                               contacts=2.0))
+    calls: list[int] = []
+    original = priced_lean.priced_start
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priced_lean, "priced_start", counted)
+    monkeypatch.setattr(weekly_start, "PRICED_START", True)
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [1]
+    monkeypatch.setattr(weekly_start, "PRICED_START", False)
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [1]

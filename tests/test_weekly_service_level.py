@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from forecasting.queueing.staffing import QueueTarget, requirements, service_level_for_heads
 from scheduler.app.cli import main
-from scheduler.app.pipeline import queue_targets, weekly_instance, with_weekly_levels
+from scheduler.app.pipeline import missed_weekly_targets, queue_targets, weekly_instance, with_weekly_levels
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster
 from scheduler.domain.week import Week
@@ -459,3 +459,56 @@ def test_the_weekly_lp_bound_takes_the_wider_safety_margin(tmp_path: Path) -> No
         kept = solved[2] - margin * abs(solved[2]) - 1e-6
         assert kept - 1 / 60 - 1e-9 <= solution.bound <= kept
     assert lower_bound.WEEKLY_RELATIVE_TOLERANCE > 10 * lower_bound.RELATIVE_TOLERANCE
+
+
+def test_a_missed_weekly_target_is_a_warning_naming_the_queue_and_its_level(tmp_path: Path) -> None:
+    # hours priced far above a contact short: the roster keeps the floor and leaves the weekly target; the plan is
+    # published and says so on stderr and in kpis.json (it said nothing: README issue 18, 150 x 3 seed 996707)
+    plan = _tiny(tmp_path / "c", objective="objective:\n" + WEEKLY + "  weekly_shortfall_contact: 1\n"
+                 "  paid_hour: 1000\n")
+    result = _plan(plan, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    level = kpis["weekly_target"]["by_queue"]["q1"]
+    assert kpis["weekly_target"]["met"] == {"q1": False} and level < 0.8
+    line = f"queue 'q1' misses its weekly service-level target: {level:.1%} reached against 80.0%"
+    assert any(w.startswith(line) for w in kpis["warnings"]), kpis["warnings"]
+    assert f"warning: {line}" in result.output
+
+
+def test_met_weekly_targets_warn_of_nothing() -> None:
+    weekly = WeeklyTargetKpis(by_queue={"a": 0.8, "b": 0.79}, target={"a": 0.8, "b": 0.8},
+                              met={"a": True, "b": False}, min_interval_service_level=0.4)
+    assert [line.split(":")[0] for line in missed_weekly_targets(weekly)] == [
+        "queue 'b' misses its weekly service-level target"]
+    assert missed_weekly_targets(replace(weekly, met={"a": True, "b": True})) == []
+
+
+def test_the_local_search_counts_its_start_once(tmp_path: Path) -> None:
+    # the local search's weekly scoring of its start: every slot with contacts counted once per weight set on the
+    # whole roster, as a state built on its floor counts it; put shift by shift it was counted under every partial
+    # roster (20 times the allocations at 150 x 3, half a 30-s budget's local search: README issue 18)
+    from scheduler.rostering.search import polish
+
+    config, required, targets, curves = _two_queue_week(tmp_path)
+    assert curves is not None
+    instance = weekly_instance(config, WEEK, required, targets)
+    assert instance is not None
+    polisher = polish._Polisher(instance, _day_shifts_all_week())
+    state = polisher.weekly
+    assert state is not None
+    slots = len(curves.slots())
+    assert sum(s.allocations for s in state.sets) <= slots * len(state.sets)
+    fresh = rule.WeeklyState(replace(curves, memo={}), config, polisher.cover.groups, polisher.cover.floor.copy())
+    assert state.totals.tolist() == fresh.totals.tolist() and state.current == fresh.current
+
+
+def test_a_solve_leaves_the_curves_memo_as_it_found_it(tmp_path: Path) -> None:
+    # the scoring charges the allocations it computes, not those it finds memoised: a memo filled by an earlier
+    # solve of the same instance gave the next one another budget, and another roster (tests/test_lp_size.py)
+    instance = _instance(_tiny(tmp_path / "w", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=14.0))
+    assert instance.service_curves is not None
+    before = dict(instance.service_curves.memo)
+    first = solve_roster(instance, time_limit_seconds=1, progress=None).roster
+    assert instance.service_curves.memo == before
+    assert solve_roster(instance, time_limit_seconds=1, progress=None).roster == first

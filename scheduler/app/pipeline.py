@@ -204,6 +204,15 @@ def weekly_target_kpis(config: PlanConfig, week: Week, roster: Roster, required:
                             worst_interval={q: v.worst_interval for q, v in levels.items()})
 
 
+def missed_weekly_targets(weekly: WeeklyTargetKpis) -> list[str]:
+    """A warning per queue whose weekly target the roster misses by the validator's count, naming the queue, the
+    level reached and the target (the pre-check refuses targets no roster reaches, so these were reachable)."""
+    return [f"queue '{q}' misses its weekly service-level target: {level:.1%} reached against {weekly.target[q]:.1%} "
+            "(the search ran out of budget, or the objective prices the shortfall below the hours that would "
+            "close it; raise --time-limit or objective.weekly_shortfall_contact)"
+            for q, level in weekly.by_queue.items() if not weekly.met[q]]
+
+
 def weekly_coverage(frame: pd.DataFrame, week: Week, levels: Mapping[str, WeeklyLevel]) -> pd.DataFrame:
     """``coverage.csv``'s rows with each live queue's per-interval ``service_level`` as the weekly mode's
     allocation gives it (``levels``: the validator's, each slot's heads allocated to maximise the answered
@@ -547,6 +556,10 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
             levels = weekly_levels(config, week, schedule.roster, required, targets, allocation)
             weekly = weekly_target_kpis(config, week, schedule.roster, required, targets, levels)
             kpis = with_weekly_levels(replace(kpis, weekly_target=weekly), weekly, required)
+            missed = missed_weekly_targets(weekly)  # a roster short of a target is published saying so
+            for line in missed:
+                print(f"warning: {line}", file=sys.stderr, flush=True)
+            kpis = replace(kpis, warnings=kpis.warnings + tuple(missed))
             extras = replace(extras, coverage=weekly_coverage(extras.coverage, week, levels))
             stage("weekly", "weekly service level " + ", ".join(
                 f"{q} {v:.1%} (target {weekly.target[q]:.0%})" for q, v in weekly.by_queue.items()))

@@ -418,6 +418,29 @@ def solve_roster(
     progress: TextIO | None = sys.stderr,
     stop: Stop | None = None,
 ) -> ScheduleResult:
+    """``_solve_roster``, leaving the weekly curves' memo of answered contacts as it found it: the weekly scoring
+    charges the allocations it computes, not those it finds memoised, so a solve's budget would otherwise depend on
+    the solves of the same instance before it (README issue 18)."""
+    memo = None if instance.service_curves is None else instance.service_curves.memo
+    kept = None if memo is None else dict(memo)
+    try:
+        return _solve_roster(instance, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
+                             progress=progress, stop=stop)
+    finally:
+        if memo is not None and kept is not None:
+            memo.clear()
+            memo.update(kept)
+
+
+def _solve_roster(
+    instance: Instance,
+    *,
+    time_limit_seconds: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: TextIO | None = sys.stderr,
+    stop: Stop | None = None,
+) -> ScheduleResult:
     """Roster the instance's week against its requirements.
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default

@@ -132,18 +132,23 @@ class _Polisher:
         # proficiencies: the weighted cover (``rostering.effective_cover``), same interface
         self.cover = WeightedCoverState(config, instance.requirements) if weighted(config) and not (
             head_count_cover) else _Cover(config, instance.requirements)
-        self.weekly = None if instance.service_curves is None else weekly_service_level.WeeklyState(
-            instance.service_curves, config, self.cover.groups, self.cover.floor)
+        self.weekly: weekly_service_level.WeeklyState | None = None  # (built below, once the start's shifts are in)
         self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
         self.cap = np.iinfo(np.int64).max // 2 if cap is None else cap
         self.uncapped = cap is None
-        fast = type(self.cover) is CoverState and self.weekly is None and self.floor is None
+        fast = type(self.cover) is CoverState and instance.service_curves is None and self.floor is None
         self.units_per_move = UNITS_PER_FAST_MOVE if FAST_SCORES and fast else UNITS_PER_MOVE
         for shift in roster.shifts:
             self.put(shift)
+        if instance.service_curves is not None:
+            # the weekly scoring counts each slot of the whole roster once: put shift by shift, it recounted the
+            # slots of every shift under each partial roster (65,380 allocations instead of 3,360 at 150 x 3,
+            # half the 30-s budget's local search: README issue 18)
+            self.weekly = weekly_service_level.WeeklyState(instance.service_curves, config, self.cover.groups,
+                                                           self.cover.floor)
         self.agents = {a.agent_id: a for a in config.agents}
         self._options: dict[tuple[str, int], list[ShiftOption]] = {}
         self.facts: dict[str, AgentWeek] = {a.agent_id: agent_week(config, week, a) for a in config.agents}

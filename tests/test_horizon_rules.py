@@ -14,7 +14,7 @@ from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.rostering.rules import LabourRule, agent_week, average_hours, carry_days, carry_rest, horizon_weekends
 from tests.test_rule_faces import SETTINGS, _build_is_feasible, pinned_weeks
-from tests.test_rules import DAY, LOOSE, WEEK, agent, hm, make_config
+from tests.test_rules import DAY, FRI, LOOSE, THU, TUE, WED, WEEK, agent, hm, make_config
 
 # Fewer examples than test_rule_faces: the same faces over 4 rules, within the suite's time budget.
 FEW = settings(SETTINGS, max_examples=15)
@@ -198,3 +198,30 @@ def test_leave_that_ends_the_last_week_starts_the_run() -> None:
     facts = agent_week(config, WEEK, config.agents[0])
     assert not carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(5)}))
     assert carry_days.RULE.keeps(facts, _week_of(config, {d: "08:00" for d in range(1, 6)}))
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_leave_at_the_boundary_carries_the_run_to_the_first_day_worked(side: str) -> None:
+    """At most five days in a row, leave counted as worked from Friday to Wednesday across the boundary: Thursday
+    worked makes a run of seven, and the validator counts it so. The window of days that cannot all be worked was
+    the week's first three, all leave, so it stopped nothing; it now reaches the first day not on leave. The same at
+    the week's end: leave from Thursday to the next Tuesday makes Wednesday the day that cannot be worked."""
+    from datetime import timedelta
+
+    from scheduler.validation.validate import _max_consecutive_days
+
+    contract = dataclasses.replace(LOOSE, max_consecutive_days=5)
+    if side == "before":
+        leave = frozenset(WEEK.start + timedelta(days=d) for d in range(-3, 3))  # Friday before .. Wednesday
+        state, first, later = AgentCarry(worked_run_days=3), THU, FRI
+    else:
+        leave = frozenset(WEEK.start + timedelta(days=d) for d in range(3, 9))  # Thursday .. the next Tuesday
+        state, first, later = AgentCarry(), WED, TUE
+    config = dataclasses.replace(make_config((agent(time_off=leave),), (contract,)), weeks=2,
+                                 carry_in=CarryIn(2 if side == "before" else 1, 2, {"A1": state}))
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert _max_consecutive_days(config.agents[0], contract, [WEEK.day(first)], sorted(leave))  # the validator
+    assert not carry_days.RULE.keeps(facts, _week_of(config, {first: "08:00"}))
+    assert not _build_is_feasible(carry_days.RULE, config, _week_of(config, {first: "08:00"}))
+    assert carry_days.RULE.keeps(facts, _week_of(config, {later: "08:00"}))
+    assert not _max_consecutive_days(config.agents[0], contract, [WEEK.day(later)], sorted(leave))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from scheduler.domain.roster import Roster, ShiftAssignment, roster_csv
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
@@ -54,6 +56,25 @@ def test_an_lp_build_past_the_clock_is_abandoned_before_glop() -> None:
     assert solve_aggregate(Instance(config, WEEK, req), stop=stop, on_time_out=lambda: cut.append(True),
                            on_built=lambda columns, rows: built.append((columns, rows))) is None
     assert cut == [True] and built == [] and stop.reason == WALL_CLOCK
+
+
+def test_the_lp_build_counts_towards_the_lp_wall_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that took 600 of the LP's 1,000 wall seconds leaves GLOP the other 400, not 1,000 again (the LP's
+    share could take twice itself). The clock is set by hand: 0 when the share starts, 600 from then on."""
+    from scheduler.rostering.search import lower_bound
+
+    reads = iter([0.0])
+    monkeypatch.setattr(lower_bound, "time", SimpleNamespace(monotonic=lambda: next(reads, 600.0)))
+    given: list[float] = []
+
+    def solve(solver: object, method: str, seconds: float, stop: Stop) -> None:
+        given.append(seconds)
+        return None
+
+    monkeypatch.setattr(lower_bound, "_solve", solve)
+    config, req = _centre(6)
+    assert solve_aggregate(Instance(config, WEEK, req), seconds=1000.0) is None
+    assert given == [400.0]
 
 
 def test_watching_calls_the_solver_interrupt_when_stopped_from_a_thread() -> None:

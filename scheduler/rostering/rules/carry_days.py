@@ -3,10 +3,12 @@
 The carry-in (``PlanConfig.carry_in``) says how many days in a row the agent worked, or had off after a worked
 day, up to the day before the week. A run of ``r`` worked days lets the week's first ``limit - r`` days be
 worked in a row but not the next one too (days of leave counted as worked, ``time_off_counts_as: worked_day``,
-count in the run as in ``max_consecutive_days``); a run of ``o`` days off, shorter than the minimum ``m``,
+count in the run as in ``max_consecutive_days``, so leave filling those first days carries the run on to the
+first day after it); a run of ``o`` days off, shorter than the minimum ``m``,
 leaves the week's first ``m - o`` days off (working one would end a run of days off that is too short).
 Looking ahead, a run of ``l`` days of counted leave that starts the horizon's next week (known from the agent's
-approved time off) lets the week's last ``limit - l`` days be worked in a row but not the one before them too.
+approved time off) lets the week's last ``limit - l`` days be worked in a row but not the one before them too
+(the week's own leave just before it carries that run back the same way).
 Without a carry-in the rule adds nothing; no aggregate rows (see ``carry_rest``).
 """
 
@@ -29,7 +31,12 @@ def leading_window(agent: AgentWeek) -> int | None:
         return None
     run = carry.of(agent.agent.agent_id).worked_run_days
     window = max(1, agent.contract.max_consecutive_days - run + 1)  # a run already too long: day 0 stays off
-    return window if run > 0 and window <= DAYS else None
+    if run <= 0 or window > DAYS:
+        return None
+    counted = _counted(agent)
+    while window < DAYS and all(counted[:window]):  # leave alone there carries the run on to the first day not
+        window += 1  # on leave: that day worked too long a run (leave Fri-Wed at most 5 in a row: Thursday stays off)
+    return window
 
 
 def trailing_leave_days(agent: AgentWeek) -> int:
@@ -48,7 +55,12 @@ def trailing_window(agent: AgentWeek) -> int | None:
     the next week, or None when no such leave limits the week."""
     run = trailing_leave_days(agent)
     window = max(1, agent.contract.max_consecutive_days - run + 1)
-    return window if run > 0 and window <= DAYS else None
+    if run <= 0 or window > DAYS:
+        return None
+    counted = _counted(agent)
+    while window < DAYS and all(counted[DAYS - window:]):  # the week's own leave before it carries the run back
+        window += 1
+    return window
 
 
 def days_kept_off(agent: AgentWeek) -> int:

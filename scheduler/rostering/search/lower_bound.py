@@ -206,9 +206,11 @@ def solve_aggregate(instance: Instance, seconds: float = math.inf, max_work_seco
         on_built(solver.NumVariables(), solver.NumConstraints())
     if lp_work(solver.NumVariables(), solver.NumConstraints()) > max_work_seconds:
         return None
-    solved = _solve(solver, method, seconds, stop)
+    solve_started = time.monotonic()
+    left = max(0.0, deadline - solve_started)  # the share less the build (``solver.WallTime()`` counts the build too)
+    solved = _solve(solver, method, left, stop)
     if solved is None:
-        timed_out = math.isfinite(seconds) and solver.WallTime() >= 0.9 * seconds * 1000
+        timed_out = math.isfinite(left) and time.monotonic() - solve_started >= 0.9 * left
         if on_time_out is not None and (timed_out or stop.stopped()):
             on_time_out()
         return None

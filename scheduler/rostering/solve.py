@@ -173,8 +173,8 @@ AIMED_FLOOR_REPAIR = True
 # Whether the weighted solve's aimed start (``search.weighted_start``) takes the heads LP with its queues merged
 # (``search.subset_bound``, at most WEIGHTED_MERGED_START_SKILL_SETS skill sets) when the centre has more skill sets,
 # instead of the full heads LP (about 23 s of predicted work at 151 agents x 10 queues, 20 skill sets). Off: its
-# rounded start was far worse there (objective 116,016 -> 222,668.5 at 84 s; README *Levels*, "150 agents x 10
-# queues").
+# rounded start was far worse there (objective 116,016 -> 222,668.5 at 84 s; +8.3% on 198 x 10, -2.6% on 250 x 8;
+# no better at 21 s, where the full LP does not fit: README *Levels*, "150 agents x 10 queues").
 WEIGHTED_MERGED_START = False
 WEIGHTED_MERGED_START_SKILL_SETS = COARSER[1]
 # Whether the weighted solve, before its random neighbourhoods, re-plans the weeks of the agents who could cover its

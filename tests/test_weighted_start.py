@@ -51,3 +51,41 @@ def test_exact_quotients_are_not_rounded_up() -> None:
 def test_proficiency_one_keeps_the_requirements() -> None:
     instance = _instance({"J": (), "M": (), "S": ()}, (3, 2))
     assert (inflated_requirements(instance) == instance.requirements).all()
+
+
+def _many_skill_sets() -> Instance:
+    """Ten queues, ten agents each skilled for a different pair of them: ten skill sets, with levels."""
+    queues = tuple(f"q{i}" for i in range(10))
+    people = tuple(dataclasses.replace(agent(f"A{i}", skills=(queues[i], queues[(i + 1) % 10])),
+                                       proficiencies=(0.8, 1.2)) for i in range(10))
+    requirements = np.zeros((10, WEEK.slot_count), int)
+    requirements[:, 40:48] = 1
+    config = dataclasses.replace(make_config(people, queue_ids=queues), solver=SolverSettings(proficiency_cover=True))
+    return Instance(config, WEEK, requirements)
+
+
+def _merged_calls(monkeypatch, on: bool) -> list[tuple[bool, int | None]]:
+    from scheduler.rostering import solve
+
+    calls: list[tuple[bool, int | None]] = []
+    real = solve.solve_merged
+
+    def spy(instance: Instance, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((effective_cover.weighted(instance.config), kwargs.get("max_skill_sets")))
+        return real(instance, **kwargs)
+
+    monkeypatch.setattr(solve, "solve_merged", spy)
+    monkeypatch.setattr(solve, "WEIGHTED_MERGED_START", on)
+    result = solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None)
+    assert result.roster.shifts  # a roster either way
+    return calls
+
+
+def test_many_skill_sets_start_from_the_merged_heads_lp(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.rostering.search.subset_bound import skill_sets
+    from scheduler.rostering.solve import WEIGHTED_MERGED_START_SKILL_SETS
+
+    assert skill_sets(_many_skill_sets()) > WEIGHTED_MERGED_START_SKILL_SETS
+    # on: the heads instance (weighted cover off) with its queues merged to at most that many skill sets
+    assert _merged_calls(monkeypatch, True) == [(False, WEIGHTED_MERGED_START_SKILL_SETS)]
+    assert _merged_calls(monkeypatch, False) == []  # off: the full heads LP, as before

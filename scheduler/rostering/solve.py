@@ -170,6 +170,13 @@ FALLBACK_SHARE = 0.25
 # Whether the weighted solve's aimed start, when it breaks a hard floor rule, is repaired by CP-SAT on the rule's
 # agents (``search.floor_repair``) rather than dropped for the agent-by-agent start (README *Levels*).
 AIMED_FLOOR_REPAIR = True
+# Whether the weighted solve's aimed start (``search.weighted_start``) takes the heads LP with its queues merged
+# (``search.subset_bound``, at most WEIGHTED_MERGED_START_SKILL_SETS skill sets) when the centre has more skill sets,
+# instead of the full heads LP (about 23 s of predicted work at 151 agents x 10 queues, 20 skill sets). Off: its
+# rounded start was far worse there (objective 116,016 -> 222,668.5 at 84 s; +8.3% on 198 x 10, -2.6% on 250 x 8;
+# no better at 21 s, where the full LP does not fit: README *Levels*, "150 agents x 10 queues").
+WEIGHTED_MERGED_START = False
+WEIGHTED_MERGED_START_SKILL_SETS = COARSER[1]
 # Whether the weighted solve, before its random neighbourhoods, re-plans the weeks of the agents who could cover its
 # short intervals (``search.short_interval_lns``). Off: on ten centres of 25 and 40 agents with levels it found no
 # better roster at 45 s (README *Levels*, "Neighbourhoods aimed at the short intervals").
@@ -571,7 +578,15 @@ def _solve_roster(
     if effective_cover.weighted(config):  # the head-counting LP aimed at the weighted cover (``weighted_start``)
         lp_instance = weighted_start.heads_instance(instance)
         # (its bound is the heads problem's, not the weighted one's: not taken)
-        aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
+        if WEIGHTED_MERGED_START and skill_sets(lp_instance) > WEIGHTED_MERGED_START_SKILL_SETS:
+            # many skill sets: the heads LP with its queues merged (``subset_bound``), seconds instead of a quarter
+            # of the limit, leaving the weighted local search the rest
+            aggregate = solve_merged(
+                lp_instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
+                on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=WEIGHTED_MERGED_START_SKILL_SETS,
+                spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
+        else:
+            aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     if aggregate is not None:

@@ -135,6 +135,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def _date_time(value: datetime) -> str:
+    """A DATE-TIME's digits as icalendar writes them (``20260330T080000``; the zone is said around them)."""
+    return (f"{value.year:04}{value.month:02}{value.day:02}"
+            f"T{value.hour:02}{value.minute:02}{value.second:02}")
+
+
 @functools.lru_cache(maxsize=8)
 def _time_format(timezone: str) -> tuple[str, str]:
     """The parameters and the suffix of a DTSTART local to ``timezone`` (``;TZID=Europe/Dublin`` and ``""``;
@@ -144,7 +150,7 @@ def _time_format(timezone: str) -> tuple[str, str]:
     event.add("dtstart", sample)
     line = event.content_line("DTSTART", event["DTSTART"]).removeprefix("DTSTART")
     params, value = line.rsplit(":", 1)
-    stamp = f"{sample:%Y%m%dT%H%M%S}"
+    stamp = _date_time(sample)
     if not value.startswith(stamp):
         raise AssertionError(f"unexpected DTSTART form {line!r}")
     return params, value.removeprefix(stamp)
@@ -163,14 +169,14 @@ def agent_calendar(agent_id: str, segments: Sequence[Segment], timezone: str, st
     agent = _escape(agent_id)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_escape(PRODUCT_ID)}",
              f"X-WR-CALNAME:{_escape(f'Roster {agent_id}')}", f"X-WR-TIMEZONE:{_escape(timezone)}"]
-    dtstamp = f"DTSTAMP{stamp_params}:{stamp:%Y%m%dT%H%M%S}{stamp_suffix}"
+    dtstamp = f"DTSTAMP{stamp_params}:{_date_time(stamp)}{stamp_suffix}"
     for number, segment in enumerate(segments):
         activity = _escape(segment.activity)
         summary = SUMMARIES.get(segment.activity, segment.activity.replace("_", " ").capitalize())
         uid = _escape(f"{agent_id}-{segment.start:%Y%m%dT%H%M}-{segment.activity}-{number}@{UID_DOMAIN}")
         lines += ["BEGIN:VEVENT", f"SUMMARY:{_escape(summary)}",
-                  f"DTSTART{params}:{segment.start:%Y%m%dT%H%M%S}{suffix}",
-                  f"DTEND{params}:{segment.end:%Y%m%dT%H%M%S}{suffix}", dtstamp, f"UID:{uid}",
+                  f"DTSTART{params}:{_date_time(segment.start)}{suffix}",
+                  f"DTEND{params}:{_date_time(segment.end)}{suffix}", dtstamp, f"UID:{uid}",
                   f"CATEGORIES:{activity}",
                   f"TRANSP:{'TRANSPARENT' if segment.activity in ('break', 'lunch') else 'OPAQUE'}",
                   f"X-WFM-ACTIVITY:{activity}", f"X-WFM-AGENT:{agent}",

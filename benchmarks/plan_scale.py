@@ -4,6 +4,7 @@
     python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --time-limit 60 --load idle
     python benchmarks/plan_scale.py --centres 60x3 150x3 400x3 --time-limit 120     # sizes (the README figures)
     python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --seeds 829 214 --time-limit 60 --load idle
+    python benchmarks/plan_scale.py --centres 150x8 --weeks 1 2 4 --time-limit 60 --load idle  # the overhead by weeks
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``AGENTSxQUEUES``, generated with
 ``wfm example --agents A --queues Q --seed S`` (``--seeds``; by default 7, and 0 at 60 agents) into a temporary
@@ -14,7 +15,8 @@ staffing, solve, outputs), ``solve_s`` the solver's own seconds, ``limit_s`` the
 the solve ended past the limit (negative: before) and ``overhead_s`` the rest of the command, split into
 ``before_solve_s`` (starting Python, loading, forecast, staffing, pre-checks) and ``after_solve_s`` (validation,
 prediction, report, exports); ``within_promise`` says whether the whole command ended within the limit plus the
-documented overhead (``documented_overhead_s``, README "Time limit"); ``cpu_s`` is the
+documented overhead (``scheduler.app.overhead.documented_overhead_s`` at the centre's agents, queues and planned
+``--weeks``, README "Time limit"); ``cpu_s`` is the
 command's CPU time (user + system: on a machine shared with other jobs the wall figures grow, the CPU figures
 much less); peak memory is the child process's maximum resident set size.
 """

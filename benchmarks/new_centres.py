@@ -33,12 +33,10 @@ from pathlib import Path
 
 import yaml
 
+from scheduler.app.overhead import documented_overhead_s
+
 ROOT = Path(__file__).resolve().parents[1]
 CHANNELS = ("voice", "chat", "email", "social", "backoffice")
-# The documented overhead (README "Time limit"), as benchmarks/plan_scale.py reads it.
-OVERHEAD_BASE_SECONDS = 4.0
-OVERHEAD_SECONDS_PER_AGENT = 0.02
-OVERHEAD_SECONDS_PER_QUEUE = 0.1
 
 
 def _wfm(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
@@ -158,8 +156,7 @@ def run(options: dict, work: Path) -> dict:
     done = _wfm("plan", str(plan_path), "--out", str(out), "--time-limit", str(options["limit_s"]), "--weeks", weeks)
     wall = time.monotonic() - started
     queues = len(plan["queues"])
-    allowed = options["limit_s"] + OVERHEAD_BASE_SECONDS + OVERHEAD_SECONDS_PER_AGENT * options["agents"] \
-        + OVERHEAD_SECONDS_PER_QUEUE * queues
+    allowed = options["limit_s"] + documented_overhead_s(options["agents"], queues, options["weeks"])
     row.update({"exit": done.returncode, "traceback": "Traceback" in done.stderr, "wall_s": round(wall, 1),
                 "within_promise": wall <= allowed, "load": round(os.getloadavg()[0], 1)})
     if done.returncode != 0:

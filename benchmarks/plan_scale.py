@@ -4,6 +4,7 @@
     python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --time-limit 60 --load idle
     python benchmarks/plan_scale.py --centres 60x3 150x3 400x3 --time-limit 120     # sizes (the README figures)
     python benchmarks/plan_scale.py --centres 150x3 150x8 150x16 150x30 --seeds 829 214 --time-limit 60 --load idle
+    python benchmarks/plan_scale.py --centres 150x8 --weeks 1 2 4 --time-limit 60 --load idle  # the overhead by weeks
 
 A centre is ``example`` (the bundled ``configs/example.yaml``) or ``AGENTSxQUEUES``, generated with
 ``wfm example --agents A --queues Q --seed S`` (``--seeds``; by default 7, and 0 at 60 agents) into a temporary
@@ -14,7 +15,8 @@ staffing, solve, outputs), ``solve_s`` the solver's own seconds, ``limit_s`` the
 the solve ended past the limit (negative: before) and ``overhead_s`` the rest of the command, split into
 ``before_solve_s`` (starting Python, loading, forecast, staffing, pre-checks) and ``after_solve_s`` (validation,
 prediction, report, exports); ``within_promise`` says whether the whole command ended within the limit plus the
-documented overhead (``documented_overhead_s``, README "Time limit"); ``cpu_s`` is the
+documented overhead (``scheduler.app.overhead.documented_overhead_s`` at the centre's agents, queues and planned
+``--weeks``, README "Time limit"); ``cpu_s`` is the
 command's CPU time (user + system: on a machine shared with other jobs the wall figures grow, the CPU figures
 much less); peak memory is the child process's maximum resident set size.
 """
@@ -34,20 +36,11 @@ from pathlib import Path
 
 import yaml
 
+from scheduler.app.overhead import documented_overhead_s
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CENTRES = ("example", "150x3", "150x8", "150x30")
 STAGE_LINE = re.compile(r"^\[(\w+)\]\s+([\d.]+)s", re.MULTILINE)  # ``wfm plan``'s progress: stage, seconds
-# The documented overhead (README "Time limit"): seconds, and seconds per agent and per queue of the centre.
-OVERHEAD_BASE_SECONDS = 4.0
-OVERHEAD_SECONDS_PER_AGENT = 0.02
-OVERHEAD_SECONDS_PER_QUEUE = 0.1
-
-
-def documented_overhead_s(agents: int, queues: int) -> float:
-    """The overhead the README's *Time limit* section documents beyond the limit, in seconds on an idle machine:
-    starting Python, loading, forecast, staffing and pre-checks before the solve, validation, prediction, report
-    and exports after it."""
-    return OVERHEAD_BASE_SECONDS + OVERHEAD_SECONDS_PER_AGENT * agents + OVERHEAD_SECONDS_PER_QUEUE * queues
 
 
 def _busy_loop() -> None:
@@ -74,10 +67,11 @@ def _centre(spec: str, work: Path, seed: int | None) -> Path:
     return folder / "plan.yaml"
 
 
-def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | None = None) -> dict:
+def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | None = None,
+        weeks: int = 1) -> dict:
     plan = _centre(spec, work, seed)
-    out = work / f"o-{spec}-{seed}-{load}"
-    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(plan), "--out", str(out)]
+    out = work / f"o-{spec}-{seed}-{load}-{weeks}w"
+    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(plan), "--out", str(out), "--weeks", str(weeks)]
     if time_limit is not None:
         command += ["--time-limit", str(time_limit)]
     limit = time_limit if time_limit is not None else yaml.safe_load(plan.read_text())["solver"]["time_limit_seconds"]
@@ -96,7 +90,7 @@ def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | 
         if busy is not None:
             busy.terminate()
             busy.join()
-    row = {"centre": spec, "seed": seed, "load": load, "limit_s": limit, "exit": completed.returncode}
+    row = {"centre": spec, "seed": seed, "weeks": weeks, "load": load, "limit_s": limit, "exit": completed.returncode}
     if completed.returncode != 0:
         return {**row, "error": completed.stderr.strip()[-200:]}
     kpis = json.loads((out / "kpis.json").read_text())
@@ -105,7 +99,7 @@ def run(spec: str, load: str, time_limit: float | None, work: Path, seed: int | 
     stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(completed.stderr)}
     after = stages["done"] - stages["schedule"]  # validation, prediction, report, exports
     agents = int(kpis["agents"])
-    allowed = limit + documented_overhead_s(agents, len(targets))
+    allowed = limit + documented_overhead_s(agents, len(targets), weeks)
     return {
         **row,
         "wall_s": round(wall, 1),
@@ -138,6 +132,7 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[None], metavar="SEED",
                         help="generate each AGENTSxQUEUES centre with these seeds (default: 7, 0 at 60 agents)")
     parser.add_argument("--time-limit", type=float, default=None, help="override solver.time_limit_seconds")
+    parser.add_argument("--weeks", nargs="+", type=int, default=[1], help="planned weeks (default: 1)")
     parser.add_argument("--load", choices=("idle", "busy", "both"), default="both",
                         help="run alone, beside a busy loop on another core, or both")
     args = parser.parse_args()
@@ -145,8 +140,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for spec in args.centres:
             for seed in args.seeds if spec != "example" else [None]:
-                for load in loads:
-                    print(json.dumps(run(spec, load, args.time_limit, Path(folder), seed)), flush=True)
+                for weeks in args.weeks:
+                    for load in loads:
+                        print(json.dumps(run(spec, load, args.time_limit, Path(folder), seed, weeks)), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from scheduler.app.pipeline import run_plan
 from scheduler.demo.example import generate_example
 from scheduler.io.config import load_config
-from scheduler.io.exports import write_exports
+from scheduler.io.exports import PRODUCT_ID, SUMMARIES, UID_DOMAIN, Segment, agent_calendar, write_exports
 
 openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (test extra) reads the workbook back")
 
@@ -169,3 +171,67 @@ def test_daily_sheet_totals_add_up(plan_dir: Path) -> None:
         block = rows[1 + day * (len(queues) + 1): 1 + (day + 1) * (len(queues) + 1)]
         assert [r[1] for r in block] == [*queues, "all queues"]
         assert block[-1][5] == pytest.approx(sum(r[5] for r in block[:-1]))  # required agent-hours
+
+
+def icalendar_calendar(agent_id: str, segments: list[Segment], timezone: str, stamp: datetime) -> bytes:
+    """The calendar as icalendar's ``Calendar.to_ical`` writes it (the export's writer before it wrote its own
+    lines): the reference the export must match byte for byte."""
+    zone = ZoneInfo(timezone)
+
+    def text(value: str) -> icalendar.vText:
+        return icalendar.vText("".join("\ufffd" if unicodedata.category(c) == "Cc" and c != "\n" else c
+                                       for c in value))
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", text(f"Roster {agent_id}"))
+    calendar.add("x-wr-timezone", timezone)
+    for number, segment in enumerate(segments):
+        event = icalendar.Event()
+        event.add("uid", text(f"{agent_id}-{segment.start:%Y%m%dT%H%M}-{segment.activity}-{number}@{UID_DOMAIN}"))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", segment.start.replace(tzinfo=zone))
+        event.add("dtend", segment.end.replace(tzinfo=zone))
+        event.add("summary", text(SUMMARIES.get(segment.activity, segment.activity.replace("_", " ").capitalize())))
+        event.add("categories", [text(segment.activity)])
+        event.add("x-wfm-agent", text(agent_id))
+        event.add("x-wfm-activity", text(segment.activity))
+        event.add("x-wfm-date", segment.day.isoformat())
+        event.add("transp", "TRANSPARENT" if segment.activity in ("break", "lunch") else "OPAQUE")
+        calendar.add_component(event)
+    if segments:
+        first = min(s.day for s in segments)
+        probe = icalendar.Calendar()
+        probe_event = icalendar.Event()
+        probe_event.add("dtstart", datetime(first.year, 1, 2, tzinfo=zone))
+        probe.add_component(probe_event)
+        probe.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(first.year + 2, 1, 1))
+        calendar.subcomponents[:0] = probe.timezones
+    return calendar.to_ical()
+
+
+# Ids and activities that exercise TEXT escaping (a written \N included), control characters, folding at 75
+# octets with multi-byte characters and a backslash or ^ at the fold, and long lines.
+AWKWARD_IDS = ("A01", "Zoë, Ünal; \\N\\n", "x" * 70, "ü" * 40, "a\\" * 40, "b^" * 40, "tab\there\rcr\nnl",
+               "日本語のエージェント" * 3, "A" * 61 + "\\x", "q" * 62 + "^^", "")
+AWKWARD_ACTIVITIES = ("shift", "break", "lunch", "team_meeting", "coaching; 1:1, weekly", "é" * 50, "x\\" * 30)
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Dublin", "UTC", "America/New_York", "Asia/Kolkata",
+                                      "Australia/Lord_Howe", "America/Argentina/ComodRivadavia", "Etc/GMT+5"])
+def test_calendar_writer_matches_icalendar_byte_for_byte(timezone: str) -> None:
+    stamp = datetime(2026, 3, 30, tzinfo=ZoneInfo("UTC"))
+    for number, agent_id in enumerate(AWKWARD_IDS):
+        day = date(2026, 3, 23) + timedelta(days=number)  # across the spring change in Europe
+        segments = [Segment(agent_id, day, activity, datetime.combine(day, time(6 + k)),
+                            datetime.combine(day, time(7 + k, 30, 15)))
+                    for k, activity in enumerate(AWKWARD_ACTIVITIES)]
+        for kept in (segments, segments[:1], []):
+            ours = agent_calendar(agent_id, kept, timezone, stamp)
+            assert ours == icalendar_calendar(agent_id, kept, timezone, stamp), (agent_id, len(kept))
+            events = icalendar.Calendar.from_ical(ours).walk("VEVENT")
+            assert [(str(e.get("summary")), e.decoded("dtstart").replace(tzinfo=None),
+                     e.decoded("dtend").replace(tzinfo=None)) for e in events] \
+                == [(SUMMARIES.get(s.activity, s.activity.replace("_", " ").capitalize()), s.start, s.end)
+                    for s in kept]

@@ -16,12 +16,7 @@ from scheduler.domain.plan import Agent, OpeningHours, PlanConfig, Queue, TimeWi
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
-from scheduler.simulation.prediction import (
-    MAX_REPLICATIONS,
-    MIN_REPLICATIONS,
-    predict_service_level,
-    prediction_replications,
-)
+from scheduler.simulation.prediction import predict_service_level, prediction_replications
 from scheduler.validation.kpis import Kpis, PredictedServiceLevels, SurplusKpis
 from scheduler.validation.surplus import surplus, surplus_csv
 from tests.test_kpis import KPIS
@@ -159,21 +154,3 @@ def test_report_section_shows_both_figures_and_refuses_a_damaged_file() -> None:
     kpis["surplus"]["blocks"] = "many"
     with pytest.raises(InputError, match="kpis.json: surplus.blocks"):
         service_section(kpis)
-
-
-def test_the_weeks_of_a_plan_share_the_predictions_replications() -> None:
-    # 20,000 contacts a week: 20 replications for a one-week plan, 5 a week for four weeks (400,000 contacts in
-    # all either way), never fewer than the minimum nor more than the maximum.
-    assert prediction_replications(20_000) == 20
-    assert prediction_replications(20_000, weeks=4) == 5
-    assert prediction_replications(20_000, weeks=4) * 4 * 20_000 == prediction_replications(20_000) * 20_000
-    assert prediction_replications(300_000, weeks=6) == MIN_REPLICATIONS
-    assert prediction_replications(1_000, weeks=2) == MAX_REPLICATIONS
-    config = _config(10, (("q",),) * 10)
-    roster = Roster(tuple(_shift(f"A{i}", 8 * 60, 18 * 60) for i in range(10)))
-    forecast = _forecast(150, 8 * 60, 18 * 60)  # 3,000 contacts: 40 replications alone, 33 as one of 4 weeks
-    one = predict_service_level(config, WEEK, forecast, roster)
-    shared = predict_service_level(config, WEEK, forecast, roster, weeks=4)
-    assert one is not None and shared is not None
-    assert one.replications == MAX_REPLICATIONS
-    assert shared.replications == prediction_replications(150 * 20, weeks=4) == 33

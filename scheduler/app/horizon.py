@@ -334,7 +334,7 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
                                              week_of(replay, number * week.slot_count, week.slot_count))
             cover = cumulative_rows(config, week, cover, plan.deadlines,  # rows against what is due
                                     replay_heads[:, number * week.slot_count:(number + 1) * week.slot_count])
-            extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover, weeks=len(plans))
+            extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
             in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
             kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),
                            predicted_service_level=extras.predicted, surplus=extras.surplus)

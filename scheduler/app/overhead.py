@@ -8,8 +8,9 @@ from __future__ import annotations
 OVERHEAD_BASE_SECONDS = 4.0
 OVERHEAD_SECONDS_PER_AGENT = 0.02
 OVERHEAD_SECONDS_PER_QUEUE = 0.1
-# Each planned week after the first adds its validation, coverage, report and exports (measured: 2.9 s of CPU a week
-# at 151 agents x 10 queues with levels; the weeks share the prediction's simulated contacts).
+# Each planned week after the first adds its simulated prediction, validation, coverage, report and exports
+# (measured at 151 agents x 10 queues with levels on an idle machine: about 3.1 s a week, the calendars by their
+# own writer; README "Time limit", *Over several weeks*).
 OVERHEAD_SECONDS_PER_AGENT_WEEK = 0.03
 OVERHEAD_SECONDS_PER_QUEUE_WEEK = 0.1
 

@@ -29,9 +29,8 @@ class ServiceOutputs:
 
 
 def service_outputs(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster, required: np.ndarray,
-                    cover: CoverageResult, *, weeks: int = 1) -> ServiceOutputs:
-    """The outputs of ``week``, one of the plan's ``weeks`` (which share the prediction's replications)."""
-    prediction = predict_service_level(config, week, forecast, roster, weeks=weeks)
+                    cover: CoverageResult) -> ServiceOutputs:
+    prediction = predict_service_level(config, week, forecast, roster)
     frame = cover.frame[list(COVERAGE_COLUMNS)].copy()
     found = surplus(config, week, roster, required)
     if prediction is None:  # too many contacts to simulate in a plan: the Erlang figures, named as such

@@ -6,10 +6,7 @@ idle on one queue answers the next contact of another, and absence takes whole s
 runs the agent-level simulation (``scheduler.simulation.engine``, longest-waiting routing, whole-shift absence
 at the plan's shrinkage) for enough replications that the weekly figure's Monte-Carlo error is small
 (``PREDICTION_CONTACTS`` simulated contacts in all, between ``MIN_REPLICATIONS`` and ``MAX_REPLICATIONS``),
-with a seed derived from the plan's solver seed, so the same plan gives the same bytes. The weeks of a plan of
-several weeks share those contacts: each week runs ``1/weeks`` of a week's replications, so the whole plan's
-figure has the Monte-Carlo error of one week's and costs what one week's costs (each week's own figure has
-``sqrt(weeks)`` times the error, which its ``ci95_half_width`` reports).
+with a seed derived from the plan's solver seed, so the same plan gives the same bytes.
 """
 
 from __future__ import annotations
@@ -50,23 +47,20 @@ class Prediction:
     per_slot: np.ndarray
 
 
-def prediction_replications(expected_contacts: float, weeks: int = 1) -> int:
-    """Replications of one week of ``expected_contacts`` so that the plan's ``weeks`` such weeks simulate about
-    ``PREDICTION_CONTACTS`` contacts in all (within ``MIN_REPLICATIONS`` to ``MAX_REPLICATIONS`` a week)."""
+def prediction_replications(expected_contacts: float) -> int:
     if expected_contacts <= 0:
         return MIN_REPLICATIONS
-    return int(np.clip(round(PREDICTION_CONTACTS / (expected_contacts * max(weeks, 1))), MIN_REPLICATIONS,
-                       MAX_REPLICATIONS))
+    return int(np.clip(round(PREDICTION_CONTACTS / expected_contacts), MIN_REPLICATIONS, MAX_REPLICATIONS))
 
 
-def predict_service_level(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster, *,
-                          weeks: int = 1) -> Prediction | None:
-    """The roster's service level as the simulation sees it (see the module docstring), ``week`` being one of
-    the plan's ``weeks``; None above ``MAX_PREDICTED_CONTACTS``."""
+def predict_service_level(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster
+                          ) -> Prediction | None:
+    """The roster's service level as the simulation sees it (see the module docstring); None above
+    ``MAX_PREDICTED_CONTACTS``."""
     inp = simulation_input(config, week, forecast, shifts_from_roster(config, week, roster))
     if float(inp.contacts.sum()) > MAX_PREDICTED_CONTACTS:
         return None
-    reps = prediction_replications(float(inp.contacts.sum()), weeks)
+    reps = prediction_replications(float(inp.contacts.sum()))
     seed = SEED_OFFSET + config.solver.seed
     runs = replications(inp, reps, seed, PREDICTION_ROUTING, inp.absence_rate)
     result = summarise(inp, runs, seed, PREDICTION_ROUTING, inp.absence_rate)

@@ -346,3 +346,32 @@ def test_lp_bound_stays_below_the_weighted_objective() -> None:
     assert aggregate.bound <= result.stats.objective + 1e-6
     assert result.stats.best_bound <= result.stats.objective + 1e-6
     assert result.stats.objective == pytest.approx(sum(c.penalty for c in evaluate(instance, result.roster)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_roster_scoring_reuses_its_intervals_across_calls_and_agrees(seed: int,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``allocation_of`` keeps its intervals' covers across calls (the solve scores many rosters of one centre):
+    a second roster re-solves only the intervals whose floor changed, and every result equals a fresh table's."""
+    rng = np.random.default_rng(seed)
+    config, required = _config(rng, agents=9), _requirements(rng)
+    first, second = _random_roster(config, rng), _random_roster(config, rng)
+    solved: list[int] = []
+    real = effective_cover.best_cover
+
+    def counting(*args, **kwargs):
+        solved.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(effective_cover, "_SHARED_MEMOS", {})
+    monkeypatch.setattr(effective_cover, "best_cover", counting)
+    shared = [effective_cover.allocation_of(config, WEEK, roster, required) for roster in (first, second, first)]
+    after_first = len(solved)
+    monkeypatch.setattr(effective_cover, "_SHARED_MEMOS", {})
+    fresh = [effective_cover.allocation_of(config, WEEK, roster, required) for roster in (first, second, first)]
+    for (_, floor, covered, allocations), (_, floor2, covered2, allocations2) in zip(shared, fresh, strict=True):
+        assert np.array_equal(floor, floor2) and np.array_equal(covered, covered2) and allocations == allocations2
+    assert after_first == len(solved) - after_first  # (each pass solves the same distinct intervals)
+    distinct = {(tuple(required[:, s]), effective_cover._present(f, s))
+                for _, f, _, _ in shared[:2] for s in range(WEEK.slot_count)}
+    assert after_first == len(distinct)  # the third call (the first roster again) solved nothing

@@ -310,14 +310,34 @@ def slot_cost(under_weight: int, over_weight: int, required_total: int, heads: i
     return under_weight * (SCALE * required_total - covered) + over_weight * max(0, SCALE * heads - covered)
 
 
+_Memo = dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, Allocation]]
+# ``allocation_of``'s memo per cover groups (their queues and proficiencies, all ``best_cover`` reads of them), kept
+# across calls: the exact scoring of a roster (``cover_cost``, three calls a week in the solve) and the published
+# coverage (``effective_heads``) re-solved every interval's allocation, 3.7 s of CPU a call at 151 agents x 10
+# queues with levels, although most intervals' floors repeat from one roster to the next. ``best_cover`` is a
+# deterministic function of its arguments, so the memo changes no result; nothing charges a budget by its misses
+# (the searches' own ``CoverTable``s keep their own memos and counts). Cleared past ``SHARED_MEMO_ENTRIES``.
+_SHARED_MEMOS: dict[tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]], _Memo] = {}
+SHARED_MEMO_ENTRIES = 200_000
+
+
+def _shared_memo(groups: CoverGroups) -> _Memo:
+    key = (groups.queues_of, groups.weights_of)
+    memo = _SHARED_MEMOS.get(key)
+    if memo is None or len(memo) > SHARED_MEMO_ENTRIES:
+        _SHARED_MEMOS.clear()  # (one centre at a time in practice: a new one starts afresh)
+        memo = _SHARED_MEMOS[key] = {}
+    return memo
+
+
 class CoverTable:
     """``best_cover`` per interval, memoised on (requirement, heads per group): a local search revisits the same
     few floors of an interval again and again."""
 
-    def __init__(self, groups: CoverGroups, requirements: np.ndarray) -> None:
+    def __init__(self, groups: CoverGroups, requirements: np.ndarray, memo: _Memo | None = None) -> None:
         self.groups = groups
         self.required = [tuple(column) for column in requirements.astype(np.int64).T.tolist()]
-        self._memo: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, Allocation]] = {}
+        self._memo: _Memo = {} if memo is None else memo
         self.solves = 0  # memo misses (work done, for budgeting)
         self.work = [0, 0]  # branch-and-bound nodes and integer programs spent (``best_cover``)
 
@@ -356,7 +376,7 @@ def allocation_of(config: PlanConfig, week: Week, roster: Roster, requirements: 
     (hundredths) and each slot's allocation."""
     groups = CoverGroups.of(config)
     floor = floor_by_group(groups, week, roster)
-    table = CoverTable(groups, requirements)
+    table = CoverTable(groups, requirements, _shared_memo(groups))
     covered = np.zeros(week.slot_count, dtype=np.int64)
     allocations: list[Allocation] = []
     for slot in range(week.slot_count):

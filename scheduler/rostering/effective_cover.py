@@ -318,7 +318,7 @@ _Memo = dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, All
 # deterministic function of its arguments, so the memo changes no result; nothing charges a budget by its misses
 # (the searches' own ``CoverTable``s keep their own memos and counts). Cleared past ``SHARED_MEMO_ENTRIES``.
 _SHARED_MEMOS: dict[tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]], _Memo] = {}
-SHARED_MEMO_ENTRIES = 200_000
+SHARED_MEMO_ENTRIES = 50_000  # (about 25 MB)
 
 
 def _shared_memo(groups: CoverGroups) -> _Memo:

@@ -35,12 +35,13 @@ give the same roster on a loaded machine.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Concatenate, ParamSpec, TextIO
 
 import numpy as np
 import ortools
@@ -97,6 +98,7 @@ from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 
 # Why the search ended, besides the ``stopping`` reasons: its deterministic budget ran out, or it proved optimal.
 BUDGET, OPTIMAL = "budget", "optimal"
+_P = ParamSpec("_P")
 
 # Deterministic work units CP-SAT spends per wall-clock second on this class of machine (measured on the
 # 2-core CI machine); turns the configured seconds into a reproducible deterministic-time budget.
@@ -416,30 +418,28 @@ class _Roster:
         return Roster(tuple(sorted(shifts, key=lambda s: (s.agent_id, s.date))))
 
 
+def _weekly_memo_restored(solve: Callable[Concatenate[Instance, _P], ScheduleResult]
+                          ) -> Callable[Concatenate[Instance, _P], ScheduleResult]:
+    """``solve``, leaving the weekly curves' memo of answered contacts as it found it: the weekly scoring charges the
+    allocations it computes, not those it finds memoised, so a solve's budget would otherwise depend on the solves of
+    the same instance before it (README issue 18)."""
+
+    @functools.wraps(solve)
+    def restored(instance: Instance, *args: _P.args, **kwargs: _P.kwargs) -> ScheduleResult:
+        memo = None if instance.service_curves is None else instance.service_curves.memo
+        kept = None if memo is None else dict(memo)
+        try:
+            return solve(instance, *args, **kwargs)
+        finally:
+            if memo is not None and kept is not None:
+                memo.clear()
+                memo.update(kept)
+
+    return restored
+
+
+@_weekly_memo_restored
 def solve_roster(
-    instance: Instance,
-    *,
-    time_limit_seconds: float | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    progress: TextIO | None = sys.stderr,
-    stop: Stop | None = None,
-) -> ScheduleResult:
-    """``_solve_roster``, leaving the weekly curves' memo of answered contacts as it found it: the weekly scoring
-    charges the allocations it computes, not those it finds memoised, so a solve's budget would otherwise depend on
-    the solves of the same instance before it (README issue 18)."""
-    memo = None if instance.service_curves is None else instance.service_curves.memo
-    kept = None if memo is None else dict(memo)
-    try:
-        return _solve_roster(instance, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
-                             progress=progress, stop=stop)
-    finally:
-        if memo is not None and kept is not None:
-            memo.clear()
-            memo.update(kept)
-
-
-def _solve_roster(
     instance: Instance,
     *,
     time_limit_seconds: float | None = None,

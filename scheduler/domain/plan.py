@@ -141,7 +141,9 @@ class Contract:
       (``None``: no limit);
     - ``time_off_counts_as``: ``worked_day`` (a day of approved leave counts as a working day for the day
       limits and takes its pro-rata share off the weekly minimum and maximum) or ``credit_minimum`` (it only
-      takes its share off the minimum).
+      takes its share off the minimum). Either way only leave on a day the agent could have worked counts (its
+      availability has a window that weekday and one of the contract's templates runs that weekday and fits
+      inside it); leave on another day is an ordinary day off.
 
     The rules themselves live in ``scheduler.rostering.rules``; only they read these fields on the solver side.
     """

@@ -52,7 +52,8 @@ def carry_in(config: PlanConfig, week: Week, week_number: int, known_from: date,
     for agent in config.agents:
         shifts = by_agent.get(agent.agent_id, [])
         facts = agent_week(config, week, agent)
-        counted = {d for d in agent.time_off if facts.leave_counts_as_worked and known_from <= d < week.start}
+        counted = {d for d in agent.time_off
+                   if facts.leave_counts_as_worked and known_from <= d < week.start and facts.leave_on(d)}
         states[agent.agent_id] = _state(week.start, known_from, shifts, counted, late_after)
     return CarryIn(week_number, config.weeks, states)
 

@@ -7,7 +7,8 @@ wall-clock datetimes. Weekly rules apply per calendar week: each week's rows are
 - ``min_rest``: the rest between an agent's last shift of one week (or of the previous roster) and the next
   shift in a later week;
 - ``max_consecutive_days``: runs of working days (days of leave counted as worked with ``time_off_counts_as:
-  worked_day``, in the horizon) that span a week boundary, with a worked day among any ``limit + 1`` of them;
+  worked_day``, in the horizon, on days the agent could have worked: ``validate.counted_leave``) that span a
+  week boundary, with a worked day among any ``limit + 1`` of them;
 - ``min_consecutive_days_off``: runs of days off between two worked days that touch a week boundary (the runs
   a single week cannot judge); the days before the previous roster's first date are unknown;
 - ``max_weekends_in_horizon`` (weekends of the horizon with a shift on Saturday or Sunday),
@@ -36,6 +37,7 @@ from scheduler.validation.validate import (
     _Segment,
     _segments_of,
     _sort_key,
+    counted_leave,
     read_roster,
     validate_roster,
 )
@@ -76,13 +78,13 @@ def validate_horizon(config: PlanConfig, roster: pd.DataFrame | Path, start: dat
         seam = _Seam(agent.agent_id, start, end, known_from)
         found.extend(seam.rest(earlier, [s.segment for s in shifts], contract.min_rest_minutes))
         worked = {s.label for s in earlier} | {s.day for s in shifts}
-        counted = ({d for d in agent.time_off if start <= d < end}
+        allowed = [templates[t] for t in contract.template_ids if t in templates]
+        counted = (set(counted_leave(agent, allowed, start, end))
                    if contract.time_off_counts_as == "worked_day" else set())
         found.extend(seam.consecutive_days(worked, counted, contract.max_consecutive_days))
         found.extend(seam.days_off(worked, contract.min_consecutive_days_off))
         found.extend(seam.weekends(worked, contract.max_weekends_in_horizon, contract.max_consecutive_weekends))
         if contract.average_weekly_minutes is not None:
-            allowed = [templates[t] for t in contract.template_ids if t in templates]
             paid = sum(_paid_minutes(s, _match_template(s, allowed)[0], allowed) for s in shifts)
             low = weeks * (contract.average_weekly_minutes - contract.average_tolerance_minutes)
             high = weeks * (contract.average_weekly_minutes + contract.average_tolerance_minutes)

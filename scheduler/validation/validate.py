@@ -16,8 +16,11 @@ Conventions (the model builder must agree with them):
 - Weekly rules (``weekly_hours``, ``max_days``, ``min_days``, ``max_consecutive_days``,
   ``min_consecutive_days_off``, ``max_weekend_days``) count the shifts whose day lies in the 7-day week and
   apply to every agent of the config, including agents with no shift. A day off is a day of the week with no
-  shift, for any reason (time off included). ``min_consecutive_days_off`` judges only runs of days off that
-  include neither the week's first nor its last day.
+  shift, for any reason (time off included). Approved leave counts for these rules (``time_off_counts_as``, the
+  weekly hours' credit) only on a day the agent could have worked (``could_work``: a template of its contract on
+  that weekday fits inside its availability); leave on another day is an ordinary day off.
+  ``min_consecutive_days_off`` judges only runs of days off that include neither the week's first nor its last
+  day.
 - ``shift_window`` compares each shift's start and end, as times of its day, with the contract's
   ``earliest_start_minute`` and ``latest_end_minute``.
   ``min_rest`` applies between all consecutive shifts of an agent in the roster.
@@ -395,16 +398,41 @@ def _min_rest(shifts: Sequence[_Shift], contract: Contract) -> list[Violation]:
     return found
 
 
-def _leave(agent: Agent, contract: Contract, week: date | None) -> list[date]:
-    """The agent's approved days off inside the week that count as working days (``time_off_counts_as:
+def could_work(agent: Agent, allowed: Sequence[ShiftTemplate], day: date) -> bool:
+    """Whether the agent could work a shift on ``day`` were it not on leave: one of its contract's templates
+    (``allowed``) runs on that weekday and has a start at which the whole shift lies inside the agent's
+    availability that weekday (pins and the contract's earliest start / latest end not looked at)."""
+    window = agent.availability[day.weekday()]
+    if window is None:
+        return False
+    for template in allowed:
+        if day.weekday() not in template.weekdays:
+            continue
+        start = template.earliest_start_minute
+        while start <= template.latest_start_minute:
+            if window.start_minute <= start and start + template.length_minutes <= window.end_minute:
+                return True
+            start += template.start_step_minutes
+    return False
+
+
+def counted_leave(agent: Agent, allowed: Sequence[ShiftTemplate], first: date, end: date) -> list[date]:
+    """The agent's approved days off in ``[first, end)`` that the rules count: those on a day it could have
+    worked (``could_work``). Leave on another day (a Sunday of a Monday-to-Friday agent) counts for nothing."""
+    return sorted(d for d in agent.time_off if first <= d < end and could_work(agent, allowed, d))
+
+
+def _leave(agent: Agent, contract: Contract, allowed: Sequence[ShiftTemplate], week: date | None) -> list[date]:
+    """The agent's counted days off inside the week that count as working days (``time_off_counts_as:
     worked_day``); none with ``credit_minimum``."""
     if week is None or contract.time_off_counts_as != "worked_day":
         return []
-    return sorted(d for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
+    return counted_leave(agent, allowed, week, week + timedelta(DAYS_PER_WEEK))
 
 
-def _weekly_hours(agent: Agent, contract: Contract, paid: float, week: date | None) -> list[Violation]:
-    days_off = 0 if week is None else sum(1 for d in agent.time_off if week <= d < week + timedelta(DAYS_PER_WEEK))
+def _weekly_hours(agent: Agent, contract: Contract, allowed: Sequence[ShiftTemplate], paid: float,
+                  week: date | None) -> list[Violation]:
+    days_off = 0 if week is None else len(counted_leave(agent, allowed, week, week + timedelta(DAYS_PER_WEEK)))
     per_day = contract.max_days_per_week
     credit = contract.min_weekly_minutes // per_day if per_day else 0
     minimum = max(0, contract.min_weekly_minutes - credit * days_off)
@@ -602,8 +630,8 @@ def validate_roster(
             days.add(shift.day)
         found.extend(_one_shift_per_day(shifts))
         found.extend(_min_rest(shifts, contract))
-        leave = _leave(agent, contract, week)
-        found.extend(_weekly_hours(agent, contract, paid, week))
+        leave = _leave(agent, contract, allowed, week)
+        found.extend(_weekly_hours(agent, contract, allowed, paid, week))
         found.extend(_max_days(agent, contract, sorted(days), leave))
         found.extend(_max_consecutive_days(agent, contract, sorted(days), leave))
         found.extend(_min_days(agent, contract, sorted(days), leave))

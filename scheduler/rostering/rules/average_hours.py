@@ -6,8 +6,9 @@ horizon the paid minutes add up to ``N x average`` within ``N x tolerance``. Ros
 the sums of up to ``max_days_per_week`` of the contract's shift templates' paid minutes
 inside the weekly range (``week_totals``), and week ``k``'s total plus some sum of ``N - k`` achievable totals
 must land in the target window after the paid minutes of the earlier weeks (``PlanConfig.carry_in``).
-With ``time_off_counts_as: worked_day`` each day of approved leave in the horizon counts
-``average_weekly_minutes // max_days_per_week`` paid minutes towards the average, and a week with leave can
+With ``time_off_counts_as: worked_day`` each day of approved leave in the horizon on a day the agent could have
+worked (``base.leave_counts_on``) counts ``average_weekly_minutes // max_days_per_week`` paid minutes towards the
+average, and a week with leave can
 pay only what its shortened range and days allow (``weekly_hours.contract_paid_range``), as planners count
 leave as paid time; with ``credit_minimum`` leave is not credited (the hours are made up in other weeks).
 The weeks' totals alone do not say whether the later weeks can still make up the average: that also depends on
@@ -55,10 +56,11 @@ def leave_credit_minutes(contract: Contract) -> int:
 
 
 def leave_by_week(agent: AgentWeek, week_number: int, weeks: int) -> tuple[int, ...]:
-    """Days of approved leave in each week of the horizon, the agent's week being week ``week_number``."""
+    """Days of counted leave in each week of the horizon, the agent's week being week ``week_number``."""
     monday = agent.week.start - timedelta(days=DAYS * (week_number - 1))
     return tuple(sum(1 for d in agent.agent.time_off
-                     if monday + timedelta(days=DAYS * k) <= d < monday + timedelta(days=DAYS * (k + 1)))
+                     if monday + timedelta(days=DAYS * k) <= d < monday + timedelta(days=DAYS * (k + 1))
+                     and agent.leave_on(d))
                  for k in range(weeks))
 
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import Flag, auto
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from scheduler.domain.plan import WEEKEND_WEEKDAYS, Activity, Agent, Contract, PlanConfig, ShiftTemplate
+from scheduler.domain.plan import WEEKEND_WEEKDAYS, Activity, Agent, Contract, PlanConfig, ShiftTemplate, TimeWindow
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, shift_options
 from scheduler.domain.week import Week
@@ -51,8 +52,9 @@ class Aspect(Flag):
 @dataclass(frozen=True)
 class AgentWeek:
     """The fixed facts one agent's week is checked against: the agent, their contract, the week, which days
-    are approved leave, which day indices are the weekend, and the candidate ``(template_id, start_minute)``
-    pairs per day (availability, time off, template weekdays, re-plan pins)."""
+    are approved leave that the labour rules count (``leave_counts_on``: leave on a day the agent could not have
+    worked anyway is not counted), which day indices are the weekend, and the candidate ``(template_id,
+    start_minute)`` pairs per day (availability, time off, template weekdays, re-plan pins)."""
 
     config: PlanConfig
     week: Week
@@ -83,7 +85,12 @@ class AgentWeek:
 
     @property
     def leave_days(self) -> int:
+        """Days of counted leave in the week."""
         return sum(self.leave)
+
+    def leave_on(self, day: date) -> bool:
+        """Whether the agent has counted leave on ``day`` (any date, also outside the week)."""
+        return leave_counts_on(self.config, self.agent, day)
 
     @property
     def leave_counts_as_worked(self) -> bool:
@@ -91,9 +98,32 @@ class AgentWeek:
         return self.contract.time_off_counts_as == "worked_day"
 
 
+def leave_counts_on(config: PlanConfig, agent: Agent, day: date) -> bool:
+    """Whether the agent's approved leave on ``day`` counts for the labour rules: the one place on the solver side
+    that decides it. Leave counts only on a day the agent could have worked had it not been on leave: its
+    availability has a window on that weekday and one of its contract's shift templates runs on that weekday and
+    fits wholly inside the window (re-plan pins and the contract's earliest start and latest end are not looked
+    at). Leave on any other day (a Sunday of a Monday-to-Friday agent) is no leave for any rule: it is not a
+    worked day (``time_off_counts_as: worked_day``) for the day limits, the runs of consecutive days or the
+    averaged hours, and takes nothing off the weekly minimum or maximum."""
+    if day not in agent.time_off:
+        return False
+    templates = tuple(config.template(t) for t in config.contract(agent.contract_id).template_ids)
+    return workable_weekdays(agent.availability, templates)[day.weekday()]
+
+
+@lru_cache(maxsize=4096)
+def workable_weekdays(availability: tuple[TimeWindow | None, ...],
+                      templates: tuple[ShiftTemplate, ...]) -> tuple[bool, ...]:
+    """Per weekday (0 = Monday), whether some template runs that weekday and fits inside the availability."""
+    return tuple(window is not None and any(weekday in t.weekdays and any(
+        window.contains(s, s + t.length_minutes) for s in t.start_minutes()) for t in templates)
+        for weekday, window in enumerate(availability))
+
+
 def agent_week(config: PlanConfig, week: Week, agent: Agent) -> AgentWeek:
     contract = config.contract(agent.contract_id)
-    leave = tuple(week.day(d) in agent.time_off for d in range(DAYS))
+    leave = tuple(leave_counts_on(config, agent, week.day(d)) for d in range(DAYS))
     weekend = tuple(d for d in range(DAYS) if week.day(d).weekday() in WEEKEND_WEEKDAYS)
     return AgentWeek(config, week, agent, contract, leave, weekend)
 

@@ -7,8 +7,9 @@ count in the run as in ``max_consecutive_days``, so leave filling those first da
 first day after it); a run of ``o`` days off, shorter than the minimum ``m``,
 leaves the week's first ``m - o`` days off (working one would end a run of days off that is too short).
 Looking ahead, a run of ``l`` days of counted leave that starts the horizon's next week (known from the agent's
-approved time off) lets the week's last ``limit - l`` days be worked in a row but not the one before them too
-(the week's own leave just before it carries that run back the same way).
+approved time off, counted only on days the agent could have worked: ``base.leave_counts_on``) lets the week's
+last ``limit - l`` days be worked in a row but not the one before them too (the week's own leave just before it
+carries that run back the same way).
 Without a carry-in the rule adds nothing; no aggregate rows (see ``carry_rest``).
 """
 
@@ -45,7 +46,7 @@ def trailing_leave_days(agent: AgentWeek) -> int:
     if carry is None or not agent.leave_counts_as_worked:
         return 0
     run, later = 0, DAYS * carry.weeks_left
-    while run < later and agent.week.start + timedelta(days=DAYS + run) in agent.agent.time_off:
+    while run < later and agent.leave_on(agent.week.start + timedelta(days=DAYS + run)):
         run += 1
     return run
 

@@ -1,7 +1,8 @@
 """Hard: no more than the contract's ``max_consecutive_days`` working days in a row within the week.
 
 The week is planned on its own: days worked in the previous week are not known to the model. With
-``time_off_counts_as: worked_day`` a day of approved leave counts as a working day of the run.
+``time_off_counts_as: worked_day`` a day of approved leave counts as a working day of the run, if the agent
+could have worked that day (``base.leave_counts_on``); leave on a day it could not work ends a run like a day off.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Hard: an agent works at most the contract's ``max_days_per_week`` days.
 
-With ``time_off_counts_as: worked_day`` each day of approved leave counts as one of those days.
+With ``time_off_counts_as: worked_day`` each day of approved leave counts as one of those days, if the agent could
+have worked that day (``base.leave_counts_on``: leave on a day outside its availability or its templates' weekdays
+counts for nothing).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Hard: an agent works at least the contract's ``min_days_per_week`` days.
 
-With ``time_off_counts_as: worked_day`` each day of approved leave counts as one of those days; with
+With ``time_off_counts_as: worked_day`` each day of approved leave on a day the agent could have worked
+(``base.leave_counts_on``) counts as one of those days; with
 ``credit_minimum`` leave earns no working days (a day off is a day without a shift, whatever the reason).
 """
 

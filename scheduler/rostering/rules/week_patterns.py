@@ -89,7 +89,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     # agents alike in what the later weeks offer them share the programme's answers (a 1,000-agent centre has a
     # few contracts and availabilities)
     key = (contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
-           frozenset(d for d in agent.agent.time_off if later and later[0].start <= d), top)
+           frozenset(d for d in agent.agent.time_off if later and later[0].start <= d and agent.leave_on(d)), top)
     memo: dict[tuple[int, EndState], int] = held_for(_MEMOS, config, key, dict, 1024)
 
     def reach(k: int, state: EndState) -> int:
@@ -100,7 +100,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
             return memo[k, state]
         run, weekend_run, weekends = state
         week = later[k]
-        leave = sum(1 for d in range(DAYS) if week.day(d) in agent.agent.time_off)
+        leave = sum(1 for d in range(DAYS) if agent.leave_on(week.day(d)))  # counted leave (``leave_counts_on``)
         most_days = (max(0, contract.max_days_per_week - leave) if contract.time_off_counts_as == "worked_day"
                      else contract.max_days_per_week)
         low, high = contract_paid_range(contract, leave)

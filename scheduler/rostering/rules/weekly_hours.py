@@ -2,7 +2,9 @@
 
 Each approved day of time off in the week takes ``min_weekly_minutes / max_days_per_week`` (rounded down) off
 the minimum; with ``time_off_counts_as: worked_day`` (the default) it also takes
-``max_weekly_minutes / max_days_per_week`` off the maximum, so leave is paid time of the week.
+``max_weekly_minutes / max_days_per_week`` off the maximum, so leave is paid time of the week. Only leave on a day
+the agent could have worked counts (``base.leave_counts_on``): Sunday leave of a Monday-to-Friday agent changes
+neither.
 """
 
 from __future__ import annotations

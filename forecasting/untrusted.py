@@ -82,3 +82,14 @@ def error_summary(error: BaseException) -> str:
     lines = str(error).splitlines()
     first = lines[0] if lines else type(error).__name__
     return first if len(first) <= MAX_MESSAGE_CHARS else first[:MAX_MESSAGE_CHARS] + "..."
+
+
+def separator_hint(header: list[str], required: tuple[str, ...]) -> str:
+    """A hint for a CSV header read as too few columns because the file is separated by ``;`` or a tab (a
+    spreadsheet's export where the decimal mark is a comma), else ``""``. The header itself is not quoted."""
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        names = {part.strip().strip('"') for field in header for part in field.split(separator)}
+        if all(column in names for column in required):
+            return (f"; the header is separated by {name}, not commas: save the file as comma-separated CSV "
+                    "with '.' as the decimal mark")
+    return ""

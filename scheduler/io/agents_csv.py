@@ -24,7 +24,7 @@ from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
-from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file
+from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file, separator_hint
 from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
@@ -145,7 +145,8 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             reader.fieldnames = header
             missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
             if missing:
-                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}"
+                                 f"{separator_hint(header, AGENT_COLUMNS[:3])}")
             for row in reader:
                 cells = [v for k, v in row.items() if k is not None and v is not None]
                 if None not in row and not any(v.strip() for v in cells):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -696,7 +697,7 @@ def load_config(path: Path | str) -> PlanConfig:
     return PlanConfig(
         source=path,
         name=str(centre.get("name", path.stem).value),
-        timezone=str(centre.get("timezone", "UTC").value),
+        timezone=_timezone(centre.get("timezone", "UTC")),
         interval_minutes=interval,
         opening_hours=hours,
         max_agents_on_break=(None if centre.get("max_agents_on_break", None).value is None
@@ -753,6 +754,17 @@ def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[st
             "weekly_shortfall_contact": objective.get(
                 "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT),
             "weekly_floor": weekly_floor.string(), "weekly_start": weekly_start.string()}
+
+
+def _timezone(node: _Node) -> str:
+    """``centre.timezone``: an IANA name that ``zoneinfo`` knows (checked here, so the error names plan.yaml's key
+    rather than the history that is read with it)."""
+    name = node.string()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise node.fail("must be an IANA time zone name like Europe/London") from None
+    return name
 
 
 def _time_limit(node: _Node) -> float:

@@ -221,3 +221,40 @@ def test_the_hour_skipped_in_spring_is_neither_forecast_nor_staffed(centre: Path
     assert {0, 1, 3, 4} <= hours and 2 not in hours, sorted(hours)
     monday = forecast.loc[forecast["interval_start"].dt.date == date(2026, 3, 2)]
     assert 2 in set(monday["interval_start"].dt.hour)
+
+
+@pytest.mark.parametrize(("old", "new", "named"), [
+    ("shrinkage: 0.1", "shrinkage: 0.1\nshrinkage: 0.3", "key 'shrinkage' appears twice (first on line"),
+    ("    concurrency: 1\n", "    concurrency: 1\n    concurrency: 3\n", "key 'concurrency' appears twice"),
+])
+def test_a_key_given_twice_in_the_plan_is_refused_naming_the_line(centre: Path, tmp_path: Path, old: str, new: str,
+                                                                  named: str) -> None:
+    config = copy_centre(centre, tmp_path / "c")
+    edit_plan(config, old, new)
+    with pytest.raises(InputError, match=r"^plan\.yaml: line \d+ " + re.escape(named)):
+        load_config(config)
+
+
+def test_a_yaml_merge_key_may_still_be_overridden(centre: Path, tmp_path: Path) -> None:
+    config = copy_centre(centre, tmp_path / "c")
+    edit_plan(config, "objective:\n", "x_defaults: &d\n  paid_hour: 1\nobjective:\n  <<: *d\n")
+    with pytest.raises(InputError, match="unknown key 'x_defaults'"):  # not a duplicate-key error
+        load_config(config)
+
+
+def test_an_agents_column_given_twice_is_refused(centre: Path, tmp_path: Path) -> None:
+    config = copy_centre(centre, tmp_path / "c")
+    agents = tmp_path / "c" / "agents.csv"
+    lines = agents.read_text(encoding="utf-8").splitlines()
+    agents.write_text("\n".join([lines[0] + ",skills", *(line + ",x" for line in lines[1:])]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^agents\.csv row 1: column 'skills' appears more than once$"):
+        load_config(config)
+
+
+def test_a_history_queue_named_in_another_case_is_pointed_out(centre: Path, tmp_path: Path) -> None:
+    config = copy_centre(centre, tmp_path / "c")
+    queue = load_config(config).queues[0].queue_id
+    rewrite_csv(tmp_path / "c" / "history.csv",
+                lambda _, row: [row[0], queue.upper() if row[1] == queue else row[1], *row[2:]])
+    line = one_line_error(wfm("plan", config, "--out", tmp_path / "out", "--quiet"))
+    assert f"no history for queue(s) {queue} named in plan.yaml: queues (it has '{queue.upper()}' for {queue}" in line

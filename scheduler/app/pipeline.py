@@ -130,8 +130,12 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
                          f"{config.source.name}: centre.interval_minutes is {config.interval_minutes}")
     missing = [q.queue_id for q in config.queues if q.queue_id not in history.queues]
     if missing:
+        # a name that differs only in case or spaces is named (ids are case-sensitive)
+        alike = [f"{excerpt(name)} for {queue}" for queue in missing for name in history.queues
+                 if name.casefold().replace(" ", "") == queue.casefold().replace(" ", "")]
+        hint = f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else ""
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
-                         f"{config.source.name}: queues")
+                         f"{config.source.name}: queues{hint}")
     country = (calendar or choose_holidays(history, config.holiday_country)).country
     special = dict(config.special_days)
     days = day_calendar(country, history.first_date, week.start + timedelta(days=7),

@@ -143,6 +143,9 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
             reader.fieldnames = header
+            twice = next((name for i, name in enumerate(header) if name and name in header[:i]), None)
+            if twice is not None:  # a dict reader keeps the last of the two silently
+                raise InputError(f"{path.name} row 1: column {excerpt(twice)} appears more than once")
             missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
             if missing:
                 raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}"

@@ -95,6 +95,20 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A key given twice in one mapping is an error (YAML readers would keep the last one silently: a second
+        ``shrinkage:`` added below the first would win unseen)."""
+        first_line: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if key_node.value in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {excerpt(key_node.value)} appears twice (first on line "
+                                f"{first_line[key_node.value]})", key_node.start_mark)
+            first_line[key_node.value] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
 
 def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def build(loader: Any, node: Any) -> Any:

@@ -258,3 +258,18 @@ def test_a_history_queue_named_in_another_case_is_pointed_out(centre: Path, tmp_
                 lambda _, row: [row[0], queue.upper() if row[1] == queue else row[1], *row[2:]])
     line = one_line_error(wfm("plan", config, "--out", tmp_path / "out", "--quiet"))
     assert f"no history for queue(s) {queue} named in plan.yaml: queues (it has '{queue.upper()}' for {queue}" in line
+
+
+def test_simulate_takes_a_plan_of_several_weeks_one_week_at_a_time(centre: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    planned = wfm("plan", centre, "--out", out, "--time-limit", "2", "--weeks", "2", "--quiet")
+    assert planned.exit_code == 0, explain(planned)
+    first = wfm("simulate", out, "--reps", "2", "--json", "--config", centre)
+    assert first.exit_code == 0, explain(first)
+    second = wfm("simulate", out, "--reps", "2", "--json", "--config", centre, "--week", "2")
+    assert second.exit_code == 0, explain(second)
+    assert json.loads(first.output) != json.loads(second.output)
+    assert json.loads(wfm("simulate", out, "--reps", "2", "--json", "--config", centre, "--week", "1").output) == \
+        json.loads(first.output)
+    line = one_line_error(wfm("simulate", out, "--reps", "2", "--config", centre, "--week", "3"))
+    assert "--week must be 1 to 2" in line

@@ -273,3 +273,13 @@ def test_simulate_takes_a_plan_of_several_weeks_one_week_at_a_time(centre: Path,
         json.loads(first.output)
     line = one_line_error(wfm("simulate", out, "--reps", "2", "--config", centre, "--week", "3"))
     assert "--week must be 1 to 2" in line
+
+
+def test_example_and_forecast_into_a_read_only_folder_are_one_line(centre: Path, read_only_folder: Path) -> None:
+    line = one_line_error(wfm("example", "--agents", "5", "--out", read_only_folder / "new"))
+    assert "--out" in line and "cannot write in" in line, line
+    history = centre.parent / "history.csv"
+    line = one_line_error(wfm("forecast", history, "--start", "2030-01-07", "--days", "7",
+                              "--out", read_only_folder / "forecast.csv"))
+    assert "--out" in line and "cannot write in" in line, line
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["out"]

@@ -108,6 +108,7 @@ def check_out_file(out_file: Path, option: str = "--out") -> None:
         raise InputError(f"{option} must name a file, got {str(out_file)!r}")
     if _system_folder(out_file.expanduser().resolve().parent) or _system_folder(out_file.expanduser().resolve()):
         raise InputError(f"{option} must not be in a system or home folder, got {str(out_file)!r}")
+    _check_writable_beside(out_file.expanduser().resolve(), option, str(out_file))
 
 
 def _exchange(first: Path, second: Path) -> bool:

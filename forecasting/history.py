@@ -90,7 +90,7 @@ import pyarrow.csv as pa_csv
 from forecasting.errors import InputError
 from forecasting.queueing.limits import MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, outside_timestamp_range
-from forecasting.untrusted import error_summary, excerpt, id_problem, regular_file, separator_hint
+from forecasting.untrusted import UTF8_HINT, error_summary, excerpt, id_problem, regular_file, separator_hint
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -498,7 +498,7 @@ def _csv_errors(path: Path) -> Iterator[None]:
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}){UTF8_HINT}") from None
     except csv.Error as error:
         raise InputError(f"{path}: malformed CSV ({error})") from None
 

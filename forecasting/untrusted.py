@@ -25,6 +25,8 @@ from pathlib import Path
 from forecasting.errors import InputError
 
 MAX_EXCERPT_CHARS = 40
+# after "not UTF-8 text": what a spreadsheet user does about it
+UTF8_HINT = "; save it as UTF-8 (in Excel: CSV UTF-8)"
 FORMULA_PREFIXES = ("=", "@", "+", "-")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # Unicode categories refused in ids: control characters (C0 such as newline and NUL, DEL, C1) and the line

@@ -283,3 +283,16 @@ def test_example_and_forecast_into_a_read_only_folder_are_one_line(centre: Path,
                               "--out", read_only_folder / "forecast.csv"))
     assert "--out" in line and "cannot write in" in line, line
     assert sorted(p.name for p in read_only_folder.iterdir()) == ["out"]
+
+
+def test_files_saved_in_a_windows_code_page_or_utf16_say_how_to_save_them(centre: Path, tmp_path: Path) -> None:
+    config = copy_centre(centre, tmp_path / "c")
+    agents = tmp_path / "c" / "agents.csv"
+    first = next(csv.DictReader(agents.open(encoding="utf-8")))["agent_id"]
+    agents.write_bytes(agents.read_text(encoding="utf-8").replace(first, "José", 1).encode("cp1252"))
+    with pytest.raises(InputError, match=r"^agents\.csv: not UTF-8 text; save it as UTF-8 \(in Excel: CSV UTF-8\)$"):
+        load_config(config)
+    history = tmp_path / "c" / "history.csv"
+    history.write_bytes(history.read_text(encoding="utf-8").replace(",", "\t").encode("utf-16"))
+    with pytest.raises(InputError, match=r"history\.csv: not UTF-8 text .*; save it as UTF-8"):
+        load_history(history)

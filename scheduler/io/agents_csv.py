@@ -24,7 +24,7 @@ from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
-from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file, separator_hint
+from forecasting.untrusted import MAX_EXCERPT_CHARS, UTF8_HINT, excerpt, id_problem, regular_file, separator_hint
 from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
@@ -156,7 +156,7 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
                     continue
                 numbered.append((reader.line_num, row))
     except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
+        raise InputError(f"{path.name}: not UTF-8 text{UTF8_HINT}") from None
     except csv.Error as exc:
         raise InputError(f"{path.name}: malformed CSV ({exc})") from None
     if not numbered:

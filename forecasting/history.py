@@ -90,7 +90,7 @@ import pyarrow.csv as pa_csv
 from forecasting.errors import InputError
 from forecasting.queueing.limits import MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, outside_timestamp_range
-from forecasting.untrusted import error_summary, excerpt, id_problem, regular_file
+from forecasting.untrusted import UTF8_HINT, error_summary, excerpt, id_problem, regular_file, separator_hint
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -399,6 +399,12 @@ def _dst_masks(starts: pd.Series, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarra
     return gap, overlap
 
 
+def skipped_local_times(starts: pd.Series, timezone: str) -> np.ndarray:
+    """A bool mask of the naive wall-clock ``starts`` that do not exist in ``timezone`` (the hour the clocks skip
+    at the spring daylight-saving change)."""
+    return _dst_masks(starts, ZoneInfo(timezone))[0]
+
+
 def _check_nonexistent(stamps: np.ndarray, rows: np.ndarray, zone: ZoneInfo, path: Path, name: str) -> None:
     gap, _ = _dst_masks(pd.Series(stamps), zone)
     if gap.any():
@@ -492,7 +498,7 @@ def _csv_errors(path: Path) -> Iterator[None]:
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}){UTF8_HINT}") from None
     except csv.Error as error:
         raise InputError(f"{path}: malformed CSV ({error})") from None
 
@@ -626,7 +632,7 @@ def _column_positions(header: list[str], path: Path, required: tuple[str, ...]) 
         hint = f" (found {', '.join(hints)})" if hints else ""
         raise InputError(
             f"{path} row 1: missing column(s) {', '.join(missing)}; the header row has {len(header)} "
-            f"column(s){hint}"
+            f"column(s){hint}{separator_hint(header, required)}"
         )
     return {name: header.index(name) for name in required + OPTIONAL_COLUMNS if name in seen}
 

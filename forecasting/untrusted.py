@@ -25,6 +25,8 @@ from pathlib import Path
 from forecasting.errors import InputError
 
 MAX_EXCERPT_CHARS = 40
+# after "not UTF-8 text": what a spreadsheet user does about it
+UTF8_HINT = "; save it as UTF-8 (in Excel: CSV UTF-8)"
 FORMULA_PREFIXES = ("=", "@", "+", "-")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # Unicode categories refused in ids: control characters (C0 such as newline and NUL, DEL, C1) and the line
@@ -82,3 +84,14 @@ def error_summary(error: BaseException) -> str:
     lines = str(error).splitlines()
     first = lines[0] if lines else type(error).__name__
     return first if len(first) <= MAX_MESSAGE_CHARS else first[:MAX_MESSAGE_CHARS] + "..."
+
+
+def separator_hint(header: list[str], required: tuple[str, ...]) -> str:
+    """A hint for a CSV header read as too few columns because the file is separated by ``;`` or a tab (a
+    spreadsheet's export where the decimal mark is a comma), else ``""``. The header itself is not quoted."""
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        names = {part.strip().strip('"') for field in header for part in field.split(separator)}
+        if all(column in names for column in required):
+            return (f"; the header is separated by {name}, not commas: save the file as comma-separated CSV "
+                    "with '.' as the decimal mark")
+    return ""

@@ -201,27 +201,31 @@ def report(plan_dir: Path, config_path: Path | None) -> None:
               help="Write the per-interval results (beside the plan's predictions) to this CSV.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Plan YAML (default: the config path recorded in PLAN_DIR/kpis.json).")
+@click.option("--week", "week_number", type=int, default=None,
+              help="Which week of a plan of several weeks (wfm plan --weeks N) to simulate, 1 to N (default 1).")
 @_one_line_errors
 def simulate(plan_dir: Path, reps: int, seed: int, routing: str, absence: str, as_json: bool,
-             intervals_file: Path | None, config_path: Path | None) -> None:
+             intervals_file: Path | None, config_path: Path | None, week_number: int | None) -> None:
     """Simulate the published roster of a plan folder against its forecast (agent-level discrete events):
     service level, ASA, abandonment and occupancy per queue, with 95% confidence intervals."""
     from scheduler.io.outputs import StagedOutput, check_out_file
     from scheduler.simulation import check_replications
     from scheduler.simulation import simulate as run
     from scheduler.simulation.model import check_routing
-    from scheduler.simulation.plan_folder import load_plan_folder, plan_prediction
+    from scheduler.simulation.plan_folder import folder_weeks, load_plan_folder, plan_prediction
     from scheduler.simulation.report import intervals_csv, result_json, result_table
 
     check_replications(reps)
     check_routing(routing)
     if intervals_file is not None:
         check_out_file(intervals_file, "--intervals")
-    _config, inp = load_plan_folder(plan_dir, config_path)
+    config, inp = load_plan_folder(plan_dir, config_path, week_number)
     result = run(inp, reps=reps, seed=seed, routing=routing, absence=absence)
     if intervals_file is not None:
         _write_one(intervals_file, intervals_csv(result, plan_dir), StagedOutput)
-    click.echo(result_json(result) if as_json else result_table(result, plan_prediction(plan_dir)), nl=False)
+    # kpis.json's prediction is the whole plan's: beside one week of several it would mislead
+    predicted = plan_prediction(plan_dir) if folder_weeks(plan_dir, config) == 1 else None
+    click.echo(result_json(result) if as_json else result_table(result, predicted), nl=False)
 
 
 @main.command()

@@ -45,7 +45,7 @@ from scheduler.app.horizon_deadlines import HorizonDeadlines
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
-from scheduler.diagnose.warnings import implausible_input
+from scheduler.diagnose.warnings import implausible_handle_times, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -194,7 +194,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     lp_wall = math.inf if overall_wall is None else LP_WALL_SHARE * overall_wall / len(weeks)
     started = time.monotonic()
     plans: list[WeekPlan] = []
-    warnings: list[str] = []
+    warnings: list[str] = implausible_handle_times(config, history)
     deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")

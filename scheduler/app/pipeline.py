@@ -20,7 +20,7 @@ import ortools
 import pandas as pd
 
 from forecasting.calendar import apply_special_days
-from forecasting.history import History, load_history
+from forecasting.history import History, load_history, skipped_local_times
 from forecasting.queueing.limits import MAX_AGENTS, MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.queueing.staffing import QueueTarget
 from forecasting.ranges import outside_timestamp_range
@@ -50,7 +50,7 @@ from scheduler.app.horizon import (
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.prechecks import explain_conflicts
-from scheduler.diagnose.warnings import implausible_input
+from scheduler.diagnose.warnings import implausible_handle_times, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -100,9 +100,12 @@ def publish_or_keep(staged: StagedOutput, out_dir: Path, kpis: Kpis, violations:
 def planned_week(config: PlanConfig, history: History) -> Week:
     """The configured week, else the first Monday after the history ends."""
     start = config.week_start
+    last: date = history.last_date
     if start is None:
-        last: date = history.last_date
         start = last + timedelta(days=7 - last.weekday())
+    elif start <= last:
+        raise InputError(f"{config.source.name}: forecast.week_start {start.isoformat()} is inside the history "
+                         f"({history.path.name} ends {last.isoformat()}); plan a week after it")
     return Week(start, config.interval_minutes)
 
 
@@ -127,8 +130,12 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
                          f"{config.source.name}: centre.interval_minutes is {config.interval_minutes}")
     missing = [q.queue_id for q in config.queues if q.queue_id not in history.queues]
     if missing:
+        # a name that differs only in case or spaces is named (ids are case-sensitive)
+        alike = [f"{excerpt(name)} for {queue}" for queue in missing for name in history.queues
+                 if name.casefold().replace(" ", "") == queue.casefold().replace(" ", "")]
+        hint = f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else ""
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
-                         f"{config.source.name}: queues")
+                         f"{config.source.name}: queues{hint}")
     country = (calendar or choose_holidays(history, config.holiday_country)).country
     special = dict(config.special_days)
     days = day_calendar(country, history.first_date, week.start + timedelta(days=7),
@@ -149,6 +156,8 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
                 keep |= rows & (weekday == day) & (minute >= window.start_minute) & (minute < window.end_minute)
         aht = forecast.loc[rows, "aht_seconds"]
         forecast.loc[rows, "aht_seconds"] = aht.fillna(queue.default_aht_seconds)
+    # the hour the clocks skip at the spring change does not happen: no contacts, no agents required in it
+    keep &= ~skipped_local_times(forecast["interval_start"], config.timezone)
     forecast = forecast.loc[keep].reset_index(drop=True)
     if config.volume_factor != 1.0 or config.aht_factor != 1.0:  # a what-if plan (docs/config.md, forecast)
         forecast["contacts"] = forecast["contacts"] * config.volume_factor
@@ -511,7 +520,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-    warnings = implausible_input(config, week, required, array)
+    warnings = implausible_input(config, week, required, array) + implausible_handle_times(config, history)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     # the weekly mode's instance keeps deferred queues on their fixed work plan; otherwise they are covered

@@ -798,8 +798,12 @@ def generate_example(
         contents["agents.csv"], contents["plan.yaml"] = with_levels(contents["agents.csv"], contents["plan.yaml"],
                                                                     seed)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as error:  # a read-only folder: one line, nothing written
+        raise InputError(f"--out {str(out_dir)!r}: cannot write in {str(out_dir.parent)!r} ({error.strerror})"
+                         ) from None
     try:
         for name in OUTPUT_FILES:
             with (staging / name).open("w", encoding="utf-8", newline="") as handle:
@@ -811,6 +815,8 @@ def generate_example(
         # plan.yaml last: whoever sees it finds the files it names complete.
         for name in OUTPUT_FILES:
             os.replace(staging / name, out_dir / name)
+    except OSError as error:
+        raise InputError(f"--out {str(out_dir)!r}: cannot write there ({error.strerror})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir / "plan.yaml"

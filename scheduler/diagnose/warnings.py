@@ -4,7 +4,12 @@
   offered load in Erlangs plus ``LOAD_MARGIN_AGENTS`` in some interval (e.g. 100% of contacts within 0 s);
 - ``no_skill``: a queue is open or requires agents but no agent is skilled for it;
 - ``no_shift``: a queue is open, or requires agents, in intervals that no shift of any agent skilled for it can
-  cover (a centre open 24 h without a night template).
+  cover (a centre open 24 h without a night template);
+- ``aht`` (``implausible_handle_times``): history intervals whose ``aht_seconds`` is more than ``AHT_FACTOR``
+  times the queue's median (a timer left running, one row in minutes or hours) when they raise the queue's
+  contact-weighted mean handle time, which the forecast carries into every interval, by more than ``AHT_SHIFT``;
+  or a queue whose median handle time is more than ``AHT_FACTOR`` times above or below its
+  ``default_aht_seconds`` (the column in the wrong unit).
 
 The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecasting.history import History
 from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.shifts import shift_options
@@ -22,6 +28,8 @@ from scheduler.domain.week import Week
 LOAD_FACTOR = 3.0
 LOAD_MARGIN_AGENTS = 5.0
 SECONDS_PER_MINUTE = 60
+AHT_FACTOR = 10.0
+AHT_SHIFT = 0.1  # the rows above AHT_FACTOR x the median are named when they raise the mean handle time by 10%
 
 
 def offered_erlangs(config: PlanConfig, week: Week, required: pd.DataFrame) -> np.ndarray:
@@ -105,4 +113,35 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                 "can cover, from "
                 f"{_slot_text(week, first)}; add a shift template or narrow the queue's "
                 "opening_hours")
+    return lines
+
+
+def implausible_handle_times(config: PlanConfig, history: History | None) -> list[str]:
+    """The ``aht`` warning lines (without the ``warning:`` prefix), in queue order; none without a history."""
+    if history is None or not history.has_aht:
+        return []
+    frame = history.frame
+    lines = []
+    for queue in config.queues:
+        rows = frame.loc[(frame["queue"] == queue.queue_id).to_numpy() & frame["aht_seconds"].notna().to_numpy()]
+        if rows.empty:
+            continue
+        aht = rows["aht_seconds"].to_numpy(float)
+        contacts = rows["contacts"].to_numpy(float)
+        median = float(np.median(aht))
+        high = aht > AHT_FACTOR * median
+        mean = float(np.average(aht, weights=contacts))
+        rest = float(np.average(aht[~high], weights=contacts[~high])) if (~high).any() else mean
+        if mean > (1 + AHT_SHIFT) * rest:
+            worst = int(np.argmax(aht))
+            lines.append(
+                f"queue {queue.queue_id}: {int(high.sum())} history interval(s) have aht_seconds over "
+                f"{AHT_FACTOR:g}x the queue's median of {median:,.0f} s, up to {aht[worst]:,.0f} s at "
+                f"{rows['interval_start'].iloc[worst]:%Y-%m-%d %H:%M}; they raise its mean handle time from "
+                f"{rest:,.0f} to {mean:,.0f} s, and the forecast's with it; check {history.path.name}'s aht_seconds")
+        default = queue.default_aht_seconds
+        if median > AHT_FACTOR * default or median * AHT_FACTOR < default:
+            lines.append(
+                f"queue {queue.queue_id}: the history's median aht_seconds is {median:,.0f} s but "
+                f"{config.source.name}'s default_aht_seconds is {default:,.0f} s; check that both are in seconds")
     return lines

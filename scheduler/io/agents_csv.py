@@ -24,7 +24,7 @@ from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
-from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file
+from forecasting.untrusted import MAX_EXCERPT_CHARS, UTF8_HINT, excerpt, id_problem, regular_file, separator_hint
 from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
@@ -143,16 +143,20 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
             reader.fieldnames = header
+            twice = next((name for i, name in enumerate(header) if name and name in header[:i]), None)
+            if twice is not None:  # a dict reader keeps the last of the two silently
+                raise InputError(f"{path.name} row 1: column {excerpt(twice)} appears more than once")
             missing = [c for c in AGENT_COLUMNS[:3] if c not in header]
             if missing:
-                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+                raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}"
+                                 f"{separator_hint(header, AGENT_COLUMNS[:3])}")
             for row in reader:
                 cells = [v for k, v in row.items() if k is not None and v is not None]
                 if None not in row and not any(v.strip() for v in cells):
                     continue
                 numbered.append((reader.line_num, row))
     except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
+        raise InputError(f"{path.name}: not UTF-8 text{UTF8_HINT}") from None
     except csv.Error as exc:
         raise InputError(f"{path.name}: malformed CSV ({exc})") from None
     if not numbered:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -93,6 +94,20 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A key given twice in one mapping is an error (YAML readers would keep the last one silently: a second
+        ``shrinkage:`` added below the first would win unseen)."""
+        first_line: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if key_node.value in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {excerpt(key_node.value)} appears twice (first on line "
+                                f"{first_line[key_node.value]})", key_node.start_mark)
+            first_line[key_node.value] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -696,7 +711,7 @@ def load_config(path: Path | str) -> PlanConfig:
     return PlanConfig(
         source=path,
         name=str(centre.get("name", path.stem).value),
-        timezone=str(centre.get("timezone", "UTC").value),
+        timezone=_timezone(centre.get("timezone", "UTC")),
         interval_minutes=interval,
         opening_hours=hours,
         max_agents_on_break=(None if centre.get("max_agents_on_break", None).value is None
@@ -753,6 +768,17 @@ def _service_level_keys(objective: _Node, defaults: ObjectiveWeights) -> dict[st
             "weekly_shortfall_contact": objective.get(
                 "weekly_shortfall_contact", defaults.weekly_shortfall_contact).integer(1, MAX_WEIGHT),
             "weekly_floor": weekly_floor.string(), "weekly_start": weekly_start.string()}
+
+
+def _timezone(node: _Node) -> str:
+    """``centre.timezone``: an IANA name that ``zoneinfo`` knows (checked here, so the error names plan.yaml's key
+    rather than the history that is read with it)."""
+    name = node.string()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise node.fail("must be an IANA time zone name like Europe/London") from None
+    return name
 
 
 def _time_limit(node: _Node) -> float:

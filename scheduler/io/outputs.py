@@ -86,6 +86,19 @@ def check_out_dir(out_dir: Path, option: str = "--out") -> None:
                          f"whole folder), got {str(out_dir)!r}")
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{option} {str(out_dir)!r} exists and is not a folder")
+    _check_writable_beside(resolved, option, str(out_dir))
+
+
+def _check_writable_beside(resolved: Path, option: str, given: str) -> None:
+    """InputError unless a staging folder can be made beside ``resolved`` (in its nearest existing ancestor when
+    the parent is still to be made): a read-only folder or file system is refused before any work is done."""
+    folder = resolved.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{resolved.name}.probe-", dir=folder))
+    except OSError as error:
+        raise InputError(f"{option} {given!r}: cannot write in {str(folder)!r} ({error.strerror})") from None
 
 
 def check_out_file(out_file: Path, option: str = "--out") -> None:
@@ -95,6 +108,7 @@ def check_out_file(out_file: Path, option: str = "--out") -> None:
         raise InputError(f"{option} must name a file, got {str(out_file)!r}")
     if _system_folder(out_file.expanduser().resolve().parent) or _system_folder(out_file.expanduser().resolve()):
         raise InputError(f"{option} must not be in a system or home folder, got {str(out_file)!r}")
+    _check_writable_beside(out_file.expanduser().resolve(), option, str(out_file))
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -132,6 +146,10 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def _unpublishable(out_dir: Path, error: OSError) -> InputError:
+    return InputError(f"cannot publish to {str(out_dir)!r} ({error.strerror}); it is left as it was")
+
+
 class StagedOutput:
     """Collects files in a staging folder beside ``out_dir``; ``commit`` publishes them all in one step,
     ``reject`` keeps them beside ``out_dir`` instead, ``abort`` (or leaving a ``with`` block without either)
@@ -142,8 +160,11 @@ class StagedOutput:
         self.out_dir = out_dir.resolve() if out_dir.is_symlink() else out_dir
         out_dir = self.out_dir
         parent = out_dir.resolve().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+        except OSError as error:
+            raise _unpublishable(out_dir, error) from None
         # mkdtemp makes the folder private (0700); the published folder gets the usual permissions.
         self.staging.chmod(0o777 & ~_umask())
         self.finished = False
@@ -177,9 +198,15 @@ class StagedOutput:
                 else:
                     old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.staging.parent))
                     os.rename(self.out_dir, old / "plan")
-                    os.rename(self.staging, self.out_dir)
+                    try:
+                        os.rename(self.staging, self.out_dir)
+                    except OSError:
+                        os.rename(old / "plan", self.out_dir)
+                        raise
                     shutil.rmtree(old, ignore_errors=True)
             self.finished = True
+        except OSError as error:  # a read-only DIR, a full disk: one line, DIR as it was, no staging folder
+            raise _unpublishable(self.out_dir, error) from None
         finally:
             if not self.finished:
                 self.abort()

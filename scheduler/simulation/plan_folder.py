@@ -4,7 +4,7 @@ week and the plan YAML's path) and the plan YAML itself (queues, agents' skills,
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -40,25 +40,53 @@ def check_plan_folder(plan_dir: Path) -> None:
         regular_file(plan_dir / name, name)
 
 
-def load_plan_folder(plan_dir: Path, config_path: Path | None = None) -> tuple[PlanConfig, SimulationInput]:
+def load_plan_folder(plan_dir: Path, config_path: Path | None = None,
+                     week_number: int | None = None) -> tuple[PlanConfig, SimulationInput]:
     """The plan config and the simulation input of a plan folder (config: ``config_path``, else the path
-    recorded in kpis.json, followed on the same terms as ``wfm report``). Errors name the file and row."""
+    recorded in kpis.json, followed on the same terms as ``wfm report``). Errors name the file and row. A folder
+    of several planned weeks (``wfm plan --weeks N``) is simulated one week at a time: ``week_number`` (1-based,
+    default 1; see ``planned_weeks``)."""
     from scheduler.app.pipeline import read_forecast
     from scheduler.report.data import config_path_of
 
     check_plan_folder(plan_dir)
     kpis = read_kpis_object(plan_dir / KPI_FILE, KPI_FILE)
     config = load_config(config_path_of(plan_dir, kpis, config_path))
-    week, _ = plan_week(plan_dir, config)
+    first, _ = plan_week(plan_dir, config)
     forecast = read_forecast(plan_dir / "forecast.csv", config)
+    segments = read_segments(plan_dir / "roster.csv")
+    weeks = planned_weeks(first.start, forecast)
+    number = 1 if week_number is None else week_number
+    if not 1 <= number <= weeks:
+        raise InputError(f"--week must be 1 to {weeks} (the plan folder's weeks from {first.start}), got {number}")
+    week = Week(first.start + timedelta(days=7 * (number - 1)), config.interval_minutes)
+    days = forecast["interval_start"].dt.normalize() - pd.Timestamp(week.start)
+    forecast = forecast.loc[(days >= pd.Timedelta(0)) & (days < pd.Timedelta(days=7))].reset_index(drop=True)
     rows = []
     monday = datetime.combine(week.start, datetime.min.time())
-    for segment in read_segments(plan_dir / "roster.csv"):
+    for segment in segments:
         day = (segment.day - week.start).days
+        if not 0 <= day < 7 and 0 <= (segment.day - first.start).days < 7 * weeks:
+            continue  # another of the folder's weeks
         rows.append((segment.agent_id, day, segment.activity, _minutes(segment.start, monday),
                      _minutes(segment.end, monday)))
     shifts = shifts_from_segments(config, week, rows, "roster.csv")
     return config, simulation_input(config, week, forecast, shifts, "forecast.csv")
+
+
+def folder_weeks(plan_dir: Path, config: PlanConfig) -> int:
+    """How many planned weeks a plan folder holds (``wfm plan --weeks N``)."""
+    from scheduler.app.pipeline import read_forecast
+
+    return planned_weeks(plan_week(plan_dir, config)[0].start, read_forecast(plan_dir / "forecast.csv", config))
+
+
+def planned_weeks(start: date, forecast: pd.DataFrame) -> int:
+    """How many weeks from ``start`` the plan folder's forecast spans (1 for a one-week plan; a roster row beyond
+    them stays an error)."""
+    if not len(forecast):
+        return 1
+    return max(1, (forecast["interval_start"].max().date() - start).days // 7 + 1)
 
 
 def _minutes(moment: datetime, monday: datetime) -> int:

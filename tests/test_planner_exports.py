@@ -243,6 +243,23 @@ def test_a_yaml_merge_key_may_still_be_overridden(centre: Path, tmp_path: Path) 
         load_config(config)
 
 
+def test_a_mapping_first_reached_through_a_merge_may_override_its_own_merge(centre: Path, tmp_path: Path) -> None:
+    # the voice queue's hours merge the centre's and override Monday inside an anchored mapping that the chat queue
+    # then names: flattening the anchored mapping once for the merge puts Monday twice in it, which is no key given
+    # twice in the file (it was refused as one when the alias was built)
+    config = copy_centre(centre, tmp_path / "c")
+    edit_plan(config, "  opening_hours:\n    mon:", "  opening_hours: &centre\n    mon:")
+    edit_plan(config, "    concurrency: 1\n", "    concurrency: 1\n    opening_hours:\n      <<: &early\n"
+                                             "        <<: *centre\n        mon: \"09:00-20:00\"\n      sun: closed\n")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"    opening_hours:\n(      \w+: .*\n)+", "    opening_hours: *early\n", text, count=1),
+                      encoding="utf-8")
+    voice, chat = load_config(config).queues
+    assert voice.opening_hours is not None and chat.opening_hours is not None
+    assert voice.opening_hours.window(6) is None and voice.opening_hours.window(0) == chat.opening_hours.window(0)
+    assert chat.opening_hours.window(0).start_minute == 9 * 60 and chat.opening_hours.window(6) is not None
+
+
 def test_an_agents_column_given_twice_is_refused(centre: Path, tmp_path: Path) -> None:
     config = copy_centre(centre, tmp_path / "c")
     agents = tmp_path / "c" / "agents.csv"

@@ -781,7 +781,7 @@ def _timezone(node: _Node) -> str:
     name = node.string()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region's folder (America) is no zone
         raise node.fail("must be an IANA time zone name like Europe/London") from None
     return name
 

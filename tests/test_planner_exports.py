@@ -169,6 +169,30 @@ def test_a_publish_that_the_file_system_refuses_is_one_line_and_keeps_the_old_pl
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def test_a_refused_publish_without_an_exchange_leaves_nothing_beside(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the file system cannot swap two folders in one step the old plan is moved aside and the staged one
+    renamed in; a refused rename puts the old plan back and leaves no empty ``.out.old-*`` folder beside it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "roster.csv").write_text("old\n")
+    staged = StagedOutput(out)
+    staged.write_text("roster.csv", "new\n")
+    rename = os.rename
+
+    def refused(first: str | Path, second: str | Path) -> None:
+        if Path(first) == staged.staging:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(first))
+        rename(first, second)
+
+    monkeypatch.setattr(outputs, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(outputs.os, "rename", refused)
+    with pytest.raises(InputError, match=r"cannot publish to '.*out' \(Operation not permitted\); it is left as it"):
+        staged.commit()
+    assert (out / "roster.csv").read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
 @pytest.fixture
 def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A folder nobody may write in: mode 0555, or for root (whom modes do not stop) the immutable attribute."""

@@ -340,3 +340,15 @@ def test_files_saved_in_a_windows_code_page_or_utf16_say_how_to_save_them(centre
     history.write_bytes(history.read_text(encoding="utf-8").replace(",", "\t").encode("utf-16"))
     with pytest.raises(InputError, match=r"history\.csv: not UTF-8 text .*; save it as UTF-8"):
         load_history(history)
+
+
+@pytest.mark.parametrize("name", ["agents.csv", "history.csv"])
+def test_utf16_without_a_byte_order_mark_is_named(centre: Path, tmp_path: Path, name: str) -> None:
+    """UTF-16 text without a byte-order mark reads as UTF-8 with a NUL after every character: the error said
+    columns were missing and quoted the header's NULs; it says what the file is and how to save it."""
+    config = copy_centre(centre, tmp_path / "c")
+    path = tmp_path / "c" / name
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"^\S*" + re.escape(f"{name}: not UTF-8 text (NUL characters in the header: "
+                                                            "UTF-16?); save it as UTF-8 (in Excel: CSV UTF-8)") + "$"):
+        load_config(config) if name == "agents.csv" else load_history(path)

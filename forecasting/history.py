@@ -90,7 +90,15 @@ import pyarrow.csv as pa_csv
 from forecasting.errors import InputError
 from forecasting.queueing.limits import MAX_AHT_SECONDS, MAX_CONTACTS
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, outside_timestamp_range
-from forecasting.untrusted import UTF8_HINT, error_summary, excerpt, id_problem, regular_file, separator_hint
+from forecasting.untrusted import (
+    UTF8_HINT,
+    error_summary,
+    excerpt,
+    id_problem,
+    regular_file,
+    separator_hint,
+    utf16_hint,
+)
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interval_start", "queue", "contacts")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("aht_seconds",)
@@ -618,6 +626,8 @@ def _read_csv_exactly(
 
 
 def _column_positions(header: list[str], path: Path, required: tuple[str, ...]) -> dict[str, int]:
+    if utf16_hint(header):
+        raise InputError(f"{path}: not UTF-8 text{utf16_hint(header)}")
     seen: set[str] = set()
     for name in header:
         if name in seen:

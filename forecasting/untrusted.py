@@ -95,3 +95,11 @@ def separator_hint(header: list[str], required: tuple[str, ...]) -> str:
             return (f"; the header is separated by {name}, not commas: save the file as comma-separated CSV "
                     "with '.' as the decimal mark")
     return ""
+
+
+def utf16_hint(header: list[str]) -> str:
+    """For a CSV whose header holds NUL characters (UTF-16 text without a byte-order mark, as some spreadsheets
+    save "Unicode text", read as UTF-8): the tail of a "not UTF-8 text" message, else ``""``."""
+    if any("\x00" in name for name in header):
+        return f" (NUL characters in the header: UTF-16?){UTF8_HINT}"
+    return ""

@@ -7,7 +7,7 @@ validator; leave on a workable day counts as before."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.io.config import load_config
-from scheduler.rostering.carry_in import carry_in, past_shifts
+from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import (
     agent_week,
@@ -38,7 +38,7 @@ from scheduler.rostering.solve import solve_roster
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.validate import counted_leave, read_roster, validate_roster
 from tests.test_cli_plan import explain, wfm
-from tests.test_horizon import _centre
+from tests.test_horizon import SUNDAY_BEFORE, _centre, _previous
 from tests.test_horizon_rules import _week_of
 from tests.test_rule_faces import SETTINGS, _build_is_feasible, contracts, templates
 from tests.test_rules import DAY, LOOSE, MON, SAT, SUN, WED, WEEK, agent, hm, make_config
@@ -240,3 +240,29 @@ def test_runs_across_the_boundary_agree_with_the_horizon_validator(case: tuple,
     path.write_text(roster_csv(Roster(tuple(shifts))), encoding="utf-8")
     found = [v for v in validate_horizon(config, read_roster(path), MON, 2) if v.rule == "max_consecutive_days"]
     assert kept is (not found), found
+
+
+def test_leave_before_the_horizon_counts_in_the_seam_as_the_carry_in_counts_it(tmp_path: Path) -> None:
+    """With ``--previous``: worked Tuesday to Saturday in the previous roster, on leave on the Sunday before the
+    horizon (a workable day), then Monday worked is seven days in a row > 6. The solver's carry-in counts that
+    Sunday (a run of six); the validator counted leave only inside the horizon and passed the roster."""
+    agents = (TinyAgent("A0", "full_time", ("q1",), "", (SUNDAY_BEFORE,)),)
+    plan, _ = _centre(tmp_path, agents=agents)
+    config = load_config(plan)
+    known_from = SUNDAY_BEFORE - timedelta(days=6)
+    previous = _previous(tmp_path / "previous.csv", [("A0", SUNDAY_BEFORE - timedelta(days=d), "08:00", "16:00")
+                                                     for d in range(1, 6)])
+    past = [PastShift("A0", d, datetime.combine(d, time(8)), datetime.combine(d, time(16)), 450, False)
+            for d in (SUNDAY_BEFORE - timedelta(days=k) for k in range(1, 6))]
+    assert carry_in(config, Week(WEEK_START, 15), 1, known_from, past).of("A0").worked_run_days == 6
+    horizon = _previous(tmp_path / "roster.csv", [("A0", WEEK_START, "08:00", "16:00")])
+    found = validate_horizon(config, read_roster(horizon), WEEK_START, 1, previous)
+    assert [v.rule for v in found if "across the week boundary" in v.detail] == ["max_consecutive_days"]
+    # a run wholly in the previous roster (here across its own week boundary, leave counted) is not the horizon's
+    before = _previous(tmp_path / "before.csv", [("A0", SUNDAY_BEFORE - timedelta(days=d), "08:00", "16:00")
+                                                 for d in range(1, 10)])
+    found = validate_horizon(config, read_roster(_previous(tmp_path / "empty.csv", [])), WEEK_START, 1, before)
+    assert not [v for v in found if v.rule == "max_consecutive_days"]
+    # without the previous roster the days before the horizon are unknown: the leave alone makes no run of seven
+    alone = validate_horizon(config, read_roster(horizon), WEEK_START, 1)
+    assert not [v for v in alone if "across the week boundary" in v.detail]

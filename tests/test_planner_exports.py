@@ -53,11 +53,13 @@ def rewrite_csv(path: Path, edit=None, **writer: str) -> None:  # type: ignore[n
         csv.writer(handle, lineterminator="\n", **writer).writerows(rows)
 
 
-def test_an_unknown_time_zone_is_named_in_the_plan_not_the_history(centre: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["GMT+1", "America", "Europe"])  # a region's folder of zones: no traceback
+def test_an_unknown_time_zone_is_named_in_the_plan_not_the_history(centre: Path, tmp_path: Path, given: str) -> None:
     config = copy_centre(centre, tmp_path / "c")
     zone = next(line for line in config.read_text().splitlines() if "timezone:" in line).split(":", 1)[1].strip()
-    edit_plan(config, f"timezone: {zone}", "timezone: GMT+1")
-    with pytest.raises(InputError, match=r"^plan\.yaml: centre\.timezone must be an IANA time zone name .*'GMT\+1'"):
+    edit_plan(config, f"timezone: {zone}", f"timezone: {given}")
+    with pytest.raises(InputError, match=r"^plan\.yaml: centre\.timezone must be an IANA time zone name .*"
+                                         + re.escape(repr(given))):
         load_config(config)
 
 
@@ -167,6 +169,30 @@ def test_a_publish_that_the_file_system_refuses_is_one_line_and_keeps_the_old_pl
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def test_a_refused_publish_without_an_exchange_leaves_nothing_beside(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the file system cannot swap two folders in one step the old plan is moved aside and the staged one
+    renamed in; a refused rename puts the old plan back and leaves no empty ``.out.old-*`` folder beside it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "roster.csv").write_text("old\n")
+    staged = StagedOutput(out)
+    staged.write_text("roster.csv", "new\n")
+    rename = os.rename
+
+    def refused(first: str | Path, second: str | Path) -> None:
+        if Path(first) == staged.staging:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(first))
+        rename(first, second)
+
+    monkeypatch.setattr(outputs, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(outputs.os, "rename", refused)
+    with pytest.raises(InputError, match=r"cannot publish to '.*out' \(Operation not permitted\); it is left as it"):
+        staged.commit()
+    assert (out / "roster.csv").read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
 @pytest.fixture
 def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A folder nobody may write in: mode 0555, or for root (whom modes do not stop) the immutable attribute."""
@@ -243,6 +269,23 @@ def test_a_yaml_merge_key_may_still_be_overridden(centre: Path, tmp_path: Path) 
         load_config(config)
 
 
+def test_a_mapping_first_reached_through_a_merge_may_override_its_own_merge(centre: Path, tmp_path: Path) -> None:
+    # the voice queue's hours merge the centre's and override Monday inside an anchored mapping that the chat queue
+    # then names: flattening the anchored mapping once for the merge puts Monday twice in it, which is no key given
+    # twice in the file (it was refused as one when the alias was built)
+    config = copy_centre(centre, tmp_path / "c")
+    edit_plan(config, "  opening_hours:\n    mon:", "  opening_hours: &centre\n    mon:")
+    edit_plan(config, "    concurrency: 1\n", "    concurrency: 1\n    opening_hours:\n      <<: &early\n"
+                                             "        <<: *centre\n        mon: \"09:00-20:00\"\n      sun: closed\n")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"    opening_hours:\n(      \w+: .*\n)+", "    opening_hours: *early\n", text, count=1),
+                      encoding="utf-8")
+    voice, chat = load_config(config).queues
+    assert voice.opening_hours is not None and chat.opening_hours is not None
+    assert voice.opening_hours.window(6) is None and voice.opening_hours.window(0) == chat.opening_hours.window(0)
+    assert chat.opening_hours.window(0).start_minute == 9 * 60 and chat.opening_hours.window(6) is not None
+
+
 def test_an_agents_column_given_twice_is_refused(centre: Path, tmp_path: Path) -> None:
     config = copy_centre(centre, tmp_path / "c")
     agents = tmp_path / "c" / "agents.csv"
@@ -297,3 +340,15 @@ def test_files_saved_in_a_windows_code_page_or_utf16_say_how_to_save_them(centre
     history.write_bytes(history.read_text(encoding="utf-8").replace(",", "\t").encode("utf-16"))
     with pytest.raises(InputError, match=r"history\.csv: not UTF-8 text .*; save it as UTF-8"):
         load_history(history)
+
+
+@pytest.mark.parametrize("name", ["agents.csv", "history.csv"])
+def test_utf16_without_a_byte_order_mark_is_named(centre: Path, tmp_path: Path, name: str) -> None:
+    """UTF-16 text without a byte-order mark reads as UTF-8 with a NUL after every character: the error said
+    columns were missing and quoted the header's NULs; it says what the file is and how to save it."""
+    config = copy_centre(centre, tmp_path / "c")
+    path = tmp_path / "c" / name
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"^\S*" + re.escape(f"{name}: not UTF-8 text (NUL characters in the header: "
+                                                            "UTF-16?); save it as UTF-8 (in Excel: CSV UTF-8)") + "$"):
+        load_config(config) if name == "agents.csv" else load_history(path)

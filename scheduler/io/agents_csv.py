@@ -24,7 +24,15 @@ from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
-from forecasting.untrusted import MAX_EXCERPT_CHARS, UTF8_HINT, excerpt, id_problem, regular_file, separator_hint
+from forecasting.untrusted import (
+    MAX_EXCERPT_CHARS,
+    UTF8_HINT,
+    excerpt,
+    id_problem,
+    regular_file,
+    separator_hint,
+    utf16_hint,
+)
 from scheduler.domain.clock import parse_window
 from scheduler.domain.plan import WEEKDAYS, Agent, Preference, TimeWindow
 from scheduler.errors import InputError
@@ -143,6 +151,8 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
             reader.fieldnames = header
+            if utf16_hint(header):
+                raise InputError(f"{path.name}: not UTF-8 text{utf16_hint(header)}")
             twice = next((name for i, name in enumerate(header) if name and name in header[:i]), None)
             if twice is not None:  # a dict reader keeps the last of the two silently
                 raise InputError(f"{path.name} row 1: column {excerpt(twice)} appears more than once")

@@ -95,19 +95,24 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+    def flatten_mapping(self, node: Any) -> None:
         """A key given twice in one mapping is an error (YAML readers would keep the last one silently: a second
-        ``shrinkage:`` added below the first would win unseen)."""
-        first_line: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            if key_node.value in first_line:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {excerpt(key_node.value)} appears twice (first on line "
-                                f"{first_line[key_node.value]})", key_node.start_mark)
-            first_line[key_node.value] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep)
+        ``shrinkage:`` added below the first would win unseen). Checked on the mapping as written, the first time
+        it is flattened: flattening puts the keys of its merges (``<<: *anchor``) in front of its own, and a
+        mapping reached first through a merge is flattened again when its alias is built."""
+        seen: set[int] = self.__dict__.setdefault("_keys_checked", set())
+        if id(node) not in seen:
+            seen.add(id(node))
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if key_node.value in first_line:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {excerpt(key_node.value)} appears twice (first on line "
+                                    f"{first_line[key_node.value]})", key_node.start_mark)
+                first_line[key_node.value] = key_node.start_mark.line + 1
+        super().flatten_mapping(node)
 
 
 def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -776,7 +781,7 @@ def _timezone(node: _Node) -> str:
     name = node.string()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region's folder (America) is no zone
         raise node.fail("must be an IANA time zone name like Europe/London") from None
     return name
 

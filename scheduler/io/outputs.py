@@ -202,6 +202,7 @@ class StagedOutput:
                         os.rename(self.staging, self.out_dir)
                     except OSError:
                         os.rename(old / "plan", self.out_dir)
+                        os.rmdir(old)  # empty again: nothing left beside DIR
                         raise
                     shutil.rmtree(old, ignore_errors=True)
             self.finished = True

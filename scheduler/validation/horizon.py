@@ -7,8 +7,9 @@ wall-clock datetimes. Weekly rules apply per calendar week: each week's rows are
 - ``min_rest``: the rest between an agent's last shift of one week (or of the previous roster) and the next
   shift in a later week;
 - ``max_consecutive_days``: runs of working days (days of leave counted as worked with ``time_off_counts_as:
-  worked_day``, in the horizon, on days the agent could have worked: ``validate.counted_leave``) that span a
-  week boundary, with a worked day among any ``limit + 1`` of them;
+  worked_day``, in the horizon and in the previous roster's days, on days the agent could have worked:
+  ``validate.counted_leave``) that span a week boundary and end inside the horizon, with a worked day among
+  any ``limit + 1`` of them;
 - ``min_consecutive_days_off``: runs of days off between two worked days that touch a week boundary (the runs
   a single week cannot judge); the days before the previous roster's first date are unknown;
 - ``max_weekends_in_horizon`` (weekends of the horizon with a shift on Saturday or Sunday),
@@ -79,9 +80,12 @@ def validate_horizon(config: PlanConfig, roster: pd.DataFrame | Path, start: dat
         found.extend(seam.rest(earlier, [s.segment for s in shifts], contract.min_rest_minutes))
         worked = {s.label for s in earlier} | {s.day for s in shifts}
         allowed = [templates[t] for t in contract.template_ids if t in templates]
-        counted = (set(counted_leave(agent, allowed, start, end))
-                   if contract.time_off_counts_as == "worked_day" else set())
-        found.extend(seam.consecutive_days(worked, counted, contract.max_consecutive_days))
+        # leave counted as worked from the first known day (the previous roster's) joins the runs, as the solver's
+        # carry-in counts it; the average counts the horizon's alone
+        seamed = (set(counted_leave(agent, allowed, known_from, end))
+                  if contract.time_off_counts_as == "worked_day" else set())
+        counted = {d for d in seamed if d >= start}
+        found.extend(seam.consecutive_days(worked, seamed, contract.max_consecutive_days))
         found.extend(seam.days_off(worked, contract.min_consecutive_days_off))
         found.extend(seam.weekends(worked, contract.max_weekends_in_horizon, contract.max_consecutive_weekends))
         if contract.average_weekly_minutes is not None:
@@ -139,8 +143,8 @@ class _Seam:
     def consecutive_days(self, worked: set[date], counted: set[date], limit: int) -> list[Violation]:
         found = []
         for run in _runs(sorted(worked | counted)):
-            if self._week(run[0]) == self._week(run[-1]):
-                continue
+            if self._week(run[0]) == self._week(run[-1]) or self._week(run[-1]) < 0:
+                continue  # the week's own check, or wholly in the previous roster
             if any(worked & set(run[i:i + limit + 1]) for i in range(len(run) - limit)):
                 found.append(Violation(self.agent_id, run[0], "max_consecutive_days",
                                        f"{len(run)} consecutive days {run[0]}..{run[-1]} > maximum {limit}, "

@@ -94,17 +94,18 @@ def test_bound_sees_more_than_counting() -> None:
 
 
 def test_too_large_or_stopped_gives_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Predicted work over its share of the limit: no LP, its build charged (and no more); a stop already come: no
-    LP, nothing charged, and the caller is told the clock ended it."""
+    """Predicted work over its share of the limit: no LP, not built, the count of its size charged (and no more:
+    ``lp_size.lp_over``); a stop already come: no LP, nothing charged, and the caller is told the clock ended it."""
     monkeypatch.setattr(module, "EXACT_LP_SHARE", 0.0)  # the best-member LP's path (the exact one: test_exact_bound)
     rng = np.random.default_rng(200)
     instance = Instance(_config(rng, agents=6), WEEK, _requirements(rng))
     spent: list[float] = []
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) is not None
     solved = spent.pop()  # building and solving
+    spent.clear()
     monkeypatch.setattr(module, "LP_SHARE", 1e-9)
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) is None
-    assert len(spent) == 1 and 0 < spent[0] < solved  # the build alone
+    assert len(spent) == 1 and 0 < spent[0] < solved  # the count alone
     spent.clear()
     monkeypatch.setattr(module, "LP_SHARE", 0.1)
     stop, timed_out = Stop(), []

@@ -44,7 +44,7 @@ def latest_break_offsets(template: ShiftTemplate) -> list[int]:
     return latest
 
 
-def _best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.ndarray, rows: list[int],
+def best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.ndarray, rows: list[int],
                   day: int, week: Week, interval: int, room: np.ndarray) -> list[int]:
     busy = [(a.start_minute, a.start_minute + a.minutes) for a in shift.activities]
     latest = latest_break_offsets(template)
@@ -109,7 +109,7 @@ def place_breaks(instance: Instance, shifts: list[ShiftAssignment], passes: int 
                     first = week.slot(day, shift.start_minute + offset)
                     _take(spare, rows, first, rule.minutes // interval, +1)
                     room[first:first + rule.minutes // interval] += 1
-            offsets[key] = _best_offsets(shift, template, spare, rows, day, week, interval, room)
+            offsets[key] = best_offsets(shift, template, spare, rows, day, week, interval, room)
             for offset, rule in zip(offsets[key], template.breaks, strict=True):
                 first = week.slot(day, shift.start_minute + offset)
                 _take(spare, rows, first, rule.minutes // interval, -1)

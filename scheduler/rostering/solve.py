@@ -122,6 +122,13 @@ NO_LP_POLISH_SHARE = 0.25
 # Re-rostering passes of the sequential start, while its spending stays within its share of the budget.
 SEQUENTIAL_PASSES = 3
 SEQUENTIAL_SHARE = 0.35
+# Share of the budget left (at least of SEQUENTIAL_BUILD_LEAST of the budget) the agent-by-agent start's build may
+# spend on the agents' own CP-SAT models: once the agents left would not fit at its pace, each gets the model without
+# breaks, and once it is spent the agents left take copies of weeks already rostered (``search.copied_weeks``; a floor
+# rule's agents keep their own model), so the first roster of a large centre leaves the local search budget (README
+# *Levels*, "100-300 agents with levels").
+SEQUENTIAL_BUILD_SHARE = 0.6
+SEQUENTIAL_BUILD_LEAST = 0.35
 # Local-search runs from the rounded LP roster (each with its own seed), while their spending stays within
 # their share of the budget.
 POLISH_STARTS = 100
@@ -585,7 +592,8 @@ def solve_roster(
                 lp_instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=WEIGHTED_MERGED_START_SKILL_SETS,
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
-        else:
+        elif not lp_size.lp_over(lp_instance, LP_SHARE * limit, spend_seconds=lambda seconds: budget.spend(
+                seconds * DETERMINISTIC_UNITS_PER_SECOND)):  # (one over its share before it is built: not built)
             aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
@@ -677,11 +685,20 @@ def solve_roster(
         # Without the LP (GLOP failed), or when the aimed heads start still breaks a hard floor rule (the
         # agent-by-agent start values a head by the floor shortfall it saves): agents rostered one at a time
         # against the cover still missing, then no-break relaxation rounds.
+        # the build's units: its share of the budget left, and at least of SEQUENTIAL_BUILD_LEAST of the budget (after
+        # an aimed start that broke a floor rule and spent the budget, copies alone gave a far worse roster)
+        allowance = SEQUENTIAL_BUILD_SHARE * max(budget.left(), SEQUENTIAL_BUILD_LEAST * budget.total)
+        build_spent = [0.0]
+
+        def build_spend(units: float) -> None:
+            build_spent[0] += units
+            budget.spend(units)
+
         try:
             weeks = sequential_roster(
                 instance, order, seed=seed, improve_passes=SEQUENTIAL_PASSES,
                 another_pass=lambda: budget.total - budget.left() < SEQUENTIAL_SHARE * budget.total,
-                spend=budget.spend, stop=stop)
+                spend=build_spend, stop=stop, build_units_left=lambda: allowance - build_spent[0])
             keep_if_better(_roster_of(weeks), "sequential")
         except BlockedByOthers:
             report("sequential (an agent found no week beside the others, not kept)", math.inf, bound)

@@ -30,13 +30,19 @@ from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import deadline_cover
 from scheduler.rostering.search import weekly_start
 from scheduler.rostering.search.lower_bound import (
+    MAX_PATTERNS_PER_CLASS,
     SHARED_BREAKS_ABOVE_SKILL_SETS,
     AggregateSolution,
     agent_classes,
     lp_work,
+    weekly_patterns,
 )
 from scheduler.rostering.search.subset_bound import solve_merged
 from scheduler.rostering.stopping import NO_STOP, Stop
+
+# CPU seconds counting one weekly pattern (``lp_size_floor(patterns=True)``; 1.3-2.0e-5 measured with
+# ``time.process_time`` at 120-230 agents with levels), charged by ``lp_over``.
+PATTERN_SECONDS = 2e-5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,26 +51,36 @@ class LpSize:
 
     columns: int
     rows: int
+    patterns: int = 0  # of the columns, the weekly patterns counted (``lp_size_floor(patterns=True)``)
 
 
-def lp_size_floor(instance: Instance) -> LpSize:
-    """The columns and rows that ``lower_bound.solve_aggregate(instance)`` (no merged cover, breaks shared only
-    above ``SHARED_BREAKS_ABOVE_SKILL_SETS`` skill sets) builds at least (module docstring), counted the same way
+def lp_size_floor(instance: Instance, shared_breaks: bool = False, patterns: bool = False) -> LpSize:
+    """The columns and rows that ``lower_bound.solve_aggregate(instance, shared_breaks=shared_breaks)`` (no merged
+    cover, breaks shared with ``shared_breaks`` or above ``SHARED_BREAKS_ABOVE_SKILL_SETS`` skill sets) builds at
+    least (module docstring), counted the same way
     its build creates them: per class, day and candidate shift a variable; per skill set, day and shift a count
     and its row; per break rule and start offset a variable, with a row per break rule; per skill set and slot on
-    the floor a variable per queue required there, with a row, and a row per queue and slot."""
+    the floor a variable per queue required there, with a row, and a row per queue and slot. With ``patterns`` also
+    each class's weekly patterns (``lower_bound.weekly_patterns``, a column each) and their rows (one for the class,
+    one per day and template): most of the LP's columns at 150 agents x 10 queues with levels (36,403 of 60,658),
+    counted at about ``PATTERN_SECONDS`` CPU seconds a pattern."""
     config, week = instance.config, instance.week
     interval = config.interval_minutes
     requirements = deadline_cover.live_requirements(instance)
     queue_row = {q.queue_id: i for i, q in enumerate(config.queues)}
-    columns = rows = 0
+    columns = rows = pattern_count = 0
     counts: dict[tuple[tuple[str, ...], int, tuple[str, int]], ShiftOption] = {}
     for agent_class in agent_classes(config, week):
+        found = weekly_patterns(config, week, agent_class, MAX_PATTERNS_PER_CLASS) if patterns else None
+        if found is not None:
+            pattern_count += len(found)
+            columns += len(found)
+            rows += 1 + sum(len({o.template.template_id for o in options}) for options in agent_class.options)
         for d, options in enumerate(agent_class.options):
             columns += len(options)
             for o in options:
                 counts[agent_class.skills, d, (o.template.template_id, o.start_minute)] = o
-    shared = len({skills for skills, _, _ in counts}) > SHARED_BREAKS_ABOVE_SKILL_SETS
+    shared = shared_breaks or len({skills for skills, _, _ in counts}) > SHARED_BREAKS_ABOVE_SKILL_SETS
     columns += len(counts)
     rows += len(counts)
     broken: set[tuple[int, tuple[str, int]]] = set()
@@ -90,7 +106,7 @@ def lp_size_floor(instance: Instance) -> LpSize:
             columns += len(required)
             rows += 1 if required else 0
             queue_slots.update((q, slot) for q in required)
-    return LpSize(columns, rows + len(queue_slots))
+    return LpSize(columns, rows + len(queue_slots), pattern_count)
 
 
 def merged_lean_start(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
@@ -107,6 +123,17 @@ def merged_lean_start(instance: Instance, seconds: float = math.inf, max_work_se
     solution = solve_merged(lean, seconds=seconds, max_work_seconds=max_work_seconds, on_time_out=on_time_out,
                             max_skill_sets=max_skill_sets, spend_seconds=spend_seconds, stop=stop)
     return None if solution is None else dataclasses.replace(solution, bound=0.0)
+
+
+def lp_over(instance: Instance, max_work_seconds: float, shared_breaks: bool = False,
+            spend_seconds: Callable[[float], None] = lambda seconds: None) -> bool:
+    """Whether the aggregate LP of ``instance`` (``shared_breaks`` as ``lower_bound.solve_aggregate``'s) is over
+    ``max_work_seconds`` of predicted work (``lp_work``) before it is built: its size's floor with the weekly
+    patterns (``lp_size_floor``) already is, so its build would be charged for nothing. Never True where the built
+    LP fits. The patterns' count is passed to ``spend_seconds`` (``PATTERN_SECONDS`` a pattern)."""
+    size = lp_size_floor(instance, shared_breaks, patterns=True)
+    spend_seconds(size.patterns * PATTERN_SECONDS)
+    return lp_work(size.columns, size.rows) > max_work_seconds
 
 
 def weekly_lp_over(instance: Instance, max_work_seconds: float) -> bool:

@@ -6,6 +6,9 @@ agent's queues still lacks heads (``understaffed_agent_interval`` weight), charg
 where none does, and charges paid hours. After an agent is placed, each on-floor interval takes one head off
 the skilled queue with the largest remaining shortfall.
 
+Under a tight budget (``build_units_left``) the agents a full model per agent would not fit get a model without
+breaks, their breaks then placed greedily where their queues have heads to spare (``break_placement``'s rule).
+
 ``improve_passes`` re-rosters every agent again against the others (coordinate descent); a pass keeps an
 agent's new week only when it scores better than the old one against the same residual. Order, ties and
 solver settings are fixed, so results are deterministic.
@@ -13,6 +16,7 @@ solver settings are fixed, so results are deterministic.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
@@ -21,13 +25,14 @@ from ortools.sat.python import cp_model
 
 from scheduler.diagnose.explain import conflicting_rules, explain_agent
 from scheduler.domain.plan import Agent, PlanConfig
-from scheduler.domain.roster import Roster, ShiftAssignment
+from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
+from scheduler.rostering.break_placement import best_offsets
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, floor_rules
+from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules, keeps_week
 from scheduler.rostering.search.copied_weeks import WeekPool
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
@@ -63,12 +68,14 @@ class Residual:
 def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
                 seed: int, current: tuple[ShiftAssignment, ...] | None,
                 spend: Callable[[float], None], others_on_break: np.ndarray | None = None, *,
-                first_found: bool = False) -> tuple[tuple[ShiftAssignment, ...], float]:
+                first_found: bool = False, with_breaks: bool = True) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
     its score in the same units. ``spend`` is told the deterministic time used. With ``first_found`` (the
-    wall-clock cap has passed during the build) the first week keeping the agent's rules is taken."""
+    wall-clock cap has passed during the build) the first week keeping the agent's rules is taken. Without
+    ``with_breaks`` the model leaves the breaks out (a tenth of the work at 151 agents x 10 queues) and the
+    week's shifts come back without them (``_with_breaks`` places them)."""
     config, week = instance.config, instance.week
-    model = RosterModel(instance, agents=[agent], fixed_on_break=others_on_break)
+    model = RosterModel(instance, agents=[agent], fixed_on_break=others_on_break, with_breaks=with_breaks)
     soft_terms = []
     for name, rule in RULES:
         if name not in ("coverage", "paid_hours"):
@@ -102,6 +109,36 @@ def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
     return read_roster(model, solver).shifts, solver.objective_value
 
 
+def _with_breaks(instance: Instance, agent: Agent, shifts: tuple[ShiftAssignment, ...], residual: Residual,
+                 others_on_break: np.ndarray) -> tuple[ShiftAssignment, ...] | None:
+    """The agent's shifts with their breaks placed greedily where the agent's queues have the most heads to spare
+    (``break_placement``'s rule, against the cover still missing) and within the break cap beside the others on
+    break; ``None`` when the week then breaks one of the agent's own hard rules."""
+    config, week = instance.config, instance.week
+    interval = config.interval_minutes
+    spare = -residual.need
+    rows = residual.rows[agent.agent_id]
+    cap = break_cap.cap(config)
+    room = np.full(week.slot_count, np.iinfo(np.int64).max // 2, dtype=np.int64) if cap is None else (
+        cap - others_on_break)
+    placed = []
+    for shift in shifts:
+        template = config.template(shift.template_id)
+        offsets = best_offsets(shift, template, spare, rows, week.day_index(shift.date), week, interval, room)
+        breaks = tuple(BreakAssignment(rule.kind, shift.start_minute + offset, rule.minutes)
+                       for offset, rule in zip(offsets, template.breaks, strict=True))
+        for item in breaks:
+            first = week.slot(week.day_index(shift.date), item.start_minute)
+            room[first:first + item.minutes // interval] -= 1
+        placed.append(dataclasses.replace(shift, breaks=breaks))
+    if cap is not None and int(room.min(initial=0)) < 0:
+        return None
+    by_day: list[ShiftAssignment | None] = [None] * 7
+    for shift in placed:
+        by_day[week.day_index(shift.date)] = shift
+    return tuple(placed) if keeps_week(agent_week(config, week, agent), by_day) else None
+
+
 def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,
            values: np.ndarray) -> float:
     paid = sum(s.paid_minutes for s in shifts) * config.weights.paid_hour
@@ -129,12 +166,19 @@ def sequential_roster(
     spend: Callable[[float], None] = lambda units: None,
     initial: Mapping[str, tuple[ShiftAssignment, ...]] | None = None,
     stop: Stop = NO_STOP,
+    build_units_left: Callable[[], float] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
     while ``another_pass()`` allows and ``stop`` does not say stop (once ``stop`` says stop, the build pass
     completes cheaply: each agent left takes a copy of a week already rostered that keeps their rules and the break
     cap, ``search.copied_weeks``, else the first valid week of their own model). With ``initial`` (weeks of some
-    agents, each keeping the agent's rules) the build only rosters the agents it lacks. Raises ``InfeasibleError``
+    agents, each keeping the agent's rules) the build only rosters the agents it lacks. With ``build_units_left``
+    (deterministic units the build pass may still spend) a large centre's first roster keeps to its share of a
+    deterministic budget: once the agents left would not fit it at the pace of the full models so far, each gets
+    the model without breaks (a tenth of the work), its breaks placed greedily (``_with_breaks``; the full model
+    where that week breaks a rule of theirs), and once it reaches 0 the build completes with copies as above. A
+    floor rule's agents always get their full model (whose objective values the floor shortfall they save), past
+    the clock too: a copy or a first solution broke the lead rule. Raises ``InfeasibleError``
     naming an agent with no week that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a
     week."""
     config, week = instance.config, instance.week
@@ -147,6 +191,13 @@ def sequential_roster(
     # floor and ratio rules: a head is worth the shortfall it saves (``rules.floor_rules``)
     floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
     pool = WeekPool(config, week)  # the weeks rostered so far, for the agents left once ``stop`` says stop
+    used = [0.0]  # units spent by the agents' own models
+    full = [0.0, 0]  # units spent by the build's full models (with breaks), and how many
+
+    def counted(units: float) -> None:
+        used[0] += units
+        spend(units)
+
     for agent in agents if initial is not None else ():
         if initial is None or agent.agent_id not in initial:
             continue
@@ -176,13 +227,27 @@ def sequential_roster(
                                           weights.understaffed_agent_interval)
             if floor is not None:
                 values = values + floor.slot_values(agent.agent_id)
+            cheap = (stop.stopped() or (number == 0 and build_units_left is not None and build_units_left() <= 0)) and (
+                floor is None or agent.agent_id not in floor.coefficients)  # (a floor rule's agents: their own model)
             copied = pool.best_for(agent, partial(_score, config, week, values=values), on_break) if (
-                old is None and stop.stopped()) else None
+                old is None and cheap) else None
+            lean = None
+            if copied is None and old is None and not cheap and build_units_left is not None and (
+                    floor is None or agent.agent_id not in floor.coefficients) and full[1] and (
+                    build_units_left() < full[0] / full[1] * (len(agents) - len(weeks))):
+                # the agents left would not fit the build's units at the pace so far: the model without breaks
+                bare, score = _agent_week(instance, agent, values, seed + number, None, spend, with_breaks=False)
+                lean = _with_breaks(instance, agent, bare, residual, on_break) if bare else None
+                if lean is not None:
+                    shifts, score = lean, _score(config, week, lean, _on_floor(config, week, lean), values)
             if copied is not None:
                 shifts, score = copied, 0.0
-            else:
-                shifts, score = _agent_week(instance, agent, values, seed + number, old, spend, on_break,
-                                            first_found=stop.stopped())
+            elif lean is None:
+                before = used[0]
+                shifts, score = _agent_week(instance, agent, values, seed + number, old, counted, on_break,
+                                            first_found=cheap)
+                if number == 0 and not cheap:
+                    full[0], full[1] = full[0] + used[0] - before, full[1] + 1
             if score == -np.inf and old is None:
                 if conflicting_rules(config, week, agent) is None:
                     raise BlockedByOthers(agent.agent_id)

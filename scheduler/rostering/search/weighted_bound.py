@@ -44,6 +44,7 @@ from scheduler.rostering.search.lower_bound import (
     lp_work,
     solve_aggregate,
 )
+from scheduler.rostering.search.lp_size import lp_over
 from scheduler.rostering.search.weighted_integer_bound import exact_classes
 from scheduler.rostering.stopping import NO_STOP, Stop
 
@@ -64,7 +65,8 @@ def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: fl
     """The aggregate LP's proven bound on the weighted objective (objective units): the exact-class LP's when it
     fits ``EXACT_LP_SHARE`` of ``limit_seconds``, else the best-member LP's; ``None`` when neither fits its share,
     GLOP fails, or the wall clock (``wall_seconds``, ``stop``) ends it. ``spend_seconds`` is charged the predicted
-    CPU seconds of a solved LP, and the build of one found over its share."""
+    CPU seconds of a solved LP, and the build of one found over its share (a best-member LP whose size's floor,
+    ``search.lp_size``, is already over it is not built)."""
     timed_out: list[bool] = []
     exact = _exact_bound(instance, limit_seconds, wall_seconds=wall_seconds, spend_seconds=spend_seconds,
                          on_time_out=lambda: timed_out.append(True), stop=stop)
@@ -72,6 +74,9 @@ def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: fl
         if timed_out and on_time_out is not None:
             on_time_out()
         return exact
+    if not stop.stopped() and lp_over(instance, LP_SHARE * limit_seconds, shared_breaks=True,
+                                      spend_seconds=spend_seconds):  # over its share before it is built: not built
+        return None
     built: list[tuple[int, int]] = []  # the LP's columns and rows, once built
     solution: AggregateSolution | None = solve_aggregate(
         instance, seconds=wall_seconds, max_work_seconds=LP_SHARE * limit_seconds, on_time_out=on_time_out,

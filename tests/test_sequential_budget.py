@@ -1,0 +1,151 @@
+"""The agent-by-agent start within its share of a deterministic budget (``sequential_roster(build_units_left=)``), a
+floor rule's agents kept on their own model when the build completes cheaply, and the weighted solve's LPs not
+built when their size alone is over their share (``search.lp_size.lp_over``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scheduler.domain.roster import roster_csv
+from scheduler.rostering import solve
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import floor_rules
+from scheduler.rostering.search import lower_bound, lp_size, sequential, weighted_bound, weighted_start
+from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
+from scheduler.rostering.search.lp_start import keeps_own_rules
+from scheduler.rostering.search.sequential import sequential_roster
+from scheduler.rostering.stopping import Stop
+from scheduler.validation.validate import read_roster, validate_roster
+from tests.test_floor_repair import _config as _lead_config
+from tests.test_lp_start import _centre
+from tests.test_rules import MON, WEEK, hm
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, lean: list[str] | None = None) -> list[tuple[str, bool]]:
+    """Each agent's own CP-SAT model with breaks solved from now on: (agent id, first solution taken); the agents
+    whose model left the breaks out go to ``lean``."""
+    calls: list[tuple[str, bool]] = []
+    own = sequential._agent_week
+
+    def counted(instance, agent, *args, first_found: bool = False, with_breaks: bool = True,  # type: ignore[no-untyped-def]
+                **kwargs):
+        if with_breaks:
+            calls.append((agent.agent_id, first_found))
+        elif lean is not None:
+            lean.append(agent.agent_id)
+        return own(instance, agent, *args, first_found=first_found, with_breaks=with_breaks, **kwargs)
+
+    monkeypatch.setattr(sequential, "_agent_week", counted)
+    return calls
+
+
+def test_a_build_past_its_units_is_completed_with_copied_weeks(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without units left, only the first agent (no week to copy yet) gets their own model; the rest copy weeks
+    that keep their rules, and the build spends a fraction of what it spends with units left. With units for a
+    few agents' models, the agents the pace so far would not fit get a model without breaks instead."""
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    calls = _counted(monkeypatch)
+    full: list[float] = []
+    sequential_roster(instance, list(config.agents), improve_passes=0, spend=full.append)
+    assert len(calls) == len(config.agents)
+    calls.clear()
+    cut: list[float] = []
+    weeks = sequential_roster(instance, list(config.agents), improve_passes=0, spend=cut.append,
+                              build_units_left=lambda: 0.0)
+    assert sorted(weeks) == sorted(a.agent_id for a in config.agents)
+    assert all(keeps_own_rules(instance, agent_id, shifts) for agent_id, shifts in weeks.items())
+    assert len(calls) < len(config.agents) / 2 and sum(cut) < sum(full) / 2
+    lean: list[str] = []
+    calls = _counted(monkeypatch, lean)
+    units = [0.0]
+    weeks = sequential_roster(instance, list(config.agents), improve_passes=0, spend=lambda u: units.__setitem__(
+        0, units[0] + u), build_units_left=lambda: 2.5 * sum(full) / len(config.agents) - units[0])
+    # units for a few agents' full models: the rest at the pace so far would not fit, so their model has no breaks
+    # (placed greedily after it); every week keeps the agent's rules, and the roster every rule
+    assert lean and len(calls) + len(lean) >= len(config.agents) and len(calls) < len(config.agents)
+    assert all(keeps_own_rules(instance, agent_id, shifts) for agent_id, shifts in weeks.items())
+    roster = solve._roster_of(weeks)
+    assert all(len(s.breaks) == len(config.template(s.template_id).breaks) for s in roster.shifts)
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    assert validate_roster(config, read_roster(path), MON) == []
+    calls.clear()
+    same = sequential_roster(instance, list(config.agents), improve_passes=0,
+                             build_units_left=lambda: float("inf"))  # units left throughout: as without
+    assert same == sequential_roster(instance, list(config.agents), improve_passes=0)
+
+
+@pytest.mark.parametrize("past", ["budget", "clock"])
+def test_a_floor_rules_agents_keep_their_own_model_when_the_build_completes_cheaply(
+        monkeypatch: pytest.MonkeyPatch, past: str) -> None:
+    """Past the build's units or the wall clock, the leads still get their own model with its objective (not a
+    copy, nor its first solution), which values the floor shortfall they save: the lead rule holds."""
+    config = _lead_config()
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 2
+    instance = Instance(config, WEEK, requirements)
+    calls = _counted(monkeypatch)
+    stop = Stop(wall_seconds=0.0).start() if past == "clock" else Stop().start()
+    weeks = sequential_roster(instance, list(config.agents), improve_passes=0, stop=stop,
+                              build_units_left=(lambda: 0.0) if past == "budget" else None)
+    leads = {a.agent_id for a in config.agents if a.level == "lead"}
+    assert {(agent_id, False) for agent_id in leads} <= set(calls)
+    roster = solve._roster_of(weeks)
+    assert floor_rules.broken(config, WEEK, roster) == []
+
+
+def test_the_weighted_solve_keeps_its_agent_by_agent_build_within_its_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No LP (over its share): the build of the first roster stops taking agents' own models once it has spent its
+    share of the budget, instead of spending the whole budget and more (151 agents x 10 queues: 7.95 units
+    on a 21-s limit's 5.5)."""
+    config, req = _centre(8)
+    config = dataclasses.replace(config, solver=dataclasses.replace(config.solver, deterministic=True))
+    instance = Instance(config, WEEK, req)
+    monkeypatch.setattr(solve, "LP_SHARE", 0.0)  # no LP: the agent-by-agent start
+    monkeypatch.setattr(solve, "MAX_ROUNDS", 0)
+    calls = _counted(monkeypatch)
+    solve.solve_roster(instance, time_limit_seconds=0.05, progress=None)
+    assert len(calls) < len(config.agents)  # the budget (0.013 units) is spent by the first agents' full models
+    calls.clear()
+    solve.solve_roster(instance, time_limit_seconds=20.0, progress=None)
+    assert len(calls) >= len(config.agents)  # within budget: every agent's own full model, as before
+
+
+def test_the_size_floor_with_patterns_never_counts_more_than_the_build() -> None:
+    """The weekly patterns counted before the build (most of the columns at 151 x 10 queues with levels) keep the
+    floor below the built LP, for the weighted bound's LP (breaks shared) and the aimed heads LP."""
+    config, req = _centre(8)
+    weighted = Instance(dataclasses.replace(config, solver=dataclasses.replace(config.solver,
+                                                                                proficiency_cover=True)), WEEK, req)
+    for instance, shared in ((weighted, True), (weighted_start.heads_instance(weighted), False)):
+        size: list[tuple[int, int]] = []
+        solve_aggregate(instance, max_work_seconds=0.0, shared_breaks=shared,
+                        on_built=lambda c, r, size=size: size.append((c, r)))
+        columns, rows = size[0]
+        plain = lp_size.lp_size_floor(instance, shared)
+        floor = lp_size.lp_size_floor(instance, shared, patterns=True)
+        assert plain.columns < floor.columns <= columns and floor.rows <= rows and floor.patterns > 0
+        assert not lp_size.lp_over(instance, lp_work(columns, rows), shared_breaks=shared)  # fits: built
+        assert lp_size.lp_over(instance, 0.99 * lp_work(floor.columns, floor.rows), shared_breaks=shared)
+
+
+def test_a_best_member_lp_over_its_share_is_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Predicted over its tenth of the limit: no build (its build was charged for nothing), only the count."""
+    config, req = _centre(8)
+    instance = Instance(dataclasses.replace(config, solver=dataclasses.replace(config.solver,
+                                                                                proficiency_cover=True)), WEEK, req)
+    built: list[int] = []
+    monkeypatch.setattr(weighted_bound, "solve_aggregate", lambda *a, **k: built.append(1))
+    monkeypatch.setattr(weighted_bound, "_exact_bound", lambda *a, **k: None)
+    spent: list[float] = []
+    assert weighted_bound.weighted_bound(instance, 1e-6, wall_seconds=10.0, spend_seconds=spent.append) is None
+    assert built == []
+    assert spent == [lp_size.lp_size_floor(instance, True, patterns=True).patterns * lp_size.PATTERN_SECONDS]
+    assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_SECONDS  # counting is cheaper than building

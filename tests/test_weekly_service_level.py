@@ -259,8 +259,8 @@ def test_default_mode_has_no_curves(tmp_path: Path) -> None:
 
 def test_weekly_mode_refuses_the_weighted_cover_naming_the_key(tmp_path: Path) -> None:
     plan = _tiny(tmp_path / "c")
-    plan.write_text(plan.read_text() + "objective:\n  service_level: weekly\nsolver:\n  proficiency_cover: true\n",
-                    encoding="utf-8")
+    text = plan.read_text().replace("solver:\n", "solver:\n  proficiency_cover: true\n", 1)  # (a key given twice
+    plan.write_text(text + "objective:\n  service_level: weekly\n", encoding="utf-8")  # is refused on its own)
     result = _plan(plan, tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert "solver.proficiency_cover cannot be combined with objective.service_level: weekly" in result.output

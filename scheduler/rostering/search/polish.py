@@ -10,8 +10,9 @@ which this module tries by the thousand per second. Moves of one shift:
   their times;
 - **day swap**: the shift to one of the agent's days off (same template, any allowed start);
 - **repair** (where cover still falls short): a day off gets a shift, or a worked day another template or start,
-  that covers the short interval, paid hours counted; **trim**: a shift whose pay and over-staffing cost more
-  than the cover it gives is dropped.
+  that covers the short interval, paid hours counted (the weekly mode: ``search.weekly_repair``, a shortlist scored
+  exactly within the budget); **trim**: a shift whose pay and over-staffing cost more than the cover it gives is
+  dropped.
 - **template** (``search.template_moves``, off unless ``TEMPLATE_MOVES``): a shift without an improving move in
   its template becomes another template the agent may work that day, paid hours counted;
 - **chain** (``search.chain_repair``): an interval the repair left short is covered by a change that uncovers
@@ -512,9 +513,11 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
             # the weekly mode: shifts not worth their pay dropped after every sweep, not only once the sweeps stall
             improved = _trim(polisher, charge, spent_out) or improved
             charge_cover()
-        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
-        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
-                       or polisher.floor_short()):
+        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left (the weekly mode:
+        # two more sweeps and the repair of every slot short now, which the budget stops)
+        reserve = 0.0 if polisher.weekly is None else weekly_repair.expected_units(polisher)
+        if repair and (not improved and stalled + 1 >= stall_sweeps
+                       or units_left() < 2 * (spent[0] - before) + reserve or polisher.floor_short()):
             if polisher.weekly is None:
                 improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
             else:  # the weekly mode: a shortlist scored exactly, within the budget (``search.weekly_repair``)

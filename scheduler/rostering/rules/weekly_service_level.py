@@ -67,6 +67,12 @@ UNITS_PER_SLOT_SCORE = 6e-6
 CHARGE_ALLOCATIONS = True
 UNITS_PER_MEMO_SCORE = 1.0e-6
 UNITS_PER_ALLOCATION = 2.2e-5
+# A move's scoring reads, per slot, what one head more or fewer of the moved agent's group answers under each weight
+# set; ``WeeklyState`` keeps that per slot and group while the slot's floor stands, so the local search's repair,
+# which scores every agent's shifts over the same slots, looks each up once per group instead of once per agent
+# (150 agents, 6 skill sets at 150 x 3). A look-up found kept is charged this (a dictionary look-up and an array
+# copy: about a microsecond, measured like the charges above).
+UNITS_PER_KEPT_GAIN = 4e-7
 # The aggregate LP's cuts per curve lie from this many heads below the floor to this many above the
 # per-interval requirement.
 LP_CUT_MARGIN = 1
@@ -272,6 +278,14 @@ class WeeklyState:
         self.currents: list[dict[int, tuple[int, ...]]] = [{} for _ in self.sets]
         self.totals = np.zeros((len(self.sets), len(curves.queue_ids)), dtype=np.int64)
         self.work = 0  # slots scored (one per weight set), for budgeting (``UNITS_PER_SLOT_SCORE``)
+        self.kept_reads = 0  # gains found kept (``UNITS_PER_KEPT_GAIN``)
+        # per slot, per (group, +1 or -1): the answered contacts' change per weight set and queue ([set, queue]) of
+        # one head more or fewer of the group there; dropped when the slot's floor changes (``refresh``)
+        self._gains: dict[int, dict[tuple[int, int], np.ndarray]] = {}
+        # per slot and weight set, ``steps``' answer (kept while the slot's floor stands), and the allocations it
+        # computed (``UNITS_PER_ALLOCATION`` each)
+        self._steps: dict[int, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        self.step_allocations = 0
         # per slot and queue, the most one head can change the answered contacts (the envelope's first rise, or
         # Erlang's steepest step, which can be steeper where Erlang's curve is convex)
         self.steepest = np.zeros((floor.shape[1], len(curves.queue_ids)), dtype=np.int64)
@@ -283,10 +297,11 @@ class WeeklyState:
 
     def charged_units(self) -> float:
         """The deterministic units the scoring's work so far is charged (``CHARGE_ALLOCATIONS``)."""
+        kept = self.kept_reads * UNITS_PER_KEPT_GAIN + self.step_allocations * UNITS_PER_ALLOCATION
         if not CHARGE_ALLOCATIONS:
-            return self.work * UNITS_PER_SLOT_SCORE
+            return self.work * UNITS_PER_SLOT_SCORE + kept
         return (self.work * UNITS_PER_MEMO_SCORE
-                + sum(slots.allocations for slots in self.sets) * UNITS_PER_ALLOCATION)
+                + sum(slots.allocations for slots in self.sets) * UNITS_PER_ALLOCATION + kept)
 
     @property
     def best(self) -> int:
@@ -305,6 +320,9 @@ class WeeklyState:
 
     def refresh(self, first: int, last: int) -> None:
         """Recount the slots ``[first, last)`` after the floor changed there."""
+        for slot in range(first, last):
+            self._gains.pop(slot, None)
+            self._steps.pop(slot, None)
         for k, (slots, current) in enumerate(zip(self.sets, self.currents, strict=True)):
             for slot in range(first, last):
                 if not slots.has(slot):
@@ -371,22 +389,57 @@ class WeeklyState:
             slot = first + offset
             if not (up[offset] or down[offset]) or not self.sets[0].has(slot):
                 continue
-            counts = self.floor[:, slot].tolist()
-            for k, slots in enumerate(self.sets):
-                now = self.currents[k][slot]
-                if up[offset]:
-                    counts[group] += 1
-                    plus[k, offset] = np.subtract(slots.answers(slot, counts), now)
-                    counts[group] -= 1
-                if down[offset] and counts[group] > 0:
-                    counts[group] -= 1
-                    minus[k, offset] = np.subtract(slots.answers(slot, counts), now)
-                    counts[group] += 1
-                self.work += 1
+            if up[offset]:
+                plus[:, offset] = self._gain(group, slot, +1)
+            if down[offset]:
+                minus[:, offset] = self._gain(group, slot, -1)
         adds, drops = (change > 0).astype(np.int64), (change < 0).astype(np.int64)
         after = np.min([self.penalty(self.totals[k] + adds @ plus[k] + drops @ minus[k])
                         for k in range(len(self.sets))], axis=0)
         return after - self.penalty(self.totals).min()
+
+    def steps(self, slot: int, set_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per queue, the scaled contacts one head more (``up``) and one fewer (``down``, -1 where the allocation
+        gives the queue no head) answer in ``slot`` at the heads weight set ``set_index``'s allocation of the current
+        floor gives it (Erlang's values): one allocation per slot, for estimates (``search.weekly_repair``)."""
+        kept = self._steps.setdefault(slot, {})
+        found = kept.get(set_index)
+        if found is not None:
+            self.kept_reads += 1
+            return found
+        queues = len(self.curves.queue_ids)
+        up, down = np.zeros(queues, dtype=np.int64), np.full(queues, -1, dtype=np.int64)
+        if self.sets[set_index].has(slot):
+            self.step_allocations += 1
+            heads = self.sets[set_index].heads(slot, self.floor[:, slot].tolist())
+            for q, h in enumerate(heads):
+                curve = self.curves.exact_curve(q, slot)
+                if curve is None:
+                    continue
+                top = len(curve) - 1
+                up[q] = curve[min(h + 1, top)] - curve[min(h, top)]
+                if h > 0:
+                    down[q] = curve[min(h, top)] - curve[min(h - 1, top)]
+        kept[set_index] = up, down
+        return up, down
+
+    def _gain(self, group: int, slot: int, sign: int) -> np.ndarray:
+        """The answered contacts' change per weight set and queue (``[set, queue]``) of one head of ``group`` more
+        (``sign`` +1) or fewer (-1) in ``slot`` (none fewer than none), kept while the slot's floor stands."""
+        kept = self._gains.setdefault(slot, {})
+        found = kept.get((group, sign))
+        if found is not None:
+            self.kept_reads += 1
+            return found
+        found = np.zeros((len(self.sets), len(self.curves.queue_ids)), dtype=np.int64)
+        counts = self.floor[:, slot].tolist()
+        if counts[group] + sign >= 0:
+            counts[group] += sign
+            for k, slots in enumerate(self.sets):
+                found[k] = np.subtract(slots.answers(slot, counts), self.currents[k][slot])
+        self.work += len(self.sets)
+        kept[group, sign] = found
+        return found
 
 
 class WeeklyServiceLevel(LabourRule):

@@ -10,8 +10,9 @@ which this module tries by the thousand per second. Moves of one shift:
   their times;
 - **day swap**: the shift to one of the agent's days off (same template, any allowed start);
 - **repair** (where cover still falls short): a day off gets a shift, or a worked day another template or start,
-  that covers the short interval, paid hours counted; **trim**: a shift whose pay and over-staffing cost more
-  than the cover it gives is dropped.
+  that covers the short interval, paid hours counted (the weekly mode: ``search.weekly_repair``, a shortlist scored
+  exactly within the budget); **trim**: a shift whose pay and over-staffing cost more than the cover it gives is
+  dropped.
 - **template** (``search.template_moves``, off unless ``TEMPLATE_MOVES``): a shift without an improving move in
   its template becomes another template the agent may work that day, paid hours counted;
 - **chain** (``search.chain_repair``): an interval the repair left short is covered by a change that uncovers
@@ -70,7 +71,10 @@ from scheduler.rostering.rules import (
     weekly_hours,
     weekly_service_level,
 )
-from scheduler.rostering.search import weekly_exchange  # (it reads this module's helpers at call time)
+from scheduler.rostering.search import (  # (they read this module's helpers at call time)
+    weekly_exchange,
+    weekly_repair,
+)
 from scheduler.rostering.search.chain_repair import chain_repair
 from scheduler.rostering.search.cover_flow import CoverState
 from scheduler.rostering.search.interval_scores import window_deltas
@@ -484,6 +488,13 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
         charge(work - charged_cover[0])
         charged_cover[0] = work
 
+    def spent_out() -> bool:
+        """Whether the solve must end or the budget is spent, the cover's and weekly scoring's work charged first:
+        asked between the weekly mode's repairs, trims and exchanges, which score every agent and would otherwise
+        run past the budget (README issue 18)."""
+        charge_cover()
+        return stopped() or units_left() <= 0
+
     charge_cover()
     stalled = 0
     for _ in range(max_sweeps):
@@ -500,27 +511,29 @@ def polish(instance: Instance, roster: Roster, *, seed: int = 0,
             break
         if repair and polisher.weekly is not None and weekly_exchange.SWEEP_TRIM:
             # the weekly mode: shifts not worth their pay dropped after every sweep, not only once the sweeps stall
-            improved = _trim(polisher, charge) or improved
+            improved = _trim(polisher, charge, spent_out) or improved
             charge_cover()
-        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left
-        if repair and (not improved and stalled + 1 >= stall_sweeps or units_left() < 2 * (spent[0] - before)
-                       or polisher.floor_short()):
-            improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
+        # repair once the sweeps stall, or now if fewer than two more sweeps fit in the budget left (the weekly mode:
+        # two more sweeps and the repair of every slot short now, which the budget stops)
+        reserve = 0.0 if polisher.weekly is None else weekly_repair.expected_units(polisher)
+        if repair and (not improved and stalled + 1 >= stall_sweeps
+                       or units_left() < 2 * (spent[0] - before) + reserve or polisher.floor_short()):
+            if polisher.weekly is None:
+                improved = (_repair(polisher, charge, stopped) | _trim(polisher, charge)) or improved
+            else:  # the weekly mode: a shortlist scored exactly, within the budget (``search.weekly_repair``)
+                improved = (weekly_repair.repair(polisher, charge, spent_out)
+                            | _trim(polisher, charge, spent_out)) or improved
             charge_cover()
             if polisher.weekly is not None and weekly_exchange.EXCHANGE and units_left() >= 2 * (spent[0] - before):
                 # the weekly mode: hours between agents, while two more sweeps fit in the budget left
-                improved = weekly_exchange.exchange(polisher, charge,
-                                                    lambda: stopped() or units_left() <= 0) or improved
+                improved = weekly_exchange.exchange(polisher, charge, spent_out) or improved
                 charge_cover()
         stalled = 0 if improved else stalled + 1
         if stalled >= stall_sweeps:
             break
-    def chain_stopped() -> bool:  # the budget too: chains of a roster short in many intervals add up
-        charge_cover()
-        return stopped() or units_left() <= 0
-
-    if repair and CHAIN_REPAIR and not chain_stopped() and polisher.short_slots():
-        chain_repair(polisher, charge, chain_stopped)  # still short where no single change pays: two-link chains
+    # the budget too: chains of a roster short in many intervals add up
+    if repair and CHAIN_REPAIR and not spent_out() and polisher.short_slots():
+        chain_repair(polisher, charge, spent_out)  # still short where no single change pays: two-link chains
         charge_cover()
     return _roster(polisher)
 
@@ -595,6 +608,14 @@ def day_candidates(polisher: _Polisher, agent_id: str, day: int,
     """The agent's ``wanted`` shift options that day (breaks placed) in place of what the day holds now, within
     the agent's most days and most paid minutes of the week; none when the day is pinned or holds an activity.
     Shared by the repair's ``covering_candidates`` and the weekly exchange's additions."""
+    day_date = polisher.week.day(day)
+    return [c for o in day_options(polisher, agent_id, day, wanted) for c in _with_breaks(agent_id, day_date, o)]
+
+
+def day_options(polisher: _Polisher, agent_id: str, day: int,
+                wanted: Callable[[ShiftOption], bool]) -> list[ShiftOption]:
+    """``day_candidates`` before their breaks are placed: the agent's ``wanted`` options that day within its most
+    days and most paid minutes of the week (none on a pinned day or one holding an activity)."""
     config, week = polisher.config, polisher.week
     current = polisher.by_key.get((agent_id, day))
     if config.pinned(agent_id, week.day(day))[0] or (current is not None and current.activities):
@@ -605,9 +626,7 @@ def day_candidates(polisher: _Polisher, agent_id: str, day: int,
         return []
     room = weekly_hours.paid_range(facts)[1] - sum(s.paid_minutes for s in worked.values()) + (
         0 if current is None else current.paid_minutes)
-    return [c for o in polisher.options(agent_id, day)
-            if wanted(o) and o.paid_minutes <= room
-            for c in _with_breaks(agent_id, week.day(day), o)]
+    return [o for o in polisher.options(agent_id, day) if wanted(o) and o.paid_minutes <= room]
 
 
 def day_change_deltas(polisher: _Polisher, agent_id: str, day: int, current: ShiftAssignment | None,
@@ -668,12 +687,15 @@ def _repair(polisher: _Polisher, spend: Callable[[float], None],
     return changed
 
 
-def _trim(polisher: _Polisher, spend: Callable[[float], None]) -> bool:
+def _trim(polisher: _Polisher, spend: Callable[[float], None],
+          stopped: Callable[[], bool] = lambda: False) -> bool:
     """Drop shifts whose pay and over-staffing cost more than the cover they give, where the agent's rules
-    (weekly minimum hours and days) allow. Returns whether anything changed."""
+    (weekly minimum hours and days) allow, until ``stopped()``. Returns whether anything changed."""
     config = polisher.config
     changed = False
     for key in sorted(polisher.by_key):
+        if stopped():
+            break
         shift = polisher.by_key[key]
         agent_id, day = key
         if shift.activities or config.pinned(agent_id, shift.date)[0]:

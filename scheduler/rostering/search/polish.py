@@ -43,7 +43,7 @@ takes about half the CPU (README "Quality on unseen centres").
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -650,14 +650,17 @@ def day_change_deltas(polisher: _Polisher, agent_id: str, day: int, current: Shi
 
 
 def _repair(polisher: _Polisher, spend: Callable[[float], None],
-            stopped: Callable[[], bool] = lambda: False) -> bool:
-    """Cover under-staffed slots with more hours: for each short slot, an agent's day off gets a shift, or a
-    worked day another template or start, that covers it, where that lowers the objective (paid hours
-    included) and keeps the agent's rules. Returns whether anything changed."""
+            stopped: Callable[[], bool] = lambda: False, slots: Sequence[int] | None = None,
+            agents_for: Callable[[int, int], Iterable[str]] | None = None) -> bool:
+    """Cover under-staffed slots with more hours: for each short slot (``slots``, in that order; default: every
+    short slot in time order), an agent's day off gets a shift, or a worked day another template or start, that
+    covers it, where that lowers the objective (paid hours included) and keeps the agent's rules; the agents tried
+    are ``agents_for(day, minute)`` (default: every agent; ``search.weekly_repair`` gives a shortlist). Returns
+    whether anything changed."""
     config = polisher.config
     paid_weight = config.weights.paid_hour
     changed = False
-    for slot in polisher.short_slots():
+    for slot in polisher.short_slots() if slots is None else slots:
         if stopped():
             break
         if not polisher.is_short(slot):  # an earlier repair covered it
@@ -665,7 +668,7 @@ def _repair(polisher: _Polisher, spend: Callable[[float], None],
         day, minute = divmod(slot, polisher.slots_per_day)
         minute *= polisher.interval
         scored: list[tuple[float, str, int, ShiftAssignment]] = []
-        for agent_id in sorted(polisher.agents):
+        for agent_id in sorted(polisher.agents) if agents_for is None else agents_for(day, minute):
             current = polisher.by_key.get((agent_id, day))
             candidates = [c for c in covering_candidates(polisher, agent_id, day, minute)
                           if current is None or (c.template_id, c.start_minute) != (current.template_id,

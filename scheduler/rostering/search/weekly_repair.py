@@ -27,7 +27,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scheduler.domain.roster import ShiftAssignment
 from scheduler.rostering.search import polish as local
 from scheduler.rostering.search.cover_flow import CoverState
 
@@ -50,38 +49,9 @@ def repair(polisher: local._Polisher, spend: Callable[[float], None], stopped: C
     ``SHORTLIST`` agents of the best estimates, where it lowers the objective (paid hours included) and keeps the
     agent's rules; ``stopped()`` is asked before each slot (the caller charges the scoring's work there and says
     when the budget is spent). Returns whether anything changed."""
-    weekly = polisher.weekly
-    assert weekly is not None
-    paid_weight = polisher.config.weights.paid_hour
-    changed = False
-    for slot in _largest_first(polisher):
-        if stopped():
-            break
-        if not polisher.is_short(slot):  # an earlier repair covered it
-            continue
-        day, minute = divmod(slot, polisher.slots_per_day)
-        minute *= polisher.interval
-        scored: list[tuple[float, str, int, ShiftAssignment]] = []
-        for agent_id in _shortlist(polisher, day, minute, spend):
-            current = polisher.by_key.get((agent_id, day))
-            candidates = [c for c in local.covering_candidates(polisher, agent_id, day, minute)
-                          if current is None or (c.template_id, c.start_minute) != (current.template_id,
-                                                                                      current.start_minute)]
-            spend(len(candidates) * local.UNITS_PER_MOVE)
-            scored.extend((delta, agent_id, index, candidate)
-                          for index, candidate, delta in local.day_change_deltas(polisher, agent_id, day, current,
-                                                                                 candidates, paid_weight)
-                          if delta < 0)
-        for _, agent_id, _, candidate in sorted(scored, key=lambda item: item[:3])[:local.REPAIR_CHECKS]:
-            current = polisher.by_key.get((agent_id, day))
-            spend(local.SWAP_CHECK_UNITS)
-            if polisher.keeps(agent_id, day, candidate):
-                if current is not None:
-                    polisher.take(current)
-                polisher.put(candidate)
-                changed = True
-                break
-    return changed
+    assert polisher.weekly is not None
+    return local._repair(polisher, spend, stopped, slots=_largest_first(polisher),
+                         agents_for=lambda day, minute: _shortlist(polisher, day, minute, spend))
 
 
 def expected_units(polisher: local._Polisher) -> float:

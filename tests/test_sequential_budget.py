@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from scheduler.domain.plan import PinnedShift, Replan
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.rostering import solve
 from scheduler.rostering.coverage import on_break_counts
@@ -174,3 +175,21 @@ def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:
     moved = sequential._with_breaks(instance, agent, bare, residual, others)
     assert moved is not None and moved[0].breaks[0].start_minute != placed[0].breaks[0].start_minute
     assert int((others + on_break_counts(WEEK, Roster(moved))).max()) <= 1
+
+
+def test_greedy_breaks_that_break_an_agent_rule_give_the_week_back() -> None:
+    """A re-plan keeps a pinned day's breaks where they were published: greedy breaks elsewhere break the agent's
+    breaks rule, so no week comes back (the full model, which keeps them, is used)."""
+    config, req = _centre(1)
+    agent = config.agents[0]
+    bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
+    instance = Instance(config, WEEK, req)
+    residual = sequential.Residual(instance)
+    others = np.zeros(WEEK.slot_count, dtype=np.int64)
+    placed = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert placed is not None
+    greedy = placed[0].breaks[0].start_minute
+    kept = (hm("09:00") if greedy != hm("09:00") else hm("09:15"), placed[0].breaks[1].start_minute)
+    pins = {(agent.agent_id, WEEK.day(0)): PinnedShift("day", hm("08:00"), kept)}
+    replanning = Instance(dataclasses.replace(config, replan=Replan(pinned=pins, published={})), WEEK, req)
+    assert sequential._with_breaks(replanning, agent, bare, sequential.Residual(replanning), others) is None

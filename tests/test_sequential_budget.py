@@ -193,3 +193,21 @@ def test_greedy_breaks_that_break_an_agent_rule_give_the_week_back() -> None:
     pins = {(agent.agent_id, WEEK.day(0)): PinnedShift("day", hm("08:00"), kept)}
     replanning = Instance(dataclasses.replace(config, replan=Replan(pinned=pins, published={})), WEEK, req)
     assert sequential._with_breaks(replanning, agent, bare, sequential.Residual(replanning), others) is None
+
+
+def test_the_aimed_heads_lp_is_not_counted_past_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the wall cap the aimed heads LP's size is not counted (its patterns: 0.7 s of CPU at 151 agents x 10
+    queues, for an LP the clock no longer lets be built), as ``weighted_bound`` skips its own count; before the cap
+    it is counted once."""
+    from tests.test_weighted_start import _many_skill_sets
+
+    counted: list[bool] = []
+    real = lp_size.lp_over
+    monkeypatch.setattr(lp_size, "lp_over", lambda *a, **k: counted.append(True) or real(*a, **k))
+    monkeypatch.setattr(solve, "WEIGHTED_MERGED_START", False)  # the full heads LP's path
+    monkeypatch.setattr(weighted_bound, "lp_over", lambda *a, **k: False)  # (the bound's own count: not this test's)
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None)
+    assert counted == [True]
+    counted.clear()
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None, stop=Stop(wall_seconds=0.0))
+    assert counted == []

@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scheduler.domain.roster import roster_csv
+from scheduler.domain.plan import PinnedShift, Replan
+from scheduler.domain.roster import Roster, roster_csv
 from scheduler.rostering import solve
+from scheduler.rostering.coverage import on_break_counts
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import floor_rules
 from scheduler.rostering.search import lower_bound, lp_size, sequential, weighted_bound, weighted_start
@@ -21,7 +23,7 @@ from scheduler.rostering.search.sequential import sequential_roster
 from scheduler.rostering.stopping import Stop
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_floor_repair import _config as _lead_config
-from tests.test_lp_start import _centre
+from tests.test_lp_start import _centre, _day_shift
 from tests.test_rules import MON, WEEK, hm
 
 
@@ -149,3 +151,63 @@ def test_a_best_member_lp_over_its_share_is_not_built(monkeypatch: pytest.Monkey
     assert built == []
     assert spent == [lp_size.lp_size_floor(instance, True, patterns=True).patterns * lp_size.PATTERN_SECONDS]
     assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_SECONDS  # counting is cheaper than building
+
+
+def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:
+    """A lean week's breaks placed greedily (``sequential._with_breaks``) keep the break cap beside the others on
+    break; where every start of a break's window is already at the cap, no week comes back (the agent then gets the
+    full model, which knows the cap) instead of one that breaks it."""
+    config, req = _centre(2)
+    config = dataclasses.replace(config, max_agents_on_break=1)
+    instance = Instance(config, WEEK, req)
+    agent = config.agents[0]
+    bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
+    residual = sequential.Residual(instance)
+    others = np.zeros(WEEK.slot_count, dtype=np.int64)
+    placed = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert placed is not None and keeps_own_rules(instance, agent.agent_id, placed)
+    assert all(len(s.breaks) == 2 for s in placed)
+    others[WEEK.slot(0, hm("09:00")):WEEK.slot(0, hm("10:45"))] = 1  # Monday's first break window: the cap is full
+    assert sequential._with_breaks(instance, agent, bare, residual, others) is None
+    others[:] = 0
+    taken = WEEK.slot(0, placed[0].breaks[0].start_minute)
+    others[taken] = 1  # the first greedy start is full: the break moves, still within the cap
+    moved = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert moved is not None and moved[0].breaks[0].start_minute != placed[0].breaks[0].start_minute
+    assert int((others + on_break_counts(WEEK, Roster(moved))).max()) <= 1
+
+
+def test_greedy_breaks_that_break_an_agent_rule_give_the_week_back() -> None:
+    """A re-plan keeps a pinned day's breaks where they were published: greedy breaks elsewhere break the agent's
+    breaks rule, so no week comes back (the full model, which keeps them, is used)."""
+    config, req = _centre(1)
+    agent = config.agents[0]
+    bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
+    instance = Instance(config, WEEK, req)
+    residual = sequential.Residual(instance)
+    others = np.zeros(WEEK.slot_count, dtype=np.int64)
+    placed = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert placed is not None
+    greedy = placed[0].breaks[0].start_minute
+    kept = (hm("09:00") if greedy != hm("09:00") else hm("09:15"), placed[0].breaks[1].start_minute)
+    pins = {(agent.agent_id, WEEK.day(0)): PinnedShift("day", hm("08:00"), kept)}
+    replanning = Instance(dataclasses.replace(config, replan=Replan(pinned=pins, published={})), WEEK, req)
+    assert sequential._with_breaks(replanning, agent, bare, sequential.Residual(replanning), others) is None
+
+
+def test_the_aimed_heads_lp_is_not_counted_past_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the wall cap the aimed heads LP's size is not counted (its patterns: 0.7 s of CPU at 151 agents x 10
+    queues, for an LP the clock no longer lets be built), as ``weighted_bound`` skips its own count; before the cap
+    it is counted once."""
+    from tests.test_weighted_start import _many_skill_sets
+
+    counted: list[bool] = []
+    real = lp_size.lp_over
+    monkeypatch.setattr(lp_size, "lp_over", lambda *a, **k: counted.append(True) or real(*a, **k))
+    monkeypatch.setattr(solve, "WEIGHTED_MERGED_START", False)  # the full heads LP's path
+    monkeypatch.setattr(weighted_bound, "lp_over", lambda *a, **k: False)  # (the bound's own count: not this test's)
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None)
+    assert counted == [True]
+    counted.clear()
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None, stop=Stop(wall_seconds=0.0))
+    assert counted == []

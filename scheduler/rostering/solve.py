@@ -592,8 +592,10 @@ def solve_roster(
                 lp_instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=WEIGHTED_MERGED_START_SKILL_SETS,
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
-        elif not lp_size.lp_over(lp_instance, LP_SHARE * limit, spend_seconds=lambda seconds: budget.spend(
-                seconds * DETERMINISTIC_UNITS_PER_SECOND)):  # (one over its share before it is built: not built)
+        elif stop.stopped() or not lp_size.lp_over(lp_instance, LP_SHARE * limit, spend_seconds=lambda seconds: (
+                budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))):
+            # one over its share before it is built: not built; past the wall cap not counted (``_charged_lp``
+            # gives up on its own, as before the count)
             aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))

@@ -7,7 +7,9 @@ where none does, and charges paid hours. After an agent is placed, each on-floor
 the skilled queue with the largest remaining shortfall.
 
 Under a tight budget (``build_units_left``) the agents a full model per agent would not fit get a model without
-breaks, their breaks then placed greedily where their queues have heads to spare (``break_placement``'s rule).
+breaks, their breaks then placed greedily where their queues have heads to spare (``break_placement``'s rule); once
+it is spent, the agents left copy weeks already rostered (``search.copied_weeks``). A floor rule's agents always get
+the full model.
 
 ``improve_passes`` re-rosters every agent again against the others (coordinate descent); a pass keeps an
 agent's new week only when it scores better than the old one against the same residual. Order, ties and
@@ -71,7 +73,8 @@ def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
                 first_found: bool = False, with_breaks: bool = True) -> tuple[tuple[ShiftAssignment, ...], float]:
     """The agent's best week against ``values`` (per-slot worth of being on the floor); returns the week and
     its score in the same units. ``spend`` is told the deterministic time used. With ``first_found`` (the
-    wall-clock cap has passed during the build) the first week keeping the agent's rules is taken. Without
+    build's units are spent or the wall-clock cap has passed, and no copied week fits) the first week keeping the
+    agent's rules is taken. The solve is not capped by ``Stop``: ``AGENT_SOLVE_UNITS`` bounds it. Without
     ``with_breaks`` the model leaves the breaks out (a tenth of the work at 151 agents x 10 queues) and the
     week's shifts come back without them (``_with_breaks`` places them)."""
     config, week = instance.config, instance.week

@@ -81,9 +81,11 @@ def test_the_scoring_is_charged_by_allocations_computed_and_memoised_look_ups(tm
     change = np.array([[1] * 8, [-1] * 8])  # one head more, one fewer, over eight slots
     state.deltas(1, first, change)
     cold = state.charged_units() - recount
-    state.deltas(1, first, change)  # the same look-ups again: all memoised
+    work, reads = state.work, state.kept_reads
+    state.deltas(1, first, change)  # the same look-ups again: every gain kept (the slots' floor unchanged)
     warm = state.charged_units() - recount - cold
-    assert warm == pytest.approx(state.work / 2 * rule.UNITS_PER_MEMO_SCORE)
+    assert state.work == work and state.kept_reads - reads == 16  # 8 slots, a head more and one fewer each
+    assert warm == pytest.approx(16 * rule.UNITS_PER_KEPT_GAIN)
     assert cold > warm > 0
 
 

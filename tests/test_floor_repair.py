@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from scheduler.domain.plan import FloorRule, Level, OpeningHours, SolverSettings, TimeWindow
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
@@ -91,3 +92,40 @@ def test_the_repair_brings_a_lead_back_on_the_floor() -> None:
     assert floor_rules.broken(config, WEEK, repaired) == []
     assert floor_repair.neighbourhoods(config, WEEK, _weeks(repaired)) == []
     assert 0 < budget.used <= budget.total  # charged to the solve's budget
+
+
+def test_a_search_ending_short_of_the_rule_repairs_it_once_more_on_its_own_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search whose budget is spent with the lead rule still short (a rolling horizon's week, README "The sweep's
+    lead-rule failures re-run") repairs it once more on a budget of its own, its work charged after; off
+    (``LAST_FLOOR_REPAIR_SECONDS`` 0) it leaves the roster as it is."""
+    config = _config()
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 2
+    instance = Instance(config, WEEK, requirements)
+
+    def run() -> tuple[list[str], Roster, solve._Budget]:
+        current = solve._Roster(config, WEEK)
+        for agent_id, shifts in _weeks(BROKEN).items():
+            current.set(agent_id, shifts)
+        phases: list[str] = []
+
+        def keep_if_better(roster: Roster, phase: str) -> None:
+            if solve._total(solve.evaluate(instance, roster)) < solve._total(solve.evaluate(instance,
+                                                                                            current.roster())):
+                phases.append(phase)
+                for agent_id, shifts in _weeks(roster).items():
+                    current.set(agent_id, shifts)
+
+        budget = solve._Budget(10.0, True, Stop().start(None))
+        budget.spend(budget.total)  # the search's budget is spent
+        solve._last_floor_repair(heads_instance(instance), current, 10.0, budget, 1, 0, keep_if_better)
+        return phases, current.roster(), budget
+
+    phases, repaired, budget = run()
+    assert phases == ["last floor repair"]
+    assert floor_rules.broken(config, WEEK, repaired) == []
+    assert budget.used > budget.total  # its own work, charged after
+    monkeypatch.setattr(solve, "LAST_FLOOR_REPAIR_SECONDS", 0.0)
+    phases, kept, budget = run()
+    assert phases == [] and kept == BROKEN and budget.used == budget.total

@@ -179,6 +179,11 @@ FALLBACK_SHARE = 0.25
 # Whether the weighted solve's aimed start, when it breaks a hard floor rule, is repaired by CP-SAT on the rule's
 # agents (``search.floor_repair``) rather than dropped for the agent-by-agent start (README *Levels*).
 AIMED_FLOOR_REPAIR = True
+# Seconds (deterministic units in deterministic mode) of each CP-SAT solve of the floor repair run once more when
+# the search ends with a hard floor or ratio rule still short, before the hard rules alone are tried (0: not run).
+# A rolling horizon's week whose 14 leads' repair found nothing in 0.66 units (``floor_repair.SECONDS``) was
+# solved to optimality in 2.0 (README "The sweep's lead-rule failures re-run").
+LAST_FLOOR_REPAIR_SECONDS = 10.0
 # Whether the weighted solve's aimed start (``search.weighted_start``) takes the heads LP with its queues merged
 # (``search.subset_bound``, at most WEIGHTED_MERGED_START_SKILL_SETS skill sets) when the centre has more skill sets,
 # instead of the full heads LP (about 23 s of predicted work at 151 agents x 10 queues, 20 skill sets). Off: its
@@ -807,6 +812,9 @@ def solve_roster(
                 current.set(agent_id, shifts)
         if size == len(agents) and free_days is None and not short:
             break
+    if _floor_short(costs) and math.isfinite(objective):
+        # the search ended with a hard floor or ratio rule met only elastically, its budget spent
+        _last_floor_repair(lp_instance, current, limit, budget, threads, seed, keep_if_better)
     proven = False  # that no roster keeps the hard rules together
     if _floor_short(costs):  # the search met a hard floor or ratio rule only elastically: CP-SAT on the hard rules
         proven = hard_rules_alone() == cp_model.INFEASIBLE
@@ -896,26 +904,42 @@ def _charged_solve(budget: _Budget, solver: cp_model.CpSolver, model: cp_model.C
 
 
 def _repair_floor(heads: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,
-                  keep_if_better: Callable[[Roster, str], None]) -> None:
+                  keep_if_better: Callable[[Roster, str], None], seconds: float | None = None,
+                  phase: str = "lp+floor repair") -> None:
     """Repair the hard floor rules ``current`` breaks by CP-SAT on the rules' agents, without cover and with
-    few shifts changed (``search.floor_repair``), modelled on ``heads`` (the aimed head-counting instance); each
-    result is kept if better by the weighted objective."""
+    few shifts changed (``search.floor_repair``), modelled on ``heads`` (the aimed head-counting instance), each
+    solve given ``seconds`` (default ``floor_repair.SECONDS``); each result is kept if better by the weighted
+    objective."""
     by_id = {a.agent_id: a for a in heads.config.agents}
 
     def solve(neighbourhood: floor_repair.Neighbourhood) -> None:
         freed = set(neighbourhood.agent_ids)
         solved = _solve_neighbourhood(
             heads, [by_id[a] for a in neighbourhood.agent_ids], None, None,
-            budget.new_solver(floor_repair.SECONDS, threads, seed), budget, with_coverage=False,
+            budget.new_solver(floor_repair.SECONDS if seconds is None else seconds, threads, seed), budget,
+            with_coverage=False,
             fixed_on_break=current.fixed_on_break(excluded=freed),
             fixed_floor_counts=current.fixed_floor_counts(excluded=freed),
             shape=lambda model, terms, scale: floor_repair.aim_at_few_changes(model, terms, scale, current.shifts,
                                                                               neighbourhood.days))
         if solved is not None:
-            keep_if_better(_roster_of({**current.shifts, **solved}), "lp+floor repair")
+            keep_if_better(_roster_of({**current.shifts, **solved}), phase)
 
     floor_repair.repair(heads.config, heads.week, lambda: current.shifts, solve,
                         lambda: budget.stop.stopped() or budget.left() <= 0.01)
+
+
+def _last_floor_repair(heads: Instance, current: _Roster, limit: float, budget: _Budget, threads: int, seed: int,
+                       keep_if_better: Callable[[Roster, str], None]) -> None:
+    """The floor repair (``_repair_floor``) once more, for a search that ended with a hard floor or ratio rule
+    short: each CP-SAT solve given ``LAST_FLOOR_REPAIR_SECONDS``, on a budget of its own (the fall-back's share of
+    ``limit``, at least two such solves), since the search's is spent; nothing past the wall-clock cap."""
+    if LAST_FLOOR_REPAIR_SECONDS <= 0 or budget.stop.stopped():
+        return
+    own = _Budget(max(limit * FALLBACK_SHARE, 2 * LAST_FLOOR_REPAIR_SECONDS), budget.deterministic, budget.stop)
+    _repair_floor(heads, current, own, threads, seed, keep_if_better, seconds=LAST_FLOOR_REPAIR_SECONDS,
+                  phase="last floor repair")
+    budget.spend(own.used)
 
 
 def _search_short_intervals(instance: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,

@@ -30,13 +30,19 @@ def leading_window(agent: AgentWeek) -> int | None:
     carry = agent.config.carry_in
     if carry is None:
         return None
-    run = carry.of(agent.agent.agent_id).worked_run_days
-    window = max(1, agent.contract.max_consecutive_days - run + 1)  # a run already too long: day 0 stays off
+    # leave alone in the window carries the run on to the first day not on leave: that day worked too long a run
+    # (leave Fri-Wed at most 5 in a row: Thursday stays off)
+    return _window(agent, carry.of(agent.agent.agent_id).worked_run_days, _counted(agent))
+
+
+def _window(agent: AgentWeek, run: int, counted: tuple[int, ...]) -> int | None:
+    """The days next to a run of ``run`` days worked (or counted leave) that cannot all be worked, widened while
+    they are all counted leave (``counted`` from the run's side of the week), or None when the run limits nothing."""
+    window = max(1, agent.contract.max_consecutive_days - run + 1)  # a run already too long: the next day stays off
     if run <= 0 or window > DAYS:
         return None
-    counted = _counted(agent)
-    while window < DAYS and all(counted[:window]):  # leave alone there carries the run on to the first day not
-        window += 1  # on leave: that day worked too long a run (leave Fri-Wed at most 5 in a row: Thursday stays off)
+    while window < DAYS and all(counted[:window]):
+        window += 1
     return window
 
 
@@ -54,14 +60,8 @@ def trailing_leave_days(agent: AgentWeek) -> int:
 def trailing_window(agent: AgentWeek) -> int | None:
     """How many of the week's last days cannot all be worked (or counted leave) before the leave that starts
     the next week, or None when no such leave limits the week."""
-    run = trailing_leave_days(agent)
-    window = max(1, agent.contract.max_consecutive_days - run + 1)
-    if run <= 0 or window > DAYS:
-        return None
-    counted = _counted(agent)
-    while window < DAYS and all(counted[DAYS - window:]):  # the week's own leave before it carries the run back
-        window += 1
-    return window
+    # the week's own leave just before it carries the run back the same way
+    return _window(agent, trailing_leave_days(agent), _counted(agent)[::-1])
 
 
 def days_kept_off(agent: AgentWeek) -> int:

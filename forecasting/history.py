@@ -626,8 +626,8 @@ def _read_csv_exactly(
 
 
 def _column_positions(header: list[str], path: Path, required: tuple[str, ...]) -> dict[str, int]:
-    if utf16_hint(header):
-        raise InputError(f"{path}: not UTF-8 text{utf16_hint(header)}")
+    if hint := utf16_hint(header):
+        raise InputError(f"{path}: not UTF-8 text{hint}")
     seen: set[str] = set()
     for name in header:
         if name in seen:

@@ -151,8 +151,8 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
             reader.fieldnames = header
-            if utf16_hint(header):
-                raise InputError(f"{path.name}: not UTF-8 text{utf16_hint(header)}")
+            if hint := utf16_hint(header):
+                raise InputError(f"{path.name}: not UTF-8 text{hint}")
             twice = next((name for i, name in enumerate(header) if name and name in header[:i]), None)
             if twice is not None:  # a dict reader keeps the last of the two silently
                 raise InputError(f"{path.name} row 1: column {excerpt(twice)} appears more than once")

@@ -67,6 +67,19 @@ def test_a_rule_counting_many_agents_is_repaired_day_by_day() -> None:
     assert "L1" in neighbourhood.agent_ids  # those working the day come first
 
 
+def test_the_first_pass_frees_the_short_days_only_then_the_whole_week() -> None:
+    """A rule counting few agents is first repaired on its short days (the other days fixed: a small model, where
+    the whole week of 15 leads at 150 agents found nothing in 2-s solves), then, while still short, on the whole
+    week (a lead trading a weekday for the Sunday needs it)."""
+    config = _config()
+    weeks = _weeks(BROKEN)
+    by_days = floor_repair.neighbourhoods(config, WEEK, weeks, by_days=True)
+    assert by_days == [floor_repair.Neighbourhood(("L1", "L2"), frozenset({0}))]
+    given: list[floor_repair.Neighbourhood] = []
+    assert not floor_repair.repair(config, WEEK, lambda: weeks, given.append)  # a solve that mends nothing
+    assert given == by_days + [floor_repair.Neighbourhood(("L1", "L2"), None)] * (floor_repair.ROUNDS - 1)
+
+
 def test_the_repair_brings_a_lead_back_on_the_floor() -> None:
     """The aimed start (head-counting, against requirements inflated by proficiency) breaks the lead rule; the
     repair, CP-SAT on the leads' weeks, keeps it, and the solver keeps the repaired roster as its best."""

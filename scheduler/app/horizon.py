@@ -93,9 +93,13 @@ def with_weeks(config: PlanConfig, weeks: int | None) -> PlanConfig:
 
 def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> bool:
     """Whether the plan runs through the horizon: several weeks, a previous roster to continue, or a contract with
-    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator)."""
+    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator). A
+    re-plan (``pin``) of one week with no previous roster runs as a week: its rules read the horizon keys over that
+    week alone, and ``schedule_and_publish`` checks them with the horizon's validator."""
     if config.weeks == 1 and previous is None and config.contracts == without_horizon(config).contracts:
         return False
+    if pin is not None and config.weeks == 1 and previous is None:
+        return False  # a re-plan of one week: the contracts' horizon keys hold over it as a horizon of one week
     if pin is not None:
         raise InputError("--pin re-plans one published week: it cannot be combined with --weeks above 1 "
                          "(forecast.weeks) or --previous")

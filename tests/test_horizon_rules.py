@@ -236,3 +236,8 @@ def test_leave_at_the_boundary_carries_the_run_to_the_first_day_worked(side: str
     assert not _build_is_feasible(carry_days.RULE, config, _week_of(config, {first: "08:00"}))
     assert carry_days.RULE.keeps(facts, _week_of(config, {later: "08:00"}))
     assert not _max_consecutive_days(config.agents[0], contract, [WEEK.day(later)], sorted(leave))
+
+
+def test_the_weekend_rule_names_only_the_keys_the_contract_sets() -> None:
+    config = _carried(dataclasses.replace(LOOSE, max_consecutive_weekends=1), weekend_run=1)
+    assert horizon_weekends.RULE.describe(agent_week(config, WEEK, config.agents[0])) == "max_consecutive_weekends 1"

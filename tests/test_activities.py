@@ -330,3 +330,15 @@ def test_solve_places_the_meeting_in_the_quietest_hour_and_the_validator_agrees(
                                                                                    result.roster)))
     again = solve_roster(Instance(config, WEEK, required), time_limit_seconds=5, progress=None)
     assert roster_csv(again.roster) == roster_csv(result.roster)
+
+
+def test_meeting_of_an_attendee_with_no_week_at_all_names_the_agent_not_the_meeting() -> None:
+    # A2 must work 7 days but may work 5: no week exists for A2 even without the meeting
+    strict = replace(make_config().contracts[0], contract_id="strict", max_days_per_week=5, min_days_per_week=5,
+                     min_weekly_minutes=50 * 60)
+    meeting = activity(agents=("A1", "A2"), days=WEEKDAYS_ONLY, window=("09:00", "17:00"), together=True)
+    config = replace(config_with(meeting, agent_ids=("A1", "A2")), contracts=(*make_config().contracts, strict),
+                     agents=(agent("A1"), agent("A2", contract="strict")))
+    with pytest.raises(InfeasibleError, match=r"^agent A2: contract strict rules .* \(an attendee of activity "
+                                              r"meeting, even without it\)$"):
+        schedule_meetings(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)))

@@ -12,6 +12,7 @@ from scheduler.domain.plan import Contract
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.solve import solve_roster
+from scheduler.rostering.stopping import Stop
 from tests.test_rules import DAY, WEEK, agent, hm, make_config
 
 # Seven 8-hour days are needed, but the only shift ends at 24:00 and starts at 15:30: 15.5 h of rest.
@@ -39,3 +40,14 @@ def test_solver_raises_the_explanation() -> None:
     config = _config(EVERY_DAY)
     with pytest.raises(InfeasibleError, match="agent A1: .*weekly_hours, min_rest"):
         solve_roster(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), time_limit_seconds=2, progress=None)
+
+
+def test_the_rules_in_conflict_are_named_after_the_wall_clock_cap_too() -> None:
+    # a run cut by its cap used to name every hard rule (19 of them): the checks now keep their own time
+    config = _config(EVERY_DAY)
+    stop = Stop(wall_seconds=0.0).start()
+    assert stop.stopped()
+    assert conflicting_rules(config, WEEK, config.agents[0], stop) == ["weekly_hours", "min_rest"]
+    interrupted = Stop().start()
+    interrupted.interrupt()
+    assert len(conflicting_rules(config, WEEK, config.agents[0], interrupted) or []) > 2  # Ctrl-C: no narrowing

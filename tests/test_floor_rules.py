@@ -180,3 +180,21 @@ def test_lp_bound_holds_a_hard_floor_rule_and_stays_below_a_roster() -> None:
     result = solve_roster(Instance(config, WEEK, requirements), time_limit_seconds=1, progress=None)
     assert floor_rules.broken(config, WEEK, result.roster) == []
     assert with_rule.bound <= result.stats.objective + 1e-6
+
+
+def test_precheck_counts_a_lead_the_weeks_before_keep_off_the_weekend() -> None:
+    """Every other weekend off and the only lead worked the last one: Saturday has no lead (482187 and 514305
+    stopped after their whole search with 'no roster was found that keeps floor_rules[0] lead_on_floor')."""
+    from scheduler.domain.horizon import AgentCarry, CarryIn
+
+    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
+    config = _config(hard=True, ratio=False)
+    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=1)
+    config = dataclasses.replace(config, contracts=(contract,), weeks=2,
+                                 queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
+                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    assert floor_rules.reachable_conflicts(dataclasses.replace(config, carry_in=CarryIn(2, 2, {})), WEEK) == []
+    worked = dataclasses.replace(config, carry_in=CarryIn(2, 2, {"L1": AgentCarry(weekend_run=1)}))
+    (line,) = floor_rules.reachable_conflicts(worked, WEEK)
+    assert line.startswith("floor_rules[0] lead needs 1") and "2 intervals (Sat 2026-04-04 10:00" in line
+    assert "the weekends and days off the weeks before leave them" in line

@@ -156,7 +156,8 @@ def test_forecast_weeks_key_is_checked(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("rows", "said"), [
-    ([("B9", SUNDAY_BEFORE, "08:00", "16:00")], "row 2: agent 'B9' is not in the agents file"),
+    ([("B9", SUNDAY_BEFORE, "08:00", "16:00")], "no shift rows (a previous roster as roster.csv is written) of an "
+                                                 "agent in the agents file"),
     ([("A0", SUNDAY_BEFORE, "08:00", "16:00"), ("A1", WEEK_START, "08:00", "16:00")], "row 3: date"),
     ([("A0", SUNDAY_BEFORE - timedelta(days=9), "08:00", "16:00")], "not just before the planned horizon"),
 ])
@@ -167,6 +168,21 @@ def test_previous_roster_that_does_not_fit_is_refused(tmp_path: Path, rows: list
                  previous, "--quiet")
     assert result.exit_code == 2 and said in result.output, explain(result)
     assert not (tmp_path / "out").exists()
+
+
+def test_previous_roster_of_an_agent_who_has_left_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """A planner's next week after an agent left: the published week still holds their rows (it was exit 2)."""
+    plan, requirements = _centre(tmp_path, weeks=1)
+    previous = _previous(tmp_path / "previous.csv", [("B9", SUNDAY_BEFORE, "08:00", "16:00"),
+                                                     ("A0", SUNDAY_BEFORE, "08:00", "16:00")])
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--previous",
+                 previous, "--quiet")
+    assert result.exit_code == 0, explain(result)
+    said = ("previous.csv: 1 agent(s) not in the agents file of plan.yaml, their shifts skipped: 'B9' (row 2)")
+    assert f"warning: {said}" in result.output
+    assert said in json.loads((tmp_path / "out" / "kpis.json").read_text())["warnings"]
+    checked = wfm("validate", plan, tmp_path / "out" / "roster.csv", "--previous", previous)
+    assert checked.exit_code == 0, explain(checked)
 
 
 def test_history_too_short_for_the_weeks(tmp_path: Path) -> None:

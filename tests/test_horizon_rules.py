@@ -90,6 +90,17 @@ def test_consecutive_days_counted_from_last_week() -> None:
     assert not carry_days.RULE.keeps(facts, _week_of(config, {0: "08:00", 1: "08:00"}))
 
 
+def test_a_monday_off_after_a_worked_sunday_is_a_run_of_days_off_too() -> None:
+    """Sunday worked, at least two days off in a row: Monday off then Tuesday worked is one day off between
+    working days across the boundary (the validator's finding on 7 agents of a two-week plan, 274006)."""
+    config = _carried(dataclasses.replace(LOOSE, min_consecutive_days_off=2), worked_run_days=1, off_run_days=0)
+    facts = agent_week(config, WEEK, config.agents[0])
+    for starts, kept in (({1: "08:00"}, False), ({0: "08:00", 1: "08:00"}, True), ({2: "08:00"}, True),
+                         ({0: "08:00", 2: "08:00"}, True)):  # (Monday worked, Tuesday off: the week's own rule)
+        week = _week_of(config, starts)
+        assert carry_days.RULE.keeps(facts, week) is kept is _build_is_feasible(carry_days.RULE, config, week)
+
+
 def test_days_off_run_finished_across_the_boundary() -> None:
     """One day off before the week, at least two in a row: Monday stays off."""
     config = _carried(dataclasses.replace(LOOSE, min_consecutive_days_off=2), off_run_days=1)
@@ -225,3 +236,8 @@ def test_leave_at_the_boundary_carries_the_run_to_the_first_day_worked(side: str
     assert not _build_is_feasible(carry_days.RULE, config, _week_of(config, {first: "08:00"}))
     assert carry_days.RULE.keeps(facts, _week_of(config, {later: "08:00"}))
     assert not _max_consecutive_days(config.agents[0], contract, [WEEK.day(later)], sorted(leave))
+
+
+def test_the_weekend_rule_names_only_the_keys_the_contract_sets() -> None:
+    config = _carried(dataclasses.replace(LOOSE, max_consecutive_weekends=1), weekend_run=1)
+    assert horizon_weekends.RULE.describe(agent_week(config, WEEK, config.agents[0])) == "max_consecutive_weekends 1"

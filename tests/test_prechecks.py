@@ -214,3 +214,15 @@ def test_a_conflict_is_reported_exactly_when_the_model_is_infeasible(min_days: i
     who = agent(availability=ANY_TIME[:2] + (None,) + ANY_TIME[3:])  # never on Wednesday
     config = make_config(the_contract, (who,))
     assert (explain_conflicts(config, WEEK) == []) is _model_feasible(config)
+
+
+def test_a_contract_window_that_takes_the_hours_is_named() -> None:
+    # an evening part-timer (16:00-21:00) whose contract ends every shift by 19:00 has no 4-hour shift at all
+    evening = agent(availability=(TimeWindow(16 * HOUR, 21 * HOUR),) * 5 + (None, None))
+    the_contract = contract(min_weekly_minutes=16 * HOUR, max_days_per_week=5, latest_end_minute=19 * HOUR,
+                            template_ids=("half",))
+    assert conflicts(the_contract, (evening,)) == [
+        "agent A1: contract c needs 16.0 h but availability, time off, max 5 days, latest_end 19:00 and shift "
+        "templates (half) allow at most 0.0 h"]
+    (line,) = conflicts(dataclasses.replace(the_contract, min_weekly_minutes=0, min_days_per_week=1), (evening,))
+    assert line.endswith("availability, time off, shift template weekdays and latest_end 19:00 leave 0 (none)")

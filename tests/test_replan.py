@@ -152,3 +152,23 @@ def test_bad_pinned_rosters_are_exit_2(published, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "has no shift" in result.output
     result = wfm("plan", plan, "--out", tmp_path / "never", "--pin-days", "mon")
     assert result.exit_code == 2 and "--pin-days needs --pin" in result.output
+
+
+def test_replan_of_a_week_whose_contract_has_a_horizon_key(published, tmp_path: Path) -> None:
+    """Every other weekend off (``max_consecutive_weekends: 1``) made every --pin exit 2 with a message about
+    --weeks and --previous, neither given: a one-week re-plan now plans, the key held over that week."""
+    plan, out = published
+    text = plan.read_text().replace("    max_consecutive_days: 5\n", "    max_consecutive_days: 5\n"
+                                    "    max_consecutive_weekends: 1\n", 1)
+    assert "max_consecutive_weekends" in text
+    weekends_off = plan.parent / "plan_weekends.yaml"
+    weekends_off.write_text(text)
+    result = wfm("plan", weekends_off, "--out", tmp_path / "again", "--time-limit", "6", "--quiet",
+                 "--pin", out / "roster.csv", "--pin-days", "mon,tue")
+    assert result.exit_code == 0, result.output
+    pinned = {"2026-03-30", "2026-03-31"}
+    assert segments(tmp_path / "again" / "roster.csv", pinned) == segments(out / "roster.csv", pinned)
+    checked = wfm("validate", weekends_off, tmp_path / "again" / "roster.csv")
+    assert checked.exit_code == 0, checked.output
+    with_previous = wfm("plan", weekends_off, "--out", tmp_path / "x", "--pin", out / "roster.csv", "--weeks", "2")
+    assert with_previous.exit_code == 2

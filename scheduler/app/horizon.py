@@ -93,9 +93,13 @@ def with_weeks(config: PlanConfig, weeks: int | None) -> PlanConfig:
 
 def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> bool:
     """Whether the plan runs through the horizon: several weeks, a previous roster to continue, or a contract with
-    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator)."""
+    a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator). A
+    re-plan (``pin``) of one week with no previous roster runs as a week: its rules read the horizon keys over that
+    week alone, and ``schedule_and_publish`` checks them with the horizon's validator."""
     if config.weeks == 1 and previous is None and config.contracts == without_horizon(config).contracts:
         return False
+    if pin is not None and config.weeks == 1 and previous is None:
+        return False  # a re-plan of one week: the contracts' horizon keys hold over it as a horizon of one week
     if pin is not None:
         raise InputError("--pin re-plans one published week: it cannot be combined with --weeks above 1 "
                          "(forecast.weeks) or --previous")
@@ -184,8 +188,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         raise InfeasibleError(conflicts[0] + (f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""))
     past: list[PastShift] = []
     known_from = first.start
+    skipped: list[str] = []
     if previous is not None:
-        past, known_from = read_previous(previous, config, first.start)
+        past, known_from, skipped = read_previous(previous, config, first.start)
     targets = queue_targets(config)
     limit = config.solver.time_limit_seconds if time_limit_seconds is None else time_limit_seconds
     share = limit / len(weeks)
@@ -194,7 +199,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     lp_wall = math.inf if overall_wall is None else LP_WALL_SHARE * overall_wall / len(weeks)
     started = time.monotonic()
     plans: list[WeekPlan] = []
-    warnings: list[str] = implausible_handle_times(config, history)
+    warnings: list[str] = skipped + implausible_handle_times(config, history)
     deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")

@@ -46,6 +46,7 @@ from scheduler.app.horizon import (
     requirement_rows,
     schedule_horizon,
     with_weeks,
+    without_horizon,
 )
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
@@ -68,6 +69,7 @@ from scheduler.rostering.rules import deadline_cover, floor_rules, weekly_servic
 from scheduler.rostering.service_curves import weekly_curves
 from scheduler.rostering.solve import ScheduleResult, solve_roster
 from scheduler.rostering.stopping import Stop
+from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.kpis import KPI_FILE, Kpis, Penalty, ServiceLevels, SolverKpis, WeeklyTargetKpis
 from scheduler.validation.surplus import SURPLUS_FILE
 from scheduler.validation.validate import Violation, read_roster, validate_roster
@@ -545,7 +547,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
 
     with StagedOutput(out_dir) as staged:
         roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
-        violations = validate_roster(config, read_roster(roster_path), week.start)
+        violations = (validate_horizon(config, read_roster(roster_path), week.start, 1)
+                      if config.contracts != without_horizon(config).contracts  # a re-plan with horizon keys
+                      else validate_roster(config, read_roster(roster_path), week.start))
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)
         planned = deadline_cover.planned_rows(instance, on_floor_by_skills(config, week, schedule.roster))

@@ -9,6 +9,8 @@ agent's availability, time off, contract templates and their weekdays, so those 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -17,15 +19,20 @@ from scheduler.domain.week import Week
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import RULES
-from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
+from scheduler.rostering.stopping import INTERRUPT, NO_STOP, Stop, new_solver
 
 SOFT_RULES = ("coverage", "paid_hours", "preferences", "start_changes", "replan_changes", "replan_breaks", "fairness",
               "weekly_service_level")
 SECONDS_PER_CHECK = 5.0
+# The explanation's own wall time, past the solve's wall-clock cap too (the checks of one agent's week take a few
+# tenths of a second in all): a run cut by the cap still names the rules in conflict, not every hard rule.
+EXPLAIN_SECONDS = 10.0
 
 
-def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], stop: Stop) -> bool | None:
-    """Whether the agent has a week keeping ``rules``; ``None`` when the check ran out of time."""
+def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], stop: Stop,
+              seconds: float = SECONDS_PER_CHECK) -> bool | None:
+    """Whether the agent has a week keeping ``rules``; ``None`` when the check ran out of its ``seconds`` (or an
+    interrupt came)."""
     no_cover = Instance(config, week, np.zeros((len(config.queues), week.slot_count), dtype=np.int64))
     model = RosterModel(no_cover, agents=[agent])
     for name, rule in RULES:
@@ -33,25 +40,28 @@ def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], st
             rule(model)
     solver = new_solver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = SECONDS_PER_CHECK
-    status = stop.solve(solver, model.cp)
+    solver.parameters.max_time_in_seconds = max(0.01, min(SECONDS_PER_CHECK, seconds))
+    status = stop.solve(solver, model.cp, wall_capped=False)
     if status == cp_model.INFEASIBLE:
         return False
     return True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def conflicting_rules(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP) -> list[str] | None:
-    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine. When
-    ``stop`` ends the search early, or a check runs out of time, the rule stays in: the set still cannot hold
+    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine. The
+    checks keep their own time (``EXPLAIN_SECONDS``), whether or not ``stop``'s wall-clock cap has passed; when
+    that runs out, an interrupt comes, or a check runs out of time, the rule stays in: the set still cannot hold
     together, though it may not be minimal."""
+    deadline = time.monotonic() + EXPLAIN_SECONDS
     rules = [name for name, _ in RULES if name not in SOFT_RULES]
     if _feasible(config, week, agent, rules, stop) is True:
         return None
     for name in list(rules):
-        if stop.stopped():
+        left = deadline - time.monotonic()
+        if stop.reason == INTERRUPT or left <= 0:
             break
         trial = [r for r in rules if r != name]
-        if _feasible(config, week, agent, trial, stop) is False:
+        if _feasible(config, week, agent, trial, stop, left) is False:
             rules = trial
     return rules
 

@@ -32,10 +32,24 @@ DAYS = 7
 # together; the other day-pattern rules are the registry's (min_days is the demand they are checked against).
 AVAILABILITY = "availability"
 DAY_LIMITS: tuple[LabourRule, ...] = tuple(r for r in AGENT_RULES if r is not min_days_rule.RULE)
-AVAILABILITY_TEXT = "availability, time off and shift template weekdays"
+AVAILABILITY_PARTS = ["availability", "time off", "shift template weekdays"]
 
 Pattern = tuple[bool, ...]  # worked or not, per day of the week
 PatternRule = str | LabourRule  # AVAILABILITY or a rule of the registry
+
+
+def _contract_window(facts: AgentWeek) -> list[str]:
+    """The contract's own limits on when a shift may lie (``["latest_end 19:00"]``), named in the lines that
+    blame availability: they take days and hours away like it."""
+    contract = facts.contract
+    return [f"{key} {minute_to_clock(minute)}" for key, minute in (
+        ("earliest_start", contract.earliest_start_minute), ("latest_end", contract.latest_end_minute))
+        if minute is not None]
+
+
+def _joined(parts: Sequence[str]) -> str:
+    """``a, b and c``."""
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 def _options(config: PlanConfig, agent: Agent, week: Week, facts: AgentWeek, day: int) -> list[ShiftOption]:
@@ -163,15 +177,17 @@ def explain_conflicts(config: PlanConfig, week: Week) -> list[str]:
         workable = [day_names[d] for d in range(DAYS) if options[d]]
         if len(workable) < least_days:
             problems.append(f"{who} needs {least_days} working days (min_days_per_week) but "
-                            f"{AVAILABILITY_TEXT} leave {len(workable)} ({', '.join(workable) or 'none'})")
+                            f"{_joined(AVAILABILITY_PARTS + _contract_window(facts))} leave {len(workable)} "
+                            f"({', '.join(workable) or 'none'})")
             continue
         per_day = sorted((max((o.paid_minutes for o in day), default=0) for day in options), reverse=True)
         best = sum(per_day[: most_days])
         if best < needed:
+            templates = f"shift templates ({', '.join(contract.template_ids)})"
             problems.append(
-                f"{who} needs {needed / 60:.1f} h but availability, "
-                f"time off, max {most_days} days and shift templates "
-                f"({', '.join(contract.template_ids)}) allow at most {best / 60:.1f} h"
+                f"{who} needs {needed / 60:.1f} h but "
+                f"{_joined(['availability', 'time off', f'max {most_days} days', *_contract_window(facts), templates])}"
+                f" allow at most {best / 60:.1f} h"
             )
             continue
         smallest = min((o.paid_minutes for day in options for o in day), default=0)

@@ -2,8 +2,9 @@
 
 It is a ``roster.csv`` as ``wfm plan`` writes it (or its last days). Only its ``shift`` rows matter: their end
 counts for the rest before the first shift of the horizon, and the days they fall on for the consecutive days
-worked and off at its start (``rostering.carry_in``). Every agent must be in the agents file and every date
-before the horizon, the last one within the week before it; errors name the file and row.
+worked and off at its start (``rostering.carry_in``). Every date must lie before the horizon, the last one within
+the week before it; errors name the file and row. An agent no longer in the agents file (who has left) has no
+seam to keep: their rows are skipped and named in a warning.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ SHIFT = "shift"
 DAYS_BEFORE = 7  # the previous roster's last date lies within this many days before the horizon
 
 
-def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[PastShift], date]:
-    """The previous roster's shifts and the first day it covers (its earliest date)."""
+def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[PastShift], date, list[str]]:
+    """The previous roster's shifts, the first day it covers (its earliest date) and the warning lines (agents
+    of the roster not in the agents file, whose rows are skipped)."""
     agents = {a.agent_id for a in config.agents}
+    gone: dict[str, int] = {}  # agent id -> first row
     shifts: list[PastShift] = []
     lines: dict[date, int] = {}  # a row of each date, for the error message
     for line, row in read_roster_rows(path, "previous roster"):
@@ -32,8 +35,8 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
         where = f"{path.name} row {line}"
         agent_id = row["agent_id"].strip()
         if agent_id not in agents:
-            raise InputError(f"{where}: agent {excerpt(agent_id)} is not in the agents file of "
-                             f"{config.source.name}")
+            gone.setdefault(agent_id, line)
+            continue
         try:
             day = date.fromisoformat(row["date"].strip())
             begin = datetime.fromisoformat(row["start"].strip())
@@ -49,9 +52,14 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
         shifts.append(PastShift(agent_id, day, begin, end, 0, False))
         lines.setdefault(day, line)
     if not shifts:
-        raise InputError(f"{path.name}: no shift rows (a previous roster as roster.csv is written)")
+        raise InputError(f"{path.name}: no shift rows (a previous roster as roster.csv is written)" + (
+            f" of an agent in the agents file of {config.source.name}" if gone else ""))
     last = max(s.day for s in shifts)
     if last < start - timedelta(days=DAYS_BEFORE):
         raise InputError(f"{path.name} row {lines[last]}: its last date {last} is not just before the planned horizon "
                          f"(from {start - timedelta(days=DAYS_BEFORE)} to {start - timedelta(days=1)})")
-    return shifts, min(s.day for s in shifts)
+    warnings = [] if not gone else [
+        f"{path.name}: {len(gone)} agent(s) not in the agents file of {config.source.name}, their shifts skipped: "
+        + ", ".join(f"{excerpt(agent_id)} (row {line})" for agent_id, line in list(gone.items())[:5])
+        + (", ..." if len(gone) > 5 else "")]
+    return shifts, min(s.day for s in shifts), warnings

@@ -15,6 +15,7 @@ from datetime import date
 
 from ortools.sat.python import cp_model
 
+from scheduler.diagnose.explain import explain_agent
 from scheduler.domain.plan import Activity, PlanConfig, TimeWindow
 from scheduler.domain.roster import Roster
 from scheduler.domain.shifts import shift_options
@@ -44,17 +45,34 @@ def schedule_meetings(instance: Instance) -> PlanConfig:
             kept = (week.day_index(day), minute)
             pinned = any(config.pinned(agent_id, when[0])[0] for agent_id, when in published.items())
             candidates = [kept] if pinned else [kept, *(c for c in candidates if c != kept)]
+        order = list(activity.agent_ids)  # the attendee who failed last is checked first: a time fails fast
         for day_index, minute in candidates:
             fixed = replace(activity, weekdays=(week.day(day_index).weekday(),),
                             window=TimeWindow(minute, minute + activity.minutes))
-            trial = replace(config, activities=(*activities[:index], fixed, *activities[index + 1:]))
-            if all(_own_week_exists(instance.with_config(trial), agent_id) for agent_id in activity.agent_ids):
+            trial = instance.with_config(replace(config, activities=(*activities[:index], fixed,
+                                                                     *activities[index + 1:])))
+            failed = next((agent_id for agent_id in order if not _own_week_exists(trial, agent_id)), None)
+            if failed is None:
                 activities[index] = fixed
                 break
+            order.remove(failed)
+            order.insert(0, failed)
         else:
+            _blame_an_attendee(instance, activities, index)
             raise InfeasibleError(f"activity {activity.activity_id}: no time in the week at which all of its "
                                   f"{len(activity.agent_ids)} agents can attend and keep their contracts")
     return replace(config, activities=tuple(activities))
+
+
+def _blame_an_attendee(instance: Instance, activities: list[Activity], index: int) -> None:
+    """Raise the line of an attendee who has no week keeping their own rules even without the activity: the
+    activity is not what stops the roster then."""
+    activity = activities[index]
+    without = replace(instance.config, activities=(*activities[:index], *activities[index + 1:]))
+    for agent in (a for a in without.agents if a.agent_id in activity.agent_ids):
+        if not _own_week_exists(instance.with_config(without), agent.agent_id):
+            line = explain_agent(without, instance.week, agent)
+            raise InfeasibleError(f"{line} (an attendee of activity {activity.activity_id}, even without it)")
 
 
 def _candidates(instance: Instance, activity: Activity) -> list[tuple[int, int]]:

@@ -5,7 +5,9 @@ day, up to the day before the week. A run of ``r`` worked days lets the week's f
 worked in a row but not the next one too (days of leave counted as worked, ``time_off_counts_as: worked_day``,
 count in the run as in ``max_consecutive_days``, so leave filling those first days carries the run on to the
 first day after it); a run of ``o`` days off, shorter than the minimum ``m``,
-leaves the week's first ``m - o`` days off (working one would end a run of days off that is too short).
+leaves the week's first ``m - o`` days off (working one would end a run of days off that is too short); after a
+worked last day (``o = 0``) a run of days off from Monday shorter than ``m`` may not be followed by a worked day
+(Sunday worked, Monday off, Tuesday worked is one day off between working days across the boundary).
 Looking ahead, a run of ``l`` days of counted leave that starts the horizon's next week (known from the agent's
 approved time off, counted only on days the agent could have worked: ``base.leave_counts_on``) lets the week's
 last ``limit - l`` days be worked in a row but not the one before them too (the week's own leave just before it
@@ -74,6 +76,15 @@ def days_kept_off(agent: AgentWeek) -> int:
     return 0 if off is None or off == 0 or off >= least else min(DAYS, least - off)
 
 
+def leading_off_limit(agent: AgentWeek) -> int:
+    """After a worked last day before the week, how many of the week's first days, off from Monday, may not be
+    followed by a worked day: ``min_consecutive_days_off - 1`` (0 when the last day was off or is unknown)."""
+    carry = agent.config.carry_in
+    if carry is None or carry.of(agent.agent.agent_id).off_run_days != 0:
+        return 0
+    return min(DAYS - 1, agent.contract.min_consecutive_days_off - 1)
+
+
 def _windows(agent: AgentWeek) -> list[range]:
     """The runs of days at the week's edges that must not all be worked (or counted leave)."""
     leading, trailing = leading_window(agent), trailing_window(agent)
@@ -94,6 +105,8 @@ class CarryDays(LabourRule):
     def keeps_days(self, agent: AgentWeek, worked: Sequence[bool]) -> bool:
         if any(worked[d] for d in range(days_kept_off(agent))):
             return False
+        if any(worked[k] and not any(worked[:k]) for k in range(1, leading_off_limit(agent) + 1)):
+            return False
         counted = _counted(agent)
         for days in _windows(agent):
             if all(worked[d] or counted[d] for d in days) and any(worked[d] for d in days):
@@ -101,10 +114,10 @@ class CarryDays(LabourRule):
         return True
 
     def restricts_days(self, agent: AgentWeek) -> bool:
-        return bool(_windows(agent)) or days_kept_off(agent) > 0
+        return bool(_windows(agent)) or days_kept_off(agent) > 0 or leading_off_limit(agent) > 0
 
     def signature(self, agent: AgentWeek) -> Hashable:
-        return leading_window(agent), days_kept_off(agent), trailing_window(agent)
+        return leading_window(agent), days_kept_off(agent), trailing_window(agent), leading_off_limit(agent)
 
     def describe(self, agent: AgentWeek) -> str:
         carry = agent.config.carry_in
@@ -128,6 +141,8 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         days = model.days_of(agent)
         for d in range(days_kept_off(facts)):
             model.cp.add(days[d].works() == 0)
+        for k in range(1, leading_off_limit(facts) + 1):  # Monday off after a worked Sunday: off long enough
+            model.cp.add(days[k].works() <= cp_model.LinearExpr.sum([days[j].works() for j in range(k)]))
         counted = _counted(facts)
         for window in _windows(facts):
             model.cp.add(cp_model.LinearExpr.sum([days[d].works() for d in window])

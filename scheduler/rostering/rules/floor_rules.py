@@ -32,12 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
+from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules.base import LabourRule
+from scheduler.rostering.rules import carry_days, horizon_weekends
+from scheduler.rostering.rules.base import LabourRule, agent_week
 
 # Penalty per agent-interval short of a hard rule wherever the search meets it elastically (local search,
 # neighbourhoods, rosters compared): a thousand under-staffed agent-intervals at the default weights, so no
@@ -205,7 +206,10 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
         by_id = {a.agent_id: a for a in config.agents}
         for agent_id, coefficient in count.coefficients:
             row = np.zeros(week.slot_count, dtype=bool)
+            barred = _barred_days(config, week, by_id[agent_id])
             for day in range(7):
+                if day in barred:
+                    continue
                 for option in shift_options(config, by_id[agent_id], week, day):
                     row[week.slot(day, option.start_minute):week.slot(day, option.end_minute)] = True
             reach += coefficient * row
@@ -213,8 +217,25 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
         if slots:
             lines.append(f"{count.key} needs {count.needed} of its agents on the floor in every open interval, but "
                          f"in {describe_slots(week, slots)} fewer of them could work at all (availability, time "
-                         f"off, shift templates); add such agents or relax the rule")
+                         f"off, shift templates{WEEKS_BEFORE if config.carry_in is not None else ''}); add such "
+                         "agents or relax the rule")
     return lines
+
+
+WEEKS_BEFORE = ", the weekends and days off the weeks before leave them"
+
+
+def _barred_days(config: PlanConfig, week: Week, agent: Agent) -> set[int]:
+    """Days the weeks before bar the agent from whatever else the week holds: a weekend after as many weekends
+    worked in a row as the contract allows (``horizon_weekends``), and the first days that finish a run of days
+    off (``carry_days``). Empty without a carry-in."""
+    if config.carry_in is None:
+        return set()
+    facts = agent_week(config, week, agent)
+    barred = set(range(carry_days.days_kept_off(facts)))
+    if not horizon_weekends.weekend_allowed(facts):
+        barred.update(facts.weekend)
+    return barred
 
 
 class FloorState:

@@ -55,9 +55,10 @@ class HorizonWeekends(LabourRule):
         return weekend_allowed(agent)
 
     def describe(self, agent: AgentWeek) -> str:
-        contract = agent.contract
-        return (f"max_weekends_in_horizon {contract.max_weekends_in_horizon}, max_consecutive_weekends "
-                f"{contract.max_consecutive_weekends}")
+        contract = agent.contract  # the keys the contract sets (a message said "max_weekends_in_horizon None")
+        return ", ".join(f"{key} {value}" for key, value in (
+            ("max_weekends_in_horizon", contract.max_weekends_in_horizon),
+            ("max_consecutive_weekends", contract.max_consecutive_weekends)) if value is not None)
 
 
 RULE = HorizonWeekends()

@@ -6,8 +6,10 @@ hundred agents. A week that another agent already works usually keeps this agent
 templates and availability): it is taken when every hard rule of the agent's own accepts it (each rule's fast
 exact check, ``rules.keeps_week``) and it keeps the centre-wide break cap beside the agents already rostered.
 Among the weeks that qualify the one worth most against the cover still missing is taken, so the copies spread
-over the week's needs rather than piling on one pattern. Activities are not copied: an agent whose week needs
-one (``rules.activities``) fails the check and is left to the CP-SAT model.
+over the week's needs rather than piling on one pattern. Activities are not copied: an attendee's copy gets
+each of its activities at the first allowed start (on one of its weekdays, inside its window and a copied shift,
+clear of that shift's breaks and other activities; a meeting's day and start are fixed before solving, so its
+attendees' copies agree), and a week where one does not fit is left to the CP-SAT model.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from collections.abc import Callable
 import numpy as np
 
 from scheduler.domain.plan import Agent, PlanConfig
-from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.roster import ActivityAssignment, ShiftAssignment
 from scheduler.domain.week import Week
-from scheduler.rostering.rules import agent_week, break_cap, keeps_week
+from scheduler.rostering.rules import AgentWeek, agent_week, break_cap, keeps_week
 
 # Distinct weeks tried per agent at most (best first): each try is one fast check of the agent's rules.
 MAX_TRIES = 40
@@ -59,9 +61,33 @@ class WeekPool:
             if cap is not None and int((others_on_break + self.on_break[index]).max(initial=0)) > cap:
                 continue
             copied = tuple(dataclasses.replace(s, agent_id=agent.agent_id) for s in self.weeks[index])
+            if facts.activities:
+                copied = with_activities(facts, copied)
             by_day: list[ShiftAssignment | None] = [None] * 7
             for shift in copied:
                 by_day[self.week.day_index(shift.date)] = shift
             if keeps_week(facts, by_day):
                 return copied
         return None
+
+
+def with_activities(facts: AgentWeek, shifts: tuple[ShiftAssignment, ...]) -> tuple[ShiftAssignment, ...]:
+    """The week with each of the agent's activities (``facts.activities``) at its first allowed start, by date
+    and minute; an activity that fits nowhere is left out (the week then fails the activities rule)."""
+    placed = list(shifts)
+    interval = facts.config.interval_minutes
+    for activity in facts.activities.values():
+        for index, shift in sorted(enumerate(placed), key=lambda item: item[1].date):
+            if shift.date.weekday() not in activity.weekdays:
+                continue
+            busy = [(b.start_minute, b.start_minute + b.minutes) for b in shift.breaks] + [
+                (a.start_minute, a.start_minute + a.minutes) for a in shift.activities]
+            start = next((m for m in activity.start_minutes(interval)
+                          if shift.start_minute <= m and m + activity.minutes <= shift.end_minute
+                          and not any(low < m + activity.minutes and m < high for low, high in busy)), None)
+            if start is not None:
+                item = ActivityAssignment(activity.activity_id, start, activity.minutes)
+                placed[index] = dataclasses.replace(shift, activities=tuple(
+                    sorted((*shift.activities, item), key=lambda a: a.start_minute)))
+                break
+    return tuple(placed)

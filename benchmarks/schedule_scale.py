@@ -22,12 +22,16 @@ With ``--weeks N`` (2-6) the whole plan (``run_plan`` with ``--weeks N`` and the
 each week a deterministic share of it, no wall-clock cap) runs in a fresh process, ours only: wall and CPU
 seconds, the wall time to the first roster of the last week (when the horizon first has a complete roster),
 the horizon's objective, its bound (the sum of the weeks' bounds without carry-in) and gap, understaffed
-hours, the horizon validator's hard violations and peak memory.
+hours, the horizon validator's hard violations and peak memory; per week (from ``weeks/*/kpis.json``) its gap,
+solve seconds, first-roster seconds and whether its deterministic budget completed, and the CPU seconds from the
+week's start to its end (its relaxed bound and its solve; ``solve_cpu_s`` is their sum): on a loaded machine
+wall seconds grow with the load, CPU seconds do not.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
 import resource
@@ -181,6 +185,33 @@ def run_one(job: tuple[str, int, float, int, str]) -> dict:
     return {"agents": agents, "limit_s": seconds, **row}
 
 
+class _CpuStamps(io.TextIOBase):
+    """The progress stream, each line passed on to stderr with this process's CPU seconds at that moment; keeps
+    the CPU seconds of the week lines and of the horizon's ``[schedule]`` line (all weeks solved)."""
+
+    def __init__(self) -> None:
+        self.cpu_at: dict[str, float] = {}
+        self._line = ""
+
+    def write(self, text: str) -> int:
+        self._line += text
+        while "\n" in self._line:
+            line, self._line = self._line.split("\n", 1)
+            cpu = time.process_time()
+            for mark in ("[week]", "[schedule]"):
+                if line.startswith(mark):
+                    self.cpu_at.setdefault(f"{mark} {line.split(maxsplit=2)[-1]}", cpu)
+            print(f"{line}  [cpu {cpu:.1f}s]", file=sys.stderr, flush=True)
+        return len(text)
+
+    def week_solve_cpu(self, weeks: int) -> list[float]:
+        """CPU seconds from each week's start line to its ``done`` line (its relaxed bound and its solve)."""
+        marks = list(self.cpu_at.items())
+        started = {k: cpu for k, cpu in marks if k.startswith("[week]") and "done" not in k}
+        done = {k: cpu for k, cpu in marks if k.startswith("[week]") and "done" in k}
+        return [round(d - s, 1) for s, d in zip(started.values(), done.values(), strict=True)][:weeks]
+
+
 def run_horizon(job: tuple[int, float, int, str]) -> dict:
     """The plan over ``weeks`` weeks, in a fresh process (``peak_mb`` is its own)."""
     from scheduler.app.pipeline import run_plan
@@ -189,17 +220,25 @@ def run_horizon(job: tuple[int, float, int, str]) -> dict:
     work = Path(folder)
     config = load_config(work / f"c{agents}" / "plan.yaml")
     started, cpu = time.monotonic(), time.process_time()
+    stamps = _CpuStamps()
     # stop=None: the deterministic budget alone decides (a library caller's run), so a loaded machine slows the
     # run down but does not change the roster; compare cpu_s, not seconds, on a busy machine
-    result = run_plan(config, work / f"out{agents}-{weeks}w", time_limit_seconds=seconds, progress=sys.stderr,
+    result = run_plan(config, work / f"out{agents}-{weeks}w", time_limit_seconds=seconds, progress=stamps,
                       weeks=weeks, stop=None)
+    week_cpu = stamps.week_solve_cpu(weeks)
     solver = result.kpis.solver
+    week_solvers = [json.loads(path.read_text())["solver"]
+                    for path in sorted((work / f"out{agents}-{weeks}w" / "weeks").glob("*/kpis.json"))]
     return {"agents": agents, "weeks": weeks, "limit_s": seconds, "model": "ours",
             "seconds": round(time.monotonic() - started, 1), "cpu_s": round(time.process_time() - cpu, 1),
             "first_roster_s": solver.first_roster_seconds, "solve_s": solver.seconds,
             "objective": solver.objective, "bound": solver.best_bound, "gap": solver.gap,
             "understaffed_h": result.kpis.understaffed_agent_hours, "hard_violations": result.kpis.hard_violations,
-            "shifts": result.kpis.shifts, "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "shifts": result.kpis.shifts, "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "solve_cpu_s": round(sum(week_cpu), 1), "week_cpu_s": week_cpu,
+            "week_gaps": [w["gap"] for w in week_solvers], "week_solve_s": [w["seconds"] for w in week_solvers],
+            "week_first_roster_s": [w["first_roster_seconds"] for w in week_solvers],
+            "week_budget_completed": [w["budget_completed"] for w in week_solvers]}
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import WEEKDAYS, Agent, PlanConfig
 from scheduler.domain.shifts import ShiftOption
 from scheduler.domain.week import Week
-from scheduler.rostering.rules import AGENT_RULES, AgentWeek, LabourRule, agent_week, allowed_options
+from scheduler.rostering.rules import AGENT_RULES, AgentWeek, LabourRule, agent_week, allowed_options, shift_window
 from scheduler.rostering.rules import max_days as max_days_rule
 from scheduler.rostering.rules import min_days as min_days_rule
 from scheduler.rostering.rules.weekly_hours import paid_range
@@ -41,10 +41,7 @@ PatternRule = str | LabourRule  # AVAILABILITY or a rule of the registry
 def _contract_window(facts: AgentWeek) -> list[str]:
     """The contract's own limits on when a shift may lie (``["latest_end 19:00"]``), named in the lines that
     blame availability: they take days and hours away like it."""
-    contract = facts.contract
-    return [f"{key} {minute_to_clock(minute)}" for key, minute in (
-        ("earliest_start", contract.earliest_start_minute), ("latest_end", contract.latest_end_minute))
-        if minute is not None]
+    return shift_window.RULE.window_keys(facts)
 
 
 def _joined(parts: Sequence[str]) -> str:

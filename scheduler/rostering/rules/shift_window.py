@@ -6,6 +6,7 @@ Candidates outside the window are simply switched off, like availability, which 
 
 from __future__ import annotations
 
+from scheduler.domain.clock import minute_to_clock
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import AgentShifts, AgentWeek, Aspect, LabourRule, agent_week
 
@@ -32,6 +33,13 @@ class ShiftWindow(LabourRule):
 
     def restricts(self, agent: AgentWeek) -> bool:
         return agent.contract.earliest_start_minute is not None or agent.contract.latest_end_minute is not None
+
+    def window_keys(self, agent: AgentWeek) -> list[str]:
+        """The contract's keys of this rule that it sets, for a message (``["latest_end 19:00"]``)."""
+        contract = agent.contract
+        return [f"{key} {minute_to_clock(minute)}" for key, minute in (
+            ("earliest_start", contract.earliest_start_minute), ("latest_end", contract.latest_end_minute))
+            if minute is not None]
 
 
 RULE = ShiftWindow()

@@ -7,10 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from scheduler.diagnose import explain
 from scheduler.diagnose.explain import conflicting_rules, explain_agent
 from scheduler.domain.plan import Contract
 from scheduler.errors import InfeasibleError
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import RULES
+from scheduler.rostering.search.sequential import sequential_roster
 from scheduler.rostering.solve import solve_roster
 from scheduler.rostering.stopping import Stop
 from tests.test_rules import DAY, WEEK, agent, hm, make_config
@@ -51,3 +54,28 @@ def test_the_rules_in_conflict_are_named_after_the_wall_clock_cap_too() -> None:
     interrupted = Stop().start()
     interrupted.interrupt()
     assert len(conflicting_rules(config, WEEK, config.agents[0], interrupted) or []) > 2  # Ctrl-C: no narrowing
+
+
+def test_the_build_narrows_the_rules_once_and_an_interrupt_stops_the_narrowing(monkeypatch) -> None:
+    """An agent with no week in the agent-by-agent build: one check says so, then one pass drops each hard rule
+    in turn (the build ran the whole narrowing twice, the first time deaf to an interrupt: up to twice
+    ``EXPLAIN_SECONDS`` past the wall-clock cap, and past a Ctrl-C)."""
+    checked: list[list[str]] = []
+    real = explain._feasible
+
+    def counted(*args, **kwargs):
+        checked.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(explain, "_feasible", counted)
+    config = _config(EVERY_DAY)
+    instance = Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int))
+    with pytest.raises(InfeasibleError, match="rules weekly_hours, min_rest cannot all hold"):
+        sequential_roster(instance, config.agents, improve_passes=0)
+    assert len(checked) == 1 + len([name for name, _ in RULES if name not in explain.SOFT_RULES])
+    checked.clear()
+    interrupted = Stop().start()
+    interrupted.interrupt()
+    with pytest.raises(InfeasibleError, match="agent A1"):
+        sequential_roster(instance, config.agents, improve_passes=0, stop=interrupted)
+    assert len(checked) == 1  # the agent has no week; the narrowing stops at the interrupt

@@ -198,3 +198,19 @@ def test_precheck_counts_a_lead_the_weeks_before_keep_off_the_weekend() -> None:
     (line,) = floor_rules.reachable_conflicts(worked, WEEK)
     assert line.startswith("floor_rules[0] lead needs 1") and "2 intervals (Sat 2026-04-04 10:00" in line
     assert "the weekends and days off the weeks before leave them" in line
+
+
+def test_precheck_names_the_weeks_before_only_where_they_bar_an_agent() -> None:
+    """Week 1 of a horizon without --previous (a carry-in with nothing in it) and a lead who is never available on
+    Saturday: availability is the reason, not the weeks before (the line named them in every week of a horizon)."""
+    from scheduler.domain.horizon import CarryIn
+
+    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
+    config = _config(hard=True, ratio=False)
+    lead = dataclasses.replace(config.agents[3], availability=config.agents[3].availability[:5] + (None,) * 2)
+    config = dataclasses.replace(config, agents=(*config.agents[:3], lead), weeks=2,
+                                 queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
+                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    (line,) = floor_rules.reachable_conflicts(dataclasses.replace(config, carry_in=CarryIn(1, 2, {})), WEEK)
+    assert line.endswith("fewer of them could work at all (availability, time off, shift templates); add such "
+                         "agents or relax the rule")

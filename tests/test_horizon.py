@@ -185,6 +185,21 @@ def test_previous_roster_of_an_agent_who_has_left_is_skipped_with_a_warning(tmp_
     assert checked.exit_code == 0, explain(checked)
 
 
+def test_a_leavers_rows_still_say_which_days_the_previous_roster_covers(tmp_path: Path) -> None:
+    """The horizon's validator knows the days from the previous roster's first date, a leaver's rows included;
+    the carry-in must start from the same day, or a run of leave before the others' first shift counts for one
+    and not the other."""
+    from scheduler.io.previous_roster import read_previous
+
+    plan, _ = _centre(tmp_path, weeks=1)
+    monday_before = WEEK_START - timedelta(days=7)
+    previous = _previous(tmp_path / "previous.csv", [("B9", monday_before, "08:00", "16:00"),
+                                                     ("A0", SUNDAY_BEFORE, "08:00", "16:00")])
+    shifts, known_from, warnings = read_previous(previous, load_config(plan), WEEK_START)
+    assert [s.agent_id for s in shifts] == ["A0"] and len(warnings) == 1
+    assert known_from == monday_before == min(read_roster(previous)["date"])
+
+
 def test_history_too_short_for_the_weeks(tmp_path: Path) -> None:
     plan, _ = _centre(tmp_path, weeks=1)
     rows = ["interval_start,queue,contacts"] + [

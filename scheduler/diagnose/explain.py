@@ -47,14 +47,27 @@ def _feasible(config: PlanConfig, week: Week, agent: Agent, rules: list[str], st
     return True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def conflicting_rules(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP) -> list[str] | None:
-    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine. The
-    checks keep their own time (``EXPLAIN_SECONDS``), whether or not ``stop``'s wall-clock cap has passed; when
-    that runs out, an interrupt comes, or a check runs out of time, the rule stays in: the set still cannot hold
-    together, though it may not be minimal."""
+def hard_rules() -> list[str]:
+    """The names of the hard rules, in the registry's order."""
+    return [name for name, _ in RULES if name not in SOFT_RULES]
+
+
+def has_own_week(config: PlanConfig, week: Week, agent: Agent) -> bool:
+    """Whether the agent has a week keeping every hard rule of their own (one check of ``SECONDS_PER_CHECK`` at
+    most, not stopped by an interrupt: the answer decides whether the build's order or the agent is at fault)."""
+    return _feasible(config, week, agent, hard_rules(), NO_STOP) is True
+
+
+def conflicting_rules(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP, *,
+                      known_infeasible: bool = False) -> list[str] | None:
+    """A minimal set of hard rules that together admit no week for the agent; None if the agent is fine
+    (``known_infeasible``: the caller has found that they are not, ``has_own_week``, and the first check is
+    skipped). The checks keep their own time (``EXPLAIN_SECONDS``), whether or not ``stop``'s wall-clock cap has
+    passed; when that runs out, an interrupt comes, or a check runs out of time, the rule stays in: the set still
+    cannot hold together, though it may not be minimal."""
     deadline = time.monotonic() + EXPLAIN_SECONDS
-    rules = [name for name, _ in RULES if name not in SOFT_RULES]
-    if _feasible(config, week, agent, rules, stop) is True:
+    rules = hard_rules()
+    if not known_infeasible and _feasible(config, week, agent, rules, stop) is True:
         return None
     for name in list(rules):
         left = deadline - time.monotonic()
@@ -66,10 +79,12 @@ def conflicting_rules(config: PlanConfig, week: Week, agent: Agent, stop: Stop =
     return rules
 
 
-def explain_agent(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP) -> str:
-    """One line naming the agent, the contract and the rules in conflict."""
+def explain_agent(config: PlanConfig, week: Week, agent: Agent, stop: Stop = NO_STOP, *,
+                  known_infeasible: bool = False) -> str:
+    """One line naming the agent, the contract and the rules in conflict (``known_infeasible`` as in
+    ``conflicting_rules``)."""
     contract = config.contract(agent.contract_id)
-    rules = conflicting_rules(config, week, agent, stop)
+    rules = conflicting_rules(config, week, agent, stop, known_infeasible=known_infeasible)
     context = "availability, time off and shift templates"
     if rules is None:
         return (f"agent {agent.agent_id}: no week was found in the time allowed, though the hard rules admit one; "

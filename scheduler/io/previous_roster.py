@@ -9,6 +9,7 @@ seam to keep: their rows are skipped and named in a warning.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +24,12 @@ DAYS_BEFORE = 7  # the previous roster's last date lies within this many days be
 
 
 def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[PastShift], date, list[str]]:
-    """The previous roster's shifts, the first day it covers (its earliest date) and the warning lines (agents
-    of the roster not in the agents file, whose rows are skipped)."""
+    """The previous roster's shifts, the first day it covers (its earliest date, a leaver's rows included, as the
+    horizon's validator reads it) and the warning lines (agents of the roster not in the agents file, whose rows
+    are skipped)."""
     agents = {a.agent_id for a in config.agents}
     gone: dict[str, int] = {}  # agent id -> first row
+    covered: list[date] = []  # the dates of their rows
     shifts: list[PastShift] = []
     lines: dict[date, int] = {}  # a row of each date, for the error message
     for line, row in read_roster_rows(path, "previous roster"):
@@ -36,6 +39,8 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
         agent_id = row["agent_id"].strip()
         if agent_id not in agents:
             gone.setdefault(agent_id, line)
+            with contextlib.suppress(ValueError):  # the roster still covers that day (the validator counts it)
+                covered.append(date.fromisoformat(row["date"].strip()))
             continue
         try:
             day = date.fromisoformat(row["date"].strip())
@@ -62,4 +67,4 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
         f"{path.name}: {len(gone)} agent(s) not in the agents file of {config.source.name}, their shifts skipped: "
         + ", ".join(f"{excerpt(agent_id)} (row {line})" for agent_id, line in list(gone.items())[:5])
         + (", ..." if len(gone) > 5 else "")]
-    return shifts, min(s.day for s in shifts), warnings
+    return shifts, min([s.day for s in shifts] + [d for d in covered if d < start]), warnings

@@ -204,9 +204,11 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
             continue
         reach = np.zeros(week.slot_count, dtype=np.int64)
         by_id = {a.agent_id: a for a in config.agents}
+        barred_any: set[int] = set()  # days the weeks before bar some of the rule's agents
         for agent_id, coefficient in count.coefficients:
             row = np.zeros(week.slot_count, dtype=bool)
             barred = _barred_days(config, week, by_id[agent_id])
+            barred_any |= barred
             for day in range(7):
                 if day in barred:
                     continue
@@ -215,10 +217,11 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
             reach += coefficient * row
         slots = [s for s in count.slots if reach[s] < count.needed]
         if slots:
+            # the weeks before are named only where they bar one of the rule's agents on a short day
+            before = WEEKS_BEFORE if any(int(s) // week.slots_per_day in barred_any for s in slots) else ""
             lines.append(f"{count.key} needs {count.needed} of its agents on the floor in every open interval, but "
                          f"in {describe_slots(week, slots)} fewer of them could work at all (availability, time "
-                         f"off, shift templates{WEEKS_BEFORE if config.carry_in is not None else ''}); add such "
-                         "agents or relax the rule")
+                         f"off, shift templates{before}); add such agents or relax the rule")
     return lines
 
 

@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.diagnose.explain import conflicting_rules, explain_agent
+from scheduler.diagnose.explain import explain_agent, has_own_week
 from scheduler.domain.plan import Agent, PlanConfig
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.week import Week
@@ -252,9 +252,9 @@ def sequential_roster(
                 if number == 0 and not cheap:
                     full[0], full[1] = full[0] + used[0] - before, full[1] + 1
             if score == -np.inf and old is None:
-                if conflicting_rules(config, week, agent) is None:
+                if has_own_week(config, week, agent):  # one check; the rules are narrowed once, below
                     raise BlockedByOthers(agent.agent_id)
-                raise InfeasibleError(explain_agent(config, week, agent, stop))
+                raise InfeasibleError(explain_agent(config, week, agent, stop, known_infeasible=True))
             if old is not None and score <= _score(config, week, old, floors[agent.agent_id], values):
                 shifts = old
             weeks[agent.agent_id] = shifts

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -130,7 +131,9 @@ def _outputs(out: Path, plan: dict, agents: int, weeks: int) -> list[str]:
     return problems
 
 
-def run(options: dict, work: Path) -> dict:
+def run(options: dict, work: Path, edit: Callable[[dict, dict], list[str]] | None = None) -> dict:
+    """Plan the centre of ``options`` in ``work`` and check it. ``edit`` (``benchmarks/planner_rules.py``) changes
+    the generated plan (a dict) as a planner would before it is planned, returning what it did (``row["edits"]``)."""
     seed = options["seed"]
     folder = work / f"c{seed}"
     args = ["--agents", str(options["agents"]), "--weeks", str(options["history_weeks"]), "--seed", str(seed)]
@@ -150,6 +153,9 @@ def run(options: dict, work: Path) -> dict:
     if options["leave"]:
         row["leave_days_added"] = _add_leave(folder / "agents.csv", date.fromisoformat(str(
             plan["forecast"]["week_start"])), options["weeks"], seed)
+    if edit is not None:
+        row["edits"] = edit(plan, options)
+        plan_path.write_text(yaml.safe_dump(plan, sort_keys=False))
     out = work / f"o{seed}"
     weeks = str(options["weeks"])
     started = time.monotonic()
@@ -158,9 +164,11 @@ def run(options: dict, work: Path) -> dict:
     queues = len(plan["queues"])
     allowed = options["limit_s"] + documented_overhead_s(options["agents"], queues, options["weeks"])
     row.update({"exit": done.returncode, "traceback": "Traceback" in done.stderr, "wall_s": round(wall, 1),
-                "within_promise": wall <= allowed, "load": round(os.getloadavg()[0], 1)})
-    if done.returncode != 0:
-        return {**row, "error": done.stderr.strip().splitlines()[-1][:300] if done.stderr.strip() else ""}
+                "allowed_s": round(allowed, 1), "within_promise": wall <= allowed,
+                "load": round(os.getloadavg()[0], 1)})
+    if done.returncode != 0:  # the last line that is not progress: the one-line error
+        lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("[")]
+        return {**row, "error": lines[-1][:400] if lines else "", "out": str(out), "plan": str(plan_path)}
     solver = json.loads((out / "kpis.json").read_text())["solver"]
     row.update({"solve_s": solver["seconds"], "stopped_by": solver["stopped_by"], "gap": solver["gap"]})
     checked = _wfm("validate", str(plan_path), str(out / "roster.csv"), "--weeks", weeks)

@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.new_centres import CHANNELS, _add_leave, _outputs, _wfm, label  # noqa: E402
-from scheduler.app.overhead import documented_overhead_s  # noqa: E402
+from benchmarks.new_centres import CHANNELS  # noqa: E402
+from benchmarks.new_centres import run as new_centres_run  # noqa: E402
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Edit = Callable[[dict, dict, random.Random], str]
@@ -258,54 +253,9 @@ def edit(plan: dict, options: dict, seed: int) -> list[str]:
 
 
 def run(options: dict, work: Path) -> dict:
-    seed = options["seed"]
-    folder = work / f"c{seed}"
-    options["folder"] = str(folder)
-    args = ["--agents", str(options["agents"]), "--weeks", str(options["history_weeks"]), "--seed", str(seed)]
-    if "channels" in options:
-        args += ["--channels", ",".join(options["channels"])]
-    else:
-        args += ["--queues", str(options["queues"])]
-    if options["levels"]:
-        args.append("--levels")
-    made = _wfm("example", *args, "--out", str(folder))
-    row: dict = {"centre": seed, "options": label(options), "limit_s": options["limit_s"]}
-    if made.returncode != 0:
-        return {**row, "exit": f"example {made.returncode}", "traceback": "Traceback" in made.stderr,
-                "error": made.stderr.strip()[-300:]}
-    plan_path = folder / "plan.yaml"
-    plan = yaml.safe_load(plan_path.read_text())
-    if options["leave"]:
-        row["leave_days_added"] = _add_leave(folder / "agents.csv", date.fromisoformat(str(
-            plan["forecast"]["week_start"])), options["weeks"], seed)
-    row["edits"] = edit(plan, options, seed)
-    plan_path.write_text(yaml.safe_dump(plan, sort_keys=False))
-    out = work / f"o{seed}"
-    weeks = str(options["weeks"])
-    started = time.monotonic()
-    done = _wfm("plan", str(plan_path), "--out", str(out), "--time-limit", str(options["limit_s"]), "--weeks", weeks)
-    wall = time.monotonic() - started
-    allowed = options["limit_s"] + documented_overhead_s(options["agents"], len(plan["queues"]), options["weeks"])
-    row.update({"exit": done.returncode, "traceback": "Traceback" in done.stderr, "wall_s": round(wall, 1),
-                "allowed_s": round(allowed, 1), "within_promise": wall <= allowed,
-                "load": round(os.getloadavg()[0], 1)})
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("[")]
-        return {**row, "error": lines[-1][:400] if lines else "", "out": str(out), "plan": str(plan_path)}
-    solver = json.loads((out / "kpis.json").read_text())["solver"]
-    row.update({"solve_s": solver["seconds"], "stopped_by": solver["stopped_by"], "gap": solver["gap"]})
-    checked = _wfm("validate", str(plan_path), str(out / "roster.csv"), "--weeks", weeks)
-    row["valid"] = checked.returncode == 0
-    if checked.returncode != 0:
-        row["validate"] = checked.stdout.strip()[-300:] + checked.stderr.strip()[-300:]
-    try:
-        missing = _outputs(out, plan, options["agents"], options["weeks"])
-    except Exception as error:  # a file that does not read back is a finding, not a crash of the benchmark
-        missing = [f"{type(error).__name__}: {error}"]
-    row["outputs"] = "complete" if not missing else "; ".join(missing)
-    row["out"] = str(out)
-    row["plan"] = str(plan_path)
-    return row
+    """``new_centres.run`` with the planner's edits (``edit``) applied to the generated plan."""
+    options["folder"] = str(work / f"c{options['seed']}")
+    return new_centres_run(options, work, edit=lambda plan, drawn: edit(plan, drawn, drawn["seed"]))
 
 
 def main() -> None:

@@ -59,14 +59,19 @@ SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of qu
 # and per ``quick_cover`` call (answered or not, its one-move tries included) and ``SlotBasis`` built beyond the
 # search each belongs to (charged ``search.polish.UNITS_PER_SEARCH``, 30 us), in its search elements
 # (``search.polish.UNITS_PER_SEARCH_ELEMENT`` at ``solve.DETERMINISTIC_UNITS_PER_SECOND``: 0.70 us of CPU each):
-# about 100 us, 10 us, 2.5 ms, 10 us and 10 us. Fitted to the CPU time (``time.process_time``) of the weighted
-# local search's cover on centres with levels of 25, 40, 70 and 150 agents: about 35-40 us per quick cover with
-# its search, basis and flow updates, and 8-11 us per node. (They were once converted at 0.23 us an element, a
-# deterministic unit taken for a second: the weighted local search was charged 3.4-4.5 times its CPU time, and
-# on small centres the budget ended at a third of the limit; README *Levels*.)
+# about 100 us, 10 us, 3 ms plus 0.12 ms per arc of the program (a group's heads on an open queue), 10 us and
+# 10 us. The program's was 2.5 ms flat: measured at 150 agents x 3 queues with levels it takes 11 ms on average
+# (1,080 programs, 64 arcs in the median; 7.5 ms at 80 agents, 39 arcs), which mattered once ``BRANCH_LIMIT`` sent
+# intervals to it after 1,000 nodes instead of 20,000 (the search took 1.13x its charge). The others fitted to the
+# CPU time (``time.process_time``) of the weighted local search's cover on centres with levels of 25, 40, 70 and
+# 150 agents: about 35-40 us per quick cover with its search, basis and flow updates, and 8-11 us per node. (They
+# were once converted at 0.23 us an element, a deterministic unit taken for a second: the weighted local search was
+# charged 3.4-4.5 times its CPU time, and on small centres the budget ended at a third of the limit; README
+# *Levels*.)
 SOLVE_ELEMENTS = 142
 NODE_ELEMENTS = 14
-PROGRAM_ELEMENTS = 3_600
+PROGRAM_ELEMENTS = 4_300
+PROGRAM_ARC_ELEMENTS = 170
 QUICK_ELEMENTS = 15
 BASIS_ELEMENTS = 15
 
@@ -150,7 +155,8 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
                work: list[int] | None = None) -> tuple[int, Allocation]:
     """The largest effective cover ``C`` (hundredths) of ``required`` (heads per queue) by ``present`` ((group,
     heads on the floor) pairs), and one allocation reaching it (heads per (group, queue)). ``work``, when
-    given, counts the branch-and-bound nodes (``[0]``) and integer programs (``[1]``) spent."""
+    given, counts the branch-and-bound nodes (``[0]``) and the integer programs' work (``[1]``, in the local
+    search's elements: ``PROGRAM_ELEMENTS`` and ``PROGRAM_ARC_ELEMENTS`` an arc) spent."""
     capacity = [SCALE * int(r) for r in required]
     left = list(capacity)
     allocation: Allocation = {}
@@ -192,7 +198,9 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
                               covered - base, allocation, nodes)
     if work is not None:
         work[0] += nodes[0]
-        work[1] += int(found is None)
+        if found is None:  # the program's work grows with its arcs (a head count per group and open queue)
+            work[1] += PROGRAM_ELEMENTS + PROGRAM_ARC_ELEMENTS * sum(
+                1 for g, heads in present if heads > 0 for q in groups.queues_of[g] if capacity[q] > 0)
     if found is None:  # too many branches: the integer program decides
         return _exact(groups, capacity, present)
     gain, chosen = found
@@ -343,7 +351,7 @@ class CoverTable:
         self.required = [tuple(column) for column in requirements.astype(np.int64).T.tolist()]
         self._memo: _Memo = {} if memo is None else memo
         self.solves = 0  # memo misses (work done, for budgeting)
-        self.work = [0, 0]  # branch-and-bound nodes and integer programs spent (``best_cover``)
+        self.work = [0, 0]  # branch-and-bound nodes and the integer programs' elements spent (``best_cover``)
 
     def cover(self, slot: int, present: tuple[tuple[int, int], ...]) -> tuple[int, Allocation]:
         key = (self.required[slot], present)
@@ -713,7 +721,7 @@ class WeightedCoverState:
         charged_nodes, charged_programs, charged_solves, charged_quick, charged_bases = self._charged
         self.search_work += ((self.table.solves - charged_solves) * SOLVE_ELEMENTS
                              + (nodes - charged_nodes) * NODE_ELEMENTS
-                             + (programs - charged_programs) * PROGRAM_ELEMENTS
+                             + (programs - charged_programs)
                              + (self.quick[0] - charged_quick) * QUICK_ELEMENTS
                              + (self.quick[1] - charged_bases) * BASIS_ELEMENTS)
         self._charged = (nodes, programs, self.table.solves, self.quick[0], self.quick[1])

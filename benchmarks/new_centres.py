@@ -45,19 +45,21 @@ def _wfm(*args: str, timeout: float | None = None) -> subprocess.CompletedProces
                           cwd=ROOT, timeout=timeout)
 
 
-def draw(seed: int) -> dict:
-    """The options of the centre of ``seed``: what a new user might pick."""
+def draw(seed: int, *, agents: tuple[int, int] = (10, 300), queues: int = 10, channels: int = 6,
+         levels: float = 0.4, history_weeks: tuple[int, ...] = (3, 6, 12), limit_s: tuple[int, int] = (20, 90)) -> dict:
+    """The options of the centre of ``seed``: what a new user might pick (``benchmarks/planner_rules.py`` draws
+    from narrower ranges)."""
     rng = random.Random(seed)
-    options: dict = {"seed": seed, "agents": rng.randint(10, 300)}
+    options: dict = {"seed": seed, "agents": rng.randint(*agents)}
     if rng.random() < 0.5:
-        options["queues"] = rng.randint(1, 10)
+        options["queues"] = rng.randint(1, queues)
     else:
-        options["channels"] = [rng.choice(CHANNELS) for _ in range(rng.randint(1, 6))]
-    options["levels"] = rng.random() < 0.4
-    options["history_weeks"] = rng.choice((3, 6, 12))
+        options["channels"] = [rng.choice(CHANNELS) for _ in range(rng.randint(1, channels))]
+    options["levels"] = rng.random() < levels
+    options["history_weeks"] = rng.choice(history_weeks)
     options["weeks"] = rng.choice((1, 1, 2, 3, 4))
     options["leave"] = rng.random() < 0.4
-    options["limit_s"] = rng.randint(20, 90)
+    options["limit_s"] = rng.randint(*limit_s)
     return options
 
 

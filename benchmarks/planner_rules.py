@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.new_centres import CHANNELS  # noqa: E402
+from benchmarks.new_centres import draw as new_centres_draw  # noqa: E402
 from benchmarks.new_centres import run as new_centres_run  # noqa: E402
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,19 +35,9 @@ Edit = Callable[[dict, dict, random.Random], str]
 
 
 def draw(seed: int) -> dict:
-    """The centre of ``seed`` before the planner's edits."""
-    rng = random.Random(seed)
-    options: dict = {"seed": seed, "agents": rng.randint(20, 200)}
-    if rng.random() < 0.5:
-        options["queues"] = rng.randint(1, 6)
-    else:
-        options["channels"] = [rng.choice(CHANNELS) for _ in range(rng.randint(1, 5))]
-    options["levels"] = rng.random() < 0.3
-    options["history_weeks"] = rng.choice((6, 12))
-    options["weeks"] = rng.choice((1, 1, 2, 3, 4))
-    options["leave"] = rng.random() < 0.4
-    options["limit_s"] = rng.randint(20, 60)
-    return options
+    """The centre of ``seed`` before the planner's edits (``new_centres.draw`` in narrower ranges)."""
+    return new_centres_draw(seed, agents=(20, 200), queues=6, channels=5, levels=0.3, history_weeks=(6, 12),
+                            limit_s=(20, 60))
 
 
 def _contract(plan: dict, contract_id: str) -> dict:

@@ -11,6 +11,7 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scheduler.io.config import load_config
@@ -45,6 +46,17 @@ def _previous(path: Path, rows: list[tuple[str, date, str, str]]) -> Path:
         for agent_id, day, start, end in rows:
             writer.writerow([agent_id, day.isoformat(), "shift", f"{day}T{start}:00", f"{day}T{end}:00"])
     return path
+
+
+def _valid_two_weeks(plan: Path, requirements: Path, out: Path) -> pd.DataFrame:
+    """``wfm schedule --weeks 2`` of the plan (2-s limit): it exits 0 and the horizon validator finds the roster
+    valid; the roster read back."""
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
+                 "--time-limit", "2", "--quiet")
+    assert result.exit_code == 0, explain(result)
+    roster = read_roster(out / "roster.csv")
+    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) == []
+    return roster
 
 
 @pytest.fixture(scope="module")
@@ -230,11 +242,7 @@ def test_leave_is_credited_towards_the_average(tmp_path: Path) -> None:
     plan.write_text(plan.read_text().replace("    max_weekly_hours: 40\n", "    max_weekly_hours: 40\n"
                                              "    average_weekly_hours: 32\n    average_tolerance_hours: 4\n", 1),
                     encoding="utf-8")
-    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--weeks", "2",
-                 "--time-limit", "2", "--quiet")
-    assert result.exit_code == 0, explain(result)
-    roster = read_roster(tmp_path / "out" / "roster.csv")
-    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) == []
+    roster = _valid_two_weeks(plan, requirements, tmp_path / "out")
     shifts = roster[(roster["agent_id"] == "A0") & (roster["activity"] == "shift")]
     assert not shifts.empty and set(shifts["date"]).isdisjoint(leave)
     no_credit = plan.read_text().replace("    average_tolerance_hours: 4\n",

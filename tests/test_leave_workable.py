@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from scheduler.domain.horizon import CarryIn
 from scheduler.domain.plan import ShiftTemplate, TimeWindow
-from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
-from scheduler.domain.shifts import shift_options
+from scheduler.domain.roster import Roster, ShiftAssignment, roster_csv
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError
 from scheduler.io.config import load_config
@@ -37,10 +36,9 @@ from scheduler.rostering.rules.base import leave_counts_on
 from scheduler.rostering.solve import solve_roster
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.validate import counted_leave, read_roster, validate_roster
-from tests.test_cli_plan import explain, wfm
-from tests.test_horizon import SUNDAY_BEFORE, _centre, _previous
+from tests.test_horizon import SUNDAY_BEFORE, _centre, _previous, _valid_two_weeks
 from tests.test_horizon_rules import _week_of
-from tests.test_rule_faces import SETTINGS, _build_is_feasible, contracts, templates
+from tests.test_rule_faces import SETTINGS, _build_is_feasible, contracts, drawn_week, templates
 from tests.test_rules import DAY, LOOSE, MON, SAT, SUN, WED, WEEK, agent, hm, make_config
 from tests.tiny_centre import WEEK_START, TinyAgent
 
@@ -143,11 +141,7 @@ def test_sunday_leave_in_a_two_week_plan(tmp_path: Path) -> None:
     plan, requirements = _centre(tmp_path, agents=agents)
     plan.write_text(plan.read_text().replace("    min_weekly_hours: 24\n", "    min_weekly_hours: 30\n", 1)
                     .replace("max_consecutive_days: 6", "max_consecutive_days: 5"), encoding="utf-8")
-    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--weeks", "2",
-                 "--time-limit", "2", "--quiet")
-    assert result.exit_code == 0, explain(result)
-    roster = read_roster(tmp_path / "out" / "roster.csv")
-    assert validate_horizon(load_config(plan), roster, WEEK_START, 2) == []
+    roster = _valid_two_weeks(plan, requirements, tmp_path / "out")
     shifts = roster[(roster["agent_id"] == "A0") & (roster["activity"] == "shift")]
     week_2 = {d.weekday() for d in shifts["date"] if d >= WEEK_START + timedelta(days=7)}
     assert week_2 == {1, 2, 3, 4}
@@ -164,19 +158,7 @@ def leave_weeks(draw: st.DrawFn) -> tuple:
     leave = frozenset(MON + timedelta(days=d) for d in draw(st.sets(st.integers(0, 6), max_size=4)))
     config = make_config((agent(contract="c", availability=availability, time_off=leave),), (contract,),
                          template_list)
-    who = config.agents[0]
-    week: list[ShiftAssignment] = []
-    for day in range(7):
-        options = shift_options(config, who, WEEK, day)
-        if not options or draw(st.booleans()):
-            continue
-        option = draw(st.sampled_from(options))
-        breaks = tuple(BreakAssignment(r.kind, option.start_minute + draw(st.sampled_from(
-            range(r.earliest_after_start_minutes, r.latest_after_start_minutes + 1, config.interval_minutes))),
-            r.minutes) for r in option.template.breaks)
-        week.append(ShiftAssignment(who.agent_id, WEEK.day(day), option.template.template_id, option.start_minute,
-                                    option.template.length_minutes, option.paid_minutes, breaks))
-    return config, week
+    return config, drawn_week(draw, config)
 
 
 @SETTINGS
@@ -184,14 +166,11 @@ def leave_weeks(draw: st.DrawFn) -> tuple:
 def test_validator_and_solver_agree_on_random_leave(case: tuple, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Per rule that reads leave, the solver's fast check, its CP-SAT build and the independent validator agree
     on random weeks with random leave (on workable days or not)."""
-    config, shifts = case
+    config, by_day = case
     path = tmp_path_factory.mktemp("leave") / "roster.csv"
-    path.write_text(roster_csv(Roster(tuple(shifts))), encoding="utf-8")
+    path.write_text(roster_csv(Roster(tuple(s for s in by_day if s is not None))), encoding="utf-8")
     broken = {v.rule for v in validate_roster(config, read_roster(path), MON)}
     facts = agent_week(config, WEEK, config.agents[0])
-    by_day: list[ShiftAssignment | None] = [None] * 7
-    for shift in shifts:
-        by_day[(shift.date - MON).days] = shift
     for rule in LEAVE_RULES:
         kept = rule.keeps(facts, by_day)
         assert kept is _build_is_feasible(rule, config, by_day), rule.name

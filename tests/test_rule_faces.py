@@ -80,12 +80,9 @@ def _leave(draw: st.DrawFn) -> frozenset:
     return frozenset(MON + timedelta(days=d) for d in draw(st.sets(st.integers(0, 6), max_size=3)))
 
 
-@st.composite
-def pinned_weeks(draw: st.DrawFn) -> tuple:
-    """A one-agent config and a week of candidate shifts for it, breaks anywhere on their grid."""
-    template_list = (draw(templates("t1")), draw(templates("t2")))
-    contract = draw(contracts(("t1", "t2")))
-    config = make_config((agent(contract="c", time_off=_leave(draw)),), (contract,), template_list)
+def drawn_week(draw: st.DrawFn, config) -> list[ShiftAssignment | None]:
+    """A week of the config's one agent, per day none or one of its candidate shifts, breaks anywhere on their
+    grid."""
     who = config.agents[0]
     week: list[ShiftAssignment | None] = []
     for day in range(7):
@@ -99,7 +96,16 @@ def pinned_weeks(draw: st.DrawFn) -> tuple:
             r.minutes) for r in option.template.breaks)
         week.append(ShiftAssignment(who.agent_id, WEEK.day(day), option.template.template_id, option.start_minute,
                                     option.template.length_minutes, option.paid_minutes, breaks))
-    return config, week
+    return week
+
+
+@st.composite
+def pinned_weeks(draw: st.DrawFn) -> tuple:
+    """A one-agent config and a week of candidate shifts for it, breaks anywhere on their grid."""
+    template_list = (draw(templates("t1")), draw(templates("t2")))
+    contract = draw(contracts(("t1", "t2")))
+    config = make_config((agent(contract="c", time_off=_leave(draw)),), (contract,), template_list)
+    return config, drawn_week(draw, config)
 
 
 def _build_is_feasible(rule: LabourRule, config, week: list[ShiftAssignment | None]) -> bool:

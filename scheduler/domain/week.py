@@ -6,10 +6,12 @@ with day 0 the week's Monday. The CP-SAT model and the coverage report both inde
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.domain.plan import MINUTES_PER_DAY
+from scheduler.domain.roster import ShiftAssignment
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,10 @@ class Week:
 
     def day_index(self, day: date) -> int:
         return (day - self.start).days
+
+    def by_day(self, shifts: Iterable[ShiftAssignment]) -> list[ShiftAssignment | None]:
+        """One agent's week as the rules read it: per day of the week its shift among ``shifts``, or None."""
+        days: list[ShiftAssignment | None] = [None] * 7
+        for shift in shifts:
+            days[self.day_index(shift.date)] = shift
+        return days

@@ -63,10 +63,7 @@ class WeekPool:
             copied = tuple(dataclasses.replace(s, agent_id=agent.agent_id) for s in self.weeks[index])
             if facts.activities:
                 copied = with_activities(facts, copied)
-            by_day: list[ShiftAssignment | None] = [None] * 7
-            for shift in copied:
-                by_day[self.week.day_index(shift.date)] = shift
-            if keeps_week(facts, by_day):
+            if keeps_week(facts, self.week.by_day(copied)):
                 return copied
         return None
 

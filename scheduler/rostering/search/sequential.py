@@ -136,10 +136,7 @@ def _with_breaks(instance: Instance, agent: Agent, shifts: tuple[ShiftAssignment
         placed.append(dataclasses.replace(shift, breaks=breaks))
     if cap is not None and int(room.min(initial=0)) < 0:
         return None
-    by_day: list[ShiftAssignment | None] = [None] * 7
-    for shift in placed:
-        by_day[week.day_index(shift.date)] = shift
-    return tuple(placed) if keeps_week(agent_week(config, week, agent), by_day) else None
+    return tuple(placed) if keeps_week(agent_week(config, week, agent), week.by_day(placed)) else None
 
 
 def _score(config: PlanConfig, week: Week, shifts: tuple[ShiftAssignment, ...], on_floor: np.ndarray,

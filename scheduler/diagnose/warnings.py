@@ -21,7 +21,7 @@ import pandas as pd
 
 from forecasting.history import History
 from scheduler.domain.clock import minute_to_clock
-from scheduler.domain.plan import PlanConfig
+from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 
@@ -77,6 +77,17 @@ def coverable_slots(config: PlanConfig, week: Week) -> dict[str, np.ndarray]:
     return cover
 
 
+def before_nights_end(config: PlanConfig, week: Week) -> np.ndarray:
+    """A bool array over the week's slots: the first day's slots before the latest end of a template that runs
+    past midnight on the day before it (a Sunday night shift into Monday), which only the previous week covers."""
+    before = (week.start.weekday() - 1) % 7
+    reach = max((t.latest_end_minute - MINUTES_PER_DAY for t in config.templates
+                 if before in t.weekdays and t.latest_end_minute > MINUTES_PER_DAY), default=0)
+    mask = np.zeros(week.slot_count, dtype=bool)
+    mask[:week.slot(0, reach)] = True
+    return mask
+
+
 def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                       requirements: np.ndarray) -> list[str]:
     """The warning lines (without the ``warning:`` prefix), in queue order. ``required`` is the requirements
@@ -105,6 +116,15 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                          "skilled for it (agents' skills column)")
             continue
         bare = ((need > 0) | open_slots(config, week, row)) & ~cover[queue.queue_id]
+        carried = bare & before_nights_end(config, week)
+        bare &= ~carried
+        if carried.any():
+            last = int(np.flatnonzero(carried)[-1])
+            lines.append(
+                f"queue {queue.queue_id}: {int(carried.sum())} interval(s) ({need[carried].sum() * hours:,.1f} "
+                f"required agent-hours) from {_slot_text(week, int(np.argmax(carried)))} to "
+                f"{_slot_text(week, last + 1)} fall to the previous week's Sunday night shifts, which the plan of "
+                "this week does not count as cover (README, \"Night shifts\")")
         if bare.any():
             first = int(np.argmax(bare))
             lines.append(

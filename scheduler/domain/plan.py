@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
+# A shift may run past midnight into the next day (a night shift), ending at most this many minutes after its own
+# day's midnight (36:00, i.e. 12:00 the next day). It belongs to the day it starts on.
+MAX_SHIFT_END_MINUTE = MINUTES_PER_DAY + 12 * 60
 WEEKEND_WEEKDAYS: frozenset[int] = frozenset({5, 6})  # date.weekday() of Saturday and Sunday
 
 
@@ -29,6 +32,20 @@ class TimeWindow:
 
     def contains(self, start_minute: int, end_minute: int) -> bool:
         return self.start_minute <= start_minute and end_minute <= self.end_minute
+
+
+def fits_availability(windows: tuple[TimeWindow | None, ...], weekday: int, start_minute: int,
+                      end_minute: int) -> bool:
+    """Whether a shift from ``start_minute`` to ``end_minute`` of ``weekday`` lies inside ``windows`` (one per
+    weekday): in that weekday's window, and a night shift's part past midnight (``end_minute`` > 1440) in the
+    next weekday's window, which must then open at 00:00 (and the start day's run to 24:00)."""
+    window = windows[weekday]
+    if window is None or not window.contains(start_minute, min(end_minute, MINUTES_PER_DAY)):
+        return False
+    if end_minute <= MINUTES_PER_DAY:
+        return True
+    following = windows[(weekday + 1) % 7]
+    return following is not None and following.contains(0, end_minute - MINUTES_PER_DAY)
 
 
 @dataclass(frozen=True)
@@ -104,7 +121,9 @@ class BreakRule:
 class ShiftTemplate:
     """A kind of shift: its length, when it may start, and its breaks in the order they are taken.
 
-    ``length_minutes`` spans start to end, unpaid lunch included. Consecutive breaks are at least
+    ``length_minutes`` spans start to end, unpaid lunch included. A start plus the length may pass 1440 (up to
+    ``MAX_SHIFT_END_MINUTE``): a night shift, which belongs to the day it starts on and covers the next day's
+    first intervals. Consecutive breaks are at least
     ``min_break_gap_minutes`` apart (end of one to start of the next).
     """
 
@@ -121,6 +140,11 @@ class ShiftTemplate:
     def paid_minutes(self) -> int:
         return self.length_minutes - sum(b.minutes for b in self.breaks if not b.paid)
 
+    @property
+    def latest_end_minute(self) -> int:
+        """The end of its latest start, minutes after the start day's midnight (past 1440: a night shift)."""
+        return self.latest_start_minute + self.length_minutes
+
     def start_minutes(self) -> tuple[int, ...]:
         return tuple(range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes))
 
@@ -136,7 +160,8 @@ class Contract:
       run that includes the week's Monday or Sunday is not constrained: the neighbouring weeks are unknown);
     - ``max_weekend_days``: most of the week's Saturday and Sunday worked (0-2);
     - ``earliest_start_minute`` / ``latest_end_minute``: every shift starts at or after / ends at or before
-      this minute of its day (``None``: no limit; an end may be 1440, i.e. 24:00);
+      this minute of its day (``None``: no limit); both count from the midnight that starts the shift's day,
+      so an end may be 1440 (24:00) or later for a night shift (1800: 06:00 the next day);
     - ``max_late_shifts_per_week``: most shifts starting at or after ``late_shift_start_minute`` in the week
       (``None``: no limit);
     - ``time_off_counts_as``: ``worked_day`` (a day of approved leave counts as a working day for the day
@@ -194,8 +219,9 @@ class Preference:
 
 @dataclass(frozen=True)
 class Agent:
-    """One agent. ``availability`` holds the window per weekday in which whole shifts must lie;
-    ``None`` for a weekday means not available that day."""
+    """One agent. ``availability`` holds the window per weekday in which whole shifts must lie (a night shift's
+    part past midnight in the next weekday's window, ``available``); ``None`` for a weekday means not available
+    that day."""
 
     agent_id: str
     contract_id: str
@@ -207,6 +233,11 @@ class Agent:
     # Proficiency per skill, aligned with ``skills`` (empty: 1.0 on every skill). An agent with proficiency p
     # on a queue is worth p average agents there (handle time = average handle time / p).
     proficiencies: tuple[float, ...] = ()
+
+    def available(self, weekday: int, start_minute: int, end_minute: int) -> bool:
+        """Whether a shift from ``start_minute`` to ``end_minute`` of ``weekday`` lies inside the availability
+        (``fits_availability``)."""
+        return fits_availability(self.availability, weekday, start_minute, end_minute)
 
     def proficiency(self, queue_id: str) -> float:
         """The agent's proficiency on ``queue_id`` (1.0 when none is given)."""

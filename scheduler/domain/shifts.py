@@ -1,7 +1,8 @@
 """Candidate shifts: which (template, start) an agent may work on each day of the week.
 
 Templates come from the agent's contract; a candidate must fall on one of the template's weekdays, lie
-wholly inside the agent's availability window for that weekday, and not fall on approved time off.
+wholly inside the agent's availability window for that weekday (a night shift's part past midnight inside the
+next weekday's, ``Agent.available``), and not fall on approved time off (of the day it starts on).
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: 
     """The candidates from templates, availability and time off alone (no re-plan pins)."""
     day = week.day(day_index)
     weekday = day.weekday()
-    window = agent.availability[weekday]
-    if day in agent.time_off or window is None:
+    if day in agent.time_off or agent.availability[weekday] is None:
         return ()
     contract = config.contract(agent.contract_id)
     options = []
@@ -54,7 +54,7 @@ def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: 
         if weekday not in template.weekdays:
             continue
         for start in template.start_minutes():
-            if window.contains(start, start + template.length_minutes):
+            if agent.available(weekday, start, start + template.length_minutes):
                 options.append(ShiftOption(template, start))
     return tuple(options)
 

@@ -31,6 +31,12 @@ class Week:
     def slot_count(self) -> int:
         return self.day_count * self.slots_per_day
 
+    @property
+    def reach_slot_count(self) -> int:
+        """The slots a roster of these days touches: theirs and the next day's, which the last day's night shifts
+        reach into (the break cap counts there too; no cover is asked there)."""
+        return self.slot_count + self.slots_per_day
+
     def day(self, day_index: int) -> date:
         return self.start + timedelta(days=day_index)
 

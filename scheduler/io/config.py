@@ -28,6 +28,7 @@ from forecasting.service import MODEL_NAMES as FORECAST_MODELS
 from forecasting.untrusted import excerpt, id_problem, regular_file
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
+    MAX_SHIFT_END_MINUTE,
     MINUTES_PER_DAY,
     WEEKDAYS,
     Activity,
@@ -227,16 +228,22 @@ class _Node:
             raise self.fail("must be true or false")
         return self.value
 
-    def clock_minute(self, allow_midnight_end: bool = False) -> int:
+    def clock_minute(self, allow_midnight_end: bool = False, *, allow_next_day: bool = False) -> int:
+        """``HH:MM`` as minutes after midnight; ``24:00`` with ``allow_midnight_end``; ``allow_next_day``: up to
+        ``MAX_SHIFT_END_MINUTE`` (``30:00`` is 06:00 the next day)."""
         text = self.value if isinstance(self.value, str) else ""
         m = CLOCK_PATTERN.match(text.strip())
+        what = "a time of day HH:MM"
+        if allow_next_day:
+            what = f"a time HH:MM up to {minute_to_clock(MAX_SHIFT_END_MINUTE)}"
         if not m:
-            raise self.fail("must be a time of day HH:MM")
+            raise self.fail(f"must be {what}")
         hours, minutes = int(m.group(1)), int(m.group(2))
         total = hours * 60 + minutes
-        limit = MINUTES_PER_DAY if allow_midnight_end else MINUTES_PER_DAY - 1
+        limit = MAX_SHIFT_END_MINUTE if allow_next_day else MINUTES_PER_DAY if allow_midnight_end else \
+            MINUTES_PER_DAY - 1
         if minutes >= 60 or total > limit:
-            raise self.fail("must be a time of day HH:MM")
+            raise self.fail(f"must be {what}")
         return total
 
     def iso_date(self) -> date:
@@ -428,8 +435,9 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
     latest = latest_node.clock_minute()
     if latest < earliest:
         raise latest_node.fail("must not be before earliest_start")
-    if latest + length > MINUTES_PER_DAY:
-        raise latest_node.fail(f"plus length_minutes {length} must end by 24:00")
+    if latest + length > MAX_SHIFT_END_MINUTE:
+        raise latest_node.fail(f"plus length_minutes {length} must end by {minute_to_clock(MAX_SHIFT_END_MINUTE)} "
+                               f"(12:00 the day after the start)")
     step_node = node.get("start_step_minutes", interval_minutes)
     step = step_node.multiple_of(step_node.integer(1), interval_minutes, "the interval")
     if (latest - earliest) % step:
@@ -465,6 +473,27 @@ def _template(node: _Node, interval_minutes: int) -> ShiftTemplate:
     )
 
 
+def _check_night_opening(node: _Node, templates: tuple[ShiftTemplate, ...], hours: OpeningHours) -> None:
+    """A template running past midnight needs the centre open through the night on every weekday it runs: that
+    day's ``centre.opening_hours`` to 24:00 and the next day's from 00:00 to the shift's latest end."""
+    for i, template in enumerate(templates):
+        end = template.latest_end_minute
+        if end <= MINUTES_PER_DAY:
+            continue
+        for weekday in template.weekdays:
+            window, following = hours.window(weekday), hours.window((weekday + 1) % 7)
+            if window is not None and following is not None and window.end_minute == MINUTES_PER_DAY and \
+                    following.contains(0, end - MINUTES_PER_DAY):
+                continue
+            day, next_day = WEEKDAYS[weekday], WEEKDAYS[(weekday + 1) % 7]
+            shown = {d: "closed" if w is None else f"{minute_to_clock(w.start_minute)}-{minute_to_clock(w.end_minute)}"
+                     for d, w in ((day, window), (next_day, following))}
+            raise _Node(node.file, f"{node.child_path(i)}.days", WEEKDAYS[weekday]).fail(
+                f"runs {excerpt(template.template_id)} past midnight (to {minute_to_clock(end - MINUTES_PER_DAY)} on "
+                f"{next_day}), but centre.opening_hours is {shown[day]} on {day} and {shown[next_day]} on "
+                f"{next_day}: a night shift needs the centre open to 24:00 and from 00:00 to its end")
+
+
 TIME_OFF_COUNTS = ("worked_day", "credit_minimum")  # contracts[].time_off_counts_as
 
 
@@ -491,6 +520,15 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
     if rest_hours > MAX_MIN_REST_HOURS:
         raise rest_node.fail(f"must be <= {MAX_MIN_REST_HOURS}: the roster model only enforces rest between "
                              "shifts on consecutive days")
+    chosen = [templates_by_id[name] for name in templates] or list(templates_by_id.values())
+    # a night shift brings the day after next within reach of the rest: its gap must be kept by construction
+    two_day_gap = 2 * MINUTES_PER_DAY + min(t.earliest_start_minute for t in chosen) - max(
+        t.latest_end_minute for t in chosen) if chosen else 2 * MINUTES_PER_DAY
+    if round(rest_hours * 60) > two_day_gap:
+        raise rest_node.fail(f"must be <= {two_day_gap / 60:g} with these shift templates: a shift ending at "
+                             f"{minute_to_clock(max(t.latest_end_minute for t in chosen))} (past midnight) leaves "
+                             "that much before the earliest start two days on, and the roster model only enforces "
+                             "rest between shifts on consecutive days")
     max_days = node.get("max_days_per_week", 7).integer(1, 7)
     min_days_node = node.get("min_days_per_week", 0)
     min_days = min_days_node.integer(0, 7)
@@ -498,11 +536,11 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
         raise min_days_node.fail(f"must not exceed max_days_per_week ({max_days})")
     earliest_node, latest_node = node.get("earliest_start", None), node.get("latest_end", None)
     earliest = None if earliest_node.value is None else earliest_node.clock_minute()
-    latest = None if latest_node.value is None else latest_node.clock_minute(allow_midnight_end=True)
+    latest = None if latest_node.value is None else latest_node.clock_minute(allow_next_day=True)
     if earliest is not None and latest is not None and latest <= earliest:
         raise latest_node.fail(f"must be after earliest_start ({minute_to_clock(earliest)})")
     if earliest is not None or latest is not None:
-        low, high = earliest or 0, MINUTES_PER_DAY if latest is None else latest
+        low, high = earliest or 0, MAX_SHIFT_END_MINUTE if latest is None else latest
         fits = any(low <= start and start + t.length_minutes <= high
                    for t in (templates_by_id[name] for name in templates) for start in t.start_minutes())
         if not fits:
@@ -637,6 +675,7 @@ def load_config(path: Path | str) -> PlanConfig:
     queues = _section(root, "queues", lambda n: _queue(n, interval, hours), "queue")
     templates = _section(root, "shift_templates", lambda n: _template(n, interval), "shift template")
     templates_by_id = {t.template_id: t for t in templates}
+    _check_night_opening(root.get("shift_templates"), templates, hours)
     contracts = _section(root, "contracts", lambda n: _contract(n, templates_by_id), "contract")
 
     forecast = root.get("forecast", {})

@@ -55,7 +55,7 @@ def best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.ndar
         for offset in range(low, max(low, latest[k]) + 1, interval):
             first = week.slot(day, shift.start_minute + offset)
             score = int(spare[rows, first:first + rule.minutes // interval].max(axis=0).sum())
-            if room[first:first + rule.minutes // interval].min() <= 0:
+            if (room[first:first + rule.minutes // interval] <= 0).any():  # (none past the plan's end)
                 score -= REFUSED  # over the break cap: only if nothing else fits (the roster is then rejected)
             start = shift.start_minute + offset
             if any(low < start + rule.minutes and start < high for low, high in busy):
@@ -69,7 +69,7 @@ def best_offsets(shift: ShiftAssignment, template: ShiftTemplate, spare: np.ndar
 
 def _take(spare: np.ndarray, rows: list[int], first: int, count: int, sign: int) -> None:
     """Take one head off (sign -1) the richest skilled queue per slot, or give one back (sign +1) to the poorest."""
-    for slot in range(first, first + count):
+    for slot in range(first, min(first + count, spare.shape[1])):  # a night shift's slots past the plan's end
         column = spare[rows, slot]
         row = rows[int(np.argmax(column))] if sign < 0 else rows[int(np.argmin(column))]
         spare[row, slot] += sign
@@ -89,7 +89,9 @@ def place_breaks(instance: Instance, shifts: list[ShiftAssignment], passes: int 
         bare = _place_activities(config, week, bare, spare, skill_rows)
     order = sorted(bare, key=lambda s: (s.date, s.start_minute, s.agent_id))
     cap = break_cap.cap(config)
-    room = np.full(week.slot_count, np.iinfo(np.int64).max // 2 if cap is None else cap, dtype=np.int64)
+    # one day past the plan's end: a Sunday night shift's breaks there count towards the cap too
+    room = np.full(week.reach_slot_count, np.iinfo(np.int64).max // 2 if cap is None else cap,
+                   dtype=np.int64)
     offsets: dict[tuple[str, object], list[int]] = {}
     for round_number in range(passes + 1):
         for shift in order:

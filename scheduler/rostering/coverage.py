@@ -48,8 +48,8 @@ def on_floor_by_skills(config: PlanConfig, week: Week, roster: Roster) -> dict[t
 
 
 def on_break_counts(week: Week, roster: Roster) -> np.ndarray:
-    """Agents on break or lunch per week slot."""
-    counts = np.zeros(week.slot_count, dtype=np.int64)
+    """Agents on break or lunch per slot of the week and the day after it (``Week.reach_slot_count``)."""
+    counts = np.zeros(week.reach_slot_count, dtype=np.int64)
     for shift in roster.shifts:
         day = week.day_index(shift.date)
         for brk in shift.breaks:

@@ -102,17 +102,19 @@ class RosterModel:
         floor in both).
         ``agents`` limits the decision variables to some agents (a neighbourhood); ``fixed_on_floor`` gives,
         per skill set, how many of the other agents are on the floor in each slot (constants);
-        ``fixed_on_break`` how many of them are on break or lunch in each slot; ``fixed_floor_counts`` their
-        part of each floor or ratio rule's count per slot (``rules.floor_rules``). A ``together`` activity only
-        ties the attendees with variables here; ``rostering.activities.schedule_meetings`` fixes each meeting's
-        time first, so that models over some agents agree with the others.
+        ``fixed_on_break`` how many of them are on break or lunch in each slot (``Week.reach_slot_count`` long);
+        ``fixed_floor_counts`` their part of each floor or ratio rule's count per slot (``rules.floor_rules``).
+        A ``together`` activity only ties the attendees with variables here;
+        ``rostering.activities.schedule_meetings`` fixes each meeting's time first, so that models over some
+        agents agree with the others.
         """
         self.instance = instance
         self.config: PlanConfig = instance.config
         self.with_breaks = with_breaks
         self.agents: tuple[Agent, ...] = tuple(instance.config.agents if agents is None else agents)
         self.fixed_on_floor: dict[tuple[str, ...], np.ndarray] = dict(fixed_on_floor or {})
-        self.fixed_on_break = np.zeros(instance.slots, np.int64) if fixed_on_break is None else fixed_on_break
+        self.fixed_on_break = np.zeros(instance.week.reach_slot_count, np.int64) if fixed_on_break is None \
+            else fixed_on_break
         self.fixed_floor_counts = None if fixed_floor_counts is None else dict(fixed_floor_counts)
         # filled by the coverage rule: (slot, skill set, queue index) -> agents of that skill set sent there
         self.allocations: dict[tuple[int, tuple[str, ...], int], cp_model.IntVar] = {}
@@ -201,13 +203,17 @@ class RosterModel:
 
     def presence_terms(self, agent_day: AgentDay) -> dict[int, tuple[list[cp_model.IntVar], list[int]]]:
         """Per week slot, the (variables, coefficients) whose sum is 1 when the agent is on the floor there:
-        +1 for every shift covering the slot, -1 for every break or activity covering it."""
+        +1 for every shift covering the slot, -1 for every break or activity covering it. A night shift covers
+        the next day's slots; those past the plan's last day are left out."""
         terms: dict[int, tuple[list[cp_model.IntVar], list[int]]] = {}
         interval = self.config.interval_minutes
 
         def add(start_minute: int, minutes: int, var: cp_model.IntVar, coefficient: int) -> None:
             for minute in range(start_minute, start_minute + minutes, interval):
-                vs, cs = terms.setdefault(self.week.slot(agent_day.day_index, minute), ([], []))
+                slot = self.week.slot(agent_day.day_index, minute)
+                if slot >= self.week.slot_count:
+                    break  # a night shift's part past the plan's end: no cover is asked of it
+                vs, cs = terms.setdefault(slot, ([], []))
                 vs.append(var)
                 cs.append(coefficient)
 

@@ -76,7 +76,8 @@ def load_replan(path: Path, config: PlanConfig, week: Week, pin_days: set[date])
             raise InputError(f"{where}: date, start or end is not ISO 8601") from None
         if day not in week.days():
             raise InputError(f"{where}: {day} is outside the planned week of {week.start}")
-        start_minute = (start - datetime.combine(day, datetime.min.time())).seconds // 60
+        # minutes after the row's date's midnight: a night shift's break after midnight is past 1440
+        start_minute = int((start - datetime.combine(day, datetime.min.time())).total_seconds() // 60)
         minutes = int((end - start).total_seconds() // 60)
         key = (agent_id, day)
         activity = row["activity"].strip()

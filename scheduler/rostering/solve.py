@@ -407,7 +407,7 @@ class _Roster:
         self.on_break[agent_id] = on_break_counts(self.week, Roster(shifts))
 
     def fixed_on_break(self, excluded: Collection[str]) -> np.ndarray:
-        total = np.zeros(self.week.slot_count, np.int64)
+        total = np.zeros(self.week.reach_slot_count, np.int64)
         for agent_id, counts in self.on_break.items():
             if agent_id not in excluded:
                 total += counts

@@ -7,7 +7,9 @@ model's slots or variables.
 Conventions (the model builder must agree with them):
 
 - A shift's *day* is the date its ``start`` falls on; the ``date`` column is a label that must equal it
-  (rule ``segment_date``). A shift may end at 24:00 but not later.
+  (rule ``segment_date``). A shift may end past midnight (a night shift), at most 12 hours past it (36:00
+  of its day); it still counts on its start day for every day rule, and its hours past midnight are on the floor
+  in the next day's intervals.
 - A break or lunch row belongs to the agent's shift that wholly contains it (preferring the shift with the
   same ``date`` label); a break row inside no shift is a ``template`` violation.
 - A shift matches the first template of its contract's ``template_ids`` that it fits exactly; its paid
@@ -21,8 +23,10 @@ Conventions (the model builder must agree with them):
   that weekday fits inside its availability); leave on another day is an ordinary day off.
   ``min_consecutive_days_off`` judges only runs of days off that include neither the week's first nor its last
   day.
-- ``shift_window`` compares each shift's start and end, as times of its day, with the contract's
-  ``earliest_start_minute`` and ``latest_end_minute``.
+- ``shift_window`` compares each shift's start and end, as minutes after the midnight starting its day (an end
+  the next day past 1440), with the contract's ``earliest_start_minute`` and ``latest_end_minute``.
+- ``availability``: the shift lies inside the agent's window of its start's weekday; a night shift's part past
+  midnight inside the next weekday's window, which must open at 00:00 (and the start day's must run to 24:00).
   ``min_rest`` applies between all consecutive shifts of an agent in the roster.
 - A row whose ``activity`` is an ``activities[].id`` of the config is that activity, not a break: it is paid
   and off the floor, does not count towards the break cap or the template's breaks, and (rule ``activity``)
@@ -52,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.untrusted import excerpt
-from scheduler.domain.plan import WEEKDAYS, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate
+from scheduler.domain.plan import WEEKDAYS, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate, TimeWindow
 from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
 from scheduler.io.roster_csv import read_roster_rows
@@ -60,6 +64,8 @@ from scheduler.io.roster_csv import read_roster_rows
 SHIFT = "shift"
 DAYS_PER_WEEK = 7
 SECONDS_PER_MINUTE = 60
+MINUTES_PER_DAY = 24 * 60
+NIGHT_HOURS_PAST_MIDNIGHT = 12  # a shift may end at most this long after the midnight that ends its start day
 
 RULES = (
     "unknown_agent",
@@ -294,8 +300,9 @@ def _segment_date(shift: _Shift) -> list[Violation]:
     if seg.label != seg.day:
         found.append(Violation(seg.agent_id, seg.day, "segment_date",
                                f"shift {seg.span()} starts on {seg.day} but is dated {seg.label}"))
-    if seg.end > datetime.combine(seg.day + timedelta(days=1), time.min):
-        found.append(Violation(seg.agent_id, seg.day, "segment_date", f"shift {seg.span()} crosses midnight"))
+    if seg.end > datetime.combine(seg.day + timedelta(days=1), time.min) + timedelta(hours=NIGHT_HOURS_PAST_MIDNIGHT):
+        found.append(Violation(seg.agent_id, seg.day, "segment_date",
+                               f"shift {seg.span()} ends more than {NIGHT_HOURS_PAST_MIDNIGHT} h past midnight"))
     return found
 
 
@@ -368,11 +375,28 @@ def _availability(agent: Agent, shift: _Shift) -> list[Violation]:
         return [Violation(seg.agent_id, seg.day, "availability",
                           f"shift {seg.span()} on {WEEKDAYS[weekday]}, a day the agent is not available")]
     start = _minute_of_day(seg.start)
-    if window.start_minute <= start and start + seg.minutes <= window.end_minute:
+    if _inside(agent.availability, weekday, start, start + seg.minutes):
         return []
+    following = agent.availability[(weekday + 1) % 7]
+    after = "" if start + seg.minutes <= MINUTES_PER_DAY else (
+        f" and {'none' if following is None else f'{_hm(following.start_minute)}-{_hm(following.end_minute)}'} "
+        f"on {WEEKDAYS[(weekday + 1) % 7]}")
     return [Violation(seg.agent_id, seg.day, "availability",
                       f"shift {seg.span()} outside availability {_hm(window.start_minute)}-"
-                      f"{_hm(window.end_minute)} on {WEEKDAYS[weekday]}")]
+                      f"{_hm(window.end_minute)} on {WEEKDAYS[weekday]}{after}")]
+
+
+def _inside(windows: Sequence[TimeWindow | None], weekday: int, start: float, end: float) -> bool:
+    """Whether ``[start, end)`` minutes after the midnight of ``weekday`` lie inside the windows: the part up to
+    24:00 inside that weekday's, any part after it inside the next weekday's counted from its 00:00."""
+    for day, low, high in ((weekday, start, min(end, MINUTES_PER_DAY)),
+                           ((weekday + 1) % 7, max(start - MINUTES_PER_DAY, 0), end - MINUTES_PER_DAY)):
+        if high <= low and day != weekday:
+            continue  # no part past midnight
+        window = windows[day]
+        if window is None or not (window.start_minute <= low and high <= window.end_minute):
+            return False
+    return True
 
 
 def _one_shift_per_day(shifts: Sequence[_Shift]) -> list[Violation]:
@@ -402,15 +426,14 @@ def could_work(agent: Agent, allowed: Sequence[ShiftTemplate], day: date) -> boo
     """Whether the agent could work a shift on ``day`` were it not on leave: one of its contract's templates
     (``allowed``) runs on that weekday and has a start at which the whole shift lies inside the agent's
     availability that weekday (pins and the contract's earliest start / latest end not looked at)."""
-    window = agent.availability[day.weekday()]
-    if window is None:
+    if agent.availability[day.weekday()] is None:
         return False
     for template in allowed:
         if day.weekday() not in template.weekdays:
             continue
         start = template.earliest_start_minute
         while start <= template.latest_start_minute:
-            if window.start_minute <= start and start + template.length_minutes <= window.end_minute:
+            if _inside(agent.availability, day.weekday(), start, start + template.length_minutes):
                 return True
             start += template.start_step_minutes
     return False

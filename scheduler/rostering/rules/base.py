@@ -26,7 +26,16 @@ from enum import Flag, auto
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from scheduler.domain.plan import WEEKEND_WEEKDAYS, Activity, Agent, Contract, PlanConfig, ShiftTemplate, TimeWindow
+from scheduler.domain.plan import (
+    WEEKEND_WEEKDAYS,
+    Activity,
+    Agent,
+    Contract,
+    PlanConfig,
+    ShiftTemplate,
+    TimeWindow,
+    fits_availability,
+)
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, shift_options
 from scheduler.domain.week import Week
@@ -117,8 +126,8 @@ def workable_weekdays(availability: tuple[TimeWindow | None, ...],
                       templates: tuple[ShiftTemplate, ...]) -> tuple[bool, ...]:
     """Per weekday (0 = Monday), whether some template runs that weekday and fits inside the availability."""
     return tuple(window is not None and any(weekday in t.weekdays and any(
-        window.contains(s, s + t.length_minutes) for s in t.start_minutes()) for t in templates)
-        for weekday, window in enumerate(availability))
+        fits_availability(availability, weekday, s, s + t.length_minutes) for s in t.start_minutes())
+        for t in templates) for weekday, window in enumerate(availability))
 
 
 def agent_week(config: PlanConfig, week: Week, agent: Agent) -> AgentWeek:

@@ -45,7 +45,9 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                     for offset in range(0, slot.rule.minutes, interval):
                         covering[model.week.slot(agent_day.day_index, minute + offset)].append(var)
     for week_slot, variables in sorted(covering.items()):
-        room = limit - int(model.fixed_on_break[week_slot])
+        # a night shift's break past the plan's end counts too (the roster's own breaks there)
+        fixed = int(model.fixed_on_break[week_slot]) if week_slot < len(model.fixed_on_break) else 0
+        room = limit - fixed
         if len(variables) > room:
             model.cp.add(cp_model.LinearExpr.sum(variables) <= max(room, 0))
     return []

@@ -122,7 +122,7 @@ def _with_breaks(instance: Instance, agent: Agent, shifts: tuple[ShiftAssignment
     spare = -residual.need
     rows = residual.rows[agent.agent_id]
     cap = break_cap.cap(config)
-    room = np.full(week.slot_count, np.iinfo(np.int64).max // 2, dtype=np.int64) if cap is None else (
+    room = np.full(week.reach_slot_count, np.iinfo(np.int64).max // 2, dtype=np.int64) if cap is None else (
         cap - others_on_break)
     placed = []
     for shift in shifts:
@@ -187,7 +187,7 @@ def sequential_roster(
     weeks: dict[str, tuple[ShiftAssignment, ...]] = {}
     floors: dict[str, np.ndarray] = {}
     breaks: dict[str, np.ndarray] = {}
-    on_break = np.zeros(week.slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
+    on_break = np.zeros(week.reach_slot_count, dtype=np.int64)  # agents on break per slot, for the break cap
     # floor and ratio rules: a head is worth the shortfall it saves (``rules.floor_rules``)
     floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
     pool = WeekPool(config, week)  # the weeks rostered so far, for the agents left once ``stop`` says stop

@@ -134,7 +134,7 @@ def merge(instance: Instance, parents: Sequence[Roster], new_solver: Callable[[]
     for module, amount in zip(SOFT_RULE_MODULES, base_soft, strict=True):
         constant += amount * module.weight(config) * scale // module.DIVISOR
     fixed_floor: dict[tuple[str, ...], np.ndarray] = {}
-    fixed_break = np.zeros(slots, np.int64)
+    fixed_break = np.zeros(week.reach_slot_count, np.int64)
     floor_terms: dict[tuple[str, ...], list[tuple[cp_model.IntVar, np.ndarray]]] = {}
     break_terms: list[tuple[cp_model.IntVar, np.ndarray]] = []
     costs = []  # (variable, scaled per-agent cost of its week)
@@ -161,7 +161,7 @@ def merge(instance: Instance, parents: Sequence[Roster], new_solver: Callable[[]
 
     cap = break_cap.cap(config)
     if cap is not None:
-        for slot in range(slots):
+        for slot in range(week.reach_slot_count):
             moving = [(v, int(b[slot])) for v, b in break_terms if b[slot]]
             if moving:
                 cp.add(cp_model.LinearExpr.weighted_sum([v for v, _ in moving], [c for _, c in moving])

@@ -296,6 +296,13 @@ def test_a_24_hour_centre_is_planned_valid_with_its_nights_covered(planned: Path
     short = (cover.loc[night, "required"] - cover.loc[night, "scheduled"]).clip(lower=0).sum()
     assert short <= 7
     assert (cover.loc[~night & (minute < 6 * 60), "scheduled"] == 0).all()  # Monday 00:00-06:00: no one yet
+    # the roster's simulation counts the nights past midnight too (nobody on Monday's early hours answers)
+    early = minute < 6 * 60
+    assert cover.loc[night & early, "predicted_service_level"].mean() > 0.2
+    assert (cover.loc[~night & early, "predicted_service_level"] == 0).all()
+    result = CliRunner().invoke(main, ["simulate", str(planned / "out"), "--config", str(planned / "plan.yaml"),
+                                       "--reps", "2"])
+    assert result.exit_code == 0, result.output
 
 
 def test_the_outputs_write_a_night_shift_ending_the_next_day(planned: Path) -> None:
@@ -360,3 +367,27 @@ def test_the_break_cap_counts_sunday_nights_breaks_past_the_week() -> None:
     assert "break_cap" in {v.rule for v in validate_roster(config, frame, MON)}
     apart = [nights[0], shift(6, "night", "22:00", 480, (("break", 26 * 60),), agent_id="A2")]
     assert within_break_cap(config, WEEK, Roster(tuple(apart)))
+
+
+def test_floor_rules_leave_monday_before_the_sunday_night_ends_to_the_previous_week() -> None:
+    """A lead always on the floor: Monday 00:00-06:00 only the previous week's Sunday night reaches, so neither the
+    rule's slots nor the validator ask for one there; Tuesday 00:00-06:00 they both do."""
+    import dataclasses
+
+    from scheduler.domain.plan import Agent, FloorRule, Level
+    from scheduler.rostering.rules.floor_rules import floor_counts
+
+    contract = Contract("c", 0, 168 * 60, 7, 0, 7, 20.0, ("night",))
+    config = make_config((Agent("L1", "c", ("sales",), ANY_TIME, frozenset(), level="lead"),), (contract,), (NIGHT,))
+    config = dataclasses.replace(
+        config, opening_hours=dataclasses.replace(config.opening_hours, by_weekday=(TimeWindow(0, 24 * 60),) * 7),
+        levels=(Level("agent"), Level("lead")),
+        floor_rules=(FloorRule("lead_on_floor", 1, "lead", (), (), True, 0),))
+    slots = floor_counts(config, WEEK)[0].slots
+    assert min(slots) == WEEK.slot(0, 6 * 60) and WEEK.slot(1, 0) in slots
+    week = [shift(0, "night", "22:00", 480, agent_id="L1")]  # Monday night: Tuesday 00:00-06:00 has its lead
+    frame = pd.read_csv(pd.io.common.StringIO(roster_csv_of(list(week))), dtype=str)
+    short = {v.detail.split(" at ")[1].split(",")[0] for v in validate_roster(config, frame, MON)
+             if v.rule == "floor_rule" and v.date in (MON, MON + timedelta(days=1))}
+    assert "00:00" not in short and "05:45" not in short  # Monday's early hours and Tuesday's are not short
+    assert "06:00" in short  # Monday 06:00 is (and Tuesday 06:00)

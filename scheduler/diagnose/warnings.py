@@ -21,8 +21,8 @@ import pandas as pd
 
 from forecasting.history import History
 from scheduler.domain.clock import minute_to_clock
-from scheduler.domain.plan import MINUTES_PER_DAY, PlanConfig
-from scheduler.domain.shifts import shift_options
+from scheduler.domain.plan import PlanConfig
+from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
 
 LOAD_FACTOR = 3.0
@@ -80,11 +80,8 @@ def coverable_slots(config: PlanConfig, week: Week) -> dict[str, np.ndarray]:
 def before_nights_end(config: PlanConfig, week: Week) -> np.ndarray:
     """A bool array over the week's slots: the first day's slots before the latest end of a template that runs
     past midnight on the day before it (a Sunday night shift into Monday), which only the previous week covers."""
-    before = (week.start.weekday() - 1) % 7
-    reach = max((t.latest_end_minute - MINUTES_PER_DAY for t in config.templates
-                 if before in t.weekdays and t.latest_end_minute > MINUTES_PER_DAY), default=0)
     mask = np.zeros(week.slot_count, dtype=bool)
-    mask[:week.slot(0, reach)] = True
+    mask[:week.slot(0, previous_night_minutes(config, week))] = True
     return mask
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.domain.plan import Agent, PlanConfig, ShiftTemplate
+from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig, ShiftTemplate
 from scheduler.domain.week import Week
 
 
@@ -58,6 +58,15 @@ def free_shift_options(config: PlanConfig, agent: Agent, week: Week, day_index: 
                 options.append(ShiftOption(template, start))
     return tuple(options)
 
+
+
+def previous_night_minutes(config: PlanConfig, week: Week) -> int:
+    """Minutes of the week's first day that night shifts of the day before it reach (the latest end past midnight
+    of a template running on that weekday; 0 with none): only the previous week's roster can cover them, so a plan
+    of this week asks no cover and keeps no floor rule there (README, "Night shifts")."""
+    before = (week.start.weekday() - 1) % 7
+    return max((t.latest_end_minute - MINUTES_PER_DAY for t in config.templates
+                if before in t.weekdays and t.latest_end_minute > MINUTES_PER_DAY), default=0)
 
 
 def candidate_span(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[int, int] | None:

@@ -37,8 +37,10 @@ Conventions (the model builder must agree with them):
   lunch or activity rows does. A hard ``floor_rules[]`` entry needs at least ``min_agents`` of its agents (its
   ``agents`` list, or the agents whose ``level`` ranks at or above its ``level`` in ``levels[]``) on the floor
   in every interval of the week in which the centre (no ``queues``), or one of its queues, is open (rule
-  ``floor_rule``); a hard ``ratio_rules[]`` entry allows at most ``max_juniors_per_senior`` agents at or below
-  ``junior_level`` per agent at or above ``senior_level`` (rule ``ratio_rule``). An agent without a level
+  ``floor_rule``), but for the first day's intervals before the latest end of a night shift template running on
+  the day before (those are the previous week's to staff); a hard ``ratio_rules[]`` entry allows at most
+  ``max_juniors_per_senior`` agents at or below ``junior_level`` per agent at or above ``senior_level`` (rule
+  ``ratio_rule``), in the same intervals. An agent without a level
   ranks as the most junior, and counts as no senior. Rule ``min_level``: no agent is skilled for a queue
   whose ``min_level`` ranks above the agent's level.
 """
@@ -779,6 +781,12 @@ def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week:
             on_floor[seg.agent_id][moment] += sign
             moment += step
 
+    # the first day's minutes that the day before's night shifts reach are the previous week's to staff
+    sunday = (week - timedelta(days=1)).weekday()
+    carried_until = datetime.combine(week, time.min) + timedelta(minutes=max(
+        (t.latest_start_minute + t.length_minutes - MINUTES_PER_DAY for t in config.templates
+         if sunday in t.weekdays and t.latest_start_minute + t.length_minutes > MINUTES_PER_DAY), default=0))
+
     def open_moments(queue_ids: Sequence[str]) -> list[datetime]:
         hours = [config.opening_hours] if not queue_ids else [
             q.opening_hours for q in config.queues if q.queue_id in queue_ids]
@@ -791,7 +799,8 @@ def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week:
                     continue
                 moment = datetime.combine(day, time.min) + timedelta(minutes=window.start_minute)
                 while moment < datetime.combine(day, time.min) + timedelta(minutes=window.end_minute):
-                    moments.add(moment)
+                    if moment >= carried_until:
+                        moments.add(moment)
                     moment += step
         return sorted(moments)
 

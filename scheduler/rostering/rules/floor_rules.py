@@ -34,7 +34,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
-from scheduler.domain.shifts import shift_options
+from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules import carry_days, horizon_weekends
@@ -68,7 +68,8 @@ def active(config: PlanConfig) -> bool:
 
 
 def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tuple[int, ...]:
-    """Week slots in which the centre (``queue_ids`` empty) or any of the queues is open."""
+    """Week slots in which the centre (``queue_ids`` empty) or any of the queues is open, but for the first day's
+    slots that only the previous week's night shifts reach (``previous_night_minutes``)."""
     hours = [config.opening_hours] if not queue_ids else [config.queue(q).opening_hours for q in queue_ids]
     slots: set[int] = set()
     for day in range(7):
@@ -78,7 +79,8 @@ def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tupl
             if window is not None:
                 slots.update(range(week.slot(day, window.start_minute),
                                    week.slot(day, min(window.end_minute, MINUTES_PER_DAY))))
-    return tuple(sorted(slots))
+    carried = week.slot(0, previous_night_minutes(config, week))
+    return tuple(sorted(s for s in slots if s >= carried))
 
 
 def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:

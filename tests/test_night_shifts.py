@@ -391,3 +391,16 @@ def test_floor_rules_leave_monday_before_the_sunday_night_ends_to_the_previous_w
              if v.rule == "floor_rule" and v.date in (MON, MON + timedelta(days=1))}
     assert "00:00" not in short and "05:45" not in short  # Monday's early hours and Tuesday's are not short
     assert "06:00" in short  # Monday 06:00 is (and Tuesday 06:00)
+
+
+@SETTINGS
+@given(case=night_weeks())
+def test_the_validator_agrees_with_the_rules_on_night_weeks(case: tuple) -> None:
+    """On drawn weeks with nights, the independent validator finds an agent-rule violation exactly when some agent
+    rule's fast check refuses the week (the rules and the validator count rest, windows and days the same way)."""
+    config, week = case
+    facts = agent_week(config, WEEK, config.agents[0])
+    kept = all(rule.keeps(facts, week) for rule in AGENT_RULES)
+    frame = pd.read_csv(pd.io.common.StringIO(roster_csv_of(week)), dtype=str)
+    found = {v.rule for v in validate_roster(config, frame, MON)} - {"template", "grid"}
+    assert (not found) is kept, found

@@ -689,7 +689,7 @@ def _parse_timestamps(text: pa.ChunkedArray, rows: np.ndarray, path: Path, name:
         at = bad.argmax()
         shown = text[at].as_py()
         # 05/01/2026 is 5 January or 1 May: only the writer knows, so it is not guessed
-        hint = ("; a date written day or month first is ambiguous: save it year first, 2026-01-05T08:00:00"
+        hint = ("; a date written day or month first is ambiguous: save it year first, YYYY-MM-DDTHH:MM:SS"
                 if isinstance(shown, str) and _DAY_MONTH_PATTERN.match(shown.strip()) else "")
         raise InputError(
             f"{path} row {rows[at]}: {name} must be an ISO 8601 local time like 2003-03-03T07:00:00, "

@@ -144,7 +144,7 @@ def test_a_day_first_date_says_why_it_is_not_guessed(tmp_path: Path, stamp: str)
     lines[0] = f"{stamp},{lines[0].split(',', 1)[1]}"
     message = load_error(write(tmp_path, lines))
     assert message.endswith(f"got {stamp!r}; a date written day or month first is ambiguous: save it year first, "
-                            "2026-01-05T08:00:00")
+                            "YYYY-MM-DDTHH:MM:SS")
 
 
 def test_duplicate_rows_are_counted_and_the_fix_said(tmp_path: Path) -> None:
@@ -196,3 +196,17 @@ def test_tabs_and_spaces_at_line_ends_are_read_and_a_tab_indent_is_named(tmp_pat
         load_config(plan)
     assert str(caught.value) == ("plan.yaml: line 3 found character '\\t' that cannot start any token; YAML indents "
                                  "and separates with spaces, not tabs: replace the tab")
+
+
+def test_a_queue_without_history_says_what_to_do(tmp_path: Path) -> None:
+    from scheduler.app.pipeline import forecast_week, planned_week
+    from scheduler.io.config import load_config
+
+    plan = _tiny_plan(tmp_path)
+    config = load_config(plan)
+    history = load_history(write(tmp_path, history_lines(days=21, interval_minutes=30, queue="q2")), 30)
+    with pytest.raises(InputError) as caught:
+        forecast_week(config, history, planned_week(config, history))
+    assert str(caught.value).startswith("history.csv: no history for queue(s) q1 named in plan.yaml: queues; add the "
+                                        "queue's rows to history.csv, or take it out of plan.yaml until it has two "
+                                        "weeks of history")

@@ -137,7 +137,9 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
         # a name that differs only in case or spaces is named (ids are case-sensitive)
         alike = [f"{excerpt(name)} for {queue}" for queue in missing for name in history.queues
                  if name.casefold().replace(" ", "") == queue.casefold().replace(" ", "")]
-        hint = f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else ""
+        hint = (f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else
+                f"; add the queue's rows to {history.path.name}, or take it out of {config.source.name} until it has "
+                "two weeks of history")
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues{hint}")
     country = (calendar or choose_holidays(history, config.holiday_country)).country

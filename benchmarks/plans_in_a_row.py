@@ -13,7 +13,9 @@ in a row, two days off together, a team meeting; with ``--every-other-weekend`` 
 5. ``week2_agent_new``: an agent hired for week 2 (no row in week 1's roster);
 6. ``week1_sick``: week 1 re-planned on Wednesday (``--pin`` the published roster, ``--pin-days mon,tue``) with an
    agent who works on Wednesday and Thursday calling in sick for both; Monday and Tuesday must stay as published;
-7. ``sweep``: a three-scenario ``wfm sweep`` on week 2's plan; ``simulate``: ``wfm simulate`` of week 2.
+7. ``week2_sick``: the same re-plan of week 2 (its published roster to ``--pin``) with ``--previous`` week 1's
+   roster: the seam (rest, days in a row, weekends) kept against week 1, validated with ``--previous``;
+8. ``sweep``: a three-scenario ``wfm sweep`` on week 2's plan; ``simulate``: ``wfm simulate`` of week 2.
 
 One JSON line per step: exit code, traceback, the last error line, validity, and what the step checks.
 """
@@ -27,6 +29,7 @@ import json
 import random
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -79,6 +82,38 @@ def _plan(name: str, plan: Path, out: Path, limit: str, *more: str) -> dict:
         if checked.returncode:
             row["validate"] = (checked.stdout + checked.stderr).strip()[-400:]
     return row
+
+
+def _sick_replan(name: str, sick_folder: Path, out: Path, folder: Path, plan_file: Path, roster: Path,
+                 agents: list[dict], monday: str, limit: str, *more: str) -> dict:
+    """The week of ``monday`` (published as ``roster``) re-planned on Wednesday (``--pin``, ``--pin-days mon,tue``)
+    with an agent working Monday, Wednesday and Thursday off sick on Wednesday and Thursday; Monday and Tuesday
+    must stay as published."""
+    first = date.fromisoformat(monday)
+    mon, tue, wed, thu = (str(first + timedelta(days=k)) for k in range(4))
+    sick_folder.mkdir(exist_ok=True)
+    rows = _rows(roster)
+    by_agent: dict[str, set[str]] = {}
+    for r in rows:
+        if r["activity"] == "shift":
+            by_agent.setdefault(r["agent_id"], set()).add(r["date"])
+    # (Monday worked too: an agent working Wednesday to Sunday, Monday and Tuesday pinned off, cannot reach the
+    # contract's minimum with two days of sick leave)
+    sick = next(a for a, days in sorted(by_agent.items()) if {mon, wed, thu} <= days)
+    sick_rows = [{**a, "time_off": ";".join(filter(None, [a["time_off"], f"{wed};{thu}"]))}
+                 if a["agent_id"] == sick else a for a in agents]
+    _write_rows(sick_folder / "agents.csv", sick_rows)
+    (sick_folder / "plan.yaml").write_text(plan_file.read_text().replace("history: history.csv",
+                                                                          f"history: {folder / 'history.csv'}"))
+    row = _plan(name, sick_folder / "plan.yaml", out, limit, "--pin", str(roster), "--pin-days", "mon,tue", *more)
+    if row["exit"] == 0:
+        before = sorted(tuple(r.values()) for r in rows if r["date"] in (mon, tue))
+        after = sorted(tuple(r.values()) for r in _rows(out / "roster.csv") if r["date"] in (mon, tue))
+        row["pinned_days_kept"] = before == after
+        row["sick_agent_off"] = not any(r["agent_id"] == sick and r["date"] in (wed, thu)
+                                        for r in _rows(out / "roster.csv"))
+        row["changes"] = len(_rows(out / "changes.csv")) if (out / "changes.csv").is_file() else None
+    return {**row, "sick": sick}
 
 
 def run(seed: int, work: Path, limit: str, every_other_weekend: bool) -> list[dict]:
@@ -142,31 +177,13 @@ def run(seed: int, work: Path, limit: str, every_other_weekend: bool) -> list[di
                        "--previous", str(roster)))
 
     # week 1 re-planned on Wednesday: an agent working Wednesday and Thursday calls in sick for both
-    sick_folder = work / f"sick_{seed}"
-    sick_folder.mkdir(exist_ok=True)
-    by_agent: dict[str, set[str]] = {}
-    for r in rows:
-        if r["activity"] == "shift":
-            by_agent.setdefault(r["agent_id"], set()).add(r["date"])
-    # (Monday worked too: an agent working Wednesday to Sunday, Monday and Tuesday pinned off, cannot reach the
-    # contract's minimum with two days of sick leave)
-    sick = next(a for a, days in sorted(by_agent.items()) if {"2026-03-30", "2026-04-01", "2026-04-02"} <= days)
-    sick_rows = [{**a, "time_off": ";".join(filter(None, [a["time_off"], "2026-04-01;2026-04-02"]))}
-                 if a["agent_id"] == sick else a for a in agents]
-    _write_rows(sick_folder / "agents.csv", sick_rows)
-    (sick_folder / "plan.yaml").write_text(plan1.read_text().replace("history: history.csv",
-                                                                      f"history: {folder / 'history.csv'}"))
-    out = work / f"w1s_{seed}"
-    row = _plan("week1_sick", sick_folder / "plan.yaml", out, limit, "--pin", str(roster), "--pin-days", "mon,tue")
-    if row["exit"] == 0:
-        before = sorted(tuple(r.values()) for r in rows if r["date"] in ("2026-03-30", "2026-03-31"))
-        after = sorted(tuple(r.values()) for r in _rows(out / "roster.csv") if r["date"] in ("2026-03-30",
-                                                                                               "2026-03-31"))
-        row["pinned_days_kept"] = before == after
-        row["sick_agent_off"] = not any(r["agent_id"] == sick and r["date"] in ("2026-04-01", "2026-04-02")
-                                        for r in _rows(out / "roster.csv"))
-        row["changes"] = len(_rows(out / "changes.csv")) if (out / "changes.csv").is_file() else None
-    steps.append({**row, "sick": sick})
+    steps.append(_sick_replan("week1_sick", work / f"sick_{seed}", work / f"w1s_{seed}", folder, plan1, roster,
+                              agents, WEEK1, limit))
+    # the same in week 2, whose re-plan must keep the seam with week 1 (``--previous``)
+    w2_roster = work / f"w2_{seed}" / "roster.csv"
+    if w2_roster.is_file():
+        steps.append(_sick_replan("week2_sick", work / f"sick2_{seed}", work / f"w2s_{seed}", folder, plan2,
+                                  w2_roster, agents, WEEK2, limit, "--previous", str(roster)))
 
     # what-if and simulation on week 2
     w2 = work / f"w2_{seed}"

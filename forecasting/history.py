@@ -5,7 +5,8 @@ Two layouts are accepted, told apart by their columns, in a CSV file (UTF-8, hea
 
 - *Interval rows*: ``interval_start, queue, contacts`` and optionally ``aht_seconds``; other columns (such
   as ``abandoned``) are ignored. ``interval_start`` is the local wall-clock start of the interval in
-  ISO 8601 without a UTC offset (``2003-03-03T07:00:00``).
+  ISO 8601 without a UTC offset (``2003-03-03T07:00:00``); with a ``timezone``, every row may instead carry
+  its offset (``2003-03-03T07:00:00Z``, ``+01:00``: an ACD's export), read as that instant's local time.
 - *Contact rows* (one row per contact): ``arrival_time, queue, handle_seconds``, detected when the file has
   ``arrival_time`` and no ``interval_start``. They are aggregated on load into intervals of
   ``interval_minutes`` (``DEFAULT_CONTACT_INTERVAL_MINUTES`` = 15 when not given): each contact counts in
@@ -73,6 +74,7 @@ import array
 import contextlib
 import csv
 import difflib
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -120,6 +122,8 @@ OUTLIER_COLUMNS: tuple[str, ...] = ("queue", "interval_start", "contacts", "expe
 # A time part (after the first "T" or space) ending in "Z" or "+hh", "+hh:mm", "+hhmm" (or "-") carries a UTC
 # offset; written for whole strings so pyarrow's vectorised regex (RE2) can test a column at once.
 _OFFSET_PATTERN = r"[T ].*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+# A date of a spreadsheet's locale: day and month first in either order (05/01/2026, 1.5.26, 05-01-2026 ...).
+_DAY_MONTH_PATTERN = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 # Reading a CSV: bytes per block when counting lines, records per block on the exact (csv module) path.
 _READ_BLOCK_BYTES = 1 << 24
 _EXACT_BLOCK_RECORDS = 100_000
@@ -232,7 +236,7 @@ def load_history(path: Path, interval_minutes: int | None = None, timezone: str 
     queue_text = column("queue")
     blank_queue = _blank(queue_text)
     if contact_rows:
-        arrival = _parse_timestamps(column("arrival_time"), row_numbers, path, "arrival_time")
+        arrival = _parse_timestamps(column("arrival_time"), row_numbers, path, "arrival_time", zone)
         if blank_queue.any():
             raise InputError(f"{path} row {row_numbers[blank_queue.argmax()]}: queue must not be empty")
         if zone is not None:
@@ -245,7 +249,7 @@ def load_history(path: Path, interval_minutes: int | None = None, timezone: str 
         frame = _aggregate_contacts(arrival, queue, handle_seconds, row_numbers, interval_minutes, zone)
         _check_span(frame, path)
     else:
-        interval_start = _parse_timestamps(column("interval_start"), row_numbers, path, "interval_start")
+        interval_start = _parse_timestamps(column("interval_start"), row_numbers, path, "interval_start", zone)
         if blank_queue.any():
             raise InputError(f"{path} row {row_numbers[blank_queue.argmax()]}: queue must not be empty")
         _check_queue_names(queue_text, row_numbers, path)
@@ -278,7 +282,8 @@ def load_history(path: Path, interval_minutes: int | None = None, timezone: str 
         if interval_minutes is not None and interval_minutes != inferred:
             raise InputError(
                 f"{path}: interval_minutes is {interval_minutes} but the interval rows are {inferred} minutes apart "
-                "(most common gap)"
+                f"(most common gap); export the history in {interval_minutes}-minute intervals, or plan in "
+                f"{inferred}-minute ones (a plan's centre.interval_minutes, wfm forecast's --interval)"
             )
         interval_minutes = inferred
         _check_alignment(frame, interval_minutes, path)
@@ -647,22 +652,33 @@ def _column_positions(header: list[str], path: Path, required: tuple[str, ...]) 
     return {name: header.index(name) for name in required + OPTIONAL_COLUMNS if name in seen}
 
 
-def _parse_timestamps(text: pa.ChunkedArray, rows: np.ndarray, path: Path, name: str) -> np.ndarray:
-    """Naive ``datetime64[ns]`` values; offsets, blanks and unparsable text are errors.
+def _parse_timestamps(text: pa.ChunkedArray, rows: np.ndarray, path: Path, name: str,
+                      zone: ZoneInfo | None = None) -> np.ndarray:
+    """Naive ``datetime64[ns]`` local values; blanks and unparsable text are errors.
 
     Arrow parses the common ISO 8601 forms without a Python object per value; text it refuses is parsed
-    again by pandas (``format="ISO8601"``), whose rules decide what is valid.
+    again by pandas (``format="ISO8601"``), whose rules decide what is valid. Times with a UTC offset (``Z``,
+    ``+01:00``, as an ACD exports them) are read as the instants they name, in ``zone``'s local time; without a
+    zone, or where some rows have an offset and others none, they are an error.
     """
     with_offset = pc.match_substring_regex(text, _OFFSET_PATTERN).to_numpy(zero_copy_only=False)
+    if with_offset.any() and (zone is None or not with_offset.all()):
+        if zone is None:
+            at = with_offset.argmax()
+            raise InputError(f"{path} row {rows[at]}: {name} must be local time without a UTC offset (or give the "
+                             f"centre's time zone), got {excerpt(text[at].as_py())}")
+        at = (~with_offset).argmax()
+        raise InputError(f"{path} row {rows[at]}: {name} {excerpt(text[at].as_py())} has no UTC offset but row "
+                         f"{rows[with_offset.argmax()]} has one; give every time with its offset, or every time as "
+                         "local time without one")
     if with_offset.any():
-        at = with_offset.argmax()
-        raise InputError(
-            f"{path} row {rows[at]}: {name} must be local time without a UTC offset, got {excerpt(text[at].as_py())}"
-        )
-    try:
-        parsed = pd.Series(pc.cast(text, pa.timestamp("ns")).to_numpy().astype("datetime64[ns]"))
-    except pa.ArrowException:
-        parsed = pd.to_datetime(text.to_pandas(), format="ISO8601", errors="coerce")
+        parsed = pd.to_datetime(text.to_pandas(), format="ISO8601", errors="coerce", utc=True)
+        parsed = parsed.dt.tz_convert(zone.key).dt.tz_localize(None)  # type: ignore[union-attr]
+    else:
+        try:
+            parsed = pd.Series(pc.cast(text, pa.timestamp("ns")).to_numpy().astype("datetime64[ns]"))
+        except pa.ArrowException:
+            parsed = pd.to_datetime(text.to_pandas(), format="ISO8601", errors="coerce")
     outside = outside_timestamp_range(parsed)
     if outside.any():
         at = outside.argmax()
@@ -671,9 +687,13 @@ def _parse_timestamps(text: pa.ChunkedArray, rows: np.ndarray, path: Path, name:
     bad = parsed.isna().to_numpy()
     if bad.any():
         at = bad.argmax()
+        shown = text[at].as_py()
+        # 05/01/2026 is 5 January or 1 May: only the writer knows, so it is not guessed
+        hint = ("; a date written day or month first is ambiguous: save it year first, YYYY-MM-DDTHH:MM:SS"
+                if isinstance(shown, str) and _DAY_MONTH_PATTERN.match(shown.strip()) else "")
         raise InputError(
             f"{path} row {rows[at]}: {name} must be an ISO 8601 local time like 2003-03-03T07:00:00, "
-            f"got {excerpt(text[at].as_py())}"
+            f"got {excerpt(shown)}{hint}"
         )
     return parsed.to_numpy(dtype="datetime64[ns]")
 
@@ -740,7 +760,9 @@ def _check_duplicates(frame: pd.DataFrame, path: Path) -> None:
         first -= 1
     raise InputError(
         f"{path} row {rows[at]}: duplicate of row {rows[first]} "
-        f"(queue {excerpt(frame['queue'].iloc[at])}, interval_start {pd.Timestamp(starts[at]).isoformat()})"
+        f"(queue {excerpt(frame['queue'].iloc[at])}, interval_start {pd.Timestamp(starts[at]).isoformat()}); "
+        f"{int(later.sum()):,} row(s) repeat a queue and interval_start: keep one row per queue and interval (a "
+        "page exported twice: delete the copies; parts of one interval: sum them)"
     )
 
 

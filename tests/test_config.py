@@ -349,7 +349,8 @@ def test_bad_agent_row(plan: dict[str, Any], tmp_path: Path, line: str, problem:
 
 def test_agent_row_number_counts_blank_lines(plan: dict[str, Any], tmp_path: Path) -> None:
     lines = [AGENTS[0], "", ",,,,", "", "A002,part_time,chat;servce,,", AGENTS[2]]
-    assert error_of(write(tmp_path, plan, lines)) == "agents.csv row 6: agent A002 has unknown skill 'servce'"
+    assert error_of(write(tmp_path, plan, lines)) == ("agents.csv row 6: agent A002 has unknown skill 'servce' (the "
+                                                      "queues are 'chat', 'sales', 'service')")
 
 
 def test_agents_file_with_byte_order_mark(plan: dict[str, Any], tmp_path: Path) -> None:

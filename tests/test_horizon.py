@@ -136,6 +136,39 @@ def test_previous_roster_holds_the_first_days(tmp_path: Path) -> None:
     assert validate_horizon(load_config(plan), roster, WEEK_START, 1, previous) == []
 
 
+def test_a_replan_after_a_previous_roster_keeps_the_seam(tmp_path: Path) -> None:
+    """``--pin`` with ``--previous`` (a re-plan of a week of a horizon) exited 2. A full-timer on the published
+    Monday worked the six days before it (at most 6 in a row): the re-plan (Sunday pinned) must take that Monday
+    off, which the re-plan without the week before keeps (a changed day costs, an unchanged one does not)."""
+    plan, requirements = _centre(tmp_path, weeks=1)
+    published = tmp_path / "published"
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", published, "--time-limit", "1",
+                 "--quiet")
+    assert result.exit_code == 0, explain(result)
+    roster = read_roster(published / "roster.csv")
+    shifts = roster[roster["activity"] == "shift"]
+    agent = sorted(shifts.loc[(shifts["date"] == WEEK_START) & shifts["agent_id"].isin(["A0", "A1", "A2"]),
+                              "agent_id"])[0]
+    previous = _previous(tmp_path / "previous.csv", [(agent, SUNDAY_BEFORE - timedelta(days=d), "08:00", "16:00")
+                                                     for d in range(6)])
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "again", "--time-limit", "1",
+                 "--quiet", "--pin", published / "roster.csv", "--pin-days", "sun", "--previous", previous)
+    assert result.exit_code == 0, explain(result)
+    again = read_roster(tmp_path / "again" / "roster.csv")
+    worked = again[(again["activity"] == "shift") & (again["agent_id"] == agent)]
+    assert WEEK_START not in set(worked["date"])
+    assert validate_horizon(load_config(plan), again, WEEK_START, 1, previous) == []
+    with (tmp_path / "again" / "changes.csv").open(newline="") as handle:
+        changes = list(csv.DictReader(handle))
+    assert {"agent_id": agent, "date": WEEK_START.isoformat(), "change": "shift removed"}.items() <= next(
+        c for c in changes if c["agent_id"] == agent and c["date"] == WEEK_START.isoformat()).items()
+    sunday = (WEEK_START + timedelta(days=6)).isoformat()
+    assert not any(c["date"] == sunday for c in changes)  # the pinned day kept
+    several = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "x", "--weeks", "2",
+                  "--pin", published / "roster.csv", "--previous", previous)
+    assert several.exit_code == 2 and "--weeks above 1" in several.output
+
+
 def test_weeks_1_changes_nothing(tmp_path: Path) -> None:
     plan, requirements = _centre(tmp_path, weeks=1)
     for name, extra in (("default", ()), ("one", ("--weeks", "1"))):

@@ -243,18 +243,28 @@ def deadline_queues(config: PlanConfig, week: Week, required: pd.DataFrame) -> t
     where keeping every item would cost more than it saves), as ``rostering.deadlines.DeadlineQueue``; empty
     without deferred queues."""
     result = []
-    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
     for index, queue in enumerate(config.queues):
         if not queue.deferred or queue.deadline_minutes is None or queue.deadline_cover != "cumulative":
             continue
-        contacts, aht = _on_grid(required.loc[required["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
-        work = _work(contacts, aht, config.interval_minutes)
-        is_open = open_mask(queue, grid, config.interval_minutes)
-        steps = queue.deadline_minutes // config.interval_minutes
-        due = due_slots(is_open, steps, queue.deadline_clock)
-        result.append(deadline_queue(index, work, is_open, due, config.shrinkage, deadline_slots=steps,
+        work, is_open, due = deadline_work(config, week, required, queue)
+        result.append(deadline_queue(index, work, is_open, due, config.shrinkage,
+                                     deadline_slots=queue.deadline_minutes // config.interval_minutes,
                                      service_level_target=queue.service_level_target))
     return tuple(result)
+
+
+def deadline_work(config: PlanConfig, week: Week, required: pd.DataFrame,
+                  queue: Queue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A deferred queue with a deadline: the work arriving in each slot of the week (agent-intervals, from the
+    requirement rows' contacts and AHT), where it is open, and the slot by whose end each slot's work falls due
+    (``due_slots``; ``>= slots``: after the week); shapes ``(slots,)``."""
+    if queue.deadline_minutes is None:
+        raise ValueError(f"queue {queue.queue_id} has no deadline")
+    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
+    contacts, aht = _on_grid(required.loc[required["queue"] == queue.queue_id], grid, queue.default_aht_seconds)
+    is_open = open_mask(queue, grid, config.interval_minutes)
+    due = due_slots(is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
+    return _work(contacts, aht, config.interval_minutes), is_open, due
 
 
 def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.ndarray,

@@ -44,8 +44,9 @@ from scheduler.app.channels import (
 from scheduler.app.horizon_deadlines import HorizonDeadlines
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
+from scheduler.diagnose.deadline_reach import unreachable_deadlines
 from scheduler.diagnose.prechecks import explain_conflicts
-from scheduler.diagnose.warnings import implausible_handle_times, implausible_input
+from scheduler.diagnose.warnings import history_warnings, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -94,16 +95,28 @@ def with_weeks(config: PlanConfig, weeks: int | None) -> PlanConfig:
 def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> bool:
     """Whether the plan runs through the horizon: several weeks, a previous roster to continue, or a contract with
     a horizon key (a single week with them is a horizon of one week, checked by the horizon's validator). A
-    re-plan (``pin``) of one week with no previous roster runs as a week: its rules read the horizon keys over that
-    week alone, and ``schedule_and_publish`` checks them with the horizon's validator."""
+    re-plan (``pin``) of one week runs as a week: its rules read the horizon keys over that week alone, the
+    previous roster (if any) gives it its carry-in (``with_previous``), and ``schedule_and_publish`` checks it
+    with the horizon's validator, seam included."""
     if config.weeks == 1 and previous is None and config.contracts == without_horizon(config).contracts:
         return False
-    if pin is not None and config.weeks == 1 and previous is None:
-        return False  # a re-plan of one week: the contracts' horizon keys hold over it as a horizon of one week
+    if pin is not None and config.weeks == 1:
+        return False  # a re-plan of one week (of a horizon, with --previous the roster of the week before)
     if pin is not None:
         raise InputError("--pin re-plans one published week: it cannot be combined with --weeks above 1 "
-                         "(forecast.weeks) or --previous")
+                         "(forecast.weeks); to re-plan a week of a horizon, give that week's roster to --pin and "
+                         "the roster before it to --previous")
     return True
+
+
+def with_previous(config: PlanConfig, week: Week, previous: Path | None) -> tuple[PlanConfig, list[str]]:
+    """A single week (a re-plan) continuing ``previous``: the config with the carry-in its last days leave (rest,
+    days in a row and off, weekends), as the horizon's first week gets it, and the warning lines of its reading
+    (agents who have left); unchanged without one."""
+    if previous is None:
+        return config, []
+    past, known_from, skipped = read_previous(previous, config, week.start)
+    return replace(config, carry_in=carry_in(config, week, 1, known_from, past)), skipped
 
 
 def horizon_weeks(first: Week, weeks: int) -> list[Week]:
@@ -199,7 +212,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     lp_wall = math.inf if overall_wall is None else LP_WALL_SHARE * overall_wall / len(weeks)
     started = time.monotonic()
     plans: list[WeekPlan] = []
-    warnings: list[str] = skipped + implausible_handle_times(config, history)
+    warnings: list[str] = skipped + history_warnings(config, history)
+    deadline_warned: set[str] = set()
     deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
@@ -209,6 +223,10 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
                       f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
         for line in implausible_input(config, week, required[number - 1], array):
             if line not in warnings:
+                warnings.append(line)
+        for queue_id, line in unreachable_deadlines(config, week, required[number - 1]).items():
+            if queue_id not in deadline_warned:  # one line per queue: the first week it holds in
+                deadline_warned.add(queue_id)
                 warnings.append(line)
         week_config = replace(config, carry_in=carry_in(config, week, number, known_from, past))
         found = explain_conflicts(week_config, week) + break_cap_conflicts(week_config, week) + (

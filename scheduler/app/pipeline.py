@@ -45,13 +45,15 @@ from scheduler.app.horizon import (
     is_horizon,
     requirement_rows,
     schedule_horizon,
+    with_previous,
     with_weeks,
     without_horizon,
 )
 from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
+from scheduler.diagnose.deadline_reach import unreachable_deadlines
 from scheduler.diagnose.prechecks import explain_conflicts
-from scheduler.diagnose.warnings import implausible_handle_times, implausible_input
+from scheduler.diagnose.warnings import history_warnings, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.domain.week import Week
@@ -135,7 +137,9 @@ def forecast_week(config: PlanConfig, history: History, week: Week,
         # a name that differs only in case or spaces is named (ids are case-sensitive)
         alike = [f"{excerpt(name)} for {queue}" for queue in missing for name in history.queues
                  if name.casefold().replace(" ", "") == queue.casefold().replace(" ", "")]
-        hint = f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else ""
+        hint = (f" (it has {', '.join(alike)}; queue names must match exactly)" if alike else
+                f"; add the queue's rows to {history.path.name}, or take it out of {config.source.name} until it has "
+                "two weeks of history")
         raise InputError(f"{history.path.name}: no history for queue(s) {', '.join(missing)} named in "
                          f"{config.source.name}: queues{hint}")
     country = (calendar or choose_holidays(history, config.holiday_country)).country
@@ -347,10 +351,10 @@ def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: fl
     said = f"; {calendar.describe()}" if config.holiday_country else ""
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
     required = plan_requirements(config, forecast, queue_targets(config))
-    config = with_replan(config, week, pin, pin_days)
+    config, skipped = with_previous(with_replan(config, week, pin, pin_days), week, previous)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
-                                stop=stop)
+                                stop=stop, previous=previous, notes=skipped)
 
 
 def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Path, *,
@@ -382,10 +386,10 @@ def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Pa
                                 [requirement_rows(config, w, required) for w in weekly], out_dir, history=history,
                                 stage=stage, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
                                 progress=progress, stop=stop, previous=previous)
-    config = with_replan(config, week, pin, pin_days)
+    config, skipped = with_previous(with_replan(config, week, pin, pin_days), week, previous)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
-                                stop=stop)
+                                stop=stop, previous=previous, notes=skipped)
 
 
 def _loaded(config: PlanConfig | Path) -> PlanConfig:
@@ -516,13 +520,17 @@ def _monday(day: date) -> date:
 def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame, required: pd.DataFrame,
                          out_dir: Path, *, history: History | None, stage: _Stages,
                          time_limit_seconds: float | None, seed: int | None, workers: int | None,
-                         progress: TextIO | None, stop: Stop | None = None) -> PlanResult:
+                         progress: TextIO | None, stop: Stop | None = None, previous: Path | None = None,
+                         notes: Sequence[str] = ()) -> PlanResult:
     """Roster against the requirements, validate independently, and publish every output atomically. ``stop``
-    (an interrupt, a wall-clock cap) ends the search early; the best roster found is published as usual."""
+    (an interrupt, a wall-clock cap) ends the search early; the best roster found is published as usual.
+    ``previous``: the roster before the week (a re-plan's, whose carry-in ``config`` holds), for the validator's
+    seam; ``notes``: warning lines already found (its reading)."""
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-    warnings = implausible_input(config, week, required, array) + implausible_handle_times(config, history)
+    warnings = [*notes, *implausible_input(config, week, required, array),
+                *unreachable_deadlines(config, week, required).values(), *history_warnings(config, history)]
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     # the weekly mode's instance keeps deferred queues on their fixed work plan; otherwise they are covered
@@ -547,8 +555,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
 
     with StagedOutput(out_dir) as staged:
         roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))
-        violations = (validate_horizon(config, read_roster(roster_path), week.start, 1)
-                      if config.contracts != without_horizon(config).contracts  # a re-plan with horizon keys
+        violations = (validate_horizon(config, read_roster(roster_path), week.start, 1, previous)
+                      # a re-plan with horizon keys, or of a week after --previous
+                      if previous is not None or config.contracts != without_horizon(config).contracts
                       else validate_roster(config, read_roster(roster_path), week.start))
         stage("validate", f"{len(violations)} hard-rule violation(s)")
         cover = coverage(config, week, schedule.roster, required, array, targets)

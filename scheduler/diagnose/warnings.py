@@ -9,7 +9,10 @@
   times the queue's median (a timer left running, one row in minutes or hours) when they raise the queue's
   contact-weighted mean handle time, which the forecast carries into every interval, by more than ``AHT_SHIFT``;
   or a queue whose median handle time is more than ``AHT_FACTOR`` times above or below its
-  ``default_aht_seconds`` (the column in the wrong unit).
+  ``default_aht_seconds`` (the column in the wrong unit);
+- ``unplanned`` (``unplanned_history_queues``): a history queue the plan does not name, which the forecast
+  ignores; named with the planned queue whose history starts within a week of its end (a queue renamed in the
+  ACD mid-history: the planned queue's forecast then learns from its new name's weeks alone).
 
 The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
 """
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.history import History
+from forecasting.untrusted import excerpt
 from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.shifts import previous_night_minutes, shift_options
@@ -29,6 +33,7 @@ LOAD_FACTOR = 3.0
 LOAD_MARGIN_AGENTS = 5.0
 SECONDS_PER_MINUTE = 60
 AHT_FACTOR = 10.0
+RENAME_GAP_DAYS = 7  # a planned queue starting this soon after an unplanned one ends may be its new name
 AHT_SHIFT = 0.1  # the rows above AHT_FACTOR x the median are named when they raise the mean handle time by 10%
 
 
@@ -161,4 +166,31 @@ def implausible_handle_times(config: PlanConfig, history: History | None) -> lis
             lines.append(
                 f"queue {queue.queue_id}: the history's median aht_seconds is {median:,.0f} s but "
                 f"{config.source.name}'s default_aht_seconds is {default:,.0f} s; check that both are in seconds")
+    return lines
+
+
+def history_warnings(config: PlanConfig, history: History | None) -> list[str]:
+    """The warning lines about the history itself (``aht`` then ``unplanned``)."""
+    return implausible_handle_times(config, history) + unplanned_history_queues(config, history)
+
+
+def unplanned_history_queues(config: PlanConfig, history: History | None) -> list[str]:
+    """The ``unplanned`` lines (without ``warning:``), one per history queue the plan does not name, in name order;
+    none without a history."""
+    if history is None:
+        return []
+    planned = {q.queue_id for q in config.queues}
+    starts = history.frame.groupby("queue")["interval_start"]
+    first = {str(q): t.date() for q, t in starts.min().items()}
+    ends = {str(q): t.date() for q, t in starts.max().items()}
+    lines = []
+    for name in history.queues:
+        if name in planned:
+            continue
+        last = ends[name]
+        after = [(q, first[q]) for q in sorted(planned & set(first)) if 0 < (first[q] - last).days <= RENAME_GAP_DAYS]
+        renamed = "".join(f"; queue {q}'s history starts on {day}: if it is {excerpt(name)} renamed, give "
+                          f"both the same name in {history.path.name}" for q, day in after[:1])
+        lines.append(f"{history.path.name}: queue {excerpt(name)} (history to {last}) is not among "
+                     f"{config.source.name}'s queues and is ignored{renamed}")
     return lines

@@ -208,7 +208,7 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
             raise InputError(f"{where}: agent {shown} has no skills (is skilled for no queue)")
         for skill in skills:
             if skill not in queue_ids:
-                raise InputError(f"{where}: agent {shown} has unknown skill {excerpt(skill)}")
+                raise InputError(f"{where}: agent {shown} has unknown skill {excerpt(skill)}{_known(skill, queue_ids)}")
         try:
             availability = parse_availability(row.get("availability") or "")
         except ValueError as exc:
@@ -230,3 +230,13 @@ def load_agents(path: Path, queue_ids: set[str], contract_ids: set[str],
         agents.append(Agent(agent_id, contract, skills, availability, frozenset(time_off), preferences, level,
                             () if all(p == 1.0 for p in proficiencies) else proficiencies))
     return tuple(agents)
+
+
+def _known(skill: str, queue_ids: set[str]) -> str:
+    """What an unknown skill could have meant: the queue it matches but for case and spaces (an HR export's
+    ``SALES``), else the queues there are."""
+    alike = [q for q in sorted(queue_ids) if q.casefold().replace(" ", "") == skill.casefold().replace(" ", "")]
+    if alike:
+        return f" (the queue is {excerpt(alike[0])}: skills must match the queue ids exactly)"
+    shown = ", ".join(excerpt(q) for q in sorted(queue_ids)[:10]) + (", ..." if len(queue_ids) > 10 else "")
+    return f" (the queues are {shown})"

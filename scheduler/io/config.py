@@ -7,6 +7,7 @@ in ``docs/config.md``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable
@@ -81,11 +82,14 @@ MAX_UNDERSTAFFING_GROWTH = 1_000.0
 MAX_FORECAST_FACTOR = 100.0  # forecast.volume_factor and forecast.aht_factor (what-if scaling)
 # Nesting deeper than this in a plan YAML is refused (no real plan nests more than a few levels).
 MAX_YAML_DEPTH = 50
+# A percentage typed where a fraction is asked for (``service_level_target: 80%``).
+PERCENT_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML with dates kept as text (checked by ``_Node.iso_date``, so a bad date names its key) and
-    bad ``!!int`` / ``!!float`` values reported as YAML errors with their line."""
+    """Safe YAML with dates kept as text (checked by ``_Node.iso_date``, so a bad date names its key), times
+    typed without quotes (``8:00``, a base-60 number to YAML 1.1) kept as text, and bad ``!!int`` / ``!!float``
+    values reported as YAML errors with their line."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth = getattr(self, "_depth", 0) + 1
@@ -116,8 +120,21 @@ class _Loader(yaml.SafeLoader):
         super().flatten_mapping(node)
 
 
+def _meant(key: str, allowed: tuple[str, ...]) -> str:
+    """A hint for a key typed by hand: the allowed key it spells but for case, spaces or hyphens (``TimeZone``,
+    ``Max Occupancy``), else a close one (``max_occupncy``)."""
+    plain = key.strip().lower().replace(" ", "_").replace("-", "_")
+    same = [a for a in allowed if a.replace("_", "") == plain.replace("_", "")]
+    if same:
+        return f"; keys are lower case with underscores: {same[0]!r}"
+    close = difflib.get_close_matches(plain, allowed, n=1, cutoff=0.8)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _scalar_or_fail(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def build(loader: Any, node: Any) -> Any:
+        if ":" in str(node.value):  # YAML 1.1's base-60 numbers: ``8:00`` is the time typed, not 480
+            return loader.construct_yaml_str(node)
         try:
             return construct(loader, node)
         except (ValueError, OverflowError):
@@ -172,7 +189,7 @@ class _Node:
             if key not in allowed:
                 raise InputError(
                     f"{self.prefix}unknown key {excerpt(self.child_path(str(key)))} "
-                    f"(expected one of: {', '.join(allowed)})"
+                    f"(expected one of: {', '.join(allowed)}{_meant(str(key), allowed)})"
                 )
         return self.value
 
@@ -204,7 +221,9 @@ class _Node:
 
     def number(self, low: float | None = None, high: float | None = None, *, open_low: bool = False) -> float:
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            raise self.fail("must be a number")
+            percent = PERCENT_PATTERN.match(self.value) if isinstance(self.value, str) else None
+            hint = f"; write a percentage as a fraction: {float(percent.group(1)) / 100:g}" if percent else ""
+            raise InputError(f"{self.fail('must be a number')}{hint}")
         v = float(self.value)
         if not math.isfinite(v):
             raise self.fail("must be a finite number")
@@ -649,14 +668,17 @@ def load_config(path: Path | str) -> PlanConfig:
     path = Path(path)
     regular_file(path, "config file")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
+        # spaces and tabs at a line's end are nothing to YAML, but PyYAML stops at a tab there
+        text = "\n".join(line.rstrip(" \t") for line in path.read_text(encoding="utf-8").splitlines())
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
         raise InputError(f"{path.name}: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["invalid YAML"])[0][:100]
-        raise InputError(f"{path.name}:{where} {problem}") from None
+        tab = "; YAML indents and separates with spaces, not tabs: replace the tab" if "'\\t'" in problem else ""
+        raise InputError(f"{path.name}:{where} {problem}{tab}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
     if raw is None:

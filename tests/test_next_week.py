@@ -224,3 +224,13 @@ def test_a_two_week_plan_whose_first_week_left_no_second_is_now_valid(tmp_path: 
     roster = read_roster(out / "roster.csv")
     assert validate_horizon(config, roster, WEEK_START, 2) == []
 
+
+
+def test_a_contract_kept_off_every_weekend_is_warned() -> None:
+    from scheduler.diagnose.warnings import weekends_barred
+
+    (line,) = weekends_barred(_config(), WEEK)
+    assert line.startswith("contract full: 1 agent(s) kept off the weekend of 2026-03-30 (e.g. A1)")
+    assert "max_consecutive_weekends 1" in line
+    assert weekends_barred(_config(replace(FULL, max_consecutive_weekends=None, min_consecutive_days_off=1,
+                                           max_consecutive_days=6)), WEEK) == []

@@ -9,7 +9,10 @@
   times the queue's median (a timer left running, one row in minutes or hours) when they raise the queue's
   contact-weighted mean handle time, which the forecast carries into every interval, by more than ``AHT_SHIFT``;
   or a queue whose median handle time is more than ``AHT_FACTOR`` times above or below its
-  ``default_aht_seconds`` (the column in the wrong unit).
+  ``default_aht_seconds`` (the column in the wrong unit);
+- ``weekend``: a contract whose agents may work weekend shifts but whose weekly rules keep some of them off every
+  weekend, because a week that works it leaves the next week short of the minimum hours or days
+  (``rules.next_week``: 36 h of 8-h shifts, 5 days in a row, two days off together, every other weekend off).
 
 The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
 """
@@ -24,6 +27,7 @@ from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
+from scheduler.rostering.rules import agent_week, next_week
 
 LOAD_FACTOR = 3.0
 LOAD_MARGIN_AGENTS = 5.0
@@ -113,6 +117,22 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                 "can cover, from "
                 f"{_slot_text(week, first)}; add a shift template or narrow the queue's "
                 "opening_hours")
+    return lines + weekends_barred(config, week)
+
+
+def weekends_barred(config: PlanConfig, week: Week) -> list[str]:
+    """Per contract, its agents that ``rules.next_week`` keeps off the week's weekend (the ``weekend`` lines)."""
+    barred: dict[str, list[str]] = {}
+    for agent in config.agents:
+        if next_week.weekend_barred(agent_week(config, week, agent)):
+            barred.setdefault(agent.contract_id, []).append(agent.agent_id)
+    lines = []
+    for contract_id, agent_ids in barred.items():
+        facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_ids[0]))
+        lines.append(f"contract {contract_id}: {len(agent_ids)} agent(s) kept off the weekend of {week.start} (e.g. "
+                     f"{agent_ids[0]}): a week that works it leaves the next week short of the contract's minimum "
+                     f"hours or days ({next_week.RULE.describe(facts).split('(', 1)[1]}; relax one of them or "
+                     "min_weekly_hours to staff weekends with this contract")
     return lines
 
 

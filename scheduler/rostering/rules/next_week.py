@@ -45,6 +45,14 @@ def _refused(agent: AgentWeek) -> frozenset[EndState]:
 _REFUSED: dict = {}
 
 
+def weekend_barred(agent: AgentWeek) -> bool:
+    """Whether the rule keeps the agent off this week's weekend altogether (every reachable end state that works
+    it is refused): a planner's rules that leave no weekend to a contract with weekend shifts, worth a warning."""
+    refused = refused_ends(agent)
+    worked = [end for end in this_week_ends(agent) if end[1] > 0]
+    return bool(refused) and bool(worked) and all(end in refused for end in worked)
+
+
 def refused_patterns(agent: AgentWeek) -> list[tuple[bool, ...]]:
     """The day patterns (worked or not, per day) whose end state the rule refuses."""
     refused = refused_ends(agent)

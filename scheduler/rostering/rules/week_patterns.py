@@ -153,11 +153,21 @@ def this_week_ends(agent: AgentWeek) -> frozenset[EndState]:
     """The end states this week's own day patterns can reach under the same relaxed rules (its options, days,
     runs from the carry-in, weekend and paid range)."""
     config, contract = agent.config, agent.contract
-    shape = _shape(contract, tuple(frozenset(o.paid_minutes for o in free_shift_options(
-        config, agent.agent, agent.week, d)) for d in range(DAYS)), agent.leave_days)
-    grid = reduce(math.gcd, {p for day in shape.day_paid for p in day}, 0) or 1
-    return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, _start(agent),
-                                                         weekend_allowed(agent), grid))
+    day_paid = tuple(frozenset(o.paid_minutes for o in free_shift_options(config, agent.agent, agent.week, d))
+                     for d in range(DAYS))
+    start, weekend_ok = _start(agent), weekend_allowed(agent)
+    # agents alike in contract, options, leave and carry-in share the answer
+    key = (contract.contract_id, day_paid, agent.leave_days, agent.weekend, start, weekend_ok)
+
+    def ends() -> frozenset[EndState]:
+        shape = _shape(contract, day_paid, agent.leave_days)
+        grid = reduce(math.gcd, {p for day in day_paid for p in day}, 0) or 1
+        return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, start, weekend_ok, grid))
+
+    return held_for(_ENDS, config, key, ends, 4096)
+
+
+_ENDS: dict = {}
 
 
 def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int] | None) -> Reach:

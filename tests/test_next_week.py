@@ -227,10 +227,23 @@ def test_a_two_week_plan_whose_first_week_left_no_second_is_now_valid(tmp_path: 
 
 
 def test_a_contract_kept_off_every_weekend_is_warned() -> None:
-    from scheduler.diagnose.warnings import weekends_barred
+    from scheduler.diagnose.warnings import next_week_warnings
 
-    (line,) = weekends_barred(_config(), WEEK)
+    (line,) = next_week_warnings(_config(), WEEK)
     assert line.startswith("contract full: 1 agent(s) kept off the weekend of 2026-03-30 (e.g. A1)")
     assert "max_consecutive_weekends 1" in line
-    assert weekends_barred(_config(replace(FULL, max_consecutive_weekends=None, min_consecutive_days_off=1,
+    assert next_week_warnings(_config(replace(FULL, max_consecutive_weekends=None, min_consecutive_days_off=1,
                                            max_consecutive_days=6)), WEEK) == []
+
+
+def test_an_agent_whose_every_week_leaves_no_next_is_warned() -> None:
+    """Leave on Thursday with two days off together: every 4-shift week works its weekend, so no week 2 follows
+    (plans_in_a_row 850923's A058, 44523's A033); the rule refuses nothing and a warning says so in week 1."""
+    from scheduler.diagnose.warnings import next_week_warnings
+
+    config = make_config(agents=(agent(contract="full", time_off=frozenset({WEEK.day(3)})),), contracts=(FULL,))
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert next_week.no_next_week(facts) and not next_week.refused_ends(facts)
+    (line,) = next_week_warnings(config, WEEK)
+    assert line.startswith("agent A1: every week it can work from 2026-03-30 leaves the next week short of contract "
+                           "full's minimum hours or days")

@@ -12,7 +12,9 @@
   ``default_aht_seconds`` (the column in the wrong unit);
 - ``weekend``: a contract whose agents may work weekend shifts but whose weekly rules keep some of them off every
   weekend, because a week that works it leaves the next week short of the minimum hours or days
-  (``rules.next_week``: 36 h of 8-h shifts, 5 days in a row, two days off together, every other weekend off).
+  (``rules.next_week``: 36 h of 8-h shifts, 5 days in a row, two days off together, every other weekend off);
+  and an agent every week of whom leaves the next one so (a day of leave mid-week with those rules): the next week
+  will have no roster for it.
 
 The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
 """
@@ -117,16 +119,22 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                 "can cover, from "
                 f"{_slot_text(week, first)}; add a shift template or narrow the queue's "
                 "opening_hours")
-    return lines + weekends_barred(config, week)
+    return lines + next_week_warnings(config, week)
 
 
-def weekends_barred(config: PlanConfig, week: Week) -> list[str]:
+def next_week_warnings(config: PlanConfig, week: Week) -> list[str]:
     """Per contract, its agents that ``rules.next_week`` keeps off the week's weekend (the ``weekend`` lines)."""
     barred: dict[str, list[str]] = {}
-    for agent in config.agents:
-        if next_week.weekend_barred(agent_week(config, week, agent)):
-            barred.setdefault(agent.contract_id, []).append(agent.agent_id)
     lines = []
+    for agent in config.agents:
+        facts = agent_week(config, week, agent)
+        if next_week.weekend_barred(facts):
+            barred.setdefault(agent.contract_id, []).append(agent.agent_id)
+        elif next_week.no_next_week(facts):
+            lines.append(f"agent {agent.agent_id}: every week it can work from {week.start} leaves the next week "
+                         f"short of contract {agent.contract_id}'s minimum hours or days "
+                         f"({next_week.RULE.describe(facts).split('(', 1)[1]}, with its availability and time off; "
+                         "the next week will have no roster for it")
     for contract_id, agent_ids in barred.items():
         facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_ids[0]))
         lines.append(f"contract {contract_id}: {len(agent_ids)} agent(s) kept off the weekend of {week.start} (e.g. "

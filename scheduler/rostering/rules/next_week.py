@@ -53,6 +53,14 @@ def weekend_barred(agent: AgentWeek) -> bool:
     return bool(refused) and bool(worked) and all(end in refused for end in worked)
 
 
+def no_next_week(agent: AgentWeek) -> bool:
+    """Whether every end state this week can reach leaves the later weeks unworkable (the rule then refuses
+    nothing): the horizon fails for the agent whatever this week does, worth a warning before it does."""
+    ends = this_week_ends(agent)
+    reach = reach_after(agent, 0, None)
+    return bool(ends) and not any(reach.reaches(end) for end in ends)
+
+
 def refused_patterns(agent: AgentWeek) -> list[tuple[bool, ...]]:
     """The day patterns (worked or not, per day) whose end state the rule refuses."""
     refused = refused_ends(agent)

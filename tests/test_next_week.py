@@ -120,6 +120,18 @@ def test_an_agent_whose_next_week_is_impossible_anyway_is_not_held_to_it() -> No
     assert not next_week.refused_ends(_week_one_of_two(AgentCarry(worked_run_days=3, off_run_days=0)))
 
 
+def test_a_re_plan_whose_pins_leave_no_next_week_is_not_made_infeasible() -> None:
+    """A re-plan (``--pin``) keeping a published Sunday shift: every week with that Sunday leaves no week 2, so the
+    rule refuses nothing (the re-plan is planned as before); without the pin it refuses Sunday endings."""
+    from scheduler.domain.plan import PinnedShift, Replan
+
+    sunday = PinnedShift("day", hm("08:00"), ())
+    pinned = replace(_config(), replan=Replan({("A1", WEEK.day(6)): sunday}, {("A1", WEEK.day(6)): sunday}))
+    facts = agent_week(pinned, WEEK, pinned.agents[0])
+    assert facts.must_work[6] and not next_week.refused_ends(facts)
+    assert next_week.RULE.keeps(facts, _shifts((2, 3, 4, 5, 6)))
+
+
 # --------------------------------------------------------------------- never refuses a week that can be completed
 
 def _template(paid_hours: int) -> ShiftTemplate:

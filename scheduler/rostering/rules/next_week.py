@@ -10,8 +10,9 @@ that keeps each week's minimum and maximum paid hours, ``min_days_per_week`` and
 ``max_consecutive_days``, ``min_consecutive_days_off`` and the weekend rules. That programme is a relaxation
 (see its module), so an end state it refuses has no real continuation: the rule never refuses a week that could
 be completed. Two cases add nothing: an agent none of whose end states this week can reach (under the same
-relaxed rules, ``week_patterns.this_week_ends``) has a continuation (the later weeks cannot be worked whatever
-this week does: they say so themselves when planned), and an agent for whom no reachable end state is refused.
+relaxed rules and a re-plan's pinned days, ``week_patterns.this_week_ends``) has a continuation (the later weeks
+cannot be worked whatever this week does: they say so themselves when planned, and a re-plan whose pins leave no
+next week is planned as before), and an agent for whom no reachable end state is refused.
 
 It depends on which days are worked alone (``keeps_days``): the local search, the LP bound's patterns and the
 pre-checks ask it as any other day-pattern rule; in CP-SAT the refused patterns are forbidden assignments of the

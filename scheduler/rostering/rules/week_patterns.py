@@ -39,7 +39,7 @@ from functools import reduce
 
 from scheduler.domain.horizon import NO_CARRY, AgentCarry
 from scheduler.domain.plan import Contract
-from scheduler.domain.shifts import free_shift_options
+from scheduler.domain.shifts import free_shift_options, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.held import held_for
 from scheduler.rostering.rules.base import DAYS, AgentWeek
@@ -134,11 +134,13 @@ def _shape(contract: Contract, day_paid: tuple[frozenset[int], ...], leave: int)
 
 
 def _patterns(contract: Contract, weekend: Sequence[int], shape: _WeekShape, state: EndState, weekend_ok: bool,
-              grid: int) -> Iterator[tuple[int, EndState]]:
-    """Per day pattern one week can work from ``state``: the bits of its totals and the state it leaves."""
+              grid: int, must_work: Sequence[bool] = (False,) * DAYS) -> Iterator[tuple[int, EndState]]:
+    """Per day pattern one week can work from ``state`` (working at least the ``must_work`` days): the bits of its
+    totals and the state it leaves."""
     for pattern in range(1 << DAYS):
         days = [bool(pattern >> d & 1) for d in range(DAYS)]
         if (not shape.least_days <= sum(days) <= shape.most_days
+                or any(must and not day for must, day in zip(must_work, days, strict=True))
                 or any(days[d] and not shape.day_paid[d] for d in range(DAYS))
                 or (not weekend_ok and any(days[d] for d in weekend))
                 or not _keeps_runs(contract, state, days)):
@@ -150,19 +152,20 @@ def _patterns(contract: Contract, weekend: Sequence[int], shape: _WeekShape, sta
 
 
 def this_week_ends(agent: AgentWeek) -> frozenset[EndState]:
-    """The end states this week's own day patterns can reach under the same relaxed rules (its options, days,
-    runs from the carry-in, weekend and paid range)."""
+    """The end states this week's own day patterns can reach under the same relaxed rules (its options, a
+    re-plan's pinned days, days, runs from the carry-in, weekend and paid range)."""
     config, contract = agent.config, agent.contract
-    day_paid = tuple(frozenset(o.paid_minutes for o in free_shift_options(config, agent.agent, agent.week, d))
+    day_paid = tuple(frozenset(o.paid_minutes for o in shift_options(config, agent.agent, agent.week, d))
                      for d in range(DAYS))
-    start, weekend_ok = _start(agent), weekend_allowed(agent)
-    # agents alike in contract, options, leave and carry-in share the answer
-    key = (contract.contract_id, day_paid, agent.leave_days, agent.weekend, start, weekend_ok)
+    start, weekend_ok, must_work = _start(agent), weekend_allowed(agent), agent.must_work
+    # agents alike in contract, options, pins, leave and carry-in share the answer
+    key = (contract.contract_id, day_paid, must_work, agent.leave_days, agent.weekend, start, weekend_ok)
 
     def ends() -> frozenset[EndState]:
         shape = _shape(contract, day_paid, agent.leave_days)
         grid = reduce(math.gcd, {p for day in day_paid for p in day}, 0) or 1
-        return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, start, weekend_ok, grid))
+        return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, start, weekend_ok, grid,
+                                                             must_work))
 
     return held_for(_ENDS, config, key, ends, 4096)
 

@@ -15,17 +15,23 @@ leave, the templates' weekdays), at least ``min_days_per_week`` and at most ``ma
 with leave counted as worked), ``max_consecutive_days`` and ``min_consecutive_days_off`` within each week and
 across the seams, the weekend rules as ``rules.horizon_weekends`` paces them, and the week's paid range
 (``weekly_hours.contract_paid_range``). After the horizon's last week (or a one-week plan) comes one more
-ordinary week (``_ordinary_week``): the same contract, availability and templates, no leave, its weekend
-allowed as the first week of a new horizon; it counts towards no average. An agent whose ordinary week is
-impossible even from a fresh start is not held to it (that is not this week's doing).
+ordinary week: the same contract, availability and templates, no leave, its weekend allowed as the first week
+of a new horizon (the loosest pacing of any horizon); it counts towards no average. That week is a requirement
+by design (a plan should leave a next week possible), checked with the same filters; an agent whose ordinary
+week is impossible even from a fresh start is not held to it (that is not this week's doing).
 
-Why it never refuses a week that could be completed: every pattern a real later week can work keeps each
-condition above, as each is one of the hard rules (or implied by one: a week's totals are sums of its days'
-shift options), so the real continuations are among the programme's; the rules it leaves out (rest, the
-weekend-days cap, the shift window, pins, leave counted in a run of worked days) only let it reach more. So the
-answer is a superset of what the later weeks can really pay, and an end state it finds empty has no real
-continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the templates' paid
-minutes (``gcd``); asked for reachability alone (``window`` None) every total is bit 0.
+Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary
+week) each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as
+each filter is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the
+week's total is a sum of its shifts' paid minutes, each in its day's options; the seam filters are
+``carry_days``' and ``horizon_weekends``' own). The end state the programme passes on is the real one or a
+looser one: the run of days worked is capped at ``max_consecutive_days`` and the days off at
+``min_consecutive_days_off`` (past the cap they constrain the same), and leave counted as worked is not added to
+a run (shorter runs allow more). By induction from the last week, the continuation is a path of the programme,
+so its total's bit is set. The rules left out (rest, the weekend-days cap, the shift window, pins) only let it
+reach more: the answer is a superset of what the later weeks can really pay, and an end state it finds empty
+has no real continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the
+templates' paid minutes (``gcd``); asked for reachability alone (``window`` None) every total is bit 0.
 """
 
 from __future__ import annotations

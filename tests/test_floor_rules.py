@@ -214,3 +214,24 @@ def test_precheck_names_the_weeks_before_only_where_they_bar_an_agent() -> None:
     (line,) = floor_rules.reachable_conflicts(dataclasses.replace(config, carry_in=CarryIn(1, 2, {})), WEEK)
     assert line.endswith("fewer of them could work at all (availability, time off, shift templates); add such "
                          "agents or relax the rule")
+
+
+def test_a_broken_rule_names_the_agents_the_weeks_before_keep_off() -> None:
+    """A roster short of a lead on Saturday, in week 2 of a horizon whose week 1 put a lead on its weekend (every
+    other weekend off): the line says how many of the rule's agents the weeks before keep off that day (482187 and
+    514305 said only 'no roster was found that keeps floor_rules[0] lead_on_floor: 56 intervals ...')."""
+    from scheduler.domain.horizon import AgentCarry, CarryIn
+
+    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
+    config = _config(hard=True, ratio=False)
+    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=1)
+    config = dataclasses.replace(config, contracts=(contract,), weeks=2,
+                                 queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
+                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    empty = Roster(())
+    (alone,) = floor_rules.broken(dataclasses.replace(config, carry_in=CarryIn(2, 2, {})), WEEK, empty)
+    assert alone.endswith("short of the rule")
+    worked = dataclasses.replace(config, carry_in=CarryIn(2, 2, {"L1": AgentCarry(weekend_run=1)}))
+    (line,) = floor_rules.broken(worked, WEEK, empty)
+    assert line.startswith("floor_rules[0] lead: 2 intervals (Sat 2026-04-04 10:00")
+    assert "the weeks before leave 1 of its 1 agents off on those days" in line

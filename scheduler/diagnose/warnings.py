@@ -13,6 +13,11 @@
 - ``unplanned`` (``unplanned_history_queues``): a history queue the plan does not name, which the forecast
   ignores; named with the planned queue whose history starts within a week of its end (a queue renamed in the
   ACD mid-history: the planned queue's forecast then learns from its new name's weeks alone).
+- ``weekend``: a contract whose agents may work weekend shifts but whose weekly rules keep some of them off every
+  weekend, because a week that works it leaves the next week short of the minimum hours or days
+  (``rules.next_week``: 36 h of 8-h shifts, 5 days in a row, two days off together, every other weekend off);
+  and an agent every week of whom leaves the next one so (a day of leave mid-week with those rules): the next week
+  will have no roster for it.
 
 The roster is still built; the lines go to stderr and to ``kpis.json`` (``warnings``).
 """
@@ -28,6 +33,7 @@ from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
+from scheduler.rostering.rules import agent_week, next_week
 
 LOAD_FACTOR = 3.0
 LOAD_MARGIN_AGENTS = 5.0
@@ -135,6 +141,28 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                 "can cover, from "
                 f"{_slot_text(week, first)}; add a shift template or narrow the queue's "
                 "opening_hours")
+    return lines + next_week_warnings(config, week)
+
+
+def next_week_warnings(config: PlanConfig, week: Week) -> list[str]:
+    """Per contract, its agents that ``rules.next_week`` keeps off the week's weekend (the ``weekend`` lines)."""
+    barred: dict[str, list[str]] = {}
+    lines = []
+    for agent in config.agents:
+        facts = agent_week(config, week, agent)
+        if next_week.weekend_barred(facts):
+            barred.setdefault(agent.contract_id, []).append(agent.agent_id)
+        elif next_week.no_next_week(facts):
+            lines.append(f"agent {agent.agent_id}: every week it can work from {week.start} leaves the next week "
+                         f"short of contract {agent.contract_id}'s minimum hours or days "
+                         f"({next_week.RULE.describe(facts).split('(', 1)[1]}, with its availability and time off; "
+                         "the next week will have no roster for it")
+    for contract_id, agent_ids in barred.items():
+        facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_ids[0]))
+        lines.append(f"contract {contract_id}: {len(agent_ids)} agent(s) kept off the weekend of {week.start} (e.g. "
+                     f"{agent_ids[0]}): a week that works it leaves the next week short of the contract's minimum "
+                     f"hours or days ({next_week.RULE.describe(facts).split('(', 1)[1]}; relax one of them or "
+                     "min_weekly_hours to staff weekends with this contract")
     return lines
 
 

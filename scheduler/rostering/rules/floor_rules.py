@@ -186,8 +186,26 @@ def broken(config: PlanConfig, week: Week, roster: Roster) -> list[str]:
     for count in floor_counts(config, week):
         short = shortfall(count, on_floor, week.slot_count) if count.hard else np.zeros(0)
         if short.any():
-            lines.append(f"{count.key}: {describe_slots(week, np.flatnonzero(short).tolist())} short of the rule")
+            slots = np.flatnonzero(short).tolist()
+            seam = _seam(config, week, count, slots)
+            lines.append(f"{count.key}: {describe_slots(week, slots)} short of the rule{seam}")
     return lines
+
+
+def _seam(config: PlanConfig, week: Week, count: FloorCount, slots: Sequence[int]) -> str:
+    """Where the weeks before bar some of the rule's agents on the short days (a weekend after a weekend worked,
+    days off finishing a run), how many: the rolling horizon plans each week alone and does not pace them (week 1
+    putting every lead on its weekend leaves week 2's weekend too few)."""
+    if config.carry_in is None:
+        return ""
+    days = {int(s) // week.slots_per_day for s in slots}
+    by_id = {a.agent_id: a for a in config.agents}
+    members = [a for a, k in count.coefficients if k > 0 and a in by_id]
+    barred = [a for a in members if _barred_days(config, week, by_id[a]) & days]
+    if not barred:
+        return ""
+    return (f"; the weeks before leave {len(barred)} of its {len(members)} agents off on those days (a weekend "
+            "after a weekend worked, days off finishing a run), which a week planned alone does not pace")
 
 
 def describe_slots(week: Week, slots: Sequence[int], shown: int = 3) -> str:

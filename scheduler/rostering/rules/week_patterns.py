@@ -1,41 +1,61 @@
-"""Which of this week's day patterns keep averaged hours reachable in the horizon's later weeks.
+"""Which of this week's day patterns keep the later weeks possible: the weekly minimums and averaged hours.
 
-The horizon is rostered a week at a time, so ``average_weekly_hours`` must leave the later weeks able to make up
-the average. Their reach depends on how this week *ends*, not only on its total: a full-timer who works this
-weekend may have to take the next one off (``max_consecutive_weekends``) and, after a run of worked days, start
-next week with days off (``max_consecutive_days``), so next week may pay at most four weekdays. Planned on its
-total alone, week 1 could pay 32 h over Wednesday to Sunday and leave week 2 needing 40 h it cannot work (a
-40-agent two-week plan was refused in week 2 that way).
+The horizon is rostered a week at a time, and a week planned alone is followed by another, so how this week
+*ends* limits what the next can do: a full-timer who works this weekend may have to take the next one off
+(``max_consecutive_weekends``) and, after a run of worked days, start next week with days off
+(``max_consecutive_days``, then ``min_consecutive_days_off`` together), so next week may pay at most three or four
+weekdays. Planned on its own, week 1 could end working Wednesday to Sunday and leave week 2 unable to pay its
+36-h minimum (a one-week plan followed by ``--previous`` was refused in week 2 that way), or pay 32 h and leave
+week 2 needing 40 h for the average.
 
 ``reach_after`` answers, per end state of this week (the run of days worked at its end, the run of weekends
-worked, the weekends worked in the horizon), which totals the later weeks can add up to, by dynamic programming
-over their day patterns: each later week's shift options per day (availability, leave, the templates'
-weekdays), at most ``max_days_per_week`` days (fewer with leave counted as worked), ``max_consecutive_days``
+worked, the weekends worked in the horizon, the days off at its end), which totals the later weeks can add up
+to, by dynamic programming over their day patterns: each later week's shift options per day (availability,
+leave, the templates' weekdays), at least ``min_days_per_week`` and at most ``max_days_per_week`` days (fewer
+with leave counted as worked), ``max_consecutive_days`` and ``min_consecutive_days_off`` within each week and
 across the seams, the weekend rules as ``rules.horizon_weekends`` paces them, and the week's paid range
-(``weekly_hours.contract_paid_range``). Rules it leaves out (rest, minimum days, leave counted in a run of
-worked days) only make a later week reach more, so the answer never refuses a week that could be completed:
-it is a superset of what the later weeks can really pay. Totals are sets of paid minutes held as bits of a
-Python int on the grid of the templates' paid minutes (``gcd``).
+(``weekly_hours.contract_paid_range``). After the horizon's last week (or a one-week plan) comes one more
+ordinary week: the same contract, availability and templates, no leave, its weekend allowed as the first week
+of a new horizon (the loosest pacing of any horizon); it counts towards no average. That week is a requirement
+by design (a plan should leave a next week possible), checked with the same filters; an agent whose ordinary
+week is impossible even from a fresh start is not held to it (that is not this week's doing).
+
+Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary
+week) each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as
+each filter is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the
+week's total is a sum of its shifts' paid minutes, each in its day's options; the seam filters are
+``carry_days``' and ``horizon_weekends``' own). The end state the programme passes on is the real one or a
+looser one: the run of days worked is capped at ``max_consecutive_days`` and the days off at
+``min_consecutive_days_off`` (past the cap they constrain the same), and leave counted as worked is not added to
+a run (shorter runs allow more). By induction from the last week, the continuation is a path of the programme,
+so its total's bit is set. The rules left out (rest, the weekend-days cap, the shift window, pins) only let it
+reach more: the answer is a superset of what the later weeks can really pay, and an end state it finds empty
+has no real continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the
+templates' paid minutes (``gcd``); asked for reachability alone (``window`` None) every total is bit 0.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
 
-from scheduler.domain.horizon import NO_CARRY
-from scheduler.domain.shifts import free_shift_options
+from scheduler.domain.horizon import NO_CARRY, AgentCarry
+from scheduler.domain.plan import Contract
+from scheduler.domain.shifts import free_shift_options, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.held import held_for
 from scheduler.rostering.rules.base import DAYS, AgentWeek
-from scheduler.rostering.rules.horizon_weekends import weekend_allowed_after
+from scheduler.rostering.rules.horizon_weekends import weekend_allowed, weekend_allowed_after
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
-# (run of days worked at the week's end, run of weekends worked, weekends worked in the horizon)
-EndState = tuple[int, int, int]
+# (run of days worked at the week's end (at most max_consecutive_days), run of weekends worked, weekends worked in
+# the horizon, days off at the week's end after a worked day (at most min_consecutive_days_off, which also stands
+# for "no worked day known"))
+EndState = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -56,78 +76,169 @@ class Reach:
         high = math.floor((self.high_minutes - total_minutes) / self.grid_minutes)
         return high >= low and (bits >> low) & ((1 << (high - low + 1)) - 1) != 0
 
+    def reaches(self, end: EndState) -> bool:
+        """Whether the later weeks can be worked at all after a week ending in ``end``."""
+        return bool(self.by_end.get(end))
+
+
+def _start(agent: AgentWeek) -> EndState:
+    """The state the days before the week leave (the carry-in), as an end state of the week before."""
+    carry = agent.config.carry_in
+    state: AgentCarry = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
+    contract = agent.contract
+    least_off = contract.min_consecutive_days_off
+    off = least_off if state.off_run_days is None else min(least_off, state.off_run_days)
+    return min(contract.max_consecutive_days, state.worked_run_days), state.weekend_run, state.weekends_worked, off
+
+
+def _after(contract: Contract, weekend: Sequence[int], state: EndState, days: Sequence[bool]) -> EndState:
+    """The end state a week worked on the marked days leaves after starting in ``state``."""
+    run, weekend_run, weekends, off = state
+    on_weekend = any(days[d] for d in weekend)
+    tail = next((DAYS - d - 1 for d in reversed(range(DAYS)) if not days[d]), DAYS)
+    rest = next((DAYS - d - 1 for d in reversed(range(DAYS)) if days[d]), DAYS)
+    least_off = contract.min_consecutive_days_off
+    return (min(contract.max_consecutive_days, tail + run if tail == DAYS else tail),
+            weekend_run + 1 if on_weekend else 0, weekends + on_weekend,
+            0 if tail else min(least_off, off + DAYS if rest == DAYS else rest))
+
+
+def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool]) -> bool:
+    """``max_consecutive_days`` and ``min_consecutive_days_off`` within the week and across its start."""
+    run, _weekend_run, _weekends, off = state
+    if not _runs_keep(list(days), run, contract.max_consecutive_days):
+        return False
+    least_off = contract.min_consecutive_days_off
+    worked = [d for d in range(DAYS) if days[d]]
+    if worked and 0 < off + worked[0] < least_off:  # a run of days off across the seam, too short
+        return False
+    return all(b - a - 1 == 0 or b - a - 1 >= least_off for a, b in zip(worked, worked[1:], strict=False))
+
 
 def end_state(agent: AgentWeek, worked: Iterable[bool]) -> EndState:
     """The state a week worked on the marked days leaves for the next week."""
-    days = list(worked)
-    carry = agent.config.carry_in
-    state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
-    run = 0
-    for day in reversed(days):
-        if not day:
-            break
-        run += 1
-    if run == DAYS:
-        run += state.worked_run_days
-    on_weekend = any(days[d] for d in agent.weekend)
-    return (run, state.weekend_run + 1 if on_weekend else 0, state.weekends_worked + on_weekend)
+    return _after(agent.contract, agent.weekend, _start(agent), list(worked))
 
 
-def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]) -> Reach:
+@dataclass(frozen=True)
+class _WeekShape:
+    """What one week offers a day-pattern: its days' paid options and limits."""
+
+    day_paid: tuple[frozenset[int], ...]
+    most_days: int
+    least_days: int
+    low_minutes: int
+    high_minutes: int
+
+
+def _shape(contract: Contract, day_paid: tuple[frozenset[int], ...], leave: int) -> _WeekShape:
+    as_worked = contract.time_off_counts_as == "worked_day"
+    most_days = max(0, contract.max_days_per_week - leave) if as_worked else contract.max_days_per_week
+    least_days = max(0, contract.min_days_per_week - leave) if as_worked else contract.min_days_per_week
+    low, high = contract_paid_range(contract, leave)
+    return _WeekShape(day_paid, most_days, least_days, low, high)
+
+
+def _patterns(contract: Contract, weekend: Sequence[int], shape: _WeekShape, state: EndState, weekend_ok: bool,
+              grid: int, must_work: Sequence[bool] = (False,) * DAYS) -> Iterator[tuple[int, EndState]]:
+    """Per day pattern one week can work from ``state`` (working at least the ``must_work`` days): the bits of its
+    totals and the state it leaves."""
+    for pattern in range(1 << DAYS):
+        days = [bool(pattern >> d & 1) for d in range(DAYS)]
+        if (not shape.least_days <= sum(days) <= shape.most_days
+                or any(must and not day for must, day in zip(must_work, days, strict=True))
+                or any(days[d] and not shape.day_paid[d] for d in range(DAYS))
+                or (not weekend_ok and any(days[d] for d in weekend))
+                or not _keeps_runs(contract, state, days)):
+            continue
+        totals = _week_totals(tuple(shape.day_paid[d] for d in range(DAYS) if days[d]), grid,
+                              shape.low_minutes, shape.high_minutes)
+        if totals:
+            yield totals, _after(contract, weekend, state, days)
+
+
+def this_week_ends(agent: AgentWeek) -> frozenset[EndState]:
+    """The end states this week's own day patterns can reach under the same relaxed rules (its options, a
+    re-plan's pinned days, days, runs from the carry-in, weekend and paid range)."""
+    config, contract = agent.config, agent.contract
+    day_paid = tuple(frozenset(o.paid_minutes for o in shift_options(config, agent.agent, agent.week, d))
+                     for d in range(DAYS))
+    start, weekend_ok, must_work = _start(agent), weekend_allowed(agent), agent.must_work
+    # agents alike in contract, options, pins, leave and carry-in share the answer
+    key = (contract.contract_id, day_paid, must_work, agent.leave_days, agent.weekend, start, weekend_ok)
+
+    def ends() -> frozenset[EndState]:
+        shape = _shape(contract, day_paid, agent.leave_days)
+        grid = reduce(math.gcd, {p for day in day_paid for p in day}, 0) or 1
+        return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, start, weekend_ok, grid,
+                                                             must_work))
+
+    return held_for(_ENDS, config, key, ends, 4096)
+
+
+_ENDS: dict = {}
+
+
+def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int] | None) -> Reach:
     """The later weeks' reach per end state of this week; ``window`` the horizon's paid-minute window and
-    ``credited_minutes`` what earlier weeks and leave credits already count towards it."""
+    ``credited_minutes`` what earlier weeks and leave credits already count towards it, or ``window`` None to
+    ask only whether the later weeks can be worked at all (every total is then bit 0)."""
     config, contract = agent.config, agent.contract
     carry = config.carry_in
     number, weeks = (1, config.weeks) if carry is None else (carry.week_number, carry.weeks)
     later = [Week(agent.week.start + timedelta(days=DAYS * k), config.interval_minutes)
              for k in range(1, weeks - number + 1)]
-    day_paid = [[frozenset(o.paid_minutes for o in free_shift_options(config, agent.agent, week, d))
-                 for d in range(DAYS)] for week in later]
-    grid = reduce(math.gcd, {p for week in day_paid for day in week for p in day} | {contract.max_weekly_minutes},
-                  0) or 1
-    top = window[1] // grid  # no later total above the window is of use
+    day_paid = [tuple(frozenset(o.paid_minutes for o in free_shift_options(config, agent.agent, week, d))
+                      for d in range(DAYS)) for week in later]
+    ordinary_week = Week(agent.week.start + timedelta(days=DAYS * (weeks - number + 1)), config.interval_minutes)
+    fresh = dataclasses.replace(agent.agent, time_off=frozenset())
+    ordinary_paid = tuple(frozenset(o.paid_minutes for o in free_shift_options(config, fresh, ordinary_week, d))
+                          for d in range(DAYS))
+    grid = reduce(math.gcd, {p for week in (*day_paid, ordinary_paid) for day in week for p in day}
+                  | {contract.max_weekly_minutes}, 0) or 1
+    top = 0 if window is None else window[1] // grid  # no later total above the window is of use
+    leave_days = [sum(1 for d in range(DAYS) if agent.leave_on(week.day(d))) for week in later]
+    shapes = [_shape(contract, paid, leave) for paid, leave in zip(day_paid, leave_days, strict=True)]
+    ordinary = _shape(contract, ordinary_paid, 0)
     # agents alike in what the later weeks offer them share the programme's answers (a 1,000-agent centre has a
     # few contracts and availabilities)
     key = (contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
-           frozenset(d for d in agent.agent.time_off if later and later[0].start <= d and agent.leave_on(d)), top)
+           frozenset(d for d in agent.agent.time_off if later and later[0].start <= d and agent.leave_on(d)),
+           window is None, top)
     memo: dict[tuple[int, EndState], int] = held_for(_MEMOS, config, key, dict, 1024)
+
+    def ordinary_after(state: EndState) -> bool:
+        # the weekend as the first week of a new horizon: most permissive of any horizon's pacing
+        weekend_ok = weekend_allowed_after(contract, 1, 1, state[1], 0)
+        return next(_patterns(contract, agent.weekend, ordinary, state, weekend_ok, grid), None) is not None
+
+    held_to_ordinary = ordinary_after((0, 0, 0, contract.min_consecutive_days_off))
 
     def reach(k: int, state: EndState) -> int:
         """Bits of the totals weeks ``k``.. of ``later`` can pay from ``state``."""
-        if k == len(later):
-            return 1
         if (k, state) in memo:
             return memo[k, state]
-        run, weekend_run, weekends = state
-        week = later[k]
-        leave = sum(1 for d in range(DAYS) if agent.leave_on(week.day(d)))  # counted leave (``leave_counts_on``)
-        most_days = (max(0, contract.max_days_per_week - leave) if contract.time_off_counts_as == "worked_day"
-                     else contract.max_days_per_week)
-        low, high = contract_paid_range(contract, leave)
-        weekend_ok = weekend_allowed_after(contract, number + k + 1, weeks, weekend_run, weekends)
+        if k == len(later):
+            memo[k, state] = int(not held_to_ordinary or ordinary_after(state))
+            return memo[k, state]
+        weekend_ok = weekend_allowed_after(contract, number + k + 1, weeks, state[1], state[2])
         found = 0
-        for pattern in range(1 << DAYS):
-            days = [bool(pattern >> d & 1) for d in range(DAYS)]
-            if (sum(days) > most_days or any(days[d] and not day_paid[k][d] for d in range(DAYS))
-                    or not _runs_keep(days, run, contract.max_consecutive_days)
-                    or (not weekend_ok and any(days[d] for d in agent.weekend))):
-                continue
-            totals = _week_totals(tuple(day_paid[k][d] for d in range(DAYS) if days[d]), grid, low, high)
-            if not totals:
-                continue
-            on_weekend = any(days[d] for d in agent.weekend)
-            tail = next((DAYS - d - 1 for d in reversed(range(DAYS)) if not days[d]), DAYS)
-            nxt = (tail + run if tail == DAYS else tail, weekend_run + 1 if on_weekend else 0, weekends + on_weekend)
+        for totals, nxt in _patterns(contract, agent.weekend, shapes[k], state, weekend_ok, grid):
             rest = reach(k + 1, nxt)
-            found |= _sumset(totals, rest, top)
+            if rest:
+                found |= _sumset(1 if window is None else totals, rest, top)
         memo[k, state] = found
         return found
 
-    state = NO_CARRY if carry is None else carry.of(agent.agent.agent_id)
-    ends = {(run, weekend_run, state.weekends_worked + (weekend_run > 0))
-            for run in (*range(DAYS), DAYS + state.worked_run_days) for weekend_run in (0, state.weekend_run + 1)}
-    return Reach(grid, window[0] - credited_minutes, window[1] - credited_minutes,
-                 {end: reach(0, end) for end in ends})
+    start = _start(agent)
+    least_off = contract.min_consecutive_days_off
+    runs = (*range(1, min(DAYS, contract.max_consecutive_days + 1)),
+            min(contract.max_consecutive_days, DAYS + start[0]))
+    ends = {(run, weekend_run, start[2] + (weekend_run > 0), 0 if run else off)
+            for run in (0, *runs) for weekend_run in (0, start[1] + 1)
+            for off in (range(1, least_off + 1) if run == 0 else (0,))}
+    low, high = (0, 0) if window is None else window
+    return Reach(grid, low - credited_minutes, high - credited_minutes, {end: reach(0, end) for end in ends})
 
 
 _MEMOS: dict = {}

@@ -1,0 +1,261 @@
+"""The next week's minimums seen from this week (``rules.next_week``, asking ``rules.week_patterns``): a week may
+end only in a state after which the later weeks (and one ordinary week after the plan) can keep their contract.
+Each face refuses the same endings (fast check, CP-SAT, LP patterns, pre-checks), a week that can be completed is
+never refused (brute force over two weeks of random contracts), and a two-week plan whose first week used to leave
+the second without a roster is now planned valid."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.domain.horizon import AgentCarry, CarryIn
+from scheduler.domain.plan import Contract, ShiftTemplate, TimeWindow
+from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.shifts import shift_options
+from scheduler.io.config import load_config
+from scheduler.rostering.rules import keeps_days, next_week, one_shift_per_day
+from scheduler.rostering.rules.base import agent_week
+from scheduler.rostering.rules.week_patterns import end_state
+from scheduler.rostering.search.lower_bound import agent_classes, weekly_patterns
+from scheduler.validation.horizon import validate_horizon
+from scheduler.validation.validate import read_roster
+from tests.test_cli_plan import explain, wfm
+from tests.test_horizon import _centre
+from tests.test_rules import DAY, WEEK, agent, hm, make_config, make_model, solve, work
+from tests.tiny_centre import WEEK_START, TinyAgent
+
+# 36-40 h of 8-h days (DAY pays 8 h), at most 5 days and 5 in a row, two days off together, every other weekend
+# off: a week that works its weekend leaves the next one its weekdays only, and after a worked Sunday (Monday and
+# Tuesday off) or Saturday (Monday off) too few of them for 36 h.
+FULL = replace(Contract("full", 36 * 60, 40 * 60, 5, 0, 5, 20.0, ("day",)), min_consecutive_days_off=2,
+               max_consecutive_weekends=1)
+
+
+def _config(contract: Contract = FULL, carry: AgentCarry | None = None):
+    config = make_config(agents=(agent(contract=contract.contract_id),), contracts=(contract,))
+    return config if carry is None else replace(config, carry_in=CarryIn(2, 2, {"A1": carry}))
+
+
+def _shifts(days: tuple[int, ...]) -> list[ShiftAssignment | None]:
+    return [ShiftAssignment("A1", WEEK.day(d), "day", hm("08:00"), 510, 480, ()) if d in days else None
+            for d in range(7)]
+
+
+CASES = [
+    ((0, 1, 2, 3, 4), True),  # Monday to Friday: next week the same
+    ((2, 3, 4, 5, 6), False),  # Wednesday to Sunday: next week Wednesday to Friday, 24 h
+    ((0, 1, 4, 5, 6), False),  # Friday to Sunday
+    ((1, 2, 3, 4, 5), False),  # Tuesday to Saturday: Sunday and Monday off, then 4 weekdays, 32 h
+]
+
+
+@pytest.mark.parametrize(("days", "kept"), CASES)
+def test_fast_check_refuses_an_ending_the_next_week_cannot_follow(days: tuple[int, ...], kept: bool) -> None:
+    config = _config()  # a one-week plan: the week after it is an ordinary week
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert next_week.RULE.keeps(facts, _shifts(days)) is kept
+    assert keeps_days(facts, [d in days for d in range(7)]) is kept  # the registry asks it
+
+
+@pytest.mark.parametrize(("days", "kept"), CASES)
+def test_cp_sat_agrees_with_the_fast_check(days: tuple[int, ...], kept: bool) -> None:
+    model = make_model(_config())
+    one_shift_per_day.build(model)
+    next_week.build(model)
+    work(model, "A1", {d: "08:00" for d in days})
+    status, _solver = solve(model)
+    assert (status == "FEASIBLE") is kept
+
+
+def test_the_lp_patterns_and_the_pre_checks_ask_it() -> None:
+    from scheduler.diagnose.prechecks import DAY_LIMITS
+
+    config = _config()
+    assert next_week.RULE in DAY_LIMITS
+    (only,) = agent_classes(config, WEEK)
+    patterns = weekly_patterns(config, WEEK, only)
+    assert patterns and all(p[5] is None and p[6] is None for p in patterns)  # no weekend: Monday to Friday
+
+
+def test_a_loose_contract_is_not_restricted_and_builds_nothing() -> None:
+    loose = replace(FULL, min_consecutive_days_off=1, max_consecutive_weekends=None, max_consecutive_days=6,
+                    min_weekly_minutes=32 * 60)
+    config = _config(loose)
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert not next_week.RULE.restricts_days(facts) and next_week.RULE.signature(facts) is None
+    model = make_model(config)
+    before = len(model.cp.proto.constraints)
+    next_week.build(model)
+    assert len(model.cp.proto.constraints) == before
+
+
+def _week_one_of_two(carry: AgentCarry):
+    config = _config()
+    config = replace(config, weeks=2, carry_in=CarryIn(1, 2, {"A1": carry}))
+    return agent_week(config, WEEK, config.agents[0])
+
+
+def test_a_horizon_week_looks_at_the_later_weeks() -> None:
+    facts = _week_one_of_two(AgentCarry(worked_run_days=0, off_run_days=2))  # rested before the horizon
+    assert end_state(facts, [True] * 7)[0] == FULL.max_consecutive_days  # the run, at most the limit
+    assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 3, 4))) is True
+    assert next_week.RULE.keeps(facts, _shifts((2, 3, 4, 5, 6))) is False  # week 2 cannot pay 36 h
+
+
+def test_an_agent_whose_next_week_is_impossible_anyway_is_not_held_to_it() -> None:
+    # availability Monday to Thursday: 32 h at most, no week can keep 36 h; the rule refuses nothing (the weeks
+    # say so themselves)
+    config = make_config(agents=(replace(agent(contract="full"), availability=(TimeWindow(0, 24 * 60),) * 4
+                                         + (None,) * 3),), contracts=(FULL,))
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert not next_week.refused_ends(facts)
+    # 3 days worked before: every 5-day week works its weekend, after which week 2 has no roster: the horizon
+    # fails whatever week 1 does, and week 2 says so when planned
+    assert not next_week.refused_ends(_week_one_of_two(AgentCarry(worked_run_days=3, off_run_days=0)))
+
+
+def test_a_re_plan_whose_pins_leave_no_next_week_is_not_made_infeasible() -> None:
+    """A re-plan (``--pin``) keeping a published Sunday shift: every week with that Sunday leaves no week 2, so the
+    rule refuses nothing (the re-plan is planned as before); without the pin it refuses Sunday endings."""
+    from scheduler.domain.plan import PinnedShift, Replan
+
+    sunday = PinnedShift("day", hm("08:00"), ())
+    pinned = replace(_config(), replan=Replan({("A1", WEEK.day(6)): sunday}, {("A1", WEEK.day(6)): sunday}))
+    facts = agent_week(pinned, WEEK, pinned.agents[0])
+    assert facts.must_work[6] and not next_week.refused_ends(facts)
+    assert next_week.RULE.keeps(facts, _shifts((2, 3, 4, 5, 6)))
+
+
+# --------------------------------------------------------------------- never refuses a week that can be completed
+
+def _template(paid_hours: int) -> ShiftTemplate:
+    return replace(DAY, template_id=f"t{paid_hours}", length_minutes=paid_hours * 60, breaks=())
+
+
+@st.composite
+def two_week_cases(draw: st.DrawFn):
+    hours = tuple(sorted(draw(st.sets(st.sampled_from([4, 6, 8, 10]), min_size=1, max_size=2))))
+    max_days = draw(st.integers(2, 6))
+    low = draw(st.integers(0, max_days * max(hours)))
+    contract = replace(Contract("c", low * 60, draw(st.integers(low, 60)) * 60, max_days, 0,
+                                draw(st.integers(2, 7)), 20.0, tuple(f"t{h}" for h in hours)),
+                       min_days_per_week=draw(st.integers(0, 2)), min_consecutive_days_off=draw(st.integers(1, 3)),
+                       max_consecutive_weekends=draw(st.sampled_from([None, 1])))
+    availability = tuple(TimeWindow(0, 24 * 60) if d == 0 or draw(st.booleans()) else None for d in range(7))
+    return make_config(agents=(replace(agent(contract="c"), availability=availability),), contracts=(contract,),
+                       templates=tuple(_template(h) for h in hours))
+
+
+def _week_ok(config, week: tuple[bool, ...]) -> bool:
+    """One week's own rules on its worked days, checked directly: its days, runs and hours with its days' options."""
+    contract, who = config.contracts[0], config.agents[0]
+    return _seam_ok(config, (False,) * 7, week) and contract.min_days_per_week <= sum(week) <= \
+        contract.max_days_per_week and any(contract.min_weekly_minutes <= t <= contract.max_weekly_minutes
+                                           for t in _totals(config, who, week))
+
+
+def _totals(config, who, week: tuple[bool, ...]) -> set[int]:
+    totals = {0}
+    for d in range(7):
+        if week[d]:
+            totals = {t + o.paid_minutes for t in totals for o in shift_options(config, who, WEEK, d)}
+    return totals
+
+
+def _seam_ok(config, first: tuple[bool, ...], second: tuple[bool, ...]) -> bool:
+    """Runs of days worked and off across two weeks, and every other weekend off."""
+    contract = config.contracts[0]
+    days = (*first, *second)
+    run = 0
+    for day in days:
+        run = run + 1 if day else 0
+        if run > contract.max_consecutive_days:
+            return False
+    worked = [d for d in range(14) if days[d]]
+    if any(0 < b - a - 1 < contract.min_consecutive_days_off for a, b in zip(worked, worked[1:], strict=False)):
+        return False
+    return not (contract.max_consecutive_weekends == 1 and any(first[5:]) and any(second[5:]))
+
+
+def _followed(config, first: tuple[bool, ...]) -> bool:
+    """Whether some second week keeps its own rules and the seam after ``first``."""
+    return any(_week_ok(config, second) and _seam_ok(config, first, second) for second in PATTERNS)
+
+
+PATTERNS = [tuple(bool(bits >> d & 1) for d in range(7)) for bits in range(128)]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(config=two_week_cases())
+def test_a_week_the_next_can_follow_is_never_refused(config) -> None:
+    facts = agent_week(config, WEEK, config.agents[0])
+    for first in PATTERNS:
+        if _week_ok(config, first) and _followed(config, first):
+            assert next_week.RULE.keeps_days(facts, first), first
+
+
+def test_the_rule_refuses_what_no_second_week_follows() -> None:
+    """The brute force above is not vacuous: on ``FULL`` (no rest, one template) the rule refuses exactly the
+    weeks keeping their own rules that no second week can follow."""
+    config = _config()
+    facts = agent_week(config, WEEK, config.agents[0])
+    own = [first for first in PATTERNS if _week_ok(config, first)]
+    assert any(not _followed(config, first) for first in own)
+    for first in own:
+        assert next_week.RULE.keeps_days(facts, first) is _followed(config, first), first
+
+
+# ------------------------------------------------------------------------------------------- end to end
+
+def test_a_two_week_plan_whose_first_week_left_no_second_is_now_valid(tmp_path: Path) -> None:
+    """Full-timers of 30-40 h (7.5-8 h shifts), 5 days in a row, two days off together, every other weekend off,
+    and a Sunday needing more than the part-timers: a week 1 that puts full-timers on its Sunday leaves them
+    Wednesday to Friday of week 2 (24 h at most). Before the rule week 2 had no roster (exit 3)."""
+    agents = tuple(TinyAgent(f"A{i}", "full_time" if i < 4 else "part_time", ("q1",)) for i in range(6))
+    plan, requirements = _centre(tmp_path, agents=agents)
+    plan.write_text(plan.read_text().replace("    max_weekly_hours: 40\n", "    max_weekly_hours: 40\n"
+                                             "    max_consecutive_weekends: 1\n    min_consecutive_days_off: 2\n", 1)
+                    .replace("    min_weekly_hours: 24\n", "    min_weekly_hours: 30\n", 1)
+                    .replace("max_consecutive_days: 6", "max_consecutive_days: 5"), encoding="utf-8")
+    rows = requirements.read_text().splitlines()
+    rows = [rows[0]] + [line.rsplit(",", 1)[0] + ",3" if date.fromisoformat(line[:10]).weekday() == 6 else line
+                        for line in rows[1:]]
+    requirements.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
+                 "--time-limit", "2", "--quiet")
+    assert result.exit_code == 0, explain(result)
+    config = load_config(plan)
+    assert config.contracts[0].max_consecutive_weekends == 1
+    roster = read_roster(out / "roster.csv")
+    assert validate_horizon(config, roster, WEEK_START, 2) == []
+
+
+
+def test_a_contract_kept_off_every_weekend_is_warned() -> None:
+    from scheduler.diagnose.warnings import next_week_warnings
+
+    (line,) = next_week_warnings(_config(), WEEK)
+    assert line.startswith("contract full: 1 agent(s) kept off the weekend of 2026-03-30 (e.g. A1)")
+    assert "max_consecutive_weekends 1" in line
+    assert next_week_warnings(_config(replace(FULL, max_consecutive_weekends=None, min_consecutive_days_off=1,
+                                           max_consecutive_days=6)), WEEK) == []
+
+
+def test_an_agent_whose_every_week_leaves_no_next_is_warned() -> None:
+    """Leave on Thursday with two days off together: every 4-shift week works its weekend, so no week 2 follows
+    (plans_in_a_row 850923's A058, 44523's A033); the rule refuses nothing and a warning says so in week 1."""
+    from scheduler.diagnose.warnings import next_week_warnings
+
+    config = make_config(agents=(agent(contract="full", time_off=frozenset({WEEK.day(3)})),), contracts=(FULL,))
+    facts = agent_week(config, WEEK, config.agents[0])
+    assert next_week.no_next_week(facts) and not next_week.refused_ends(facts)
+    (line,) = next_week_warnings(config, WEEK)
+    assert line.startswith("agent A1: every week it can work from 2026-03-30 leaves the next week short of contract "
+                           "full's minimum hours or days")

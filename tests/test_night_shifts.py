@@ -10,6 +10,8 @@ with ``--previous``.
 from __future__ import annotations
 
 import csv
+import tempfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,24 +19,27 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scheduler.app.cli import main
+from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.plan import BreakRule, Contract, ShiftTemplate, TimeWindow, fits_availability
 from scheduler.domain.roster import BreakAssignment, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
 from scheduler.domain.week import Week
 from scheduler.errors import InputError
 from scheduler.io.config import load_config
+from scheduler.io.previous_roster import read_previous
 from scheduler.rostering.carry_in import PastShift, carry_in
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.replan import load_replan
-from scheduler.rostering.rules import AGENT_RULES, LabourRule, agent_week
+from scheduler.rostering.rules import AGENT_RULES, LabourRule, agent_week, carry_days, carry_rest, horizon_weekends
 from scheduler.rostering.rules import min_rest as min_rest_rule
+from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.validate import validate_roster
-from tests.test_rule_faces import SETTINGS, _build_is_feasible, contracts, drawn_week
+from tests.test_rule_faces import SETTINGS, _build_is_feasible, _leave, contracts, drawn_week
 from tests.test_rules import ANY_TIME, MON, WEEK, agent, make_config
 
 NIGHT_OPEN = "00:00-24:00"
@@ -201,9 +206,10 @@ def roster_csv_of(week: list[ShiftAssignment | None]) -> str:
 
 
 @st.composite
-def night_weeks(draw: st.DrawFn) -> tuple:
-    """A one-agent config with a night template (ending 02:00-10:00 the next day) and a day template, and a
-    drawn week of candidate shifts."""
+def night_weeks(draw: st.DrawFn, carried: bool = False) -> tuple:
+    """A one-agent config with a night template (ending 02:00-10:00 the next day) and a day template, the agent on
+    leave up to three days, and a drawn week of candidate shifts; ``carried``: with a carry-in whose last shift
+    may be a Sunday night ending on Monday morning, and a run of days worked or off before the week."""
     length = draw(st.sampled_from([360, 480, 600]))
     start = draw(st.sampled_from([20 * 60, 21 * 60, 22 * 60, 23 * 60]))
     night = ShiftTemplate("t1", length, start, start + draw(st.sampled_from([0, 60])), 30, tuple(range(7)),
@@ -214,16 +220,101 @@ def night_weeks(draw: st.DrawFn) -> tuple:
     # a contract's latest end, when set, is drawn on the start day; move it past midnight half the time
     if latest_end is not None and draw(st.booleans()):
         contract = Contract(**{**contract.__dict__, "latest_end_minute": latest_end + 12 * 60})
-    config = make_config((agent(contract="c"),), (contract,), (night, day))
-    return config, drawn_week(draw, config)
+    person = agent(contract="c", time_off=_leave(draw))
+    config = make_config((person,), (contract,), (night, day))
+    week = drawn_week(draw, config)
+    if carried:  # the carry-in does not change the candidates: drawn after the week, half the time at its edge
+        first = next(((d, s) for d, s in enumerate(week) if s is not None), None)
+        end = draw(st.none() | st.sampled_from([-720, -180, 0, 120, 360, 600]))
+        if first is not None and draw(st.booleans()):  # the first shift of the week starts just at the rest's end
+            end = first[0] * 24 * 60 + first[1].start_minute - contract.min_rest_minutes + draw(
+                st.sampled_from([-30, 0, 30]))
+        worked = draw(st.integers(0, 6))
+        carry = AgentCarry(last_end_minute=end, worked_run_days=worked,
+                           off_run_days=None if worked else draw(st.none() | st.integers(1, 3)))
+        config = replace(config, carry_in=CarryIn(1, 2, {person.agent_id: carry}))
+    return config, week
 
 
 @pytest.mark.parametrize("rule", AGENT_RULES, ids=[r.name for r in AGENT_RULES])
 @SETTINGS
-@given(case=night_weeks())
+@given(case=night_weeks(carried=True))
 def test_fast_checks_agree_with_the_model_on_night_weeks(rule: LabourRule, case: tuple) -> None:
     config, week = case
     assert rule.keeps(agent_week(config, WEEK, config.agents[0]), week) is _build_is_feasible(rule, config, week)
+
+
+@pytest.mark.parametrize("rule", AGENT_RULES, ids=[r.name for r in AGENT_RULES])
+@SETTINGS
+@given(case=night_weeks(carried=True))
+def test_incremental_checks_agree_with_the_whole_week_on_night_weeks(rule: LabourRule, case: tuple) -> None:
+    """The local search's ``keeps_change`` (a day's shift added to a week that kept the rule) answers like
+    ``keeps`` on the whole week when the shifts are nights and the week before ended with one."""
+    config, week = case
+    facts = agent_week(config, WEEK, config.agents[0])
+    for day, shift_of_day in enumerate(week):
+        before = [None if d == day else s for d, s in enumerate(week)]
+        if shift_of_day is not None and rule.keeps(facts, before):
+            assert rule.keeps_change(facts, week, day) is rule.keeps(facts, week)
+
+
+@SETTINGS
+@given(case=night_weeks(), data=st.data())
+def test_the_horizon_validator_agrees_with_the_rules_across_the_seam_on_night_weeks(case: tuple,
+                                                                                     data: st.DataObject) -> None:
+    """A drawn week after a drawn previous week (nights on its Saturday or Sunday ending on the planned Monday),
+    the previous roster read back as ``--previous`` reads it (``read_previous``, ``carry_in``): the independent
+    horizon validator finds a violation across the seam (one ``validate_roster`` of the week alone does not find)
+    exactly when a cross-week rule's fast check refuses the week with that carry-in (rest, days in a row and days
+    off counted across the boundary alike), and the week's own violations are the week's alone."""
+    config, week = case
+    who = config.agents[0]
+    before = Week(MON - timedelta(days=7), WEEK.interval_minutes)
+    earlier = []
+    worked = data.draw(st.sets(st.integers(0, 6), min_size=1) | st.just(frozenset({5, 6})))
+    for day in range(7):
+        options = shift_options(config, who, before, day)
+        if options and day in worked:
+            option = data.draw(st.sampled_from(options))
+            earlier.append(ShiftAssignment(who.agent_id, before.day(day), option.template.template_id,
+                                           option.start_minute, option.template.length_minutes, option.paid_minutes,
+                                           ()))
+    assume(earlier)  # a previous roster without shifts is refused (exit 2)
+    with tempfile.TemporaryDirectory() as folder:
+        previous = Path(folder) / "previous.csv"
+        previous.write_text(roster_csv_of(earlier), encoding="utf-8")
+        past, known_from, _ = read_previous(previous, config, MON)
+        carried = replace(config, carry_in=carry_in(config, WEEK, 1, known_from, past))
+        facts = agent_week(carried, WEEK, who)
+        frame = pd.read_csv(pd.io.common.StringIO(roster_csv_of(week)), dtype=str)
+        seamed = set(validate_horizon(config, frame, MON, 1, previous))
+    alone = set(validate_roster(config, frame, MON))
+    across = [rule.name for rule in (carry_rest.RULE, carry_days.RULE, horizon_weekends.RULE)
+              if not rule.keeps(facts, week)]
+    assert alone <= seamed
+    assert (not seamed - alone) is (not across), (seamed - alone, across)
+
+
+WINDOWS = st.sampled_from([None, TimeWindow(0, 24 * 60), TimeWindow(0, 6 * 60), TimeWindow(0, 4 * 60),
+                           TimeWindow(6 * 60, 24 * 60), TimeWindow(20 * 60, 24 * 60), TimeWindow(60, 24 * 60),
+                           TimeWindow(18 * 60, 23 * 60)])
+
+
+@SETTINGS
+@given(case=night_weeks(), availability=st.tuples(*[WINDOWS] * 7))
+def test_the_validator_judges_availability_across_midnight_as_the_candidates_do(
+        case: tuple, availability: tuple[TimeWindow | None, ...]) -> None:
+    """A drawn night week (drawn for an agent available any time) judged against other availability: the
+    validator finds an ``availability`` violation on a day exactly when ``Agent.available``, which the candidates
+    and the model read, refuses that day's shift (the part past midnight in the next weekday's window)."""
+    config, week = case
+    person = replace(config.agents[0], availability=availability)
+    config = replace(config, agents=(person,))
+    refused = {s.date for s in week if s is not None and not person.available(
+        s.date.weekday(), s.start_minute, s.start_minute + s.length_minutes)}
+    frame = pd.read_csv(pd.io.common.StringIO(roster_csv_of(week)), dtype=str)
+    found = {v.date for v in validate_roster(config, frame, MON) if v.rule == "availability"}
+    assert found == refused
 
 
 # ------------------------------------------------------------------------------------------ the validator

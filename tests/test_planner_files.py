@@ -4,6 +4,7 @@ before its fix."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -196,6 +197,22 @@ def test_tabs_and_spaces_at_line_ends_are_read_and_a_tab_indent_is_named(tmp_pat
         load_config(plan)
     assert str(caught.value) == ("plan.yaml: line 3 found character '\\t' that cannot start any token; YAML indents "
                                  "and separates with spaces, not tabs: replace the tab")
+
+
+@pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1c"], ids=["form_feed", "vertical_tab", "separator"])
+def test_dropping_blanks_at_line_ends_leaves_other_characters_to_yaml(tmp_path: Path, character: str) -> None:
+    """The line-end strip split the text at every ``str.splitlines`` break: a control character in a name, which
+    YAML refuses, became a line break and loaded as a space; a U+2028 in a quoted name became a space."""
+    from scheduler.io.config import load_config
+
+    plan = _tiny_plan(tmp_path)
+    text = plan.read_text()
+    assert "  name: " in text
+    plan.write_text(re.sub(r"(\n  name: )(.*)", lambda m: f'{m.group(1)}"night{character}shift"', text, count=1))
+    with pytest.raises(InputError, match="unacceptable character"):
+        load_config(plan)
+    plan.write_text(re.sub(r"(\n  name: )(.*)", lambda m: f'{m.group(1)}"night\u2028shift"', text, count=1))
+    assert load_config(plan).name == "night\u2028shift"
 
 
 def test_a_queue_without_history_says_what_to_do(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ with ``--previous``.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -136,6 +137,20 @@ def test_a_night_template_loads_and_ends_the_next_day(tmp_path: Path) -> None:
     night = config.template("night")
     assert night.latest_end_minute == 30 * 60
     assert config.contract("full_time").latest_end_minute == 30 * 60
+
+
+def test_a_night_plan_typed_without_quotes_loads_as_the_quoted_one(tmp_path: Path) -> None:
+    """n22 and d22 merged untested together: ``latest_end: 30:00`` and ``22:00`` typed without quotes are base-60
+    numbers to YAML 1.1 (1800, 1320); they are the times typed, past 24:00 included."""
+    quoted = load_config(write_centre(tmp_path / "quoted", latest_end="30:00"))
+    plan = write_centre(tmp_path / "bare", latest_end="30:00")
+    text = re.sub(r'(earliest_start|latest_start|latest_end): "(\d\d):(\d\d)"',
+                  lambda m: f"{m.group(1)}: {int(m.group(2))}:{m.group(3)}", plan.read_text())
+    assert "latest_end: 30:00\n" in text and "earliest_start: 6:00\n" in text and "latest_start: 22:00\n" in text
+    plan.write_text(text)
+    bare = load_config(plan)
+    assert bare.templates == quoted.templates and bare.contracts == quoted.contracts
+    assert bare.contract("full_time").latest_end_minute == 30 * 60
 
 
 @pytest.mark.parametrize(("plan", "named"), [

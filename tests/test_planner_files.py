@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,20 @@ def test_an_acds_times_with_offsets_are_read_as_local_times(tmp_path: Path, utc:
     stamped = load_history(write(tmp_path, _with_offsets(lines, utc), name="stamped.csv"), 15, timezone=ZONE)
     assert np.array_equal(plain.frame["interval_start"].to_numpy(), stamped.frame["interval_start"].to_numpy())
     assert plain.frame["contacts"].tolist() == stamped.frame["contacts"].tolist()
+
+
+def test_offsets_across_the_autumn_change_sum_the_repeated_hour(tmp_path: Path) -> None:
+    """Round the clock across 25 October 2026 (Dublin: +01:00 to +00:00 at 02:00): the two instants of each local
+    time from 01:00 to 01:45 are one interval holding both, as a file of local times is read."""
+    start = datetime(2026, 10, 12, tzinfo=ZoneInfo("UTC"))
+    instants = [start + timedelta(minutes=15 * k) for k in range(21 * 96)]
+    rows = [f"{t.astimezone(ZoneInfo(ZONE)).isoformat()},q1,10,300" for t in instants]
+    path = write(tmp_path, rows, header="interval_start,queue,contacts,aht_seconds", name="autumn.csv")
+    frame = load_history(path, 15, timezone=ZONE).frame
+    assert len(frame) == len(rows) - 4 and frame["contacts"].sum() == 10 * len(rows)
+    night = frame.set_index("interval_start")["contacts"]
+    assert [night[datetime(2026, 10, 25, 1, m)] for m in (0, 15, 30, 45)] == [20] * 4
+    assert night[datetime(2026, 10, 25, 0, 45)] == night[datetime(2026, 10, 25, 2, 0)] == 10
 
 
 def test_offsets_on_some_rows_only_are_refused_naming_a_row_without(tmp_path: Path) -> None:

@@ -510,3 +510,44 @@ def test_the_validator_agrees_with_the_rules_on_night_weeks(case: tuple) -> None
     frame = pd.read_csv(pd.io.common.StringIO(roster_csv_of(week)), dtype=str)
     found = {v.rule for v in validate_roster(config, frame, MON)} - {"template", "grid"}
     assert (not found) is kept, found
+
+
+# ------------------------------------------------------------------- deferred work in a 24-hour centre
+
+
+EMAIL_BY_DAY = """  - id: email
+    channel: email
+    service_level_target: 0.8
+    deadline_minutes: 120
+    deadline_clock: elapsed
+    default_aht_seconds: 300
+    opening_hours: {mon: "08:00-20:00", tue: "08:00-20:00", wed: "08:00-20:00", thu: "08:00-20:00",
+                    fri: "08:00-20:00", sat: "08:00-20:00", sun: "08:00-20:00"}
+"""
+
+
+def test_a_deferred_queue_closed_at_night_is_not_worked_by_the_night_in_the_kpis(tmp_path: Path) -> None:
+    """The KPI replay (``blended_heads``, ``deferred_outcomes``) let a head on the floor work an email queue after
+    it closed: a night agent skilled for it handled the evening's backlog, so ``kpis.json`` gave 94% within the
+    deadline where the model, ``wfm simulate`` (56%) and the deadline warning ("at most 56%") work it only while
+    open. An item arriving from 20:00 (due by 22:00-24:00, the queue closed) is late whatever the heads."""
+    from scheduler.app.channels import blended_heads, deferred_outcomes
+    from scheduler.domain.roster import Roster
+
+    plan = write_centre(tmp_path, agents=1)
+    plan.write_text(plan.read_text().replace("shift_templates:\n", EMAIL_BY_DAY + "shift_templates:\n", 1))
+    (tmp_path / "agents.csv").write_text("agent_id,contract,skills,availability,time_off\nN01,full_time,q1;email,,\n")
+    (tmp_path / "history.csv").write_text("interval_start,queue,contacts,aht_seconds\n")
+    config = load_config(plan)
+    week = Week(MON, 30)
+    grid = pd.date_range(pd.Timestamp(MON), periods=week.slot_count, freq="30min")
+    monday_afternoon = (grid >= pd.Timestamp(MON) + pd.Timedelta(hours=12)) & (
+        grid < pd.Timestamp(MON) + pd.Timedelta(hours=22))  # the items: Monday 12:00-22:00
+    frame = pd.DataFrame({"interval_start": grid, "queue": "email", "contacts": np.where(monday_afternoon, 2.0, 0.0),
+                          "aht_seconds": 300.0})
+    evening = ShiftAssignment("N01", MON, "evening", 14 * 60, 480, 480, (BreakAssignment("break", 17 * 60, 30),))
+    heads = blended_heads(config, week, Roster((evening,)), np.zeros((2, week.slot_count), dtype=np.int64), frame)
+    outcome = deferred_outcomes(config, week, frame, heads)["email"].outcome
+    assert outcome.within[week.slot(0, 14 * 60)] > 0  # worked while open
+    assert outcome.within[week.slot(0, 20 * 60):week.slot(0, 22 * 60)].max() == 0  # closed: late
+    assert outcome.served[week.slot(0, 20 * 60):week.slot(0, 22 * 60)].sum() == 0

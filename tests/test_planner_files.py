@@ -4,8 +4,9 @@ before its fix."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,20 @@ def test_an_acds_times_with_offsets_are_read_as_local_times(tmp_path: Path, utc:
     stamped = load_history(write(tmp_path, _with_offsets(lines, utc), name="stamped.csv"), 15, timezone=ZONE)
     assert np.array_equal(plain.frame["interval_start"].to_numpy(), stamped.frame["interval_start"].to_numpy())
     assert plain.frame["contacts"].tolist() == stamped.frame["contacts"].tolist()
+
+
+def test_offsets_across_the_autumn_change_sum_the_repeated_hour(tmp_path: Path) -> None:
+    """Round the clock across 25 October 2026 (Dublin: +01:00 to +00:00 at 02:00): the two instants of each local
+    time from 01:00 to 01:45 are one interval holding both, as a file of local times is read."""
+    start = datetime(2026, 10, 12, tzinfo=ZoneInfo("UTC"))
+    instants = [start + timedelta(minutes=15 * k) for k in range(21 * 96)]
+    rows = [f"{t.astimezone(ZoneInfo(ZONE)).isoformat()},q1,10,300" for t in instants]
+    path = write(tmp_path, rows, header="interval_start,queue,contacts,aht_seconds", name="autumn.csv")
+    frame = load_history(path, 15, timezone=ZONE).frame
+    assert len(frame) == len(rows) - 4 and frame["contacts"].sum() == 10 * len(rows)
+    night = frame.set_index("interval_start")["contacts"]
+    assert [night[datetime(2026, 10, 25, 1, m)] for m in (0, 15, 30, 45)] == [20] * 4
+    assert night[datetime(2026, 10, 25, 0, 45)] == night[datetime(2026, 10, 25, 2, 0)] == 10
 
 
 def test_offsets_on_some_rows_only_are_refused_naming_a_row_without(tmp_path: Path) -> None:
@@ -196,6 +211,22 @@ def test_tabs_and_spaces_at_line_ends_are_read_and_a_tab_indent_is_named(tmp_pat
         load_config(plan)
     assert str(caught.value) == ("plan.yaml: line 3 found character '\\t' that cannot start any token; YAML indents "
                                  "and separates with spaces, not tabs: replace the tab")
+
+
+@pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1c"], ids=["form_feed", "vertical_tab", "separator"])
+def test_dropping_blanks_at_line_ends_leaves_other_characters_to_yaml(tmp_path: Path, character: str) -> None:
+    """The line-end strip split the text at every ``str.splitlines`` break: a control character in a name, which
+    YAML refuses, became a line break and loaded as a space; a U+2028 in a quoted name became a space."""
+    from scheduler.io.config import load_config
+
+    plan = _tiny_plan(tmp_path)
+    text = plan.read_text()
+    assert "  name: " in text
+    plan.write_text(re.sub(r"(\n  name: )(.*)", lambda m: f'{m.group(1)}"night{character}shift"', text, count=1))
+    with pytest.raises(InputError, match="unacceptable character"):
+        load_config(plan)
+    plan.write_text(re.sub(r"(\n  name: )(.*)", lambda m: f'{m.group(1)}"night\u2028shift"', text, count=1))
+    assert load_config(plan).name == "night\u2028shift"
 
 
 def test_a_queue_without_history_says_what_to_do(tmp_path: Path) -> None:

@@ -208,8 +208,10 @@ def deferred_outcomes(config: PlanConfig, week: Week, required: pd.DataFrame,
         rows = required.loc[required["queue"] == queue.queue_id]
         contacts, aht = _on_grid(rows, grid, queue.default_aht_seconds)
         work = _work(contacts, aht, config.interval_minutes)
-        capacity = scheduled[index].astype(float) * (1.0 - config.shrinkage)
         is_open = open_mask(queue, grid, config.interval_minutes)
+        # worked only while open (as the model's deadline cover and ``wfm simulate`` work it): a head parked on
+        # the queue after it closes (a night agent of a 24-hour centre) handles none of it
+        capacity = np.where(is_open, scheduled[index].astype(float) * (1.0 - config.shrinkage), 0.0)
         due = due_slots(is_open, queue.deadline_minutes // config.interval_minutes, queue.deadline_clock)
         outcome = simulate(work, capacity, due, config.interval_minutes, clock_of(is_open, queue.deadline_clock))
         results[queue.queue_id] = DeferredResult(queue.queue_id, outcome, _backlog_contacts(outcome, work, contacts),
@@ -276,6 +278,8 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     spare: blending, an agent with no call waiting answers email) works the waiting item that falls due first
     (earliest deadline first across the set's deferred queues, each queue first in first out), as many heads as
     its waiting work needs, then the next. Specialist sets are used before sets holding more deferred queues.
+    A deferred queue is worked only while open (its backlog waits for the opening, as the model's deadline cover
+    and ``wfm simulate`` work it; ``deferred_outcomes`` gives heads no capacity on it while closed).
     Heads with nothing waiting stay on the queue the cover gave them (or the set's first deferred queue).
     ``frame``: the requirement rows (``plan_requirements``), for the work arriving. Live queues' rows hold the
     heads covering them; all rows are zero when no queue is deferred.
@@ -303,13 +307,14 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
     grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
     arrived: dict[int, np.ndarray] = {}  # cumulative work arrived by the end of each slot
     due: dict[int, np.ndarray] = {}
+    is_open: dict[int, np.ndarray] = {}
     for index in deferred:
         item = config.queues[index]
         assert item.deadline_minutes is not None
         contacts, aht = _on_grid(frame.loc[frame["queue"] == item.queue_id], grid, item.default_aht_seconds)
         arrived[index] = np.cumsum(_work(contacts, aht, config.interval_minutes))
-        due[index] = due_slots(open_mask(item, grid, config.interval_minutes),
-                               item.deadline_minutes // config.interval_minutes, item.deadline_clock)
+        is_open[index] = open_mask(item, grid, config.interval_minutes)
+        due[index] = due_slots(is_open[index], item.deadline_minutes // config.interval_minutes, item.deadline_clock)
     per_head = 1.0 - config.shrinkage
     done = dict.fromkeys(deferred, 0.0)
     for slot in range(week.slot_count):
@@ -319,7 +324,8 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
                 continue
             mine = [i for i in deferred if queue_ids[i] in group]
             waiting = {i: float(arrived[i][slot]) - done[i] for i in mine}
-            urgent = sorted((i for i in mine if waiting[i] > EPSILON),
+            # a queue is worked only while open (its backlog waits for the opening, docs/config.md)
+            urgent = sorted((i for i in mine if waiting[i] > EPSILON and is_open[i][slot]),
                             key=lambda i: (int(due[i][np.searchsorted(arrived[i], done[i] + EPSILON, side="right")]),
                                            i))
             for index in urgent:

@@ -82,6 +82,8 @@ MAX_UNDERSTAFFING_GROWTH = 1_000.0
 MAX_FORECAST_FACTOR = 100.0  # forecast.volume_factor and forecast.aht_factor (what-if scaling)
 # Nesting deeper than this in a plan YAML is refused (no real plan nests more than a few levels).
 MAX_YAML_DEPTH = 50
+# Spaces and tabs ending a line (before LF, CRLF, CR or the end of the text).
+TRAILING_BLANKS = re.compile(r"[ \t]+(?=\r\n|\n|\r|\Z)")
 # A percentage typed where a fraction is asked for (``service_level_target: 80%``).
 PERCENT_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -668,8 +670,9 @@ def load_config(path: Path | str) -> PlanConfig:
     path = Path(path)
     regular_file(path, "config file")
     try:
-        # spaces and tabs at a line's end are nothing to YAML, but PyYAML stops at a tab there
-        text = "\n".join(line.rstrip(" \t") for line in path.read_text(encoding="utf-8").splitlines())
+        # spaces and tabs at a line's end are nothing to YAML, but PyYAML stops at a tab there; only they go (a
+        # split on str.splitlines' breaks would turn a form feed, refused by YAML, or a U+2028 in a name into a line)
+        text = TRAILING_BLANKS.sub("", path.read_text(encoding="utf-8"))
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
         raise InputError(f"{path.name}: nested too deeply") from None

@@ -135,7 +135,7 @@ def shift(day: int, template: str, start: str, length: int, breaks: tuple[tuple[
 def test_a_night_template_loads_and_ends_the_next_day(tmp_path: Path) -> None:
     config = load_config(write_centre(tmp_path, latest_end="30:00"))
     night = config.template("night")
-    assert night.latest_end_minute == 30 * 60
+    assert night.last_end_minute == 30 * 60
     assert config.contract("full_time").latest_end_minute == 30 * 60
 
 

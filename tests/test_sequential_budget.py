@@ -163,7 +163,7 @@ def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:
     agent = config.agents[0]
     bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
     residual = sequential.Residual(instance)
-    others = np.zeros(WEEK.slot_count, dtype=np.int64)
+    others = np.zeros(WEEK.reach_slot_count, dtype=np.int64)  # (the week and the day after: night breaks)
     placed = sequential._with_breaks(instance, agent, bare, residual, others)
     assert placed is not None and keeps_own_rules(instance, agent.agent_id, placed)
     assert all(len(s.breaks) == 2 for s in placed)
@@ -185,7 +185,7 @@ def test_greedy_breaks_that_break_an_agent_rule_give_the_week_back() -> None:
     bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
     instance = Instance(config, WEEK, req)
     residual = sequential.Residual(instance)
-    others = np.zeros(WEEK.slot_count, dtype=np.int64)
+    others = np.zeros(WEEK.reach_slot_count, dtype=np.int64)  # (the week and the day after: night breaks)
     placed = sequential._with_breaks(instance, agent, bare, residual, others)
     assert placed is not None
     greedy = placed[0].breaks[0].start_minute

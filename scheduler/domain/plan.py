@@ -141,7 +141,7 @@ class ShiftTemplate:
         return self.length_minutes - sum(b.minutes for b in self.breaks if not b.paid)
 
     @property
-    def latest_end_minute(self) -> int:
+    def last_end_minute(self) -> int:
         """The end of its latest start, minutes after the start day's midnight (past 1440: a night shift)."""
         return self.latest_start_minute + self.length_minutes
 

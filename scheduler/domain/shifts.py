@@ -65,8 +65,8 @@ def previous_night_minutes(config: PlanConfig, week: Week) -> int:
     of a template running on that weekday; 0 with none): only the previous week's roster can cover them, so a plan
     of this week asks no cover and keeps no floor rule there (README, "Night shifts")."""
     before = (week.start.weekday() - 1) % 7
-    return max((t.latest_end_minute - MINUTES_PER_DAY for t in config.templates
-                if before in t.weekdays and t.latest_end_minute > MINUTES_PER_DAY), default=0)
+    return max((t.last_end_minute - MINUTES_PER_DAY for t in config.templates
+                if before in t.weekdays and t.last_end_minute > MINUTES_PER_DAY), default=0)
 
 
 def candidate_span(config: PlanConfig, agent: Agent, week: Week, day_index: int) -> tuple[int, int] | None:

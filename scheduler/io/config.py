@@ -498,7 +498,7 @@ def _check_night_opening(node: _Node, templates: tuple[ShiftTemplate, ...], hour
     """A template running past midnight needs the centre open through the night on every weekday it runs: that
     day's ``centre.opening_hours`` to 24:00 and the next day's from 00:00 to the shift's latest end."""
     for i, template in enumerate(templates):
-        end = template.latest_end_minute
+        end = template.last_end_minute
         if end <= MINUTES_PER_DAY:
             continue
         for weekday in template.weekdays:
@@ -544,10 +544,10 @@ def _contract(node: _Node, templates_by_id: dict[str, ShiftTemplate]) -> Contrac
     chosen = [templates_by_id[name] for name in templates] or list(templates_by_id.values())
     # a night shift brings the day after next within reach of the rest: its gap must be kept by construction
     two_day_gap = 2 * MINUTES_PER_DAY + min(t.earliest_start_minute for t in chosen) - max(
-        t.latest_end_minute for t in chosen) if chosen else 2 * MINUTES_PER_DAY
+        t.last_end_minute for t in chosen) if chosen else 2 * MINUTES_PER_DAY
     if round(rest_hours * 60) > two_day_gap:
         raise rest_node.fail(f"must be <= {two_day_gap / 60:g} with these shift templates: a shift ending at "
-                             f"{minute_to_clock(max(t.latest_end_minute for t in chosen))} (past midnight) leaves "
+                             f"{minute_to_clock(max(t.last_end_minute for t in chosen))} (past midnight) leaves "
                              "that much before the earliest start two days on, and the roster model only enforces "
                              "rest between shifts on consecutive days")
     max_days = node.get("max_days_per_week", 7).integer(1, 7)

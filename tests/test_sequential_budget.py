@@ -149,8 +149,29 @@ def test_a_best_member_lp_over_its_share_is_not_built(monkeypatch: pytest.Monkey
     spent: list[float] = []
     assert weighted_bound.weighted_bound(instance, 1e-6, wall_seconds=10.0, spend_seconds=spent.append) is None
     assert built == []
-    assert spent == [lp_size.lp_size_floor(instance, True, patterns=True).patterns * lp_size.PATTERN_SECONDS]
+    share = weighted_bound.LP_SHARE * 1e-6
+    counted = lp_size.lp_size_floor(instance, True, patterns=True, max_work_seconds=share).patterns
+    assert spent == [counted * lp_size.PATTERN_SECONDS]  # the patterns counted until it was over, charged
+    assert counted < lp_size.lp_size_floor(instance, True, patterns=True).patterns  # not all of them
     assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_SECONDS  # counting is cheaper than building
+
+
+def test_the_count_stops_once_over_and_the_verdict_is_the_full_counts() -> None:
+    """``lp_over`` stops counting patterns once the size so far is over its share: for every share, over or not as
+    the full count says (the size only grows), and never more patterns counted than the full count."""
+    config, req = _centre(8)
+    weighted = Instance(dataclasses.replace(config, solver=dataclasses.replace(config.solver,
+                                                                                proficiency_cover=True)), WEEK, req)
+    for instance, shared in ((weighted, True), (weighted_start.heads_instance(weighted), False)):
+        full = lp_size.lp_size_floor(instance, shared, patterns=True)
+        plain = lp_size.lp_size_floor(instance, shared)
+        work = lp_work(full.columns, full.rows)
+        for share in (0.0, lp_work(plain.columns, plain.rows), 0.5 * work, 0.999 * work, work, 2 * work):
+            counts: list[float] = []
+            over = lp_size.lp_over(instance, share, shared_breaks=shared, spend_seconds=counts.append)
+            assert over == (work > share)
+            assert counts[0] <= full.patterns * lp_size.PATTERN_SECONDS
+            assert (counts[0] == full.patterns * lp_size.PATTERN_SECONDS) or over  # cut short only when over
 
 
 def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:

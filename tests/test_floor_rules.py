@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import FloorRule, Level, OpeningHours, RatioRule, TimeWindow
+from scheduler.domain.plan import FloorRule, Level, OpeningHours, PlanConfig, RatioRule, TimeWindow
 from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, roster_csv
 from scheduler.domain.shifts import shift_options
 from scheduler.errors import InfeasibleError
@@ -182,17 +182,22 @@ def test_lp_bound_holds_a_hard_floor_rule_and_stays_below_a_roster() -> None:
     assert with_rule.bound <= result.stats.objective + 1e-6
 
 
+def _lead_on_saturday_every_other_weekend() -> PlanConfig:
+    """Week 2 of 2: a hard lead rule on Saturday 10:00-10:30 (the only open half-hour), every other weekend off."""
+    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
+    config = _config(hard=True, ratio=False)
+    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=1)
+    return dataclasses.replace(config, contracts=(contract,), weeks=2,
+                               queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
+                               floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+
+
 def test_precheck_counts_a_lead_the_weeks_before_keep_off_the_weekend() -> None:
     """Every other weekend off and the only lead worked the last one: Saturday has no lead (482187 and 514305
     stopped after their whole search with 'no roster was found that keeps floor_rules[0] lead_on_floor')."""
     from scheduler.domain.horizon import AgentCarry, CarryIn
 
-    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
-    config = _config(hard=True, ratio=False)
-    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=1)
-    config = dataclasses.replace(config, contracts=(contract,), weeks=2,
-                                 queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
-                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    config = _lead_on_saturday_every_other_weekend()
     assert floor_rules.reachable_conflicts(dataclasses.replace(config, carry_in=CarryIn(2, 2, {})), WEEK) == []
     worked = dataclasses.replace(config, carry_in=CarryIn(2, 2, {"L1": AgentCarry(weekend_run=1)}))
     (line,) = floor_rules.reachable_conflicts(worked, WEEK)
@@ -222,12 +227,7 @@ def test_a_broken_rule_names_the_agents_the_weeks_before_keep_off() -> None:
     514305 said only 'no roster was found that keeps floor_rules[0] lead_on_floor: 56 intervals ...')."""
     from scheduler.domain.horizon import AgentCarry, CarryIn
 
-    saturday = OpeningHours((None,) * 5 + (TimeWindow(hm("10:00"), hm("10:30")), None))
-    config = _config(hard=True, ratio=False)
-    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=1)
-    config = dataclasses.replace(config, contracts=(contract,), weeks=2,
-                                 queues=(dataclasses.replace(config.queues[0], opening_hours=saturday),),
-                                 floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+    config = _lead_on_saturday_every_other_weekend()
     empty = Roster(())
     (alone,) = floor_rules.broken(dataclasses.replace(config, carry_in=CarryIn(2, 2, {})), WEEK, empty)
     assert alone.endswith("short of the rule")

@@ -304,17 +304,12 @@ def blended_heads(config: PlanConfig, week: Week, roster: Roster, required: np.n
         pool[group][slot] -= sent
     groups = sorted((g for g in pool if any(queue_ids[i] in g for i in deferred)),
                     key=lambda g: (sum(queue_ids[i] in g for i in deferred), g))
-    grid = pd.date_range(pd.Timestamp(week.start), periods=week.slot_count, freq=f"{config.interval_minutes}min")
     arrived: dict[int, np.ndarray] = {}  # cumulative work arrived by the end of each slot
     due: dict[int, np.ndarray] = {}
     is_open: dict[int, np.ndarray] = {}
     for index in deferred:
-        item = config.queues[index]
-        assert item.deadline_minutes is not None
-        contacts, aht = _on_grid(frame.loc[frame["queue"] == item.queue_id], grid, item.default_aht_seconds)
-        arrived[index] = np.cumsum(_work(contacts, aht, config.interval_minutes))
-        is_open[index] = open_mask(item, grid, config.interval_minutes)
-        due[index] = due_slots(is_open[index], item.deadline_minutes // config.interval_minutes, item.deadline_clock)
+        work, is_open[index], due[index] = deadline_work(config, week, frame, config.queues[index])
+        arrived[index] = np.cumsum(work)
     per_head = 1.0 - config.shrinkage
     done = dict.fromkeys(deferred, 0.0)
     for slot in range(week.slot_count):

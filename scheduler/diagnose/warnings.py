@@ -33,7 +33,7 @@ from scheduler.domain.clock import minute_to_clock
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
-from scheduler.rostering.rules import agent_week, next_week
+from scheduler.rostering.rules import AgentWeek, agent_week, next_week
 
 LOAD_FACTOR = 3.0
 LOAD_MARGIN_AGENTS = 5.0
@@ -146,22 +146,21 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
 
 def next_week_warnings(config: PlanConfig, week: Week) -> list[str]:
     """Per contract, its agents that ``rules.next_week`` keeps off the week's weekend (the ``weekend`` lines)."""
-    barred: dict[str, list[str]] = {}
+    barred: dict[str, list[AgentWeek]] = {}
     lines = []
     for agent in config.agents:
         facts = agent_week(config, week, agent)
         if next_week.weekend_barred(facts):
-            barred.setdefault(agent.contract_id, []).append(agent.agent_id)
+            barred.setdefault(agent.contract_id, []).append(facts)
         elif next_week.no_next_week(facts):
             lines.append(f"agent {agent.agent_id}: every week it can work from {week.start} leaves the next week "
                          f"short of contract {agent.contract_id}'s minimum hours or days "
-                         f"({next_week.RULE.describe(facts).split('(', 1)[1]}, with its availability and time off; "
+                         f"({next_week.limiting_keys(facts)}), with its availability and time off; "
                          "the next week will have no roster for it")
-    for contract_id, agent_ids in barred.items():
-        facts = agent_week(config, week, next(a for a in config.agents if a.agent_id == agent_ids[0]))
-        lines.append(f"contract {contract_id}: {len(agent_ids)} agent(s) kept off the weekend of {week.start} (e.g. "
-                     f"{agent_ids[0]}): a week that works it leaves the next week short of the contract's minimum "
-                     f"hours or days ({next_week.RULE.describe(facts).split('(', 1)[1]}; relax one of them or "
+    for contract_id, weeks in barred.items():
+        lines.append(f"contract {contract_id}: {len(weeks)} agent(s) kept off the weekend of {week.start} (e.g. "
+                     f"{weeks[0].agent.agent_id}): a week that works it leaves the next week short of the contract's "
+                     f"minimum hours or days ({next_week.limiting_keys(weeks[0])}); relax one of them or "
                      "min_weekly_hours to staff weekends with this contract")
     return lines
 

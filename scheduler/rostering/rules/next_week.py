@@ -62,6 +62,16 @@ def no_next_week(agent: AgentWeek) -> bool:
     return bool(ends) and not any(reach.reaches(end) for end in ends)
 
 
+def limiting_keys(agent: AgentWeek) -> str:
+    """The contract keys that carry a week's end into the next, as ``key value, ...`` (the set ones only)."""
+    contract = agent.contract
+    return ", ".join(f"{key} {value}" for key, value in (
+        ("max_consecutive_days", contract.max_consecutive_days),
+        ("min_consecutive_days_off", contract.min_consecutive_days_off),
+        ("max_consecutive_weekends", contract.max_consecutive_weekends),
+        ("max_weekends_in_horizon", contract.max_weekends_in_horizon)) if value is not None)
+
+
 def refused_patterns(agent: AgentWeek) -> list[tuple[bool, ...]]:
     """The day patterns (worked or not, per day) whose end state the rule refuses."""
     refused = refused_ends(agent)
@@ -89,13 +99,7 @@ class NextWeek(LabourRule):
         return refused_ends(agent) or None
 
     def describe(self, agent: AgentWeek) -> str:
-        contract = agent.contract
-        keys = ", ".join(f"{key} {value}" for key, value in (
-            ("max_consecutive_days", contract.max_consecutive_days),
-            ("min_consecutive_days_off", contract.min_consecutive_days_off),
-            ("max_consecutive_weekends", contract.max_consecutive_weekends),
-            ("max_weekends_in_horizon", contract.max_weekends_in_horizon)) if value is not None)
-        return f"the next week's minimum hours and days reachable after this week ({keys})"
+        return f"the next week's minimum hours and days reachable after this week ({limiting_keys(agent)})"
 
 
 RULE = NextWeek()

@@ -17,6 +17,12 @@ from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import AgentWeek, Aspect, LabourRule, agent_week
 
 
+def off_runs_keep(worked: Sequence[bool], least: int) -> bool:
+    """Whether every run of days off between two worked days of ``worked`` is at least ``least`` days long."""
+    work_days = [d for d, w in enumerate(worked) if w]
+    return all(b - a - 1 == 0 or b - a - 1 >= least for a, b in zip(work_days, work_days[1:], strict=False))
+
+
 class MinConsecutiveDaysOff(LabourRule):
     name = "min_consecutive_days_off"
     reads = Aspect.DAYS
@@ -25,9 +31,7 @@ class MinConsecutiveDaysOff(LabourRule):
         return build(model)
 
     def keeps_days(self, agent: AgentWeek, worked: Sequence[bool]) -> bool:
-        least = agent.contract.min_consecutive_days_off
-        work_days = [d for d, w in enumerate(worked) if w]
-        return all(b - a - 1 == 0 or b - a - 1 >= least for a, b in zip(work_days, work_days[1:], strict=False))
+        return off_runs_keep(worked, agent.contract.min_consecutive_days_off)
 
     def restricts_days(self, agent: AgentWeek) -> bool:
         return agent.contract.min_consecutive_days_off > 1

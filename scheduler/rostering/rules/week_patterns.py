@@ -50,6 +50,7 @@ from scheduler.domain.week import Week
 from scheduler.rostering.held import held_for
 from scheduler.rostering.rules.base import DAYS, AgentWeek
 from scheduler.rostering.rules.horizon_weekends import weekend_allowed, weekend_allowed_after
+from scheduler.rostering.rules.min_consecutive_days_off import off_runs_keep
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
 # (run of days worked at the week's end (at most max_consecutive_days), run of weekends worked, weekends worked in
@@ -109,10 +110,10 @@ def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool]) -> bo
     if not _runs_keep(list(days), run, contract.max_consecutive_days):
         return False
     least_off = contract.min_consecutive_days_off
-    worked = [d for d in range(DAYS) if days[d]]
-    if worked and 0 < off + worked[0] < least_off:  # a run of days off across the seam, too short
+    first = next((d for d in range(DAYS) if days[d]), None)
+    if first is not None and 0 < off + first < least_off:  # a run of days off across the seam, too short
         return False
-    return all(b - a - 1 == 0 or b - a - 1 >= least_off for a, b in zip(worked, worked[1:], strict=False))
+    return off_runs_keep(days, least_off)
 
 
 def end_state(agent: AgentWeek, worked: Iterable[bool]) -> EndState:

@@ -479,7 +479,8 @@ def _build_caps(model: RosterModel, whole: bool, fixed: Mapping[str, np.ndarray]
         if whole:
             model.cp.add(cp_model.LinearExpr.sum(literals) <= cap.cap)
             continue
-        constant = 0 if fixed is None else int(fixed[_cap_key(index)][0])
+        held = None if fixed is None else fixed.get(_cap_key(index))
+        constant = 0 if held is None else int(held[0])
         excess = model.cp.new_int_var(0, len(literals) + constant, f"weekend_cap_over_{index}")
         model.cp.add(excess >= cp_model.LinearExpr.sum(literals) + constant - cap.cap)
         excesses.append(excess)

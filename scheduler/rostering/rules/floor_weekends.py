@@ -234,14 +234,14 @@ def _fewest_shifts(config: PlanConfig, week: Week, day: int, agents: Sequence[Ag
         shifts += short
     if not targets:
         return 0
-    columns = tuple(sorted((week.slot(day, o.start_minute), week.slot(day, o.end_minute), tuple(
-        frozenset((week.slot(day, o.start_minute + m), week.slot(day, o.start_minute + m + r.minutes))
-                  for m in range(r.earliest_after_start_minutes, r.latest_after_start_minutes + 1))
-        for r in o.template.breaks)) for o in options))
+    columns = tuple(sorted({(week.slot(day, o.start_minute), week.slot(day, o.end_minute), tuple(
+        tuple(sorted({(week.slot(day, o.start_minute + m), week.slot(day, o.start_minute + m + r.minutes))
+                      for m in range(r.earliest_after_start_minutes, r.latest_after_start_minutes + 1)}))
+        for r in o.template.breaks)) for o in options}))
     return max(shifts, _on_floor_shifts(columns, tuple(targets), per_interval))
 
 
-def _on_floor_shifts(columns: tuple[tuple[int, int, tuple[frozenset[tuple[int, int]], ...]], ...],
+def _on_floor_shifts(columns: tuple[tuple[int, int, tuple[tuple[tuple[int, int], ...], ...]], ...],
                      targets: tuple[int, ...], per_interval: int) -> int:
     """A lower bound on the shifts that put ``per_interval`` on the floor in every one of ``targets``: a small
     integer programme over ``columns`` (each candidate's slots ``[first, end)`` and, per break, the slot ranges
@@ -264,7 +264,7 @@ _ON_FLOOR: dict = {}
 ON_FLOOR_WORK = 0.5
 
 
-def _solve_on_floor(columns: tuple[tuple[int, int, tuple[frozenset[tuple[int, int]], ...]], ...],
+def _solve_on_floor(columns: tuple[tuple[int, int, tuple[tuple[tuple[int, int], ...], ...]], ...],
                     targets: tuple[int, ...], per_interval: int) -> int:
     model = cp_model.CpModel()
     top = per_interval * len(targets)
@@ -281,7 +281,7 @@ def _solve_on_floor(columns: tuple[tuple[int, int, tuple[frozenset[tuple[int, in
         for k, ranges in enumerate(breaks):
             placed = []
             anywhere = False  # whether some place of the break leaves every target on the floor
-            for r, (a, b) in enumerate(sorted(ranges)):
+            for r, (a, b) in enumerate(ranges):
                 off = [t for t in inside if a <= t < b]
                 if not off:
                     anywhere = True

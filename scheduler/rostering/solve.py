@@ -1147,12 +1147,7 @@ def _floor_neighbourhood(config: PlanConfig, week: Week, current: _Roster, rng: 
                          whole_week: bool) -> tuple[list[str], set[int] | None]:
     """The agents a hard floor or ratio rule counts, around one of its short intervals: up to
     ``DAY_NEIGHBOURHOOD_AGENTS`` of them on that day, or ``NEIGHBOURHOOD_AGENTS`` of them for the whole week."""
-    on_floor = dict(current.on_floor)
-    candidates = []
-    for count in floor_rules.floor_counts(config, week):
-        short = np.flatnonzero(floor_rules.shortfall(count, on_floor, week.slot_count))
-        if count.hard and len(short):
-            candidates.append((count, short))
+    candidates = floor_rules.short_hard_counts(config, week, dict(current.on_floor))
     count, short = candidates[int(rng.integers(len(candidates)))]
     day = int(short[int(rng.integers(len(short)))]) // week.slots_per_day
     members = [agent_id for agent_id, _ in count.coefficients]

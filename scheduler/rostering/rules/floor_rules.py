@@ -26,18 +26,18 @@ A centre-wide rule (no one agent's week breaks it alone). Its faces:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.domain.plan import MINUTES_PER_DAY, Agent, PlanConfig
+from scheduler.domain.plan import MINUTES_PER_DAY, Agent, FloorRule, PlanConfig
 from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
 from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
-from scheduler.rostering.rules import carry_days, horizon_weekends
+from scheduler.rostering.rules import carry_days, floor_weekends, horizon_weekends
 from scheduler.rostering.rules.base import LabourRule, agent_week
 
 # Penalty per agent-interval short of a hard rule wherever the search meets it elastically (local search,
@@ -83,15 +83,18 @@ def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tupl
     return tuple(sorted(s for s in slots if s >= carried))
 
 
+def _members(config: PlanConfig, rule: FloorRule) -> list[str]:
+    if rule.level is not None:
+        least = config.level_rank(rule.level)
+        return [a.agent_id for a in config.agents if a.level is not None and config.level_rank(a.level) >= least]
+    return list(rule.agent_ids)
+
+
 def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
     """Every floor and ratio rule of the config as a count."""
     counts = []
     for index, rule in enumerate(config.floor_rules):
-        if rule.level is not None:
-            least = config.level_rank(rule.level)
-            members = [a.agent_id for a in config.agents if a.level is not None and config.level_rank(a.level) >= least]
-        else:
-            members = list(rule.agent_ids)
+        members = _members(config, rule)
         counts.append(FloorCount(f"floor_rules[{index}] {rule.rule_id}", tuple((m, 1) for m in sorted(members)),
                                  rule.min_agents, open_slots(config, week, rule.queue_ids), rule.hard, rule.weight))
     for index, ratio in enumerate(config.ratio_rules):
@@ -106,6 +109,25 @@ def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
         counts.append(FloorCount(f"ratio_rules[{index}] {ratio.rule_id}", tuple(coefficients), 0,
                                  open_slots(config, week, ratio.queue_ids), ratio.hard, ratio.weight))
     return tuple(counts)
+
+
+def weekend_caps(config: PlanConfig, week: Week) -> tuple[floor_weekends.WeekendCap, ...]:
+    """The hard floor rules' caps on their agents working this weekend, so that the later weekends keep enough of
+    them (``floor_weekends``)."""
+    return floor_weekends.caps(config, week, lambda: _hard_rules(config))
+
+
+def _hard_rules(config: PlanConfig) -> list[floor_weekends.RuleSlots]:
+    """The hard floor rules as ``floor_weekends`` reads them: key, agents, agents needed, open slots of a week."""
+    def slots_of(queue_ids: Sequence[str]) -> Callable[[Week], Sequence[int]]:
+        return lambda later: open_slots(config, later, queue_ids)
+
+    return [(f"floor_rules[{index}] {rule.rule_id}", tuple(sorted(_members(config, rule))), rule.min_agents,
+             slots_of(rule.queue_ids)) for index, rule in enumerate(config.floor_rules) if rule.hard]
+
+
+def _cap_key(index: int) -> str:
+    return f"weekend_cap[{index}]"
 
 
 def presence_rows(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
@@ -146,7 +168,24 @@ def short_hard_counts(config: PlanConfig, week: Week,
             short = np.flatnonzero(shortfall(count, on_floor, week.slot_count))
             if len(short):
                 found.append((count, short))
+    caps = weekend_caps(config, week)
+    if caps:
+        mask = floor_weekends.weekend_mask(config, week)
+        on_weekend = floor_weekends.working(config, week, on_floor)
+        for cap, _working in floor_weekends.over(caps, on_weekend):
+            # the cap as a count of its at-risk agents, short on the weekend's slots they work
+            rows = [on_floor[a] for a in cap.agent_ids if a in on_weekend]
+            slots = np.flatnonzero(mask & (np.sum(rows, axis=0) > 0))
+            found.append((FloorCount(cap.key, tuple((a, 1) for a in cap.agent_ids), 0, tuple(slots.tolist()), True,
+                                     0), slots))
     return found
+
+
+def weekend_over(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray]) -> list[tuple[
+        floor_weekends.WeekendCap, int]]:
+    """The weekend caps (``weekend_caps``) the agents' on-floor rows break, each with how many of its agents work."""
+    caps = weekend_caps(config, week)
+    return floor_weekends.over(caps, floor_weekends.working(config, week, on_floor)) if caps else []
 
 
 def on_floor_by_agent(week: Week, roster: Roster) -> dict[str, np.ndarray]:
@@ -169,7 +208,8 @@ def costs(config: PlanConfig, week: Week, roster: Roster) -> tuple[tuple[str, fl
     if not counts:
         return ()
     on_floor = on_floor_by_agent(week, roster)
-    hard = sum(int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if c.hard)
+    hard = sum(int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if c.hard) + sum(
+        cap.over(n) for cap, n in weekend_over(config, week, on_floor))
     soft = sum(c.weight * int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if not c.hard)
     terms = []
     if any(c.hard for c in counts):
@@ -189,6 +229,7 @@ def broken(config: PlanConfig, week: Week, roster: Roster) -> list[str]:
             slots = np.flatnonzero(short).tolist()
             seam = _seam(config, week, count, slots)
             lines.append(f"{count.key}: {describe_slots(week, slots)} short of the rule{seam}")
+    lines.extend(floor_weekends.describe(cap, n) for cap, n in weekend_over(config, week, on_floor))
     return lines
 
 
@@ -242,7 +283,7 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
             lines.append(f"{count.key} needs {count.needed} of its agents on the floor in every open interval, but "
                          f"in {describe_slots(week, slots)} fewer of them could work at all (availability, time "
                          f"off, shift templates{before}); add such agents or relax the rule")
-    return lines
+    return lines + floor_weekends.conflicts(config, week, lambda: _hard_rules(config))
 
 
 WEEKS_BEFORE = ", the weekends and days off the weeks before leave them"
@@ -276,14 +317,29 @@ class FloorState:
         for r, count in enumerate(self.counts):
             for agent_id, coefficient in count.coefficients:
                 self.coefficients.setdefault(agent_id, np.zeros(len(self.counts), dtype=np.int64))[r] = coefficient
+        # the weekend caps: each at-risk agent's on-floor slots on this weekend, and each cap's agents working it
+        self.caps = weekend_caps(config, week)
+        self.weekend = floor_weekends.weekend_mask(config, week).astype(np.int64)
+        self.on_weekend: dict[str, int] = {a: 0 for cap in self.caps for a in cap.agent_ids}
+        self.caps_of: dict[str, list[int]] = {}
+        for c, cap in enumerate(self.caps):
+            for agent_id in cap.agent_ids:
+                self.caps_of.setdefault(agent_id, []).append(c)
+        self.working = np.zeros(len(self.caps), dtype=np.int64)
 
     def short_slots(self) -> np.ndarray:
-        """Per week slot, whether any rule's count falls short there."""
-        return np.asarray((self.total < self.needed).any(axis=0))
+        """Per week slot, whether any rule's count falls short there (a weekend cap broken: the weekend's)."""
+        short = np.asarray((self.total < self.needed).any(axis=0))
+        return short | (self.weekend > 0) if self.caps_over() else short
 
     def is_short(self, slot: int) -> bool:
         """``short_slots()`` at one slot, without computing every slot's."""
-        return bool((self.total[:, slot] < self.needed[:, slot]).any())
+        return bool((self.total[:, slot] < self.needed[:, slot]).any()) or (
+            bool(self.weekend[slot]) and self.caps_over())
+
+    def caps_over(self) -> bool:
+        """Whether more of a weekend cap's agents work this weekend than it allows."""
+        return any(cap.over(int(n)) for cap, n in zip(self.caps, self.working, strict=True))
 
     def slot_values(self, agent_id: str) -> np.ndarray:
         """Per week slot, what one more head of the agent on the floor is worth (the penalty it saves; negative
@@ -293,13 +349,23 @@ class FloorState:
             return np.zeros(self.total.shape[1], dtype=np.int64)
         gap = self.needed - self.total
         saved = np.maximum(gap, 0) - np.maximum(gap - coefficients[:, None], 0)
-        return np.asarray((saved * self.weight[:, None]).sum(axis=0), dtype=np.int64)
+        values = np.asarray((saved * self.weight[:, None]).sum(axis=0), dtype=np.int64)
+        working = self.on_weekend.get(agent_id, 0) > 0
+        if any(self.working[c] - working >= self.caps[c].cap for c in self.caps_of.get(agent_id, ())):
+            values = values - HARD_WEIGHT * self.weekend  # a cap full without the agent: its weekend breaks it
+        return values
 
     def change(self, agent_id: str, first: int, row: np.ndarray, sign: int) -> None:
         """``sign`` times the agent's on-floor ``row`` on the slots from ``first``."""
         coefficients = self.coefficients.get(agent_id)
         if coefficients is not None:
             self.total[:, first:first + len(row)] += sign * coefficients[:, None] * row[None, :]
+        if agent_id in self.on_weekend:
+            before = self.on_weekend[agent_id] > 0
+            self.on_weekend[agent_id] += sign * int(row @ self.weekend[first:first + len(row)])
+            after = self.on_weekend[agent_id] > 0
+            for c in self.caps_of[agent_id]:
+                self.working[c] += int(after) - int(before)
 
     def deltas(self, agent_id: str, first: int, change: np.ndarray) -> np.ndarray:
         """Penalty change per row of ``change`` (``[candidate, slot]`` on-floor change from slot ``first``)."""
@@ -311,14 +377,28 @@ class FloorState:
         needed = self.needed[:, first:last]
         before = np.maximum(needed - now, 0).sum(axis=1)  # [rule]
         after = np.maximum(needed[None] - (now[None] + coefficients[None, :, None] * change[:, None, :]), 0)
-        return ((after.sum(axis=2) - before[None, :]) * self.weight[None, :]).sum(axis=1)
+        delta = ((after.sum(axis=2) - before[None, :]) * self.weight[None, :]).sum(axis=1)
+        if agent_id in self.on_weekend:
+            was = int(self.on_weekend[agent_id] > 0)
+            works = ((self.on_weekend[agent_id] + change @ self.weekend[first:last]) > 0).astype(np.int64)
+            for c in self.caps_of[agent_id]:
+                cap, n = self.caps[c], int(self.working[c])
+                delta = delta + HARD_WEIGHT * (np.maximum(n - was + works - cap.cap, 0) - cap.over(n))
+        return delta
 
 
 def fixed_counts(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray],
                  excluded: Sequence[str] | set[str]) -> dict[str, np.ndarray]:
-    """Per rule key, the count of the agents not in ``excluded`` (the constants of a neighbourhood model)."""
+    """Per rule key, the count of the agents not in ``excluded`` (the constants of a neighbourhood model), and per
+    weekend cap (``weekend_cap[i]``) how many of its agents not in ``excluded`` work this weekend."""
     kept = {a: row for a, row in on_floor.items() if a not in excluded}
-    return {c.key: totals(c, kept, week.slot_count) for c in floor_counts(config, week)}
+    fixed = {c.key: totals(c, kept, week.slot_count) for c in floor_counts(config, week)}
+    caps = weekend_caps(config, week)
+    if caps:
+        on_weekend = floor_weekends.working(config, week, kept)
+        for index, cap in enumerate(caps):  # the agents not freed who work the weekend, per cap
+            fixed[_cap_key(index)] = np.array([sum(1 for a in cap.agent_ids if a in on_weekend)], dtype=np.int64)
+    return fixed
 
 
 class FloorRules(LabourRule):
@@ -369,6 +449,7 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
                 abs(c) for c in coefficients), f"floor_short_{count.key}_{slot}")
             model.cp.add(short >= count.needed - expression)
             (hard_short.append(short) if count.hard else soft_short.append((short, count.weight)))
+    hard_short.extend(_build_caps(model, whole, fixed))
     penalties = []
     if hard_short:
         penalties.append(PenaltyTerm(HARD_TERM, HARD_WEIGHT, cp_model.LinearExpr.sum(hard_short), "agent-interval"))
@@ -376,3 +457,31 @@ def build(model: RosterModel) -> list[PenaltyTerm]:
         penalties.append(PenaltyTerm(SOFT_TERM, 1, cp_model.LinearExpr.weighted_sum(
             [v for v, _ in soft_short], [w for _, w in soft_short]), "weighted agent-interval"))
     return penalties
+
+
+def _build_caps(model: RosterModel, whole: bool, fixed: Mapping[str, np.ndarray] | None) -> list[cp_model.IntVar]:
+    """The weekend caps (``weekend_caps``): at most ``cap`` of the at-risk agents work this weekend; in a
+    neighbourhood elastic, the agents not freed counted as a constant. Returns the elastic excesses."""
+    excesses = []
+    days = floor_weekends.weekend_days(model.week)
+    for index, cap in enumerate(weekend_caps(model.config, model.week)):
+        at_risk = set(cap.agent_ids)
+        literals = []
+        for agent in model.agents:
+            if agent.agent_id not in at_risk:
+                continue
+            works = model.cp.new_bool_var(f"weekend_cap_{index}_{agent.agent_id}")
+            for day in days:
+                model.cp.add(works >= model.days_of(agent)[day].works())
+            literals.append(works)
+        if not literals:
+            continue
+        if whole:
+            model.cp.add(cp_model.LinearExpr.sum(literals) <= cap.cap)
+            continue
+        held = None if fixed is None else fixed.get(_cap_key(index))
+        constant = 0 if held is None else int(held[0])
+        excess = model.cp.new_int_var(0, len(literals) + constant, f"weekend_cap_over_{index}")
+        model.cp.add(excess >= cp_model.LinearExpr.sum(literals) + constant - cap.cap)
+        excesses.append(excess)
+    return excesses

@@ -1,0 +1,259 @@
+"""A floor rule's agents kept for the later weekends (``rules.floor_weekends``, asked by ``rules.floor_rules``):
+with every other weekend off, a week may put on its weekend only so many of a hard floor rule's agents that the
+later weekends keep enough of them. Each face refuses the same weeks (CP-SAT, the local search's count, the costs
+and the exit-3 lines), a week that can be completed is never refused (brute force over random small horizons),
+and a two-week plan whose week 1 left week 2's weekend without leads is now planned valid."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scheduler.domain.horizon import AgentCarry, CarryIn
+from scheduler.domain.plan import FloorRule, OpeningHours, PlanConfig, TimeWindow
+from scheduler.domain.roster import Roster, ShiftAssignment
+from scheduler.io.config import load_config
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.model import RosterModel
+from scheduler.rostering.rules import floor_rules, one_shift_per_day
+from scheduler.rostering.rules.floor_rules import HARD_TERM, HARD_WEIGHT
+from scheduler.validation.horizon import validate_horizon
+from scheduler.validation.validate import read_roster
+from tests.test_cli_plan import explain, wfm
+from tests.test_horizon import _centre
+from tests.test_rules import WEEK, agent, hm, make_config, solve, work
+from tests.tiny_centre import WEEK_START, TinyAgent
+
+SAT, SUN = 5, 6
+LEADS = ("L1", "L2", "L3")
+
+
+def _config(leads: int = 3, *, carry: dict[str, AgentCarry] | None = None, week_number: int = 1, weeks: int = 2,
+            saturday: tuple[str, str] = ("10:00", "10:30"), sunday: tuple[str, str] | None = None,
+            every_other: int | None = 1) -> PlanConfig:
+    """``leads`` agents counted by a hard rule "one of them on the floor while open", open on Saturday (and
+    ``sunday``) only, with at most ``every_other`` weekends in a row; week ``week_number`` of ``weeks``."""
+    hours = OpeningHours((None,) * 5 + (TimeWindow(hm(saturday[0]), hm(saturday[1])),
+                                        None if sunday is None else TimeWindow(hm(sunday[0]), hm(sunday[1]))))
+    ids = tuple(f"L{i + 1}" for i in range(leads))
+    config = make_config(tuple(agent(a) for a in ids))
+    contract = dataclasses.replace(config.contracts[0], max_consecutive_weekends=every_other)
+    return dataclasses.replace(config, contracts=(contract,), weeks=weeks, opening_hours=hours,
+                               queues=(dataclasses.replace(config.queues[0], opening_hours=hours),),
+                               floor_rules=(FloorRule("lead", 1, None, ids, (), True, 0),),
+                               carry_in=CarryIn(week_number, weeks, carry or {}))
+
+
+def _saturday(agent_ids: tuple[str, ...]) -> Roster:
+    return Roster(tuple(ShiftAssignment(a, WEEK.day(SAT), "day", hm("08:00"), 510, 480, ()) for a in agent_ids))
+
+
+def test_the_cap_keeps_one_lead_for_the_next_saturday() -> None:
+    (cap,) = floor_rules.weekend_caps(_config(), WEEK)
+    assert (cap.key, cap.later, cap.agent_ids, cap.cap, cap.needed, cap.kept) == (
+        "floor_rules[0] lead", "the weekend of Sat 2026-04-11", LEADS, 2, 1, 0)
+
+
+def test_no_cap_without_a_weekend_rule_or_when_the_later_weekend_is_lost_anyway() -> None:
+    assert floor_rules.weekend_caps(_config(every_other=None), WEEK) == ()
+    # a 12-h Saturday needs two 8.5-h shifts: one lead cannot keep week 2 whatever week 1 does (that week says so
+    # itself): nothing is refused
+    assert floor_rules.weekend_caps(_config(1, saturday=("08:00", "20:00")), WEEK) == ()
+    # a lead the last weekend keeps off this one is no risk: the other must stay off for week 2's two shifts
+    (cap,) = floor_rules.weekend_caps(_config(2, carry={"L1": AgentCarry(weekend_run=1)},
+                                             saturday=("08:00", "20:00")), WEEK)
+    assert (cap.agent_ids, cap.cap, cap.kept) == (("L2",), 0, 1)
+
+
+def test_the_later_day_needs_as_many_shifts_as_its_open_hours_take() -> None:
+    """08:00-20:00 takes two shifts of 8.5 h (06:00-24:00 starts): 4 leads, at most 2 on this weekend."""
+    (cap,) = floor_rules.weekend_caps(_config(4, saturday=("08:00", "20:00")), WEEK)
+    assert (cap.needed, cap.cap) == (2, 2)
+
+
+def test_one_weekend_day_an_agent_makes_the_weekend_need_one_lead_a_day() -> None:
+    """Saturday and Sunday each need one shift; with ``max_weekend_days: 1`` no lead works both: two leads."""
+    config = _config(4, sunday=("10:00", "10:30"))
+    (cap,) = floor_rules.weekend_caps(config, WEEK)
+    assert (cap.needed, cap.cap) == (1, 3)
+    one_day = dataclasses.replace(config.contracts[0], max_weekend_days=1)
+    (cap,) = floor_rules.weekend_caps(dataclasses.replace(config, contracts=(one_day,)), WEEK)
+    assert (cap.needed, cap.cap) == (2, 2)
+
+
+def test_the_last_week_of_a_horizon_looks_at_the_ordinary_week_after_it() -> None:
+    (cap,) = floor_rules.weekend_caps(_config(week_number=2, weeks=2), WEEK)
+    # (WEEK stands for week 2 of 2; the week after it is the ordinary one)
+    assert cap.later == "the weekend of Sat 2026-04-11" and cap.cap == 2
+
+
+def _two_shift_weekends(weeks: int) -> PlanConfig:
+    """Five leads, one weekend day each (``max_weekend_days: 1``), Saturday and Sunday 08:00-20:00 (two shifts a
+    day): every weekend needs four of them, so two weekends in a row need eight."""
+    config = _config(5, weeks=weeks, saturday=("08:00", "20:00"), sunday=("08:00", "20:00"))
+    contract = dataclasses.replace(config.contracts[0], max_weekend_days=1)
+    return dataclasses.replace(config, contracts=(contract,))
+
+
+def test_the_pre_check_says_when_no_week_keeps_its_weekend_and_the_next() -> None:
+    """496189 (every other weekend off, one weekend day each, 5 leads) stopped in week 2 after the whole search;
+    it now stops before week 1's, naming the rule and the keys."""
+    (line,) = floor_rules.reachable_conflicts(_two_shift_weekends(2), WEEK)
+    assert line == ("floor_rules[0] lead needs 4 of its agents on this weekend, but at most 1 may work it and leave "
+                    "the weekend of Sat 2026-04-11 the 4 it needs (0 free to, and 1 of the 5 whom it would keep off "
+                    "that weekend: max_consecutive_weekends 1, max_weekend_days 1); add agents the rule counts or "
+                    "relax the rule or those keys")
+
+
+def test_a_plan_is_not_refused_for_the_ordinary_week_after_it() -> None:
+    """The same centre planned for one week: the week after the plan could not be kept either way, so nothing is
+    held (the plan ends before it)."""
+    config = _two_shift_weekends(1)
+    assert floor_rules.weekend_caps(config, WEEK) == () and floor_rules.reachable_conflicts(config, WEEK) == []
+
+
+def _model(config: PlanConfig) -> RosterModel:
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)))
+    one_shift_per_day.build(model)
+    floor_rules.build(model)
+    return model
+
+
+@pytest.mark.parametrize(("on_saturday", "kept"), [(3, False), (2, True), (1, True)])
+def test_cp_sat_refuses_a_week_that_leaves_the_next_saturday_no_lead(on_saturday: int, kept: bool) -> None:
+    model = _model(_config())
+    for index, lead in enumerate(LEADS):
+        work(model, lead, {SAT: "08:00"} if index < on_saturday else {})
+    assert (solve(model)[0] == "FEASIBLE") is kept
+
+
+def test_a_neighbourhood_pays_the_cap_elastically_with_the_others_as_a_constant() -> None:
+    config = _config()
+    on_floor = floor_rules.on_floor_by_agent(WEEK, _saturday(("L1", "L2")))
+    fixed = floor_rules.fixed_counts(config, WEEK, on_floor, {"L3"})
+    assert int(fixed["weekend_cap[0]"][0]) == 2
+    model = RosterModel(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), agents=[config.agents[2]],
+                        fixed_floor_counts=fixed)
+    one_shift_per_day.build(model)
+    terms = floor_rules.build(model)
+    work(model, "L3", {SAT: "08:00"})
+    model.cp.minimize(sum(t.expression for t in terms))
+    status, solver = solve(model)
+    assert status == "FEASIBLE" and solver.objective_value == 1  # one lead over the cap
+
+
+def test_the_local_search_count_pays_a_move_over_the_cap() -> None:
+    config = _config()
+    state = floor_rules.FloorState(config, WEEK)
+    rows = floor_rules.on_floor_by_agent(WEEK, _saturday(LEADS))
+    for lead in ("L1", "L2"):
+        state.change(lead, 0, rows[lead], +1)
+    assert not state.caps_over()
+    adding = rows["L3"][None, :]
+    assert int(state.deltas("L3", 0, adding)[0]) == HARD_WEIGHT
+    assert (state.slot_values("L3")[WEEK.slot(SAT, hm("12:00"))] < 0)  # the start keeps it off the weekend
+    state.change("L3", 0, rows["L3"], +1)
+    assert state.caps_over() and state.short_slots()[WEEK.slot(SAT, hm("12:00"))]
+    assert int(state.deltas("L1", 0, -rows["L1"][None, :])[0]) == -HARD_WEIGHT  # taking one off repairs it
+    state.change("L3", 0, rows["L3"], -1)
+    assert not state.caps_over()
+
+
+def test_costs_repair_and_exit_lines_name_the_cap() -> None:
+    config = _config()
+    roster = _saturday(LEADS)
+    assert (HARD_TERM, 1.0, "agent-interval", HARD_WEIGHT) in floor_rules.costs(config, WEEK, roster)
+    (line,) = floor_rules.broken(config, WEEK, roster)
+    assert line.startswith("floor_rules[0] lead: 3 of its agents work this weekend who could not then work "
+                           "the weekend of Sat 2026-04-11, which needs 1 of them")
+    (count, short), = floor_rules.short_hard_counts(config, WEEK, floor_rules.on_floor_by_agent(WEEK, roster))
+    assert {a for a, _ in count.coefficients} == set(LEADS) and all(int(s) // WEEK.slots_per_day == SAT for s in short)
+    assert floor_rules.broken(config, WEEK, _saturday(("L1", "L2"))) == []
+
+
+def _saturday_of(week_number: int, number: int) -> date:
+    """The Saturday of week ``week_number`` of the horizon when WEEK is its week ``number``."""
+    return WEEK.day(SAT) + timedelta(days=7 * (week_number - number))
+
+
+def _completable(config: PlanConfig, weeks: int, number: int, on_weekend: set[str]) -> bool:
+    """Brute force: some choice of which leads work each later weekend (the ordinary week's, without leave,
+    included) keeps ``max_consecutive_weekends`` and puts a lead on each later Saturday, after this week put
+    ``on_weekend`` on its own."""
+    limit = config.contracts[0].max_consecutive_weekends
+    assert config.carry_in is not None and limit is not None
+    later = range(number + 1, weeks + 2)
+    choices = []
+    for lead in config.agents:
+        options = []
+        for pattern in itertools.product((0, 1), repeat=len(later)):
+            run = config.carry_in.of(lead.agent_id).weekend_run + 1 if lead.agent_id in on_weekend else 0
+            ok = True
+            for worked, week_number in zip(pattern, later, strict=True):
+                if worked and (run >= limit or _saturday_of(week_number, number) in lead.time_off):
+                    ok = False
+                run = run + 1 if worked else 0
+            if ok:
+                options.append(pattern)
+        choices.append(options)
+    return any(all(sum(p[k] for p in combo) >= 1 for k in range(len(later))) for combo in itertools.product(*choices))
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_a_week_that_can_be_completed_is_never_refused(case: int) -> None:
+    """Random small horizons (2-5 leads, weekend runs of 1-2, leave on later Saturdays, carried weekend runs):
+    every set of leads on this weekend after which the later Saturdays can each have a lead is within every cap."""
+    rng = np.random.default_rng(case)
+    weeks = int(rng.integers(2, 4))
+    number = int(rng.integers(1, weeks + 1))
+    leads = int(rng.integers(2, 6))
+    ids = tuple(f"L{i + 1}" for i in range(leads))
+    carry = {a: AgentCarry(weekend_run=int(rng.integers(0, 2))) for a in ids}
+    config = _config(leads, carry=carry, week_number=number, weeks=weeks, every_other=int(rng.integers(1, 3)))
+    agents = tuple(dataclasses.replace(a, time_off=frozenset(
+        _saturday_of(w, number) for w in range(number + 1, weeks + 1) if rng.random() < 0.3)) for a in config.agents)
+    config = dataclasses.replace(config, agents=agents)
+    caps = floor_rules.weekend_caps(config, WEEK)
+    barred = {a for a in ids if carry[a].weekend_run >= config.contracts[0].max_consecutive_weekends}
+    for size in range(leads + 1):
+        for on_weekend in itertools.combinations(ids, size):
+            if set(on_weekend) & barred:
+                continue  # this week cannot put them on its weekend anyway
+            if _completable(config, weeks, number, set(on_weekend)):
+                assert all(sum(a in on_weekend for a in cap.agent_ids) <= cap.cap for cap in caps), (on_weekend, caps)
+
+
+def test_the_caps_refuse_something_in_the_random_horizons() -> None:
+    """The property above is not empty: some of its horizons have a cap that bites."""
+    assert any(floor_rules.weekend_caps(_config(leads, week_number=1, weeks=weeks), WEEK)
+               for leads in (2, 3) for weeks in (2, 3))
+
+
+# ------------------------------------------------------------------------------------------- end to end
+
+def test_a_two_week_plan_whose_week_1_took_every_lead_on_its_weekend_is_now_valid(tmp_path: Path) -> None:
+    """Four full-timers are the leads ("one of them on the floor while open", 08:00-20:00: two shifts a day), every
+    other weekend off, and the weekend needs more heads than the part-timers: week 1 put three or four leads on its
+    weekend and week 2's weekend had too few (exit 3, 'no roster was found that keeps floor_rules[0] lead')."""
+    agents = tuple(TinyAgent(f"A{i}", "full_time" if i < 4 else "part_time", ("q1",)) for i in range(6))
+    plan, requirements = _centre(tmp_path, agents=agents)
+    plan.write_text(plan.read_text().replace("    max_weekly_hours: 40\n", "    max_weekly_hours: 40\n"
+                                             "    max_consecutive_weekends: 1\n", 1)
+                    + "floor_rules:\n  - {id: lead, min_agents: 1, agents: [A0, A1, A2, A3], hard: true}\n",
+                    encoding="utf-8")
+    rows = requirements.read_text().splitlines()
+    rows = [rows[0]] + [line.rsplit(",", 1)[0] + ",5" if date.fromisoformat(line[:10]).weekday() >= 5 else line
+                        for line in rows[1:]]
+    requirements.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
+                 "--time-limit", "4", "--quiet")
+    assert result.exit_code == 0, explain(result)
+    config = load_config(plan)
+    roster = read_roster(out / "roster.csv")
+    assert validate_horizon(config, roster, WEEK_START, 2) == []

@@ -181,27 +181,43 @@ def _saturday_of(week_number: int, number: int) -> date:
     return WEEK.day(SAT) + timedelta(days=7 * (week_number - number))
 
 
-def _completable(config: PlanConfig, weeks: int, number: int, on_weekend: set[str]) -> bool:
-    """Brute force: some choice of which leads work each later weekend (the ordinary week's, without leave,
-    included) keeps ``max_consecutive_weekends`` and puts a lead on each later Saturday, after this week put
-    ``on_weekend`` on its own."""
-    limit = config.contracts[0].max_consecutive_weekends
-    assert config.carry_in is not None and limit is not None
+def _may_work(limit_in_row: int | None, limit_in_horizon: int | None, week_number: int, weeks: int, run: int,
+              worked: int) -> bool:
+    """The weekend rules' arithmetic written out for the oracle: a run below ``max_consecutive_weekends``, and
+    fewer weekends worked so far than ``min(K, ceil(K * week_number / weeks))``."""
+    paced = limit_in_horizon is None or worked < min(limit_in_horizon, -(-limit_in_horizon * week_number // weeks))
+    return (limit_in_row is None or run < limit_in_row) and paced
+
+
+def _completable(config: PlanConfig, weeks: int, number: int, on_weekend: set[str], need: int = 1) -> bool:
+    """Brute force: some choice of which leads work each later weekend (the ordinary week's, without leave and
+    paced as a new horizon's first week, included) keeps ``max_consecutive_weekends`` and
+    ``max_weekends_in_horizon`` and puts ``need`` leads on each later weekend, after this week put ``on_weekend``
+    on its own."""
+    contract = config.contracts[0]
+    in_row, in_horizon = contract.max_consecutive_weekends, contract.max_weekends_in_horizon
+    assert config.carry_in is not None
     later = range(number + 1, weeks + 2)
     choices = []
     for lead in config.agents:
+        carried = config.carry_in.of(lead.agent_id)
         options = []
         for pattern in itertools.product((0, 1), repeat=len(later)):
-            run = config.carry_in.of(lead.agent_id).weekend_run + 1 if lead.agent_id in on_weekend else 0
+            run, worked = (carried.weekend_run + 1, carried.weekends_worked + 1) if lead.agent_id in on_weekend else (
+                0, carried.weekends_worked)
             ok = True
-            for worked, week_number in zip(pattern, later, strict=True):
-                if worked and (run >= limit or _saturday_of(week_number, number) in lead.time_off):
-                    ok = False
-                run = run + 1 if worked else 0
+            for works, week_number in zip(pattern, later, strict=True):
+                if works and week_number > weeks:
+                    ok = ok and _may_work(in_row, in_horizon, 1, 1, run, 0)
+                elif works:
+                    ok = ok and _may_work(in_row, in_horizon, week_number, weeks, run, worked) and (
+                        _saturday_of(week_number, number) not in lead.time_off)
+                run, worked = (run + 1, worked + 1) if works else (0, worked)
             if ok:
                 options.append(pattern)
         choices.append(options)
-    return any(all(sum(p[k] for p in combo) >= 1 for k in range(len(later))) for combo in itertools.product(*choices))
+    return any(all(sum(p[k] for p in combo) >= need for k in range(len(later)))
+               for combo in itertools.product(*choices))
 
 
 @pytest.mark.parametrize("case", range(40))
@@ -226,6 +242,50 @@ def test_a_week_that_can_be_completed_is_never_refused(case: int) -> None:
                 continue  # this week cannot put them on its weekend anyway
             if _completable(config, weeks, number, set(on_weekend)):
                 assert all(sum(a in on_weekend for a in cap.agent_ids) <= cap.cap for cap in caps), (on_weekend, caps)
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_a_paced_week_that_can_be_completed_is_never_refused(case: int) -> None:
+    """The same over ``max_weekends_in_horizon`` (alone or with ``max_consecutive_weekends``), weekends worked so far
+    carried in, and a Sunday open too, where one weekend day a lead (``max_weekend_days: 1``) makes every weekend
+    need two leads: every set of leads on this weekend after which the later weekends can be kept is within every
+    cap (rv15)."""
+    rng = np.random.default_rng(1000 + case)
+    weeks = int(rng.integers(2, 5))
+    number = int(rng.integers(1, weeks + 1))
+    leads = int(rng.integers(2, 6))
+    ids = tuple(f"L{i + 1}" for i in range(leads))
+    in_row = (None, 1, 2)[int(rng.integers(0, 3))]
+    in_horizon = int(rng.integers(1, weeks + 1))
+    one_day = rng.random() < 0.5
+    carry = {a: AgentCarry(weekend_run=int(rng.integers(0, 2)), weekends_worked=int(rng.integers(0, number)))
+             for a in ids}
+    config = _config(leads, carry=carry, week_number=number, weeks=weeks, every_other=in_row,
+                     sunday=("10:00", "10:30"))
+    contract = dataclasses.replace(config.contracts[0], max_weekends_in_horizon=in_horizon,
+                                   max_weekend_days=1 if one_day else 2)
+    agents = tuple(dataclasses.replace(a, time_off=frozenset(
+        day for w in range(number + 1, weeks + 1) if rng.random() < 0.25
+        for day in (_saturday_of(w, number), _saturday_of(w, number) + timedelta(days=1)))) for a in config.agents)
+    config = dataclasses.replace(config, contracts=(contract,), agents=agents)
+    caps = floor_rules.weekend_caps(config, WEEK)
+    barred = {a for a in ids if not _may_work(in_row, in_horizon, number, weeks, carry[a].weekend_run,
+                                              carry[a].weekends_worked)}
+    for size in range(leads + 1):
+        for on_weekend in itertools.combinations(ids, size):
+            if set(on_weekend) & barred:
+                continue
+            if _completable(config, weeks, number, set(on_weekend), 2 if one_day else 1):
+                assert all(sum(a in on_weekend for a in cap.agent_ids) <= cap.cap for cap in caps), (on_weekend, caps)
+
+
+def test_max_weekends_in_horizon_alone_makes_a_cap() -> None:
+    """One weekend in two weeks (no run limit): week 1's weekend worked leaves week 2's off, so one of three leads
+    is kept for it (the paced property above is not empty)."""
+    config = _config(every_other=None)
+    paced = dataclasses.replace(config.contracts[0], max_weekends_in_horizon=1)
+    (cap,) = floor_rules.weekend_caps(dataclasses.replace(config, contracts=(paced,)), WEEK)
+    assert (cap.agent_ids, cap.cap, cap.needed) == (LEADS, 2, 1)
 
 
 def test_the_caps_refuse_something_in_the_random_horizons() -> None:

@@ -176,6 +176,17 @@ def test_costs_repair_and_exit_lines_name_the_cap() -> None:
     assert floor_rules.broken(config, WEEK, _saturday(("L1", "L2"))) == []
 
 
+def test_the_exit_line_names_the_keys_that_pace_the_weekends() -> None:
+    """The exit-3 line names the at-risk agents' keys: "every other weekend off" was printed for a contract with
+    ``max_weekends_in_horizon`` alone (rv15)."""
+    config = _config(every_other=None)
+    paced = dataclasses.replace(config.contracts[0], max_weekends_in_horizon=1)
+    (line,) = floor_rules.broken(dataclasses.replace(config, contracts=(paced,)), WEEK, _saturday(LEADS))
+    assert line == ("floor_rules[0] lead: 3 of its agents work this weekend who could not then work the weekend of "
+                    "Sat 2026-04-11, which needs 1 of them and keeps 0 whatever this week does; at most 2 may "
+                    "(max_weekends_in_horizon 1)")
+
+
 def _saturday_of(week_number: int, number: int) -> date:
     """The Saturday of week ``week_number`` of the horizon when WEEK is its week ``number``."""
     return WEEK.day(SAT) + timedelta(days=7 * (week_number - number))

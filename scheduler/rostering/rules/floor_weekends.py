@@ -76,6 +76,7 @@ class WeekendCap:
     cap: int
     needed: int  # shifts the later day needs of the rule's agents, at least
     kept: int  # of the rule's agents, those the later day keeps whatever this week does
+    keys: str  # the at-risk agents' weekend keys, "max_consecutive_weekends 1, max_weekend_days 1"
 
     def over(self, working: int) -> int:
         """How far ``working`` at-risk agents on this weekend are over the cap."""
@@ -97,6 +98,20 @@ _CAPS: dict = {}
 
 def _paced(contract: Contract) -> bool:
     return contract.max_consecutive_weekends is not None or contract.max_weekends_in_horizon is not None
+
+
+def _keys(config: PlanConfig, agents: Sequence[Agent]) -> str:
+    """The weekend keys the agents' contracts set (``max_weekend_days`` where below both days); with several
+    contracts, each named, in the config's order."""
+    contracts = [c for c in config.contracts if any(a.contract_id == c.contract_id for a in agents)]
+    keys = [", ".join(f"{k} {v}" for k, v in (
+        ("max_consecutive_weekends", c.max_consecutive_weekends),
+        ("max_weekends_in_horizon", c.max_weekends_in_horizon),
+        ("max_weekend_days", c.max_weekend_days if c.max_weekend_days < 2 else None)) if v is not None)
+        for c in contracts]
+    if len(contracts) == 1:
+        return keys[0]
+    return "; ".join(f"contract {c.contract_id}: {k}" for c, k in zip(contracts, keys, strict=True))
 
 
 def _caps(config: PlanConfig, week: Week, rules: Sequence[RuleSlots]) -> tuple[WeekendCap, ...]:
@@ -134,7 +149,8 @@ def _caps(config: PlanConfig, week: Week, rules: Sequence[RuleSlots]) -> tuple[W
             held = found.get((key, tuple(risk)))
             if held is None or cap < held.cap:
                 found[key, tuple(risk)] = WeekendCap(key, f"the weekend of {later.day(days[0]):%a %Y-%m-%d}",
-                                                     tuple(risk), cap, needed, kept)
+                                                     tuple(risk), cap, needed, kept,
+                                                     _keys(config, [by_id[a] for a in risk]))
     return tuple(found.values())
 
 
@@ -149,14 +165,9 @@ def conflicts(config: PlanConfig, week: Week, rules: Callable[[], Sequence[RuleS
         free = sum(1 for a in agents if _can_work_weekend(config, week, a) and a.agent_id not in cap.agent_ids)
         needed = _weekend_needed(config, week, agents, set(slots_of(week)), per_interval, False)
         if free + cap.cap < needed:
-            contract = config.contract(next(a.contract_id for a in agents if a.agent_id == cap.agent_ids[0]))
-            keys = ", ".join(f"{k} {v}" for k, v in (
-                ("max_consecutive_weekends", contract.max_consecutive_weekends),
-                ("max_weekends_in_horizon", contract.max_weekends_in_horizon),
-                ("max_weekend_days", contract.max_weekend_days)) if v is not None)
             lines.append(f"{key} needs {needed} of its agents on this weekend, but at most {free + cap.cap} may work "
                          f"it and leave {cap.later} the {cap.needed} it needs ({free} free to, and {cap.cap} of the "
-                         f"{len(cap.agent_ids)} whom it would keep off that weekend: {keys}); add agents the rule "
+                         f"{len(cap.agent_ids)} whom it would keep off that weekend: {cap.keys}); add agents the rule "
                          "counts or relax the rule or those keys")
     return lines
 
@@ -339,4 +350,4 @@ def describe(cap: WeekendCap, working_count: int) -> str:
     """One exit-3 line: which cap and why."""
     return (f"{cap.key}: {working_count} of its agents work this weekend who could not then work {cap.later}, "
             f"which needs {cap.needed} of them and keeps {cap.kept} whatever this week does; at most {cap.cap} may "
-            "(every other weekend off, paced across the weeks)")
+            f"({cap.keys})")

@@ -150,10 +150,11 @@ def test_a_best_member_lp_over_its_share_is_not_built(monkeypatch: pytest.Monkey
     assert weighted_bound.weighted_bound(instance, 1e-6, wall_seconds=10.0, spend_seconds=spent.append) is None
     assert built == []
     share = weighted_bound.LP_SHARE * 1e-6
-    counted = lp_size.lp_size_floor(instance, True, patterns=True, max_work_seconds=share).patterns
-    assert spent == [counted * lp_size.PATTERN_SECONDS]  # the patterns counted until it was over, charged
-    assert counted < lp_size.lp_size_floor(instance, True, patterns=True).patterns  # not all of them
-    assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_SECONDS  # counting is cheaper than building
+    counted = lp_size.lp_size_floor(instance, True, patterns=True, max_work_seconds=share)
+    assert spent == [counted.count_seconds]  # the patterns counted until it was over, charged
+    assert counted.patterns < lp_size.lp_size_floor(instance, True, patterns=True).patterns  # not all of them
+    # counting a pattern is cheaper than building its column
+    assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_NODE_SECONDS + lp_size.PATTERN_CHECK_SECONDS
 
 
 def test_the_count_stops_once_over_and_the_verdict_is_the_full_counts() -> None:
@@ -170,8 +171,8 @@ def test_the_count_stops_once_over_and_the_verdict_is_the_full_counts() -> None:
             counts: list[float] = []
             over = lp_size.lp_over(instance, share, shared_breaks=shared, spend_seconds=counts.append)
             assert over == (work > share)
-            assert counts[0] <= full.patterns * lp_size.PATTERN_SECONDS
-            assert (counts[0] == full.patterns * lp_size.PATTERN_SECONDS) or over  # cut short only when over
+            assert counts[0] <= full.count_seconds
+            assert (counts[0] == full.count_seconds) or over  # cut short only when over
 
 
 def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:
@@ -232,3 +233,50 @@ def test_the_aimed_heads_lp_is_not_counted_past_the_wall_clock(monkeypatch: pyte
     counted.clear()
     solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None, stop=Stop(wall_seconds=0.0))
     assert counted == []
+
+
+def test_the_weeks_patterns_are_counted_once_for_both_lps_and_charged_by_their_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best-member bound's and the aimed heads LP's size floors share one count of the week's weekly patterns
+    (``lp_size.PatternCounts``): the second counts nothing again and is charged nothing; the count is charged by the
+    work it did (classes, partial weeks visited, whole weeks checked), not by the patterns it found."""
+    config, req = _centre(8)
+    weighted = Instance(dataclasses.replace(config, solver=dataclasses.replace(config.solver,
+                                                                                proficiency_cover=True)), WEEK, req)
+    searched: list[lower_bound.PatternSearch] = []
+    real = lp_size.counted_patterns
+    monkeypatch.setattr(lp_size, "counted_patterns", lambda *a, **k: searched.append(real(*a, **k)) or searched[-1])
+    counts = lp_size.PatternCounts()
+    spent: list[float] = []
+    assert not lp_size.lp_over(weighted, 1e9, shared_breaks=True, spend_seconds=spent.append, counts=counts)
+    classes = len(lower_bound.agent_classes(weighted.config, WEEK))
+    assert 0 < len(searched) <= classes
+    assert spent == [pytest.approx(sum(lp_size.PATTERN_CLASS_SECONDS + s.nodes * lp_size.PATTERN_NODE_SECONDS
+                                       + s.checks * lp_size.PATTERN_CHECK_SECONDS for s in searched))]
+    assert sum(s.nodes for s in searched) > sum(len(s.patterns or ()) for s in searched)  # more visited than kept
+    before = len(searched)
+    heads = weighted_start.heads_instance(weighted)
+    assert not lp_size.lp_over(heads, 1e9, spend_seconds=spent.append, counts=counts)
+    assert len(searched) == before and spent[1] == 0.0  # counted once, charged once
+    # the same floor as a count of its own
+    assert lp_size.lp_size_floor(heads, patterns=True, counts=counts).patterns == lp_size.lp_size_floor(
+        heads, patterns=True).patterns
+
+
+def test_the_solve_shares_one_count_between_the_bound_and_the_heads_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``solve_roster`` hands the weighted bound's count and the aimed heads LP's the same ``PatternCounts``."""
+    from tests.test_weighted_start import _many_skill_sets
+
+    given: list[object] = []
+    real = lp_size.lp_over
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(kwargs.get("counts"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lp_size, "lp_over", recorded)
+    monkeypatch.setattr(weighted_bound, "lp_over", recorded)
+    monkeypatch.setattr(weighted_bound, "_exact_bound", lambda *a, **k: None)  # (the best-member LP's path)
+    monkeypatch.setattr(solve, "WEIGHTED_MERGED_START", False)  # the full heads LP's path
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None)
+    assert len(given) == 2 and isinstance(given[0], lp_size.PatternCounts) and given[0] is given[1]

@@ -84,22 +84,52 @@ def test_a_build_past_its_units_is_completed_with_copied_weeks(tmp_path: Path,
 
 
 @pytest.mark.parametrize("past", ["budget", "clock"])
-def test_a_floor_rules_agents_keep_their_own_model_when_the_build_completes_cheaply(
-        monkeypatch: pytest.MonkeyPatch, past: str) -> None:
-    """Past the build's units or the wall clock, the leads still get their own model with its objective (not a
-    copy, nor its first solution), which values the floor shortfall they save: the lead rule holds."""
+def test_a_floor_rules_agents_past_the_build_take_the_model_without_breaks_and_keep_the_rule(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, past: str) -> None:
+    """Past the build's units or the wall clock, the leads never take a copy nor a first solution (both broke the
+    lead rule): the model without breaks, whose objective values the floor shortfall they save, with their breaks
+    placed where the floor does not need them, else their full model. The lead rule holds and the roster is
+    valid."""
     config = _lead_config()
     requirements = np.zeros((1, WEEK.slot_count), int)
     requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 2
     instance = Instance(config, WEEK, requirements)
-    calls = _counted(monkeypatch)
+    lean: list[str] = []
+    calls = _counted(monkeypatch, lean)
     stop = Stop(wall_seconds=0.0).start() if past == "clock" else Stop().start()
     weeks = sequential_roster(instance, list(config.agents), improve_passes=0, stop=stop,
                               build_units_left=(lambda: 0.0) if past == "budget" else None)
     leads = {a.agent_id for a in config.agents if a.level == "lead"}
-    assert {(agent_id, False) for agent_id in leads} <= set(calls)
+    assert leads & set(lean)  # (before: every lead's full model)
+    assert leads <= set(lean) | {agent_id for agent_id, first in calls if not first}
+    assert not {agent_id for agent_id, first in calls if first} & leads
     roster = solve._roster_of(weeks)
     assert floor_rules.broken(config, WEEK, roster) == []
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    assert validate_roster(config, read_roster(path), MON) == []
+
+
+def test_a_leads_greedy_breaks_go_where_the_floor_does_not_need_it() -> None:
+    """A floor rule's agent's breaks placed greedily (``sequential._with_breaks(floor_values=)``) leave the slots
+    where its head saves floor shortfall; where every start of a break's window is such a slot, no week comes back
+    (the full model then places them)."""
+    config, req = _centre(2)
+    instance = Instance(config, WEEK, req)
+    agent = config.agents[0]
+    bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
+    residual = sequential.Residual(instance)
+    others = np.zeros(WEEK.reach_slot_count, dtype=np.int64)
+    placed = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert placed is not None
+    needed = np.zeros(WEEK.slot_count, dtype=np.int64)
+    taken = WEEK.slot(0, placed[0].breaks[0].start_minute)
+    needed[taken] = 1_000_000  # the floor needs the agent where the cover's greedy break went
+    moved = sequential._with_breaks(instance, agent, bare, residual, others, floor_values=needed)
+    assert moved is not None and moved[0].breaks[0].start_minute != placed[0].breaks[0].start_minute
+    assert keeps_own_rules(instance, agent.agent_id, moved)
+    needed[WEEK.slot(0, hm("08:00")):WEEK.slot(0, hm("16:30"))] = 1_000_000  # the whole Monday shift
+    assert sequential._with_breaks(instance, agent, bare, residual, others, floor_values=needed) is None
 
 
 def test_the_weighted_solve_keeps_its_agent_by_agent_build_within_its_share(

@@ -330,3 +330,24 @@ def test_the_relaxation_round_is_not_built_once_a_roster_has_spent_the_budget(
     assert built == [] and math.isfinite(result.stats.objective)
     solve.solve_roster(instance, time_limit_seconds=20.0, progress=None)
     assert built
+
+
+def test_an_lp_whose_count_costs_its_share_is_over_when_the_count_is_its_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``count_in_work`` (the horizon's bound without the carry-in: its share is all the CPU it may take, and
+    its build enumerates the same patterns again) the count's charge is part of the LP's predicted work: an LP that
+    fits by its size alone but not with its count is over, and a count over the share is cut inside a class."""
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    full = lp_size.lp_size_floor(instance, patterns=True)
+    assert full.count_seconds > 0 and not full.cut
+    share = lp_work(full.columns, full.rows) + 0.5 * full.count_seconds
+    assert not lp_size.lp_over(instance, share)
+    assert lp_size.lp_over(instance, share, count_in_work=True)
+    assert not lp_size.lp_over(instance, lp_work(full.columns, full.rows) + 1.01 * full.count_seconds,
+                               count_in_work=True)
+    agent_class = max(lower_bound.agent_classes(config, WEEK),
+                      key=lambda c: lower_bound.counted_patterns(config, WEEK, c).nodes)
+    monkeypatch.setattr(lower_bound, "WORK_CHECK_NODES", 16)  # (this centre's classes: under 200 nodes)
+    cut = lower_bound.counted_patterns(config, WEEK, agent_class, max_work=lambda nodes, checks: True)
+    assert cut.cut and cut.patterns is None and cut.nodes == 16

@@ -569,6 +569,14 @@ class _TooManyPatterns(Exception):
     pass
 
 
+class _CountCut(Exception):
+    pass
+
+
+# How often ``counted_patterns`` asks its ``max_work`` (nodes).
+WORK_CHECK_NODES = 1024
+
+
 def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
                     limit: int | None = None) -> list[tuple[str | None, ...]] | None:
     """Every week one agent of the class may work, as a template id (or ``None``, off) per day, that keeps
@@ -586,11 +594,13 @@ class PatternSearch:
     patterns: list[tuple[str | None, ...]] | None
     nodes: int
     checks: int
+    cut: bool = False  # stopped at ``max_work``: ``patterns`` is None and says nothing of the limit
 
 
-def counted_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
-                     limit: int | None = None) -> PatternSearch:
-    """``weekly_patterns`` with the work of its enumeration counted (``PatternSearch``)."""
+def counted_patterns(config: PlanConfig, week: Week, agent_class: AgentClass, limit: int | None = None,
+                     max_work: Callable[[int, int], bool] | None = None) -> PatternSearch:
+    """``weekly_patterns`` with the work of its enumeration counted (``PatternSearch``); with ``max_work`` (of the
+    nodes and checks so far, asked every ``WORK_CHECK_NODES`` nodes) it stops once that says True."""
     facts = agent_class.facts
     least, most = agent_class.minimum_minutes, agent_class.maximum_minutes
     paid = {o.template.template_id: o.paid_minutes for options in agent_class.options for o in options}
@@ -604,6 +614,8 @@ def counted_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
 
     def extend(prefix: tuple[str | None, ...], minutes: int) -> None:
         work[0] += 1
+        if max_work is not None and work[0] % WORK_CHECK_NODES == 0 and max_work(work[0], work[1]):
+            raise _CountCut
         d = len(prefix)
         if minutes > most or minutes + sum(most_paid[d:]) < least:
             return
@@ -620,5 +632,7 @@ def counted_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
     try:
         extend((), 0)
     except _TooManyPatterns:
-        return PatternSearch(None, *work)
-    return PatternSearch(patterns, *work)
+        return PatternSearch(None, work[0], work[1])
+    except _CountCut:
+        return PatternSearch(None, work[0], work[1], cut=True)
+    return PatternSearch(patterns, work[0], work[1])

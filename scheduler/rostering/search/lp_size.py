@@ -64,21 +64,29 @@ class PatternCounts:
     def __init__(self) -> None:
         self._held: dict[Hashable, int | None] = {}
 
-    def count(self, config: PlanConfig, week: Week, agent_class: AgentClass) -> tuple[int | None, float]:
-        """The class's patterns (None: more than ``MAX_PATTERNS_PER_CLASS``) and the CPU seconds charged for
-        counting them now (0 when already counted)."""
+    def count(self, config: PlanConfig, week: Week, agent_class: AgentClass,
+              max_seconds: float = math.inf) -> tuple[int | None, float, bool]:
+        """The class's patterns (None: more than ``MAX_PATTERNS_PER_CLASS``, or cut), the CPU seconds charged
+        for counting them now (0 when already counted), and whether the count was cut at ``max_seconds`` of
+        charge (then not kept)."""
         facts = agent_class.facts
         key = (agent_class.contract_id, week.start,
                tuple(tuple((o.template.template_id, o.start_minute) for o in day) for day in agent_class.options),
                agent_class.must_work, agent_class.minimum_minutes, agent_class.maximum_minutes, facts.leave,
                facts.weekend, tuple(rule.signature(facts) for rule in AGENT_RULES))
         if key in self._held:
-            return self._held[key], 0.0
-        search = counted_patterns(config, week, agent_class, MAX_PATTERNS_PER_CLASS)
+            return self._held[key], 0.0, False
+        search = counted_patterns(config, week, agent_class, MAX_PATTERNS_PER_CLASS, None if max_seconds == math.inf
+                                  else lambda nodes, checks: _count_seconds(nodes, checks) > max_seconds)
         found = None if search.patterns is None else len(search.patterns)
-        self._held[key] = found
-        return found, (PATTERN_CLASS_SECONDS + search.nodes * PATTERN_NODE_SECONDS
-                       + search.checks * PATTERN_CHECK_SECONDS)
+        if not search.cut:
+            self._held[key] = found
+        return found, _count_seconds(search.nodes, search.checks), search.cut
+
+
+def _count_seconds(nodes: int, checks: int) -> float:
+    """The CPU seconds charged for one class's count of ``nodes`` partial weeks and ``checks`` whole ones."""
+    return PATTERN_CLASS_SECONDS + nodes * PATTERN_NODE_SECONDS + checks * PATTERN_CHECK_SECONDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +97,12 @@ class LpSize:
     rows: int
     patterns: int = 0  # of the columns, the weekly patterns counted (``lp_size_floor(patterns=True)``)
     count_seconds: float = 0.0  # the CPU seconds charged for counting them (``PatternCounts``)
+    cut: bool = False  # the count stopped inside a class, its charge with the size so far over the work given
 
 
 def lp_size_floor(instance: Instance, shared_breaks: bool = False, patterns: bool = False,
-                  max_work_seconds: float = math.inf, counts: PatternCounts | None = None) -> LpSize:
+                  max_work_seconds: float = math.inf, counts: PatternCounts | None = None,
+                  count_in_work: bool = False) -> LpSize:
     """The columns and rows that ``lower_bound.solve_aggregate(instance, shared_breaks=shared_breaks)`` (no merged
     cover, breaks shared with ``shared_breaks`` or above ``SHARED_BREAKS_ABOVE_SKILL_SETS`` skill sets) builds at
     least (module docstring), counted the same way
@@ -105,7 +115,9 @@ def lp_size_floor(instance: Instance, shared_breaks: bool = False, patterns: boo
     patterns are counted class by class last, and the
     count stops once the size so far is over ``max_work_seconds`` of predicted work (``lp_work``): still a floor,
     and all ``lp_over`` needs to know (at 103 agents with a 24-hour opening the count took 3.4-4.3 s of CPU for 89,210
-    patterns, twice a week, for two LPs over their share; README *A fifth sweep*)."""
+    patterns, twice a week, for two LPs over their share; README *A fifth sweep*). With ``count_in_work`` the
+    count's own charge is work of the LP too (its build enumerates the same patterns again): the count stops, inside
+    a class if need be (``cut``), once the size so far and its charge are over ``max_work_seconds``."""
     config, week = instance.config, instance.week
     interval = config.interval_minutes
     requirements = deadline_cover.live_requirements(instance)
@@ -148,10 +160,14 @@ def lp_size_floor(instance: Instance, shared_breaks: bool = False, patterns: boo
     counts = PatternCounts() if counts is None else counts
     count_seconds = 0.0
     for agent_class in classes if patterns else ():
-        if lp_work(columns, rows) > max_work_seconds:
+        spent = count_seconds if count_in_work else 0.0
+        if lp_work(columns, rows) + spent > max_work_seconds:
             break  # over already: the classes left can only add to it
-        found, seconds = counts.count(config, week, agent_class)
+        found, seconds, cut = counts.count(config, week, agent_class, max_work_seconds - lp_work(columns, rows)
+                                           - spent if count_in_work else math.inf)
         count_seconds += seconds
+        if cut:
+            return LpSize(columns, rows, pattern_count, count_seconds, cut=True)
         if found is not None:
             pattern_count += found
             columns += found
@@ -177,15 +193,19 @@ def merged_lean_start(instance: Instance, seconds: float = math.inf, max_work_se
 
 def lp_over(instance: Instance, max_work_seconds: float, shared_breaks: bool = False,
             spend_seconds: Callable[[float], None] = lambda seconds: None,
-            counts: PatternCounts | None = None) -> bool:
+            counts: PatternCounts | None = None, count_in_work: bool = False) -> bool:
     """Whether the aggregate LP of ``instance`` (``shared_breaks`` as ``lower_bound.solve_aggregate``'s) is over
     ``max_work_seconds`` of predicted work (``lp_work``) before it is built: its size's floor with the weekly
     patterns (``lp_size_floor``) already is, so its build would be charged for nothing. Never True where the built
     LP fits. The patterns' count (``counts``, shared by a week's LPs) is passed to ``spend_seconds`` in CPU seconds
-    (``PatternCounts``: only the classes counted here for the first time)."""
-    size = lp_size_floor(instance, shared_breaks, patterns=True, max_work_seconds=max_work_seconds, counts=counts)
+    (``PatternCounts``: only the classes counted here for the first time). With ``count_in_work`` (an LP whose
+    share is all the CPU it may take, as the horizon's bound without the carry-in) the count's charge is part of
+    the predicted work (``lp_size_floor``), so an LP whose patterns alone cost more than its share is over."""
+    size = lp_size_floor(instance, shared_breaks, patterns=True, max_work_seconds=max_work_seconds, counts=counts,
+                         count_in_work=count_in_work)
     spend_seconds(size.count_seconds)
-    return lp_work(size.columns, size.rows) > max_work_seconds
+    return size.cut or lp_work(size.columns, size.rows) + (size.count_seconds if count_in_work else 0.0) > (
+        max_work_seconds)
 
 
 def weekly_lp_over(instance: Instance, max_work_seconds: float) -> bool:

@@ -351,3 +351,28 @@ def test_an_lp_whose_count_costs_its_share_is_over_when_the_count_is_its_work(
     monkeypatch.setattr(lower_bound, "WORK_CHECK_NODES", 16)  # (this centre's classes: under 200 nodes)
     cut = lower_bound.counted_patterns(config, WEEK, agent_class, max_work=lambda nodes, checks: True)
     assert cut.cut and cut.patterns is None and cut.nodes == 16
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_the_weighted_polishs_repair_stops_with_the_budget(monkeypatch: pytest.MonkeyPatch, weighted: bool) -> None:
+    """The polish's repair of short intervals (``polish._repair``) on the weighted cover is stopped by the budget
+    as well as the clock (on a levels roster short in hundreds of intervals it ran on past ``units_left``); on the
+    head-count cover only by the clock, as before."""
+    from scheduler.rostering.search import polish as polish_module
+    from tests.test_floor_repair import BROKEN
+
+    config = _lead_config()
+    if not weighted:
+        config = dataclasses.replace(config, solver=dataclasses.replace(config.solver, proficiency_cover=False))
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 3
+    instance = Instance(config, WEEK, requirements)
+    stops: list = []
+    real = polish_module._repair
+    monkeypatch.setattr(polish_module, "_repair", lambda polisher, spend, stopped=lambda: False, **k: (
+        stops.append(stopped) or real(polisher, spend, stopped, **k)))
+    left = [100.0]
+    polish_module.polish(instance, BROKEN, stall_sweeps=1, units_left=lambda: left[0])
+    assert stops and not stops[0]()  # budget left: not stopped
+    left[0] = 0.0
+    assert stops[0]() is weighted

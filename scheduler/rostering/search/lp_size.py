@@ -45,10 +45,10 @@ from scheduler.rostering.search.subset_bound import solve_merged
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 # CPU seconds the weekly patterns' count takes (``lower_bound.counted_patterns``), charged by ``lp_over``: a class
-# counted, a partial week visited, a whole week asked of the day-pattern rules. Fitted with ``time.process_time``
-# on the 187 classes of the fifth sweep's four levels centres (``/tmp`` script in README *Levels over several weeks
-# inside the time limit*): the count's CPU 0.81-1.09 of what these charge per centre (load 4-5). Before, 2e-5 s a
-# pattern counted: 435513's 89,210 patterns took 3.45 s of CPU for 1.78 s charged.
+# counted, a partial week visited, a whole week asked of the day-pattern rules. Fitted by least squares on the 187
+# classes of the fifth sweep's four levels centres, each class's count timed with ``time.process_time`` (README
+# *Levels over several weeks inside the time limit*): charged/CPU 0.81-1.09 per centre (load 4-5). Before, 2e-5 s a
+# pattern found: 435513's 89,210 patterns took 3.45 s of CPU for 1.78 s charged.
 PATTERN_CLASS_SECONDS = 3.2e-3
 PATTERN_NODE_SECONDS = 6e-7
 PATTERN_CHECK_SECONDS = 1.2e-5

@@ -17,7 +17,7 @@ from scheduler.rostering import effective_cover
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import weighted_bound as module
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
-from scheduler.rostering.search.lp_size import PATTERN_SECONDS, lp_size_floor
+from scheduler.rostering.search.lp_size import lp_size_floor
 from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.search.weighted_integer_bound import MARKER, exact_classes, weighted_integer_bound
 from scheduler.rostering.solve import build_model
@@ -90,7 +90,7 @@ def test_exact_lp_charged_or_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(module, "EXACT_LP_SHARE", 1e-9)
     spent.clear()
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) == best_member.bound
-    count = lp_size_floor(instance, True, patterns=True).patterns * PATTERN_SECONDS  # ``lp_size.lp_over``'s count
+    count = lp_size_floor(instance, True, patterns=True).count_seconds  # ``lp_size.lp_over``'s count
     assert spent[1:] == [count, lp_work(best_member.variables, best_member.rows)]  # after the exact LP's build alone
     assert 0 < spent[0] < exact_work
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -302,3 +303,24 @@ def test_each_week_gets_its_share_of_the_wall_limit(tmp_path: Path, monkeypatch:
                  "--time-limit", "2", "--wall-limit", "600", "--quiet")
     assert result.exit_code == 0, explain(result)
     assert len(caps) == 2 and min(caps) > 200  # about 300 s each (600 s over 2 weeks), not 1 s
+
+
+def test_the_relaxed_bound_keeps_to_the_tenth_the_week_leaves_it() -> None:
+    """A week with a carry-in leaves ``RELAXED_BOUND_SHARE`` of its share to the bound without the carry-in
+    (``horizon.relaxed_bound``): an LP predicted over that tenth is neither built nor solved (the counting bound is
+    given), one within it is (it had half the week's share, ``solve.LP_SHARE``, while the solve kept nine tenths)."""
+    from scheduler.app import horizon
+    from scheduler.rostering.instance import Instance
+    from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
+    from scheduler.rostering.solve import LP_SHARE, simple_lower_bound
+    from tests.test_lp_start import _centre
+    from tests.test_rules import WEEK
+
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    lp = solve_aggregate(instance)
+    assert lp is not None
+    work = lp_work(lp.variables, lp.rows)
+    seconds = work / (0.5 * (horizon.RELAXED_BOUND_SHARE + LP_SHARE))  # over the tenth, within half
+    assert horizon.relaxed_bound(instance, seconds, math.inf) == simple_lower_bound(instance) < lp.bound
+    assert horizon.relaxed_bound(instance, 1.01 * work / horizon.RELAXED_BOUND_SHARE, math.inf) == lp.bound

@@ -259,3 +259,26 @@ def test_an_agent_whose_every_week_leaves_no_next_is_warned() -> None:
     (line,) = next_week_warnings(config, WEEK)
     assert line.startswith("agent A1: every week it can work from 2026-03-30 leaves the next week short of contract "
                            "full's minimum hours or days")
+
+
+def test_the_refused_ends_are_computed_once_across_the_solves_derived_configs(monkeypatch) -> None:
+    """The solve asks the rule for the same agents on configs it derives (the heads LP's, the exact-class bound's,
+    the meetings'): keyed by the agent's inputs, not by the config's identity, they are computed once; a change of
+    what the rule reads (the carry-in, the contract) is computed again."""
+    computed: list[str] = []
+    inner = next_week._refused
+    monkeypatch.setattr(next_week, "_refused", lambda facts: computed.append(facts.agent.agent_id) or inner(facts))
+    monkeypatch.setattr(next_week, "_REFUSED", {})
+    config = _config()
+    first = next_week.refused_ends(agent_week(config, WEEK, config.agents[0]))
+    assert first  # (the 36-h contract refuses endings)
+    derived = replace(config, queues=config.queues[:1], agents=tuple(replace(a, skills=a.skills[:1])
+                                                                      for a in config.agents))
+    assert derived is not config
+    assert next_week.refused_ends(agent_week(derived, WEEK, derived.agents[0])) == first
+    assert computed == ["A1"]
+    carried = _config(carry=AgentCarry(worked_run_days=3, off_run_days=0))
+    next_week.refused_ends(agent_week(carried, WEEK, carried.agents[0]))
+    looser = _config(replace(FULL, max_consecutive_weekends=None))
+    assert not next_week.refused_ends(agent_week(looser, WEEK, looser.agents[0]))
+    assert computed == ["A1", "A1", "A1"]

@@ -5,6 +5,7 @@ built when their size alone is over their share (``search.lp_size.lp_over``)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -84,22 +85,52 @@ def test_a_build_past_its_units_is_completed_with_copied_weeks(tmp_path: Path,
 
 
 @pytest.mark.parametrize("past", ["budget", "clock"])
-def test_a_floor_rules_agents_keep_their_own_model_when_the_build_completes_cheaply(
-        monkeypatch: pytest.MonkeyPatch, past: str) -> None:
-    """Past the build's units or the wall clock, the leads still get their own model with its objective (not a
-    copy, nor its first solution), which values the floor shortfall they save: the lead rule holds."""
+def test_a_floor_rules_agents_past_the_build_take_the_model_without_breaks_and_keep_the_rule(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, past: str) -> None:
+    """Past the build's units or the wall clock, the leads never take a copy nor a first solution (both broke the
+    lead rule): the model without breaks, whose objective values the floor shortfall they save, with their breaks
+    placed where the floor does not need them, else their full model. The lead rule holds and the roster is
+    valid."""
     config = _lead_config()
     requirements = np.zeros((1, WEEK.slot_count), int)
     requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 2
     instance = Instance(config, WEEK, requirements)
-    calls = _counted(monkeypatch)
+    lean: list[str] = []
+    calls = _counted(monkeypatch, lean)
     stop = Stop(wall_seconds=0.0).start() if past == "clock" else Stop().start()
     weeks = sequential_roster(instance, list(config.agents), improve_passes=0, stop=stop,
                               build_units_left=(lambda: 0.0) if past == "budget" else None)
     leads = {a.agent_id for a in config.agents if a.level == "lead"}
-    assert {(agent_id, False) for agent_id in leads} <= set(calls)
+    assert leads & set(lean)  # (before: every lead's full model)
+    assert leads <= set(lean) | {agent_id for agent_id, first in calls if not first}
+    assert not {agent_id for agent_id, first in calls if first} & leads
     roster = solve._roster_of(weeks)
     assert floor_rules.broken(config, WEEK, roster) == []
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    assert validate_roster(config, read_roster(path), MON) == []
+
+
+def test_a_leads_greedy_breaks_go_where_the_floor_does_not_need_it() -> None:
+    """A floor rule's agent's breaks placed greedily (``sequential._with_breaks(floor_values=)``) leave the slots
+    where its head saves floor shortfall; where every start of a break's window is such a slot, no week comes back
+    (the full model then places them)."""
+    config, req = _centre(2)
+    instance = Instance(config, WEEK, req)
+    agent = config.agents[0]
+    bare = tuple(dataclasses.replace(_day_shift(agent.agent_id, day, "08:00"), breaks=()) for day in range(4))
+    residual = sequential.Residual(instance)
+    others = np.zeros(WEEK.reach_slot_count, dtype=np.int64)
+    placed = sequential._with_breaks(instance, agent, bare, residual, others)
+    assert placed is not None
+    needed = np.zeros(WEEK.slot_count, dtype=np.int64)
+    taken = WEEK.slot(0, placed[0].breaks[0].start_minute)
+    needed[taken] = 1_000_000  # the floor needs the agent where the cover's greedy break went
+    moved = sequential._with_breaks(instance, agent, bare, residual, others, floor_values=needed)
+    assert moved is not None and moved[0].breaks[0].start_minute != placed[0].breaks[0].start_minute
+    assert keeps_own_rules(instance, agent.agent_id, moved)
+    needed[WEEK.slot(0, hm("08:00")):WEEK.slot(0, hm("16:30"))] = 1_000_000  # the whole Monday shift
+    assert sequential._with_breaks(instance, agent, bare, residual, others, floor_values=needed) is None
 
 
 def test_the_weighted_solve_keeps_its_agent_by_agent_build_within_its_share(
@@ -150,10 +181,11 @@ def test_a_best_member_lp_over_its_share_is_not_built(monkeypatch: pytest.Monkey
     assert weighted_bound.weighted_bound(instance, 1e-6, wall_seconds=10.0, spend_seconds=spent.append) is None
     assert built == []
     share = weighted_bound.LP_SHARE * 1e-6
-    counted = lp_size.lp_size_floor(instance, True, patterns=True, max_work_seconds=share).patterns
-    assert spent == [counted * lp_size.PATTERN_SECONDS]  # the patterns counted until it was over, charged
-    assert counted < lp_size.lp_size_floor(instance, True, patterns=True).patterns  # not all of them
-    assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_SECONDS  # counting is cheaper than building
+    counted = lp_size.lp_size_floor(instance, True, patterns=True, max_work_seconds=share)
+    assert spent == [counted.count_seconds]  # the patterns counted until it was over, charged
+    assert counted.patterns < lp_size.lp_size_floor(instance, True, patterns=True).patterns  # not all of them
+    # counting a pattern is cheaper than building its column
+    assert lower_bound.LP_BUILD_SECONDS_PER_VARIABLE > lp_size.PATTERN_NODE_SECONDS + lp_size.PATTERN_CHECK_SECONDS
 
 
 def test_the_count_stops_once_over_and_the_verdict_is_the_full_counts() -> None:
@@ -170,8 +202,8 @@ def test_the_count_stops_once_over_and_the_verdict_is_the_full_counts() -> None:
             counts: list[float] = []
             over = lp_size.lp_over(instance, share, shared_breaks=shared, spend_seconds=counts.append)
             assert over == (work > share)
-            assert counts[0] <= full.patterns * lp_size.PATTERN_SECONDS
-            assert (counts[0] == full.patterns * lp_size.PATTERN_SECONDS) or over  # cut short only when over
+            assert counts[0] <= full.count_seconds
+            assert (counts[0] == full.count_seconds) or over  # cut short only when over
 
 
 def test_greedy_breaks_keep_the_break_cap_or_give_the_week_back() -> None:
@@ -232,3 +264,115 @@ def test_the_aimed_heads_lp_is_not_counted_past_the_wall_clock(monkeypatch: pyte
     counted.clear()
     solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None, stop=Stop(wall_seconds=0.0))
     assert counted == []
+
+
+def test_the_weeks_patterns_are_counted_once_for_both_lps_and_charged_by_their_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best-member bound's and the aimed heads LP's size floors share one count of the week's weekly patterns
+    (``lp_size.PatternCounts``): the second counts nothing again and is charged nothing; the count is charged by the
+    work it did (classes, partial weeks visited, whole weeks checked), not by the patterns it found."""
+    config, req = _centre(8)
+    weighted = Instance(dataclasses.replace(config, solver=dataclasses.replace(config.solver,
+                                                                                proficiency_cover=True)), WEEK, req)
+    searched: list[lower_bound.PatternSearch] = []
+    real = lp_size.counted_patterns
+    monkeypatch.setattr(lp_size, "counted_patterns", lambda *a, **k: searched.append(real(*a, **k)) or searched[-1])
+    counts = lp_size.PatternCounts()
+    spent: list[float] = []
+    assert not lp_size.lp_over(weighted, 1e9, shared_breaks=True, spend_seconds=spent.append, counts=counts)
+    classes = len(lower_bound.agent_classes(weighted.config, WEEK))
+    assert 0 < len(searched) <= classes
+    assert spent == [pytest.approx(sum(lp_size.PATTERN_CLASS_SECONDS + s.nodes * lp_size.PATTERN_NODE_SECONDS
+                                       + s.checks * lp_size.PATTERN_CHECK_SECONDS for s in searched))]
+    assert sum(s.nodes for s in searched) > sum(len(s.patterns or ()) for s in searched)  # more visited than kept
+    before = len(searched)
+    heads = weighted_start.heads_instance(weighted)
+    assert not lp_size.lp_over(heads, 1e9, spend_seconds=spent.append, counts=counts)
+    assert len(searched) == before and spent[1] == 0.0  # counted once, charged once
+    # the same floor as a count of its own
+    assert lp_size.lp_size_floor(heads, patterns=True, counts=counts).patterns == lp_size.lp_size_floor(
+        heads, patterns=True).patterns
+
+
+def test_the_solve_shares_one_count_between_the_bound_and_the_heads_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``solve_roster`` hands the weighted bound's count and the aimed heads LP's the same ``PatternCounts``."""
+    from tests.test_weighted_start import _many_skill_sets
+
+    given: list[object] = []
+    real = lp_size.lp_over
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(kwargs.get("counts"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lp_size, "lp_over", recorded)
+    monkeypatch.setattr(weighted_bound, "lp_over", recorded)
+    monkeypatch.setattr(weighted_bound, "_exact_bound", lambda *a, **k: None)  # (the best-member LP's path)
+    monkeypatch.setattr(solve, "WEIGHTED_MERGED_START", False)  # the full heads LP's path
+    solve.solve_roster(_many_skill_sets(), time_limit_seconds=5, progress=None)
+    assert len(given) == 2 and isinstance(given[0], lp_size.PatternCounts) and given[0] is given[1]
+
+
+def test_the_relaxation_round_is_not_built_once_a_roster_has_spent_the_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The no-break relaxation's first round after the agent-by-agent start is skipped, as the later rounds are,
+    when a roster exists and less than the neighbourhoods' reserve of the budget is left: its model's build alone
+    would overrun the budget (160 agents with levels: 3 s of CPU, 1.65 units charged with 0.12 left). With the
+    budget left it runs as before."""
+    config, req = _centre(8)
+    config = dataclasses.replace(config, solver=dataclasses.replace(config.solver, deterministic=True))
+    instance = Instance(config, WEEK, req)
+    monkeypatch.setattr(solve, "LP_SHARE", 0.0)  # no LP: the agent-by-agent start
+    built: list[bool] = []
+    real = solve.build_model
+    monkeypatch.setattr(solve, "build_model", lambda *a, **k: built.append(True) or real(*a, **k))
+    result = solve.solve_roster(instance, time_limit_seconds=0.05, progress=None)  # the build spends it all
+    assert built == [] and math.isfinite(result.stats.objective)
+    solve.solve_roster(instance, time_limit_seconds=20.0, progress=None)
+    assert built
+
+
+def test_an_lp_whose_count_costs_its_share_is_over_when_the_count_is_its_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``count_in_work`` (the horizon's bound without the carry-in: its share is all the CPU it may take, and
+    its build enumerates the same patterns again) the count's charge is part of the LP's predicted work: an LP that
+    fits by its size alone but not with its count is over, and a count over the share is cut inside a class."""
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    full = lp_size.lp_size_floor(instance, patterns=True)
+    assert full.count_seconds > 0 and not full.cut
+    share = lp_work(full.columns, full.rows) + 0.5 * full.count_seconds
+    assert not lp_size.lp_over(instance, share)
+    assert lp_size.lp_over(instance, share, count_in_work=True)
+    assert not lp_size.lp_over(instance, lp_work(full.columns, full.rows) + 1.01 * full.count_seconds,
+                               count_in_work=True)
+    agent_class = max(lower_bound.agent_classes(config, WEEK),
+                      key=lambda c: lower_bound.counted_patterns(config, WEEK, c).nodes)
+    monkeypatch.setattr(lower_bound, "WORK_CHECK_NODES", 16)  # (this centre's classes: under 200 nodes)
+    cut = lower_bound.counted_patterns(config, WEEK, agent_class, max_work=lambda nodes, checks: True)
+    assert cut.cut and cut.patterns is None and cut.nodes == 16
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_the_weighted_polishs_repair_stops_with_the_budget(monkeypatch: pytest.MonkeyPatch, weighted: bool) -> None:
+    """The polish's repair of short intervals (``polish._repair``) on the weighted cover is stopped by the budget
+    as well as the clock (on a levels roster short in hundreds of intervals it ran on past ``units_left``); on the
+    head-count cover only by the clock, as before."""
+    from scheduler.rostering.search import polish as polish_module
+    from tests.test_floor_repair import BROKEN
+
+    config = _lead_config()
+    if not weighted:
+        config = dataclasses.replace(config, solver=dataclasses.replace(config.solver, proficiency_cover=False))
+    requirements = np.zeros((1, WEEK.slot_count), int)
+    requirements[0, WEEK.slot(0, hm("10:00")):WEEK.slot(0, hm("14:00"))] = 3
+    instance = Instance(config, WEEK, requirements)
+    stops: list = []
+    real = polish_module._repair
+    monkeypatch.setattr(polish_module, "_repair", lambda polisher, spend, stopped=lambda: False, **k: (
+        stops.append(stopped) or real(polisher, spend, stopped, **k)))
+    left = [100.0]
+    polish_module.polish(instance, BROKEN, stall_sweeps=1, units_left=lambda: left[0])
+    assert stops and not stops[0]()  # budget left: not stopped
+    left[0] = 0.0
+    assert stops[0]() is weighted

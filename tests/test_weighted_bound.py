@@ -16,7 +16,7 @@ from scheduler.domain.plan import BreakRule, ShiftTemplate, SolverSettings, Time
 from scheduler.rostering import effective_cover
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import weighted_bound as module
-from scheduler.rostering.search.lp_size import PATTERN_SECONDS, lp_size_floor
+from scheduler.rostering.search.lp_size import lp_size_floor
 from scheduler.rostering.search.weighted_bound import weighted_bound
 from scheduler.rostering.solve import build_model, simple_lower_bound, solve_roster
 from scheduler.rostering.stopping import Stop
@@ -107,8 +107,8 @@ def test_too_large_or_stopped_gives_no_bound(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(module, "LP_SHARE", 1e-9)
     assert weighted_bound(instance, 60, wall_seconds=math.inf, spend_seconds=spent.append) is None
     # the count alone, stopped once the LP is over its share (here before any weekly pattern: nothing to charge)
-    counted = lp_size_floor(instance, True, patterns=True, max_work_seconds=module.LP_SHARE * 60).patterns
-    assert spent == [counted * PATTERN_SECONDS] and spent[0] < solved
+    counted = lp_size_floor(instance, True, patterns=True, max_work_seconds=module.LP_SHARE * 60).count_seconds
+    assert spent == [counted] and spent[0] < solved
     spent.clear()
     monkeypatch.setattr(module, "LP_SHARE", 0.1)
     stop, timed_out = Stop(), []

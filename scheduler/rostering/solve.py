@@ -542,11 +542,13 @@ def solve_roster(
                             spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND),
                             stop=stop)
 
+    pattern_counts = lp_size.PatternCounts()  # the weekly patterns, counted once for both LPs' size floors
     if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)
         aggregate = None
         weighted_lp = weighted_bound(instance, limit, wall_seconds=LP_WALL_SHARE * stop.seconds_left(),
                                      spend_seconds=lambda s: budget.spend(s * DETERMINISTIC_UNITS_PER_SECOND),
-                                     on_time_out=lambda: lp_timed_out.append(True), stop=stop)
+                                     on_time_out=lambda: lp_timed_out.append(True), stop=stop,
+                                     counts=pattern_counts)
         if weighted_lp is not None and weighted_lp > bound:  # the LP's proven bound, when it fits its share
             bound = weighted_lp
             report("bound", math.inf, bound)
@@ -598,7 +600,7 @@ def solve_roster(
                 on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=WEIGHTED_MERGED_START_SKILL_SETS,
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
         elif stop.stopped() or not lp_size.lp_over(lp_instance, LP_SHARE * limit, spend_seconds=lambda seconds: (
-                budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND))):
+                budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND)), counts=pattern_counts):
             # one over its share before it is built: not built; past the wall cap not counted (``_charged_lp``
             # gives up on its own, as before the count)
             aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
@@ -725,6 +727,9 @@ def solve_roster(
                 break
             if stop.stopped() and math.isfinite(objective):
                 break
+            if math.isfinite(objective) and budget.left() < LNS_RESERVE_SHARE * budget.total:
+                break  # a roster and the budget all but spent: the first round too would only overrun it (at 160
+                # agents with levels its model's build alone took 3 s of CPU, charged 1.65 units, with 0.12 left)
             relaxation, _, scale = build_model(instance.with_requirements(padded), with_breaks=False)
             share = FIRST_ROUND_SHARE if round_number == 0 else ROUND_SHARE
             solver = budget.new_solver(limit * share, threads, seed + round_number)

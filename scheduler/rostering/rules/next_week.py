@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
+from scheduler.domain.horizon import NO_CARRY
 from scheduler.rostering.held import held_for
 from scheduler.rostering.model import PenaltyTerm, RosterModel
 from scheduler.rostering.rules.base import DAYS, AgentWeek, Aspect, LabourRule, agent_week
@@ -32,8 +33,34 @@ from scheduler.rostering.rules.week_patterns import EndState, end_state, reach_a
 
 def refused_ends(agent: AgentWeek) -> frozenset[EndState]:
     """The end states this week can reach after which the later weeks cannot be worked (empty when none, or
-    when no reachable end state is left). Computed once per agent and week."""
-    return held_for(_REFUSED, agent.config, (agent.agent.agent_id, agent.week.start), lambda: _refused(agent), 4096)
+    when no reachable end state is left). Computed once per agent's inputs (``inputs``), whatever config holds
+    them: the solve's derived configs (the heads LP's, the exact-class bound's, the meetings') ask it again for the
+    same agents (at 160 agents over 4 weeks 1-2 s a week, computed four times an agent when keyed by the config)."""
+    return held_for(_HELD, agent.config, (agent.agent.agent_id, agent.week.start),
+                    lambda: _by_inputs(agent), 4096)
+
+
+def inputs(agent: AgentWeek) -> Hashable:
+    """By value, everything ``_refused`` reads of the agent's week: the agent's availability and leave, its
+    contract and the contract's templates, the week, the horizon's week number and length and the agent's carry-in,
+    this week's candidate shifts (a re-plan's pins included), the counted leave and the weekend."""
+    config, person = agent.config, agent.agent
+    carry = config.carry_in
+    horizon = (1, config.weeks, NO_CARRY) if carry is None else (
+        carry.week_number, carry.weeks, carry.of(person.agent_id))
+    templates = tuple(config.template(t) for t in agent.contract.template_ids)
+    return (person.agent_id, person.availability, person.time_off, agent.contract, templates, agent.week.start,
+            config.interval_minutes, horizon, agent.candidates, agent.must_work, agent.leave, agent.weekend)
+
+
+def _by_inputs(agent: AgentWeek) -> frozenset[EndState]:
+    key = inputs(agent)
+    refused = _REFUSED.get(key)
+    if refused is None:
+        if len(_REFUSED) > 4096:
+            _REFUSED.clear()
+        refused = _REFUSED[key] = _refused(agent)
+    return refused
 
 
 def _refused(agent: AgentWeek) -> frozenset[EndState]:
@@ -43,7 +70,8 @@ def _refused(agent: AgentWeek) -> frozenset[EndState]:
     return frozenset() if refused == ends else refused
 
 
-_REFUSED: dict = {}
+_HELD: dict = {}
+_REFUSED: dict[Hashable, frozenset[EndState]] = {}
 
 
 def weekend_barred(agent: AgentWeek) -> bool:

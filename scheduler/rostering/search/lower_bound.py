@@ -569,12 +569,38 @@ class _TooManyPatterns(Exception):
     pass
 
 
+class _CountCut(Exception):
+    pass
+
+
+# How often ``counted_patterns`` asks its ``max_work`` (nodes).
+WORK_CHECK_NODES = 1024
+
+
 def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
                     limit: int | None = None) -> list[tuple[str | None, ...]] | None:
     """Every week one agent of the class may work, as a template id (or ``None``, off) per day, that keeps
     the rules depending on days and templates alone: pinned working days, the weekly paid minutes
     (``rules.weekly_hours``) and every day-pattern rule (``LabourRule.keeps_days``). ``None`` when there
     are more than ``limit``."""
+    return counted_patterns(config, week, agent_class, limit).patterns
+
+
+@dataclass(frozen=True)
+class PatternSearch:
+    """``weekly_patterns``' answer and the work it took: the partial weeks it visited (``nodes``) and the whole
+    weeks it asked the day-pattern rules about (``checks``)."""
+
+    patterns: list[tuple[str | None, ...]] | None
+    nodes: int
+    checks: int
+    cut: bool = False  # stopped at ``max_work``: ``patterns`` is None and says nothing of the limit
+
+
+def counted_patterns(config: PlanConfig, week: Week, agent_class: AgentClass, limit: int | None = None,
+                     max_work: Callable[[int, int], bool] | None = None) -> PatternSearch:
+    """``weekly_patterns`` with the work of its enumeration counted (``PatternSearch``); with ``max_work`` (of the
+    nodes and checks so far, asked every ``WORK_CHECK_NODES`` nodes) it stops once that says True."""
     facts = agent_class.facts
     least, most = agent_class.minimum_minutes, agent_class.maximum_minutes
     paid = {o.template.template_id: o.paid_minutes for options in agent_class.options for o in options}
@@ -584,12 +610,17 @@ def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
     ]
     most_paid = [max((paid[t] for t in day if t is not None), default=0) for day in choices]
     patterns: list[tuple[str | None, ...]] = []
+    work = [0, 0]  # nodes visited, weeks checked
 
     def extend(prefix: tuple[str | None, ...], minutes: int) -> None:
+        work[0] += 1
+        if max_work is not None and work[0] % WORK_CHECK_NODES == 0 and max_work(work[0], work[1]):
+            raise _CountCut
         d = len(prefix)
         if minutes > most or minutes + sum(most_paid[d:]) < least:
             return
         if d == 7:
+            work[1] += 1
             if keeps_days(facts, [t is not None for t in prefix]):
                 patterns.append(prefix)
                 if limit is not None and len(patterns) > limit:
@@ -601,5 +632,7 @@ def weekly_patterns(config: PlanConfig, week: Week, agent_class: AgentClass,
     try:
         extend((), 0)
     except _TooManyPatterns:
-        return None
-    return patterns
+        return PatternSearch(None, work[0], work[1])
+    except _CountCut:
+        return PatternSearch(None, work[0], work[1], cut=True)
+    return PatternSearch(patterns, work[0], work[1])

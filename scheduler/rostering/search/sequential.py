@@ -113,13 +113,23 @@ def _agent_week(instance: Instance, agent: Agent, values: np.ndarray,
 
 
 def _with_breaks(instance: Instance, agent: Agent, shifts: tuple[ShiftAssignment, ...], residual: Residual,
-                 others_on_break: np.ndarray) -> tuple[ShiftAssignment, ...] | None:
+                 others_on_break: np.ndarray,
+                 floor_values: np.ndarray | None = None) -> tuple[ShiftAssignment, ...] | None:
     """The agent's shifts with their breaks placed greedily where the agent's queues have the most heads to spare
     (``break_placement``'s rule, against the cover still missing) and within the break cap beside the others on
-    break; ``None`` when the week then breaks one of the agent's own hard rules."""
+    break; ``None`` when the week then breaks one of the agent's own hard rules. A floor rule's agent passes its
+    ``floor_values`` (``FloorState.slot_values``: per slot, the floor shortfall its head saves): its breaks go where
+    the floor does not need it, and ``None`` comes back when they cannot (a break would leave the floor short where
+    the shifts without breaks kept it)."""
     config, week = instance.config, instance.week
     interval = config.interval_minutes
     spare = -residual.need
+    needed = None
+    if floor_values is not None:
+        needed = np.zeros(spare.shape[1], dtype=np.int64)
+        count = min(len(needed), len(floor_values))
+        needed[:count] = np.maximum(floor_values[:count], 0)
+        spare = spare - needed[None, :]  # (every queue's spare alike: the floor's worth outweighs any cover)
     rows = residual.rows[agent.agent_id]
     cap = break_cap.cap(config)
     room = np.full(week.reach_slot_count, np.iinfo(np.int64).max // 2, dtype=np.int64) if cap is None else (
@@ -136,6 +146,9 @@ def _with_breaks(instance: Instance, agent: Agent, shifts: tuple[ShiftAssignment
         placed.append(dataclasses.replace(shift, breaks=breaks))
     if cap is not None and int(room.min(initial=0)) < 0:
         return None
+    if needed is not None and int((needed * (_on_floor(config, week, shifts) - _on_floor(config, week,
+                                                                                        tuple(placed)))).sum()):
+        return None  # a break where the floor needs the agent
     return tuple(placed) if keeps_week(agent_week(config, week, agent), week.by_day(placed)) else None
 
 
@@ -177,8 +190,11 @@ def sequential_roster(
     deterministic budget: once the agents left would not fit it at the pace of the full models so far, each gets
     the model without breaks (a tenth of the work), its breaks placed greedily (``_with_breaks``; the full model
     where that week breaks a rule of theirs), and once it reaches 0 the build completes with copies as above. A
-    floor rule's agents always get their full model (whose objective values the floor shortfall they save), past
-    the clock too: a copy or a first solution broke the lead rule. Raises ``InfeasibleError``
+    floor rule's agents never take a copy or a first solution (either broke the lead rule): within the units their
+    full model (whose objective values the floor shortfall they save), past them or the clock the model without
+    breaks, which values it too, its breaks placed where the floor does not need them (``_with_breaks``), else
+    the full model (at 103 agents with levels on a 10.5-s week, the leads' full models past the build's units took
+    1.6 s of CPU). Raises ``InfeasibleError``
     naming an agent with no week that keeps their rules, ``BlockedByOthers`` for one whose own rules admit a
     week."""
     config, week = instance.config, instance.week
@@ -227,17 +243,22 @@ def sequential_roster(
                                           weights.understaffed_agent_interval)
             if floor is not None:
                 values = values + floor.slot_values(agent.agent_id)
-            cheap = (stop.stopped() or (number == 0 and build_units_left is not None and build_units_left() <= 0)) and (
-                floor is None or agent.agent_id not in floor.coefficients)  # (a floor rule's agents: their own model)
+            past = stop.stopped() or (number == 0 and build_units_left is not None and build_units_left() <= 0)
+            lead = floor is not None and agent.agent_id in floor.coefficients
+            cheap = past and not lead  # (a floor rule's agents: their own model, below)
             copied = pool.best_for(agent, partial(_score, config, week, values=values), on_break) if (
                 old is None and cheap) else None
             lean = None
-            if copied is None and old is None and not cheap and build_units_left is not None and (
-                    floor is None or agent.agent_id not in floor.coefficients) and full[1] and (
-                    build_units_left() < full[0] / full[1] * (len(agents) - len(weeks))):
-                # the agents left would not fit the build's units at the pace so far: the model without breaks
+            if copied is None and old is None and not cheap and (lead and past or (
+                    not lead and build_units_left is not None and full[1] > 0
+                    and build_units_left() < full[0] / full[1] * (len(agents) - len(weeks)))):
+                # the agents left would not fit the build's units at the pace so far, or a floor rule's agent past
+                # them: the model without breaks (a lead's values the floor shortfall it saves), its breaks placed
+                # greedily (a lead's where the floor does not need it); the full model where they cannot be
                 bare, score = _agent_week(instance, agent, values, seed + number, None, spend, with_breaks=False)
-                lean = _with_breaks(instance, agent, bare, residual, on_break) if bare else None
+                lean = _with_breaks(instance, agent, bare, residual, on_break,
+                                    floor.slot_values(agent.agent_id) if lead and floor is not None else None) if (
+                    bare) else None
                 if lean is not None:
                     shifts, score = lean, _score(config, week, lean, _on_floor(config, week, lean), values)
             if copied is not None:

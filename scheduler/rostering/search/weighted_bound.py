@@ -44,7 +44,7 @@ from scheduler.rostering.search.lower_bound import (
     lp_work,
     solve_aggregate,
 )
-from scheduler.rostering.search.lp_size import lp_over
+from scheduler.rostering.search.lp_size import PatternCounts, lp_over
 from scheduler.rostering.search.weighted_integer_bound import exact_classes
 from scheduler.rostering.stopping import NO_STOP, Stop
 
@@ -61,7 +61,7 @@ EXACT_SECONDS_PER_CLASS = 0.3
 
 def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: float,
                    spend_seconds: Callable[[float], None], on_time_out: Callable[[], None] | None = None,
-                   stop: Stop = NO_STOP) -> float | None:
+                   stop: Stop = NO_STOP, counts: PatternCounts | None = None) -> float | None:
     """The aggregate LP's proven bound on the weighted objective (objective units): the exact-class LP's when it
     fits ``EXACT_LP_SHARE`` of ``limit_seconds``, else the best-member LP's; ``None`` when neither fits its share,
     GLOP fails, or the wall clock (``wall_seconds``, ``stop``) ends it. ``spend_seconds`` is charged the predicted
@@ -75,7 +75,8 @@ def weighted_bound(instance: Instance, limit_seconds: float, *, wall_seconds: fl
             on_time_out()
         return exact
     if not stop.stopped() and lp_over(instance, LP_SHARE * limit_seconds, shared_breaks=True,
-                                      spend_seconds=spend_seconds):  # over its share before it is built: not built
+                                      spend_seconds=spend_seconds, counts=counts):
+        # over its share before it is built: not built
         return None
     built: list[tuple[int, int]] = []  # the LP's columns and rows, once built
     solution: AggregateSolution | None = solve_aggregate(

@@ -646,11 +646,12 @@ def solve_roster(
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
         processes = settings.workers if workers is None else workers
+        worker_units = POLISH_SHARE * budget.total - (budget.total - budget.left())  # what the runs here may start in
         extra = parallel_runs.start(processes, functools.partial(
             _worker_runs, instance, aggregate, order, rounded, rounded_instance, searched, tuple(cover_kept_units),
-            POLISH_SHARE * budget.total - (budget.total - budget.left()), seed, stop), stop) if (
+            worker_units, seed, stop), stop) if (
             settings.deterministic and math.isfinite(objective) and lp_instance is instance and not stop.stopped()
-            and parallel_runs.applies(instance, processes)) else None  # runs on the other cores, merged below
+            and worker_units > 0 and parallel_runs.applies(instance, processes)) else None  # merged below
         recorded_workers = threads if extra is None else processes
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if stop.stopped():  # past the cap a run moves nothing; its setup and scoring cost seconds
@@ -878,7 +879,7 @@ def _worker_runs(instance: Instance, aggregate: AggregateSolution, order: list[A
     other: list[Roster | None] = []
     longest = 0.0
     for run in range(POLISH_STARTS):
-        if stopped() or (run and not restart_fits(budget.left(), longest)):
+        if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest)):
             break
         start, start_instance = rounded, rounded_instance
         if run % 2 and ALTERNATE_DEALING and cover_kept_units:

@@ -12,6 +12,7 @@ JSON line after the command's own output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -22,10 +23,8 @@ from pathlib import Path
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):  # (the task ended between the listing and the read)
             found.extend(int(p) for p in (task / "children").read_text().split())
-        except OSError:
-            pass
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from scheduler.domain.roster import Roster
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import parallel_runs
-from scheduler.rostering.stopping import WALL_CLOCK, Stop
+from scheduler.rostering.stopping import INTERRUPT, WALL_CLOCK, Stop
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,19 @@ def test_a_worker_stopped_by_its_own_interrupt_marks_the_solve_cut() -> None:
     assert stop.reason is None
     assert parallel_runs.finish(handle, stop) == []
     assert stop.reason is not None
+
+
+def test_an_interrupt_ends_a_worker_and_the_main_process_search() -> None:
+    """SIGINT (Ctrl-C reaches every process of the terminal's group) kills a worker at once; the main process drops
+    its runs and its search is interrupted."""
+    stop = Stop()
+    handle = parallel_runs.start(2, lambda worker, stopped: time.sleep(60) or [], stop)
+    (pid,) = handle.pids.values()
+    time.sleep(0.5)  # (the worker's handlers are set before its job)
+    os.kill(pid, signal.SIGINT)
+    started = time.monotonic()
+    assert parallel_runs.finish(handle, stop) == []
+    assert time.monotonic() - started < 10 and stop.reason == INTERRUPT and not _alive(pid)
 
 
 def test_one_worker_is_the_one_process_path(instance: Instance, anywhere: None,

@@ -8,8 +8,10 @@ search.
    is also rounded day by day to keep its cover (``search.cover_rounding``); the better roster is the start.
 3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
    restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
-   another run's while they fit (``search.restarts``). If cover still falls short, agent-by-agent
-   re-rostering passes add hours, and the local search runs again.
+   another run's while they fit (``search.restarts``); in deterministic mode with ``solver.workers`` above 1 (at 100
+   agents or more, plain interval cover), forked workers do more runs on the other cores, each with its own budget
+   and seeds, their rosters added to the pool before the crossovers (``search.parallel_runs``). If cover still
+   falls short, agent-by-agent re-rostering passes add hours, and the local search runs again.
 4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
    are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself

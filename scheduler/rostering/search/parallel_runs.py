@@ -12,7 +12,9 @@ own best: up to that point the roster is the one ``workers: 1`` gives, and ties 
 
 A worker's rosters come back through a temporary file (pickled), so a worker never blocks on the main process. The
 wall-clock cap and an interrupt end the wait: the workers are killed and reaped, their runs dropped (the solve then
-reports its budget not completed, as any cut does). A worker that finds its parent gone stops at its next step.
+reports its budget not completed, as any cut does). A worker dies of SIGINT or SIGTERM (Ctrl-C reaches both
+processes; the main process finishes with its best roster), and one killed from outside interrupts the main
+process's search; a worker that finds its parent gone stops at its next step.
 
 Measured at 150 agents x 3 queues, 60 s (README "Local-search runs on the second core"); only there and above
 (``applies``): at 60 agents the main process's own runs fill the runs' share.
@@ -140,6 +142,9 @@ def _work(worker: int, job: Callable[[int, Callable[[], bool]], list[Roster]], s
     (no ``atexit`` handlers, no buffers of the parent flushed twice)."""
     code = 1
     try:
+        for number in (signal.SIGINT, signal.SIGTERM):  # an interrupt ends a worker at once (the main process
+            if signal.getsignal(number) is not signal.SIG_IGN:  # drops its runs); one ignored stays ignored
+                signal.signal(number, signal.SIG_DFL)
         try:
             runs = job(worker, stopped)
             result: tuple[str, object] = ("cut" if stopped() else "runs", runs)

@@ -8,8 +8,10 @@ search.
    is also rounded day by day to keep its cover (``search.cover_rounding``); the better roster is the start.
 3. **Local search** (``search.polish``): break, start and day moves scored exactly, from the rounded roster,
    restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
-   another run's while they fit (``search.restarts``). If cover still falls short, agent-by-agent
-   re-rostering passes add hours, and the local search runs again.
+   another run's while they fit (``search.restarts``); in deterministic mode with ``solver.workers`` above 1 (at 100
+   agents or more, plain interval cover), forked workers do more runs on the other cores, each with its own budget
+   and seeds, their rosters added to the pool before the crossovers (``search.parallel_runs``). If cover still
+   falls short, agent-by-agent re-rostering passes add hours, and the local search runs again.
 4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
    are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
    current roster as a complete hint. A roster is kept when its exact objective, evaluated from the roster itself
@@ -74,6 +76,7 @@ from scheduler.rostering.search import (
     day_replan,
     floor_repair,
     lp_size,
+    parallel_runs,
     short_interval_lns,
     weekly_start,
     weighted_start,
@@ -477,6 +480,7 @@ def solve_roster(
     seed = settings.seed if seed is None else seed
     threads = 1 if settings.deterministic else (settings.workers if workers is None else workers)
     budget = _Budget(limit, settings.deterministic, stop)
+    recorded_workers = threads  # (the processes of the local-search runs, when they use more than one)
     units_per_second = DETERMINISTIC_UNITS_PER_SECOND if settings.deterministic else None  # fall-back solves
 
     last_line: list[tuple[str, float, float]] = []  # the last progress line, so repeats are not printed again
@@ -645,6 +649,14 @@ def solve_roster(
         polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
+        processes = settings.workers if workers is None else workers
+        worker_units = POLISH_SHARE * budget.total - (budget.total - budget.left())  # what the runs here may start in
+        extra = parallel_runs.start(processes, functools.partial(
+            _worker_runs, instance, aggregate, order, rounded, rounded_instance, searched, tuple(cover_kept_units),
+            worker_units, seed, stop), stop) if (
+            settings.deterministic and math.isfinite(objective) and lp_instance is instance and not stop.stopped()
+            and worker_units > 0 and parallel_runs.applies(instance, processes)) else None  # merged below
+        recorded_workers = threads if extra is None else processes
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if stop.stopped():  # past the cap a run moves nothing; its setup and scoring cost seconds
                 break
@@ -665,6 +677,9 @@ def solve_roster(
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
+        for run in parallel_runs.finish(extra, stop):  # the other workers' runs, in their pool and kept if better
+            runs.append(run)
+            keep_if_better(run, "lp+polish (worker)")
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
@@ -837,8 +852,8 @@ def solve_roster(
         cut = None  # in wall-clock mode the budget is the cap itself: running out of it is completing it
     stopped_by = cut or (OPTIMAL if optimal else BUDGET)
     stats = SolveStats("OPTIMAL" if optimal else "FEASIBLE", objective, bound,
-                       _gap(objective, bound), time.monotonic() - started, seed, threads, settings.deterministic,
-                       ortools.__version__, first_roster_seconds, cut is None, stopped_by)
+                       _gap(objective, bound), time.monotonic() - started, seed, recorded_workers,
+                       settings.deterministic, ortools.__version__, first_roster_seconds, cut is None, stopped_by)
     return ScheduleResult(current.roster(), stats, costs)
 
 
@@ -855,6 +870,36 @@ def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Ag
                                                                                balanced=balanced)))
     except BlockedByOthers:
         return None
+
+
+def _worker_runs(instance: Instance, aggregate: AggregateSolution, order: list[Agent], rounded: Roster,
+                 rounded_instance: Instance, searched: Callable[[Roster], Instance],
+                 cover_kept_units: tuple[float, ...], units: float, seed: int, stop: Stop, worker: int,
+                 stopped: Callable[[], bool]) -> list[Roster]:
+    """A forked worker's local-search runs from the rounded roster (``search.parallel_runs``), within its own
+    ``units`` and while another fits, as the main process's runs: where the cover-kept rounding ran
+    (``cover_kept_units``: what it cost), every second run starts from it dealt the other way
+    (``ALTERNATE_DEALING``). Seeds ``parallel_runs.run_seed``."""
+    budget = _Budget(0.0, True, stop)
+    budget.total = units
+    runs: list[Roster] = []
+    other: list[Roster | None] = []
+    longest = 0.0
+    for run in range(POLISH_STARTS):
+        if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest)):
+            break
+        start, start_instance = rounded, rounded_instance
+        if run % 2 and ALTERNATE_DEALING and cover_kept_units:
+            if not other and restart_fits(budget.left(), longest + cover_kept_units[0]):
+                other.append(_cover_kept(instance, aggregate, order, seed, budget, stop,
+                                         not cover_rounding.EXACT_DEALING))
+            if other and other[0] is not None:
+                start, start_instance = other[0], searched(other[0])
+        left_before = budget.left()
+        runs.append(polish(start_instance, start, seed=parallel_runs.run_seed(seed, worker, run),
+                           units_left=budget.left, spend=budget.spend, stopped=stopped, head_count_cover=True))
+        longest = max(longest, left_before - budget.left())
+    return runs
 
 
 def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster], rounded: Roster, budget: _Budget,

@@ -101,8 +101,10 @@ def _run_job(job: ScenarioJob) -> JobOutcome:
             config_path.write_text(plan_yaml(plan), encoding="utf-8")
             config = replace(load_config(config_path), source=Path(job.recorded_config))
             out = folder / "out"
+            # deterministic: one process per solve (no forked local-search runs, ``search.parallel_runs``), the
+            # sweep already runs a job per core
             result = run_plan(config, out, time_limit_seconds=job.time_limit_seconds, progress=None,
-                              stop=Stop(job.wall_limit_seconds))
+                              workers=job.threads, stop=Stop(job.wall_limit_seconds))
             if result.violations:
                 return JobOutcome(job.tag, REJECTED, kpis=result.kpis,
                                   error=f"{len(result.violations)} hard-rule violation(s); not published")

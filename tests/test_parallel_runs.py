@@ -155,3 +155,44 @@ def test_the_wall_cap_stops_the_solve_with_its_worker(instance: Instance, anywhe
     assert time.monotonic() - started < 100
     assert forked and not any(_alive(pid) for pid in forked)
     assert not result.stats.budget_completed and result.stats.stopped_by == WALL_CLOCK
+
+
+def test_the_main_process_is_behind_once_the_wall_time_left_is_what_its_budget_needs() -> None:
+    assert not parallel_runs.behind(10.0, 1.0, 0.33)
+    assert parallel_runs.behind(3.0, 1.0, 0.33) and parallel_runs.behind(0.0, 0.0, 0.33)
+
+
+def test_a_worker_runs_at_a_lower_priority() -> None:
+    """On a busy machine the worker yields the core (``NICENESS``): the main process keeps one process's pace."""
+    handle = parallel_runs.start(2, lambda worker, stopped: [Roster(())] * os.getpriority(os.PRIO_PROCESS, 0),
+                                 Stop())
+    runs = parallel_runs.finish(handle, Stop())
+    assert len(runs) == os.getpriority(os.PRIO_PROCESS, 0) + parallel_runs.NICENESS
+
+
+def test_a_worker_given_up_is_killed_and_its_runs_dropped_without_a_cut() -> None:
+    """``give_up`` (the wall time left is only what the main process's own budget needs) ends the wait: the
+    worker is killed and reaped, its runs dropped, and the solve is not marked cut."""
+    stop = Stop(600.0).start()
+    handle = parallel_runs.start(2, lambda worker, stopped: time.sleep(60) or [Roster(())], stop)
+    (pid,) = handle.pids.values()
+    started = time.monotonic()
+    assert parallel_runs.finish(handle, stop, give_up=lambda: time.monotonic() - started > 0.3) == []
+    assert time.monotonic() - started < 10 and stop.reason is None and not _alive(pid)
+
+
+def test_workers_given_up_leave_the_one_process_roster(instance: Instance, anywhere: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers too slow for the wall time left (here: never done) are given up: the solve's roster is the one
+    ``workers: 1`` gives, its budget completed, and ``kpis.json`` records one worker."""
+    one = solve.solve_roster(instance, progress=None, workers=1)
+    real_start = parallel_runs.start
+
+    def stuck_start(workers: int, job, stop: Stop) -> parallel_runs.Workers:
+        return real_start(workers, lambda worker, stopped: time.sleep(120) or [], stop)
+
+    monkeypatch.setattr(parallel_runs, "start", stuck_start)
+    monkeypatch.setattr(parallel_runs, "behind", lambda seconds_left, units_left, units_per_second: True)
+    given_up = solve.solve_roster(instance, progress=None, workers=2, stop=Stop(600.0))
+    assert given_up.roster == one.roster and given_up.stats.objective == one.stats.objective
+    assert given_up.stats.workers == 1 and given_up.stats.budget_completed

@@ -677,7 +677,17 @@ def solve_roster(
                                head_count_cover=True))  # proficiencies: the weighted one below
             keep_if_better(runs[-1], "lp+polish")
             longest_run = max(longest_run, left_before - budget.left())
-        for run in parallel_runs.finish(extra, stop):  # the other workers' runs, in their pool and kept if better
+        gave_up: list[bool] = []  # a busy machine: the wall time left is only what the main's own budget needs
+
+        def give_up() -> bool:
+            if parallel_runs.behind(stop.seconds_left(), budget.left(), DETERMINISTIC_UNITS_PER_SECOND):
+                gave_up.append(True)
+            return bool(gave_up)
+
+        worker_runs = parallel_runs.finish(extra, stop, give_up=give_up)
+        if gave_up:
+            recorded_workers = threads  # the workers' runs dropped: the roster is the one process's
+        for run in worker_runs:  # the other workers' runs, in their pool and kept if better
             runs.append(run)
             keep_if_better(run, "lp+polish (worker)")
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:

@@ -12,7 +12,11 @@ own best: up to that point the roster is the one ``workers: 1`` gives, and ties 
 
 A worker's rosters come back through a temporary file (pickled), so a worker never blocks on the main process. The
 wall-clock cap and an interrupt end the wait: the workers are killed and reaped, their runs dropped (the solve then
-reports its budget not completed, as any cut does). A worker dies of SIGINT or SIGTERM (Ctrl-C reaches both
+reports its budget not completed, as any cut does). A worker runs at a lower priority (``NICENESS``), so where the
+other core is busy it takes what is left of the machine and the main process keeps the pace one process has; the
+main process then waits for it only while the wall time left still covers the seconds its own remaining budget
+stands for (``finish``'s ``give_up``): past that the workers are killed and their runs dropped, and the roster is the
+one ``workers: 1`` gives (``kpis.json`` records one worker). A worker dies of SIGINT or SIGTERM (Ctrl-C reaches both
 processes; the main process finishes with its best roster), and one killed from outside interrupts the main
 process's search; a worker that finds its parent gone stops at its next step.
 
@@ -48,6 +52,8 @@ MIN_AGENTS = 100
 SEED_STRIDE = 1_000_003
 # How often, in seconds, the main process looks whether a worker has finished or the solve must stop.
 POLL_SECONDS = 0.02
+# The workers' scheduling priority above the main process's (``os.nice``): on a busy machine they yield the core.
+NICENESS = 10
 
 
 def applies(instance: Instance, workers: int) -> bool:
@@ -58,6 +64,12 @@ def applies(instance: Instance, workers: int) -> bool:
     return (ENABLED and workers > 1 and hasattr(os, "fork") and len(config.agents) >= MIN_AGENTS
             and not effective_cover.weighted(config) and not instance.deadlines and instance.service_curves is None
             and config.weeks == 1 and config.carry_in is None and config.replan is None)
+
+
+def behind(seconds_left: float, units_left: float, units_per_second: float) -> bool:
+    """Whether the main process can wait for its workers no longer: the wall time left is only what its own budget
+    left stands for (``units_left`` at ``units_per_second``), so a longer wait would cut its later phases."""
+    return seconds_left <= units_left / units_per_second
 
 
 def run_seed(seed: int, worker: int, run: int) -> int:
@@ -100,11 +112,11 @@ def start(workers: int, job: Callable[[int, Callable[[], bool]], list[Roster]], 
     return handle
 
 
-def finish(handle: Workers | None, stop: Stop) -> list[Roster]:
+def finish(handle: Workers | None, stop: Stop, give_up: Callable[[], bool] = lambda: False) -> list[Roster]:
     """The workers' rosters, worker by worker, each in its run order, once every worker has ended; none when
-    ``handle`` is ``None``. When ``stop`` says the solve must end first, the workers are killed and their runs
-    dropped; a worker killed or stopped from outside interrupts ``stop``. Raises ``WorkerFailed`` when a worker
-    raised."""
+    ``handle`` is ``None``. When ``stop`` says the solve must end first, or ``give_up`` says the main process can
+    wait no longer (a busy machine: the workers are behind), the workers are killed and their runs dropped; a
+    worker killed or stopped from outside interrupts ``stop``. Raises ``WorkerFailed`` when a worker raised."""
     if handle is None:
         return []
     rosters: list[Roster] = []
@@ -116,7 +128,7 @@ def finish(handle: Workers | None, stop: Stop) -> list[Roster]:
                 done, code = os.waitpid(pid, os.WNOHANG)
                 if done:
                     status = code
-                elif stop.stopped():
+                elif stop.stopped() or give_up():
                     return []  # (``close`` below kills and reaps them)
                 else:
                     time.sleep(POLL_SECONDS)
@@ -143,6 +155,7 @@ def _work(worker: int, job: Callable[[int, Callable[[], bool]], list[Roster]], s
     (no ``atexit`` handlers, no buffers of the parent flushed twice)."""
     code = 1
     try:
+        os.nice(NICENESS)
         for number in (signal.SIGINT, signal.SIGTERM):  # an interrupt ends a worker at once (the main process
             if signal.getsignal(number) is not signal.SIG_IGN:  # drops its runs); one ignored stays ignored
                 signal.signal(number, signal.SIG_DFL)

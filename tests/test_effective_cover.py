@@ -375,3 +375,33 @@ def test_the_roster_scoring_reuses_its_intervals_across_calls_and_agrees(seed: i
     distinct = {(tuple(required[:, s]), effective_cover._present(f, s))
                 for _, f, _, _ in shared[:2] for s in range(WEEK.slot_count)}
     assert after_first == len(distinct)  # the third call (the first roster again) solved nothing
+
+
+def test_a_node_over_more_queues_is_charged_its_subsets() -> None:
+    """A branch-and-bound node's bound sums over every set of its queues: from four queues on it is charged beyond
+    ``NODE_ELEMENTS`` (the three-queue node it was fitted on), growing with the sets, and not past
+    ``SUBSET_QUEUES`` (one set only)."""
+    wide = effective_cover.wide_node_elements
+    assert wide(2) == wide(3) == 0 < wide(4) < wide(5) < wide(6)
+    assert wide(effective_cover.SUBSET_QUEUES + 1) == 0
+
+
+def test_the_cover_charges_its_wide_nodes() -> None:
+    """Six queues, multi-skilled heads the greedy cannot place best: the branch and bound's nodes are charged each
+    ``wide_node_elements(6)`` in ``work[1]`` beside the node count in ``work[0]``."""
+    queues = ("q0", "q1", "q2", "q3", "q4", "q5")
+    people = [(queues, (0.8, 1.2, 0.9, 1.1, 0.7, 1.0)), (queues[:4], (1.15, 0.75, 1.0, 0.9)),
+              (queues[2:], (1.1, 1.05, 0.85, 1.2)), (queues[::2], (0.9, 1.2, 1.0)), (queues[1::2], (1.2, 0.8, 1.1))]
+    config = make_config(tuple(dataclasses.replace(agent(f"A{i}", skills=skills), proficiencies=profs)
+                               for i, (skills, profs) in enumerate(people)), queue_ids=queues)
+    groups = effective_cover.CoverGroups.of(config)
+    rng = np.random.default_rng(3)
+    charged = 0
+    for _ in range(60):
+        work = [0, 0]
+        required = [int(r) for r in rng.integers(1, 3, size=6)]
+        present = [(g, int(rng.integers(1, 3))) for g in range(len(groups.keys))]
+        effective_cover.best_cover(groups, required, present, work)
+        assert work[1] >= work[0] * effective_cover.wide_node_elements(6)
+        charged += work[0]
+    assert charged > 0  # (some intervals reached the branch and bound)

@@ -70,6 +70,12 @@ SUBSET_QUEUES = 6  # the branch and bound's Lagrangian rests try every set of qu
 # *Levels*.)
 SOLVE_ELEMENTS = 142
 NODE_ELEMENTS = 14
+# A node's bound reads every set of its queues (``SUBSET_QUEUES``): measured (one process, 200 random intervals each,
+# ``_branch_and_bound`` timed per node) 11, 9.6, 11.9, 21.7 and 52.8 us a node at 2, 3, 4, 5 and 6 queues, about 9 us
+# plus 0.165 us per element of the subsets' sum beyond three queues' 23 (``wide_node_elements``): at six queues with
+# levels the local search took 3.4 times its charge (README "Levels over several weeks inside the time limit").
+WIDE_NODE_BASE = 23
+WIDE_NODE_SHARE = 0.165 / 0.70  # us of CPU an element of the subsets' sum, over the search element's 0.70 us
 PROGRAM_ELEMENTS = 4_300
 PROGRAM_ARC_ELEMENTS = 170
 QUICK_ELEMENTS = 15
@@ -155,8 +161,9 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
                work: list[int] | None = None) -> tuple[int, Allocation]:
     """The largest effective cover ``C`` (hundredths) of ``required`` (heads per queue) by ``present`` ((group,
     heads on the floor) pairs), and one allocation reaching it (heads per (group, queue)). ``work``, when
-    given, counts the branch-and-bound nodes (``[0]``) and the integer programs' work (``[1]``, in the local
-    search's elements: ``PROGRAM_ELEMENTS`` and ``PROGRAM_ARC_ELEMENTS`` an arc) spent."""
+    given, counts the branch-and-bound nodes (``[0]``) and the integer programs' and wide nodes' work (``[1]``, in the
+    local search's elements: ``PROGRAM_ELEMENTS`` and ``PROGRAM_ARC_ELEMENTS`` an arc, ``wide_node_elements`` a node)
+    spent."""
     capacity = [SCALE * int(r) for r in required]
     left = list(capacity)
     allocation: Allocation = {}
@@ -198,6 +205,7 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
                               covered - base, allocation, nodes)
     if work is not None:
         work[0] += nodes[0]
+        work[1] += nodes[0] * wide_node_elements(len({q for _, _, options in flexible for q, _ in options}))
         if found is None:  # the program's work grows with its arcs (a head count per group and open queue)
             work[1] += PROGRAM_ELEMENTS + PROGRAM_ARC_ELEMENTS * sum(
                 1 for g, heads in present if heads > 0 for q in groups.queues_of[g] if capacity[q] > 0)
@@ -207,6 +215,15 @@ def best_cover(groups: CoverGroups, required: Sequence[int], present: Sequence[t
     for g, q in chosen:
         singles[g, q] = singles.get((g, q), 0) + 1
     return base + gain, singles
+
+
+def wide_node_elements(queue_count: int) -> int:
+    """The search elements a branch-and-bound node over ``queue_count`` queues costs beyond ``NODE_ELEMENTS``: its
+    Lagrangian rests sum over every set of up to ``SUBSET_QUEUES`` queues (each set and its members), so at four
+    queues and more a node costs more than the three-queue node ``NODE_ELEMENTS`` was fitted on."""
+    sets = 1 << queue_count if queue_count <= SUBSET_QUEUES else 1
+    members = queue_count * sets // 2 if queue_count <= SUBSET_QUEUES else 0
+    return max(0, round(WIDE_NODE_SHARE * (queue_count + sets + members - WIDE_NODE_BASE)))
 
 
 def _options_of(flexible: list[tuple[int, int, list[tuple[int, int]]]], group: int) -> list[tuple[int, int]]:
@@ -351,7 +368,7 @@ class CoverTable:
         self.required = [tuple(column) for column in requirements.astype(np.int64).T.tolist()]
         self._memo: _Memo = {} if memo is None else memo
         self.solves = 0  # memo misses (work done, for budgeting)
-        self.work = [0, 0]  # branch-and-bound nodes and the integer programs' elements spent (``best_cover``)
+        self.work = [0, 0]  # branch-and-bound nodes, and the programs' and wide nodes' elements spent (``best_cover``)
 
     def cover(self, slot: int, present: tuple[tuple[int, int], ...]) -> tuple[int, Allocation]:
         key = (self.required[slot], present)

@@ -649,6 +649,10 @@ def solve_roster(
         polish_left = budget.left if lp_instance is instance else (  # the aimed start: leave the fall-back some
             lambda: budget.left() - weighted_start.FALLBACK_SHARE * budget.total)
         other_start: list[Roster | None] = []  # the other dealing's cover-kept roster, once built
+
+        def other_dealing() -> Roster | None:
+            return _cover_kept(instance, aggregate, order, seed, budget, stop, not cover_rounding.EXACT_DEALING)
+
         processes = settings.workers if workers is None else workers
         worker_units = POLISH_SHARE * budget.total - (budget.total - budget.left())  # what the runs here may start in
         extra = parallel_runs.start(processes, functools.partial(
@@ -663,15 +667,9 @@ def solve_roster(
             if restart and (budget.total - budget.left() > POLISH_SHARE * budget.total or _floor_short(costs)
                             or not restart_fits(budget.left(), longest_run) or lp_instance is not instance):
                 break  # (a hard floor rule still short: its neighbourhoods below need the budget)
-            left_before = budget.left()
-            start_roster, start_instance = rounded, rounded_instance
-            if restart % 2 and ALTERNATE_DEALING and cover_kept_units:
-                if not other_start and restart_fits(budget.left(), longest_run + cover_kept_units[0]):
-                    other_start.append(_cover_kept(instance, aggregate, order, seed, budget, stop,
-                                                   not cover_rounding.EXACT_DEALING))
-                if other_start and other_start[0] is not None:
-                    start_roster, start_instance = other_start[0], searched(other_start[0])
-                left_before = budget.left()  # (the build is not part of the run's length)
+            start_roster, start_instance = _run_start(restart, rounded, rounded_instance, other_start, longest_run,
+                                                      cover_kept_units, budget.left, other_dealing, searched)
+            left_before = budget.left()  # (the other dealing's build is not part of the run's length)
             runs.append(polish(start_instance, start_roster, seed=seed + restart, units_left=polish_left,
                                spend=budget.spend, stopped=stop.stopped,
                                head_count_cover=True))  # proficiencies: the weighted one below
@@ -898,18 +896,29 @@ def _worker_runs(instance: Instance, aggregate: AggregateSolution, order: list[A
     for run in range(POLISH_STARTS):
         if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest)):
             break
-        start, start_instance = rounded, rounded_instance
-        if run % 2 and ALTERNATE_DEALING and cover_kept_units:
-            if not other and restart_fits(budget.left(), longest + cover_kept_units[0]):
-                other.append(_cover_kept(instance, aggregate, order, seed, budget, stop,
-                                         not cover_rounding.EXACT_DEALING))
-            if other and other[0] is not None:
-                start, start_instance = other[0], searched(other[0])
+        start, start_instance = _run_start(run, rounded, rounded_instance, other, longest, cover_kept_units,
+                                           budget.left, lambda: _cover_kept(instance, aggregate, order, seed, budget,
+                                                                            stop, not cover_rounding.EXACT_DEALING),
+                                           searched)
         left_before = budget.left()
         runs.append(polish(start_instance, start, seed=parallel_runs.run_seed(seed, worker, run),
                            units_left=budget.left, spend=budget.spend, stopped=stopped, head_count_cover=True))
         longest = max(longest, left_before - budget.left())
     return runs
+
+
+def _run_start(run: int, rounded: Roster, rounded_instance: Instance, other: list[Roster | None], longest: float,
+               cover_kept_units: Sequence[float], left: Callable[[], float], other_dealing: Callable[[], Roster | None],
+               searched: Callable[[Roster], Instance]) -> tuple[Roster, Instance]:
+    """Where run ``run`` starts: the rounded roster, or, every second run where the cover-kept rounding ran
+    (``ALTERNATE_DEALING``; ``cover_kept_units``: what it cost), the other dealing's cover-kept roster, built once
+    into ``other`` when it and the longest run so far fit the budget ``left``."""
+    if run % 2 and ALTERNATE_DEALING and cover_kept_units:
+        if not other and restart_fits(left(), longest + cover_kept_units[0]):
+            other.append(other_dealing())
+        if other and other[0] is not None:
+            return other[0], searched(other[0])
+    return rounded, rounded_instance
 
 
 def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster], rounded: Roster, budget: _Budget,

@@ -24,7 +24,6 @@ from scheduler.demo.example import generate_example
 from scheduler.domain.plan import PlanConfig, Queue
 from scheduler.domain.roster import Roster, roster_csv
 from scheduler.io.config import load_config
-from scheduler.rostering import solve as solve_module
 from scheduler.rostering.coverage import CoverageResult, on_floor_by_skills
 from scheduler.rostering.deadlines import DeadlineQueue, deadline_queue, done_heads, window
 from scheduler.rostering.instance import Instance
@@ -353,17 +352,3 @@ def test_each_week_of_a_horizon_is_solved_with_cumulative_cover(tmp_path: Path,
         done = min(done + int(worked[slot]), upper)
         overdue += max(lower - done, 0)
     assert np.maximum(rows["required"] - rows["scheduled"], 0).sum() == overdue
-
-
-def test_scoring_a_roster_charges_its_exact_cover() -> None:
-    """The deferred queues' exact cover (a min-cost flow, superlinear in its arcs) is charged where the solve scores
-    a roster: ``evaluate`` spends ``exact_cover_units`` of its arcs when given the budget's ``spend``."""
-    _, instance, plain = _centre(3, range(WEEK.slot(0, hm("08:00")), WEEK.slot(0, hm("12:00"))), 6.0)
-    roster, _ = _solve(instance, 5.0)
-    spent: list[float] = []
-    costs = evaluate(instance, roster, spent.append)
-    arcs = deadline_cover.exact_cover(instance, on_floor_by_skills(instance.config, WEEK, roster)).arcs
-    assert arcs > 0 and spent == [solve_module.exact_cover_units(arcs)] and costs == evaluate(instance, roster)
-    evaluate(plain, roster, spent.append)  # no deferred queue: nothing to charge
-    assert len(spent) == 1
-    assert solve_module.exact_cover_units(4 * arcs) > 4 * solve_module.exact_cover_units(arcs)

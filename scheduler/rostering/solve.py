@@ -304,24 +304,8 @@ class _Budget:
         self.used += units
 
 
-# The deferred queues' exact cover (``deadline_cover.exact_cover``, a min-cost flow) grows faster than its arcs: its
-# CPU seconds measured on three levels centres with deferred channels (4,201, 9,480 and 13,480 arcs: 0.087, 0.24 and
-# 0.62 s a call) are about ``EXACT_COVER_SECONDS_SCALE`` x arcs ** ``EXACT_COVER_ARC_POWER`` (README "Levels over
-# several weeks inside the time limit"); charged where the solve scores a roster (``evaluate``) and retargets its
-# searches (``searched``).
-EXACT_COVER_SECONDS_SCALE = 3.3e-7
-EXACT_COVER_ARC_POWER = 1.5
-
-
-def exact_cover_units(arcs: int) -> float:
-    """Deterministic units an exact cover of ``arcs`` arcs is charged."""
-    return DETERMINISTIC_UNITS_PER_SECOND * EXACT_COVER_SECONDS_SCALE * arcs ** EXACT_COVER_ARC_POWER
-
-
-def evaluate(instance: Instance, roster: Roster, spend: Callable[[float], None] | None = None
-             ) -> tuple[RuleCost, ...]:
-    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them;
-    ``spend``, when given, is charged the deferred queues' exact cover (``exact_cover_units``)."""
+def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
+    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them."""
     config, week, requirements = instance.config, instance.week, instance.requirements
     queue_ids = list(instance.queue_ids)
     on_floor = on_floor_by_skills(config, week, roster)
@@ -336,8 +320,6 @@ def evaluate(instance: Instance, roster: Roster, spend: Callable[[float], None] 
     deadline: tuple[RuleCost, ...] = ()
     if instance.deadlines:  # deferred queues covered cumulatively: the best allocation is a min-cost flow
         exact = deadline_cover.exact_cover(instance, on_floor)
-        if spend is not None:
-            spend(exact_cover_units(exact.arcs))
         under, over = exact.under, exact.over
         deadline = (RuleCost(deadline_cover.NAME, exact.overdue, deadline_cover.UNIT,
                              weights.understaffed_agent_interval, exact.overdue * weights.understaffed_agent_interval),
@@ -525,7 +507,7 @@ def solve_roster(
             if refused[phase, why] == 1:
                 report(f"{phase} ({why}, not kept)", math.inf, bound)
             return
-        candidate = evaluate(instance, roster, budget.spend)
+        candidate = evaluate(instance, roster)
         if _total(candidate) < objective:
             if not math.isfinite(objective):
                 first_roster_seconds = time.monotonic() - started
@@ -539,9 +521,8 @@ def solve_roster(
         to the roster's best deferred plan (``rules.deadline_cover.retarget``)."""
         if not instance.deadlines:
             return instance
-        exact = deadline_cover.exact_cover(instance, on_floor_by_skills(config, week, roster))
-        budget.spend(exact_cover_units(exact.arcs))
-        return deadline_cover.retarget(instance, exact.heads)
+        return deadline_cover.retarget(instance, deadline_cover.exact_cover(
+            instance, on_floor_by_skills(config, week, roster)).heads)
 
     def hard_rules_alone() -> cp_model.CpSolverStatus:
         """CP-SAT on the hard rules alone with what is left of the budget (at least the fallback share of the
@@ -849,7 +830,7 @@ def solve_roster(
         before = {a: current.shifts[a] for a in freed}
         for agent_id, shifts in solved.items():
             current.set(agent_id, shifts)
-        candidate = evaluate(instance, current.roster(), budget.spend)
+        candidate = evaluate(instance, current.roster())
         if _total(candidate) < objective - 1e-6:
             costs, objective = candidate, _total(candidate)
             report("improve", objective, bound)

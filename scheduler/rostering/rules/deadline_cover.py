@@ -200,7 +200,6 @@ class ExactCover:
     overdue: float
     heads: np.ndarray
     cushion: int = 0
-    arcs: int = 0  # the min-cost flow's arcs: what its solve's work grows with (``solve.EXACT_COVER_SECONDS_PER_ARC``)
 
 
 def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray]) -> ExactCover:
@@ -307,7 +306,7 @@ def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray])
     floor_sum = int(sum(int(f.sum()) for f in floors.values()))
     return ExactCover(under=int(live.sum()) - live_covered, over=floor_total - int(heads.sum()),
                       overdue=sum(flow.flow(a) * price for a, price in debt_arcs) / max(under_w, 1), heads=heads,
-                      cushion=floor_sum - int(sum(flow.flow(a) for a in cushion_arcs)), arcs=len(tails))
+                      cushion=floor_sum - int(sum(flow.flow(a) for a in cushion_arcs)))
 
 
 def retarget(instance: Instance, heads: np.ndarray | dict[int, np.ndarray], overdue_rows: bool = True) -> Instance:

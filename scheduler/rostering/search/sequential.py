@@ -241,8 +241,9 @@ def sequential_roster(
                     floor.change(agent.agent_id, 0, floors[agent.agent_id], -1)
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
-            if floor is not None:
-                values = values + floor.slot_values(agent.agent_id)
+            floor_values = None if floor is None else floor.slot_values(agent.agent_id)
+            if floor_values is not None:
+                values = values + floor_values
             past = stop.stopped() or (number == 0 and build_units_left is not None and build_units_left() <= 0)
             lead = floor is not None and agent.agent_id in floor.coefficients
             cheap = past and not lead  # (a floor rule's agents: their own model, below)
@@ -257,8 +258,7 @@ def sequential_roster(
                 # greedily (a lead's where the floor does not need it); the full model where they cannot be
                 bare, score = _agent_week(instance, agent, values, seed + number, None, spend, with_breaks=False)
                 lean = _with_breaks(instance, agent, bare, residual, on_break,
-                                    floor.slot_values(agent.agent_id) if lead and floor is not None else None) if (
-                    bare) else None
+                                    floor_values if lead else None) if bare else None
                 if lean is not None:
                     shifts, score = lean, _score(config, week, lean, _on_floor(config, week, lean), values)
             if copied is not None:

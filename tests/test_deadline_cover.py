@@ -101,6 +101,40 @@ def test_overdue_work_is_never_cheaper_than_a_live_head() -> None:
     assert costs[deadline_cover.NAME] == 0 and costs["understaffing"] >= 8
 
 
+def test_exact_covers_remember_an_answer_by_the_heads_on_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ExactCovers`` gives what a fresh ``exact_cover`` gives, computes each set of heads once while it is among
+    the last ``size`` asked, forgets the least recently asked beyond that, and hands out answers nobody can change;
+    ``evaluate`` scores a roster the same with it as without."""
+    day = range(WEEK.slot(0, hm("06:00")), WEEK.slot(1, 0))
+    _, instance, _ = _centre(2, day, 8.0, deadline_slots=8)
+    floors = [{("sales", "email"): np.isin(np.arange(SLOTS), list(day)).astype(np.int64) * heads}
+              for heads in (1, 2, 3)]
+    computed: list[int] = []
+    fresh = deadline_cover.exact_cover
+
+    def counted(inst: Instance, on_floor: dict) -> deadline_cover.ExactCover:
+        computed.append(int(next(iter(on_floor.values())).max()))
+        return fresh(inst, on_floor)
+
+    monkeypatch.setattr(deadline_cover, "exact_cover", counted)
+    covers = deadline_cover.ExactCovers(instance, size=2)
+    first = covers(floors[0])
+    assert (first.under, first.over, first.overdue) == (lambda e: (e.under, e.over, e.overdue))(fresh(instance,
+                                                                                                     floors[0]))
+    assert np.array_equal(first.heads, fresh(instance, floors[0]).heads)
+    assert covers({k: v.copy() for k, v in floors[0].items()}) is first  # equal heads, another array: remembered
+    covers(floors[1])
+    covers(floors[0])  # asked again: now the most recent
+    covers(floors[2])  # evicts floors[1], the least recently asked
+    covers(floors[0])
+    covers(floors[1])
+    assert computed == [1, 2, 3, 2]
+    with pytest.raises(ValueError):
+        first.heads[0, 0] = 7
+    roster, _ = _solve(instance)
+    assert evaluate(instance, roster, deadline_cover.ExactCovers(instance)) == evaluate(instance, roster)
+
+
 def test_coverage_rows_of_a_cumulative_queue_are_short_by_the_overdue_work() -> None:
     """The email rows of ``coverage.csv`` under cumulative cover: the 06:00 burst (8 agent-intervals, due within
     8 intervals) worked by one head an interval from 07:00 is late from 08:00 until 09:00; each row is short by

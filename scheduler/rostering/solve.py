@@ -304,8 +304,11 @@ class _Budget:
         self.used += units
 
 
-def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
-    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them."""
+def evaluate(instance: Instance, roster: Roster,
+             exact: Callable[[dict[tuple[str, ...], np.ndarray]], deadline_cover.ExactCover] | None = None,
+             ) -> tuple[RuleCost, ...]:
+    """The objective's terms for a roster, computed from the roster (max-flow cover), as the model defines them;
+    with deadline queues their min-cost flow by ``exact`` (default a fresh ``deadline_cover.exact_cover``)."""
     config, week, requirements = instance.config, instance.week, instance.requirements
     queue_ids = list(instance.queue_ids)
     on_floor = on_floor_by_skills(config, week, roster)
@@ -319,11 +322,12 @@ def evaluate(instance: Instance, roster: Roster) -> tuple[RuleCost, ...]:
     weights = config.weights
     deadline: tuple[RuleCost, ...] = ()
     if instance.deadlines:  # deferred queues covered cumulatively: the best allocation is a min-cost flow
-        exact = deadline_cover.exact_cover(instance, on_floor)
-        under, over = exact.under, exact.over
-        deadline = (RuleCost(deadline_cover.NAME, exact.overdue, deadline_cover.UNIT,
-                             weights.understaffed_agent_interval, exact.overdue * weights.understaffed_agent_interval),
-                    RuleCost(*deadline_cover.cushion_cost(exact, weights)))
+        exact_of = exact if exact is not None else functools.partial(deadline_cover.exact_cover, instance)
+        best = exact_of(on_floor)
+        under, over = best.under, best.over
+        deadline = (RuleCost(deadline_cover.NAME, best.overdue, deadline_cover.UNIT,
+                             weights.understaffed_agent_interval, best.overdue * weights.understaffed_agent_interval),
+                    RuleCost(*deadline_cover.cushion_cost(best, weights)))
     return (
         RuleCost("understaffing", under, "agent-interval", weights.understaffed_agent_interval,
                  under * weights.understaffed_agent_interval),
@@ -498,6 +502,8 @@ def solve_roster(
     first_roster_seconds = math.nan
     refused: dict[tuple[str, str], int] = {}  # rejected rosters by phase and reason: one progress line each
 
+    exact_covers = deadline_cover.ExactCovers(instance)  # a kept roster is scored, then its searches retargeted
+
     def keep_if_better(roster: Roster, phase: str) -> None:
         nonlocal objective, costs, first_roster_seconds
         why = ("over the break cap" if not within_break_cap(config, week, roster)
@@ -507,7 +513,7 @@ def solve_roster(
             if refused[phase, why] == 1:
                 report(f"{phase} ({why}, not kept)", math.inf, bound)
             return
-        candidate = evaluate(instance, roster)
+        candidate = evaluate(instance, roster, exact_covers)
         if _total(candidate) < objective:
             if not math.isfinite(objective):
                 first_roster_seconds = time.monotonic() - started
@@ -521,8 +527,7 @@ def solve_roster(
         to the roster's best deferred plan (``rules.deadline_cover.retarget``)."""
         if not instance.deadlines:
             return instance
-        return deadline_cover.retarget(instance, deadline_cover.exact_cover(
-            instance, on_floor_by_skills(config, week, roster)).heads)
+        return deadline_cover.retarget(instance, exact_covers(on_floor_by_skills(config, week, roster)).heads)
 
     def hard_rules_alone() -> cp_model.CpSolverStatus:
         """CP-SAT on the hard rules alone with what is left of the budget (at least the fallback share of the
@@ -830,7 +835,7 @@ def solve_roster(
         before = {a: current.shifts[a] for a in freed}
         for agent_id, shifts in solved.items():
             current.set(agent_id, shifts)
-        candidate = evaluate(instance, current.roster())
+        candidate = evaluate(instance, current.roster(), exact_covers)
         if _total(candidate) < objective - 1e-6:
             costs, objective = candidate, _total(candidate)
             report("improve", objective, bound)

@@ -202,6 +202,29 @@ class ExactCover:
     cushion: int = 0
 
 
+class ExactCovers:
+    """``exact_cover`` of one instance, remembering its last ``size`` answers by the heads on the floor: the solve
+    scores a roster it keeps (``solve.evaluate``) and then retargets its searches on the same roster
+    (``solve_roster``'s ``searched``), and each min-cost flow costs up to 0.7 s of CPU at 100 agents on six
+    channels (README "Levels over several weeks inside the time limit"). An answer is the one a fresh call gives
+    (the flow is deterministic); callers must not change its ``heads``."""
+
+    def __init__(self, instance: Instance, size: int = 4) -> None:
+        self.instance, self.size = instance, size
+        self._answers: dict[tuple, ExactCover] = {}
+
+    def __call__(self, on_floor: dict[tuple[str, ...], np.ndarray]) -> ExactCover:
+        key = tuple((group, on_floor[group].tobytes()) for group in sorted(on_floor))
+        answer = self._answers.pop(key, None)
+        if answer is None:
+            answer = exact_cover(self.instance, on_floor)
+            answer.heads.setflags(write=False)  # shared by every caller asking the same heads
+            if len(self._answers) >= self.size:
+                del self._answers[next(iter(self._answers))]  # the least recently asked
+        self._answers[key] = answer
+        return answer
+
+
 def exact_cover(instance: Instance, on_floor: dict[tuple[str, ...], np.ndarray]) -> ExactCover:
     """The cover part of the objective for heads ``on_floor`` (per skill set, ``(slots,)``), minimised over
     allocations, as a min-cost flow (module docstring); equal to what CP-SAT's cover terms reach for the roster."""

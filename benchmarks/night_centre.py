@@ -14,8 +14,9 @@ single week: README, "Night shifts").
 
 With ``--weeks N`` the plan runs over N weeks (``wfm plan --weeks N``, the limit shared over them) and each seed
 also prints, per week 2..N, the Monday 00:00-06:00 agent-intervals required and short (which the earlier week's
-Sunday night shifts carry into), the week's objective (``weeks/*/kpis.json``), the horizon's paid hours and the
-command's wall and CPU seconds (its own and its children's, against the limit):
+Sunday night shifts carry into) and how many night shifts the week before rostered on its Sunday, each week's
+objective (``weeks/*/kpis.json``), the horizon's paid hours and the command's wall and CPU seconds (its children's,
+against the limit):
 
     python benchmarks/night_centre.py --seeds 1 2 --agents 60 --seconds 60 --weeks 2
 """
@@ -146,7 +147,11 @@ def run_one(seed: int, agents: int, seconds: float, night_share: float, work: Pa
                   service_level=kpis["service_level"]["overall"])
     if weeks > 1:
         mornings = monday_mornings(out)
-        result.update(paid_hours=kpis["paid_hours"], monday_required=[r for r, _ in mornings],
+        days, ends = pd.to_datetime(shifts["date"]), pd.to_datetime(shifts["end"]).dt.normalize()
+        first = pd.Timestamp(json.loads((out / "kpis.json").read_text(encoding="utf-8"))["week_start"])
+        sundays = [first + pd.Timedelta(days=7 * k - 1) for k in range(1, weeks)]
+        result.update(sunday_nights=[int(((days == d) & (ends > d)).sum()) for d in sundays],
+                      paid_hours=kpis["paid_hours"], monday_required=[r for r, _ in mornings],
                       monday_short=[s for _, s in mornings], week_objectives=[
                           json.loads(k.read_text(encoding="utf-8"))["solver"]["objective"]
                           for k in sorted((out / "weeks").glob("*/kpis.json"))])

@@ -11,6 +11,14 @@ drawn from a Poisson law with the seed. `wfm plan` then runs in a fresh process 
 bound and gap, and the night's cover: of the agent-intervals required from 22:00 to 06:00, the share covered,
 leaving out Monday 00:00-06:00, which only the previous week's Sunday night could cover (not counted in a
 single week: README, "Night shifts").
+
+With ``--weeks N`` the plan runs over N weeks (``wfm plan --weeks N``, the limit shared over them) and each seed
+also prints, per week 2..N, the Monday 00:00-06:00 agent-intervals required and short (which the earlier week's
+Sunday night shifts carry into) and how many night shifts the week before rostered on its Sunday, each week's
+objective (``weeks/*/kpis.json``), the horizon's paid hours and the command's wall and CPU seconds (its children's,
+against the limit):
+
+    python benchmarks/night_centre.py --seeds 1 2 --agents 60 --seconds 60 --weeks 2
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +105,34 @@ def night_cover(out: Path) -> tuple[float, int, int]:
     return (1.0 - short / required if required else 1.0), required, short
 
 
-def run_one(seed: int, agents: int, seconds: float, night_share: float, work: Path) -> dict:
+def monday_mornings(out: Path) -> list[tuple[int, int]]:
+    """Per week after the first: (agent-intervals required, short) on its Monday from 00:00 to 06:00."""
+    cover = pd.read_csv(out / "coverage.csv", parse_dates=["interval_start"])
+    start = cover["interval_start"]
+    minute = start.dt.hour * 60 + start.dt.minute
+    first_monday = start.min().normalize()
+    found = []
+    for mondays in sorted({d for d in start.dt.normalize().unique() if d > first_monday and d.weekday() == 0}):
+        rows = cover[(start.dt.normalize() == mondays) & (minute < NIGHT_LAST_MINUTE)]
+        found.append((int(rows["required"].sum()), int((rows["required"] - rows["scheduled"]).clip(lower=0).sum())))
+    return found
+
+
+def run_one(seed: int, agents: int, seconds: float, night_share: float, work: Path, weeks: int = 1) -> dict:
     folder = work / f"seed{seed}"
     generate_example(folder, agents=agents, seed=seed)
     make_24_hour(folder, seed, night_share)
     out = work / f"out{seed}"
-    done = subprocess.run([sys.executable, "-m", "scheduler.app.cli", "plan", str(folder / "plan.yaml"), "--out",
-                           str(out), "--time-limit", str(seconds), "--wall-limit", str(50 * seconds), "--quiet"],
+    command = [sys.executable, "-m", "scheduler.app.cli", "plan", str(folder / "plan.yaml"), "--out", str(out),
+               "--time-limit", str(seconds), "--wall-limit", str(50 * seconds), "--quiet"]
+    before, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    done = subprocess.run(command + (["--weeks", str(weeks)] if weeks > 1 else []),
                           capture_output=True, text=True, check=False)
+    wall, after = time.monotonic() - wall, resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict = {"seed": seed, "agents": agents, "exit": done.returncode}
+    if weeks > 1:
+        result.update(weeks=weeks, limit_s=seconds, wall_s=round(wall, 1), cpu_s=round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1))
     if done.returncode != 0:
         result["error"] = (done.stderr.strip().splitlines() or [""])[-1]
         return result
@@ -116,6 +145,16 @@ def run_one(seed: int, agents: int, seconds: float, night_share: float, work: Pa
                   bound=kpis["solver"]["best_bound"], gap=kpis["solver"]["gap"], night_shifts=nights,
                   shifts=len(shifts), night_required=required, night_short=short, night_covered=round(share, 4),
                   service_level=kpis["service_level"]["overall"])
+    if weeks > 1:
+        mornings = monday_mornings(out)
+        days, ends = pd.to_datetime(shifts["date"]), pd.to_datetime(shifts["end"]).dt.normalize()
+        first = pd.Timestamp(json.loads((out / "kpis.json").read_text(encoding="utf-8"))["week_start"])
+        sundays = [first + pd.Timedelta(days=7 * k - 1) for k in range(1, weeks)]
+        result.update(sunday_nights=[int(((days == d) & (ends > d)).sum()) for d in sundays],
+                      paid_hours=kpis["paid_hours"], monday_required=[r for r, _ in mornings],
+                      monday_short=[s for _, s in mornings], week_objectives=[
+                          json.loads(k.read_text(encoding="utf-8"))["solver"]["objective"]
+                          for k in sorted((out / "weeks").glob("*/kpis.json"))])
     return result
 
 
@@ -125,11 +164,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--night-share", type=float, default=0.25)
+    parser.add_argument("--weeks", type=int, default=1, help="plan this many weeks (wfm plan --weeks)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="night_centre_") as tmp:
         for seed in args.seeds:
-            results.append(run_one(seed, args.agents, args.seconds, args.night_share, Path(tmp)))
+            results.append(run_one(seed, args.agents, args.seconds, args.night_share, Path(tmp), args.weeks))
             print(json.dumps(results[-1]), flush=True)
     gaps = [r["gap"] for r in results if "gap" in r]
     covered = [r["night_covered"] for r in results if "night_covered" in r]

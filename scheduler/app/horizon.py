@@ -48,7 +48,7 @@ from scheduler.diagnose.deadline_reach import unreachable_deadlines
 from scheduler.diagnose.prechecks import explain_conflicts
 from scheduler.diagnose.warnings import history_warnings, implausible_input
 from scheduler.domain.plan import PlanConfig
-from scheduler.domain.roster import Roster, roster_csv
+from scheduler.domain.roster import Roster, ShiftAssignment, roster_csv
 from scheduler.domain.week import Week
 from scheduler.errors import InfeasibleError, InputError
 from scheduler.io.exports import write_exports
@@ -58,6 +58,7 @@ from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.report.horizon import WEEKS_FOLDER, horizon_page
 from scheduler.rostering.activities import activity_overstaffing_credit, schedule_meetings
+from scheduler.rostering.carried_cover import carried_heads, net_requirements, reaching
 from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
 from scheduler.rostering.coverage import CoverageResult, coverage
 from scheduler.rostering.deadlines import DeadlineQueue
@@ -170,6 +171,14 @@ class WeekPlan:
     relaxed_bound: float
     planned: np.ndarray | None = None  # heads per [queue, slot] the week's best allocation gives (cumulative cover)
     deadlines: tuple[DeadlineQueue, ...] = ()  # the week's cumulative deadline queues, with the backlog carried in
+    # heads per [queue, slot] the shifts before the week put on its floor (``carried_cover``); None: none reach it
+    carried: np.ndarray | None = None
+    carried_shifts: tuple[ShiftAssignment, ...] = ()  # those shifts (``carried_cover.reaching``), for the prediction
+
+    @property
+    def rostered_against(self) -> np.ndarray:
+        """The requirement the week was rostered against: ``array`` less the carried heads."""
+        return net_requirements(self.array, self.carried)
 
 
 def requirement_rows(config: PlanConfig, week: Week, required: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +235,10 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         array = requirement_array(config, week, required[number - 1])
         stage("week", f"{number}/{len(weeks)}: week of {week.start}, "
                       f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-        for line in implausible_input(config, week, required[number - 1], array):
+        carried = carried_heads(config, week, array, past)  # a Sunday night's heads on Monday morning
+        # the warning that Monday's first hours fall to the week before: only where no roster before it is known
+        for line in implausible_input(config, week, required[number - 1], array,
+                                      carried_in=number > 1 or previous is not None):
             if line not in warnings:
                 warnings.append(line)
         for queue_id, line in unreachable_deadlines(config, week, required[number - 1]).items():
@@ -243,7 +255,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         solve_seconds = share * (1 - RELAXED_BOUND_SHARE) if coupled else share
         week_started = time.monotonic()
         week_deadlines = deadlines.week(number - 1, week)
-        bound = (relaxed_bound(Instance(without_horizon(config), week, array, week_deadlines), share, lp_wall)
+        # the carried heads are fixed cover, not a rule of the week: the relaxed bound keeps them too
+        bound = (relaxed_bound(Instance(without_horizon(config), week, net_requirements(array, carried),
+                                        week_deadlines), share, lp_wall)
                  if coupled else math.nan)
         if stop is not None:  # the week's wall-clock cap: its share of what the run's cap leaves, after the LP
             left = share - (time.monotonic() - week_started) if overall_wall is None else (
@@ -252,7 +266,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             stop.wall_seconds = max(0.0, left)
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None
-        week_instance = Instance(week_config, week, array, week_deadlines)
+        week_instance = Instance(week_config, week, net_requirements(array, carried), week_deadlines)
         try:
             schedule = solve_roster(week_instance, time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)
@@ -265,7 +279,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")
         planned = deadlines.worked(week_instance, schedule.roster)
         plans.append(WeekPlan(week, week_config, forecasts[number - 1], required[number - 1], array, schedule,
-                              bound, planned if week_deadlines else None, week_deadlines))
+                              bound, planned if week_deadlines else None, week_deadlines, carried,
+                              reaching(week, past) if carried is not None else ()))
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     return _publish(config, first, plans, out_dir, history=history, stage=stage, warnings=tuple(warnings),
@@ -357,12 +372,13 @@ def _publish(config: PlanConfig, first: Week, plans: list[WeekPlan], out_dir: Pa
         replay, replay_heads = _horizon_deferred(config, first, plans, schedule.roster)
         for number, plan in enumerate(plans):
             week, week_roster = plan.week, plan.schedule.roster
-            cover = coverage(config, week, week_roster, plan.required, plan.array, targets)
+            cover = coverage(config, week, week_roster, plan.required, plan.array, targets, plan.carried)
             cover, deferred = deferred_cover(config, week, cover, plan.required, None,
                                              week_of(replay, number * week.slot_count, week.slot_count))
             cover = cumulative_rows(config, week, cover, plan.deadlines,  # rows against what is due
                                     replay_heads[:, number * week.slot_count:(number + 1) * week.slot_count])
-            extras = service_outputs(config, week, plan.forecast, week_roster, plan.array, cover)
+            extras = service_outputs(config, week, plan.forecast, week_roster, plan.rostered_against, cover,
+                                     plan.carried_shifts)
             in_week = [v for v in violations if v.date is not None and 0 <= (v.date - week.start).days < 7]
             kpis = replace(plan_kpis(config, week, week_roster, cover, plan.schedule, in_week, warnings, deferred),
                            predicted_service_level=extras.predicted, surplus=extras.surplus)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from scheduler.domain.plan import PlanConfig
-from scheduler.domain.roster import Roster
+from scheduler.domain.roster import Roster, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.rostering.coverage import COVERAGE_COLUMNS, CoverageResult
 from scheduler.simulation.prediction import MAX_PREDICTED_CONTACTS, METHOD, predict_service_level
@@ -29,8 +29,11 @@ class ServiceOutputs:
 
 
 def service_outputs(config: PlanConfig, week: Week, forecast: pd.DataFrame, roster: Roster, required: np.ndarray,
-                    cover: CoverageResult) -> ServiceOutputs:
-    prediction = predict_service_level(config, week, forecast, roster)
+                    cover: CoverageResult, carried: tuple[ShiftAssignment, ...] = ()) -> ServiceOutputs:
+    """``carried``: the shifts of the day before the week that reach into it (``carried_cover.reaching``), which the
+    prediction simulates on the week's floor from Monday 00:00."""
+    simulated = roster if not carried else Roster(tuple(carried) + roster.shifts)
+    prediction = predict_service_level(config, week, forecast, simulated)
     frame = cover.frame[list(COVERAGE_COLUMNS)].copy()
     found = surplus(config, week, roster, required)
     if prediction is None:  # too many contacts to simulate in a plan: the Erlang figures, named as such

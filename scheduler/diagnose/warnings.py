@@ -97,10 +97,11 @@ def before_nights_end(config: PlanConfig, week: Week) -> np.ndarray:
 
 
 def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
-                      requirements: np.ndarray) -> list[str]:
+                      requirements: np.ndarray, carried_in: bool = False) -> list[str]:
     """The warning lines (without the ``warning:`` prefix), in queue order. ``required`` is the requirements
     frame (``queue``, ``interval_start``, ``contacts``, ``aht_seconds``), ``requirements`` its ``[queue, slot]``
-    array of agents required."""
+    array of agents required. ``carried_in``: the roster before the week is known (a later week of ``--weeks``, or
+    ``--previous``), so its Sunday night shifts count as cover of the first hours and those are not warned of."""
     hours = config.interval_minutes / 60
     load = offered_erlangs(config, week, required)
     cover = coverable_slots(config, week)
@@ -126,7 +127,7 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
         bare = ((need > 0) | open_slots(config, week, row)) & ~cover[queue.queue_id]
         carried = bare & before_nights_end(config, week)
         bare &= ~carried
-        if carried.any():
+        if carried.any() and not carried_in:
             last = int(np.flatnonzero(carried)[-1])
             lines.append(
                 f"queue {queue.queue_id}: {int(carried.sum())} interval(s) ({need[carried].sum() * hours:,.1f} "

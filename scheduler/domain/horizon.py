@@ -27,7 +27,8 @@ class AgentCarry:
     worked day known, so the run is not judged). ``weekend_run``: consecutive weekends worked up to the last
     one before the week. ``weekends_worked`` and ``paid_minutes``: weekends worked and paid minutes in the
     horizon's earlier weeks (the previous roster does not count). ``weekend_days`` and ``late_shifts``: for
-    fairness over the horizon, in the horizon's earlier weeks."""
+    fairness over the horizon, in the horizon's earlier weeks. ``floor_slots``: the week's slots in which a shift
+    before it (a Sunday night) has the agent on the floor, breaks and activities left out."""
 
     last_end_minute: int | None = None
     worked_run_days: int = 0
@@ -37,6 +38,7 @@ class AgentCarry:
     paid_minutes: int = 0
     weekend_days: int = 0
     late_shifts: int = 0
+    floor_slots: tuple[int, ...] = ()
 
 
 NO_CARRY = AgentCarry()
@@ -44,11 +46,15 @@ NO_CARRY = AgentCarry()
 
 @dataclass(frozen=True)
 class CarryIn:
-    """The state every agent starts week ``week_number`` (1-based) of a ``weeks``-week horizon with."""
+    """The state every agent starts week ``week_number`` (1-based) of a ``weeks``-week horizon with.
+
+    ``shifts_known``: the shifts before the week are known (a later week of the horizon, or ``--previous``), so the
+    floor rules count the agents they leave on its floor (``AgentCarry.floor_slots``) in its first hours."""
 
     week_number: int
     weeks: int
     agents: Mapping[str, AgentCarry] = field(default_factory=dict)
+    shifts_known: bool = False
 
     def of(self, agent_id: str) -> AgentCarry:
         return self.agents.get(agent_id, NO_CARRY)

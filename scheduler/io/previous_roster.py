@@ -1,15 +1,18 @@
 """The published roster a plan continues from (``--previous ROSTER.csv``): its shifts before the horizon.
 
-It is a ``roster.csv`` as ``wfm plan`` writes it (or its last days). Only its ``shift`` rows matter: their end
-counts for the rest before the first shift of the horizon, and the days they fall on for the consecutive days
-worked and off at its start (``rostering.carry_in``). Every date must lie before the horizon, the last one within
-the week before it; errors name the file and row. An agent no longer in the agents file (who has left) has no
-seam to keep: their rows are skipped and named in a warning.
+It is a ``roster.csv`` as ``wfm plan`` writes it (or its last days). Its ``shift`` rows' end counts for the rest
+before the first shift of the horizon, and the days they fall on for the consecutive days worked and off at its
+start (``rostering.carry_in``); a shift reaching into the horizon (a Sunday night) is cover of its first hours, off
+the floor in its break and activity rows (``rostering.carried_cover``). Every date must lie before the horizon,
+the last one within the week before it; errors name the file and row. An agent no longer in the agents file (who
+has left) has no seam to keep: their rows are skipped and named in a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -32,8 +35,12 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
     covered: list[date] = []  # the dates of their rows
     shifts: list[PastShift] = []
     lines: dict[date, int] = {}  # a row of each date, for the error message
+    off_floor: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)  # breaks, activities
     for line, row in read_roster_rows(path, "previous roster"):
         if row["activity"].strip() != SHIFT:
+            with contextlib.suppress(ValueError):  # only a shift reaching into the horizon reads them
+                off_floor[row["agent_id"].strip(), row["date"].strip()].append(
+                    (datetime.fromisoformat(row["start"].strip()), datetime.fromisoformat(row["end"].strip())))
             continue
         where = f"{path.name} row {line}"
         agent_id = row["agent_id"].strip()
@@ -56,6 +63,9 @@ def read_previous(path: Path, config: PlanConfig, start: date) -> tuple[list[Pas
             raise InputError(f"{where}: date {day} is not before the planned horizon, which starts {start}")
         shifts.append(PastShift(agent_id, day, begin, end, 0, False))
         lines.setdefault(day, line)
+    monday = datetime.combine(start, datetime.min.time())
+    shifts = [replace(s, off_floor=tuple(sorted(off_floor.get((s.agent_id, s.day.isoformat()), []))))
+              if s.end > monday else s for s in shifts]
     if not shifts:
         raise InputError(f"{path.name}: no shift rows (a previous roster as roster.csv is written)" + (
             f" of an agent in the agents file of {config.source.name}" if gone else ""))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+
+import numpy as np
 
 from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.plan import WEEKEND_WEEKDAYS, PlanConfig
-from scheduler.domain.roster import ShiftAssignment
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, ShiftAssignment
 from scheduler.domain.week import Week
 from scheduler.rostering.rules import agent_week
 
@@ -19,7 +21,8 @@ SECONDS_PER_MINUTE = 60
 
 @dataclass(frozen=True)
 class PastShift:
-    """A shift worked before the planned week; ``in_horizon`` False for the previous roster's."""
+    """A shift worked before the planned week; ``in_horizon`` False for the previous roster's. ``off_floor``: its
+    breaks and activities as ``(start, end)`` (``carried_cover`` reads them where the shift reaches into the week)."""
 
     agent_id: str
     day: date
@@ -27,6 +30,7 @@ class PastShift:
     end: datetime
     paid_minutes: int
     in_horizon: bool
+    off_floor: tuple[tuple[datetime, datetime], ...] = ()
 
 
 def past_shifts(shifts: Iterable[ShiftAssignment]) -> list[PastShift]:
@@ -34,8 +38,11 @@ def past_shifts(shifts: Iterable[ShiftAssignment]) -> list[PastShift]:
     out = []
     for s in shifts:
         midnight = datetime.combine(s.date, datetime.min.time())
+        segments: tuple[BreakAssignment | ActivityAssignment, ...] = (*s.breaks, *s.activities)
+        off = tuple((midnight + timedelta(minutes=a.start_minute),
+                     midnight + timedelta(minutes=a.start_minute + a.minutes)) for a in segments)
         out.append(PastShift(s.agent_id, s.date, midnight + timedelta(minutes=s.start_minute),
-                             midnight + timedelta(minutes=s.end_minute), s.paid_minutes, True))
+                             midnight + timedelta(minutes=s.end_minute), s.paid_minutes, True, off))
     return out
 
 
@@ -54,8 +61,28 @@ def carry_in(config: PlanConfig, week: Week, week_number: int, known_from: date,
         facts = agent_week(config, week, agent)
         counted = {d for d in agent.time_off
                    if facts.leave_counts_as_worked and known_from <= d < week.start and facts.leave_on(d)}
-        states[agent.agent_id] = _state(week.start, known_from, shifts, counted, late_after)
-    return CarryIn(week_number, config.weeks, states)
+        states[agent.agent_id] = replace(_state(week.start, known_from, shifts, counted, late_after),
+                                         floor_slots=tuple(np.flatnonzero(on_floor(week, shifts)).tolist()))
+    return CarryIn(week_number, config.weeks, states, known_from < week.start)
+
+
+def on_floor(week: Week, shifts: Iterable[PastShift]) -> np.ndarray:
+    """Heads on the floor per slot of ``week`` (``slot_count`` long) from the shifts dated before it that end
+    inside it (a Sunday night into Monday), their breaks and activities off the floor; a slot counts a head when
+    it falls in the shift's span and in none of its breaks, as ``coverage`` cuts a roster's minutes."""
+    monday = datetime.combine(week.start, datetime.min.time())
+    last = week.slot_start(week.slot_count)
+    heads = np.zeros(week.slot_count, dtype=np.int64)
+    for shift in shifts:
+        if shift.day >= week.start or shift.end <= monday:
+            continue
+        present = np.zeros(week.slot_count, dtype=np.int64)
+        present[week.slot_of(max(shift.start, monday)):week.slot_of(min(shift.end, last))] = 1
+        for begin, end in shift.off_floor:
+            if end > monday:
+                present[week.slot_of(max(begin, monday)):week.slot_of(min(end, last))] = 0
+        heads += present
+    return heads
 
 
 def _state(start: date, known_from: date, shifts: list[PastShift], counted: set[date],

@@ -104,12 +104,25 @@ def allocate(
 
 def coverage(
     config: PlanConfig, week: Week, roster: Roster, requirements: pd.DataFrame, required: np.ndarray,
-    targets: dict[str, QueueTarget],
+    targets: dict[str, QueueTarget], carried: np.ndarray | None = None,
 ) -> CoverageResult:
-    """Coverage per queue and interval for the requirement rows (``forecasting.queueing.staffing`` output)."""
+    """Coverage per queue and interval for the requirement rows (``forecasting.queueing.staffing`` output).
+
+    ``carried``: heads per ``[queue, slot]`` that shifts before the week put on its floor (``carried_cover``):
+    the roster is allocated against the requirement less them, as the week was rostered, and they are added to
+    the scheduled heads (and to the agents on the floor)."""
     queue_ids = [q.queue_id for q in config.queues]
     on_floor = on_floor_by_skills(config, week, roster)
+    if carried is not None:
+        required = np.maximum(required - carried, 0)
     scheduled = allocate(required, on_floor, queue_ids)
+    # average agents: the heads weighted by proficiency (``rostering.proficiency``), or the heads themselves
+    from scheduler.rostering.proficiency import effective_heads  # (it builds on this module's allocation)
+
+    weighted = effective_heads(config, week, roster, required)
+    heads = scheduled.astype(float) if weighted is None else weighted
+    if carried is not None:  # carried heads count whole (their proficiency is not read)
+        scheduled, heads = scheduled + carried, heads + carried
     frame = requirements[["interval_start", "queue", "contacts", "aht_seconds", "agents_required"]].copy()
     slots = np.array([week.slot_of(t) for t in frame["interval_start"].dt.to_pydatetime()], dtype=np.int64)
     # int64 even when there are no rows (a week without contacts), so the empty index still indexes.
@@ -117,11 +130,6 @@ def coverage(
     frame["required"] = frame["agents_required"].astype(np.int64)
     frame["scheduled"] = scheduled[q_index, slots]
     service = np.ones(len(frame))
-    # average agents: the heads weighted by proficiency (``rostering.proficiency``), or the heads themselves
-    from scheduler.rostering.proficiency import effective_heads  # (it builds on this module's allocation)
-
-    weighted = effective_heads(config, week, roster, required)
-    heads = scheduled.astype(float) if weighted is None else weighted
     for queue_id, target in targets.items():
         mask = (frame["queue"] == queue_id).to_numpy()
         if mask.any():
@@ -130,4 +138,5 @@ def coverage(
                 heads[q_index[mask], slots[mask]], target)
     frame["service_level"] = service
     total_on_floor = int(sum(int(v.sum()) for v in on_floor.values()))
+    total_on_floor += 0 if carried is None else int(carried.sum())
     return CoverageResult(frame[[*COVERAGE_COLUMNS, "contacts"]].reset_index(drop=True), scheduled, total_on_floor)

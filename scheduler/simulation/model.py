@@ -174,11 +174,15 @@ def _minus(window: tuple[int, int], holes: list[tuple[int, int]]) -> tuple[tuple
         start = max(start, hole_end)
     if start < end:
         out.append((start, end))
-    return tuple((float(a * SECONDS_PER_MINUTE), float(b * SECONDS_PER_MINUTE)) for a, b in out if b > a)
+    # a night dated the day before the week (carried into it) is on the week's floor from Monday 00:00 only
+    return tuple((float(max(a, 0) * SECONDS_PER_MINUTE), float(b * SECONDS_PER_MINUTE))
+                 for a, b in out if b > max(a, 0))
 
 
 def shifts_from_roster(config: PlanConfig, week: Week, roster: Roster) -> tuple[SimShift, ...]:
-    """The roster's shifts as on-floor windows (a roster object, as the plan builds it)."""
+    """The roster's shifts as on-floor windows (a roster object, as the plan builds it); a shift dated the day
+    before the week (a Sunday night the week before leaves on its floor, ``carried_cover.reaching``) counts from the
+    week's Monday 00:00."""
     index = {a.agent_id: i for i, a in enumerate(config.agents)}
     shifts = []
     for shift in roster.shifts:
@@ -193,14 +197,15 @@ def shifts_from_roster(config: PlanConfig, week: Week, roster: Roster) -> tuple[
 def shifts_from_segments(config: PlanConfig, week: Week, rows: list[tuple[str, int, str, int, int]],
                          source: str) -> tuple[SimShift, ...]:
     """Shifts from roster rows ``(agent_id, day_index, activity, start_minute, end_minute)`` (minutes from the
-    week's Monday 00:00): each ``shift`` row less the other rows of that agent and day."""
+    week's Monday 00:00): each ``shift`` row less the other rows of that agent and day. Day -1 is the day before the
+    week: its night shifts count from Monday 00:00 (the rows of a horizon's earlier week)."""
     index = {a.agent_id: i for i, a in enumerate(config.agents)}
     windows: dict[tuple[str, int], tuple[int, int]] = {}
     holes: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for row, (agent, day, activity, start, end) in enumerate(rows):
         if agent not in index:
             raise InputError(f"{source} row {row + 2}: agent {agent!r} is not in {config.agents_path.name}")
-        if not 0 <= day < 7:
+        if not -1 <= day < 7:
             raise InputError(f"{source} row {row + 2}: date outside the week of {week.start}")
         if end <= start:
             raise InputError(f"{source} row {row + 2}: end is not after start")

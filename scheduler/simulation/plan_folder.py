@@ -45,7 +45,8 @@ def load_plan_folder(plan_dir: Path, config_path: Path | None = None,
     """The plan config and the simulation input of a plan folder (config: ``config_path``, else the path
     recorded in kpis.json, followed on the same terms as ``wfm report``). Errors name the file and row. A folder
     of several planned weeks (``wfm plan --weeks N``) is simulated one week at a time: ``week_number`` (1-based,
-    default 1; see ``planned_weeks``)."""
+    default 1; see ``planned_weeks``); a later week counts the folder's nights of the day before it on its floor
+    from its Monday 00:00."""
     from scheduler.app.pipeline import read_forecast
     from scheduler.report.data import config_path_of
 
@@ -64,9 +65,13 @@ def load_plan_folder(plan_dir: Path, config_path: Path | None = None,
     forecast = forecast.loc[(days >= pd.Timedelta(0)) & (days < pd.Timedelta(days=7))].reset_index(drop=True)
     rows = []
     monday = datetime.combine(week.start, datetime.min.time())
+    # the folder's nights of the day before the week that reach into it are on its floor (a Sunday night into Monday)
+    reaching = {s.agent_id for s in segments if s.activity == "shift" and (s.day - week.start).days == -1
+                and s.end > monday and s.day >= first.start}
     for segment in segments:
         day = (segment.day - week.start).days
-        if not 0 <= day < 7 and 0 <= (segment.day - first.start).days < 7 * weeks:
+        carried = day == -1 and segment.agent_id in reaching
+        if not 0 <= day < 7 and not carried and 0 <= (segment.day - first.start).days < 7 * weeks:
             continue  # another of the folder's weeks
         rows.append((segment.agent_id, day, segment.activity, _minutes(segment.start, monday),
                      _minutes(segment.end, monday)))

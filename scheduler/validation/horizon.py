@@ -14,7 +14,9 @@ wall-clock datetimes. Weekly rules apply per calendar week: each week's rows are
   a single week cannot judge); the days before the previous roster's first date are unknown;
 - ``max_weekends_in_horizon`` (weekends of the horizon with a shift on Saturday or Sunday),
   ``max_consecutive_weekends`` (weekends worked in a row, the previous roster's included) and
-  ``average_weekly_hours`` (paid minutes over the horizon within ``weeks x (average ± tolerance)``).
+  ``average_weekly_hours`` (paid minutes over the horizon within ``weeks x (average ± tolerance)``);
+- ``floor_rule`` in the first hours of each week whose shifts before are known (every week but the first, and the
+  first with ``previous``), counting the members the night before leaves on the floor (``first_hours_floor``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from scheduler.validation.validate import (
     _segments_of,
     _sort_key,
     counted_leave,
+    first_hours_floor,
     read_roster,
     validate_roster,
 )
@@ -64,6 +67,9 @@ def validate_horizon(config: PlanConfig, roster: pd.DataFrame | Path, start: dat
                                f"{seg.activity} on {seg.label} outside the horizon {start}..{end - timedelta(1)}"))
     before = [] if previous is None else _segments_of(read_roster(previous))
     known_from = min((s.label for s in before), default=start)
+    every = before + _segments_of(frame.loc[~outside])
+    for k in range(0 if previous is not None else 1, weeks):  # the first hours, where the shifts before are known
+        found.extend(first_hours_floor(config, every, start + timedelta(days=DAYS_PER_WEEK * k)))
     horizon_by_agent: dict[str, list[_Segment]] = defaultdict(list)
     for seg in _segments_of(frame.loc[~outside]):
         horizon_by_agent[seg.agent_id].append(seg)

@@ -38,7 +38,8 @@ Conventions (the model builder must agree with them):
   ``agents`` list, or the agents whose ``level`` ranks at or above its ``level`` in ``levels[]``) on the floor
   in every interval of the week in which the centre (no ``queues``), or one of its queues, is open (rule
   ``floor_rule``), but for the first day's intervals before the latest end of a night shift template running on
-  the day before (those are the previous week's to staff); a hard ``ratio_rules[]`` entry allows at most
+  the day before (those are the previous week's to staff; where the roster before the week is known, the
+  horizon's check counts them with it: ``first_hours_floor``); a hard ``ratio_rules[]`` entry allows at most
   ``max_juniors_per_senior`` agents at or below ``junior_level`` per agent at or above ``senior_level`` (rule
   ``ratio_rule``), in the same intervals. An agent without a level
   ranks as the most junior, and counts as no senior. Rule ``min_level``: no agent is skilled for a queue
@@ -758,6 +759,66 @@ def _rank(config: PlanConfig, level: str | None) -> int:
     return order.index(level) if level in order else 0
 
 
+def _first_hours_end(config: PlanConfig, week: date) -> datetime:
+    """The end of the week's first hours: the latest end past midnight of a night template running on the day
+    before the week (the week's Monday 00:00 with none)."""
+    sunday = (week - timedelta(days=1)).weekday()
+    return datetime.combine(week, time.min) + timedelta(minutes=max(
+        (t.latest_start_minute + t.length_minutes - MINUTES_PER_DAY for t in config.templates
+         if sunday in t.weekdays and t.latest_start_minute + t.length_minutes > MINUTES_PER_DAY), default=0))
+
+
+def first_hours_floor(config: PlanConfig, segments: Sequence[_Segment], week: date) -> list[Violation]:
+    """Rule ``floor_rule`` in the week's first hours (before ``_first_hours_end``, which the single week's check
+    leaves to the week before) when the roster before the week is known: ``segments`` are its rows and the
+    week's. An interval of those hours in which the rule's centre or queues are open is checked where a shift
+    template of a member's contract, running on the week's first weekday, spans it (from its earliest start to its
+    latest start plus its length): there the week's own shifts can add to the members the shifts before leave on
+    the floor (a lead on Sunday night, off the floor in its break rows). Every member on the floor counts,
+    whichever day their shift is dated."""
+    hard_floor = [r for r in config.floor_rules if r.hard]
+    end = _first_hours_end(config, week)
+    midnight = datetime.combine(week, time.min)
+    if not hard_floor or end <= midnight:
+        return []
+    step = timedelta(minutes=config.interval_minutes)
+    on_floor: dict[str, Counter[datetime]] = defaultdict(Counter)
+    for seg in segments:
+        sign = 1 if seg.activity == SHIFT else -1
+        moment = max(seg.start, midnight)
+        moment = midnight + (moment - midnight) // step * step
+        while moment < min(seg.end, end):
+            if moment >= seg.start:
+                on_floor[seg.agent_id][moment] += sign
+            moment += step
+    contracts = {c.contract_id: c for c in config.contracts}
+    found = []
+    for rule in hard_floor:
+        members = list(rule.agent_ids) if rule.level is None else [
+            a.agent_id for a in config.agents
+            if a.level is not None and _rank(config, a.level) >= _rank(config, rule.level)]
+        allowed = {t for a in config.agents if a.agent_id in members
+                   for t in contracts[a.contract_id].template_ids}
+        spans = [(midnight + timedelta(minutes=t.earliest_start_minute),
+                  midnight + timedelta(minutes=t.latest_start_minute + t.length_minutes))
+                 for t in config.templates if t.template_id in allowed and week.weekday() in t.weekdays]
+        hours = [config.opening_hours] if not rule.queue_ids else [
+            q.opening_hours for q in config.queues if q.queue_id in rule.queue_ids]
+        windows = [w for w in (h.by_weekday[week.weekday()] for h in hours) if w is not None]
+        moment = midnight
+        while moment < end:
+            minute = (moment - midnight) // timedelta(minutes=1)
+            opened = any(w.start_minute <= minute < w.end_minute for w in windows)
+            if opened and any(first <= moment < last for first, last in spans):
+                count = sum(1 for m in members if on_floor[m][moment] > 0)
+                if count < rule.min_agents:
+                    found.append(Violation("(centre)", week, "floor_rule",
+                                           f"{rule.rule_id}: {count} of its agents on the floor at {_clock(moment)} "
+                                           f"(with the shifts before the week), needs {rule.min_agents}"))
+            moment += step
+    return found
+
+
 def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week: date | None) -> list[Violation]:
     """Rules ``min_level``, ``floor_rule`` and ``ratio_rule``: see the module docstring."""
     found = []
@@ -782,10 +843,7 @@ def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week:
             moment += step
 
     # the first day's minutes that the day before's night shifts reach are the previous week's to staff
-    sunday = (week - timedelta(days=1)).weekday()
-    carried_until = datetime.combine(week, time.min) + timedelta(minutes=max(
-        (t.latest_start_minute + t.length_minutes - MINUTES_PER_DAY for t in config.templates
-         if sunday in t.weekdays and t.latest_start_minute + t.length_minutes > MINUTES_PER_DAY), default=0))
+    carried_until = _first_hours_end(config, week)
 
     def open_moments(queue_ids: Sequence[str]) -> list[datetime]:
         hours = [config.opening_hours] if not queue_ids else [

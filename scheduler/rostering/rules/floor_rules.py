@@ -69,7 +69,13 @@ def active(config: PlanConfig) -> bool:
 
 def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tuple[int, ...]:
     """Week slots in which the centre (``queue_ids`` empty) or any of the queues is open, but for the first day's
-    slots that only the previous week's night shifts reach (``previous_night_minutes``)."""
+    slots that only the previous week's night shifts reach (``previous_night_minutes``; ``first_hours`` counts
+    them when the shifts before the week are known)."""
+    carried = week.slot(0, previous_night_minutes(config, week))
+    return tuple(sorted(s for s in _opened(config, week, queue_ids) if s >= carried))
+
+
+def _opened(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> set[int]:
     hours = [config.opening_hours] if not queue_ids else [config.queue(q).opening_hours for q in queue_ids]
     slots: set[int] = set()
     for day in range(7):
@@ -79,8 +85,43 @@ def open_slots(config: PlanConfig, week: Week, queue_ids: Sequence[str]) -> tupl
             if window is not None:
                 slots.update(range(week.slot(day, window.start_minute),
                                    week.slot(day, min(window.end_minute, MINUTES_PER_DAY))))
-    carried = week.slot(0, previous_night_minutes(config, week))
-    return tuple(sorted(s for s in slots if s >= carried))
+    return slots
+
+
+def first_hours(config: PlanConfig, week: Week, key: str, members: Sequence[str],
+                rule: FloorRule) -> tuple[FloorCount, ...]:
+    """The floor rule in the week's first hours (which ``open_slots`` leaves to the week before) when the shifts
+    before the week are known (``CarryIn.shifts_known``: a later week of ``--weeks``, or ``--previous``): the
+    members those shifts leave on the floor there (``AgentCarry.floor_slots``: a lead on Sunday night, off the
+    floor in its breaks) count, and the week's own shifts make up the rest in the open slots that a template of a
+    member's contract running on the first day spans (its earliest start to its latest end). Where none does, the
+    hours stay the week before's: nothing of this week can be there. One count per number still needed (a count
+    has one ``needed``), keyed ``KEY (first hours, N more than the shifts before)``; none where the carried members
+    suffice."""
+    carry = config.carry_in
+    first = week.slot(0, previous_night_minutes(config, week))
+    if carry is None or not carry.shifts_known or not first:
+        return ()
+    carried = np.zeros(first, dtype=np.int64)
+    for member in members:
+        for slot in carry.of(member).floor_slots:
+            if slot < first:
+                carried[slot] += 1
+    by_id = {a.agent_id: a for a in config.agents}
+    allowed = {t for m in members if m in by_id for t in config.contract(by_id[m].contract_id).template_ids}
+    weekday = week.day(0).weekday()
+    reach = np.zeros(first, dtype=bool)
+    for template in config.templates:
+        if template.template_id in allowed and weekday in template.weekdays:
+            reach[week.slot(0, template.earliest_start_minute):week.slot(0, template.last_end_minute)] = True
+    needs: dict[int, list[int]] = {}
+    for slot in sorted(s for s in _opened(config, week, rule.queue_ids) if s < first):
+        need = rule.min_agents - int(carried[slot])
+        if need > 0 and reach[slot]:
+            needs.setdefault(need, []).append(slot)
+    coefficients = tuple((m, 1) for m in sorted(members))
+    return tuple(FloorCount(f"{key} (first hours, {need} more than the shifts before)", coefficients, need,
+                            tuple(slots), rule.hard, rule.weight) for need, slots in sorted(needs.items()))
 
 
 def _members(config: PlanConfig, rule: FloorRule) -> list[str]:
@@ -95,8 +136,10 @@ def floor_counts(config: PlanConfig, week: Week) -> tuple[FloorCount, ...]:
     counts = []
     for index, rule in enumerate(config.floor_rules):
         members = _members(config, rule)
-        counts.append(FloorCount(f"floor_rules[{index}] {rule.rule_id}", tuple((m, 1) for m in sorted(members)),
-                                 rule.min_agents, open_slots(config, week, rule.queue_ids), rule.hard, rule.weight))
+        key = f"floor_rules[{index}] {rule.rule_id}"
+        counts.append(FloorCount(key, tuple((m, 1) for m in sorted(members)), rule.min_agents,
+                                 open_slots(config, week, rule.queue_ids), rule.hard, rule.weight))
+        counts.extend(first_hours(config, week, key, members, rule))
     for index, ratio in enumerate(config.ratio_rules):
         junior, senior = config.level_rank(ratio.junior_level), config.level_rank(ratio.senior_level)
         coefficients = []

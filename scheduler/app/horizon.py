@@ -110,14 +110,16 @@ def is_horizon(config: PlanConfig, previous: Path | None, pin: Path | None) -> b
     return True
 
 
-def with_previous(config: PlanConfig, week: Week, previous: Path | None) -> tuple[PlanConfig, list[str]]:
+def with_previous(config: PlanConfig, week: Week,
+                  previous: Path | None) -> tuple[PlanConfig, list[str], tuple[PastShift, ...]]:
     """A single week (a re-plan) continuing ``previous``: the config with the carry-in its last days leave (rest,
-    days in a row and off, weekends), as the horizon's first week gets it, and the warning lines of its reading
-    (agents who have left); unchanged without one."""
+    days in a row and off, weekends), as the horizon's first week gets it, the warning lines of its reading
+    (agents who have left), and its shifts (a Sunday night among them is cover of the week's first hours,
+    ``carried_cover``); unchanged, with none, without one."""
     if previous is None:
-        return config, []
+        return config, [], ()
     past, known_from, skipped = read_previous(previous, config, week.start)
-    return replace(config, carry_in=carry_in(config, week, 1, known_from, past)), skipped
+    return replace(config, carry_in=carry_in(config, week, 1, known_from, past)), skipped, tuple(past)
 
 
 def horizon_weeks(first: Week, weeks: int) -> list[Week]:
@@ -236,9 +238,10 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         stage("week", f"{number}/{len(weeks)}: week of {week.start}, "
                       f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
         carried = carried_heads(config, week, array, past)  # a Sunday night's heads on Monday morning
-        # the warning that Monday's first hours fall to the week before: only where no roster before it is known
+        # the warning that Monday's first hours fall to the week before: where no roster before it is known, else
+        # of what its Sunday nights leave short there
         for line in implausible_input(config, week, required[number - 1], array,
-                                      carried_in=number > 1 or previous is not None):
+                                      carried_in=number > 1 or previous is not None, carried=carried):
             if line not in warnings:
                 warnings.append(line)
         for queue_id, line in unreachable_deadlines(config, week, required[number - 1]).items():

@@ -64,6 +64,8 @@ from scheduler.io.horizon_config import check_weeks_option
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
+from scheduler.rostering.carried_cover import carried_heads, net_requirements, reaching
+from scheduler.rostering.carry_in import PastShift
 from scheduler.rostering.coverage import CoverageResult, coverage, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
@@ -351,10 +353,10 @@ def run_plan(config: PlanConfig | Path, out_dir: Path, *, time_limit_seconds: fl
     said = f"; {calendar.describe()}" if config.holiday_country else ""
     stage("forecast", f"week of {week.start}: {forecast['contacts'].sum():,.0f} contacts{said}")
     required = plan_requirements(config, forecast, queue_targets(config))
-    config, skipped = with_previous(with_replan(config, week, pin, pin_days), week, previous)
+    config, skipped, past = with_previous(with_replan(config, week, pin, pin_days), week, previous)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
-                                stop=stop, previous=previous, notes=skipped)
+                                stop=stop, previous=previous, notes=skipped, past=past)
 
 
 def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Path, *,
@@ -386,10 +388,10 @@ def run_schedule(config: PlanConfig | Path, requirements_path: Path, out_dir: Pa
                                 [requirement_rows(config, w, required) for w in weekly], out_dir, history=history,
                                 stage=stage, time_limit_seconds=time_limit_seconds, seed=seed, workers=workers,
                                 progress=progress, stop=stop, previous=previous)
-    config, skipped = with_previous(with_replan(config, week, pin, pin_days), week, previous)
+    config, skipped, past = with_previous(with_replan(config, week, pin, pin_days), week, previous)
     return schedule_and_publish(config, week, forecast, required, out_dir, history=history, stage=stage,
                                 time_limit_seconds=time_limit_seconds, seed=seed, workers=workers, progress=progress,
-                                stop=stop, previous=previous, notes=skipped)
+                                stop=stop, previous=previous, notes=skipped, past=past)
 
 
 def _loaded(config: PlanConfig | Path) -> PlanConfig:
@@ -521,22 +523,26 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
                          out_dir: Path, *, history: History | None, stage: _Stages,
                          time_limit_seconds: float | None, seed: int | None, workers: int | None,
                          progress: TextIO | None, stop: Stop | None = None, previous: Path | None = None,
-                         notes: Sequence[str] = ()) -> PlanResult:
+                         notes: Sequence[str] = (), past: Sequence[PastShift] = ()) -> PlanResult:
     """Roster against the requirements, validate independently, and publish every output atomically. ``stop``
     (an interrupt, a wall-clock cap) ends the search early; the best roster found is published as usual.
     ``previous``: the roster before the week (a re-plan's, whose carry-in ``config`` holds), for the validator's
-    seam; ``notes``: warning lines already found (its reading)."""
+    seam; ``notes``: warning lines already found (its reading); ``past``: its shifts, whose Sunday nights' heads on
+    the week's Monday morning are fixed cover (``carried_cover``, as the horizon counts them; not in the weekly
+    service-level mode, whose curves are the requirement)."""
     targets = queue_targets(config)
     array = requirement_array(config, week, required)
     stage("staffing", f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
-    warnings = [*notes, *implausible_input(config, week, required, array),
+    carried = None if config.weights.service_level == "weekly" else carried_heads(config, week, array, past)
+    warnings = [*notes, *implausible_input(config, week, required, array, carried_in=previous is not None,
+                                           carried=carried),
                 *unreachable_deadlines(config, week, required).values(), *history_warnings(config, history)]
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     # the weekly mode's instance keeps deferred queues on their fixed work plan; otherwise they are covered
     # cumulatively against their deadlines (``rules.deadline_cover``)
     instance = weekly_instance(config, week, required, targets, stage) or Instance(
-        config, week, array, deadline_queues(config, week, required))
+        config, week, net_requirements(array, carried), deadline_queues(config, week, required))
     conflicts = explain_conflicts(config, week) + break_cap_conflicts(config, week) + backlog_shortfalls(
         config, week, array) + floor_rules.reachable_conflicts(config, week) + weekly_service_level.unreachable(
         instance)
@@ -560,12 +566,13 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
                       if previous is not None or config.contracts != without_horizon(config).contracts
                       else validate_roster(config, read_roster(roster_path), week.start))
         stage("validate", f"{len(violations)} hard-rule violation(s)")
-        cover = coverage(config, week, schedule.roster, required, array, targets)
+        cover = coverage(config, week, schedule.roster, required, array, targets, carried)
         planned = deadline_cover.planned_rows(instance, on_floor_by_skills(config, week, schedule.roster))
         heads = blended_heads(config, week, schedule.roster, planned, required)
         cover, deferred = deferred_cover(config, week, cover, required, heads)
         cover = cumulative_rows(config, week, cover, instance.deadlines, heads)  # rows against what is due
-        extras = service_outputs(config, week, forecast, schedule.roster, array, cover)
+        extras = service_outputs(config, week, forecast, schedule.roster, net_requirements(array, carried), cover,
+                                 reaching(week, past) if carried is not None else ())
         stage("predict", f"simulated service level {extras.predicted.overall:.1%} "
                          f"({extras.predicted.replications} replications); surplus {extras.surplus.agent_hours:,.1f} "
                          f"agent-h, {extras.surplus.block_hours:,.1f} h in blocks of 1 h or more")

@@ -97,11 +97,14 @@ def before_nights_end(config: PlanConfig, week: Week) -> np.ndarray:
 
 
 def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
-                      requirements: np.ndarray, carried_in: bool = False) -> list[str]:
+                      requirements: np.ndarray, carried_in: bool = False,
+                      carried: np.ndarray | None = None) -> list[str]:
     """The warning lines (without the ``warning:`` prefix), in queue order. ``required`` is the requirements
     frame (``queue``, ``interval_start``, ``contacts``, ``aht_seconds``), ``requirements`` its ``[queue, slot]``
     array of agents required. ``carried_in``: the roster before the week is known (a later week of ``--weeks``, or
-    ``--previous``), so its Sunday night shifts count as cover of the first hours and those are not warned of."""
+    ``--previous``), so its Sunday night shifts count as cover of the first hours (``carried``: their heads per
+    ``[queue, slot]``, ``carried_cover.carried_heads``; None: none reach the week); only the first hours those
+    heads leave short, which no shift of this week can make up, are warned of."""
     hours = config.interval_minutes / 60
     load = offered_erlangs(config, week, required)
     cover = coverable_slots(config, week)
@@ -125,15 +128,24 @@ def implausible_input(config: PlanConfig, week: Week, required: pd.DataFrame,
                          "skilled for it (agents' skills column)")
             continue
         bare = ((need > 0) | open_slots(config, week, row)) & ~cover[queue.queue_id]
-        carried = bare & before_nights_end(config, week)
-        bare &= ~carried
-        if carried.any() and not carried_in:
-            last = int(np.flatnonzero(carried)[-1])
+        early = bare & before_nights_end(config, week)
+        bare &= ~early
+        if early.any() and not carried_in:
+            last = int(np.flatnonzero(early)[-1])
             lines.append(
-                f"queue {queue.queue_id}: {int(carried.sum())} interval(s) ({need[carried].sum() * hours:,.1f} "
-                f"required agent-hours) from {_slot_text(week, int(np.argmax(carried)))} to "
+                f"queue {queue.queue_id}: {int(early.sum())} interval(s) ({need[early].sum() * hours:,.1f} "
+                f"required agent-hours) from {_slot_text(week, int(np.argmax(early)))} to "
                 f"{_slot_text(week, last + 1)} fall to the previous week's Sunday night shifts, which the plan of "
                 "this week does not count as cover (README, \"Night shifts\")")
+        elif early.any():  # the shifts before are known: warn of what they leave short there
+            gap = need - (0 if carried is None else carried[row])
+            short = early & (gap > 0)
+            if short.any():
+                lines.append(
+                    f"queue {queue.queue_id}: {int(short.sum())} interval(s) from "
+                    f"{_slot_text(week, int(np.argmax(short)))} that only the previous week's Sunday night shifts "
+                    f"reach are short of {gap[short].sum() * hours:,.1f} agent-hours after them, which no shift of "
+                    "this week can make up (README, \"Night shifts\")")
         if bare.any():
             first = int(np.argmax(bare))
             lines.append(

@@ -69,7 +69,10 @@ def carry_in(config: PlanConfig, week: Week, week_number: int, known_from: date,
 def on_floor(week: Week, shifts: Iterable[PastShift]) -> np.ndarray:
     """Heads on the floor per slot of ``week`` (``slot_count`` long) from the shifts dated before it that end
     inside it (a Sunday night into Monday), their breaks and activities off the floor; a slot counts a head when
-    it falls in the shift's span and in none of its breaks, as ``coverage`` cuts a roster's minutes."""
+    it falls in the shift's span and in none of its breaks, as ``coverage`` cuts a roster's minutes. A time off the
+    week's grid (a ``--previous`` roster of another interval) counts the head only in slots it is on the floor
+    throughout (a break 02:45-03:15 takes it off at 02:30 and 03:00), so the validator, which reads the rows at each
+    slot's start, never finds a head missing that the floor rules counted (``floor_rules.first_hours``)."""
     monday = datetime.combine(week.start, datetime.min.time())
     last = week.slot_start(week.slot_count)
     heads = np.zeros(week.slot_count, dtype=np.int64)
@@ -77,12 +80,17 @@ def on_floor(week: Week, shifts: Iterable[PastShift]) -> np.ndarray:
         if shift.day >= week.start or shift.end <= monday:
             continue
         present = np.zeros(week.slot_count, dtype=np.int64)
-        present[week.slot_of(max(shift.start, monday)):week.slot_of(min(shift.end, last))] = 1
+        present[_slot_from(week, max(shift.start, monday)):week.slot_of(min(shift.end, last))] = 1
         for begin, end in shift.off_floor:
             if end > monday:
-                present[week.slot_of(max(begin, monday)):week.slot_of(min(end, last))] = 0
+                present[week.slot_of(max(begin, monday)):_slot_from(week, min(end, last))] = 0
         heads += present
     return heads
+
+
+def _slot_from(week: Week, moment: datetime) -> int:
+    """The first slot starting at or after ``moment`` (``Week.slot_of`` rounded up)."""
+    return -(-(moment - datetime.combine(week.start, datetime.min.time())) // timedelta(minutes=week.interval_minutes))
 
 
 def _state(start: date, known_from: date, shifts: list[PastShift], counted: set[date],

@@ -376,3 +376,30 @@ def test_the_weighted_polishs_repair_stops_with_the_budget(monkeypatch: pytest.M
     assert stops and not stops[0]()  # budget left: not stopped
     left[0] = 0.0
     assert stops[0]() is weighted
+
+
+@pytest.mark.parametrize("within", [True, False])
+def test_the_lp_starts_completion_keeps_to_the_budget_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            within: bool) -> None:
+    """The LP start rosters agent by agent the agents whose rounded week breaks a rule of theirs (here every agent:
+    no rounded week is given), and the cover-kept rounding likewise: within the budget left, so once the LP has
+    spent it they stop taking agents' own full models (a 24-hour centre, where most rounded weeks break a rest rule:
+    the completion alone took 2.3 times the week's budget); switched off (``LP_BUILD_WITHIN_BUDGET``) every agent
+    takes its own full model, as before."""
+    config, req = _centre(8)
+    config = dataclasses.replace(config, solver=dataclasses.replace(config.solver, deterministic=True))
+    instance = Instance(config, WEEK, req)
+    monkeypatch.setattr(solve, "lp_weeks", lambda *args, **kwargs: {})  # no rounded week keeps its agent's rules
+    monkeypatch.setattr(solve, "BUDGET_SHARE_OF_LIMIT", 1e-5)  # the LP (built: its share is the limit's) spends it
+    monkeypatch.setattr(solve, "LP_BUILD_WITHIN_BUDGET", within)
+    monkeypatch.setattr(solve, "MAX_ROUNDS", 0)
+    calls = _counted(monkeypatch)
+    result = solve.solve_roster(instance, time_limit_seconds=20.0, progress=None)
+    assert math.isfinite(result.stats.objective)
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(result.roster), encoding="utf-8")
+    assert validate_roster(config, read_roster(path), MON) == []
+    if within:
+        assert len(calls) < len(config.agents)
+    else:
+        assert len(calls) >= len(config.agents)

@@ -188,6 +188,11 @@ AIMED_FLOOR_REPAIR = True
 # A rolling horizon's week whose 14 leads' repair found nothing in 0.66 units (``floor_repair.SECONDS``) was
 # solved to optimality in 2.0 (README "The sweep's lead-rule failures re-run").
 LAST_FLOOR_REPAIR_SECONDS = 10.0
+# Whether the LP start's agent-by-agent completion (the agents whose rounded week breaks a rule of theirs) keeps to
+# the budget left: once they would not fit it at the pace of their full models, the rest get the model without
+# breaks (``sequential_roster``'s ``build_units_left``). On a 24-hour centre most rounded weeks break a rest rule,
+# and the completion alone took 2.3 times the week's budget (README "The LP start's completion within the budget").
+LP_BUILD_WITHIN_BUDGET = True
 # Whether the weighted solve's aimed start (``search.weighted_start``) takes the heads LP with its queues merged
 # (``search.subset_bound``, at most WEIGHTED_MERGED_START_SKILL_SETS skill sets) when the centre has more skill sets,
 # instead of the full heads LP (about 23 s of predicted work at 151 agents x 10 queues, 20 skill sets). Off: its
@@ -624,7 +629,8 @@ def solve_roster(
         try:
             start = deadline_cover.lp_target(lp_instance, aggregate.deadline_heads)  # the LP's deferred plan
             weeks = sequential_roster(start, order, seed=seed, improve_passes=0,
-                                      initial=lp_weeks(start, aggregate), spend=budget.spend, stop=stop)
+                                      initial=lp_weeks(start, aggregate), spend=budget.spend, stop=stop,
+                                      build_units_left=budget.left if LP_BUILD_WITHIN_BUDGET else None)
             keep_if_better(_roster_of(weeks), "lp")
         except BlockedByOthers:
             report("lp (an agent found no week beside the others, not kept)", math.inf, bound)
@@ -896,6 +902,7 @@ def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Ag
     budget.spend(len(order) * WEEK_CHECK_UNITS_PER_AGENT)
     try:
         return _roster_of(sequential_roster(instance, order, seed=seed, improve_passes=0, spend=budget.spend, stop=stop,
+                                            build_units_left=budget.left if LP_BUILD_WITHIN_BUDGET else None,
                                             initial=cover_rounding.cover_weeks(instance, aggregate, spend=budget.spend,
                                                                                stop=stop, exact=exact,
                                                                                balanced=balanced)))

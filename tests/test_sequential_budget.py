@@ -21,7 +21,7 @@ from scheduler.rostering.search import lower_bound, lp_size, sequential, weighte
 from scheduler.rostering.search.lower_bound import lp_work, solve_aggregate
 from scheduler.rostering.search.lp_start import keeps_own_rules
 from scheduler.rostering.search.sequential import sequential_roster
-from scheduler.rostering.stopping import Stop
+from scheduler.rostering.stopping import NO_STOP, Stop
 from scheduler.validation.validate import read_roster, validate_roster
 from tests.test_floor_repair import _config as _lead_config
 from tests.test_lp_start import _centre, _day_shift
@@ -403,3 +403,27 @@ def test_the_lp_starts_completion_keeps_to_the_budget_left(tmp_path: Path, monke
         assert len(calls) < len(config.agents)
     else:
         assert len(calls) >= len(config.agents)
+
+
+@pytest.mark.parametrize("within", [True, False])
+def test_the_cover_kept_roundings_completion_keeps_to_the_budget_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       within: bool) -> None:
+    """``_cover_kept``'s agent-by-agent completion (here every agent: the rounding deals no week) on a budget
+    already spent: no agent takes its own full model to the end (the first takes its model's first solution, the
+    others copy it), and the roster keeps every rule; switched off (``LP_BUILD_WITHIN_BUDGET``) every agent takes
+    its own full model, as before."""
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    monkeypatch.setattr(solve.cover_rounding, "cover_weeks", lambda *args, **kwargs: {})
+    monkeypatch.setattr(solve, "LP_BUILD_WITHIN_BUDGET", within)
+    budget = solve._Budget(1.0, True, NO_STOP)
+    budget.used = budget.total  # the LP spent it
+    calls = _counted(monkeypatch)
+    roster = solve._cover_kept(instance, None, list(config.agents), 0, budget, NO_STOP,  # type: ignore[arg-type]
+                               True)
+    assert roster is not None and len({s.agent_id for s in roster.shifts}) == len(config.agents)
+    path = tmp_path / "roster.csv"
+    path.write_text(roster_csv(roster), encoding="utf-8")
+    assert validate_roster(config, read_roster(path), MON) == []
+    full = [agent_id for agent_id, first_found in calls if not first_found]
+    assert full == ([] if within else [a.agent_id for a in config.agents])

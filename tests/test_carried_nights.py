@@ -300,16 +300,20 @@ def test_a_two_week_24_hour_plan_counts_week_1s_sunday_night_in_week_2(two_weeks
     assert warned and all("2026-03-30" in w for w in warned)  # week 1's Monday only
 
 
-def test_the_next_week_with_previous_counts_the_sunday_night_alike(two_weeks: Path, tmp_path: Path) -> None:
-    """Week 2 planned alone after week 1's published roster: the same Monday morning as in the horizon."""
+def _week_2_alone(tmp_path: Path, *options: str) -> None:
+    """``wfm schedule`` of week 2 on its own (the centre and its requirements written to ``tmp_path``, the plan to
+    ``tmp_path / "out"``) with ``options`` (``--previous``, ``--pin``): it plans, and warns of no Sunday night."""
     path = write_centre(tmp_path, week_start=MONDAY_2)
     (tmp_path / "requirements.csv").write_text(requirements_csv(MONDAY_2), encoding="utf-8")
-    week_1 = two_weeks / "out" / "weeks" / str(MON) / "roster.csv"
     result = CliRunner().invoke(main, ["schedule", str(path), "--requirements", str(tmp_path / "requirements.csv"),
-                                       "--out", str(tmp_path / "out"), "--previous", str(week_1), "--quiet",
-                                       *FULL_BUDGET])
+                                       "--out", str(tmp_path / "out"), *options, "--quiet", *FULL_BUDGET])
     assert result.exit_code == 0, result.output
     assert "fall to the previous week's Sunday night" not in result.output
+
+
+def test_the_next_week_with_previous_counts_the_sunday_night_alike(two_weeks: Path, tmp_path: Path) -> None:
+    """Week 2 planned alone after week 1's published roster: the same Monday morning as in the horizon."""
+    _week_2_alone(tmp_path, "--previous", str(two_weeks / "out" / "weeks" / str(MON) / "roster.csv"))
     horizon = _monday_morning(two_weeks / "out", MONDAY_2)
     alone = _monday_morning(tmp_path / "out", MONDAY_2)
     assert alone["scheduled"].tolist() == horizon["scheduled"].tolist()
@@ -343,15 +347,9 @@ def test_the_simulation_puts_the_sunday_night_on_mondays_floor(two_weeks: Path) 
 def test_a_replan_after_previous_counts_the_sunday_night_too(two_weeks: Path, tmp_path: Path) -> None:
     """rv16: a re-plan of week 2 (``--pin`` its roster, ``--previous`` week 1's) reports the same Monday morning as
     the horizon, and its objective does not charge the intervals the Sunday night covers."""
-    path = write_centre(tmp_path, week_start=MONDAY_2)
-    (tmp_path / "requirements.csv").write_text(requirements_csv(MONDAY_2), encoding="utf-8")
     weeks = two_weeks / "out" / "weeks"
     pinned, previous = weeks / str(MONDAY_2) / "roster.csv", weeks / str(MON) / "roster.csv"
-    result = CliRunner().invoke(main, ["schedule", str(path), "--requirements", str(tmp_path / "requirements.csv"),
-                                       "--out", str(tmp_path / "out"), "--pin", str(pinned),
-                                       "--previous", str(previous), "--quiet", *FULL_BUDGET])
-    assert result.exit_code == 0, result.output
-    assert "fall to the previous week's Sunday night" not in result.output
+    _week_2_alone(tmp_path, "--pin", str(pinned), "--previous", str(previous))
     horizon = _monday_morning(two_weeks / "out", MONDAY_2)
     replanned = _monday_morning(tmp_path / "out", MONDAY_2)
     assert replanned["scheduled"].tolist() == horizon["scheduled"].tolist()

@@ -7,7 +7,6 @@ import io
 import os
 import re
 import signal
-import threading
 import time
 
 import pytest
@@ -32,12 +31,6 @@ def anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel_runs, "MIN_AGENTS", 0)
 
 
-@pytest.fixture
-def second_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The workers go on to the end of the budget (``SECOND_BATCH``: off by default)."""
-    monkeypatch.setattr(parallel_runs, "SECOND_BATCH", True)
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -48,11 +41,11 @@ def _alive(pid: int) -> bool:
 
 def test_workers_come_back_in_worker_order_and_a_failure_is_raised() -> None:
     rosters = [Roster(()), Roster(())]
-    handle = parallel_runs.start(3, lambda worker, stopped: [rosters[:worker]], Stop())
+    handle = parallel_runs.start(3, lambda worker, stopped: rosters[:worker], Stop())
     assert parallel_runs.finish(handle, Stop()) == rosters[:1] + rosters[:2]
     assert not handle.pids and not handle.files
 
-    def broken(worker: int, stopped) -> list[list[Roster]]:
+    def broken(worker: int, stopped) -> list[Roster]:
         raise ValueError("bug in the worker")
 
     with pytest.raises(parallel_runs.WorkerFailed, match="bug in the worker"):
@@ -75,9 +68,9 @@ def test_a_worker_stopped_by_its_own_interrupt_marks_the_solve_cut() -> None:
     interrupted and its runs are dropped."""
     stop = Stop()
 
-    def interrupted(worker: int, stopped) -> list[list[Roster]]:
+    def interrupted(worker: int, stopped) -> list[Roster]:
         stop.interrupt()  # (the worker's copy of the stop: the main process's is untouched)
-        return [[Roster(())]]
+        return [Roster(())]
 
     handle = parallel_runs.start(2, interrupted, stop)
     assert stop.reason is None
@@ -114,19 +107,11 @@ def test_one_worker_is_the_one_process_path(instance: Instance, anywhere: None,
     assert one.stats.workers == without.stats.workers == 1
 
 
-@pytest.mark.parametrize("to_the_end", [False, True])
-def test_two_workers_are_reproducible(instance: Instance, anywhere: None, monkeypatch: pytest.MonkeyPatch,
-                                      to_the_end: bool) -> None:
-    """Twice the same roster; with ``SECOND_BATCH`` the worker's second batch (run to the end of the budget) is
-    collected both times, the same, and without it none is."""
-    monkeypatch.setattr(parallel_runs, "SECOND_BATCH", to_the_end)
-    progress = [io.StringIO(), io.StringIO()]
-    first = solve.solve_roster(instance, progress=progress[0], workers=2)
-    second = solve.solve_roster(instance, progress=progress[1], workers=2)
+def test_two_workers_are_reproducible(instance: Instance, anywhere: None) -> None:
+    first = solve.solve_roster(instance, progress=None, workers=2)
+    second = solve.solve_roster(instance, progress=None, workers=2)
     assert first.roster == second.roster and first.stats.objective == second.stats.objective
     assert first.stats.workers == 2 and first.stats.budget_completed
-    ends = [re.findall(r"\[schedule:[^]]*\(worker, to the end\)\]\s+\S+\s+(.*)", p.getvalue()) for p in progress]
-    assert bool(ends[0]) == to_the_end and ends[0] == ends[1]
 
 
 def test_a_workers_better_run_is_kept(instance: Instance, anywhere: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,7 +164,7 @@ def test_the_main_process_is_behind_once_the_wall_time_left_is_what_its_budget_n
 
 def test_a_worker_runs_at_a_lower_priority() -> None:
     """On a busy machine the worker yields the core (``NICENESS``): the main process keeps one process's pace."""
-    handle = parallel_runs.start(2, lambda worker, stopped: [[Roster(())] * os.getpriority(os.PRIO_PROCESS, 0)],
+    handle = parallel_runs.start(2, lambda worker, stopped: [Roster(())] * os.getpriority(os.PRIO_PROCESS, 0),
                                  Stop())
     runs = parallel_runs.finish(handle, Stop())
     assert len(runs) == os.getpriority(os.PRIO_PROCESS, 0) + parallel_runs.NICENESS
@@ -189,7 +174,7 @@ def test_a_worker_given_up_is_killed_and_its_runs_dropped_without_a_cut() -> Non
     """``give_up`` (the wall time left is only what the main process's own budget needs) ends the wait: the
     worker is killed and reaped, its runs dropped, and the solve is not marked cut."""
     stop = Stop(600.0).start()
-    handle = parallel_runs.start(2, lambda worker, stopped: time.sleep(60) or [[Roster(())]], stop)
+    handle = parallel_runs.start(2, lambda worker, stopped: time.sleep(60) or [Roster(())], stop)
     (pid,) = handle.pids.values()
     started = time.monotonic()
     assert parallel_runs.finish(handle, stop, give_up=lambda: time.monotonic() - started > 0.3) == []
@@ -211,134 +196,3 @@ def test_workers_given_up_leave_the_one_process_roster(instance: Instance, anywh
     given_up = solve.solve_roster(instance, progress=None, workers=2, stop=Stop(600.0))
     assert given_up.roster == one.roster and given_up.stats.objective == one.stats.objective
     assert given_up.stats.workers == 1 and given_up.stats.budget_completed
-
-
-def _batches(*batches: list[Roster], pause: float = 0.0):
-    """A worker's job yielding ``batches`` one after the other, ``pause`` seconds before each after the first."""
-    def job(worker: int, stopped):
-        for number, batch in enumerate(batches):
-            if number:
-                time.sleep(pause)
-            yield batch
-    return job
-
-
-def test_a_second_batch_comes_back_at_the_end_and_the_worker_is_reaped() -> None:
-    """The first batch is collected while the worker goes on; the second once it is sent, then the worker is
-    reaped. A worker whose job sends one batch sends no second one, and that is not a cut."""
-    first, second = [Roster(())], [Roster(()), Roster(())]
-    stop = Stop()
-    handle = parallel_runs.start(2, _batches(first, second, pause=0.5), stop)
-    (pid,) = handle.pids.values()
-    assert parallel_runs.finish(handle, stop, last=False) == first
-    assert handle.files and (pid in handle.pids.values() or handle.ended)  # not closed between the batches
-    assert parallel_runs.finish(handle, stop, batch=1) == second
-    assert not handle.pids and not handle.files and not _alive(pid) and stop.reason is None
-
-    handle = parallel_runs.start(2, _batches(first), stop)
-    assert parallel_runs.finish(handle, stop, last=False) == first
-    assert parallel_runs.finish(handle, stop, batch=1) == [] and stop.reason is None
-
-
-def test_a_second_batch_given_up_or_past_the_cap_is_dropped_and_its_worker_reaped() -> None:
-    """Given up (``late``): the worker is killed and reaped, its second batch dropped, no cut; past the wall cap
-    the same, and the solve is cut."""
-    stop = Stop(600.0).start()
-    handle = parallel_runs.start(2, _batches([Roster(())], [Roster(())], pause=60), stop)
-    (pid,) = handle.pids.values()
-    assert parallel_runs.finish(handle, stop, last=False) == [Roster(())]
-    started = time.monotonic()
-    assert parallel_runs.finish(handle, stop, give_up=lambda: time.monotonic() - started > 0.3, batch=1) == []
-    assert time.monotonic() - started < 10 and stop.reason is None and not _alive(pid)
-
-    stop = Stop(600.0).start()
-    handle = parallel_runs.start(2, _batches([Roster(())], [Roster(())], pause=60), stop)
-    (pid,) = handle.pids.values()
-    assert parallel_runs.finish(handle, stop, last=False) == [Roster(())]
-    stop.deadline = time.monotonic() + 0.3
-    assert parallel_runs.finish(handle, stop, batch=1) == []
-    assert stop.reason == WALL_CLOCK and not _alive(pid)
-
-
-def test_a_worker_killed_between_its_batches_interrupts_the_search() -> None:
-    stop = Stop()
-    handle = parallel_runs.start(2, _batches([Roster(())], [Roster(())], pause=60), stop)
-    (pid,) = handle.pids.values()
-    assert parallel_runs.finish(handle, stop, last=False) == [Roster(())]
-    os.kill(pid, signal.SIGKILL)
-    assert parallel_runs.finish(handle, stop, batch=1) == []
-    assert stop.reason == INTERRUPT and not _alive(pid)
-
-
-@pytest.fixture(scope="module")
-def one_process(instance: Instance) -> solve.ScheduleResult:
-    """The one-process roster of the test centre."""
-    return solve.solve_roster(instance, progress=None, workers=1)
-
-
-def _stand_in_worker(monkeypatch: pytest.MonkeyPatch, *batches: list[Roster], pause: float = 0.0) -> list[int]:
-    """Workers forked by the solve run ``_batches(*batches)`` instead of their runs; returns their process ids."""
-    forked: list[int] = []
-    real_start = parallel_runs.start
-
-    def stand_in(workers: int, job, stop: Stop) -> parallel_runs.Workers:
-        handle = real_start(workers, _batches(*batches, pause=pause), stop)
-        forked.extend(handle.pids.values())
-        return handle
-
-    monkeypatch.setattr(parallel_runs, "start", stand_in)
-    return forked
-
-
-def test_a_workers_better_second_batch_is_kept_at_the_end(instance: Instance, anywhere: None, second_batch: None,
-                                                          one_process: solve.ScheduleResult,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """The main process's own search finds little here (its local search and neighbourhoods do nothing): the
-    worker's second batch (a stand-in: the one-process roster, better) is collected after the neighbourhoods and
-    kept, the solve's roster and objective."""
-    monkeypatch.setattr(solve, "polish", lambda instance, roster, **kwargs: roster)
-    monkeypatch.setattr(solve, "_solve_neighbourhood", lambda *args, **kwargs: None)
-    forked = _stand_in_worker(monkeypatch, [], [one_process.roster])
-    progress = io.StringIO()
-    result = solve.solve_roster(instance, progress=progress, workers=2)
-    lines = progress.getvalue().splitlines()
-    (kept,) = [n for n, line in enumerate(lines) if "(worker, to the end)" in line]
-    assert kept > max(n for n, line in enumerate(lines) if "[schedule:start]" in line)
-    assert result.roster == one_process.roster and result.stats.objective == one_process.stats.objective
-    assert result.stats.workers == 2 and result.stats.budget_completed and not any(_alive(p) for p in forked)
-
-
-def test_a_second_batch_too_late_is_given_up_without_a_cut(instance: Instance, anywhere: None, second_batch: None,
-                                                           one_process: solve.ScheduleResult,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """A second batch not sent when the solve has used the wall time its budget stands for (``late``; here: never
-    sent) is given up: the worker reaped, the roster the one without it (the stand-in's first batch is empty, so the
-    one-process roster), the budget completed."""
-    forked = _stand_in_worker(monkeypatch, [], [Roster(())], pause=120)
-    monkeypatch.setattr(parallel_runs, "late", lambda seconds_left, margin_seconds: True)
-    started = time.monotonic()
-    result = solve.solve_roster(instance, progress=None, workers=2, stop=Stop(600.0))
-    assert time.monotonic() - started < 100 and forked and not any(_alive(p) for p in forked)
-    assert result.roster == one_process.roster and result.stats.objective == one_process.stats.objective
-    assert result.stats.budget_completed
-
-
-def test_an_interrupt_in_the_wait_for_the_second_batch_cuts_the_solve(instance: Instance, anywhere: None,
-                                                                     second_batch: None,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """An interrupt (Ctrl-C; the wall cap the same) while the main process waits for the second batch: the worker
-    is killed and reaped, the solve ends with its roster, cut. (The cap itself comes after ``late``, which gives up
-    first while the limit's margin is left.)"""
-    forked = _stand_in_worker(monkeypatch, [], [Roster(())], pause=120)
-    real_finish = parallel_runs.finish
-
-    def interrupted(handle, stop: Stop, give_up=lambda: False, batch: int = 0, last: bool = True) -> list[Roster]:
-        if batch == 1:
-            threading.Timer(0.5, stop.interrupt).start()  # half a second into the wait
-        return real_finish(handle, stop, give_up, batch, last)
-
-    monkeypatch.setattr(parallel_runs, "finish", interrupted)
-    started = time.monotonic()
-    result = solve.solve_roster(instance, progress=None, workers=2, stop=Stop(600.0))
-    assert time.monotonic() - started < 100 and forked and not any(_alive(p) for p in forked)
-    assert not result.stats.budget_completed and result.stats.stopped_by == INTERRUPT

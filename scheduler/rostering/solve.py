@@ -10,8 +10,7 @@ search.
    restarted with a second seed while its share of the budget lasts, then from crossovers of the best roster and
    another run's while they fit (``search.restarts``); in deterministic mode with ``solver.workers`` above 1 (at 100
    agents or more, plain interval cover), forked workers do more runs on the other cores, each with its own budget
-   and seeds, their rosters added to the pool before the crossovers (and, with ``parallel_runs.SECOND_BATCH``, off,
-   they go on to the end of the budget, their best kept at the end if better; ``search.parallel_runs``). If cover still
+   and seeds, their rosters added to the pool before the crossovers (``search.parallel_runs``). If cover still
    falls short, agent-by-agent re-rostering passes add hours, and the local search runs again.
 4. **Improve.** Large-neighbourhood search: a few agents' whole weeks, or one day of many agents sharing a queue,
    are freed, everyone else's cover is fixed as constants, and CP-SAT re-optimises the freed agents from the
@@ -42,7 +41,7 @@ import functools
 import math
 import sys
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TextIO
 
@@ -604,7 +603,6 @@ def solve_roster(
             keep_if_better(published, "published")
 
     lp_instance = instance  # what the LP start plans against
-    extra: parallel_runs.Workers | None = None  # forked local-search workers (``search.parallel_runs``)
     if effective_cover.weighted(config):  # the head-counting LP aimed at the weighted cover (``weighted_start``)
         lp_instance = weighted_start.heads_instance(instance)
         # (its bound is the heads problem's, not the weighted one's: not taken)
@@ -668,15 +666,11 @@ def solve_roster(
 
         processes = settings.workers if workers is None else workers
         worker_units = POLISH_SHARE * budget.total - (budget.total - budget.left())  # what the runs here may start in
-        # a worker's second batch: to where the main process's budget ends (``parallel_runs.SECOND_BATCH``)
-        end_units = budget.left() if parallel_runs.SECOND_BATCH else 0.0
         extra = parallel_runs.start(processes, functools.partial(
             _worker_runs, instance, aggregate, order, rounded, rounded_instance, searched, tuple(cover_kept_units),
-            worker_units, end_units, seed, stop), stop) if (
+            worker_units, seed, stop), stop) if (
             settings.deterministic and math.isfinite(objective) and lp_instance is instance and not stop.stopped()
-            and max(worker_units, end_units) > 0 and parallel_runs.applies(instance, processes)) else None
-        # (merged below; where the LP and its roundings took the runs' share, as at 1,000 agents, the worker's first
-        # batch is empty and its second has a run of its own)
+            and worker_units > 0 and parallel_runs.applies(instance, processes)) else None  # merged below
         recorded_workers = threads if extra is None else processes
         for restart in range(POLISH_STARTS if math.isfinite(objective) else 0):
             if stop.stopped():  # past the cap a run moves nothing; its setup and scoring cost seconds
@@ -699,7 +693,7 @@ def solve_roster(
                 gave_up.append(True)
             return bool(gave_up)
 
-        worker_runs = parallel_runs.finish(extra, stop, give_up=give_up, last=end_units <= 0)
+        worker_runs = parallel_runs.finish(extra, stop, give_up=give_up)
         if gave_up:
             recorded_workers = threads  # the workers' runs dropped: the roster is the one process's
         for run in worker_runs:  # the other workers' runs, in their pool and kept if better
@@ -712,8 +706,8 @@ def solve_roster(
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from these restarts only
                 budget.held = day_replan.RESERVE_SHARE * budget.total
-            _crossover_restarts(instance, current, runs, rounded, budget, stop.stopped, seed, keep_if_better,
-                                searched, longest_run)
+            _crossover_restarts(instance, current, runs, rounded, budget, stop, seed, keep_if_better, searched,
+                                longest_run)
             budget.held = 0.0
         if WEEK_MERGE and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)) and merge_applies(instance):
@@ -857,18 +851,6 @@ def solve_roster(
                 current.set(agent_id, shifts)
         if size == len(agents) and free_days is None and not short:
             break
-    if extra is not None:  # the workers' second batch, run to the end of the budget: kept if strictly better
-        late: list[bool] = []  # a busy machine: the solve has used the wall time its whole budget stands for
-
-        def too_late() -> bool:
-            if parallel_runs.late(stop.seconds_left(), (1 - BUDGET_SHARE_OF_LIMIT) * limit):
-                late.append(True)
-            return bool(late)
-
-        for run in parallel_runs.finish(extra, stop, give_up=too_late, batch=1):
-            keep_if_better(run, "lp+polish+crossover (worker, to the end)")
-        if late:
-            report("the workers' second batch (given up: the machine is busy)", objective, bound)
     if _floor_short(costs) and math.isfinite(objective):
         # the search ended with a hard floor or ratio rule met only elastically, its budget spent
         _last_floor_repair(lp_instance, current, limit, budget, threads, seed, keep_if_better)
@@ -912,54 +894,29 @@ def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Ag
 
 def _worker_runs(instance: Instance, aggregate: AggregateSolution, order: list[Agent], rounded: Roster,
                  rounded_instance: Instance, searched: Callable[[Roster], Instance],
-                 cover_kept_units: tuple[float, ...], units: float, end_units: float, seed: int, stop: Stop,
-                 worker: int, stopped: Callable[[], bool]) -> Iterator[list[Roster]]:
-    """A forked worker's local-search runs from the rounded roster (``search.parallel_runs``), in two batches. The
-    first: within its own ``units`` and while another fits, as the main process's runs (where the cover-kept
-    rounding ran, ``cover_kept_units``: what it cost, every second run starts from it dealt the other way,
-    ``ALTERNATE_DEALING``). The second, when ``end_units`` (what the main process's budget had left at the fork)
-    exceeds the units spent: more runs while they fit, then crossover restarts of its best roster with its other
-    runs' (``search.restarts``); it sends its best roster. Seeds ``parallel_runs.run_seed``."""
+                 cover_kept_units: tuple[float, ...], units: float, seed: int, stop: Stop, worker: int,
+                 stopped: Callable[[], bool]) -> list[Roster]:
+    """A forked worker's local-search runs from the rounded roster (``search.parallel_runs``), within its own
+    ``units`` and while another fits, as the main process's runs: where the cover-kept rounding ran
+    (``cover_kept_units``: what it cost), every second run starts from it dealt the other way
+    (``ALTERNATE_DEALING``). Seeds ``parallel_runs.run_seed``."""
     budget = _Budget(0.0, True, stop)
     budget.total = units
     runs: list[Roster] = []
     other: list[Roster | None] = []
-    longest = [0.0]
-
-    def more_runs() -> None:
-        for run in range(len(runs), POLISH_STARTS):
-            if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest[0])):
-                break
-            start, start_instance = _run_start(
-                run, rounded, rounded_instance, other, longest[0], cover_kept_units, budget.left,
-                lambda: _cover_kept(instance, aggregate, order, seed, budget, stop, not cover_rounding.EXACT_DEALING),
-                searched)
-            left_before = budget.left()
-            runs.append(polish(start_instance, start, seed=parallel_runs.run_seed(seed, worker, run),
-                               units_left=budget.left, spend=budget.spend, stopped=stopped, head_count_cover=True))
-            longest[0] = max(longest[0], left_before - budget.left())
-
-    more_runs()
-    yield list(runs)
-    if end_units <= budget.used or stopped():
-        return
-    budget.total = end_units
-    more_runs()
-    best, best_objective = _Roster(instance.config, instance.week), math.inf
-
-    def keep_if_better(roster: Roster, phase: str) -> None:
-        nonlocal best_objective
-        objective = _total(evaluate(instance, roster))
-        if objective < best_objective:
-            best_objective = objective
-            for agent in instance.config.agents:
-                best.set(agent.agent_id, tuple(s for s in roster.shifts if s.agent_id == agent.agent_id))
-
-    for run_roster in runs:
-        keep_if_better(run_roster, "run")
-    _crossover_restarts(instance, best, runs, rounded, budget, stopped, parallel_runs.run_seed(seed, worker, 0),
-                        keep_if_better, searched, longest[0])
-    yield [best.roster()]
+    longest = 0.0
+    for run in range(POLISH_STARTS):
+        if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest)):
+            break
+        start, start_instance = _run_start(run, rounded, rounded_instance, other, longest, cover_kept_units,
+                                           budget.left, lambda: _cover_kept(instance, aggregate, order, seed, budget,
+                                                                            stop, not cover_rounding.EXACT_DEALING),
+                                           searched)
+        left_before = budget.left()
+        runs.append(polish(start_instance, start, seed=parallel_runs.run_seed(seed, worker, run),
+                           units_left=budget.left, spend=budget.spend, stopped=stopped, head_count_cover=True))
+        longest = max(longest, left_before - budget.left())
+    return runs
 
 
 def _run_start(run: int, rounded: Roster, rounded_instance: Instance, other: list[Roster | None], longest: float,
@@ -977,7 +934,7 @@ def _run_start(run: int, rounded: Roster, rounded_instance: Instance, other: lis
 
 
 def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster], rounded: Roster, budget: _Budget,
-                        stopped: Callable[[], bool], seed: int, keep_if_better: Callable[[Roster, str], None],
+                        stop: Stop, seed: int, keep_if_better: Callable[[Roster, str], None],
                         searched: Callable[[Roster], Instance], longest_run: float) -> None:
     """Local-search runs from crossovers of the best roster and another run's (the rounded roster when only one
     run completed), while the budget left covers the longest such run so far (``search.restarts``); each result
@@ -987,14 +944,14 @@ def _crossover_restarts(instance: Instance, current: _Roster, runs: list[Roster]
     longest = CROSSOVER_FIRST_GUESS * longest_run  # before the first: a share of a run from the rounded roster
     first = True
     for _ in range(MAX_CROSSOVERS):
-        if budget.left() <= CROSSOVER_MIN_LEFT or not restart_fits(budget.left(), longest) or stopped():
+        if budget.left() <= CROSSOVER_MIN_LEFT or not restart_fits(budget.left(), longest) or stop.stopped():
             break
         best = current.roster()
         others = [r for r in runs if r != best] or [rounded]
         start = crossover(best, others[int(rng.integers(len(others)))], agent_ids, rng)
         left_before = budget.left()
         runs.append(polish(searched(start), start, seed=seed + POLISH_STARTS + len(runs), units_left=budget.left,
-                           spend=budget.spend, stopped=stopped, head_count_cover=True))
+                           spend=budget.spend, stopped=stop.stopped, head_count_cover=True))
         keep_if_better(runs[-1], "crossover+polish")
         longest = left_before - budget.left() if first else max(longest, left_before - budget.left())
         first = False

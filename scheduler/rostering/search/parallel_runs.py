@@ -4,32 +4,25 @@ In deterministic mode every CP-SAT solve and every local-search run is single-th
 than one core the solve leaves the others idle. The local-search runs from the rounded LP roster are independent
 (each from the same start, with its own seed: they end in different local optima, README "Where the worst gaps come
 from"), so ``solver.workers - 1`` forked processes run more of them while the main process does its own runs
-unchanged. Each worker has its own budget in deterministic units, its own seeds (``run_seed``: never one of the main
-path's) and reads nothing of the main process after the fork, so its rosters do not depend on the machine's load.
+unchanged. Each worker has its own budget in deterministic units (what the main process's runs may spend), its own
+seeds (``run_seed``: never one of the main path's) and reads nothing of the main process after the fork, so its
+rosters do not depend on the machine's load. The main process collects them at one point (``finish``: after its
+own runs, before the crossover restarts), in worker order, and keeps a roster only when strictly better than its
+own best: up to that point the roster is the one ``workers: 1`` gives, and ties go to the main process.
 
-A worker sends its rosters in batches. The first (its runs within what the main process's runs may spend) is
-collected at one point (``finish``: after the main process's own runs, before the crossover restarts), in worker
-order, and a roster is kept only when strictly better than the main's best: up to that point the roster is the one
-``workers: 1`` gives, and ties go to the main process. With ``SECOND_BATCH`` (off: no better roster measured) the
-worker then goes on to where the main process's budget ends: more runs, then crossover restarts of its own best; that
-second batch is collected after the main process's neighbourhoods (``finish`` with ``batch`` 1) and kept only when
-strictly better, so both cores work to the end of the budget and nothing before the end changes.
+A worker's rosters come back through a temporary file (pickled), so a worker never blocks on the main process. The
+wall-clock cap and an interrupt end the wait: the workers are killed and reaped, their runs dropped (the solve then
+reports its budget not completed, as any cut does). A worker runs at a lower priority (``NICENESS``), so where the
+other core is busy it takes what is left of the machine and the main process keeps the pace one process has; the
+main process then waits for it only while the wall time left still covers the seconds its own remaining budget
+stands for (``finish``'s ``give_up``): past that the workers are killed and their runs dropped, and the roster is the
+one ``workers: 1`` gives (``kpis.json`` records one worker). A worker dies of SIGINT or SIGTERM (Ctrl-C reaches both
+processes; the main process finishes with its best roster), and one killed from outside interrupts the main
+process's search; a worker that finds its parent gone stops at its next step.
 
-A worker's rosters come back through temporary files (pickled, one a batch, each renamed into place whole), so a
-worker never blocks on the main process. The wall-clock cap and an interrupt end a wait: the workers are killed and
-reaped, their runs dropped (the solve then reports its budget not completed, as any cut does). A worker runs at a
-lower priority (``NICENESS``), so where the other core is busy it takes what is left of the machine and the main
-process keeps the pace one process has; the main process then waits for the first batch only while the wall time
-left still covers the seconds its own remaining budget stands for (``behind``), and for the second only until the
-solve has used the wall time its whole budget stands for (``late``): past that the workers are killed and their
-runs dropped (the first batch given up: the roster ``workers: 1`` gives, and ``kpis.json`` records one worker; the
-second: the roster without it). A worker dies of SIGINT or SIGTERM (Ctrl-C reaches both processes; the main process
-finishes with its best roster), and one killed from outside interrupts the main process's search; a worker that
-finds its parent gone stops at its next step.
-
-Measured at 150 agents x 3 queues, 60 s (README "Local-search runs on the second core" and "The second core to the
-end of the budget"). Applied from ``MIN_AGENTS`` (``applies``); not measured below it, so the bundled example's 60
-agents keep one process.
+Measured at 150 agents x 3 queues, 60 s (README "Local-search runs on the second core"): 4 of 17 seeds better,
+none worse. Applied from ``MIN_AGENTS`` (``applies``); not measured below it, so the bundled example's 60 agents keep
+one process.
 """
 
 from __future__ import annotations
@@ -41,7 +34,7 @@ import tempfile
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,14 +54,6 @@ SEED_STRIDE = 1_000_003
 POLL_SECONDS = 0.02
 # The workers' scheduling priority above the main process's (``os.nice``): on a busy machine they yield the core.
 NICENESS = 10
-# Whether a worker goes on past its runs' share, to the end of the main process's budget, with a second batch of
-# rosters the main process collects at the end of its search (``finish`` with ``batch`` 1). Off: at 150 x 3, 60 s, its
-# further runs and crossovers found no better roster on any of the seeds measured, where the main process's own
-# later phases had already moved on (README "The second core to the end of the budget").
-SECOND_BATCH = False
-
-# A worker's job: given its number and its ``stopped``, the batches of rosters it sends back, one after the other.
-Job = Callable[[int, Callable[[], bool]], Iterable[list[Roster]]]
 
 
 def applies(instance: Instance, workers: int) -> bool:
@@ -87,13 +72,6 @@ def behind(seconds_left: float, units_left: float, units_per_second: float) -> b
     return seconds_left <= units_left / units_per_second
 
 
-def late(seconds_left: float, margin_seconds: float) -> bool:
-    """Whether the main process, its own budget spent, can wait for its workers' second batch no longer: the wall
-    time left is only the limit's margin (``margin_seconds``: what the deterministic budget leaves of the limit for
-    the machine's own speed), so the solve has used the wall time its whole budget stands for."""
-    return seconds_left <= margin_seconds
-
-
 def run_seed(seed: int, worker: int, run: int) -> int:
     """The seed of worker ``worker``'s (1, 2, ...) run ``run`` (0, 1, ...)."""
     return seed + SEED_STRIDE * worker + run
@@ -105,12 +83,10 @@ class WorkerFailed(RuntimeError):
 
 @dataclass
 class Workers:
-    """Forked workers still to be collected: process ids (of those not yet reaped) and result files (batch ``b`` at
-    ``batch_path``), by worker number; ``ended``: the exit status of a worker already reaped."""
+    """Forked workers still to be collected: process ids and result files, by worker number."""
 
     pids: dict[int, int] = field(default_factory=dict)
     files: dict[int, Path] = field(default_factory=dict)
-    ended: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._finalizer = weakref.finalize(self, _kill_and_reap, self.pids, self.files)
@@ -120,15 +96,10 @@ class Workers:
         self._finalizer()
 
 
-def batch_path(base: Path, batch: int) -> Path:
-    """Where a worker writes its batch ``batch`` (0, 1, ...), whole: written beside it, then renamed."""
-    return base.with_name(f"{base.name}.{batch}")
-
-
-def start(workers: int, job: Job, stop: Stop) -> Workers:
-    """Fork ``workers - 1`` processes; worker ``k`` (1, 2, ...) runs ``job(k, stopped)`` and sends back each batch
-    of rosters it yields as soon as it is complete. ``stopped`` says the worker must end: ``stop`` (its copy: a
-    deadline, an interrupt the worker receives itself) or its parent gone."""
+def start(workers: int, job: Callable[[int, Callable[[], bool]], list[Roster]], stop: Stop) -> Workers:
+    """Fork ``workers - 1`` processes; worker ``k`` (1, 2, ...) runs ``job(k, stopped)`` and sends back the rosters
+    it returns. ``stopped`` says the worker must end: ``stop`` (its copy: a deadline, an interrupt the worker
+    receives itself) or its parent gone."""
     handle = Workers()
     parent = os.getpid()
     for worker in range(1, workers):
@@ -141,85 +112,64 @@ def start(workers: int, job: Job, stop: Stop) -> Workers:
     return handle
 
 
-def finish(handle: Workers | None, stop: Stop, give_up: Callable[[], bool] = lambda: False, batch: int = 0,
-           last: bool = True) -> list[Roster]:
-    """The workers' rosters of batch ``batch``, worker by worker, each in its run order, once every worker has sent
-    it (a worker that ended without it, its job done, sends none); none when ``handle`` is ``None`` or closed. When
-    ``stop`` says the solve must end first, or ``give_up`` says the main process can wait no longer (a busy
-    machine: the workers are behind), the workers are killed and their runs dropped; a worker killed or stopped
-    from outside interrupts ``stop``. The workers are killed and reaped after the ``last`` batch, or when one is
-    dropped. Raises ``WorkerFailed`` when a worker raised."""
+def finish(handle: Workers | None, stop: Stop, give_up: Callable[[], bool] = lambda: False) -> list[Roster]:
+    """The workers' rosters, worker by worker, each in its run order, once every worker has ended; none when
+    ``handle`` is ``None``. When ``stop`` says the solve must end first, or ``give_up`` says the main process can
+    wait no longer (a busy machine: the workers are behind), the workers are killed and their runs dropped; a
+    worker killed or stopped from outside interrupts ``stop``. Raises ``WorkerFailed`` when a worker raised."""
     if handle is None:
         return []
     rosters: list[Roster] = []
-    complete = False
     try:
-        for worker in sorted(handle.files):
-            path = batch_path(handle.files[worker], batch)
-            while not path.exists():
-                if worker not in handle.ended:
-                    done, code = os.waitpid(handle.pids[worker], os.WNOHANG)
-                    if done:  # reaped: never killed again (its process id may be reused)
-                        handle.ended[worker] = code
-                        del handle.pids[worker]
-                        continue  # (it may have written the batch just before it ended)
-                if worker in handle.ended:
-                    break
-                if stop.stopped() or give_up():
+        for worker in sorted(handle.pids):
+            pid = handle.pids[worker]
+            status = None
+            while status is None:
+                done, code = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = code
+                elif stop.stopped() or give_up():
                     return []  # (``close`` below kills and reaps them)
-                time.sleep(POLL_SECONDS)
-            if not path.exists():  # ended without the batch: its job done, or killed (a signal of its own, out of
-                status = handle.ended[worker]  # memory: a cut)
-                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-                    continue
+                else:
+                    time.sleep(POLL_SECONDS)
+            del handle.pids[worker]
+            payload = handle.files[worker].read_bytes()
+            if not os.WIFEXITED(status) or not payload:  # killed (a signal of its own, out of memory): a cut
                 stop.interrupt()
                 return []
-            kind, value = pickle.loads(path.read_bytes())
+            kind, value = pickle.loads(payload)
             if kind == "error":
                 raise WorkerFailed(f"local-search worker {worker} failed:\n{value}")
             if kind == "cut":  # the worker was stopped (its own interrupt): its runs are not the reproducible ones
                 stop.interrupt()
                 return []
             rosters.extend(value)
-        complete = True
         return rosters
     finally:
-        if last or not complete:
-            handle.close()
+        handle.close()
 
 
-def _work(worker: int, job: Job, stopped: Callable[[], bool], path: Path) -> None:
-    """The forked worker's whole life: the job, each batch it yields (or its traceback) pickled to its batch file,
-    then ``os._exit`` (no ``atexit`` handlers, no buffers of the parent flushed twice)."""
+def _work(worker: int, job: Callable[[int, Callable[[], bool]], list[Roster]], stopped: Callable[[], bool],
+          path: Path) -> None:
+    """The forked worker's whole life: the job, its result (or traceback) pickled to ``path``, then ``os._exit``
+    (no ``atexit`` handlers, no buffers of the parent flushed twice)."""
     code = 1
     try:
         os.nice(NICENESS)
         for number in (signal.SIGINT, signal.SIGTERM):  # an interrupt ends a worker at once (the main process
             if signal.getsignal(number) is not signal.SIG_IGN:  # drops its runs); one ignored stays ignored
                 signal.signal(number, signal.SIG_DFL)
-        batch = 0
         try:
-            for runs in job(worker, stopped):
-                cut = stopped()
-                _write(path, batch, ("cut" if cut else "runs", runs))
-                batch += 1
-                if cut:
-                    break
+            runs = job(worker, stopped)
+            result: tuple[str, object] = ("cut" if stopped() else "runs", runs)
         except Exception:
-            _write(path, batch, ("error", traceback.format_exc()))
+            result = ("error", traceback.format_exc())
+        path.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     except BaseException:  # a second interrupt (``KeyboardInterrupt``) or a failed write: no result
         code = 1
     finally:
         os._exit(code)
-
-
-def _write(base: Path, batch: int, result: tuple[str, object]) -> None:
-    """``result`` pickled to batch ``batch``'s file, whole or not at all (written beside it, then renamed)."""
-    final = batch_path(base, batch)
-    partial = final.with_name(final.name + ".part")
-    partial.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, final)
 
 
 def _kill_and_reap(pids: dict[int, int], files: dict[int, Path]) -> None:
@@ -230,8 +180,6 @@ def _kill_and_reap(pids: dict[int, int], files: dict[int, Path]) -> None:
         except (ProcessLookupError, ChildProcessError):
             pass
     pids.clear()
-    for base in files.values():
-        for path in base.parent.glob(f"{base.name}.*"):
-            path.unlink(missing_ok=True)
-        base.unlink(missing_ok=True)
+    for path in files.values():
+        path.unlink(missing_ok=True)
     files.clear()

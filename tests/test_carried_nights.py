@@ -28,9 +28,9 @@ from scheduler.domain.roster import BreakAssignment, Roster, ShiftAssignment, ro
 from scheduler.domain.week import Week
 from scheduler.io.config import load_config
 from scheduler.io.previous_roster import read_previous
-from scheduler.rostering.carried_cover import carried_heads, net_requirements
+from scheduler.rostering.carried_cover import carried_heads
 from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
-from scheduler.rostering.coverage import coverage
+from scheduler.rostering.coverage import coverage, net_requirements
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules.floor_rules import floor_counts
 from scheduler.rostering.search.lower_bound import aggregate_lower_bound

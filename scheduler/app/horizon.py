@@ -58,9 +58,9 @@ from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
 from scheduler.report.horizon import WEEKS_FOLDER, horizon_page
 from scheduler.rostering.activities import activity_overstaffing_credit, schedule_meetings
-from scheduler.rostering.carried_cover import carried_heads, net_requirements, reaching
+from scheduler.rostering.carried_cover import carried_heads, reaching
 from scheduler.rostering.carry_in import PastShift, carry_in, past_shifts
-from scheduler.rostering.coverage import CoverageResult, coverage
+from scheduler.rostering.coverage import CoverageResult, coverage, net_requirements
 from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import floor_rules
@@ -238,6 +238,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         stage("week", f"{number}/{len(weeks)}: week of {week.start}, "
                       f"{array.sum() * config.interval_minutes / 60:,.1f} required agent-hours")
         carried = carried_heads(config, week, array, past)  # a Sunday night's heads on Monday morning
+        net = net_requirements(array, carried)  # what the week is rostered against
         # the warning that Monday's first hours fall to the week before: where no roster before it is known, else
         # of what its Sunday nights leave short there
         for line in implausible_input(config, week, required[number - 1], array,
@@ -259,8 +260,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         week_started = time.monotonic()
         week_deadlines = deadlines.week(number - 1, week)
         # the carried heads are fixed cover, not a rule of the week: the relaxed bound keeps them too
-        bound = (relaxed_bound(Instance(without_horizon(config), week, net_requirements(array, carried),
-                                        week_deadlines), share, lp_wall)
+        bound = (relaxed_bound(Instance(without_horizon(config), week, net, week_deadlines), share, lp_wall)
                  if coupled else math.nan)
         if stop is not None:  # the week's wall-clock cap: its share of what the run's cap leaves, after the LP
             left = share - (time.monotonic() - week_started) if overall_wall is None else (
@@ -269,7 +269,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             stop.wall_seconds = max(0.0, left)
             if stop.reason == WALL_CLOCK:  # the last week's cap, not this one's
                 stop.reason = None
-        week_instance = Instance(week_config, week, net_requirements(array, carried), week_deadlines)
+        week_instance = Instance(week_config, week, net, week_deadlines)
         try:
             schedule = solve_roster(week_instance, time_limit_seconds=solve_seconds, seed=seed,
                                     workers=workers, progress=progress, stop=stop)

@@ -64,9 +64,9 @@ from scheduler.io.horizon_config import check_weeks_option
 from scheduler.io.outputs import StagedOutput, check_out_dir, frame_csv
 from scheduler.report import REPORT_FILE, build_report
 from scheduler.report.backlog import BACKLOG_FILE
-from scheduler.rostering.carried_cover import carried_heads, net_requirements, reaching
+from scheduler.rostering.carried_cover import carried_heads, reaching
 from scheduler.rostering.carry_in import PastShift
-from scheduler.rostering.coverage import CoverageResult, coverage, on_floor_by_skills
+from scheduler.rostering.coverage import CoverageResult, coverage, net_requirements, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.replan import CHANGES_FILE, changed_days, changes_csv, load_replan, parse_pin_days
 from scheduler.rostering.rules import deadline_cover, floor_rules, weekly_service_level

@@ -3,11 +3,11 @@
 floor (README, "Night shifts", "The end of the plan").
 
 They are fixed cover of the week. ``carried_heads`` allocates them to the live queues once, by the coverage's
-max-flow (``coverage.allocate``), and the horizon rosters the week against ``net_requirements``, the requirement
-less those heads: every face of the solver (CP-SAT's cover rows, the local search's scoring, the LP bounds, the
-effective cover) reads the week's ``Instance.requirements``, so they cannot disagree about them; ``coverage`` adds
-the same heads back to what it reports as scheduled. Deferred queues' rows are not lowered (their cumulative cover
-is planned over the horizon's backlog).
+max-flow (``coverage.allocate``), and the horizon rosters the week against ``coverage.net_requirements``, the
+requirement less those heads: every face of the solver (CP-SAT's cover rows, the local search's scoring, the LP
+bounds, the effective cover) reads the week's ``Instance.requirements``, so they cannot disagree about them;
+``coverage`` adds the same heads back to what it reports as scheduled. Deferred queues' rows are not lowered (their
+cumulative cover is planned over the horizon's backlog).
 """
 
 from __future__ import annotations
@@ -77,9 +77,3 @@ def reaching(week: Week, past: Iterable[PastShift]) -> tuple[ShiftAssignment, ..
 
 def _minutes(span: timedelta) -> int:
     return int(span.total_seconds() // 60)
-
-
-def net_requirements(requirements: np.ndarray, carried: np.ndarray | None) -> np.ndarray:
-    """The requirement the week is rostered against: ``requirements`` less the carried heads (never below 0);
-    ``requirements`` itself without carried heads."""
-    return requirements if carried is None else np.maximum(requirements - carried, 0)

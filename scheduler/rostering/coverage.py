@@ -102,6 +102,12 @@ def allocate(
     return scheduled
 
 
+def net_requirements(requirements: np.ndarray, carried: np.ndarray | None) -> np.ndarray:
+    """The requirement a week is rostered against: ``requirements`` less the heads shifts before the week put on
+    its floor (``carried_cover``; never below 0); ``requirements`` itself without carried heads."""
+    return requirements if carried is None else np.maximum(requirements - carried, 0)
+
+
 def coverage(
     config: PlanConfig, week: Week, roster: Roster, requirements: pd.DataFrame, required: np.ndarray,
     targets: dict[str, QueueTarget], carried: np.ndarray | None = None,
@@ -113,8 +119,7 @@ def coverage(
     the scheduled heads (and to the agents on the floor)."""
     queue_ids = [q.queue_id for q in config.queues]
     on_floor = on_floor_by_skills(config, week, roster)
-    if carried is not None:
-        required = np.maximum(required - carried, 0)
+    required = net_requirements(required, carried)
     scheduled = allocate(required, on_floor, queue_ids)
     # average agents: the heads weighted by proficiency (``rostering.proficiency``), or the heads themselves
     from scheduler.rostering.proficiency import effective_heads  # (it builds on this module's allocation)

@@ -59,7 +59,16 @@ import numpy as np
 import pandas as pd
 
 from forecasting.untrusted import excerpt
-from scheduler.domain.plan import WEEKDAYS, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig, ShiftTemplate, TimeWindow
+from scheduler.domain.plan import (
+    WEEKDAYS,
+    WEEKEND_WEEKDAYS,
+    Agent,
+    Contract,
+    FloorRule,
+    PlanConfig,
+    ShiftTemplate,
+    TimeWindow,
+)
 from scheduler.domain.roster import ROSTER_COLUMNS
 from scheduler.errors import InputError
 from scheduler.io.roster_csv import read_roster_rows
@@ -759,6 +768,13 @@ def _rank(config: PlanConfig, level: str | None) -> int:
     return order.index(level) if level in order else 0
 
 
+def _floor_members(config: PlanConfig, rule: FloorRule) -> list[str]:
+    """The agents a floor rule counts: its ``agents`` list, or the agents whose level ranks at or above its own."""
+    return list(rule.agent_ids) if rule.level is None else [
+        a.agent_id for a in config.agents
+        if a.level is not None and _rank(config, a.level) >= _rank(config, rule.level)]
+
+
 def _first_hours_end(config: PlanConfig, week: date) -> datetime:
     """The end of the week's first hours: the latest end past midnight of a night template running on the day
     before the week (the week's Monday 00:00 with none)."""
@@ -794,9 +810,7 @@ def first_hours_floor(config: PlanConfig, segments: Sequence[_Segment], week: da
     contracts = {c.contract_id: c for c in config.contracts}
     found = []
     for rule in hard_floor:
-        members = list(rule.agent_ids) if rule.level is None else [
-            a.agent_id for a in config.agents
-            if a.level is not None and _rank(config, a.level) >= _rank(config, rule.level)]
+        members = _floor_members(config, rule)
         allowed = {t for a in config.agents if a.agent_id in members
                    for t in contracts[a.contract_id].template_ids}
         spans = [(midnight + timedelta(minutes=t.earliest_start_minute),
@@ -866,9 +880,7 @@ def _who_is_on_the_floor(config: PlanConfig, segments: Sequence[_Segment], week:
         return 1 if on_floor[agent_id][moment] > 0 else 0
 
     for rule in hard_floor:
-        members = list(rule.agent_ids) if rule.level is None else [
-            a.agent_id for a in config.agents
-            if a.level is not None and _rank(config, a.level) >= _rank(config, rule.level)]
+        members = _floor_members(config, rule)
         for moment in open_moments(rule.queue_ids):
             count = sum(present(m, moment) for m in members)
             if count < rule.min_agents:

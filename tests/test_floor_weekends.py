@@ -17,15 +17,13 @@ import pytest
 from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.plan import FloorRule, OpeningHours, PlanConfig, ShiftTemplate, TimeWindow
 from scheduler.domain.roster import Roster, ShiftAssignment
-from scheduler.io.config import load_config
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import floor_rules, one_shift_per_day
 from scheduler.rostering.rules.floor_rules import HARD_TERM, HARD_WEIGHT
 from scheduler.validation.horizon import validate_horizon
-from scheduler.validation.validate import read_roster
-from tests.test_cli_plan import explain, wfm
 from tests.test_horizon import _centre
+from tests.test_next_week import two_weeks_planned
 from tests.test_rules import WEEK, agent, hm, make_config, solve, work
 from tests.tiny_centre import WEEK_START, TinyAgent
 
@@ -337,14 +335,5 @@ def test_a_two_week_plan_whose_week_1_took_every_lead_on_its_weekend_is_now_vali
                                              "    max_consecutive_weekends: 1\n", 1)
                     + "floor_rules:\n  - {id: lead, min_agents: 1, agents: [A0, A1, A2, A3], hard: true}\n",
                     encoding="utf-8")
-    rows = requirements.read_text().splitlines()
-    rows = [rows[0]] + [line.rsplit(",", 1)[0] + ",5" if date.fromisoformat(line[:10]).weekday() >= 5 else line
-                        for line in rows[1:]]
-    requirements.write_text("\n".join(rows) + "\n")
-    out = tmp_path / "out"
-    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
-                 "--time-limit", "4", "--quiet")
-    assert result.exit_code == 0, explain(result)
-    config = load_config(plan)
-    roster = read_roster(out / "roster.csv")
+    config, roster = two_weeks_planned(plan, requirements, tmp_path / "out", heads=5, weekdays=(5, 6), seconds=4)
     assert validate_horizon(config, roster, WEEK_START, 2) == []

@@ -10,12 +10,13 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.domain.horizon import AgentCarry, CarryIn
-from scheduler.domain.plan import Contract, ShiftTemplate, TimeWindow
+from scheduler.domain.plan import Contract, PlanConfig, ShiftTemplate, TimeWindow
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import shift_options
 from scheduler.io.config import load_config
@@ -223,18 +224,23 @@ def test_a_two_week_plan_whose_first_week_left_no_second_is_now_valid(tmp_path: 
                                              "    max_consecutive_weekends: 1\n    min_consecutive_days_off: 2\n", 1)
                     .replace("    min_weekly_hours: 24\n", "    min_weekly_hours: 30\n", 1)
                     .replace("max_consecutive_days: 6", "max_consecutive_days: 5"), encoding="utf-8")
-    rows = requirements.read_text().splitlines()
-    rows = [rows[0]] + [line.rsplit(",", 1)[0] + ",3" if date.fromisoformat(line[:10]).weekday() == 6 else line
-                        for line in rows[1:]]
-    requirements.write_text("\n".join(rows) + "\n")
-    out = tmp_path / "out"
-    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
-                 "--time-limit", "2", "--quiet")
-    assert result.exit_code == 0, explain(result)
-    config = load_config(plan)
+    config, roster = two_weeks_planned(plan, requirements, tmp_path / "out", heads=3, weekdays=(6,), seconds=2)
     assert config.contracts[0].max_consecutive_weekends == 1
-    roster = read_roster(out / "roster.csv")
     assert validate_horizon(config, roster, WEEK_START, 2) == []
+
+
+def two_weeks_planned(plan: Path, requirements: Path, out: Path, *, heads: int, weekdays: tuple[int, ...],
+                      seconds: float) -> tuple[PlanConfig, pd.DataFrame]:
+    """``requirements`` set to ``heads`` agents on ``weekdays`` (0 Monday), then ``wfm schedule --weeks 2`` of
+    ``plan`` into ``out`` within ``seconds``, which must plan (exit 0): the config and the published roster."""
+    rows = requirements.read_text().splitlines()
+    rows = [rows[0]] + [line.rsplit(",", 1)[0] + f",{heads}" if date.fromisoformat(line[:10]).weekday() in weekdays
+                        else line for line in rows[1:]]
+    requirements.write_text("\n".join(rows) + "\n")
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", out, "--weeks", "2",
+                 "--time-limit", str(seconds), "--quiet")
+    assert result.exit_code == 0, explain(result)
+    return load_config(plan), read_roster(out / "roster.csv")
 
 
 

@@ -46,6 +46,7 @@ from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.deadline_reach import unreachable_deadlines
 from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.diagnose.skill_shortage import skill_shortage_warnings
 from scheduler.diagnose.warnings import history_warnings, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, ShiftAssignment, roster_csv
@@ -277,6 +278,8 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
         if not coupled:
             bound = schedule.stats.best_bound
+        for line in skill_shortage_warnings(week_instance, schedule.roster):  # a short queue its agents cannot cover
+            warnings.append(f"week of {week.start}: {line}" if len(weeks) > 1 else line)
         past.extend(past_shifts(schedule.roster.shifts))
         stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "
                           f"{schedule.stats.objective:,.1f}, bound without carry-in {bound:,.1f}")

@@ -53,6 +53,7 @@ from scheduler.app.service_outputs import service_outputs
 from scheduler.diagnose.centre import break_cap_conflicts
 from scheduler.diagnose.deadline_reach import unreachable_deadlines
 from scheduler.diagnose.prechecks import explain_conflicts
+from scheduler.diagnose.skill_shortage import skill_shortage_warnings
 from scheduler.diagnose.warnings import history_warnings, implausible_input
 from scheduler.domain.plan import PlanConfig
 from scheduler.domain.roster import Roster, roster_csv
@@ -558,6 +559,9 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         if cost.penalty:
             stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "
                              f"{cost.penalty:>12,.1f}")
+    for line in skill_shortage_warnings(instance, schedule.roster):  # a short queue its agents cannot cover
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+        warnings.append(line)
 
     with StagedOutput(out_dir) as staged:
         roster_path = staged.write_text("roster.csv", roster_csv(schedule.roster))

@@ -94,6 +94,9 @@ class CoverView:
     skills_of: Mapping[tuple[str, ...], tuple[str, ...]]
     # each merged queue id -> the centre's queues it stands for (absent: itself), for the weekly mode's rows
     members: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # merged queue id -> the most agent-intervals it may be allocated over the week (its members' requirement less
+    # what each member is short in every roster: ``search.queue_shortage``); absent: no cap
+    allocation_caps: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -433,6 +436,8 @@ class _AggregateLp:
             self.cover_rows[q, slot] = constraint
             for var in allocations:
                 constraint.SetCoefficient(var, weight_of.get(var.index(), 1.0))
+        if cover is not None:
+            self._allocation_caps(cover, by_queue_slot, weight_of)
         by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         for (_, slot), allocations in by_queue_slot.items():
             by_slot[slot].extend(allocations)
@@ -455,6 +460,20 @@ class _AggregateLp:
             self.constant += weekly_service_level.lp_rows(
                 instance, solver, objective, floor_terms, floor_total, members=None if cover is None else cover.members,
                 pieces_out=self.weekly_pieces if cover is None else None)
+
+    def _allocation_caps(self, cover: CoverView, by_queue_slot: dict[tuple[int, int], list[pywraplp.Variable]],
+                         weight_of: dict[int, float]) -> None:
+        """Each capped merged queue's allocations over the week at most its cap (``CoverView.allocation_caps``)."""
+        rows = {queue_id: q for q, queue_id in enumerate(cover.queue_ids)}
+        of_queue: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+        for (q, _), allocations in sorted(by_queue_slot.items()):
+            of_queue[q].extend(allocations)
+        for queue_id, cap in sorted(cover.allocation_caps.items()):
+            terms = of_queue.get(rows[queue_id], [])
+            if terms:
+                constraint = self.solver.Constraint(-self.solver.infinity(), float(cap))
+                for var in terms:
+                    constraint.SetCoefficient(var, weight_of.get(var.index(), 1.0))
 
     def _clip_overstaffing(self, by_slot: dict[int, list[pywraplp.Variable]], weight_of: dict[int, float],
                            floor_terms: dict[tuple[tuple[str, ...], int], list[tuple[pywraplp.Variable, int]]],

@@ -35,12 +35,13 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import deadline_cover
+from scheduler.rostering.search import queue_shortage
 from scheduler.rostering.search.lower_bound import (
     LP_BUILD_SECONDS_PER_VARIABLE,
     AggregateSolution,
@@ -95,10 +96,13 @@ def queue_groups(instance: Instance, max_skill_sets: int = MAX_SKILL_SETS) -> tu
     return tuple(groups)
 
 
-def merged_cover(instance: Instance, groups: Sequence[Sequence[str]]) -> CoverView:
+def merged_cover(instance: Instance, groups: Sequence[Sequence[str]],
+                 shortages: Mapping[str, int] | None = None) -> CoverView:
     """The cover of ``instance`` with each group of queues as one queue (named after its first member): the
     group's requirement is its members' sum, an agent is skilled for it when skilled for any member; queues in
-    no group are left out (valid only for queues with no requirement, or as a further relaxation)."""
+    no group are left out (valid only for queues with no requirement, or as a further relaxation). ``shortages``:
+    per queue, agent-intervals short in every roster (``search.queue_shortage``); a group of several queues is then
+    allocated at most its requirement less its members' shortages over the week (``CoverView.allocation_caps``)."""
     row = {q: i for i, q in enumerate(instance.queue_ids)}
     ids = tuple(group[0] for group in groups)
     live = deadline_cover.live_requirements(instance)  # deadline queues keep their own cumulative rows, unmerged
@@ -113,7 +117,12 @@ def merged_cover(instance: Instance, groups: Sequence[Sequence[str]]) -> CoverVi
         touched = {group_of[q] for q in agent.skills if q in group_of}
         skills_of[agent.skills] = tuple(q for q in ids if q in touched) + tuple(
             q for q in agent.skills if q in deadline_ids and q not in touched)
-    return CoverView(ids, requirements, dict(skills_of), {group[0]: tuple(group) for group in groups})
+    caps = {}
+    for g, group in enumerate(groups):
+        short = sum((shortages or {}).get(q, 0) for q in group) if len(group) > 1 else 0
+        if short > 0:  # (a group of one is capped by its own agents already: its LP's rows are the queue's)
+            caps[ids[g]] = max(0, int(requirements[g].sum()) - short)
+    return CoverView(ids, requirements, dict(skills_of), {group[0]: tuple(group) for group in groups}, caps)
 
 
 def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
@@ -143,12 +152,18 @@ def solve_merged(instance: Instance, seconds: float = math.inf, max_work_seconds
     def built(variables: int, rows: int) -> None:
         size[:] = [(variables, rows)]
 
+    shortages: dict[str, int] = {}  # queues merged with others: agent-intervals short in every roster
+
     for groups in (coarsest, *finer):
         if timed_out:
             break
+        for queue_id in (q for group in groups if len(group) > 1 for q in group if q not in shortages):
+            shortages[queue_id] = queue_shortage.forced_shortage(
+                instance, instance.queue_ids.index(queue_id), max_work_seconds=max_work_seconds,
+                spend_seconds=spend_seconds, stop=stop)
         size.clear()
         solution = solve_aggregate(instance, seconds - (time.monotonic() - started), max_work_seconds,
-                                   lambda: timed_out.append(True), cover=merged_cover(instance, groups),
+                                   lambda: timed_out.append(True), cover=merged_cover(instance, groups, shortages),
                                    on_built=built, stop=stop)
         if solution is not None:
             spend_seconds(lp_work(solution.variables, solution.rows))

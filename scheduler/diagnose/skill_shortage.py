@@ -1,0 +1,51 @@
+"""Whose shortage is it? A queue left short by the roster, and how much of that no roster could avoid.
+
+When a queue is short in the published roster, the planner needs to know whether a better search would have
+covered it or whether its skilled agents cannot: the second calls for cross-training or hiring, not for a longer
+time limit. ``search.queue_shortage`` proves, for one queue, how many agent-intervals are short in every roster
+(its skilled agents rostered for it alone, each keeping their own contract, availability and breaks); this module
+turns that into one warning line per queue.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scheduler.domain.roster import Roster
+from scheduler.rostering.coverage import allocate, on_floor_by_skills
+from scheduler.rostering.instance import Instance
+from scheduler.rostering.rules import deadline_cover
+from scheduler.rostering.search import queue_shortage
+
+# CPU seconds of predicted LP work (``lower_bound.lp_work``) one queue's count may take: past it, no line.
+MAX_WORK_SECONDS_PER_QUEUE = 5.0
+
+
+def short_by_queue(instance: Instance, roster: Roster) -> dict[str, int]:
+    """Agent-intervals of each live queue the roster leaves short (max-flow cover of the live requirement)."""
+    live = deadline_cover.live_requirements(instance)
+    on_floor = on_floor_by_skills(instance.config, instance.week, roster)
+    scheduled = allocate(np.asarray(live), on_floor, list(instance.queue_ids))
+    short = np.maximum(live - scheduled, 0).sum(axis=1)
+    return {q: int(s) for q, s in zip(instance.queue_ids, short, strict=True)}
+
+
+def skill_shortage_warnings(instance: Instance, roster: Roster) -> list[str]:
+    """One line per queue the roster leaves short where part of that shortage is in every roster."""
+    if not queue_shortage.applies(instance):
+        return []
+    interval_hours = instance.config.interval_minutes / 60
+    lines = []
+    for index, (queue_id, short) in enumerate(short_by_queue(instance, roster).items()):
+        if short <= 0:
+            continue
+        forced = queue_shortage.forced_shortage(instance, index, max_work_seconds=MAX_WORK_SECONDS_PER_QUEUE)
+        if forced <= 0:
+            continue
+        skilled = sum(1 for a in instance.config.agents if queue_id in a.skills)
+        lines.append(
+            f"queue '{queue_id}': {short} agent-intervals ({short * interval_hours:,.1f} h) short in this roster, "
+            f"at least {forced} ({forced * interval_hours:,.1f} h) of them in every roster: its {skilled} skilled "
+            f"agent{'s' if skilled != 1 else ''} cannot cover more within their contracts, availability and "
+            f"breaks (more agents skilled for it would)")
+    return lines

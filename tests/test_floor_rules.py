@@ -119,9 +119,9 @@ def test_soft_term_and_incremental_state_match_the_count(case: int) -> None:
     state = floor_rules.FloorState(config, WEEK)
     rows = floor_rules.on_floor_by_agent(WEEK, roster)
     for agent_id, row in rows.items():
-        state.change(agent_id, 0, row, +1)
+        state.change(agent_id, 0, row, +1, 0)
     for agent_id, row in rows.items():
-        delta = state.deltas(agent_id, 0, -row[None, :])[0]
+        delta = state.deltas(agent_id, 0, -row[None, :], 0)[0]
         without = Roster(tuple(s for s in roster.shifts if s.agent_id != agent_id))
         assert delta == floor_rules.costs(config, WEEK, without)[0][1] - amount
     # the agent-by-agent start's worth of one more head, slot by slot, is the penalty that head saves
@@ -129,7 +129,7 @@ def test_soft_term_and_incremental_state_match_the_count(case: int) -> None:
         worth = state.slot_values(agent_id)
         for slot in (WEEK.slot(0, hm("10:00")), WEEK.slot(0, hm("10:15")), WEEK.slot(0, hm("11:00"))):
             one = np.zeros((1, 1), dtype=np.int64) + 1
-            assert worth[slot] == -state.deltas(agent_id, slot, one)[0]
+            assert worth[slot] == -state.deltas(agent_id, slot, one, 0)[0]
 
 
 def test_solve_keeps_a_hard_floor_rule() -> None:

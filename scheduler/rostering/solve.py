@@ -41,7 +41,7 @@ import functools
 import math
 import sys
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TextIO
 
@@ -440,7 +440,10 @@ class _Roster:
 
     def fixed_floor_counts(self, excluded: Collection[str]) -> dict[str, np.ndarray]:
         """Each floor or ratio rule's count of the agents not ``excluded`` (``rules.floor_rules``)."""
-        return floor_rules.fixed_counts(self.config, self.week, self.on_floor, set(excluded))
+        return floor_rules.fixed_counts(self.config, self.week, self.on_floor, set(excluded), self.all_shifts())
+
+    def all_shifts(self) -> Iterator[ShiftAssignment]:
+        return (s for shifts in self.shifts.values() for s in shifts)
 
     def roster(self) -> Roster:
         shifts = [s for agent_id in sorted(self.shifts) for s in self.shifts[agent_id]]
@@ -1253,7 +1256,7 @@ def _floor_neighbourhood(config: PlanConfig, week: Week, current: _Roster, rng: 
                          whole_week: bool) -> tuple[list[str], set[int] | None]:
     """The agents a hard floor or ratio rule counts, around one of its short intervals: up to
     ``DAY_NEIGHBOURHOOD_AGENTS`` of them on that day, or ``NEIGHBOURHOOD_AGENTS`` of them for the whole week."""
-    candidates = floor_rules.short_hard_counts(config, week, dict(current.on_floor))
+    candidates = floor_rules.short_hard_counts(config, week, dict(current.on_floor), current.all_shifts())
     count, short = candidates[int(rng.integers(len(candidates)))]
     day = int(short[int(rng.integers(len(short)))]) // week.slots_per_day
     members = [agent_id for agent_id, _ in count.coefficients]

@@ -26,14 +26,14 @@ A centre-wide rule (no one agent's week breaks it alone). Its faces:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.domain.plan import MINUTES_PER_DAY, Agent, FloorRule, PlanConfig
-from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster
+from scheduler.domain.roster import ActivityAssignment, BreakAssignment, Roster, ShiftAssignment
 from scheduler.domain.shifts import previous_night_minutes, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.model import PenaltyTerm, RosterModel
@@ -201,10 +201,11 @@ def shortfall(count: FloorCount, on_floor: Mapping[str, np.ndarray], slot_count:
     return short
 
 
-def short_hard_counts(config: PlanConfig, week: Week,
-                      on_floor: Mapping[str, np.ndarray]) -> list[tuple[FloorCount, np.ndarray]]:
-    """The hard rules whose count falls short with ``on_floor`` (each agent's on-floor row), each with its short
-    week slots (sorted): what a repair must cover (``search.floor_repair``)."""
+def short_hard_counts(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray],
+                      shifts: Iterable[ShiftAssignment]) -> list[tuple[FloorCount, np.ndarray]]:
+    """The hard rules whose count falls short with ``on_floor`` (each agent's on-floor row; ``shifts`` the roster
+    they come from, whose start days say who works the weekend), each with its short week slots (sorted): what a
+    repair must cover (``search.floor_repair``)."""
     found = []
     for count in floor_counts(config, week):
         if count.hard:
@@ -213,22 +214,24 @@ def short_hard_counts(config: PlanConfig, week: Week,
                 found.append((count, short))
     caps = weekend_caps(config, week)
     if caps:
-        mask = floor_weekends.weekend_mask(config, week)
-        on_weekend = floor_weekends.working(config, week, on_floor)
+        weekend_dates = {week.day(d) for d in floor_weekends.weekend_days(week)}
+        weekend = [s for s in shifts if s.date in weekend_dates]
+        on_weekend = floor_weekends.working(week, weekend)
         for cap, _working in floor_weekends.over(caps, on_weekend):
-            # the cap as a count of its at-risk agents, short on the weekend's slots they work
-            rows = [on_floor[a] for a in cap.agent_ids if a in on_weekend]
-            slots = np.flatnonzero(mask & (np.sum(rows, axis=0) > 0))
+            # the cap as a count of its at-risk agents, short on the slots of the weekend days they work
+            days = sorted({week.day_index(s.date) for s in weekend if s.agent_id in cap.agent_ids})
+            slots = np.concatenate([np.arange(week.slot(d, 0), week.slot(d + 1, 0)) for d in days])
             found.append((FloorCount(cap.key, tuple((a, 1) for a in cap.agent_ids), 0, tuple(slots.tolist()), True,
                                      0), slots))
     return found
 
 
-def weekend_over(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray]) -> list[tuple[
+def weekend_over(config: PlanConfig, week: Week, shifts: Iterable[ShiftAssignment]) -> list[tuple[
         floor_weekends.WeekendCap, int]]:
-    """The weekend caps (``weekend_caps``) the agents' on-floor rows break, each with how many of its agents work."""
+    """The weekend caps (``weekend_caps``) the roster's ``shifts`` break, each with how many of its agents work
+    the weekend (a shift starting on its Saturday or Sunday: ``floor_weekends.working``)."""
     caps = weekend_caps(config, week)
-    return floor_weekends.over(caps, floor_weekends.working(config, week, on_floor)) if caps else []
+    return floor_weekends.over(caps, floor_weekends.working(week, shifts)) if caps else []
 
 
 def on_floor_by_agent(week: Week, roster: Roster) -> dict[str, np.ndarray]:
@@ -252,7 +255,7 @@ def costs(config: PlanConfig, week: Week, roster: Roster) -> tuple[tuple[str, fl
         return ()
     on_floor = on_floor_by_agent(week, roster)
     hard = sum(int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if c.hard) + sum(
-        cap.over(n) for cap, n in weekend_over(config, week, on_floor))
+        cap.over(n) for cap, n in weekend_over(config, week, roster.shifts))
     soft = sum(c.weight * int(shortfall(c, on_floor, week.slot_count).sum()) for c in counts if not c.hard)
     terms = []
     if any(c.hard for c in counts):
@@ -272,7 +275,7 @@ def broken(config: PlanConfig, week: Week, roster: Roster) -> list[str]:
             slots = np.flatnonzero(short).tolist()
             seam = _seam(config, week, count, slots)
             lines.append(f"{count.key}: {describe_slots(week, slots)} short of the rule{seam}")
-    lines.extend(floor_weekends.describe(cap, n) for cap, n in weekend_over(config, week, on_floor))
+    lines.extend(floor_weekends.describe(cap, n) for cap, n in weekend_over(config, week, roster.shifts))
     return lines
 
 
@@ -360,7 +363,8 @@ class FloorState:
         for r, count in enumerate(self.counts):
             for agent_id, coefficient in count.coefficients:
                 self.coefficients.setdefault(agent_id, np.zeros(len(self.counts), dtype=np.int64))[r] = coefficient
-        # the weekend caps: each at-risk agent's on-floor slots on this weekend, and each cap's agents working it
+        # the weekend caps: each at-risk agent's shifts starting on this weekend, and each cap's agents working it
+        # (the start's slot values and the short slots read the weekend's slots past Friday's nights: guidance)
         self.caps = weekend_caps(config, week)
         self.weekend = floor_weekends.weekend_mask(config, week).astype(np.int64)
         self.on_weekend: dict[str, int] = {a: 0 for cap in self.caps for a in cap.agent_ids}
@@ -398,20 +402,23 @@ class FloorState:
             values = values - HARD_WEIGHT * self.weekend  # a cap full without the agent: its weekend breaks it
         return values
 
-    def change(self, agent_id: str, first: int, row: np.ndarray, sign: int) -> None:
-        """``sign`` times the agent's on-floor ``row`` on the slots from ``first``."""
+    def change(self, agent_id: str, first: int, row: np.ndarray, sign: int, weekend_shifts: int) -> None:
+        """``sign`` times the agent's on-floor ``row`` on the slots from ``first``, the row of shifts of which
+        ``weekend_shifts`` start on this week's Saturday or Sunday (0 for a shift moved within its day): working
+        the weekend is counted by the shifts' start days, as CP-SAT and the validator count it."""
         coefficients = self.coefficients.get(agent_id)
         if coefficients is not None:
             self.total[:, first:first + len(row)] += sign * coefficients[:, None] * row[None, :]
-        if agent_id in self.on_weekend:
+        if weekend_shifts and agent_id in self.on_weekend:
             before = self.on_weekend[agent_id] > 0
-            self.on_weekend[agent_id] += sign * int(row @ self.weekend[first:first + len(row)])
+            self.on_weekend[agent_id] += sign * weekend_shifts
             after = self.on_weekend[agent_id] > 0
             for c in self.caps_of[agent_id]:
                 self.working[c] += int(after) - int(before)
 
-    def deltas(self, agent_id: str, first: int, change: np.ndarray) -> np.ndarray:
-        """Penalty change per row of ``change`` (``[candidate, slot]`` on-floor change from slot ``first``)."""
+    def deltas(self, agent_id: str, first: int, change: np.ndarray, weekend_shifts: np.ndarray | int) -> np.ndarray:
+        """Penalty change per row of ``change`` (``[candidate, slot]`` on-floor change from slot ``first``);
+        ``weekend_shifts``: per row (or for all), the change in the agent's shifts starting on this weekend."""
         coefficients = self.coefficients.get(agent_id)
         if coefficients is None:
             return np.zeros(change.shape[0], dtype=np.int64)
@@ -423,7 +430,8 @@ class FloorState:
         delta = ((after.sum(axis=2) - before[None, :]) * self.weight[None, :]).sum(axis=1)
         if agent_id in self.on_weekend:
             was = int(self.on_weekend[agent_id] > 0)
-            works = ((self.on_weekend[agent_id] + change @ self.weekend[first:last]) > 0).astype(np.int64)
+            works = (self.on_weekend[agent_id] + np.broadcast_to(weekend_shifts, change.shape[:1]) > 0).astype(
+                np.int64)
             for c in self.caps_of[agent_id]:
                 cap, n = self.caps[c], int(self.working[c])
                 delta = delta + HARD_WEIGHT * (np.maximum(n - was + works - cap.cap, 0) - cap.over(n))
@@ -431,14 +439,15 @@ class FloorState:
 
 
 def fixed_counts(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray],
-                 excluded: Sequence[str] | set[str]) -> dict[str, np.ndarray]:
-    """Per rule key, the count of the agents not in ``excluded`` (the constants of a neighbourhood model), and per
-    weekend cap (``weekend_cap[i]``) how many of its agents not in ``excluded`` work this weekend."""
+                 excluded: Sequence[str] | set[str], shifts: Iterable[ShiftAssignment]) -> dict[str, np.ndarray]:
+    """Per rule key, the count of the agents not in ``excluded`` (the constants of a neighbourhood model; each
+    agent's on-floor row, from the roster's ``shifts``), and per weekend cap (``weekend_cap[i]``) how many of its
+    agents not in ``excluded`` work this weekend (by the shifts' start days)."""
     kept = {a: row for a, row in on_floor.items() if a not in excluded}
     fixed = {c.key: totals(c, kept, week.slot_count) for c in floor_counts(config, week)}
     caps = weekend_caps(config, week)
     if caps:
-        on_weekend = floor_weekends.working(config, week, kept)
+        on_weekend = floor_weekends.working(week, (s for s in shifts if s.agent_id not in excluded))
         for index, cap in enumerate(caps):  # the agents not freed who work the weekend, per cap
             fixed[_cap_key(index)] = np.array([sum(1 for a in cap.agent_ids if a in on_weekend)], dtype=np.int64)
     return fixed

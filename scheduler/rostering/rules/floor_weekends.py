@@ -42,12 +42,14 @@ Faces: ``floor_rules`` asks ``caps`` in its CP-SAT build (a cardinality constrai
 this weekend" literals; elastic in a neighbourhood, with the others' count as a constant), in ``FloorState`` (the
 local search's count of at-risk agents on the weekend, a move over a cap paid at ``HARD_WEIGHT``), in its costs,
 its repair's short counts and its exit-3 lines (``over``, ``describe``), and in its pre-check (``conflicts``).
+Every face reads "works this weekend" the one way the weekend rules and the validator do: a shift starting on the
+week's Saturday or Sunday (``working``; ``FloorState`` is told each shift's start day), not its slots on the floor.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -56,6 +58,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.horizon import NO_CARRY
 from scheduler.domain.plan import MINUTES_PER_DAY, WEEKEND_WEEKDAYS, Agent, Contract, PlanConfig
+from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import ShiftOption, free_shift_options, shift_options
 from scheduler.domain.week import Week
 from scheduler.rostering.held import held_for
@@ -322,8 +325,9 @@ def _solve_on_floor(columns: tuple[tuple[int, int, tuple[tuple[tuple[int, int], 
 
 
 def weekend_mask(config: PlanConfig, week: Week) -> np.ndarray:
-    """Per week slot, whether being on the floor there means working this week's weekend (its days' slots but those
-    a night shift of a weekday before reaches)."""
+    """Per week slot, whether it lies on this week's weekend past the reach of a weekday's night shifts: where the
+    local search looks when a cap is broken and the slots the agent-by-agent start values down once a cap is full
+    (guidance only; whether an agent works the weekend is ``working``'s, by the shifts' start days)."""
     mask = np.zeros(week.slot_count, dtype=bool)
     for day in weekend_days(week):
         before = (week.day(day).weekday() - 1) % 7
@@ -334,10 +338,19 @@ def weekend_mask(config: PlanConfig, week: Week) -> np.ndarray:
     return mask
 
 
-def working(config: PlanConfig, week: Week, on_floor: Mapping[str, np.ndarray]) -> set[str]:
-    """The agents (of ``on_floor``, each agent's on-floor row) on the floor on this week's weekend."""
-    mask = weekend_mask(config, week)
-    return {a for a, row in on_floor.items() if bool((row[mask] > 0).any())}
+def working(week: Week, shifts: Iterable[ShiftAssignment]) -> set[str]:
+    """The agents of ``shifts`` who work this week's weekend: a shift starting on its Saturday or Sunday. A shift
+    belongs to the day it starts on, as for ``max_weekend_days``, ``horizon_weekends``, the carry-in, the
+    validator and the caps' CP-SAT literals: a Friday night reaching Saturday is Friday's, a Saturday shift
+    inside that reach or wholly off the floor is Saturday's."""
+    days = {week.day(d) for d in weekend_days(week)}
+    return {s.agent_id for s in shifts if s.date in days}
+
+
+def weekend_shifts(week: Week, shifts: Iterable[ShiftAssignment]) -> int:
+    """How many of ``shifts`` start on this week's weekend (what ``FloorState`` counts per agent)."""
+    days = {week.day(d) for d in weekend_days(week)}
+    return sum(1 for s in shifts if s.date in days)
 
 
 def over(found: Sequence[WeekendCap], on_weekend: set[str]) -> list[tuple[WeekendCap, int]]:

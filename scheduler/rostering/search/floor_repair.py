@@ -69,7 +69,8 @@ def neighbourhoods(config: PlanConfig, week: Week, weeks: Mapping[str, Sequence[
     roster = Roster(tuple(s for shifts in weeks.values() for s in shifts))
     found: list[Neighbourhood] = []
     agents = {a.agent_id: a for a in config.agents}
-    for count, short in floor_rules.short_hard_counts(config, week, floor_rules.on_floor_by_agent(week, roster)):
+    for count, short in floor_rules.short_hard_counts(config, week, floor_rules.on_floor_by_agent(week, roster),
+                                                      roster.shifts):
         members = sorted(agent_id for agent_id, coefficient in count.coefficients if coefficient > 0)
         if not members:
             continue

@@ -64,6 +64,7 @@ from scheduler.rostering.rules import (
     allowed_options,
     break_cap,
     floor_rules,
+    floor_weekends,
     keeps_change,
     keeps_week,
     max_days,
@@ -138,6 +139,7 @@ class _Polisher:
             head_count_cover) else _Cover(config, instance.requirements)
         self.weekly: weekly_service_level.WeeklyState | None = None  # (built below, once the start's shifts are in)
         self.floor = floor_rules.FloorState(config, week) if floor_rules.active(config) else None
+        self.weekend_days = frozenset(floor_weekends.weekend_days(week))
         self.by_key: dict[tuple[str, int], ShiftAssignment] = {}
         self.on_break = np.zeros(week.slot_count, dtype=np.int64)
         cap = break_cap.cap(config)
@@ -216,8 +218,8 @@ class _Polisher:
         group = self.cover.group_of[new.agent_id]
         for sign in (-1, 1):
             self.cover.change(group, first, change == sign, sign)
-            if self.floor is not None:
-                self.floor.change(new.agent_id, first, (change == sign).astype(np.int64), sign)
+            if self.floor is not None:  # (a shift moved within its day: the weekend worked or not as before)
+                self.floor.change(new.agent_id, first, (change == sign).astype(np.int64), sign, 0)
         if self.weekly is not None:
             self.weekly.refresh(first, last)
         self.on_break[first:last] += on_break[1] - on_break[0]
@@ -239,7 +241,7 @@ class _Polisher:
         if self.weekly is not None:
             self.weekly.refresh(first, last)
         if self.floor is not None:
-            self.floor.change(shift.agent_id, first, present[0], sign)
+            self.floor.change(shift.agent_id, first, present[0], sign, int(day in self.weekend_days))
         self.on_break[first:last] += sign * on_break[0]
 
     # -- scoring -------------------------------------------------------------------------------------------
@@ -274,9 +276,21 @@ class _Polisher:
         scored = self.cover.deltas(self.cover.group_of[agent_id], first, change)
         if self.weekly is not None:
             scored = scored + self.weekly.deltas(self.cover.group_of[agent_id], first, change)
-        totals = (scored if self.floor is None else scored + self.floor.deltas(agent_id, first, change)).tolist()
+        if self.floor is not None:
+            scored = scored + self.floor.deltas(agent_id, first, change, self._weekend_shifts(day, current,
+                                                                                              candidates))
+        totals = scored.tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
+
+    def _weekend_shifts(self, day: int, current: ShiftAssignment | None,
+                        candidates: list[ShiftAssignment]) -> np.ndarray | int:
+        """Per candidate, the change in the agent's shifts starting on this weekend if it replaced ``current`` on
+        ``day`` (a candidate of no minutes is a day off)."""
+        if day not in self.weekend_days:
+            return 0
+        now = int(current is not None and current.length_minutes > 0)
+        return np.array([int(c.length_minutes > 0) - now for c in candidates], dtype=np.int64)
 
     def _rows(self, shifts: list[ShiftAssignment], offset: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Per shift, on the floor and on break in each slot of a window (``offset`` slots from the day's

@@ -34,7 +34,15 @@ from scheduler.rostering.break_placement import best_offsets
 from scheduler.rostering.coverage import on_break_counts, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel, read_roster
-from scheduler.rostering.rules import RULES, SOFT_RULE_MODULES, agent_week, break_cap, floor_rules, keeps_week
+from scheduler.rostering.rules import (
+    RULES,
+    SOFT_RULE_MODULES,
+    agent_week,
+    break_cap,
+    floor_rules,
+    floor_weekends,
+    keeps_week,
+)
 from scheduler.rostering.search.copied_weeks import WeekPool
 from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 
@@ -223,7 +231,8 @@ def sequential_roster(
         breaks[agent.agent_id] = on_break_counts(week, Roster(weeks[agent.agent_id]))
         on_break += breaks[agent.agent_id]
         if floor is not None:
-            floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
+            floor.change(agent.agent_id, 0, floors[agent.agent_id], +1,
+                         floor_weekends.weekend_shifts(week, weeks[agent.agent_id]))
         pool.add(weeks[agent.agent_id], floors[agent.agent_id], breaks[agent.agent_id])
     for number in range(improve_passes + 1):
         if number and not another_pass():
@@ -238,7 +247,8 @@ def sequential_roster(
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
                 on_break -= breaks[agent.agent_id]
                 if floor is not None:
-                    floor.change(agent.agent_id, 0, floors[agent.agent_id], -1)
+                    floor.change(agent.agent_id, 0, floors[agent.agent_id], -1,
+                                 floor_weekends.weekend_shifts(week, old))
             values = residual.slot_values(agent, weights.overstaffed_agent_interval,
                                           weights.understaffed_agent_interval)
             floor_values = None if floor is None else floor.slot_values(agent.agent_id)
@@ -281,7 +291,7 @@ def sequential_roster(
             breaks[agent.agent_id] = on_break_counts(week, Roster(shifts))
             on_break += breaks[agent.agent_id]
             if floor is not None:
-                floor.change(agent.agent_id, 0, floors[agent.agent_id], +1)
+                floor.change(agent.agent_id, 0, floors[agent.agent_id], +1, floor_weekends.weekend_shifts(week, shifts))
             if number == 0:
                 pool.add(shifts, floors[agent.agent_id], breaks[agent.agent_id])
     return weeks

@@ -15,7 +15,7 @@ from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import lower_bound, queue_shortage
 from scheduler.rostering.search.lower_bound import solve_aggregate
-from scheduler.rostering.search.subset_bound import merged_cover, queue_groups, solve_merged
+from scheduler.rostering.search.subset_bound import capped_bound, merged_cover, queue_groups, solve_merged
 from tests.test_lower_bound import _optimum
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
 from tests.test_subset_bound import QUEUES, SHORT, TWO_DAYS, _centre
@@ -83,10 +83,12 @@ def test_capped_merged_bound_rises_and_stays_below_the_proven_optimum(seed: int)
     assert sum(shortages[q] for q in groups[0]) > 0
     uncapped = solve_aggregate(instance, cover=merged_cover(instance, groups))
     capped = solve_aggregate(instance, cover=merged_cover(instance, groups, shortages))
-    merged = solve_merged(instance, max_skill_sets=1)  # the solve's own path counts the same shortages
-    assert uncapped is not None and capped is not None and merged is not None
+    after = capped_bound(instance, 1)  # what the solve proves after its search counts the same shortages
+    plan = solve_merged(instance, max_skill_sets=1)  # the start's LP stays uncapped
+    assert uncapped is not None and capped is not None and after is not None and plan is not None
     assert capped.bound > uncapped.bound + 500  # at least half an under-staffed agent-interval more
-    assert merged.bound == pytest.approx(capped.bound, abs=1e-6)
+    assert after == pytest.approx(capped.bound, abs=1e-6)
+    assert plan.bound == pytest.approx(uncapped.bound, abs=1e-6)
     assert capped.bound <= _optimum(config, req) + 1e-6
 
 
@@ -113,9 +115,9 @@ def test_the_solve_proves_the_capped_bound_after_its_search(monkeypatch: pytest.
     monkeypatch.setattr(solve, "BOUND_AFTER_SEARCH_SHARE", 0.0)  # every LP over its share: no bound after
     without = solve.solve_roster(instance, progress=None)
     assert with_bound.roster == without.roster and with_bound.stats.objective == without.stats.objective
-    capped = solve_merged(instance, max_skill_sets=1)
+    capped = capped_bound(instance, 1)
     assert capped is not None
-    assert with_bound.stats.best_bound >= capped.bound - 1e-6 > without.stats.best_bound
+    assert with_bound.stats.best_bound >= capped - 1e-6 > without.stats.best_bound
     assert with_bound.stats.best_bound <= with_bound.stats.objective + 1e-6
 
 

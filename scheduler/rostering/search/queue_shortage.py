@@ -13,7 +13,9 @@ serve all of it, so a scarce queue merged with a large one looks covered (a 150-
 with 8 skilled agents and a requirement of two heads twelve hours a day is at least 13 agent-intervals short, but
 its group's LP counts none of them). Capping each group's weekly allocation by its members' requirement less
 these shortages (``CoverView.allocation_caps``) keeps that LP a relaxation of the centre and puts the scarce
-queues' shortage back into its bound.
+queues' shortage back into its bound (``subset_bound.capped_bound``). The solve proves that bound after its
+search (``solve._bound_after_search``); the merged LP its start is rounded from stays uncapped (a plan aimed at a
+cover the caps make unreachable started a worse search at 16 queues).
 
 Not used with proficiencies (the cover is then weighted, and a shortage not a whole number of agents) nor in
 the weekly service-level mode (its requirement is a floor, its targets weekly): there the caps stay empty.

@@ -386,3 +386,23 @@ def test_the_annotated_example_in_the_config_reference_loads(tmp_path: Path) -> 
     (tmp_path / "agents.csv").write_text(agents, encoding="utf-8")
     config = load_config(tmp_path / "plan.yaml")
     assert [t.paid_minutes for t in config.templates] == [480, 240]
+
+
+def test_a_channel_named_twice_gets_agents_of_its_own() -> None:
+    """The seventh sweep's centres (``--channels voice,voice,voice,chat,chat,email,social,backoffice``): the second
+    chat queue (``chat2``, and ``email2``) had no skill set, so the small-centre fallback gave it one agent, often a
+    weekend one, and every plan warned of 100-130 required agent-hours no shift could cover. A numbered queue now
+    gets an extra line's skill sets (alone, and with its base), wherever it stands in the lineup; a queue that is
+    not numbered gets none (``social`` at position 7 was given ``(social,)`` and ``(social, social)``), and the
+    default lineup's extra voice lines keep theirs."""
+    lineup = ("sales", "service", "billing", "chat", "chat2", "email", "social", "backoffice")
+    extra = example._skill_groups(lineup)[len(example._SKILL_GROUPS):]
+    assert extra == ((("chat2",), 5.0), (("chat", "chat2"), 3.0))
+    default = tuple(p.queue_id for p in example._lineup(8))
+    assert example._skill_groups(default)[len(example._SKILL_GROUPS):] == (
+        (("sales2",), 5.0), (("sales", "sales2"), 3.0), (("service2",), 5.0), (("service", "service2"), 3.0))
+    centre = build_centre(80, 3, 749757, channels=("voice", "voice", "voice", "chat", "chat", "email", "social",
+                                                    "backoffice"))
+    skilled = [a for a in centre.agents if "chat2" in a.skills]
+    assert len(skilled) >= 3 and any(a.contract_id == "full_time" for a in skilled)
+    assert all(set(a.skills) <= {"chat", "chat2"} for a in skilled)

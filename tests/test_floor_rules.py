@@ -221,6 +221,47 @@ def test_precheck_names_the_weeks_before_only_where_they_bar_an_agent() -> None:
                          "agents or relax the rule")
 
 
+def _lead_on_sunday_full_time(**keys: int) -> PlanConfig:
+    """Two leads and a hard lead rule on Sunday 10:00-10:30 (the only open half-hour), two weeks; every agent full
+    time, 36-40 h of 8-h days, at most 5 days and 5 in a row, and the contract ``keys``."""
+    sunday = OpeningHours((None,) * 6 + (TimeWindow(hm("10:00"), hm("10:30")),))
+    config = _config(hard=True, ratio=False)
+    config = dataclasses.replace(config, agents=(*config.agents, dataclasses.replace(config.agents[3], agent_id="L2")))
+    fields = {"min_weekly_minutes": 36 * 60, "max_weekly_minutes": 40 * 60, "max_days_per_week": 5,
+              "max_consecutive_days": 5, **keys}
+    contract = dataclasses.replace(config.contracts[0], **fields)
+    return dataclasses.replace(config, contracts=(contract,), weeks=2,
+                               queues=(dataclasses.replace(config.queues[0], opening_hours=sunday),),
+                               floor_rules=(FloorRule("lead", 1, "lead", (), ("sales",), True, 0),))
+
+
+def test_precheck_leaves_out_the_days_the_day_rules_close() -> None:
+    """The seventh sweep's 580484 and 505094 (every other weekend off for full-timers, every lead full time):
+    a full-timer who works Sunday may not work the next weekend, so next week's 36 h take Monday to Friday, six
+    days in a row. No lead can work Sunday; the pre-check counted every lead there, and the run stopped after
+    its whole search with 'no roster keeps the hard rules together (proven by CP-SAT)'. It now stops before it,
+    naming the day and the rules."""
+    from scheduler.domain.horizon import CarryIn
+    from scheduler.rostering import rules
+    from scheduler.rostering.rules import next_week
+
+    week_one = CarryIn(1, 2, {})
+    paced = dataclasses.replace(_lead_on_sunday_full_time(max_consecutive_weekends=1), carry_in=week_one)
+    (line,) = floor_rules.reachable_conflicts(paced, WEEK)
+    assert line.startswith("floor_rules[0] lead needs 1") and "2 intervals (Sun 2026-04-05 10:00" in line
+    assert ("; on Sun the day rules leave some of them no week that works it (contract loose: min_weekly_hours 36 "
+            "and " + next_week.RULE.describe(rules.agent_week(paced, WEEK, paced.agents[3])) + ")") in line
+    # the lead's every week that works Sunday is refused, one that does not is not
+    lead = rules.agent_week(paced, WEEK, paced.agents[3])
+    assert not rules.keeps_days(lead, (True, True, True, True, False, False, True))
+    assert rules.keeps_days(lead, (True, True, True, True, True, False, False))
+    # without the every-other-weekend key, or with six days in a row, Sunday is open again
+    assert floor_rules.reachable_conflicts(dataclasses.replace(_lead_on_sunday_full_time(), carry_in=week_one),
+                                           WEEK) == []
+    six = _lead_on_sunday_full_time(max_consecutive_weekends=1, max_consecutive_days=6)
+    assert floor_rules.reachable_conflicts(dataclasses.replace(six, carry_in=week_one), WEEK) == []
+
+
 def test_a_broken_rule_names_the_agents_the_weeks_before_keep_off() -> None:
     """A roster short of a lead on Saturday, in week 2 of a horizon whose week 1 put a lead on its weekend (every
     other weekend off): the line says how many of the rule's agents the weeks before keep off that day (482187 and

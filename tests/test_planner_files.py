@@ -213,6 +213,21 @@ def test_tabs_and_spaces_at_line_ends_are_read_and_a_tab_indent_is_named(tmp_pat
                                  "and separates with spaces, not tabs: replace the tab")
 
 
+def test_a_key_without_its_colon_names_the_keys_line(tmp_path: Path) -> None:
+    """The seventh sweep's typo ``interval_minutes 15`` on line 4 was ``plan.yaml: line 5 could not find expected
+    ':'``: PyYAML notices on the line after the key. The line named is now the key's."""
+    from scheduler.io.config import load_config
+
+    plan = _tiny_plan(tmp_path)
+    text = plan.read_text()
+    line = text[:text.index("interval_minutes: 30")].count("\n") + 1
+    plan.write_text(text.replace("interval_minutes: 30", "interval_minutes 30"))
+    with pytest.raises(InputError) as caught:
+        load_config(plan)
+    assert str(caught.value) == (f"plan.yaml: line {line} could not find expected ':' after the key there (YAML "
+                                 f"stopped at line {line + 1})")
+
+
 @pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1c"], ids=["form_feed", "vertical_tab", "separator"])
 def test_dropping_blanks_at_line_ends_leaves_other_characters_to_yaml(tmp_path: Path, character: str) -> None:
     """The line-end strip split the text at every ``str.splitlines`` break: a control character in a name, which

@@ -185,10 +185,13 @@ def _lineup(queues: int) -> tuple[QueueProfile, ...]:
 
 
 def _skill_groups(queue_ids: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], float], ...]:
-    """``_SKILL_GROUPS`` plus, for each extra line, its own group and the group of the line and its base."""
+    """``_SKILL_GROUPS`` plus, for each extra line (a queue numbered after another of the lineup: ``sales2``, and
+    a channel named twice: ``chat2``, ``email2``), its own group and the group of the line and its base."""
     extra = []
-    for queue_id in queue_ids[len(_LINEUPS[6]):]:
+    for queue_id in queue_ids:
         base = queue_id.rstrip("0123456789")
+        if base == queue_id or base not in queue_ids:
+            continue
         for with_base, weight in _EXTRA_LINE_GROUPS:
             extra.append(((base, queue_id) if with_base else (queue_id,), weight))
     return (*_SKILL_GROUPS, *extra)

@@ -232,3 +232,54 @@ def _activity_conflicts(config: PlanConfig, week: Week) -> list[str]:
         if activity.together and all(times) and not set.intersection(*times):
             problems.append(f"{what}: its agents have no time in common at which all of them could attend")
     return problems
+
+
+def days_no_week_works(config: PlanConfig, week: Week, agent: Agent) -> tuple[frozenset[int], str]:
+    """The days the agent has a candidate shift on but no week of theirs works: no set of working days that keeps
+    every day-pattern rule of the contract (the look-ahead to the next week's included) and whose shifts can pay
+    between the weekly minimum and maximum works them. With the rules to blame, as ``"max_consecutive_days 5 and
+    ..."`` (the fewest that already close those days, with the weekly minimum). Empty when the agent has no
+    such week at all (``explain_conflicts`` names that) or when every workable day is worked by one. The same
+    relaxation as ``explain_conflicts`` (rest and breaks are not looked at), so a day it names is closed in every
+    roster: the floor rules' pre-check (``floor_rules.reachable_conflicts``) leaves such days out of their reach."""
+    facts = agent_week(config, week, agent)
+    needed, most_minutes = paid_range(facts)
+    options = [_options(config, agent, week, facts, d) for d in range(DAYS)]
+    paid_by_day = tuple(frozenset(o.paid_minutes for o in day) for day in options)
+    workable = tuple(bool(paid) for paid in paid_by_day)
+    key = (facts.contract, needed, most_minutes, paid_by_day, facts.leave, facts.must_work,
+           tuple(rule.signature(facts) for rule in DAY_LIMITS))
+    found = _CLOSED.get(key)
+    if found is None:
+        if len(_CLOSED) > 4096:
+            _CLOSED.clear()
+        found = _CLOSED[key] = _closed_days(facts, needed, most_minutes, paid_by_day, workable)
+    return found
+
+
+_CLOSED: dict[tuple, tuple[frozenset[int], str]] = {}
+
+
+def _closed_days(facts: AgentWeek, needed: int, most_minutes: int, paid_by_day: Sequence[frozenset[int]],
+                 workable: Pattern) -> tuple[frozenset[int], str]:
+    least_days = min_days_rule.least_days(facts)
+
+    def worked_days(rules: Sequence[PatternRule]) -> set[int]:
+        days: set[int] = set()
+        for pattern in PATTERNS:
+            new = {d for d in range(DAYS) if pattern[d]} - days
+            if (new and sum(pattern) >= least_days and _keeps(pattern, rules, facts, workable)
+                    and any(needed <= total <= most_minutes for total in _sums(paid_by_day, pattern))):
+                days |= new
+        return days
+
+    every_rule: list[PatternRule] = [AVAILABILITY, *DAY_LIMITS]
+    worked = worked_days(every_rule)
+    closed = frozenset(d for d in range(DAYS) if workable[d] and d not in worked)
+    if not worked or not closed:
+        return frozenset(), ""
+    active = [r for r in DAY_LIMITS if r.restricts_days(facts)]
+    blame = _smallest_blame(active, lambda rules: not closed & worked_days([AVAILABILITY, *rules]))
+    hours = f"min_weekly_hours {facts.contract.min_weekly_minutes / 60:g}" if needed else ""
+    parts = [p for p in (hours, *(r.describe(facts) for r in blame)) if p]  # type: ignore[union-attr]
+    return closed, _joined(parts)

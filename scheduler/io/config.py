@@ -681,6 +681,12 @@ def load_config(path: Path | str) -> PlanConfig:
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["invalid YAML"])[0][:100]
         tab = "; YAML indents and separates with spaces, not tabs: replace the tab" if "'\\t'" in problem else ""
+        context = getattr(exc, "context_mark", None)
+        if (mark is not None and context is not None and context.line < mark.line
+                and getattr(exc, "context", None) == "while scanning a simple key"):
+            # a key without its ':' (``interval_minutes 15``): PyYAML notices on the next line, but names the key's
+            where = f" line {context.line + 1}"
+            problem = f"{problem} after the key there (YAML stopped at line {mark.line + 1})"
         raise InputError(f"{path.name}:{where} {problem}{tab}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None

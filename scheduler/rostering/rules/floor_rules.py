@@ -305,6 +305,7 @@ def describe_slots(week: Week, slots: Sequence[int], shown: int = 3) -> str:
 def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
     """Per hard floor rule (non-negative counts), the intervals where even every one of its agents who has a
     candidate shift covering the interval would be too few: no roster can keep the rule there."""
+    from scheduler.diagnose.prechecks import days_no_week_works  # the exact day-pattern check (imports the rules)
     lines = []
     for count in floor_counts(config, week):
         if not count.hard or any(c < 0 for _, c in count.coefficients):
@@ -312,12 +313,19 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
         reach = np.zeros(week.slot_count, dtype=np.int64)
         by_id = {a.agent_id: a for a in config.agents}
         barred_any: set[int] = set()  # days the weeks before bar some of the rule's agents
+        closed_by: dict[int, list[str]] = {}  # per day, the day rules that close it to some of the rule's agents
         for agent_id, coefficient in count.coefficients:
             row = np.zeros(week.slot_count, dtype=bool)
             barred = _barred_days(config, week, by_id[agent_id])
             barred_any |= barred
+            closed, blame = days_no_week_works(config, week, by_id[agent_id])
+            for day in closed:
+                named = closed_by.setdefault(day, [])
+                text = f"contract {config.contract(by_id[agent_id].contract_id).contract_id}: {blame}"
+                if text not in named:
+                    named.append(text)
             for day in range(7):
-                if day in barred:
+                if day in barred or day in closed:
                     continue
                 for option in shift_options(config, by_id[agent_id], week, day):
                     row[week.slot(day, option.start_minute):week.slot(day, option.end_minute)] = True
@@ -325,10 +333,15 @@ def reachable_conflicts(config: PlanConfig, week: Week) -> list[str]:
         slots = [s for s in count.slots if reach[s] < count.needed]
         if slots:
             # the weeks before are named only where they bar one of the rule's agents on a short day
-            before = WEEKS_BEFORE if any(int(s) // week.slots_per_day in barred_any for s in slots) else ""
+            short_days = sorted({int(s) // week.slots_per_day for s in slots})
+            before = WEEKS_BEFORE if any(d in barred_any for d in short_days) else ""
+            rules = [text for d in short_days for text in closed_by.get(d, [])]
+            days_rules = (f"; on {', '.join(f'{week.day(d):%a}' for d in short_days if d in closed_by)} the day "
+                          f"rules leave some of them no week that works it ({'; '.join(dict.fromkeys(rules))})"
+                          ) if rules else ""
             lines.append(f"{count.key} needs {count.needed} of its agents on the floor in every open interval, but "
                          f"in {describe_slots(week, slots)} fewer of them could work at all (availability, time "
-                         f"off, shift templates{before}); add such agents or relax the rule")
+                         f"off, shift templates{before}){days_rules}; add such agents or relax the rule")
     return lines + floor_weekends.conflicts(config, week, lambda: _hard_rules(config))
 
 

@@ -427,3 +427,31 @@ def test_the_cover_kept_roundings_completion_keeps_to_the_budget_left(tmp_path: 
     assert validate_roster(config, read_roster(path), MON) == []
     full = [agent_id for agent_id, first_found in calls if not first_found]
     assert full == ([] if within else [a.agent_id for a in config.agents])
+
+
+def test_the_build_copies_weeks_once_the_cap_is_near() -> None:
+    """Less than ``WALL_RESERVE_SHARE`` of the wall-clock cap left: the build completes with copied weeks as past
+    the cap (the roster's evaluation and the phases after it keep their time); with more left, as without a cap."""
+    now = [0.0]
+    stop = Stop(wall_seconds=100.0, clock=lambda: now[0]).start()
+    assert not sequential.near_cap(stop)
+    now[0] = 100.0 * (1 - sequential.WALL_RESERVE_SHARE) - 0.5
+    assert not sequential.near_cap(stop)
+    now[0] += 1.0
+    assert sequential.near_cap(stop) and not stop.stopped()
+    assert not sequential.near_cap(Stop().start())  # no cap: never near
+    config, req = _centre(8)
+    instance = Instance(config, WEEK, req)
+    near: list[float] = []
+    weeks = sequential_roster(instance, list(config.agents), improve_passes=0, spend=near.append, stop=stop)
+    past: list[float] = []
+    sequential_roster(instance, list(config.agents), improve_passes=0, spend=past.append,
+                      stop=Stop(wall_seconds=0.0).start())
+    assert sorted(weeks) == sorted(a.agent_id for a in config.agents)
+    assert all(keeps_own_rules(instance, agent_id, shifts) for agent_id, shifts in weeks.items())
+    assert near == past  # the same cheap completion as past the cap
+    far: list[float] = []
+    assert sequential_roster(instance, list(config.agents), improve_passes=0, spend=far.append,
+                             stop=Stop(wall_seconds=1e6).start()) == sequential_roster(
+        instance, list(config.agents), improve_passes=0)
+    assert sum(far) > sum(near)

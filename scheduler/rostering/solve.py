@@ -555,10 +555,16 @@ def solve_roster(
 
     bound = simple_lower_bound(instance)
     lp_timed_out: list[bool] = []  # the wall clock, not the budget, ended the LP: the run is not reproducible
+    # every LP of the start together within LP_WALL_SHARE of the wall clock left now (each one's share of what the
+    # one before left added up to three quarters of it: a levels week on a busy machine left its start a quarter)
+    lp_wall_end = time.monotonic() + LP_WALL_SHARE * stop.seconds_left()
+
+    def lp_wall_left() -> float:
+        return max(0.0, lp_wall_end - time.monotonic())
 
     def merged_lp(max_skill_sets: int | None = None) -> AggregateSolution | None:
         """The LP of the centre with its queues merged (``subset_bound``), charged to the budget."""
-        return solve_merged(instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+        return solve_merged(instance, seconds=lp_wall_left(),
                             max_work_seconds=MERGED_LP_SHARE * limit, on_time_out=lambda: lp_timed_out.append(True),
                             max_skill_sets=max_skill_sets,
                             spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND),
@@ -567,7 +573,7 @@ def solve_roster(
     pattern_counts = lp_size.PatternCounts()  # the weekly patterns, counted once for both LPs' size floors
     if effective_cover.weighted(config):  # proficiency-weighted cover: the agent-by-agent start (README, *Levels*)
         aggregate = None
-        weighted_lp = weighted_bound(instance, limit, wall_seconds=LP_WALL_SHARE * stop.seconds_left(),
+        weighted_lp = weighted_bound(instance, limit, wall_seconds=lp_wall_left(),
                                      spend_seconds=lambda s: budget.spend(s * DETERMINISTIC_UNITS_PER_SECOND),
                                      on_time_out=lambda: lp_timed_out.append(True), stop=stop,
                                      counts=pattern_counts)
@@ -583,19 +589,19 @@ def solve_roster(
         many = skill_sets(instance) > COARSER[1]  # (where the merged-queue start below applies)
         skip = many and lp_size.weekly_lp_over(instance, LP_SHARE * limit)
         aggregate = None if skip else _charged_lp(
-            instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor)
+            instance, LP_SHARE * limit, budget, stop, lp_timed_out, factor, lp_wall_left())
         if aggregate is None and instance.service_curves is not None and not lp_timed_out:
             # the weekly mode: the per-interval LP's start (past 8 skill sets at most the merged LP's share: there
             # the lean LP at half the limit left the search too little to meet the weekly targets, README issue 18)
             aggregate = weekly_start.interval_lp_start(
-                instance, seconds=LP_WALL_SHARE * stop.seconds_left(),
+                instance, seconds=lp_wall_left(),
                 max_work_seconds=(MERGED_LP_SHARE if many else LP_SHARE) * limit,
                 on_time_out=lambda: lp_timed_out.append(True),
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
             if aggregate is None and not lp_timed_out and many:
                 # that one over its share too: the merged-queue LP of the same lean requirement (``search.lp_size``)
                 aggregate = lp_size.merged_lean_start(
-                    instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
+                    instance, seconds=lp_wall_left(), max_work_seconds=MERGED_LP_SHARE * limit,
                     max_skill_sets=COARSER[1], on_time_out=lambda: lp_timed_out.append(True),
                     spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
         elif aggregate is None and skill_sets(instance) > (fewer := COARSER[-1] if lp_timed_out else COARSER[1]):
@@ -622,14 +628,14 @@ def solve_roster(
             # many skill sets: the heads LP with its queues merged (``subset_bound``), seconds instead of a quarter
             # of the limit, leaving the weighted local search the rest
             aggregate = solve_merged(
-                lp_instance, seconds=LP_WALL_SHARE * stop.seconds_left(), max_work_seconds=MERGED_LP_SHARE * limit,
+                lp_instance, seconds=lp_wall_left(), max_work_seconds=MERGED_LP_SHARE * limit,
                 on_time_out=lambda: lp_timed_out.append(True), max_skill_sets=WEIGHTED_MERGED_START_SKILL_SETS,
                 spend_seconds=lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), stop=stop)
         elif stop.stopped() or not lp_size.lp_over(lp_instance, LP_SHARE * limit, spend_seconds=lambda seconds: (
                 budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND)), counts=pattern_counts):
             # one over its share before it is built: not built; past the wall cap not counted (``_charged_lp``
             # gives up on its own, as before the count)
-            aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out)
+            aggregate = _charged_lp(lp_instance, LP_SHARE * limit, budget, stop, lp_timed_out, seconds=lp_wall_left())
     order = sorted(agents, key=lambda a: (sum(len(shift_options(config, a, week, d)) for d in range(7)),
                                           a.agent_id))
     if aggregate is not None:
@@ -1238,14 +1244,14 @@ def _day_neighbourhood(config: PlanConfig, week: Week, current: _Roster,
 
 
 def _charged_lp(instance: Instance, max_work_seconds: float, budget: _Budget, stop: Stop, timed_out: list[bool],
-                factor: float = 1.0) -> AggregateSolution | None:
+                factor: float = 1.0, seconds: float = math.inf) -> AggregateSolution | None:
     """The aggregate LP of ``instance`` when its predicted work times ``factor`` (a mode whose LP takes GLOP longer
     than its size says) is within ``max_work_seconds``, charged to ``budget``; one built and found over it is charged
-    its build. ``timed_out`` gets ``True`` when the wall clock (``stop``) cut it (then nothing is charged: the run is
-    not reproducible anyway)."""
+    its build. ``timed_out`` gets ``True`` when the wall clock (``seconds``, ``stop``) cut it (then nothing is
+    charged: the run is not reproducible anyway)."""
     return solve_charged(instance, max_work_seconds,
                          lambda seconds: budget.spend(seconds * DETERMINISTIC_UNITS_PER_SECOND), timed_out,
-                         seconds=LP_WALL_SHARE * stop.seconds_left(), factor=factor, stop=stop,
+                         seconds=seconds, factor=factor, stop=stop,
                          method=weekly_start.lp_method(instance))
 
 

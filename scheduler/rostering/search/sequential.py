@@ -50,6 +50,17 @@ from scheduler.rostering.stopping import NO_STOP, Stop, new_solver
 AGENT_SOLVE_UNITS = 0.5
 # Units charged for building one agent's model outside CP-SAT (so budgets track wall time).
 AGENT_BUILD_UNITS = 0.005
+# The build copies weeks (and re-rostering passes end) once less than this share of the wall-clock cap is left: the
+# roster's evaluation and the phases after the start need their time too (an 80-agent, 8-queue levels week on a
+# machine four times oversubscribed: its build ran 1.7 s past a 30-s cap, the evaluation after it 3.6 s more).
+WALL_RESERVE_SHARE = 0.1
+
+
+def near_cap(stop: Stop) -> bool:
+    """Whether ``stop`` says stop, or less than ``WALL_RESERVE_SHARE`` of its wall-clock cap is left."""
+    if stop.stopped():
+        return True
+    return stop.wall_seconds is not None and stop.seconds_left() < WALL_RESERVE_SHARE * stop.wall_seconds
 
 
 class Residual:
@@ -190,10 +201,11 @@ def sequential_roster(
     build_units_left: Callable[[], float] | None = None,
 ) -> dict[str, tuple[ShiftAssignment, ...]]:
     """A complete roster built agent by agent, then up to ``improve_passes`` rounds of re-rostering each agent
-    while ``another_pass()`` allows and ``stop`` does not say stop (once ``stop`` says stop, the build pass
-    completes cheaply: each agent left takes a copy of a week already rostered that keeps their rules and the break
-    cap, ``search.copied_weeks``, else the first valid week of their own model). With ``initial`` (weeks of some
-    agents, each keeping the agent's rules) the build only rosters the agents it lacks. With ``build_units_left``
+    while ``another_pass()`` allows and the cap is not near (``near_cap``: once ``stop`` says stop or less than
+    ``WALL_RESERVE_SHARE`` of its wall-clock cap is left, the build pass completes cheaply: each agent left takes a
+    copy of a week already rostered that keeps their rules and the break cap, ``search.copied_weeks``, else the
+    first valid week of their own model). With ``initial`` (weeks of some agents, each keeping the agent's rules)
+    the build only rosters the agents it lacks. With ``build_units_left``
     (deterministic units the build pass may still spend) a large centre's first roster keeps to its share of a
     deterministic budget: once the agents left would not fit it at the pace of the full models so far, each gets
     the model without breaks (a tenth of the work), its breaks placed greedily (``_with_breaks``; the full model
@@ -241,7 +253,7 @@ def sequential_roster(
             old = weeks.get(agent.agent_id)
             if number == 0 and old is not None:
                 continue  # the build pass only rosters agents without an initial week
-            if number and stop.stopped():
+            if number and near_cap(stop):
                 break
             if old is not None:
                 residual.apply(agent.agent_id, floors[agent.agent_id], +1)
@@ -254,7 +266,7 @@ def sequential_roster(
             floor_values = None if floor is None else floor.slot_values(agent.agent_id)
             if floor_values is not None:
                 values = values + floor_values
-            past = stop.stopped() or (number == 0 and build_units_left is not None and build_units_left() <= 0)
+            past = near_cap(stop) or (number == 0 and build_units_left is not None and build_units_left() <= 0)
             lead = floor is not None and agent.agent_id in floor.coefficients
             cheap = past and not lead  # (a floor rule's agents: their own model, below)
             copied = pool.best_for(agent, partial(_score, config, week, values=values), on_break) if (

@@ -22,7 +22,7 @@ from scheduler.rostering.instance import Instance
 from scheduler.rostering.model import RosterModel
 from scheduler.rostering.rules import floor_rules, floor_weekends, one_shift_per_day
 from scheduler.rostering.rules.floor_rules import HARD_TERM, HARD_WEIGHT
-from scheduler.rostering.search.polish import _Polisher
+from scheduler.rostering.search.polish import _Polisher, swap_deltas
 from scheduler.validation.horizon import validate_horizon
 from tests.test_horizon import _centre
 from tests.test_next_week import two_weeks_planned
@@ -448,3 +448,20 @@ def test_a_two_week_plan_whose_week_1_took_every_lead_on_its_weekend_is_now_vali
                     encoding="utf-8")
     config, roster = two_weeks_planned(plan, requirements, tmp_path / "out", heads=5, weekdays=(5, 6), seconds=4)
     assert validate_horizon(config, roster, WEEK_START, 2) == []
+
+
+def test_a_swap_between_the_weekends_two_days_changes_no_weekend_worked() -> None:
+    """Three leads on Saturday, a cap of 2 (one over). L3's Saturday shift moved to its Sunday off still works the
+    weekend: the swap's score (its removal plus its addition, each scored alone) must count no cap repaired, and a
+    move to a weekday the one it repairs (rv18: the removal paid the cap back, the Sunday cost nothing)."""
+    config = _config(sunday=("10:00", "10:30"))
+    roster = _saturday(LEADS)
+    polisher = _Polisher(Instance(config, WEEK, np.zeros((1, WEEK.slot_count), int)), roster)
+    assert polisher.floor is not None and polisher.floor.caps_over()
+    shift = roster.shifts[2]
+    candidates = polisher.day_swaps(shift)
+    assert {WEEK.day_index(c.date) for c in candidates} >= {0, SUN}
+    before = _hard(config, roster)
+    for candidate, delta in zip(candidates, swap_deltas(polisher, shift, candidates), strict=True):
+        moved = Roster((*roster.shifts[:2], candidate))
+        assert delta == HARD_WEIGHT * (_hard(config, moved) - before), candidate.date

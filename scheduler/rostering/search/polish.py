@@ -252,10 +252,11 @@ class _Polisher:
         return self._window_deltas(old.agent_id, self.day_of[old.date], old, candidates)
 
     def _window_deltas(self, agent_id: str, day: int, current: ShiftAssignment | None,
-                       candidates: list[ShiftAssignment]) -> list[float | None]:
+                       candidates: list[ShiftAssignment], same_weekend: bool = False) -> list[float | None]:
         """The change of the cover cost if the agent's shift on ``day`` (``current``, or none) became each
         candidate (all on ``day``), vectorised over one window of slots; ``None`` where the break cap breaks.
-        Soft rules are left to the caller."""
+        Soft rules are left to the caller. ``same_weekend``: half of a move between the weekend's two days (its
+        weekend shifts unchanged: ``swap_deltas``)."""
         if not candidates:
             return []
         base = day * self.slots_per_day
@@ -277,8 +278,8 @@ class _Polisher:
         if self.weekly is not None:
             scored = scored + self.weekly.deltas(self.cover.group_of[agent_id], first, change)
         if self.floor is not None:
-            scored = scored + self.floor.deltas(agent_id, first, change, self._weekend_shifts(day, current,
-                                                                                              candidates))
+            scored = scored + self.floor.deltas(agent_id, first, change, 0 if same_weekend else self._weekend_shifts(
+                day, current, candidates))
         totals = scored.tolist()
         over_cap = ((breaks - now_break) > self.cap - self.on_break[first:last]).any(axis=1).tolist()
         return [None if refused else total for refused, total in zip(over_cap, totals, strict=True)]
@@ -597,14 +598,7 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
     if not candidates:
         return None, 0
     day = polisher.day_of[shift.date]
-    removal = polisher._window_deltas(shift.agent_id, day, shift, [replace(shift, length_minutes=0, breaks=())])[0]
-    deltas: list[float | None] = [None] * len(candidates)
-    for other in sorted({c.date for c in candidates}):
-        indices = [i for i, c in enumerate(candidates) if c.date == other]
-        added = polisher._window_deltas(shift.agent_id, polisher.day_of[other], None, [candidates[i] for i in indices])
-        for i, delta in zip(indices, added, strict=True):
-            deltas[i] = None if delta is None or removal is None else removal + delta
-    deltas = polisher.with_soft(shift, candidates, deltas)
+    deltas = polisher.with_soft(shift, candidates, swap_deltas(polisher, shift, candidates))
     scored = sorted((delta, i) for i, delta in enumerate(deltas) if delta is not None and delta < 0)
     for delta, i in scored[:SWAP_CHECKS]:
         week = polisher.week_with(shift.agent_id, day, None)
@@ -613,6 +607,30 @@ def _best_swap(polisher: _Polisher, shift: ShiftAssignment,
         if keeps_week(polisher.facts[shift.agent_id], week):
             return candidates[i], delta
     return None, 0
+
+
+def swap_deltas(polisher: _Polisher, shift: ShiftAssignment,
+                candidates: list[ShiftAssignment]) -> list[float | None]:
+    """The cover's change (floor rules included) if ``shift`` moved to each candidate on another day: its removal
+    plus the candidate's addition, each scored alone. A move between the weekend's two days leaves the agent's
+    weekend shifts as they were, so neither half counts a weekend shift gained or lost (scored alone, the removal
+    paid a broken weekend cap back while the Sunday added cost nothing: a swap that changed nothing looked like
+    a repair, rv18)."""
+    day = polisher.day_of[shift.date]
+    off = [replace(shift, length_minutes=0, breaks=())]
+    removal = polisher._window_deltas(shift.agent_id, day, shift, off)[0]
+    within = polisher._window_deltas(shift.agent_id, day, shift, off, same_weekend=True)[0] if (
+        polisher.floor is not None and day in polisher.weekend_days) else removal  # (the shift stays on the weekend)
+    deltas: list[float | None] = [None] * len(candidates)
+    for other in sorted({c.date for c in candidates}):
+        indices = [i for i, c in enumerate(candidates) if c.date == other]
+        both = day in polisher.weekend_days and polisher.day_of[other] in polisher.weekend_days
+        added = polisher._window_deltas(shift.agent_id, polisher.day_of[other], None, [candidates[i] for i in indices],
+                                        same_weekend=both)
+        taken = within if both else removal
+        for i, delta in zip(indices, added, strict=True):
+            deltas[i] = None if delta is None or taken is None else taken + delta
+    return deltas
 
 
 def covering_candidates(polisher: _Polisher, agent_id: str, day: int, minute: int) -> list[ShiftAssignment]:

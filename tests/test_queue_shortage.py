@@ -126,7 +126,7 @@ def test_the_warning_names_the_queue_the_roster_short_and_the_part_no_roster_avo
     """An empty roster leaves q1 short all 88 quarter-hours; 50 of them are short in every roster."""
     instance = _one_agent_on_q1()
     assert short_by_queue(instance, Roster(())) == {"q1": 88, "q2": 0, "q3": 0, "q4": 0, "q5": 0}
-    (line,) = skill_shortage_warnings(instance, Roster(()))
+    (line,) = skill_shortage_warnings(instance, Roster(())).values()
     assert line.startswith("queue 'q1': 88 agent-intervals (22.0 h) short in this roster, at least 50 (12.5 h)")
     assert "its 1 skilled agent cannot cover more" in line
 
@@ -135,7 +135,7 @@ def test_a_line_only_for_queues_short_in_every_roster() -> None:
     """Every required queue is short in an empty roster; only those with a shortage no roster avoids get a line."""
     config, req = _centre(3)
     instance = Instance(config, WEEK, req)
-    lines = skill_shortage_warnings(instance, Roster(()))
+    lines = skill_shortage_warnings(instance, Roster(())).values()
     forced = {q for i, q in enumerate(QUEUES) if queue_shortage.forced_shortage(instance, i) > 0}
     assert {line.split("'")[1] for line in lines} == forced
 

@@ -231,6 +231,7 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
     plans: list[WeekPlan] = []
     warnings: list[str] = skipped + history_warnings(config, history)
     deadline_warned: set[str] = set()
+    shortage_warned: set[str] = set()  # queues with a skill-shortage line (``diagnose.skill_shortage``)
     deadlines = HorizonDeadlines(config, first, required)  # cumulative cover, the backlog carried week to week
     hours = sum(requirement_array(config, w, r).sum() for w, r in zip(weeks, required, strict=True))
     stage("staffing", f"{hours * config.interval_minutes / 60:,.1f} required agent-hours over {len(weeks)} weeks")
@@ -278,7 +279,9 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
         if not coupled:
             bound = schedule.stats.best_bound
-        for line in skill_shortage_warnings(week_instance, schedule.roster):  # a short queue its agents cannot cover
+        # a short queue its agents cannot cover: one line per queue, the first week it holds in
+        for queue_id, line in skill_shortage_warnings(week_instance, schedule.roster, shortage_warned).items():
+            shortage_warned.add(queue_id)
             warnings.append(f"week of {week.start}: {line}" if len(weeks) > 1 else line)
         past.extend(past_shifts(schedule.roster.shifts))
         stage("week", f"{number}/{len(weeks)} done: {len(schedule.roster.shifts)} shifts, objective "

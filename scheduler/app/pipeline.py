@@ -559,7 +559,7 @@ def schedule_and_publish(config: PlanConfig, week: Week, forecast: pd.DataFrame,
         if cost.penalty:
             stage("penalty", f"{cost.rule:<15} {cost.amount:>10,.2f} {cost.unit:<18} x {cost.weight:>5} = "
                              f"{cost.penalty:>12,.1f}")
-    for line in skill_shortage_warnings(instance, schedule.roster):  # a short queue its agents cannot cover
+    for line in skill_shortage_warnings(instance, schedule.roster).values():  # a short queue its agents cannot cover
         print(f"warning: {line}", file=sys.stderr, flush=True)
         warnings.append(line)
 

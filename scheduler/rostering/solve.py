@@ -889,6 +889,7 @@ def solve_roster(
             bound = merged_bound
             report("bound", objective, bound)
     optimal = objective <= bound + 1e-6
+    # (a wall clock that cuts the bound after the search counts: an uncut run would report a higher bound)
     cut = stop.reason or (WALL_CLOCK if lp_timed_out else None)
     if cut == WALL_CLOCK and not settings.deterministic and stop.wall_seconds == limit:
         cut = None  # in wall-clock mode the budget is the cap itself: running out of it is completing it

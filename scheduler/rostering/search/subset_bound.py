@@ -184,6 +184,11 @@ def capped_bound(instance: Instance, max_skill_sets: int, max_work_seconds: floa
     (the shortages' and the merged one) at most ``max_work_seconds`` of predicted work; ``None`` when the merged LP
     was not solved or ``stop`` came."""
     groups = queue_groups(instance, max_skill_sets)
+    size: list[tuple[int, int]] = []  # built alone first: over its share, no shortage is worth counting
+    solve_aggregate(instance, max_work_seconds=0.0, stop=stop, cover=merged_cover(instance, groups),
+                    on_built=lambda columns, rows: size.append((columns, rows)))
+    if not size or lp_work(size[0][0], size[0][1] + len(groups)) > max_work_seconds:
+        return None
     shortages = {q: queue_shortage.forced_shortage(instance, instance.queue_ids.index(q),
                                                    max_work_seconds=max_work_seconds, stop=stop)
                  for group in groups if len(group) > 1 for q in group}

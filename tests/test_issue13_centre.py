@@ -142,11 +142,14 @@ def test_implausible_input_warned_once_per_queue_and_kind(tmp_path: Path) -> Non
     warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert [f"warning: {w}" for w in kpis["warnings"]] == warned
-    assert len(warned) == 3, warned
+    assert len(warned) == 4, warned
     assert warned[0].startswith("warning: queue q1: 10 interval(s) need more than 3x the offered load plus 5 agents, "
                                 "e.g. 21 agents for 0.2 Erlangs")
     assert warned[1].startswith("warning: queue q1: open or required in ") and "can cover" in warned[1]
     assert warned[2].startswith("warning: queue q2: ") and "no agent is skilled for it" in warned[2]
+    # after the solve: how much of q1's shortage its two agents cannot cover in any roster
+    assert warned[3].startswith("warning: queue 'q1': ")
+    assert "of them in every roster: its 2 skilled agents" in warned[3]
 
 
 def test_plausible_input_has_no_warnings(tmp_path: Path) -> None:

@@ -132,12 +132,15 @@ def test_the_warning_names_the_queue_the_roster_short_and_the_part_no_roster_avo
 
 
 def test_a_line_only_for_queues_short_in_every_roster() -> None:
-    """Every required queue is short in an empty roster; only those with a shortage no roster avoids get a line."""
-    config, req = _centre(3)
+    """Every required queue is short in an empty roster; only those with an hour or more no roster avoids get a
+    line, and none for a queue nobody is skilled for (warned before the solve)."""
+    config, req = _centre(6)  # q4 half an hour short in every roster, q5 an hour and a half
     instance = Instance(config, WEEK, req)
     lines = skill_shortage_warnings(instance, Roster(())).values()
-    forced = {q for i, q in enumerate(QUEUES) if queue_shortage.forced_shortage(instance, i) > 0}
-    assert {line.split("'")[1] for line in lines} == forced
+    hours = {q: queue_shortage.forced_shortage(instance, i) * config.interval_minutes / 60
+             for i, q in enumerate(QUEUES) if any(q in a.skills for a in config.agents)}
+    assert any(0 < h < 1.0 for h in hours.values()) and any(h >= 1.0 for h in hours.values())
+    assert {line.split("'")[1] for line in lines} == {q for q, h in hours.items() if h >= 1.0}
 
 
 # rv18: random tiny centres against CP-SAT's proven optima. Three queues, three or four agents with one or two of

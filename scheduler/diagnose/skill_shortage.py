@@ -23,6 +23,8 @@ from scheduler.rostering.search import queue_shortage
 # queues' counts together (past it, no further queue is looked at: 150 agents x 30 queues, 30 LPs took 3 s).
 MAX_WORK_SECONDS_PER_QUEUE = 2.0
 MAX_WORK_SECONDS = 5.0
+# Agent-hours of a queue short in every roster below which no line is written (a break's quarter-hour is noise).
+MIN_FORCED_HOURS = 1.0
 
 
 def short_by_queue(instance: Instance, roster: Roster) -> dict[str, int]:
@@ -44,11 +46,12 @@ def skill_shortage_warnings(instance: Instance, roster: Roster, skip: Collection
     lines = {}
     work = [0.0]
     for index, (queue_id, short) in enumerate(short_by_queue(instance, roster).items()):
-        if short <= 0 or queue_id in skip or work[0] > MAX_WORK_SECONDS:
+        if short <= 0 or queue_id in skip or work[0] > MAX_WORK_SECONDS or not any(
+                queue_id in a.skills for a in instance.config.agents):  # (nobody skilled: warned before the solve)
             continue
         forced = queue_shortage.forced_shortage(instance, index, max_work_seconds=MAX_WORK_SECONDS_PER_QUEUE,
                                                 spend_seconds=lambda seconds: work.__setitem__(0, work[0] + seconds))
-        if forced <= 0:
+        if forced * interval_hours < MIN_FORCED_HOURS:
             continue
         skilled = sum(1 for a in instance.config.agents if queue_id in a.skills)
         lines[queue_id] = (

@@ -25,7 +25,7 @@ from scheduler.domain.week import Week
 from scheduler.rostering.rules import AGENT_RULES, AgentWeek, LabourRule, agent_week, allowed_options, shift_window
 from scheduler.rostering.rules import max_days as max_days_rule
 from scheduler.rostering.rules import min_days as min_days_rule
-from scheduler.rostering.rules.weekly_hours import paid_range
+from scheduler.rostering.rules.weekly_hours import minimum_key, paid_range
 
 DAYS = 7
 # "availability" stands for the agent's availability, time off, template weekdays and the rules' shift filters
@@ -280,6 +280,6 @@ def _closed_days(facts: AgentWeek, needed: int, most_minutes: int, paid_by_day: 
         return frozenset(), ""
     active = [r for r in DAY_LIMITS if r.restricts_days(facts)]
     blame = _smallest_blame(active, lambda rules: not closed & worked_days([AVAILABILITY, *rules]))
-    hours = f"min_weekly_hours {facts.contract.min_weekly_minutes / 60:g}" if needed else ""
+    hours = minimum_key(facts) if needed else ""
     parts = [p for p in (hours, *(r.describe(facts) for r in blame)) if p]  # type: ignore[union-attr]
     return closed, _joined(parts)

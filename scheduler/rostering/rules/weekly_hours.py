@@ -21,6 +21,11 @@ def paid_range(agent: AgentWeek) -> tuple[int, int]:
     return contract_paid_range(agent.contract, agent.leave_days)
 
 
+def minimum_key(agent: AgentWeek) -> str:
+    """The contract key behind the agent's weekly minimum, as the planner wrote it (``min_weekly_hours 36``)."""
+    return f"min_weekly_hours {agent.contract.min_weekly_minutes / 60:g}"
+
+
 def contract_paid_range(contract: Contract, days_off: int) -> tuple[int, int]:
     """The least and most paid minutes of a week of the contract with ``days_off`` days of approved leave."""
     per_day = contract.max_days_per_week

@@ -78,6 +78,7 @@ from scheduler.rostering.search import (
     lp_size,
     parallel_runs,
     queue_shortage,
+    scarce_pairs,
     short_interval_lns,
     weekly_start,
     weighted_start,
@@ -208,6 +209,13 @@ WEIGHTED_MERGED_START_SKILL_SETS = COARSER[1]
 # short intervals (``search.short_interval_lns``). Off: on ten centres of 25 and 40 agents with levels it found no
 # better roster at 45 s (README *Levels*, "Neighbourhoods aimed at the short intervals").
 SHORT_INTERVAL_SEARCH = False
+# Whether an under-staffed roster of a centre with more than SHARED_BREAKS_ABOVE_SKILL_SETS skill sets, after its
+# local-search runs, re-plans the days of its short queues' few able agents each with one companion from a queue they
+# share (``search.scarce_pairs``), in SCARCE_PAIRS_SHARE of the budget kept back from the runs for them. Off: at 150 x 8
+# (706842, 60 s) the runs' lost share cost more than the pairs found (66,826 -> 70,948; 594129 at 80 x 8 unchanged:
+# README "The scarce queues' shortage at 8 queues").
+SCARCE_PAIRS = False
+SCARCE_PAIRS_SHARE = 0.2
 # Extra CP-SAT parameters for every solve (tuning knob for benchmarks).
 SUBSOLVER_PARAMETERS: dict[str, object] = {}
 
@@ -671,6 +679,10 @@ def solve_roster(
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
         # Local search from the rounded roster (``search.polish``), restarted with another seed while its
         # share of the budget lasts; the best roster is kept. Without a rounded roster there is nothing to polish.
+        pairs_held = bool(SCARCE_PAIRS and lp_instance is instance and costs and costs[0].amount > 0
+                          and not instance.deadlines and skill_sets(instance) > SHARED_BREAKS_ABOVE_SKILL_SETS)
+        if pairs_held:  # under-staffed at many skill sets: a share kept back from the local-search runs
+            budget.held = SCARCE_PAIRS_SHARE * budget.total
         rounded = current.roster()
         rounded_instance = searched(rounded) if lp_instance is instance else lp_instance
         longest_run = 0.0  # the most budget one local-search run from the rounded roster has taken
@@ -720,6 +732,10 @@ def solve_roster(
         if lp_instance is not instance and _floor_short(costs) and AIMED_FLOOR_REPAIR:
             # the aimed start breaks a hard floor rule: CP-SAT on the rule's agents (``search.floor_repair``)
             _repair_floor(lp_instance, current, budget, threads, seed, keep_if_better)
+        if pairs_held:  # the short queues' pairs (``search.scarce_pairs``), in the share kept back for them
+            budget.held = 0.0
+            if costs and costs[0].amount > 0 and not _floor_short(costs):
+                _scarce_pairs(instance, current, budget, threads, seed, keep_if_better, lambda: objective)
         if CROSSOVER_RESTARTS and runs and lp_instance is instance and costs and not _floor_short(costs) and not (
                 costs[0].amount > 0 or deadline_cover.overdue(costs)):  # (under-staffed: the passes below first)
             if day_replan.applies(instance):  # the whole-day re-plan's share, kept back from these restarts only
@@ -1092,6 +1108,45 @@ def _search_short_intervals(instance: Instance, current: _Roster, budget: _Budge
     short_interval_lns.search(instance.config, instance.week, instance.requirements, lambda: current.shifts, solve,
                               lambda: budget.left() - reserve, lambda: budget.spend(STEP_OVERHEAD_UNITS),
                               np.random.default_rng(seed + 1))
+
+
+def _scarce_pairs(instance: Instance, current: _Roster, budget: _Budget, threads: int, seed: int,
+                  keep_if_better: Callable[[Roster, str], None], objective: Callable[[], float]) -> None:
+    """Re-plan one day of a short queue's able agents with one companion at a time (``search.scarce_pairs``), the
+    worst short queue-day first, within ``SCARCE_PAIRS_SHARE`` of the budget; each result kept if better, the
+    targets found again after it. Ends when a whole pass over the targets improves nothing."""
+    config, week = instance.config, instance.week
+    by_id = {a.agent_id: a for a in config.agents}
+    reserve = max(0.0, budget.left() - SCARCE_PAIRS_SHARE * budget.total)
+    rng = np.random.default_rng(seed + 2)
+    solves = 0
+    improved = True
+    while improved and budget.left() > reserve:
+        improved = False
+        budget.spend(STEP_OVERHEAD_UNITS)
+        for target in scarce_pairs.targets(week, _shortfall(instance, current.roster())):
+            coverers = scarce_pairs.coverers(config, week, target)
+            if not coverers:
+                continue
+            for companion in scarce_pairs.companions(config, week, target, coverers, current.shifts, rng):
+                if budget.left() <= reserve:
+                    return
+                freed = {*coverers, companion}
+                solves += 1
+                solved = _solve_neighbourhood(
+                    instance, [by_id[a] for a in sorted(freed)], current.fixed_on_floor(excluded=freed), current,
+                    budget.new_solver(scarce_pairs.SECONDS, threads, seed + solves), budget,
+                    fixed_on_break=current.fixed_on_break(excluded=freed), free_days={target.day},
+                    fixed_floor_counts=current.fixed_floor_counts(excluded=freed))
+                budget.spend(STEP_OVERHEAD_UNITS)
+                if solved is not None:
+                    before = objective()
+                    keep_if_better(_roster_of({**current.shifts, **solved}), "scarce pairs")
+                    improved = objective() < before - 1e-6
+                if improved:
+                    break
+            if improved:
+                break
 
 
 def _roster_of(weeks: dict[str, tuple[ShiftAssignment, ...]]) -> Roster:

@@ -57,6 +57,6 @@ def skill_shortage_warnings(instance: Instance, roster: Roster, skip: Collection
         lines[queue_id] = (
             f"queue '{queue_id}': {short} agent-intervals ({short * interval_hours:,.1f} h) short in this roster, "
             f"at least {forced} ({forced * interval_hours:,.1f} h) of them in every roster: its {skilled} skilled "
-            f"agent{'s' if skilled != 1 else ''} cannot cover more within their contracts, availability and "
-            f"breaks (more agents skilled for it would)")
+            f"agent{'s' if skilled != 1 else ''} cannot cover more within their contracts, availability, shift "
+            f"templates and breaks (a longer time limit will not help)")
     return lines

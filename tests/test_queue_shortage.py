@@ -191,3 +191,17 @@ def test_random_centres_never_bound_above_the_proven_optimum(seed: int) -> None:
     for most in (1, 2):
         bound = capped_bound(instance, most)
         assert bound is not None and bound <= optimum + 1e-6
+
+
+def test_with_proficiencies_the_shortage_is_in_average_agents() -> None:
+    """A1 serves q1 at 0.5 (its skills list q2 first, at 2.0: the small centre keeps q1's own proficiency): one
+    shift a day of 19 quarter-hours on the floor covers 9.5 average agents of the 44 needed, so 2 x 34.5 = 69 are
+    short in every roster, not rounded; without proficiencies 50."""
+    instance = _one_agent_on_q1()
+    config = instance.config
+    a1 = dataclasses.replace(config.agents[0], skills=("q2", "q1"), proficiencies=(2.0, 0.5))
+    weighted = instance.with_config(dataclasses.replace(config, agents=(a1, *config.agents[1:])))
+    own = queue_shortage.own_agents_instance(weighted, 0)
+    assert own.config.agents[0].skills == ("q1",) and own.config.agents[0].proficiency("q1") == 0.5
+    assert queue_shortage.forced_shortage(weighted, 0) == pytest.approx(69.0, abs=0.05)
+    assert queue_shortage.forced_shortage(instance, 0) == 50

@@ -14,6 +14,7 @@ from collections.abc import Collection
 import numpy as np
 
 from scheduler.domain.roster import Roster
+from scheduler.rostering import effective_cover
 from scheduler.rostering.coverage import allocate, on_floor_by_skills
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import deadline_cover
@@ -40,8 +41,8 @@ def skill_shortage_warnings(instance: Instance, roster: Roster, skip: Collection
     """Per queue the roster leaves short where part of that shortage is in every roster, its line (queues in
     ``skip`` not looked at: over several weeks, those with a line already). The queues' LPs together stop once
     their predicted work passes ``MAX_WORK_SECONDS``."""
-    if not queue_shortage.applies(instance):
-        return {}
+    if not queue_shortage.applies(instance) or effective_cover.weighted(instance.config):
+        return {}  # (with proficiencies the shortage is in average agents, the roster's count here in heads)
     interval_hours = instance.config.interval_minutes / 60
     lines = {}
     work = [0.0]

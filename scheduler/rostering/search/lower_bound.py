@@ -96,7 +96,7 @@ class CoverView:
     members: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # merged queue id -> the most agent-intervals it may be allocated over the week (its members' requirement less
     # what each member is short in every roster: ``search.queue_shortage``); absent: no cap
-    allocation_caps: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    allocation_caps: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@ queues' shortage back into its bound (``subset_bound.capped_bound``). The solve 
 search (``solve._bound_after_search``); the merged LP its start is rounded from stays uncapped (a plan aimed at a
 cover the caps make unreachable started a worse search at 16 queues).
 
-Not used with proficiencies (the cover is then weighted, and a shortage not a whole number of agents) nor in
-the weekly service-level mode (its requirement is a floor, its targets weekly): there the caps stay empty.
+With proficiencies (``rostering.effective_cover``) the cover is counted in average agents: the small centre's LP
+then prices each head at the best proficiency on the queue among its agents (``effective_cover.best_worth``), which
+no head exceeds, so its optimum still bounds the queue's weighted shortage from below (the argument of
+``search.weighted_bound``); that shortage is not a whole number of agents, so it is not rounded up. Not used in the
+weekly service-level mode (its requirement is a floor, its targets weekly): there the caps stay empty.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ WHOLE_TOLERANCE = 1e-3
 
 
 def applies(instance: Instance) -> bool:
-    """Whether the shortages are counted: a cover in whole heads, every interval staffed to its own target."""
-    return instance.service_curves is None and not effective_cover.weighted(instance.config)
+    """Whether the shortages are counted: every interval staffed to its own target (not the weekly mode)."""
+    return instance.service_curves is None
 
 
 def own_agents_instance(instance: Instance, queue_index: int) -> Instance:
@@ -51,7 +54,8 @@ def own_agents_instance(instance: Instance, queue_index: int) -> Instance:
     agent's own rules kept: a relaxation of the queue's cover in the centre."""
     config = instance.config
     queue_id = instance.queue_ids[queue_index]
-    agents = tuple(dataclasses.replace(a, skills=(queue_id,)) for a in config.agents if queue_id in a.skills)
+    agents = tuple(dataclasses.replace(a, skills=(queue_id,), proficiencies=(a.proficiency(queue_id),)
+                                       if a.proficiencies else ()) for a in config.agents if queue_id in a.skills)
     weights = dataclasses.replace(config.weights, understaffed_agent_interval=1, overstaffed_agent_interval=0,
                                   paid_hour=0)
     own = dataclasses.replace(config, agents=agents, weights=weights, floor_rules=(), ratio_rules=(),
@@ -62,16 +66,16 @@ def own_agents_instance(instance: Instance, queue_index: int) -> Instance:
 
 
 def forced_shortage(instance: Instance, queue_index: int, *, max_work_seconds: float = math.inf,
-                    spend_seconds: Callable[[float], None] = lambda seconds: None, stop: Stop = NO_STOP) -> int:
-    """Agent-intervals of the queue short in every roster (a proven lower bound; 0 when its LP is over
-    ``max_work_seconds`` of predicted work or was stopped). The LP's work is passed to ``spend_seconds`` in CPU
-    seconds (a build found too large: its build)."""
+                    spend_seconds: Callable[[float], None] = lambda seconds: None, stop: Stop = NO_STOP) -> float:
+    """Agent-intervals of the queue short in every roster (a proven lower bound, whole without proficiencies, in
+    average agents with them; 0 when its LP is over ``max_work_seconds`` of predicted work or was stopped). The LP's
+    work is passed to ``spend_seconds`` in CPU seconds (a build found too large: its build)."""
     live = deadline_cover.live_requirements(instance)[queue_index]
     if not applies(instance) or int(live.sum()) == 0:
         return 0
     own = own_agents_instance(instance, queue_index)
     if not own.config.agents:
-        return int(live.sum())  # no one may serve it
+        return float(live.sum())  # no one may serve it
     built: list[tuple[int, int]] = []
     solution = solve_aggregate(own, max_work_seconds=max_work_seconds, stop=stop,
                                on_built=lambda columns, rows: built.append((columns, rows)))
@@ -80,4 +84,6 @@ def forced_shortage(instance: Instance, queue_index: int, *, max_work_seconds: f
             spend_seconds(built[0][0] * LP_BUILD_SECONDS_PER_VARIABLE)
         return 0
     spend_seconds(lp_work(solution.variables, solution.rows))
+    if effective_cover.weighted(own.config):  # average agents: the LP's bound as it is (its margin taken)
+        return max(0.0, solution.bound)
     return max(0, math.ceil(solution.bound - WHOLE_TOLERANCE))

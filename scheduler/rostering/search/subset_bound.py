@@ -97,7 +97,7 @@ def queue_groups(instance: Instance, max_skill_sets: int = MAX_SKILL_SETS) -> tu
 
 
 def merged_cover(instance: Instance, groups: Sequence[Sequence[str]],
-                 shortages: Mapping[str, int] | None = None) -> CoverView:
+                 shortages: Mapping[str, float] | None = None) -> CoverView:
     """The cover of ``instance`` with each group of queues as one queue (named after its first member): the
     group's requirement is its members' sum, an agent is skilled for it when skilled for any member; queues in
     no group are left out (valid only for queues with no requirement, or as a further relaxation). ``shortages``:
@@ -117,11 +117,11 @@ def merged_cover(instance: Instance, groups: Sequence[Sequence[str]],
         touched = {group_of[q] for q in agent.skills if q in group_of}
         skills_of[agent.skills] = tuple(q for q in ids if q in touched) + tuple(
             q for q in agent.skills if q in deadline_ids and q not in touched)
-    caps = {}
+    caps: dict[str, float] = {}
     for g, group in enumerate(groups):
-        short = sum((shortages or {}).get(q, 0) for q in group) if len(group) > 1 else 0
+        short = sum((shortages or {}).get(q, 0.0) for q in group) if len(group) > 1 else 0.0
         if short > 0:  # (a group of one is capped by its own agents already: its LP's rows are the queue's)
-            caps[ids[g]] = max(0, int(requirements[g].sum()) - short)
+            caps[ids[g]] = max(0.0, float(requirements[g].sum()) - short)
     return CoverView(ids, requirements, dict(skills_of), {group[0]: tuple(group) for group in groups}, caps)
 
 

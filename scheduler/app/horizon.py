@@ -66,9 +66,12 @@ from scheduler.rostering.deadlines import DeadlineQueue
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import floor_rules
 from scheduler.rostering.rules.average_hours import average_conflicts
+from scheduler.rostering.search import queue_shortage
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_size import lp_over
+from scheduler.rostering.search.subset_bound import COARSER, capped_bound
 from scheduler.rostering.solve import (
+    BOUND_AFTER_SEARCH_SHARE,
     LP_WALL_SHARE,
     RuleCost,
     ScheduleResult,
@@ -76,7 +79,7 @@ from scheduler.rostering.solve import (
     simple_lower_bound,
     solve_roster,
 )
-from scheduler.rostering.stopping import WALL_CLOCK, Stop
+from scheduler.rostering.stopping import NO_STOP, WALL_CLOCK, Stop
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.kpis import KPI_FILE, PredictedServiceLevels, SurplusKpis
 from scheduler.validation.surplus import SURPLUS_FILE
@@ -159,6 +162,18 @@ def relaxed_bound(instance: Instance, seconds: float, wall_seconds: float) -> fl
     if aggregate is not None and aggregate.bound > bound:
         bound = aggregate.bound
     return bound - activity_overstaffing_credit(instance.config)
+
+
+def relaxed_bound_after(instance: Instance, seconds: float, stop: Stop | None) -> float:
+    """The week without the carry-in's capped merged-queue bound (``subset_bound.capped_bound``: the scarce
+    queues' shortage in every roster), proven after the week's search as the solve does for a week alone
+    (``solve._bound_after_search``): each LP within ``BOUND_AFTER_SEARCH_SHARE`` of the week's share ``seconds``, cut
+    by ``stop``'s wall clock. ``-inf`` where it does not apply or is not solved."""
+    if not queue_shortage.applies(instance) or (stop is not None and stop.stopped()):
+        return -math.inf
+    instance = instance.with_config(schedule_meetings(instance))
+    bound = capped_bound(instance, COARSER[-1], BOUND_AFTER_SEARCH_SHARE * seconds, stop or NO_STOP)
+    return -math.inf if bound is None else bound - activity_overstaffing_credit(instance.config)
 
 
 @dataclass(frozen=True)
@@ -274,11 +289,14 @@ def schedule_horizon(config: PlanConfig, first: Week, forecasts: list[pd.DataFra
         week_instance = Instance(week_config, week, net, week_deadlines)
         try:
             schedule = solve_roster(week_instance, time_limit_seconds=solve_seconds, seed=seed,
-                                    workers=workers, progress=progress, stop=stop)
+                                    workers=workers, progress=progress, stop=stop, bound_after_search=not coupled)
         except InfeasibleError as exc:
             raise InfeasibleError(f"week of {week.start}: {exc}") from None
         if not coupled:
             bound = schedule.stats.best_bound
+        elif schedule.stats.objective > bound + 1e-6:  # the capped merged-queue bound of the week without carry-in
+            bound = max(bound, relaxed_bound_after(Instance(without_horizon(config), week, net, week_deadlines),
+                                                   share, stop))
         # a short queue its agents cannot cover: one line per queue, the first week it holds in
         for queue_id, line in skill_shortage_warnings(week_instance, schedule.roster, shortage_warned).items():
             shortage_warned.add(queue_id)

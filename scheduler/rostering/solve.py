@@ -487,8 +487,12 @@ def solve_roster(
     workers: int | None = None,
     progress: TextIO | None = sys.stderr,
     stop: Stop | None = None,
+    bound_after_search: bool = True,
 ) -> ScheduleResult:
     """Roster the instance's week against its requirements.
+
+    ``bound_after_search``: prove the capped merged-queue bound after the search where it applies
+    (``_bound_after_search``); off where the caller proves its own bound (a week of a horizon with carry-in).
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default
     the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): every phase checks it,
@@ -620,7 +624,7 @@ def solve_roster(
         report("bound", math.inf, bound)
     # the LP shared its breaks between skill sets, or merged queues, or none was solved: the capped merged-queue LP,
     # after the search, may prove more (``_bound_after_search``)
-    bound_after = queue_shortage.applies(instance) and (
+    bound_after = bound_after_search and queue_shortage.applies(instance) and (
         aggregate is None or skill_sets(instance) > SHARED_BREAKS_ABOVE_SKILL_SETS)
     bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
     if config.replan is not None:  # re-planning: the published roster itself, where it still keeps every rule

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from scheduler.app.horizon import relaxed_bound_after
 from scheduler.diagnose.skill_shortage import short_by_queue, skill_shortage_warnings
 from scheduler.domain.plan import BreakRule, ShiftTemplate
 from scheduler.domain.roster import Roster
@@ -16,7 +17,8 @@ from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
 from scheduler.rostering.search import lower_bound, queue_shortage
 from scheduler.rostering.search.lower_bound import solve_aggregate
-from scheduler.rostering.search.subset_bound import capped_bound, merged_cover, queue_groups, solve_merged
+from scheduler.rostering.search.subset_bound import COARSER, capped_bound, merged_cover, queue_groups, solve_merged
+from scheduler.rostering.stopping import Stop
 from tests.test_lower_bound import _optimum
 from tests.test_rules import LOOSE, WEEK, agent, hm, make_config
 from tests.test_subset_bound import QUEUES, SHORT, TWO_DAYS, _centre
@@ -205,3 +207,14 @@ def test_with_proficiencies_the_shortage_is_in_average_agents() -> None:
     assert own.config.agents[0].skills == ("q1",) and own.config.agents[0].proficiency("q1") == 0.5
     assert queue_shortage.forced_shortage(weighted, 0) == pytest.approx(69.0, abs=0.05)
     assert queue_shortage.forced_shortage(instance, 0) == 50
+
+
+def test_the_horizon_proves_the_capped_bound_of_a_week_after_its_search() -> None:
+    """``horizon.relaxed_bound_after``: the capped merged-queue bound of the week (its share's 5% per LP), nothing
+    once the week's wall clock has passed."""
+    config, req = _centre(18)
+    instance = Instance(config, WEEK, req)
+    expected = capped_bound(instance, COARSER[-1])
+    assert expected is not None
+    assert relaxed_bound_after(instance, 60.0, None) == pytest.approx(expected, abs=1e-6)
+    assert relaxed_bound_after(instance, 60.0, Stop(wall_seconds=0.0).start()) == float("-inf")

@@ -69,13 +69,12 @@ from scheduler.rostering.rules.average_hours import average_conflicts
 from scheduler.rostering.search import queue_shortage
 from scheduler.rostering.search.lower_bound import solve_aggregate
 from scheduler.rostering.search.lp_size import lp_over
-from scheduler.rostering.search.subset_bound import COARSER, capped_bound
 from scheduler.rostering.solve import (
-    BOUND_AFTER_SEARCH_SHARE,
     LP_WALL_SHARE,
     RuleCost,
     ScheduleResult,
     SolveStats,
+    capped_bound_after_search,
     simple_lower_bound,
     solve_roster,
 )
@@ -167,13 +166,11 @@ def relaxed_bound(instance: Instance, seconds: float, wall_seconds: float) -> fl
 def relaxed_bound_after(instance: Instance, seconds: float, stop: Stop | None) -> float:
     """The week without the carry-in's capped merged-queue bound (``subset_bound.capped_bound``: the scarce
     queues' shortage in every roster), proven after the week's search as the solve does for a week alone
-    (``solve._bound_after_search``): each LP within ``BOUND_AFTER_SEARCH_SHARE`` of the week's share ``seconds``, cut
-    by ``stop``'s wall clock. ``-inf`` where it does not apply or is not solved."""
+    (``solve.capped_bound_after_search`` on the week's share ``seconds``, cut by ``stop``'s wall clock). ``-inf``
+    where it does not apply or is not solved."""
     if not queue_shortage.applies(instance) or (stop is not None and stop.stopped()):
         return -math.inf
-    instance = instance.with_config(schedule_meetings(instance))
-    bound = capped_bound(instance, COARSER[-1], BOUND_AFTER_SEARCH_SHARE * seconds, stop or NO_STOP)
-    return -math.inf if bound is None else bound - activity_overstaffing_credit(instance.config)
+    return capped_bound_after_search(instance.with_config(schedule_meetings(instance)), seconds, stop or NO_STOP)
 
 
 @dataclass(frozen=True)

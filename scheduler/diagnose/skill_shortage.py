@@ -47,14 +47,13 @@ def skill_shortage_warnings(instance: Instance, roster: Roster, skip: Collection
     lines = {}
     work = [0.0]
     for index, (queue_id, short) in enumerate(short_by_queue(instance, roster).items()):
-        if short <= 0 or queue_id in skip or work[0] > MAX_WORK_SECONDS or not any(
-                queue_id in a.skills for a in instance.config.agents):  # (nobody skilled: warned before the solve)
-            continue
+        skilled = sum(1 for a in instance.config.agents if queue_id in a.skills)
+        if short <= 0 or queue_id in skip or work[0] > MAX_WORK_SECONDS or not skilled:
+            continue  # (nobody skilled: warned before the solve)
         forced = queue_shortage.forced_shortage(instance, index, max_work_seconds=MAX_WORK_SECONDS_PER_QUEUE,
                                                 spend_seconds=lambda seconds: work.__setitem__(0, work[0] + seconds))
         if forced * interval_hours < MIN_FORCED_HOURS:
             continue
-        skilled = sum(1 for a in instance.config.agents if queue_id in a.skills)
         lines[queue_id] = (
             f"queue '{queue_id}': {short} agent-intervals ({short * interval_hours:,.1f} h) short in this roster, "
             f"at least {forced} ({forced * interval_hours:,.1f} h) of them in every roster: its {skilled} skilled "

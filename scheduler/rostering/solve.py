@@ -105,7 +105,7 @@ from scheduler.rostering.stopping import WALL_CLOCK, Stop, new_solver
 BUDGET, OPTIMAL = "budget", "optimal"
 _P = ParamSpec("_P")
 
-# Share of the time limit the merged-queue bound after the search (``_bound_after_search``) may take in predicted
+# Share of the time limit the merged-queue bound after the search (``capped_bound_after_search``) may take in predicted
 # LP work, each LP alone (at 150 x 8: about 1 s of CPU for the shortages' LPs and 1 s for the LP, 60-s limit).
 BOUND_AFTER_SEARCH_SHARE = 0.05
 
@@ -492,7 +492,7 @@ def solve_roster(
     """Roster the instance's week against its requirements.
 
     ``bound_after_search``: prove the capped merged-queue bound after the search where it applies
-    (``_bound_after_search``); off where the caller proves its own bound (a week of a horizon with carry-in).
+    (``capped_bound_after_search``); off where the caller proves its own bound (a week of a horizon with carry-in).
 
     ``stop`` ends the search early with the best roster found (an interrupt, or its wall-clock cap, by default
     the time limit counted from here; ``wfm plan`` and ``wfm schedule`` always pass one): every phase checks it,
@@ -623,7 +623,7 @@ def solve_roster(
         bound = aggregate.bound
         report("bound", math.inf, bound)
     # the LP shared its breaks between skill sets, or merged queues, or none was solved: the capped merged-queue LP,
-    # after the search, may prove more (``_bound_after_search``)
+    # after the search, may prove more (``capped_bound_after_search``)
     bound_after = bound_after_search and queue_shortage.applies(instance) and (
         aggregate is None or skill_sets(instance) > SHARED_BREAKS_ABOVE_SKILL_SETS)
     bound -= activity_overstaffing_credit(config)  # both bounds above leave activities on the floor
@@ -904,7 +904,7 @@ def solve_roster(
         raise InfeasibleError(f"{verdict} {broken_lines[0]}{more}; add agents the rule counts, widen their "
                               f"availability, relax the rule{'' if proven else ' or raise --time-limit'}")
     if bound_after and math.isfinite(objective) and not stop.stopped() and objective > bound + 1e-6:
-        merged_bound = _bound_after_search(instance, limit, stop) - activity_overstaffing_credit(config)
+        merged_bound = capped_bound_after_search(instance, limit, stop)
         if merged_bound > bound:
             bound = merged_bound
             report("bound", objective, bound)
@@ -920,16 +920,18 @@ def solve_roster(
     return ScheduleResult(current.roster(), stats, costs)
 
 
-def _bound_after_search(instance: Instance, limit: float, stop: Stop) -> float:
+def capped_bound_after_search(instance: Instance, limit: float, stop: Stop) -> float:
     """The coarsest merged-queue LP's bound with its groups capped by the scarce queues' shortage in every roster
     (``subset_bound.capped_bound``), for a centre whose LP shared its breaks between skill sets (9-24), merged its
     queues (more) or was not solved: at 8 queues its breaks per skill set and the scarce queues' shortage prove far
     more (150 agents: 42,400 against 32,358), at 16 queues the shortage (398,440 against 229,290), in a fraction of
     the work. A bound only: it runs after the search, outside its budget, so the roster is the one the search found;
     each of its LPs' predicted work is capped at ``BOUND_AFTER_SEARCH_SHARE`` of the limit, and the wall clock left
-    (``stop``) cuts it. ``-inf`` when it is not solved."""
+    (``stop``) cuts it. Its meetings already placed (``schedule_meetings``), the LP leaves them on the floor: their
+    credit is taken off. ``-inf`` when it is not solved. (A horizon's week with carry-in:
+    ``horizon.relaxed_bound_after``.)"""
     bound = capped_bound(instance, COARSER[-1], BOUND_AFTER_SEARCH_SHARE * limit, stop)
-    return -math.inf if bound is None else bound
+    return -math.inf if bound is None else bound - activity_overstaffing_credit(instance.config)
 
 
 def _cover_kept(instance: Instance, aggregate: AggregateSolution, order: list[Agent], seed: int, budget: _Budget,

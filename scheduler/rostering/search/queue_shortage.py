@@ -14,7 +14,7 @@ with 8 skilled agents and a requirement of two heads twelve hours a day is at le
 its group's LP counts none of them). Capping each group's weekly allocation by its members' requirement less
 these shortages (``CoverView.allocation_caps``) keeps that LP a relaxation of the centre and puts the scarce
 queues' shortage back into its bound (``subset_bound.capped_bound``). The solve proves that bound after its
-search (``solve._bound_after_search``); the merged LP its start is rounded from stays uncapped (a plan aimed at a
+search (``solve.capped_bound_after_search``); the merged LP its start is rounded from stays uncapped (a plan aimed at a
 cover the caps make unreachable started a worse search at 16 queues).
 
 With proficiencies (``rostering.effective_cover``) the cover is counted in average agents: the small centre's LP

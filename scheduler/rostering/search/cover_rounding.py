@@ -15,7 +15,8 @@ within the centre-wide break cap. The starts a class may use are the LP's suppor
 their neighbours on the start grid. Each chosen start's breaks are dealt to its shifts in sorted order per
 break (which keeps the gap between consecutive breaks whenever any dealing does), and the agents are matched
 to starts as in ``lp_start`` (latest to latest, for the rest rule). A shift whose start the matching changed,
-or whose dealt breaks miss the gap, keeps the greedy breaks. Deterministic (SCIP, one thread, a node limit).
+or whose dealt breaks miss the gap, keeps the greedy breaks. Deterministic (HiGHS, one thread, a node limit:
+``mip_highs``).
 
 The patterns themselves (how many of a class's agents work each of the LP's weekly patterns) are rounded first, each
 count to its floor or ceiling: by one small integer program over all classes that keeps the paid minutes per skill
@@ -45,18 +46,23 @@ from scheduler.rostering.instance import Instance
 from scheduler.rostering.rules import break_cap
 from scheduler.rostering.search.lower_bound import AggregateSolution, ClassPlan
 from scheduler.rostering.search.lp_start import dealt_patterns, lp_weeks, round_to_total
+from scheduler.rostering.search.mip_highs import solve_highs_mip
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 # LP weights below this count as zero (GLOP's values carry rounding noise).
 EPSILON = 1e-9
 # Neighbours on the start grid (each side) a class may use beside the LP's own starts for a template and day.
 NEIGHBOUR_STARTS = 1
-# The day's integer program goes to SCIP (single-threaded, deterministic without a time limit): CP-SAT with one
-# worker took 0.5-1.9 deterministic units per weekday to prove what SCIP finds in 0.5-1.2 s of CPU (150 agents).
+# The day's integer program and the exact dealing go to HiGHS (``mip_highs``: one thread, a node limit, the same
+# solve for the same model every time). They went to SCIP, whose run depends on where its data sits in memory (the
+# same model gave another node count or another optimal solution from one process to the next); HiGHS closed the
+# same days at their root (README, "Same input, same roster: the day programs on HiGHS"). CP-SAT with one worker
+# took 0.5-1.9 deterministic units per weekday to prove what SCIP found in 0.5-1.2 s of CPU (150 agents).
+# Building the model: a ``pywraplp`` solver (its back end is never run; only its MPS text goes to HiGHS).
 MIP_SOLVER = "SCIP"
 # Branch-and-bound nodes per day at most, a deterministic limit: most days close at the root; one day of 150-agent
-# seed 846566 took 500 nodes (20 s of CPU) to close its last agent-interval, 20 nodes about 1 s.
-SOLVER_PARAMETERS = "limits/nodes = 20"
+# seed 846566 took SCIP 500 nodes (20 s of CPU) to close its last agent-interval, 20 nodes about 1 s.
+NODE_LIMIT = 20
 # Days whose model would have more variables than this keep the plain rounding (a guard for very large centres).
 MAX_VARIABLES_PER_DAY = 30_000
 # Building and solving one day's model, charged per variable and constraint in budget units (CPU seconds x 0.33,
@@ -80,7 +86,7 @@ DAY_DEVIATION_WEIGHT = 1.0
 # Weight of one class's paid minutes on a day and template (its agents' start options and rest are its own).
 CLASS_DEVIATION_WEIGHT = 1.0
 # Branch-and-bound nodes of the dealing at most (deterministic; it closes at the root or within a few nodes).
-DEALING_PARAMETERS = "limits/nodes = 50"
+DEALING_NODE_LIMIT = 50
 
 # (plan index in ``AggregateSolution.plans``, day index, template id, start minute) -> break offsets (minutes
 # after the start, one per break of the template) still to deal, one tuple per shift
@@ -191,8 +197,8 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
     to its floor or ceiling, every agent dealt), which patterns go up chosen by one integer program over all
     classes: it minimises the paid minutes the dealt patterns put on each skill set, day and template away from
     the LP's, over or under, plus those per skill set and day (``DAY_DEVIATION_WEIGHT``) and per class, day and
-    template (``CLASS_DEVIATION_WEIGHT``). ``None`` when SCIP is
-    missing or finds nothing within its node limit (the greedy dealing then). Charged as the day programs."""
+    template (``CLASS_DEVIATION_WEIGHT``). ``None`` when HiGHS
+    finds nothing within its node limit (the greedy dealing then). Charged as the day programs."""
     model = pywraplp.Solver.CreateSolver(MIP_SOLVER)
     if model is None:
         return None
@@ -233,15 +239,14 @@ def _dealt_exactly(solution: AggregateSolution, spend: Callable[[float], None]) 
         deviations.append(weight * deviation)
     model.Minimize(sum(deviations))
     spend(UNITS_PER_ROW * (model.NumVariables() + model.NumConstraints()))
-    model.SetSolverSpecificParametersAsString(DEALING_PARAMETERS)
-    status = model.Solve()
-    spend(UNITS_PER_NODE * max(0, model.nodes() - 1))
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+    result = solve_highs_mip(model, node_limit=DEALING_NODE_LIMIT)
+    if result is None:
         return None
+    spend(UNITS_PER_NODE * max(0, result.nodes - 1))
     counts = {index: list(floors[index]) for index in floors}
     for index, chosen in ups.items():
         for i, var in chosen:
-            counts[index][i] += round(var.solution_value())
+            counts[index][i] += round(result.values[var.index()])
     return tuple(replace(plan, pattern_weights=tuple(float(c) for c in counts[index])) if index in counts else plan
                  for index, plan in enumerate(solution.plans))
 
@@ -370,25 +375,24 @@ def _round_day(instance: Instance, solution: AggregateSolution, dealt: dict[int,
         covered.append(cover)
     model.Maximize(sum(covered))
     spend(UNITS_PER_ROW * (model.NumVariables() + model.NumConstraints()))
-    status = pywraplp.Solver.NOT_SOLVED
+    result = None
     if model.NumVariables() <= MAX_VARIABLES_PER_DAY and not stop.stopped():
-        model.SetHint([v for v, _ in hints], [float(h) for _, h in hints])
-        model.SetSolverSpecificParametersAsString(SOLVER_PARAMETERS)
-        if math.isfinite(stop.seconds_left()):  # (the wall-clock cap: a run it cuts is not reproducible anyway)
-            model.SetTimeLimit(max(1, int(1000 * stop.seconds_left())))
-        status = model.Solve()
-        spend(UNITS_PER_NODE * max(0, model.nodes() - 1))
+        # (the wall-clock cap bounds the solve: a run it cuts is not reproducible anyway)
+        result = solve_highs_mip(model, node_limit=NODE_LIMIT, hint=hints, stop=stop)
+        if result is not None:
+            spend(UNITS_PER_NODE * max(0, result.nodes - 1))
     chosen: dict[tuple[int, int, str], list[ShiftOption]] = {}
     pools: _Pools = {}
-    found = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    found = result is not None
+    solved = result.values if result is not None else ()
     for g, counts, group_breaks in zip(groups, starts, breaks, strict=True):
         key = (g.index, day, g.template.template_id)
-        values = [round(c.solution_value()) for c in counts] if found else round_to_total(g.weights, g.workers)
+        values = [round(solved[c.index()]) for c in counts] if found else round_to_total(g.weights, g.workers)
         chosen[key] = [o for o, n in zip(g.options, values, strict=True) for _ in range(n)]
         if not found:
             continue
         for option, n, option_breaks in zip(g.options, values, group_breaks, strict=True):
-            per_break = [sorted(o for o, var in taken for _ in range(round(var.solution_value())))
+            per_break = [sorted(o for o, var in taken for _ in range(round(solved[var.index()])))
                          for taken in option_breaks]
             dealt_offsets = [tuple(column) for column in zip(*per_break, strict=True)] if per_break else [()] * n
             pools[(*key, option.start_minute)] = [o for o in dealt_offsets if _keeps_gaps(g.template, o)]

@@ -1,0 +1,70 @@
+"""HiGHS's branch and bound for the cover-kept rounding's integer programs (``search.mip_highs``)."""
+
+from __future__ import annotations
+
+import itertools
+
+from ortools.linear_solver import pywraplp
+
+from scheduler.rostering.search.mip_highs import solve_highs_mip
+from scheduler.rostering.stopping import Stop
+
+WEIGHTS = (12, 7, 11, 8, 9, 5, 14, 6)
+VALUES = (24, 13, 23, 15, 16, 9, 27, 11)
+CAPACITY = 30
+
+
+def _knapsack() -> tuple[pywraplp.Solver, list[pywraplp.Variable], list[pywraplp.Variable]]:
+    """A 0/1 knapsack with one continuous column beside it (a slack worth 0.5 per unit of capacity left)."""
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    take = [model.BoolVar(f"take{i}") for i in range(len(WEIGHTS))]
+    left = model.NumVar(0, CAPACITY, "left")
+    model.Add(sum(w * x for w, x in zip(WEIGHTS, take, strict=True)) + left == CAPACITY)
+    model.Maximize(sum(v * x for v, x in zip(VALUES, take, strict=True)) + 0.5 * left)
+    return model, take, [left]
+
+
+def _best_by_enumeration() -> float:
+    best = 0.0
+    for chosen in itertools.product((0, 1), repeat=len(WEIGHTS)):
+        weight = sum(w * c for w, c in zip(WEIGHTS, chosen, strict=True))
+        if weight <= CAPACITY:
+            best = max(best, sum(v * c for v, c in zip(VALUES, chosen, strict=True)) + 0.5 * (CAPACITY - weight))
+    return best
+
+
+def test_highs_finds_the_integer_optimum_in_column_order() -> None:
+    model, take, (left,) = _knapsack()
+    result = solve_highs_mip(model, node_limit=1000)
+    assert result is not None and result.nodes >= 1
+    chosen = [round(result.values[x.index()]) for x in take]
+    assert all(abs(result.values[x.index()] - c) < 1e-6 for x, c in zip(take, chosen, strict=True))
+    weight = sum(w * c for w, c in zip(WEIGHTS, chosen, strict=True))
+    assert abs(result.values[left.index()] - (CAPACITY - weight)) < 1e-6
+    value = sum(v * c for v, c in zip(VALUES, chosen, strict=True)) + 0.5 * result.values[left.index()]
+    assert abs(value - _best_by_enumeration()) < 1e-6
+
+
+def test_the_same_model_gives_the_same_solve_and_a_hint_is_accepted() -> None:
+    runs = []
+    for hinted in (False, False, True):
+        model, take, _ = _knapsack()
+        hint = [(x, 1.0 if i in (0, 2) else 0.0) for i, x in enumerate(take)] if hinted else []
+        runs.append(solve_highs_mip(model, node_limit=1000, hint=hint))
+    assert runs[0] == runs[1]
+    assert runs[2] is not None and runs[0] is not None
+    assert abs(sum(v * runs[2].values[i] for i, v in enumerate(VALUES))
+               - sum(v * runs[0].values[i] for i, v in enumerate(VALUES))) < 1e-6
+
+
+def test_an_infeasible_program_or_a_stopped_run_gives_none() -> None:
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    x = model.IntVar(0, 3, "x")
+    model.Add(2 * x == 3)
+    model.Maximize(x)
+    assert solve_highs_mip(model, node_limit=100) is None
+
+    stopped = Stop().start()
+    stopped.interrupt()
+    model, _, _ = _knapsack()
+    assert solve_highs_mip(model, node_limit=100, stop=stopped) is None

@@ -7,7 +7,7 @@ the second without a roster is now planned valid."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -288,3 +288,66 @@ def test_the_refused_ends_are_computed_once_across_the_solves_derived_configs(mo
     looser = _config(replace(FULL, max_consecutive_weekends=None))
     assert not next_week.refused_ends(agent_week(looser, WEEK, looser.agents[0]))
     assert computed == ["A1", "A1", "A1"]
+
+
+# ------------------------------------------------------------------- leave counted in the runs of the later weeks
+
+# 32-40 h of 8-h days, at most 5 days and 5 in a row, every other weekend off; approved leave on week 2's Monday
+# counts as a worked day (the default ``worked_day``): week 2 needs 25.6 h in at most 4 days, and its Monday's leave
+# continues the run week 1 ends with (``max_consecutive_days``, ``carry_days``).
+SHORT = replace(FULL, min_weekly_minutes=32 * 60, min_consecutive_days_off=1)
+
+
+def _week_one_of_two_with_leave(leave: bool):
+    monday_after = WEEK.start + timedelta(days=7)
+    who = agent(contract="full", time_off=frozenset({monday_after}) if leave else frozenset())
+    config = make_config(agents=(who,), contracts=(SHORT,))
+    config = replace(config, weeks=2, carry_in=CarryIn(1, 2, {"A1": AgentCarry(worked_run_days=0, off_run_days=2)}))
+    return config, agent_week(config, WEEK, who)
+
+
+@pytest.mark.parametrize(("days", "leave", "kept"), [
+    ((0, 1, 2, 3, 6), False, True),  # Sunday worked: week 2 Monday to Thursday, 32 h
+    ((0, 1, 2, 3, 6), True, False),  # Sunday, Monday's leave, then 3 of Tuesday to Friday: 24 h of 25.6
+    ((0, 1, 2, 3, 5), True, True),  # Sunday off: Monday's leave and Tuesday to Friday, 32 h
+    ((0, 1, 2, 3, 4), True, True),  # Friday worked, weekend off: leave, Tuesday off, Wednesday to Saturday
+])
+def test_leave_starting_the_next_week_continues_the_run_this_week_ends_with(
+        days: tuple[int, ...], leave: bool, kept: bool) -> None:
+    """Before, the later weeks' programme ended a run at a day of leave, so week 1 could end on a worked Sunday
+    and week 2 was refused when planned (exit 3: the ninth sweep's 30198 and 274593, README)."""
+    config, facts = _week_one_of_two_with_leave(leave)
+    assert next_week.RULE.keeps(facts, _shifts(days)) is kept
+    model = make_model(config)
+    one_shift_per_day.build(model)
+    next_week.build(model)
+    work(model, "A1", {d: "08:00" for d in days})
+    status, _solver = solve(model)
+    assert (status == "FEASIBLE") is kept
+
+
+def test_a_refused_ending_has_no_second_week() -> None:
+    """The refused ending above really has no continuation: every week-2 pattern of Tuesday to Sunday that keeps
+    the runs across the seam (Monday's leave counted in them), every other weekend off, at most 4 days besides the
+    leave and 25.6 h is checked directly."""
+    _config_, facts = _week_one_of_two_with_leave(True)
+    first = [d in (0, 1, 2, 3, 6) for d in range(7)]
+    for second in PATTERNS:
+        if second[0] or any(second[5:]) or sum(second) > 4 or 8 * 60 * sum(second) < 25.6 * 60:
+            continue
+        days = [*first, True, *second[1:]]  # Monday of week 2: counted leave, a day of the run
+        run, too_long = 0, False
+        for d, day in enumerate(days):
+            run = run + 1 if day else 0
+            too_long |= run > SHORT.max_consecutive_days and (d < 7 or second[d - 7])
+        assert too_long, second
+    assert end_state(facts, first) == (1, 1, 1, 0)
+
+
+def test_end_state_counts_this_weeks_leave_in_the_run() -> None:
+    """Leave on this week's Saturday and Sunday after Wednesday to Friday worked ends the week in a run of 5."""
+    who = agent(contract="full", time_off=frozenset({WEEK.day(5), WEEK.day(6)}))
+    config = replace(make_config(agents=(who,), contracts=(SHORT,)), weeks=2)
+    facts = agent_week(config, WEEK, who)
+    assert end_state(facts, [d in (2, 3, 4) for d in range(7)])[0] == 5
+    assert end_state(facts, [d in (2, 3) for d in range(7)])[0] == 2  # Friday off ends the run

@@ -22,7 +22,7 @@ from scheduler.domain.shifts import shift_options
 from scheduler.io.config import load_config
 from scheduler.rostering.rules import keeps_days, next_week, one_shift_per_day
 from scheduler.rostering.rules.base import agent_week
-from scheduler.rostering.rules.week_patterns import end_state
+from scheduler.rostering.rules.week_patterns import end_state, reach_after, this_week_ends
 from scheduler.rostering.search.lower_bound import agent_classes, weekly_patterns
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.validate import read_roster
@@ -351,3 +351,20 @@ def test_end_state_counts_this_weeks_leave_in_the_run() -> None:
     facts = agent_week(config, WEEK, who)
     assert end_state(facts, [d in (2, 3, 4) for d in range(7)])[0] == 5
     assert end_state(facts, [d in (2, 3) for d in range(7)])[0] == 2  # Friday off ends the run
+
+
+def test_a_week_ending_on_leave_is_an_end_state_the_later_weeks_are_asked_about() -> None:
+    """Leave on this week's Sunday after a worked Saturday ends the week in a run of two that is also a day off.
+    Such an end was missing from the programme's answer, so the rule took every end as impossible and refused
+    nothing (and the averaged hours refused every week: exit 3 in week 1). After Saturday worked, the next
+    weekend is off and Monday to Friday would make seven days in a row, so 36 h cannot be paid: refused; Monday to
+    Thursday with the Sunday's leave leaves a week of Tuesday to Saturday: kept."""
+    full = replace(FULL, min_consecutive_days_off=1)
+    who = agent(contract="full", time_off=frozenset({WEEK.day(6)}))
+    config = make_config(agents=(who,), contracts=(full,))
+    config = replace(config, weeks=2, carry_in=CarryIn(1, 2, {"A1": AgentCarry(worked_run_days=0, off_run_days=2)}))
+    facts = agent_week(config, WEEK, who)
+    assert end_state(facts, [d in (0, 1, 2, 5) for d in range(7)]) == (2, 1, 1, 1)
+    assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 5))) is False
+    assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 3))) is True
+    assert set(this_week_ends(facts)) <= set(reach_after(facts, 0, None).by_end)

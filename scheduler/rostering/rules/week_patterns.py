@@ -254,9 +254,11 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     least_off = contract.min_consecutive_days_off
     runs = (*range(1, min(DAYS, contract.max_consecutive_days + 1)),
             min(contract.max_consecutive_days, DAYS + start[0]))
-    ends = {(run, weekend_run, start[2] + (weekend_run > 0), 0 if run else off)
+    # a week ending on a worked day has no days off at its end; one ending on counted leave has both a run (the
+    # leave is a day of it) and days off (the leave is a day off for ``min_consecutive_days_off``)
+    ends = {(run, weekend_run, start[2] + (weekend_run > 0), off)
             for run in (0, *runs) for weekend_run in (0, start[1] + 1)
-            for off in (range(1, least_off + 1) if run == 0 else (0,))}
+            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1))}
     low, high = (0, 0) if window is None else window
     return Reach(grid, low - credited_minutes, high - credited_minutes, {end: reach(0, end) for end in ends})
 

@@ -6,6 +6,7 @@ the second without a roster is now planned valid."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.plan import Contract, PlanConfig, ShiftTemplate, TimeWindow
+from scheduler.rostering.rules.weekly_hours import contract_paid_range
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import shift_options
 from scheduler.io.config import load_config
@@ -368,3 +370,77 @@ def test_a_week_ending_on_leave_is_an_end_state_the_later_weeks_are_asked_about(
     assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 5))) is False
     assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 3))) is True
     assert set(this_week_ends(facts)) <= set(reach_after(facts, 0, None).by_end)
+
+
+@st.composite
+def two_week_cases_with_leave(draw: st.DrawFn):
+    """Full-timers as planners write them (8-h days, sometimes 6-h ones, 4-5 days, 3-6 in a row, every other
+    weekend off or not), planned as week 1 of a two-week horizon, with approved leave (counted as worked, the
+    default) on some of the agent's available days of either week."""
+    hours = draw(st.sampled_from([(8,), (6, 8)]))
+    max_days = draw(st.integers(4, 5))
+    low = draw(st.integers(3, max_days)) * 8 - draw(st.sampled_from([0, 2, 4]))
+    contract = replace(Contract("c", low * 60, max_days * 8 * 60, max_days, 0, draw(st.integers(3, 6)), 20.0,
+                                tuple(f"t{h}" for h in hours)),
+                       min_consecutive_days_off=draw(st.integers(1, 2)),
+                       max_consecutive_weekends=draw(st.sampled_from([None, 1])))
+    availability = tuple(TimeWindow(0, 24 * 60) if d < 5 or draw(st.booleans()) else None for d in range(7))
+    config = make_config(agents=(replace(agent(contract="c"), availability=availability),), contracts=(contract,),
+                         templates=tuple(_template(h) for h in hours))
+    who = config.agents[0]
+    days = [d for d in range(14) if who.availability[d % 7] is not None]
+    leave = draw(st.sets(st.sampled_from(days), min_size=1, max_size=5))
+    who = replace(who, time_off=frozenset(WEEK.start + timedelta(days=d) for d in leave))
+    least = config.contracts[0].min_consecutive_days_off
+    return replace(config, agents=(who,), weeks=2,
+                   carry_in=CarryIn(1, 2, {"A1": AgentCarry(worked_run_days=0, off_run_days=least)}))
+
+
+def _runs_ok(contract: Contract, worked: Sequence[bool], leave: Sequence[bool]) -> bool:
+    """The hard rules on a run of weeks' days, written out: no ``max_consecutive_days + 1`` days in a row all
+    worked or on leave with a worked day among them; every run of days off (leave is off) between two worked days
+    at least ``min_consecutive_days_off``; with every other weekend off, no two weekends in a row worked."""
+    limit = contract.max_consecutive_days
+    for first in range(len(worked) - limit):
+        window = range(first, first + limit + 1)
+        if all(worked[d] or leave[d] for d in window) and any(worked[d] for d in window):
+            return False
+    on = [d for d in range(len(worked)) if worked[d]]
+    if any(0 < b - a - 1 < contract.min_consecutive_days_off for a, b in zip(on, on[1:], strict=False)):
+        return False
+    weekends = [any(worked[w * 7 + 5:w * 7 + 7]) for w in range(len(worked) // 7)]
+    return not (contract.max_consecutive_weekends == 1 and any(a and b for a, b in zip(weekends, weekends[1:],
+                                                                                      strict=False)))
+
+
+def _own_ok(config, week: tuple[bool, ...], leave: tuple[bool, ...]) -> bool:
+    """One week's own rules with its leave: days (leave taking days), hours (its range), no shift on leave."""
+    contract, who = config.contracts[0], config.agents[0]
+    off = sum(leave)
+    low, high = contract_paid_range(contract, off)
+    return (not any(w and o for w, o in zip(week, leave, strict=True))
+            and max(0, contract.min_days_per_week - off) <= sum(week) <= max(0, contract.max_days_per_week - off)
+            and _runs_ok(contract, week, leave)
+            and any(low <= t <= high for t in _totals(config, who, week)))
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(config=two_week_cases_with_leave())
+def test_a_week_the_next_can_follow_is_never_refused_with_leave(config) -> None:
+    """With leave counted in the runs (``week_patterns``), the rule still refuses no first week that a second
+    week (with its leave) and an ordinary third week (no leave; required only if one can be worked at all) can
+    follow, all checked directly over the three weeks."""
+    contract, who = config.contracts[0], config.agents[0]
+    facts = agent_week(config, WEEK, who)
+    leave = tuple(WEEK.start + timedelta(days=d) in who.time_off for d in range(14))
+    none = (False,) * 7
+    firsts = [p for p in PATTERNS if _own_ok(config, p, leave[:7])]
+    seconds = [p for p in PATTERNS if _own_ok(config, p, leave[7:])]
+    thirds = [p for p in PATTERNS if _own_ok(config, p, none)]
+    reach = reach_after(facts, 0, None)
+    for first in firsts:
+        followed = any(_runs_ok(contract, (*first, *second), leave) and (not thirds or any(
+            _runs_ok(contract, (*first, *second, *third), (*leave, *none)) for third in thirds)) for second in seconds)
+        if followed:  # the programme finds a way on from how the week ends, and the rule keeps the week
+            assert reach.reaches(end_state(facts, first)), (first, leave)
+            assert next_week.RULE.keeps_days(facts, first), (first, leave)

@@ -300,25 +300,30 @@ def test_the_refused_ends_are_computed_once_across_the_solves_derived_configs(mo
 SHORT = replace(FULL, min_weekly_minutes=32 * 60, min_consecutive_days_off=1)
 
 
-def _week_one_of_two_with_leave(leave: bool):
-    monday_after = WEEK.start + timedelta(days=7)
-    who = agent(contract="full", time_off=frozenset({monday_after}) if leave else frozenset())
+def _week_one_of_two_with_leave(leave: bool, weekday: int = 0):
+    """Week 1 of 2, leave (if ``leave``) on week 2's ``weekday`` (0 Monday)."""
+    day_after = WEEK.start + timedelta(days=7 + weekday)
+    who = agent(contract="full", time_off=frozenset({day_after}) if leave else frozenset())
     config = make_config(agents=(who,), contracts=(SHORT,))
     config = replace(config, weeks=2, carry_in=CarryIn(1, 2, {"A1": AgentCarry(worked_run_days=0, off_run_days=2)}))
     return config, agent_week(config, WEEK, who)
 
 
-@pytest.mark.parametrize(("days", "leave", "kept"), [
-    ((0, 1, 2, 3, 6), False, True),  # Sunday worked: week 2 Monday to Thursday, 32 h
-    ((0, 1, 2, 3, 6), True, False),  # Sunday, Monday's leave, then 3 of Tuesday to Friday: 24 h of 25.6
-    ((0, 1, 2, 3, 5), True, True),  # Sunday off: Monday's leave and Tuesday to Friday, 32 h
-    ((0, 1, 2, 3, 4), True, True),  # Friday worked, weekend off: leave, Tuesday off, Wednesday to Saturday
+@pytest.mark.parametrize(("days", "leave", "weekday", "kept"), [
+    ((0, 1, 2, 3, 6), False, 0, True),  # Sunday worked: week 2 Monday to Thursday, 32 h
+    ((0, 1, 2, 3, 6), True, 0, False),  # Sunday, Monday's leave, then 3 of Tuesday to Friday: 24 h of 25.6
+    ((0, 1, 2, 3, 5), True, 0, True),  # Sunday off: Monday's leave and Tuesday to Friday, 32 h
+    ((0, 1, 2, 3, 4), True, 0, True),  # Friday worked, weekend off: leave, Tuesday off, Wednesday to Saturday
+    # Sunday worked, Friday's leave: Monday to Thursday and the leave make six days in a run with work in it, so
+    # 3 weekdays, 24 h (before, only a worked day could end a run that was too long)
+    ((0, 1, 3, 4, 6), True, 4, False),
+    ((0, 1, 3, 4, 5), True, 4, True),  # Sunday off: Monday to Thursday and the leave, five
 ])
-def test_leave_starting_the_next_week_continues_the_run_this_week_ends_with(
-        days: tuple[int, ...], leave: bool, kept: bool) -> None:
+def test_leave_in_the_next_week_continues_the_run_this_week_ends_with(
+        days: tuple[int, ...], leave: bool, weekday: int, kept: bool) -> None:
     """Before, the later weeks' programme ended a run at a day of leave, so week 1 could end on a worked Sunday
-    and week 2 was refused when planned (exit 3: the ninth sweep's 30198 and 274593, README)."""
-    config, facts = _week_one_of_two_with_leave(leave)
+    and week 2 was refused when planned (exit 3: the ninth sweep's 30198, 274593 and 679702, README)."""
+    config, facts = _week_one_of_two_with_leave(leave, weekday)
     assert next_week.RULE.keeps(facts, _shifts(days)) is kept
     model = make_model(config)
     one_shift_per_day.build(model)
@@ -343,7 +348,7 @@ def test_a_refused_ending_has_no_second_week() -> None:
             run = run + 1 if day else 0
             too_long |= run > SHORT.max_consecutive_days and (d < 7 or second[d - 7])
         assert too_long, second
-    assert end_state(facts, first) == (1, 1, 1, 0)
+    assert end_state(facts, first) == (1, 1, 1, 0, True)
 
 
 def test_end_state_counts_this_weeks_leave_in_the_run() -> None:
@@ -366,7 +371,7 @@ def test_a_week_ending_on_leave_is_an_end_state_the_later_weeks_are_asked_about(
     config = make_config(agents=(who,), contracts=(full,))
     config = replace(config, weeks=2, carry_in=CarryIn(1, 2, {"A1": AgentCarry(worked_run_days=0, off_run_days=2)}))
     facts = agent_week(config, WEEK, who)
-    assert end_state(facts, [d in (0, 1, 2, 5) for d in range(7)]) == (2, 1, 1, 1)
+    assert end_state(facts, [d in (0, 1, 2, 5) for d in range(7)]) == (2, 1, 1, 1, True)
     assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 5))) is False
     assert next_week.RULE.keeps(facts, _shifts((0, 1, 2, 3))) is True
     assert set(this_week_ends(facts)) <= set(reach_after(facts, 0, None).by_end)

@@ -28,11 +28,12 @@ week's total is a sum of its shifts' paid minutes, each in its day's options; th
 looser one: the run of days worked is capped at ``max_consecutive_days`` and the days off at
 ``min_consecutive_days_off`` (past the cap they constrain the same). Leave counted as worked
 (``time_off_counts_as: worked_day``, on a day the agent could have worked) is a day of the run, as
-``max_consecutive_days``, ``carry_days`` and the carry-in count it: a worked day may not end a run longer than the
-limit, while a run of leave alone, and leave after a worked day, are left to those rules (they refuse more, so
-the programme stays a relaxation). Before, leave ended a run here: after a week ending with two days worked,
-Tuesday's leave and Wednesday to Friday seemed a week of four shifts where the rule allows three, so a week's end
-the next week could not follow was allowed and the next week was refused (exit 3). By induction from the last week, the continuation is a path of the programme,
+``max_consecutive_days``, ``carry_days`` and the carry-in count it: no run of days worked or on leave with a
+worked day in it may be longer than the limit, while a run of leave alone may (the end state says whether its
+run holds a worked day; the carry-in does not say, so the run before the first week is taken as leave alone,
+which only allows more). Before, leave ended a run here: after a week ending with two days worked, Tuesday's
+leave and Wednesday to Friday seemed a week of four shifts where the rule allows three, so a week's end the next
+week could not follow was allowed and the next week was refused (exit 3). By induction from the last week, the continuation is a path of the programme,
 so its total's bit is set. The rules left out (rest, the weekend-days cap, the shift window, pins) only let it
 reach more: the answer is a superset of what the later weeks can really pay, and an end state it finds empty
 has no real continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the
@@ -58,10 +59,11 @@ from scheduler.rostering.rules.horizon_weekends import weekend_allowed, weekend_
 from scheduler.rostering.rules.min_consecutive_days_off import off_runs_keep
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
-# (run of days worked at the week's end (at most max_consecutive_days), run of weekends worked, weekends worked in
-# the horizon, days off at the week's end after a worked day (at most min_consecutive_days_off, which also stands
-# for "no worked day known"))
-EndState = tuple[int, int, int, int]
+# (run of days worked or of counted leave at the week's end (at most max_consecutive_days), run of weekends worked,
+# weekends worked in the horizon, days off at the week's end after a worked day (at most min_consecutive_days_off,
+# which also stands for "no worked day known"), whether that run holds a worked day (then a day of leave may not
+# take it past max_consecutive_days either; a run of leave alone may run on))
+EndState = tuple[int, int, int, int, bool]
 NO_LEAVE = (False,) * DAYS
 
 
@@ -95,29 +97,32 @@ def _start(agent: AgentWeek) -> EndState:
     contract = agent.contract
     least_off = contract.min_consecutive_days_off
     off = least_off if state.off_run_days is None else min(least_off, state.off_run_days)
-    return min(contract.max_consecutive_days, state.worked_run_days), state.weekend_run, state.weekends_worked, off
+    # whether the carried run holds a worked day is not carried: taken as not, which only allows more
+    return (min(contract.max_consecutive_days, state.worked_run_days), state.weekend_run, state.weekends_worked, off,
+            False)
 
 
 def _after(contract: Contract, weekend: Sequence[int], state: EndState, days: Sequence[bool],
            counted: Sequence[bool] = NO_LEAVE) -> EndState:
     """The end state a week worked on the marked days (and on counted leave on the ``counted`` days) leaves after
     starting in ``state``."""
-    run, weekend_run, weekends, off = state
+    run, weekend_run, weekends, off, run_worked = state
     on_weekend = any(days[d] for d in weekend)
     # the run at the end: days worked or of counted leave, as ``max_consecutive_days`` and the carry-in count it
     tail = next((DAYS - d - 1 for d in reversed(range(DAYS)) if not (days[d] or counted[d])), DAYS)
     rest = next((DAYS - d - 1 for d in reversed(range(DAYS)) if days[d]), DAYS)  # leave is a day off here
     least_off = contract.min_consecutive_days_off
+    worked_in_tail = rest < tail or (tail == DAYS and (rest < DAYS or run_worked))
     return (min(contract.max_consecutive_days, tail + run if tail == DAYS else tail),
             weekend_run + 1 if on_weekend else 0, weekends + on_weekend,
-            0 if not rest else min(least_off, off + DAYS if rest == DAYS else rest))
+            0 if not rest else min(least_off, off + DAYS if rest == DAYS else rest), worked_in_tail)
 
 
 def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool],
                 counted: Sequence[bool] = NO_LEAVE) -> bool:
     """``max_consecutive_days`` and ``min_consecutive_days_off`` within the week and across its start."""
-    run, _weekend_run, _weekends, off = state
-    if not _runs_keep(list(days), run, contract.max_consecutive_days, counted):
+    run, _weekend_run, _weekends, off, run_worked = state
+    if not _runs_keep(list(days), run, contract.max_consecutive_days, counted, run_worked):
         return False
     least_off = contract.min_consecutive_days_off
     first = next((d for d in range(DAYS) if days[d]), None)
@@ -232,7 +237,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
         weekend_ok = weekend_allowed_after(contract, 1, 1, state[1], 0)
         return next(_patterns(contract, agent.weekend, ordinary, state, weekend_ok, grid), None) is not None
 
-    held_to_ordinary = ordinary_after((0, 0, 0, contract.min_consecutive_days_off))
+    held_to_ordinary = ordinary_after((0, 0, 0, contract.min_consecutive_days_off, False))
 
     def reach(k: int, state: EndState) -> int:
         """Bits of the totals weeks ``k``.. of ``later`` can pay from ``state``."""
@@ -256,9 +261,9 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
             min(contract.max_consecutive_days, DAYS + start[0]))
     # a week ending on a worked day has no days off at its end; one ending on counted leave has both a run (the
     # leave is a day of it) and days off (the leave is a day off for ``min_consecutive_days_off``)
-    ends = {(run, weekend_run, start[2] + (weekend_run > 0), off)
+    ends = {(run, weekend_run, start[2] + (weekend_run > 0), off, worked and run > 0)
             for run in (0, *runs) for weekend_run in (0, start[1] + 1)
-            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1))}
+            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1)) for worked in (False, True)}
     low, high = (0, 0) if window is None else window
     return Reach(grid, low - credited_minutes, high - credited_minutes, {end: reach(0, end) for end in ends})
 
@@ -266,15 +271,16 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
 _MEMOS: dict = {}
 
 
-def _runs_keep(days: list[bool], run_before: int, longest: int, counted: Sequence[bool] = NO_LEAVE) -> bool:
-    """Whether no worked day ends a run of days worked or of counted leave (the first run continuing
-    ``run_before``) longer than ``longest``. A run of leave alone breaks nothing, and a worked day followed by
-    leave is left to the rules themselves (a relaxation: ``max_consecutive_days`` also refuses a worked day
-    followed by ``longest`` days of counted leave)."""
-    run = run_before
+def _runs_keep(days: list[bool], run_before: int, longest: int, counted: Sequence[bool] = NO_LEAVE,
+               worked_before: bool = False) -> bool:
+    """Whether no run of days worked or of counted leave with a worked day in it (the first run continuing
+    ``run_before``, which holds a worked day if ``worked_before``) is longer than ``longest``, as
+    ``max_consecutive_days`` counts: a run of leave alone breaks nothing, but a worked day may not follow
+    ``longest`` days of it, nor ``longest`` days of leave and work follow a worked day."""
+    run, worked = run_before, worked_before
     for day, leave in zip(days, counted, strict=True):
-        run = run + 1 if day or leave else 0
-        if day and run > longest:
+        run, worked = (run + 1, worked or day) if day or leave else (0, False)
+        if worked and run > longest:
             return False
     return True
 

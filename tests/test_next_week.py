@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 
 from scheduler.domain.horizon import AgentCarry, CarryIn
 from scheduler.domain.plan import Contract, PlanConfig, ShiftTemplate, TimeWindow
-from scheduler.rostering.rules.weekly_hours import contract_paid_range
 from scheduler.domain.roster import ShiftAssignment
 from scheduler.domain.shifts import shift_options
 from scheduler.io.config import load_config
 from scheduler.rostering.rules import keeps_days, next_week, one_shift_per_day
 from scheduler.rostering.rules.base import agent_week
 from scheduler.rostering.rules.week_patterns import end_state, reach_after, this_week_ends
+from scheduler.rostering.rules.weekly_hours import contract_paid_range
 from scheduler.rostering.search.lower_bound import agent_classes, weekly_patterns
 from scheduler.validation.horizon import validate_horizon
 from scheduler.validation.validate import read_roster

@@ -72,4 +72,4 @@ def test_end_state_counts_the_run_weekend_and_weekends() -> None:
     config = _config()
     facts = agent_week(config, WEEK, config.agents[0])
     assert end_state(facts, [d in (3, 4, 5, 6) for d in range(7)]) == (4, 1, 1, 0, True)
-    assert end_state(facts, [d in (0, 1, 2, 3) for d in range(7)]) == (0, 0, 0, 1, False)  # 3 off, capped at the minimum
+    assert end_state(facts, [d in (0, 1, 2, 3) for d in range(7)]) == (0, 0, 0, 1, False)  # 3 off, capped

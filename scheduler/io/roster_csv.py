@@ -1,8 +1,9 @@
 """The one reader of roster CSV files (``docs/formats.md``): the validator and the re-plan both read through it.
 
-It checks the file's shape only (found, UTF-8, well-formed CSV, the ``ROSTER_COLUMNS`` present, no row longer
-than the header, none too short to reach every roster column) and returns each non-blank row's cells by column with its line number; what the cells mean is
-the caller's to check, so the independent validator shares no rule code with the model.
+It checks the file's shape only (found, UTF-8, well-formed CSV, the ``ROSTER_COLUMNS`` present, no row longer than
+the header, none too short to reach every roster column) and returns each non-blank row's cells by column with its
+line number; what the cells mean is the caller's to check, so the independent validator shares no rule code with the
+model.
 """
 
 from __future__ import annotations

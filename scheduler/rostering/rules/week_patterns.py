@@ -20,24 +20,24 @@ of a new horizon (the loosest pacing of any horizon); it counts towards no avera
 by design (a plan should leave a next week possible), checked with the same filters; an agent whose ordinary
 week is impossible even from a fresh start is not held to it (that is not this week's doing).
 
-Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary
-week) each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as
-each filter is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the
-week's total is a sum of its shifts' paid minutes, each in its day's options; the seam filters are
-``carry_days``' and ``horizon_weekends``' own). The end state the programme passes on is the real one or a
-looser one: the run of days worked is capped at ``max_consecutive_days`` and the days off at
-``min_consecutive_days_off`` (past the cap they constrain the same). Leave counted as worked
-(``time_off_counts_as: worked_day``, on a day the agent could have worked) is a day of the run, as
-``max_consecutive_days``, ``carry_days`` and the carry-in count it: no run of days worked or on leave with a
-worked day in it may be longer than the limit, while a run of leave alone may (the end state says whether its
-run holds a worked day; the carry-in does not say, so the run before the first week is taken as leave alone,
-which only allows more). Before, leave ended a run here: after a week ending with two days worked, Tuesday's
-leave and Wednesday to Friday seemed a week of four shifts where the rule allows three, so a week's end the next
-week could not follow was allowed and the next week was refused (exit 3). By induction from the last week, the continuation is a path of the programme,
-so its total's bit is set. The rules left out (rest, the weekend-days cap, the shift window, pins) only let it
-reach more: the answer is a superset of what the later weeks can really pay, and an end state it finds empty
-has no real continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the
-templates' paid minutes (``gcd``); asked for reachability alone (``window`` None) every total is bit 0.
+Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary week)
+each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as each filter
+is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the week's total is a
+sum of its shifts' paid minutes, each in its day's options; the seam filters are ``carry_days``' and
+``horizon_weekends``' own). The end state the programme passes on is the real one or a looser one: the run of days
+worked is capped at ``max_consecutive_days`` and the days off at ``min_consecutive_days_off`` (past the cap they
+constrain the same). Leave counted as worked (``time_off_counts_as: worked_day``, on a day the agent could have
+worked) is a day of the run, as ``max_consecutive_days``, ``carry_days`` and the carry-in count it: no run of days
+worked or on leave with a worked day in it may be longer than the limit, while a run of leave alone may (the end
+state says whether its run holds a worked day; the carry-in does not say, so the run carried into the week is taken
+as leave alone, which only allows more). Before, leave ended a run here: after a week ending with two days worked,
+Tuesday's leave and Wednesday to Friday seemed a week of four shifts where the rule allows three, so a week's end
+the next week could not follow was allowed and the next week was refused (exit 3). By induction from the last week,
+the continuation is a path of the programme, so its total's bit is set. The rules left out (rest, the weekend-days
+cap, the shift window, pins) only let it reach more: the answer is a superset of what the later weeks can really
+pay, and an end state it finds empty has no real continuation. Totals are sets of paid minutes held as bits of a
+Python int on the grid of the templates' paid minutes (``gcd``); asked for reachability alone (``window`` None)
+every total is bit 0.
 """
 
 from __future__ import annotations

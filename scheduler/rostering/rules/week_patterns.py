@@ -263,11 +263,11 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     # counted leave can end on it, with both a run (the leave is a day of it) and days off (the leave is a day off
     # for ``min_consecutive_days_off``), and a run of leave alone (only those weeks' ends are computed: the
     # programme's cost grows with them)
-    leave = any(_counted(agent))
+    this_leave = any(_counted(agent))
     ends = {(run, weekend_run, start[2] + (weekend_run > 0), off, worked and run > 0)
             for run in (0, *runs) for weekend_run in (0, start[1] + 1)
-            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1) if leave else (0,))
-            for worked in ((False, True) if leave else (True,))}
+            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1) if this_leave else (0,))
+            for worked in ((False, True) if this_leave else (True,))}
     low, high = (0, 0) if window is None else window
     return Reach(grid, low - credited_minutes, high - credited_minutes, {end: reach(0, end) for end in ends})
 

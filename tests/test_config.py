@@ -251,6 +251,18 @@ def test_unknown_nested_key(plan: dict[str, Any], tmp_path: Path) -> None:
     assert error_of(write(tmp_path, plan)).startswith("plan.yaml: unknown key 'queues[0].sla' (expected one of: id,")
 
 
+def test_unknown_deeply_nested_key_is_named_whole(plan: dict[str, Any], tmp_path: Path) -> None:
+    """A typo two levels down: the message cut the path and key at 40 characters, so the key's name was lost
+    (``'shift_templates[0].breaks[0].earliest_af'... (56 characters)``, the ninth sweep); only the key is cut now."""
+    set_key(plan, "shift_templates[0].breaks[0].earliest_after_start_minute", 90)
+    assert error_of(write(tmp_path, plan)).startswith(
+        "plan.yaml: unknown key 'shift_templates[0].breaks[0].earliest_after_start_minute' (expected one of: ")
+    plan["shift_templates"][0]["breaks"][0].pop("earliest_after_start_minute")
+    set_key(plan, "shift_templates[0].breaks[0]." + "x" * 100, 1)
+    assert "unknown key 'shift_templates[0].breaks[0]." + "x" * 40 + "'... (129 characters)" in error_of(
+        write(tmp_path, plan))
+
+
 @pytest.mark.parametrize("key_path", ["queues[0].channel", "shift_templates[1].breaks[0].minutes",
                                       "contracts[2].max_weekly_hours", "centre", "agents"])
 def test_missing_key(plan: dict[str, Any], tmp_path: Path, key_path: str) -> None:

@@ -216,6 +216,27 @@ def test_previous_roster_that_does_not_fit_is_refused(tmp_path: Path, rows: list
     assert not (tmp_path / "out").exists()
 
 
+def test_a_previous_roster_cut_short_is_refused_before_planning(tmp_path: Path, monkeypatch) -> None:
+    """A last line cut mid-row (``A0,DATE,sh``): its shift was skipped as an activity row, so the seam lost it,
+    and the plan was solved before the validator refused the file (the ninth sweep, README). Now refused
+    first, naming the row, and nothing is solved."""
+    import scheduler.app.horizon as horizon
+
+    plan, requirements = _centre(tmp_path, weeks=1)
+    previous = _previous(tmp_path / "previous.csv", [("A0", SUNDAY_BEFORE, "08:00", "16:00")])
+    previous.write_text(previous.read_text() + f"A1,{SUNDAY_BEFORE},sh", encoding="utf-8")
+
+    def never(*args, **kwargs):
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(horizon, "solve_roster", never)
+    result = wfm("schedule", plan, "--requirements", requirements, "--out", tmp_path / "out", "--previous",
+                 previous, "--quiet")
+    assert result.exit_code == 2, explain(result)
+    assert "previous.csv row 3: 3 field(s), no start, end" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_previous_roster_of_an_agent_who_has_left_is_skipped_with_a_warning(tmp_path: Path) -> None:
     """A planner's next week after an agent left: the published week still holds their rows (it was exit 2)."""
     plan, requirements = _centre(tmp_path, weeks=1)

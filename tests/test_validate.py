@@ -527,6 +527,8 @@ def test_missing_columns(tmp_path: Path) -> None:
          r"roster\.csv row 3, column start: .* has a UTC offset"),
         ("A001,2026-03-30,shift,2026-03-30T08:00:00,2026-03-30T16:30:00,extra",
          r"roster\.csv row 3: more fields than the header has"),
+        ("A001,2026-03-30,sh",
+         r"roster\.csv row 3: 3 field\(s\), no start, end \(the header has 5; a line cut short\?\)"),
     ],
 )
 def test_bad_rows_name_file_row_and_column(tmp_path: Path, line: str, message: str) -> None:

@@ -71,5 +71,5 @@ def test_the_last_week_of_the_horizon_adds_no_pattern_check() -> None:
 def test_end_state_counts_the_run_weekend_and_weekends() -> None:
     config = _config()
     facts = agent_week(config, WEEK, config.agents[0])
-    assert end_state(facts, [d in (3, 4, 5, 6) for d in range(7)]) == (4, 1, 1, 0)
-    assert end_state(facts, [d in (0, 1, 2, 3) for d in range(7)]) == (0, 0, 0, 1)  # 3 off, capped at the minimum
+    assert end_state(facts, [d in (3, 4, 5, 6) for d in range(7)]) == (4, 1, 1, 0, True)
+    assert end_state(facts, [d in (0, 1, 2, 3) for d in range(7)]) == (0, 0, 0, 1, False)  # 3 off, capped

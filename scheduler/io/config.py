@@ -26,7 +26,7 @@ from forecasting.queueing.limits import (
 )
 from forecasting.ranges import TIMESTAMP_RANGE_TEXT, date_in_range
 from forecasting.service import MODEL_NAMES as FORECAST_MODELS
-from forecasting.untrusted import excerpt, id_problem, regular_file
+from forecasting.untrusted import MAX_EXCERPT_CHARS, excerpt, id_problem, regular_file
 from scheduler.domain.clock import CLOCK_PATTERN, minute_to_clock, parse_window
 from scheduler.domain.plan import (
     MAX_SHIFT_END_MINUTE,
@@ -189,8 +189,10 @@ class _Node:
             raise self.fail("must be a mapping")
         for key in self.value:
             if key not in allowed:
+                # the key the file gave is cut, not the path to it (a nested typo kept its name)
+                named = excerpt(self.child_path(str(key)), len(self.path) + 1 + MAX_EXCERPT_CHARS)
                 raise InputError(
-                    f"{self.prefix}unknown key {excerpt(self.child_path(str(key)))} "
+                    f"{self.prefix}unknown key {named} "
                     f"(expected one of: {', '.join(allowed)}{_meant(str(key), allowed)})"
                 )
         return self.value

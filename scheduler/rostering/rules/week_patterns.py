@@ -20,18 +20,24 @@ of a new horizon (the loosest pacing of any horizon); it counts towards no avera
 by design (a plan should leave a next week possible), checked with the same filters; an agent whose ordinary
 week is impossible even from a fresh start is not held to it (that is not this week's doing).
 
-Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary
-week) each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as
-each filter is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the
-week's total is a sum of its shifts' paid minutes, each in its day's options; the seam filters are
-``carry_days``' and ``horizon_weekends``' own). The end state the programme passes on is the real one or a
-looser one: the run of days worked is capped at ``max_consecutive_days`` and the days off at
-``min_consecutive_days_off`` (past the cap they constrain the same), and leave counted as worked is not added to
-a run (shorter runs allow more). By induction from the last week, the continuation is a path of the programme,
-so its total's bit is set. The rules left out (rest, the weekend-days cap, the shift window, pins) only let it
-reach more: the answer is a superset of what the later weeks can really pay, and an end state it finds empty
-has no real continuation. Totals are sets of paid minutes held as bits of a Python int on the grid of the
-templates' paid minutes (``gcd``); asked for reachability alone (``window`` None) every total is bit 0.
+Why it never refuses a week that could be completed. Take a real continuation: later weeks (and the ordinary week)
+each keeping every hard rule after this week. Each of its weeks' worked days pass every filter above, as each filter
+is one of the hard rules (a worked day needs a candidate shift, which the week's options hold; the week's total is a
+sum of its shifts' paid minutes, each in its day's options; the seam filters are ``carry_days``' and
+``horizon_weekends``' own). The end state the programme passes on is the real one or a looser one: the run of days
+worked is capped at ``max_consecutive_days`` and the days off at ``min_consecutive_days_off`` (past the cap they
+constrain the same). Leave counted as worked (``time_off_counts_as: worked_day``, on a day the agent could have
+worked) is a day of the run, as ``max_consecutive_days``, ``carry_days`` and the carry-in count it: no run of days
+worked or on leave with a worked day in it may be longer than the limit, while a run of leave alone may (the end
+state says whether its run holds a worked day; the carry-in does not say, so the run carried into the week is taken
+as leave alone, which only allows more). Before, leave ended a run here: after a week ending with two days worked,
+Tuesday's leave and Wednesday to Friday seemed a week of four shifts where the rule allows three, so a week's end
+the next week could not follow was allowed and the next week was refused (exit 3). By induction from the last week,
+the continuation is a path of the programme, so its total's bit is set. The rules left out (rest, the weekend-days
+cap, the shift window, pins) only let it reach more: the answer is a superset of what the later weeks can really
+pay, and an end state it finds empty has no real continuation. Totals are sets of paid minutes held as bits of a
+Python int on the grid of the templates' paid minutes (``gcd``); asked for reachability alone (``window`` None)
+every total is bit 0.
 """
 
 from __future__ import annotations
@@ -53,10 +59,12 @@ from scheduler.rostering.rules.horizon_weekends import weekend_allowed, weekend_
 from scheduler.rostering.rules.min_consecutive_days_off import off_runs_keep
 from scheduler.rostering.rules.weekly_hours import contract_paid_range
 
-# (run of days worked at the week's end (at most max_consecutive_days), run of weekends worked, weekends worked in
-# the horizon, days off at the week's end after a worked day (at most min_consecutive_days_off, which also stands
-# for "no worked day known"))
-EndState = tuple[int, int, int, int]
+# (run of days worked or of counted leave at the week's end (at most max_consecutive_days), run of weekends worked,
+# weekends worked in the horizon, days off at the week's end after a worked day (at most min_consecutive_days_off,
+# which also stands for "no worked day known"), whether that run holds a worked day (then a day of leave may not
+# take it past max_consecutive_days either; a run of leave alone may run on))
+EndState = tuple[int, int, int, int, bool]
+NO_LEAVE = (False,) * DAYS
 
 
 @dataclass(frozen=True)
@@ -89,25 +97,32 @@ def _start(agent: AgentWeek) -> EndState:
     contract = agent.contract
     least_off = contract.min_consecutive_days_off
     off = least_off if state.off_run_days is None else min(least_off, state.off_run_days)
-    return min(contract.max_consecutive_days, state.worked_run_days), state.weekend_run, state.weekends_worked, off
+    # whether the carried run holds a worked day is not carried: taken as not, which only allows more
+    return (min(contract.max_consecutive_days, state.worked_run_days), state.weekend_run, state.weekends_worked, off,
+            False)
 
 
-def _after(contract: Contract, weekend: Sequence[int], state: EndState, days: Sequence[bool]) -> EndState:
-    """The end state a week worked on the marked days leaves after starting in ``state``."""
-    run, weekend_run, weekends, off = state
+def _after(contract: Contract, weekend: Sequence[int], state: EndState, days: Sequence[bool],
+           counted: Sequence[bool] = NO_LEAVE) -> EndState:
+    """The end state a week worked on the marked days (and on counted leave on the ``counted`` days) leaves after
+    starting in ``state``."""
+    run, weekend_run, weekends, off, run_worked = state
     on_weekend = any(days[d] for d in weekend)
-    tail = next((DAYS - d - 1 for d in reversed(range(DAYS)) if not days[d]), DAYS)
-    rest = next((DAYS - d - 1 for d in reversed(range(DAYS)) if days[d]), DAYS)
+    # the run at the end: days worked or of counted leave, as ``max_consecutive_days`` and the carry-in count it
+    tail = next((DAYS - d - 1 for d in reversed(range(DAYS)) if not (days[d] or counted[d])), DAYS)
+    rest = next((DAYS - d - 1 for d in reversed(range(DAYS)) if days[d]), DAYS)  # leave is a day off here
     least_off = contract.min_consecutive_days_off
+    worked_in_tail = rest < tail or (tail == DAYS and (rest < DAYS or run_worked))
     return (min(contract.max_consecutive_days, tail + run if tail == DAYS else tail),
             weekend_run + 1 if on_weekend else 0, weekends + on_weekend,
-            0 if tail else min(least_off, off + DAYS if rest == DAYS else rest))
+            0 if not rest else min(least_off, off + DAYS if rest == DAYS else rest), worked_in_tail)
 
 
-def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool]) -> bool:
+def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool],
+                counted: Sequence[bool] = NO_LEAVE) -> bool:
     """``max_consecutive_days`` and ``min_consecutive_days_off`` within the week and across its start."""
-    run, _weekend_run, _weekends, off = state
-    if not _runs_keep(list(days), run, contract.max_consecutive_days):
+    run, _weekend_run, _weekends, off, run_worked = state
+    if not _runs_keep(list(days), run, contract.max_consecutive_days, counted, run_worked):
         return False
     least_off = contract.min_consecutive_days_off
     first = next((d for d in range(DAYS) if days[d]), None)
@@ -118,7 +133,12 @@ def _keeps_runs(contract: Contract, state: EndState, days: Sequence[bool]) -> bo
 
 def end_state(agent: AgentWeek, worked: Iterable[bool]) -> EndState:
     """The state a week worked on the marked days leaves for the next week."""
-    return _after(agent.contract, agent.weekend, _start(agent), list(worked))
+    return _after(agent.contract, agent.weekend, _start(agent), list(worked), _counted(agent))
+
+
+def _counted(agent: AgentWeek) -> tuple[bool, ...]:
+    """Per day of the agent's week, whether leave counts there as a worked day of a run."""
+    return tuple(off and agent.leave_counts_as_worked for off in agent.leave)
 
 
 @dataclass(frozen=True)
@@ -130,14 +150,18 @@ class _WeekShape:
     least_days: int
     low_minutes: int
     high_minutes: int
+    counted: tuple[bool, ...] = NO_LEAVE  # per day, counted leave that is a worked day of a run
 
 
-def _shape(contract: Contract, day_paid: tuple[frozenset[int], ...], leave: int) -> _WeekShape:
+def _shape(contract: Contract, day_paid: tuple[frozenset[int], ...], leave: Sequence[bool]) -> _WeekShape:
+    """The week's shape with counted leave on the marked days (``base.leave_counts_on``)."""
     as_worked = contract.time_off_counts_as == "worked_day"
-    most_days = max(0, contract.max_days_per_week - leave) if as_worked else contract.max_days_per_week
-    least_days = max(0, contract.min_days_per_week - leave) if as_worked else contract.min_days_per_week
-    low, high = contract_paid_range(contract, leave)
-    return _WeekShape(day_paid, most_days, least_days, low, high)
+    days_of_leave = sum(leave)
+    most_days = max(0, contract.max_days_per_week - days_of_leave) if as_worked else contract.max_days_per_week
+    least_days = max(0, contract.min_days_per_week - days_of_leave) if as_worked else contract.min_days_per_week
+    low, high = contract_paid_range(contract, days_of_leave)
+    counted = tuple(bool(off) and as_worked for off in leave)
+    return _WeekShape(day_paid, most_days, least_days, low, high, counted)
 
 
 def _patterns(contract: Contract, weekend: Sequence[int], shape: _WeekShape, state: EndState, weekend_ok: bool,
@@ -150,12 +174,12 @@ def _patterns(contract: Contract, weekend: Sequence[int], shape: _WeekShape, sta
                 or any(must and not day for must, day in zip(must_work, days, strict=True))
                 or any(days[d] and not shape.day_paid[d] for d in range(DAYS))
                 or (not weekend_ok and any(days[d] for d in weekend))
-                or not _keeps_runs(contract, state, days)):
+                or not _keeps_runs(contract, state, days, shape.counted)):
             continue
         totals = _week_totals(tuple(shape.day_paid[d] for d in range(DAYS) if days[d]), grid,
                               shape.low_minutes, shape.high_minutes)
         if totals:
-            yield totals, _after(contract, weekend, state, days)
+            yield totals, _after(contract, weekend, state, days, shape.counted)
 
 
 def this_week_ends(agent: AgentWeek) -> frozenset[EndState]:
@@ -166,10 +190,10 @@ def this_week_ends(agent: AgentWeek) -> frozenset[EndState]:
                      for d in range(DAYS))
     start, weekend_ok, must_work = _start(agent), weekend_allowed(agent), agent.must_work
     # agents alike in contract, options, pins, leave and carry-in share the answer
-    key = (contract.contract_id, day_paid, must_work, agent.leave_days, agent.weekend, start, weekend_ok)
+    key = (contract.contract_id, day_paid, must_work, agent.leave, agent.weekend, start, weekend_ok)
 
     def ends() -> frozenset[EndState]:
-        shape = _shape(contract, day_paid, agent.leave_days)
+        shape = _shape(contract, day_paid, agent.leave)
         grid = reduce(math.gcd, {p for day in day_paid for p in day}, 0) or 1
         return frozenset(end for _totals, end in _patterns(contract, agent.weekend, shape, start, weekend_ok, grid,
                                                              must_work))
@@ -198,9 +222,9 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     grid = reduce(math.gcd, {p for week in (*day_paid, ordinary_paid) for day in week for p in day}
                   | {contract.max_weekly_minutes}, 0) or 1
     top = 0 if window is None else window[1] // grid  # no later total above the window is of use
-    leave_days = [sum(1 for d in range(DAYS) if agent.leave_on(week.day(d))) for week in later]
-    shapes = [_shape(contract, paid, leave) for paid, leave in zip(day_paid, leave_days, strict=True)]
-    ordinary = _shape(contract, ordinary_paid, 0)
+    leave = [tuple(agent.leave_on(week.day(d)) for d in range(DAYS)) for week in later]
+    shapes = [_shape(contract, paid, days) for paid, days in zip(day_paid, leave, strict=True)]
+    ordinary = _shape(contract, ordinary_paid, NO_LEAVE)
     # agents alike in what the later weeks offer them share the programme's answers (a 1,000-agent centre has a
     # few contracts and availabilities)
     key = (contract.contract_id, agent.agent.availability, agent.week.start, agent.weekend,
@@ -213,7 +237,7 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
         weekend_ok = weekend_allowed_after(contract, 1, 1, state[1], 0)
         return next(_patterns(contract, agent.weekend, ordinary, state, weekend_ok, grid), None) is not None
 
-    held_to_ordinary = ordinary_after((0, 0, 0, contract.min_consecutive_days_off))
+    held_to_ordinary = ordinary_after((0, 0, 0, contract.min_consecutive_days_off, False))
 
     def reach(k: int, state: EndState) -> int:
         """Bits of the totals weeks ``k``.. of ``later`` can pay from ``state``."""
@@ -235,9 +259,15 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
     least_off = contract.min_consecutive_days_off
     runs = (*range(1, min(DAYS, contract.max_consecutive_days + 1)),
             min(contract.max_consecutive_days, DAYS + start[0]))
-    ends = {(run, weekend_run, start[2] + (weekend_run > 0), 0 if run else off)
+    # a week ending on a worked day has no days off at its end and its run holds a worked day; only one with
+    # counted leave can end on it, with both a run (the leave is a day of it) and days off (the leave is a day off
+    # for ``min_consecutive_days_off``), and a run of leave alone (only those weeks' ends are computed: the
+    # programme's cost grows with them)
+    this_leave = any(_counted(agent))
+    ends = {(run, weekend_run, start[2] + (weekend_run > 0), off, worked and run > 0)
             for run in (0, *runs) for weekend_run in (0, start[1] + 1)
-            for off in (range(1, least_off + 1) if run == 0 else (0,))}
+            for off in (range(1, least_off + 1) if run == 0 else range(least_off + 1) if this_leave else (0,))
+            for worked in ((False, True) if this_leave else (True,))}
     low, high = (0, 0) if window is None else window
     return Reach(grid, low - credited_minutes, high - credited_minutes, {end: reach(0, end) for end in ends})
 
@@ -245,12 +275,16 @@ def reach_after(agent: AgentWeek, credited_minutes: int, window: tuple[int, int]
 _MEMOS: dict = {}
 
 
-def _runs_keep(days: list[bool], run_before: int, longest: int) -> bool:
-    """Whether no run of worked days (the first one continuing ``run_before``) is longer than ``longest``."""
-    run = run_before
-    for day in days:
-        run = run + 1 if day else 0
-        if run > longest:
+def _runs_keep(days: list[bool], run_before: int, longest: int, counted: Sequence[bool] = NO_LEAVE,
+               worked_before: bool = False) -> bool:
+    """Whether no run of days worked or of counted leave with a worked day in it (the first run continuing
+    ``run_before``, which holds a worked day if ``worked_before``) is longer than ``longest``, as
+    ``max_consecutive_days`` counts: a run of leave alone breaks nothing, but a worked day may not follow
+    ``longest`` days of it, nor ``longest`` days of leave and work follow a worked day."""
+    run, worked = run_before, worked_before
+    for day, leave in zip(days, counted, strict=True):
+        run, worked = (run + 1, worked or day) if day or leave else (0, False)
+        if worked and run > longest:
             return False
     return True
 

@@ -67,6 +67,11 @@ LEAN_START = True
 # the targets and the rosters not lower (README issue 18).
 PRICED_START = False
 PRICED_SHARED_BREAKS = True
+# Whether the weekly mode's start is the lean LP re-priced as above with the requirement re-chosen on Erlang's own
+# curves (``priced_lean.priced_heads(exact=True)``), so that it meets every weekly target by the count the scoring
+# and the validator use, rather than on the concave envelope (which counts contacts Erlang does not answer below
+# the tangent point, where the level floor lets intervals run); only with ``objective.weekly_floor: level``.
+EXACT_PRICED_START = True
 # Whether the start LP's plan is also rounded by the cover-kept rounding (``search.cover_rounding``, which the
 # weekly mode's curves keep from running on the weekly instance itself; the better of it and the plain rounding is
 # the start): the weekly LP's against its own heads per queue and slot counted on Erlang's own curve
@@ -125,10 +130,12 @@ def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_se
         return None
     curves, weights = instance.service_curves, instance.config.weights
     level_start = weights.weekly_floor == "level" and weights.weekly_start == "level"
-    if PRICED_START and curves is not None and not level_start:  # (the level start's heads are not the envelope's)
+    exact = EXACT_PRICED_START and weights.weekly_floor == "level"
+    if (PRICED_START or exact) and curves is not None and not level_start:  # (the level start's: not the envelope's)
         priced = priced_lean.priced_start(interval, curves, rounds=priced_lean.ROUNDS, seconds=seconds,
                                           max_work_seconds=max_work_seconds, spend_seconds=spend_seconds,
-                                          on_time_out=on_time_out, stop=stop, shared_breaks=PRICED_SHARED_BREAKS)
+                                          on_time_out=on_time_out, stop=stop, shared_breaks=PRICED_SHARED_BREAKS,
+                                          exact=exact)
         return None if priced is None else priced[0]
     timed_out: list[bool] = []
     solution = solve_charged(interval, max_work_seconds, spend_seconds, timed_out, seconds=seconds, stop=stop)

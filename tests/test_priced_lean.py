@@ -129,6 +129,9 @@ def test_exact_heads_meet_the_target_by_erlangs_own_count() -> None:
     # a dear slot gets a head only once the others' curves are spent
     dear = priced_lean.priced_heads(curves, lean, np.array([[50.0, 5.0, 5.0]]), surplus, 1.0, exact=True)
     assert dear[0].tolist() == [1, 4, 4] and _exact_answered(curves, dear)[0] >= 2100
+    # the gate's measure: the envelope's lean heads 300 of 2,100 short by Erlang's count, the exact ones none
+    assert weekly_start.lean_short_share(curves, lean) == pytest.approx(300 / 2100)
+    assert weekly_start.lean_short_share(curves, heads) == 0.0
 
 
 def test_the_exact_priced_start_meets_every_target_by_erlangs_count(tmp_path: Path,
@@ -143,7 +146,10 @@ def test_the_exact_priced_start_meets_every_target_by_erlangs_count(tmp_path: Pa
     heads = started[1]
     assert (heads >= curves.floor_heads).all() and not (heads == lean.requirements).all()
     assert all(a >= t for a, t in zip(_exact_answered(curves, heads), curves.target_units, strict=True))
-    # the weekly start takes it with the level floor only (and not with PRICED_START off and the tangent floor)
+    # the weekly start takes it with the level floor only (and not with PRICED_START off and the tangent floor), and
+    # only where the lean requirement is short by Erlang's count by more than EXACT_PRICED_MIN_SHORT
+    short = weekly_start.lean_short_share(curves, lean.requirements)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short - 1e-9)
     calls: list[bool] = []
     original = priced_lean.priced_start
 
@@ -156,5 +162,11 @@ def test_the_exact_priced_start_meets_every_target_by_erlangs_count(tmp_path: Pa
     assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
     tangent = _instance(_tiny(tmp_path / "t", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=2.0))
     assert weekly_start.interval_lp_start(tangent) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short)  # not more short than the gate
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short - 1e-9)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MAX_SKILL_SETS", 0)  # past the skill sets measured
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MAX_SKILL_SETS", 8)
     monkeypatch.setattr(weekly_start, "EXACT_PRICED_START", False)
     assert weekly_start.interval_lp_start(instance) is not None and calls == [True]

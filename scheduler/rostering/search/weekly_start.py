@@ -45,6 +45,7 @@ from scheduler.rostering.search.lower_bound import (
     solve_charged,
 )
 from scheduler.rostering.search.subset_bound import COARSER, skill_sets
+from scheduler.rostering.service_curves import WeeklyCurves
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 # The weekly LP's CPU time over ``lp_work`` of its size with GLOP (the larger of the two measured, module
@@ -70,8 +71,19 @@ PRICED_SHARED_BREAKS = True
 # Whether the weekly mode's start is the lean LP re-priced as above with the requirement re-chosen on Erlang's own
 # curves (``priced_lean.priced_heads(exact=True)``), so that it meets every weekly target by the count the scoring
 # and the validator use, rather than on the concave envelope (which counts contacts Erlang does not answer below
-# the tangent point, where the level floor lets intervals run); only with ``objective.weekly_floor: level``.
+# the tangent point, where the level floor lets intervals run); only with ``objective.weekly_floor: level`` and
+# where the lean requirement is short of the weekly targets by Erlang's own count by more than
+# ``EXACT_PRICED_MIN_SHORT`` of them (``lean_short_share``). Measured (README issue 18): at 150 x 3 the lean
+# requirement is 14.3-14.5% short and the rounded lean start cannot be repaired within a 30-s budget without
+# adding hours; the exact priced start pays 0.7-1.9% fewer paid hours there (objective 6-48% lower). At 60 x 3 it
+# is 2.3-2.7% short, which the lean LP's surplus (heads where shifts overhang the requirement) covers once
+# rounded, while the priced requirement has no such surplus and rounds further from the targets (paid hours up to
+# 1.6% higher): there the lean start is kept.
+# Up to ``EXACT_PRICED_MAX_SKILL_SETS`` skill sets (measured at 6; past 8 the merged-queue start applies, not
+# measured with this one).
 EXACT_PRICED_START = True
+EXACT_PRICED_MIN_SHORT = 0.05
+EXACT_PRICED_MAX_SKILL_SETS = COARSER[1]
 # Whether the start LP's plan is also rounded by the cover-kept rounding (``search.cover_rounding``, which the
 # weekly mode's curves keep from running on the weekly instance itself; the better of it and the plain rounding is
 # the start): the weekly LP's against its own heads per queue and slot counted on Erlang's own curve
@@ -117,6 +129,21 @@ def interval_instance(instance: Instance, lean: bool = LEAN_START) -> Instance |
     return Instance(instance.config, instance.week, np.array(heads), instance.deadlines)
 
 
+def lean_short_share(curves: WeeklyCurves, heads: np.ndarray) -> float:
+    """How far ``heads`` ``[queue, slot]`` fall short of the weekly targets by Erlang's own answered contacts
+    (``WeeklyCurves.exact_curve``, the validator's count): the contacts short, summed over the queues short, over
+    the targets' sum (0 when every target is met)."""
+    short = total = 0
+    for q, by_slot in enumerate(curves.values):
+        answered = 0
+        for t, envelope in by_slot.items():
+            curve = curves.exact_curve(q, t) or envelope
+            answered += curve[min(int(heads[q, t]), len(curve) - 1)]
+        short += max(0, curves.target_units[q] - answered)
+        total += curves.target_units[q]
+    return short / total if total else 0.0
+
+
 def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_seconds: float = math.inf,
                       on_time_out: Callable[[], None] | None = None,
                       spend_seconds: Callable[[float], None] = lambda seconds: None,
@@ -130,7 +157,9 @@ def interval_lp_start(instance: Instance, seconds: float = math.inf, max_work_se
         return None
     curves, weights = instance.service_curves, instance.config.weights
     level_start = weights.weekly_floor == "level" and weights.weekly_start == "level"
-    exact = EXACT_PRICED_START and weights.weekly_floor == "level"
+    exact = (EXACT_PRICED_START and curves is not None and weights.weekly_floor == "level" and not level_start
+             and skill_sets(instance) <= EXACT_PRICED_MAX_SKILL_SETS
+             and lean_short_share(curves, interval.requirements) > EXACT_PRICED_MIN_SHORT)
     if (PRICED_START or exact) and curves is not None and not level_start:  # (the level start's: not the envelope's)
         priced = priced_lean.priced_start(interval, curves, rounds=priced_lean.ROUNDS, seconds=seconds,
                                           max_work_seconds=max_work_seconds, spend_seconds=spend_seconds,

@@ -51,6 +51,8 @@ SURPLUS_CREDIT = 0.05
 # A re-solve from the previous basis over ``lp_work``'s solve part of the LP (the largest of ten centres measured
 # with ``time.process_time``: 1.05-1.90; the priced requirement moves most bounds, README issue 18).
 RESOLVE_WORK_FACTOR = 1.9
+# The prices and surplus are rounded to this many decimals (``cover_prices``), above the LP's run-to-run noise.
+PRICE_DECIMALS = 6
 
 
 def head_floor_price(instance: Instance) -> float:
@@ -103,7 +105,10 @@ def cover_prices(lp: _AggregateLp, solver: pywraplp.Solver, shape: tuple[int, in
         for q, queue_id in enumerate(queue_ids):
             if queue_id in skills and (q, slot) in lp.cover_rows:
                 surplus[q, slot] += slack
-    return cost, surplus
+    # (rounded: GLOP's row activities differ between runs of the same LP by a few units in the last place, 219 of a
+    # 150-agent centre's slots by up to 4e-15, and a surplus of 1 - 4e-15 heads is not one of 1: the re-chosen
+    # requirement, the start and the roster differed run to run)
+    return np.round(cost, PRICE_DECIMALS), np.round(surplus, PRICE_DECIMALS)
 
 
 def priced_heads(curves: WeeklyCurves, lean: np.ndarray, cost: np.ndarray, surplus: np.ndarray,

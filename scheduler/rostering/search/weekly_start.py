@@ -75,11 +75,11 @@ PRICED_SHARED_BREAKS = True
 # where the lean requirement is short of the weekly targets by Erlang's own count by more than
 # ``EXACT_PRICED_MIN_SHORT`` of them (``lean_short_share``). Measured (README issue 18, generated centres, 3
 # queues, 30-s budgets): the shortfall grows with the centre (2.3-2.7% at 60 agents, 4.8% at 80, 7.7-7.8% at 100,
-# 10.8% at 120, 14.3-14.5% at 150). At 150 the exact priced start gave a lower objective on 5 of 5 centres and
-# fewer paid hours on 4 (-2.8% to +0.7%); at 100-120 it was a wash (paid hours -1.0% to +0.8%, objective -4.8% to
-# +5.0%, 3 centres); at 60 worse on 4 of 6 (paid hours up to +1.6%): there the lean LP's surplus (heads where
-# shifts overhang the requirement) covers the shortfall once rounded, while the priced requirement has no such
-# surplus and rounds further from the targets. So only past 12%, where it was measured better.
+# 10.8% at 120, 14.3-14.9% at 150). At 150 the exact priced start gave a lower objective on every centre measured
+# and fewer paid hours on most; at 60-120 it was a wash (paid hours -1.0% to +1.6%, objective lower on 4 of 9
+# centres): there the lean LP's surplus (heads where shifts overhang the requirement) covers most of the shortfall
+# once rounded, while the priced requirement has no such surplus and rounds further from the targets. So only
+# past 12%, where it was measured better.
 # Up to ``EXACT_PRICED_MAX_SKILL_SETS`` skill sets (measured at 6; past 8 the merged-queue start applies, not
 # measured with this one).
 EXACT_PRICED_START = True

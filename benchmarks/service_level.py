@@ -88,6 +88,9 @@ def main() -> None:
                         help="level mode: the weekly mode's objective.weekly_floor.")
     parser.add_argument("--weekly-start", choices=("envelope", "level"), default="envelope",
                         help="level mode: objective.weekly_start of the weekly runs (with --weekly-floor level).")
+    parser.add_argument("--label", default="",
+                        help="level mode: appended to the weekly runs' folder names in --work, so two versions of the "
+                             "code share one work folder (the per-interval rosters planned once).")
     parser.add_argument("--bisect-steps", type=int, default=3,
                         help="level mode: per-interval targets tried at most per level.")
     parser.add_argument("--agents", type=int, default=60, help="weekly mode: agents per generated centre.")
@@ -282,6 +285,7 @@ def level_benchmark(args: argparse.Namespace) -> None:
         for level in args.levels:
             name = f"weekly-{level:.3f}" + ("" if args.weekly_floor == "tangent" else f"-{args.weekly_floor}")
             name += "" if args.weekly_start == "envelope" else f"-start-{args.weekly_start}"
+            name += f"-{args.label}" if args.label else ""
             weekly_yaml = folder / f"{name}.yaml"
             edit: dict[str, object] = {"service_level": "weekly", "min_interval_service_level": args.floor}
             if args.weekly_floor != "tangent":

@@ -100,7 +100,73 @@ def test_the_weekly_start_takes_it_only_when_on(tmp_path: Path, monkeypatch: pyt
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(priced_lean, "priced_start", counted)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_START", False)
     monkeypatch.setattr(weekly_start, "PRICED_START", True)
     assert weekly_start.interval_lp_start(instance) is not None and calls == [1]
     monkeypatch.setattr(weekly_start, "PRICED_START", False)
     assert weekly_start.interval_lp_start(instance) is not None and calls == [1]
+
+
+def _exact_answered(curves: WeeklyCurves, heads: np.ndarray) -> list[int]:
+    return [sum((curves.exact_curve(q, t) or curve)[min(int(heads[q, t]), len(curve) - 1)]
+                for t, curve in by_slot.items()) for q, by_slot in enumerate(curves.values)]
+
+
+def test_exact_heads_meet_the_target_by_erlangs_own_count() -> None:
+    # Erlang's curve S-shaped under the envelope at one head (200 against 500): a requirement met on the envelope
+    # is short by Erlang's count; re-chosen on Erlang's own curve it is not
+    exact = (0, 200, 800, 950, 1000)
+    floor = np.zeros((1, 3), dtype=np.int64)
+    curves = WeeklyCurves(("q",), (0.8,), (3.0,), (2100,), ({0: CURVE, 1: CURVE, 2: CURVE},), floor, 0.0,
+                          exact=({0: exact, 1: exact, 2: exact},))
+    lean, _ = lean_heads(curves.values, curves.floor_heads, curves.target_units)
+    cost, surplus = np.full((1, 3), 5.0), np.zeros((1, 3))
+    envelope = priced_lean.priced_heads(curves, lean, cost, surplus, 1.0)
+    assert _answered(curves, envelope)[0] >= 2100 > _exact_answered(curves, envelope)[0]
+    heads = priced_lean.priced_heads(curves, lean, cost, surplus, 1.0, exact=True)
+    assert _exact_answered(curves, heads)[0] >= 2100
+    assert heads[0].tolist() == [2, 2, 2]  # 2,400: no five heads reach 2,100 by Erlang's count (1,800 at most)
+    # a dear slot gets a head only once the others' curves are spent
+    dear = priced_lean.priced_heads(curves, lean, np.array([[50.0, 5.0, 5.0]]), surplus, 1.0, exact=True)
+    assert dear[0].tolist() == [1, 4, 4] and _exact_answered(curves, dear)[0] >= 2100
+    # the gate's measure: the envelope's lean heads 300 of 2,100 short by Erlang's count, the exact ones none
+    assert weekly_start.lean_short_share(curves, lean) == pytest.approx(300 / 2100)
+    assert weekly_start.lean_short_share(curves, heads) == 0.0
+
+
+def test_the_exact_priced_start_meets_every_target_by_erlangs_count(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = _instance(_tiny(tmp_path / "c", ("q1", "q2"), "objective:\n" + WEEKLY + "  weekly_floor: level\n",
+                               contacts=2.0))
+    curves, lean = instance.service_curves, weekly_start.interval_instance(instance)
+    assert curves is not None and lean is not None
+    spent: list[float] = []
+    started = priced_lean.priced_start(lean, curves, rounds=1, spend_seconds=spent.append, exact=True)
+    assert started is not None and len(spent) == 2  # both solves charged
+    heads = started[1]
+    assert (heads >= curves.floor_heads).all() and not (heads == lean.requirements).all()
+    assert all(a >= t for a, t in zip(_exact_answered(curves, heads), curves.target_units, strict=True))
+    # the weekly start takes it with the level floor only (and not with PRICED_START off and the tangent floor), and
+    # only where the lean requirement is short by Erlang's count by more than EXACT_PRICED_MIN_SHORT
+    short = weekly_start.lean_short_share(curves, lean.requirements)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short - 1e-9)
+    calls: list[bool] = []
+    original = priced_lean.priced_start
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(bool(kwargs.get("exact")))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priced_lean, "priced_start", counted)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_START", True)
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
+    tangent = _instance(_tiny(tmp_path / "t", ("q1", "q2"), "objective:\n" + WEEKLY, contacts=2.0))
+    assert weekly_start.interval_lp_start(tangent) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short)  # not more short than the gate
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MIN_SHORT", short - 1e-9)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MAX_SKILL_SETS", 0)  # past the skill sets measured
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_MAX_SKILL_SETS", 8)
+    monkeypatch.setattr(weekly_start, "EXACT_PRICED_START", False)
+    assert weekly_start.interval_lp_start(instance) is not None and calls == [True]

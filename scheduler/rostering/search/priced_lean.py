@@ -15,6 +15,9 @@ the new bounds from its previous basis (only bounds change), charged ``RESOLVE_W
 Measured on ten 60-agent centres (README issue 18): the start's paid-hours bound 0.1-2.8% lower (median 1.7%), but
 the priced requirement leaves the peaks on the steep part of their curves, its rounded start is further from the
 targets, and on 30-s budgets the rosters pay about the same (median -0.1%) with more agent-intervals under the floor.
+So ``PRICED_START`` is off. With the re-choice counted on Erlang's own curves (``priced_heads(exact=True)``) the
+requirement meets every weekly target by the validator's count; that start is taken where the lean requirement is
+far short by that count (``weekly_start.EXACT_PRICED_START``: the 150-agent centres measured, README issue 18).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ SURPLUS_CREDIT = 0.05
 # A re-solve from the previous basis over ``lp_work``'s solve part of the LP (the largest of ten centres measured
 # with ``time.process_time``: 1.05-1.90; the priced requirement moves most bounds, README issue 18).
 RESOLVE_WORK_FACTOR = 1.9
+# The prices and surplus are rounded to this many decimals (``cover_prices``), above the LP's run-to-run noise.
+PRICE_DECIMALS = 6
 
 
 def head_floor_price(instance: Instance) -> float:
@@ -100,19 +105,28 @@ def cover_prices(lp: _AggregateLp, solver: pywraplp.Solver, shape: tuple[int, in
         for q, queue_id in enumerate(queue_ids):
             if queue_id in skills and (q, slot) in lp.cover_rows:
                 surplus[q, slot] += slack
-    return cost, surplus
+    # (rounded: GLOP's row activities differ between runs of the same LP by a few units in the last place, 219 of a
+    # 150-agent centre's slots by up to 4e-15, and a surplus of 1 - 4e-15 heads is not one of 1: the re-chosen
+    # requirement, the start and the roster differed run to run)
+    return np.round(cost, PRICE_DECIMALS), np.round(surplus, PRICE_DECIMALS)
 
 
 def priced_heads(curves: WeeklyCurves, lean: np.ndarray, cost: np.ndarray, surplus: np.ndarray,
-                 floor_price: float) -> np.ndarray:
+                 floor_price: float, exact: bool = False) -> np.ndarray:
     """Per queue, heads ``[queue, slot]`` (at least the floor) reaching its weekly target on ``curves``, chosen
     greedily by answered contacts per unit of cost, where a head costs: within ``lean`` (the requirement the LP
     covers) its slot's ``cost`` (what removing it saves), within the plan's ``surplus`` beyond that
     ``SURPLUS_CREDIT * floor_price``, and beyond that the larger of its slot's ``cost`` and ``floor_price``. Slots
-    without a price (nan: no cover row) keep ``lean``."""
+    without a price (nan: no cover row) keep ``lean``. With ``exact`` the answered contacts are Erlang's own
+    (``WeeklyCurves.exact_curve``, the scoring's and the validator's count) rather than the concave envelope's:
+    below the tangent point, where the level floor lets an interval run, the envelope counts contacts Erlang does
+    not answer, so a requirement met on it is short by the count the roster is judged by (one head at a time by
+    its marginal gain, as on the envelope; Erlang's curve is S-shaped there, so not exact, but never short)."""
     heads = np.array(lean, dtype=np.int64)
     low = max(SURPLUS_CREDIT * floor_price, 1e-9)
-    for q, by_slot in enumerate(curves.values):
+    for q, envelope in enumerate(curves.values):
+        by_slot: Mapping[int, tuple[int, ...]] = (
+            {t: curves.exact_curve(q, t) or curve for t, curve in envelope.items()} if exact else envelope)
         free = [t for t in sorted(by_slot) if not math.isnan(cost[q, t])]
         if not free:
             continue
@@ -150,12 +164,15 @@ def priced_heads(curves: WeeklyCurves, lean: np.ndarray, cost: np.ndarray, surpl
 def priced_start(lean: Instance, curves: WeeklyCurves, rounds: int = ROUNDS, seconds: float = math.inf,
                  max_work_seconds: float = math.inf, spend_seconds: Callable[[float], None] = lambda s: None,
                  on_time_out: Callable[[], None] | None = None, stop: Stop = NO_STOP,
-                 shared_breaks: bool = False) -> tuple[AggregateSolution, np.ndarray] | None:
+                 shared_breaks: bool = False, exact: bool = False) -> tuple[AggregateSolution, np.ndarray] | None:
     """The start LP of the ``lean`` instance (the weekly mode's lean requirement, ``weekly_start``), re-priced
     ``rounds`` times (module docstring): the plan of the cheapest LP (its objective, the requirement's
     under-staffing included) and its requirement; the work passed to ``spend_seconds`` (the first solve
     ``lp_work``, each re-solve ``RESOLVE_WORK_FACTOR`` of its solve part; a build over ``max_work_seconds`` its
-    build). None when it is over its share, the clock or ``stop`` cut it (then ``on_time_out``), or GLOP fails."""
+    build). None when it is over its share, the clock or ``stop`` cut it (then ``on_time_out``), or GLOP fails.
+    With ``exact`` the requirement is re-chosen on Erlang's own curves (``priced_heads``) and the last LP solved is
+    the start whatever its objective: the lean requirement it is compared with is short by Erlang's count, so the
+    two LPs' objectives do not price the same thing."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None or stop.stopped():
         return None
@@ -181,12 +198,12 @@ def priced_start(lean: Instance, curves: WeeklyCurves, rounds: int = ROUNDS, sec
         solve_part = lp_work(variables, rows) - variables * LP_BUILD_SECONDS_PER_VARIABLE
         spend_seconds(lp_work(variables, rows) if round_number == 0 else RESOLVE_WORK_FACTOR * solve_part)
         value = solver.Objective().Value() + lean.config.weights.understaffed_agent_interval * requirement.sum()
-        if best is None or value < best[0] - RELATIVE_TOLERANCE * abs(value):
+        if best is None or value < best[0] - RELATIVE_TOLERANCE * abs(value) or (exact and round_number > 0):
             best = (value, _solution(lp, variables, rows), requirement.copy())
         if round_number == rounds:
             break
         cost, surplus = cover_prices(lp, solver, requirement.shape, allocations)
-        priced = priced_heads(curves, requirement, cost, surplus, floor_price)
+        priced = priced_heads(curves, requirement, cost, surplus, floor_price, exact=exact)
         set_requirement(lp, allocations, priced)
         requirement = priced
     return None if best is None else (best[1], best[2])

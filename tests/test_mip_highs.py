@@ -68,3 +68,38 @@ def test_an_infeasible_program_or_a_stopped_run_gives_none() -> None:
     stopped.interrupt()
     model, _, _ = _knapsack()
     assert solve_highs_mip(model, node_limit=100, stop=stopped) is None
+
+
+def test_values_come_back_in_pywraplp_column_order_whatever_the_column_types() -> None:
+    """Continuous columns before and between integer ones, a column in no row and a binary one: each value is
+    its own column's (an MPS round trip lists integer columns first and a column in no row last)."""
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    share = model.NumVar(0, 10, "")  # continuous, first
+    count = model.IntVar(0, 9, "")
+    idle = model.IntVar(4, 4, "")  # in no row and not in the objective: fixed at 4
+    flag = model.BoolVar("")
+    slack = model.NumVar(0, 100, "")
+    model.Add(share == 2.5)
+    model.Add(count == 7)
+    model.Add(flag == 1)
+    model.Add(slack == 41.5)
+    model.Minimize(count + flag + slack + share)
+    result = solve_highs_mip(model, node_limit=10)
+    assert result is not None
+    expected = {share: 2.5, count: 7, idle: 4, flag: 1, slack: 41.5}
+    assert {var.index(): round(result.values[var.index()], 6) for var in expected} == {
+        var.index(): value for var, value in expected.items()}
+
+
+def test_the_program_keeps_its_numbers_beyond_six_digits() -> None:
+    """A right-hand side of 1013.0004 (as the exact dealing's targets, LP shares of paid minutes): the least whole
+    x + y with x + y >= 1013.0004 is 1014 (1013 misses it by 4e-4, far beyond HiGHS's tolerance); MPS text at six
+    significant digits made the row x + y >= 1013, which 1013 keeps."""
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    x = model.IntVar(0, 10_000, "")
+    y = model.IntVar(0, 10_000, "")
+    model.Add(x + y >= 1013.0004)
+    model.Minimize(x + y)
+    result = solve_highs_mip(model, node_limit=10)
+    assert result is not None
+    assert round(result.values[x.index()] + result.values[y.index()]) == 1014

@@ -6,7 +6,7 @@ import itertools
 
 from ortools.linear_solver import pywraplp
 
-from scheduler.rostering.search.mip_highs import solve_highs_mip
+from scheduler.rostering.search.mip_highs import MipResult, solve_highs_mip
 from scheduler.rostering.stopping import Stop
 
 WEIGHTS = (12, 7, 11, 8, 9, 5, 14, 6)
@@ -57,12 +57,16 @@ def test_the_same_model_gives_the_same_solve_and_a_hint_is_accepted() -> None:
                - sum(v * runs[0].values[i] for i, v in enumerate(VALUES))) < 1e-6
 
 
-def test_an_infeasible_program_or_a_stopped_run_gives_none() -> None:
+def test_an_infeasible_program_or_a_stopped_run_gives_none_and_an_empty_one_nothing() -> None:
     model = pywraplp.Solver.CreateSolver("SCIP")
     x = model.IntVar(0, 3, "x")
     model.Add(2 * x == 3)
     model.Maximize(x)
     assert solve_highs_mip(model, node_limit=100) is None
+
+    empty = pywraplp.Solver.CreateSolver("SCIP")  # no columns, no rows (a dealing with no class to deal)
+    empty.Minimize(0)
+    assert solve_highs_mip(empty, node_limit=10) == MipResult((), 0)
 
     stopped = Stop().start()
     stopped.interrupt()

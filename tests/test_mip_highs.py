@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from ortools.linear_solver import pywraplp
 
@@ -107,3 +108,22 @@ def test_the_program_keeps_its_numbers_beyond_six_digits() -> None:
     result = solve_highs_mip(model, node_limit=10)
     assert result is not None
     assert round(result.values[x.index()] + result.values[y.index()]) == 1014
+
+
+def test_a_program_cut_by_the_node_limit_keeps_its_best_solution() -> None:
+    """A multi-knapsack that takes HiGHS hundreds of nodes to close, cut after 2: the incumbent found by then is
+    returned (a ``FEASIBLE`` end, not ``None``), within the limit, every row kept."""
+    draw = random.Random(3)
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    xs = [model.IntVar(0, 3, "") for _ in range(60)]
+    rows = [([draw.randint(5, 60) for _ in xs], 1000 + 7 * k) for k in range(8)]
+    for weights, capacity in rows:
+        model.Add(sum(w * x for w, x in zip(weights, xs, strict=True)) <= capacity)
+    model.Maximize(sum(draw.randint(5, 60) * x for x in xs))
+    cut = solve_highs_mip(model, node_limit=2)
+    assert cut is not None and 1 <= cut.nodes <= 2
+    chosen = [round(cut.values[x.index()]) for x in xs]
+    assert all(abs(cut.values[x.index()] - c) < 1e-6 for x, c in zip(xs, chosen, strict=True))
+    assert all(sum(w * c for w, c in zip(weights, chosen, strict=True)) <= capacity for weights, capacity in rows)
+    whole = solve_highs_mip(model, node_limit=100_000)
+    assert whole is not None and whole.nodes > 2  # (the limit did cut it)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from ortools.linear_solver import pywraplp
 
-from scheduler.rostering.search.mip_highs import solve_highs_mip
+from scheduler.rostering.search.mip_highs import MipResult, solve_highs_mip
 from scheduler.rostering.stopping import Stop
 
 WEIGHTS = (12, 7, 11, 8, 9, 5, 14, 6)
@@ -57,14 +58,72 @@ def test_the_same_model_gives_the_same_solve_and_a_hint_is_accepted() -> None:
                - sum(v * runs[0].values[i] for i, v in enumerate(VALUES))) < 1e-6
 
 
-def test_an_infeasible_program_or_a_stopped_run_gives_none() -> None:
+def test_an_infeasible_program_or_a_stopped_run_gives_none_and_an_empty_one_nothing() -> None:
     model = pywraplp.Solver.CreateSolver("SCIP")
     x = model.IntVar(0, 3, "x")
     model.Add(2 * x == 3)
     model.Maximize(x)
     assert solve_highs_mip(model, node_limit=100) is None
 
+    empty = pywraplp.Solver.CreateSolver("SCIP")  # no columns, no rows (a dealing with no class to deal)
+    empty.Minimize(0)
+    assert solve_highs_mip(empty, node_limit=10) == MipResult((), 0)
+
     stopped = Stop().start()
     stopped.interrupt()
     model, _, _ = _knapsack()
     assert solve_highs_mip(model, node_limit=100, stop=stopped) is None
+
+
+def test_values_come_back_in_pywraplp_column_order_whatever_the_column_types() -> None:
+    """Continuous columns before and between integer ones, a column in no row and a binary one: each value is
+    its own column's (an MPS round trip lists integer columns first and a column in no row last)."""
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    share = model.NumVar(0, 10, "")  # continuous, first
+    count = model.IntVar(0, 9, "")
+    idle = model.IntVar(4, 4, "")  # in no row and not in the objective: fixed at 4
+    flag = model.BoolVar("")
+    slack = model.NumVar(0, 100, "")
+    model.Add(share == 2.5)
+    model.Add(count == 7)
+    model.Add(flag == 1)
+    model.Add(slack == 41.5)
+    model.Minimize(count + flag + slack + share)
+    result = solve_highs_mip(model, node_limit=10)
+    assert result is not None
+    expected = {share: 2.5, count: 7, idle: 4, flag: 1, slack: 41.5}
+    assert {var.index(): round(result.values[var.index()], 6) for var in expected} == {
+        var.index(): value for var, value in expected.items()}
+
+
+def test_the_program_keeps_its_numbers_beyond_six_digits() -> None:
+    """A right-hand side of 1013.0004 (as the exact dealing's targets, LP shares of paid minutes): the least whole
+    x + y with x + y >= 1013.0004 is 1014 (1013 misses it by 4e-4, far beyond HiGHS's tolerance); MPS text at six
+    significant digits made the row x + y >= 1013, which 1013 keeps."""
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    x = model.IntVar(0, 10_000, "")
+    y = model.IntVar(0, 10_000, "")
+    model.Add(x + y >= 1013.0004)
+    model.Minimize(x + y)
+    result = solve_highs_mip(model, node_limit=10)
+    assert result is not None
+    assert round(result.values[x.index()] + result.values[y.index()]) == 1014
+
+
+def test_a_program_cut_by_the_node_limit_keeps_its_best_solution() -> None:
+    """A multi-knapsack that takes HiGHS hundreds of nodes to close, cut after 2: the incumbent found by then is
+    returned (a ``FEASIBLE`` end, not ``None``), within the limit, every row kept."""
+    draw = random.Random(3)
+    model = pywraplp.Solver.CreateSolver("SCIP")
+    xs = [model.IntVar(0, 3, "") for _ in range(60)]
+    rows = [([draw.randint(5, 60) for _ in xs], 1000 + 7 * k) for k in range(8)]
+    for weights, capacity in rows:
+        model.Add(sum(w * x for w, x in zip(weights, xs, strict=True)) <= capacity)
+    model.Maximize(sum(draw.randint(5, 60) * x for x in xs))
+    cut = solve_highs_mip(model, node_limit=2)
+    assert cut is not None and 1 <= cut.nodes <= 2
+    chosen = [round(cut.values[x.index()]) for x in xs]
+    assert all(abs(cut.values[x.index()] - c) < 1e-6 for x, c in zip(xs, chosen, strict=True))
+    assert all(sum(w * c for w, c in zip(weights, chosen, strict=True)) <= capacity for weights, capacity in rows)
+    whole = solve_highs_mip(model, node_limit=100_000)
+    assert whole is not None and whole.nodes > 2  # (the limit did cut it)

@@ -58,7 +58,7 @@ NEIGHBOUR_STARTS = 1
 # same model gave another node count or another optimal solution from one process to the next); HiGHS closed the
 # same days at their root (README, "Same input, same roster: the day programs on HiGHS"). CP-SAT with one worker
 # took 0.5-1.9 deterministic units per weekday to prove what SCIP found in 0.5-1.2 s of CPU (150 agents).
-# Building the model: a ``pywraplp`` solver (its back end is never run; only its MPS text goes to HiGHS).
+# Building the model: a ``pywraplp`` solver (its back end is never run; its model proto goes to HiGHS).
 MIP_SOLVER = "SCIP"
 # Branch-and-bound nodes per day at most, a deterministic limit: most days close at the root; one day of 150-agent
 # seed 846566 took SCIP 500 nodes (20 s of CPU) to close its last agent-interval, 20 nodes about 1 s.

@@ -4,9 +4,10 @@ The weekly service-level mode's aggregate LP (``rules.weekly_service_level.lp_ro
 increments of falling slope, each queue's week in one row) takes GLOP's simplex several times the work of an LP of
 its size (``weekly_start``); HiGHS's IPM with crossover solves it in about a quarter of GLOP's CPU time (README,
 issue 18). ``pywraplp`` passes HiGHS no options (``SetSolverSpecificParametersAsString`` is refused), so the model
-is handed to MathOpt (through MPS text, columns in the same order) with the algorithm set: ``lp_algorithm`` barrier,
-HiGHS's ``parallel`` off (its IPM is single-threaded, so the run is deterministic). Crossover (on by default) gives a
-basic solution, as GLOP's, so the rounding sees few fractional shifts.
+is handed to MathOpt (``mip_highs.mathopt_model``: from ``pywraplp``'s model proto, every number exact and the
+columns in ``pywraplp``'s order; MPS text rounded numbers to six digits) with the algorithm set: ``lp_algorithm``
+barrier, HiGHS's ``parallel`` off (its IPM is single-threaded, so the run is deterministic). Crossover (on by
+default) gives a basic solution, as GLOP's, so the rounding sees few fractional shifts.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import math
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
-from ortools.math_opt.io.python import mps_converter
 from ortools.math_opt.python import mathopt
 
+from scheduler.rostering.search.mip_highs import mathopt_model
 from scheduler.rostering.stopping import NO_STOP, Stop
 
 
@@ -33,11 +34,7 @@ class LpResult:
 def solve_highs_ipm(solver: pywraplp.Solver, seconds: float = math.inf, stop: Stop = NO_STOP) -> LpResult | None:
     """The LP in ``solver`` (built, not solved) solved by HiGHS's IPM and crossover, one thread, within ``seconds``
     of wall time and ``stop``'s deadline; None unless optimal."""
-    mps = solver.ExportModelAsMpsFormat(False, False)
-    model = mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(mps))
-    variables = list(model.variables())
-    if len(variables) != solver.NumVariables():
-        return None
+    model, variables = mathopt_model(solver)
     params = mathopt.SolveParameters(lp_algorithm=mathopt.LPAlgorithm.BARRIER)
     params.highs.string_options["parallel"] = "off"
     # (MathOpt's Python API has no interrupter here: ``stop`` is asked before, and its deadline bounds the solve)

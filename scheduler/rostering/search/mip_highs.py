@@ -7,9 +7,12 @@ carry-in a different roster twice in a row (README, "Same input, same roster: th
 gives the same solve for the same model every time, and closed the same day programs at their root, mostly faster.
 
 ``pywraplp`` passes HiGHS no options (``SetSolverSpecificParametersAsString`` is refused, and its HiGHS back end
-crashed on these integer programs), so the model goes to MathOpt through MPS text, columns in the same order, as
-``lp_highs`` does for the weekly LP: ``node_limit`` (deterministic work), HiGHS's ``parallel`` off, the hint as a
-solution hint.
+crashed on these integer programs), so the model goes to MathOpt: ``node_limit`` (deterministic work), HiGHS's
+``parallel`` off, the hint as a solution hint. It goes as a MathOpt model built from ``pywraplp``'s own model proto
+(``mathopt_model``), not as MPS text: OR-Tools' MPS writer prints numbers to six significant digits (the exact
+dealing's targets, such as 1013.3333 paid minutes, became 1013.33) and lists the integer columns before the
+continuous ones and a column in no row after all others, so MathOpt's columns were in ``pywraplp``'s order only
+for programs whose integer columns all came first and all sat in some row.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ortools.linear_solver import pywraplp
-from ortools.math_opt.io.python import mps_converter
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
 
 from scheduler.rostering.stopping import NO_STOP, Stop
@@ -37,6 +40,36 @@ class MipResult:
     nodes: int
 
 
+def mathopt_model(solver: pywraplp.Solver) -> tuple[mathopt.Model, list[mathopt.Variable]]:
+    """The program in ``solver`` as a MathOpt model with the same numbers (bounds, coefficients, integrality,
+    objective sense and constant), and its variables in ``pywraplp``'s column order (``var.index()``)."""
+    built = linear_solver_pb2.MPModelProto()
+    solver.ExportModelToProto(built)
+    proto = model_pb2.ModelProto()
+    columns = proto.variables
+    columns.ids.extend(range(len(built.variable)))
+    columns.lower_bounds.extend(v.lower_bound for v in built.variable)
+    columns.upper_bounds.extend(v.upper_bound for v in built.variable)
+    columns.integers.extend(v.is_integer for v in built.variable)
+    proto.objective.maximize = built.maximize
+    proto.objective.offset = built.objective_offset
+    costs = [(j, v.objective_coefficient) for j, v in enumerate(built.variable) if v.objective_coefficient]
+    proto.objective.linear_coefficients.ids.extend(j for j, _ in costs)
+    proto.objective.linear_coefficients.values.extend(c for _, c in costs)
+    rows = proto.linear_constraints
+    rows.ids.extend(range(len(built.constraint)))
+    rows.lower_bounds.extend(c.lower_bound for c in built.constraint)
+    rows.upper_bounds.extend(c.upper_bound for c in built.constraint)
+    matrix = proto.linear_constraint_matrix
+    for i, row in enumerate(built.constraint):
+        terms = sorted((j, a) for j, a in zip(row.var_index, row.coefficient, strict=True) if a)
+        matrix.row_ids.extend([i] * len(terms))
+        matrix.column_ids.extend(j for j, _ in terms)
+        matrix.coefficients.extend(a for _, a in terms)
+    model = mathopt.Model.from_model_proto(proto)
+    return model, list(model.variables())
+
+
 def solve_highs_mip(solver: pywraplp.Solver, *, node_limit: int,
                     hint: Sequence[tuple[pywraplp.Variable, float]] = (),
                     stop: Stop = NO_STOP) -> MipResult | None:
@@ -45,11 +78,7 @@ def solve_highs_mip(solver: pywraplp.Solver, *, node_limit: int,
     reproducible, as every wall-clock cap). None when no integer solution is found."""
     if stop.stopped():
         return None
-    mps = solver.ExportModelAsMpsFormat(False, False)
-    model = mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(mps))
-    variables = list(model.variables())
-    if len(variables) != solver.NumVariables():
-        return None
+    model, variables = mathopt_model(solver)
     params = mathopt.SolveParameters(node_limit=node_limit)
     params.highs.string_options["parallel"] = "off"
     seconds = stop.seconds_left()

@@ -37,6 +37,7 @@ from quality_seeds import centre  # the script beside this one (its folder is on
 
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
+from scheduler.rostering.search.integer_bound import _reported, _standard_output
 from scheduler.rostering.search.lower_bound import _AggregateLp
 
 LEVELS = ("lp", "days", "patterns", "shifts")
@@ -126,9 +127,49 @@ def _solved(instance: Instance, level: str, weeks: dict) -> dict:
             "cpu_s": round(time.process_time() - cpu, 1)}
 
 
-def run_one(job: tuple[int, int, int, float, str]) -> dict:
-    agents, queues, seed, seconds, folder = job
+def whole_patterns(instance: Instance, seconds: float, days_only: bool) -> dict:
+    """The aggregate model with only each class's weekly-pattern counts whole (``mix``; ``days_only``: only how
+    many of its agents work each set of days). Every roster gives whole ones, so it is a relaxation of the roster
+    problem. Solved by HiGHS within ``seconds`` of wall time: its proven bound and best point, and the CPU
+    seconds."""
+    cpu = time.process_time()
+    solver = pywraplp.Solver.CreateSolver("HIGHS")
+    lp = _AggregateLp(instance, solver)
+    whole = 0
+    for _, patterns, mix, _ in lp.classes:
+        if days_only:  # one whole count per set of worked days, the patterns' weights summed into it
+            grouped: dict[tuple[bool, ...], list[pywraplp.Variable]] = defaultdict(list)
+            for pattern, var in zip(patterns, mix, strict=True):
+                grouped[tuple(t is not None for t in pattern)].append(var)
+            for variables in grouped.values():
+                count = solver.IntVar(0, solver.infinity(), "")
+                row = solver.Constraint(0, 0)
+                row.SetCoefficient(count, -1)
+                for var in variables:
+                    row.SetCoefficient(var, 1)
+                whole += 1
+            continue
+        for var in mix:
+            var.SetInteger(True)
+            whole += 1
+    solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    solver.EnableOutput()
+    with _standard_output() as report:
+        status = solver.Solve()
+    if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        bound, best = solver.Objective().BestBound(), solver.Objective().Value()
+    else:
+        bound, best = _reported(report.text, "Dual bound"), _reported(report.text, "Primal bound")
+    return {"whole_columns": whole, "optimal": status == pywraplp.Solver.OPTIMAL,
+            "bound": round(bound + lp.constant, 1), "best": round(best + lp.constant, 1),
+            "cpu_s": round(time.process_time() - cpu, 1)}
+
+
+def run_one(job: tuple[int, int, int, float, str, float, bool]) -> dict:
+    agents, queues, seed, seconds, folder, mip_seconds, days_only = job
     instance = centre(agents, queues, seed, folder, seconds)
+    if seconds <= 0:
+        return {"seed": seed, "whole_patterns": whole_patterns(instance, mip_seconds, days_only)}
     result = solve.solve_roster(instance, progress=None)
     week = instance.week
     weeks: dict[str, list[tuple[str, int] | None]] = {a.agent_id: [None] * week.day_count
@@ -144,7 +185,8 @@ def run_one(job: tuple[int, int, int, float, str]) -> dict:
             "roster": {"paid_hours": round(float(plan["paid"].sum()), 1), "over": round(float(plan["over"].sum()), 1),
                        "under": round(float(plan["under"].sum()), 1),
                        "paid_by_day": [round(float(x), 1) for x in plan["paid"]]},
-            "levels": [_solved(instance, level, frozen) for level in LEVELS]}
+            "levels": [_solved(instance, level, frozen) for level in LEVELS],
+            **({"whole_patterns": whole_patterns(instance, mip_seconds, days_only)} if mip_seconds > 0 else {})}
 
 
 def main() -> None:
@@ -152,13 +194,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", required=True, help="generator seeds")
     parser.add_argument("--agents", type=int, default=150)
     parser.add_argument("--queues", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="the library's solve (0: skip, and the levels)")
+    parser.add_argument("--mip-seconds", type=float, default=0.0,
+                        help="HiGHS on the model with whole pattern counts only (0: skip)")
+    parser.add_argument("--whole", choices=("patterns", "days"), default="patterns",
+                        help="what the MIP makes whole: each weekly pattern's count, or each set of days'")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             with context.Pool(1) as pool:
-                row = pool.apply(run_one, ((args.agents, args.queues, seed, args.seconds, folder),))
+                row = pool.apply(run_one, ((args.agents, args.queues, seed, args.seconds, folder,
+                                            args.mip_seconds, args.whole == "days"),))
             print(json.dumps(row), flush=True)
 
 

@@ -99,12 +99,14 @@ def _solved(instance: Instance, level: str, weeks: dict) -> dict:
     paid = np.zeros(week.day_count)
     on_shift, on_break, covered = (np.zeros(week.slot_count) for _ in range(3))
     break_minutes: dict[tuple[str, int], int] = {}
-    for _, _, _, day_vars in lp.classes:
+    worked: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(week.day_count))
+    for agent_class, _, _, day_vars in lp.classes:
         for day, variables in enumerate(day_vars):
             for option, var in variables:
                 for k, rule in enumerate(option.template.breaks):
                     break_minutes[option.template.template_id, k] = rule.minutes
                 if (value := var.solution_value()) > 1e-9:
+                    worked[agent_class.contract_id][day] += value
                     paid[day] += value * option.paid_minutes / 60
                     for minute in range(option.start_minute, option.start_minute + option.template.length_minutes,
                                         config.interval_minutes):
@@ -123,7 +125,9 @@ def _solved(instance: Instance, level: str, weeks: dict) -> dict:
             "paid_hours": round(float(paid.sum()), 1),
             "over": round(float((on_shift - on_break - covered).sum()), 1),
             "under": round(float((instance.requirements.sum(axis=0) - covered).sum()), 1),
-            "paid_by_day": [round(float(x), 1) for x in paid], "unknown": unknown,
+            "paid_by_day": [round(float(x), 1) for x in paid],
+            "worked_by_contract": {c: [round(float(x), 1) for x in worked[c]] for c in sorted(worked)},
+            "unknown": unknown,
             "cpu_s": round(time.process_time() - cpu, 1)}
 
 
@@ -165,6 +169,15 @@ def whole_patterns(instance: Instance, seconds: float, days_only: bool) -> dict:
             "cpu_s": round(time.process_time() - cpu, 1)}
 
 
+def _worked(instance: Instance, weeks: dict[str, tuple[tuple[str, int] | None, ...]]) -> dict[str, list[int]]:
+    """The roster's agents working each day, per contract."""
+    worked: dict[str, list[int]] = defaultdict(lambda: [0] * instance.week.day_count)
+    for agent in instance.config.agents:
+        for day, shift in enumerate(weeks[agent.agent_id]):
+            worked[agent.contract_id][day] += shift is not None
+    return {c: worked[c] for c in sorted(worked)}
+
+
 def run_one(job: tuple[int, int, int, float, str, float, bool]) -> dict:
     agents, queues, seed, seconds, folder, mip_seconds, days_only = job
     instance = centre(agents, queues, seed, folder, seconds)
@@ -184,7 +197,8 @@ def run_one(job: tuple[int, int, int, float, str, float, bool]) -> dict:
             "bound": round(result.stats.best_bound, 1), "gap": round(result.stats.gap, 4),
             "roster": {"paid_hours": round(float(plan["paid"].sum()), 1), "over": round(float(plan["over"].sum()), 1),
                        "under": round(float(plan["under"].sum()), 1),
-                       "paid_by_day": [round(float(x), 1) for x in plan["paid"]]},
+                       "paid_by_day": [round(float(x), 1) for x in plan["paid"]],
+                       "worked_by_contract": _worked(instance, frozen)},
             "levels": [_solved(instance, level, frozen) for level in LEVELS],
             **({"whole_patterns": whole_patterns(instance, mip_seconds, days_only)} if mip_seconds > 0 else {})}
 

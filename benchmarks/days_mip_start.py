@@ -50,7 +50,7 @@ def days_mip(instance: Instance, seconds: float) -> tuple[dict, dict[str, tuple[
         grouped: dict[tuple[bool, ...], list[pywraplp.Variable]] = defaultdict(list)
         for pattern, var in zip(patterns, mix, strict=True):
             grouped[tuple(t is not None for t in pattern)].append(var)
-        for days, variables in sorted(grouped.items()):
+        for days, variables in grouped.items():
             count = solver.IntVar(0, solver.infinity(), "")
             row = solver.Constraint(0, 0)
             row.SetCoefficient(count, -1)

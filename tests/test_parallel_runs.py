@@ -196,3 +196,18 @@ def test_workers_given_up_leave_the_one_process_roster(instance: Instance, anywh
     given_up = solve.solve_roster(instance, progress=None, workers=2, stop=Stop(600.0))
     assert given_up.roster == one.roster and given_up.stats.objective == one.stats.objective
     assert given_up.stats.workers == 1 and given_up.stats.budget_completed
+
+
+def test_a_workers_first_run_starts_from_the_other_dealing(instance: Instance, anywhere: None,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a stand-in local search that returns its start, each run's roster is where it started: the worker's
+    first run does not start from the main process's first start (the rounded roster) but from the other dealing
+    (``solve.WORKER_START_OFFSET``), so two processes that fit one run each search from two starts."""
+    monkeypatch.setattr(solve, "polish", lambda instance, roster, **kwargs: roster)
+    progress = io.StringIO()
+    solve.solve_roster(instance, progress=progress, workers=2)
+    text = progress.getvalue()
+    main = re.search(r"\[schedule:lp cover-kept\]\s+\S+\s+objective ([\d,.]+)", text)
+    worker = re.search(r"\[schedule:lp\+polish \(worker\)\]\s+\S+\s+objective ([\d,.]+)", text)
+    assert main is not None and worker is not None
+    assert worker.group(1) != main.group(1)

@@ -154,6 +154,10 @@ COVER_ROUNDING = True
 # The runs end in different local optima, and which start's optimum is better differs from centre to centre; a run
 # from the integer dealing can also stall with cover short (README "An exact dealing of the LP's patterns").
 ALTERNATE_DEALING = True
+# A forked worker's runs take the starts one further than the main process's (its first from the other dealing,
+# where the main's first is from the rounded roster): at 60 s each process often fits one run, and the two runs
+# from the same start ended at the same objective (README "The two fresh worst seeds at 150 x 3").
+WORKER_START_OFFSET = 1
 # Whether, after the crossover restarts, one week per agent is picked from the runs' rosters by an exact model of
 # the objective (``search.week_merge``, within WEEK_MERGE_SECONDS), and the merged roster polished again. Off: on the
 # worst 150-agent seeds the merge of the runs' rosters found no better roster (README "Merging the runs' local
@@ -966,7 +970,8 @@ def _worker_runs(instance: Instance, aggregate: AggregateSolution, order: list[A
     for run in range(POLISH_STARTS):
         if stopped() or budget.left() <= 0 or (run and not restart_fits(budget.left(), longest)):
             break
-        start, start_instance = _run_start(run, rounded, rounded_instance, other, longest, cover_kept_units,
+        start, start_instance = _run_start(run + WORKER_START_OFFSET, rounded, rounded_instance, other, longest,
+                                           cover_kept_units,
                                            budget.left, lambda: _cover_kept(instance, aggregate, order, seed, budget,
                                                                             stop, not cover_rounding.EXACT_DEALING),
                                            searched)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import re
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -34,6 +33,7 @@ from collections import Counter, defaultdict
 import numpy as np
 from ortools.linear_solver import pywraplp
 from quality_seeds import centre  # the script beside this one (its folder is on the path when run)
+from weekday_gap import add_cover_and_breaks  # (the script beside this one)
 
 from scheduler.rostering import solve
 from scheduler.rostering.instance import Instance
@@ -111,16 +111,7 @@ def _solved(instance: Instance, level: str, weeks: dict) -> dict:
                     for minute in range(option.start_minute, option.start_minute + option.template.length_minutes,
                                         config.interval_minutes):
                         on_shift[week.slot(day, minute)] += value
-    for var in solver.variables():  # (names as ``weekday_gap._lp_plan`` reads them)
-        if (value := var.solution_value()) < 1e-9:
-            continue
-        if allocation := re.fullmatch(r"a.*_(\d+)_(\d+)", var.name()):
-            covered[int(allocation.group(1))] += value
-        elif re.fullmatch(r"z.*_\d+_\d+", var.name()):
-            parts = var.name().split("_")
-            day, template_id, k, start = int(parts[-5]), parts[-4], int(parts[-2]), int(parts[-1])
-            for minute in range(start, start + break_minutes[template_id, k], config.interval_minutes):
-                on_break[week.slot(day, minute)] += value
+    add_cover_and_breaks(solver, instance, break_minutes, covered, on_break)
     return {"level": level, "value": round(solver.Objective().Value() + lp.constant, 1),
             "paid_hours": round(float(paid.sum()), 1),
             "over": round(float((on_shift - on_break - covered).sum()), 1),

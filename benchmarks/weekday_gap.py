@@ -92,7 +92,18 @@ def _lp_plan(instance: Instance) -> tuple[dict[str, np.ndarray], dict[tuple[int,
                 for minute in range(option.start_minute, option.start_minute + template.length_minutes,
                                     config.interval_minutes):
                     on_shift[week.slot(day, minute)] += var.solution_value()
-    # the allocations are named a<skills>_<slot>_<queue>, the breaks z<skills>_<day>_<template>_<start>_<k>_<minute>
+    add_cover_and_breaks(solver, instance, break_minutes, covered, on_break)
+    required = instance.requirements.sum(axis=0)
+    return ({"over": on_shift - on_break - covered, "under": required - covered, "on_break": on_break,
+             "paid": paid}, shifts)
+
+
+def add_cover_and_breaks(solver: pywraplp.Solver, instance: Instance, break_minutes: dict[tuple[str, int], int],
+                         covered: np.ndarray, on_break: np.ndarray) -> None:
+    """Adds the solved aggregate LP's allocated heads per slot to ``covered`` and its heads on break per slot to
+    ``on_break``, read from the columns' names: the allocations a<skills>_<slot>_<queue>, the breaks
+    z<skills>_<day>_<template>_<start>_<k>_<minute> (``break_minutes``: each template's k-th break's length)."""
+    config, week = instance.config, instance.week
     for var in solver.variables():
         value = var.solution_value()
         if value < 1e-9:
@@ -104,9 +115,6 @@ def _lp_plan(instance: Instance) -> tuple[dict[str, np.ndarray], dict[tuple[int,
             day, template_id, k, start = int(parts[-5]), parts[-4], int(parts[-2]), int(parts[-1])
             for minute in range(start, start + break_minutes[template_id, k], config.interval_minutes):
                 on_break[week.slot(day, minute)] += value
-    required = instance.requirements.sum(axis=0)
-    return ({"over": on_shift - on_break - covered, "under": required - covered, "on_break": on_break,
-             "paid": paid}, shifts)
 
 
 def _days_with_workers_fixed(instance: Instance, roster: Roster, days: tuple[int, ...], seconds: float) -> dict:
